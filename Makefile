@@ -1,0 +1,58 @@
+# callcast front door. `make demo` and `make test` each do all the set-up they need on a fresh
+# Debian 12 machine (they install packages with apt-get, as root or through sudo).
+PRESET ?= dev
+JOBS ?= $(shell nproc)
+BUILD_DIR := build/$(PRESET)
+
+# Every Debian package the project needs to build, test, fuzz and run its demo.
+DEB_PACKAGES := \
+  cmake ninja-build g++ pkg-config make git ca-certificates python3 curl procps \
+  clang-14 libclang-rt-14-dev clang-format clang-tidy \
+  libboost-dev libssl-dev nlohmann-json3-dev libspdlog-dev libfmt-dev libcli11-dev \
+  libtomlplusplus-dev libgtest-dev libgmock-dev libbenchmark-dev \
+  ffmpeg gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good \
+  gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav gstreamer1.0-rtsp
+
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: deps build test demo asan fuzz format tidy clean
+
+deps:
+	@missing=$$(for p in $(DEB_PACKAGES); do \
+	    dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; \
+	  done); \
+	if [ -n "$$missing" ]; then \
+	  echo "make deps: installing $$missing"; \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update && \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $$missing; \
+	else echo "make deps: every package is installed"; fi
+
+build:
+	cmake --preset $(PRESET)
+	cmake --build --preset $(PRESET) -j $(JOBS)
+
+test: deps build
+	ctest --preset $(PRESET) -j $(JOBS)
+
+demo: deps build
+	scripts/demo.sh $(BUILD_DIR)
+
+asan:
+	$(MAKE) PRESET=asan build
+	ctest --preset asan -j $(JOBS)
+
+# Short libFuzzer runs over the committed corpora (FUZZ_SECONDS each).
+FUZZ_SECONDS ?= 20
+fuzz:
+	cmake --preset fuzz
+	cmake --build --preset fuzz -j $(JOBS)
+	scripts/fuzz.sh build/fuzz $(FUZZ_SECONDS)
+
+format:
+	git ls-files '*.cpp' '*.hpp' | xargs clang-format -i
+
+tidy:
+	git ls-files 'src/*.cpp' | xargs clang-tidy -p build/$(PRESET) --quiet
+
+clean:
+	rm -rf build demo-out

@@ -1,0 +1,114 @@
+#pragma once
+// The control interface between the network side and the streaming server (patent notifications
+// 702/703, 706, 711/712). In one process it is a direct call into the media service; when the
+// roles run apart it is the HTTP/JSON admin API. Calls complete through callbacks, which run on
+// the media service's event loop: a caller on another thread posts the result back itself.
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/group_registry.hpp"
+#include "core/result.hpp"
+
+namespace callcast::control {
+
+enum class ControlErrorCode {
+  bad_request,    // 400: malformed number or body
+  unauthorized,   // 401
+  not_found,      // 404: no such group / viewer
+  conflict,       // 409: the group exists already
+  limit_reached,  // 429/503: too many groups, group full
+  unavailable,    // 503: media side not reachable
+};
+
+struct ControlError {
+  ControlErrorCode code = ControlErrorCode::bad_request;
+  std::string message;
+};
+
+int http_status(ControlErrorCode code);
+std::string_view to_string(ControlErrorCode code);
+
+struct GroupCreated {
+  std::string group;
+  std::string publish_url;
+};
+
+struct ViewerAdmitted {
+  std::string group;
+  std::string viewer;
+  std::string play_url;
+};
+
+struct ReceptionStats {  // from the viewer's last RTCP receiver report
+  double fraction_lost = 0;  // 0..1 over the last report interval
+  std::int64_t cumulative_lost = 0;
+  double jitter_ms = 0;
+  double age_s = 0;  // since the report arrived
+};
+
+struct TrackStats {
+  int id = 0;
+  std::string media;  // "video", "audio"
+  std::string codec;  // "H264", "MPEG4-GENERIC", "OPUS"
+  std::uint32_t clock_rate = 0;
+  std::uint64_t packets = 0;
+  std::uint64_t bytes = 0;
+  double bitrate_bps = 0;  // over the last few seconds
+  std::uint64_t malformed = 0;
+  std::uint64_t keyframes = 0;
+};
+
+struct ViewerStats {
+  std::string viewer;
+  std::string state;      // "admitted", "playing", "paused"
+  std::string transport;  // "udp", "tcp", "" before SETUP
+  std::string remote;     // ip:port of its RTP destination
+  std::uint64_t packets_sent = 0;
+  std::uint64_t bytes_sent = 0;
+  std::uint64_t packets_dropped = 0;  // could not be sent (socket full, queue over its cap)
+  std::uint64_t rtcp_reports = 0;
+  std::optional<ReceptionStats> reception;  // per track id order, the worst of them
+};
+
+struct PublisherStats {
+  std::string terminal;
+  std::string transport;  // "tcp" (interleaved) or "udp"
+  std::string remote;
+  double connected_s = 0;
+  std::uint64_t malformed_packets = 0;
+  std::uint64_t wrong_channel_packets = 0;
+  std::uint64_t rtcp_sender_reports = 0;
+};
+
+struct GroupSnapshot {
+  std::string group;
+  std::string master;
+  std::string state;  // to_string(core::GroupState)
+  std::int64_t created_unix = 0;
+  std::optional<PublisherStats> publisher;
+  std::vector<TrackStats> tracks;
+  std::vector<ViewerStats> viewers;
+};
+
+template <class T>
+using Done = std::function<void(Result<T, ControlError>)>;
+
+class MediaControl {
+ public:
+  virtual ~MediaControl() = default;
+
+  virtual void create_group(std::string master, Done<GroupCreated> done) = 0;            // 702-703
+  virtual void admit_viewer(std::string group, std::string viewer,
+                            Done<ViewerAdmitted> done) = 0;                               // 711-712
+  virtual void remove_viewer(std::string group, std::string viewer, Done<bool> done) = 0;
+  virtual void close_group(std::string group, Done<bool> done) = 0;
+  virtual void list_groups(Done<std::vector<GroupSnapshot>> done) = 0;
+  virtual void get_group(std::string group, Done<GroupSnapshot> done) = 0;
+  // Events (706 master_joined, ...) are delivered on the media service's event loop.
+  virtual void subscribe(std::function<void(const core::GroupEvent&)> listener) = 0;
+};
+
+}  // namespace callcast::control

@@ -1,0 +1,74 @@
+#pragma once
+// callcastd's configuration: defaults, then a TOML file, then command-line flags (apps/).
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <string_view>
+
+#include "core/result.hpp"
+
+namespace callcast::core {
+
+struct HostPort {
+  std::string host;  // IPv4 literal, IPv6 literal without brackets, or a name
+  std::uint16_t port = 0;
+  bool operator==(const HostPort&) const = default;
+};
+// "127.0.0.1:8554", "[::1]:8554", "localhost:8554". Port 0 allowed (the OS chooses).
+Result<HostPort, std::string> parse_host_port(std::string_view text);
+std::string to_string(const HostPort& address);  // brackets IPv6 literals
+
+// The server's RTP/RTCP UDP ports: "8000-8001"; rtcp must be rtp + 1. "0-0" lets the OS choose.
+struct PortPair {
+  std::uint16_t rtp = 0;
+  std::uint16_t rtcp = 0;
+  bool operator==(const PortPair&) const = default;
+};
+Result<PortPair, std::string> parse_port_pair(std::string_view text);
+
+enum class Role { all, media, signaling };
+Result<Role, std::string> parse_role(std::string_view text);
+std::string_view to_string(Role role);
+
+struct MediaConfig {
+  HostPort rtsp{"127.0.0.1", 8554};
+  PortPair rtp_ports{8000, 8001};
+  std::string public_host;  // host written into RTSP URLs; empty = the RTSP listen host
+  std::size_t max_groups = 1000;
+  std::size_t max_viewers_per_group = 1000;
+  std::size_t max_rtsp_message_bytes = 16 * 1024;
+  std::size_t max_rtsp_headers = 64;
+  std::size_t max_connections = 4096;
+  std::chrono::seconds session_timeout{60};
+  std::chrono::seconds idle_timeout{10};  // a connection that never sends a request
+  std::chrono::seconds publisher_grace{5};
+  std::chrono::seconds token_ttl{3600};
+};
+
+struct HttpConfig {
+  HostPort listen{"127.0.0.1", 8080};
+  std::string api_key;  // empty: the admin API only answers loopback clients
+};
+
+struct SipConfig {
+  HostPort listen{"127.0.0.1", 5060};
+  std::string service_number = "777";
+};
+
+struct Config {
+  Role role = Role::all;
+  MediaConfig media;
+  HttpConfig http;
+  SipConfig sip;
+  std::string token_secret;  // empty: a random one is generated at start
+  std::string log_level = "info";
+};
+
+// Parses TOML text over `base`. Unknown keys and wrong types are errors naming the key, so a typo
+// never silently falls back to a default.
+Result<Config, std::string> parse_config_toml(std::string_view text, Config base = {});
+Result<Config, std::string> load_config_file(const std::filesystem::path& path, Config base = {});
+
+}  // namespace callcast::core
