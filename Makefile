@@ -10,7 +10,7 @@ DEB_PACKAGES := \
   clang-14 libclang-rt-14-dev clang-format clang-tidy \
   libboost-dev libssl-dev nlohmann-json3-dev libspdlog-dev libfmt-dev libcli11-dev \
   libtomlplusplus-dev libgtest-dev libgmock-dev libbenchmark-dev \
-  ffmpeg gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good \
+  ffmpeg fonts-dejavu-core gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good \
   gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav gstreamer1.0-rtsp
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
@@ -35,7 +35,7 @@ test: deps build
 	ctest --preset $(PRESET) -j $(JOBS)
 
 demo: deps build
-	scripts/demo.sh $(BUILD_DIR)
+	python3 scripts/demo.py $(BUILD_DIR)
 
 asan:
 	$(MAKE) PRESET=asan build

@@ -1,1 +1,423 @@
-// placeholder
+#include "core/config.hpp"
+
+#include <toml++/toml.h>
+
+#include <array>
+#include <charconv>
+#include <cstdint>
+#include <fstream>
+#include <optional>
+#include <string>
+#include <system_error>
+#include <utility>
+
+#include "core/group_registry.hpp"
+
+// The TOML schema is documented, key by key, in config/callcastd.example.toml. Every key is
+// optional; a missing key keeps the value of `base`.
+
+namespace callcast::core {
+
+namespace {
+
+// An error message, or nullopt when the value was accepted.
+using Status = std::optional<std::string>;
+
+std::string in_quotes(std::string_view text) {
+  std::string out;
+  out.reserve(text.size() + 2);
+  out.push_back('"');
+  out.append(text);
+  out.push_back('"');
+  return out;
+}
+
+// Port numbers: 1-5 decimal digits, at most 65535. No sign, no spaces.
+std::optional<std::uint16_t> parse_port(std::string_view text) {
+  if (text.empty() || text.size() > 5) return std::nullopt;
+  for (char c : text) {
+    if (c < '0' || c > '9') return std::nullopt;
+  }
+  unsigned value = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (error != std::errc{} || end != text.data() + text.size() || value > 65535) {
+    return std::nullopt;
+  }
+  return static_cast<std::uint16_t>(value);
+}
+
+constexpr bool is_host_char(char c) {
+  return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '.' ||
+         c == '-' || c == '_';
+}
+
+// Names and IPv4 literals: letters, digits, '.', '-', '_'. Resolving is not this layer's job;
+// this only keeps spaces, slashes and the like out of addresses that end up in URLs.
+bool is_valid_host(std::string_view host) {
+  if (host.empty()) return false;
+  for (char c : host) {
+    if (!is_host_char(c)) return false;
+  }
+  return true;
+}
+
+// IPv6 literals: hex digits, ':' and '.' (embedded IPv4), optionally "%zone".
+bool is_valid_ipv6_host(std::string_view host) {
+  if (host.find(':') == std::string_view::npos) return false;
+  const std::size_t percent = host.find('%');
+  const std::string_view address = host.substr(0, percent);
+  for (char c : address) {
+    const bool hex = (c >= '0' && c <= '9') || (c >= 'A' && c <= 'F') || (c >= 'a' && c <= 'f');
+    if (!hex && c != ':' && c != '.') return false;
+  }
+  if (percent != std::string_view::npos) return is_valid_host(host.substr(percent + 1));
+  return true;
+}
+
+constexpr std::array<std::string_view, 5> kLogLevels{"trace", "debug", "info", "warn", "error"};
+
+bool is_valid_log_level(std::string_view level) {
+  for (std::string_view known : kLogLevels) {
+    if (level == known) return true;
+  }
+  return false;
+}
+
+// Upper bounds keep arithmetic on the values (deadlines, buffer sizes) far from overflow.
+constexpr std::int64_t kMaxCount = 100'000'000;
+constexpr std::int64_t kMinRtspMessageBytes = 1024;
+constexpr std::int64_t kMaxRtspMessageBytes = 64 * 1024 * 1024;
+constexpr std::int64_t kMaxSeconds = 365 * 24 * 3600;
+constexpr std::uintmax_t kMaxFileBytes = 1024 * 1024;
+
+std::string_view type_name(toml::node_type type) {
+  switch (type) {
+    case toml::node_type::none:
+      return "nothing";
+    case toml::node_type::table:
+      return "a table";
+    case toml::node_type::array:
+      return "an array";
+    case toml::node_type::string:
+      return "a string";
+    case toml::node_type::integer:
+      return "an integer";
+    case toml::node_type::floating_point:
+      return "a float";
+    case toml::node_type::boolean:
+      return "a boolean";
+    case toml::node_type::date:
+      return "a date";
+    case toml::node_type::time:
+      return "a time";
+    case toml::node_type::date_time:
+      return "a date-time";
+  }
+  return "an unknown type";
+}
+
+std::string position(const toml::source_position& where) {
+  if (where.line == 0) return {};
+  return "line " + std::to_string(where.line) + ", column " + std::to_string(where.column) + ": ";
+}
+
+std::string at(const toml::node& node, std::string_view message) {
+  return position(node.source().begin) + std::string(message);
+}
+
+std::string wrong_type(const toml::node& node, const std::string& key, std::string_view expected) {
+  return at(node, key + ": expected " + std::string(expected) + ", got " +
+                      std::string(type_name(node.type())));
+}
+
+Status read_string(const toml::node& node, const std::string& key, std::string& out) {
+  const auto* value = node.as_string();
+  if (value == nullptr) return wrong_type(node, key, "a string");
+  out = value->get();
+  return std::nullopt;
+}
+
+Status read_integer(const toml::node& node, const std::string& key, std::int64_t min,
+                    std::int64_t max, std::int64_t& out) {
+  const auto* value = node.as_integer();
+  if (value == nullptr) return wrong_type(node, key, "an integer");
+  const std::int64_t number = value->get();
+  if (number < min || number > max) {
+    return at(node, key + ": must be between " + std::to_string(min) + " and " +
+                        std::to_string(max) + ", got " + std::to_string(number));
+  }
+  out = number;
+  return std::nullopt;
+}
+
+Status read_count(const toml::node& node, const std::string& key, std::int64_t min,
+                  std::size_t& out) {
+  std::int64_t number = 0;
+  if (auto error = read_integer(node, key, min, kMaxCount, number)) return error;
+  out = static_cast<std::size_t>(number);
+  return std::nullopt;
+}
+
+Status read_seconds(const toml::node& node, const std::string& key, std::chrono::seconds& out) {
+  std::int64_t number = 0;
+  if (auto error = read_integer(node, key, 1, kMaxSeconds, number)) return error;
+  out = std::chrono::seconds{number};
+  return std::nullopt;
+}
+
+Status read_host_port(const toml::node& node, const std::string& key, HostPort& out) {
+  std::string text;
+  if (auto error = read_string(node, key, text)) return error;
+  auto parsed = parse_host_port(text);
+  if (!parsed) return at(node, key + ": " + parsed.error());
+  out = std::move(parsed).value();
+  return std::nullopt;
+}
+
+Status unknown_key(const toml::node& node, const std::string& key) {
+  return at(node, "unknown key " + key);
+}
+
+const toml::table* as_section(const toml::node& node, const std::string& key, Status& error) {
+  const auto* table = node.as_table();
+  if (table == nullptr) error = wrong_type(node, key, "a table");
+  return table;
+}
+
+Status apply_media(const toml::table& table, MediaConfig& media) {
+  for (const auto& [name, node] : table) {
+    const std::string key = "media." + std::string(name.str());
+    const std::string_view n = name.str();
+    Status error;
+    if (n == "rtsp") {
+      error = read_host_port(node, key, media.rtsp);
+    } else if (n == "rtp_ports") {
+      std::string text;
+      error = read_string(node, key, text);
+      if (!error) {
+        auto ports = parse_port_pair(text);
+        if (ports) {
+          media.rtp_ports = *ports;
+        } else {
+          error = at(node, key + ": " + ports.error());
+        }
+      }
+    } else if (n == "public_host") {
+      std::string host;
+      error = read_string(node, key, host);
+      if (!error && !host.empty() && !is_valid_host(host) && !is_valid_ipv6_host(host)) {
+        error = at(node, key + ": invalid host " + in_quotes(host));
+      }
+      if (!error) media.public_host = std::move(host);
+    } else if (n == "max_groups") {
+      error = read_count(node, key, 1, media.max_groups);
+    } else if (n == "max_viewers_per_group") {
+      error = read_count(node, key, 1, media.max_viewers_per_group);
+    } else if (n == "max_rtsp_message_bytes") {
+      std::int64_t bytes = 0;
+      error = read_integer(node, key, kMinRtspMessageBytes, kMaxRtspMessageBytes, bytes);
+      if (!error) media.max_rtsp_message_bytes = static_cast<std::size_t>(bytes);
+    } else if (n == "max_rtsp_headers") {
+      error = read_count(node, key, 1, media.max_rtsp_headers);
+    } else if (n == "max_connections") {
+      error = read_count(node, key, 1, media.max_connections);
+    } else if (n == "session_timeout_s") {
+      error = read_seconds(node, key, media.session_timeout);
+    } else if (n == "idle_timeout_s") {
+      error = read_seconds(node, key, media.idle_timeout);
+    } else if (n == "publisher_grace_s") {
+      error = read_seconds(node, key, media.publisher_grace);
+    } else if (n == "token_ttl_s") {
+      error = read_seconds(node, key, media.token_ttl);
+    } else {
+      error = unknown_key(node, key);
+    }
+    if (error) return error;
+  }
+  return std::nullopt;
+}
+
+Status apply_http(const toml::table& table, HttpConfig& http) {
+  for (const auto& [name, node] : table) {
+    const std::string key = "http." + std::string(name.str());
+    const std::string_view n = name.str();
+    Status error;
+    if (n == "listen") {
+      error = read_host_port(node, key, http.listen);
+    } else if (n == "api_key") {
+      error = read_string(node, key, http.api_key);
+    } else {
+      error = unknown_key(node, key);
+    }
+    if (error) return error;
+  }
+  return std::nullopt;
+}
+
+Status apply_sip(const toml::table& table, SipConfig& sip) {
+  for (const auto& [name, node] : table) {
+    const std::string key = "sip." + std::string(name.str());
+    const std::string_view n = name.str();
+    Status error;
+    if (n == "listen") {
+      error = read_host_port(node, key, sip.listen);
+    } else if (n == "service_number") {
+      std::string number;
+      error = read_string(node, key, number);
+      if (!error && !is_valid_number(number)) {
+        error = at(node, key + ": invalid number " + in_quotes(number) +
+                             " (1-32 characters of [0-9A-Za-z+._-])");
+      }
+      if (!error) sip.service_number = std::move(number);
+    } else {
+      error = unknown_key(node, key);
+    }
+    if (error) return error;
+  }
+  return std::nullopt;
+}
+
+Status apply_root(const toml::table& root, Config& config) {
+  for (const auto& [name, node] : root) {
+    const std::string key(name.str());
+    Status error;
+    if (key == "role") {
+      std::string text;
+      error = read_string(node, key, text);
+      if (!error) {
+        auto role = parse_role(text);
+        if (role) {
+          config.role = *role;
+        } else {
+          error = at(node, key + ": " + role.error());
+        }
+      }
+    } else if (key == "log_level") {
+      std::string level;
+      error = read_string(node, key, level);
+      if (!error && !is_valid_log_level(level)) {
+        error = at(node, key + ": unknown level " + in_quotes(level) +
+                             " (expected trace, debug, info, warn or error)");
+      }
+      if (!error) config.log_level = std::move(level);
+    } else if (key == "token_secret") {
+      error = read_string(node, key, config.token_secret);
+    } else if (key == "media") {
+      if (const auto* table = as_section(node, key, error))
+        error = apply_media(*table, config.media);
+    } else if (key == "http") {
+      if (const auto* table = as_section(node, key, error)) error = apply_http(*table, config.http);
+    } else if (key == "sip") {
+      if (const auto* table = as_section(node, key, error)) error = apply_sip(*table, config.sip);
+    } else {
+      error = unknown_key(node, key);
+    }
+    if (error) return error;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+Result<HostPort, std::string> parse_host_port(std::string_view text) {
+  std::string_view host;
+  std::string_view port_text;
+  if (text.empty()) return fail(std::string("empty address"));
+  if (text.front() == '[') {
+    const std::size_t close = text.find(']');
+    if (close == std::string_view::npos) return fail("missing ']' in " + in_quotes(text));
+    host = text.substr(1, close - 1);
+    const std::string_view rest = text.substr(close + 1);
+    if (host.empty()) return fail("empty host in " + in_quotes(text));
+    if (!is_valid_ipv6_host(host)) return fail("invalid IPv6 address in " + in_quotes(text));
+    if (rest.empty() || rest.front() != ':') return fail("missing port in " + in_quotes(text));
+    port_text = rest.substr(1);
+  } else {
+    const std::size_t colon = text.rfind(':');
+    if (colon == std::string_view::npos) return fail("missing port in " + in_quotes(text));
+    host = text.substr(0, colon);
+    port_text = text.substr(colon + 1);
+    if (host.find(':') != std::string_view::npos) {
+      return fail("IPv6 addresses need brackets, as in \"[::1]:8554\": " + in_quotes(text));
+    }
+    if (host.empty()) return fail("empty host in " + in_quotes(text));
+    if (!is_valid_host(host)) return fail("invalid host in " + in_quotes(text));
+  }
+  if (port_text.empty()) return fail("missing port in " + in_quotes(text));
+  const auto port = parse_port(port_text);
+  if (!port) return fail("invalid port (0-65535) in " + in_quotes(text));
+  return HostPort{std::string(host), *port};
+}
+
+std::string to_string(const HostPort& address) {
+  const std::string port = std::to_string(address.port);
+  if (address.host.find(':') != std::string::npos) return "[" + address.host + "]:" + port;
+  return address.host + ":" + port;
+}
+
+Result<PortPair, std::string> parse_port_pair(std::string_view text) {
+  const std::size_t dash = text.find('-');
+  if (dash == std::string_view::npos) {
+    return fail("expected RTP-RTCP ports like \"8000-8001\", got " + in_quotes(text));
+  }
+  const auto rtp = parse_port(text.substr(0, dash));
+  const auto rtcp = parse_port(text.substr(dash + 1));
+  if (!rtp || !rtcp) return fail("invalid port (0-65535) in " + in_quotes(text));
+  if (*rtp == 0 && *rtcp == 0) return PortPair{0, 0};
+  if (*rtp == 0 || *rtcp != *rtp + 1) {
+    return fail("the RTCP port must be the RTP port + 1 (or \"0-0\"), got " + in_quotes(text));
+  }
+  return PortPair{*rtp, *rtcp};
+}
+
+Result<Role, std::string> parse_role(std::string_view text) {
+  if (text == "all") return Role::all;
+  if (text == "media") return Role::media;
+  if (text == "signaling") return Role::signaling;
+  return fail("unknown role " + in_quotes(text) + " (expected all, media or signaling)");
+}
+
+std::string_view to_string(Role role) {
+  switch (role) {
+    case Role::all:
+      return "all";
+    case Role::media:
+      return "media";
+    case Role::signaling:
+      return "signaling";
+  }
+  return "unknown";
+}
+
+Result<Config, std::string> parse_config_toml(std::string_view text, Config base) {
+  toml::table root;
+  try {
+    root = toml::parse(text);
+  } catch (const toml::parse_error& error) {
+    return fail(position(error.source().begin) + std::string(error.description()));
+  }
+  if (auto error = apply_root(root, base)) return fail(std::move(*error));
+  return base;
+}
+
+Result<Config, std::string> load_config_file(const std::filesystem::path& path, Config base) {
+  const std::string name = path.string();
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec)) {
+    return fail(name + ": " + (ec ? ec.message() : std::string("not a regular file")));
+  }
+  const std::uintmax_t size = std::filesystem::file_size(path, ec);
+  if (ec) return fail(name + ": " + ec.message());
+  if (size > kMaxFileBytes) return fail(name + ": larger than 1 MiB, not a config file");
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return fail(name + ": cannot open");
+  std::string text(static_cast<std::size_t>(size), '\0');
+  in.read(text.data(), static_cast<std::streamsize>(text.size()));
+  if (in.bad()) return fail(name + ": read error");
+  text.resize(static_cast<std::size_t>(in.gcount()));  // the file may have shrunk meanwhile
+  auto config = parse_config_toml(text, std::move(base));
+  if (!config) return fail(name + ": " + config.error());
+  return config;
+}
+
+}  // namespace callcast::core

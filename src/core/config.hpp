@@ -45,16 +45,19 @@ struct MediaConfig {
   std::chrono::seconds idle_timeout{10};  // a connection that never sends a request
   std::chrono::seconds publisher_grace{5};
   std::chrono::seconds token_ttl{3600};
+  bool operator==(const MediaConfig&) const = default;
 };
 
 struct HttpConfig {
   HostPort listen{"127.0.0.1", 8080};
   std::string api_key;  // empty: the admin API only answers loopback clients
+  bool operator==(const HttpConfig&) const = default;
 };
 
 struct SipConfig {
   HostPort listen{"127.0.0.1", 5060};
   std::string service_number = "777";
+  bool operator==(const SipConfig&) const = default;
 };
 
 struct Config {
@@ -64,6 +67,7 @@ struct Config {
   SipConfig sip;
   std::string token_secret;  // empty: a random one is generated at start
   std::string log_level = "info";
+  bool operator==(const Config&) const = default;
 };
 
 // Parses TOML text over `base`. Unknown keys and wrong types are errors naming the key, so a typo

@@ -63,6 +63,9 @@ struct RegistryLimits {
 // A terminal number: 1-32 characters of [0-9A-Za-z+._-]. Used for groups, masters and viewers.
 bool is_valid_number(std::string_view number);
 
+// Events reach the sink synchronously, after the registry's own bookkeeping is done, so a sink may
+// call back into the registry. A method that emitted returns the group as it is after the sink
+// returned: nullptr if the sink closed the group meanwhile.
 class GroupRegistry {
  public:
   GroupRegistry(RegistryLimits limits, GroupEventSink& sink);

@@ -2,6 +2,7 @@
 // Result<T, E>: the return type for untrusted input (network bytes, files, config). It never
 // throws on the data path; broken internal invariants assert instead (STYLE.md "Errors").
 #include <cassert>
+#include <type_traits>
 #include <utility>
 #include <variant>
 
@@ -23,6 +24,10 @@ class [[nodiscard]] Result {
   Result(T value) : state_(std::in_place_index<0>, std::move(value)) {}  // NOLINT: implicit by design
   Result(Failure<E> failure)  // NOLINT: implicit by design
       : state_(std::in_place_index<1>, std::move(failure.error)) {}
+  template <class U>
+    requires(!std::is_same_v<U, E> && std::is_constructible_v<E, U>)
+  Result(Failure<U> failure)  // NOLINT: implicit by design, e.g. fail("text") for a string error
+      : state_(std::in_place_index<1>, E(std::move(failure.error))) {}
 
   bool ok() const { return state_.index() == 0; }
   explicit operator bool() const { return ok(); }

@@ -27,7 +27,8 @@ class TokenSigner {
  public:
   // `secret` must not be empty.
   explicit TokenSigner(std::string secret);
-  // 32 random bytes from OpenSSL's RAND_bytes, base64url-encoded.
+  // 32 random bytes from OpenSSL's RAND_bytes, base64url-encoded. Throws std::runtime_error when
+  // the system has no secure randomness (called once at start, never on the data path).
   static std::string generate_secret();
 
   std::string issue(const TokenClaims& claims) const;

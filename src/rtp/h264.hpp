@@ -9,6 +9,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "rtp/byte_io.hpp"
@@ -29,8 +30,8 @@ enum H264NalType : std::uint8_t {
 struct H264PayloadInfo {
   bool has_sps = false;
   bool has_pps = false;
-  bool has_idr = false;       // a whole IDR NAL, or the first fragment of one
-  bool is_fragment = false;   // FU-A
+  bool has_idr = false;      // a whole IDR NAL, or the first fragment of one
+  bool is_fragment = false;  // FU-A
   bool fragment_start = false;
   bool fragment_end = false;
   std::uint8_t first_nal_type = 0;  // the type of the (first) NAL unit carried

@@ -34,6 +34,9 @@ class RtcpPacketView {
   std::uint8_t count() const { return data_[0] & 0x1f; }  // RC / SC / FMT
   Bytes bytes() const { return data_; }                   // header included, padding included
   Bytes body() const { return data_.subspan(4); }
+  // Octets of RTCP padding at the end of bytes(), the count octet included; 0 without the P bit.
+  // Only the last packet of a compound can have any.
+  std::size_t padding_size() const { return (data_[0] & 0x20) != 0 ? data_.back() : 0; }
 
  private:
   friend class RtcpCompoundView;
@@ -63,10 +66,10 @@ class RtcpCompoundView {
 // RFC 3550 §6.4.1 report block.
 struct ReportBlock {
   std::uint32_t ssrc = 0;
-  std::uint8_t fraction_lost = 0;     // of 256
-  std::int32_t cumulative_lost = 0;   // signed 24-bit
-  std::uint32_t highest_sequence = 0; // extended
-  std::uint32_t jitter = 0;           // in RTP timestamp units
+  std::uint8_t fraction_lost = 0;      // of 256
+  std::int32_t cumulative_lost = 0;    // signed 24-bit
+  std::uint32_t highest_sequence = 0;  // extended
+  std::uint32_t jitter = 0;            // in RTP timestamp units
   std::uint32_t last_sr = 0;
   std::uint32_t delay_since_last_sr = 0;
   bool operator==(const ReportBlock&) const = default;

@@ -54,9 +54,15 @@ class RtpPacketView {
 };
 
 // In-place rewriting of a packet the relay owns (validated by RtpPacketView::parse first).
-inline void set_sequence_number(MutableBytes packet, std::uint16_t seq) { write_u16(&packet[2], seq); }
-inline void set_timestamp(MutableBytes packet, std::uint32_t ts) { write_u32(&packet[4], ts); }
-inline void set_ssrc(MutableBytes packet, std::uint32_t ssrc) { write_u32(&packet[8], ssrc); }
+inline void set_sequence_number(MutableBytes packet, std::uint16_t seq) {
+  write_u16(&packet[2], seq);
+}
+inline void set_timestamp(MutableBytes packet, std::uint32_t ts) {
+  write_u32(&packet[4], ts);
+}
+inline void set_ssrc(MutableBytes packet, std::uint32_t ssrc) {
+  write_u32(&packet[8], ssrc);
+}
 
 // Signed distance a - b in 16-bit sequence space (RFC 3550 Appendix A.1 wrap handling).
 constexpr std::int16_t sequence_delta(std::uint16_t a, std::uint16_t b) {

@@ -1,0 +1,40 @@
+#pragma once
+// The GOP cache: every relayed packet (all tracks, in arrival order) since the first packet of
+// the latest H.264 keyframe access unit. A viewer that starts playing receives it first, so its
+// picture appears at once instead of at the next IDR (step 714).
+#include <cstddef>
+#include <deque>
+
+#include "media/relay_packet.hpp"
+
+namespace callcast::media {
+
+class GopCache {
+ public:
+  GopCache(std::size_t max_packets, std::size_t max_bytes)
+      : max_packets_(max_packets), max_bytes_(max_bytes) {}
+
+  // `new_access_unit`: first packet of a video access unit; `keyframe_au`: that access unit
+  // starts a GOP (SPS or IDR seen in it).
+  void push(const SharedPacket& packet, bool is_video, bool new_access_unit, bool keyframe_au);
+  void clear();
+
+  // True while the cache starts at a keyframe; false before the first one and after an overflow
+  // (a GOP longer than the limits), until the next keyframe.
+  bool valid() const { return valid_; }
+  const std::deque<SharedPacket>& packets() const { return packets_; }
+  std::size_t bytes() const { return bytes_; }
+  std::uint64_t overflows() const { return overflows_; }
+
+ private:
+  std::size_t max_packets_;
+  std::size_t max_bytes_;
+  std::deque<SharedPacket> packets_;
+  std::size_t bytes_ = 0;
+  std::size_t au_start_ = 0;
+  bool au_marked_ = false;
+  bool valid_ = false;
+  std::uint64_t overflows_ = 0;
+};
+
+}  // namespace callcast::media

@@ -1,0 +1,340 @@
+#include "media/group_media.hpp"
+
+#include <array>
+
+#include "rtp/rtcp.hpp"
+
+namespace callcast::media {
+
+std::string_view to_string(ViewerState state) {
+  switch (state) {
+    case ViewerState::set_up: return "set_up";
+    case ViewerState::playing: return "playing";
+    case ViewerState::paused: return "paused";
+  }
+  return "?";
+}
+
+GroupMedia::GroupMedia(std::string group, std::vector<TrackDescription> tracks,
+                       sdp::SessionDescription announced, UdpSender& udp, GroupMediaLimits limits,
+                       std::uint32_t ssrc_seed)
+    : group_(std::move(group)),
+      announced_(std::move(announced)),
+      udp_(udp),
+      limits_(limits),
+      gop_(limits.gop_cache_packets, limits.gop_cache_bytes) {
+  tracks_.reserve(tracks.size());
+  for (auto& track : tracks) {
+    // Distinct SSRCs per track, chosen by the server so that they survive a publisher change.
+    const auto ssrc = ssrc_seed * 2654435761U + static_cast<std::uint32_t>(track.index) * 0x9e37U;
+    tracks_.emplace_back(std::move(track), ssrc);
+  }
+  last_sender_report_.resize(tracks_.size());
+  ingest_out_.reserve(4);
+}
+
+bool GroupMedia::compatible_with(const std::vector<TrackDescription>& tracks) const {
+  if (tracks.size() != tracks_.size()) return false;
+  for (std::size_t i = 0; i < tracks.size(); ++i) {
+    const auto& ours = tracks_[i].description();
+    if (tracks[i].codec != ours.codec || tracks[i].clock_rate != ours.clock_rate ||
+        tracks[i].payload_type != ours.payload_type) {
+      return false;
+    }
+  }
+  return true;
+}
+
+void GroupMedia::publisher_changed(Clock::time_point now) {
+  for (auto& track : tracks_) track.rebase(now);
+  gop_.clear();
+}
+
+bool GroupMedia::on_publisher_rtp(std::size_t track, rtp::Bytes packet, Clock::time_point now) {
+  if (track >= tracks_.size()) return false;
+  ingest_out_.clear();
+  const IngestResult result = tracks_[track].ingest(packet, now, ingest_out_);
+  if (!result.accepted) return false;
+  const bool is_video = tracks_[track].description().codec == Codec::h264;
+  bool first = true;
+  for (const auto& relayed : ingest_out_) {
+    const bool new_au = first && result.new_access_unit;
+    gop_.push(relayed, is_video, new_au, result.keyframe_au);
+    deliver(relayed, is_video && new_au && result.keyframe_au);
+    first = false;
+  }
+  return true;
+}
+
+bool GroupMedia::on_publisher_rtcp(std::size_t track, rtp::Bytes compound) {
+  if (track >= tracks_.size()) return false;
+  auto parsed = rtp::RtcpCompoundView::parse(compound);
+  if (!parsed) {
+    ++malformed_rtcp_;
+    return false;
+  }
+  for (const auto& packet : *parsed) {
+    auto sr = rtp::parse_sender_report(packet);
+    if (!sr) continue;
+    ++sender_reports_;
+    std::array<std::uint8_t, 256> out{};
+    const std::size_t size =
+        tracks_[track].relay_sender_report(sr->sender, "callcast-" + group_, rtp::MutableBytes(out));
+    if (size == 0) continue;
+    last_sender_report_[track].assign(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(size));
+    for (auto& [id, viewer] : viewers_) {
+      if (viewer->state == ViewerState::playing && viewer->tracks[track].set_up) {
+        send_rtcp_to(*viewer, track, rtp::Bytes(out.data(), size));
+      }
+    }
+  }
+  return true;
+}
+
+Viewer& GroupMedia::add_viewer(std::string number, std::string session_id, bool tcp,
+                               std::weak_ptr<InterleavedWriter> writer, Clock::time_point now) {
+  auto viewer = std::make_unique<Viewer>();
+  viewer->number = std::move(number);
+  viewer->session_id = session_id;
+  viewer->tcp = tcp;
+  viewer->writer = std::move(writer);
+  viewer->last_heard = now;
+  auto& ref = *viewer;
+  viewers_[std::move(session_id)] = std::move(viewer);
+  return ref;
+}
+
+Viewer* GroupMedia::find_viewer(std::string_view session_id) {
+  auto it = viewers_.find(session_id);
+  return it == viewers_.end() ? nullptr : it->second.get();
+}
+
+Viewer* GroupMedia::find_viewer_by_number(std::string_view number) {
+  for (auto& [id, viewer] : viewers_) {
+    if (viewer->number == number) return viewer.get();
+  }
+  return nullptr;
+}
+
+void GroupMedia::remove_viewer(std::string_view session_id, bool send_bye,
+                               std::string_view reason) {
+  auto it = viewers_.find(session_id);
+  if (it == viewers_.end()) return;
+  Viewer& viewer = *it->second;
+  if (send_bye) {
+    for (std::size_t t = 0; t < tracks_.size(); ++t) {
+      if (!viewer.tracks[t].set_up) continue;
+      // RFC 3550 §6.1: a compound starts with SR or RR, so an empty RR precedes the BYE.
+      std::array<std::uint8_t, 512> out{};
+      const std::size_t rr = rtp::write_receiver_report(out, tracks_[t].out_ssrc(), {});
+      const std::size_t bye =
+          rr == 0 ? 0 : rtp::write_bye(rtp::MutableBytes(out).subspan(rr), tracks_[t].out_ssrc(), reason);
+      if (bye > 0) send_rtcp_to(viewer, t, rtp::Bytes(out.data(), rr + bye));
+    }
+  }
+  viewers_.erase(it);
+}
+
+std::vector<TrackStart> GroupMedia::start_playing(Viewer& viewer, Clock::time_point now) {
+  viewer.state = ViewerState::playing;
+  viewer.last_heard = now;
+  viewer.backlog.clear();
+  viewer.awaiting_keyframe = false;
+  const bool has_video = std::any_of(tracks_.begin(), tracks_.end(), [&](const TrackRelay& t) {
+    return t.description().codec == Codec::h264 && viewer.tracks[t.description().index].set_up;
+  });
+  if (has_video) {
+    if (gop_.valid()) {
+      for (const auto& packet : gop_.packets()) {
+        if (viewer.tracks[packet->track].set_up) viewer.backlog.push_back(packet);
+      }
+    } else {
+      viewer.awaiting_keyframe = true;
+    }
+  }
+  std::vector<TrackStart> starts;
+  for (std::size_t t = 0; t < tracks_.size(); ++t) {
+    if (!viewer.tracks[t].set_up) continue;
+    TrackStart start{t, tracks_[t].next_sequence(), tracks_[t].last_timestamp()};
+    for (const auto& packet : viewer.backlog) {
+      if (packet->track == t) {
+        start.sequence = packet->sequence;
+        start.rtptime = packet->timestamp;
+        break;
+      }
+    }
+    starts.push_back(start);
+  }
+  return starts;
+}
+
+void GroupMedia::send_sender_reports(Viewer& viewer) {
+  for (std::size_t t = 0; t < tracks_.size(); ++t) {
+    if (viewer.tracks[t].set_up && !last_sender_report_[t].empty()) {
+      send_rtcp_to(viewer, t, rtp::Bytes(last_sender_report_[t]));
+    }
+  }
+}
+
+void GroupMedia::pause(Viewer& viewer) {
+  viewer.state = ViewerState::paused;
+  viewer.backlog.clear();
+}
+
+bool GroupMedia::has_backlog() const {
+  return std::any_of(viewers_.begin(), viewers_.end(),
+                     [](const auto& entry) { return !entry.second->backlog.empty(); });
+}
+
+bool GroupMedia::pace() {
+  bool left = false;
+  for (auto& [id, viewer] : viewers_) {
+    for (std::size_t i = 0; i < limits_.pace_burst_packets && !viewer->backlog.empty(); ++i) {
+      send_to(*viewer, viewer->backlog.front());
+      viewer->backlog.pop_front();
+    }
+    left = left || !viewer->backlog.empty();
+  }
+  return left;
+}
+
+bool GroupMedia::send_to(Viewer& viewer, const SharedPacket& packet) {
+  const auto& route = viewer.tracks[packet->track];
+  bool sent = false;
+  if (viewer.tcp) {
+    auto writer = viewer.writer.lock();
+    sent = writer && writer->write_packet(route.rtp_channel, packet);
+  } else {
+    std::uint8_t failed = 0;
+    udp_.send_rtp(packet->view(), std::span(&route.rtp, 1), std::span(&failed, 1));
+    sent = failed == 0;
+  }
+  if (sent) {
+    ++viewer.packets_sent;
+    viewer.bytes_sent += packet->bytes.size();
+  } else {
+    ++viewer.packets_dropped;
+  }
+  return sent;
+}
+
+void GroupMedia::deliver(const SharedPacket& packet, bool keyframe_start) {
+  udp_batch_.clear();
+  udp_batch_viewers_.clear();
+  for (auto& [id, viewer_ptr] : viewers_) {
+    Viewer& viewer = *viewer_ptr;
+    if (viewer.state != ViewerState::playing || !viewer.tracks[packet->track].set_up) continue;
+    if (!viewer.backlog.empty()) {
+      // Still catching up from the GOP cache: keep order, and the pacing timer sends it.
+      if (viewer.backlog.size() < limits_.viewer_backlog_packets) {
+        viewer.backlog.push_back(packet);
+      } else {
+        ++viewer.packets_dropped;
+      }
+      continue;
+    }
+    if (viewer.awaiting_keyframe) {
+      const bool video = tracks_[packet->track].description().codec == Codec::h264;
+      if (video && !keyframe_start) continue;
+      if (video) viewer.awaiting_keyframe = false;
+    }
+    if (viewer.tcp) {
+      send_to(viewer, packet);
+      continue;
+    }
+    udp_batch_.push_back(viewer.tracks[packet->track].rtp);
+    udp_batch_viewers_.push_back(&viewer);
+  }
+  if (udp_batch_.empty()) return;
+  udp_failed_.assign(udp_batch_.size(), 0);
+  udp_.send_rtp(packet->view(), udp_batch_, udp_failed_);
+  for (std::size_t i = 0; i < udp_batch_viewers_.size(); ++i) {
+    Viewer& viewer = *udp_batch_viewers_[i];
+    if (udp_failed_[i] != 0) {
+      ++viewer.packets_dropped;
+    } else {
+      ++viewer.packets_sent;
+      viewer.bytes_sent += packet->bytes.size();
+    }
+  }
+}
+
+void GroupMedia::send_rtcp_to(Viewer& viewer, std::size_t track, rtp::Bytes compound) {
+  const auto& route = viewer.tracks[track];
+  if (viewer.tcp) {
+    if (auto writer = viewer.writer.lock()) writer->write_bytes(route.rtcp_channel, compound);
+  } else {
+    udp_.send_rtcp(compound, route.rtcp);
+  }
+}
+
+bool GroupMedia::on_viewer_rtcp(Viewer& viewer, std::size_t track, rtp::Bytes compound,
+                                Clock::time_point now) {
+  viewer.last_heard = now;
+  auto parsed = rtp::RtcpCompoundView::parse(compound);
+  if (!parsed) {
+    ++malformed_rtcp_;
+    return false;
+  }
+  ++viewer.rtcp_reports;
+  for (const auto& packet : *parsed) {
+    std::optional<rtp::ReceiverReport> rr = rtp::parse_receiver_report(packet);
+    std::span<const rtp::ReportBlock> blocks;
+    std::optional<rtp::SenderReport> sr;
+    if (rr) {
+      blocks = std::span(rr->blocks.data(), rr->block_count);
+    } else if ((sr = rtp::parse_sender_report(packet))) {
+      blocks = std::span(sr->blocks.data(), sr->block_count);
+    }
+    for (const auto& block : blocks) {
+      // Reports are matched to our track by SSRC; a player may send one compound for all tracks.
+      for (std::size_t t = 0; t < tracks_.size(); ++t) {
+        if (block.ssrc != tracks_[t].out_ssrc() || !viewer.tracks[t].set_up) continue;
+        ViewerReception reception;
+        reception.fraction_lost = block.fraction_lost / 256.0;
+        reception.cumulative_lost = block.cumulative_lost;
+        reception.jitter_ms =
+            1000.0 * block.jitter / static_cast<double>(tracks_[t].description().clock_rate);
+        reception.at = now;
+        viewer.tracks[t].reception = reception;
+      }
+    }
+  }
+  (void)track;
+  return true;
+}
+
+std::string GroupMedia::describe_sdp(const std::string& host,
+                                     const std::function<std::string(int)>& url) const {
+  sdp::SessionDescription out;
+  const bool v6 = host.find(':') != std::string::npos;
+  out.session.push_back({'v', "0"});
+  out.session.push_back({'o', "- " + std::to_string(tracks_.empty() ? 0 : tracks_[0].out_ssrc()) +
+                                  " 1 IN " + (v6 ? "IP6 " : "IP4 ") + host});
+  out.session.push_back({'s', "callcast group " + group_});
+  out.session.push_back({'c', v6 ? "IN IP6 ::" : "IN IP4 0.0.0.0"});
+  out.session.push_back({'t', "0 0"});
+  out.session.push_back({'a', "tool:callcast"});
+  out.session.push_back({'a', "range:npt=now-"});
+  out.session.push_back({'a', "control:" + url(-1)});
+  for (const auto& track : tracks_) {
+    sdp::MediaDescription media = track.description().description;
+    media.port = 0;
+    media.proto = "RTP/AVP";
+    std::erase_if(media.lines, [](const sdp::Line& line) {
+      return line.type == 'c' ||
+             (line.type == 'a' && (line.value.starts_with("control:") || line.value == "sendonly" ||
+                                   line.value == "recvonly" || line.value == "sendrecv"));
+    });
+    media.lines.push_back({'a', "sendonly"});
+    media.lines.push_back({'a', "control:" + url(static_cast<int>(track.description().index))});
+    out.media.push_back(std::move(media));
+  }
+  return out.serialize();
+}
+
+void GroupMedia::update_rates(Clock::time_point now) {
+  for (auto& track : tracks_) track.update_bitrate(now);
+}
+
+}  // namespace callcast::media

@@ -1,0 +1,107 @@
+#pragma once
+// The media of one live group: the publisher's tracks, the GOP cache and the viewers, and the
+// fan-out of every published packet to every playing viewer (steps 705, 709, 714).
+// Single-threaded: everything runs on the media service's event loop.
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "media/delivery.hpp"
+#include "media/gop_cache.hpp"
+#include "media/track_relay.hpp"
+#include "media/viewer.hpp"
+#include "sdp/session_description.hpp"
+
+namespace callcast::media {
+
+struct GroupMediaLimits {
+  std::size_t gop_cache_packets = 8192;
+  std::size_t gop_cache_bytes = 16 * 1024 * 1024;
+  std::size_t viewer_backlog_packets = 12288;  // a viewer further behind loses packets
+  std::size_t pace_burst_packets = 24;         // backlog packets per viewer per pacing tick
+};
+
+struct TrackStart {  // RTP-Info for one track (RFC 2326 §12.33)
+  std::size_t track = 0;
+  std::uint16_t sequence = 0;
+  std::uint32_t rtptime = 0;
+};
+
+class GroupMedia {
+ public:
+  GroupMedia(std::string group, std::vector<TrackDescription> tracks,
+             sdp::SessionDescription announced, UdpSender& udp, GroupMediaLimits limits,
+             std::uint32_t ssrc_seed);
+
+  const std::string& group() const { return group_; }
+  const std::vector<TrackRelay>& tracks() const { return tracks_; }
+  const sdp::SessionDescription& announced() const { return announced_; }
+
+  // A (re)connecting publisher announced `tracks`: true when viewers can go on decoding.
+  bool compatible_with(const std::vector<TrackDescription>& tracks) const;
+  void publisher_changed(Clock::time_point now);
+
+  // 705/709: one RTP packet from the publisher on `track`; false when dropped as malformed.
+  bool on_publisher_rtp(std::size_t track, rtp::Bytes packet, Clock::time_point now);
+  // The publisher's RTCP: sender reports are relayed to every viewer (lip sync).
+  bool on_publisher_rtcp(std::size_t track, rtp::Bytes compound);
+
+  // Viewers, by RTSP session id.
+  Viewer& add_viewer(std::string number, std::string session_id, bool tcp,
+                     std::weak_ptr<InterleavedWriter> writer, Clock::time_point now);
+  Viewer* find_viewer(std::string_view session_id);
+  Viewer* find_viewer_by_number(std::string_view number);
+  // Sends RTCP BYE on each of its tracks when `send_bye`, then forgets it.
+  void remove_viewer(std::string_view session_id, bool send_bye, std::string_view reason);
+  const std::map<std::string, std::unique_ptr<Viewer>, std::less<>>& viewers() const {
+    return viewers_;
+  }
+
+  // 714: start delivery from the GOP cache; returns RTP-Info for each set-up track. Nothing is
+  // sent before the caller has queued its PLAY response: then send_sender_reports() and pace().
+  std::vector<TrackStart> start_playing(Viewer& viewer, Clock::time_point now);
+  // The latest relayed sender report of each track, so the player maps RTP time at once.
+  void send_sender_reports(Viewer& viewer);
+  void pause(Viewer& viewer);
+  // Sends up to `pace_burst_packets` backlog packets per viewer; true while any backlog is left.
+  bool pace();
+  bool has_backlog() const;
+
+  // A viewer's RTCP (receiver reports: loss and jitter into its stats).
+  bool on_viewer_rtcp(Viewer& viewer, std::size_t track, rtp::Bytes compound, Clock::time_point now);
+
+  // The SDP a viewer gets from DESCRIBE: the announced tracks, with our control URLs.
+  std::string describe_sdp(const std::string& host, const std::function<std::string(int)>& url) const;
+
+  void update_rates(Clock::time_point now);
+  std::uint64_t malformed_rtcp() const { return malformed_rtcp_; }
+  std::uint64_t sender_reports() const { return sender_reports_; }
+  const GopCache& gop_cache() const { return gop_; }
+
+ private:
+  void deliver(const SharedPacket& packet, bool keyframe_start);
+  bool send_to(Viewer& viewer, const SharedPacket& packet);
+  void send_rtcp_to(Viewer& viewer, std::size_t track, rtp::Bytes compound);
+
+  std::string group_;
+  std::vector<TrackRelay> tracks_;
+  sdp::SessionDescription announced_;
+  UdpSender& udp_;
+  GroupMediaLimits limits_;
+  GopCache gop_;
+  std::map<std::string, std::unique_ptr<Viewer>, std::less<>> viewers_;
+  std::vector<std::vector<std::uint8_t>> last_sender_report_;  // per track, relayed form
+
+  // Scratch space reused for every packet (no allocation per packet in steady state).
+  std::vector<SharedPacket> ingest_out_;
+  std::vector<UdpEndpoint> udp_batch_;
+  std::vector<Viewer*> udp_batch_viewers_;
+  std::vector<std::uint8_t> udp_failed_;
+
+  std::uint64_t malformed_rtcp_ = 0;
+  std::uint64_t sender_reports_ = 0;
+};
+
+}  // namespace callcast::media

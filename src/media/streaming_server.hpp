@@ -1,0 +1,166 @@
+#pragma once
+// The streaming server of the patent (modules 601-608): temporary groups, the master's RTSP
+// publish over TCP (705), viewers' RTSP play over UDP (709, 714), and the control operations the
+// network side calls (702-703, 711-712). Everything runs on one asio event loop; other threads
+// reach it through MediaService, which posts onto that loop.
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "control/media_control.hpp"
+#include "core/config.hpp"
+#include "core/group_registry.hpp"
+#include "core/token.hpp"
+#include "media/group_media.hpp"
+#include "media/rtsp_connection.hpp"
+#include "media/udp_media_ports.hpp"
+
+namespace callcast::media {
+
+// Where the server actually listens once started (ports chosen by the OS when configured as 0).
+struct BoundAddresses {
+  core::HostPort rtsp;
+  core::PortPair rtp_ports;
+};
+
+class StreamingServer final : public RtspConnectionHandler, private core::GroupEventSink {
+ public:
+  using EventListener = std::function<void(const core::GroupEvent&)>;
+
+  StreamingServer(boost::asio::io_context& io, core::MediaConfig config, std::string token_secret);
+  ~StreamingServer() override;
+
+  Result<BoundAddresses, std::string> start();
+  void stop();
+  void add_listener(EventListener listener) { listeners_.push_back(std::move(listener)); }
+
+  // Control operations (the patent's notifications), on the event loop.
+  Result<control::GroupCreated, control::ControlError> create_group(const std::string& master);
+  Result<control::ViewerAdmitted, control::ControlError> admit_viewer(const std::string& group,
+                                                                      const std::string& viewer);
+  Result<bool, control::ControlError> remove_viewer(const std::string& group,
+                                                    const std::string& viewer);
+  // `master_lost`: the master's media is gone for good (emits master_lost before group_closed).
+  Result<bool, control::ControlError> close_group(const std::string& group,
+                                                  const std::string& reason,
+                                                  bool master_lost = false);
+  std::vector<control::GroupSnapshot> snapshots() const;
+  Result<control::GroupSnapshot, control::ControlError> snapshot(const std::string& group) const;
+
+  // RtspConnectionHandler
+  void on_request(RtspConnection& connection, rtsp::RtspRequest request) override;
+  void on_interleaved(RtspConnection& connection, std::uint8_t channel,
+                      rtp::Bytes payload) override;
+  void on_bad_message(RtspConnection& connection, int status, const std::string& why) override;
+  void on_closed(RtspConnection& connection, const std::string& reason) override;
+
+  struct Counters {
+    std::uint64_t connections_accepted = 0;
+    std::uint64_t connections_refused = 0;
+    std::uint64_t bad_requests = 0;
+    std::uint64_t unauthorized = 0;
+    std::uint64_t wrong_channel_packets = 0;
+    std::uint64_t malformed_rtp = 0;
+    std::uint64_t unknown_udp_datagrams = 0;
+    std::uint64_t sessions_timed_out = 0;
+  };
+  const Counters& counters() const { return counters_; }
+
+ private:
+  enum class SessionKind { publisher, viewer };
+  struct Session {
+    std::string id;
+    SessionKind kind = SessionKind::viewer;
+    std::string group;
+    std::string terminal;
+    std::weak_ptr<RtspConnection> connection;
+    std::uint64_t connection_id = 0;
+    Clock::time_point last_activity{};
+    // Publisher only.
+    std::vector<TrackDescription> tracks;
+    sdp::SessionDescription announced;
+    bool udp = false;
+    bool recording = false;
+    std::array<int, 256> channel_track{};  // interleaved channel -> track*2 (+1 for RTCP); -1 none
+    std::array<bool, kMaxTracks> track_set_up{};
+    std::array<UdpEndpoint, kMaxTracks> udp_rtp_from{};
+    std::array<UdpEndpoint, kMaxTracks> udp_rtcp_from{};
+  };
+  struct PendingAnnounce {
+    std::string group;
+    std::string terminal;
+    sdp::SessionDescription sdp;
+    std::vector<TrackDescription> tracks;
+  };
+  struct UdpRoute {
+    std::string session;
+    std::size_t track = 0;
+  };
+  struct Reply;            // a response being built (streaming_server_rtsp.cpp)
+  struct TransportChoice;  // the Transport alternative a SETUP is served with
+
+  // streaming_server_rtsp.cpp: one handler per RTSP method.
+  void handle_options(RtspConnection& c, const rtsp::RtspRequest& r, Reply& reply);
+  void handle_announce(RtspConnection& c, const rtsp::RtspRequest& r, Reply& reply);
+  void handle_describe(RtspConnection& c, const rtsp::RtspRequest& r, Reply& reply);
+  void handle_setup(RtspConnection& c, const rtsp::RtspRequest& r, Reply& reply);
+  void handle_record(RtspConnection& c, const rtsp::RtspRequest& r, Reply& reply);
+  void handle_play(RtspConnection& c, const rtsp::RtspRequest& r, Reply& reply);
+  void handle_pause(RtspConnection& c, const rtsp::RtspRequest& r, Reply& reply);
+  void handle_teardown(RtspConnection& c, const rtsp::RtspRequest& r, Reply& reply);
+  void handle_keepalive(RtspConnection& c, const rtsp::RtspRequest& r, Reply& reply);
+  struct Authorized;
+  std::optional<Authorized> authorize(const rtsp::RtspRequest& r, core::TokenRole role,
+                                      Reply& reply);
+  Session* request_session(const rtsp::RtspRequest& r, Reply& reply);
+  void setup_publisher_track(RtspConnection& c, Session& s, std::size_t track,
+                             const TransportChoice& t, Reply& reply);
+  void setup_viewer_track(RtspConnection& c, Session& s, std::size_t track,
+                          const TransportChoice& t, Reply& reply);
+
+  // streaming_server.cpp
+  void accept();
+  void on_udp(bool rtcp, const UdpEndpoint& from, rtp::Bytes data);
+  void sweep();
+  void schedule_pacing();
+  void close_session(const std::string& id, const std::string& reason, bool send_bye);
+  void publisher_gone(const std::string& group, const std::string& reason);
+  Session* find_session(std::string_view id);
+  std::string new_session_id();
+  std::string url_for(const std::string& group, const std::string& token,
+                      const std::string& control = {}) const;
+  std::string public_host() const;
+  void on_group_event(const core::GroupEvent& event) override;
+  control::GroupSnapshot make_snapshot(const core::Group& group) const;
+
+  boost::asio::io_context& io_;
+  core::MediaConfig config_;
+  core::TokenSigner tokens_;
+  core::GroupRegistry registry_;
+  UdpMediaPorts udp_;
+  boost::asio::ip::tcp::acceptor acceptor_;
+  boost::asio::steady_timer sweep_timer_;
+  boost::asio::steady_timer pacing_timer_;
+  bool pacing_ = false;
+  bool stopped_ = false;
+  BoundAddresses bound_;
+
+  std::map<std::string, std::unique_ptr<GroupMedia>, std::less<>> media_;
+  std::map<std::string, Session, std::less<>> sessions_;
+  std::map<std::uint64_t, std::shared_ptr<RtspConnection>> connections_;
+  std::map<std::uint64_t, PendingAnnounce> pending_announces_;
+  std::map<std::uint64_t, std::string> publisher_of_connection_;  // the per-packet lookup
+  std::map<UdpEndpoint, UdpRoute> udp_routes_;
+  std::map<std::string, Clock::time_point, std::less<>> grace_deadlines_;  // group -> deadline
+  std::vector<EventListener> listeners_;
+  std::uint64_t next_connection_id_ = 1;
+  std::uint32_t ssrc_seed_;
+  Counters counters_;
+};
+
+}  // namespace callcast::media

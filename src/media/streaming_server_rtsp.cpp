@@ -1,0 +1,636 @@
+// The RTSP methods of the streaming server (RFC 2326): publish is ANNOUNCE + SETUP(record) +
+// RECORD (step 705), play is DESCRIBE + SETUP + PLAY (step 714).
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/ip/address.hpp>
+#include <charconv>
+
+#include "media/streaming_server.hpp"
+#include "rtsp/group_url.hpp"
+#include "rtsp/transport_header.hpp"
+
+namespace callcast::media {
+
+namespace {
+
+constexpr std::string_view kPublic =
+    "OPTIONS, DESCRIBE, ANNOUNCE, SETUP, RECORD, PLAY, PAUSE, TEARDOWN, GET_PARAMETER, "
+    "SET_PARAMETER";
+
+std::int64_t unix_now() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// "1234abcd;timeout=60" -> "1234abcd"
+std::string_view session_id_of(std::string_view header) {
+  const auto semicolon = header.find(';');
+  auto id = header.substr(0, semicolon);
+  while (!id.empty() && (id.back() == ' ' || id.back() == '\t')) id.remove_suffix(1);
+  return id;
+}
+
+// Track index from a control suffix we or common publishers produce: "trackID=1", "streamid=1",
+// "stream=1", "track1".
+std::optional<std::size_t> numbered_control(std::string_view control) {
+  for (std::string_view prefix : {"trackID=", "streamid=", "stream=", "track"}) {
+    if (!control.starts_with(prefix)) continue;
+    const auto digits = control.substr(prefix.size());
+    std::size_t value = 0;
+    auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
+    if (ec == std::errc() && end == digits.data() + digits.size()) return value;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+struct StreamingServer::Reply {
+  rtsp::RtspResponse response;
+  std::function<void()> after;  // runs once the response is queued (e.g. start delivery)
+
+  Reply& error(int status, std::string_view why) {
+    response.status = status;
+    response.reason.clear();
+    if (!why.empty()) response.add("Warning", "399 callcast \"" + std::string(why) + "\"");
+    return *this;
+  }
+  bool failed() const { return response.status >= 300; }
+};
+
+struct StreamingServer::TransportChoice {
+  rtsp::TransportSpec spec;
+};
+
+struct StreamingServer::Authorized {
+  rtsp::GroupUrl url;
+  core::TokenClaims claims;
+};
+
+void StreamingServer::on_request(RtspConnection& connection, rtsp::RtspRequest request) {
+  Reply reply;
+  reply.response.add("CSeq", std::string(request.header("CSeq").value_or("0")));
+  reply.response.add("Server", "callcast/0.1");
+  if (!request.cseq()) {
+    ++counters_.bad_requests;
+    reply.response.headers.erase(reply.response.headers.begin());
+    reply.error(400, "missing or malformed CSeq header");
+  } else if (request.method == "OPTIONS") {
+    handle_options(connection, request, reply);
+  } else if (request.method == "ANNOUNCE") {
+    handle_announce(connection, request, reply);
+  } else if (request.method == "DESCRIBE") {
+    handle_describe(connection, request, reply);
+  } else if (request.method == "SETUP") {
+    handle_setup(connection, request, reply);
+  } else if (request.method == "RECORD") {
+    handle_record(connection, request, reply);
+  } else if (request.method == "PLAY") {
+    handle_play(connection, request, reply);
+  } else if (request.method == "PAUSE") {
+    handle_pause(connection, request, reply);
+  } else if (request.method == "TEARDOWN") {
+    handle_teardown(connection, request, reply);
+  } else if (request.method == "GET_PARAMETER" || request.method == "SET_PARAMETER") {
+    handle_keepalive(connection, request, reply);
+  } else {
+    reply.error(501, "method " + request.method + " is not implemented");
+    reply.response.add("Public", std::string(kPublic));
+  }
+  if (reply.response.status == 401) ++counters_.unauthorized;
+  if (reply.failed()) {
+    spdlog::info("rtsp: {} {} from {} -> {} {}", request.method,
+                 request.uri.substr(0, request.uri.find('?')),
+                 connection.remote().address().to_string(), reply.response.status,
+                 reply.response.header("Warning").value_or(""));
+  }
+  connection.send(reply.response);
+  if (reply.after) reply.after();
+}
+
+void StreamingServer::on_bad_message(RtspConnection& connection, int status,
+                                     const std::string& why) {
+  ++counters_.bad_requests;
+  spdlog::info("rtsp: malformed message from {} -> {} ({}), closing",
+               connection.remote().address().to_string(), status, why);
+  Reply reply;
+  reply.error(status, why);
+  connection.send(reply.response);
+  connection.close("malformed message: " + why);
+}
+
+void StreamingServer::on_closed(RtspConnection& connection, const std::string& reason) {
+  const auto id = connection.id();
+  pending_announces_.erase(id);
+  std::vector<std::string> ids;
+  for (const auto& [sid, session] : sessions_) {
+    if (session.connection_id == id) ids.push_back(sid);
+  }
+  for (const auto& sid : ids) close_session(sid, "connection closed: " + reason, false);
+  spdlog::debug("rtsp: connection {} closed: {}", id, reason);
+  connections_.erase(id);
+}
+
+std::optional<StreamingServer::Authorized> StreamingServer::authorize(
+    const rtsp::RtspRequest& r, core::TokenRole role, Reply& reply) {
+  auto url = rtsp::parse_group_url(r.uri);
+  if (!url) {
+    reply.error(404, url.error());
+    return std::nullopt;
+  }
+  if (url->token.empty()) {
+    reply.error(401, "no token: use the URL the network side gave you");
+    return std::nullopt;
+  }
+  // Inside an established session an expired token still identifies the caller; a token only
+  // has to be fresh to start something.
+  const auto* session = r.header("Session") ? find_session(session_id_of(*r.header("Session")))
+                                            : nullptr;
+  const bool in_session = session && session->group == url->group;
+  auto claims = tokens_.verify(url->token, in_session ? 0 : unix_now());
+  if (!claims) {
+    reply.error(401, "token " + std::string(core::to_string(claims.error())));
+    return std::nullopt;
+  }
+  if (claims->group != url->group) {
+    reply.error(401, "token is for another group");
+    return std::nullopt;
+  }
+  if (claims->role != role) {
+    reply.error(401, "token is for " + std::string(core::to_string(claims->role)) + ", not " +
+                         std::string(core::to_string(role)));
+    return std::nullopt;
+  }
+  if (!registry_.find(url->group)) {
+    reply.error(404, "no group " + url->group);
+    return std::nullopt;
+  }
+  return Authorized{std::move(*url), std::move(*claims)};
+}
+
+StreamingServer::Session* StreamingServer::request_session(const rtsp::RtspRequest& r,
+                                                           Reply& reply) {
+  auto header = r.header("Session");
+  if (!header) {
+    reply.error(454, "missing Session header");
+    return nullptr;
+  }
+  Session* session = find_session(session_id_of(*header));
+  if (!session) {
+    reply.error(454, "no session " + std::string(session_id_of(*header)));
+    return nullptr;
+  }
+  session->last_activity = Clock::now();
+  reply.response.add("Session",
+                     session->id + ";timeout=" + std::to_string(config_.session_timeout.count()));
+  return session;
+}
+
+void StreamingServer::handle_options(RtspConnection&, const rtsp::RtspRequest& r, Reply& reply) {
+  if (auto header = r.header("Session")) {
+    if (Session* s = find_session(session_id_of(*header))) s->last_activity = Clock::now();
+  }
+  reply.response.add("Public", std::string(kPublic));
+}
+
+void StreamingServer::handle_keepalive(RtspConnection&, const rtsp::RtspRequest& r, Reply& reply) {
+  if (r.header("Session")) {
+    request_session(r, reply);
+    return;
+  }
+  if (!authorize(r, core::TokenRole::play, reply) && reply.response.status == 401) {
+    // A publisher's keep-alive carries a publish token.
+    reply.response.status = 200;
+    reply.response.headers.erase(
+        std::remove_if(reply.response.headers.begin(), reply.response.headers.end(),
+                       [](const rtsp::Header& h) { return h.name == "Warning"; }),
+        reply.response.headers.end());
+    authorize(r, core::TokenRole::publish, reply);
+  }
+}
+
+void StreamingServer::handle_announce(RtspConnection& c, const rtsp::RtspRequest& r, Reply& reply) {
+  auto auth = authorize(r, core::TokenRole::publish, reply);
+  if (!auth) return;
+  const auto& group = auth->url.group;
+  if (auth->claims.terminal != group) {
+    reply.error(403, "only the group's master may publish");
+    return;
+  }
+  auto type = r.header("Content-Type");
+  if (!type || type->find("application/sdp") == std::string_view::npos) {
+    reply.error(415, "ANNOUNCE needs an application/sdp body");
+    return;
+  }
+  auto sdp = sdp::SessionDescription::parse(r.body);
+  if (!sdp) {
+    reply.error(400, "bad SDP: " + sdp.error());
+    return;
+  }
+  auto tracks = describe_tracks(*sdp);
+  if (!tracks) {
+    reply.error(415, tracks.error());
+    return;
+  }
+  const core::Group* g = registry_.find(group);
+  if (!g->publisher.empty()) {
+    reply.error(403, "group " + group + " already has a publisher");
+    return;
+  }
+  if (auto media = media_.find(group);
+      media != media_.end() && !media->second->compatible_with(*tracks)) {
+    reply.error(415, "the tracks differ from the running broadcast's");
+    return;
+  }
+  pending_announces_[c.id()] = PendingAnnounce{group, auth->claims.terminal, std::move(*sdp),
+                                              std::move(*tracks)};
+  spdlog::info("group={} terminal={} step=705 master announced {} track(s)", group,
+               auth->claims.terminal, pending_announces_[c.id()].tracks.size());
+}
+
+void StreamingServer::handle_describe(RtspConnection&, const rtsp::RtspRequest& r, Reply& reply) {
+  auto auth = authorize(r, core::TokenRole::play, reply);
+  if (!auth) return;
+  const auto& group = auth->url.group;
+  const core::Group* g = registry_.find(group);
+  if (!g->viewers.contains(auth->claims.terminal)) {
+    reply.error(403, "viewer " + auth->claims.terminal + " is not admitted to group " + group);
+    return;
+  }
+  auto media = media_.find(group);
+  if (media == media_.end()) {
+    // Documented choice: no waiting; the player retries once the master is live.
+    reply.error(404, "group " + group + " is waiting for its master");
+    return;
+  }
+  const std::string token = auth->url.token;
+  reply.response.body = media->second->describe_sdp(public_host(), [&](int track) {
+    return url_for(group, token, track < 0 ? "" : "trackID=" + std::to_string(track));
+  });
+  reply.response.add("Content-Type", "application/sdp");
+  reply.response.add("Content-Base", url_for(group, token));
+}
+
+void StreamingServer::handle_setup(RtspConnection& c, const rtsp::RtspRequest& r, Reply& reply) {
+  auto header = r.header("Transport");
+  if (!header) {
+    reply.error(400, "SETUP needs a Transport header");
+    return;
+  }
+  auto specs = rtsp::parse_transport(*header);
+  if (!specs) {
+    reply.error(400, "bad Transport header: " + specs.error());
+    return;
+  }
+  Session* session = nullptr;
+  core::TokenRole role = core::TokenRole::play;
+  if (r.header("Session")) {
+    session = request_session(r, reply);
+    if (!session) return;
+    role = session->kind == SessionKind::publisher ? core::TokenRole::publish
+                                                   : core::TokenRole::play;
+  } else if (pending_announces_.contains(c.id())) {
+    role = core::TokenRole::publish;
+  }
+  auto auth = authorize(r, role, reply);
+  if (!auth) return;
+  if (session && session->group != auth->url.group) {
+    reply.error(455, "session " + session->id + " belongs to another group");
+    return;
+  }
+
+  // Pick the first alternative we serve: unicast RTP over UDP ports or interleaved on TCP.
+  std::optional<TransportChoice> choice;
+  std::string refusal = "no transport offered that callcast serves (RTP/AVP unicast UDP or TCP)";
+  for (const auto& spec : *specs) {
+    if (spec.profile != "RTP/AVP" && spec.profile != "RTP/AVPF") continue;
+    if (!spec.unicast) {
+      refusal = "multicast is not supported";
+      continue;
+    }
+    const bool record = spec.mode && *spec.mode == "record";
+    if (record != (role == core::TokenRole::publish) && spec.mode) {
+      refusal = "mode=" + *spec.mode + " does not match the token's role";
+      continue;
+    }
+    if (spec.lower == rtsp::LowerTransport::udp && !spec.client_port) {
+      refusal = "UDP transport needs client_port";
+      continue;
+    }
+    choice = TransportChoice{spec};
+    break;
+  }
+  if (!choice) {
+    reply.error(461, refusal);
+    return;
+  }
+
+  const std::string& group = auth->url.group;
+  if (role == core::TokenRole::publish) {
+    const std::vector<TrackDescription>* tracks = nullptr;
+    if (!session) {
+      auto& pending = pending_announces_[c.id()];
+      Session fresh;
+      fresh.id = new_session_id();
+      fresh.kind = SessionKind::publisher;
+      fresh.group = pending.group;
+      fresh.terminal = pending.terminal;
+      fresh.connection = c.shared_from_this();
+      fresh.connection_id = c.id();
+      fresh.last_activity = Clock::now();
+      fresh.tracks = pending.tracks;
+      fresh.announced = pending.sdp;
+      fresh.channel_track.fill(-1);
+      pending_announces_.erase(c.id());
+      const auto id = fresh.id;
+      session = &(sessions_[id] = std::move(fresh));
+      publisher_of_connection_[c.id()] = id;
+      reply.response.add("Session",
+                         id + ";timeout=" + std::to_string(config_.session_timeout.count()));
+    }
+    tracks = &session->tracks;
+    std::optional<std::size_t> track;
+    for (const auto& t : *tracks) {
+      if (!auth->url.control.empty() && t.control == auth->url.control) track = t.index;
+    }
+    if (!track && auth->url.control.empty() && tracks->size() == 1) track = 0;
+    if (!track) track = numbered_control(auth->url.control);
+    if (!track || *track >= tracks->size()) {
+      reply.error(404, "no announced track '" + auth->url.control + "'");
+      return;
+    }
+    setup_publisher_track(c, *session, *track, *choice, reply);
+    return;
+  }
+
+  // A viewer.
+  const core::Group* g = registry_.find(group);
+  if (!g->viewers.contains(auth->claims.terminal)) {
+    reply.error(403, "viewer " + auth->claims.terminal + " is not admitted to group " + group);
+    return;
+  }
+  auto media = media_.find(group);
+  if (media == media_.end()) {
+    reply.error(404, "group " + group + " is waiting for its master");
+    return;
+  }
+  std::optional<std::size_t> track = numbered_control(auth->url.control);
+  if (!track && auth->url.control.empty() && media->second->tracks().size() == 1) track = 0;
+  if (!track || *track >= media->second->tracks().size()) {
+    reply.error(404, "no track '" + auth->url.control + "' in group " + group);
+    return;
+  }
+  if (!session) {
+    // One media session per admitted viewer: a new one replaces the old (a player reconnecting).
+    if (Viewer* old = media->second->find_viewer_by_number(auth->claims.terminal)) {
+      close_session(old->session_id, "replaced by a new session", true);
+    }
+    Session fresh;
+    fresh.id = new_session_id();
+    fresh.kind = SessionKind::viewer;
+    fresh.group = group;
+    fresh.terminal = auth->claims.terminal;
+    fresh.connection = c.shared_from_this();
+    fresh.connection_id = c.id();
+    fresh.last_activity = Clock::now();
+    const auto id = fresh.id;
+    session = &(sessions_[id] = std::move(fresh));
+    media->second->add_viewer(auth->claims.terminal, id,
+                              choice->spec.lower == rtsp::LowerTransport::tcp,
+                              std::static_pointer_cast<InterleavedWriter>(c.shared_from_this()),
+                              Clock::now());
+    reply.response.add("Session",
+                       id + ";timeout=" + std::to_string(config_.session_timeout.count()));
+  }
+  setup_viewer_track(c, *session, *track, *choice, reply);
+}
+
+void StreamingServer::setup_publisher_track(RtspConnection& c, Session& s, std::size_t track,
+                                            const TransportChoice& t, Reply& reply) {
+  rtsp::TransportSpec answer = t.spec;
+  answer.mode = "record";
+  if (t.spec.lower == rtsp::LowerTransport::tcp) {
+    if (s.udp && std::any_of(s.track_set_up.begin(), s.track_set_up.end(), [](bool b) { return b; })) {
+      reply.error(461, "cannot mix UDP and TCP tracks in one session");
+      return;
+    }
+    const auto channels = t.spec.interleaved.value_or(std::pair<std::uint8_t, std::uint8_t>{
+        static_cast<std::uint8_t>(track * 2), static_cast<std::uint8_t>(track * 2 + 1)});
+    for (int ch = 0; ch < 256; ++ch) {
+      if (s.channel_track[static_cast<std::size_t>(ch)] / 2 == static_cast<int>(track)) {
+        s.channel_track[static_cast<std::size_t>(ch)] = -1;
+      }
+    }
+    if (s.channel_track[channels.first] >= 0 || s.channel_track[channels.second] >= 0) {
+      reply.error(461, "interleaved channels already in use");
+      return;
+    }
+    s.channel_track[channels.first] = static_cast<int>(track * 2);
+    s.channel_track[channels.second] = static_cast<int>(track * 2 + 1);
+    answer.interleaved = channels;
+  } else {
+    s.udp = true;
+    const auto address = c.remote().address();
+    s.udp_rtp_from[track] = UdpEndpoint(address, t.spec.client_port->first);
+    s.udp_rtcp_from[track] = UdpEndpoint(address, t.spec.client_port->second);
+    udp_routes_[s.udp_rtp_from[track]] = {s.id, track};
+    udp_routes_[s.udp_rtcp_from[track]] = {s.id, track};
+    answer.server_port = std::pair{bound_.rtp_ports.rtp, bound_.rtp_ports.rtcp};
+    answer.destination.reset();
+    answer.source.reset();
+  }
+  s.track_set_up[track] = true;
+  reply.response.add("Transport", rtsp::format_transport(answer));
+}
+
+void StreamingServer::setup_viewer_track(RtspConnection& c, Session& s, std::size_t track,
+                                         const TransportChoice& t, Reply& reply) {
+  auto media = media_.find(s.group);
+  Viewer* viewer = media == media_.end() ? nullptr : media->second->find_viewer(s.id);
+  if (!viewer) {
+    reply.error(454, "session is gone");
+    return;
+  }
+  const bool tcp = t.spec.lower == rtsp::LowerTransport::tcp;
+  if (tcp != viewer->tcp) {
+    reply.error(461, "cannot mix UDP and TCP tracks in one session");
+    return;
+  }
+  rtsp::TransportSpec answer = t.spec;
+  answer.mode.reset();
+  answer.ssrc = media->second->tracks()[track].out_ssrc();
+  auto& route = viewer->tracks[track];
+  if (tcp) {
+    const auto channels = t.spec.interleaved.value_or(std::pair<std::uint8_t, std::uint8_t>{
+        static_cast<std::uint8_t>(track * 2), static_cast<std::uint8_t>(track * 2 + 1)});
+    route.rtp_channel = channels.first;
+    route.rtcp_channel = channels.second;
+    answer.interleaved = channels;
+  } else {
+    // Media only ever goes to the address the request came from (no third-party destination).
+    const auto address = c.remote().address();
+    route.rtp = UdpEndpoint(address, t.spec.client_port->first);
+    route.rtcp = UdpEndpoint(address, t.spec.client_port->second);
+    udp_routes_[route.rtp] = {s.id, track};
+    udp_routes_[route.rtcp] = {s.id, track};
+    answer.server_port = std::pair{bound_.rtp_ports.rtp, bound_.rtp_ports.rtcp};
+    answer.destination.reset();
+    answer.source.reset();
+  }
+  route.set_up = true;
+  reply.response.add("Transport", rtsp::format_transport(answer));
+}
+
+void StreamingServer::handle_record(RtspConnection&, const rtsp::RtspRequest& r, Reply& reply) {
+  auto auth = authorize(r, core::TokenRole::publish, reply);
+  if (!auth) return;
+  Session* s = request_session(r, reply);
+  if (!s) return;
+  if (s->kind != SessionKind::publisher || s->group != auth->url.group) {
+    reply.error(455, "RECORD is for a publishing session");
+    return;
+  }
+  if (std::none_of(s->track_set_up.begin(), s->track_set_up.end(), [](bool b) { return b; })) {
+    reply.error(455, "SETUP a track before RECORD");
+    return;
+  }
+  if (s->recording) return;
+  const auto& group = s->group;
+  auto joined = registry_.publisher_joined(group, s->terminal);
+  if (!joined) {
+    reply.error(403, "group " + group + ": " + std::string(core::to_string(joined.error())));
+    return;
+  }
+  const auto now = Clock::now();
+  auto media = media_.find(group);
+  if (media == media_.end()) {
+    media_.emplace(group, std::make_unique<GroupMedia>(group, s->tracks, s->announced, udp_,
+                                                       GroupMediaLimits{}, ssrc_seed_++));
+  } else {
+    media->second->publisher_changed(now);
+  }
+  grace_deadlines_.erase(group);
+  s->recording = true;
+  reply.response.add("Range", "npt=now-");
+  spdlog::info("group={} terminal={} step=705 master recording over {}", group, s->terminal,
+               s->udp ? "UDP" : "TCP");
+}
+
+void StreamingServer::handle_play(RtspConnection&, const rtsp::RtspRequest& r, Reply& reply) {
+  auto auth = authorize(r, core::TokenRole::play, reply);
+  if (!auth) return;
+  Session* s = request_session(r, reply);
+  if (!s) return;
+  if (s->kind != SessionKind::viewer || s->group != auth->url.group) {
+    reply.error(455, "PLAY is for a viewing session");
+    return;
+  }
+  auto media = media_.find(s->group);
+  Viewer* viewer = media == media_.end() ? nullptr : media->second->find_viewer(s->id);
+  if (!viewer) {
+    reply.error(454, "session is gone");
+    return;
+  }
+  if (std::none_of(viewer->tracks.begin(), viewer->tracks.end(),
+                   [](const ViewerTrack& t) { return t.set_up; })) {
+    reply.error(455, "SETUP a track before PLAY");
+    return;
+  }
+  auto playing = registry_.viewer_playing(s->group, s->terminal);
+  if (!playing) {
+    reply.error(403, "viewer " + s->terminal + ": " + std::string(core::to_string(playing.error())));
+    return;
+  }
+  auto starts = media->second->start_playing(*viewer, Clock::now());
+  std::string info;
+  for (const auto& start : starts) {
+    if (!info.empty()) info += ",";
+    info += "url=" + url_for(s->group, auth->url.token, "trackID=" + std::to_string(start.track)) +
+            ";seq=" + std::to_string(start.sequence) + ";rtptime=" + std::to_string(start.rtptime);
+  }
+  reply.response.add("Range", "npt=now-");
+  reply.response.add("RTP-Info", info);
+  spdlog::info("group={} terminal={} step=714 viewer playing over {} from {} cached packets",
+               s->group, s->terminal, viewer->tcp ? "TCP" : "UDP", viewer->backlog.size());
+  const std::string group = s->group;
+  const std::string id = s->id;
+  reply.after = [this, group, id] {
+    auto m = media_.find(group);
+    if (m == media_.end()) return;
+    if (Viewer* v = m->second->find_viewer(id)) {
+      m->second->send_sender_reports(*v);
+      if (m->second->pace()) schedule_pacing();
+    }
+  };
+}
+
+void StreamingServer::handle_pause(RtspConnection&, const rtsp::RtspRequest& r, Reply& reply) {
+  Session* s = request_session(r, reply);
+  if (!s) return;
+  if (s->kind != SessionKind::viewer) {
+    reply.error(455, "a publisher cannot PAUSE");
+    return;
+  }
+  auto media = media_.find(s->group);
+  if (media == media_.end()) return;
+  if (Viewer* viewer = media->second->find_viewer(s->id)) media->second->pause(*viewer);
+}
+
+void StreamingServer::handle_teardown(RtspConnection&, const rtsp::RtspRequest& r, Reply& reply) {
+  Session* s = request_session(r, reply);
+  if (!s) return;
+  const std::string id = s->id;
+  const std::string group = s->group;
+  if (s->kind == SessionKind::publisher && s->recording) {
+    // The master ended its broadcast on purpose: no grace period.
+    spdlog::info("group={} terminal={} step=709 master tore down its media", group, s->terminal);
+    reply.after = [this, group] { (void)close_group(group, "master teardown", true); };
+    return;
+  }
+  close_session(id, "teardown", false);
+}
+
+void StreamingServer::on_interleaved(RtspConnection& connection, std::uint8_t channel,
+                                     rtp::Bytes payload) {
+  auto owner = publisher_of_connection_.find(connection.id());
+  if (owner == publisher_of_connection_.end()) {
+    // A TCP viewer's RTCP receiver report, or noise.
+    for (auto& [id, session] : sessions_) {
+      if (session.connection_id != connection.id() || session.kind != SessionKind::viewer) continue;
+      auto media = media_.find(session.group);
+      if (media == media_.end()) continue;
+      Viewer* viewer = media->second->find_viewer(id);
+      if (!viewer) continue;
+      session.last_activity = Clock::now();
+      for (std::size_t t = 0; t < kMaxTracks; ++t) {
+        if (viewer->tracks[t].set_up && viewer->tracks[t].rtcp_channel == channel) {
+          media->second->on_viewer_rtcp(*viewer, t, payload, Clock::now());
+          return;
+        }
+      }
+    }
+    ++counters_.wrong_channel_packets;
+    return;
+  }
+  Session* s = find_session(owner->second);
+  if (!s) return;
+  const int slot = s->channel_track[channel];
+  if (slot < 0 || !s->recording) {
+    ++counters_.wrong_channel_packets;
+    return;
+  }
+  auto media = media_.find(s->group);
+  if (media == media_.end()) return;
+  const auto now = Clock::now();
+  s->last_activity = now;
+  const auto track = static_cast<std::size_t>(slot / 2);
+  if (slot % 2 == 1) {
+    media->second->on_publisher_rtcp(track, payload);
+  } else if (!media->second->on_publisher_rtp(track, payload, now)) {
+    ++counters_.malformed_rtp;
+  }
+  if (media->second->has_backlog()) schedule_pacing();
+}
+
+}  // namespace callcast::media

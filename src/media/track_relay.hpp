@@ -1,0 +1,107 @@
+#pragma once
+// One published track (audio or video) of a group: what the publisher announced for it and the
+// rewriting the relay applies to each of its packets, once, before fan-out.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/result.hpp"
+#include "media/relay_packet.hpp"
+#include "rtp/rtcp.hpp"
+#include "sdp/session_description.hpp"
+
+namespace callcast::media {
+
+enum class Codec { h264, aac, opus };
+std::string_view to_string(Codec codec);
+
+struct TrackDescription {
+  std::size_t index = 0;
+  std::string media;  // "video" / "audio"
+  Codec codec = Codec::h264;
+  std::string encoding;  // as announced, e.g. "H264", "MPEG4-GENERIC", "opus"
+  std::uint8_t payload_type = 96;
+  std::uint32_t clock_rate = 90000;
+  std::string control;  // the publisher's a=control value for this track
+  sdp::MediaDescription description;
+  std::vector<std::vector<std::uint8_t>> parameter_sets;  // H.264 SPS/PPS from sprop-parameter-sets
+};
+
+inline constexpr std::size_t kMaxTracks = 4;
+
+// The tracks of an announced SDP; an error names what callcast cannot relay (codec, count).
+Result<std::vector<TrackDescription>, std::string> describe_tracks(
+    const sdp::SessionDescription& announced);
+
+struct IngestResult {
+  bool accepted = false;     // false: malformed or wrong payload type, dropped and counted
+  bool keyframe_au = false;  // this packet belongs to an H.264 access unit that starts a GOP
+  bool new_access_unit = false;
+};
+
+class TrackRelay {
+ public:
+  TrackRelay(TrackDescription description, std::uint32_t out_ssrc);
+
+  // Validates one packet from the publisher and appends what viewers must receive to `out`: the
+  // packet itself and, before an IDR that came without SPS/PPS in band, a STAP-A carrying them,
+  // so that every viewer (and every late joiner) can decode from that IDR on.
+  IngestResult ingest(rtp::Bytes packet, Clock::time_point now, std::vector<SharedPacket>& out);
+
+  // Maps the publisher's sender report onto the relayed stream (our SSRC and timestamps) and
+  // writes SR + SDES CNAME into `out`. Returns the size written, 0 if `out` is too small.
+  std::size_t relay_sender_report(const rtp::SenderInfo& publisher, std::string_view cname,
+                                  rtp::MutableBytes out);
+
+  // A new publisher connection takes over: keep sequence numbers and timestamps continuous.
+  void rebase(Clock::time_point now);
+
+  const TrackDescription& description() const { return description_; }
+  std::uint32_t out_ssrc() const { return out_ssrc_; }
+  // Where the relayed stream stands: the next sequence number and the last timestamp sent.
+  std::uint16_t next_sequence() const { return static_cast<std::uint16_t>(last_out_seq_ + 1); }
+  std::uint32_t last_timestamp() const { return last_out_ts_; }
+  bool has_sent() const { return sent_any_; }
+
+  std::uint64_t packets() const { return packets_; }
+  std::uint64_t bytes() const { return bytes_; }
+  std::uint64_t malformed() const { return malformed_; }
+  std::uint64_t keyframes() const { return keyframes_; }
+  double bitrate_bps() const { return bitrate_bps_; }
+  void update_bitrate(Clock::time_point now);  // called about once a second
+
+ private:
+  SharedPacket make_packet(rtp::Bytes original, std::uint16_t in_seq, std::uint32_t in_ts) const;
+  void remember_parameter_sets(rtp::Bytes payload);
+
+  TrackDescription description_;
+  std::uint32_t out_ssrc_;
+  std::uint16_t seq_offset_ = 0;
+  std::uint32_t ts_offset_ = 0;
+  bool sent_any_ = false;
+  bool rebase_pending_ = false;
+  Clock::time_point rebase_at_{};
+  Clock::time_point last_packet_at_{};
+  std::uint16_t last_out_seq_ = 0;
+  std::uint32_t last_out_ts_ = 0;
+
+  // H.264 access-unit tracking for keyframes and parameter-set injection.
+  bool au_open_ = false;
+  std::uint32_t au_timestamp_ = 0;
+  bool au_has_sps_ = false;
+  bool au_has_pps_ = false;
+  bool au_is_keyframe_ = false;
+  std::vector<std::uint8_t> sps_;
+  std::vector<std::uint8_t> pps_;
+
+  std::uint64_t packets_ = 0;
+  std::uint64_t bytes_ = 0;
+  std::uint64_t malformed_ = 0;
+  std::uint64_t keyframes_ = 0;
+  std::uint64_t bytes_at_last_rate_ = 0;
+  Clock::time_point last_rate_at_{};
+  double bitrate_bps_ = 0;
+};
+
+}  // namespace callcast::media

@@ -1,0 +1,51 @@
+#pragma once
+// A viewer's media session inside a group (modules 607-608): where its packets go and what it
+// has received and reported.
+#include <array>
+#include <deque>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "media/delivery.hpp"
+#include "media/track_relay.hpp"
+
+namespace callcast::media {
+
+enum class ViewerState { set_up, playing, paused };
+std::string_view to_string(ViewerState state);
+
+struct ViewerReception {  // from its last RTCP receiver report for one track
+  double fraction_lost = 0;
+  std::int64_t cumulative_lost = 0;
+  double jitter_ms = 0;
+  Clock::time_point at{};
+};
+
+struct ViewerTrack {
+  bool set_up = false;
+  UdpEndpoint rtp;   // UDP: where RTP goes
+  UdpEndpoint rtcp;  // UDP: where RTCP goes, and where its receiver reports come from
+  std::uint8_t rtp_channel = 0;  // TCP: interleaved channels
+  std::uint8_t rtcp_channel = 1;
+  std::optional<ViewerReception> reception;
+};
+
+struct Viewer {
+  std::string number;
+  std::string session_id;
+  bool tcp = false;
+  std::weak_ptr<InterleavedWriter> writer;  // TCP only
+  std::array<ViewerTrack, kMaxTracks> tracks{};
+  ViewerState state = ViewerState::set_up;
+  std::deque<SharedPacket> backlog;  // GOP cache then live packets, drained at a paced rate
+  bool awaiting_keyframe = false;    // no GOP cache to start from: wait for the next keyframe
+
+  std::uint64_t packets_sent = 0;
+  std::uint64_t bytes_sent = 0;
+  std::uint64_t packets_dropped = 0;
+  std::uint64_t rtcp_reports = 0;
+  Clock::time_point last_heard{};
+};
+
+}  // namespace callcast::media

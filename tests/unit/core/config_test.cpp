@@ -1,0 +1,321 @@
+#include "core/config.hpp"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <string>
+#include <string_view>
+
+namespace callcast::core {
+namespace {
+
+using ::testing::HasSubstr;
+
+std::string parse_error(std::string_view toml) {
+  auto config = parse_config_toml(toml);
+  EXPECT_FALSE(config.ok()) << toml;
+  return config.ok() ? std::string() : config.error();
+}
+
+Config parse_ok(std::string_view toml, Config base = {}) {
+  auto config = parse_config_toml(toml, std::move(base));
+  EXPECT_TRUE(config.ok()) << (config.ok() ? "" : config.error());
+  return config.ok() ? *config : Config{};
+}
+
+// ---- host:port --------------------------------------------------------------------------------
+
+TEST(ParseHostPortTest, AcceptsIpv4NamesAndBracketedIpv6) {
+  EXPECT_EQ(*parse_host_port("127.0.0.1:8554"), (HostPort{"127.0.0.1", 8554}));
+  EXPECT_EQ(*parse_host_port("localhost:80"), (HostPort{"localhost", 80}));
+  EXPECT_EQ(*parse_host_port("media-1.example.org:65535"),
+            (HostPort{"media-1.example.org", 65535}));
+  EXPECT_EQ(*parse_host_port("[::1]:8554"), (HostPort{"::1", 8554}));
+  EXPECT_EQ(*parse_host_port("[2001:db8::1]:5060"), (HostPort{"2001:db8::1", 5060}));
+  EXPECT_EQ(*parse_host_port("[fe80::1%eth0]:5060"), (HostPort{"fe80::1%eth0", 5060}));
+}
+
+TEST(ParseHostPortTest, PortZeroLetsTheOsChoose) {
+  EXPECT_EQ(*parse_host_port("0.0.0.0:0"), (HostPort{"0.0.0.0", 0}));
+}
+
+TEST(ParseHostPortTest, RejectsMalformedAddresses) {
+  for (std::string_view bad : {
+           "",
+           "localhost",   // no port
+           "localhost:",  // empty port
+           ":8554",       // empty host
+           "::1:80",      // IPv6 without brackets
+           "[::1]",       // no port
+           "[::1]8554",
+           "[::1:8554",
+           "[]:8554",
+           "[localhost]:80",  // brackets are for IPv6 only
+           "host:65536",
+           "host:99999999",
+           "host:-1",
+           "host:+80",
+           "host:80a",
+           "host: 80",
+           "my host:80",
+           "host/path:80",
+       }) {
+    EXPECT_FALSE(parse_host_port(bad).ok()) << bad;
+  }
+}
+
+TEST(ParseHostPortTest, ErrorsSayWhatIsWrong) {
+  EXPECT_THAT(parse_host_port("localhost").error(), HasSubstr("missing port"));
+  EXPECT_THAT(parse_host_port("::1:80").error(), HasSubstr("brackets"));
+  EXPECT_THAT(parse_host_port(":80").error(), HasSubstr("empty host"));
+  EXPECT_THAT(parse_host_port("h:70000").error(), HasSubstr("port"));
+}
+
+TEST(HostPortToStringTest, BracketsIpv6AndRoundTrips) {
+  EXPECT_EQ(to_string(HostPort{"127.0.0.1", 8554}), "127.0.0.1:8554");
+  EXPECT_EQ(to_string(HostPort{"::1", 8554}), "[::1]:8554");
+  for (std::string_view text : {"127.0.0.1:8554", "[::1]:0", "localhost:80"}) {
+    EXPECT_EQ(to_string(*parse_host_port(text)), text);
+  }
+}
+
+// ---- port pair, role -------------------------------------------------------------------------
+
+TEST(ParsePortPairTest, RtcpIsRtpPlusOne) {
+  EXPECT_EQ(*parse_port_pair("8000-8001"), (PortPair{8000, 8001}));
+  EXPECT_EQ(*parse_port_pair("65534-65535"), (PortPair{65534, 65535}));
+}
+
+TEST(ParsePortPairTest, ZeroZeroLetsTheOsChoose) {
+  EXPECT_EQ(*parse_port_pair("0-0"), (PortPair{0, 0}));
+}
+
+TEST(ParsePortPairTest, RejectsOtherPairsAndForms) {
+  for (std::string_view bad :
+       {"", "8000", "8000-", "-8001", "8000-8002", "8001-8000", "8000-8000", "0-1", "65535-65536",
+        "8000:8001", "8000 - 8001", "a-b", "8000-8001-8002"}) {
+    EXPECT_FALSE(parse_port_pair(bad).ok()) << bad;
+  }
+}
+
+TEST(ParseRoleTest, AcceptsTheThreeRolesAndRoundTrips) {
+  for (Role role : {Role::all, Role::media, Role::signaling}) {
+    EXPECT_EQ(*parse_role(to_string(role)), role);
+  }
+  EXPECT_EQ(to_string(Role::signaling), "signaling");
+  EXPECT_FALSE(parse_role("All").ok());
+  EXPECT_FALSE(parse_role("").ok());
+  EXPECT_THAT(parse_role("relay").error(), HasSubstr("relay"));
+}
+
+// ---- TOML ------------------------------------------------------------------------------------
+
+TEST(ConfigDefaultsTest, MatchTheDesign) {
+  const Config config;
+  EXPECT_EQ(config.role, Role::all);
+  EXPECT_EQ(config.log_level, "info");
+  EXPECT_TRUE(config.token_secret.empty());
+  EXPECT_EQ(config.media.rtsp, (HostPort{"127.0.0.1", 8554}));
+  EXPECT_EQ(config.media.rtp_ports, (PortPair{8000, 8001}));
+  EXPECT_EQ(config.http.listen, (HostPort{"127.0.0.1", 8080}));
+  EXPECT_EQ(config.sip.listen, (HostPort{"127.0.0.1", 5060}));
+  EXPECT_EQ(config.sip.service_number, "777");
+}
+
+TEST(ParseConfigTomlTest, EmptyDocumentKeepsTheBase) {
+  Config base;
+  base.role = Role::media;
+  base.media.max_groups = 7;
+  base.http.api_key = "key";
+  EXPECT_EQ(parse_ok("", base), base);
+  EXPECT_EQ(parse_ok("# only a comment\n[media]\n[http]\n[sip]\n", base), base);
+}
+
+TEST(ParseConfigTomlTest, EveryKeyIsApplied) {
+  const Config config = parse_ok(R"(
+    role = "media"
+    log_level = "debug"
+    token_secret = "s3cret"
+    [media]
+    rtsp = "[::1]:9554"
+    rtp_ports = "9000-9001"
+    public_host = "media.example.org"
+    max_groups = 11
+    max_viewers_per_group = 12
+    max_rtsp_message_bytes = 2048
+    max_rtsp_headers = 13
+    max_connections = 14
+    session_timeout_s = 15
+    idle_timeout_s = 16
+    publisher_grace_s = 17
+    token_ttl_s = 18
+    [http]
+    listen = "0.0.0.0:9080"
+    api_key = "k3y"
+    [sip]
+    listen = "10.0.0.1:5070"
+    service_number = "888"
+  )");
+  EXPECT_EQ(config.role, Role::media);
+  EXPECT_EQ(config.log_level, "debug");
+  EXPECT_EQ(config.token_secret, "s3cret");
+  EXPECT_EQ(config.media.rtsp, (HostPort{"::1", 9554}));
+  EXPECT_EQ(config.media.rtp_ports, (PortPair{9000, 9001}));
+  EXPECT_EQ(config.media.public_host, "media.example.org");
+  EXPECT_EQ(config.media.max_groups, 11u);
+  EXPECT_EQ(config.media.max_viewers_per_group, 12u);
+  EXPECT_EQ(config.media.max_rtsp_message_bytes, 2048u);
+  EXPECT_EQ(config.media.max_rtsp_headers, 13u);
+  EXPECT_EQ(config.media.max_connections, 14u);
+  EXPECT_EQ(config.media.session_timeout, std::chrono::seconds(15));
+  EXPECT_EQ(config.media.idle_timeout, std::chrono::seconds(16));
+  EXPECT_EQ(config.media.publisher_grace, std::chrono::seconds(17));
+  EXPECT_EQ(config.media.token_ttl, std::chrono::seconds(18));
+  EXPECT_EQ(config.http.listen, (HostPort{"0.0.0.0", 9080}));
+  EXPECT_EQ(config.http.api_key, "k3y");
+  EXPECT_EQ(config.sip.listen, (HostPort{"10.0.0.1", 5070}));
+  EXPECT_EQ(config.sip.service_number, "888");
+}
+
+TEST(ParseConfigTomlTest, KeysNotPresentKeepTheBaseValues) {
+  Config base;
+  base.media.max_groups = 42;
+  base.sip.service_number = "999";
+  base.token_secret = "from flags";
+  const Config config = parse_ok("[media]\nmax_viewers_per_group = 5\n", base);
+  Config expected = base;
+  expected.media.max_viewers_per_group = 5;
+  EXPECT_EQ(config, expected);
+}
+
+TEST(ParseConfigTomlTest, DottedKeysAndInlineTablesWork) {
+  const Config config = parse_ok("media.max_groups = 3\nhttp = { api_key = \"x\" }\n");
+  EXPECT_EQ(config.media.max_groups, 3u);
+  EXPECT_EQ(config.http.api_key, "x");
+}
+
+TEST(ParseConfigTomlTest, UnknownKeysAreErrorsNamingTheKey) {
+  EXPECT_THAT(parse_error("[media]\nrtsp_port = 8554\n"), HasSubstr("unknown key media.rtsp_port"));
+  EXPECT_THAT(parse_error("rol = \"all\"\n"), HasSubstr("unknown key rol"));
+  EXPECT_THAT(parse_error("[http]\napikey = \"\"\n"), HasSubstr("unknown key http.apikey"));
+  EXPECT_THAT(parse_error("[sip]\nport = 5060\n"), HasSubstr("unknown key sip.port"));
+}
+
+TEST(ParseConfigTomlTest, UnknownTablesAreErrorsNamingTheTable) {
+  EXPECT_THAT(parse_error("[rtsp]\nlisten = \"127.0.0.1:8554\"\n"), HasSubstr("unknown key rtsp"));
+  EXPECT_THAT(parse_error("[media.limits]\nmax = 1\n"), HasSubstr("unknown key media.limits"));
+  EXPECT_THAT(parse_error("[[media]]\n"), HasSubstr("media: expected a table, got an array"));
+}
+
+TEST(ParseConfigTomlTest, ErrorsSayWhereTheKeyIs) {
+  EXPECT_THAT(parse_error("role = \"all\"\n\n[media]\nrtsp_port = 1\n"), HasSubstr("line 4"));
+}
+
+TEST(ParseConfigTomlTest, WrongTypesAreErrorsNamingKeyAndExpectedType) {
+  EXPECT_THAT(parse_error("[media]\nmax_groups = \"10\"\n"),
+              HasSubstr("media.max_groups: expected an integer, got a string"));
+  EXPECT_THAT(parse_error("[media]\nmax_groups = 10.0\n"),
+              HasSubstr("media.max_groups: expected an integer, got a float"));
+  EXPECT_THAT(parse_error("[media]\nsession_timeout_s = true\n"),
+              HasSubstr("media.session_timeout_s: expected an integer, got a boolean"));
+  EXPECT_THAT(parse_error("[media]\nrtsp = 8554\n"),
+              HasSubstr("media.rtsp: expected a string, got an integer"));
+  EXPECT_THAT(parse_error("[media]\nrtp_ports = [8000, 8001]\n"),
+              HasSubstr("media.rtp_ports: expected a string, got an array"));
+  EXPECT_THAT(parse_error("role = 1\n"), HasSubstr("role: expected a string"));
+  EXPECT_THAT(parse_error("token_secret = 1\n"), HasSubstr("token_secret: expected a string"));
+  EXPECT_THAT(parse_error("media = 3\n"), HasSubstr("media: expected a table, got an integer"));
+  EXPECT_THAT(parse_error("[http]\napi_key = 1\n"), HasSubstr("http.api_key: expected a string"));
+  EXPECT_THAT(parse_error("[sip]\nservice_number = 777\n"),
+              HasSubstr("sip.service_number: expected a string, got an integer"));
+}
+
+TEST(ParseConfigTomlTest, LimitsAndTimeoutsMustBePositive) {
+  for (std::string_view key :
+       {"max_groups", "max_viewers_per_group", "max_rtsp_headers", "max_connections",
+        "session_timeout_s", "idle_timeout_s", "publisher_grace_s", "token_ttl_s"}) {
+    const std::string name(key);
+    EXPECT_THAT(parse_error("[media]\n" + name + " = 0\n"), HasSubstr("media." + name));
+    EXPECT_THAT(parse_error("[media]\n" + name + " = -5\n"), HasSubstr("media." + name));
+    EXPECT_TRUE(parse_config_toml("[media]\n" + name + " = 1\n").ok()) << name;
+  }
+}
+
+TEST(ParseConfigTomlTest, AbsurdlyLargeValuesAreRejected) {
+  EXPECT_THAT(parse_error("[media]\ntoken_ttl_s = 9223372036854775807\n"),
+              HasSubstr("media.token_ttl_s"));
+  EXPECT_THAT(parse_error("[media]\nmax_connections = 1000000000000\n"),
+              HasSubstr("media.max_connections"));
+}
+
+TEST(ParseConfigTomlTest, RtspMessageLimitIsAtLeast1024Bytes) {
+  EXPECT_THAT(parse_error("[media]\nmax_rtsp_message_bytes = 1023\n"),
+              HasSubstr("media.max_rtsp_message_bytes: must be between 1024"));
+  EXPECT_EQ(parse_ok("[media]\nmax_rtsp_message_bytes = 1024\n").media.max_rtsp_message_bytes,
+            1024u);
+}
+
+TEST(ParseConfigTomlTest, LogLevelIsValidated) {
+  for (std::string_view level : {"trace", "debug", "info", "warn", "error"}) {
+    EXPECT_EQ(parse_ok("log_level = \"" + std::string(level) + "\"\n").log_level, level);
+  }
+  EXPECT_THAT(parse_error("log_level = \"verbose\"\n"), HasSubstr("log_level"));
+  EXPECT_THAT(parse_error("log_level = \"INFO\"\n"), HasSubstr("log_level"));
+}
+
+TEST(ParseConfigTomlTest, RoleIsValidated) {
+  EXPECT_EQ(parse_ok("role = \"signaling\"\n").role, Role::signaling);
+  EXPECT_THAT(parse_error("role = \"relay\"\n"), HasSubstr("role: unknown role \"relay\""));
+}
+
+TEST(ParseConfigTomlTest, BadAddressesAreErrorsNamingTheKey) {
+  EXPECT_THAT(parse_error("[media]\nrtsp = \"::1:8554\"\n"), HasSubstr("media.rtsp: "));
+  EXPECT_THAT(parse_error("[http]\nlisten = \"localhost\"\n"),
+              HasSubstr("http.listen: missing port"));
+  EXPECT_THAT(parse_error("[sip]\nlisten = \"h:70000\"\n"), HasSubstr("sip.listen: "));
+  EXPECT_THAT(parse_error("[media]\nrtp_ports = \"8000-8002\"\n"), HasSubstr("media.rtp_ports: "));
+  EXPECT_THAT(parse_error("[media]\npublic_host = \"a b\"\n"), HasSubstr("media.public_host: "));
+}
+
+TEST(ParseConfigTomlTest, PublicHostAcceptsNamesAndAddresses) {
+  EXPECT_EQ(parse_ok("[media]\npublic_host = \"192.0.2.7\"\n").media.public_host, "192.0.2.7");
+  EXPECT_EQ(parse_ok("[media]\npublic_host = \"2001:db8::7\"\n").media.public_host, "2001:db8::7");
+}
+
+TEST(ParseConfigTomlTest, ServiceNumberMustBeATerminalNumber) {
+  EXPECT_THAT(parse_error("[sip]\nservice_number = \"\"\n"), HasSubstr("sip.service_number"));
+  EXPECT_THAT(parse_error("[sip]\nservice_number = \"7 7\"\n"), HasSubstr("sip.service_number"));
+}
+
+TEST(ParseConfigTomlTest, SyntaxErrorsReportLineAndColumn) {
+  EXPECT_THAT(parse_error("role = \"all\"\nlog_level = \n"), HasSubstr("line 2, column"));
+  EXPECT_THAT(parse_error("[media\n"), HasSubstr("line 1, column"));
+  EXPECT_THAT(parse_error("role = \"all\"\nrole = \"media\"\n"), HasSubstr("line 2"));
+}
+
+TEST(LoadConfigFileTest, ExampleFileParsesToTheDefaults) {
+  auto config = load_config_file(CALLCAST_EXAMPLE_CONFIG);
+  ASSERT_TRUE(config.ok()) << config.error();
+  EXPECT_EQ(*config, Config{});
+}
+
+TEST(LoadConfigFileTest, ExampleFileOverridesTheBase) {
+  Config base;
+  base.media.max_groups = 5;
+  auto config = load_config_file(CALLCAST_EXAMPLE_CONFIG, base);
+  ASSERT_TRUE(config.ok()) << config.error();
+  EXPECT_EQ(config->media.max_groups, 1000u);
+}
+
+TEST(LoadConfigFileTest, MissingFileIsAnErrorNamingThePath) {
+  auto config = load_config_file("/nonexistent/callcastd.toml");
+  ASSERT_FALSE(config.ok());
+  EXPECT_THAT(config.error(), HasSubstr("/nonexistent/callcastd.toml"));
+}
+
+TEST(LoadConfigFileTest, DirectoryIsAnError) {
+  EXPECT_FALSE(load_config_file("/").ok());
+}
+
+}  // namespace
+}  // namespace callcast::core
