@@ -154,7 +154,7 @@ def main():
     for run in runs:
         run.thread.start()
 
-    time.sleep(RECORD_SECONDS / 2 + 5.5)  # all three playing: take the server's view
+    time.sleep(VIEWERS[-1][1] + 3.5)  # all three playing: take the server's view
     status, group = api(base, "GET", f"/v1/groups/{MASTER}")
     stats = {v["viewer"]: v for v in group.get("viewers", [])} if status == 200 else {}
     for run in runs:

@@ -13,6 +13,9 @@ void GopCache::clear() {
 void GopCache::push(const SharedPacket& packet, bool is_video, bool new_access_unit,
                     bool keyframe_au) {
   if (is_video && new_access_unit) {
+    // Without a valid GOP only the access unit in progress is worth keeping: it may still turn
+    // out to be a keyframe (an AUD or SEI often comes before the SPS and IDR).
+    if (!valid_) clear();
     au_start_ = packets_.size();
     au_marked_ = false;
   }
@@ -24,12 +27,14 @@ void GopCache::push(const SharedPacket& packet, bool is_video, bool new_access_u
     au_marked_ = true;
     valid_ = true;
   }
-  if (!valid_) return;  // nothing a new viewer could decode from
+  if (!valid_ && packets_.empty() && !is_video) return;  // no access unit under way
   packets_.push_back(packet);
   bytes_ += packet->bytes.size();
   if (packets_.size() > max_packets_ || bytes_ > max_bytes_) {
     ++overflows_;
     clear();
+    // The rest of this access unit must not make the cache valid again: it would start mid-frame.
+    au_marked_ = true;
   }
 }
 

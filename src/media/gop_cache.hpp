@@ -22,8 +22,9 @@ class GopCache {
   // True while the cache starts at a keyframe; false before the first one and after an overflow
   // (a GOP longer than the limits), until the next keyframe.
   bool valid() const { return valid_; }
-  const std::deque<SharedPacket>& packets() const { return packets_; }
-  std::size_t bytes() const { return bytes_; }
+  // The cached GOP; empty while invalid (the access unit under way is kept aside meanwhile).
+  const std::deque<SharedPacket>& packets() const { return valid_ ? packets_ : kEmpty; }
+  std::size_t bytes() const { return valid_ ? bytes_ : 0; }
   std::uint64_t overflows() const { return overflows_; }
 
  private:
@@ -35,6 +36,7 @@ class GopCache {
   bool au_marked_ = false;
   bool valid_ = false;
   std::uint64_t overflows_ = 0;
+  static inline const std::deque<SharedPacket> kEmpty{};
 };
 
 }  // namespace callcast::media

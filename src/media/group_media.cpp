@@ -58,9 +58,8 @@ bool GroupMedia::on_publisher_rtp(std::size_t track, rtp::Bytes packet, Clock::t
   const bool is_video = tracks_[track].description().codec == Codec::h264;
   bool first = true;
   for (const auto& relayed : ingest_out_) {
-    const bool new_au = first && result.new_access_unit;
-    gop_.push(relayed, is_video, new_au, result.keyframe_au);
-    deliver(relayed, is_video && new_au && result.keyframe_au);
+    gop_.push(relayed, is_video, first && result.new_access_unit, result.keyframe_au);
+    deliver(relayed, is_video && first && result.keyframe_start);
     first = false;
   }
   return true;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <cmath>
 
 #include "rtp/h264.hpp"
 #include "rtp/rtp_packet_view.hpp"
@@ -160,7 +161,7 @@ IngestResult TrackRelay::ingest(rtp::Bytes packet, Clock::time_point now,
     // them had passed on the media clock too.
     const auto gap = std::max(now - last_packet_at_, Clock::duration{std::chrono::milliseconds(1)});
     const auto ticks = static_cast<std::uint64_t>(
-        std::chrono::duration<double>(gap).count() * description_.clock_rate);
+        std::llround(std::chrono::duration<double>(gap).count() * description_.clock_rate));
     seq_offset_ = static_cast<std::uint16_t>(last_out_seq_ + 1 - in_seq);
     ts_offset_ = static_cast<std::uint32_t>(last_out_ts_ + ticks - in_ts);
     rebase_pending_ = false;
@@ -180,6 +181,7 @@ IngestResult TrackRelay::ingest(rtp::Bytes packet, Clock::time_point now,
     au_has_pps_ = au_has_pps_ || h264->has_pps;
     if ((h264->has_sps || h264->has_idr) && !au_is_keyframe_) {
       au_is_keyframe_ = true;
+      result.keyframe_start = true;
       ++keyframes_;
     }
     if (h264->has_idr && !(au_has_sps_ && au_has_pps_) && !sps_.empty() && !pps_.empty()) {
@@ -197,6 +199,7 @@ IngestResult TrackRelay::ingest(rtp::Bytes packet, Clock::time_point now,
         au_has_sps_ = au_has_pps_ = true;
         ++packets_;
         bytes_ += injected->bytes.size();
+        payload_bytes_ += payload;
       }
     }
     result.keyframe_au = au_is_keyframe_;
@@ -209,6 +212,7 @@ IngestResult TrackRelay::ingest(rtp::Bytes packet, Clock::time_point now,
   sent_any_ = true;
   ++packets_;
   bytes_ += packet.size();
+  payload_bytes_ += view->payload().size();
   out.push_back(std::move(relayed));
   return result;
 }
@@ -219,7 +223,7 @@ std::size_t TrackRelay::relay_sender_report(const rtp::SenderInfo& publisher,
   relayed.ssrc = out_ssrc_;
   relayed.rtp_timestamp = publisher.rtp_timestamp + ts_offset_;
   relayed.packet_count = static_cast<std::uint32_t>(packets_);
-  relayed.octet_count = static_cast<std::uint32_t>(bytes_);
+  relayed.octet_count = static_cast<std::uint32_t>(payload_bytes_);
   const std::size_t sr = rtp::write_sender_report(out, relayed);
   if (sr == 0) return 0;
   const std::size_t sdes = rtp::write_sdes_cname(out.subspan(sr), out_ssrc_, cname);

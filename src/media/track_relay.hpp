@@ -36,7 +36,9 @@ Result<std::vector<TrackDescription>, std::string> describe_tracks(
 
 struct IngestResult {
   bool accepted = false;     // false: malformed or wrong payload type, dropped and counted
-  bool keyframe_au = false;  // this packet belongs to an H.264 access unit that starts a GOP
+  bool keyframe_au = false;     // this packet belongs to an H.264 access unit that starts a GOP
+  bool keyframe_start = false;  // ...and is where that became known (SPS or IDR): a viewer
+                                // waiting for a keyframe can start decoding here
   bool new_access_unit = false;
 };
 
@@ -97,6 +99,7 @@ class TrackRelay {
 
   std::uint64_t packets_ = 0;
   std::uint64_t bytes_ = 0;
+  std::uint64_t payload_bytes_ = 0;  // RFC 3550 §6.4.1 sender's octet count
   std::uint64_t malformed_ = 0;
   std::uint64_t keyframes_ = 0;
   std::uint64_t bytes_at_last_rate_ = 0;

@@ -1,0 +1,813 @@
+#include "media/group_media.hpp"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <boost/asio/ip/address.hpp>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "rtp/rtcp.hpp"
+#include "rtp/rtp_packet_view.hpp"
+#include "unit/media/h264_rtp_packets.hpp"
+
+namespace callcast::media {
+namespace {
+
+using namespace std::chrono_literals;
+using test::Buffer;
+using test::bytes_of;
+using test::fu_a;
+using test::kAudioPt;
+using test::kIdr;
+using test::kPps;
+using test::kSlice;
+using test::kSps;
+using test::kVideoPt;
+using test::rtp_packet;
+using test::stap_a;
+
+constexpr std::size_t kVideo = 0;
+constexpr std::size_t kAudio = 1;
+
+// What a publisher (ffmpeg-like) announces: H.264 with sprop-parameter-sets and AAC, each with a
+// relative control URL, a media-level c= line and a direction attribute of its own.
+std::string announced_sdp() {
+  return std::string(
+             "v=0\r\n"
+             "o=- 0 0 IN IP4 192.0.2.10\r\n"
+             "s=Publisher\r\n"
+             "c=IN IP4 192.0.2.10\r\n"
+             "t=0 0\r\n"
+             "a=tool:libavformat\r\n"
+             "a=control:*\r\n"
+             "m=video 0 RTP/AVP 96\r\n"
+             "c=IN IP4 192.0.2.10\r\n"
+             "b=AS:2000\r\n"
+             "a=rtpmap:96 H264/90000\r\n"
+             "a=fmtp:96 packetization-mode=1; sprop-parameter-sets=") +
+         test::kSpropParameterSets +
+         "; profile-level-id=42C01E\r\n"
+         "a=control:streamid=0\r\n"
+         "a=recvonly\r\n"
+         "m=audio 0 RTP/AVP 97\r\n"
+         "c=IN IP4 192.0.2.10\r\n"
+         "b=AS:128\r\n"
+         "a=rtpmap:97 MPEG4-GENERIC/44100/2\r\n"
+         "a=fmtp:97 profile-level-id=1;mode=AAC-hbr;sizelength=13;indexlength=3;"
+         "indexdeltalength=3; config=121056E500\r\n"
+         "a=control:rtsp://192.0.2.10/live/streamid=1\r\n";
+}
+
+UdpEndpoint endpoint(std::uint16_t port) {
+  return {boost::asio::ip::make_address("198.51.100.7"), port};
+}
+
+// Records every datagram the relay hands to the kernel; destinations in `failing` are refused
+// as a full socket buffer would be.
+class FakeUdpSender : public UdpSender {
+ public:
+  struct Datagram {
+    Buffer bytes;
+    UdpEndpoint to;
+  };
+
+  void send_rtp(rtp::Bytes packet, std::span<const UdpEndpoint> to,
+                std::span<std::uint8_t> failed) override {
+    EXPECT_EQ(to.size(), failed.size());
+    ++rtp_batches;
+    for (std::size_t i = 0; i < to.size(); ++i) {
+      if (failing.contains(to[i])) {
+        failed[i] = 1;
+        continue;
+      }
+      rtp.push_back({Buffer(packet.begin(), packet.end()), to[i]});
+    }
+  }
+
+  bool send_rtcp(rtp::Bytes packet, const UdpEndpoint& to) override {
+    if (failing.contains(to)) return false;
+    rtcp.push_back({Buffer(packet.begin(), packet.end()), to});
+    return true;
+  }
+
+  std::vector<Buffer> rtp_to(const UdpEndpoint& to) const { return filter(rtp, to); }
+  std::vector<Buffer> rtcp_to(const UdpEndpoint& to) const { return filter(rtcp, to); }
+
+  std::vector<Datagram> rtp;
+  std::vector<Datagram> rtcp;
+  std::set<UdpEndpoint> failing;
+  std::size_t rtp_batches = 0;
+
+ private:
+  static std::vector<Buffer> filter(const std::vector<Datagram>& sent, const UdpEndpoint& to) {
+    std::vector<Buffer> out;
+    for (const auto& datagram : sent) {
+      if (datagram.to == to) out.push_back(datagram.bytes);
+    }
+    return out;
+  }
+};
+
+// A viewer's RTSP connection for interleaved delivery; refuses frames while `accept` is false.
+class FakeInterleavedWriter : public InterleavedWriter {
+ public:
+  struct Frame {
+    std::uint8_t channel;
+    SharedPacket packet;  // RTP
+    Buffer bytes;         // RTCP
+  };
+
+  bool write_packet(std::uint8_t channel, const SharedPacket& packet) override {
+    if (!accept) return false;
+    frames.push_back({channel, packet, {}});
+    return true;
+  }
+  bool write_bytes(std::uint8_t channel, rtp::Bytes bytes) override {
+    if (!accept) return false;
+    frames.push_back({channel, nullptr, Buffer(bytes.begin(), bytes.end())});
+    return true;
+  }
+
+  std::vector<Buffer> rtp_on(std::uint8_t channel) const {
+    std::vector<Buffer> out;
+    for (const auto& frame : frames) {
+      if (frame.channel == channel && frame.packet) out.push_back(frame.packet->bytes);
+    }
+    return out;
+  }
+
+  std::vector<Frame> frames;
+  bool accept = true;
+};
+
+// One relayed RTP packet as a viewer sees it.
+struct Received {
+  std::uint16_t sequence = 0;
+  std::uint32_t timestamp = 0;
+  std::uint32_t ssrc = 0;
+  std::vector<int> nal_types;  // video only; see test::nal_types
+  Buffer payload;
+};
+
+std::vector<Received> decode(const std::vector<Buffer>& datagrams) {
+  std::vector<Received> out;
+  for (const auto& bytes : datagrams) {
+    const auto view = rtp::RtpPacketView::parse(bytes_of(bytes));
+    EXPECT_TRUE(view);
+    if (!view) continue;
+    Received received;
+    received.sequence = view->sequence_number();
+    received.timestamp = view->timestamp();
+    received.ssrc = view->ssrc();
+    if (view->payload_type() == kVideoPt) received.nal_types = test::nal_types(view->payload());
+    const auto payload = view->payload();
+    received.payload.assign(payload.begin(), payload.end());
+    out.push_back(received);
+  }
+  return out;
+}
+
+// Each sequence number one more than the one before, modulo 2^16: no gap, no duplicate.
+::testing::AssertionResult contiguous(const std::vector<Received>& packets) {
+  for (std::size_t i = 1; i < packets.size(); ++i) {
+    if (rtp::sequence_delta(packets[i].sequence, packets[i - 1].sequence) != 1) {
+      return ::testing::AssertionFailure() << "sequence " << packets[i - 1].sequence << " then "
+                                           << packets[i].sequence << " at index " << i;
+    }
+  }
+  return ::testing::AssertionSuccess();
+}
+
+std::vector<rtp::RtcpPacketView> rtcp_packets(const Buffer& compound) {
+  const auto parsed = rtp::RtcpCompoundView::parse(bytes_of(compound));
+  EXPECT_TRUE(parsed);
+  if (!parsed) return {};
+  return {parsed->begin(), parsed->end()};
+}
+
+class GroupMediaTest : public ::testing::Test {
+ protected:
+  GroupMediaTest() { limits_.pace_burst_packets = 3; }
+
+  GroupMedia& media() {
+    if (!media_) {
+      auto announced = sdp::SessionDescription::parse(announced_sdp());
+      EXPECT_TRUE(announced);
+      auto tracks = describe_tracks(*announced);
+      EXPECT_TRUE(tracks);
+      media_ = std::make_unique<GroupMedia>("g1", *tracks, *announced, udp_, limits_, 7);
+    }
+    return *media_;
+  }
+  std::uint32_t video_ssrc() { return media().tracks()[kVideo].out_ssrc(); }
+  std::uint32_t audio_ssrc() { return media().tracks()[kAudio].out_ssrc(); }
+
+  // --- the publisher ---
+  void publish(std::size_t track, const Buffer& packet) {
+    now_ += 1ms;
+    EXPECT_TRUE(media().on_publisher_rtp(track, bytes_of(packet), now_));
+  }
+  void publish_video(const Buffer& payload, bool marker = false) {
+    publish(kVideo, rtp_packet(video_seq_++, video_ts_, payload, kVideoPt, marker, video_ssrc_in_));
+  }
+  void next_picture() { video_ts_ += 3000; }
+  // SPS/PPS aggregated, then an IDR in two fragments.
+  void publish_keyframe() {
+    next_picture();
+    publish_video(stap_a({kSps, kPps}));
+    publish_video(fu_a(kIdr, true, false, {0x11, 0x22}));
+    publish_video(fu_a(kIdr, false, true, {0x33}), true);
+  }
+  // An IDR without SPS/PPS in band: the relay injects them (one more packet).
+  void publish_bare_keyframe() {
+    next_picture();
+    publish_video(fu_a(kIdr, true, false, {0x11, 0x22}));
+    publish_video(fu_a(kIdr, false, true, {0x33}), true);
+  }
+  void publish_delta() {
+    next_picture();
+    publish_video(kSlice, true);
+  }
+  void publish_audio() {
+    publish(kAudio, rtp_packet(audio_seq_++, audio_ts_, {0x00, 0x10, 0x01, 0x20, 0x21, 0x00},
+                               kAudioPt, true, 0x5555));
+    audio_ts_ += 1024;
+  }
+
+  // --- viewers ---
+  // RTP/RTCP of video at base, base+1; of audio at base+2, base+3.
+  Viewer& add_udp_viewer(std::string id, std::uint16_t base, bool video = true, bool audio = true) {
+    Viewer& viewer = media().add_viewer("1000" + id, id, false, {}, now_);
+    viewer.tracks[kVideo].set_up = video;
+    viewer.tracks[kVideo].rtp = endpoint(base);
+    viewer.tracks[kVideo].rtcp = endpoint(static_cast<std::uint16_t>(base + 1));
+    viewer.tracks[kAudio].set_up = audio;
+    viewer.tracks[kAudio].rtp = endpoint(static_cast<std::uint16_t>(base + 2));
+    viewer.tracks[kAudio].rtcp = endpoint(static_cast<std::uint16_t>(base + 3));
+    return viewer;
+  }
+  // Interleaved channels 0/1 for video, 2/3 for audio.
+  Viewer& add_tcp_viewer(std::string id, const std::shared_ptr<FakeInterleavedWriter>& writer) {
+    Viewer& viewer = media().add_viewer("2000" + id, id, true, writer, now_);
+    for (std::size_t track : {kVideo, kAudio}) {
+      viewer.tracks[track].set_up = true;
+      viewer.tracks[track].rtp_channel = static_cast<std::uint8_t>(2 * track);
+      viewer.tracks[track].rtcp_channel = static_cast<std::uint8_t>(2 * track + 1);
+    }
+    return viewer;
+  }
+  std::vector<TrackStart> play(Viewer& viewer) { return media().start_playing(viewer, now_); }
+  void pace_until_done() {
+    for (int i = 0; i < 1000 && media().pace(); ++i) {
+    }
+  }
+  std::vector<Received> video_at(std::uint16_t base) { return decode(udp_.rtp_to(endpoint(base))); }
+  std::vector<Received> audio_at(std::uint16_t base) {
+    return decode(udp_.rtp_to(endpoint(static_cast<std::uint16_t>(base + 2))));
+  }
+
+  GroupMediaLimits limits_;
+  FakeUdpSender udp_;
+  std::unique_ptr<GroupMedia> media_;
+  Clock::time_point now_ = Clock::time_point{} + 5000s;
+  std::uint16_t video_seq_ = 4000;
+  std::uint32_t video_ts_ = 90000;
+  std::uint32_t video_ssrc_in_ = 0xaaaa;
+  std::uint16_t audio_seq_ = 700;
+  std::uint32_t audio_ts_ = 44100;
+};
+
+TEST_F(GroupMediaTest, ViewerStartsWithGopCacheThenLivePacketsInOrderWithoutGapsOrDuplicates) {
+  publish_delta();  // before any keyframe: never cached
+  publish_audio();
+  publish_keyframe();
+  publish_audio();
+  publish_delta();
+  publish_audio();
+  ASSERT_TRUE(media().gop_cache().valid());
+  ASSERT_EQ(media().gop_cache().packets().size(), 6U);
+
+  Viewer& viewer = add_udp_viewer("v", 6000);
+  const auto starts = play(viewer);
+  ASSERT_EQ(starts.size(), 2U);
+  EXPECT_EQ(starts[0].track, kVideo);
+  EXPECT_EQ(starts[0].sequence, 4001);  // the cached STAP-A
+  EXPECT_EQ(starts[0].rtptime, 96000U);
+  EXPECT_EQ(starts[1].track, kAudio);
+  EXPECT_EQ(starts[1].sequence, 701);  // the first audio after the keyframe
+  EXPECT_EQ(starts[1].rtptime, 44100U + 1024U);
+  EXPECT_TRUE(udp_.rtp.empty()) << "nothing may be sent before the PLAY response";
+
+  EXPECT_TRUE(media().pace());  // 3 of the 6 cached packets
+  EXPECT_EQ(udp_.rtp.size(), 3U);
+  publish_delta();  // live while catching up: queued behind the cache
+  publish_audio();
+  EXPECT_EQ(udp_.rtp.size(), 3U);
+  EXPECT_TRUE(media().pace());
+  EXPECT_EQ(udp_.rtp.size(), 6U);
+  EXPECT_FALSE(media().pace());
+  EXPECT_EQ(udp_.rtp.size(), 8U);
+  EXPECT_FALSE(media().has_backlog());
+  publish_delta();  // caught up: sent at once
+  publish_audio();
+  EXPECT_EQ(udp_.rtp.size(), 10U);
+  EXPECT_FALSE(media().pace());
+
+  const auto video = video_at(6000);
+  ASSERT_EQ(video.size(), 6U);
+  EXPECT_EQ(video[0].nal_types, (std::vector<int>{7, 8}));
+  EXPECT_EQ(video[1].nal_types, (std::vector<int>{5}));    // IDR start fragment
+  EXPECT_EQ(video[2].nal_types, (std::vector<int>{105}));  // its end
+  EXPECT_EQ(video[3].nal_types, (std::vector<int>{1}));
+  EXPECT_EQ(video[0].sequence, starts[0].sequence);
+  EXPECT_EQ(video[0].timestamp, starts[0].rtptime);
+  EXPECT_TRUE(contiguous(video));
+  for (const auto& packet : video)
+    EXPECT_EQ(packet.ssrc, video_ssrc());
+
+  const auto audio = audio_at(6000);
+  ASSERT_EQ(audio.size(), 4U);
+  EXPECT_EQ(audio[0].sequence, starts[1].sequence);
+  EXPECT_TRUE(contiguous(audio));
+  for (const auto& packet : audio)
+    EXPECT_EQ(packet.ssrc, audio_ssrc());
+
+  // Across tracks too, the viewer got packets in the order they were published.
+  std::vector<std::pair<std::size_t, std::uint16_t>> order;
+  for (const auto& datagram : udp_.rtp) {
+    const auto view = rtp::RtpPacketView::parse(bytes_of(datagram.bytes));
+    ASSERT_TRUE(view);
+    order.emplace_back(view->payload_type() == kVideoPt ? kVideo : kAudio, view->sequence_number());
+  }
+  EXPECT_EQ(order, (std::vector<std::pair<std::size_t, std::uint16_t>>{{0, 4001},
+                                                                       {0, 4002},
+                                                                       {0, 4003},
+                                                                       {1, 701},
+                                                                       {0, 4004},
+                                                                       {1, 702},
+                                                                       {0, 4005},
+                                                                       {1, 703},
+                                                                       {0, 4006},
+                                                                       {1, 704}}));
+  EXPECT_EQ(viewer.packets_sent, 10U);
+  EXPECT_EQ(viewer.packets_dropped, 0U);
+}
+
+TEST_F(GroupMediaTest, PaceSendsAtMostPaceBurstPacketsPerViewerPerTick) {
+  limits_.pace_burst_packets = 2;
+  publish_keyframe();
+  publish_audio();
+  publish_delta();  // 5 cached packets
+  Viewer& first = add_udp_viewer("a", 6000);
+  Viewer& second = add_udp_viewer("b", 7000);
+  play(first);
+  play(second);
+  EXPECT_TRUE(media().has_backlog());
+
+  const std::vector<std::size_t> expected_after_each_tick = {2, 4, 5};
+  for (std::size_t tick = 0; tick < expected_after_each_tick.size(); ++tick) {
+    const bool left = media().pace();
+    EXPECT_EQ(left, tick + 1 < expected_after_each_tick.size());
+    EXPECT_EQ(first.packets_sent, expected_after_each_tick[tick]);
+    EXPECT_EQ(second.packets_sent, expected_after_each_tick[tick]);
+  }
+  EXPECT_FALSE(media().has_backlog());
+}
+
+TEST_F(GroupMediaTest, ViewerJoiningAfterBareIdrStartsWithInjectedParameterSets) {
+  publish_bare_keyframe();
+  publish_delta();
+  Viewer& viewer = add_udp_viewer("v", 6000, true, false);
+  play(viewer);
+  pace_until_done();
+  const auto video = video_at(6000);
+  ASSERT_EQ(video.size(), 4U);
+  EXPECT_EQ(video[0].payload, stap_a({kSps, kPps}));
+  EXPECT_EQ(video[1].nal_types, (std::vector<int>{5}));
+  EXPECT_EQ(video[2].nal_types, (std::vector<int>{105}));
+  EXPECT_EQ(video[3].nal_types, (std::vector<int>{1}));
+  EXPECT_EQ(video[0].timestamp, video[1].timestamp);
+  EXPECT_TRUE(contiguous(video));
+}
+
+TEST_F(GroupMediaTest, ViewerWithoutGopCacheWaitsForTheNextKeyframeForVideo) {
+  publish_delta();
+  publish_audio();
+  Viewer& viewer = add_udp_viewer("v", 6000);
+  const auto starts = play(viewer);
+  EXPECT_TRUE(viewer.awaiting_keyframe);
+  EXPECT_TRUE(viewer.backlog.empty());
+  ASSERT_EQ(starts.size(), 2U);
+  EXPECT_EQ(starts[0].sequence, media().tracks()[kVideo].next_sequence());
+
+  publish_delta();
+  publish_audio();  // audio needs no keyframe
+  EXPECT_TRUE(video_at(6000).empty());
+  EXPECT_EQ(audio_at(6000).size(), 1U);
+
+  publish_keyframe();
+  publish_delta();
+  publish_audio();
+  EXPECT_FALSE(viewer.awaiting_keyframe);
+  const auto video = video_at(6000);
+  ASSERT_EQ(video.size(), 4U);
+  EXPECT_EQ(video[0].nal_types, (std::vector<int>{7, 8}));
+  EXPECT_EQ(video[1].nal_types, (std::vector<int>{5}));
+  EXPECT_TRUE(contiguous(video));
+  EXPECT_EQ(audio_at(6000).size(), 2U);
+  EXPECT_EQ(viewer.packets_dropped, 0U);
+}
+
+TEST_F(GroupMediaTest, ViewerWaitsForAKeyframeWithBareIdrAndGetsTheInjectedParameterSets) {
+  Viewer& viewer = add_udp_viewer("v", 6000, true, false);
+  play(viewer);
+  publish_delta();
+  publish_bare_keyframe();
+  const auto video = video_at(6000);
+  ASSERT_EQ(video.size(), 3U);
+  EXPECT_EQ(video[0].payload, stap_a({kSps, kPps}));
+  EXPECT_EQ(video[1].nal_types, (std::vector<int>{5}));
+  EXPECT_TRUE(contiguous(video));
+}
+
+// Encoders that start every access unit with an access unit delimiter (or an SEI) only reveal a
+// keyframe at its second packet: a waiting viewer must still start there.
+TEST_F(GroupMediaTest, WaitingViewerStartsAtKeyframeAccessUnitThatBeginsWithAud) {
+  publish_delta();
+  Viewer& viewer = add_udp_viewer("v", 6000, true, false);
+  play(viewer);
+  ASSERT_TRUE(viewer.awaiting_keyframe);
+
+  next_picture();
+  const std::uint32_t keyframe_ts = video_ts_;
+  publish_video(test::kAud);
+  publish_video(stap_a({kSps, kPps}));
+  publish_video(fu_a(kIdr, true, false, {0x11}));
+  publish_video(fu_a(kIdr, false, true, {0x22}), true);
+  publish_delta();
+
+  // The cache does start at this access unit: a viewer joining now would see it.
+  ASSERT_TRUE(media().gop_cache().valid());
+  EXPECT_EQ(media().gop_cache().packets().front()->timestamp, keyframe_ts);
+
+  const auto video = video_at(6000);
+  ASSERT_GE(video.size(), 3U) << "the waiting viewer skipped the keyframe";
+  EXPECT_EQ(video.front().timestamp, keyframe_ts);
+  std::vector<std::vector<int>> types;
+  for (const auto& packet : video)
+    types.push_back(packet.nal_types);
+  EXPECT_NE(std::find(types.begin(), types.end(), std::vector<int>{7, 8}), types.end());
+  EXPECT_NE(std::find(types.begin(), types.end(), std::vector<int>{5}), types.end());
+  EXPECT_EQ(types.back(), (std::vector<int>{1}));
+  EXPECT_TRUE(contiguous(video));
+}
+
+TEST_F(GroupMediaTest, FailingUdpViewerIsCountedAsDroppedAndNeverStopsTheOthers) {
+  // "a" comes first in the group's viewer order, so the others are served after its failure.
+  Viewer& failing = add_udp_viewer("a", 6000);
+  Viewer& second = add_udp_viewer("b", 7000);
+  Viewer& third = add_udp_viewer("c", 8000);
+  for (Viewer* viewer : {&failing, &second, &third})
+    play(*viewer);
+  udp_.failing.insert(endpoint(6000));  // a's video
+
+  publish_keyframe();
+  publish_delta();
+  publish_audio();
+  EXPECT_EQ(udp_.rtp_batches, 5U) << "one batched send per relayed packet";
+
+  EXPECT_EQ(failing.packets_dropped, 4U);
+  EXPECT_EQ(failing.packets_sent, 1U);
+  EXPECT_EQ(audio_at(6000).size(), 1U);
+  for (const std::uint16_t base : std::vector<std::uint16_t>{7000, 8000}) {
+    EXPECT_EQ(video_at(base).size(), 4U) << base;
+    EXPECT_EQ(audio_at(base).size(), 1U) << base;
+  }
+  EXPECT_EQ(second.packets_sent, 5U);
+  EXPECT_EQ(second.packets_dropped, 0U);
+  EXPECT_EQ(third.packets_sent, 5U);
+  EXPECT_EQ(third.packets_dropped, 0U);
+
+  // The same bytes reached every viewer.
+  EXPECT_EQ(udp_.rtp_to(endpoint(7000)), udp_.rtp_to(endpoint(8000)));
+}
+
+TEST_F(GroupMediaTest, FailingViewerWhileCatchingUpNeverStopsTheOthers) {
+  publish_keyframe();
+  publish_delta();
+  Viewer& failing = add_udp_viewer("a", 6000, true, false);
+  Viewer& other = add_udp_viewer("b", 7000, true, false);
+  play(failing);
+  play(other);
+  udp_.failing.insert(endpoint(6000));
+  pace_until_done();
+  EXPECT_EQ(failing.packets_dropped, 4U);
+  EXPECT_EQ(failing.packets_sent, 0U);
+  EXPECT_EQ(video_at(7000).size(), 4U);
+  EXPECT_EQ(other.packets_sent, 4U);
+  EXPECT_FALSE(media().has_backlog());
+}
+
+TEST_F(GroupMediaTest, TcpViewerGetsPacketsThroughItsInterleavedWriterOnItsChannels) {
+  publish_keyframe();
+  auto writer = std::make_shared<FakeInterleavedWriter>();
+  Viewer& viewer = add_tcp_viewer("t", writer);
+  play(viewer);
+  pace_until_done();
+  publish_audio();
+  publish_delta();
+
+  EXPECT_TRUE(udp_.rtp.empty());
+  const auto video = decode(writer->rtp_on(0));
+  const auto audio = decode(writer->rtp_on(2));
+  ASSERT_EQ(video.size(), 4U);
+  ASSERT_EQ(audio.size(), 1U);
+  EXPECT_EQ(video[0].nal_types, (std::vector<int>{7, 8}));
+  EXPECT_TRUE(contiguous(video));
+  EXPECT_EQ(video[0].ssrc, video_ssrc());
+  EXPECT_EQ(audio[0].ssrc, audio_ssrc());
+  EXPECT_TRUE(writer->rtp_on(1).empty());
+  EXPECT_TRUE(writer->rtp_on(3).empty());
+  EXPECT_EQ(viewer.packets_sent, 5U);
+
+  // A connection over its queue cap drops and counts; a closed one too, without harm.
+  writer->accept = false;
+  publish_delta();
+  EXPECT_EQ(viewer.packets_dropped, 1U);
+  writer.reset();
+  publish_delta();
+  publish_audio();
+  EXPECT_EQ(viewer.packets_dropped, 3U);
+  EXPECT_EQ(viewer.packets_sent, 5U);
+}
+
+TEST_F(GroupMediaTest, TcpViewersShareOnePacketBufferPerRelayedPacket) {
+  auto first = std::make_shared<FakeInterleavedWriter>();
+  auto second = std::make_shared<FakeInterleavedWriter>();
+  play(add_tcp_viewer("a", first));
+  play(add_tcp_viewer("b", second));
+  publish_keyframe();
+  ASSERT_EQ(first->frames.size(), 3U);
+  ASSERT_EQ(second->frames.size(), 3U);
+  for (std::size_t i = 0; i < 3; ++i) {
+    EXPECT_EQ(first->frames[i].packet.get(), second->frames[i].packet.get());
+  }
+}
+
+TEST_F(GroupMediaTest, RemovingViewerSendsReceiverReportAndByeToItsRtcpEndpoints) {
+  add_udp_viewer("v", 6000);
+  media().remove_viewer("v", true, "teardown");
+  EXPECT_EQ(media().find_viewer("v"), nullptr);
+
+  ASSERT_EQ(udp_.rtcp.size(), 2U);
+  const std::vector<std::pair<UdpEndpoint, std::uint32_t>> expected = {
+      {endpoint(6001), video_ssrc()}, {endpoint(6003), audio_ssrc()}};
+  for (std::size_t i = 0; i < expected.size(); ++i) {
+    EXPECT_EQ(udp_.rtcp[i].to, expected[i].first);
+    const auto packets = rtcp_packets(udp_.rtcp[i].bytes);
+    ASSERT_EQ(packets.size(), 2U);
+    const auto rr = rtp::parse_receiver_report(packets[0]);
+    ASSERT_TRUE(rr);
+    EXPECT_EQ(rr->sender_ssrc, expected[i].second);
+    EXPECT_EQ(rr->block_count, 0U);
+    EXPECT_EQ(packets[1].type(), 203);
+    EXPECT_EQ(packets[1].count(), 1);
+    const auto body = packets[1].body();
+    ASSERT_GE(body.size(), 4U + 1U + 8U);
+    EXPECT_EQ(rtp::read_u32(body.data()), expected[i].second);
+    EXPECT_EQ(body[4], 8);
+    EXPECT_EQ(std::string(body.begin() + 5, body.begin() + 13), "teardown");
+  }
+  EXPECT_TRUE(udp_.rtp.empty());
+}
+
+TEST_F(GroupMediaTest, RemovingViewerSendsByeOnlyForItsSetUpTracksAndOnlyWhenAsked) {
+  add_udp_viewer("video-only", 6000, true, false);
+  add_udp_viewer("quiet", 7000);
+  media().remove_viewer("quiet", false, "");
+  EXPECT_TRUE(udp_.rtcp.empty());
+  media().remove_viewer("video-only", true, "");
+  ASSERT_EQ(udp_.rtcp.size(), 1U);
+  EXPECT_EQ(udp_.rtcp[0].to, endpoint(6001));
+  const auto packets = rtcp_packets(udp_.rtcp[0].bytes);
+  ASSERT_EQ(packets.size(), 2U);
+  EXPECT_EQ(packets[1].type(), 203);
+  EXPECT_TRUE(media().viewers().empty());
+  media().remove_viewer("unknown", true, "");  // no-op
+  EXPECT_EQ(udp_.rtcp.size(), 1U);
+}
+
+TEST_F(GroupMediaTest, RemovingTcpViewerSendsByeOnItsRtcpChannels) {
+  auto writer = std::make_shared<FakeInterleavedWriter>();
+  add_tcp_viewer("t", writer);
+  media().remove_viewer("t", true, "bye");
+  ASSERT_EQ(writer->frames.size(), 2U);
+  EXPECT_EQ(writer->frames[0].channel, 1);
+  EXPECT_EQ(writer->frames[1].channel, 3);
+  for (const auto& frame : writer->frames) {
+    const auto packets = rtcp_packets(frame.bytes);
+    ASSERT_EQ(packets.size(), 2U);
+    EXPECT_EQ(packets[0].type(), 201);
+    EXPECT_EQ(packets[1].type(), 203);
+  }
+  EXPECT_TRUE(udp_.rtcp.empty());
+}
+
+Buffer receiver_report(std::uint32_t sender, std::vector<rtp::ReportBlock> blocks) {
+  Buffer out(8 + 24 * blocks.size());
+  const std::size_t size = rtp::write_receiver_report(out, sender, blocks);
+  EXPECT_EQ(size, out.size());
+  return out;
+}
+
+TEST_F(GroupMediaTest, ReceiverReportsFillLossAndJitterForTheMatchingSsrcOnly) {
+  Viewer& viewer = add_udp_viewer("v", 6000);
+  play(viewer);
+  now_ += 2s;
+  const auto report = receiver_report(
+      0x1234, {{.ssrc = video_ssrc(), .fraction_lost = 64, .cumulative_lost = 17, .jitter = 900},
+               {.ssrc = 0xdeadbeef, .fraction_lost = 255, .cumulative_lost = 9, .jitter = 99}});
+  EXPECT_TRUE(media().on_viewer_rtcp(viewer, kVideo, bytes_of(report), now_));
+  EXPECT_EQ(viewer.rtcp_reports, 1U);
+  EXPECT_EQ(viewer.last_heard, now_);
+  ASSERT_TRUE(viewer.tracks[kVideo].reception);
+  EXPECT_DOUBLE_EQ(viewer.tracks[kVideo].reception->fraction_lost, 0.25);
+  EXPECT_EQ(viewer.tracks[kVideo].reception->cumulative_lost, 17);
+  EXPECT_DOUBLE_EQ(viewer.tracks[kVideo].reception->jitter_ms, 10.0);  // 900 ticks at 90 kHz
+  EXPECT_EQ(viewer.tracks[kVideo].reception->at, now_);
+  EXPECT_FALSE(viewer.tracks[kAudio].reception);
+
+  // Audio jitter is in its own clock; a report arriving on the video port still counts.
+  const auto audio = receiver_report(0x1234, {{.ssrc = audio_ssrc(), .jitter = 441}});
+  EXPECT_TRUE(media().on_viewer_rtcp(viewer, kVideo, bytes_of(audio), now_));
+  ASSERT_TRUE(viewer.tracks[kAudio].reception);
+  EXPECT_DOUBLE_EQ(viewer.tracks[kAudio].reception->jitter_ms, 10.0);  // 441 ticks at 44.1 kHz
+  EXPECT_DOUBLE_EQ(viewer.tracks[kAudio].reception->fraction_lost, 0.0);
+  EXPECT_DOUBLE_EQ(viewer.tracks[kVideo].reception->fraction_lost, 0.25);
+
+  const Buffer garbage = {0x80, 0xc9, 0x00, 0x07, 0x00};
+  EXPECT_FALSE(media().on_viewer_rtcp(viewer, kVideo, bytes_of(garbage), now_));
+  EXPECT_EQ(media().malformed_rtcp(), 1U);
+  EXPECT_EQ(viewer.rtcp_reports, 2U);
+}
+
+TEST_F(GroupMediaTest, ReceiverReportForATrackTheViewerDidNotSetUpIsIgnored) {
+  Viewer& viewer = add_udp_viewer("v", 6000, true, false);
+  const auto report = receiver_report(0x1234, {{.ssrc = audio_ssrc(), .jitter = 441}});
+  EXPECT_TRUE(media().on_viewer_rtcp(viewer, kVideo, bytes_of(report), now_));
+  EXPECT_FALSE(viewer.tracks[kAudio].reception);
+  EXPECT_FALSE(viewer.tracks[kVideo].reception);
+}
+
+TEST_F(GroupMediaTest, PublisherSenderReportIsRelayedToPlayingViewersWithOurSsrc) {
+  publish_keyframe();
+  Viewer& playing = add_udp_viewer("a", 6000);
+  add_udp_viewer("b", 7000);  // set up, not playing
+  play(playing);
+
+  rtp::SenderInfo sender{.ssrc = video_ssrc_in_,
+                         .ntp_timestamp = 0xe8f1a2b3'00000000ULL,
+                         .rtp_timestamp = video_ts_,
+                         .packet_count = 3,
+                         .octet_count = 100};
+  Buffer compound(28);
+  ASSERT_EQ(rtp::write_sender_report(compound, sender), 28U);
+  EXPECT_TRUE(media().on_publisher_rtcp(kVideo, bytes_of(compound)));
+  EXPECT_EQ(media().sender_reports(), 1U);
+
+  ASSERT_EQ(udp_.rtcp.size(), 1U);
+  EXPECT_EQ(udp_.rtcp[0].to, endpoint(6001));
+  const auto packets = rtcp_packets(udp_.rtcp[0].bytes);
+  ASSERT_EQ(packets.size(), 2U);
+  const auto sr = rtp::parse_sender_report(packets[0]);
+  ASSERT_TRUE(sr);
+  EXPECT_EQ(sr->sender.ssrc, video_ssrc());
+  EXPECT_EQ(sr->sender.ntp_timestamp, sender.ntp_timestamp);
+  EXPECT_EQ(sr->sender.rtp_timestamp, video_ts_);  // no publisher change: same media clock
+  EXPECT_EQ(packets[1].type(), 202);
+
+  // A viewer that starts later gets the latest report at once.
+  Viewer& late = add_udp_viewer("c", 8000);
+  play(late);
+  media().send_sender_reports(late);
+  ASSERT_EQ(udp_.rtcp.size(), 2U);
+  EXPECT_EQ(udp_.rtcp[1].to, endpoint(8001));
+  EXPECT_EQ(udp_.rtcp[1].bytes, udp_.rtcp[0].bytes);
+
+  const Buffer garbage = {0x80, 0xc8, 0x00, 0x09};
+  EXPECT_FALSE(media().on_publisher_rtcp(kVideo, bytes_of(garbage)));
+  EXPECT_EQ(media().malformed_rtcp(), 1U);
+}
+
+TEST_F(GroupMediaTest, PublisherChangeKeepsViewerSequenceAndTimestampsContinuous) {
+  Viewer& viewer = add_udp_viewer("v", 6000, true, false);
+  play(viewer);
+  publish_keyframe();
+  publish_delta();
+  const auto before = video_at(6000);
+  ASSERT_EQ(before.size(), 4U);
+
+  media().publisher_changed(now_);
+  EXPECT_FALSE(media().gop_cache().valid());
+  // The new publisher numbers from elsewhere and starts 100 ms later.
+  video_seq_ = 60000;
+  video_ts_ = 123456;
+  video_ssrc_in_ = 0xbbbb;
+  now_ += 99ms;               // publish() adds 1 ms
+  publish_video(kIdr, true);  // bare: SPS/PPS injected
+  publish_delta();
+
+  const auto video = video_at(6000);
+  ASSERT_EQ(video.size(), 7U);
+  EXPECT_TRUE(contiguous(video));
+  EXPECT_EQ(video[4].payload, stap_a({kSps, kPps}));
+  EXPECT_EQ(video[4].timestamp, before.back().timestamp + 9000U);
+  EXPECT_EQ(video[6].timestamp, video[5].timestamp + 3000U);
+  for (const auto& packet : video)
+    EXPECT_EQ(packet.ssrc, video_ssrc());
+}
+
+TEST_F(GroupMediaTest, PausedViewerReceivesNothingAndLosesItsBacklog) {
+  publish_keyframe();
+  Viewer& viewer = add_udp_viewer("v", 6000);
+  play(viewer);
+  media().pause(viewer);
+  EXPECT_FALSE(media().has_backlog());
+  publish_delta();
+  publish_audio();
+  EXPECT_FALSE(media().pace());
+  EXPECT_TRUE(udp_.rtp.empty());
+}
+
+TEST_F(GroupMediaTest, LivePacketsBeyondTheBacklogLimitAreDroppedAndCounted) {
+  limits_.viewer_backlog_packets = 4;
+  publish_keyframe();  // 3 cached
+  Viewer& viewer = add_udp_viewer("v", 6000, true, false);
+  play(viewer);
+  publish_delta();  // fourth in the backlog
+  publish_delta();
+  publish_delta();
+  EXPECT_EQ(viewer.backlog.size(), 4U);
+  EXPECT_EQ(viewer.packets_dropped, 2U);
+}
+
+TEST_F(GroupMediaTest, MalformedPublisherPacketsAndUnknownTracksAreRejected) {
+  Viewer& viewer = add_udp_viewer("v", 6000);
+  play(viewer);
+  const Buffer wrong_pt = rtp_packet(1, 0, kSlice, 33);
+  EXPECT_FALSE(media().on_publisher_rtp(kVideo, bytes_of(wrong_pt), now_));
+  EXPECT_FALSE(media().on_publisher_rtp(7, bytes_of(rtp_packet(1, 0, kSlice)), now_));
+  EXPECT_EQ(media().tracks()[kVideo].malformed(), 1U);
+  EXPECT_TRUE(udp_.rtp.empty());
+}
+
+TEST_F(GroupMediaTest, DescribeSdpHasOneMediaPerTrackWithAbsoluteControlUrls) {
+  const auto url = [](int track) {
+    return track < 0 ? std::string("rtsp://203.0.113.5:8554/live/g1")
+                     : "rtsp://203.0.113.5:8554/live/g1/trackID=" + std::to_string(track);
+  };
+  const std::string text = media().describe_sdp("203.0.113.5", url);
+  EXPECT_EQ(text.find("192.0.2.10"), std::string::npos) << text;
+  EXPECT_EQ(text.find("streamid"), std::string::npos) << text;
+
+  const auto parsed = sdp::SessionDescription::parse(text);
+  ASSERT_TRUE(parsed) << parsed.error() << "\n" << text;
+  EXPECT_EQ(parsed->attribute("control"), "rtsp://203.0.113.5:8554/live/g1");
+  ASSERT_EQ(parsed->media.size(), 2U);
+  const std::vector<std::string> kinds = {"video", "audio"};
+  for (std::size_t i = 0; i < parsed->media.size(); ++i) {
+    const auto& m = parsed->media[i];
+    EXPECT_EQ(m.media, kinds[i]);
+    EXPECT_EQ(m.proto, "RTP/AVP");
+    EXPECT_EQ(m.formats, (std::vector<std::string>{std::to_string(96 + i)}));
+    const std::string control = url(static_cast<int>(i));
+    EXPECT_EQ(m.attributes("control"), (std::vector<std::string_view>{control})) << text;
+    for (const auto& line : m.lines)
+      EXPECT_NE(line.type, 'c') << text;
+    EXPECT_TRUE(m.attribute("sendonly"));
+    EXPECT_FALSE(m.attribute("recvonly"));
+  }
+  EXPECT_EQ(sdp::rtpmap_for(parsed->media[0], 96)->encoding, "H264");
+  EXPECT_NE(sdp::fmtp_for(parsed->media[0], 96)->find(test::kSpropParameterSets),
+            std::string::npos);
+  EXPECT_EQ(sdp::rtpmap_for(parsed->media[1], 97)->clock_rate, 44100U);
+
+  // What a viewer announces back is relayable as is.
+  EXPECT_TRUE(describe_tracks(*parsed));
+}
+
+TEST_F(GroupMediaTest, DescribeSdpUsesIp6ForAnIpv6Host) {
+  const std::string text = media().describe_sdp("2001:db8::5", [](int) { return "rtsp://x/"; });
+  const auto parsed = sdp::SessionDescription::parse(text);
+  ASSERT_TRUE(parsed) << parsed.error();
+  EXPECT_NE(text.find("IN IP6 2001:db8::5"), std::string::npos) << text;
+}
+
+}  // namespace
+}  // namespace callcast::media
