@@ -64,14 +64,18 @@ enum class ParseStatus { complete, need_more, error };
 template <class Message>
 struct ParseResult {
   ParseStatus status = ParseStatus::need_more;
-  Message message;
+  Message message;           // on error: what was read before it (the CSeq to echo, if any)
   std::size_t consumed = 0;  // bytes of the buffer the complete message used
   int error_status = 0;      // 400, 413 (too large), 431-like limits map to 400, 505 (version)
   std::string error;         // why, for the Warning header and the log
+  // A 505 comes only once the whole message is buffered, with `consumed` set, so the connection
+  // can answer it and go on; after any other error the stream cannot be framed any more.
 };
 
 // Parses one request from the start of `buffer` (which must not start with '$'). Lines end in
 // CRLF or LF. Header names are tokens; values are trimmed; Content-Length bounds the body.
+// A continuation line (leading SP or HT) is folded into the previous header's value with one
+// space. Empty lines before the start line are skipped and counted in `consumed`.
 ParseResult<RtspRequest> parse_request(std::string_view buffer, const ParserLimits& limits);
 // The same for a response (used by clients: tests, benchmarks, the terminal).
 ParseResult<RtspResponse> parse_response(std::string_view buffer, const ParserLimits& limits);

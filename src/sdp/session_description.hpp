@@ -21,7 +21,8 @@ struct MediaDescription {
   std::uint16_t port = 0;
   std::string proto;  // "RTP/AVP", "TCP", ...
   std::vector<std::string> formats;
-  std::vector<Line> lines;  // everything after the m= line, in order
+  std::vector<Line> lines;       // everything after the m= line, in order
+  std::uint16_t port_count = 0;  // the "/<number of ports>" of "m=video 5000/2 ...", 0 when absent
 
   // Value of the first a=<name>[:value] line; "" for a flag attribute; nullopt when absent.
   std::optional<std::string_view> attribute(std::string_view name) const;
