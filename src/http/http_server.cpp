@@ -176,12 +176,12 @@ class Session : public std::enable_shared_from_this<Session> {
     parser_.emplace();
     parser_->header_limit(static_cast<std::uint32_t>(
         std::min<std::size_t>(options().header_limit, std::numeric_limits<std::uint32_t>::max())));
-    // The body limit is applied by hand once the filter has seen the headers: an unauthorised
-    // client gets its 401, not a 413.
-    // Not boost::none: Boost 1.74 compares `length > body_limit_` with an empty optional as
-    // true, so every request with a body would fail with body_limit.
+    // The body limit is applied once the filter has seen the headers, so that an unauthorised
+    // client gets its 401, not a 413. Not boost::none: Beast 1.74 compares a Content-Length
+    // with an empty optional limit as "over the limit".
     parser_->body_limit(std::numeric_limits<std::uint64_t>::max());
     request_ = Request{};
+    started_ = std::chrono::steady_clock::now();
     stream_.expires_after(options().read_timeout);
     bhttp::async_read_header(
         stream_, buffer_, *parser_,

@@ -20,7 +20,7 @@ struct GroupMediaLimits {
   std::size_t gop_cache_packets = 8192;
   std::size_t gop_cache_bytes = 16 * 1024 * 1024;
   std::size_t viewer_backlog_packets = 12288;  // a viewer further behind loses packets
-  std::size_t pace_burst_packets = 24;         // backlog packets per viewer per pacing tick
+  std::size_t pace_burst_packets = 12;  // per viewer per 5 ms tick: ~10x a 2 Mbit/s stream
 };
 
 struct TrackStart {  // RTP-Info for one track (RFC 2326 §12.33)

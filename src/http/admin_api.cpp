@@ -1,0 +1,224 @@
+#include "http/admin_api.hpp"
+
+#include <openssl/crypto.h>
+#include <openssl/sha.h>
+
+#include <nlohmann/json.hpp>
+#include <utility>
+
+#include "http/snapshot_json.hpp"
+
+namespace callcast::http {
+
+namespace {
+
+using nlohmann::json;
+
+// Names and values may carry any bytes a client put in a path; never throw on invalid UTF-8.
+std::string json_text(const json& document) {
+  return document.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+// The error code of the responses the HTTP layer itself produces.
+std::string_view code_for_status(int status) {
+  switch (status) {
+    case 400:
+      return "bad_request";
+    case 401:
+      return "unauthorized";
+    case 403:
+      return "forbidden";
+    case 404:
+      return "not_found";
+    case 405:
+      return "method_not_allowed";
+    case 409:
+      return "conflict";
+    case 413:
+      return "payload_too_large";
+    case 431:
+      return "header_too_large";
+    case 503:
+      return "unavailable";
+    default:
+      return status >= 500 ? "internal_error" : "error";
+  }
+}
+
+Response control_failure(const control::ControlError& error) {
+  return AdminApi::error(control::http_status(error.code), control::to_string(error.code),
+                         error.message);
+}
+
+// The string member `field` of a JSON object body, or the 400 to answer with.
+Result<std::string, Response> string_field(const std::string& body, const char* field) {
+  const json document = json::parse(body, nullptr, /*allow_exceptions=*/false);
+  if (document.is_discarded()) {
+    return fail(AdminApi::error(400, "bad_request", "the request body is not valid JSON"));
+  }
+  if (!document.is_object()) {
+    return fail(AdminApi::error(400, "bad_request", "the request body must be a JSON object"));
+  }
+  const auto it = document.find(field);
+  if (it == document.end() || !it->is_string()) {
+    return fail(
+        AdminApi::error(400, "bad_request",
+                        "field \"" + std::string(field) + "\" is required and must be a string"));
+  }
+  return it->get<std::string>();
+}
+
+Response json_response(int status, const json& document) {
+  return Response::json(status, json_text(document));
+}
+
+std::array<unsigned char, 32> sha256(std::string_view text) {
+  static_assert(SHA256_DIGEST_LENGTH == 32);
+  std::array<unsigned char, 32> digest{};
+  SHA256(reinterpret_cast<const unsigned char*>(text.data()), text.size(), digest.data());
+  return digest;
+}
+
+bool iequals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    const auto lower = [](char c) {
+      return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+    };
+    if (lower(a[i]) != lower(b[i])) return false;
+  }
+  return true;
+}
+
+// RFC 6750 section 2.1: credentials = "Bearer" 1*SP b64token.
+std::optional<std::string_view> bearer_token(std::string_view authorization) {
+  constexpr std::string_view scheme = "Bearer";
+  if (authorization.size() <= scheme.size() ||
+      !iequals(authorization.substr(0, scheme.size()), scheme) ||
+      authorization[scheme.size()] != ' ') {
+    return std::nullopt;
+  }
+  std::string_view token = authorization.substr(scheme.size());
+  while (!token.empty() && token.front() == ' ')
+    token.remove_prefix(1);
+  while (!token.empty() && token.back() == ' ')
+    token.remove_suffix(1);
+  if (token.empty()) return std::nullopt;
+  return token;
+}
+
+void add_routes(HttpServer& server, control::MediaControl& media) {
+  control::MediaControl* control = &media;
+
+  server.route("GET", "/healthz", [](const Request&, Responder respond) {
+    respond(json_response(200, {{"status", "ok"}}));
+  });
+
+  server.route("POST", "/v1/groups", [control](const Request& request, Responder respond) {
+    Result<std::string, Response> master = string_field(request.body, "master");
+    if (!master) return respond(master.error());
+    control->create_group(std::move(master).value(),
+                          [respond](Result<control::GroupCreated, control::ControlError> result) {
+                            if (!result) return respond(control_failure(result.error()));
+                            Response created = json_response(201, json(result.value()));
+                            created.set_header("Location", "/v1/groups/" + result->group);
+                            respond(std::move(created));
+                          });
+  });
+
+  server.route("GET", "/v1/groups", [control](const Request&, Responder respond) {
+    control->list_groups(
+        [respond](Result<std::vector<control::GroupSnapshot>, control::ControlError> result) {
+          if (!result) return respond(control_failure(result.error()));
+          respond(json_response(200, {{"groups", result.value()}}));
+        });
+  });
+
+  server.route("GET", "/v1/groups/{group}", [control](const Request& request, Responder respond) {
+    control->get_group(std::string(request.param("group")),
+                       [respond](Result<control::GroupSnapshot, control::ControlError> result) {
+                         if (!result) return respond(control_failure(result.error()));
+                         respond(json_response(200, json(result.value())));
+                       });
+  });
+
+  server.route("DELETE", "/v1/groups/{group}",
+               [control](const Request& request, Responder respond) {
+                 control->close_group(std::string(request.param("group")),
+                                      [respond](Result<bool, control::ControlError> result) {
+                                        if (!result)
+                                          return respond(control_failure(result.error()));
+                                        respond(Response::empty(204));
+                                      });
+               });
+
+  server.route("POST", "/v1/groups/{group}/viewers",
+               [control](const Request& request, Responder respond) {
+                 Result<std::string, Response> viewer = string_field(request.body, "viewer");
+                 if (!viewer) return respond(viewer.error());
+                 control->admit_viewer(
+                     std::string(request.param("group")), std::move(viewer).value(),
+                     [respond](Result<control::ViewerAdmitted, control::ControlError> result) {
+                       if (!result) return respond(control_failure(result.error()));
+                       respond(json_response(201, json(result.value())));
+                     });
+               });
+
+  server.route("DELETE", "/v1/groups/{group}/viewers/{viewer}",
+               [control](const Request& request, Responder respond) {
+                 control->remove_viewer(std::string(request.param("group")),
+                                        std::string(request.param("viewer")),
+                                        [respond](Result<bool, control::ControlError> result) {
+                                          if (!result) {
+                                            return respond(control_failure(result.error()));
+                                          }
+                                          respond(Response::empty(204));
+                                        });
+               });
+}
+
+}  // namespace
+
+AdminApi::AdminApi(HttpServer& server, control::MediaControl& control, std::string api_key) {
+  if (!api_key.empty()) {
+    key_.configured = true;
+    key_.sha256 = sha256(api_key);
+  }
+  server.set_error_renderer([](int status, std::string_view message) {
+    return error(status, code_for_status(status), message);
+  });
+  server.set_filter([key = key_](const Request& request) -> std::optional<Response> {
+    return check(key, request);
+  });
+  add_routes(server, control);
+}
+
+std::optional<Response> AdminApi::check(const KeyDigest& key, const Request& request) {
+  if (!key.configured) {
+    if (is_loopback_address(request.peer_address)) return std::nullopt;
+    return AdminApi::error(403, "forbidden",
+                           "no api_key configured: the admin API only answers loopback clients");
+  }
+  const std::optional<std::string_view> authorization = request.header("Authorization");
+  const std::optional<std::string_view> token =
+      authorization ? bearer_token(*authorization) : std::nullopt;
+  if (token) {
+    const std::array<unsigned char, 32> digest = sha256(*token);
+    if (CRYPTO_memcmp(digest.data(), key.sha256.data(), digest.size()) == 0) return std::nullopt;
+  }
+  Response denied = AdminApi::error(
+      401, "unauthorized",
+      authorization ? "invalid bearer token" : "missing \"Authorization: Bearer <api_key>\"");
+  denied.set_header("WWW-Authenticate", "Bearer realm=\"callcast\"");
+  return denied;
+}
+
+std::optional<Response> AdminApi::check_access(const Request& request) const {
+  return check(key_, request);
+}
+
+Response AdminApi::error(int status, std::string_view code, std::string_view message) {
+  return json_response(status, {{"error", code}, {"message", message}});
+}
+
+}  // namespace callcast::http

@@ -1,0 +1,151 @@
+#pragma once
+// A small asynchronous HTTP/1.1 server for control planes (the admin API). Beast parses and
+// writes the wire format; this header keeps Beast and Asio out of the route handlers, which see
+// only the plain Request/Response structs below.
+//
+// Threading: the server, its sessions and the route handlers run on the one io_context given to
+// the constructor. A Responder may be called later and from any thread: it posts the response
+// back to that io_context.
+#include <atomic>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "core/result.hpp"
+
+namespace boost::asio {
+class io_context;
+}  // namespace boost::asio
+
+namespace callcast::http {
+
+namespace detail {
+struct ServerShared;
+}  // namespace detail
+
+struct Header {
+  std::string name;
+  std::string value;
+};
+
+struct Request {
+  std::string method;  // as sent: "GET", "POST", ...
+  std::string target;  // as sent, query included
+  std::string path;    // the target up to '?'
+  std::vector<Header> headers;
+  std::string body;
+  std::string peer_address;  // "127.0.0.1", "::1", "::ffff:127.0.0.1"
+  std::uint16_t peer_port = 0;
+  // Values of the route pattern's {name} segments, percent-decoded.
+  std::map<std::string, std::string, std::less<>> params;
+
+  // The first header of that name (case-insensitive), or nullopt.
+  std::optional<std::string_view> header(std::string_view name) const;
+  // A {name} segment of the matched route; empty when the route has none of that name.
+  std::string_view param(std::string_view name) const;
+};
+
+struct Response {
+  int status = 200;
+  std::vector<Header> headers;  // Content-Length, Connection and Server are set by the server
+  std::string body;
+
+  static Response json(int status, std::string body);
+  static Response empty(int status);  // e.g. 204
+  Response& set_header(std::string name, std::string value);
+};
+
+// Hands a handler's response back to its connection. Copyable so that it fits in
+// std::function callbacks; all copies share one slot, which takes exactly one response: later
+// calls are ignored (and assert in debug builds). If every copy is destroyed without a
+// response, the sink gets `if_dropped` instead, so the client is never left hanging. The sink is
+// called at most once, from the thread that answers or that drops the last copy.
+class Responder {
+ public:
+  using Sink = std::function<void(Response)>;
+  // if_dropped: what the sink gets when no copy was ever called (default: an empty 500).
+  explicit Responder(Sink sink, std::optional<Response> if_dropped = std::nullopt);
+
+  void operator()(Response response) const;
+  bool responded() const;
+
+ private:
+  struct Slot {
+    Slot(Sink s, std::optional<Response> dropped)
+        : sink(std::move(s)), if_dropped(std::move(dropped)) {}
+    Slot(const Slot&) = delete;
+    Slot& operator=(const Slot&) = delete;
+    ~Slot();
+    Sink sink;
+    std::optional<Response> if_dropped;
+    std::atomic<bool> done{false};
+  };
+  std::shared_ptr<Slot> slot_;
+};
+
+struct ServerOptions {
+  std::size_t header_limit = 8 * 1024;
+  std::size_t body_limit = 64 * 1024;
+  // Whole request (headers and body), and the idle wait for the next request on a keep-alive
+  // connection.
+  std::chrono::milliseconds read_timeout{15'000};
+  std::chrono::milliseconds write_timeout{15'000};
+  // Connections beyond this are accepted and closed at once.
+  std::size_t max_connections = 256;
+};
+
+struct ServerStats {
+  std::uint64_t connections_accepted = 0;
+  std::uint64_t connections_rejected = 0;  // over max_connections
+  std::uint64_t requests = 0;              // responses written, any status
+  std::uint64_t bad_requests = 0;          // unparseable HTTP, over a limit
+  std::uint64_t timeouts = 0;              // read or write deadline passed
+  std::size_t active_connections = 0;
+};
+
+// True for 127.0.0.0/8, ::1 and ::ffff:127.0.0.0/104; false for anything else, including text
+// that is not an IP address.
+bool is_loopback_address(std::string_view address);
+
+class HttpServer {
+ public:
+  using Handler = std::function<void(const Request&, Responder)>;
+  // Runs once the headers are read, before the body is and before routing; a response returned
+  // here is sent instead (and the connection closes if a body was left unread).
+  using Filter = std::function<std::optional<Response>(const Request&)>;
+  // Builds the responses the server produces itself (400, 404, 405, 413, 431, 500).
+  using ErrorRenderer = std::function<Response(int status, std::string_view message)>;
+
+  explicit HttpServer(boost::asio::io_context& io, std::size_t max_connections = 256);
+  HttpServer(boost::asio::io_context& io, ServerOptions options);
+  ~HttpServer();  // stops; connections still open are closed
+  HttpServer(const HttpServer&) = delete;
+  HttpServer& operator=(const HttpServer&) = delete;
+
+  // pattern: a path whose segments are literals or {name}, e.g. "/v1/groups/{group}". A path
+  // that matches some pattern but none with this method gets 405 with an Allow header.
+  void route(std::string method, std::string pattern, Handler handler);
+  void set_filter(Filter filter);
+  void set_error_renderer(ErrorRenderer renderer);
+
+  // host: an IPv4 or IPv6 literal (brackets allowed) or "localhost"; port 0 lets the OS choose.
+  Result<bool, std::string> listen(std::string_view host, std::uint16_t port);
+  std::uint16_t port() const;  // the bound port after listen(), else 0
+  void stop();                 // closes the listener and every connection
+
+  ServerStats stats() const;
+
+ private:
+  // Shared with the connections and pending completions, which may outlive this object.
+  std::shared_ptr<detail::ServerShared> shared_;
+};
+
+}  // namespace callcast::http

@@ -1,0 +1,176 @@
+// JSON form of the control snapshots: golden field names, and the round trip the admin client
+// relies on.
+#include "http/snapshot_json.hpp"
+
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+namespace callcast::http {
+namespace {
+
+using nlohmann::json;
+
+control::GroupSnapshot full_snapshot() {
+  control::GroupSnapshot group;
+  group.group = "13800000001";
+  group.master = "13800000001";
+  group.state = "live";
+  group.created_unix = 1700000123;
+  group.publisher = control::PublisherStats{"13800000001", "tcp", "10.0.0.2:51000", 12.25, 1, 2, 7};
+  group.tracks.push_back({0, "video", "H264", 90000, 1000, 1200000, 812345.5, 3, 4});
+  group.tracks.push_back({1, "audio", "OPUS", 48000, 500, 40000, 0.1, 0, 0});
+  control::ViewerStats playing;
+  playing.viewer = "13900000002";
+  playing.state = "playing";
+  playing.transport = "udp";
+  playing.remote = "10.0.0.3:5004";
+  playing.packets_sent = 18446744073709551615ull;  // the full uint64 range survives
+  playing.bytes_sent = 1180000;
+  playing.packets_dropped = 10;
+  playing.rtcp_reports = 5;
+  playing.reception = control::ReceptionStats{0.1, -3, 3.3333333333333335, 1.25};
+  group.viewers.push_back(playing);
+  control::ViewerStats admitted;
+  admitted.viewer = "13900000003";
+  admitted.state = "admitted";
+  group.viewers.push_back(admitted);
+  return group;
+}
+
+void expect_equal(const control::GroupSnapshot& a, const control::GroupSnapshot& b) {
+  EXPECT_EQ(json(a), json(b));  // compares every member, nulls included
+  EXPECT_EQ(a.group, b.group);
+  EXPECT_EQ(a.created_unix, b.created_unix);
+  ASSERT_EQ(a.publisher.has_value(), b.publisher.has_value());
+  if (a.publisher) {
+    EXPECT_EQ(a.publisher->connected_s, b.publisher->connected_s);
+  }
+  ASSERT_EQ(a.tracks.size(), b.tracks.size());
+  for (std::size_t i = 0; i < a.tracks.size(); ++i) {
+    EXPECT_EQ(a.tracks[i].bitrate_bps, b.tracks[i].bitrate_bps);
+    EXPECT_EQ(a.tracks[i].clock_rate, b.tracks[i].clock_rate);
+  }
+  ASSERT_EQ(a.viewers.size(), b.viewers.size());
+  for (std::size_t i = 0; i < a.viewers.size(); ++i) {
+    EXPECT_EQ(a.viewers[i].packets_sent, b.viewers[i].packets_sent);
+    ASSERT_EQ(a.viewers[i].reception.has_value(), b.viewers[i].reception.has_value());
+    if (a.viewers[i].reception) {
+      EXPECT_EQ(a.viewers[i].reception->jitter_ms, b.viewers[i].reception->jitter_ms);
+      EXPECT_EQ(a.viewers[i].reception->cumulative_lost, b.viewers[i].reception->cumulative_lost);
+    }
+  }
+}
+
+TEST(SnapshotJson, WritesTheDocumentedFieldNames) {
+  const json j = full_snapshot();
+  EXPECT_EQ(j, json::parse(R"({
+    "group": "13800000001", "master": "13800000001", "state": "live",
+    "created_unix": 1700000123,
+    "publisher": {"terminal": "13800000001", "transport": "tcp", "remote": "10.0.0.2:51000",
+                  "connected_s": 12.25, "malformed_packets": 1, "wrong_channel_packets": 2,
+                  "rtcp_sender_reports": 7},
+    "tracks": [
+      {"id": 0, "media": "video", "codec": "H264", "clock_rate": 90000, "packets": 1000,
+       "bytes": 1200000, "bitrate_bps": 812345.5, "malformed": 3, "keyframes": 4},
+      {"id": 1, "media": "audio", "codec": "OPUS", "clock_rate": 48000, "packets": 500,
+       "bytes": 40000, "bitrate_bps": 0.1, "malformed": 0, "keyframes": 0}],
+    "viewers": [
+      {"viewer": "13900000002", "state": "playing", "transport": "udp",
+       "remote": "10.0.0.3:5004", "packets_sent": 18446744073709551615, "bytes_sent": 1180000,
+       "packets_dropped": 10, "rtcp_reports": 5,
+       "reception": {"fraction_lost": 0.1, "cumulative_lost": -3,
+                     "jitter_ms": 3.3333333333333335, "age_s": 1.25}},
+      {"viewer": "13900000003", "state": "admitted", "transport": "", "remote": "",
+       "packets_sent": 0, "bytes_sent": 0, "packets_dropped": 0, "rtcp_reports": 0,
+       "reception": null}]
+  })"));
+}
+
+TEST(SnapshotJson, AbsentPublisherIsNull) {
+  control::GroupSnapshot group;
+  group.group = "1";
+  group.master = "1";
+  group.state = "waiting_for_master";
+  const json j = group;
+  EXPECT_TRUE(j.at("publisher").is_null());
+  EXPECT_EQ(j.at("tracks"), json::array());
+  EXPECT_EQ(j.at("viewers"), json::array());
+}
+
+TEST(SnapshotJson, RoundTripThroughText) {
+  const control::GroupSnapshot original = full_snapshot();
+  const auto parsed = parse_group_snapshot(json(original).dump());
+  ASSERT_TRUE(parsed.ok()) << parsed.error();
+  expect_equal(original, *parsed);
+}
+
+TEST(SnapshotJson, RoundTripWithoutOptionalParts) {
+  control::GroupSnapshot original;
+  original.group = "7";
+  original.master = "7";
+  original.state = "closed";
+  const auto parsed = parse_group_snapshot(json(original).dump());
+  ASSERT_TRUE(parsed.ok()) << parsed.error();
+  expect_equal(original, *parsed);
+}
+
+TEST(SnapshotJson, GroupListRoundTrip) {
+  const std::vector<control::GroupSnapshot> groups = {full_snapshot(), control::GroupSnapshot{}};
+  const auto parsed = parse_group_list(json({{"groups", groups}}).dump());
+  ASSERT_TRUE(parsed.ok()) << parsed.error();
+  ASSERT_EQ(parsed->size(), 2u);
+  expect_equal(groups[0], (*parsed)[0]);
+  expect_equal(groups[1], (*parsed)[1]);
+}
+
+TEST(SnapshotJson, CreatedAndAdmittedRoundTrip) {
+  const control::GroupCreated created{"1", "rtsp://h:8554/1?t=x"};
+  const auto created_back = json(created).get<control::GroupCreated>();
+  EXPECT_EQ(created_back.group, created.group);
+  EXPECT_EQ(created_back.publish_url, created.publish_url);
+  const control::ViewerAdmitted admitted{"1", "2", "rtsp://h:8554/1?t=y"};
+  const auto admitted_back = json(admitted).get<control::ViewerAdmitted>();
+  EXPECT_EQ(admitted_back.viewer, "2");
+  EXPECT_EQ(admitted_back.play_url, admitted.play_url);
+}
+
+TEST(SnapshotJson, ParseRejectsText) {
+  const auto parsed = parse_group_snapshot("{not json");
+  ASSERT_FALSE(parsed.ok());
+  EXPECT_EQ(parsed.error(), "not valid JSON");
+}
+
+TEST(SnapshotJson, ParseRejectsAMissingMember) {
+  json j = full_snapshot();
+  j.erase("tracks");
+  const auto parsed = parse_group_snapshot(j.dump());
+  ASSERT_FALSE(parsed.ok());
+  EXPECT_NE(parsed.error().find("tracks"), std::string::npos) << parsed.error();
+}
+
+TEST(SnapshotJson, ParseRejectsAMissingOptionalMember) {
+  json j = full_snapshot();
+  j.erase("publisher");  // optional members are written as null, never left out
+  EXPECT_FALSE(parse_group_snapshot(j.dump()).ok());
+}
+
+TEST(SnapshotJson, ParseRejectsAWrongType) {
+  json j = full_snapshot();
+  j["viewers"][0]["packets_sent"] = "many";
+  EXPECT_FALSE(parse_group_snapshot(j.dump()).ok());
+  json k = full_snapshot();
+  k["publisher"] = "13800000001";
+  EXPECT_FALSE(parse_group_snapshot(k.dump()).ok());
+}
+
+TEST(SnapshotJson, ParseGroupListNeedsTheGroupsMember) {
+  EXPECT_FALSE(parse_group_list(R"({"group":[]})").ok());
+  EXPECT_FALSE(parse_group_list("[]").ok());
+  const auto empty = parse_group_list(R"({"groups":[]})");
+  ASSERT_TRUE(empty.ok());
+  EXPECT_TRUE(empty->empty());
+}
+
+}  // namespace
+}  // namespace callcast::http
