@@ -135,6 +135,7 @@ void GroupMedia::remove_viewer(std::string_view session_id, bool send_bye,
 }
 
 std::vector<TrackStart> GroupMedia::start_playing(Viewer& viewer, Clock::time_point now) {
+  const bool resuming = viewer.state == ViewerState::paused;
   viewer.state = ViewerState::playing;
   viewer.last_heard = now;
   viewer.backlog.clear();
@@ -143,7 +144,9 @@ std::vector<TrackStart> GroupMedia::start_playing(Viewer& viewer, Clock::time_po
     return t.description().codec == Codec::h264 && viewer.tracks[t.description().index].set_up;
   });
   if (has_video) {
-    if (gop_.valid()) {
+    // A resumed viewer already had the cached GOP: going back in sequence numbers would look
+    // like duplicates to its jitter buffer, so it picks up at the next keyframe instead.
+    if (gop_.valid() && !resuming) {
       for (const auto& packet : gop_.packets()) {
         if (viewer.tracks[packet->track].set_up) viewer.backlog.push_back(packet);
       }

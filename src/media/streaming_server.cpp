@@ -373,6 +373,7 @@ control::GroupSnapshot StreamingServer::make_snapshot(const core::Group& group) 
     control::PublisherStats publisher;
     publisher.terminal = session.terminal;
     publisher.transport = session.udp ? "udp" : "tcp";
+    publisher.connected_s = std::chrono::duration<double>(now - session.started).count();
     if (auto connection = session.connection.lock()) {
       publisher.remote = connection->remote().address().to_string() + ":" +
                          std::to_string(connection->remote().port());

@@ -81,6 +81,7 @@ class StreamingServer final : public RtspConnectionHandler, private core::GroupE
     std::weak_ptr<RtspConnection> connection;
     std::uint64_t connection_id = 0;
     Clock::time_point last_activity{};
+    Clock::time_point started{};
     // Publisher only.
     std::vector<TrackDescription> tracks;
     sdp::SessionDescription announced;

@@ -338,7 +338,7 @@ void StreamingServer::handle_setup(RtspConnection& c, const rtsp::RtspRequest& r
       fresh.terminal = pending.terminal;
       fresh.connection = c.shared_from_this();
       fresh.connection_id = c.id();
-      fresh.last_activity = Clock::now();
+      fresh.last_activity = fresh.started = Clock::now();
       fresh.tracks = pending.tracks;
       fresh.announced = pending.sdp;
       fresh.channel_track.fill(-1);
@@ -393,7 +393,7 @@ void StreamingServer::handle_setup(RtspConnection& c, const rtsp::RtspRequest& r
     fresh.terminal = auth->claims.terminal;
     fresh.connection = c.shared_from_this();
     fresh.connection_id = c.id();
-    fresh.last_activity = Clock::now();
+    fresh.last_activity = fresh.started = Clock::now();
     const auto id = fresh.id;
     session = &(sessions_[id] = std::move(fresh));
     media->second->add_viewer(auth->claims.terminal, id,
