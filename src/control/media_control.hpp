@@ -42,7 +42,7 @@ struct ViewerAdmitted {
   std::string play_url;
 };
 
-struct ReceptionStats {  // from the viewer's last RTCP receiver report
+struct ReceptionStats {      // from the viewer's last RTCP receiver report
   double fraction_lost = 0;  // 0..1 over the last report interval
   std::int64_t cumulative_lost = 0;
   double jitter_ms = 0;
@@ -100,9 +100,9 @@ class MediaControl {
  public:
   virtual ~MediaControl() = default;
 
-  virtual void create_group(std::string master, Done<GroupCreated> done) = 0;            // 702-703
+  virtual void create_group(std::string master, Done<GroupCreated> done) = 0;  // 702-703
   virtual void admit_viewer(std::string group, std::string viewer,
-                            Done<ViewerAdmitted> done) = 0;                               // 711-712
+                            Done<ViewerAdmitted> done) = 0;  // 711-712
   virtual void remove_viewer(std::string group, std::string viewer, Done<bool> done) = 0;
   virtual void close_group(std::string group, Done<bool> done) = 0;
   virtual void list_groups(Done<std::vector<GroupSnapshot>> done) = 0;

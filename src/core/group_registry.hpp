@@ -36,7 +36,7 @@ struct AdmittedViewer {
 };
 
 struct Group {
-  std::string id;         // the master's number (step 704)
+  std::string id;  // the master's number (step 704)
   GroupState state = GroupState::waiting_for_master;
   std::string publisher;  // the master's number while its media is connected, else empty
   std::map<std::string, AdmittedViewer, std::less<>> viewers;
@@ -44,8 +44,8 @@ struct Group {
 };
 
 enum class RegistryError {
-  invalid_number,     // empty, too long, or not [0-9A-Za-z+._-]
-  group_exists,       // a group for this master exists already
+  invalid_number,  // empty, too long, or not [0-9A-Za-z+._-]
+  group_exists,    // a group for this master exists already
   no_such_group,
   too_many_groups,    // RegistryLimits::max_groups reached
   group_full,         // RegistryLimits::max_viewers_per_group reached
@@ -86,8 +86,10 @@ class GroupRegistry {
   Result<const Group*, RegistryError> publisher_left(std::string_view group);
 
   // 714: a viewer's media session started or ended; emits viewer_joined / viewer_left.
-  Result<const Group*, RegistryError> viewer_playing(std::string_view group, std::string_view viewer);
-  Result<const Group*, RegistryError> viewer_stopped(std::string_view group, std::string_view viewer,
+  Result<const Group*, RegistryError> viewer_playing(std::string_view group,
+                                                     std::string_view viewer);
+  Result<const Group*, RegistryError> viewer_stopped(std::string_view group,
+                                                     std::string_view viewer,
                                                      std::string_view reason);
 
   // Removes the group: viewer_left for each playing viewer, master_lost when `master_lost`, then

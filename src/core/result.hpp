@@ -21,12 +21,13 @@ Failure<std::decay_t<E>> fail(E&& error) {
 template <class T, class E>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : state_(std::in_place_index<0>, std::move(value)) {}  // NOLINT: implicit by design
-  Result(Failure<E> failure)  // NOLINT: implicit by design
+  Result(T value)
+      : state_(std::in_place_index<0>, std::move(value)) {}  // NOLINT: implicit by design
+  Result(Failure<E> failure)                                 // NOLINT: implicit by design
       : state_(std::in_place_index<1>, std::move(failure.error)) {}
   template <class U>
-    requires(!std::is_same_v<U, E> && std::is_constructible_v<E, U>)
-  Result(Failure<U> failure)  // NOLINT: implicit by design, e.g. fail("text") for a string error
+  requires(!std::is_same_v<U, E> && std::is_constructible_v<E, U>) Result(
+      Failure<U> failure)  // NOLINT: implicit by design, e.g. fail("text") for a string error
       : state_(std::in_place_index<1>, E(std::move(failure.error))) {}
 
   bool ok() const { return state_.index() == 0; }

@@ -21,7 +21,8 @@ void GopCache::push(const SharedPacket& packet, bool is_video, bool new_access_u
   }
   if (is_video && keyframe_au && !au_marked_) {
     // A new GOP: drop everything before the first packet of this access unit.
-    for (std::size_t i = 0; i < au_start_; ++i) bytes_ -= packets_[i]->bytes.size();
+    for (std::size_t i = 0; i < au_start_; ++i)
+      bytes_ -= packets_[i]->bytes.size();
     packets_.erase(packets_.begin(), packets_.begin() + static_cast<std::ptrdiff_t>(au_start_));
     au_start_ = 0;
     au_marked_ = true;

@@ -8,9 +8,12 @@ namespace callcast::media {
 
 std::string_view to_string(ViewerState state) {
   switch (state) {
-    case ViewerState::set_up: return "set_up";
-    case ViewerState::playing: return "playing";
-    case ViewerState::paused: return "paused";
+    case ViewerState::set_up:
+      return "set_up";
+    case ViewerState::playing:
+      return "playing";
+    case ViewerState::paused:
+      return "paused";
   }
   return "?";
 }
@@ -46,7 +49,8 @@ bool GroupMedia::compatible_with(const std::vector<TrackDescription>& tracks) co
 }
 
 void GroupMedia::publisher_changed(Clock::time_point now) {
-  for (auto& track : tracks_) track.rebase(now);
+  for (auto& track : tracks_)
+    track.rebase(now);
   gop_.clear();
 }
 
@@ -77,8 +81,8 @@ bool GroupMedia::on_publisher_rtcp(std::size_t track, rtp::Bytes compound) {
     if (!sr) continue;
     ++sender_reports_;
     std::array<std::uint8_t, 256> out{};
-    const std::size_t size =
-        tracks_[track].relay_sender_report(sr->sender, "callcast-" + group_, rtp::MutableBytes(out));
+    const std::size_t size = tracks_[track].relay_sender_report(sr->sender, "callcast-" + group_,
+                                                                rtp::MutableBytes(out));
     if (size == 0) continue;
     last_sender_report_[track].assign(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(size));
     for (auto& [id, viewer] : viewers_) {
@@ -126,8 +130,9 @@ void GroupMedia::remove_viewer(std::string_view session_id, bool send_bye,
       // RFC 3550 §6.1: a compound starts with SR or RR, so an empty RR precedes the BYE.
       std::array<std::uint8_t, 512> out{};
       const std::size_t rr = rtp::write_receiver_report(out, tracks_[t].out_ssrc(), {});
-      const std::size_t bye =
-          rr == 0 ? 0 : rtp::write_bye(rtp::MutableBytes(out).subspan(rr), tracks_[t].out_ssrc(), reason);
+      const std::size_t bye = rr == 0 ? 0
+                                      : rtp::write_bye(rtp::MutableBytes(out).subspan(rr),
+                                                       tracks_[t].out_ssrc(), reason);
       if (bye > 0) send_rtcp_to(viewer, t, rtp::Bytes(out.data(), rr + bye));
     }
   }
@@ -198,6 +203,14 @@ bool GroupMedia::pace() {
     left = left || !viewer->backlog.empty();
   }
   return left;
+}
+
+void GroupMedia::start_delivery(Viewer& viewer) {
+  send_sender_reports(viewer);
+  for (std::size_t i = 0; i < limits_.first_burst_packets && !viewer.backlog.empty(); ++i) {
+    send_to(viewer, viewer.backlog.front());
+    viewer.backlog.pop_front();
+  }
 }
 
 bool GroupMedia::send_to(Viewer& viewer, const SharedPacket& packet) {
@@ -336,7 +349,8 @@ std::string GroupMedia::describe_sdp(const std::string& host,
 }
 
 void GroupMedia::update_rates(Clock::time_point now) {
-  for (auto& track : tracks_) track.update_bitrate(now);
+  for (auto& track : tracks_)
+    track.update_bitrate(now);
 }
 
 }  // namespace callcast::media

@@ -20,7 +20,8 @@ struct GroupMediaLimits {
   std::size_t gop_cache_packets = 8192;
   std::size_t gop_cache_bytes = 16 * 1024 * 1024;
   std::size_t viewer_backlog_packets = 12288;  // a viewer further behind loses packets
-  std::size_t pace_burst_packets = 12;  // per viewer per 5 ms tick: ~10x a 2 Mbit/s stream
+  std::size_t first_burst_packets = 96;        // right after PLAY: the keyframe at once
+  std::size_t pace_burst_packets = 12;         // per viewer per 5 ms tick: ~10x a 2 Mbit/s stream
 };
 
 struct TrackStart {  // RTP-Info for one track (RFC 2326 §12.33)
@@ -67,13 +68,17 @@ class GroupMedia {
   void pause(Viewer& viewer);
   // Sends up to `pace_burst_packets` backlog packets per viewer; true while any backlog is left.
   bool pace();
+  // Right after PLAY: a larger first burst, so the keyframe access unit leaves in one go.
+  void start_delivery(Viewer& viewer);
   bool has_backlog() const;
 
   // A viewer's RTCP (receiver reports: loss and jitter into its stats).
-  bool on_viewer_rtcp(Viewer& viewer, std::size_t track, rtp::Bytes compound, Clock::time_point now);
+  bool on_viewer_rtcp(Viewer& viewer, std::size_t track, rtp::Bytes compound,
+                      Clock::time_point now);
 
   // The SDP a viewer gets from DESCRIBE: the announced tracks, with our control URLs.
-  std::string describe_sdp(const std::string& host, const std::function<std::string(int)>& url) const;
+  std::string describe_sdp(const std::string& host,
+                           const std::function<std::string(int)>& url) const;
 
   void update_rates(Clock::time_point now);
   std::uint64_t malformed_rtcp() const { return malformed_rtcp_; }

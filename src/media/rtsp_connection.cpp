@@ -24,7 +24,9 @@ RtspConnection::RtspConnection(asio::ip::tcp::socket socket, RtspConnectionHandl
   socket_.set_option(asio::ip::tcp::no_delay(true), ec);
 }
 
-void RtspConnection::start() { read(); }
+void RtspConnection::start() {
+  read();
+}
 
 void RtspConnection::read() {
   if (closed_ || closing_) return;

@@ -23,18 +23,23 @@ std::int64_t unix_now() {
 }
 
 control::ControlError control_error(core::RegistryError error, std::string_view subject) {
-  using core::RegistryError;
   using control::ControlErrorCode;
+  using core::RegistryError;
   std::string message = std::string(subject) + ": " + std::string(core::to_string(error));
   switch (error) {
-    case RegistryError::invalid_number: return {ControlErrorCode::bad_request, message};
-    case RegistryError::group_exists: return {ControlErrorCode::conflict, message};
+    case RegistryError::invalid_number:
+      return {ControlErrorCode::bad_request, message};
+    case RegistryError::group_exists:
+      return {ControlErrorCode::conflict, message};
     case RegistryError::no_such_group:
-    case RegistryError::no_such_viewer: return {ControlErrorCode::not_found, message};
+    case RegistryError::no_such_viewer:
+      return {ControlErrorCode::not_found, message};
     case RegistryError::too_many_groups:
-    case RegistryError::group_full: return {ControlErrorCode::limit_reached, message};
+    case RegistryError::group_full:
+      return {ControlErrorCode::limit_reached, message};
     case RegistryError::publisher_present:
-    case RegistryError::not_the_master: return {ControlErrorCode::conflict, message};
+    case RegistryError::not_the_master:
+      return {ControlErrorCode::conflict, message};
   }
   return {ControlErrorCode::bad_request, message};
 }
@@ -42,11 +47,16 @@ control::ControlError control_error(core::RegistryError error, std::string_view 
 // The patent step an event stands for, for the log line.
 int step_of(core::GroupEventKind kind) {
   switch (kind) {
-    case core::GroupEventKind::master_joined: return 706;
-    case core::GroupEventKind::viewer_joined: return 714;
-    case core::GroupEventKind::viewer_left: return 714;
-    case core::GroupEventKind::master_lost: return 709;
-    case core::GroupEventKind::group_closed: return 703;
+    case core::GroupEventKind::master_joined:
+      return 706;
+    case core::GroupEventKind::viewer_joined:
+      return 714;
+    case core::GroupEventKind::viewer_left:
+      return 714;
+    case core::GroupEventKind::master_lost:
+      return 709;
+    case core::GroupEventKind::group_closed:
+      return 703;
   }
   return 0;
 }
@@ -62,17 +72,19 @@ StreamingServer::StreamingServer(asio::io_context& io, core::MediaConfig config,
                                  std::string token_secret)
     : io_(io),
       config_(std::move(config)),
-      tokens_(token_secret.empty() ? core::TokenSigner::generate_secret() : std::move(token_secret)),
+      tokens_(token_secret.empty() ? core::TokenSigner::generate_secret()
+                                   : std::move(token_secret)),
       registry_({config_.max_groups, config_.max_viewers_per_group}, *this),
-      udp_(io, [this](bool rtcp, const UdpEndpoint& from, rtp::Bytes data) {
-        on_udp(rtcp, from, data);
-      }),
+      udp_(io, [this](bool rtcp, const UdpEndpoint& from,
+                      rtp::Bytes data) { on_udp(rtcp, from, data); }),
       acceptor_(io),
       sweep_timer_(io),
       pacing_timer_(io),
       ssrc_seed_(std::random_device{}()) {}
 
-StreamingServer::~StreamingServer() { stop(); }
+StreamingServer::~StreamingServer() {
+  stop();
+}
 
 Result<BoundAddresses, std::string> StreamingServer::start() {
   boost::system::error_code ec;
@@ -105,7 +117,8 @@ void StreamingServer::stop() {
   sweep_timer_.cancel();
   pacing_timer_.cancel();
   auto connections = connections_;
-  for (auto& [id, connection] : connections) connection->close("server stopping", true);
+  for (auto& [id, connection] : connections)
+    connection->close("server stopping", true);
   udp_.close();
 }
 
@@ -187,7 +200,8 @@ Result<bool, control::ControlError> StreamingServer::remove_viewer(const std::st
     if (session.kind == SessionKind::viewer && session.group == group && session.terminal == viewer)
       ids.push_back(id);
   }
-  for (const auto& id : ids) close_session(id, "removed", true);
+  for (const auto& id : ids)
+    close_session(id, "removed", true);
   auto removed = registry_.remove_viewer(group, viewer, "removed");
   if (!removed) return fail(control_error(removed.error(), "viewer " + viewer));
   return true;
@@ -205,7 +219,8 @@ Result<bool, control::ControlError> StreamingServer::close_group(const std::stri
     if (session.group == group) ids.push_back(id);
   }
   // Viewers get RTCP BYE (their players end), the publisher's connection is closed.
-  for (const auto& id : ids) close_session(id, reason, true);
+  for (const auto& id : ids)
+    close_session(id, reason, true);
   for (auto it = pending_announces_.begin(); it != pending_announces_.end();) {
     it = it->second.group == group ? pending_announces_.erase(it) : std::next(it);
   }
@@ -290,7 +305,8 @@ void StreamingServer::schedule_pacing() {
     pacing_ = false;
     if (ec || stopped_) return;
     bool left = false;
-    for (auto& [group, media] : media_) left = media->pace() || left;
+    for (auto& [group, media] : media_)
+      left = media->pace() || left;
     if (left) schedule_pacing();
   });
 }
@@ -305,7 +321,8 @@ void StreamingServer::sweep() {
       auto media = media_.find(session.group);
       if (media != media_.end()) {
         auto& viewers = media->second->viewers();
-        if (auto v = viewers.find(id); v != viewers.end()) last = std::max(last, v->second->last_heard);
+        if (auto v = viewers.find(id); v != viewers.end())
+          last = std::max(last, v->second->last_heard);
       }
     }
     if (now - last > config_.session_timeout) expired.push_back(id);
@@ -324,7 +341,8 @@ void StreamingServer::sweep() {
   std::vector<std::shared_ptr<RtspConnection>> idle;
   for (auto& [id, connection] : connections_) {
     bool has_session = false;
-    for (const auto& [sid, session] : sessions_) has_session |= session.connection_id == id;
+    for (const auto& [sid, session] : sessions_)
+      has_session |= session.connection_id == id;
     if (!has_session && now - connection->last_activity() > config_.idle_timeout) {
       idle.push_back(connection);
     }
@@ -340,8 +358,10 @@ void StreamingServer::sweep() {
   for (const auto& [group, deadline] : grace_deadlines_) {
     if (now >= deadline) lost.push_back(group);
   }
-  for (const auto& group : lost) (void)close_group(group, "master lost", true);
-  for (auto& [group, media] : media_) media->update_rates(now);
+  for (const auto& group : lost)
+    (void)close_group(group, "master lost", true);
+  for (auto& [group, media] : media_)
+    media->update_rates(now);
 
   if (stopped_) return;
   sweep_timer_.expires_after(std::chrono::milliseconds(500));
@@ -356,7 +376,8 @@ void StreamingServer::on_group_event(const core::GroupEvent& event) {
   spdlog::info("group={} terminal={} step={} event={} reason={}", event.group, event.terminal,
                step_of(event.kind), core::to_string(event.kind),
                event.reason.empty() ? "-" : event.reason);
-  for (const auto& listener : listeners_) listener(event);
+  for (const auto& listener : listeners_)
+    listener(event);
 }
 
 control::GroupSnapshot StreamingServer::make_snapshot(const core::Group& group) const {
@@ -379,10 +400,11 @@ control::GroupSnapshot StreamingServer::make_snapshot(const core::Group& group) 
                          std::to_string(connection->remote().port());
     }
     if (media != media_.end()) {
-      for (const auto& track : media->second->tracks()) publisher.malformed_packets += track.malformed();
+      for (const auto& track : media->second->tracks())
+        publisher.malformed_packets += track.malformed();
       publisher.rtcp_sender_reports = media->second->sender_reports();
     }
-    publisher.wrong_channel_packets = counters_.wrong_channel_packets;
+    publisher.wrong_channel_packets = session.wrong_channel_packets;
     out.publisher = publisher;
   }
   if (media != media_.end()) {
@@ -431,7 +453,8 @@ control::GroupSnapshot StreamingServer::make_snapshot(const core::Group& group) 
 
 std::vector<control::GroupSnapshot> StreamingServer::snapshots() const {
   std::vector<control::GroupSnapshot> out;
-  for (const core::Group* group : registry_.groups()) out.push_back(make_snapshot(*group));
+  for (const core::Group* group : registry_.groups())
+    out.push_back(make_snapshot(*group));
   return out;
 }
 

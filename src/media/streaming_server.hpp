@@ -87,6 +87,7 @@ class StreamingServer final : public RtspConnectionHandler, private core::GroupE
     sdp::SessionDescription announced;
     bool udp = false;
     bool recording = false;
+    std::uint64_t wrong_channel_packets = 0;
     std::array<int, 256> channel_track{};  // interleaved channel -> track*2 (+1 for RTCP); -1 none
     std::array<bool, kMaxTracks> track_set_up{};
     std::array<UdpEndpoint, kMaxTracks> udp_rtp_from{};

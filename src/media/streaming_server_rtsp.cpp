@@ -2,8 +2,10 @@
 // RECORD (step 705), play is DESCRIBE + SETUP + PLAY (step 714).
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <boost/asio/ip/address.hpp>
 #include <charconv>
+#include <iterator>
 
 #include "media/streaming_server.hpp"
 #include "rtsp/group_url.hpp"
@@ -27,7 +29,8 @@ std::int64_t unix_now() {
 std::string_view session_id_of(std::string_view header) {
   const auto semicolon = header.find(';');
   auto id = header.substr(0, semicolon);
-  while (!id.empty() && (id.back() == ' ' || id.back() == '\t')) id.remove_suffix(1);
+  while (!id.empty() && (id.back() == ' ' || id.back() == '\t'))
+    id.remove_suffix(1);
   return id;
 }
 
@@ -76,27 +79,28 @@ void StreamingServer::on_request(RtspConnection& connection, rtsp::RtspRequest r
     ++counters_.bad_requests;
     reply.response.headers.erase(reply.response.headers.begin());
     reply.error(400, "missing or malformed CSeq header");
-  } else if (request.method == "OPTIONS") {
-    handle_options(connection, request, reply);
-  } else if (request.method == "ANNOUNCE") {
-    handle_announce(connection, request, reply);
-  } else if (request.method == "DESCRIBE") {
-    handle_describe(connection, request, reply);
-  } else if (request.method == "SETUP") {
-    handle_setup(connection, request, reply);
-  } else if (request.method == "RECORD") {
-    handle_record(connection, request, reply);
-  } else if (request.method == "PLAY") {
-    handle_play(connection, request, reply);
-  } else if (request.method == "PAUSE") {
-    handle_pause(connection, request, reply);
-  } else if (request.method == "TEARDOWN") {
-    handle_teardown(connection, request, reply);
-  } else if (request.method == "GET_PARAMETER" || request.method == "SET_PARAMETER") {
-    handle_keepalive(connection, request, reply);
   } else {
-    reply.error(501, "method " + request.method + " is not implemented");
-    reply.response.add("Public", std::string(kPublic));
+    using Handler = void (StreamingServer::*)(RtspConnection&, const rtsp::RtspRequest&, Reply&);
+    static constexpr std::pair<std::string_view, Handler> kMethods[] = {
+        {"OPTIONS", &StreamingServer::handle_options},
+        {"ANNOUNCE", &StreamingServer::handle_announce},
+        {"DESCRIBE", &StreamingServer::handle_describe},
+        {"SETUP", &StreamingServer::handle_setup},
+        {"RECORD", &StreamingServer::handle_record},
+        {"PLAY", &StreamingServer::handle_play},
+        {"PAUSE", &StreamingServer::handle_pause},
+        {"TEARDOWN", &StreamingServer::handle_teardown},
+        {"GET_PARAMETER", &StreamingServer::handle_keepalive},
+        {"SET_PARAMETER", &StreamingServer::handle_keepalive},
+    };
+    const auto* method = std::find_if(std::begin(kMethods), std::end(kMethods),
+                                      [&](const auto& m) { return m.first == request.method; });
+    if (method != std::end(kMethods)) {
+      (this->*(method->second))(connection, request, reply);
+    } else {
+      reply.error(501, "method " + request.method + " is not implemented");
+      reply.response.add("Public", std::string(kPublic));
+    }
   }
   if (reply.response.status == 401) ++counters_.unauthorized;
   if (reply.failed()) {
@@ -127,13 +131,15 @@ void StreamingServer::on_closed(RtspConnection& connection, const std::string& r
   for (const auto& [sid, session] : sessions_) {
     if (session.connection_id == id) ids.push_back(sid);
   }
-  for (const auto& sid : ids) close_session(sid, "connection closed: " + reason, false);
+  for (const auto& sid : ids)
+    close_session(sid, "connection closed: " + reason, false);
   spdlog::debug("rtsp: connection {} closed: {}", id, reason);
   connections_.erase(id);
 }
 
-std::optional<StreamingServer::Authorized> StreamingServer::authorize(
-    const rtsp::RtspRequest& r, core::TokenRole role, Reply& reply) {
+std::optional<StreamingServer::Authorized> StreamingServer::authorize(const rtsp::RtspRequest& r,
+                                                                      core::TokenRole role,
+                                                                      Reply& reply) {
   auto url = rtsp::parse_group_url(r.uri);
   if (!url) {
     reply.error(404, url.error());
@@ -145,8 +151,8 @@ std::optional<StreamingServer::Authorized> StreamingServer::authorize(
   }
   // Inside an established session an expired token still identifies the caller; a token only
   // has to be fresh to start something.
-  const auto* session = r.header("Session") ? find_session(session_id_of(*r.header("Session")))
-                                            : nullptr;
+  const auto* session =
+      r.header("Session") ? find_session(session_id_of(*r.header("Session"))) : nullptr;
   const bool in_session = session && session->group == url->group;
   auto claims = tokens_.verify(url->token, in_session ? 0 : unix_now());
   if (!claims) {
@@ -243,8 +249,8 @@ void StreamingServer::handle_announce(RtspConnection& c, const rtsp::RtspRequest
     reply.error(415, "the tracks differ from the running broadcast's");
     return;
   }
-  pending_announces_[c.id()] = PendingAnnounce{group, auth->claims.terminal, std::move(*sdp),
-                                              std::move(*tracks)};
+  pending_announces_[c.id()] =
+      PendingAnnounce{group, auth->claims.terminal, std::move(*sdp), std::move(*tracks)};
   spdlog::info("group={} terminal={} step=705 master announced {} track(s)", group,
                auth->claims.terminal, pending_announces_[c.id()].tracks.size());
 }
@@ -288,8 +294,8 @@ void StreamingServer::handle_setup(RtspConnection& c, const rtsp::RtspRequest& r
   if (r.header("Session")) {
     session = request_session(r, reply);
     if (!session) return;
-    role = session->kind == SessionKind::publisher ? core::TokenRole::publish
-                                                   : core::TokenRole::play;
+    role =
+        session->kind == SessionKind::publisher ? core::TokenRole::publish : core::TokenRole::play;
   } else if (pending_announces_.contains(c.id())) {
     role = core::TokenRole::publish;
   }
@@ -396,10 +402,9 @@ void StreamingServer::handle_setup(RtspConnection& c, const rtsp::RtspRequest& r
     fresh.last_activity = fresh.started = Clock::now();
     const auto id = fresh.id;
     session = &(sessions_[id] = std::move(fresh));
-    media->second->add_viewer(auth->claims.terminal, id,
-                              choice->spec.lower == rtsp::LowerTransport::tcp,
-                              std::static_pointer_cast<InterleavedWriter>(c.shared_from_this()),
-                              Clock::now());
+    media->second->add_viewer(
+        auth->claims.terminal, id, choice->spec.lower == rtsp::LowerTransport::tcp,
+        std::static_pointer_cast<InterleavedWriter>(c.shared_from_this()), Clock::now());
     reply.response.add("Session",
                        id + ";timeout=" + std::to_string(config_.session_timeout.count()));
   }
@@ -411,7 +416,8 @@ void StreamingServer::setup_publisher_track(RtspConnection& c, Session& s, std::
   rtsp::TransportSpec answer = t.spec;
   answer.mode = "record";
   if (t.spec.lower == rtsp::LowerTransport::tcp) {
-    if (s.udp && std::any_of(s.track_set_up.begin(), s.track_set_up.end(), [](bool b) { return b; })) {
+    if (s.udp &&
+        std::any_of(s.track_set_up.begin(), s.track_set_up.end(), [](bool b) { return b; })) {
       reply.error(461, "cannot mix UDP and TCP tracks in one session");
       return;
     }
@@ -539,7 +545,8 @@ void StreamingServer::handle_play(RtspConnection&, const rtsp::RtspRequest& r, R
   }
   auto playing = registry_.viewer_playing(s->group, s->terminal);
   if (!playing) {
-    reply.error(403, "viewer " + s->terminal + ": " + std::string(core::to_string(playing.error())));
+    reply.error(403,
+                "viewer " + s->terminal + ": " + std::string(core::to_string(playing.error())));
     return;
   }
   auto starts = media->second->start_playing(*viewer, Clock::now());
@@ -559,8 +566,8 @@ void StreamingServer::handle_play(RtspConnection&, const rtsp::RtspRequest& r, R
     auto m = media_.find(group);
     if (m == media_.end()) return;
     if (Viewer* v = m->second->find_viewer(id)) {
-      m->second->send_sender_reports(*v);
-      if (m->second->pace()) schedule_pacing();
+      m->second->start_delivery(*v);
+      if (!v->backlog.empty()) schedule_pacing();
     }
   };
 }
@@ -618,6 +625,7 @@ void StreamingServer::on_interleaved(RtspConnection& connection, std::uint8_t ch
   const int slot = s->channel_track[channel];
   if (slot < 0 || !s->recording) {
     ++counters_.wrong_channel_packets;
+    ++s->wrong_channel_packets;
     return;
   }
   auto media = media_.find(s->group);

@@ -29,9 +29,12 @@ std::optional<Codec> codec_for(std::string_view media, std::string_view encoding
 
 std::string_view to_string(Codec codec) {
   switch (codec) {
-    case Codec::h264: return "H264";
-    case Codec::aac: return "MPEG4-GENERIC";
-    case Codec::opus: return "OPUS";
+    case Codec::h264:
+      return "H264";
+    case Codec::aac:
+      return "MPEG4-GENERIC";
+    case Codec::opus:
+      return "OPUS";
   }
   return "?";
 }

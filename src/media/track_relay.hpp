@@ -35,7 +35,7 @@ Result<std::vector<TrackDescription>, std::string> describe_tracks(
     const sdp::SessionDescription& announced);
 
 struct IngestResult {
-  bool accepted = false;     // false: malformed or wrong payload type, dropped and counted
+  bool accepted = false;        // false: malformed or wrong payload type, dropped and counted
   bool keyframe_au = false;     // this packet belongs to an H.264 access unit that starts a GOP
   bool keyframe_start = false;  // ...and is where that became known (SPS or IDR): a viewer
                                 // waiting for a keyframe can start decoding here

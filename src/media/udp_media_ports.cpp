@@ -14,7 +14,9 @@ using asio::ip::udp;
 UdpMediaPorts::UdpMediaPorts(asio::io_context& io, Receive on_receive)
     : on_receive_(std::move(on_receive)), rtp_(io), rtcp_(io) {}
 
-UdpMediaPorts::~UdpMediaPorts() { close(); }
+UdpMediaPorts::~UdpMediaPorts() {
+  close();
+}
 
 void UdpMediaPorts::close() {
   boost::system::error_code ignored;

@@ -24,8 +24,8 @@ struct ViewerReception {  // from its last RTCP receiver report for one track
 
 struct ViewerTrack {
   bool set_up = false;
-  UdpEndpoint rtp;   // UDP: where RTP goes
-  UdpEndpoint rtcp;  // UDP: where RTCP goes, and where its receiver reports come from
+  UdpEndpoint rtp;               // UDP: where RTP goes
+  UdpEndpoint rtcp;              // UDP: where RTCP goes, and where its receiver reports come from
   std::uint8_t rtp_channel = 0;  // TCP: interleaved channels
   std::uint8_t rtcp_channel = 1;
   std::optional<ViewerReception> reception;

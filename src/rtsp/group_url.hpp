@@ -1,8 +1,8 @@
 #pragma once
 // callcast's RTSP URLs: rtsp://HOST:PORT/groups/<group>[/<control>]?token=<token>
 // Clients build track URLs differently: GStreamer puts the control before the query
-// (/groups/G/stream=0?token=T), ffmpeg appends it after the whole URL (/groups/G?token=T/streamid=0).
-// Both are accepted.
+// (/groups/G/stream=0?token=T), ffmpeg appends it after the whole URL
+// (/groups/G?token=T/streamid=0). Both are accepted.
 #include <cstdint>
 #include <string>
 #include <string_view>

@@ -1,6 +1,7 @@
 #pragma once
 // The RTSP Transport header (RFC 2326 §12.39):
-//   Transport: RTP/AVP/TCP;unicast;interleaved=0-1;mode=record, RTP/AVP;unicast;client_port=5000-5001
+//   Transport: RTP/AVP/TCP;unicast;interleaved=0-1;mode=record,
+//   RTP/AVP;unicast;client_port=5000-5001
 #include <cstdint>
 #include <optional>
 #include <string>

@@ -1,0 +1,120 @@
+#include "support/callcast_server.hpp"
+
+#include <csignal>
+#include <cstdio>
+#include <fstream>
+#include <regex>
+
+#include "support/wait_until.hpp"
+
+namespace callcast::test {
+
+namespace {
+
+// "127.0.0.1:41465" or "[::1]:41465"
+bool split_host_port(const std::string& text, std::string& host, std::uint16_t& port) {
+  const auto colon = text.rfind(':');
+  if (colon == std::string::npos) return false;
+  host = text.substr(0, colon);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  try {
+    const unsigned long value = std::stoul(text.substr(colon + 1));
+    if (value == 0 || value > 65535) return false;
+    port = static_cast<std::uint16_t>(value);
+  } catch (const std::exception&) {
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+std::optional<ReadyLine> parse_ready_line(const std::string& line) {
+  static const std::regex pattern(R"(^callcastd ready rtsp=(\S+) http=(\S+) rtp=(\d+)-(\d+)\s*$)");
+  std::smatch match;
+  if (!std::regex_match(line, match, pattern)) return std::nullopt;
+  ReadyLine ready;
+  if (!split_host_port(match[1], ready.rtsp_host, ready.rtsp_port)) return std::nullopt;
+  if (!split_host_port(match[2], ready.http_host, ready.http_port)) return std::nullopt;
+  const unsigned long rtp = std::stoul(match[3]);
+  const unsigned long rtcp = std::stoul(match[4]);
+  if (rtp == 0 || rtp > 65535 || rtcp == 0 || rtcp > 65535) return std::nullopt;
+  ready.rtp_port = static_cast<std::uint16_t>(rtp);
+  ready.rtcp_port = static_cast<std::uint16_t>(rtcp);
+  return ready;
+}
+
+CallcastServer::CallcastServer(std::filesystem::path executable, std::filesystem::path dir,
+                               ServerOptions options)
+    : executable_(std::move(executable)),
+      dir_(std::move(dir)),
+      options_(std::move(options)),
+      log_path_(dir_ / "callcastd.log") {}
+
+CallcastServer::~CallcastServer() {
+  if (!process_) return;
+  const ExitStatus status = stop();
+  if (::testing::Test::HasFailure()) {
+    std::fprintf(stderr,
+                 "[e2e] callcastd ended: %s; its log (%s):\n%s\n[e2e] end of callcastd log\n",
+                 status.describe().c_str(), log_path_.c_str(), log_tail().c_str());
+  }
+}
+
+::testing::AssertionResult CallcastServer::start() {
+  ChildOptions child;
+  child.argv = {executable_.string(), "--rtsp", "127.0.0.1:0", "--http",          "127.0.0.1:0",
+                "--rtp-ports",        "0-0",    "--log-level", options_.log_level};
+  if (!options_.config_toml.empty()) {
+    const auto config = dir_ / "callcastd.toml";
+    std::ofstream(config) << options_.config_toml;
+    child.argv.push_back("--config");
+    child.argv.push_back(config.string());
+  }
+  child.stderr_file = log_path_;
+  child.pipe_stdout = true;
+  process_ = std::make_unique<ChildProcess>(std::move(child));
+  if (!process_->started()) {
+    return ::testing::AssertionFailure() << "cannot start callcastd: " << process_->error();
+  }
+  const auto line = process_->read_stdout_line(options_.ready_timeout);
+  if (!line) {
+    const bool running = process_->running();
+    return ::testing::AssertionFailure()
+           << "callcastd printed no ready line within " << options_.ready_timeout.count() << " ms ("
+           << (running ? "still running" : process_->status()->describe())
+           << "); command: " << process_->command_line() << "\nlog:\n"
+           << log_tail();
+  }
+  auto ready = parse_ready_line(*line);
+  if (!ready) {
+    return ::testing::AssertionFailure()
+           << "unexpected ready line from callcastd: '" << *line << "'\nlog:\n"
+           << log_tail();
+  }
+  ready_ = *ready;
+  return ::testing::AssertionSuccess();
+}
+
+bool CallcastServer::alive() {
+  return process_ && process_->running();
+}
+
+ExitStatus CallcastServer::stop() {
+  if (!process_) return {};
+  return process_->terminate(SIGTERM, std::chrono::seconds(5));
+}
+
+std::string CallcastServer::log_tail(std::size_t max_bytes) const {
+  return file_tail(log_path_, max_bytes);
+}
+
+bool CallcastServer::wait_for_log(const std::string& text,
+                                  std::chrono::milliseconds timeout) const {
+  return wait_until([&] { return file_tail(log_path_, 1 << 24).find(text) != std::string::npos; },
+                    timeout);
+}
+
+}  // namespace callcast::test

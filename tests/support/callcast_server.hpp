@@ -1,0 +1,74 @@
+#pragma once
+// callcastd as the end-to-end tests run it: ports chosen by the OS, an optional TOML config for
+// short timeouts, the "callcastd ready ..." line parsed, the log dumped when the test failed,
+// and the process stopped (and reaped) when the fixture ends.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "support/child_process.hpp"
+#include "support/control_api.hpp"
+#include "support/http_client.hpp"
+
+namespace callcast::test {
+
+struct ServerOptions {
+  // TOML text for --config; empty: no config file. E.g. "[media]\nsession_timeout_s = 3\n".
+  std::string config_toml;
+  std::string log_level = "debug";
+  std::chrono::milliseconds ready_timeout = std::chrono::seconds(10);
+};
+
+// The addresses callcastd printed on its ready line.
+struct ReadyLine {
+  std::string rtsp_host;
+  std::uint16_t rtsp_port = 0;
+  std::string http_host;
+  std::uint16_t http_port = 0;
+  std::uint16_t rtp_port = 0;
+  std::uint16_t rtcp_port = 0;
+};
+// "callcastd ready rtsp=127.0.0.1:41465 http=127.0.0.1:33787 rtp=44600-44601"
+std::optional<ReadyLine> parse_ready_line(const std::string& line);
+
+class CallcastServer {
+ public:
+  // `executable`: the callcastd binary; logs and the config go into `dir`.
+  CallcastServer(std::filesystem::path executable, std::filesystem::path dir,
+                 ServerOptions options = {});
+  ~CallcastServer();
+  CallcastServer(const CallcastServer&) = delete;
+  CallcastServer& operator=(const CallcastServer&) = delete;
+
+  // Starts callcastd and waits for its ready line; the failure says why and shows the log.
+  ::testing::AssertionResult start();
+  bool alive();
+  // SIGTERM, then SIGKILL after a grace period; how it ended.
+  ExitStatus stop();
+
+  const ReadyLine& ready() const { return ready_; }
+  std::uint16_t rtsp_port() const { return ready_.rtsp_port; }
+  std::uint16_t http_port() const { return ready_.http_port; }
+  HttpClient http() const { return HttpClient(ready_.http_host, ready_.http_port); }
+  ControlApi api() const { return ControlApi(http()); }
+
+  const std::filesystem::path& log_path() const { return log_path_; }
+  std::string log_tail(std::size_t max_bytes = 20000) const;
+  // True once `text` appears in the log (polled up to `timeout`).
+  bool wait_for_log(const std::string& text, std::chrono::milliseconds timeout) const;
+
+ private:
+  std::filesystem::path executable_;
+  std::filesystem::path dir_;
+  ServerOptions options_;
+  std::filesystem::path log_path_;
+  std::unique_ptr<ChildProcess> process_;
+  ReadyLine ready_;
+};
+
+}  // namespace callcast::test
