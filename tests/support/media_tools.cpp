@@ -67,19 +67,39 @@ std::string decoder_complaints(const std::string& stderr_text) {
 
 }  // namespace
 
-ChildOptions ffmpeg_publisher(const std::string& publish_url, const std::filesystem::path& dir,
-                              bool audio, const std::string& name) {
+namespace {
+
+// The test pattern (and a tone, unless `audio_codec` is empty) published with RECORD over
+// `transport`.
+std::vector<std::string> publisher_argv(const std::string& publish_url,
+                                        const std::string& audio_codec,
+                                        const std::string& transport) {
   auto argv = ffmpeg_base();
   append(argv, test_pattern_input());
-  if (audio) append(argv, {"-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000"});
-  append(argv, h264_encoder());
-  if (audio) {
-    append(argv, {"-c:a", "aac", "-b:a", "64k"});
-  } else {
-    argv.push_back("-an");
+  if (!audio_codec.empty()) {
+    append(argv, {"-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000"});
   }
-  append(argv, {"-f", "rtsp", "-rtsp_transport", "tcp", publish_url});
-  return options_for(std::move(argv), dir, name);
+  append(argv, h264_encoder());
+  if (audio_codec.empty()) {
+    argv.push_back("-an");
+  } else {
+    append(argv, {"-c:a", audio_codec, "-b:a", "64k"});
+  }
+  append(argv, {"-f", "rtsp", "-rtsp_transport", transport, publish_url});
+  return argv;
+}
+
+}  // namespace
+
+ChildOptions ffmpeg_publisher_over(const std::string& publish_url, const std::filesystem::path& dir,
+                                   const std::string& audio_codec, const std::string& transport) {
+  return options_for(publisher_argv(publish_url, audio_codec, transport), dir,
+                     "publisher-" + transport + "-" + audio_codec);
+}
+
+ChildOptions ffmpeg_publisher(const std::string& publish_url, const std::filesystem::path& dir,
+                              bool audio, const std::string& name) {
+  return options_for(publisher_argv(publish_url, audio ? "aac" : "", "tcp"), dir, name);
 }
 
 ChildOptions ffmpeg_rtp_source(std::uint16_t rtp_port, const std::filesystem::path& sdp_file,
@@ -94,10 +114,10 @@ ChildOptions ffmpeg_rtp_source(std::uint16_t rtp_port, const std::filesystem::pa
 }
 
 ChildOptions ffmpeg_recorder(const std::string& play_url, const std::filesystem::path& output,
-                             int seconds, const std::filesystem::path& dir,
-                             const std::string& name) {
+                             int seconds, const std::filesystem::path& dir, const std::string& name,
+                             const std::string& transport) {
   auto argv = ffmpeg_base();
-  append(argv, {"-rtsp_transport", "udp", "-i", play_url, "-t", std::to_string(seconds), "-c",
+  append(argv, {"-rtsp_transport", transport, "-i", play_url, "-t", std::to_string(seconds), "-c",
                 "copy", "-copyinkf", "-y", output.string()});
   return options_for(std::move(argv), dir, name);
 }

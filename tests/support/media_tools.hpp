@@ -19,6 +19,10 @@ constexpr int kPublishFps = 25;  // testsrc2 rate; one keyframe per second (-g 2
 // sine (AAC 48 kHz), and publishes them with ANNOUNCE/SETUP/RECORD over RTSP interleaved TCP.
 ChildOptions ffmpeg_publisher(const std::string& publish_url, const std::filesystem::path& dir,
                               bool audio = true, const std::string& name = "publisher");
+// The same with a choice of audio codec ("aac" or "libopus") and RTSP lower transport for the
+// RECORD ("tcp": interleaved, "udp": mode=record with client_port).
+ChildOptions ffmpeg_publisher_over(const std::string& publish_url, const std::filesystem::path& dir,
+                                   const std::string& audio_codec, const std::string& transport);
 // ffmpeg encodes the same pattern (video only) and sends plain RTP to 127.0.0.1:rtp_port,
 // writing its SDP to `sdp_file`: the source of the tests' own raw publisher.
 ChildOptions ffmpeg_rtp_source(std::uint16_t rtp_port, const std::filesystem::path& sdp_file,
@@ -26,8 +30,8 @@ ChildOptions ffmpeg_rtp_source(std::uint16_t rtp_port, const std::filesystem::pa
 // ffmpeg plays over UDP and copies `seconds` of both streams into `output` (Matroska). Leading
 // non-keyframes are kept (-copyinkf), so the recording starts with whatever arrived first.
 ChildOptions ffmpeg_recorder(const std::string& play_url, const std::filesystem::path& output,
-                             int seconds, const std::filesystem::path& dir,
-                             const std::string& name);
+                             int seconds, const std::filesystem::path& dir, const std::string& name,
+                             const std::string& transport = "udp");
 // ffprobe plays over UDP for `seconds` and prints every decoded frame (JSON on stdout).
 ChildOptions ffprobe_live_viewer(const std::string& play_url, int seconds,
                                  const std::filesystem::path& dir, const std::string& name);
