@@ -169,5 +169,71 @@ TEST_F(SessionTimeoutTest, SilentViewerIsDroppedWhileOneSendingReportsStays) {
   EXPECT_TRUE(publisher.running()) << publisher.stderr_tail();
 }
 
+class PublisherGraceTest : public LifecycleTest {
+ protected:
+  static constexpr auto kGrace = 3s;
+
+  ServerOptions server_options() const override {
+    ServerOptions options;
+    options.config_toml = "[media]\npublisher_grace_s = " + std::to_string(kGrace.count()) + "\n";
+    return options;
+  }
+
+  std::string group_state() {
+    return api().http().get("/v1/groups/" + kMaster).json.value("state", "");
+  }
+};
+
+TEST_F(PublisherGraceTest, MasterComingBackWithinTheGraceKeepsGroupAndViewers) {
+  const std::string publish_url = create_group(kMaster);
+  const std::string viewer_url = admit_viewer(kMaster, "13900000001");
+  ASSERT_FALSE(HasFailure());
+  ChildProcess& first = spawn(ffmpeg_publisher(publish_url, dir(), true, "first-publisher"));
+  ASSERT_FALSE(HasFailure());
+  ASSERT_TRUE(api().wait_until_live(kMaster, 20s)) << first.stderr_tail();
+  RawViewer viewer;
+  ASSERT_TRUE(viewer.start(viewer_url));
+  ASSERT_TRUE(becomes_playing("13900000001", 5s));
+
+  // The master's connection drops (a crash, a network change): the group waits for it.
+  first.terminate(SIGKILL);
+  EXPECT_TRUE(wait_until([&] { return group_state() == "waiting_for_master"; }, 2s))
+      << "state after the master dropped: " << group_state();
+
+  // It reconnects with the same URL within the grace period: live again, viewer still served.
+  ChildProcess& second = spawn(ffmpeg_publisher(publish_url, dir(), true, "second-publisher"));
+  ASSERT_FALSE(HasFailure());
+  EXPECT_TRUE(wait_until([&] { return group_state() == "live"; }, 10s)) << second.stderr_tail();
+  EXPECT_EQ(viewer_state("13900000001"), "playing");
+  viewer.count_rtp(1s);
+  EXPECT_GT(viewer.count_rtp(2s), 0u) << "the viewer got nothing from the returning master";
+  EXPECT_FALSE(viewer.wait_for_bye(100ms)) << "the viewer was sent BYE during the grace period";
+  EXPECT_FALSE(server().wait_for_log("event=master_lost", 100ms));
+}
+
+TEST_F(PublisherGraceTest, MasterNotBackWithinTheGraceIsLostAndTheGroupCloses) {
+  const std::string publish_url = create_group(kMaster);
+  const std::string viewer_url = admit_viewer(kMaster, "13900000001");
+  ASSERT_FALSE(HasFailure());
+  ChildProcess& publisher = spawn(ffmpeg_publisher(publish_url, dir()));
+  ASSERT_FALSE(HasFailure());
+  ASSERT_TRUE(api().wait_until_live(kMaster, 20s)) << publisher.stderr_tail();
+  RawViewer viewer;
+  ASSERT_TRUE(viewer.start(viewer_url));
+  ASSERT_TRUE(becomes_playing("13900000001", 5s));
+
+  publisher.terminate(SIGKILL);
+  const auto dropped_at = Clock::now();
+  EXPECT_TRUE(viewer.wait_for_bye(kGrace + 3s)) << "no RTCP BYE after the grace period";
+  const auto closed_after = Clock::now() - dropped_at;
+  EXPECT_GE(closed_after, kGrace - 500ms) << "the group closed before the grace period ended";
+  EXPECT_TRUE(server().wait_for_log("terminal=13800000001 step=709 event=master_lost", 2s));
+  EXPECT_TRUE(server().wait_for_log("event=group_closed", 2s));
+  EXPECT_EQ(api().http().get("/v1/groups/" + kMaster).status, 404);
+  std::printf("[e2e] group closed %.1f s after its master dropped (grace %lld s)\n",
+              std::chrono::duration<double>(closed_after).count(),
+              static_cast<long long>(kGrace.count()));
+}
+
 }  // namespace
 }  // namespace callcast::test
