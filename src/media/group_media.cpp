@@ -137,6 +137,7 @@ void GroupMedia::remove_viewer(std::string_view session_id, bool send_bye,
     }
   }
   viewers_.erase(it);
+  recount_backlog();
 }
 
 std::vector<TrackStart> GroupMedia::start_playing(Viewer& viewer, Clock::time_point now) {
@@ -159,6 +160,7 @@ std::vector<TrackStart> GroupMedia::start_playing(Viewer& viewer, Clock::time_po
       viewer.awaiting_keyframe = true;
     }
   }
+  backlog_pending_ = backlog_pending_ || !viewer.backlog.empty();
   std::vector<TrackStart> starts;
   for (std::size_t t = 0; t < tracks_.size(); ++t) {
     if (!viewer.tracks[t].set_up) continue;
@@ -186,11 +188,12 @@ void GroupMedia::send_sender_reports(Viewer& viewer) {
 void GroupMedia::pause(Viewer& viewer) {
   viewer.state = ViewerState::paused;
   viewer.backlog.clear();
+  recount_backlog();
 }
 
-bool GroupMedia::has_backlog() const {
-  return std::any_of(viewers_.begin(), viewers_.end(),
-                     [](const auto& entry) { return !entry.second->backlog.empty(); });
+void GroupMedia::recount_backlog() {
+  backlog_pending_ = std::any_of(viewers_.begin(), viewers_.end(),
+                                 [](const auto& entry) { return !entry.second->backlog.empty(); });
 }
 
 bool GroupMedia::pace() {
@@ -202,6 +205,7 @@ bool GroupMedia::pace() {
     }
     left = left || !viewer->backlog.empty();
   }
+  backlog_pending_ = left;
   return left;
 }
 
@@ -243,6 +247,7 @@ void GroupMedia::deliver(const SharedPacket& packet, bool keyframe_start) {
       // Still catching up from the GOP cache: keep order, and the pacing timer sends it.
       if (viewer.backlog.size() < limits_.viewer_backlog_packets) {
         viewer.backlog.push_back(packet);
+        backlog_pending_ = true;
       } else {
         ++viewer.packets_dropped;
       }

@@ -70,7 +70,8 @@ class GroupMedia {
   bool pace();
   // Right after PLAY: a larger first burst, so the keyframe access unit leaves in one go.
   void start_delivery(Viewer& viewer);
-  bool has_backlog() const;
+  // Whether some viewer has backlog to drain (kept as a flag: it is asked once per packet).
+  bool has_backlog() const { return backlog_pending_; }
 
   // A viewer's RTCP (receiver reports: loss and jitter into its stats).
   bool on_viewer_rtcp(Viewer& viewer, std::size_t track, rtp::Bytes compound,
@@ -89,6 +90,7 @@ class GroupMedia {
   void deliver(const SharedPacket& packet, bool keyframe_start);
   bool send_to(Viewer& viewer, const SharedPacket& packet);
   void send_rtcp_to(Viewer& viewer, std::size_t track, rtp::Bytes compound);
+  void recount_backlog();  // after a viewer's backlog was dropped (pause, removal)
 
   std::string group_;
   std::vector<TrackRelay> tracks_;
@@ -107,6 +109,7 @@ class GroupMedia {
 
   std::uint64_t malformed_rtcp_ = 0;
   std::uint64_t sender_reports_ = 0;
+  bool backlog_pending_ = false;
 };
 
 }  // namespace callcast::media

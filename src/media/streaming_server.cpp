@@ -6,6 +6,7 @@
 #include <boost/asio/post.hpp>
 #include <chrono>
 #include <random>
+#include <set>
 
 #include "rtsp/group_url.hpp"
 
@@ -338,12 +339,13 @@ void StreamingServer::sweep() {
     }
   }
   // Connections that hold no session and said nothing for the idle timeout.
+  std::set<std::uint64_t> holding_sessions;
+  for (const auto& [sid, session] : sessions_)
+    holding_sessions.insert(session.connection_id);
   std::vector<std::shared_ptr<RtspConnection>> idle;
   for (auto& [id, connection] : connections_) {
-    bool has_session = false;
-    for (const auto& [sid, session] : sessions_)
-      has_session |= session.connection_id == id;
-    if (!has_session && now - connection->last_activity() > config_.idle_timeout) {
+    if (!holding_sessions.contains(id) &&
+        now - connection->last_activity() > config_.idle_timeout) {
       idle.push_back(connection);
     }
   }
