@@ -117,7 +117,8 @@ TEST(RtcpCompound, AcceptsPaddingOnLastPacket) {
   Packet padded = empty_packet(203, 2);  // BYE, SSRC, then one word of padding
   padded[0] = 0xa1;
   padded.back() = 4;
-  const auto compound = RtcpCompoundView::parse(bytes_of(concat(kCapturedSenderReport, padded)));
+  const Packet bytes = concat(kCapturedSenderReport, padded);  // outlives the view
+  const auto compound = RtcpCompoundView::parse(bytes_of(bytes));
   ASSERT_TRUE(compound);
   ASSERT_EQ(compound->size(), 2U);
   EXPECT_EQ((*compound)[1].padding_size(), 4U);
