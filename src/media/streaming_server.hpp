@@ -120,6 +120,8 @@ class StreamingServer final : public RtspConnectionHandler, private core::GroupE
   std::optional<Authorized> authorize(const rtsp::RtspRequest& r, core::TokenRole role,
                                       Reply& reply);
   Session* request_session(const rtsp::RtspRequest& r, Reply& reply);
+  // The media of the group an admitted viewer may play (403 not admitted, 404 not live yet).
+  GroupMedia* playable_media(const Authorized& auth, Reply& reply);
   void setup_publisher_track(RtspConnection& c, Session& s, std::size_t track,
                              const TransportChoice& t, Reply& reply);
   void setup_viewer_track(RtspConnection& c, Session& s, std::size_t track,

@@ -193,6 +193,21 @@ StreamingServer::Session* StreamingServer::request_session(const rtsp::RtspReque
   return session;
 }
 
+GroupMedia* StreamingServer::playable_media(const Authorized& auth, Reply& reply) {
+  const auto& group = auth.url.group;
+  if (!registry_.find(group)->viewers.contains(auth.claims.terminal)) {
+    reply.error(403, "viewer " + auth.claims.terminal + " is not admitted to group " + group);
+    return nullptr;
+  }
+  auto media = media_.find(group);
+  if (media == media_.end()) {
+    // Documented choice: no waiting; the player retries once the master is live.
+    reply.error(404, "group " + group + " is waiting for its master");
+    return nullptr;
+  }
+  return media->second.get();
+}
+
 void StreamingServer::handle_options(RtspConnection&, const rtsp::RtspRequest& r, Reply& reply) {
   if (auto header = r.header("Session")) {
     if (Session* s = find_session(session_id_of(*header))) s->last_activity = Clock::now();
@@ -259,19 +274,10 @@ void StreamingServer::handle_describe(RtspConnection&, const rtsp::RtspRequest& 
   auto auth = authorize(r, core::TokenRole::play, reply);
   if (!auth) return;
   const auto& group = auth->url.group;
-  const core::Group* g = registry_.find(group);
-  if (!g->viewers.contains(auth->claims.terminal)) {
-    reply.error(403, "viewer " + auth->claims.terminal + " is not admitted to group " + group);
-    return;
-  }
-  auto media = media_.find(group);
-  if (media == media_.end()) {
-    // Documented choice: no waiting; the player retries once the master is live.
-    reply.error(404, "group " + group + " is waiting for its master");
-    return;
-  }
+  GroupMedia* media = playable_media(*auth, reply);
+  if (!media) return;
   const std::string token = auth->url.token;
-  reply.response.body = media->second->describe_sdp(public_host(), [&](int track) {
+  reply.response.body = media->describe_sdp(public_host(), [&](int track) {
     return url_for(group, token, track < 0 ? "" : "trackID=" + std::to_string(track));
   });
   reply.response.add("Content-Type", "application/sdp");
@@ -371,25 +377,17 @@ void StreamingServer::handle_setup(RtspConnection& c, const rtsp::RtspRequest& r
   }
 
   // A viewer.
-  const core::Group* g = registry_.find(group);
-  if (!g->viewers.contains(auth->claims.terminal)) {
-    reply.error(403, "viewer " + auth->claims.terminal + " is not admitted to group " + group);
-    return;
-  }
-  auto media = media_.find(group);
-  if (media == media_.end()) {
-    reply.error(404, "group " + group + " is waiting for its master");
-    return;
-  }
+  GroupMedia* media = playable_media(*auth, reply);
+  if (!media) return;
   std::optional<std::size_t> track = numbered_control(auth->url.control);
-  if (!track && auth->url.control.empty() && media->second->tracks().size() == 1) track = 0;
-  if (!track || *track >= media->second->tracks().size()) {
+  if (!track && auth->url.control.empty() && media->tracks().size() == 1) track = 0;
+  if (!track || *track >= media->tracks().size()) {
     reply.error(404, "no track '" + auth->url.control + "' in group " + group);
     return;
   }
   if (!session) {
     // One media session per admitted viewer: a new one replaces the old (a player reconnecting).
-    if (Viewer* old = media->second->find_viewer_by_number(auth->claims.terminal)) {
+    if (Viewer* old = media->find_viewer_by_number(auth->claims.terminal)) {
       close_session(old->session_id, "replaced by a new session", true);
     }
     Session fresh;
@@ -402,9 +400,9 @@ void StreamingServer::handle_setup(RtspConnection& c, const rtsp::RtspRequest& r
     fresh.last_activity = fresh.started = Clock::now();
     const auto id = fresh.id;
     session = &(sessions_[id] = std::move(fresh));
-    media->second->add_viewer(
-        auth->claims.terminal, id, choice->spec.lower == rtsp::LowerTransport::tcp,
-        std::static_pointer_cast<InterleavedWriter>(c.shared_from_this()), Clock::now());
+    media->add_viewer(auth->claims.terminal, id, choice->spec.lower == rtsp::LowerTransport::tcp,
+                      std::static_pointer_cast<InterleavedWriter>(c.shared_from_this()),
+                      Clock::now());
     reply.response.add("Session",
                        id + ";timeout=" + std::to_string(config_.session_timeout.count()));
   }
