@@ -24,11 +24,13 @@ FPS = 25
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 OUT = os.path.join(ROOT, "demo-out")
 started = []  # every process this script started, stopped at the end by PID
+print_lock = threading.Lock()  # viewer threads report too
 
 
 def say(step, text):
-    print(f"[{time.strftime('%H:%M:%S')}] {('step ' + str(step)) if step else '       '} {text}",
-          flush=True)
+    with print_lock:
+        print(f"[{time.strftime('%H:%M:%S')}] {('step ' + str(step)) if step else '       '} "
+              f"{text}", flush=True)
 
 
 def start(args, **kwargs):
@@ -168,7 +170,7 @@ def main():
 
     summary = {"group": MASTER, "fps": FPS, "record_seconds": RECORD_SECONDS, "viewers": []}
     print()
-    print(f"{'viewer':<13} {'join ms':>8} {'frames':>7} {'expected':>8} {'audio':>6} "
+    print(f"{'viewer':<13} {'1st frame':>9} {'frames':>7} {'expected':>8} {'audio':>6} "
           f"{'lost(RTCP)':>10} {'sent':>7}  recording")
     for run in runs:
         probe = ffprobe_json(["-count_frames", "-show_streams", run.path]) if os.path.exists(
@@ -192,7 +194,7 @@ def main():
                "recording": os.path.relpath(run.path, ROOT),
                "frame_png": os.path.relpath(run.png, ROOT) if os.path.exists(run.png) else None}
         summary["viewers"].append(row)
-        print(f"{run.number:<13} {row['join_ms'] or '-':>8} {frames:>7} {expected:>8} "
+        print(f"{run.number:<13} {row['join_ms'] or '-':>9} {frames:>7} {expected:>8} "
               f"{'yes' if audio else 'no':>6} {str(row['rtcp_cumulative_lost']):>10} "
               f"{str(row['packets_sent']):>7}  {row['recording']}")
         if frames < 0.9 * expected:
