@@ -185,19 +185,23 @@ bool RtspTestClient::read_more(Duration timeout) {
   return true;
 }
 
+void RtspTestClient::take_interleaved_frames() {
+  while (!received_.empty() && received_.front() == '$') {
+    const rtp::Bytes bytes(reinterpret_cast<const std::uint8_t*>(received_.data()),
+                           received_.size());
+    auto frame = rtp::parse_interleaved_frame(bytes);
+    auto* f = std::get_if<rtp::InterleavedFrame>(&frame);
+    if (!f) return;
+    interleaved_.push_back({f->channel, {f->payload.begin(), f->payload.end()}});
+    received_.erase(0, f->consumed);
+  }
+}
+
 std::optional<rtsp::RtspResponse> RtspTestClient::read_response(std::optional<Duration> timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout.value_or(timeout_);
   for (;;) {
     // Interleaved frames the server sends in between (TCP viewers, RTCP) are set aside.
-    while (!received_.empty() && received_.front() == '$') {
-      const rtp::Bytes bytes(reinterpret_cast<const std::uint8_t*>(received_.data()),
-                             received_.size());
-      auto frame = rtp::parse_interleaved_frame(bytes);
-      auto* f = std::get_if<rtp::InterleavedFrame>(&frame);
-      if (!f) break;
-      interleaved_.push_back({f->channel, {f->payload.begin(), f->payload.end()}});
-      received_.erase(0, f->consumed);
-    }
+    take_interleaved_frames();
     if (!received_.empty() && received_.front() != '$') {
       auto parsed = rtsp::parse_response(received_, kLimits);
       if (parsed.status == rtsp::ParseStatus::complete) {
@@ -252,15 +256,7 @@ std::optional<InterleavedPacket> RtspTestClient::read_interleaved(std::uint8_t c
       interleaved_.pop_front();
       if (packet.channel == channel) return packet;
     }
-    while (!received_.empty() && received_.front() == '$') {
-      const rtp::Bytes bytes(reinterpret_cast<const std::uint8_t*>(received_.data()),
-                             received_.size());
-      auto frame = rtp::parse_interleaved_frame(bytes);
-      auto* f = std::get_if<rtp::InterleavedFrame>(&frame);
-      if (!f) break;
-      interleaved_.push_back({f->channel, {f->payload.begin(), f->payload.end()}});
-      received_.erase(0, f->consumed);
-    }
+    take_interleaved_frames();
     if (!interleaved_.empty()) continue;
     const auto left =
         std::chrono::duration_cast<Duration>(deadline - std::chrono::steady_clock::now());

@@ -79,6 +79,8 @@ class RtspTestClient {
   std::optional<rtsp::RtspResponse> teardown(std::string_view url);
 
  private:
+  // Moves complete interleaved frames at the front of what was received into interleaved_.
+  void take_interleaved_frames();
   // Reads more bytes into received_; false on timeout or close.
   bool read_more(Duration timeout);
 
