@@ -38,7 +38,7 @@ struct MediaConfig {
   std::string public_host;  // host written into RTSP URLs; empty = the RTSP listen host
   std::size_t max_groups = 1000;
   std::size_t max_viewers_per_group = 1000;
-  std::size_t max_rtsp_message_bytes = 16 * 1024;
+  std::size_t max_rtsp_message_bytes = std::size_t{16} * 1024;
   std::size_t max_rtsp_headers = 64;
   std::size_t max_connections = 4096;
   std::chrono::seconds session_timeout{60};

@@ -18,7 +18,7 @@ namespace callcast::media {
 
 struct GroupMediaLimits {
   std::size_t gop_cache_packets = 8192;
-  std::size_t gop_cache_bytes = 16 * 1024 * 1024;
+  std::size_t gop_cache_bytes = std::size_t{16} * 1024 * 1024;
   std::size_t viewer_backlog_packets = 12288;  // a viewer further behind loses packets
   std::size_t first_burst_packets = 96;        // right after PLAY: the keyframe at once
   std::size_t pace_burst_packets = 12;         // per viewer per 5 ms tick: ~10x a 2 Mbit/s stream

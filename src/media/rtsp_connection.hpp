@@ -27,7 +27,8 @@ class RtspConnectionHandler {
 
 struct ConnectionLimits {
   rtsp::ParserLimits parser;
-  std::size_t max_queued_bytes = 4 * 1024 * 1024;  // interleaved packets beyond it are dropped
+  std::size_t max_queued_bytes =
+      std::size_t{4} * 1024 * 1024;  // interleaved packets beyond it are dropped
 };
 
 class RtspConnection final : public InterleavedWriter,

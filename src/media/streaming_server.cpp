@@ -51,7 +51,6 @@ int step_of(core::GroupEventKind kind) {
     case core::GroupEventKind::master_joined:
       return 706;
     case core::GroupEventKind::viewer_joined:
-      return 714;
     case core::GroupEventKind::viewer_left:
       return 714;
     case core::GroupEventKind::master_lost:

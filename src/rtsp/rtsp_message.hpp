@@ -16,7 +16,7 @@ struct Header {
 };
 
 struct ParserLimits {
-  std::size_t max_message_bytes = 16 * 1024;  // start line + headers + body
+  std::size_t max_message_bytes = std::size_t{16} * 1024;  // start line + headers + body
   std::size_t max_headers = 64;
 };
 

@@ -39,7 +39,7 @@ struct RtpMap {
 };
 
 struct SdpLimits {
-  std::size_t max_bytes = 64 * 1024;
+  std::size_t max_bytes = std::size_t{64} * 1024;
   std::size_t max_media = 16;
   std::size_t max_lines = 512;
 };
