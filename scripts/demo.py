@@ -105,7 +105,10 @@ def main():
     say(0, "starting callcastd (ports chosen by the OS so nothing else is disturbed)")
     server_log = open(os.path.join(OUT, "callcastd.log"), "w")
     server = start([callcastd, "--rtsp", "127.0.0.1:0", "--http", "127.0.0.1:0",
-                    "--rtp-ports", "0-0"], stdout=subprocess.PIPE, stderr=server_log, text=True)
+                    "--rtp-ports", "0-0", "--sip", "127.0.0.1:0",
+                    "--users", os.path.join(OUT, "users"),
+                    "--forwarding-db", os.path.join(OUT, "forwarding.sqlite")],
+                   stdout=subprocess.PIPE, stderr=server_log, text=True)
     ready = server.stdout.readline().split()
     fields = dict(item.split("=", 1) for item in ready if "=" in item)
     if "http" not in fields:

@@ -10,11 +10,23 @@
 #include <iostream>
 #include <optional>
 
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <boost/asio/post.hpp>
+#include <thread>
+
+#include "auth/digest.hpp"
+#include "auth/user_directory.hpp"
 #include "core/config.hpp"
+#include "forwarding/forwarding_store.hpp"
+#include "forwarding/ut_api.hpp"
 #include "http/admin_api.hpp"
+#include "http/http_media_control.hpp"
 #include "http/http_server.hpp"
 #include "media/media_service.hpp"
 #include "media/streaming_server.hpp"
+#include "sip/network_side.hpp"
+#include "user_command.hpp"
 
 namespace {
 
@@ -29,6 +41,10 @@ struct Flags {
   std::optional<std::string> sip;
   std::optional<std::string> public_host;
   std::optional<std::string> log_level;
+  std::optional<std::string> media_url;
+  std::optional<std::string> users_file;
+  std::optional<std::string> forwarding_db;
+  std::optional<std::string> service_number;
 };
 
 int fail_with(const std::string& message) {
@@ -67,7 +83,76 @@ Result<core::Config, std::string> resolve_config(const Flags& flags) {
   }
   if (flags.public_host) config.media.public_host = *flags.public_host;
   if (flags.log_level) config.log_level = *flags.log_level;
+  if (flags.media_url) config.sip.media_url = *flags.media_url;
+  if (flags.users_file) config.sip.users_file = *flags.users_file;
+  if (flags.forwarding_db) config.sip.forwarding_db = *flags.forwarding_db;
+  if (flags.service_number) {
+    if (!core::is_valid_number(*flags.service_number)) {
+      return fail("--service-number: invalid number \"" + *flags.service_number + "\"");
+    }
+    config.sip.service_number = *flags.service_number;
+  }
   return config;
+}
+
+// GET /v1/signaling: the network side's dialogs, broadcasts and registrations, so an operator
+// (and the tests) can see that every call was cleaned up.
+void add_signaling_route(http::HttpServer& server, sip::NetworkSide& network) {
+  server.route("GET", "/v1/signaling", [&network](const http::Request&, http::Responder respond) {
+    network.stats([respond](sip::SignalingStats s) {
+      const nlohmann::json body = {
+          {"calls", s.calls},
+          {"broadcasts", s.broadcasts},
+          {"viewer_calls", s.viewer_calls},
+          {"registrations", s.registrations},
+          {"registered_users", s.registered_users},
+          {"counters",
+           {{"invites", s.invites},
+            {"registers", s.registers},
+            {"auth_challenges", s.auth_challenges},
+            {"auth_failures", s.auth_failures},
+            {"rejected_over_cap", s.rejected_over_cap}}}};
+      respond(http::Response::json(200, body.dump()));
+    });
+  });
+}
+
+// The signaling role's own state: users, forwarding rules, digest.
+struct SignalingParts {
+  std::unique_ptr<auth::UserDirectory> users;
+  std::unique_ptr<forwarding::ForwardingStore> forwarding;
+  std::unique_ptr<auth::DigestAuthenticator> authenticator;     // SIP
+  std::unique_ptr<auth::DigestAuthenticator> ut_authenticator;  // the Ut API over HTTP
+};
+
+std::vector<auth::DigestAlgorithm> algorithms_of(const std::vector<std::string>& names) {
+  std::vector<auth::DigestAlgorithm> algorithms;
+  for (const auto& name : names) {
+    if (auto algorithm = auth::parse_digest_algorithm(name)) algorithms.push_back(*algorithm);
+  }
+  return algorithms;
+}
+
+Result<SignalingParts, std::string> open_signaling_parts(const core::Config& config) {
+  SignalingParts parts;
+  parts.users = std::make_unique<auth::UserDirectory>(config.sip.users_file, config.sip.realm);
+  auto loaded = parts.users->load();
+  if (!loaded) return fail("users file: " + loaded.error());
+  spdlog::info("sip: {} users of realm {} from {}", *loaded, config.sip.realm,
+               config.sip.users_file);
+  auto store = forwarding::ForwardingStore::open(config.sip.forwarding_db);
+  if (!store) return fail("forwarding store: " + store.error());
+  parts.forwarding = std::move(*store);
+  // Nonces are signed with a key of their own, derived from the shared secret when there is one.
+  const std::string nonce_secret =
+      config.token_secret.empty() ? std::string() : "digest-nonce|" + config.token_secret;
+  parts.authenticator = std::make_unique<auth::DigestAuthenticator>(
+      config.sip.realm, nonce_secret, config.sip.nonce_ttl);
+  parts.authenticator->set_algorithms(algorithms_of(config.sip.digest_algorithms));
+  parts.ut_authenticator = std::make_unique<auth::DigestAuthenticator>(
+      config.sip.realm, nonce_secret, config.sip.nonce_ttl);
+  parts.ut_authenticator->set_algorithms(algorithms_of(config.sip.ut_digest_algorithms));
+  return parts;
 }
 
 }  // namespace
@@ -75,8 +160,9 @@ Result<core::Config, std::string> resolve_config(const Flags& flags) {
 int main(int argc, char** argv) {
   CLI::App app{
       "callcastd: live broadcast by phone call (patent CN102035839A).\n"
-      "Runs the streaming server (RTSP publish/play, RTP fan-out over UDP) and its HTTP control\n"
-      "API. Settings come from built-in defaults, then --config FILE, then these flags.",
+      "Runs the network side (SIP registrar, service number, call forwarding and its Ut API) and\n"
+      "the streaming server (RTSP publish/play, RTP fan-out over UDP, HTTP control API).\n"
+      "Settings come from built-in defaults, then --config FILE, then these flags.",
       "callcastd"};
   Flags flags;
   app.add_option("--config", flags.config_file, "TOML configuration file")
@@ -84,61 +170,129 @@ int main(int argc, char** argv) {
   app.add_option("--role", flags.role, "all | media | signaling (default: all)");
   app.add_option("--rtsp", flags.rtsp, "RTSP listen address (media.rtsp, default 127.0.0.1:8554)");
   app.add_option("--http", flags.http,
-                 "HTTP admin/control API address (http.listen, default 127.0.0.1:8080)");
+                 "HTTP address of the Ut, admin and control API (http.listen, default "
+                 "127.0.0.1:8080)");
   app.add_option("--rtp-ports", flags.rtp_ports,
                  "server RTP-RTCP UDP ports (media.rtp_ports, default 8000-8001; 0-0 = any)");
   app.add_option("--sip", flags.sip,
-                 "SIP listen address for the signaling role (sip.listen, default 127.0.0.1:5060)");
+                 "SIP listen address, UDP and TCP (sip.listen, default 127.0.0.1:5060; port 0 = "
+                 "any)");
   app.add_option("--public-host", flags.public_host,
                  "host written into RTSP URLs (media.public_host, default: the RTSP host)");
+  app.add_option("--media-url", flags.media_url,
+                 "role signaling: the media role's HTTP API (sip.media_url), e.g. "
+                 "http://127.0.0.1:8080");
+  app.add_option("--users", flags.users_file,
+                 "users file (sip.users_file, default callcast-users)");
+  app.add_option("--forwarding-db", flags.forwarding_db,
+                 "forwarding rules database (sip.forwarding_db, default "
+                 "callcast-forwarding.sqlite)");
+  app.add_option("--service-number", flags.service_number,
+                 "the number terminals call to broadcast (sip.service_number, default 777)");
   app.add_option("--log-level", flags.log_level, "trace | debug | info | warn | error");
+  UserCommandOptions user_options;
+  add_user_subcommand(app, user_options);
   CLI11_PARSE(app, argc, argv);
 
   auto config = resolve_config(flags);
   if (!config) return fail_with(config.error());
+  // Before any server starts: `user add` only writes the users file.
+  if (user_options.requested()) return run_user_add(user_options, *config);
+  if (config->role == core::Role::signaling && config->sip.media_url.empty()) {
+    return fail_with("--role signaling needs --media-url (the media role's HTTP API, e.g. "
+                     "http://127.0.0.1:8080)");
+  }
   spdlog::set_default_logger(spdlog::stderr_color_mt("callcastd"));
   spdlog::set_pattern("%Y-%m-%d %H:%M:%S.%e %^%l%$ %v");
   spdlog::set_level(spdlog::level::from_str(config->log_level));
 
-  if (config->role == core::Role::signaling) {
-    return fail_with(
-        "the signaling role (SIP) is not part of this build yet; run --role media or all");
-  }
+  const bool runs_media = config->role != core::Role::signaling;
+  const bool runs_signaling = config->role != core::Role::media;
 
   boost::asio::io_context io(1);
-  media::StreamingServer server(io, config->media, config->token_secret);
-  auto bound = server.start();
-  if (!bound) return fail_with(bound.error());
-  if (config->token_secret.empty()) {
-    spdlog::info("media: token secret generated at start (set token_secret to share it)");
+  std::unique_ptr<media::StreamingServer> server;
+  std::unique_ptr<media::MediaService> media_service;
+  std::unique_ptr<http::HttpMediaControl> remote_media;
+  control::MediaControl* media_control = nullptr;
+  // The ready line's fields in a fixed order: rtsp= http= rtp= sip=, each only when served.
+  std::string rtsp_field;
+  std::string rtp_field;
+
+  if (runs_media) {
+    server = std::make_unique<media::StreamingServer>(io, config->media, config->token_secret);
+    auto bound = server->start();
+    if (!bound) return fail_with(bound.error());
+    if (config->token_secret.empty()) {
+      spdlog::info("media: token secret generated at start (set token_secret to share it)");
+    }
+    media_service = std::make_unique<media::MediaService>(io, *server);
+    media_control = media_service.get();
+    rtsp_field = " rtsp=" + core::to_string(bound->rtsp);
+    rtp_field = " rtp=" + std::to_string(bound->rtp_ports.rtp) + "-" +
+                std::to_string(bound->rtp_ports.rtcp);
+  } else {
+    auto remote = http::HttpMediaControl::create(io, config->sip.media_url,
+                                                 config->sip.media_api_key);
+    if (!remote) return fail_with("--media-url: " + remote.error());
+    remote_media = std::move(*remote);
+    media_control = remote_media.get();
   }
 
-  media::MediaService control(io, server);
   http::HttpServer http_server(io);
-  http::AdminApi admin(http_server, control, config->http.api_key);
+  std::optional<http::AdminApi> admin;
+  if (runs_media) {
+    admin.emplace(http_server, *media_control, config->http.api_key);
+    if (config->http.api_key.empty()) {
+      spdlog::info("http: no api_key configured, the admin API answers loopback clients only");
+    }
+  }
+
+  SignalingParts parts;
+  std::unique_ptr<sip::NetworkSide> network;
+  if (runs_signaling) {
+    auto opened = open_signaling_parts(*config);
+    if (!opened) return fail_with(opened.error());
+    parts = std::move(*opened);
+    forwarding::UtApi ut(http_server, *parts.forwarding, *parts.users, *parts.ut_authenticator);
+    network = std::make_unique<sip::NetworkSide>(config->sip, *media_control, *parts.forwarding,
+                                                 *parts.users, *parts.authenticator);
+    add_signaling_route(http_server, *network);
+  }
+
   auto listening = http_server.listen(config->http.listen.host, config->http.listen.port);
   if (!listening) return fail_with(listening.error());
-  if (config->http.api_key.empty()) {
-    spdlog::info("http: no api_key configured, the admin API answers loopback clients only");
+  const core::HostPort http_bound{config->http.listen.host, http_server.port()};
+  std::string sip_field;
+  if (network) {
+    auto sip_bound = network->start();
+    if (!sip_bound) return fail_with(sip_bound.error());
+    sip_field = " sip=" + core::to_string(*sip_bound);
   }
+  const std::string ready = "callcastd ready" + rtsp_field + " http=" +
+                            core::to_string(http_bound) + rtp_field + sip_field;
 
+  std::thread stopper;
   boost::asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code& ec, int signal) {
     if (ec) return;
     spdlog::info("callcastd: signal {} received, stopping", signal);
-    http_server.stop();
-    server.stop();
-    io.stop();
+    // The network side first: its BYEs and group closes still reach the media side, whose
+    // loop keeps running until the SIP stack is down.
+    stopper = std::thread([&] {
+      if (network) network->stop();
+      boost::asio::post(io, [&] {
+        http_server.stop();
+        if (server) server->stop();
+        io.stop();
+      });
+    });
   });
 
-  const core::HostPort http_bound{config->http.listen.host, http_server.port()};
-  spdlog::info("callcastd ready: role={} rtsp={} http={} rtp={}-{}", core::to_string(config->role),
-               core::to_string(bound->rtsp), core::to_string(http_bound), bound->rtp_ports.rtp,
-               bound->rtp_ports.rtcp);
+  spdlog::info("callcastd: role={} {}", core::to_string(config->role), ready);
   // One machine-readable line on stdout, for scripts and tests that let the OS pick ports.
-  std::cout << "callcastd ready rtsp=" << core::to_string(bound->rtsp)
-            << " http=" << core::to_string(http_bound) << " rtp=" << bound->rtp_ports.rtp << "-"
-            << bound->rtp_ports.rtcp << std::endl;
+  std::cout << ready << std::endl;
   io.run();
+  if (stopper.joinable()) stopper.join();
+  network.reset();
   return 0;
 }

@@ -93,6 +93,8 @@ struct GroupSnapshot {
   std::vector<ViewerStats> viewers;
 };
 
+class EventSource;
+
 template <class T>
 using Done = std::function<void(Result<T, ControlError>)>;
 
@@ -109,6 +111,10 @@ class MediaControl {
   virtual void get_group(std::string group, Done<GroupSnapshot> done) = 0;
   // Events (706 master_joined, ...) are delivered on the media service's event loop.
   virtual void subscribe(std::function<void(const core::GroupEvent&)> listener) = 0;
+
+  // The recent events for readers in other processes (the admin API's GET /v1/events), when this
+  // side keeps them: the in-process media service does; a remote form returns nullptr.
+  virtual EventSource* event_source() { return nullptr; }
 };
 
 }  // namespace callcast::control

@@ -2,7 +2,9 @@
 
 #include <toml++/toml.h>
 
+#include <algorithm>
 #include <array>
+#include <cctype>
 #include <charconv>
 #include <cstdint>
 #include <fstream>
@@ -254,6 +256,30 @@ Status apply_http(const toml::table& table, HttpConfig& http) {
   return std::nullopt;
 }
 
+// A non-empty array of distinct "SHA-256" / "MD5", kept in the canonical spelling.
+Status read_digest_algorithms(const toml::node& node, const std::string& key,
+                              std::vector<std::string>& out) {
+  const auto* array = node.as_array();
+  if (array == nullptr || array->empty()) {
+    return at(node, key + ": expected a non-empty array such as [\"SHA-256\", \"MD5\"]");
+  }
+  std::vector<std::string> algorithms;
+  for (const auto& element : *array) {
+    const auto* text = element.as_string();
+    std::string name = text != nullptr ? text->get() : std::string();
+    for (auto& c : name) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    if (name != "SHA-256" && name != "MD5") {
+      return at(element, key + ": unknown algorithm (expected \"SHA-256\" or \"MD5\")");
+    }
+    if (std::find(algorithms.begin(), algorithms.end(), name) != algorithms.end()) {
+      return at(element, key + ": " + name + " is listed twice");
+    }
+    algorithms.push_back(std::move(name));
+  }
+  out = std::move(algorithms);
+  return std::nullopt;
+}
+
 Status apply_sip(const toml::table& table, SipConfig& sip) {
   for (const auto& [name, node] : table) {
     const std::string key = "sip." + std::string(name.str());
@@ -269,6 +295,38 @@ Status apply_sip(const toml::table& table, SipConfig& sip) {
                              " (1-32 characters of [0-9A-Za-z+._-])");
       }
       if (!error) sip.service_number = std::move(number);
+    } else if (n == "realm") {
+      error = read_string(node, key, sip.realm);
+      if (!error &&
+          (sip.realm.empty() || sip.realm.find_first_of(":\"\\\r\n") != std::string::npos)) {
+        error = at(node, key + ": must be non-empty, without ':', '\"', '\\' or line breaks");
+      }
+    } else if (n == "users_file") {
+      error = read_string(node, key, sip.users_file);
+    } else if (n == "forwarding_db") {
+      error = read_string(node, key, sip.forwarding_db);
+    } else if (n == "media_url") {
+      error = read_string(node, key, sip.media_url);
+    } else if (n == "media_api_key") {
+      error = read_string(node, key, sip.media_api_key);
+    } else if (n == "master_join_timeout_s") {
+      error = read_seconds(node, key, sip.master_join_timeout);
+    } else if (n == "digest_algorithms") {
+      error = read_digest_algorithms(node, key, sip.digest_algorithms);
+    } else if (n == "ut_digest_algorithms") {
+      error = read_digest_algorithms(node, key, sip.ut_digest_algorithms);
+    } else if (n == "nonce_ttl_s") {
+      error = read_seconds(node, key, sip.nonce_ttl);
+    } else if (n == "min_expires_s") {
+      error = read_seconds(node, key, sip.min_expires);
+    } else if (n == "max_expires_s") {
+      error = read_seconds(node, key, sip.max_expires);
+    } else if (n == "max_registrations") {
+      error = read_count(node, key, 1, sip.max_registrations);
+    } else if (n == "max_contacts_per_user") {
+      error = read_count(node, key, 1, sip.max_contacts_per_user);
+    } else if (n == "max_calls") {
+      error = read_count(node, key, 1, sip.max_calls);
     } else {
       error = unknown_key(node, key);
     }

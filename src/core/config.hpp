@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/result.hpp"
 
@@ -55,8 +56,33 @@ struct HttpConfig {
 };
 
 struct SipConfig {
-  HostPort listen{"127.0.0.1", 5060};
+  HostPort listen{"127.0.0.1", 5060};  // UDP and TCP
   std::string service_number = "777";
+  // Digest realm of SIP and of the Ut API; the users file's HA1 hashes are bound to it.
+  std::string realm = "callcast";
+  // number:realm:md5-ha1:sha256-ha1 lines, written by `callcastd user add`.
+  std::string users_file = "callcast-users";
+  // Forwarding rules (Ut), an SQLite database: they survive restarts.
+  std::string forwarding_db = "callcast-forwarding.sqlite";
+  // Role signaling: base URL of the media role's HTTP control API, e.g. http://127.0.0.1:8080.
+  std::string media_url;
+  // Bearer key for media_url's admin API (the media role's http.api_key); empty: none sent.
+  std::string media_api_key;
+  // 706-707: how long the service number waits for the master's RTSP RECORD before 408.
+  std::chrono::seconds master_join_timeout{15};
+  std::chrono::seconds nonce_ttl{300};
+  // Digest algorithms offered in SIP challenges, most preferred first ("SHA-256", "MD5";
+  // RFC 8760). MD5 alone by default: sofia-sip's client fails on a 401 that holds any SHA-256
+  // challenge and sipsak reads only the first, as do many deployed phones. A deployment of
+  // SHA-256 clients sets ["SHA-256", "MD5"].
+  std::vector<std::string> digest_algorithms{"MD5"};
+  // The same for the Ut API over HTTP, whose clients (curl, browsers) pick from several.
+  std::vector<std::string> ut_digest_algorithms{"SHA-256", "MD5"};
+  std::chrono::seconds min_expires{60};    // shorter REGISTER expiries get 423
+  std::chrono::seconds max_expires{3600};  // longer ones are cut down to this
+  std::size_t max_registrations = 10000;   // bindings in all; beyond: 503 + Retry-After
+  std::size_t max_contacts_per_user = 10;
+  std::size_t max_calls = 2000;  // dialogs in progress or up; beyond: 503
   bool operator==(const SipConfig&) const = default;
 };
 

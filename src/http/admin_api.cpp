@@ -3,9 +3,12 @@
 #include <openssl/crypto.h>
 #include <openssl/sha.h>
 
+#include <charconv>
+#include <chrono>
 #include <nlohmann/json.hpp>
 #include <utility>
 
+#include "control/event_source.hpp"
 #include "http/snapshot_json.hpp"
 
 namespace callcast::http {
@@ -107,6 +110,66 @@ std::optional<std::string_view> bearer_token(std::string_view authorization) {
   return token;
 }
 
+// The long-poll's wait: the default suits clients and proxies that cut idle requests at 30 s or
+// more; the cap keeps a reader from holding a connection (and a waiter slot) for long.
+constexpr std::chrono::milliseconds kDefaultEventWait{25'000};
+constexpr std::chrono::milliseconds kMaxEventWait{30'000};
+
+// The raw value of `name` in the query of `target` ("/p?a=1&b=2"), or nullopt when absent.
+std::optional<std::string_view> query_value(std::string_view target, std::string_view name) {
+  const std::size_t question = target.find('?');
+  if (question == std::string_view::npos) return std::nullopt;
+  std::string_view query = target.substr(question + 1);
+  while (!query.empty()) {
+    const std::size_t amp = query.find('&');
+    const std::string_view pair = query.substr(0, amp);
+    const std::size_t equals = pair.find('=');
+    if (pair.substr(0, equals) == name) {
+      return equals == std::string_view::npos ? std::string_view() : pair.substr(equals + 1);
+    }
+    if (amp == std::string_view::npos) break;
+    query.remove_prefix(amp + 1);
+  }
+  return std::nullopt;
+}
+
+// A decimal query value, or the 400 to answer with.
+Result<std::optional<std::uint64_t>, Response> number_param(std::string_view target,
+                                                            std::string_view name) {
+  const std::optional<std::string_view> text = query_value(target, name);
+  if (!text) return std::optional<std::uint64_t>();
+  std::uint64_t value = 0;
+  const char* end = text->data() + text->size();
+  const auto [ptr, ec] = std::from_chars(text->data(), end, value);
+  if (text->empty() || ec != std::errc() || ptr != end) {
+    return fail(AdminApi::error(
+        400, "bad_request",
+        "query parameter \"" + std::string(name) + "\" must be a non-negative decimal integer"));
+  }
+  return std::optional<std::uint64_t>(value);
+}
+
+void add_event_route(HttpServer& server, control::EventSource& source) {
+  server.route("GET", "/v1/events", [events = &source](const Request& request, Responder respond) {
+    const auto after = number_param(request.target, "after");
+    if (!after) return respond(after.error());
+    const auto wait_ms = number_param(request.target, "wait_ms");
+    if (!wait_ms) return respond(wait_ms.error());
+    const std::chrono::milliseconds wait = wait_ms.value()
+                                               ? std::chrono::milliseconds(std::min<std::uint64_t>(
+                                                     *wait_ms.value(), kMaxEventWait.count()))
+                                               : kDefaultEventWait;
+    // The source keeps `respond` until an event or the wait's end, never blocking this loop. A
+    // client that goes away meanwhile is noticed only when the answer is written: the wait cap
+    // bounds how long its slot is held, the source's reader cap how many there can be.
+    events->poll_events(after.value(), wait,
+                        [respond](Result<control::EventPage, control::ControlError> result) {
+                          if (!result) return respond(control_failure(result.error()));
+                          respond(json_response(200, json(result.value())));
+                        });
+  });
+}
+
 void add_routes(HttpServer& server, control::MediaControl& media) {
   control::MediaControl* control = &media;
 
@@ -188,9 +251,15 @@ AdminApi::AdminApi(HttpServer& server, control::MediaControl& control, std::stri
     return error(status, code_for_status(status), message);
   });
   server.set_filter([key = key_](const Request& request) -> std::optional<Response> {
+    if (!guards(request.path)) return std::nullopt;
     return check(key, request);
   });
   add_routes(server, control);
+  if (control::EventSource* events = control.event_source()) add_event_route(server, *events);
+}
+
+bool AdminApi::guards(std::string_view path) {
+  return path == "/healthz" || path == "/v1" || path.starts_with("/v1/");
 }
 
 std::optional<Response> AdminApi::check(const KeyDigest& key, const Request& request) {

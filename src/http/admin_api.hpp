@@ -7,13 +7,26 @@
 //   DELETE /v1/groups/{group}/viewers/{viewer}               -> 204
 //   GET    /v1/groups                                        -> 200 {"groups":[snapshot...]}
 //   GET    /v1/groups/{group}                                -> 200 snapshot
+//   GET    /v1/events?after=SEQ&wait_ms=N                    -> 200 event page (long-poll)
 //   GET    /healthz                                          -> 200 {"status":"ok"}
+//
+// The event feed (only when the control keeps events, control::MediaControl::event_source()):
+// answers at once with the events whose seq > after, else waits up to wait_ms (default 25000,
+// at most 30000) for one and then answers, with an empty list if none came. Without `after`,
+// only events from now on. Body:
+//   {"events":[{"seq":12,"kind":"master_joined","group":"138..","terminal":"138..",
+//               "reason":"","unix_ms":1700000000000}],
+//    "next":12,"gap":false,"epoch":"5f0c..."}
+// Ask next with after=<next>. gap=true: events after `after` were dropped from the bounded ring
+// (or `after` is past the end of the log): the reader must resync with GET /v1/groups. A new
+// epoch means the media side restarted. Too many readers waiting at once: 503 limit_reached.
 //
 // Errors are {"error":<code>,"message":<text>}; control errors keep their code and status
 // (control::to_string, control::http_status).
 //
-// Access: with an api_key, every request needs "Authorization: Bearer <key>" (else 401); without
-// one, only loopback peers are served (else 403).
+// Access, on these routes only (other APIs share the server with their own authentication, e.g.
+// the Ut API under /ut/): with an api_key, every request needs "Authorization: Bearer <key>"
+// (else 401); without one, only loopback peers are served (else 403).
 #include <array>
 #include <optional>
 #include <string>
@@ -32,6 +45,8 @@ class AdminApi {
 
   // The access rule alone: nullopt to serve the request, else the 401 or 403 to send.
   std::optional<Response> check_access(const Request& request) const;
+  // True for the paths the access rule guards: /healthz and everything under /v1/.
+  static bool guards(std::string_view path);
 
   // {"error":code,"message":message} with that status.
   static Response error(int status, std::string_view code, std::string_view message);

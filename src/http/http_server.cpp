@@ -347,7 +347,7 @@ class Session : public std::enable_shared_from_this<Session> {
     out.version(11);
     out.result(static_cast<unsigned>(response.status));
     for (Header& header : response.headers)
-      out.set(header.name, header.value);
+      out.insert(header.name, header.value);
     out.set(bhttp::field::server, "callcast");
     const bool bodiless = response.status < 200 || response.status == 204 || response.status == 304;
     if (!bodiless) out.body() = std::move(response.body);

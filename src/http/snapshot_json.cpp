@@ -1,7 +1,9 @@
 #include "http/snapshot_json.hpp"
 
+#include <cstdint>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <vector>
 
 namespace callcast::control {
 
@@ -149,6 +151,19 @@ void from_json(const nlohmann::json& j, ViewerAdmitted& value) {
   j.at("play_url").get_to(value.play_url);
 }
 
+void to_json(nlohmann::json& j, const LoggedEvent& value) {
+  j = {{"seq", value.seq},
+       {"kind", core::to_string(value.event.kind)},
+       {"group", value.event.group},
+       {"terminal", value.event.terminal},
+       {"reason", value.event.reason},
+       {"unix_ms", value.unix_ms}};
+}
+
+void to_json(nlohmann::json& j, const EventPage& value) {
+  j = {{"events", value.events}, {"next", value.next}, {"gap", value.gap}, {"epoch", value.epoch}};
+}
+
 }  // namespace callcast::control
 
 namespace callcast::http {
@@ -177,6 +192,59 @@ Result<control::GroupSnapshot, std::string> parse_group_snapshot(std::string_vie
 Result<std::vector<control::GroupSnapshot>, std::string> parse_group_list(std::string_view text) {
   return parse_with<std::vector<control::GroupSnapshot>>(text, [](const nlohmann::json& j) {
     return j.at("groups").get<std::vector<control::GroupSnapshot>>();
+  });
+}
+
+Result<control::GroupCreated, std::string> parse_group_created(std::string_view text) {
+  return parse_with<control::GroupCreated>(
+      text, [](const nlohmann::json& j) { return j.get<control::GroupCreated>(); });
+}
+
+Result<control::ViewerAdmitted, std::string> parse_viewer_admitted(std::string_view text) {
+  return parse_with<control::ViewerAdmitted>(
+      text, [](const nlohmann::json& j) { return j.get<control::ViewerAdmitted>(); });
+}
+
+std::optional<core::GroupEventKind> parse_event_kind(std::string_view text) {
+  using core::GroupEventKind;
+  for (const GroupEventKind kind :
+       {GroupEventKind::master_joined, GroupEventKind::master_lost, GroupEventKind::viewer_joined,
+        GroupEventKind::viewer_left, GroupEventKind::group_closed}) {
+    if (core::to_string(kind) == text) return kind;
+  }
+  return std::nullopt;
+}
+
+Result<control::EventPage, std::string> parse_event_page(std::string_view text) {
+  using Page = Result<control::EventPage, std::string>;
+  return parse_with<control::EventPage>(text, [](const nlohmann::json& j) -> Page {
+    // get<uint64_t> would turn -1 into 2^64-1: a sequence number must be a non-negative integer.
+    const auto sequence = [](const nlohmann::json& at) -> std::optional<std::uint64_t> {
+      if (!at.is_number_unsigned()) return std::nullopt;
+      return at.get<std::uint64_t>();
+    };
+    control::EventPage page;
+    const auto next = sequence(j.at("next"));
+    if (!next) return fail(std::string("\"next\" must be a non-negative integer"));
+    page.next = *next;
+    j.at("gap").get_to(page.gap);
+    j.at("epoch").get_to(page.epoch);
+    // get<vector> rather than iterating: an object in place of the array must be an error.
+    for (const nlohmann::json& item : j.at("events").get<std::vector<nlohmann::json>>()) {
+      const auto kind = parse_event_kind(item.at("kind").get<std::string>());
+      if (!kind) continue;
+      control::LoggedEvent event;
+      const auto seq = sequence(item.at("seq"));
+      if (!seq) return fail(std::string("\"seq\" must be a non-negative integer"));
+      event.seq = *seq;
+      item.at("unix_ms").get_to(event.unix_ms);
+      event.event.kind = *kind;
+      item.at("group").get_to(event.event.group);
+      item.at("terminal").get_to(event.event.terminal);
+      item.at("reason").get_to(event.event.reason);
+      page.events.push_back(std::move(event));
+    }
+    return page;
   });
 }
 

@@ -7,10 +7,12 @@
 // (optional members are written as null, and must be present). parse_group_snapshot() and
 // parse_group_list() wrap that for callers that want a Result.
 #include <nlohmann/json_fwd.hpp>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "control/event_log.hpp"
 #include "control/media_control.hpp"
 #include "core/result.hpp"
 
@@ -30,6 +32,10 @@ void to_json(nlohmann::json& j, const GroupCreated& value);
 void from_json(const nlohmann::json& j, GroupCreated& value);
 void to_json(nlohmann::json& j, const ViewerAdmitted& value);
 void from_json(const nlohmann::json& j, ViewerAdmitted& value);
+// {"seq":12,"kind":"master_joined","group":..,"terminal":..,"reason":..,"unix_ms":..}
+void to_json(nlohmann::json& j, const LoggedEvent& value);
+// {"events":[...],"next":12,"gap":false,"epoch":".."}; read back with http::parse_event_page.
+void to_json(nlohmann::json& j, const EventPage& value);
 
 }  // namespace callcast::control
 
@@ -39,5 +45,14 @@ namespace callcast::http {
 Result<control::GroupSnapshot, std::string> parse_group_snapshot(std::string_view text);
 // A body of GET /v1/groups: {"groups":[...]}.
 Result<std::vector<control::GroupSnapshot>, std::string> parse_group_list(std::string_view text);
+// Bodies of POST /v1/groups and POST /v1/groups/{group}/viewers.
+Result<control::GroupCreated, std::string> parse_group_created(std::string_view text);
+Result<control::ViewerAdmitted, std::string> parse_viewer_admitted(std::string_view text);
+// A body of GET /v1/events. Events of a kind this build does not know are left out (a newer
+// media side may report more kinds); `next` still moves past them.
+Result<control::EventPage, std::string> parse_event_page(std::string_view text);
+
+// "master_joined" -> GroupEventKind::master_joined; nullopt for anything else.
+std::optional<core::GroupEventKind> parse_event_kind(std::string_view text);
 
 }  // namespace callcast::http

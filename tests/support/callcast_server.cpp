@@ -4,6 +4,9 @@
 #include <cstdio>
 #include <fstream>
 #include <regex>
+#include <sstream>
+
+#include "auth/user_directory.hpp"
 
 #include "support/wait_until.hpp"
 
@@ -32,17 +35,42 @@ bool split_host_port(const std::string& text, std::string& host, std::uint16_t& 
 }  // namespace
 
 std::optional<ReadyLine> parse_ready_line(const std::string& line) {
-  static const std::regex pattern(R"(^callcastd ready rtsp=(\S+) http=(\S+) rtp=(\d+)-(\d+)\s*$)");
-  std::smatch match;
-  if (!std::regex_match(line, match, pattern)) return std::nullopt;
+  // "callcastd ready" then key=value fields: rtsp= and rtp= for the media role, http= always,
+  // sip= for the signaling role.
+  static const std::string prefix = "callcastd ready";
+  if (line.rfind(prefix, 0) != 0) return std::nullopt;
+  std::istringstream fields(line.substr(prefix.size()));
   ReadyLine ready;
-  if (!split_host_port(match[1], ready.rtsp_host, ready.rtsp_port)) return std::nullopt;
-  if (!split_host_port(match[2], ready.http_host, ready.http_port)) return std::nullopt;
-  const unsigned long rtp = std::stoul(match[3]);
-  const unsigned long rtcp = std::stoul(match[4]);
-  if (rtp == 0 || rtp > 65535 || rtcp == 0 || rtcp > 65535) return std::nullopt;
-  ready.rtp_port = static_cast<std::uint16_t>(rtp);
-  ready.rtcp_port = static_cast<std::uint16_t>(rtcp);
+  bool has_http = false;
+  bool has_media = false;
+  std::string field;
+  while (fields >> field) {
+    const auto equals = field.find('=');
+    if (equals == std::string::npos) return std::nullopt;
+    const std::string key = field.substr(0, equals);
+    const std::string value = field.substr(equals + 1);
+    if (key == "rtsp") {
+      if (!split_host_port(value, ready.rtsp_host, ready.rtsp_port)) return std::nullopt;
+      has_media = true;
+    } else if (key == "http") {
+      if (!split_host_port(value, ready.http_host, ready.http_port)) return std::nullopt;
+      has_http = true;
+    } else if (key == "sip") {
+      if (!split_host_port(value, ready.sip_host, ready.sip_port)) return std::nullopt;
+    } else if (key == "rtp") {
+      static const std::regex pair(R"((\d+)-(\d+))");
+      std::smatch match;
+      if (!std::regex_match(value, match, pair)) return std::nullopt;
+      const unsigned long rtp = std::stoul(match[1]);
+      const unsigned long rtcp = std::stoul(match[2]);
+      if (rtp == 0 || rtp > 65535 || rtcp == 0 || rtcp > 65535) return std::nullopt;
+      ready.rtp_port = static_cast<std::uint16_t>(rtp);
+      ready.rtcp_port = static_cast<std::uint16_t>(rtcp);
+    } else {
+      return std::nullopt;
+    }
+  }
+  if (!has_http || (has_media != (ready.rtp_port != 0))) return std::nullopt;
   return ready;
 }
 
@@ -65,8 +93,25 @@ CallcastServer::~CallcastServer() {
 
 ::testing::AssertionResult CallcastServer::start() {
   ChildOptions child;
-  child.argv = {executable_.string(), "--rtsp", "127.0.0.1:0", "--http",          "127.0.0.1:0",
-                "--rtp-ports",        "0-0",    "--log-level", options_.log_level};
+  child.argv = {executable_.string(), "--role", options_.role, "--http", "127.0.0.1:0",
+                "--log-level", options_.log_level};
+  if (options_.role != "signaling") {
+    for (const char* arg : {"--rtsp", "127.0.0.1:0", "--rtp-ports", "0-0"}) {
+      child.argv.emplace_back(arg);
+    }
+  }
+  if (options_.role != "media") {
+    // Never the default port 5060, never files in the working directory.
+    for (const auto& [number, password] : options_.users) {
+      auto added = auth::add_user(users_path(), "callcast", number, password);
+      if (!added) return ::testing::AssertionFailure() << "users file: " << added.error();
+    }
+    const std::vector<std::string> sip_args = {"--sip",   "127.0.0.1:0",
+                                               "--users", users_path().string(),
+                                               "--forwarding-db", forwarding_db_path().string()};
+    child.argv.insert(child.argv.end(), sip_args.begin(), sip_args.end());
+  }
+  for (const auto& arg : options_.extra_args) child.argv.push_back(arg);
   if (!options_.config_toml.empty()) {
     const auto config = dir_ / "callcastd.toml";
     std::ofstream(config) << options_.config_toml;

@@ -10,6 +10,8 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "support/child_process.hpp"
 #include "support/control_api.hpp"
@@ -21,6 +23,10 @@ struct ServerOptions {
   // TOML text for --config; empty: no config file. E.g. "[media]\nsession_timeout_s = 3\n".
   std::string config_toml;
   std::string log_level = "debug";
+  std::string role = "all";  // "all", "media" or "signaling" (then give --media-url in extra_args)
+  // Users written to the users file (realm "callcast") before the start: {number, password}.
+  std::vector<std::pair<std::string, std::string>> users;
+  std::vector<std::string> extra_args;
   std::chrono::milliseconds ready_timeout = std::chrono::seconds(10);
 };
 
@@ -32,6 +38,8 @@ struct ReadyLine {
   std::uint16_t http_port = 0;
   std::uint16_t rtp_port = 0;
   std::uint16_t rtcp_port = 0;
+  std::string sip_host;  // empty when the role runs no SIP
+  std::uint16_t sip_port = 0;
 };
 // "callcastd ready rtsp=127.0.0.1:41465 http=127.0.0.1:33787 rtp=44600-44601"
 std::optional<ReadyLine> parse_ready_line(const std::string& line);
@@ -54,6 +62,10 @@ class CallcastServer {
   const ReadyLine& ready() const { return ready_; }
   std::uint16_t rtsp_port() const { return ready_.rtsp_port; }
   std::uint16_t http_port() const { return ready_.http_port; }
+  std::uint16_t sip_port() const { return ready_.sip_port; }
+  // Kept in the fixture's directory, so a restart of the same fixture finds them again.
+  std::filesystem::path users_path() const { return dir_ / "users"; }
+  std::filesystem::path forwarding_db_path() const { return dir_ / "forwarding.sqlite"; }
   HttpClient http() const { return HttpClient(ready_.http_host, ready_.http_port); }
   ControlApi api() const { return ControlApi(http()); }
 

@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -48,9 +49,12 @@ class AdminApiTest : public ::testing::Test {
   void TearDown() override { shut_down(); }
 
   // Starts the server with the admin API; an empty key means loopback-only access.
-  void start_server(std::string api_key = "", ServerOptions options = {}) {
+  // `other_routes` adds the routes of another API sharing the server (as the Ut API does).
+  void start_server(std::string api_key = "", ServerOptions options = {},
+                    const std::function<void(HttpServer&)>& other_routes = {}) {
     server_ = std::make_unique<HttpServer>(io_.io(), options);
     AdminApi api(*server_, control_, std::move(api_key));
+    if (other_routes) other_routes(*server_);
     const auto listening = server_->listen("127.0.0.1", 0);
     ASSERT_TRUE(listening.ok()) << listening.error();
     io_.start();
@@ -364,6 +368,39 @@ TEST_F(AdminApiTest, ApiKeyIsCheckedBeforeTheBodyIsRead) {
 TEST_F(AdminApiTest, WithoutApiKeyLoopbackClientsAreServed) {
   start_server();
   EXPECT_EQ(send("GET", "/healthz").status, 200);
+}
+
+// The Ut API lives under /ut/ on the same server with its own (digest) authentication: the admin
+// key must neither be required there nor be enough.
+TEST_F(AdminApiTest, ApiKeyIsNotRequiredOnAnotherApisPaths) {
+  start_server(kKey, {}, [](HttpServer& server) {
+    server.route("GET", "/ut/v1/users/{number}/forwarding/unconditional",
+                 [](const Request& request, Responder respond) {
+                   respond(Response::json(
+                       200, R"({"target":")" + std::string(request.param("number")) + R"("})"));
+                 });
+  });
+  const Reply ut = send("GET", "/ut/v1/users/138/forwarding/unconditional");
+  EXPECT_EQ(ut.status, 200) << ut.body;
+  EXPECT_EQ(ut.json(), nlohmann::json({{"target", "138"}}));
+  expect_error(send("GET", "/v1/groups"), 401, "unauthorized");
+  expect_error(send("GET", "/healthz"), 401, "unauthorized");
+}
+
+TEST(AdminApiAccess, GuardsOnlyItsOwnPaths) {
+  for (const char* path :
+       {"/healthz", "/v1", "/v1/", "/v1/groups", "/v1/groups/1/viewers", "/v1/events"}) {
+    EXPECT_TRUE(AdminApi::guards(path)) << path;
+  }
+  for (const char* path : {"/ut/v1/users/1/forwarding/unconditional", "/v10/groups", "/metrics",
+                           "/", "/healthz/x", "/V1/groups"}) {
+    EXPECT_FALSE(AdminApi::guards(path)) << path;
+  }
+}
+
+TEST_F(AdminApiTest, EventsAreNotServedWhenTheControlKeepsNone) {
+  start_server();
+  expect_error(send("GET", "/v1/events?after=0&wait_ms=0"), 404, "not_found");
 }
 
 TEST(AdminApiAccess, WithoutApiKeyOnlyLoopbackPeersAreServed) {

@@ -172,5 +172,92 @@ TEST(SnapshotJson, ParseGroupListNeedsTheGroupsMember) {
   EXPECT_TRUE(empty->empty());
 }
 
+TEST(SnapshotJson, ParseCreatedAndAdmittedBodies) {
+  const auto created =
+      parse_group_created(R"({"group":"138","publish_url":"rtsp://h:1/groups/138?token=t"})");
+  ASSERT_TRUE(created.ok()) << created.error();
+  EXPECT_EQ(created->publish_url, "rtsp://h:1/groups/138?token=t");
+  const auto admitted = parse_viewer_admitted(R"({"group":"138","viewer":"139","play_url":"u"})");
+  ASSERT_TRUE(admitted.ok()) << admitted.error();
+  EXPECT_EQ(admitted->viewer, "139");
+  EXPECT_FALSE(parse_group_created(R"({"group":"138"})").ok());
+  EXPECT_FALSE(parse_viewer_admitted("[]").ok());
+}
+
+control::EventPage two_event_page() {
+  control::EventPage page;
+  page.events.push_back(
+      {11, 1700000000123, {core::GroupEventKind::master_joined, "138", "138", ""}});
+  page.events.push_back(
+      {12, 1700000000456, {core::GroupEventKind::viewer_left, "138", "139", "teardown"}});
+  page.next = 12;
+  page.epoch = "00000000deadbeef";
+  return page;
+}
+
+TEST(SnapshotJson, EventPageWritesTheDocumentedFieldNames) {
+  const json j = two_event_page();
+  EXPECT_EQ(j, json::parse(R"({"events":[
+      {"seq":11,"kind":"master_joined","group":"138","terminal":"138","reason":"",
+       "unix_ms":1700000000123},
+      {"seq":12,"kind":"viewer_left","group":"138","terminal":"139","reason":"teardown",
+       "unix_ms":1700000000456}],
+    "next":12,"gap":false,"epoch":"00000000deadbeef"})"));
+}
+
+TEST(SnapshotJson, EventPageRoundTripThroughText) {
+  const control::EventPage original = two_event_page();
+  const auto parsed = parse_event_page(json(original).dump());
+  ASSERT_TRUE(parsed.ok()) << parsed.error();
+  EXPECT_EQ(parsed->next, 12U);
+  EXPECT_FALSE(parsed->gap);
+  EXPECT_EQ(parsed->epoch, original.epoch);
+  ASSERT_EQ(parsed->events.size(), 2U);
+  EXPECT_EQ(parsed->events[1].seq, 12U);
+  EXPECT_EQ(parsed->events[1].unix_ms, 1700000000456);
+  EXPECT_EQ(parsed->events[1].event.kind, core::GroupEventKind::viewer_left);
+  EXPECT_EQ(parsed->events[1].event.terminal, "139");
+  EXPECT_EQ(parsed->events[1].event.reason, "teardown");
+}
+
+TEST(SnapshotJson, EventPageSkipsKindsItDoesNotKnow) {
+  json j = two_event_page();
+  j["events"][0]["kind"] = "master_renamed";
+  const auto parsed = parse_event_page(j.dump());
+  ASSERT_TRUE(parsed.ok()) << parsed.error();
+  ASSERT_EQ(parsed->events.size(), 1U);
+  EXPECT_EQ(parsed->events[0].seq, 12U);
+  EXPECT_EQ(parsed->next, 12U);
+}
+
+TEST(SnapshotJson, EventPageParseRejectsBadShapes) {
+  EXPECT_FALSE(parse_event_page("{").ok());
+  json no_next = two_event_page();
+  no_next.erase("next");
+  EXPECT_FALSE(parse_event_page(no_next.dump()).ok());
+  json object_events = two_event_page();
+  object_events["events"] = json::object({{"a", 1}});
+  EXPECT_FALSE(parse_event_page(object_events.dump()).ok());
+  json negative_seq = two_event_page();
+  negative_seq["next"] = -1;
+  EXPECT_FALSE(parse_event_page(negative_seq.dump()).ok());
+  json fractional_seq = two_event_page();
+  fractional_seq["events"][0]["seq"] = 1.5;
+  EXPECT_FALSE(parse_event_page(fractional_seq.dump()).ok());
+  json missing_reason = two_event_page();
+  missing_reason["events"][1].erase("reason");
+  EXPECT_FALSE(parse_event_page(missing_reason.dump()).ok());
+}
+
+TEST(SnapshotJson, EventKindNamesRoundTrip) {
+  for (const auto kind : {core::GroupEventKind::master_joined, core::GroupEventKind::master_lost,
+                          core::GroupEventKind::viewer_joined, core::GroupEventKind::viewer_left,
+                          core::GroupEventKind::group_closed}) {
+    EXPECT_EQ(parse_event_kind(core::to_string(kind)), kind);
+  }
+  EXPECT_EQ(parse_event_kind("Master_Joined"), std::nullopt);
+  EXPECT_EQ(parse_event_kind(""), std::nullopt);
+}
+
 }  // namespace
 }  // namespace callcast::http

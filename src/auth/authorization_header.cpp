@@ -1,0 +1,81 @@
+#include "auth/authorization_header.hpp"
+
+#include <sofia-sip/auth_digest.h>
+#include <sofia-sip/http_header.h>
+#include <sofia-sip/msg_header.h>
+#include <sofia-sip/su_alloc.h>
+#include <strings.h>
+
+#include <string>
+
+namespace callcast::auth {
+
+namespace {
+
+// Everything sofia-sip allocates while parsing one header lives in this home and goes with it.
+class ScopedHome {
+ public:
+  ScopedHome() { su_home_init(home_); }
+  ~ScopedHome() { su_home_deinit(home_); }
+  ScopedHome(const ScopedHome&) = delete;
+  ScopedHome& operator=(const ScopedHome&) = delete;
+  su_home_t* get() { return home_; }
+
+ private:
+  su_home_t home_[1] = {SU_HOME_INIT(home_)};
+};
+
+std::string text_of(const char* value) {
+  return value == nullptr ? std::string() : value;
+}
+
+std::optional<DigestCredentials> credentials_from(su_home_t* home, const char* scheme,
+                                                  const char* const* params) {
+  if (scheme == nullptr || ::strcasecmp(scheme, "Digest") != 0 || params == nullptr) {
+    return std::nullopt;
+  }
+  auth_response_t response{};
+  response.ar_size = sizeof(response);
+  // Unquotes the values (a\"b -> a"b); the first of repeated parameters wins.
+  if (auth_digest_response_get(home, &response, params) < 0) return std::nullopt;
+  DigestCredentials credentials{
+      .username = text_of(response.ar_username),
+      .realm = text_of(response.ar_realm),
+      .nonce = text_of(response.ar_nonce),
+      .uri = text_of(response.ar_uri),
+      .response = text_of(response.ar_response),
+      .algorithm = text_of(response.ar_algorithm),
+      .cnonce = text_of(response.ar_cnonce),
+      .nc = text_of(response.ar_nc),
+      .qop = text_of(response.ar_qop),
+      .opaque = text_of(response.ar_opaque),
+  };
+  // RFC 7616 §3.4: a digest response without these cannot be checked at all. An empty realm is
+  // legal syntax and is left to verify() (wrong_realm).
+  if (credentials.username.empty() || credentials.nonce.empty() || credentials.uri.empty() ||
+      credentials.response.empty() || response.ar_realm == nullptr) {
+    return std::nullopt;
+  }
+  return credentials;
+}
+
+}  // namespace
+
+std::optional<DigestCredentials> parse_digest_authorization(std::string_view header_value) {
+  // msg_header_make() reads a C string: an embedded NUL would silently cut the value short.
+  if (header_value.find('\0') != std::string_view::npos) return std::nullopt;
+  const std::string value(header_value);
+  ScopedHome home;
+  msg_header_t* header = msg_header_make(home.get(), http_authorization_class, value.c_str());
+  if (header == nullptr) return std::nullopt;
+  const msg_auth_t* authorization = header->sh_auth;
+  return credentials_from(home.get(), authorization->au_scheme, authorization->au_params);
+}
+
+std::optional<DigestCredentials> digest_credentials_from_sofia(const char* scheme,
+                                                               const char* const* params) {
+  ScopedHome home;
+  return credentials_from(home.get(), scheme, params);
+}
+
+}  // namespace callcast::auth

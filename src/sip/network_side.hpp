@@ -1,0 +1,70 @@
+#pragma once
+// The network side device of the patent (modules 501-507): a SIP server on sofia-sip's NUA that
+//  - registers terminals (REGISTER with digest, RFC 3261 §10 / §22, RFC 8760),
+//  - starts a broadcast when a terminal calls the service number (701-707): asks the media side
+//    for a group, answers 183 with the publish URI, 200 once the master's media has joined,
+//  - routes a viewer's call to a number through that number's call forwarding into its group
+//    (710-713): 181, admission on the media side, 200 with the play URI,
+//  - and ends every dialog and group on every path (BYE, CANCEL, timeouts, media events).
+//
+// Threading: the SIP stack and every piece of state here live on the SipLoop thread. Media-side
+// answers and events arrive on the media side's threads and are posted over; nothing here is
+// touched from the packet path.
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "auth/digest.hpp"
+#include "auth/user_directory.hpp"
+#include "control/media_control.hpp"
+#include "core/config.hpp"
+#include "core/result.hpp"
+#include "forwarding/forwarding_store.hpp"
+#include "sip/registrar.hpp"
+#include "sip/sip_loop.hpp"
+
+namespace callcast::sip {
+
+struct SignalingStats {
+  std::size_t calls = 0;           // dialogs in progress or up
+  std::size_t broadcasts = 0;      // master calls
+  std::size_t viewer_calls = 0;
+  std::size_t registrations = 0;   // contact bindings
+  std::size_t registered_users = 0;
+  std::uint64_t invites = 0;
+  std::uint64_t registers = 0;
+  std::uint64_t auth_challenges = 0;  // 401 sent
+  std::uint64_t auth_failures = 0;    // 403 sent
+  std::uint64_t rejected_over_cap = 0;  // 503 for max_calls / max_registrations
+};
+
+class NetworkSide {
+ public:
+  NetworkSide(core::SipConfig config, control::MediaControl& media,
+              forwarding::ForwardingStore& forwarding, auth::UserDirectory& users,
+              const auth::DigestAuthenticator& authenticator);
+  ~NetworkSide();  // stop()
+  NetworkSide(const NetworkSide&) = delete;
+  NetworkSide& operator=(const NetworkSide&) = delete;
+
+  // Binds UDP and TCP on the configured address (port 0: one port free on both is chosen) and
+  // subscribes to the media side's events. Returns the bound address.
+  Result<core::HostPort, std::string> start();
+  // Ends every call (BYE / final response), closes the groups it created, shuts the stack down.
+  void stop();
+
+  // Thread-safe; `done` runs on the SIP thread.
+  void stats(std::function<void(SignalingStats)> done);
+
+  // Implementation detail, public for the C callbacks of the stack.
+  struct Impl;
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace callcast::sip

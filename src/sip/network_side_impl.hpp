@@ -1,0 +1,120 @@
+#pragma once
+// NetworkSide's state, shared by network_side.cpp (stack, registrar, authentication) and
+// network_side_calls.cpp (broadcast and viewer calls). Everything here runs on the SIP thread.
+#include <sofia-sip/nua.h>
+#include <sofia-sip/sip.h>
+#include <sofia-sip/su_alloc.h>
+
+#include <chrono>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+
+#include "sip/network_side.hpp"
+
+namespace callcast::sip {
+
+using CallId = std::uint64_t;
+
+enum class CallRole { master, viewer };
+enum class CallState {
+  setting_up,  // waiting for the media side (create_group / admit_viewer)
+  early,       // master: 183 sent, waiting for master_joined (706)
+  answered,    // 200 sent
+  ending,      // final error sent or BYE sent; waiting for the stack to terminate the handle
+};
+
+struct Call {
+  CallId id = 0;
+  CallRole role = CallRole::master;
+  CallState state = CallState::setting_up;
+  nua_handle_t* handle = nullptr;
+  std::string caller;  // the authenticated number
+  std::string group;   // the master's number
+  bool tcp = false;    // the INVITE came over TCP: our Contact says so
+  std::string offer;   // the INVITE's SDP, may be empty
+  std::string sdp;     // what 183 / 200 carry
+  bool media_done = false;  // the group was created / the viewer admitted on the media side
+  SipLoop::TimerId join_timer = 0;
+  std::chrono::steady_clock::time_point invited_at;
+};
+
+struct NetworkSide::Impl {
+  Impl(core::SipConfig c, control::MediaControl& m, forwarding::ForwardingStore& f,
+       auth::UserDirectory& u, const auth::DigestAuthenticator& a)
+      : config(std::move(c)),
+        media(m),
+        forwarding(f),
+        users(u),
+        authenticator(a),
+        registrar(RegistrarLimits{config.max_registrations, config.max_contacts_per_user,
+                                  config.min_expires, config.max_expires, config.max_expires}) {}
+
+  core::SipConfig config;
+  control::MediaControl& media;
+  forwarding::ForwardingStore& forwarding;
+  auth::UserDirectory& users;
+  const auth::DigestAuthenticator& authenticator;
+  Registrar registrar;
+  // Shared with the callbacks handed to the media side, which may run after this is gone: a
+  // stopped loop drops what is posted to it.
+  std::shared_ptr<SipLoop> loop = std::make_shared<SipLoop>();
+  nua_t* nua = nullptr;
+  su_home_t home[1] = {SU_HOME_INIT(home)};
+  core::HostPort bound;
+  bool stopping = false;
+
+  std::map<CallId, Call> calls;
+  std::map<std::string, CallId, std::less<>> broadcasts;  // group -> master call
+  CallId next_call = 1;
+  SignalingStats counters;
+  SipLoop::TimerId sweep_timer = 0;
+
+  // network_side.cpp
+  void on_event(nua_event_t event, int status, const char* phrase, nua_handle_t* nh,
+                CallId call, const sip_t* sip, tagi_t tags[]);
+  std::optional<std::string> authenticate(nua_handle_t* nh, const sip_t* sip, const char* method,
+                                          bool with_this);
+  void on_register(nua_handle_t* nh, const sip_t* sip);
+  void respond(nua_handle_t* nh, int status, const char* phrase, const std::string& warning = {},
+               bool with_this = false, int retry_after_s = 0);
+  void schedule_sweep();
+
+  // network_side_calls.cpp
+  void on_invite(nua_handle_t* nh, const sip_t* sip);
+  void start_broadcast(nua_handle_t* nh, const sip_t* sip, const std::string& master);
+  void start_viewer_call(nua_handle_t* nh, const sip_t* sip, const std::string& viewer,
+                         const std::string& dialled);
+  void on_group_created(CallId id, Result<control::GroupCreated, control::ControlError> result);
+  void on_viewer_admitted(CallId id,
+                          Result<control::ViewerAdmitted, control::ControlError> result);
+  void on_media_event(const core::GroupEvent& event);
+  void on_join_timeout(CallId id);
+  void on_call_ended(CallId id, const char* why);  // BYE/CANCEL received or handle terminated
+  void end_broadcast(const std::string& group, const std::string& why, bool close_media);
+  void answer(Call& call, int status, const char* phrase);
+  void fail_call(Call& call, int status, const char* phrase, const std::string& warning,
+                 int retry_after_s = 0);
+  void hang_up(Call& call, const std::string& why);
+  void release_media(const Call& call);
+  Call* find(CallId id);
+  CallId add_call(nua_handle_t* nh, CallRole role, const std::string& caller,
+                  const std::string& group, const sip_t* sip);
+  // Wraps a media-side completion so that it runs on the SIP thread.
+  template <class T>
+  control::Done<T> on_loop(std::function<void(Result<T, control::ControlError>)> handler);
+};
+
+template <class T>
+control::Done<T> NetworkSide::Impl::on_loop(
+    std::function<void(Result<T, control::ControlError>)> handler) {
+  return [loop = loop, handler = std::move(handler)](Result<T, control::ControlError> result) {
+    loop->post([handler, result = std::move(result)]() mutable { handler(std::move(result)); });
+  };
+}
+
+// "399 callcast \"text\"" (RFC 3261 §20.43), quotes and backslashes escaped.
+std::string warning_value(const std::string& text);
+
+}  // namespace callcast::sip

@@ -1,0 +1,20 @@
+#pragma once
+// A SIP response as nua reported it, with the parts a caller of the user agent looks at.
+#include <optional>
+#include <string>
+
+namespace callcast::sipua {
+
+struct Response {
+  std::string method;  // the request it answers (CSeq method): "INVITE", "PRACK", "REGISTER"...
+  int status = 0;      // nua also reports local failures this way (408 timeout, 503 transport)
+  std::string phrase;
+  std::string content_type;  // empty without a body
+  std::string body;          // e.g. the SDP of a 183 or 200 OK
+  // Header values as they came (without the header name), when present.
+  std::optional<std::string> reason;
+  std::optional<std::string> warning;
+  std::optional<std::string> retry_after;
+};
+
+}  // namespace callcast::sipua

@@ -1,0 +1,35 @@
+#pragma once
+// How a SIP user agent (client side) binds, which transport it uses toward the server, and the
+// account it registers and calls with.
+#include <chrono>
+#include <cstdint>
+#include <string>
+
+namespace callcast::sipua {
+
+enum class Transport { udp, tcp };
+
+struct Account {
+  std::string number;    // user part of the AOR and the digest user name, e.g. "1001"
+  std::string password;  // clear text: sofia's digest client computes the response itself
+  std::string domain;    // the server as "host:port"; requests go there directly (no DNS/proxy)
+};
+
+struct UserAgentOptions {
+  std::string bind_host = "127.0.0.1";
+  std::uint16_t bind_port = 0;  // 0: the OS picks one; UserAgent::local_port() tells which
+  Transport transport = Transport::udp;
+  Account account;
+  // Advertise `Supported: 100rel` in INVITEs. Either way nua answers a reliable provisional
+  // response (Require: 100rel + RSeq) with a PRACK by itself.
+  bool support_100rel = true;
+  // Capture every message on the wire (sofia's transport log) for the message-sequence recorder
+  // and CallObserver::on_message. Load generators turn it off: it parses every message.
+  bool record_messages = true;
+  // How long the destructor waits for nua to finish its shutdown (BYE/CANCEL/un-REGISTER
+  // answered) before it drops what is left.
+  std::chrono::milliseconds shutdown_timeout{3000};
+  std::string user_agent = "callcast-sipua";
+};
+
+}  // namespace callcast::sipua

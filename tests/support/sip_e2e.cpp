@@ -1,0 +1,112 @@
+#include "support/sip_e2e.hpp"
+
+#include "sip/iptv_sdp.hpp"
+#include "support/wait_until.hpp"
+
+namespace callcast::test {
+
+ServerOptions SipE2eTest::server_options() const {
+  ServerOptions options;
+  options.users = {{kMaster, kPassword}, {kViewer, kPassword}, {kViewer2, kPassword},
+                   {kOther, kPassword}};
+  options.config_toml = extra_config();
+  return options;
+}
+
+std::string SipE2eTest::sip_domain() const {
+  auto& self = const_cast<SipE2eTest&>(*this);
+  return "127.0.0.1:" + std::to_string(self.server().sip_port());
+}
+
+std::unique_ptr<SipTestAgent> SipE2eTest::agent(const std::string& number,
+                                                sipua::Transport transport,
+                                                const std::string& password) {
+  sipua::UserAgentOptions options;
+  options.transport = transport;
+  options.account = {number, password, sip_domain()};
+  auto agent = std::make_unique<SipTestAgent>(options);
+  EXPECT_TRUE(agent->ok()) << agent->error();
+  return agent;
+}
+
+SipE2eTest::UtResult SipE2eTest::ut(const std::string& method, const std::string& number,
+                                    const std::string& body, const std::string& password) {
+  const std::string url = "http://127.0.0.1:" + std::to_string(server().http_port()) +
+                          "/ut/v1/users/" + number + "/forwarding/unconditional";
+  std::vector<std::string> argv = {"curl",   "-sS",     "--digest", "-u", number + ":" + password,
+                                   "-X",     method,    "-o",       "-",  "-w",
+                                   "\n%{http_code}", url};
+  if (!body.empty()) {
+    for (const char* arg : {"-H", "Content-Type: application/json", "--data-binary"}) {
+      argv.emplace_back(arg);
+    }
+    argv.push_back(body);
+  }
+  const ToolRun run = run_tool(argv, dir(), "curl-ut", 10s);
+  UtResult result;
+  const auto newline = run.out.rfind('\n');
+  if (!run.ok() || newline == std::string::npos) {
+    ADD_FAILURE() << "curl failed: " << run.command << "\n" << run.err;
+    return result;
+  }
+  result.body = run.out.substr(0, newline);
+  result.status = std::atoi(run.out.c_str() + newline + 1);
+  return result;
+}
+
+void SipE2eTest::set_forwarding(const std::string& number, const std::string& target) {
+  const auto result = ut("PUT", number, R"({"target":")" + target + R"("})");
+  EXPECT_TRUE(result.status == 200 || result.status == 201)
+      << "PUT forwarding of " << number << " -> " << target << ": " << result.status << " "
+      << result.body;
+}
+
+Broadcast SipE2eTest::start_broadcast(const std::string& master, sipua::Transport transport) {
+  Broadcast broadcast;
+  broadcast.agent = agent(master, transport);
+  if (!broadcast.agent->ok()) return broadcast;
+  // 701
+  broadcast.call = broadcast.agent->call(kServiceNumber, sip::make_iptv_offer("127.0.0.1"));
+  // 704: the publish URI travels in the 183's SDP.
+  EXPECT_TRUE(broadcast.call->wait_for_status(183, 10s));
+  const auto progress = broadcast.call->last_response(183);
+  if (!progress) return broadcast;
+  broadcast.publish_url = sip::rtsp_uri_from_sdp(progress->body);
+  EXPECT_NE(broadcast.publish_url.find("/groups/" + master), std::string::npos)
+      << "no publish URI in the 183's SDP:\n"
+      << progress->body;
+  if (broadcast.publish_url.empty()) return broadcast;
+  // 705: the master's media (ffmpeg) connects; 706-707: the 200 OK follows.
+  broadcast.publisher = &spawn(ffmpeg_publisher(broadcast.publish_url, dir(), true,
+                                                "publisher-" + master));
+  EXPECT_TRUE(broadcast.call->wait_answered(15s));
+  // 708: calls to the master's number go to the service.
+  set_forwarding(master, kServiceNumber);
+  return broadcast;
+}
+
+nlohmann::json SipE2eTest::signaling_stats() {
+  const auto result = server().http().get("/v1/signaling");
+  if (result.status != 200) return {};
+  return nlohmann::json::parse(result.body, nullptr, false);
+}
+
+::testing::AssertionResult SipE2eTest::wait_all_clean(std::chrono::milliseconds timeout) {
+  nlohmann::json groups;
+  nlohmann::json stats;
+  const bool clean = wait_until(
+      [&] {
+        auto listed = api().groups();
+        groups = listed ? *listed : nlohmann::json();
+        stats = signaling_stats();
+        return listed && listed->empty() && stats.is_object() &&
+               stats["calls"] == 0 && stats["broadcasts"] == 0;
+      },
+      timeout);
+  if (clean) return ::testing::AssertionSuccess();
+  return ::testing::AssertionFailure() << "not clean after " << timeout.count()
+                                       << " ms: groups=" << groups.dump()
+                                       << " signaling=" << stats.dump();
+}
+
+}  // namespace callcast::test

@@ -1,0 +1,385 @@
+// HttpMediaControl, the network side's client of a media role in another process, against a
+// real media side (StreamingServer + MediaService + admin API) on 127.0.0.1. The client runs on
+// its own io thread, as it would in the signaling process.
+#include "http/http_media_control.hpp"
+
+#include <gtest/gtest.h>
+
+#include <boost/asio/ip/tcp.hpp>
+#include <chrono>
+#include <future>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "io_thread.hpp"
+#include "media_stack.hpp"
+#include "support/rtsp_test_client.hpp"
+#include "support/wait_until.hpp"
+
+namespace callcast::http {
+namespace {
+
+using namespace std::chrono_literals;
+using control::ControlError;
+using control::ControlErrorCode;
+using test::IoThread;
+using test::MediaStack;
+
+// What the client's listener and resync hook saw, read from the test thread.
+class EventRecorder {
+ public:
+  void on_event(const core::GroupEvent& event) {
+    const std::lock_guard lock(mutex_);
+    events_.push_back(std::string(core::to_string(event.kind)) + " " + event.group);
+  }
+  void on_resync() {
+    const std::lock_guard lock(mutex_);
+    ++resyncs_;
+  }
+  std::vector<std::string> events() const {
+    const std::lock_guard lock(mutex_);
+    return events_;
+  }
+  bool saw(const std::string& event) const {
+    const auto all = events();
+    return std::find(all.begin(), all.end(), event) != all.end();
+  }
+  int resyncs() const {
+    const std::lock_guard lock(mutex_);
+    return resyncs_;
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  std::vector<std::string> events_;
+  int resyncs_ = 0;
+};
+
+class HttpMediaControlTest : public ::testing::Test {
+ protected:
+  void TearDown() override {
+    if (client_) client_io_.run_sync([this] { client_->stop(); });
+    client_io_.join();
+    client_.reset();
+    stack_.reset();
+  }
+
+  void start_media(MediaStack::Options options = {}) {
+    stack_ = std::make_unique<MediaStack>(options);
+  }
+
+  // The client, for `url` (default: the media stack's).
+  HttpMediaControl& connect(std::string url = {}, std::string api_key = {},
+                            HttpMediaControl::Options options = {}) {
+    if (url.empty()) url = stack_->base_url();
+    auto created = HttpMediaControl::create(client_io_.io(), url, std::move(api_key), options);
+    EXPECT_TRUE(created.ok()) << (created.ok() ? "" : created.error());
+    client_ = std::move(created).value();
+    client_io_.start();
+    return *client_;
+  }
+
+  // Subscribes the recorder, and waits until the feed's first page has come back (its resync),
+  // so that what happens next is seen.
+  void subscribe_and_wait_for_feed() {
+    client_->set_resync_handler([this] { recorder_.on_resync(); });
+    client_->subscribe([this](const core::GroupEvent& event) { recorder_.on_event(event); });
+    ASSERT_TRUE(callcast::test::wait_until([&] { return recorder_.resyncs() >= 1; }, 5s, 5ms));
+    ASSERT_TRUE(
+        callcast::test::wait_until([&] { return stack_->waiting_readers() == 1; }, 5s, 5ms));
+  }
+
+  // Runs one call of the client and waits (bounded) for its callback.
+  template <class T, class Start>
+  Result<T, ControlError> await(Start start) {
+    auto promise = std::make_shared<std::promise<Result<T, ControlError>>>();
+    auto future = promise->get_future();
+    start([promise](Result<T, ControlError> result) { promise->set_value(std::move(result)); });
+    if (future.wait_for(10s) != std::future_status::ready) {
+      ADD_FAILURE() << "no callback within 10 s";
+      return fail(ControlError{ControlErrorCode::unavailable, "test: no callback"});
+    }
+    return future.get();
+  }
+
+  Result<control::GroupCreated, ControlError> create_group(const std::string& master) {
+    return await<control::GroupCreated>(
+        [&](auto done) { client_->create_group(master, std::move(done)); });
+  }
+  Result<control::ViewerAdmitted, ControlError> admit_viewer(const std::string& group,
+                                                             const std::string& viewer) {
+    return await<control::ViewerAdmitted>(
+        [&](auto done) { client_->admit_viewer(group, viewer, std::move(done)); });
+  }
+  Result<bool, ControlError> remove_viewer(const std::string& group, const std::string& viewer) {
+    return await<bool>([&](auto done) { client_->remove_viewer(group, viewer, std::move(done)); });
+  }
+  Result<bool, ControlError> close_group(const std::string& group) {
+    return await<bool>([&](auto done) { client_->close_group(group, std::move(done)); });
+  }
+  Result<std::vector<control::GroupSnapshot>, ControlError> list_groups() {
+    return await<std::vector<control::GroupSnapshot>>(
+        [&](auto done) { client_->list_groups(std::move(done)); });
+  }
+  Result<control::GroupSnapshot, ControlError> get_group(const std::string& group) {
+    return await<control::GroupSnapshot>(
+        [&](auto done) { client_->get_group(group, std::move(done)); });
+  }
+
+  template <class T>
+  static void expect_error(const Result<T, ControlError>& result, ControlErrorCode code) {
+    ASSERT_FALSE(result.ok());
+    EXPECT_EQ(result.error().code, code) << result.error().message;
+    EXPECT_FALSE(result.error().message.empty());
+  }
+
+  std::unique_ptr<MediaStack> stack_;
+  IoThread client_io_;
+  std::unique_ptr<HttpMediaControl> client_;
+  EventRecorder recorder_;
+};
+
+TEST(HttpMediaControlUrl, AcceptsHttpHostPort) {
+  const auto plain = HttpMediaControl::parse_url("http://127.0.0.1:8080");
+  ASSERT_TRUE(plain.ok()) << plain.error();
+  EXPECT_EQ(plain->host, "127.0.0.1");
+  EXPECT_EQ(plain->port, 8080);
+  EXPECT_EQ(plain->base_url, "http://127.0.0.1:8080");
+  EXPECT_TRUE(HttpMediaControl::parse_url("http://127.0.0.1:8080/").ok());
+  EXPECT_TRUE(HttpMediaControl::parse_url("HTTP://localhost:1").ok());
+  const auto v6 = HttpMediaControl::parse_url("http://[::1]:65535/");
+  ASSERT_TRUE(v6.ok()) << v6.error();
+  EXPECT_EQ(v6->host, "::1");
+  EXPECT_EQ(v6->base_url, "http://[::1]:65535");
+}
+
+TEST(HttpMediaControlUrl, RejectsAnythingElseWithAReason) {
+  for (const char* url :
+       {"", "127.0.0.1:8080", "https://127.0.0.1:8080", "rtsp://127.0.0.1:8080", "http://",
+        "http://127.0.0.1", "http://127.0.0.1:0", "http://127.0.0.1:65536", "http://127.0.0.1:x",
+        "http://user@127.0.0.1:8080", "http://127.0.0.1:8080/v1", "http://127.0.0.1:8080//",
+        "http://127.0.0.1:8080?a=1", "http://127.0.0.1:8080#top", "http://:8080",
+        "http://[::1:8080"}) {
+    const auto parsed = HttpMediaControl::parse_url(url);
+    EXPECT_FALSE(parsed.ok()) << url;
+    if (!parsed.ok()) {
+      EXPECT_NE(parsed.error().find(url), std::string::npos) << parsed.error();
+    }
+  }
+}
+
+TEST(HttpMediaControlUrl, CreateRefusesABadUrl) {
+  boost::asio::io_context io;
+  const auto created = HttpMediaControl::create(io, "https://media:8080", "");
+  ASSERT_FALSE(created.ok());
+  EXPECT_NE(created.error().find("http://"), std::string::npos) << created.error();
+}
+
+TEST_F(HttpMediaControlTest, GroupLifecycleRoundTrip) {
+  start_media();
+  connect();
+  const auto created = create_group("13800000001");
+  ASSERT_TRUE(created.ok()) << created.error().message;
+  EXPECT_EQ(created->group, "13800000001");
+  EXPECT_EQ(created->publish_url.rfind("rtsp://127.0.0.1:", 0), 0U) << created->publish_url;
+
+  const auto admitted = admit_viewer("13800000001", "13900000002");
+  ASSERT_TRUE(admitted.ok()) << admitted.error().message;
+  EXPECT_EQ(admitted->group, "13800000001");
+  EXPECT_EQ(admitted->viewer, "13900000002");
+  EXPECT_NE(admitted->play_url.find("/groups/13800000001"), std::string::npos);
+  EXPECT_NE(admitted->play_url, created->publish_url);
+
+  const auto group = get_group("13800000001");
+  ASSERT_TRUE(group.ok()) << group.error().message;
+  EXPECT_EQ(group->master, "13800000001");
+  EXPECT_EQ(group->state, "waiting_for_master");
+  ASSERT_EQ(group->viewers.size(), 1U);
+  EXPECT_EQ(group->viewers[0].viewer, "13900000002");
+
+  const auto listed = list_groups();
+  ASSERT_TRUE(listed.ok()) << listed.error().message;
+  ASSERT_EQ(listed->size(), 1U);
+  EXPECT_EQ(listed->front().group, "13800000001");
+
+  const auto removed = remove_viewer("13800000001", "13900000002");
+  ASSERT_TRUE(removed.ok()) << removed.error().message;
+  EXPECT_TRUE(get_group("13800000001")->viewers.empty());
+
+  const auto closed = close_group("13800000001");
+  ASSERT_TRUE(closed.ok()) << closed.error().message;
+  EXPECT_TRUE(list_groups()->empty());
+}
+
+TEST_F(HttpMediaControlTest, ErrorsKeepTheirControlCode) {
+  start_media();
+  connect();
+  ASSERT_TRUE(create_group("13800000001").ok());
+  expect_error(create_group("13800000001"), ControlErrorCode::conflict);
+  expect_error(get_group("404404"), ControlErrorCode::not_found);
+  expect_error(close_group("404404"), ControlErrorCode::not_found);
+  expect_error(admit_viewer("404404", "13900000002"), ControlErrorCode::not_found);
+  expect_error(create_group("not a number"), ControlErrorCode::bad_request);
+  // A group id that is not one path segment stays one: %2F, not a new path.
+  expect_error(get_group("a/b"), ControlErrorCode::not_found);
+  const auto message = get_group("404404");
+  EXPECT_NE(message.error().message.find("404404"), std::string::npos) << message.error().message;
+}
+
+TEST_F(HttpMediaControlTest, NothingListeningIsUnavailableNamingTheUrl) {
+  // A bound socket that does not listen: connections to its port are refused.
+  boost::asio::io_context io;
+  boost::asio::ip::tcp::acceptor reserved(io);
+  reserved.open(boost::asio::ip::tcp::v4());
+  reserved.bind({boost::asio::ip::make_address("127.0.0.1"), 0});
+  const std::string url = "http://127.0.0.1:" + std::to_string(reserved.local_endpoint().port());
+  connect(url);
+  const auto created = create_group("13800000001");
+  expect_error(created, ControlErrorCode::unavailable);
+  EXPECT_NE(created.error().message.find(url), std::string::npos) << created.error().message;
+  EXPECT_EQ(client_->stats().unreachable, 1U);
+}
+
+TEST_F(HttpMediaControlTest, SilentMediaSideTimesOutUnavailable) {
+  // Listens but never answers (the kernel completes the handshake from the backlog).
+  boost::asio::io_context io;
+  boost::asio::ip::tcp::acceptor silent(io, {boost::asio::ip::make_address("127.0.0.1"), 0});
+  HttpMediaControl::Options options;
+  options.request_timeout = 200ms;
+  connect("http://127.0.0.1:" + std::to_string(silent.local_endpoint().port()), "", options);
+  const auto started = std::chrono::steady_clock::now();
+  const auto listed = list_groups();
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 3s);
+  expect_error(listed, ControlErrorCode::unavailable);
+  EXPECT_NE(listed.error().message.find("no answer within 200 ms"), std::string::npos)
+      << listed.error().message;
+}
+
+TEST_F(HttpMediaControlTest, ApiKeyIsSentAsBearer) {
+  MediaStack::Options media;
+  media.api_key = "k3y";
+  start_media(media);
+  connect(stack_->base_url(), "k3y");
+  EXPECT_TRUE(list_groups().ok());
+}
+
+TEST_F(HttpMediaControlTest, WrongApiKeyIsUnauthorized) {
+  MediaStack::Options media;
+  media.api_key = "k3y";
+  start_media(media);
+  connect(stack_->base_url(), "wrong");
+  expect_error(list_groups(), ControlErrorCode::unauthorized);
+}
+
+TEST_F(HttpMediaControlTest, SubscriberReceivesGroupClosed) {
+  start_media();
+  connect();
+  subscribe_and_wait_for_feed();
+  ASSERT_TRUE(create_group("13800000001").ok());
+  ASSERT_TRUE(close_group("13800000001").ok());
+  EXPECT_TRUE(callcast::test::wait_until([&] { return recorder_.saw("group_closed 13800000001"); },
+                                         5s, 5ms));
+  EXPECT_EQ(recorder_.events(), (std::vector<std::string>{"group_closed 13800000001"}));
+  EXPECT_EQ(recorder_.resyncs(), 1);  // the feed's start only
+}
+
+TEST_F(HttpMediaControlTest, SubscriberReceivesMasterJoinedWhenTheMasterRecords) {
+  start_media();
+  connect();
+  subscribe_and_wait_for_feed();
+  const auto created = create_group("13800000001");
+  ASSERT_TRUE(created.ok());
+  const std::string& url = created->publish_url;
+  callcast::test::RtspTestClient rtsp;
+  ASSERT_TRUE(rtsp.connect_to(url)) << rtsp.error();
+  const std::string sdp =
+      "v=0\r\no=- 0 0 IN IP4 127.0.0.1\r\ns=test\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
+      "m=video 0 RTP/AVP 96\r\na=rtpmap:96 H264/90000\r\na=control:streamid=0\r\n";
+  const auto announced = rtsp.announce(url, sdp);
+  ASSERT_TRUE(announced && announced->status == 200) << rtsp.error();
+  const auto set_up = rtsp.setup_tcp(url + "/streamid=0", 0, /*record=*/true);
+  ASSERT_TRUE(set_up && set_up->status == 200) << rtsp.error();
+  const auto recording = rtsp.record(url);
+  ASSERT_TRUE(recording && recording->status == 200) << rtsp.error();
+  EXPECT_TRUE(callcast::test::wait_until([&] { return recorder_.saw("master_joined 13800000001"); },
+                                         5s, 5ms));
+}
+
+TEST_F(HttpMediaControlTest, FeedRetriesUntilTheMediaSideIsUpWithOneOutage) {
+  // Reserve a port that refuses connections, point the client at it, then start the media side
+  // there.
+  boost::asio::io_context io;
+  boost::asio::ip::tcp::acceptor reserved(io);
+  reserved.open(boost::asio::ip::tcp::v4());
+  reserved.bind({boost::asio::ip::make_address("127.0.0.1"), 0});
+  const std::uint16_t port = reserved.local_endpoint().port();
+  HttpMediaControl::Options options;
+  options.retry_first = 20ms;
+  options.retry_max = 40ms;
+  connect("http://127.0.0.1:" + std::to_string(port), "", options);
+  client_->subscribe([this](const core::GroupEvent& event) { recorder_.on_event(event); });
+  ASSERT_TRUE(
+      callcast::test::wait_until([&] { return client_->stats().unreachable >= 3; }, 5s, 5ms));
+  EXPECT_EQ(client_->stats().outages, 1U);  // one outage however many retries
+
+  reserved.close();
+  MediaStack::Options media;
+  media.http_port = port;
+  start_media(media);
+  ASSERT_TRUE(callcast::test::wait_until([&] { return stack_->waiting_readers() == 1; }, 5s, 5ms));
+  stack_->emit_group_closed("1001");
+  EXPECT_TRUE(
+      callcast::test::wait_until([&] { return recorder_.saw("group_closed 1001"); }, 5s, 5ms));
+  EXPECT_EQ(client_->stats().outages, 1U);
+}
+
+TEST_F(HttpMediaControlTest, RestartedMediaSideTriggersResync) {
+  start_media();
+  const std::uint16_t port = stack_->http_port();
+  HttpMediaControl::Options options;
+  options.retry_first = 20ms;
+  options.retry_max = 40ms;
+  connect(stack_->base_url(), "", options);
+  subscribe_and_wait_for_feed();
+  stack_->emit_group_closed("1001");  // the client's position moves to 1
+  ASSERT_TRUE(
+      callcast::test::wait_until([&] { return recorder_.saw("group_closed 1001"); }, 5s, 5ms));
+
+  stack_.reset();  // the media side goes down...
+  MediaStack::Options media;
+  media.http_port = port;
+  start_media(media);  // ...and comes back with a new, empty log
+  EXPECT_TRUE(callcast::test::wait_until([&] { return recorder_.resyncs() >= 2; }, 5s, 5ms));
+  EXPECT_EQ(client_->stats().outages, 1U);
+}
+
+TEST_F(HttpMediaControlTest, ReaderThatFellBehindTheRingResyncs) {
+  MediaStack::Options media;
+  media.feed.capacity = 1;
+  start_media(media);
+  connect();
+  subscribe_and_wait_for_feed();
+  // Hold the client's loop while the media side emits three events into a ring of one: the
+  // client reads the first (its waiting poll), then finds the second gone.
+  std::promise<void> release;
+  std::promise<void> holding;
+  boost::asio::post(client_io_.io(), [&] {
+    holding.set_value();
+    release.get_future().wait();
+  });
+  holding.get_future().wait();
+  stack_->emit_group_closed("1001");
+  stack_->emit_group_closed("1002");
+  stack_->emit_group_closed("1003");
+  release.set_value();
+  EXPECT_TRUE(
+      callcast::test::wait_until([&] { return recorder_.saw("group_closed 1003"); }, 5s, 5ms));
+  EXPECT_EQ(recorder_.events(),
+            (std::vector<std::string>{"group_closed 1001", "group_closed 1003"}));
+  EXPECT_EQ(recorder_.resyncs(), 2);  // the start, then the gap
+}
+
+}  // namespace
+}  // namespace callcast::http
