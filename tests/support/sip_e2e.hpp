@@ -30,6 +30,14 @@ struct Broadcast {
   ChildProcess* publisher = nullptr;
 };
 
+// The viewer terminal's part (710-714): calls the master's number, is forwarded (181), answered
+// with its play URI, and plays it.
+struct Watch {
+  std::unique_ptr<SipTestAgent> agent;
+  std::shared_ptr<TestCall> call;
+  std::string play_url;
+};
+
 class SipE2eTest : public E2eTest {
  protected:
   explicit SipE2eTest(std::filesystem::path callcastd) : E2eTest(std::move(callcastd)) {}
@@ -39,7 +47,10 @@ class SipE2eTest : public E2eTest {
   // The config TOML every test of a suite adds (short timeouts).
   virtual std::string extra_config() const { return {}; }
 
-  std::string sip_domain() const;
+  // The callcastd that runs SIP and the Ut API: the fixture's own server unless the roles run
+  // apart (then the media role is server() and this one is the signaling role).
+  virtual CallcastServer& signaling_server() { return server(); }
+  std::string sip_domain();
   std::unique_ptr<SipTestAgent> agent(const std::string& number,
                                       sipua::Transport transport = sipua::Transport::udp,
                                       const std::string& password = kPassword);
@@ -57,6 +68,11 @@ class SipE2eTest : public E2eTest {
   // publishing to it, the 200 OK; then the forwarding to the service number (708).
   Broadcast start_broadcast(const std::string& master = kMaster,
                             sipua::Transport transport = sipua::Transport::udp);
+
+  // Figure 7 end to end with exact message sequences: broadcast (701-708), a viewer's call
+  // (710-713) played by ffprobe (714), the viewer's BYE, a second viewer ended by the master's
+  // BYE, and nothing left behind.
+  void run_broadcast_and_watch();
 
   nlohmann::json signaling_stats();
   // True once the media side lists no group and the network side holds no call.
