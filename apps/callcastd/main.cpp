@@ -242,9 +242,14 @@ int main(int argc, char** argv) {
   std::optional<http::AdminApi> admin;
   if (runs_media) {
     admin.emplace(http_server, *media_control, config->http.api_key);
-    if (config->http.api_key.empty()) {
-      spdlog::info("http: no api_key configured, the admin API answers loopback clients only");
-    }
+  } else {
+    http::AdminApi::protect_only(http_server, config->http.api_key);
+    http_server.route("GET", "/healthz", [](const http::Request&, http::Responder respond) {
+      respond(http::Response::json(200, R"({"status":"ok"})"));
+    });
+  }
+  if (config->http.api_key.empty()) {
+    spdlog::info("http: no api_key configured, the /v1 APIs answer loopback clients only");
   }
 
   SignalingParts parts;

@@ -242,18 +242,24 @@ void add_routes(HttpServer& server, control::MediaControl& media) {
 
 }  // namespace
 
-AdminApi::AdminApi(HttpServer& server, control::MediaControl& control, std::string api_key) {
+AdminApi::KeyDigest AdminApi::protect(HttpServer& server, const std::string& api_key) {
+  KeyDigest key;
   if (!api_key.empty()) {
-    key_.configured = true;
-    key_.sha256 = sha256(api_key);
+    key.configured = true;
+    key.sha256 = sha256(api_key);
   }
   server.set_error_renderer([](int status, std::string_view message) {
     return error(status, code_for_status(status), message);
   });
-  server.set_filter([key = key_](const Request& request) -> std::optional<Response> {
+  server.set_filter([key](const Request& request) -> std::optional<Response> {
     if (!guards(request.path)) return std::nullopt;
     return check(key, request);
   });
+  return key;
+}
+
+AdminApi::AdminApi(HttpServer& server, control::MediaControl& control, std::string api_key) {
+  key_ = protect(server, api_key);
   add_routes(server, control);
   if (control::EventSource* events = control.event_source()) add_event_route(server, *events);
 }

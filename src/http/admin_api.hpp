@@ -43,6 +43,12 @@ class AdminApi {
   // `control`, which must outlive the server; this object itself may go away after construction.
   AdminApi(HttpServer& server, control::MediaControl& control, std::string api_key);
 
+  // The access rule and JSON errors without the control routes, for a server whose other
+  // /v1/ routes (the signaling role's) need the same protection.
+  static void protect_only(HttpServer& server, const std::string& api_key) {
+    (void)protect(server, api_key);
+  }
+
   // The access rule alone: nullopt to serve the request, else the 401 or 403 to send.
   std::optional<Response> check_access(const Request& request) const;
   // True for the paths the access rule guards: /healthz and everything under /v1/.
@@ -57,6 +63,7 @@ class AdminApi {
     std::array<unsigned char, 32> sha256{};  // of the key, so comparisons do not leak its length
   };
   static std::optional<Response> check(const KeyDigest& key, const Request& request);
+  static KeyDigest protect(HttpServer& server, const std::string& api_key);
 
   KeyDigest key_;
 };
