@@ -21,6 +21,28 @@ TEST_F(SipFlowTest, BroadcastAndWatchFollowTheStepsOfFigure7) {
   run_broadcast_and_watch();
 }
 
+TEST_F(SipFlowTest, ACallerWithout100relGetsAnUnreliable183) {
+  // RFC 3262 is optional: the 183 with the publish URI then goes once, without PRACK.
+  sipua::UserAgentOptions options;
+  options.account = {kMaster, kPassword, sip_domain()};
+  options.support_100rel = false;
+  SipTestAgent master(options);
+  ASSERT_TRUE(master.ok()) << master.error();
+  auto call = master.call(kServiceNumber, sip::make_iptv_offer("127.0.0.1"));
+  ASSERT_TRUE(call->wait_for_status(183, 10s));
+  const auto url = sip::rtsp_uri_from_sdp(call->last_response(183)->body);
+  ASSERT_FALSE(url.empty());
+  spawn(ffmpeg_publisher(url, dir(), false, "publisher"));
+  ASSERT_TRUE(call->wait_answered(15s));
+  EXPECT_EQ(call->sequence(), (std::vector<std::string>{">INVITE", "<100", "<401", ">ACK",
+                                                        ">INVITE", "<100", "<183", "<200",
+                                                        ">ACK"}));
+  EXPECT_EQ(call->message_text("<183").value_or("").find("RSeq:"), std::string::npos);
+  call->hang_up();
+  EXPECT_TRUE(call->wait_terminated(5s));
+  EXPECT_TRUE(wait_all_clean());
+}
+
 TEST_F(SipFlowTest, TheSameFlowRunsOverTcp) {
   Broadcast broadcast = start_broadcast(kMaster, sipua::Transport::tcp);
   ASSERT_FALSE(broadcast.publish_url.empty());

@@ -56,6 +56,8 @@ class CallcastServer {
   // Starts callcastd and waits for its ready line; the failure says why and shows the log.
   ::testing::AssertionResult start();
   bool alive();
+  // The process id while it runs (-1 before start), e.g. to read /proc/<pid>/status.
+  pid_t pid() const { return process_ ? process_->pid() : -1; }
   // SIGTERM, then SIGKILL after a grace period; how it ended.
   ExitStatus stop();
 

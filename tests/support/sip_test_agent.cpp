@@ -168,10 +168,15 @@ std::optional<sipua::Response> SipTestAgent::wait_response(
 }
 
 std::optional<int> SipTestAgent::register_(std::chrono::seconds expires, Duration timeout) {
-  auto response = wait_response(
-      [&](auto done) { agent_->register_account(expires, std::move(done)); }, timeout);
+  auto response = register_response(expires, timeout);
   if (!response) return std::nullopt;
   return response->status;
+}
+
+std::optional<sipua::Response> SipTestAgent::register_response(std::chrono::seconds expires,
+                                                               Duration timeout) {
+  return wait_response([&](auto done) { agent_->register_account(expires, std::move(done)); },
+                       timeout);
 }
 
 std::optional<int> SipTestAgent::unregister(Duration timeout) {

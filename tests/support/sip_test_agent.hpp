@@ -91,6 +91,9 @@ class SipTestAgent {
   // The final status of the REGISTER (after the digest round), nullopt on timeout.
   std::optional<int> register_(std::chrono::seconds expires = std::chrono::seconds(600),
                                Duration timeout = 5s);
+  // The same, with the whole final response (its Retry-After, Warning...).
+  std::optional<sipua::Response> register_response(
+      std::chrono::seconds expires = std::chrono::seconds(600), Duration timeout = 5s);
   std::optional<int> unregister(Duration timeout = 5s);
   std::optional<sipua::Response> options(const std::string& target, Duration timeout = 5s);
   // Starts the call; wait on the returned TestCall.
