@@ -5,14 +5,13 @@
 
 #include <CLI/CLI.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <cstdio>
 #include <iostream>
-#include <optional>
-
 #include <memory>
 #include <nlohmann/json.hpp>
-#include <boost/asio/post.hpp>
+#include <optional>
 #include <thread>
 
 #include "auth/digest.hpp"
@@ -100,18 +99,17 @@ Result<core::Config, std::string> resolve_config(const Flags& flags) {
 void add_signaling_route(http::HttpServer& server, sip::NetworkSide& network) {
   server.route("GET", "/v1/signaling", [&network](const http::Request&, http::Responder respond) {
     network.stats([respond](sip::SignalingStats s) {
-      const nlohmann::json body = {
-          {"calls", s.calls},
-          {"broadcasts", s.broadcasts},
-          {"viewer_calls", s.viewer_calls},
-          {"registrations", s.registrations},
-          {"registered_users", s.registered_users},
-          {"counters",
-           {{"invites", s.invites},
-            {"registers", s.registers},
-            {"auth_challenges", s.auth_challenges},
-            {"auth_failures", s.auth_failures},
-            {"rejected_over_cap", s.rejected_over_cap}}}};
+      const nlohmann::json body = {{"calls", s.calls},
+                                   {"broadcasts", s.broadcasts},
+                                   {"viewer_calls", s.viewer_calls},
+                                   {"registrations", s.registrations},
+                                   {"registered_users", s.registered_users},
+                                   {"counters",
+                                    {{"invites", s.invites},
+                                     {"registers", s.registers},
+                                     {"auth_challenges", s.auth_challenges},
+                                     {"auth_failures", s.auth_failures},
+                                     {"rejected_over_cap", s.rejected_over_cap}}}};
       respond(http::Response::json(200, body.dump()));
     });
   });
@@ -146,8 +144,8 @@ Result<SignalingParts, std::string> open_signaling_parts(const core::Config& con
   // Nonces are signed with a key of their own, derived from the shared secret when there is one.
   const std::string nonce_secret =
       config.token_secret.empty() ? std::string() : "digest-nonce|" + config.token_secret;
-  parts.authenticator = std::make_unique<auth::DigestAuthenticator>(
-      config.sip.realm, nonce_secret, config.sip.nonce_ttl);
+  parts.authenticator = std::make_unique<auth::DigestAuthenticator>(config.sip.realm, nonce_secret,
+                                                                    config.sip.nonce_ttl);
   parts.authenticator->set_algorithms(algorithms_of(config.sip.digest_algorithms));
   parts.ut_authenticator = std::make_unique<auth::DigestAuthenticator>(
       config.sip.realm, nonce_secret, config.sip.nonce_ttl);
@@ -199,8 +197,9 @@ int main(int argc, char** argv) {
   // Before any server starts: `user add` only writes the users file.
   if (user_options.requested()) return run_user_add(user_options, *config);
   if (config->role == core::Role::signaling && config->sip.media_url.empty()) {
-    return fail_with("--role signaling needs --media-url (the media role's HTTP API, e.g. "
-                     "http://127.0.0.1:8080)");
+    return fail_with(
+        "--role signaling needs --media-url (the media role's HTTP API, e.g. "
+        "http://127.0.0.1:8080)");
   }
   spdlog::set_default_logger(spdlog::stderr_color_mt("callcastd"));
   spdlog::set_pattern("%Y-%m-%d %H:%M:%S.%e %^%l%$ %v");
@@ -231,8 +230,8 @@ int main(int argc, char** argv) {
     rtp_field = " rtp=" + std::to_string(bound->rtp_ports.rtp) + "-" +
                 std::to_string(bound->rtp_ports.rtcp);
   } else {
-    auto remote = http::HttpMediaControl::create(io, config->sip.media_url,
-                                                 config->sip.media_api_key);
+    auto remote =
+        http::HttpMediaControl::create(io, config->sip.media_url, config->sip.media_api_key);
     if (!remote) return fail_with("--media-url: " + remote.error());
     remote_media = std::move(*remote);
     media_control = remote_media.get();
@@ -273,8 +272,8 @@ int main(int argc, char** argv) {
     if (!sip_bound) return fail_with(sip_bound.error());
     sip_field = " sip=" + core::to_string(*sip_bound);
   }
-  const std::string ready = "callcastd ready" + rtsp_field + " http=" +
-                            core::to_string(http_bound) + rtp_field + sip_field;
+  const std::string ready = "callcastd ready" + rtsp_field +
+                            " http=" + core::to_string(http_bound) + rtp_field + sip_field;
 
   std::thread stopper;
   boost::asio::signal_set signals(io, SIGINT, SIGTERM);

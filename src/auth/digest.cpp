@@ -1,11 +1,10 @@
 #include "auth/digest.hpp"
 
-#include <algorithm>
-
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdlib>
 #include <initializer_list>

@@ -267,7 +267,8 @@ Status read_digest_algorithms(const toml::node& node, const std::string& key,
   for (const auto& element : *array) {
     const auto* text = element.as_string();
     std::string name = text != nullptr ? text->get() : std::string();
-    for (auto& c : name) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    for (auto& c : name)
+      c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
     if (name != "SHA-256" && name != "MD5") {
       return at(element, key + ": unknown algorithm (expected \"SHA-256\" or \"MD5\")");
     }

@@ -12,12 +12,12 @@
 namespace callcast::sip {
 
 enum class RouteKind {
-  broadcast,         // `number` forwards to the service number: watch its group
-  not_forwarded,     // `number` exists and does not forward (480)
-  unknown_number,    // `number` is nobody's (404)
-  loop,              // the chain comes back to a number already on it (482)
-  too_many_hops,     // longer than the hop limit (483)
-  lookup_failed,     // the forwarding store failed (500)
+  broadcast,       // `number` forwards to the service number: watch its group
+  not_forwarded,   // `number` exists and does not forward (480)
+  unknown_number,  // `number` is nobody's (404)
+  loop,            // the chain comes back to a number already on it (482)
+  too_many_hops,   // longer than the hop limit (483)
+  lookup_failed,   // the forwarding store failed (500)
 };
 
 struct ForwardingRoute {

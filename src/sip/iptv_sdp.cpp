@@ -23,7 +23,8 @@ Authority authority_of(std::string_view url) {
   std::string_view port_text;
   if (!url.empty() && url.front() == '[') {
     const auto close = url.find(']');
-    result.host = std::string(url.substr(1, close == std::string_view::npos ? url.npos : close - 1));
+    result.host =
+        std::string(url.substr(1, close == std::string_view::npos ? url.npos : close - 1));
     if (close != std::string_view::npos && close + 1 < url.size() && url[close + 1] == ':') {
       port_text = url.substr(close + 2);
     }
@@ -46,9 +47,8 @@ std::string connection_value(const std::string& host) {
 }
 
 bool offers_iptv(const sdp::MediaDescription& media) {
-  return media.media == "application" &&
-         std::find(media.formats.begin(), media.formats.end(), kIptvMediaFormat) !=
-             media.formats.end();
+  return media.media == "application" && std::find(media.formats.begin(), media.formats.end(),
+                                                   kIptvMediaFormat) != media.formats.end();
 }
 
 sdp::MediaDescription iptv_media(const Authority& where, const std::string& url, bool offer) {
@@ -71,10 +71,8 @@ sdp::SessionDescription session_skeleton(const Authority& where, std::uint64_t s
   sdp::SessionDescription description;
   const std::string id = std::to_string(session_id);
   description.session = {
-      {'v', "0"},
-      {'o', "callcast " + id + " " + id + " " + connection_value(where.host)},
-      {'s', "callcast"},
-      {'c', connection_value(where.host)},
+      {'v', "0"},        {'o', "callcast " + id + " " + id + " " + connection_value(where.host)},
+      {'s', "callcast"}, {'c', connection_value(where.host)},
       {'t', "0 0"},
   };
   return description;
@@ -83,7 +81,7 @@ sdp::SessionDescription session_skeleton(const Authority& where, std::uint64_t s
 }  // namespace
 
 Result<std::string, SdpRejection> make_iptv_sdp(std::string_view offer,
-                                                 const IptvSdpParams& params) {
+                                                const IptvSdpParams& params) {
   const Authority where = authority_of(params.rtsp_url);
   sdp::SessionDescription answer = session_skeleton(where, params.session_id);
   answer.set_attribute(kSessionUriAttribute, params.rtsp_url);
@@ -115,8 +113,9 @@ Result<std::string, SdpRejection> make_iptv_sdp(std::string_view offer,
     answer.media.push_back(std::move(rejected));
   }
   if (iptv_offered && !accepted) {
-    return fail(SdpRejection{"iptv_rtsp is only served over TCP (m=application <port> TCP "
-                             "iptv_rtsp)"});
+    return fail(
+        SdpRejection{"iptv_rtsp is only served over TCP (m=application <port> TCP "
+                     "iptv_rtsp)"});
   }
   return answer.serialize();
 }

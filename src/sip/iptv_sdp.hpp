@@ -30,7 +30,7 @@ struct SdpRejection {
 };
 
 struct IptvSdpParams {
-  std::string rtsp_url;  // publish URL (704) or play URL (713)
+  std::string rtsp_url;          // publish URL (704) or play URL (713)
   std::uint64_t session_id = 0;  // o= line: stable per call so 183 and 200 carry the same SDP
 };
 
@@ -38,7 +38,8 @@ struct IptvSdpParams {
 // the first iptv_rtsp-over-TCP line accepted, all others rejected with port 0. Without an offer
 // (empty text): an offer of our own with the iptv_rtsp line.
 // Rejects: text that is not SDP, and an offer whose only iptv_rtsp lines use another transport.
-Result<std::string, SdpRejection> make_iptv_sdp(std::string_view offer, const IptvSdpParams& params);
+Result<std::string, SdpRejection> make_iptv_sdp(std::string_view offer,
+                                                const IptvSdpParams& params);
 
 // The RTSP URI from an answer built as above: the h-uri of the first accepted iptv_rtsp line,
 // else the session-level attribute. Empty when neither is there (or the text is not SDP).

@@ -186,10 +186,13 @@ void NetworkSide::Impl::on_join_timeout(CallId id) {
   const std::string group = call->group;
   spdlog::warn("sip: group={} terminal={} step=706 event=master_join_timeout after_s={}", group,
                call->caller, config.master_join_timeout.count());
+  // fail_call forgets that the group exists: remember it, or end_broadcast leaves it open.
+  const bool group_created = call->media_done;
   fail_call(*call, 408, "Request Timeout",
             "the broadcast's media did not connect within " +
                 std::to_string(config.master_join_timeout.count()) + " s");
-  end_broadcast(group, "master_join_timeout", true);
+  end_broadcast(group, "master_join_timeout", false);
+  if (group_created) media.close_group(group, [](auto) {});
 }
 
 void NetworkSide::Impl::start_viewer_call(nua_handle_t* nh, const sip_t* sip,

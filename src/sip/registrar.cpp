@@ -30,8 +30,8 @@ Result<std::vector<ContactBinding>, RegisterError> Registrar::apply(const Regist
   // Validate every contact before changing anything.
   std::vector<ContactBinding> next = list;
   for (const auto& contact : request.contacts) {
-    const auto asked = contact.expires ? *contact.expires
-                                       : request.expires.value_or(limits_.default_expires);
+    const auto asked =
+        contact.expires ? *contact.expires : request.expires.value_or(limits_.default_expires);
     auto it = std::find_if(next.begin(), next.end(),
                            [&](const ContactBinding& b) { return b.uri == contact.uri; });
     if (it != next.end() && it->call_id == request.call_id && request.cseq <= it->cseq) {
@@ -45,9 +45,9 @@ Result<std::vector<ContactBinding>, RegisterError> Registrar::apply(const Regist
     }
     if (asked < limits_.min_expires) {
       if (list.empty()) by_aor_.erase(request.aor);
-      return fail(RegisterError{RegisterErrorCode::interval_too_brief,
-                                "expiry below " + std::to_string(limits_.min_expires.count()) +
-                                    " s"});
+      return fail(
+          RegisterError{RegisterErrorCode::interval_too_brief,
+                        "expiry below " + std::to_string(limits_.min_expires.count()) + " s"});
     }
     const auto granted = std::min(asked, limits_.max_expires);
     ContactBinding binding{contact.uri, request.call_id, request.cseq, now + granted};
@@ -60,9 +60,9 @@ Result<std::vector<ContactBinding>, RegisterError> Registrar::apply(const Regist
   const std::size_t others = total_ - list.size();
   if (next.size() > limits_.max_contacts_per_user) {
     if (list.empty()) by_aor_.erase(request.aor);
-    return fail(RegisterError{RegisterErrorCode::too_many,
-                              "more than " + std::to_string(limits_.max_contacts_per_user) +
-                                  " contacts for one user"});
+    return fail(RegisterError{
+        RegisterErrorCode::too_many,
+        "more than " + std::to_string(limits_.max_contacts_per_user) + " contacts for one user"});
   }
   if (others + next.size() > limits_.max_bindings && next.size() > list.size()) {
     if (list.empty()) by_aor_.erase(request.aor);

@@ -43,8 +43,8 @@ void SipLoop::on_timer(void* self, su_timer_s* timer) {
   }
 }
 
-bool SipLoop::start(const std::function<bool(su_root_s*, std::string&)>& init,
-                    std::string& error, Task cleanup) {
+bool SipLoop::start(const std::function<bool(su_root_s*, std::string&)>& init, std::string& error,
+                    Task cleanup) {
   cleanup_ = std::move(cleanup);
   std::promise<std::string> started;
   auto ready = started.get_future();
@@ -78,7 +78,8 @@ bool SipLoop::start(const std::function<bool(su_root_s*, std::string&)>& init,
       accepting_ = false;
       queue_.clear();
     }
-    for (auto& [id, timer] : timers_) su_timer_destroy(timer.timer);
+    for (auto& [id, timer] : timers_)
+      su_timer_destroy(timer.timer);
     timers_.clear();
     if (root_ != nullptr) {
       su_root_unregister(root_, wait, wakeup_callback, this);
@@ -143,7 +144,8 @@ void SipLoop::drain() {
     std::lock_guard lock(mutex_);
     batch.swap(queue_);
   }
-  for (auto& task : batch) task();
+  for (auto& task : batch)
+    task();
 }
 
 SipLoop::TimerId SipLoop::schedule(std::uint32_t delay_ms, Task task) {
@@ -152,8 +154,8 @@ SipLoop::TimerId SipLoop::schedule(std::uint32_t delay_ms, Task task) {
   timers_[id] = Timer{timer, std::move(task)};
   su_timer_set_interval(
       timer,
-      [](su_root_magic_t*, su_timer_t* t, su_timer_arg_t* arg) { SipLoop::on_timer(arg, t); },
-      this, delay_ms);
+      [](su_root_magic_t*, su_timer_t* t, su_timer_arg_t* arg) { SipLoop::on_timer(arg, t); }, this,
+      delay_ms);
   return id;
 }
 

@@ -63,8 +63,8 @@ TEST_F(CallcastdCliTest, BusyRtspPortIsAClearErrorAndTheRunningServerIsUndisturb
 }
 
 TEST_F(CallcastdCliTest, SignalingRoleWithoutMediaUrlIsAClearError) {
-  const ToolRun start = run({"--role", "signaling", "--http", "127.0.0.1:0", "--sip",
-                             "127.0.0.1:0"});
+  const ToolRun start =
+      run({"--role", "signaling", "--http", "127.0.0.1:0", "--sip", "127.0.0.1:0"});
   ASSERT_TRUE(start.status.has_value());
   EXPECT_FALSE(start.status->success());
   EXPECT_NE(start.err.find("--role signaling needs --media-url"), std::string::npos) << start.err;
@@ -72,10 +72,9 @@ TEST_F(CallcastdCliTest, SignalingRoleWithoutMediaUrlIsAClearError) {
 
 TEST_F(CallcastdCliTest, BusySipPortIsAClearError) {
   const std::string taken = "127.0.0.1:" + std::to_string(server().sip_port());
-  const ToolRun start =
-      run({"--rtsp", "127.0.0.1:0", "--http", "127.0.0.1:0", "--rtp-ports", "0-0", "--sip", taken,
-           "--users", (dir() / "users").string(), "--forwarding-db",
-           (dir() / "other.sqlite").string()});
+  const ToolRun start = run({"--rtsp", "127.0.0.1:0", "--http", "127.0.0.1:0", "--rtp-ports", "0-0",
+                             "--sip", taken, "--users", (dir() / "users").string(),
+                             "--forwarding-db", (dir() / "other.sqlite").string()});
   ASSERT_TRUE(start.status.has_value());
   EXPECT_FALSE(start.status->success());
   EXPECT_NE(start.err.find("sip: cannot listen on " + taken), std::string::npos) << start.err;
@@ -84,12 +83,12 @@ TEST_F(CallcastdCliTest, BusySipPortIsAClearError) {
 
 TEST_F(CallcastdCliTest, UserAddWritesHashesOnlyAndReplacesAPassword) {
   const auto users = dir() / "cli-users";
-  const ToolRun added = run({"user", "add", "1001", "--password", "pw-one", "--users",
-                             users.string()});
+  const ToolRun added =
+      run({"user", "add", "1001", "--password", "pw-one", "--users", users.string()});
   ASSERT_TRUE(added.ok()) << added.err;
   EXPECT_NE(added.out.find("added user 1001"), std::string::npos) << added.out;
-  const ToolRun replaced = run({"user", "add", "1001", "--password", "pw-two", "--users",
-                                users.string()});
+  const ToolRun replaced =
+      run({"user", "add", "1001", "--password", "pw-two", "--users", users.string()});
   ASSERT_TRUE(replaced.ok()) << replaced.err;
   EXPECT_NE(replaced.out.find("updated user 1001"), std::string::npos) << replaced.out;
 
@@ -104,8 +103,8 @@ TEST_F(CallcastdCliTest, UserAddWritesHashesOnlyAndReplacesAPassword) {
   EXPECT_EQ(directory.ha1("1001", auth::DigestAlgorithm::sha256),
             auth::digest_ha1(auth::DigestAlgorithm::sha256, "1001", "callcast", "pw-two"));
 
-  const ToolRun bad = run({"user", "add", "not a number", "--password", "x", "--users",
-                           users.string()});
+  const ToolRun bad =
+      run({"user", "add", "not a number", "--password", "x", "--users", users.string()});
   ASSERT_TRUE(bad.status.has_value());
   EXPECT_FALSE(bad.status->success());
 }

@@ -34,9 +34,9 @@ TEST_F(SipFlowTest, ACallerWithout100relGetsAnUnreliable183) {
   ASSERT_FALSE(url.empty());
   spawn(ffmpeg_publisher(url, dir(), false, "publisher"));
   ASSERT_TRUE(call->wait_answered(15s));
-  EXPECT_EQ(call->sequence(), (std::vector<std::string>{">INVITE", "<100", "<401", ">ACK",
-                                                        ">INVITE", "<100", "<183", "<200",
-                                                        ">ACK"}));
+  EXPECT_EQ(call->sequence(),
+            (std::vector<std::string>{">INVITE", "<100", "<401", ">ACK", ">INVITE", "<100", "<183",
+                                      "<200", ">ACK"}));
   EXPECT_EQ(call->message_text("<183").value_or("").find("RSeq:"), std::string::npos);
   call->hang_up();
   EXPECT_TRUE(call->wait_terminated(5s));
@@ -65,9 +65,9 @@ TEST_F(SipFlowTest, AViewerFollowsOrdinaryForwardingToTheBroadcaster) {
   auto viewer = agent(kViewer);
   auto call = viewer->call(kOther, sip::make_iptv_offer("127.0.0.1"));
   ASSERT_TRUE(call->wait_answered(10s));
-  EXPECT_NE(sip::rtsp_uri_from_sdp(call->last_sdp().value_or("")).find(
-                "/groups/" + std::string(kMaster)),
-            std::string::npos);
+  EXPECT_NE(
+      sip::rtsp_uri_from_sdp(call->last_sdp().value_or("")).find("/groups/" + std::string(kMaster)),
+      std::string::npos);
   broadcast.call->hang_up();
   EXPECT_TRUE(call->wait_terminated(10s));
   EXPECT_TRUE(wait_all_clean());

@@ -29,15 +29,15 @@ TEST_F(SipsakTest, OptionsIsAnsweredOverUdpAndTcp) {
 
 TEST_F(SipsakTest, AuthenticatedRegisterSucceedsAndAWrongPasswordFails) {
   // usrloc mode: REGISTER (challenged, then with digest), check, un-REGISTER.
-  const ToolRun good = sipsak({"-U", "-i", "-x", "120", "-C",
-                               "sip:" + std::string(kMaster) + "@127.0.0.1:5099", "-s",
-                               uri(kMaster), "-u", kMaster, "-a", kPassword});
+  const ToolRun good =
+      sipsak({"-U", "-i", "-x", "120", "-C", "sip:" + std::string(kMaster) + "@127.0.0.1:5099",
+              "-s", uri(kMaster), "-u", kMaster, "-a", kPassword});
   EXPECT_TRUE(good.ok()) << good.command << "\n" << good.out << good.err;
   EXPECT_TRUE(server().wait_for_log("terminal=13800000001 event=registered", 2s));
 
-  const ToolRun bad = sipsak({"-U", "-i", "-x", "120", "-C",
-                              "sip:" + std::string(kMaster) + "@127.0.0.1:5099", "-s",
-                              uri(kMaster), "-u", kMaster, "-a", "not-the-password"});
+  const ToolRun bad =
+      sipsak({"-U", "-i", "-x", "120", "-C", "sip:" + std::string(kMaster) + "@127.0.0.1:5099",
+              "-s", uri(kMaster), "-u", kMaster, "-a", "not-the-password"});
   ASSERT_TRUE(bad.status.has_value());
   EXPECT_FALSE(bad.status->success()) << bad.out;
   EXPECT_TRUE(server().wait_for_log("event=auth_failed method=REGISTER", 2s));

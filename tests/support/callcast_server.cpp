@@ -7,7 +7,6 @@
 #include <sstream>
 
 #include "auth/user_directory.hpp"
-
 #include "support/wait_until.hpp"
 
 namespace callcast::test {
@@ -93,8 +92,8 @@ CallcastServer::~CallcastServer() {
 
 ::testing::AssertionResult CallcastServer::start() {
   ChildOptions child;
-  child.argv = {executable_.string(), "--role", options_.role, "--http", "127.0.0.1:0",
-                "--log-level", options_.log_level};
+  child.argv = {executable_.string(), "--role",      options_.role,     "--http",
+                "127.0.0.1:0",        "--log-level", options_.log_level};
   if (options_.role != "signaling") {
     for (const char* arg : {"--rtsp", "127.0.0.1:0", "--rtp-ports", "0-0"}) {
       child.argv.emplace_back(arg);
@@ -106,12 +105,13 @@ CallcastServer::~CallcastServer() {
       auto added = auth::add_user(users_path(), "callcast", number, password);
       if (!added) return ::testing::AssertionFailure() << "users file: " << added.error();
     }
-    const std::vector<std::string> sip_args = {"--sip",   "127.0.0.1:0",
-                                               "--users", users_path().string(),
+    const std::vector<std::string> sip_args = {"--sip",           "127.0.0.1:0",
+                                               "--users",         users_path().string(),
                                                "--forwarding-db", forwarding_db_path().string()};
     child.argv.insert(child.argv.end(), sip_args.begin(), sip_args.end());
   }
-  for (const auto& arg : options_.extra_args) child.argv.push_back(arg);
+  for (const auto& arg : options_.extra_args)
+    child.argv.push_back(arg);
   if (!options_.config_toml.empty()) {
     const auto config = dir_ / "callcastd.toml";
     std::ofstream(config) << options_.config_toml;

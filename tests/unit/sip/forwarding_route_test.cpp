@@ -13,7 +13,8 @@ class ForwardingRouteTest : public ::testing::Test {
   ForwardingRoute resolve(const std::string& dialled) {
     RouteLookups lookups;
     lookups.user_exists = [this](std::string_view n) { return users.contains(std::string(n)); };
-    lookups.target_of = [this](std::string_view n, std::string& error) -> std::optional<std::string> {
+    lookups.target_of = [this](std::string_view n,
+                               std::string& error) -> std::optional<std::string> {
       if (broken) {
         error = "disk I/O error";
         return std::nullopt;
@@ -47,7 +48,8 @@ TEST_F(ForwardingRouteTest, FollowsOrdinaryForwardingToTheBroadcaster) {
 }
 
 TEST_F(ForwardingRouteTest, AllowsFiveHopsAndNoMore) {
-  for (int i = 1; i <= 5; ++i) rules[std::to_string(i)] = std::to_string(i + 1);
+  for (int i = 1; i <= 5; ++i)
+    rules[std::to_string(i)] = std::to_string(i + 1);
   rules["6"] = "777";
   EXPECT_EQ(resolve("1").kind, RouteKind::broadcast);  // 1->2->3->4->5->6: five hops
   rules["6"] = "7";
