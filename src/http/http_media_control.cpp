@@ -9,33 +9,12 @@
 #include <optional>
 #include <utility>
 
-// GCC 12 at -O2 reports a "potential null pointer dereference" inside Asio's scheduler once
-// inlined (see http_server.cpp); the pointer is never null there.
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wnull-dereference"
-#include <boost/asio/connect.hpp>
-#include <boost/asio/dispatch.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/address.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/post.hpp>
-#include <boost/asio/steady_timer.hpp>
-#include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/http/parser.hpp>
-#include <boost/beast/http/read.hpp>
-#include <boost/beast/http/string_body.hpp>
-#include <boost/beast/http/write.hpp>
-#pragma GCC diagnostic pop
-
 #include "core/config.hpp"
+#include "http/beast.hpp"
 #include "http/snapshot_json.hpp"
 
 namespace callcast::http {
 
-namespace asio = boost::asio;
-namespace beast = boost::beast;
-namespace bhttp = boost::beast::http;
-using tcp = asio::ip::tcp;
 using control::ControlError;
 using control::ControlErrorCode;
 
