@@ -97,22 +97,23 @@ Result<core::Config, std::string> resolve_config(const Flags& flags) {
 // GET /v1/signaling: the network side's dialogs, broadcasts and registrations, so an operator
 // (and the tests) can see that every call was cleaned up.
 void add_signaling_route(http::HttpServer& server, sip::NetworkSide& network) {
-  server.route("GET", "/v1/signaling", [&network](const http::Request&, http::Responder respond) {
-    network.stats([respond](sip::SignalingStats s) {
-      const nlohmann::json body = {{"calls", s.calls},
-                                   {"broadcasts", s.broadcasts},
-                                   {"viewer_calls", s.viewer_calls},
-                                   {"registrations", s.registrations},
-                                   {"registered_users", s.registered_users},
-                                   {"counters",
-                                    {{"invites", s.invites},
-                                     {"registers", s.registers},
-                                     {"auth_challenges", s.auth_challenges},
-                                     {"auth_failures", s.auth_failures},
-                                     {"rejected_over_cap", s.rejected_over_cap}}}};
-      respond(http::Response::json(200, body.dump()));
-    });
-  });
+  server.route("GET", "/v1/signaling",
+               [&network](const http::Request&, const http::Responder& respond) {
+                 network.stats([respond](sip::SignalingStats s) {
+                   const nlohmann::json body = {{"calls", s.calls},
+                                                {"broadcasts", s.broadcasts},
+                                                {"viewer_calls", s.viewer_calls},
+                                                {"registrations", s.registrations},
+                                                {"registered_users", s.registered_users},
+                                                {"counters",
+                                                 {{"invites", s.invites},
+                                                  {"registers", s.registers},
+                                                  {"auth_challenges", s.auth_challenges},
+                                                  {"auth_failures", s.auth_failures},
+                                                  {"rejected_over_cap", s.rejected_over_cap}}}};
+                   respond(http::Response::json(200, body.dump()));
+                 });
+               });
 }
 
 // The signaling role's own state: users, forwarding rules, digest.
@@ -243,7 +244,7 @@ int main(int argc, char** argv) {
     admin.emplace(http_server, *media_control, config->http.api_key);
   } else {
     http::AdminApi::protect_only(http_server, config->http.api_key);
-    http_server.route("GET", "/healthz", [](const http::Request&, http::Responder respond) {
+    http_server.route("GET", "/healthz", [](const http::Request&, const http::Responder& respond) {
       respond(http::Response::json(200, R"({"status":"ok"})"));
     });
   }

@@ -92,8 +92,8 @@ class Responder {
 };
 
 struct ServerOptions {
-  std::size_t header_limit = 8 * 1024;
-  std::size_t body_limit = 64 * 1024;
+  std::size_t header_limit = std::size_t{8} * 1024;
+  std::size_t body_limit = std::size_t{64} * 1024;
   // Whole request (headers and body), and the idle wait for the next request on a keep-alive
   // connection.
   std::chrono::milliseconds read_timeout{15'000};
