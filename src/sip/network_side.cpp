@@ -2,14 +2,13 @@
 // registrar. The calls themselves (701-714) are in network_side_calls.cpp.
 #include <arpa/inet.h>
 #include <netinet/in.h>
-#include <spdlog/spdlog.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <sofia-sip/sip_header.h>
 #include <sofia-sip/sip_status.h>
 #include <sofia-sip/su_tag_io.h>
 #include <sofia-sip/url.h>
+#include <spdlog/spdlog.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <charconv>
 
@@ -60,9 +59,9 @@ std::optional<std::uint16_t> free_port_pair(const std::string& host) {
     sockaddr_storage got{};
     socklen_t got_length = sizeof got;
     ::getsockname(tcp, reinterpret_cast<sockaddr*>(&got), &got_length);
-    const std::uint16_t port = ntohs(got.ss_family == AF_INET6
-                                         ? reinterpret_cast<sockaddr_in6*>(&got)->sin6_port
-                                         : reinterpret_cast<sockaddr_in*>(&got)->sin_port);
+    const std::uint16_t port =
+        ntohs(got.ss_family == AF_INET6 ? reinterpret_cast<sockaddr_in6*>(&got)->sin6_port
+                                        : reinterpret_cast<sockaddr_in*>(&got)->sin_port);
     const int udp = ::socket(storage.ss_family, SOCK_DGRAM, 0);
     set_port(port);
     const bool ok = udp >= 0 && ::bind(udp, reinterpret_cast<sockaddr*>(&storage), length) == 0;
@@ -101,6 +100,12 @@ std::string warning_value(const std::string& text) {
   return "399 callcast \"" + quoted + "\"";
 }
 
+bool body_cut_short(const sip_t* sip) {
+  if (sip == nullptr || sip->sip_content_length == nullptr) return false;
+  const std::size_t received = sip->sip_payload != nullptr ? sip->sip_payload->pl_len : 0;
+  return sip->sip_content_length->l_length > received;
+}
+
 NetworkSide::NetworkSide(core::SipConfig config, control::MediaControl& media,
                          forwarding::ForwardingStore& forwarding, auth::UserDirectory& users,
                          const auth::DigestAuthenticator& authenticator)
@@ -118,8 +123,7 @@ Result<core::HostPort, std::string> NetworkSide::start() {
     if (!port) return fail("sip: no port free for both UDP and TCP on " + address.host);
     address.port = *port;
   }
-  const std::string url =
-      "sip:" + sip_url_host(address.host) + ":" + std::to_string(address.port);
+  const std::string url = "sip:" + sip_url_host(address.host) + ":" + std::to_string(address.port);
   std::string error;
   const bool started = impl.loop->start(
       [&](su_root_t* root, std::string& why) {
@@ -165,8 +169,10 @@ void NetworkSide::stop() {
     if (impl.stopping) return;
     impl.stopping = true;
     std::vector<std::string> groups;
-    for (const auto& [group, id] : impl.broadcasts) groups.push_back(group);
-    for (const auto& group : groups) impl.end_broadcast(group, "server shutting down", true);
+    for (const auto& [group, id] : impl.broadcasts)
+      groups.push_back(group);
+    for (const auto& group : groups)
+      impl.end_broadcast(group, "server shutting down", true);
     for (auto& [id, call] : impl.calls) {
       if (call.state != CallState::ending) impl.hang_up(call, "server shutting down");
     }
@@ -270,8 +276,7 @@ std::optional<std::string> NetworkSide::Impl::authenticate(nua_handle_t* nh, con
                                                            const char* method, bool with_this) {
   auth::DigestCheck check{auth::DigestVerdict::malformed, {}};
   bool found = false;
-  for (const auto* header = sip->sip_authorization; header != nullptr;
-       header = header->au_next) {
+  for (const auto* header = sip->sip_authorization; header != nullptr; header = header->au_next) {
     auto credentials = auth::digest_credentials_from_sofia(header->au_scheme, header->au_params);
     if (!credentials || credentials->realm != authenticator.realm()) continue;
     found = true;
@@ -290,7 +295,8 @@ std::optional<std::string> NetworkSide::Impl::authenticate(nua_handle_t* nh, con
     return std::nullopt;
   }
   ++counters.auth_challenges;
-  const auto challenges = authenticator.challenges(check.verdict == auth::DigestVerdict::stale_nonce);
+  const auto challenges =
+      authenticator.challenges(check.verdict == auth::DigestVerdict::stale_nonce);
   const char* first = challenges.empty() ? nullptr : challenges[0].c_str();
   const char* second = challenges.size() > 1 ? challenges[1].c_str() : nullptr;
   nua_respond(nh, SIP_401_UNAUTHORIZED, TAG_IF(with_this, NUTAG_WITH_THIS(nua)),
@@ -306,6 +312,10 @@ void NetworkSide::Impl::on_register(nua_handle_t* nh, const sip_t* sip) {
     respond(nh, 400, "Bad Request", "REGISTER without To, Call-ID or CSeq", true);
     return;
   }
+  if (body_cut_short(sip)) {
+    respond(nh, 400, "Bad Request", "the body is shorter than its Content-Length", true);
+    return;
+  }
   auto user = authenticate(nh, sip, "REGISTER", true);
   if (!user) return;
   const char* to_user = sip->sip_to->a_url->url_user;
@@ -318,7 +328,8 @@ void NetworkSide::Impl::on_register(nua_handle_t* nh, const sip_t* sip) {
   request.aor = *user;
   request.call_id = sip->sip_call_id->i_id;
   request.cseq = sip->sip_cseq->cs_seq;
-  if (sip->sip_expires != nullptr) request.expires = std::chrono::seconds(sip->sip_expires->ex_delta);
+  if (sip->sip_expires != nullptr)
+    request.expires = std::chrono::seconds(sip->sip_expires->ex_delta);
   for (const auto* contact = sip->sip_contact; contact != nullptr; contact = contact->m_next) {
     if (contact->m_url->url_type == url_any) {
       request.wildcard = true;

@@ -30,15 +30,15 @@
 namespace callcast::sip {
 
 struct SignalingStats {
-  std::size_t calls = 0;           // dialogs in progress or up
-  std::size_t broadcasts = 0;      // master calls
+  std::size_t calls = 0;       // dialogs in progress or up
+  std::size_t broadcasts = 0;  // master calls
   std::size_t viewer_calls = 0;
-  std::size_t registrations = 0;   // contact bindings
+  std::size_t registrations = 0;  // contact bindings
   std::size_t registered_users = 0;
   std::uint64_t invites = 0;
   std::uint64_t registers = 0;
-  std::uint64_t auth_challenges = 0;  // 401 sent
-  std::uint64_t auth_failures = 0;    // 403 sent
+  std::uint64_t auth_challenges = 0;    // 401 sent
+  std::uint64_t auth_failures = 0;      // 403 sent
   std::uint64_t rejected_over_cap = 0;  // 503 for max_calls / max_registrations
 };
 

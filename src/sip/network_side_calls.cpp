@@ -5,10 +5,9 @@
 //              713 200 OK with the play URI;
 //   ending:    the master's BYE or CANCEL, or the media side's master_lost, ends the group and
 //              every viewer dialog of it; a viewer's BYE removes that viewer.
-#include <spdlog/spdlog.h>
-
 #include <sofia-sip/sip_header.h>
 #include <sofia-sip/sip_status.h>
+#include <spdlog/spdlog.h>
 
 #include <string_view>
 
@@ -72,6 +71,10 @@ void NetworkSide::Impl::on_invite(nua_handle_t* nh, const sip_t* sip) {
     respond(nh, 400, "Bad Request", "INVITE without Request-URI or From", true);
     return;
   }
+  if (body_cut_short(sip)) {
+    respond(nh, 400, "Bad Request", "the body is shorter than its Content-Length", true);
+    return;
+  }
   if (stopping) {
     respond(nh, 503, "Service Unavailable", "shutting down", true, kRetryAfterSeconds);
     return;
@@ -80,8 +83,7 @@ void NetworkSide::Impl::on_invite(nua_handle_t* nh, const sip_t* sip) {
   if (calls.size() >= config.max_calls) {
     ++counters.rejected_over_cap;
     respond(nh, 503, "Service Unavailable",
-            "too many calls (" + std::to_string(config.max_calls) + ")", true,
-            kRetryAfterSeconds);
+            "too many calls (" + std::to_string(config.max_calls) + ")", true, kRetryAfterSeconds);
     return;
   }
   auto user = authenticate(nh, sip, "INVITE", true);
@@ -122,9 +124,10 @@ void NetworkSide::Impl::on_invite(nua_handle_t* nh, const sip_t* sip) {
 void NetworkSide::Impl::start_broadcast(nua_handle_t* nh, const sip_t* sip,
                                         const std::string& master) {
   if (broadcasts.contains(master)) {
-    spdlog::info("sip: group={} terminal={} step=701 event=invite_refused status=486 "
-                 "reason=already_broadcasting",
-                 master, master);
+    spdlog::info(
+        "sip: group={} terminal={} step=701 event=invite_refused status=486 "
+        "reason=already_broadcasting",
+        master, master);
     respond(nh, 486, "Busy Here", master + " is already broadcasting", true);
     return;
   }
@@ -132,15 +135,14 @@ void NetworkSide::Impl::start_broadcast(nua_handle_t* nh, const sip_t* sip,
   broadcasts[master] = id;
   spdlog::info("sip: group={} terminal={} step=701 event=broadcast_invite transport={}", master,
                master, find(id)->tcp ? "tcp" : "udp");
-  media.create_group(master, on_loop<control::GroupCreated>(
-                                 [this, id, master](auto result) {
-                                   if (find(id) == nullptr) {
-                                     // Cancelled while the group was being made.
-                                     if (result) media.close_group(master, [](auto) {});
-                                     return;
-                                   }
-                                   on_group_created(id, std::move(result));
-                                 }));
+  media.create_group(master, on_loop<control::GroupCreated>([this, id, master](auto result) {
+                       if (find(id) == nullptr) {
+                         // Cancelled while the group was being made.
+                         if (result) media.close_group(master, [](auto) {});
+                         return;
+                       }
+                       on_group_created(id, std::move(result));
+                     }));
 }
 
 void NetworkSide::Impl::on_group_created(
@@ -148,9 +150,10 @@ void NetworkSide::Impl::on_group_created(
   Call& call = *find(id);
   if (!result) {
     const auto& error = result.error();
-    spdlog::warn("sip: group={} terminal={} step=702 event=create_group_failed error={} "
-                 "message=\"{}\"",
-                 call.group, call.caller, control::to_string(error.code), error.message);
+    spdlog::warn(
+        "sip: group={} terminal={} step=702 event=create_group_failed error={} "
+        "message=\"{}\"",
+        call.group, call.caller, control::to_string(error.code), error.message);
     broadcasts.erase(call.group);
     switch (error.code) {
       case control::ControlErrorCode::conflict:
@@ -172,9 +175,10 @@ void NetworkSide::Impl::on_group_created(
   call.sdp = sdp ? *sdp : std::string();
   answer(call, 183, "Session Progress");
   call.state = CallState::early;
-  spdlog::info("sip: group={} terminal={} step=704 event=session_progress publish_url_sent=1 "
-               "after_ms={}",
-               call.group, call.caller, elapsed_ms(call.invited_at));
+  spdlog::info(
+      "sip: group={} terminal={} step=704 event=session_progress publish_url_sent=1 "
+      "after_ms={}",
+      call.group, call.caller, elapsed_ms(call.invited_at));
   const auto timeout_ms = static_cast<std::uint32_t>(config.master_join_timeout.count() * 1000);
   call.join_timer = loop->schedule(timeout_ms, [this, id] { on_join_timeout(id); });
 }
@@ -199,8 +203,8 @@ void NetworkSide::Impl::start_viewer_call(nua_handle_t* nh, const sip_t* sip,
                                           const std::string& viewer, const std::string& dialled) {
   RouteLookups lookups;
   lookups.user_exists = [this](std::string_view number) { return users.exists(number); };
-  lookups.target_of = [this](std::string_view number, std::string& error)
-      -> std::optional<std::string> {
+  lookups.target_of = [this](std::string_view number,
+                             std::string& error) -> std::optional<std::string> {
     auto target = forwarding.unconditional_target(number);
     if (!target) {
       error = target.error();
@@ -219,8 +223,9 @@ void NetworkSide::Impl::start_viewer_call(nua_handle_t* nh, const sip_t* sip,
       return refuse(404, "Not Found", route.number + " is not a known number");
     case RouteKind::not_forwarded:
       return refuse(480, "Temporarily Unavailable",
-                    route.number + " is not broadcasting (its calls are not forwarded to the "
-                                   "broadcast service)");
+                    route.number +
+                        " is not broadcasting (its calls are not forwarded to the "
+                        "broadcast service)");
     case RouteKind::loop:
       return refuse(482, "Loop Detected", "call forwarding of " + dialled + " loops");
     case RouteKind::too_many_hops:
@@ -313,8 +318,8 @@ void NetworkSide::Impl::on_media_event(const core::GroupEvent& event) {
     case core::GroupEventKind::master_lost:
     case core::GroupEventKind::group_closed:
       if (it == broadcasts.end()) return;
-      spdlog::info("sip: group={} terminal={} step=709 event=media_{} ending_calls=1",
-                   event.group, event.terminal, core::to_string(event.kind));
+      spdlog::info("sip: group={} terminal={} step=709 event=media_{} ending_calls=1", event.group,
+                   event.terminal, core::to_string(event.kind));
       end_broadcast(event.group, std::string(core::to_string(event.kind)), false);
       return;
     case core::GroupEventKind::viewer_joined:
@@ -324,12 +329,10 @@ void NetworkSide::Impl::on_media_event(const core::GroupEvent& event) {
 }
 
 void NetworkSide::Impl::answer(Call& call, int status, const char* phrase) {
-  const std::string contact = "<sip:" +
-                              (call.role == CallRole::master ? config.service_number : call.group) +
-                              "@" +
-                              (bound.host.find(':') != std::string::npos ? "[" + bound.host + "]"
-                                                                         : bound.host) +
-                              ":" + std::to_string(bound.port) + ";transport=tcp>";
+  const std::string contact =
+      "<sip:" + (call.role == CallRole::master ? config.service_number : call.group) + "@" +
+      (bound.host.find(':') != std::string::npos ? "[" + bound.host + "]" : bound.host) + ":" +
+      std::to_string(bound.port) + ";transport=tcp>";
   nua_respond(call.handle, status, phrase, SIPTAG_CONTENT_TYPE_STR("application/sdp"),
               SIPTAG_PAYLOAD_STR(call.sdp.c_str()),
               // Over TCP the dialog's later requests must come back over TCP (NOTES-deps.md).

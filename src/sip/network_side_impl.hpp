@@ -30,11 +30,11 @@ struct Call {
   CallRole role = CallRole::master;
   CallState state = CallState::setting_up;
   nua_handle_t* handle = nullptr;
-  std::string caller;  // the authenticated number
-  std::string group;   // the master's number
-  bool tcp = false;    // the INVITE came over TCP: our Contact says so
-  std::string offer;   // the INVITE's SDP, may be empty
-  std::string sdp;     // what 183 / 200 carry
+  std::string caller;       // the authenticated number
+  std::string group;        // the master's number
+  bool tcp = false;         // the INVITE came over TCP: our Contact says so
+  std::string offer;        // the INVITE's SDP, may be empty
+  std::string sdp;          // what 183 / 200 carry
   bool media_done = false;  // the group was created / the viewer admitted on the media side
   SipLoop::TimerId join_timer = 0;
   std::chrono::steady_clock::time_point invited_at;
@@ -72,8 +72,8 @@ struct NetworkSide::Impl {
   SipLoop::TimerId sweep_timer = 0;
 
   // network_side.cpp
-  void on_event(nua_event_t event, int status, const char* phrase, nua_handle_t* nh,
-                CallId call, const sip_t* sip, tagi_t tags[]);
+  void on_event(nua_event_t event, int status, const char* phrase, nua_handle_t* nh, CallId call,
+                const sip_t* sip, tagi_t tags[]);
   std::optional<std::string> authenticate(nua_handle_t* nh, const sip_t* sip, const char* method,
                                           bool with_this);
   void on_register(nua_handle_t* nh, const sip_t* sip);
@@ -87,8 +87,7 @@ struct NetworkSide::Impl {
   void start_viewer_call(nua_handle_t* nh, const sip_t* sip, const std::string& viewer,
                          const std::string& dialled);
   void on_group_created(CallId id, Result<control::GroupCreated, control::ControlError> result);
-  void on_viewer_admitted(CallId id,
-                          Result<control::ViewerAdmitted, control::ControlError> result);
+  void on_viewer_admitted(CallId id, Result<control::ViewerAdmitted, control::ControlError> result);
   void on_media_event(const core::GroupEvent& event);
   void on_join_timeout(CallId id);
   void on_call_ended(CallId id, const char* why);  // BYE/CANCEL received or handle terminated
@@ -116,5 +115,9 @@ control::Done<T> NetworkSide::Impl::on_loop(
 
 // "399 callcast \"text\"" (RFC 3261 §20.43), quotes and backslashes escaped.
 std::string warning_value(const std::string& text);
+
+// A datagram that ended before the body its Content-Length announces: sofia parses it with the
+// body cut short, but RFC 3261 §18.3 asks for 400 (over TCP the stack waits for the whole body).
+bool body_cut_short(const sip_t* sip);
 
 }  // namespace callcast::sip

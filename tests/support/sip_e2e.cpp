@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cerrno>
 #include <charconv>
 #include <map>
 
@@ -26,7 +27,8 @@ bool iequals(std::string_view a, std::string_view b) {
 }
 
 std::string_view trim(std::string_view text) {
-  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
+  while (!text.empty() && (text.front() == ' ' || text.front() == '\t'))
+    text.remove_prefix(1);
   while (!text.empty() && (text.back() == ' ' || text.back() == '\t' || text.back() == '\r')) {
     text.remove_suffix(1);
   }
@@ -100,7 +102,8 @@ std::vector<std::string> sip_header_values(std::string_view message, std::string
   while (at != std::string_view::npos) {
     at += 2;
     const auto next = message.find("\r\n", at);
-    const std::string_view line = message.substr(at, next == std::string_view::npos ? next : next - at);
+    const std::string_view line =
+        message.substr(at, next == std::string_view::npos ? next : next - at);
     const auto colon = line.find(':');
     if (colon != std::string_view::npos && iequals(trim(line.substr(0, colon)), name)) {
       values.emplace_back(trim(line.substr(colon + 1)));
@@ -119,8 +122,7 @@ std::optional<std::string> sip_header(std::string_view message, std::string_view
 std::optional<std::string> digest_authorization(const std::string& challenge,
                                                 const std::string& user,
                                                 const std::string& password,
-                                                const std::string& method,
-                                                const std::string& uri) {
+                                                const std::string& method, const std::string& uri) {
   auto params = challenge_params(challenge);
   if (!params.contains("realm") || !params.contains("nonce")) return std::nullopt;
   const auto algorithm = auth::parse_digest_algorithm(params["algorithm"]);
@@ -140,9 +142,8 @@ std::optional<std::string> digest_authorization(const std::string& challenge,
   const std::string ha1 = auth::digest_ha1(*algorithm, user, credentials.realm, password);
   credentials.response = auth::digest_response(*algorithm, ha1, credentials, method);
   std::string value = "Digest username=\"" + user + "\", realm=\"" + credentials.realm +
-                      "\", nonce=\"" + credentials.nonce + "\", uri=\"" + uri +
-                      "\", response=\"" + credentials.response +
-                      "\", algorithm=" + credentials.algorithm;
+                      "\", nonce=\"" + credentials.nonce + "\", uri=\"" + uri + "\", response=\"" +
+                      credentials.response + "\", algorithm=" + credentials.algorithm;
   if (!credentials.qop.empty()) {
     value += ", qop=auth, nc=" + credentials.nc + ", cnonce=\"" + credentials.cnonce + "\"";
   }
@@ -190,16 +191,17 @@ std::string RawSipPeer::build(const RawSipRequest& request) {
   const std::string request_uri =
       request.method == "REGISTER" ? "sip:" + domain : "sip:" + request.to_user + "@" + domain;
   std::string text = request.method + " " + request_uri + " SIP/2.0\r\n";
-  text += "Via: SIP/2.0/" + std::string(tcp ? "TCP" : "UDP") + " 127.0.0.1:" +
-          std::to_string(local_port_) + ";rport;branch=z9hG4bK-raw-" + request.call_id + "-" +
-          std::to_string(next_branch_++) + "\r\n";
+  text += "Via: SIP/2.0/" + std::string(tcp ? "TCP" : "UDP") +
+          " 127.0.0.1:" + std::to_string(local_port_) + ";rport;branch=z9hG4bK-raw-" +
+          request.call_id + "-" + std::to_string(next_branch_++) + "\r\n";
   text += "Max-Forwards: 70\r\n";
-  text += "From: <sip:" + request.from_user + "@" + domain + ">;tag=raw-" + request.call_id +
-          "\r\n";
+  text +=
+      "From: <sip:" + request.from_user + "@" + domain + ">;tag=raw-" + request.call_id + "\r\n";
   text += "To: <sip:" + to_user + "@" + domain + ">\r\n";
   text += "Call-ID: " + request.call_id + "\r\n";
   text += "CSeq: " + std::to_string(request.cseq) + " " + request.method + "\r\n";
-  for (const auto& header : request.headers) text += header + "\r\n";
+  for (const auto& header : request.headers)
+    text += header + "\r\n";
   text += "Content-Length: " + std::to_string(request.body.size()) + "\r\n\r\n";
   text += request.body;
   return text;
@@ -210,9 +212,17 @@ bool RawSipPeer::send(std::string_view bytes) {
   if (bytes.substr(0, 7) == "INVITE ") last_request_ = std::string(bytes);
   std::size_t sent = 0;
   while (sent < bytes.size()) {
-    const auto n = ::send(fd_, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL);
-    if (n < 0) return false;
-    sent += static_cast<std::size_t>(n);
+    const auto n =
+        ::send(fd_, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (n >= 0) {
+      sent += static_cast<std::size_t>(n);
+      continue;
+    }
+    // A server that stops reading must not hang the test: give up after a while.
+    pollfd writable{fd_, POLLOUT, 0};
+    if ((errno != EAGAIN && errno != EWOULDBLOCK) || ::poll(&writable, 1, 2000) <= 0) {
+      return false;
+    }
   }
   return true;
 }
@@ -226,9 +236,9 @@ std::optional<std::string> RawSipPeer::receive(std::chrono::milliseconds timeout
       // One message off the stream once its headers and Content-Length bytes are in.
       const auto end = stream_.find("\r\n\r\n");
       if (end != std::string::npos) {
-        const auto length_text = sip_header(stream_.substr(0, end + 4), "Content-Length")
-                                     .value_or(sip_header(stream_.substr(0, end + 4), "l")
-                                                   .value_or("0"));
+        const auto length_text =
+            sip_header(stream_.substr(0, end + 4), "Content-Length")
+                .value_or(sip_header(stream_.substr(0, end + 4), "l").value_or("0"));
         std::size_t length = 0;
         std::from_chars(length_text.data(), length_text.data() + length_text.size(), length);
         if (stream_.size() >= end + 4 + length) {
@@ -247,17 +257,17 @@ std::optional<std::string> RawSipPeer::receive(std::chrono::milliseconds timeout
     char buffer[65536];
     const auto n = ::recv(fd_, buffer, sizeof buffer, 0);
     if (n <= 0) {
+      // UDP: an ICMP error from an earlier datagram; keep waiting. TCP: the server closed (or
+      // reset) the connection; what is complete in stream_ is still returned.
       if (tcp) closed_ = true;
-      if (!tcp || n == 0) continue;
-      return std::nullopt;
+      continue;
     }
     if (!tcp) return std::string(buffer, static_cast<std::size_t>(n));
     stream_.append(buffer, static_cast<std::size_t>(n));
   }
 }
 
-std::optional<std::string> RawSipPeer::wait_response(const std::string& call_id,
-                                                     std::uint32_t cseq,
+std::optional<std::string> RawSipPeer::wait_response(const std::string& call_id, std::uint32_t cseq,
                                                      std::chrono::milliseconds timeout,
                                                      int min_status) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
@@ -280,27 +290,22 @@ std::optional<std::string> RawSipPeer::wait_response(const std::string& call_id,
 
 void RawSipPeer::ack(const std::string& response) {
   // RFC 3261 §17.1.1.3: the ACK of an error response copies the INVITE's Request-URI, Via,
-  // From, Call-ID and CSeq number, and the response's To (with its tag).
-  const auto& invite = last_request_;
-  if (invite.empty()) return;
-  const auto line_end = invite.find("\r\n");
-  std::string request_line = invite.substr(0, line_end);
-  request_line.replace(0, 6, "ACK");
+  // From, Call-ID and CSeq number, and the response's To (with its tag). Only for the INVITE
+  // last sent: an ACK for another one would be a stray.
+  const std::string invite = last_request_;
   const auto cseq = cseq_number(response);
-  std::string text = request_line + "\r\n";
+  if (invite.empty() || cseq_number(invite) != cseq ||
+      sip_header(invite, "Call-ID") != sip_header(response, "Call-ID")) {
+    return;
+  }
+  std::string text = "ACK" + invite.substr(6, invite.find("\r\n") - 6) + "\r\n";
   text += "Via: " + sip_header(invite, "Via").value_or("") + "\r\n";
   text += "Max-Forwards: 70\r\n";
   text += "From: " + sip_header(invite, "From").value_or("") + "\r\n";
   text += "To: " + sip_header(response, "To").value_or("") + "\r\n";
   text += "Call-ID: " + sip_header(invite, "Call-ID").value_or("") + "\r\n";
   text += "CSeq: " + std::to_string(cseq) + " ACK\r\nContent-Length: 0\r\n\r\n";
-  // Only for the INVITE last sent: an ACK for another one would be a stray.
-  if (cseq_number(invite) == cseq &&
-      sip_header(invite, "Call-ID") == sip_header(response, "Call-ID")) {
-    const std::string keep = last_request_;
-    send(text);
-    last_request_ = keep;
-  }
+  send(text);
 }
 
 std::optional<std::string> RawSipPeer::send_authenticated(RawSipRequest request,
@@ -318,10 +323,10 @@ std::optional<std::string> RawSipPeer::send_authenticated(RawSipRequest request,
     if (iequals(offered, algorithm)) challenge = value;
   }
   if (!challenge) return std::nullopt;
-  const std::string uri = request.method == "REGISTER"
-                              ? "sip:127.0.0.1:" + std::to_string(server_port_)
-                              : "sip:" + request.to_user + "@127.0.0.1:" +
-                                    std::to_string(server_port_);
+  const std::string uri =
+      request.method == "REGISTER"
+          ? "sip:127.0.0.1:" + std::to_string(server_port_)
+          : "sip:" + request.to_user + "@127.0.0.1:" + std::to_string(server_port_);
   auto authorization =
       digest_authorization(*challenge, request.from_user, password, request.method, uri);
   if (!authorization) return std::nullopt;
@@ -333,8 +338,8 @@ std::optional<std::string> RawSipPeer::send_authenticated(RawSipRequest request,
 
 ServerOptions SipE2eTest::server_options() const {
   ServerOptions options;
-  options.users = {{kMaster, kPassword}, {kViewer, kPassword}, {kViewer2, kPassword},
-                   {kOther, kPassword}};
+  options.users = {
+      {kMaster, kPassword}, {kViewer, kPassword}, {kViewer2, kPassword}, {kOther, kPassword}};
   options.config_toml = extra_config();
   return options;
 }
@@ -358,9 +363,8 @@ SipE2eTest::UtResult SipE2eTest::ut(const std::string& method, const std::string
                                     const std::string& body, const std::string& password) {
   const std::string url = "http://127.0.0.1:" + std::to_string(signaling_server().http_port()) +
                           "/ut/v1/users/" + number + "/forwarding/unconditional";
-  std::vector<std::string> argv = {"curl",   "-sS",     "--digest", "-u", number + ":" + password,
-                                   "-X",     method,    "-o",       "-",  "-w",
-                                   "\n%{http_code}", url};
+  std::vector<std::string> argv = {"curl", "-sS", "--digest", "-u", number + ":" + password, "-X",
+                                   method, "-o",  "-",        "-w", "\n%{http_code}",        url};
   if (!body.empty()) {
     for (const char* arg : {"-H", "Content-Type: application/json", "--data-binary"}) {
       argv.emplace_back(arg);
@@ -402,8 +406,8 @@ Broadcast SipE2eTest::start_broadcast(const std::string& master, sipua::Transpor
       << progress->body;
   if (broadcast.publish_url.empty()) return broadcast;
   // 705: the master's media (ffmpeg) connects; 706-707: the 200 OK follows.
-  broadcast.publisher = &spawn(ffmpeg_publisher(broadcast.publish_url, dir(), true,
-                                                "publisher-" + master));
+  broadcast.publisher =
+      &spawn(ffmpeg_publisher(broadcast.publish_url, dir(), true, "publisher-" + master));
   EXPECT_TRUE(broadcast.call->wait_answered(15s));
   // 708: calls to the master's number go to the service.
   set_forwarding(master, kServiceNumber);
@@ -424,18 +428,17 @@ void SipE2eTest::run_broadcast_and_watch() {
   ASSERT_TRUE(answer);
   EXPECT_EQ(sip::rtsp_uri_from_sdp(answer->body), broadcast.publish_url)
       << "707's 200 OK carries the same SDP as the 183";
-  EXPECT_NE(answer->body.find("m=application " + std::to_string(server().rtsp_port()) +
-                              " TCP iptv_rtsp"),
-            std::string::npos)
+  EXPECT_NE(
+      answer->body.find("m=application " + std::to_string(server().rtsp_port()) + " TCP iptv_rtsp"),
+      std::string::npos)
       << answer->body;
 
   // 710-713
   Watch watch{agent(kViewer), nullptr, {}};
   watch.call = watch.agent->call(kMaster, sip::make_iptv_offer("127.0.0.1"));
   ASSERT_TRUE(watch.call->wait_answered(10s));
-  EXPECT_EQ(watch.call->sequence(),
-            (Sequence{">INVITE", "<100", "<401", ">ACK", ">INVITE", "<100", "<181", "<200",
-                      ">ACK"}));
+  EXPECT_EQ(watch.call->sequence(), (Sequence{">INVITE", "<100", "<401", ">ACK", ">INVITE", "<100",
+                                              "<181", "<200", ">ACK"}));
   watch.play_url = sip::rtsp_uri_from_sdp(watch.call->last_sdp().value_or(""));
   ASSERT_NE(watch.play_url.find("/groups/" + std::string(kMaster)), std::string::npos)
       << watch.call->last_sdp().value_or("(no SDP)");
@@ -495,14 +498,14 @@ nlohmann::json SipE2eTest::signaling_stats() {
         auto listed = api().groups();
         groups = listed ? *listed : nlohmann::json();
         stats = signaling_stats();
-        return listed && listed->empty() && stats.is_object() &&
-               stats["calls"] == 0 && stats["broadcasts"] == 0;
+        return listed && listed->empty() && stats.is_object() && stats["calls"] == 0 &&
+               stats["broadcasts"] == 0;
       },
       timeout);
   if (clean) return ::testing::AssertionSuccess();
-  return ::testing::AssertionFailure() << "not clean after " << timeout.count()
-                                       << " ms: groups=" << groups.dump()
-                                       << " signaling=" << stats.dump();
+  return ::testing::AssertionFailure()
+         << "not clean after " << timeout.count() << " ms: groups=" << groups.dump()
+         << " signaling=" << stats.dump();
 }
 
 }  // namespace callcast::test

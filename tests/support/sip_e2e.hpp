@@ -44,9 +44,9 @@ struct Watch {
 
 // A request written by hand for RawSipPeer; Via, Max-Forwards and Content-Length are added.
 struct RawSipRequest {
-  std::string method;       // "REGISTER", "INVITE", "OPTIONS"...
-  std::string to_user;      // user part of the Request-URI and To ("" for a REGISTER's domain)
-  std::string from_user;    // user part of From (and To for a REGISTER)
+  std::string method;     // "REGISTER", "INVITE", "OPTIONS"...
+  std::string to_user;    // user part of the Request-URI and To ("" for a REGISTER's domain)
+  std::string from_user;  // user part of From (and To for a REGISTER)
   std::string call_id;
   std::uint32_t cseq = 1;
   std::vector<std::string> headers;  // whole lines without CRLF, e.g. "Expires: 0"
@@ -110,8 +110,7 @@ std::optional<std::string> sip_header(std::string_view message, std::string_view
 std::optional<std::string> digest_authorization(const std::string& challenge,
                                                 const std::string& user,
                                                 const std::string& password,
-                                                const std::string& method,
-                                                const std::string& uri);
+                                                const std::string& method, const std::string& uri);
 
 class SipE2eTest : public E2eTest {
  protected:
@@ -135,8 +134,8 @@ class SipE2eTest : public E2eTest {
     int status = 0;
     std::string body;
   };
-  UtResult ut(const std::string& method, const std::string& number,
-              const std::string& body = {}, const std::string& password = kPassword);
+  UtResult ut(const std::string& method, const std::string& number, const std::string& body = {},
+              const std::string& password = kPassword);
   void set_forwarding(const std::string& number, const std::string& target);
 
   // 701-707: INVITE to the service number, the publish URI from the 183's SDP, ffmpeg

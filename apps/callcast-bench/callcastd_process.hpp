@@ -1,0 +1,65 @@
+#pragma once
+// The callcastd a benchmark runs against: started as a child process on ports the OS picks,
+// found through its ready line on stdout
+//
+//   callcastd ready rtsp=127.0.0.1:41234 http=127.0.0.1:40111 rtp=50000-50001 sip=127.0.0.1:45060
+//
+// and stopped at the end: SIGTERM, then SIGKILL when it has not exited within a bound. The
+// destructor stops it too, so a run that fails half-way leaves no server behind; the child also
+// gets SIGTERM if the benchmark itself dies (PR_SET_PDEATHSIG).
+#include <sys/types.h>
+
+#include <chrono>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/config.hpp"
+#include "core/result.hpp"
+
+namespace callcast::bench {
+
+// The addresses of the ready line.
+struct CallcastdEndpoints {
+  core::HostPort rtsp;
+  core::HostPort http;
+  core::HostPort sip;
+};
+
+// Reads "callcastd ready ..." (without the newline); fails when a field this benchmark needs
+// (http=, sip=) is missing or does not parse.
+Result<CallcastdEndpoints, std::string> parse_ready_line(const std::string& line);
+
+class CallcastdProcess {
+ public:
+  // Runs `binary` with `args`, its stderr (the log) into `log_file`, and waits at most
+  // `ready_timeout` for the ready line. The error says why, with the log's tail.
+  static Result<std::unique_ptr<CallcastdProcess>, std::string> start(
+      const std::filesystem::path& binary, const std::vector<std::string>& args,
+      const std::filesystem::path& log_file, std::chrono::milliseconds ready_timeout);
+  ~CallcastdProcess();
+  CallcastdProcess(const CallcastdProcess&) = delete;
+  CallcastdProcess& operator=(const CallcastdProcess&) = delete;
+
+  pid_t pid() const { return pid_; }
+  const CallcastdEndpoints& endpoints() const { return endpoints_; }
+
+  // SIGTERM, wait up to `grace`, then SIGKILL. Describes how it ended ("exit 0", "killed by
+  // signal 9 after SIGTERM timed out"). Does nothing the second time.
+  std::string stop(std::chrono::milliseconds grace);
+
+  // The last `bytes` of the server's log, for error messages.
+  std::string log_tail(std::size_t bytes = 4000) const;
+
+ private:
+  CallcastdProcess(pid_t pid, int stdout_fd, std::filesystem::path log_file)
+      : pid_(pid), stdout_fd_(stdout_fd), log_file_(std::move(log_file)) {}
+
+  pid_t pid_ = -1;
+  int stdout_fd_ = -1;  // kept open: callcastd must never get SIGPIPE for its one line
+  std::filesystem::path log_file_;
+  CallcastdEndpoints endpoints_;
+};
+
+}  // namespace callcast::bench

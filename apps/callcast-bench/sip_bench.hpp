@@ -1,0 +1,87 @@
+#pragma once
+// `callcast-bench sip`: the load test of callcastd's network side (issue 3). N masters call the
+// service number and publish over RTSP (steps 701-707), their forwarding is set to the service
+// number through the Ut API (708), then M viewers call each master (710-713). Each phase prints
+// one JSON line (set-ups per second, INVITE-to-200 latency, the server's CPU and memory); then
+// every call is hung up and the server must be left with no group and no dialog.
+//
+// Users: master i is 1380NNNNNNN, viewer j is 1390NNNNNNN (N = i or j + 1, 7 digits); viewer j
+// calls every master, so the run needs N + M user agents (one per user, each on its own port and
+// thread) for N * M viewer calls.
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <memory>
+#include <mutex>
+#include <nlohmann/json_fwd.hpp>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "bench_call.hpp"
+#include "call_phase.hpp"
+#include "callcastd_process.hpp"
+#include "core/result.hpp"
+#include "phase_result.hpp"
+#include "rtsp_publisher.hpp"
+#include "scratch_dir.hpp"
+#include "sip_bench_options.hpp"
+#include "sipua/user_agent.hpp"
+
+namespace callcast::bench {
+
+class SipBench {
+ public:
+  explicit SipBench(SipBenchOptions options);
+  ~SipBench();
+  SipBench(const SipBench&) = delete;
+  SipBench& operator=(const SipBench&) = delete;
+
+  // 0: every call answered and the server clean afterwards; 1: not; 2: the run could not start
+  // (no server, no user agents).
+  int run();
+
+ private:
+  struct CleanCheck {
+    bool clean = false;
+    std::size_t groups_left = 0;
+    std::size_t calls_left = 0;
+    std::string detail;  // what was still there, or why it could not be asked
+  };
+
+  Result<bool, std::string> prepare_server();
+  Result<bool, std::string> write_users(const std::filesystem::path& file);
+  Result<bool, std::string> start_agents();
+  void run_phase(CallPhase& phase, const std::vector<CallSpec>& specs, PhaseResult& result);
+  Result<bool, std::string> set_forwarding(const std::vector<std::string>& masters);
+  void start_publisher(BenchCall& call, const std::string& sdp);
+  void close_publishers();
+  CleanCheck wait_clean(std::chrono::milliseconds timeout);
+  void stop_agents();
+
+  void emit(const nlohmann::ordered_json& line);  // one JSON line on stdout
+  void say(const std::string& text);              // human-readable, unless json_only
+
+  std::string master_number(std::size_t i) const;
+  std::string viewer_number(std::size_t j) const;
+
+  SipBenchOptions options_;
+  std::string transport_name_;
+  std::optional<ScratchDir> scratch_;
+  std::unique_ptr<CallcastdProcess> server_;
+  core::HostPort sip_address_;
+  core::HostPort http_address_;
+  int server_pid_ = 0;  // 0: no CPU/RSS figures
+
+  std::vector<std::unique_ptr<sipua::UserAgent>> master_agents_;
+  std::vector<std::unique_ptr<sipua::UserAgent>> viewer_agents_;
+
+  // The RTSP side of the masters, on one thread of its own.
+  boost::asio::io_context io_;
+  std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_;
+  std::thread io_thread_;
+  std::mutex publishers_mutex_;
+  std::vector<std::shared_ptr<RtspPublisher>> publishers_;
+};
+
+}  // namespace callcast::bench
