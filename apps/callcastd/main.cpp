@@ -262,6 +262,9 @@ int main(int argc, char** argv) {
     network = std::make_unique<sip::NetworkSide>(config->sip, *media_control, *parts.forwarding,
                                                  *parts.users, *parts.authenticator);
     add_signaling_route(http_server, *network);
+    // Events the feed could not deliver (media role restarted, ring overrun) are made good by
+    // comparing the calls with the media side's groups.
+    if (remote_media) remote_media->set_resync_handler([net = network.get()] { net->resync(); });
   }
 
   auto listening = http_server.listen(config->http.listen.host, config->http.listen.port);

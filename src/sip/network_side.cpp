@@ -200,6 +200,19 @@ void NetworkSide::stats(std::function<void(SignalingStats)> done) {
   });
 }
 
+void NetworkSide::resync() {
+  Impl* self = impl_.get();
+  impl_->loop->post([self] {
+    self->media.list_groups(self->on_loop<std::vector<control::GroupSnapshot>>([self](auto result) {
+      if (!result) {
+        spdlog::warn("sip: resync with the media side failed: {}", result.error().message);
+        return;
+      }
+      self->on_resync(*result);
+    }));
+  });
+}
+
 void NetworkSide::Impl::schedule_sweep() {
   sweep_timer = loop->schedule(kSweepIntervalMs, [this] {
     const auto dropped = registrar.sweep(Clock::now());

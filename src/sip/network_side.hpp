@@ -60,6 +60,11 @@ class NetworkSide {
   // Thread-safe; `done` runs on the SIP thread.
   void stats(std::function<void(SignalingStats)> done);
 
+  // Thread-safe. Compares the calls with the media side's groups and ends what it no longer
+  // has; answers a master whose group went live unseen. For when events may have been missed
+  // (the media role restarted, or its event feed dropped some).
+  void resync();
+
   // Implementation detail, public for the C callbacks of the stack.
   struct Impl;
 

@@ -328,6 +328,29 @@ void NetworkSide::Impl::on_media_event(const core::GroupEvent& event) {
   }
 }
 
+void NetworkSide::Impl::on_resync(const std::vector<control::GroupSnapshot>& groups) {
+  std::map<std::string, const control::GroupSnapshot*, std::less<>> by_group;
+  for (const auto& group : groups)
+    by_group[group.group] = &group;
+  std::vector<std::string> gone;
+  for (const auto& [group, id] : broadcasts) {
+    const Call* master = find(id);
+    if (master == nullptr || !master->media_done) continue;  // still being created
+    auto it = by_group.find(group);
+    if (it == by_group.end()) {
+      gone.push_back(group);
+    } else if (it->second->state == "live" && master->state == CallState::early) {
+      on_media_event(core::GroupEvent{core::GroupEventKind::master_joined, group, group});
+    }
+  }
+  for (const auto& group : gone) {
+    spdlog::warn("sip: group={} step=709 event=resync_group_gone ending_calls=1", group);
+    end_broadcast(group, "group gone on the media side", false);
+  }
+  spdlog::info("sip: resync with the media side: {} groups there, {} broadcasts ended",
+               groups.size(), gone.size());
+}
+
 void NetworkSide::Impl::answer(Call& call, int status, const char* phrase) {
   const std::string contact =
       "<sip:" + (call.role == CallRole::master ? config.service_number : call.group) + "@" +

@@ -89,6 +89,7 @@ struct NetworkSide::Impl {
   void on_group_created(CallId id, Result<control::GroupCreated, control::ControlError> result);
   void on_viewer_admitted(CallId id, Result<control::ViewerAdmitted, control::ControlError> result);
   void on_media_event(const core::GroupEvent& event);
+  void on_resync(const std::vector<control::GroupSnapshot>& groups);
   void on_join_timeout(CallId id);
   void on_call_ended(CallId id, const char* why);  // BYE/CANCEL received or handle terminated
   void end_broadcast(const std::string& group, const std::string& why, bool close_media);

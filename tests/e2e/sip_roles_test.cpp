@@ -62,6 +62,23 @@ TEST_F(SipRolesApartTest, TheMediaRoleLosingTheMasterEndsTheCallsOfTheSignalingR
   EXPECT_TRUE(wait_all_clean());
 }
 
+TEST_F(SipRolesApartTest, AMediaRoleRestartEndsTheBroadcastsItForgot) {
+  Broadcast broadcast = start_broadcast();
+  ASSERT_FALSE(broadcast.publish_url.empty());
+  // The media role goes away and comes back empty on the same HTTP address. Its event feed is
+  // gone: the signaling role notices when the media role answers again with a new epoch, and
+  // resyncs.
+  server().keep_http_address();
+  ASSERT_TRUE(server().stop().success());
+  ASSERT_TRUE(server().start());
+  const auto ended = broadcast.call->wait_terminated(10s);
+  ASSERT_TRUE(ended);
+  EXPECT_EQ(*ended, "BYE from remote");
+  EXPECT_TRUE(signaling_->wait_for_log("event=resync_group_gone", 2s));
+  EXPECT_TRUE(wait_all_clean());
+  EXPECT_EQ(ut("GET", kMaster).status, 404) << "the master's forwarding is cleared";
+}
+
 class SipRestartTest : public SipE2eTest {
  protected:
   SipRestartTest() : SipE2eTest(CALLCASTD_PATH) {}

@@ -93,7 +93,7 @@ CallcastServer::~CallcastServer() {
 ::testing::AssertionResult CallcastServer::start() {
   ChildOptions child;
   child.argv = {executable_.string(), "--role",      options_.role,     "--http",
-                "127.0.0.1:0",        "--log-level", options_.log_level};
+                options_.http,        "--log-level", options_.log_level};
   if (options_.role != "signaling") {
     for (const char* arg : {"--rtsp", "127.0.0.1:0", "--rtp-ports", "0-0"}) {
       child.argv.emplace_back(arg);

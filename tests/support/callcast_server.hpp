@@ -23,7 +23,9 @@ struct ServerOptions {
   // TOML text for --config; empty: no config file. E.g. "[media]\nsession_timeout_s = 3\n".
   std::string config_toml;
   std::string log_level = "debug";
-  std::string role = "all";  // "all", "media" or "signaling" (then give --media-url in extra_args)
+  std::string role = "all";
+  std::string http = "127.0.0.1:0";  // a fixed port to come back on after a restart  // "all",
+                                     // "media" or "signaling" (then give --media-url in extra_args)
   // Users written to the users file (realm "callcast") before the start: {number, password}.
   std::vector<std::pair<std::string, std::string>> users;
   std::vector<std::string> extra_args;
@@ -56,6 +58,10 @@ class CallcastServer {
   // Starts callcastd and waits for its ready line; the failure says why and shows the log.
   ::testing::AssertionResult start();
   bool alive();
+  // The next start() listens for HTTP on the address bound now (clients keep their URL).
+  void keep_http_address() {
+    options_.http = ready_.http_host + ":" + std::to_string(ready_.http_port);
+  }
   // The process id while it runs (-1 before start), e.g. to read /proc/<pid>/status.
   pid_t pid() const { return process_ ? process_->pid() : -1; }
   // SIGTERM, then SIGKILL after a grace period; how it ended.
