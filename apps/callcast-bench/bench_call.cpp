@@ -104,7 +104,6 @@ void BenchCall::on_terminated(const sipua::CallEnd& end) {
     std::lock_guard lock(sync_->mutex);
     settle_locked(end.status >= 300 ? std::to_string(end.status) : "error", end.describe(), false);
     record_.ended = true;
-    record_.end_cause = end.cause;
     ++sync_->ended;
   }
   sync_->changed.notify_all();

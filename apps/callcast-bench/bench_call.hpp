@@ -43,7 +43,6 @@ struct CallRecord {
   bool ended = false;
   std::string outcome;  // "200", "486", "503", "timeout", "rtsp_failed", "error"; empty: pending
   std::string detail;   // why it failed, for the report
-  std::optional<sipua::EndCause> end_cause;
 };
 
 class BenchCall final : public sipua::CallObserver, public std::enable_shared_from_this<BenchCall> {

@@ -87,8 +87,9 @@ Result<std::unique_ptr<CallcastdProcess>, std::string> CallcastdProcess::start(
   std::vector<std::string> words = {binary.string()};
   words.insert(words.end(), args.begin(), args.end());
   std::vector<char*> argv;
-  for (auto& word : words)
+  for (auto& word : words) {
     argv.push_back(word.data());
+  }
   argv.push_back(nullptr);
 
   const pid_t parent = getpid();

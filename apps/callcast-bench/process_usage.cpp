@@ -37,8 +37,9 @@ std::optional<ProcessSample> sample_process(pid_t pid) {
   if (close == std::string::npos) return std::nullopt;
   std::istringstream fields(stat.substr(close + 1));
   std::vector<std::string> after_name;
-  for (std::string field; fields >> field && after_name.size() < 13;)
+  for (std::string field; fields >> field && after_name.size() < 13;) {
     after_name.push_back(field);
+  }
   if (after_name.size() < 13) return std::nullopt;
   const long ticks_per_second = sysconf(_SC_CLK_TCK);
   if (ticks_per_second <= 0) return std::nullopt;

@@ -134,8 +134,9 @@ void RtspPublisher::send_request(std::string method, const std::string& url,
   out_ = method + " " + url + " RTSP/1.0\r\nCSeq: " + std::to_string(++cseq_) +
          "\r\nUser-Agent: callcast-bench\r\n";
   if (!session_.empty()) out_ += "Session: " + session_ + "\r\n";
-  for (const auto& header : headers)
+  for (const auto& header : headers) {
     out_ += header + "\r\n";
+  }
   if (!body.empty()) out_ += "Content-Length: " + std::to_string(body.size()) + "\r\n";
   out_ += "\r\n" + body;
   step_ = std::move(method);

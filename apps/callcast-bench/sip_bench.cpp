@@ -55,8 +55,9 @@ std::string describe_phase(const PhaseResult& result) {
       " set-ups/s, INVITE->200 p50 " + fixed(result.latency.p50_ms, 1) + " ms p99 " +
       fixed(result.latency.p99_ms, 1) + " ms max " + fixed(result.latency.max_ms, 1) + " ms";
   if (result.server_cpu_pct) text += ", server CPU " + fixed(*result.server_cpu_pct, 0) + "%";
-  for (const auto& error : result.errors)
+  for (const auto& error : result.errors) {
     text += "\n  " + error;
+  }
   return text;
 }
 
@@ -97,10 +98,12 @@ void SipBench::say(const std::string& text) {
 
 Result<bool, std::string> SipBench::write_users(const std::filesystem::path& file) {
   std::vector<std::string> numbers;
-  for (std::size_t i = 0; i < options_.masters; ++i)
+  for (std::size_t i = 0; i < options_.masters; ++i) {
     numbers.push_back(master_number(i));
-  for (std::size_t j = 0; j < options_.viewers; ++j)
+  }
+  for (std::size_t j = 0; j < options_.viewers; ++j) {
     numbers.push_back(viewer_number(j));
+  }
   for (const auto& number : numbers) {
     auto added = auth::add_user(file, options_.realm, number, options_.password);
     if (!added) return fail("users file " + file.string() + ": " + added.error());
@@ -199,8 +202,9 @@ void SipBench::stop_agents() {
     }
     agents->clear();
   }
-  for (auto& stopper : stoppers)
+  for (auto& stopper : stoppers) {
     stopper.join();
+  }
 }
 
 void SipBench::start_publisher(BenchCall& call, const std::string& sdp) {
@@ -225,8 +229,9 @@ void SipBench::close_publishers() {
     std::lock_guard lock(publishers_mutex_);
     publishers.swap(publishers_);
   }
-  for (auto& publisher : publishers)
+  for (auto& publisher : publishers) {
     publisher->close();
+  }
 }
 
 void SipBench::run_phase(CallPhase& phase, const std::vector<CallSpec>& specs,
@@ -310,8 +315,9 @@ int SipBench::run() {
       {"master_calls", transport_name_, options_.concurrency, options_.timeout, offer},
       [this](BenchCall& call, const std::string& sdp) { start_publisher(call, sdp); });
   std::vector<CallSpec> master_specs;
-  for (auto& agent : master_agents_)
+  for (auto& agent : master_agents_) {
     master_specs.push_back({agent.get(), options_.service_number});
+  }
   PhaseResult master_result;
   run_phase(masters, master_specs, master_result);
 
@@ -333,8 +339,9 @@ int SipBench::run() {
   std::vector<CallSpec> viewer_specs;
   if (setup_error.empty()) {
     for (auto& agent : viewer_agents_) {
-      for (const auto& master : broadcasting)
+      for (const auto& master : broadcasting) {
         viewer_specs.push_back({agent.get(), master});
+      }
     }
   }
   PhaseResult viewer_result;
@@ -351,6 +358,8 @@ int SipBench::run() {
   const auto server_after = server_pid_ != 0 ? sample_process(server_pid_) : std::nullopt;
 
   const std::size_t planned = options_.masters + options_.masters * options_.viewers;
+  const std::size_t dropped = viewers_down.dropped + masters_down.dropped;
+  const std::size_t not_ended = viewers_ended.not_ended + masters_ended.not_ended;
   const std::size_t calls = master_result.calls + viewer_result.calls;
   const std::size_t ok = master_result.ok + viewer_result.ok;
   nlohmann::ordered_json summary = {
@@ -368,8 +377,8 @@ int SipBench::run() {
       {"master_setups_per_s", round_to(master_result.setups_per_s, 1)},
       {"viewer_setups_per_s", round_to(viewer_result.setups_per_s, 1)},
       {"byes_sent", viewers_down.byes_sent + masters_down.byes_sent},
-      {"dropped", viewers_down.dropped + masters_down.dropped},
-      {"not_ended", viewers_ended.not_ended + masters_ended.not_ended},
+      {"dropped", dropped},
+      {"not_ended", not_ended},
       {"clean", clean.clean},
       {"groups_left", clean.groups_left},
       {"calls_left", clean.calls_left},
@@ -390,9 +399,7 @@ int SipBench::run() {
     std::cerr << "callcast-bench sip: server log kept in " << scratch_->path().string()
               << std::endl;
   }
-  const bool passed =
-      ok == planned && clean.clean && summary["dropped"] == 0 && summary["not_ended"] == 0;
-  return passed ? 0 : 1;
+  return ok == planned && clean.clean && dropped == 0 && not_ended == 0 ? 0 : 1;
 }
 
 }  // namespace callcast::bench

@@ -11,6 +11,8 @@
 #include <unistd.h>
 
 #include <charconv>
+#include <filesystem>
+#include <system_error>
 
 #include "auth/authorization_header.hpp"
 #include "sip/network_side_impl.hpp"
@@ -70,6 +72,42 @@ std::optional<std::uint16_t> free_port_pair(const std::string& host) {
     if (ok) return port;
   }
   return std::nullopt;
+}
+
+// sofia-sip leaves its UDP socket at the kernel's default receive buffer (about 208 KiB): a
+// burst of requests (many terminals calling or re-registering at once) overflows it in the
+// kernel, and every datagram lost there costs its sender a 500 ms retransmission. Widen the
+// buffer of the UDP socket bound to our SIP port; SO_RCVBUFFORCE passes net.core.rmem_max when
+// the process may (CAP_NET_ADMIN), else the kernel caps SO_RCVBUF there.
+constexpr int kSipUdpReceiveBuffer = 4 * 1024 * 1024;
+
+int widen_udp_receive_buffer(std::uint16_t port) {
+  int widened = 0;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc/self/fd", ec)) {
+    int fd = -1;
+    const std::string name = entry.path().filename().string();
+    if (std::from_chars(name.data(), name.data() + name.size(), fd).ec != std::errc()) continue;
+    int type = 0;
+    socklen_t type_length = sizeof type;
+    if (::getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &type_length) != 0 || type != SOCK_DGRAM) {
+      continue;
+    }
+    sockaddr_storage address{};
+    socklen_t length = sizeof address;
+    if (::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0) continue;
+    const std::uint16_t bound =
+        ntohs(address.ss_family == AF_INET6  ? reinterpret_cast<sockaddr_in6*>(&address)->sin6_port
+              : address.ss_family == AF_INET ? reinterpret_cast<sockaddr_in*>(&address)->sin_port
+                                             : 0);
+    if (bound != port) continue;
+    const int bytes = kSipUdpReceiveBuffer;
+    if (::setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &bytes, sizeof bytes) != 0) {
+      ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &bytes, sizeof bytes);
+    }
+    ++widened;
+  }
+  return widened;
 }
 
 void nua_callback(nua_event_t event, int status, char const* phrase, nua_t* /*nua*/,
@@ -140,6 +178,9 @@ Result<core::HostPort, std::string> NetworkSide::start() {
           why = "sip: cannot listen on " + core::to_string(address) +
                 " (UDP and TCP): in use or not a local address";
           return false;
+        }
+        if (widen_udp_receive_buffer(address.port) == 0) {
+          spdlog::warn("sip: could not find the SIP UDP socket to widen its receive buffer");
         }
         return true;
       },

@@ -340,7 +340,7 @@ void NetworkSide::Impl::on_resync(const std::vector<control::GroupSnapshot>& gro
     if (it == by_group.end()) {
       gone.push_back(group);
     } else if (it->second->state == "live" && master->state == CallState::early) {
-      on_media_event(core::GroupEvent{core::GroupEventKind::master_joined, group, group});
+      on_media_event(core::GroupEvent{core::GroupEventKind::master_joined, group, group, "resync"});
     }
   }
   for (const auto& group : gone) {

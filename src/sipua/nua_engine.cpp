@@ -356,6 +356,9 @@ void NuaEngine::on_call_event(Call& call, int event_number, int status, char con
         spdlog::debug("sipua: call answered call_id={} terminal={}", call.handle.call_id,
                       options_.account.number);
         call.observer->on_answered(response);
+        // The 200 crossed our CANCEL: the call is up after all and must be ended with a BYE
+        // (RFC 3261 §9.1).
+        if (call.local_hangup) nua_bye(call.nh, TAG_END());
       } else if (status >= 300) {
         call.final_status = status;
         call.final_phrase = response.phrase;
