@@ -218,9 +218,12 @@ Result<bool, control::ControlError> StreamingServer::close_group(const std::stri
   for (const auto& [id, session] : sessions_) {
     if (session.group == group) ids.push_back(id);
   }
-  // Viewers get RTCP BYE (their players end), the publisher's connection is closed.
+  // Viewers get RTCP BYE (their players end), the publisher's connection is closed: on purpose,
+  // so no grace period starts for it.
+  closing_group_ = group;
   for (const auto& id : ids)
     close_session(id, reason, true);
+  closing_group_.clear();
   for (auto it = pending_announces_.begin(); it != pending_announces_.end();) {
     it = it->second.group == group ? pending_announces_.erase(it) : std::next(it);
   }
@@ -257,7 +260,7 @@ void StreamingServer::close_session(const std::string& id, const std::string& re
 }
 
 void StreamingServer::publisher_gone(const std::string& group, const std::string& reason) {
-  if (!registry_.find(group)) return;
+  if (!registry_.find(group) || group == closing_group_) return;
   (void)registry_.publisher_left(group);
   grace_deadlines_[group] = Clock::now() + config_.publisher_grace;
   spdlog::warn("group={} terminal={} step=709 master's media lost ({}), {} s to come back", group,

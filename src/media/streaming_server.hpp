@@ -161,6 +161,7 @@ class StreamingServer final : public RtspConnectionHandler, private core::GroupE
   std::map<std::uint64_t, std::string> publisher_of_connection_;  // the per-packet lookup
   std::map<UdpEndpoint, UdpRoute> udp_routes_;
   std::map<std::string, Clock::time_point, std::less<>> grace_deadlines_;  // group -> deadline
+  std::string closing_group_;  // set while close_group() ends the sessions of that group
   std::vector<EventListener> listeners_;
   std::uint64_t next_connection_id_ = 1;
   std::uint32_t ssrc_seed_;
