@@ -155,19 +155,7 @@ void NetworkSide::Impl::on_group_created(
         "message=\"{}\"",
         call.group, call.caller, control::to_string(error.code), error.message);
     broadcasts.erase(call.group);
-    switch (error.code) {
-      case control::ControlErrorCode::conflict:
-        fail_call(call, 486, "Busy Here", call.group + " is already broadcasting");
-        break;
-      case control::ControlErrorCode::limit_reached:
-      case control::ControlErrorCode::unavailable:
-        fail_call(call, 503, "Service Unavailable", "media side: " + error.message,
-                  kRetryAfterSeconds);
-        break;
-      default:
-        fail_call(call, 500, "Server Internal Error", "media side: " + error.message);
-        break;
-    }
+    fail_for_media_error(call, error);
     return;
   }
   call.media_done = true;
@@ -274,21 +262,7 @@ void NetworkSide::Impl::on_viewer_admitted(
     const auto& error = result.error();
     spdlog::info("sip: group={} terminal={} step=712 event=admit_failed error={} message=\"{}\"",
                  call.group, call.caller, control::to_string(error.code), error.message);
-    switch (error.code) {
-      case control::ControlErrorCode::limit_reached:
-        fail_call(call, 486, "Busy Here", "the broadcast of " + call.group + " is full");
-        break;
-      case control::ControlErrorCode::unavailable:
-        fail_call(call, 503, "Service Unavailable", "media side: " + error.message,
-                  kRetryAfterSeconds);
-        break;
-      case control::ControlErrorCode::not_found:
-        fail_call(call, 480, "Temporarily Unavailable", call.group + " is not broadcasting");
-        break;
-      default:
-        fail_call(call, 500, "Server Internal Error", "media side: " + error.message);
-        break;
-    }
+    fail_for_media_error(call, error);
     return;
   }
   call.media_done = true;
@@ -360,6 +334,31 @@ void NetworkSide::Impl::answer(Call& call, int status, const char* phrase) {
               SIPTAG_PAYLOAD_STR(call.sdp.c_str()),
               // Over TCP the dialog's later requests must come back over TCP (NOTES-deps.md).
               TAG_IF(call.tcp, SIPTAG_CONTACT_STR(contact.c_str())), TAG_END());
+}
+
+void NetworkSide::Impl::fail_for_media_error(Call& call, const control::ControlError& error) {
+  const bool master = call.role == CallRole::master;
+  switch (error.code) {
+    case control::ControlErrorCode::conflict:
+      return fail_call(call, 486, "Busy Here", call.group + " is already broadcasting");
+    case control::ControlErrorCode::limit_reached:
+      // A master finds the media side out of groups (try later); a viewer finds the group full.
+      if (master) {
+        return fail_call(call, 503, "Service Unavailable", "media side: " + error.message,
+                         kRetryAfterSeconds);
+      }
+      return fail_call(call, 486, "Busy Here", "the broadcast of " + call.group + " is full");
+    case control::ControlErrorCode::unavailable:
+      return fail_call(call, 503, "Service Unavailable", "media side: " + error.message,
+                       kRetryAfterSeconds);
+    case control::ControlErrorCode::not_found:
+      if (!master) {
+        return fail_call(call, 480, "Temporarily Unavailable", call.group + " is not broadcasting");
+      }
+      [[fallthrough]];
+    default:
+      return fail_call(call, 500, "Server Internal Error", "media side: " + error.message);
+  }
 }
 
 void NetworkSide::Impl::fail_call(Call& call, int status, const char* phrase,

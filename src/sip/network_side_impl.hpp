@@ -97,6 +97,8 @@ struct NetworkSide::Impl {
   void fail_call(Call& call, int status, const char* phrase, const std::string& warning,
                  int retry_after_s = 0);
   void hang_up(Call& call, const std::string& why);
+  // The final answer for a media side that refused (702 create_group, 711 admit_viewer).
+  void fail_for_media_error(Call& call, const control::ControlError& error);
   void release_media(const Call& call);
   Call* find(CallId id);
   CallId add_call(nua_handle_t* nh, CallRole role, const std::string& caller,

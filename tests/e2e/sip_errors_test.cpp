@@ -51,6 +51,23 @@ class SipErrorsTest : public SipE2eTest {
  protected:
   SipErrorsTest() : SipE2eTest(CALLCASTD_PATH) {}
 
+  // An INVITE to `to` written by hand (for what the scripted agent cannot send), with a Contact
+  // on the raw peer's port and a body of `content_type`.
+  static RawSipRequest raw_invite(const RawSipPeer& peer, const std::string& from,
+                                  const std::string& to, const std::string& call_id,
+                                  const std::string& content_type, std::string body) {
+    RawSipRequest invite;
+    invite.method = "INVITE";
+    invite.to_user = to;
+    invite.from_user = from;
+    invite.call_id = call_id;
+    invite.headers = {
+        "Contact: <sip:" + from + "@127.0.0.1:" + std::to_string(peer.local_port()) + ">",
+        "Content-Type: " + content_type};
+    invite.body = std::move(body);
+    return invite;
+  }
+
   // True when the media side lists no group right now (not waiting for one to go).
   bool no_group() {
     auto groups = api().groups();
@@ -198,15 +215,8 @@ TEST_F(SipErrorsTest, OffersItCannotUseGet488AndOtherBodies415WithNothingCreated
   // Another content type: 415 with Accept: application/sdp. The scripted agent always labels
   // its offer application/sdp, so this INVITE is written by hand.
   auto raw = raw_peer();
-  RawSipRequest invite;
-  invite.method = "INVITE";
-  invite.to_user = kServiceNumber;
-  invite.from_user = kMaster;
-  invite.call_id = "plain-text-offer";
-  invite.headers = {"Contact: <sip:" + std::string(kMaster) +
-                        "@127.0.0.1:" + std::to_string(raw->local_port()) + ">",
-                    "Content-Type: text/plain"};
-  invite.body = "watch me\r\n";
+  RawSipRequest invite =
+      raw_invite(*raw, kMaster, kServiceNumber, "plain-text-offer", "text/plain", "watch me\r\n");
   const auto response = raw->send_authenticated(invite, kPassword);
   ASSERT_TRUE(response) << "no answer to the text/plain INVITE";
   EXPECT_EQ(sip_status(*response), 415) << *response;
@@ -329,15 +339,8 @@ TEST_F(SipCallCapTest, ACallBeyondMaxCallsGets503WithRetryAfter) {
 
   // The third, written by hand: sofia's client would retry by itself after the Retry-After.
   auto third = raw_peer();
-  RawSipRequest invite;
-  invite.method = "INVITE";
-  invite.to_user = kServiceNumber;
-  invite.from_user = kViewer2;
-  invite.call_id = "over-the-cap";
-  invite.headers = {"Contact: <sip:" + std::string(kViewer2) +
-                        "@127.0.0.1:" + std::to_string(third->local_port()) + ">",
-                    "Content-Type: application/sdp"};
-  invite.body = offer();
+  RawSipRequest invite =
+      raw_invite(*third, kViewer2, kServiceNumber, "over-the-cap", "application/sdp", offer());
   ASSERT_TRUE(third->send(third->build(invite)));
   // The cap comes before the digest round: no 401 first.
   const auto refused = third->wait_response(invite.call_id, invite.cseq);
@@ -368,15 +371,8 @@ TEST_F(SipGroupCapTest, ABroadcastBeyondMaxGroupsGets503WithRetryAfter) {
   // The media side refuses a second group. Written by hand: sofia's client would retry by itself
   // after the Retry-After.
   auto second = raw_peer();
-  RawSipRequest invite;
-  invite.method = "INVITE";
-  invite.to_user = kServiceNumber;
-  invite.from_user = kViewer;
-  invite.call_id = "second-group";
-  invite.headers = {"Contact: <sip:" + std::string(kViewer) +
-                        "@127.0.0.1:" + std::to_string(second->local_port()) + ">",
-                    "Content-Type: application/sdp"};
-  invite.body = offer();
+  RawSipRequest invite =
+      raw_invite(*second, kViewer, kServiceNumber, "second-group", "application/sdp", offer());
   const auto refused = second->send_authenticated(invite, kPassword);
   ASSERT_TRUE(refused) << "no answer to the second broadcast";
   EXPECT_EQ(sip_status(*refused), 503) << *refused;
