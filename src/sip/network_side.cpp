@@ -188,6 +188,7 @@ Result<core::HostPort, std::string> NetworkSide::start() {
       [&impl] {
         if (impl.nua != nullptr) nua_destroy(impl.nua);
         impl.nua = nullptr;
+        su_home_deinit(impl.home);  // the block table of the scratch home
       });
   if (!started) return fail(error);
   impl.bound = address;
