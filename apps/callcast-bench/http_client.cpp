@@ -1,7 +1,6 @@
 #include "http_client.hpp"
 
-#include <random>
-
+#include "core/random_id.hpp"
 #include "digest_client.hpp"
 // Asio and Beast through callcast's one switch for their GCC 12 -O2 warning.
 #include "http/beast.hpp"
@@ -12,17 +11,7 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
 
-namespace {
-
-std::string random_cnonce() {
-  std::random_device device;
-  std::uniform_int_distribution<std::uint64_t> digits;
-  char text[17];
-  std::snprintf(text, sizeof text, "%016llx", static_cast<unsigned long long>(digits(device)));
-  return text;
-}
-
-}  // namespace
+namespace {}  // namespace
 
 std::string HttpReply::describe() const {
   if (status == 0) return "no HTTP response (" + error + ")";
@@ -117,7 +106,7 @@ HttpReply HttpClient::request_with_digest(std::string_view method, std::string_v
     return first;
   }
   const std::string authorization =
-      digest_authorization(*challenge, user, password, method, target, random_cnonce());
+      digest_authorization(*challenge, user, password, method, target, core::random_hex_id());
   return request(method, target, body, authorization);
 }
 

@@ -6,9 +6,9 @@
 
 #include <chrono>
 #include <future>
-#include <random>
 #include <utility>
 
+#include "core/random_id.hpp"
 #include "sipua/nua_engine.hpp"
 
 // LeakSanitizer (asan preset): sofia-sip's client stack leaves a few su_home blocks behind after
@@ -26,15 +26,6 @@ namespace {
 
 constexpr auto kStartTimeout = std::chrono::seconds(5);
 
-// Call-IDs must be unique across agents and runs (RFC 3261 §8.1.1.4).
-std::string random_prefix() {
-  std::random_device device;
-  std::uniform_int_distribution<std::uint64_t> digits;
-  char text[17];
-  std::snprintf(text, sizeof text, "%016llx", static_cast<unsigned long long>(digits(device)));
-  return text;
-}
-
 int run_function(void* arg) {
   (*static_cast<const std::function<void()>*>(arg))();
   return 0;
@@ -43,7 +34,7 @@ int run_function(void* arg) {
 }  // namespace
 
 UserAgent::UserAgent(UserAgentOptions options)
-    : options_(std::move(options)), call_id_prefix_(random_prefix()) {}
+    : options_(std::move(options)), call_id_prefix_(core::random_hex_id()) {}
 
 Result<std::unique_ptr<UserAgent>, std::string> UserAgent::start(UserAgentOptions options) {
   std::unique_ptr<UserAgent> agent(new UserAgent(std::move(options)));
