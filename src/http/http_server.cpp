@@ -168,6 +168,9 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void on_header(beast::error_code ec) {
     if (ec) return on_read_error(ec);
+    // A read that completed just before stop() is still queued: the handlers' owners may already
+    // be gone, so a stopped server dispatches nothing.
+    if (shared_->stopped) return;
     started_ = std::chrono::steady_clock::now();
     const auto& header = parser_->get();
     keep_alive_ = header.keep_alive();
@@ -217,6 +220,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void on_body(beast::error_code ec) {
     if (ec) return on_read_error(ec);
+    if (shared_->stopped) return;
     request_.body = std::move(parser_->get().body());
     dispatch();
   }

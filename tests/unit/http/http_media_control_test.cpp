@@ -352,7 +352,9 @@ TEST_F(HttpMediaControlTest, RestartedMediaSideTriggersResync) {
   media.http_port = port;
   start_media(media);  // ...and comes back with a new, empty log
   EXPECT_TRUE(callcast::test::wait_until([&] { return recorder_.resyncs() >= 2; }, 5s, 5ms));
-  EXPECT_EQ(client_->stats().outages, 1U);
+  // The restart takes milliseconds: the client may notice it as an outage or only as the new
+  // epoch on its next poll. Either way it resyncs, which is what matters.
+  EXPECT_LE(client_->stats().outages, 1U);
 }
 
 TEST_F(HttpMediaControlTest, ReaderThatFellBehindTheRingResyncs) {

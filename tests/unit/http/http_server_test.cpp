@@ -4,16 +4,26 @@
 
 #include <gtest/gtest.h>
 
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/write.hpp>
+#include <chrono>
+#include <functional>
+#include <future>
 #include <memory>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "http_test_client.hpp"
 #include "io_thread.hpp"
+#include "support/wait_until.hpp"
 
 namespace callcast::http {
 namespace {
 
+using namespace std::chrono_literals;
 using test::Reply;
 using test::TestClient;
 
@@ -264,6 +274,48 @@ TEST_F(HttpServerTest, StopClosesOpenConnections) {
   io_.run_sync([this] { server_->stop(); });
   EXPECT_TRUE(client.wait_for_close());
   EXPECT_EQ(server_->port(), 0);
+}
+
+// Posts fn onto io after `hops` further hops through its queue.
+void post_after_hops(boost::asio::io_context& io, int hops, std::function<void()> fn) {
+  if (hops == 0) return boost::asio::post(io, std::move(fn));
+  boost::asio::post(io, [&io, hops, fn = std::move(fn)]() mutable {
+    post_after_hops(io, hops - 1, std::move(fn));
+  });
+}
+
+// A request whose read completes in the loop turn after stop() must not reach its handler: the
+// handlers' owners may already be gone (AddressSanitizer caught that use after free when a test's
+// media side shut down under a pipelined event poll). The client pipelines two requests; the
+// first one's handler stops the server a few loop hops later, so that for one hop count the stop
+// lands between the second request's read and its completion.
+TEST(HttpServerStop, PipelinedRequestCompletingAfterStopIsNotDispatched) {
+  int late_dispatches = 0;
+  for (int hops = 0; hops < 8; ++hops) {
+    boost::asio::io_context io;
+    HttpServer server(io);
+    bool stopped = false;
+    server.route("GET", "/first", [&](const Request&, Responder respond) {
+      respond(Response::json(200, "{}"));
+      post_after_hops(io, hops, [&] {
+        server.stop();
+        stopped = true;
+      });
+    });
+    server.route("GET", "/second", [&](const Request&, Responder respond) {
+      if (stopped) ++late_dispatches;
+      respond(Response::json(200, "{}"));
+    });
+    ASSERT_TRUE(server.listen("127.0.0.1", 0).ok());
+    boost::asio::io_context client_io;
+    boost::asio::ip::tcp::socket client(client_io);
+    client.connect({boost::asio::ip::make_address("127.0.0.1"), server.port()});
+    const std::string requests =
+        "GET /first HTTP/1.1\r\nHost: x\r\n\r\nGET /second HTTP/1.1\r\nHost: x\r\n\r\n";
+    boost::asio::write(client, boost::asio::buffer(requests));
+    io.run_for(2s);  // ends early once the stopped server has no work left
+  }
+  EXPECT_EQ(late_dispatches, 0);
 }
 
 TEST(LoopbackAddress, RecognisesEveryLoopbackForm) {
