@@ -80,9 +80,25 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
                        });
   }
 
+  // The header first: Beast 1.74's async_read loses the body-limit error of a Content-Length
+  // above the limit and tries to reserve that much, so the length is checked here.
   void read() {
     parser_.emplace();
     parser_->body_limit(body_limit_);
+    bhttp::async_read_header(
+        socket_, buffer_, *parser_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
+          if (ec) return self->finish_with(ec);
+          const auto length = self->parser_->content_length();
+          if (length && *length > self->body_limit_) {
+            return self->finish(fail("the answer's body (" + std::to_string(*length) +
+                                     " bytes) is over the limit of " +
+                                     std::to_string(self->body_limit_)));
+          }
+          self->read_body();
+        });
+  }
+
+  void read_body() {
     bhttp::async_read(socket_, buffer_, *parser_,
                       [self = shared_from_this()](beast::error_code ec, std::size_t) {
                         if (ec) return self->finish_with(ec);

@@ -16,6 +16,7 @@
 
 #include "auth/authorization_header.hpp"
 #include "sip/network_side_impl.hpp"
+#include "sip/warning_text.hpp"
 
 namespace callcast::sip {
 namespace {
@@ -128,15 +129,6 @@ std::optional<std::chrono::seconds> parse_seconds(const char* text) {
 }
 
 }  // namespace
-
-std::string warning_value(const std::string& text) {
-  std::string quoted;
-  for (const char c : text) {
-    if (c == '"' || c == '\\') quoted.push_back('\\');
-    if (c != '\r' && c != '\n') quoted.push_back(c);
-  }
-  return "399 callcast \"" + quoted + "\"";
-}
 
 bool body_cut_short(const sip_t* sip) {
   if (sip == nullptr || sip->sip_content_length == nullptr) return false;
@@ -320,7 +312,7 @@ void NetworkSide::Impl::on_event(nua_event_t event, int status, const char* phra
 
 void NetworkSide::Impl::respond(nua_handle_t* nh, int status, const char* phrase,
                                 const std::string& warning, bool with_this, int retry_after_s) {
-  const std::string warning_header = warning.empty() ? std::string() : warning_value(warning);
+  const std::string warning_header = warning.empty() ? std::string() : make_warning_value(warning);
   const std::string retry = std::to_string(retry_after_s);
   nua_respond(nh, status, phrase, TAG_IF(with_this, NUTAG_WITH_THIS(nua)),
               TAG_IF(!warning.empty(), SIPTAG_WARNING_STR(warning_header.c_str())),

@@ -116,9 +116,6 @@ control::Done<T> NetworkSide::Impl::on_loop(
   };
 }
 
-// "399 callcast \"text\"" (RFC 3261 §20.43), quotes and backslashes escaped.
-std::string warning_value(const std::string& text);
-
 // A datagram that ended before the body its Content-Length announces: sofia parses it with the
 // body cut short, but RFC 3261 §18.3 asks for 400 (over TCP the stack waits for the whole body).
 bool body_cut_short(const sip_t* sip);

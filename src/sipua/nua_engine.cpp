@@ -170,7 +170,10 @@ void NuaEngine::register_account(std::uint32_t expires, ResponseCallback done) {
   registration_ = Pending{std::move(done), 0};
   const std::string registrar = request_uri("sip:" + options_.account.domain);
   const std::string expires_text = std::to_string(expires);
+  // No outbound validation: sofia would route an OPTIONS to its own Contact through the
+  // registrar, which the network side (no proxy) answers 481, and print "FAILED to validate".
   nua_register(register_handle_, NUTAG_REGISTRAR(registrar.c_str()),
+               NUTAG_OUTBOUND("no-validate no-options-keepalive"),
                SIPTAG_EXPIRES_STR(expires_text.c_str()), TAG_END());
   spdlog::debug("sipua: REGISTER terminal={} registrar={} expires={}", options_.account.number,
                 registrar, expires);

@@ -5,12 +5,15 @@
 
 #include <gtest/gtest.h>
 
+#include <boost/asio/write.hpp>
+
 #include <boost/asio/ip/tcp.hpp>
 #include <chrono>
 #include <future>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "io_thread.hpp"
@@ -254,6 +257,30 @@ TEST_F(HttpMediaControlTest, SilentMediaSideTimesOutUnavailable) {
   EXPECT_LT(std::chrono::steady_clock::now() - started, 3s);
   expect_error(listed, ControlErrorCode::unavailable);
   EXPECT_NE(listed.error().message.find("no answer within 200 ms"), std::string::npos)
+      << listed.error().message;
+}
+
+TEST_F(HttpMediaControlTest, HugeContentLengthIsRefusedWithoutReadingIt) {
+  // A media side (or something else on its port) announcing a 100 GB answer: refused from the
+  // header, never allocated.
+  boost::asio::io_context io;
+  boost::asio::ip::tcp::acceptor liar(io, {boost::asio::ip::make_address("127.0.0.1"), 0});
+  std::thread server([&] {
+    boost::system::error_code ec;
+    boost::asio::ip::tcp::socket peer(io);
+    liar.accept(peer, ec);
+    if (ec) return;
+    char request[4096];
+    peer.read_some(boost::asio::buffer(request), ec);
+    const std::string answer = "HTTP/1.1 200 OK\r\nContent-Length: 100000000000\r\n\r\n{";
+    boost::asio::write(peer, boost::asio::buffer(answer), ec);
+    peer.read_some(boost::asio::buffer(request), ec);  // until the client closes
+  });
+  connect("http://127.0.0.1:" + std::to_string(liar.local_endpoint().port()));
+  const auto listed = list_groups();
+  server.join();
+  ASSERT_FALSE(listed.ok());
+  EXPECT_NE(listed.error().message.find("limit"), std::string::npos)
       << listed.error().message;
 }
 

@@ -1,0 +1,280 @@
+#include "terminal/broadcast_session.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <utility>
+
+#include "forwarding/ut_client.hpp"
+#include "sip/iptv_sdp.hpp"
+#include "terminal/sip_outcome.hpp"
+
+namespace callcast::terminal {
+
+BroadcastSession::BroadcastSession(BroadcastConfig config, StatusLine& status)
+    : Session(config.phone, status), config_(std::move(config)) {}
+
+BroadcastSession::~BroadcastSession() = default;
+
+const char* BroadcastSession::to_string(State state) {
+  switch (state) {
+    case State::registering:
+      return "registering";
+    case State::calling:
+      return "calling";
+    case State::publishing:
+      return "connecting media";
+    case State::live:
+      return "LIVE";
+    case State::ending:
+      return "ending";
+  }
+  return "?";
+}
+
+void BroadcastSession::begin() {
+  // The pipeline is built (sources and plugins checked) before the call, so that a missing file
+  // or camera fails here and creates no group on the server.
+  auto pipeline = BroadcastPipeline::create(config_.media);
+  if (!pipeline) return finish(1, pipeline.error());
+  pipeline_ = std::move(pipeline).value();
+
+  state_ = State::calling;
+  const std::string& number = config_.phone.number;
+  status().event("step 701: " + number + " calls the service number " + config_.service_number);
+  spdlog::info("terminal: terminal={} step=701 INVITE {}", number, config_.service_number);
+  CallEvents events;
+  events.on_provisional = [this](const sipua::Response& r) { on_provisional(r); };
+  events.on_answered = [this](const sipua::Response&) { on_answered(); };
+  events.on_ended = [this](const sipua::CallEnd& end, const std::optional<sipua::Response>& r) {
+    on_call_ended(end, r);
+  };
+  phone().call(config_.service_number, sip::make_iptv_offer(config_.phone.bind_host),
+               std::move(events));
+}
+
+void BroadcastSession::on_provisional(const sipua::Response& response) {
+  if (response.status != 183 || state_ != State::calling) return;
+  const std::string url = sip::rtsp_uri_from_sdp(response.body);
+  if (url.empty()) {
+    pending_exit_ = 1;
+    pending_line_ = "the network side's 183 Session Progress carried no RTSP URI";
+    state_ = State::ending;
+    media_finished_ = true;
+    return phone().hang_up();
+  }
+  status().event("step 704: 183 Session Progress: the group is ready, publish URL received");
+  spdlog::info("terminal: terminal={} step=704 publish_url={}", config_.phone.number, url);
+  start_media(url);
+}
+
+void BroadcastSession::start_media(const std::string& url) {
+  state_ = State::publishing;
+  media_started_ = true;
+  status().event("step 705: joining the group over RTSP/TCP and streaming (708)");
+  BroadcastCallbacks callbacks;
+  callbacks.on_streaming = [this] {
+    spdlog::info("terminal: terminal={} step=708 media flowing", config_.phone.number);
+  };
+  callbacks.on_error = [this](const std::string& text) {
+    spdlog::error("terminal: terminal={} media error: {}", config_.phone.number, text);
+    media_finished_ = true;
+    if (pending_exit_ == 0) {
+      pending_exit_ = 1;
+      pending_line_ = text;
+    }
+    state_ = State::ending;
+    if (call_over_) return clear_forwarding_then_finish(pending_exit_, pending_line_);
+    phone().hang_up();
+  };
+  callbacks.on_finished = [this] {
+    media_finished_ = true;
+    if (!ending() && state_ != State::ending) {
+      // The source ran out (a file) or the server closed the RTSP session.
+      pending_line_ = "the media stream ended";
+    }
+    state_ = State::ending;
+    if (call_over_) return clear_forwarding_then_finish(pending_exit_, pending_line_);
+    phone().hang_up();
+  };
+  pipeline_->start(url, std::move(callbacks));
+}
+
+void BroadcastSession::on_answered() {
+  if (state_ == State::ending) return;
+  state_ = State::live;
+  live_since_ = std::chrono::steady_clock::now();
+  const std::string& number = config_.phone.number;
+  status().event("step 707: 200 OK: LIVE. Viewers watch by calling " + number);
+  spdlog::info("terminal: terminal={} step=707 live", number);
+  if (config_.duration) {
+    run_after(*config_.duration, [this] { stop("--duration reached"); });
+  }
+  set_forwarding();
+}
+
+void BroadcastSession::set_forwarding() {
+  if (config_.ut_url.empty()) return;
+  auto outcome = std::make_shared<std::string>();
+  const forwarding::UtClientOptions options{config_.ut_url, config_.phone.number,
+                                            config_.phone.password};
+  const std::string target = config_.service_number;
+  forwarding_in_flight_ = true;
+  run_in_worker(
+      [options, target, outcome] {
+        auto client = forwarding::UtClient::create(options);
+        if (!client) {
+          *outcome = client.error();
+          return;
+        }
+        auto set = client->set_unconditional(target);
+        if (!set) *outcome = set.error();
+      },
+      [this, outcome] {
+        forwarding_in_flight_ = false;
+        const std::string& number = config_.phone.number;
+        forwarding_set_ = outcome->empty();
+        // The session began to end while the request was out: finish now, clearing the rule.
+        if (finish_after_forwarding_) {
+          const auto [exit_code, line] = *std::exchange(finish_after_forwarding_, std::nullopt);
+          return clear_forwarding_then_finish(exit_code, line);
+        }
+        if (!outcome->empty()) {
+          // The broadcast itself is fine; only calls to the number do not reach it.
+          status().event("warning: call forwarding not set, viewers cannot reach " + number +
+                         " by calling it: " + *outcome);
+          spdlog::warn("terminal: terminal={} forwarding not set: {}", number, *outcome);
+          return;
+        }
+        status().event("[0154]: calls to " + number + " now forward to the service number " +
+                       config_.service_number);
+        spdlog::info("terminal: terminal={} forwarding set target={}", number,
+                     config_.service_number);
+      });
+}
+
+void BroadcastSession::clear_forwarding_then_finish(int exit_code, const std::string& line) {
+  if (forwarding_in_flight_) {
+    finish_after_forwarding_ = {exit_code, line};
+    return;
+  }
+  write_stats(line);
+  if (!forwarding_set_ || config_.ut_url.empty()) return finish(exit_code, line);
+  forwarding_set_ = false;
+  const forwarding::UtClientOptions options{config_.ut_url, config_.phone.number,
+                                            config_.phone.password};
+  auto outcome = std::make_shared<std::string>();
+  run_in_worker(
+      [options, outcome] {
+        auto client = forwarding::UtClient::create(options);
+        if (!client) {
+          *outcome = client.error();
+          return;
+        }
+        auto cleared = client->clear_unconditional();
+        if (!cleared) *outcome = cleared.error();
+      },
+      [this, outcome, exit_code, line] {
+        if (outcome->empty()) {
+          spdlog::info("terminal: terminal={} forwarding cleared", config_.phone.number);
+        } else {
+          status().event("warning: could not clear the call forwarding of " +
+                         config_.phone.number + ": " + *outcome);
+        }
+        finish(exit_code, line);
+      });
+}
+
+void BroadcastSession::on_call_ended(const sipua::CallEnd& end,
+                                     const std::optional<sipua::Response>& refusal) {
+  call_over_ = true;
+  const bool was_live = state_ == State::live;
+  spdlog::info("terminal: terminal={} call ended: {}", config_.phone.number, end.describe());
+  if (pending_line_.empty()) {
+    if (end.cause == sipua::EndCause::remote_bye) {
+      pending_line_ = "the network side ended the broadcast (BYE)";
+    } else if (refusal && !was_live) {
+      pending_exit_ = 1;
+      pending_line_ =
+          describe_call_failure(*refusal, config_.service_number, config_.phone.server);
+    } else if (end.cause == sipua::EndCause::error) {
+      pending_exit_ = 1;
+      pending_line_ = "the call failed: " + end.describe();
+    }
+  }
+  state_ = State::ending;
+  if (media_started_ && !media_finished_) {
+    // Flush what is left to the server; on_finished completes the ending.
+    pipeline_->stop();
+    return;
+  }
+  clear_forwarding_then_finish(pending_exit_, pending_line_);
+}
+
+void BroadcastSession::end_cleanly(const std::string& why) {
+  if (pending_line_.empty()) pending_line_ = "broadcast ended: " + why;
+  const State was = state_;
+  state_ = State::ending;
+  if (was == State::registering) return finish(0, pending_line_);
+  if (call_over_) {
+    if (media_started_ && !media_finished_) return pipeline_->stop();
+    return clear_forwarding_then_finish(pending_exit_, pending_line_);
+  }
+  if (media_started_ && !media_finished_) {
+    // Pipeline first (its EOS flushes the last frames to the server), then the BYE.
+    return pipeline_->stop();
+  }
+  media_finished_ = true;
+  phone().hang_up();
+}
+
+void BroadcastSession::on_key(char key) {
+  if (key == 's' || key == 'S') switch_camera("key s");
+}
+
+void BroadcastSession::on_user_signal() { switch_camera("SIGUSR1"); }
+
+void BroadcastSession::switch_camera(const char* how) {
+  if (!pipeline_ || state_ == State::ending) return;
+  if (!config_.media.source2) {
+    status().event("no second source to switch to (give --source2)");
+    return;
+  }
+  if (pipeline_->switch_source()) {
+    status().event(std::string("[0155] camera switched (") + how + "): now source " +
+                   std::to_string(pipeline_->stats().active_source));
+    spdlog::info("terminal: terminal={} camera switched to source {}", config_.phone.number,
+                 pipeline_->stats().active_source);
+  }
+}
+
+void BroadcastSession::refresh_status() {
+  std::string text = std::string(to_string(state_));
+  if (live_since_) text += " " + format_elapsed(std::chrono::steady_clock::now() - *live_since_);
+  if (pipeline_) {
+    const BroadcastStats stats = pipeline_->stats();
+    text += " | " + std::to_string(static_cast<long long>(stats.kbps)) + " kbps | " +
+            std::to_string(stats.frames_sent) + " frames";
+    if (config_.media.source2) text += " | source " + std::to_string(stats.active_source);
+  }
+  status().update(text);
+}
+
+void BroadcastSession::write_stats(const std::string& end_reason) const {
+  if (config_.stats_json.empty()) return;
+  nlohmann::json stats = {{"number", config_.phone.number}, {"end", end_reason}};
+  if (pipeline_) {
+    const BroadcastStats media = pipeline_->stats();
+    stats["frames_sent"] = media.frames_sent;
+    stats["bytes_sent"] = media.bytes_sent;
+    stats["switches"] = media.switches;
+  }
+  if (live_since_) {
+    stats["live_seconds"] =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - *live_since_).count();
+  }
+  std::ofstream(config_.stats_json) << stats.dump(2) << "\n";
+}
+
+}  // namespace callcast::terminal

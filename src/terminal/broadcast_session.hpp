@@ -1,0 +1,69 @@
+#pragma once
+// `callcast broadcast`: the master terminal (patent modules 301-307). It registers, calls the
+// service number (701), publishes to the URL of the 183's SDP over RTSP/TCP (704-705, 708),
+// shows "live" on the 200 OK (707), then points its own number's unconditional call forwarding
+// at the service number through the Ut interface ([0154]) so that viewers reach the broadcast by
+// calling it; on the way out it hangs up and clears that forwarding.
+#include <chrono>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+
+#include "terminal/media/broadcast_pipeline.hpp"
+#include "terminal/session.hpp"
+
+namespace callcast::terminal {
+
+struct BroadcastConfig {
+  PhoneOptions phone;
+  std::string service_number = "777";
+  std::string ut_url;  // "http://host:port" of the Ut interface; empty: leave forwarding alone
+  BroadcastOptions media;
+  std::optional<std::chrono::seconds> duration;
+  std::filesystem::path stats_json;  // written at the end when not empty
+};
+
+class BroadcastSession final : public Session {
+ public:
+  BroadcastSession(BroadcastConfig config, StatusLine& status);
+  ~BroadcastSession() override;
+
+  // Camera switch ([0155]): 's' on the keyboard or SIGUSR1.
+  void on_key(char key) override;
+  void on_user_signal() override;
+
+ protected:
+  void begin() override;
+  void end_cleanly(const std::string& why) override;
+  void refresh_status() override;
+
+ private:
+  enum class State { registering, calling, publishing, live, ending };
+  void on_provisional(const sipua::Response& response);
+  void on_answered();
+  void on_call_ended(const sipua::CallEnd& end, const std::optional<sipua::Response>& refusal);
+  void start_media(const std::string& url);
+  void set_forwarding();
+  // The last steps of every ending: forwarding cleared, then finish(exit_code, line).
+  void clear_forwarding_then_finish(int exit_code, const std::string& line);
+  void switch_camera(const char* how);
+  void write_stats(const std::string& end_reason) const;
+  static const char* to_string(State state);
+
+  BroadcastConfig config_;
+  std::unique_ptr<BroadcastPipeline> pipeline_;
+  State state_ = State::registering;
+  bool forwarding_set_ = false;
+  bool forwarding_in_flight_ = false;
+  std::optional<std::pair<int, std::string>> finish_after_forwarding_;
+  bool media_started_ = false;
+  bool media_finished_ = false;
+  bool call_over_ = false;
+  int pending_exit_ = 0;
+  std::string pending_line_;
+  std::optional<std::chrono::steady_clock::time_point> live_since_;
+};
+
+}  // namespace callcast::terminal

@@ -1,0 +1,38 @@
+#pragma once
+// What a master terminal broadcasts (steps 705, 708): its picture source(s), its sound, the
+// encoding, and the parsing of the command line's --source / --audio values.
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "core/result.hpp"
+
+namespace callcast::terminal {
+
+struct SourceSpec {
+  enum class Kind { test, file, v4l2 };
+  Kind kind;
+  std::string path;  // the file or the /dev/videoN device; empty for test
+};
+// "test" | "file:PATH" | "v4l2:/dev/videoN"
+Result<SourceSpec, std::string> parse_source(std::string_view text);
+
+enum class AudioSource { test, alsa, file, none };  // file: the audio track of the file source
+// "test" | "alsa" | "file" | "none"
+Result<AudioSource, std::string> parse_audio_source(std::string_view text);
+
+enum class AudioCodec { aac, opus };
+
+struct BroadcastOptions {
+  SourceSpec source{SourceSpec::Kind::test, ""};
+  std::optional<SourceSpec> source2;  // camera switch ([0155])
+  AudioSource audio = AudioSource::test;
+  AudioCodec audio_codec = AudioCodec::aac;
+  int width = 1280, height = 720, fps = 30;
+  int bitrate_kbps = 2000;
+  int keyframe_interval_s = 2;
+  bool clock_overlay = true;  // visible running wall clock (clockoverlay) on test sources
+  bool stamp_clock = true;    // the machine-readable frame clock, for glass-to-glass latency
+};
+
+}  // namespace callcast::terminal

@@ -1,0 +1,44 @@
+#pragma once
+// Small pieces both pipelines share: GStreamer start-up, the check that every element a pipeline
+// needs is installed (with the Debian package to install when it is not), owning pointers for
+// GStreamer objects, and one line of text from an error message.
+#include <gst/gst.h>
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace callcast::terminal {
+
+// gst_init once per process; false (with `error` set) when GStreamer cannot start.
+bool ensure_gstreamer(std::string& error);
+
+// The Debian package that ships `element` ("gstreamer1.0-plugins-ugly" for x264enc).
+std::string_view debian_package_of(std::string_view element);
+
+// nullopt when every element can be made; otherwise one line naming the first missing element
+// and its package: "missing GStreamer element x264enc (Debian package gstreamer1.0-plugins-ugly)".
+std::optional<std::string> missing_element(const std::vector<std::string>& elements);
+
+struct GstObjectUnref {
+  void operator()(gpointer object) const {
+    if (object != nullptr) gst_object_unref(object);
+  }
+};
+template <class T>
+using GstOwned = std::unique_ptr<T, GstObjectUnref>;
+
+// "Could not open resource for reading and writing. (Failed to connect. (Generic error))": the
+// error text plus the last line of its debug detail, on one line.
+std::string error_text(GstMessage* error_message);
+
+// Current wall clock (CLOCK_REALTIME) in ms: what the frame clock carries.
+std::int64_t wall_clock_ms();
+
+// Posts an application message named `name` on the element's bus: how streaming threads hand an
+// event to the main loop thread, which handles it in its bus watch.
+void post_application_message(GstElement* element, const char* name);
+
+}  // namespace callcast::terminal

@@ -1,0 +1,251 @@
+// The terminal end to end (issue 4): `callcast broadcast` and `callcast watch` as real processes
+// against callcastd, the recordings judged by ffprobe, the display by a screenshot of Xvfb, and
+// third-party peers on either side (ffmpeg publishing, ffplay playing).
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <string>
+
+#include "sip/iptv_sdp.hpp"
+#include "support/media_tools.hpp"
+#include "support/terminal_e2e.hpp"
+#include "support/wait_until.hpp"
+#include "support/xvfb_display.hpp"
+
+namespace callcast::test {
+namespace {
+
+using namespace std::chrono_literals;
+
+inline constexpr const char* kUnknownUser = "13600000009";
+
+class TerminalTest : public TerminalE2eTest {
+ protected:
+  TerminalTest() : TerminalE2eTest(CALLCASTD_PATH, CALLCAST_PATH) {}
+
+  // A recording decodes fully: H.264 and AAC, no decoder error, the frames of its time span
+  // within 5% of what the broadcaster sent in it, and about `seconds` long.
+  void expect_good_recording(const std::filesystem::path& file, double seconds) {
+    SCOPED_TRACE(file.filename().string());
+    const auto codecs = stream_codecs(file, dir());
+    EXPECT_NE(std::find(codecs.begin(), codecs.end(), "h264"), codecs.end());
+    EXPECT_NE(std::find(codecs.begin(), codecs.end(), "aac"), codecs.end()) << "audio present";
+    const DecodedMedia decoded = decode_file(file, dir());
+    ASSERT_TRUE(decoded.error.empty()) << decoded.error;
+    EXPECT_TRUE(decoded.decoder_errors.empty()) << decoded.decoder_errors;
+    EXPECT_GT(decoded.audio_frames, 0);
+    EXPECT_NEAR(decoded.video_frames, decoded.published_frames(), decoded.published_frames() * 0.05)
+        << decoded.describe();
+    EXPECT_NEAR(decoded.video_window_s(), seconds, 1.5) << decoded.describe();
+  }
+};
+
+// Steps 701-714 with callcast's own terminals: the broadcaster goes live and sets its forwarding,
+// two viewers call its number and record (one .mkv, one .mp4), the broadcaster ends, and the
+// forwarding, the group and every dialog are gone.
+TEST_F(TerminalTest, FullFlowWithCallcastTerminalsRecordsDecodableMedia) {
+  ChildProcess& master = start_live_broadcast();
+  const UtResult rule = ut("GET", kMaster);
+  EXPECT_EQ(rule.status, 200);
+  EXPECT_NE(rule.body.find(kServiceNumber), std::string::npos) << rule.body;
+
+  const auto mkv = dir() / "viewer1.mkv";
+  const auto mp4 = dir() / "viewer2.mp4";
+  ChildProcess& first = watch(kMaster, kViewer, {"--record", mkv.string(), "--duration", "5"});
+  ChildProcess& second = watch(kMaster, kViewer2, {"--record", mp4.string(), "--duration", "5"});
+  for (ChildProcess* viewer : {&first, &second}) {
+    const auto status = wait_exit(*viewer, 30s);
+    ASSERT_TRUE(status);
+    EXPECT_TRUE(status->success()) << status->describe() << "\n" << output(*viewer);
+    const std::string out = output(*viewer);
+    for (const char* step : {"step 710", "step 711", "step 713", "step 714: first frame"}) {
+      EXPECT_NE(out.find(step), std::string::npos) << step << " missing:\n" << out;
+    }
+  }
+  expect_good_recording(mkv, 5);
+  expect_good_recording(mp4, 5);
+  for (const char* viewer : {kViewer, kViewer2}) {
+    const auto figures = stats(std::string("watch-") + viewer);
+    ASSERT_TRUE(figures) << viewer;
+    EXPECT_GT(figures->value("join_ms", 0), 0) << figures->dump();
+    EXPECT_GT(figures->value("frames_decoded", 0), 4 * kPublishFps) << figures->dump();
+    ASSERT_TRUE(figures->contains("latency_ms")) << "no frame clock read: " << figures->dump();
+    const double p50 = (*figures)["latency_ms"]["p50"];
+    EXPECT_GT(p50, 0);
+    EXPECT_LT(p50, 2000);
+  }
+
+  ASSERT_TRUE(master.send_signal(SIGINT));
+  const auto ended = wait_exit(master, 15s);
+  ASSERT_TRUE(ended);
+  EXPECT_TRUE(ended->success()) << ended->describe() << "\n" << output(master);
+  EXPECT_NE(output(master).find("broadcast ended: Ctrl-C"), std::string::npos) << output(master);
+  EXPECT_EQ(ut("GET", kMaster).status, 404) << "the broadcaster clears its forwarding on exit";
+  EXPECT_TRUE(wait_all_clean());
+}
+
+TEST_F(TerminalTest, WatchingANumberThatIsNotBroadcastingFailsWithAClearLine) {
+  ChildProcess& viewer = watch(kOther, kViewer);
+  const auto status = wait_exit(viewer, 20s);
+  ASSERT_TRUE(status);
+  EXPECT_TRUE(status->exited && status->code == 1) << status->describe();
+  const std::string out = output(viewer);
+  EXPECT_NE(out.find(std::string("error: ") + kOther + " is not broadcasting"), std::string::npos)
+      << out;
+  EXPECT_NE(out.find("(480 Temporarily Unavailable)"), std::string::npos) << out;
+}
+
+TEST_F(TerminalTest, UnknownUserOrWrongPasswordFailsWithAClearLine) {
+  ChildProcess& viewer = watch(kMaster, kUnknownUser);
+  const auto status = wait_exit(viewer, 20s);
+  ASSERT_TRUE(status);
+  EXPECT_TRUE(status->exited && status->code == 1) << status->describe();
+  EXPECT_NE(output(viewer).find(std::string("error: wrong password for ") + kUnknownUser),
+            std::string::npos)
+      << output(viewer);
+}
+
+TEST_F(TerminalTest, UnreachableServerFailsWithAClearLine) {
+  // A SIP port nobody listens on: the terminal must not wait out sofia's 32 s of retransmissions.
+  std::vector<std::string> argv = {CALLCAST_PATH, "watch", kMaster, "--number", kViewer,
+                                   "--password", kPassword, "--server", "127.0.0.1:9"};
+  ChildProcess& viewer = spawn(terminal_child(argv, "unreachable"));
+  const auto status = wait_exit(viewer, 20s);
+  ASSERT_TRUE(status);
+  EXPECT_TRUE(status->exited && status->code == 1) << status->describe();
+  EXPECT_NE(output(viewer).find("error: the SIP server 127.0.0.1:9 did not answer"),
+            std::string::npos)
+      << output(viewer);
+}
+
+TEST_F(TerminalTest, MissingSourceFileFailsBeforeAnyCall) {
+  ChildProcess& master = broadcast(kMaster, {"--source", "file:/nonexistent/clip.mp4"});
+  const auto status = wait_exit(master, 20s);
+  ASSERT_TRUE(status);
+  EXPECT_TRUE(status->exited && status->code == 1) << status->describe();
+  EXPECT_NE(output(master).find("/nonexistent/clip.mp4"), std::string::npos) << output(master);
+  EXPECT_EQ(output(master).find("step 701"), std::string::npos) << "no call for a bad source";
+  EXPECT_TRUE(wait_all_clean());
+}
+
+// The broadcaster hangs up: the network side BYEs every viewer, and each ends cleanly.
+TEST_F(TerminalTest, BroadcasterHangingUpEndsEveryViewer) {
+  ChildProcess& master = start_live_broadcast();
+  ChildProcess& first = watch(kMaster, kViewer);
+  ChildProcess& second = watch(kMaster, kViewer2);
+  ASSERT_TRUE(wait_for_output(first, "step 714", 20s));
+  ASSERT_TRUE(wait_for_output(second, "step 714", 20s));
+
+  const auto hung_up = std::chrono::steady_clock::now();
+  ASSERT_TRUE(master.send_signal(SIGINT));
+  for (ChildProcess* viewer : {&first, &second}) {
+    const auto status = wait_exit(*viewer, 15s);
+    ASSERT_TRUE(status) << "a viewer hangs after the broadcast ended";
+    const auto after = std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::chrono::steady_clock::now() - hung_up);
+    std::printf("[measured] viewer exited %lld ms after the broadcaster's Ctrl-C\n",
+                static_cast<long long>(after.count()));
+    EXPECT_TRUE(status->success()) << status->describe() << "\n" << output(*viewer);
+    EXPECT_NE(output(*viewer).find("ended (BYE from the network side)"), std::string::npos)
+        << output(*viewer);
+  }
+  const auto status = wait_exit(master, 15s);
+  ASSERT_TRUE(status);
+  EXPECT_TRUE(status->success()) << status->describe();
+  EXPECT_TRUE(wait_all_clean());
+}
+
+// [0155]: the broadcaster switches cameras mid-stream; a viewer's recording decodes across it.
+TEST_F(TerminalTest, CameraSwitchMidStreamKeepsViewersDecoding) {
+  ChildProcess& master = start_live_broadcast(kMaster, {"--source2", "test"});
+  const auto mkv = dir() / "switch.mkv";
+  ChildProcess& viewer = watch(kMaster, kViewer, {"--record", mkv.string(), "--duration", "6"});
+  ASSERT_TRUE(wait_for_output(viewer, "step 714", 20s));
+  std::this_thread::sleep_for(2s);  // a stretch of the first source in the recording
+  ASSERT_TRUE(master.send_signal(SIGUSR1));
+  EXPECT_TRUE(wait_for_output(master, "[0155] camera switched", 5s));
+  const auto status = wait_exit(viewer, 30s);
+  ASSERT_TRUE(status);
+  EXPECT_TRUE(status->success()) << status->describe();
+  expect_good_recording(mkv, 6);
+  ASSERT_TRUE(master.send_signal(SIGINT));
+  ASSERT_TRUE(wait_exit(master, 15s));
+  const auto figures = stats(std::string("broadcast-") + kMaster);
+  ASSERT_TRUE(figures);
+  EXPECT_EQ(figures->value("switches", 0), 1) << figures->dump();
+}
+
+// A broadcast from ffmpeg (publishing to the URL of the 183, callcast's SIP test agent as the
+// master's phone) reaches a callcast viewer.
+TEST_F(TerminalTest, FfmpegBroadcastIsWatchedByACallcastViewer) {
+  Broadcast broadcast = start_broadcast();
+  ASSERT_FALSE(broadcast.publish_url.empty());
+  const auto mkv = dir() / "from-ffmpeg.mkv";
+  ChildProcess& viewer = watch(kMaster, kViewer, {"--record", mkv.string(), "--duration", "4"});
+  const auto status = wait_exit(viewer, 30s);
+  ASSERT_TRUE(status);
+  EXPECT_TRUE(status->success()) << status->describe() << "\n" << output(viewer);
+  expect_good_recording(mkv, 4);
+}
+
+// `--display` under Xvfb shows the picture: a screenshot is not blank.
+TEST_F(TerminalTest, DisplayUnderXvfbShowsThePicture) {
+  XvfbDisplay display(dir());
+  ASSERT_TRUE(display.ok()) << display.error();
+  const auto blank = display.luma_variance();
+  ASSERT_TRUE(blank);
+  EXPECT_LT(*blank, 1.0) << "the screen starts blank";
+
+  start_live_broadcast();
+  std::vector<std::string> argv = {CALLCAST_PATH, "watch", kMaster, "--number", kViewer,
+                                   "--password", kPassword, "--server",
+                                   "127.0.0.1:" + std::to_string(server().sip_port()),
+                                   "--display", "--duration", "8"};
+  ChildOptions child = terminal_child(argv, "display");
+  child.extra_env = {"DISPLAY=" + display.name()};
+  ChildProcess& viewer = spawn(std::move(child));
+  ASSERT_TRUE(wait_for_output(viewer, "step 714", 20s));
+  std::optional<double> variance;
+  EXPECT_TRUE(wait_until(
+      [&] {
+        variance = display.luma_variance(dir() / "display.png");
+        return variance && *variance > 100.0;
+      },
+      6s, 500ms))
+      << "screenshot luma variance " << variance.value_or(-1) << " (blank is 0)";
+  std::printf("[measured] screenshot luma variance %.1f\n", variance.value_or(-1));
+}
+
+// The play URL a viewer gets through SIP also plays in ffplay (a third-party player).
+TEST_F(TerminalTest, PlayUrlAdmittedBySipPlaysInFfplay) {
+  XvfbDisplay display(dir());
+  ASSERT_TRUE(display.ok()) << display.error();
+  Broadcast broadcast = start_broadcast();
+  ASSERT_FALSE(broadcast.publish_url.empty());
+  auto viewer_agent = agent(kViewer);
+  auto call = viewer_agent->call(kMaster, sip::make_iptv_offer("127.0.0.1"));
+  ASSERT_TRUE(call->wait_answered(10s));
+  const std::string play_url = sip::rtsp_uri_from_sdp(call->last_sdp().value_or(""));
+  ASSERT_FALSE(play_url.empty());
+  ChildOptions ffplay = terminal_child({"ffplay", "-loglevel", "warning", "-an", "-autoexit", "-t",
+                                        "6", "-x", "640", "-y", "360", play_url},
+                                       "ffplay");
+  ffplay.extra_env = {"DISPLAY=" + display.name(), "SDL_AUDIODRIVER=dummy"};
+  ChildProcess& player = spawn(std::move(ffplay));
+  std::optional<double> variance;
+  EXPECT_TRUE(wait_until(
+      [&] {
+        variance = display.luma_variance(dir() / "ffplay.png");
+        return variance && *variance > 100.0;
+      },
+      10s, 500ms))
+      << "ffplay showed nothing: luma variance " << variance.value_or(-1) << "\n"
+      << player.stderr_tail();
+  call->hang_up();
+}
+
+}  // namespace
+}  // namespace callcast::test

@@ -1,0 +1,82 @@
+#include "support/xvfb_display.hpp"
+
+#include <unistd.h>
+
+#include <csignal>
+
+#include <chrono>
+#include <cmath>
+
+#include "support/media_tools.hpp"
+#include "support/wait_until.hpp"
+
+namespace callcast::test {
+
+namespace {
+
+constexpr int kWidth = 1280;
+constexpr int kHeight = 720;
+
+bool display_taken(int number) {
+  return std::filesystem::exists("/tmp/.X11-unix/X" + std::to_string(number)) ||
+         std::filesystem::exists("/tmp/.X" + std::to_string(number) + "-lock");
+}
+
+}  // namespace
+
+XvfbDisplay::XvfbDisplay(const std::filesystem::path& dir) : dir_(dir) {
+  // Display numbers from 70 up, skipping those in use (another test or a desktop).
+  number_ = 70 + static_cast<int>(getpid() % 50);
+  while (display_taken(number_) && number_ < 400)
+    ++number_;
+  const std::string resolution =
+      std::to_string(kWidth) + "x" + std::to_string(kHeight) + "x24";
+  ChildOptions xvfb;
+  xvfb.argv = {"Xvfb", name(), "-screen", "0", resolution, "-nolisten", "tcp"};
+  xvfb.stderr_file = dir_ / ("xvfb" + std::to_string(number_) + ".err");
+  server_ = std::make_unique<ChildProcess>(std::move(xvfb));
+  if (!server_->started()) {
+    error_ = "cannot start Xvfb (Debian: xvfb): " + server_->error();
+    return;
+  }
+  const std::string socket = "/tmp/.X11-unix/X" + std::to_string(number_);
+  if (!wait_until([&] { return std::filesystem::exists(socket) || !server_->running(); },
+                  std::chrono::seconds(10), std::chrono::milliseconds(50)) ||
+      !server_->running()) {
+    error_ = "Xvfb " + name() + " did not come up: " + server_->stderr_tail();
+  }
+}
+
+XvfbDisplay::~XvfbDisplay() {
+  if (server_ && server_->started()) server_->terminate(SIGTERM, std::chrono::seconds(3));
+}
+
+std::optional<double> XvfbDisplay::luma_variance(const std::filesystem::path& png) {
+  const std::string size = std::to_string(kWidth) + "x" + std::to_string(kHeight);
+  if (!png.empty()) {
+    run_tool({"ffmpeg", "-nostdin", "-y", "-loglevel", "error", "-f", "x11grab", "-video_size",
+              size, "-i", name(), "-frames:v", "1", png.string()},
+             dir_, "x11grab-png", std::chrono::seconds(15));
+  }
+  const std::filesystem::path raw = dir_ / "x11grab.gray";
+  const ToolRun grab =
+      run_tool({"ffmpeg", "-nostdin", "-y", "-loglevel", "error", "-f", "x11grab", "-video_size",
+                size, "-i", name(), "-frames:v", "1", "-f", "rawvideo", "-pix_fmt", "gray",
+                raw.string()},
+               dir_, "x11grab", std::chrono::seconds(15));
+  if (!grab.ok()) return std::nullopt;
+  const std::string pixels = file_tail(raw, static_cast<std::size_t>(kWidth) * kHeight);
+  if (pixels.size() != static_cast<std::size_t>(kWidth) * kHeight) return std::nullopt;
+  double sum = 0;
+  double squares = 0;
+  for (const char c : pixels) {
+    const double v = static_cast<unsigned char>(c);
+    sum += v;
+    squares += v * v;
+  }
+  const double n = static_cast<double>(pixels.size());
+  const double mean = sum / n;
+  return squares / n - mean * mean;
+}
+
+}  // namespace callcast::test
