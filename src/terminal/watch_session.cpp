@@ -115,7 +115,18 @@ void WatchSession::on_answered(const sipua::Response& response) {
 
 void WatchSession::media_done() {
   media_finished_ = true;
-  if (end_line_.empty()) end_line_ = "the stream ended";
+  if (end_line_.empty() && !call_over_) {
+    // The server ended the stream: the network side's BYE normally follows at once and says
+    // why; hang up ourselves only if it does not come.
+    state_ = State::ending;
+    run_after(std::chrono::seconds(2), [this] {
+      if (call_over_) return;
+      end_line_ = "the stream of " + config_.target + " ended";
+      write_stats();
+      phone().hang_up();
+    });
+    return;
+  }
   state_ = State::ending;
   write_stats();
   if (call_over_) return finish(exit_code_, end_line_);

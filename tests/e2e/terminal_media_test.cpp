@@ -411,38 +411,5 @@ TEST_F(TerminalMediaTest, DisplayShowsThePictureOnXvfb) {
   ::unsetenv("DISPLAY");
 }
 
-// Not a check: prints the CPU a 720p30 2 Mbit/s broadcast and a viewer decoding it take, each
-// over 10 s. Runs only when CALLCAST_MEASURE_CPU is set (it takes 25 s).
-TEST_F(TerminalMediaTest, MeasureCpuAt720p30) {
-  if (std::getenv("CALLCAST_MEASURE_CPU") == nullptr) GTEST_SKIP() << "set CALLCAST_MEASURE_CPU";
-  BroadcastOptions options;  // 1280x720, 30 fps, 2000 kbit/s, AAC
-  Outcome sender;
-  auto broadcaster = broadcast(options, sender);
-  ASSERT_TRUE(broadcaster && sender.streaming);
-  run_loop_for(1s);
-  double cpu = process_cpu_s();
-  auto wall = Clock::now();
-  run_loop_for(10s);
-  const double broadcast_cpu =
-      (process_cpu_s() - cpu) / std::chrono::duration<double>(Clock::now() - wall).count();
-  Outcome viewer;
-  auto watcher = watch("13900000001", WatchOptions{}, viewer);
-  ASSERT_TRUE(run_loop_until([&] { return viewer.streaming || viewer.over(); }, 8s));
-  run_loop_for(1s);
-  cpu = process_cpu_s();
-  wall = Clock::now();
-  run_loop_for(10s);
-  const double both_cpu =
-      (process_cpu_s() - cpu) / std::chrono::duration<double>(Clock::now() - wall).count();
-  std::printf(
-      "[cpu] broadcast 1280x720 30 fps 2 Mbit/s: %.0f%% of one core; watch (decode): "
-      "%.0f%% of one core; %u cores\n",
-      100 * broadcast_cpu, 100 * (both_cpu - broadcast_cpu), std::thread::hardware_concurrency());
-  const auto stats = broadcaster->stats();
-  std::printf("[cpu] sent %.0f kbps, viewer %.1f fps\n", stats.kbps, watcher->stats().fps);
-  stop_all<WatchPipeline>({{watcher.get(), &viewer}});
-  stop_all<BroadcastPipeline>({{broadcaster.get(), &sender}});
-}
-
 }  // namespace
 }  // namespace callcast::test

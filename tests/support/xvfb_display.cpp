@@ -32,7 +32,8 @@ XvfbDisplay::XvfbDisplay(const std::filesystem::path& dir) : dir_(dir) {
   const std::string resolution =
       std::to_string(kWidth) + "x" + std::to_string(kHeight) + "x24";
   ChildOptions xvfb;
-  xvfb.argv = {"Xvfb", name(), "-screen", "0", resolution, "-nolisten", "tcp"};
+  // -br: a black root window (the default weave pattern is not "blank").
+  xvfb.argv = {"Xvfb", name(), "-screen", "0", resolution, "-nolisten", "tcp", "-br"};
   xvfb.stderr_file = dir_ / ("xvfb" + std::to_string(number_) + ".err");
   server_ = std::make_unique<ChildProcess>(std::move(xvfb));
   if (!server_->started()) {
@@ -54,13 +55,13 @@ XvfbDisplay::~XvfbDisplay() {
 std::optional<double> XvfbDisplay::luma_variance(const std::filesystem::path& png) {
   const std::string size = std::to_string(kWidth) + "x" + std::to_string(kHeight);
   if (!png.empty()) {
-    run_tool({"ffmpeg", "-nostdin", "-y", "-loglevel", "error", "-f", "x11grab", "-video_size",
+    run_tool({"ffmpeg", "-nostdin", "-y", "-loglevel", "error", "-f", "x11grab", "-draw_mouse", "0", "-video_size",
               size, "-i", name(), "-frames:v", "1", png.string()},
              dir_, "x11grab-png", std::chrono::seconds(15));
   }
   const std::filesystem::path raw = dir_ / "x11grab.gray";
   const ToolRun grab =
-      run_tool({"ffmpeg", "-nostdin", "-y", "-loglevel", "error", "-f", "x11grab", "-video_size",
+      run_tool({"ffmpeg", "-nostdin", "-y", "-loglevel", "error", "-f", "x11grab", "-draw_mouse", "0", "-video_size",
                 size, "-i", name(), "-frames:v", "1", "-f", "rawvideo", "-pix_fmt", "gray",
                 raw.string()},
                dir_, "x11grab", std::chrono::seconds(15));

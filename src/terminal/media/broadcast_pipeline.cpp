@@ -484,7 +484,7 @@ void BroadcastPipeline::stop() {
   s.stopping = true;
   spdlog::info("broadcast stopping url={}", s.url);
   s.stop_timer = s.add_timer(kStopTimeoutMs, &State::on_stop_timeout);
-  gst_element_send_event(s.pipeline.get(), gst_event_new_eos());
+  send_eos_async(s.pipeline.get());
 }
 
 BroadcastStats BroadcastPipeline::stats() const {

@@ -114,4 +114,11 @@ void post_application_message(GstElement* element, const char* name) {
       element, gst_message_new_application(GST_OBJECT(element), gst_structure_new_empty(name)));
 }
 
+void send_eos_async(GstElement* pipeline) {
+  gst_element_call_async(
+      pipeline,
+      [](GstElement* element, gpointer) { gst_element_send_event(element, gst_event_new_eos()); },
+      nullptr, nullptr);
+}
+
 }  // namespace callcast::terminal

@@ -41,4 +41,10 @@ std::int64_t wall_clock_ms();
 // event to the main loop thread, which handles it in its bus watch.
 void post_application_message(GstElement* element, const char* name);
 
+// Sends EOS into `pipeline` from a GStreamer pool thread, never from the caller's: a live source
+// (udpsrc inside rtspsrc) takes EOS only once its streaming thread leaves its wait for data, so a
+// stream that has stopped would block the main loop. The caller's stop timeout bounds the wait;
+// setting the pipeline to NULL releases it.
+void send_eos_async(GstElement* pipeline);
+
 }  // namespace callcast::terminal

@@ -617,6 +617,11 @@ Result<std::unique_ptr<WatchPipeline>, std::string> WatchPipeline::create(
   state->options = options;
   state->container = container;
   if (options.display) {
+    // Without a display server autovideosink falls through to sinks that crash when probed
+    // (dfbvideosink): refuse before trying.
+    if (std::getenv("DISPLAY") == nullptr && std::getenv("WAYLAND_DISPLAY") == nullptr) {
+      return fail("cannot show the video: no display (DISPLAY is not set)");
+    }
     state->video_sink_.reset(
         GST_ELEMENT(gst_object_ref_sink(gst_element_factory_make("autovideosink", nullptr))));
     if (gst_element_set_state(state->video_sink_.get(), GST_STATE_READY) ==
@@ -682,7 +687,7 @@ void WatchPipeline::stop() {
   // A recording still waiting for its streams gets what is known, so EOS reaches the file.
   s.decide_recording();
   s.stop_timer = s.add_timer(kStopTimeoutMs, &State::on_stop_timeout);
-  gst_element_send_event(s.pipeline.get(), gst_event_new_eos());
+  send_eos_async(s.pipeline.get());
 }
 
 WatchStats WatchPipeline::stats() const {

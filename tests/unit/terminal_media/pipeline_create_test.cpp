@@ -1,6 +1,8 @@
 // create() validates what it is given before anything runs: no server needed.
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+
 #include "terminal/media/broadcast_pipeline.hpp"
 #include "terminal/media/watch_pipeline.hpp"
 
@@ -73,16 +75,25 @@ TEST(WatchPipelineCreate, RecordingNeedsMp4OrMkv) {
   EXPECT_NE(pipeline.error().find(".mp4 or .mkv"), std::string::npos);
 }
 
-TEST(WatchPipelineCreate, BuildsForDisplayAndRecording) {
+TEST(WatchPipelineCreate, BuildsForRecording) {
   for (const char* path : {"/tmp/out.mp4", "/tmp/out.mkv", ""}) {
     WatchOptions options;
-    options.display = true;
     options.record_path = path;
     const auto pipeline = WatchPipeline::create(options);
     ASSERT_TRUE(pipeline.ok()) << path << ": " << pipeline.error();
     EXPECT_EQ((*pipeline)->stats().frames_decoded, 0u);
     EXPECT_EQ((*pipeline)->stats().transport, "");
   }
+}
+
+TEST(WatchPipelineCreate, DisplayWithoutADisplayFailsClearly) {
+  ::unsetenv("DISPLAY");
+  ::unsetenv("WAYLAND_DISPLAY");
+  WatchOptions options;
+  options.display = true;
+  const auto pipeline = WatchPipeline::create(options);
+  ASSERT_FALSE(pipeline.ok());
+  EXPECT_NE(pipeline.error().find("no display"), std::string::npos) << pipeline.error();
 }
 
 }  // namespace
