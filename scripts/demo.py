@@ -74,10 +74,11 @@ class Terminal:
     def __init__(self, name, args):
         self.name = name
         self.lines = []
-        self.stats_path = os.path.join(OUT, f"{name}.stats.json")
-        self.process = start(args + ["--stats-json", self.stats_path, "--log-level", "warn"],
+        files = name.replace(" ", "-")
+        self.stats_path = os.path.join(OUT, f"{files}.stats.json")
+        self.process = start(args + ["--stats-json", self.stats_path, "--log-level", "info"],
                              stdout=subprocess.PIPE,
-                             stderr=open(os.path.join(OUT, f"{name}.log"), "w"), text=True)
+                             stderr=open(os.path.join(OUT, f"{files}.log"), "w"), text=True)
         self.reader = threading.Thread(target=self._read, daemon=True)
         self.reader.start()
 
@@ -142,7 +143,7 @@ def main():
                             "--bitrate", "2M"])
     if not broadcaster.wait_for("step 707", 20) or not broadcaster.wait_for(
             "now forward to the service number", 10):
-        raise SystemExit("the broadcast did not go live; see demo-out/broadcaster*.log")
+        raise SystemExit("the broadcast did not go live; see demo-out/broadcaster-*.log")
 
     viewers = []
     for number, delay in VIEWERS:

@@ -4,7 +4,6 @@
 #include <glib.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -108,14 +107,6 @@ BroadcastOptions small_broadcast() {
   options.fps = kFps;
   options.bitrate_kbps = 1000;
   return options;
-}
-
-// CPU seconds this process used so far (every thread: the pipelines run in GStreamer's).
-double process_cpu_s() {
-  rusage usage{};
-  getrusage(RUSAGE_SELF, &usage);
-  return static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
-         static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
 }
 
 class TerminalMediaTest : public E2eTest {
