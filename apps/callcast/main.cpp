@@ -138,8 +138,7 @@ int main(int argc, char** argv) {
                             "the Ut interface for call forwarding (default http://SERVER:8080)");
   broadcast_cmd->add_flag("--no-forwarding", no_forwarding,
                           "do not set call forwarding of your number to the service");
-  broadcast_cmd->add_flag("--no-clock-overlay", no_overlay,
-                          "no visible clock on the test pattern");
+  broadcast_cmd->add_flag("--no-clock-overlay", no_overlay, "no visible clock on the test pattern");
 
   AccountFlags watch_account;
   WatchConfig watch;
@@ -155,8 +154,8 @@ int main(int argc, char** argv) {
   watch_cmd->add_option("--latency", latency_ms, "jitter buffer, ms")
       ->check(CLI::Range(0, 10000))
       ->capture_default_str();
-  watch_cmd->add_option("--udp-timeout", udp_timeout_ms,
-                        "ms without UDP media before retrying over TCP")
+  watch_cmd
+      ->add_option("--udp-timeout", udp_timeout_ms, "ms without UDP media before retrying over TCP")
       ->check(CLI::Range(100, 60000))
       ->capture_default_str();
 
@@ -219,7 +218,8 @@ int main(int argc, char** argv) {
   watch.media.latency_ms = latency_ms;
   watch.media.udp_timeout = std::chrono::milliseconds(udp_timeout_ms);
   if (!display && record.empty()) {
-    status.event("neither --display nor --record given: decoding only (figures on the status line)");
+    status.event(
+        "neither --display nor --record given: decoding only (figures on the status line)");
   }
   WatchSession session(std::move(watch), status);
   return run(session);

@@ -179,8 +179,8 @@ void BroadcastSession::clear_forwarding_then_finish(int exit_code, const std::st
         if (outcome->empty()) {
           spdlog::info("terminal: terminal={} forwarding cleared", config_.phone.number);
         } else {
-          status().event("warning: could not clear the call forwarding of " +
-                         config_.phone.number + ": " + *outcome);
+          status().event("warning: could not clear the call forwarding of " + config_.phone.number +
+                         ": " + *outcome);
         }
         finish(exit_code, line);
       });
@@ -196,8 +196,7 @@ void BroadcastSession::on_call_ended(const sipua::CallEnd& end,
       pending_line_ = "the network side ended the broadcast (BYE)";
     } else if (refusal && !was_live) {
       pending_exit_ = 1;
-      pending_line_ =
-          describe_call_failure(*refusal, config_.service_number, config_.phone.server);
+      pending_line_ = describe_call_failure(*refusal, config_.service_number, config_.phone.server);
     } else if (end.cause == sipua::EndCause::error) {
       pending_exit_ = 1;
       pending_line_ = "the call failed: " + end.describe();
@@ -233,7 +232,9 @@ void BroadcastSession::on_key(char key) {
   if (key == 's' || key == 'S') switch_camera("key s");
 }
 
-void BroadcastSession::on_user_signal() { switch_camera("SIGUSR1"); }
+void BroadcastSession::on_user_signal() {
+  switch_camera("SIGUSR1");
+}
 
 void BroadcastSession::switch_camera(const char* how) {
   if (!pipeline_ || state_ == State::ending) return;

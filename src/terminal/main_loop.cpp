@@ -13,7 +13,9 @@ gboolean run_once(gpointer data) {
   return G_SOURCE_REMOVE;
 }
 
-void destroy(gpointer data) { delete static_cast<std::function<void()>*>(data); }
+void destroy(gpointer data) {
+  delete static_cast<std::function<void()>*>(data);
+}
 
 }  // namespace
 

@@ -42,14 +42,13 @@ void Session::start(Done done) {
       },
       this, nullptr);
   status_.update("registering " + phone_options_.number + " at " + phone_options_.server);
-  phone_->register_account(
-      [this](Result<bool, std::string> registered) {
-        if (finished_ || ending_) return;
-        if (!registered) return finish(1, registered.error());
-        spdlog::info("terminal: terminal={} registered at {}", phone_options_.number,
-                     phone_options_.server);
-        begin();
-      });
+  phone_->register_account([this](Result<bool, std::string> registered) {
+    if (finished_ || ending_) return;
+    if (!registered) return finish(1, registered.error());
+    spdlog::info("terminal: terminal={} registered at {}", phone_options_.number,
+                 phone_options_.server);
+    begin();
+  });
 }
 
 void Session::stop(const std::string& why) {
@@ -61,8 +60,9 @@ void Session::stop(const std::string& why) {
   ending_ = true;
   spdlog::info("terminal: terminal={} ending: {}", phone_options_.number, why);
   run_after(kEndingBound, [this] {
-    if (!finished_) finish(1, "the clean end took longer than " +
-                                  std::to_string(kEndingBound.count()) + " s; stopped");
+    if (!finished_)
+      finish(1, "the clean end took longer than " + std::to_string(kEndingBound.count()) +
+                    " s; stopped");
   });
   end_cleanly(why);
 }

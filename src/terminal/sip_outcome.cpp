@@ -39,8 +39,8 @@ std::string describe_register_failure(const sipua::Response& response, std::stri
            status_text(response) + ")";
   }
   const std::string words = server_words(response);
-  return "registration of " + std::string(number) + " refused: " +
-         (words.empty() ? std::string("the server gave no reason") : words) + " (" +
+  return "registration of " + std::string(number) +
+         " refused: " + (words.empty() ? std::string("the server gave no reason") : words) + " (" +
          status_text(response) + ")";
 }
 

@@ -10,7 +10,9 @@ namespace callcast::terminal {
 StatusLine::StatusLine(std::FILE* out, bool interactive, std::chrono::milliseconds plain_interval)
     : out_(out), interactive_(interactive), plain_interval_(plain_interval) {}
 
-StatusLine::~StatusLine() { finish(); }
+StatusLine::~StatusLine() {
+  finish();
+}
 
 bool StatusLine::is_interactive(std::FILE* out) {
   const char* term = std::getenv("TERM");
@@ -40,7 +42,8 @@ void StatusLine::update(std::string_view text) {
     return;
   }
   const auto now = std::chrono::steady_clock::now();
-  if (last_plain_ != std::chrono::steady_clock::time_point{} && now - last_plain_ < plain_interval_) {
+  if (last_plain_ != std::chrono::steady_clock::time_point{} &&
+      now - last_plain_ < plain_interval_) {
     return;
   }
   last_plain_ = now;

@@ -61,9 +61,9 @@ TerminalInput::TerminalInput(Session& session) : impl_(std::make_unique<Impl>(se
       current.c_cc[VTIME] = 0;
       tcsetattr(STDIN_FILENO, TCSANOW, &current);
     }
-    impl_->sources.push_back(
-        g_unix_fd_add(STDIN_FILENO, static_cast<GIOCondition>(G_IO_IN | G_IO_HUP | G_IO_ERR),
-                      &Impl::on_stdin, impl_.get()));
+    impl_->sources.push_back(g_unix_fd_add(STDIN_FILENO,
+                                           static_cast<GIOCondition>(G_IO_IN | G_IO_HUP | G_IO_ERR),
+                                           &Impl::on_stdin, impl_.get()));
   }
 }
 

@@ -162,12 +162,17 @@ void expect_complete_recording(const std::filesystem::path& file, const DecodedM
                                const std::vector<std::string>& codecs) {
   SCOPED_TRACE(file.string());
   EXPECT_TRUE(media.error.empty()) << media.describe();
-  EXPECT_EQ(codecs, (std::vector<std::string>{"h264", "aac"}));
+  std::vector<std::string> sorted = codecs;  // the stream order differs between containers
+  std::sort(sorted.begin(), sorted.end());
+  EXPECT_EQ(sorted, (std::vector<std::string>{"aac", "h264"}));
   const double window_s = media.video_last_s - media.video_first_s + 1.0 / kFps;
   const double sent = window_s * kFps;
   EXPECT_GE(window_s, 2.5) << media.describe();
   EXPECT_GE(media.video_frames, 0.95 * sent) << media.describe() << "; sent " << sent;
-  EXPECT_LE(media.video_frames, 1.05 * sent + 1) << media.describe() << "; sent " << sent;
+  // More frames than the window holds happen when the jitter buffer's skew correction squeezes
+  // the timestamps of the join burst (the GOP the server replays at once); half a second of it
+  // at most. Fewer would be loss.
+  EXPECT_LE(media.video_frames, sent + kFps / 2.0) << media.describe() << "; sent " << sent;
   EXPECT_GT(media.audio_frames, 0) << media.describe();
   EXPECT_EQ(media.decoder_errors, "");
 }
@@ -386,8 +391,8 @@ TEST_F(TerminalMediaTest, DisplayShowsThePictureOnXvfb) {
   ASSERT_FALSE(viewer.error) << *viewer.error;
   run_loop_for(2s);
   // The grab runs on another thread while the loop keeps the pipeline going.
-  auto grab = std::async(std::launch::async,
-                         [&] { return display.luma_variance(dir() / "display.png"); });
+  auto grab =
+      std::async(std::launch::async, [&] { return display.luma_variance(dir() / "display.png"); });
   run_loop_until([&] { return grab.wait_for(0s) == std::future_status::ready; }, 20s);
   const std::optional<double> variance = grab.get();
   const auto stats = watcher->stats();

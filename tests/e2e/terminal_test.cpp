@@ -37,7 +37,11 @@ class TerminalTest : public TerminalE2eTest {
     ASSERT_TRUE(decoded.error.empty()) << decoded.error;
     EXPECT_TRUE(decoded.decoder_errors.empty()) << decoded.decoder_errors;
     EXPECT_GT(decoded.audio_frames, 0);
-    EXPECT_NEAR(decoded.video_frames, decoded.published_frames(), decoded.published_frames() * 0.05)
+    // No loss: at least 95% of the frames sent in the recording's window. More than were sent in
+    // it happen when the jitter buffer's skew correction squeezes the timestamps of the join
+    // burst (the GOP the server replays at once): half a second of frames at most.
+    EXPECT_GE(decoded.video_frames, decoded.published_frames() * 0.95) << decoded.describe();
+    EXPECT_LE(decoded.video_frames, decoded.published_frames() + kPublishFps / 2.0)
         << decoded.describe();
     EXPECT_NEAR(decoded.video_window_s(), seconds, 1.5) << decoded.describe();
   }
@@ -110,8 +114,8 @@ TEST_F(TerminalTest, UnknownUserOrWrongPasswordFailsWithAClearLine) {
 
 TEST_F(TerminalTest, UnreachableServerFailsWithAClearLine) {
   // A SIP port nobody listens on: the terminal must not wait out sofia's 32 s of retransmissions.
-  std::vector<std::string> argv = {CALLCAST_PATH, "watch", kMaster, "--number", kViewer,
-                                   "--password", kPassword, "--server", "127.0.0.1:9"};
+  std::vector<std::string> argv = {CALLCAST_PATH, "watch",   kMaster,    "--number",   kViewer,
+                                   "--password",  kPassword, "--server", "127.0.0.1:9"};
   ChildProcess& viewer = spawn(terminal_child(argv, "unreachable"));
   const auto status = wait_exit(viewer, 20s);
   ASSERT_TRUE(status);
@@ -178,6 +182,21 @@ TEST_F(TerminalTest, CameraSwitchMidStreamKeepsViewersDecoding) {
   EXPECT_EQ(figures->value("switches", 0), 1) << figures->dump();
 }
 
+// [0167]: one program and one account are master while sending and viewer while receiving.
+TEST_F(TerminalTest, TheSameAccountBroadcastsThenWatches) {
+  ChildProcess& first = start_live_broadcast(kMaster);
+  ASSERT_TRUE(first.send_signal(SIGINT));
+  const auto ended = wait_exit(first, 15s);
+  ASSERT_TRUE(ended && ended->success());
+
+  start_live_broadcast(kViewer);
+  ChildProcess& viewer = watch(kViewer, kMaster, {"--duration", "2"});
+  const auto status = wait_exit(viewer, 20s);
+  ASSERT_TRUE(status);
+  EXPECT_TRUE(status->success()) << status->describe() << "\n" << output(viewer);
+  EXPECT_NE(output(viewer).find("step 714: first frame"), std::string::npos) << output(viewer);
+}
+
 // A broadcast from ffmpeg (publishing to the URL of the 183, callcast's SIP test agent as the
 // master's phone) reaches a callcast viewer.
 TEST_F(TerminalTest, FfmpegBroadcastIsWatchedByACallcastViewer) {
@@ -200,10 +219,11 @@ TEST_F(TerminalTest, DisplayUnderXvfbShowsThePicture) {
   EXPECT_LT(*blank, 1.0) << "the screen starts blank";
 
   start_live_broadcast();
-  std::vector<std::string> argv = {CALLCAST_PATH, "watch", kMaster, "--number", kViewer,
-                                   "--password", kPassword, "--server",
-                                   "127.0.0.1:" + std::to_string(server().sip_port()),
-                                   "--display", "--duration", "8"};
+  std::vector<std::string> argv = {
+      CALLCAST_PATH, "watch",      kMaster,
+      "--number",    kViewer,      "--password",
+      kPassword,     "--server",   "127.0.0.1:" + std::to_string(server().sip_port()),
+      "--display",   "--duration", "8"};
   ChildOptions child = terminal_child(argv, "display");
   child.extra_env = {"DISPLAY=" + display.name()};
   ChildProcess& viewer = spawn(std::move(child));

@@ -31,10 +31,10 @@ ChildOptions TerminalE2eTest::terminal_child(std::vector<std::string> argv,
 
 std::vector<std::string> TerminalE2eTest::account_flags(const std::string& number,
                                                         const std::string& name) {
-  return {"--number",   number,
-          "--password", kPassword,
-          "--server",   "127.0.0.1:" + std::to_string(signaling_server().sip_port()),
-          "--log-level", "info",
+  return {"--number",     number,
+          "--password",   kPassword,
+          "--server",     "127.0.0.1:" + std::to_string(signaling_server().sip_port()),
+          "--log-level",  "info",
           "--stats-json", stats_path(name).string()};
 }
 

@@ -2,10 +2,9 @@
 
 #include <unistd.h>
 
-#include <csignal>
-
 #include <chrono>
 #include <cmath>
+#include <csignal>
 
 #include "support/media_tools.hpp"
 #include "support/wait_until.hpp"
@@ -29,8 +28,7 @@ XvfbDisplay::XvfbDisplay(const std::filesystem::path& dir) : dir_(dir) {
   number_ = 70 + static_cast<int>(getpid() % 50);
   while (display_taken(number_) && number_ < 400)
     ++number_;
-  const std::string resolution =
-      std::to_string(kWidth) + "x" + std::to_string(kHeight) + "x24";
+  const std::string resolution = std::to_string(kWidth) + "x" + std::to_string(kHeight) + "x24";
   ChildOptions xvfb;
   // -br: a black root window (the default weave pattern is not "blank").
   xvfb.argv = {"Xvfb", name(), "-screen", "0", resolution, "-nolisten", "tcp", "-br"};
@@ -55,16 +53,16 @@ XvfbDisplay::~XvfbDisplay() {
 std::optional<double> XvfbDisplay::luma_variance(const std::filesystem::path& png) {
   const std::string size = std::to_string(kWidth) + "x" + std::to_string(kHeight);
   if (!png.empty()) {
-    run_tool({"ffmpeg", "-nostdin", "-y", "-loglevel", "error", "-f", "x11grab", "-draw_mouse", "0", "-video_size",
-              size, "-i", name(), "-frames:v", "1", png.string()},
+    run_tool({"ffmpeg", "-nostdin", "-y", "-loglevel", "error", "-f", "x11grab", "-draw_mouse", "0",
+              "-video_size", size, "-i", name(), "-frames:v", "1", png.string()},
              dir_, "x11grab-png", std::chrono::seconds(15));
   }
   const std::filesystem::path raw = dir_ / "x11grab.gray";
-  const ToolRun grab =
-      run_tool({"ffmpeg", "-nostdin", "-y", "-loglevel", "error", "-f", "x11grab", "-draw_mouse", "0", "-video_size",
-                size, "-i", name(), "-frames:v", "1", "-f", "rawvideo", "-pix_fmt", "gray",
-                raw.string()},
-               dir_, "x11grab", std::chrono::seconds(15));
+  const ToolRun grab = run_tool(
+      {"ffmpeg",      "-nostdin", "-y",          "-loglevel", "error", "-f",        "x11grab",
+       "-draw_mouse", "0",        "-video_size", size,        "-i",    name(),      "-frames:v",
+       "1",           "-f",       "rawvideo",    "-pix_fmt",  "gray",  raw.string()},
+      dir_, "x11grab", std::chrono::seconds(15));
   if (!grab.ok()) return std::nullopt;
   const std::string pixels = file_tail(raw, static_cast<std::size_t>(kWidth) * kHeight);
   if (pixels.size() != static_cast<std::size_t>(kWidth) * kHeight) return std::nullopt;

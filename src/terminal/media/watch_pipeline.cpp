@@ -687,7 +687,25 @@ void WatchPipeline::stop() {
   // A recording still waiting for its streams gets what is known, so EOS reaches the file.
   s.decide_recording();
   s.stop_timer = s.add_timer(kStopTimeoutMs, &State::on_stop_timeout);
-  send_eos_async(s.pipeline.get());
+  // EOS enters each branch after rtspsrc, not through it: sent to the pipeline it would go to
+  // rtspsrc's udpsrc, which takes it only once a packet wakes its streaming thread (never, when
+  // the broadcast has ended), holding the pipeline's state lock all along, so that the final
+  // set_state(NULL) deadlocked. The entries are queues; a pool thread sends it, never the loop.
+  std::vector<GstElement*> entries;
+  {
+    std::lock_guard lock(s.mutex);
+    for (const State::Branch& branch : s.branches)
+      entries.push_back(branch.entry);
+  }
+  for (GstElement* entry : entries) {
+    gst_element_call_async(
+        entry,
+        [](GstElement* element, gpointer) {
+          GstOwned<GstPad> sink(gst_element_get_static_pad(element, "sink"));
+          gst_pad_send_event(sink.get(), gst_event_new_eos());
+        },
+        nullptr, nullptr);
+  }
 }
 
 WatchStats WatchPipeline::stats() const {

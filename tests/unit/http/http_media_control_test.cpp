@@ -5,9 +5,8 @@
 
 #include <gtest/gtest.h>
 
-#include <boost/asio/write.hpp>
-
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/write.hpp>
 #include <chrono>
 #include <future>
 #include <memory>
@@ -280,8 +279,7 @@ TEST_F(HttpMediaControlTest, HugeContentLengthIsRefusedWithoutReadingIt) {
   const auto listed = list_groups();
   server.join();
   ASSERT_FALSE(listed.ok());
-  EXPECT_NE(listed.error().message.find("limit"), std::string::npos)
-      << listed.error().message;
+  EXPECT_NE(listed.error().message.find("limit"), std::string::npos) << listed.error().message;
 }
 
 TEST_F(HttpMediaControlTest, ApiKeyIsSentAsBearer) {

@@ -14,8 +14,7 @@ TEST(WarningText, WriterQuotesAndEscapes) {
 
 TEST(WarningText, ReaderUnescapesTheFirstQuotedText) {
   EXPECT_EQ(warning_text("399 callcast \"1001 is not broadcasting\""), "1001 is not broadcasting");
-  EXPECT_EQ(warning_text("399 callcast \"a \\\"b\\\" \\\\ c\", 399 x \"second\""),
-            "a \"b\" \\ c");
+  EXPECT_EQ(warning_text("399 callcast \"a \\\"b\\\" \\\\ c\", 399 x \"second\""), "a \"b\" \\ c");
 }
 
 TEST(WarningText, MalformedValuesReadAsEmpty) {

@@ -24,9 +24,9 @@ TEST(SipOutcome, TheServersOwnWordsComeFirst) {
                                            "399 callcast \"1001 is not broadcasting\""),
                                   "1001", "127.0.0.1:5060"),
             "1001 is not broadcasting (480 Temporarily Unavailable)");
-  EXPECT_EQ(describe_call_failure(response(486, "Busy Here",
-                                           "399 callcast \"1001 is already broadcasting\""),
-                                  "777", "127.0.0.1:5060"),
+  EXPECT_EQ(describe_call_failure(
+                response(486, "Busy Here", "399 callcast \"1001 is already broadcasting\""), "777",
+                "127.0.0.1:5060"),
             "1001 is already broadcasting (486 Busy Here)");
   EXPECT_EQ(describe_call_failure(response(503, "Service Unavailable",
                                            "399 callcast \"media side: no free group\"", "5"),

@@ -39,8 +39,7 @@ TEST(StatusLine, OnATerminalTheStatusRefreshesInPlaceUnderEvents) {
     status.update("LIVE 00:01");
     status.event("step 707: live");
   }
-  EXPECT_EQ(out.text(),
-            "calling\r\033[KLIVE 00:01\r\033[Kstep 707: live\nLIVE 00:01\n");
+  EXPECT_EQ(out.text(), "calling\r\033[KLIVE 00:01\r\033[Kstep 707: live\nLIVE 00:01\n");
 }
 
 TEST(StatusLine, OffATerminalStatusLinesAreRateLimitedAndEventsAlwaysShow) {

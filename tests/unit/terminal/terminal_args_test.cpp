@@ -12,8 +12,8 @@ TEST(TerminalArgs, FrameSizes) {
   EXPECT_EQ(hd->width, 1280);
   EXPECT_EQ(hd->height, 720);
   EXPECT_TRUE(parse_frame_size("640X360").ok());
-  for (const char* bad : {"", "1280", "x720", "1280x", "1281x720", "8x8", "9000x720", "axb",
-                          "1280x720x3", "-2x4"}) {
+  for (const char* bad :
+       {"", "1280", "x720", "1280x", "1281x720", "8x8", "9000x720", "axb", "1280x720x3", "-2x4"}) {
     EXPECT_FALSE(parse_frame_size(bad).ok()) << bad;
   }
   EXPECT_EQ(parse_frame_size("1281x720").error(),
@@ -39,7 +39,8 @@ TEST(TerminalArgs, ServerAddresses) {
   EXPECT_EQ(parse_server("[::1]:5070")->host_port(), "[::1]:5070");
   EXPECT_EQ(parse_server("[::1]")->host_port(), "[::1]:5060");
   EXPECT_EQ(parse_server("localhost")->host, "localhost");
-  for (const char* bad : {"", ":5060", "host:", "host:0", "host:70000", "host:x", "[::1", "[::1]x"}) {
+  for (const char* bad :
+       {"", ":5060", "host:", "host:0", "host:70000", "host:x", "[::1", "[::1]x"}) {
     EXPECT_FALSE(parse_server(bad).ok()) << bad;
   }
   EXPECT_EQ(default_ut_url(*parse_server("127.0.0.1:5070")), "http://127.0.0.1:8080");
