@@ -437,6 +437,12 @@ struct WatchPipeline::State {
       gst_object_unref(target);
       // Back to a bounded queue once the muxer drains it.
       g_object_set(branch.record_queue, "max-size-time", guint64{3} * GST_SECOND, nullptr);
+    }
+    // Every muxer pad exists before any stream flows: released one by one, the first stream
+    // made the muxer write its header alone ("caps arrived late" for the next one).
+    for (Branch& branch : branches) {
+      if (branch.record_queue == nullptr || branch.record_block == 0) continue;
+      GstOwned<GstPad> out(gst_element_get_static_pad(branch.record_queue, "src"));
       gst_pad_remove_probe(out.get(), branch.record_block);
       branch.record_block = 0;
     }
