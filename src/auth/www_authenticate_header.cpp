@@ -8,22 +8,11 @@
 
 #include <algorithm>
 
+#include "auth/scoped_home.hpp"
+
 namespace callcast::auth {
 
 namespace {
-
-// Everything sofia-sip allocates while parsing one header lives in this home and goes with it.
-class ScopedHome {
- public:
-  ScopedHome() { su_home_init(home_); }
-  ~ScopedHome() { su_home_deinit(home_); }
-  ScopedHome(const ScopedHome&) = delete;
-  ScopedHome& operator=(const ScopedHome&) = delete;
-  su_home_t* get() { return home_; }
-
- private:
-  su_home_t home_[1] = {SU_HOME_INIT(home_)};
-};
 
 // One challenge as sofia-sip tokenised it: the scheme and its "name=value" parameters, values
 // still quoted.

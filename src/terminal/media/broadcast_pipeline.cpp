@@ -210,17 +210,7 @@ struct BroadcastPipeline::State {
   }
 
   GSource* add_timer(guint ms, GSourceFunc function) {
-    GSource* source = g_timeout_source_new(ms);
-    g_source_set_callback(source, function, this, nullptr);
-    g_source_attach(source, context);
-    return source;
-  }
-
-  static void drop_source(GSource*& source) {
-    if (source == nullptr) return;
-    g_source_destroy(source);
-    g_source_unref(source);
-    source = nullptr;
+    return terminal::add_timer(context, ms, function, this);
   }
 
   // Stops everything: no streaming thread, bus message or timer reaches this object afterwards.
@@ -449,10 +439,7 @@ void BroadcastPipeline::start(const std::string& publish_url, BroadcastCallbacks
   s.context = g_main_context_ref_thread_default();
   g_object_set(s.sink, "location", publish_url.c_str(), nullptr);
 
-  GstOwned<GstBus> bus(gst_element_get_bus(s.pipeline.get()));
-  s.bus_watch = gst_bus_create_watch(bus.get());
-  g_source_set_callback(s.bus_watch, G_SOURCE_FUNC(&State::on_bus), &s, nullptr);
-  g_source_attach(s.bus_watch, s.context);
+  s.bus_watch = add_bus_watch(s.pipeline.get(), s.context, &State::on_bus, &s);
   s.announce_timer = s.add_timer(kAnnounceTimeoutMs, &State::on_announce_timeout);
   s.stats_timer = s.add_timer(kStatsPeriodMs, &State::on_stats_tick);
 

@@ -121,4 +121,28 @@ void send_eos_async(GstElement* pipeline) {
       nullptr, nullptr);
 }
 
+GSource* add_timer(GMainContext* context, guint ms, GSourceFunc function, gpointer data) {
+  GSource* timer = g_timeout_source_new(ms);
+  g_source_set_callback(timer, function, data, nullptr);
+  g_source_attach(timer, context);
+  return timer;
+}
+
+GSource* add_bus_watch(GstElement* pipeline, GMainContext* context, GstBusFunc function,
+                       gpointer data) {
+  GstBus* bus = gst_element_get_bus(pipeline);
+  GSource* watch = gst_bus_create_watch(bus);
+  gst_object_unref(bus);
+  g_source_set_callback(watch, G_SOURCE_FUNC(function), data, nullptr);
+  g_source_attach(watch, context);
+  return watch;
+}
+
+void drop_source(GSource*& source) {
+  if (source == nullptr) return;
+  g_source_destroy(source);
+  g_source_unref(source);
+  source = nullptr;
+}
+
 }  // namespace callcast::terminal

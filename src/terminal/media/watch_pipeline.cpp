@@ -123,18 +123,8 @@ struct WatchPipeline::State {
 
   ~State() { shut_down(); }
 
-  static void drop_source(GSource*& source) {
-    if (source == nullptr) return;
-    g_source_destroy(source);
-    g_source_unref(source);
-    source = nullptr;
-  }
-
   GSource* add_timer(guint ms, GSourceFunc function) {
-    GSource* timer = g_timeout_source_new(ms);
-    g_source_set_callback(timer, function, this, nullptr);
-    g_source_attach(timer, context);
-    return timer;
+    return terminal::add_timer(context, ms, function, this);
   }
 
   void tear_down() {
@@ -675,10 +665,7 @@ void WatchPipeline::start(const std::string& play_url, WatchCallbacks callbacks)
   s.callbacks = std::move(callbacks);
   s.context = g_main_context_ref_thread_default();
   g_object_set(s.source, "location", play_url.c_str(), nullptr);
-  GstOwned<GstBus> bus(gst_element_get_bus(s.pipeline.get()));
-  s.bus_watch = gst_bus_create_watch(bus.get());
-  g_source_set_callback(s.bus_watch, G_SOURCE_FUNC(&State::on_bus), &s, nullptr);
-  g_source_attach(s.bus_watch, s.context);
+  s.bus_watch = add_bus_watch(s.pipeline.get(), s.context, &State::on_bus, &s);
   s.stats_timer = s.add_timer(kStatsPeriodMs, &State::on_stats_tick);
   spdlog::info("watch starting url={} latency_ms={} display={} record={} step=714", s.url,
                s.options.latency_ms, s.options.display, s.options.record_path);
