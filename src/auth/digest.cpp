@@ -67,17 +67,6 @@ bool equals_ignoring_case(std::string_view a, std::string_view b) {
   return a.size() == b.size() && to_lower_ascii(a) == to_lower_ascii(b);
 }
 
-// A quoted-string (RFC 7230 §3.2.6) holding `text`.
-std::string quoted(std::string_view text) {
-  std::string out = "\"";
-  for (const char c : text) {
-    if (c == '"' || c == '\\') out.push_back('\\');
-    out.push_back(c);
-  }
-  out.push_back('"');
-  return out;
-}
-
 std::string secret_or_random(std::string secret) {
   if (!secret.empty()) return secret;
   std::array<unsigned char, kGeneratedSecretBytes> bytes{};
@@ -102,6 +91,16 @@ std::string_view to_string(DigestAlgorithm algorithm) {
       return "SHA-256";
   }
   return "unknown";
+}
+
+std::string quoted_string(std::string_view text) {
+  std::string out = "\"";
+  for (const char c : text) {
+    if (c == '"' || c == '\\') out.push_back('\\');
+    out.push_back(c);
+  }
+  out.push_back('"');
+  return out;
 }
 
 std::optional<DigestAlgorithm> parse_digest_algorithm(std::string_view text) {
@@ -158,7 +157,8 @@ std::vector<std::string> DigestAuthenticator::challenges(bool stale) const {
   const std::int64_t now = unix_seconds(clock_());
   std::vector<std::string> out;
   for (const auto algorithm : algorithms_) {
-    std::string challenge = "Digest realm=" + quoted(realm_) + ", nonce=\"" + nonces_.issue(now) +
+    std::string challenge = "Digest realm=" + quoted_string(realm_) + ", nonce=\"" +
+                            nonces_.issue(now) +
                             "\", algorithm=" + std::string(to_string(algorithm)) + ", qop=\"auth\"";
     if (stale) challenge += ", stale=true";
     out.push_back(std::move(challenge));

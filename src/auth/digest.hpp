@@ -32,6 +32,10 @@ struct DigestCredentials {
   bool operator==(const DigestCredentials&) const = default;
 };
 
+// A quoted-string (RFC 7230 §3.2.6, RFC 7616 §3.4) holding `text`: '"' and '\' escaped as
+// quoted-pairs. For the parameters of challenges and of Authorization headers.
+std::string quoted_string(std::string_view text);
+
 // The request-digest a client computes (RFC 7616 §3.4.1): with the credentials' qop, nc and
 // cnonce when qop is set (qop=auth), in the RFC 2069 form without them otherwise. Lower-case hex.
 std::string digest_response(DigestAlgorithm algorithm, std::string_view ha1,

@@ -44,18 +44,6 @@ std::string printable(std::string_view text, std::size_t max = 200) {
   return out;
 }
 
-// RFC 7616 §3.4: quoted-string, with '"' and '\' escaped as quoted-pairs. The values come from
-// the challenge, which parse_digest_challenges() has already cleared of control characters.
-std::string quoted_string(std::string_view text) {
-  std::string out = "\"";
-  for (const char c : text) {
-    if (c == '"' || c == '\\') out.push_back('\\');
-    out.push_back(c);
-  }
-  out.push_back('"');
-  return out;
-}
-
 // The Authorization value answering `choice` for `method` on `uri` (RFC 7616 §3.4).
 std::string authorization(const auth::DigestChoice& choice, std::string_view user,
                           std::string_view password, std::string_view method,
@@ -81,15 +69,17 @@ std::string authorization(const auth::DigestChoice& choice, std::string_view use
       auth::digest_ha1(choice.algorithm, user, choice.challenge.realm, password);
   credentials.response = auth::digest_response(choice.algorithm, ha1, credentials, method);
 
-  std::string value =
-      "Digest username=" + quoted_string(credentials.username) +
-      ", realm=" + quoted_string(credentials.realm) +
-      ", nonce=" + quoted_string(credentials.nonce) + ", uri=" + quoted_string(credentials.uri) +
-      ", algorithm=" + credentials.algorithm + ", response=" + quoted_string(credentials.response);
+  std::string value = "Digest username=" + auth::quoted_string(credentials.username) +
+                      ", realm=" + auth::quoted_string(credentials.realm) +
+                      ", nonce=" + auth::quoted_string(credentials.nonce) +
+                      ", uri=" + auth::quoted_string(credentials.uri) +
+                      ", algorithm=" + credentials.algorithm +
+                      ", response=" + auth::quoted_string(credentials.response);
   if (choice.qop_auth) {
-    value += ", qop=auth, nc=" + credentials.nc + ", cnonce=" + quoted_string(credentials.cnonce);
+    value +=
+        ", qop=auth, nc=" + credentials.nc + ", cnonce=" + auth::quoted_string(credentials.cnonce);
   }
-  if (!credentials.opaque.empty()) value += ", opaque=" + quoted_string(credentials.opaque);
+  if (!credentials.opaque.empty()) value += ", opaque=" + auth::quoted_string(credentials.opaque);
   return value;
 }
 

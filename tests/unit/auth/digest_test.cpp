@@ -349,3 +349,15 @@ TEST(DigestVerdictText, NamesEveryVerdict) {
 
 }  // namespace
 }  // namespace callcast::auth
+
+namespace callcast::auth {
+namespace {
+
+TEST(QuotedString, EscapesQuotesAndBackslashesOnly) {
+  EXPECT_EQ(quoted_string("callcast"), "\"callcast\"");
+  EXPECT_EQ(quoted_string(""), "\"\"");
+  EXPECT_EQ(quoted_string("a\"b\\c, d=e"), "\"a\\\"b\\\\c, d=e\"");
+}
+
+}  // namespace
+}  // namespace callcast::auth
