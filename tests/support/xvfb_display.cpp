@@ -1,13 +1,10 @@
 #include "support/xvfb_display.hpp"
 
-#include <unistd.h>
-
 #include <chrono>
 #include <cmath>
 #include <csignal>
 
 #include "support/media_tools.hpp"
-#include "support/wait_until.hpp"
 
 namespace callcast::test {
 
@@ -16,34 +13,28 @@ namespace {
 constexpr int kWidth = 1280;
 constexpr int kHeight = 720;
 
-bool display_taken(int number) {
-  return std::filesystem::exists("/tmp/.X11-unix/X" + std::to_string(number)) ||
-         std::filesystem::exists("/tmp/.X" + std::to_string(number) + "-lock");
-}
-
 }  // namespace
 
 XvfbDisplay::XvfbDisplay(const std::filesystem::path& dir) : dir_(dir) {
-  // Display numbers from 70 up, skipping those in use (another test or a desktop).
-  number_ = 70 + static_cast<int>(getpid() % 50);
-  while (display_taken(number_) && number_ < 400)
-    ++number_;
   const std::string resolution = std::to_string(kWidth) + "x" + std::to_string(kHeight) + "x24";
   ChildOptions xvfb;
-  // -br: a black root window (the default weave pattern is not "blank").
-  xvfb.argv = {"Xvfb", name(), "-screen", "0", resolution, "-nolisten", "tcp", "-br"};
-  xvfb.stderr_file = dir_ / ("xvfb" + std::to_string(number_) + ".err");
+  // -displayfd: Xvfb picks a free display itself and writes its number once it accepts clients;
+  // its listening socket appears earlier, while it is still setting up, and a client that comes
+  // then can be refused. -br: a black root window (the default weave pattern is not "blank").
+  xvfb.argv = {"Xvfb", "-displayfd", "1", "-screen", "0", resolution, "-nolisten", "tcp", "-br"};
+  xvfb.pipe_stdout = true;
+  xvfb.stderr_file = dir_ / "xvfb.err";
   server_ = std::make_unique<ChildProcess>(std::move(xvfb));
   if (!server_->started()) {
     error_ = "cannot start Xvfb (Debian: xvfb): " + server_->error();
     return;
   }
-  const std::string socket = "/tmp/.X11-unix/X" + std::to_string(number_);
-  if (!wait_until([&] { return std::filesystem::exists(socket) || !server_->running(); },
-                  std::chrono::seconds(10), std::chrono::milliseconds(50)) ||
-      !server_->running()) {
-    error_ = "Xvfb " + name() + " did not come up: " + server_->stderr_tail();
+  const auto line = server_->read_stdout_line(std::chrono::seconds(15));
+  if (!line || line->empty() || line->find_first_not_of("0123456789") != std::string::npos) {
+    error_ = "Xvfb did not come up: " + server_->stderr_tail();
+    return;
   }
+  number_ = std::stoi(*line);
 }
 
 XvfbDisplay::~XvfbDisplay() {

@@ -620,13 +620,23 @@ Result<std::unique_ptr<WatchPipeline>, std::string> WatchPipeline::create(
     }
     state->video_sink_.reset(
         GST_ELEMENT(gst_object_ref_sink(gst_element_factory_make("autovideosink", nullptr))));
-    if (gst_element_set_state(state->video_sink_.get(), GST_STATE_READY) ==
-        GST_STATE_CHANGE_FAILURE) {
+    // Outside a pipeline the sink has no bus; lend it one so that its reason can be told.
+    GstOwned<GstBus> probe_bus(gst_bus_new());
+    gst_element_set_bus(state->video_sink_.get(), probe_bus.get());
+    const bool opened = gst_element_set_state(state->video_sink_.get(), GST_STATE_READY) !=
+                        GST_STATE_CHANGE_FAILURE;
+    if (!opened) {
       gst_element_set_state(state->video_sink_.get(), GST_STATE_NULL);
       const char* display = std::getenv("DISPLAY");
+      std::string reason;
+      if (GstMessage* error = gst_bus_pop_filtered(probe_bus.get(), GST_MESSAGE_ERROR)) {
+        reason = ": " + error_text(error);
+        gst_message_unref(error);
+      }
       return fail(std::string("cannot open a video output (DISPLAY=") +
-                  (display != nullptr ? display : "unset") + ")");
+                  (display != nullptr ? display : "unset") + ")" + reason);
     }
+    gst_element_set_bus(state->video_sink_.get(), nullptr);
     state->audio_sink_.reset(working_audio_sink());
   }
   state->pipeline.reset(GST_ELEMENT(gst_object_ref_sink(gst_pipeline_new("watch"))));
