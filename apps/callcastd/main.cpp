@@ -44,6 +44,7 @@ struct Flags {
   std::optional<std::string> users_file;
   std::optional<std::string> forwarding_db;
   std::optional<std::string> service_number;
+  std::optional<std::size_t> workers;
 };
 
 int fail_with(const std::string& message) {
@@ -81,6 +82,7 @@ Result<core::Config, std::string> resolve_config(const Flags& flags) {
     config.media.rtp_ports = *ports;
   }
   if (flags.public_host) config.media.public_host = *flags.public_host;
+  if (flags.workers) config.media.workers = *flags.workers;
   if (flags.log_level) config.log_level = *flags.log_level;
   if (flags.media_url) config.sip.media_url = *flags.media_url;
   if (flags.users_file) config.sip.users_file = *flags.users_file;
@@ -176,6 +178,9 @@ int main(int argc, char** argv) {
   app.add_option("--sip", flags.sip,
                  "SIP listen address, UDP and TCP (sip.listen, default 127.0.0.1:5060; port 0 = "
                  "any)");
+  app.add_option("--workers", flags.workers,
+                 "fan-out worker threads (media.workers, default 0 = one per CPU core)")
+      ->check(CLI::Range(0, 256));
   app.add_option("--public-host", flags.public_host,
                  "host written into RTSP URLs (media.public_host, default: the RTSP host)");
   app.add_option("--media-url", flags.media_url,

@@ -231,6 +231,10 @@ Status apply_media(const toml::table& table, MediaConfig& media) {
       error = read_seconds(node, key, media.publisher_grace);
     } else if (n == "token_ttl_s") {
       error = read_seconds(node, key, media.token_ttl);
+    } else if (n == "workers") {
+      std::int64_t workers = 0;
+      error = read_integer(node, key, 0, 256, workers);
+      if (!error) media.workers = static_cast<std::size_t>(workers);
     } else {
       error = unknown_key(node, key);
     }

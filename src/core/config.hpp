@@ -46,6 +46,8 @@ struct MediaConfig {
   std::chrono::seconds idle_timeout{10};  // a connection that never sends a request
   std::chrono::seconds publisher_grace{5};
   std::chrono::seconds token_ttl{3600};
+  // Fan-out worker threads (step 709): 0 = one per CPU core this process may run on.
+  std::size_t workers = 0;
   bool operator==(const MediaConfig&) const = default;
 };
 

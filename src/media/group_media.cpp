@@ -1,5 +1,6 @@
 #include "media/group_media.hpp"
 
+#include <algorithm>
 #include <array>
 
 #include "rtp/rtcp.hpp"
@@ -19,11 +20,15 @@ std::string_view to_string(ViewerState state) {
 }
 
 GroupMedia::GroupMedia(std::string group, std::vector<TrackDescription> tracks,
-                       sdp::SessionDescription announced, UdpSender& udp, GroupMediaLimits limits,
-                       std::uint32_t ssrc_seed)
+                       sdp::SessionDescription announced, UdpSender& udp, FanoutEngine& fanout,
+                       GroupMediaLimits limits, std::uint32_t ssrc_seed)
     : group_(std::move(group)),
       announced_(std::move(announced)),
       udp_(udp),
+      fanout_(fanout),
+      fanout_group_(fanout.new_group()),
+      shard_viewers_(fanout.shards(), 0),
+      pending_(std::make_shared<PacketBatch>(limits.max_batch_packets)),
       limits_(limits),
       gop_(limits.gop_cache_packets, limits.gop_cache_bytes) {
   tracks_.reserve(tracks.size());
@@ -34,6 +39,10 @@ GroupMedia::GroupMedia(std::string group, std::vector<TrackDescription> tracks,
   }
   last_sender_report_.resize(tracks_.size());
   ingest_out_.reserve(4);
+}
+
+GroupMedia::~GroupMedia() {
+  fanout_.remove_group(fanout_group_);
 }
 
 bool GroupMedia::compatible_with(const std::vector<TrackDescription>& tracks) const {
@@ -102,6 +111,7 @@ Viewer& GroupMedia::add_viewer(std::string number, std::string session_id, bool 
   viewer->tcp = tcp;
   viewer->writer = std::move(writer);
   viewer->last_heard = now;
+  viewer->fanout_id = ++last_viewer_id_;
   auto& ref = *viewer;
   viewers_[std::move(session_id)] = std::move(viewer);
   return ref;
@@ -136,12 +146,17 @@ void GroupMedia::remove_viewer(std::string_view session_id, bool send_bye,
       if (bye > 0) send_rtcp_to(viewer, t, rtp::Bytes(out.data(), rr + bye));
     }
   }
+  take_from_fanout(viewer);
+  stop_direct(viewer);
   viewers_.erase(it);
   recount_backlog();
 }
 
 std::vector<TrackStart> GroupMedia::start_playing(Viewer& viewer, Clock::time_point now) {
   const bool resuming = viewer.state == ViewerState::paused;
+  take_from_fanout(viewer);
+  stop_direct(viewer);
+  direct_.push_back(&viewer);
   viewer.state = ViewerState::playing;
   viewer.last_heard = now;
   viewer.backlog.clear();
@@ -186,19 +201,21 @@ void GroupMedia::send_sender_reports(Viewer& viewer) {
 }
 
 void GroupMedia::pause(Viewer& viewer) {
+  take_from_fanout(viewer);
+  stop_direct(viewer);
   viewer.state = ViewerState::paused;
   viewer.backlog.clear();
   recount_backlog();
 }
 
 void GroupMedia::recount_backlog() {
-  backlog_pending_ = std::any_of(viewers_.begin(), viewers_.end(),
-                                 [](const auto& entry) { return !entry.second->backlog.empty(); });
+  backlog_pending_ = std::any_of(direct_.begin(), direct_.end(),
+                                 [](const Viewer* viewer) { return !viewer->backlog.empty(); });
 }
 
 bool GroupMedia::pace() {
   bool left = false;
-  for (auto& [id, viewer] : viewers_) {
+  for (Viewer* viewer : direct_) {
     for (std::size_t i = 0; i < limits_.pace_burst_packets && !viewer->backlog.empty(); ++i) {
       send_to(*viewer, viewer->backlog.front());
       viewer->backlog.pop_front();
@@ -229,54 +246,93 @@ bool GroupMedia::send_to(Viewer& viewer, const SharedPacket& packet) {
     sent = failed == 0;
   }
   if (sent) {
-    ++viewer.packets_sent;
-    viewer.bytes_sent += packet->bytes.size();
+    viewer.delivery->sent(1, packet->bytes.size());
   } else {
-    ++viewer.packets_dropped;
+    viewer.delivery->dropped(1);
   }
   return sent;
 }
 
 void GroupMedia::deliver(const SharedPacket& packet, bool keyframe_start) {
-  udp_batch_.clear();
-  udp_batch_viewers_.clear();
-  for (auto& [id, viewer_ptr] : viewers_) {
-    Viewer& viewer = *viewer_ptr;
-    if (viewer.state != ViewerState::playing || !viewer.tracks[packet->track].set_up) continue;
+  // Viewers the loop still serves itself; one that has caught up moves to a worker, and the
+  // packets after that reach it through the batches.
+  for (std::size_t i = 0; i < direct_.size();) {
+    Viewer& viewer = *direct_[i];
+    if (!viewer.tracks[packet->track].set_up) {
+      ++i;
+      continue;
+    }
     if (!viewer.backlog.empty()) {
       // Still catching up from the GOP cache: keep order, and the pacing timer sends it.
       if (viewer.backlog.size() < limits_.viewer_backlog_packets) {
         viewer.backlog.push_back(packet);
         backlog_pending_ = true;
       } else {
-        ++viewer.packets_dropped;
+        viewer.delivery->dropped(1);
       }
+      ++i;
       continue;
     }
     if (viewer.awaiting_keyframe) {
       const bool video = tracks_[packet->track].description().codec == Codec::h264;
-      if (video && !keyframe_start) continue;
+      if (video && !keyframe_start) {
+        ++i;
+        continue;
+      }
       if (video) viewer.awaiting_keyframe = false;
     }
-    if (viewer.tcp) {
+    if (viewer.tcp || viewer.awaiting_keyframe) {  // (audio while video waits for a keyframe)
       send_to(viewer, packet);
+      ++i;
       continue;
     }
-    udp_batch_.push_back(viewer.tracks[packet->track].rtp);
-    udp_batch_viewers_.push_back(&viewer);
+    hand_to_fanout(viewer);  // removes it from direct_ at i
   }
-  if (udp_batch_.empty()) return;
-  udp_failed_.assign(udp_batch_.size(), 0);
-  udp_.send_rtp(packet->view(), udp_batch_, udp_failed_);
-  for (std::size_t i = 0; i < udp_batch_viewers_.size(); ++i) {
-    Viewer& viewer = *udp_batch_viewers_[i];
-    if (udp_failed_[i] != 0) {
-      ++viewer.packets_dropped;
-    } else {
-      ++viewer.packets_sent;
-      viewer.bytes_sent += packet->bytes.size();
-    }
+  if (pending_->size() >= limits_.max_batch_packets) flush();
+  pending_->add(packet);
+}
+
+void GroupMedia::flush() {
+  if (pending_->empty()) return;
+  if (std::all_of(shard_viewers_.begin(), shard_viewers_.end(),
+                  [](std::uint32_t n) { return n == 0; })) {
+    pending_->clear();
+    return;
   }
+  pending_->seal(fanout_.gso());
+  const std::shared_ptr<const PacketBatch> batch = std::move(pending_);
+  for (std::size_t shard = 0; shard < shard_viewers_.size(); ++shard) {
+    if (shard_viewers_[shard] != 0) fanout_.publish(fanout_group_, shard, batch);
+  }
+  pending_ = std::make_shared<PacketBatch>(limits_.max_batch_packets);
+}
+
+void GroupMedia::hand_to_fanout(Viewer& viewer) {
+  // What is pending went to this viewer directly already: it must not get it again.
+  flush();
+  FanoutDestination destination;
+  destination.viewer = viewer.fanout_id;
+  for (std::size_t t = 0; t < tracks_.size(); ++t) {
+    if (viewer.tracks[t].set_up) destination.rtp[t] = viewer.tracks[t].rtp;
+  }
+  destination.counters = viewer.delivery;
+  const std::size_t shard = fanout_.next_shard();
+  fanout_.add_viewer(fanout_group_, shard, std::move(destination));
+  ++shard_viewers_[shard];
+  viewer.fanout_shard = shard;
+  stop_direct(viewer);
+}
+
+void GroupMedia::take_from_fanout(Viewer& viewer) {
+  if (!viewer.fanout_shard) return;
+  flush();  // the batch under way was meant for it too
+  fanout_.remove_viewer(fanout_group_, *viewer.fanout_shard, viewer.fanout_id);
+  --shard_viewers_[*viewer.fanout_shard];
+  viewer.fanout_shard.reset();
+}
+
+void GroupMedia::stop_direct(Viewer& viewer) {
+  std::erase(direct_, &viewer);
 }
 
 void GroupMedia::send_rtcp_to(Viewer& viewer, std::size_t track, rtp::Bytes compound) {

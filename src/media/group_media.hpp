@@ -1,7 +1,9 @@
 #pragma once
 // The media of one live group: the publisher's tracks, the GOP cache and the viewers, and the
 // fan-out of every published packet to every playing viewer (steps 705, 709, 714).
-// Single-threaded: everything runs on the media service's event loop.
+// Runs on the media service's event loop. Viewers that have caught up (UDP, playing, GOP cache
+// sent) are handed to the fan-out workers, which then send them every packet batch; the loop
+// itself only sends to viewers still catching up and to TCP viewers (DESIGN.md §7).
 #include <functional>
 #include <map>
 #include <memory>
@@ -9,6 +11,7 @@
 #include <vector>
 
 #include "media/delivery.hpp"
+#include "media/fanout_engine.hpp"
 #include "media/gop_cache.hpp"
 #include "media/track_relay.hpp"
 #include "media/viewer.hpp"
@@ -22,6 +25,7 @@ struct GroupMediaLimits {
   std::size_t viewer_backlog_packets = 12288;  // a viewer further behind loses packets
   std::size_t first_burst_packets = 96;        // right after PLAY: the keyframe at once
   std::size_t pace_burst_packets = 12;         // per viewer per 5 ms tick: ~10x a 2 Mbit/s stream
+  std::size_t max_batch_packets = 256;         // a publisher read larger than this is split
 };
 
 struct TrackStart {  // RTP-Info for one track (RFC 2326 §12.33)
@@ -33,8 +37,11 @@ struct TrackStart {  // RTP-Info for one track (RFC 2326 §12.33)
 class GroupMedia {
  public:
   GroupMedia(std::string group, std::vector<TrackDescription> tracks,
-             sdp::SessionDescription announced, UdpSender& udp, GroupMediaLimits limits,
-             std::uint32_t ssrc_seed);
+             sdp::SessionDescription announced, UdpSender& udp, FanoutEngine& fanout,
+             GroupMediaLimits limits, std::uint32_t ssrc_seed);
+  ~GroupMedia();
+  GroupMedia(const GroupMedia&) = delete;
+  GroupMedia& operator=(const GroupMedia&) = delete;
 
   const std::string& group() const { return group_; }
   const std::vector<TrackRelay>& tracks() const { return tracks_; }
@@ -45,7 +52,11 @@ class GroupMedia {
   void publisher_changed(Clock::time_point now);
 
   // 705/709: one RTP packet from the publisher on `track`; false when dropped as malformed.
+  // Viewers still catching up get it at once; the fan-out workers get it with flush().
   bool on_publisher_rtp(std::size_t track, rtp::Bytes packet, Clock::time_point now);
+  // Hands the packets since the last flush to the fan-out workers, as one batch: called at the
+  // end of each read from the publisher, so a frame that arrived together leaves together.
+  void flush();
   // The publisher's RTCP: sender reports are relayed to every viewer (lip sync).
   bool on_publisher_rtcp(std::size_t track, rtp::Bytes compound);
 
@@ -89,6 +100,10 @@ class GroupMedia {
  private:
   void deliver(const SharedPacket& packet, bool keyframe_start);
   bool send_to(Viewer& viewer, const SharedPacket& packet);
+  // A UDP viewer that has caught up goes to a fan-out worker; back to the loop on pause/removal.
+  void hand_to_fanout(Viewer& viewer);
+  void take_from_fanout(Viewer& viewer);
+  void stop_direct(Viewer& viewer);
   void send_rtcp_to(Viewer& viewer, std::size_t track, rtp::Bytes compound);
   void recount_backlog();  // after a viewer's backlog was dropped (pause, removal)
 
@@ -96,6 +111,13 @@ class GroupMedia {
   std::vector<TrackRelay> tracks_;
   sdp::SessionDescription announced_;
   UdpSender& udp_;
+  FanoutEngine& fanout_;
+  std::uint64_t fanout_group_;
+  std::vector<std::uint32_t> shard_viewers_;  // viewers of this group per fan-out shard
+  std::shared_ptr<PacketBatch> pending_;      // packets not yet handed to the workers
+  std::uint64_t last_viewer_id_ = 0;
+  // Playing viewers the loop sends to itself (catching up, awaiting a keyframe, TCP).
+  std::vector<Viewer*> direct_;
   GroupMediaLimits limits_;
   GopCache gop_;
   std::map<std::string, std::unique_ptr<Viewer>, std::less<>> viewers_;
@@ -103,9 +125,6 @@ class GroupMedia {
 
   // Scratch space reused for every packet (no allocation per packet in steady state).
   std::vector<SharedPacket> ingest_out_;
-  std::vector<UdpEndpoint> udp_batch_;
-  std::vector<Viewer*> udp_batch_viewers_;
-  std::vector<std::uint8_t> udp_failed_;
 
   std::uint64_t malformed_rtcp_ = 0;
   std::uint64_t sender_reports_ = 0;

@@ -11,6 +11,9 @@
 
 namespace callcast::media {
 
+// Tracks a group may have (video, audio and room for a second camera or language).
+inline constexpr std::size_t kMaxTracks = 4;
+
 struct RelayPacket {
   std::vector<std::uint8_t> bytes;  // the rewritten RTP packet
   std::uint8_t track = 0;

@@ -41,6 +41,7 @@ void RtspConnection::read() {
         self->buffered_ += size;
         self->last_activity_ = Clock::now();
         self->process();
+        if (!self->closed_) self->handler_.on_read_done(*self);
         self->read();
       });
 }

@@ -23,6 +23,8 @@ class RtspConnectionHandler {
   // A malformed message: the connection answers `status` and closes.
   virtual void on_bad_message(RtspConnection& connection, int status, const std::string& why) = 0;
   virtual void on_closed(RtspConnection& connection, const std::string& reason) = 0;
+  // Everything one read brought has been handled (a publisher's frame usually comes in one).
+  virtual void on_read_done(RtspConnection& /*connection*/) {}
 };
 
 struct ConnectionLimits {

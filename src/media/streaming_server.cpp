@@ -1,12 +1,15 @@
 #include "media/streaming_server.hpp"
 
+#include <sched.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/post.hpp>
 #include <chrono>
 #include <random>
 #include <set>
+#include <thread>
 
 #include "rtsp/group_url.hpp"
 
@@ -66,6 +69,16 @@ std::string endpoint_text(const UdpEndpoint& e) {
                              : e.address().to_string() + ":" + std::to_string(e.port());
 }
 
+// The CPUs this process may run on (taskset), not the machine's: one fan-out worker per core.
+std::size_t usable_cores() {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (sched_getaffinity(0, sizeof(set), &set) == 0) {
+    return static_cast<std::size_t>(std::max(1, CPU_COUNT(&set)));
+  }
+  return std::max(1u, std::thread::hardware_concurrency());
+}
+
 }  // namespace
 
 StreamingServer::StreamingServer(asio::io_context& io, core::MediaConfig config,
@@ -102,10 +115,13 @@ Result<BoundAddresses, std::string> StreamingServer::start() {
   if (!ports) return fail(ports.error());
   bound_.rtsp = {config_.rtsp.host, acceptor_.local_endpoint().port()};
   bound_.rtp_ports = *ports;
+  transmitter_ = std::make_unique<SocketTransmitter>(udp_.rtp_fd());
+  const std::size_t workers = config_.workers != 0 ? config_.workers : usable_cores();
+  fanout_ = std::make_unique<FanoutEngine>(FanoutOptions{.workers = workers}, *transmitter_);
   accept();
   sweep();
-  spdlog::info("media: RTSP on {}, RTP/RTCP on UDP {}-{}", core::to_string(bound_.rtsp),
-               bound_.rtp_ports.rtp, bound_.rtp_ports.rtcp);
+  spdlog::info("media: RTSP on {}, RTP/RTCP on UDP {}-{}, {} fan-out worker(s)",
+               core::to_string(bound_.rtsp), bound_.rtp_ports.rtp, bound_.rtp_ports.rtcp, workers);
   return bound_;
 }
 
@@ -119,6 +135,9 @@ void StreamingServer::stop() {
   auto connections = connections_;
   for (auto& [id, connection] : connections)
     connection->close("server stopping", true);
+  // The workers send on the RTP socket: they stop before it closes (its number could be reused).
+  media_.clear();
+  fanout_.reset();
   udp_.close();
 }
 
@@ -287,6 +306,7 @@ void StreamingServer::on_udp(bool rtcp, const UdpEndpoint& from, rtp::Bytes data
     } else if (!media->second->on_publisher_rtp(route->second.track, data, now)) {
       ++counters_.malformed_rtp;
     }
+    media->second->flush();
     if (media->second->has_backlog()) schedule_pacing();
     return;
   }
@@ -444,9 +464,9 @@ control::GroupSnapshot StreamingServer::make_snapshot(const core::Group& group) 
             }
           }
         }
-        stats.packets_sent = viewer->packets_sent;
-        stats.bytes_sent = viewer->bytes_sent;
-        stats.packets_dropped = viewer->packets_dropped;
+        stats.packets_sent = viewer->delivery->packets_sent.load(std::memory_order_relaxed);
+        stats.bytes_sent = viewer->delivery->bytes_sent.load(std::memory_order_relaxed);
+        stats.packets_dropped = viewer->delivery->packets_dropped.load(std::memory_order_relaxed);
         stats.rtcp_reports = viewer->rtcp_reports;
       }
     }

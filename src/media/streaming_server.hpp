@@ -16,6 +16,8 @@
 #include "core/config.hpp"
 #include "core/group_registry.hpp"
 #include "core/token.hpp"
+#include "media/datagram_transmitter.hpp"
+#include "media/fanout_engine.hpp"
 #include "media/group_media.hpp"
 #include "media/rtsp_connection.hpp"
 #include "media/udp_media_ports.hpp"
@@ -58,6 +60,7 @@ class StreamingServer final : public RtspConnectionHandler, private core::GroupE
                       rtp::Bytes payload) override;
   void on_bad_message(RtspConnection& connection, int status, const std::string& why) override;
   void on_closed(RtspConnection& connection, const std::string& reason) override;
+  void on_read_done(RtspConnection& connection) override;
 
   struct Counters {
     std::uint64_t connections_accepted = 0;
@@ -70,6 +73,8 @@ class StreamingServer final : public RtspConnectionHandler, private core::GroupE
     std::uint64_t sessions_timed_out = 0;
   };
   const Counters& counters() const { return counters_; }
+  // The fan-out workers' totals (nullptr before start()).
+  const FanoutEngine* fanout() const { return fanout_.get(); }
 
  private:
   enum class SessionKind { publisher, viewer };
@@ -153,6 +158,9 @@ class StreamingServer final : public RtspConnectionHandler, private core::GroupE
   bool pacing_ = false;
   bool stopped_ = false;
   BoundAddresses bound_;
+  // Declared before media_: every GroupMedia uses the engine until it is destroyed.
+  std::unique_ptr<SocketTransmitter> transmitter_;
+  std::unique_ptr<FanoutEngine> fanout_;
 
   std::map<std::string, std::unique_ptr<GroupMedia>, std::less<>> media_;
   std::map<std::string, Session, std::less<>> sessions_;

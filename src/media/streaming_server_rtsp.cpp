@@ -510,7 +510,7 @@ void StreamingServer::handle_record(RtspConnection&, const rtsp::RtspRequest& r,
   auto media = media_.find(group);
   if (media == media_.end()) {
     media_.emplace(group, std::make_unique<GroupMedia>(group, s->tracks, s->announced, udp_,
-                                                       GroupMediaLimits{}, ssrc_seed_++));
+                                                       *fanout_, GroupMediaLimits{}, ssrc_seed_++));
   } else {
     media->second->publisher_changed(now);
   }
@@ -637,6 +637,14 @@ void StreamingServer::on_interleaved(RtspConnection& connection, std::uint8_t ch
     ++counters_.malformed_rtp;
   }
   if (media->second->has_backlog()) schedule_pacing();
+}
+
+void StreamingServer::on_read_done(RtspConnection& connection) {
+  auto owner = publisher_of_connection_.find(connection.id());
+  if (owner == publisher_of_connection_.end()) return;
+  Session* s = find_session(owner->second);
+  if (!s) return;
+  if (auto media = media_.find(s->group); media != media_.end()) media->second->flush();
 }
 
 }  // namespace callcast::media

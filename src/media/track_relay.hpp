@@ -28,8 +28,6 @@ struct TrackDescription {
   std::vector<std::vector<std::uint8_t>> parameter_sets;  // H.264 SPS/PPS from sprop-parameter-sets
 };
 
-inline constexpr std::size_t kMaxTracks = 4;
-
 // The tracks of an announced SDP; an error names what callcast cannot relay (codec, count).
 Result<std::vector<TrackDescription>, std::string> describe_tracks(
     const sdp::SessionDescription& announced);

@@ -25,6 +25,8 @@ class UdpMediaPorts final : public UdpSender {
   Result<core::PortPair, std::string> open(const std::string& host, core::PortPair ports);
   void close();
   core::PortPair ports() const { return ports_; }
+  // The RTP socket, for the fan-out workers' sendmmsg (valid while open).
+  int rtp_fd() { return rtp_.socket.native_handle(); }
 
   void send_rtp(rtp::Bytes packet, std::span<const UdpEndpoint> to,
                 std::span<std::uint8_t> failed) override;

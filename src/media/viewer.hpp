@@ -8,6 +8,7 @@
 #include <string>
 
 #include "media/delivery.hpp"
+#include "media/delivery_counters.hpp"
 #include "media/track_relay.hpp"
 
 namespace callcast::media {
@@ -41,9 +42,10 @@ struct Viewer {
   std::deque<SharedPacket> backlog;  // GOP cache then live packets, drained at a paced rate
   bool awaiting_keyframe = false;    // no GOP cache to start from: wait for the next keyframe
 
-  std::uint64_t packets_sent = 0;
-  std::uint64_t bytes_sent = 0;
-  std::uint64_t packets_dropped = 0;
+  // Shared with the fan-out worker that sends to it once it has caught up.
+  std::shared_ptr<DeliveryCounters> delivery = std::make_shared<DeliveryCounters>();
+  std::uint64_t fanout_id = 0;
+  std::optional<std::size_t> fanout_shard;  // set while a fan-out worker sends its UDP packets
   std::uint64_t rtcp_reports = 0;
   Clock::time_point last_heard{};
 };

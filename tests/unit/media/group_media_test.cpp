@@ -1,11 +1,15 @@
 #include "media/group_media.hpp"
 
 #include <gtest/gtest.h>
+#include <netinet/udp.h>
+#include <sys/socket.h>
 
 #include <algorithm>
 #include <boost/asio/ip/address.hpp>
+#include <cerrno>
 #include <chrono>
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <set>
 #include <string>
@@ -18,6 +22,13 @@
 
 namespace callcast::media {
 namespace {
+
+std::uint64_t sent(const Viewer& viewer) {
+  return viewer.delivery->packets_sent.load();
+}
+std::uint64_t dropped(const Viewer& viewer) {
+  return viewer.delivery->packets_dropped.load();
+}
 
 using namespace std::chrono_literals;
 using test::Buffer;
@@ -70,7 +81,7 @@ UdpEndpoint endpoint(std::uint16_t port) {
 
 // Records every datagram the relay hands to the kernel; destinations in `failing` are refused
 // as a full socket buffer would be.
-class FakeUdpSender : public UdpSender {
+class FakeUdpSender : public UdpSender, public DatagramTransmitter {
  public:
   struct Datagram {
     Buffer bytes;
@@ -90,6 +101,44 @@ class FakeUdpSender : public UdpSender {
     }
   }
 
+  // What sendmmsg does: each message to its address, split into datagrams of the UDP_SEGMENT
+  // size when it carries one; stops at the first refused message.
+  int transmit(std::span<mmsghdr> messages, int& error) override {
+    ++rtp_batches;
+    for (std::size_t i = 0; i < messages.size(); ++i) {
+      const msghdr& header = messages[i].msg_hdr;
+      UdpEndpoint to;
+      std::memcpy(to.data(), header.msg_name, header.msg_namelen);
+      std::size_t segment = 0;
+      if (header.msg_controllen != 0) {
+        const auto* control = CMSG_FIRSTHDR(&header);
+        EXPECT_EQ(control->cmsg_level, SOL_UDP);
+        std::uint16_t size = 0;
+        std::memcpy(&size, CMSG_DATA(control), sizeof(size));
+        segment = size;
+      }
+      if (failing.contains(to) || (segment != 0 && refuse_gso)) {
+        if (i > 0) return static_cast<int>(i);
+        error = segment != 0 && refuse_gso ? EIO : EAGAIN;
+        return -1;
+      }
+      Buffer bytes;
+      for (std::size_t v = 0; v < header.msg_iovlen; ++v) {
+        const auto* base = static_cast<const std::uint8_t*>(header.msg_iov[v].iov_base);
+        bytes.insert(bytes.end(), base, base + header.msg_iov[v].iov_len);
+      }
+      if (segment != 0) ++gso_messages;
+      const std::size_t step = segment != 0 ? segment : bytes.size();
+      for (std::size_t at = 0; at < bytes.size(); at += step) {
+        const std::size_t size = std::min(step, bytes.size() - at);
+        rtp.push_back({Buffer(bytes.begin() + static_cast<std::ptrdiff_t>(at),
+                              bytes.begin() + static_cast<std::ptrdiff_t>(at + size)),
+                       to});
+      }
+    }
+    return static_cast<int>(messages.size());
+  }
+
   bool send_rtcp(rtp::Bytes packet, const UdpEndpoint& to) override {
     if (failing.contains(to)) return false;
     rtcp.push_back({Buffer(packet.begin(), packet.end()), to});
@@ -102,7 +151,9 @@ class FakeUdpSender : public UdpSender {
   std::vector<Datagram> rtp;
   std::vector<Datagram> rtcp;
   std::set<UdpEndpoint> failing;
-  std::size_t rtp_batches = 0;
+  bool refuse_gso = false;      // as a device without checksum offload does (EIO)
+  std::size_t rtp_batches = 0;  // sendmmsg calls (and single sends while catching up)
+  std::size_t gso_messages = 0;
 
  private:
   static std::vector<Buffer> filter(const std::vector<Datagram>& sent, const UdpEndpoint& to) {
@@ -201,7 +252,7 @@ class GroupMediaTest : public ::testing::Test {
       EXPECT_TRUE(announced);
       auto tracks = describe_tracks(*announced);
       EXPECT_TRUE(tracks);
-      media_ = std::make_unique<GroupMedia>("g1", *tracks, *announced, udp_, limits_, 7);
+      media_ = std::make_unique<GroupMedia>("g1", *tracks, *announced, udp_, fanout_, limits_, 7);
     }
     return *media_;
   }
@@ -212,6 +263,7 @@ class GroupMediaTest : public ::testing::Test {
   void publish(std::size_t track, const Buffer& packet) {
     now_ += 1ms;
     EXPECT_TRUE(media().on_publisher_rtp(track, bytes_of(packet), now_));
+    if (flush_each_packet_) media().flush();
   }
   void publish_video(const Buffer& payload, bool marker = false) {
     publish(kVideo, rtp_packet(video_seq_++, video_ts_, payload, kVideoPt, marker, video_ssrc_in_));
@@ -274,7 +326,9 @@ class GroupMediaTest : public ::testing::Test {
 
   GroupMediaLimits limits_;
   FakeUdpSender udp_;
+  FanoutEngine fanout_{FanoutOptions{.workers = 0}, udp_};  // inline: sends happen at flush()
   std::unique_ptr<GroupMedia> media_;
+  bool flush_each_packet_ = true;
   Clock::time_point now_ = Clock::time_point{} + 5000s;
   std::uint16_t video_seq_ = 4000;
   std::uint32_t video_ts_ = 90000;
@@ -355,8 +409,8 @@ TEST_F(GroupMediaTest, ViewerStartsWithGopCacheThenLivePacketsInOrderWithoutGaps
                                                                        {1, 703},
                                                                        {0, 4006},
                                                                        {1, 704}}));
-  EXPECT_EQ(viewer.packets_sent, 10U);
-  EXPECT_EQ(viewer.packets_dropped, 0U);
+  EXPECT_EQ(sent(viewer), 10U);
+  EXPECT_EQ(dropped(viewer), 0U);
 }
 
 TEST_F(GroupMediaTest, PaceSendsAtMostPaceBurstPacketsPerViewerPerTick) {
@@ -374,8 +428,8 @@ TEST_F(GroupMediaTest, PaceSendsAtMostPaceBurstPacketsPerViewerPerTick) {
   for (std::size_t tick = 0; tick < expected_after_each_tick.size(); ++tick) {
     const bool left = media().pace();
     EXPECT_EQ(left, tick + 1 < expected_after_each_tick.size());
-    EXPECT_EQ(first.packets_sent, expected_after_each_tick[tick]);
-    EXPECT_EQ(second.packets_sent, expected_after_each_tick[tick]);
+    EXPECT_EQ(sent(first), expected_after_each_tick[tick]);
+    EXPECT_EQ(sent(second), expected_after_each_tick[tick]);
   }
   EXPECT_FALSE(media().has_backlog());
 }
@@ -421,7 +475,7 @@ TEST_F(GroupMediaTest, ViewerWithoutGopCacheWaitsForTheNextKeyframeForVideo) {
   EXPECT_EQ(video[1].nal_types, (std::vector<int>{5}));
   EXPECT_TRUE(contiguous(video));
   EXPECT_EQ(audio_at(6000).size(), 2U);
-  EXPECT_EQ(viewer.packets_dropped, 0U);
+  EXPECT_EQ(dropped(viewer), 0U);
 }
 
 TEST_F(GroupMediaTest, ViewerWaitsForAKeyframeWithBareIdrAndGetsTheInjectedParameterSets) {
@@ -480,19 +534,19 @@ TEST_F(GroupMediaTest, FailingUdpViewerIsCountedAsDroppedAndNeverStopsTheOthers)
   publish_keyframe();
   publish_delta();
   publish_audio();
-  EXPECT_EQ(udp_.rtp_batches, 5U) << "one batched send per relayed packet";
+  EXPECT_EQ(fanout_.stats().batches, 5U) << "one batch per relayed packet (flushed after each)";
 
-  EXPECT_EQ(failing.packets_dropped, 4U);
-  EXPECT_EQ(failing.packets_sent, 1U);
+  EXPECT_EQ(dropped(failing), 4U);
+  EXPECT_EQ(sent(failing), 1U);
   EXPECT_EQ(audio_at(6000).size(), 1U);
   for (const std::uint16_t base : std::vector<std::uint16_t>{7000, 8000}) {
     EXPECT_EQ(video_at(base).size(), 4U) << base;
     EXPECT_EQ(audio_at(base).size(), 1U) << base;
   }
-  EXPECT_EQ(second.packets_sent, 5U);
-  EXPECT_EQ(second.packets_dropped, 0U);
-  EXPECT_EQ(third.packets_sent, 5U);
-  EXPECT_EQ(third.packets_dropped, 0U);
+  EXPECT_EQ(sent(second), 5U);
+  EXPECT_EQ(dropped(second), 0U);
+  EXPECT_EQ(sent(third), 5U);
+  EXPECT_EQ(dropped(third), 0U);
 
   // The same bytes reached every viewer.
   EXPECT_EQ(udp_.rtp_to(endpoint(7000)), udp_.rtp_to(endpoint(8000)));
@@ -507,10 +561,10 @@ TEST_F(GroupMediaTest, FailingViewerWhileCatchingUpNeverStopsTheOthers) {
   play(other);
   udp_.failing.insert(endpoint(6000));
   pace_until_done();
-  EXPECT_EQ(failing.packets_dropped, 4U);
-  EXPECT_EQ(failing.packets_sent, 0U);
+  EXPECT_EQ(dropped(failing), 4U);
+  EXPECT_EQ(sent(failing), 0U);
   EXPECT_EQ(video_at(7000).size(), 4U);
-  EXPECT_EQ(other.packets_sent, 4U);
+  EXPECT_EQ(sent(other), 4U);
   EXPECT_FALSE(media().has_backlog());
 }
 
@@ -534,17 +588,17 @@ TEST_F(GroupMediaTest, TcpViewerGetsPacketsThroughItsInterleavedWriterOnItsChann
   EXPECT_EQ(audio[0].ssrc, audio_ssrc());
   EXPECT_TRUE(writer->rtp_on(1).empty());
   EXPECT_TRUE(writer->rtp_on(3).empty());
-  EXPECT_EQ(viewer.packets_sent, 5U);
+  EXPECT_EQ(sent(viewer), 5U);
 
   // A connection over its queue cap drops and counts; a closed one too, without harm.
   writer->accept = false;
   publish_delta();
-  EXPECT_EQ(viewer.packets_dropped, 1U);
+  EXPECT_EQ(dropped(viewer), 1U);
   writer.reset();
   publish_delta();
   publish_audio();
-  EXPECT_EQ(viewer.packets_dropped, 3U);
-  EXPECT_EQ(viewer.packets_sent, 5U);
+  EXPECT_EQ(dropped(viewer), 3U);
+  EXPECT_EQ(sent(viewer), 5U);
 }
 
 TEST_F(GroupMediaTest, TcpViewersShareOnePacketBufferPerRelayedPacket) {
@@ -754,7 +808,7 @@ TEST_F(GroupMediaTest, LivePacketsBeyondTheBacklogLimitAreDroppedAndCounted) {
   publish_delta();
   publish_delta();
   EXPECT_EQ(viewer.backlog.size(), 4U);
-  EXPECT_EQ(viewer.packets_dropped, 2U);
+  EXPECT_EQ(dropped(viewer), 2U);
 }
 
 TEST_F(GroupMediaTest, MalformedPublisherPacketsAndUnknownTracksAreRejected) {
