@@ -15,8 +15,11 @@ RtspConnection::RtspConnection(asio::ip::tcp::socket socket, RtspConnectionHandl
       handler_(handler),
       limits_(limits),
       id_(id),
-      // Room for the largest request or one maximal interleaved frame (4 + 65535 bytes).
-      buffer_(std::max(limits.parser.max_message_bytes, std::size_t{4 + 65535}) + 4096),
+      // Room, at most, for the largest request or one maximal interleaved frame (4 + 65535
+      // bytes); it starts small because most connections are viewers that only send a few
+      // short requests, and grows when a publisher's media arrives.
+      max_buffer_(std::max(limits.parser.max_message_bytes, std::size_t{4 + 65535}) + 4096),
+      buffer_(kInitialBuffer),
       last_activity_(Clock::now()) {
   boost::system::error_code ec;
   remote_ = socket_.remote_endpoint(ec);
@@ -30,6 +33,9 @@ void RtspConnection::start() {
 
 void RtspConnection::read() {
   if (closed_ || closing_) return;
+  if (buffer_.size() - buffered_ < kInitialBuffer / 2 && buffer_.size() < max_buffer_) {
+    buffer_.resize(std::min(max_buffer_, buffer_.size() * 4));
+  }
   socket_.async_read_some(
       asio::buffer(buffer_.data() + buffered_, buffer_.size() - buffered_),
       [self = shared_from_this()](const boost::system::error_code& ec, std::size_t size) {
@@ -73,7 +79,7 @@ void RtspConnection::process() {
     std::memmove(buffer_.data(), buffer_.data() + offset, buffered_ - offset);
   }
   buffered_ -= std::min(offset, buffered_);
-  if (buffered_ == buffer_.size()) {
+  if (buffered_ == max_buffer_) {
     // Cannot happen with the parser's size limit; guard against a stuck read anyway.
     handler_.on_bad_message(*this, 413, "message larger than the receive buffer");
     buffered_ = 0;
