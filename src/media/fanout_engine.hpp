@@ -37,6 +37,9 @@ class FanoutEngine {
   // False once the kernel refused a GSO send: batches are then laid out packet by packet.
   bool gso() const { return gso_.load(std::memory_order_relaxed); }
 
+  // Where datagrams go; thread-safe (the loop sends catching-up viewers' bursts through it).
+  DatagramTransmitter& transmitter() { return transmitter_; }
+
   // The media loop's side; one thread only.
   std::uint64_t new_group() { return ++last_group_; }
   std::size_t next_shard() { return next_shard_++ % workers_.size(); }

@@ -39,6 +39,11 @@ GroupMedia::GroupMedia(std::string group, std::vector<TrackDescription> tracks,
   }
   last_sender_report_.resize(tracks_.size());
   ingest_out_.reserve(4);
+  // iov must never reallocate while messages point into it.
+  backlog_out_.iov.reserve(FanoutScratch::kMaxMessages);
+  backlog_out_.messages.reserve(FanoutScratch::kMaxMessages);
+  backlog_out_.viewers.reserve(FanoutScratch::kMaxMessages);
+  backlog_out_.packets.reserve(FanoutScratch::kMaxMessages);
 }
 
 GroupMedia::~GroupMedia() {
@@ -216,22 +221,65 @@ void GroupMedia::recount_backlog() {
 bool GroupMedia::pace() {
   bool left = false;
   for (Viewer* viewer : direct_) {
-    for (std::size_t i = 0; i < limits_.pace_burst_packets && !viewer->backlog.empty(); ++i) {
-      send_to(*viewer, viewer->backlog.front());
-      viewer->backlog.pop_front();
-    }
+    send_backlog(*viewer, limits_.pace_burst_packets);
     left = left || !viewer->backlog.empty();
   }
+  transmit_backlog();
   backlog_pending_ = left;
   return left;
 }
 
 void GroupMedia::start_delivery(Viewer& viewer) {
   send_sender_reports(viewer);
-  for (std::size_t i = 0; i < limits_.first_burst_packets && !viewer.backlog.empty(); ++i) {
-    send_to(viewer, viewer.backlog.front());
+  send_backlog(viewer, limits_.first_burst_packets);
+  transmit_backlog();
+}
+
+void GroupMedia::send_backlog(Viewer& viewer, std::size_t max_packets) {
+  for (std::size_t i = 0; i < max_packets && !viewer.backlog.empty(); ++i) {
+    SharedPacket packet = std::move(viewer.backlog.front());
     viewer.backlog.pop_front();
+    if (viewer.tcp) {
+      send_to(viewer, packet);
+      continue;
+    }
+    // UDP: one sendmmsg for the bursts of every catching-up viewer (a join storm must not cost
+    // a system call per packet per viewer).
+    if (backlog_out_.messages.size() == FanoutScratch::kMaxMessages) transmit_backlog();
+    const UdpEndpoint& to = viewer.tracks[packet->track].rtp;
+    backlog_out_.iov.push_back(
+        {const_cast<std::uint8_t*>(packet->bytes.data()), packet->bytes.size()});
+    mmsghdr message{};
+    message.msg_hdr.msg_name = const_cast<sockaddr*>(to.data());
+    message.msg_hdr.msg_namelen = static_cast<socklen_t>(to.size());
+    message.msg_hdr.msg_iov = &backlog_out_.iov.back();
+    message.msg_hdr.msg_iovlen = 1;
+    backlog_out_.messages.push_back(message);
+    backlog_out_.viewers.push_back(&viewer);
+    backlog_out_.packets.push_back(std::move(packet));  // alive until sent
   }
+}
+
+void GroupMedia::transmit_backlog() {
+  auto& out = backlog_out_;
+  std::size_t done = 0;
+  while (done < out.messages.size()) {
+    int error = 0;
+    const int sent = fanout_.transmitter().transmit(
+        std::span<mmsghdr>(out.messages.data() + done, out.messages.size() - done), error);
+    const std::size_t taken = sent > 0 ? static_cast<std::size_t>(sent) : 0;
+    for (std::size_t i = done; i < done + taken; ++i)
+      out.viewers[i]->delivery->sent(1, out.packets[i]->bytes.size());
+    done += taken;
+    if (sent < 0) {
+      out.viewers[done]->delivery->dropped(1);  // its socket buffer is full: lost, counted
+      ++done;
+    }
+  }
+  out.messages.clear();
+  out.iov.clear();
+  out.viewers.clear();
+  out.packets.clear();
 }
 
 bool GroupMedia::send_to(Viewer& viewer, const SharedPacket& packet) {

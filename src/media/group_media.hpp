@@ -104,6 +104,9 @@ class GroupMedia {
   void hand_to_fanout(Viewer& viewer);
   void take_from_fanout(Viewer& viewer);
   void stop_direct(Viewer& viewer);
+  // Catching-up viewers' backlog packets, gathered for one sendmmsg.
+  void send_backlog(Viewer& viewer, std::size_t max_packets);
+  void transmit_backlog();
   void send_rtcp_to(Viewer& viewer, std::size_t track, rtp::Bytes compound);
   void recount_backlog();  // after a viewer's backlog was dropped (pause, removal)
 
@@ -125,6 +128,12 @@ class GroupMedia {
 
   // Scratch space reused for every packet (no allocation per packet in steady state).
   std::vector<SharedPacket> ingest_out_;
+  struct {
+    std::vector<mmsghdr> messages;
+    std::vector<iovec> iov;
+    std::vector<Viewer*> viewers;
+    std::vector<SharedPacket> packets;
+  } backlog_out_;
 
   std::uint64_t malformed_rtcp_ = 0;
   std::uint64_t sender_reports_ = 0;
