@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "media/delivery.hpp"
+#include "media/fifo_queue.hpp"
 #include "rtsp/rtsp_message.hpp"
 
 namespace callcast::media {
@@ -75,7 +76,7 @@ class RtspConnection final : public InterleavedWriter,
   std::size_t max_buffer_;
   std::vector<std::uint8_t> buffer_;
   std::size_t buffered_ = 0;
-  std::deque<Outgoing> queue_;
+  FifoQueue<Outgoing> queue_;
   std::size_t queued_bytes_ = 0;
   bool writing_ = false;
   bool closing_ = false;

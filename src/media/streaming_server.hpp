@@ -93,7 +93,8 @@ class StreamingServer final : public RtspConnectionHandler, private core::GroupE
     bool udp = false;
     bool recording = false;
     std::uint64_t wrong_channel_packets = 0;
-    std::array<int, 256> channel_track{};  // interleaved channel -> track*2 (+1 for RTCP); -1 none
+    // Interleaved channel -> track*2 (+1 for RTCP); -1 none. Bytes: every session has one.
+    std::array<std::int8_t, 256> channel_track{};
     std::array<bool, kMaxTracks> track_set_up{};
     std::array<UdpEndpoint, kMaxTracks> udp_rtp_from{};
     std::array<UdpEndpoint, kMaxTracks> udp_rtcp_from{};

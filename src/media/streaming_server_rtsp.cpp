@@ -430,8 +430,8 @@ void StreamingServer::setup_publisher_track(RtspConnection& c, Session& s, std::
       reply.error(461, "interleaved channels already in use");
       return;
     }
-    s.channel_track[channels.first] = static_cast<int>(track * 2);
-    s.channel_track[channels.second] = static_cast<int>(track * 2 + 1);
+    s.channel_track[channels.first] = static_cast<std::int8_t>(track * 2);
+    s.channel_track[channels.second] = static_cast<std::int8_t>(track * 2 + 1);
     answer.interleaved = channels;
   } else {
     s.udp = true;

@@ -2,13 +2,13 @@
 // A viewer's media session inside a group (modules 607-608): where its packets go and what it
 // has received and reported.
 #include <array>
-#include <deque>
 #include <memory>
 #include <optional>
 #include <string>
 
 #include "media/delivery.hpp"
 #include "media/delivery_counters.hpp"
+#include "media/fifo_queue.hpp"
 #include "media/track_relay.hpp"
 
 namespace callcast::media {
@@ -39,8 +39,8 @@ struct Viewer {
   std::weak_ptr<InterleavedWriter> writer;  // TCP only
   std::array<ViewerTrack, kMaxTracks> tracks{};
   ViewerState state = ViewerState::set_up;
-  std::deque<SharedPacket> backlog;  // GOP cache then live packets, drained at a paced rate
-  bool awaiting_keyframe = false;    // no GOP cache to start from: wait for the next keyframe
+  FifoQueue<SharedPacket> backlog;  // GOP cache then live packets, drained at a paced rate
+  bool awaiting_keyframe = false;   // no GOP cache to start from: wait for the next keyframe
 
   // Shared with the fan-out worker that sends to it once it has caught up.
   std::shared_ptr<DeliveryCounters> delivery = std::make_shared<DeliveryCounters>();
