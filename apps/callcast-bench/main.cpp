@@ -2,11 +2,15 @@
 // of a subcommand run, its exit code out.
 //
 //   callcast-bench sip [--masters N] [--viewers M] [--concurrency C] [--transport udp|tcp] ...
+//   callcast-bench media [--target callcast|peer|limit] [--viewers N | --ramp-to-limit] ...
 #include <CLI/CLI.hpp>
 #include <chrono>
 #include <cstdint>
+#include <iostream>
 #include <string>
 
+#include "media_bench.hpp"
+#include "media_cpu_usage.hpp"
 #include "sip_bench.hpp"
 #include "sip_bench_options.hpp"
 
@@ -59,7 +63,79 @@ int main(int argc, char** argv) {
                         "keep the scratch directory (users, config, server log)");
   sip_command->add_flag("--verbose", sip.verbose, "log the SIP user agents at info level");
 
+  callcast::bench::MediaBenchOptions media;
+  std::string media_target = "callcast";
+  std::string server_cpus = "0";
+  std::string bench_cpus = "1";
+  double precision_pct = 10;
+  CLI::App* media_command = app.add_subcommand(
+      "media",
+      "fan-out: publishes a 720p30 H.264+AAC clip in real time to one group and ramps N RTSP/UDP "
+      "viewers; prints one JSON line per run (delivered packets/s, loss, real time, latency, "
+      "server CPU and memory)");
+  media_command->add_option("--target", media_target, "callcast, peer or limit (default callcast)")
+      ->check(CLI::IsMember({"callcast", "peer", "limit"}));
+  auto* media_viewers =
+      media_command
+          ->add_option("--viewers", media.run.viewers, "viewers of the one run (default 100)")
+          ->check(CLI::Range(1, 1000000));
+  auto* ramp = media_command->add_flag(
+      "--ramp-to-limit", media.ramp_to_limit,
+      "find the largest N kept in real time with < 0.1% loss (doubling, then bisection)");
+  ramp->excludes(media_viewers);
+  media_command->add_option("--start", media.start, "first N of the ramp (default 100)")
+      ->check(CLI::Range(1, 1000000));
+  media_command->add_option("--max", media.max, "largest N of the ramp (default 20000)")
+      ->check(CLI::Range(1, 1000000));
+  media_command
+      ->add_option("--precision", precision_pct,
+                   "stop bisecting when (bad - good) / good is at most this, in % (default 10)")
+      ->check(CLI::Range(0.1, 100.0));
+  media_command->add_option("--ramp-rate", media.run.ramp_rate, "viewer set-ups per second (500)")
+      ->check(CLI::Range(1.0, 100000.0));
+  media_command->add_option("--duration", media.run.duration_s, "measurement window, s (10)")
+      ->check(CLI::Range(0.5, 3600.0));
+  media_command->add_option("--server-cpus", server_cpus, "CPUs of the server, e.g. 0 or 0-1 (0)");
+  media_command->add_option("--bench-cpus", bench_cpus,
+                            "CPUs of the bench, one receive thread each (1)");
+  media_command->add_option("--workers", media.run.workers, "callcastd --workers (default 1)")
+      ->check(CLI::Range(0, 1024));
+  media_command->add_option("--callcastd", media.run.callcastd,
+                            "the callcastd to start (default: ../callcastd/callcastd)");
+  media_command->add_option("--peer-binary", media.run.peer_binary,
+                            "the gst-rtsp-server peer (built by bench/fanout.sh)");
+  media_command->add_option("--limit-binary", media.run.limit_binary,
+                            "the sendmmsg limit server (built by bench/fanout.sh)");
+  media_command
+      ->add_option("--peer-threads", media.run.peer_threads,
+                   "the peer's --max-threads (default 64)")
+      ->check(CLI::Range(1, 100000));
+  media_command->add_option("--clip", media.clip_dir,
+                            "directory with video.h264 and audio.aac (default: the built clip)");
+  media_command->add_option("--csv", media.csv, "append one CSV row per run to this file");
+  media_command->add_flag("--keep-dir", media.run.keep_dir,
+                          "keep the scratch directory (config, server log)");
+  media_command->add_flag("--json-only", media.json_only, "no progress lines on stderr");
+
   CLI11_PARSE(app, argc, argv);
+  if (media_command->parsed()) {
+    using callcast::bench::MediaTarget;
+    media.run.target = media_target == "peer"    ? MediaTarget::peer
+                       : media_target == "limit" ? MediaTarget::limit
+                                                 : MediaTarget::callcast;
+    auto server = callcast::bench::parse_cpu_list(server_cpus);
+    auto bench = callcast::bench::parse_cpu_list(bench_cpus);
+    if (!server || !bench) {
+      std::cerr << "callcast-bench media: bad CPU list in --server-cpus or --bench-cpus (e.g. 0 "
+                   "or 0-1 or 0,2)"
+                << std::endl;
+      return 2;
+    }
+    media.run.server_cpus = *server;
+    media.run.bench_cpus = *bench;
+    media.precision = precision_pct / 100.0;
+    return callcast::bench::run_media_bench(std::move(media));
+  }
   sip.transport =
       transport == "tcp" ? callcast::sipua::Transport::tcp : callcast::sipua::Transport::udp;
   sip.timeout = std::chrono::milliseconds(timeout_ms);

@@ -1,0 +1,91 @@
+#pragma once
+// The N viewers of a run: ramped at a set rate with a bounded number of set-ups in flight, each
+// with its own UDP sockets (RTSP viewers: an RTP/RTCP pair per track; the limit target's viewers:
+// one socket that sends "JOIN"), received by ViewerReceiver threads (viewer i on receiver
+// i mod R). RTSP set-ups run on the fleet's own io_context thread; the RTSP connections stay open
+// until close().
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "http/beast.hpp"
+#include "media_publish_ledger.hpp"
+#include "media_rtsp_player.hpp"
+#include "media_viewer_receiver.hpp"
+#include "media_viewer_tally.hpp"
+
+namespace callcast::bench {
+
+struct FleetOptions {
+  std::size_t viewers = 0;
+  double ramp_rate = 500;          // set-ups started per second
+  std::size_t max_in_flight = 64;  // RTSP set-ups waiting for their answers at most
+  std::vector<int> receive_cpus;   // one receive thread per CPU; empty: one unpinned thread
+  std::chrono::milliseconds setup_timeout{10000};
+  std::size_t window_capacity = 0;  // indices each viewer's bitset holds
+  std::uint8_t video_payload_type = 96;
+};
+
+struct RampOutcome {
+  std::size_t playing = 0;
+  std::size_t failed = 0;
+  std::string first_error;       // of the first failed viewer, with its number
+  std::vector<double> setup_ms;  // of the viewers that play (RTSP: connect to PLAY's 200)
+  bool timed_out = false;
+};
+
+class ViewerFleet {
+ public:
+  ViewerFleet(FleetOptions options, const MeasureWindow& window, const PublishLedger& ledger);
+  ~ViewerFleet();  // closes everything
+  ViewerFleet(const ViewerFleet&) = delete;
+  ViewerFleet& operator=(const ViewerFleet&) = delete;
+
+  // RTSP viewers: viewer i plays url_of(i). Returns when every viewer plays or failed, or at
+  // `deadline`.
+  RampOutcome ramp_rtsp(const std::function<std::string(std::size_t)>& url_of,
+                        std::chrono::steady_clock::time_point deadline);
+  // The limit's viewers: one "JOIN" each to 127.0.0.1:port; a viewer plays from its first packet
+  // (waited for until `deadline`).
+  RampOutcome ramp_join(std::uint16_t port, std::chrono::steady_clock::time_point deadline);
+
+  // Stops the receive threads (the tallies are final afterwards).
+  void stop_receiving();
+  // Closes the RTSP connections ("LEAVE" for JOIN viewers) and every socket.
+  void close();
+
+  const std::vector<ViewerTally>& tallies() const { return tallies_; }
+  const std::vector<std::unique_ptr<ViewerReceiver>>& receivers() const { return receivers_; }
+
+ private:
+  struct ViewerSockets {
+    int video_rtp = -1;
+    int video_rtcp = -1;
+    int audio_rtp = -1;
+    int audio_rtcp = -1;
+  };
+  struct Ramp;
+  void launch_rtsp(std::size_t i, const std::string& url);
+  void tick(const std::shared_ptr<Ramp>& ramp);  // on io's thread
+
+  FleetOptions options_;
+  std::vector<ViewerTally> tallies_;
+  std::vector<ViewerSockets> sockets_;
+  std::vector<std::unique_ptr<ViewerReceiver>> receivers_;
+  std::vector<std::shared_ptr<RtspPlayer>> players_;
+  std::vector<double> setup_ms_;  // -1: not playing
+  std::vector<std::int64_t> join_ns_;
+  std::uint16_t join_port_ = 0;
+  boost::asio::io_context io_;
+  std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_;
+  std::thread io_thread_;
+  bool closed_ = false;
+};
+
+}  // namespace callcast::bench
