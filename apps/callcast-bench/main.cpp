@@ -98,6 +98,13 @@ int main(int argc, char** argv) {
   media_command->add_option("--server-cpus", server_cpus, "CPUs of the server, e.g. 0 or 0-1 (0)");
   media_command->add_option("--bench-cpus", bench_cpus,
                             "CPUs of the bench, one receive thread each (1)");
+  media_command->add_option("--media-config", media.run.media_config,
+                            "an extra line for callcastd's [media] table, e.g. 'udp_gso = false' "
+                            "(repeatable)");
+  media_command->add_flag("--viewer-gro,!--no-viewer-gro", media.run.viewer_gro,
+                          "UDP_GRO on the viewers' RTP sockets (default on): GSO sends arrive as "
+                          "one buffer per send, as they would cost a remote player's kernel, not "
+                          "the server's core");
   media_command->add_option("--workers", media.run.workers, "callcastd --workers (default 1)")
       ->check(CLI::Range(0, 1024));
   media_command->add_option("--callcastd", media.run.callcastd,

@@ -108,8 +108,10 @@ Result<StartedTarget, std::string> start_callcast(const MediaRunOptions& options
                                                   const PacketizedClip& packets) {
   StartedTarget target;
   std::ofstream config(dir / "callcastd.toml");
-  config << "[media]\nmax_viewers_per_group = 100000\nmax_connections = 100000\n"
-         << "[sip]\nusers_file = \"" << (dir / "users").string() << "\"\n"
+  config << "[media]\nmax_viewers_per_group = 100000\nmax_connections = 100000\n";
+  for (const auto& line : options.media_config)
+    config << line << "\n";
+  config << "[sip]\nusers_file = \"" << (dir / "users").string() << "\"\n"
          << "forwarding_db = \"" << (dir / "forwarding.sqlite").string() << "\"\n";
   config.close();
   if (!config) return fail("cannot write " + (dir / "callcastd.toml").string());
@@ -124,7 +126,7 @@ Result<StartedTarget, std::string> start_callcast(const MediaRunOptions& options
                                    "--http",      "127.0.0.1:0",
                                    "--sip",       "127.0.0.1:0",
                                    "--rtp-ports", "0-0",
-                                   "--log-level", "warn"};
+                                   "--log-level", "info"};
   if (supports_workers_flag(binary)) {
     args.push_back("--workers");
     args.push_back(std::to_string(options.workers));
@@ -294,6 +296,7 @@ Result<MediaRunResult, std::string> run_media_once(const MediaRunOptions& option
   fleet_options.receive_cpus = options.bench_cpus;
   fleet_options.window_capacity = window.capacity;
   fleet_options.video_payload_type = packets.settings.video_payload_type;
+  fleet_options.viewer_gro = options.viewer_gro;
   ViewerFleet fleet(fleet_options, window, ledger);
   progress(options, "ramping " + std::to_string(options.viewers) + " viewers at " +
                         std::to_string(static_cast<int>(options.ramp_rate)) + "/s");
@@ -397,6 +400,7 @@ Result<MediaRunResult, std::string> run_media_once(const MediaRunOptions& option
   j["workers_passed"] = options.target == MediaTarget::callcast ? target.workers_passed : false;
   j["server_cpus"] =
       server_cpus_real.empty() ? format_cpu_list(options.server_cpus) : server_cpus_real;
+  j["viewer_gro"] = options.viewer_gro;
   j["bench_cpus"] = bench_cpus_real.empty() ? format_cpu_list(options.bench_cpus) : bench_cpus_real;
   j["duration_s"] = round_to(window_s, 3);
   j["ramp_s"] = round_to(ramp_s, 2);

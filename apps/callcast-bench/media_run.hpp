@@ -24,6 +24,9 @@ struct MediaRunOptions {
   MediaTarget target = MediaTarget::callcast;
   std::size_t viewers = 100;
   unsigned workers = 1;
+  std::vector<std::string> media_config;
+  bool viewer_gro = true;  // UDP_GRO on the viewers' RTP sockets (see FleetOptions)  // extra `key
+                           // = value` lines for callcastd's [media]
   std::vector<int> server_cpus = {0};
   std::vector<int> bench_cpus = {1};
   double duration_s = 10;

@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <netinet/udp.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -19,9 +20,11 @@ constexpr int kRtcpReceiveBuffer = 4096;
 
 // A UDP socket bound to 127.0.0.1:0 with a receive buffer of `buffer` bytes (SO_RCVBUFFORCE
 // when allowed, i.e. as root, past net.core.rmem_max); -1 on failure.
-int bound_udp_socket(int buffer, std::uint16_t& port) {
+int bound_udp_socket(int buffer, std::uint16_t& port, bool gro = false) {
   const int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
   if (fd < 0) return -1;
+  const int on = 1;
+  if (gro) setsockopt(fd, SOL_UDP, UDP_GRO, &on, sizeof on);
   if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &buffer, sizeof buffer) != 0) {
     setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &buffer, sizeof buffer);
   }
@@ -76,9 +79,9 @@ ViewerFleet::~ViewerFleet() {
 void ViewerFleet::launch_rtsp(std::size_t i, const std::string& url) {
   ViewerSockets& s = sockets_[i];
   PlayerPorts ports;
-  s.video_rtp = bound_udp_socket(kRtpReceiveBuffer, ports.video_rtp);
+  s.video_rtp = bound_udp_socket(kRtpReceiveBuffer, ports.video_rtp, options_.viewer_gro);
   s.video_rtcp = bound_udp_socket(kRtcpReceiveBuffer, ports.video_rtcp);
-  s.audio_rtp = bound_udp_socket(kRtpReceiveBuffer, ports.audio_rtp);
+  s.audio_rtp = bound_udp_socket(kRtpReceiveBuffer, ports.audio_rtp, options_.viewer_gro);
   s.audio_rtcp = bound_udp_socket(kRtcpReceiveBuffer, ports.audio_rtcp);
   ViewerReceiver& receiver = *receivers_[i % receivers_.size()];
   const auto viewer = static_cast<std::uint32_t>(i);
@@ -181,7 +184,7 @@ RampOutcome ViewerFleet::ramp_join(std::uint16_t port, Clock::time_point deadlin
     std::this_thread::sleep_until(due);
     std::uint16_t ignored = 0;
     ViewerSockets& s = sockets_[i];
-    s.video_rtp = bound_udp_socket(kRtpReceiveBuffer, ignored);
+    s.video_rtp = bound_udp_socket(kRtpReceiveBuffer, ignored, options_.viewer_gro);
     if (s.video_rtp < 0) {
       if (outcome.first_error.empty()) outcome.first_error = "viewer socket: out of descriptors?";
       continue;

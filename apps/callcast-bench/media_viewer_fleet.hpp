@@ -30,6 +30,11 @@ struct FleetOptions {
   std::chrono::milliseconds setup_timeout{10000};
   std::size_t window_capacity = 0;  // indices each viewer's bitset holds
   std::uint8_t video_payload_type = 96;
+  // UDP_GRO on the viewers' RTP sockets: a GSO send arrives as one buffer of equal segments
+  // (split back into datagrams here) instead of one socket wake-up per datagram, whose cost
+  // loopback charges to the SENDER's core. A player on another machine never costs the server
+  // that, so it is on by default; --no-viewer-gro shows the per-datagram receive cost.
+  bool viewer_gro = true;
 };
 
 struct RampOutcome {

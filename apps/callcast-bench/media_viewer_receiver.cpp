@@ -1,13 +1,16 @@
 #include "media_viewer_receiver.hpp"
 
+#include <netinet/udp.h>
 #include <sched.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
+#include <cstring>
 
 #include "media_publisher.hpp"
 
@@ -15,7 +18,9 @@ namespace callcast::bench {
 namespace {
 
 constexpr int kBatch = 64;
-constexpr std::size_t kDatagram = 2048;
+// Room for one UDP_GRO buffer (a whole GSO send: up to 64 KiB) per message.
+constexpr std::size_t kDatagram = 65536;
+constexpr std::size_t kControl = CMSG_SPACE(sizeof(int));
 constexpr int kMaxRecvPerEvent = 8;  // then the next socket gets its turn
 
 // epoll's user data: fd (32 bits) | viewer (24 bits) | track (8 bits).
@@ -66,6 +71,7 @@ void ViewerReceiver::run() {
     sched_setaffinity(0, sizeof set, &set);
   }
   std::vector<std::array<std::uint8_t, kDatagram>> buffers(kBatch);
+  std::vector<std::array<std::uint8_t, kControl>> controls(kBatch);
   std::array<iovec, kBatch> vectors{};
   std::array<mmsghdr, kBatch> messages{};
   for (int i = 0; i < kBatch; ++i) {
@@ -74,6 +80,12 @@ void ViewerReceiver::run() {
     messages[at].msg_hdr.msg_iov = &vectors[at];
     messages[at].msg_hdr.msg_iovlen = 1;
   }
+  const auto arm_controls = [&] {
+    for (std::size_t at = 0; at < messages.size(); ++at) {
+      messages[at].msg_hdr.msg_control = controls[at].data();
+      messages[at].msg_hdr.msg_controllen = kControl;
+    }
+  };
   std::array<epoll_event, 256> events{};
   while (!stopping_.load(std::memory_order_relaxed)) {
     const int ready = epoll_wait(epoll_fd_, events.data(), static_cast<int>(events.size()), 20);
@@ -89,6 +101,7 @@ void ViewerReceiver::run() {
       const auto track = static_cast<TrackOf>(key & 0xff);
       ViewerTally& tally = tallies_[viewer];
       for (int round = 0; round < kMaxRecvPerEvent; ++round) {
+        arm_controls();
         const int got = recvmmsg(fd, messages.data(), kBatch, MSG_DONTWAIT, nullptr);
         if (got <= 0) {
           if (got < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) ++recv_errors_;
@@ -97,12 +110,27 @@ void ViewerReceiver::run() {
         const std::int64_t now = monotonic_ns();
         for (int m = 0; m < got; ++m) {
           const auto at = static_cast<std::size_t>(m);
-          const std::span<const std::uint8_t> rtp(buffers[at].data(), messages[at].msg_len);
-          MediaKind kind = track == TrackOf::audio ? MediaKind::audio : MediaKind::video;
-          if (track == TrackOf::payload_type && rtp.size() > 1) {
-            kind = (rtp[1] & 0x7f) == video_payload_type_ ? MediaKind::video : MediaKind::audio;
+          // With UDP_GRO the buffer may hold several datagrams of `segment` bytes (the last
+          // one shorter): exactly what the sender's GSO send carried.
+          std::size_t segment = messages[at].msg_len;
+          msghdr& header = messages[at].msg_hdr;
+          for (cmsghdr* c = CMSG_FIRSTHDR(&header); c != nullptr; c = CMSG_NXTHDR(&header, c)) {
+            if (c->cmsg_level == SOL_UDP && c->cmsg_type == UDP_GRO) {
+              int size = 0;
+              std::memcpy(&size, CMSG_DATA(c), sizeof size);
+              if (size > 0) segment = static_cast<std::size_t>(size);
+            }
           }
-          tally.on_packet(kind, rtp, now, window_, ledger_, traffic_);
+          for (std::size_t offset = 0; offset < messages[at].msg_len; offset += segment) {
+            const std::span<const std::uint8_t> rtp(
+                buffers[at].data() + offset,
+                std::min<std::size_t>(segment, messages[at].msg_len - offset));
+            MediaKind kind = track == TrackOf::audio ? MediaKind::audio : MediaKind::video;
+            if (track == TrackOf::payload_type && rtp.size() > 1) {
+              kind = (rtp[1] & 0x7f) == video_payload_type_ ? MediaKind::video : MediaKind::audio;
+            }
+            tally.on_packet(kind, rtp, now, window_, ledger_, traffic_);
+          }
         }
         if (got < kBatch) break;
       }

@@ -139,6 +139,13 @@ Status read_string(const toml::node& node, const std::string& key, std::string& 
   return std::nullopt;
 }
 
+Status read_bool(const toml::node& node, const std::string& key, bool& out) {
+  const auto* value = node.as_boolean();
+  if (value == nullptr) return wrong_type(node, key, "true or false");
+  out = value->get();
+  return std::nullopt;
+}
+
 Status read_integer(const toml::node& node, const std::string& key, std::int64_t min,
                     std::int64_t max, std::int64_t& out) {
   const auto* value = node.as_integer();
@@ -231,6 +238,8 @@ Status apply_media(const toml::table& table, MediaConfig& media) {
       error = read_seconds(node, key, media.publisher_grace);
     } else if (n == "token_ttl_s") {
       error = read_seconds(node, key, media.token_ttl);
+    } else if (n == "udp_gso") {
+      error = read_bool(node, key, media.udp_gso);
     } else if (n == "workers") {
       std::int64_t workers = 0;
       error = read_integer(node, key, 0, 256, workers);

@@ -48,6 +48,8 @@ struct MediaConfig {
   std::chrono::seconds token_ttl{3600};
   // Fan-out worker threads (step 709): 0 = one per CPU core this process may run on.
   std::size_t workers = 0;
+  // UDP GSO (UDP_SEGMENT): a frame's same-size packets to one viewer in one send.
+  bool udp_gso = true;
   bool operator==(const MediaConfig&) const = default;
 };
 

@@ -33,17 +33,22 @@ void RtspConnection::start() {
 
 void RtspConnection::read() {
   if (closed_ || closing_) return;
-  if (buffer_.size() - buffered_ < kInitialBuffer / 2 && buffer_.size() < max_buffer_) {
+  // A read that filled all the room it had means more is coming (a publisher's media): grow,
+  // so that a whole frame arrives in one read and leaves in one fan-out batch.
+  if ((read_filled_ || buffer_.size() - buffered_ < kInitialBuffer / 2) &&
+      buffer_.size() < max_buffer_) {
     buffer_.resize(std::min(max_buffer_, buffer_.size() * 4));
   }
+  const std::size_t room = buffer_.size() - buffered_;
   socket_.async_read_some(
-      asio::buffer(buffer_.data() + buffered_, buffer_.size() - buffered_),
-      [self = shared_from_this()](const boost::system::error_code& ec, std::size_t size) {
+      asio::buffer(buffer_.data() + buffered_, room),
+      [self = shared_from_this(), room](const boost::system::error_code& ec, std::size_t size) {
         if (self->closed_) return;
         if (ec) {
           self->finish(ec == asio::error::eof ? "peer closed the connection" : ec.message());
           return;
         }
+        self->read_filled_ = size == room;
         self->buffered_ += size;
         self->last_activity_ = Clock::now();
         self->process();

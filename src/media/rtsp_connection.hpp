@@ -76,6 +76,7 @@ class RtspConnection final : public InterleavedWriter,
   std::size_t max_buffer_;
   std::vector<std::uint8_t> buffer_;
   std::size_t buffered_ = 0;
+  bool read_filled_ = false;
   FifoQueue<Outgoing> queue_;
   std::size_t queued_bytes_ = 0;
   bool writing_ = false;

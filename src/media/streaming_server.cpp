@@ -117,7 +117,8 @@ Result<BoundAddresses, std::string> StreamingServer::start() {
   bound_.rtp_ports = *ports;
   transmitter_ = std::make_unique<SocketTransmitter>(udp_.rtp_fd());
   const std::size_t workers = config_.workers != 0 ? config_.workers : usable_cores();
-  fanout_ = std::make_unique<FanoutEngine>(FanoutOptions{.workers = workers}, *transmitter_);
+  fanout_ = std::make_unique<FanoutEngine>(
+      FanoutOptions{.workers = workers, .gso = config_.udp_gso}, *transmitter_);
   accept();
   sweep();
   spdlog::info("media: RTSP on {}, RTP/RTCP on UDP {}-{}, {} fan-out worker(s)",
@@ -137,6 +138,14 @@ void StreamingServer::stop() {
     connection->close("server stopping", true);
   // The workers send on the RTP socket: they stop before it closes (its number could be reused).
   media_.clear();
+  if (fanout_) {
+    const FanoutStats stats = fanout_->stats();
+    spdlog::info(
+        "media: fan-out sent {} datagrams in {} messages ({} with GSO) over {} sendmmsg calls, "
+        "{} batches; {} failed, {} GSO refusals, {} batches dropped for a full worker queue",
+        stats.datagrams, stats.messages, stats.gso_messages, stats.send_calls, stats.batches,
+        stats.failed_messages, stats.gso_failures, fanout_->batches_dropped());
+  }
   fanout_.reset();
   udp_.close();
 }
