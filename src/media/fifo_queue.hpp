@@ -18,6 +18,7 @@ class FifoQueue {
   T& front() { return items_[head_]; }
   const T& front() const { return items_[head_]; }
   void push_back(T value) { items_.push_back(std::move(value)); }
+  void reserve(std::size_t count) { items_.reserve(head_ + count); }
   void pop_front() {
     items_[head_] = T{};  // releases what it holds (shared packets) at once
     if (++head_ == items_.size()) {

@@ -173,6 +173,7 @@ std::vector<TrackStart> GroupMedia::start_playing(Viewer& viewer, Clock::time_po
     // A resumed viewer already had the cached GOP: going back in sequence numbers would look
     // like duplicates to its jitter buffer, so it picks up at the next keyframe instead.
     if (gop_.valid() && !resuming) {
+      viewer.backlog.reserve(gop_.packets().size());  // exactly: thousands join at once
       for (const auto& packet : gop_.packets()) {
         if (viewer.tracks[packet->track].set_up) viewer.backlog.push_back(packet);
       }

@@ -72,7 +72,7 @@ class RtspConnection final : public InterleavedWriter,
   std::uint64_t id_;
   boost::asio::ip::tcp::endpoint remote_;
   boost::asio::ip::tcp::endpoint local_;
-  static constexpr std::size_t kInitialBuffer = 2048;
+  static constexpr std::size_t kInitialBuffer = 512;
   std::size_t max_buffer_;
   std::vector<std::uint8_t> buffer_;
   std::size_t buffered_ = 0;

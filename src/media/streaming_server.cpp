@@ -1,5 +1,6 @@
 #include "media/streaming_server.hpp"
 
+#include <malloc.h>
 #include <sched.h>
 #include <spdlog/spdlog.h>
 
@@ -339,7 +340,11 @@ void StreamingServer::schedule_pacing() {
     bool left = false;
     for (auto& [group, media] : media_)
       left = media->pace() || left;
-    if (left) schedule_pacing();
+    if (left) {
+      schedule_pacing();
+    } else {
+      trim_pending_ = true;
+    }
   });
 }
 
@@ -395,6 +400,12 @@ void StreamingServer::sweep() {
     (void)close_group(group, "master lost", true);
   for (auto& [group, media] : media_)
     media->update_rates(now);
+  if (trim_pending_ && !pacing_) {
+    // Viewers that caught up freed their backlogs (a join storm's worth of GOP copies): hand the
+    // free pages back, so that the server's memory follows its viewers.
+    trim_pending_ = false;
+    malloc_trim(0);
+  }
 
   if (stopped_) return;
   sweep_timer_.expires_after(std::chrono::milliseconds(500));

@@ -93,11 +93,12 @@ class StreamingServer final : public RtspConnectionHandler, private core::GroupE
     bool udp = false;
     bool recording = false;
     std::uint64_t wrong_channel_packets = 0;
-    // Interleaved channel -> track*2 (+1 for RTCP); -1 none. Bytes: every session has one.
-    std::array<std::int8_t, 256> channel_track{};
+    // Interleaved channel -> track*2 (+1 for RTCP); -1 none. Publishers only (256 entries):
+    // a viewer's session stays small, there are thousands of them.
+    std::vector<std::int8_t> channel_track;
     std::array<bool, kMaxTracks> track_set_up{};
-    std::array<UdpEndpoint, kMaxTracks> udp_rtp_from{};
-    std::array<UdpEndpoint, kMaxTracks> udp_rtcp_from{};
+    std::vector<UdpEndpoint> udp_rtp_from;  // publishers only (kMaxTracks entries)
+    std::vector<UdpEndpoint> udp_rtcp_from;
   };
   struct PendingAnnounce {
     std::string group;
@@ -157,6 +158,7 @@ class StreamingServer final : public RtspConnectionHandler, private core::GroupE
   boost::asio::steady_timer sweep_timer_;
   boost::asio::steady_timer pacing_timer_;
   bool pacing_ = false;
+  bool trim_pending_ = false;  // backlogs were drained since the last malloc_trim
   bool stopped_ = false;
   BoundAddresses bound_;
   // Declared before media_: every GroupMedia uses the engine until it is destroyed.

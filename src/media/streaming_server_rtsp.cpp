@@ -353,7 +353,9 @@ void StreamingServer::handle_setup(RtspConnection& c, const rtsp::RtspRequest& r
       fresh.last_activity = fresh.started = Clock::now();
       fresh.tracks = pending.tracks;
       fresh.announced = pending.sdp;
-      fresh.channel_track.fill(-1);
+      fresh.channel_track.assign(256, -1);
+      fresh.udp_rtp_from.resize(kMaxTracks);
+      fresh.udp_rtcp_from.resize(kMaxTracks);
       pending_announces_.erase(c.id());
       const auto id = fresh.id;
       session = &(sessions_[id] = std::move(fresh));
@@ -620,7 +622,7 @@ void StreamingServer::on_interleaved(RtspConnection& connection, std::uint8_t ch
   }
   Session* s = find_session(owner->second);
   if (!s) return;
-  const int slot = s->channel_track[channel];
+  const int slot = channel < s->channel_track.size() ? s->channel_track[channel] : -1;
   if (slot < 0 || !s->recording) {
     ++counters_.wrong_channel_packets;
     ++s->wrong_channel_packets;
