@@ -39,11 +39,12 @@ GroupMedia::GroupMedia(std::string group, std::vector<TrackDescription> tracks,
   }
   last_sender_report_.resize(tracks_.size());
   ingest_out_.reserve(4);
-  // iov must never reallocate while messages point into it.
-  backlog_out_.iov.reserve(FanoutScratch::kMaxMessages);
+  // iov and runs must never reallocate while messages point into them.
+  backlog_out_.iov.reserve(kBacklogIov);
+  backlog_out_.packets.reserve(kBacklogIov);
   backlog_out_.messages.reserve(FanoutScratch::kMaxMessages);
-  backlog_out_.viewers.reserve(FanoutScratch::kMaxMessages);
-  backlog_out_.packets.reserve(FanoutScratch::kMaxMessages);
+  backlog_out_.owners.reserve(FanoutScratch::kMaxMessages);
+  backlog_out_.runs.reserve(FanoutScratch::kMaxMessages);
 }
 
 GroupMedia::~GroupMedia() {
@@ -237,27 +238,59 @@ void GroupMedia::start_delivery(Viewer& viewer) {
 }
 
 void GroupMedia::send_backlog(Viewer& viewer, std::size_t max_packets) {
-  for (std::size_t i = 0; i < max_packets && !viewer.backlog.empty(); ++i) {
-    SharedPacket packet = std::move(viewer.backlog.front());
-    viewer.backlog.pop_front();
+  auto& out = backlog_out_;
+  const bool gso = fanout_.gso();
+  std::size_t taken = 0;
+  while (taken < max_packets && !viewer.backlog.empty()) {
     if (viewer.tcp) {
-      send_to(viewer, packet);
+      send_to(viewer, viewer.backlog.front());
+      viewer.backlog.pop_front();
+      ++taken;
       continue;
     }
-    // UDP: one sendmmsg for the bursts of every catching-up viewer (a join storm must not cost
-    // a system call per packet per viewer).
-    if (backlog_out_.messages.size() == FanoutScratch::kMaxMessages) transmit_backlog();
-    const UdpEndpoint& to = viewer.tracks[packet->track].rtp;
-    backlog_out_.iov.push_back(
-        {const_cast<std::uint8_t*>(packet->bytes.data()), packet->bytes.size()});
+    // UDP: the bursts of every catching-up viewer go out in one sendmmsg, a run of same-size
+    // packets of one track per message (UDP GSO): a join storm must not cost a system call, or
+    // a trip through the stack, per packet per viewer.
+    if (out.messages.size() == FanoutScratch::kMaxMessages ||
+        out.iov.size() + PacketBatch::kMaxSegments > kBacklogIov) {
+      transmit_backlog();
+    }
+    const std::size_t first = out.iov.size();
+    const std::uint8_t track = viewer.backlog.front()->track;
+    const std::size_t segment = viewer.backlog.front()->bytes.size();
+    std::size_t count = 0;
+    std::size_t bytes = 0;
+    while (taken < max_packets && !viewer.backlog.empty()) {
+      const RelayPacket& packet = *viewer.backlog.front();
+      const std::size_t size = packet.bytes.size();
+      const bool fits = gso && packet.track == track && size <= segment &&
+                        count < PacketBatch::kMaxSegments &&
+                        bytes + size <= PacketBatch::kMaxRunBytes &&
+                        (count == 0 || out.iov.back().iov_len == segment);
+      if (count > 0 && !fits) break;
+      out.iov.push_back({const_cast<std::uint8_t*>(packet.bytes.data()), size});
+      out.packets.push_back(std::move(viewer.backlog.front()));  // alive until sent
+      viewer.backlog.pop_front();
+      ++count;
+      bytes += size;
+      ++taken;
+    }
+    const UdpEndpoint& to = viewer.tracks[track].rtp;
     mmsghdr message{};
     message.msg_hdr.msg_name = const_cast<sockaddr*>(to.data());
     message.msg_hdr.msg_namelen = static_cast<socklen_t>(to.size());
-    message.msg_hdr.msg_iov = &backlog_out_.iov.back();
-    message.msg_hdr.msg_iovlen = 1;
-    backlog_out_.messages.push_back(message);
-    backlog_out_.viewers.push_back(&viewer);
-    backlog_out_.packets.push_back(std::move(packet));  // alive until sent
+    message.msg_hdr.msg_iov = &out.iov[first];
+    message.msg_hdr.msg_iovlen = count;
+    if (count > 1) {
+      PacketRun& run = out.runs.emplace_back();
+      run.count = static_cast<std::uint16_t>(count);
+      run.segment_size = static_cast<std::uint16_t>(segment);
+      write_segment_control(run);
+      message.msg_hdr.msg_control = run.control.data();
+      message.msg_hdr.msg_controllen = run.control_size;
+    }
+    out.messages.push_back(message);
+    out.owners.push_back({&viewer, count, bytes});
   }
 }
 
@@ -269,18 +302,22 @@ void GroupMedia::transmit_backlog() {
     const int sent = fanout_.transmitter().transmit(
         std::span<mmsghdr>(out.messages.data() + done, out.messages.size() - done), error);
     const std::size_t taken = sent > 0 ? static_cast<std::size_t>(sent) : 0;
-    for (std::size_t i = done; i < done + taken; ++i)
-      out.viewers[i]->delivery->sent(1, out.packets[i]->bytes.size());
+    for (std::size_t i = done; i < done + taken; ++i) {
+      out.owners[i].viewer->delivery->sent(out.owners[i].packets, out.owners[i].bytes);
+    }
     done += taken;
     if (sent < 0) {
-      out.viewers[done]->delivery->dropped(1);  // its socket buffer is full: lost, counted
+      // Its socket buffer is full (or GSO refused, which the workers notice and stop): lost,
+      // counted, and nobody else waits.
+      out.owners[done].viewer->delivery->dropped(out.owners[done].packets);
       ++done;
     }
   }
   out.messages.clear();
   out.iov.clear();
-  out.viewers.clear();
+  out.owners.clear();
   out.packets.clear();
+  out.runs.clear();
 }
 
 bool GroupMedia::send_to(Viewer& viewer, const SharedPacket& packet) {

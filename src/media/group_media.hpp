@@ -128,11 +128,18 @@ class GroupMedia {
 
   // Scratch space reused for every packet (no allocation per packet in steady state).
   std::vector<SharedPacket> ingest_out_;
+  static constexpr std::size_t kBacklogIov = 4096;
+  struct BacklogMessage {
+    Viewer* viewer = nullptr;
+    std::size_t packets = 0;
+    std::size_t bytes = 0;
+  };
   struct {
     std::vector<mmsghdr> messages;
     std::vector<iovec> iov;
-    std::vector<Viewer*> viewers;
-    std::vector<SharedPacket> packets;
+    std::vector<BacklogMessage> owners;  // per message
+    std::vector<SharedPacket> packets;   // alive until sent
+    std::vector<PacketRun> runs;         // the UDP_SEGMENT control of each GSO message
   } backlog_out_;
 
   std::uint64_t malformed_rtcp_ = 0;

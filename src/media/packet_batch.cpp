@@ -12,6 +12,8 @@ namespace {
 constexpr int UDP_SEGMENT = 103;  // linux/udp.h; glibc's netinet/udp.h has it from 2.30
 #endif
 
+}  // namespace
+
 void write_segment_control(PacketRun& run) {
   auto* header = reinterpret_cast<cmsghdr*>(run.control.data());
   header->cmsg_level = SOL_UDP;
@@ -20,8 +22,6 @@ void write_segment_control(PacketRun& run) {
   std::memcpy(CMSG_DATA(header), &run.segment_size, sizeof(run.segment_size));
   run.control_size = CMSG_SPACE(sizeof(std::uint16_t));
 }
-
-}  // namespace
 
 void PacketBatch::reserve(std::size_t packets) {
   packets_.reserve(packets);

@@ -31,6 +31,9 @@ struct PacketRun {
   std::size_t control_size = 0;
 };
 
+// Writes run.segment_size into run.control as a UDP_SEGMENT control message.
+void write_segment_control(PacketRun& run);
+
 class PacketBatch {
  public:
   // Linux limits: UDP_MAX_SEGMENTS is 64 on older kernels, and a GSO send is one UDP datagram

@@ -865,3 +865,28 @@ TEST_F(GroupMediaTest, DescribeSdpUsesIp6ForAnIpv6Host) {
 
 }  // namespace
 }  // namespace callcast::media
+
+namespace callcast::media {
+namespace {
+
+TEST_F(GroupMediaTest, CatchUpBurstSendsAFramesSameSizePacketsInOneGsoMessage) {
+  next_picture();
+  publish_video(stap_a({kSps, kPps}));
+  const Buffer body(900, 0x42);
+  publish_video(fu_a(kIdr, true, false, body));
+  publish_video(fu_a(kIdr, false, false, body));
+  publish_video(fu_a(kIdr, false, false, body));
+  publish_video(fu_a(kIdr, false, true, {0x01}), true);
+  Viewer& viewer = add_udp_viewer("v", 6000, true, false);
+  play(viewer);
+  media().start_delivery(viewer);
+  pace_until_done();
+  EXPECT_GE(udp_.gso_messages, 1U) << "the three full fragments and the short last one";
+  const auto video = video_at(6000);
+  ASSERT_EQ(video.size(), 5U);
+  EXPECT_TRUE(contiguous(video));
+  EXPECT_EQ(sent(viewer), 5U);
+}
+
+}  // namespace
+}  // namespace callcast::media
