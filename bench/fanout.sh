@@ -55,11 +55,13 @@ done
 if [ "$quick" = 1 ]; then
   # Faster viewer set-up too: a run costs ~6 s plus N / ramp-rate, and the ramps' N add up.
   ramp_rate=1000
+  start_viewers=200  # one doubling fewer per ramp; the full run's curve starts at 100
   precision=25
   duration=${duration:-3}
   max_viewers=${max_viewers:-8000}
 else
   ramp_rate=500
+  start_viewers=100
   precision=10
   duration=${duration:-10}
   max_viewers=${max_viewers:-20000}
@@ -198,7 +200,7 @@ ramp() {
   run_bench "$ramp_timeout" "$out" --target "$target" --ramp-to-limit --csv "$csv" \
     --workers "$workers" --server-cpus "$server_cpus" --bench-cpus "$bench_cpus_here" \
     --duration "$duration" --precision "$precision" --max "$max_viewers" \
-    --ramp-rate "$ramp_rate" $(target_args "$target") || rc=$?
+    --start "$start_viewers" --ramp-rate "$ramp_rate" $(target_args "$target") || rc=$?
   if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
     status="timed out after ${ramp_timeout}s"
   elif [ "$rc" != 0 ]; then
