@@ -88,9 +88,9 @@ bool is_valid_log_level(std::string_view level) {
 // Upper bounds keep arithmetic on the values (deadlines, buffer sizes) far from overflow.
 constexpr std::int64_t kMaxCount = 100'000'000;
 constexpr std::int64_t kMinRtspMessageBytes = 1024;
-constexpr std::int64_t kMaxRtspMessageBytes = 64 * 1024 * 1024;
-constexpr std::int64_t kMaxSeconds = 365 * 24 * 3600;
-constexpr std::uintmax_t kMaxFileBytes = 1024 * 1024;
+constexpr std::int64_t kMaxRtspMessageBytes = std::int64_t{64} * 1024 * 1024;
+constexpr std::int64_t kMaxSeconds = std::int64_t{365} * 24 * 3600;
+constexpr std::uintmax_t kMaxFileBytes = std::uintmax_t{1024} * 1024;
 
 std::string_view type_name(toml::node_type type) {
   switch (type) {
@@ -286,7 +286,9 @@ Status read_digest_algorithms(const toml::node& node, const std::string& key,
       return at(element, key + ": unknown algorithm (expected \"SHA-256\" or \"MD5\")");
     }
     if (std::find(algorithms.begin(), algorithms.end(), name) != algorithms.end()) {
-      return at(element, key + ": " + name + " is listed twice");
+      std::string message = key;
+      message.append(": ").append(name).append(" is listed twice");
+      return at(element, message);
     }
     algorithms.push_back(std::move(name));
   }

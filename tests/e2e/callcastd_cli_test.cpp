@@ -30,7 +30,7 @@ TEST_F(CallcastdCliTest, HelpListsEveryAddressFlagAndTheConfigFile) {
   const ToolRun help = run({"--help"});
   ASSERT_TRUE(help.ok()) << help.err;
   for (const char* flag : {"--rtsp", "--http", "--rtp-ports", "--sip", "--config", "--role",
-                           "--public-host", "--log-level"}) {
+                           "--public-host", "--log-level", "--workers"}) {
     EXPECT_NE(help.out.find(flag), std::string::npos) << flag << " missing from:\n" << help.out;
   }
 }

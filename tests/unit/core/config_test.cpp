@@ -120,6 +120,17 @@ TEST(ConfigDefaultsTest, MatchTheDesign) {
   EXPECT_EQ(config.http.listen, (HostPort{"127.0.0.1", 8080}));
   EXPECT_EQ(config.sip.listen, (HostPort{"127.0.0.1", 5060}));
   EXPECT_EQ(config.sip.service_number, "777");
+  EXPECT_EQ(config.media.workers, 0u) << "0: one fan-out worker per usable core";
+  EXPECT_TRUE(config.media.udp_gso);
+}
+
+TEST(ParseConfigTomlTest, WorkersAreBoundedAndGsoIsABoolean) {
+  EXPECT_TRUE(parse_config_toml("[media]\nworkers = 0\n").ok());
+  EXPECT_TRUE(parse_config_toml("[media]\nworkers = 256\n").ok());
+  EXPECT_THAT(parse_error("[media]\nworkers = 257\n"), HasSubstr("media.workers"));
+  EXPECT_THAT(parse_error("[media]\nworkers = -1\n"), HasSubstr("media.workers"));
+  EXPECT_THAT(parse_error("[media]\nudp_gso = 1\n"),
+              HasSubstr("media.udp_gso: expected true or false"));
 }
 
 TEST(ParseConfigTomlTest, EmptyDocumentKeepsTheBase) {
@@ -149,6 +160,8 @@ TEST(ParseConfigTomlTest, EveryKeyIsApplied) {
     idle_timeout_s = 16
     publisher_grace_s = 17
     token_ttl_s = 18
+    workers = 3
+    udp_gso = false
     [http]
     listen = "0.0.0.0:9080"
     api_key = "k3y"
@@ -171,6 +184,8 @@ TEST(ParseConfigTomlTest, EveryKeyIsApplied) {
   EXPECT_EQ(config.media.idle_timeout, std::chrono::seconds(16));
   EXPECT_EQ(config.media.publisher_grace, std::chrono::seconds(17));
   EXPECT_EQ(config.media.token_ttl, std::chrono::seconds(18));
+  EXPECT_EQ(config.media.workers, 3u);
+  EXPECT_FALSE(config.media.udp_gso);
   EXPECT_EQ(config.http.listen, (HostPort{"0.0.0.0", 9080}));
   EXPECT_EQ(config.http.api_key, "k3y");
   EXPECT_EQ(config.sip.listen, (HostPort{"10.0.0.1", 5070}));
