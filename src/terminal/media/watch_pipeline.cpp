@@ -629,9 +629,9 @@ Result<std::unique_ptr<WatchPipeline>, std::string> WatchPipeline::create(
       gst_element_set_state(state->video_sink_.get(), GST_STATE_NULL);
       const char* display = std::getenv("DISPLAY");
       std::string reason;
-      if (GstMessage* error = gst_bus_pop_filtered(probe_bus.get(), GST_MESSAGE_ERROR)) {
-        reason = ": " + error_text(error);
-        gst_message_unref(error);
+      if (GstMessage* message = gst_bus_pop_filtered(probe_bus.get(), GST_MESSAGE_ERROR)) {
+        reason = ": " + error_text(message);
+        gst_message_unref(message);
       }
       return fail(std::string("cannot open a video output (DISPLAY=") +
                   (display != nullptr ? display : "unset") + ")" + reason);
