@@ -17,6 +17,7 @@
 
 #include "core/config.hpp"
 #include "core/result.hpp"
+#include "media_server_process.hpp"
 
 namespace callcast::bench {
 
@@ -38,27 +39,24 @@ class CallcastdProcess {
   static Result<std::unique_ptr<CallcastdProcess>, std::string> start(
       const std::filesystem::path& binary, const std::vector<std::string>& args,
       const std::filesystem::path& log_file, std::chrono::milliseconds ready_timeout);
-  ~CallcastdProcess();
   CallcastdProcess(const CallcastdProcess&) = delete;
   CallcastdProcess& operator=(const CallcastdProcess&) = delete;
 
-  pid_t pid() const { return pid_; }
+  pid_t pid() const { return process_->pid(); }
   const CallcastdEndpoints& endpoints() const { return endpoints_; }
 
   // SIGTERM, wait up to `grace`, then SIGKILL. Describes how it ended ("exit 0", "killed by
   // signal 9 after SIGTERM timed out"). Does nothing the second time.
-  std::string stop(std::chrono::milliseconds grace);
+  std::string stop(std::chrono::milliseconds grace) { return process_->stop(grace); }
 
   // The last `bytes` of the server's log, for error messages.
-  std::string log_tail(std::size_t bytes = 4000) const;
+  std::string log_tail(std::size_t bytes = 4000) const { return process_->log_tail(bytes); }
 
  private:
-  CallcastdProcess(pid_t pid, int stdout_fd, std::filesystem::path log_file)
-      : pid_(pid), stdout_fd_(stdout_fd), log_file_(std::move(log_file)) {}
+  CallcastdProcess(std::unique_ptr<ServerProcess> process, CallcastdEndpoints endpoints)
+      : process_(std::move(process)), endpoints_(std::move(endpoints)) {}
 
-  pid_t pid_ = -1;
-  int stdout_fd_ = -1;  // kept open: callcastd must never get SIGPIPE for its one line
-  std::filesystem::path log_file_;
+  std::unique_ptr<ServerProcess> process_;  // the child, its stdout and its log
   CallcastdEndpoints endpoints_;
 };
 
