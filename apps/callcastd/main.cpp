@@ -22,6 +22,7 @@
 #include "http/admin_api.hpp"
 #include "http/http_media_control.hpp"
 #include "http/http_server.hpp"
+#include "media/local_addresses.hpp"
 #include "media/media_service.hpp"
 #include "media/streaming_server.hpp"
 #include "sip/network_side.hpp"
@@ -181,8 +182,10 @@ int main(int argc, char** argv) {
   app.add_option("--workers", flags.workers,
                  "fan-out worker threads (media.workers, default 0 = one per CPU core)")
       ->check(CLI::Range(0, 256));
-  app.add_option("--public-host", flags.public_host,
-                 "host written into RTSP URLs (media.public_host, default: the RTSP host)");
+  app.add_option(
+      "--public-host", flags.public_host,
+      "host written into RTSP URLs and SDP (media.public_host; default: the RTSP host, or for "
+      "0.0.0.0/:: the address toward the default route or the only non-loopback one)");
   app.add_option("--media-url", flags.media_url,
                  "role signaling: the media role's HTTP API (sip.media_url), e.g. "
                  "http://127.0.0.1:8080");
@@ -224,6 +227,13 @@ int main(int argc, char** argv) {
   std::string rtp_field;
 
   if (runs_media) {
+    // 704/713 hand this host to terminals: it must be one they can reach.
+    auto public_host = media::resolve_public_host(config->media);
+    if (!public_host) return fail_with(public_host.error());
+    if (public_host->host != config->media.public_host) {
+      spdlog::info("media: RTSP URLs name host {} ({})", public_host->host, public_host->reason);
+    }
+    config->media.public_host = public_host->host;
     server = std::make_unique<media::StreamingServer>(io, config->media, config->token_secret);
     auto bound = server->start();
     if (!bound) return fail_with(bound.error());

@@ -92,11 +92,18 @@ CallcastServer::~CallcastServer() {
 
 ::testing::AssertionResult CallcastServer::start() {
   ChildOptions child;
-  child.argv = {executable_.string(), "--role",      options_.role,     "--http",
-                options_.http,        "--log-level", options_.log_level};
+  child.argv = options_.exec_prefix;
+  for (const auto& arg :
+       {executable_.string(), std::string("--role"), options_.role, std::string("--http"),
+        options_.http, std::string("--log-level"), options_.log_level}) {
+    child.argv.push_back(arg);
+  }
+  const std::string rtsp = options_.listen_host + ":" + std::to_string(options_.rtsp_port);
+  const std::string sip = options_.listen_host + ":" + std::to_string(options_.sip_port);
   if (options_.role != "signaling") {
-    for (const char* arg : {"--rtsp", "127.0.0.1:0", "--rtp-ports", "0-0"}) {
-      child.argv.emplace_back(arg);
+    for (const auto& arg :
+         {std::string("--rtsp"), rtsp, std::string("--rtp-ports"), options_.rtp_ports}) {
+      child.argv.push_back(arg);
     }
   }
   if (options_.role != "media") {
@@ -105,7 +112,7 @@ CallcastServer::~CallcastServer() {
       auto added = auth::add_user(users_path(), "callcast", number, password);
       if (!added) return ::testing::AssertionFailure() << "users file: " << added.error();
     }
-    const std::vector<std::string> sip_args = {"--sip",           "127.0.0.1:0",
+    const std::vector<std::string> sip_args = {"--sip",           sip,
                                                "--users",         users_path().string(),
                                                "--forwarding-db", forwarding_db_path().string()};
     child.argv.insert(child.argv.end(), sip_args.begin(), sip_args.end());

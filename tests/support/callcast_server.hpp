@@ -23,9 +23,16 @@ struct ServerOptions {
   // TOML text for --config; empty: no config file. E.g. "[media]\nsession_timeout_s = 3\n".
   std::string config_toml;
   std::string log_level = "debug";
+  // "all", "media" or "signaling" (then give --media-url in extra_args)
   std::string role = "all";
-  std::string http = "127.0.0.1:0";  // a fixed port to come back on after a restart  // "all",
-                                     // "media" or "signaling" (then give --media-url in extra_args)
+  std::string http = "127.0.0.1:0";  // a fixed port to come back on after a restart
+  // Where RTSP and SIP listen (port 0: the OS chooses); "0.0.0.0" for every interface.
+  std::string listen_host = "127.0.0.1";
+  std::uint16_t rtsp_port = 0;
+  std::uint16_t sip_port = 0;
+  std::string rtp_ports = "0-0";
+  // Prepended to the command line, e.g. `ip netns exec NS` to run it on a lab host.
+  std::vector<std::string> exec_prefix;
   // Users written to the users file (realm "callcast") before the start: {number, password}.
   std::vector<std::pair<std::string, std::string>> users;
   std::vector<std::string> extra_args;

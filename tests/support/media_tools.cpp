@@ -246,6 +246,29 @@ DecodedMedia decode_file(const std::filesystem::path& file, const std::filesyste
   return decoded_from_ffprobe_json(run.out, run.err);
 }
 
+std::vector<double> video_frame_times(const std::filesystem::path& file,
+                                      const std::filesystem::path& dir) {
+  std::vector<double> times;
+  const auto run =
+      run_tool({"ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries",
+                "frame=best_effort_timestamp_time,pts_time", "-of", "json", file.string()},
+               dir, "frame-times-" + file.stem().string(), std::chrono::seconds(60));
+  const auto document = nlohmann::json::parse(run.out, nullptr, /*allow_exceptions=*/false);
+  if (!run.ok() || document.is_discarded() || !document.contains("frames")) return times;
+  for (const auto& frame : document["frames"]) {
+    if (auto time = frame_time(frame)) times.push_back(*time);
+  }
+  return times;
+}
+
+LargestGap largest_gap(const std::vector<double>& times) {
+  LargestGap gap;
+  for (std::size_t i = 1; i < times.size(); ++i) {
+    if (times[i] - times[i - 1] > gap.seconds) gap = {times[i] - times[i - 1], times[i - 1]};
+  }
+  return gap;
+}
+
 std::optional<bool> first_video_packet_is_keyframe(const std::filesystem::path& file,
                                                    const std::filesystem::path& dir) {
   const auto run = run_tool({"ffprobe", "-v", "error", "-select_streams", "v:0", "-read_intervals",

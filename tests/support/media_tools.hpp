@@ -72,6 +72,16 @@ DecodedMedia decode_file(const std::filesystem::path& file, const std::filesyste
 // Parses ffprobe_live_viewer's output.
 DecodedMedia decoded_from_ffprobe_json(const std::string& json, const std::string& stderr_text);
 
+// The time of every decoded video frame of a recording, in decoding order (empty on failure).
+std::vector<double> video_frame_times(const std::filesystem::path& file,
+                                      const std::filesystem::path& dir);
+// The largest step between consecutive times (0 for fewer than two) and where it starts.
+struct LargestGap {
+  double seconds = 0;
+  double after_s = 0;  // the time of the frame before the gap
+};
+LargestGap largest_gap(const std::vector<double>& times);
+
 // Whether the first video packet stored in a recording is flagged as a keyframe (nullopt: no
 // video packet, or ffprobe failed).
 std::optional<bool> first_video_packet_is_keyframe(const std::filesystem::path& file,

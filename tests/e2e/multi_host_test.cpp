@@ -1,0 +1,498 @@
+// Out of the lab (issue 10, DESIGN.md §9): callcastd, the broadcaster and the viewers each on a
+// host of their own (network namespaces joined by a switch), one viewer behind a masquerading
+// router. The whole flow with `callcast broadcast` and `callcast watch` across them, then what
+// a mobile path does to a broadcast: its TCP connection reset, its link gone for 3 s, its process
+// frozen, and the server's roles restarted under it.
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "support/callcast_server.hpp"
+#include "support/child_process.hpp"
+#include "support/control_api.hpp"
+#include "support/media_tools.hpp"
+#include "support/netns_lab.hpp"
+#include "support/netns_scope.hpp"
+#include "support/temp_dir.hpp"
+#include "support/wait_until.hpp"
+
+namespace callcast::test {
+namespace {
+
+using namespace std::chrono_literals;
+
+constexpr const char* kMaster = "13800000001";
+constexpr const char* kViewer = "13900000002";
+constexpr const char* kNattedViewer = "13900000003";
+constexpr const char* kLateViewer = "13900000004";
+constexpr const char* kPassword = "secret-pass";
+// Own namespaces: the defaults are free, and a restarted role comes back on the same ports.
+constexpr std::uint16_t kSipPort = 5060;
+constexpr std::uint16_t kRtspPort = 8554;
+constexpr std::uint16_t kMediaHttpPort = 8080;
+constexpr std::uint16_t kSignalingHttpPort = 8081;
+
+class MultiHostTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (auto reason = NetnsLab::unavailable_reason()) {
+      GTEST_SKIP() << "network namespaces unavailable here: " << *reason;
+    }
+    const std::string missing = missing_tools();
+    ASSERT_TRUE(missing.empty()) << "tools missing: " << missing;
+    dir_ = std::make_unique<TempDir>("multihost");
+    lab_ = std::make_unique<NetnsLab>(dir_->path());
+    ASSERT_TRUE(lab_->ok()) << "cannot build the lab: " << lab_->error();
+  }
+
+  void TearDown() override {
+    children_.clear();  // terminals first: their BYEs still find the server
+    servers_.clear();
+    lab_.reset();
+  }
+
+  const NetnsLab& lab() const { return *lab_; }
+  const std::filesystem::path& dir() const { return dir_->path(); }
+
+  // Short timeouts so that the grace and stall cases fit in a test.
+  static std::string config_toml() {
+    return "[media]\npublisher_grace_s = 5\n[sip]\nmaster_join_timeout_s = 15\n";
+  }
+
+  ServerOptions server_options(const std::string& role, const std::string& name) const {
+    ServerOptions options;
+    options.role = role;
+    options.exec_prefix = lab().in(lab().server(), {});
+    options.listen_host = "0.0.0.0";  // every interface: the URLs must still name 10.99.0.1
+    options.config_toml = config_toml();
+    options.log_level = "debug";
+    if (role != "media") {
+      options.users = {{kMaster, kPassword},
+                       {kViewer, kPassword},
+                       {kNattedViewer, kPassword},
+                       {kLateViewer, kPassword}};
+      options.sip_port = kSipPort;
+    }
+    if (role != "signaling") {
+      options.rtsp_port = kRtspPort;
+      options.rtp_ports = "8000-8001";
+    }
+    const std::uint16_t http = role == "signaling" ? kSignalingHttpPort : kMediaHttpPort;
+    options.http = "0.0.0.0:" + std::to_string(http);
+    if (role == "signaling") {
+      options.extra_args = {"--media-url", "http://127.0.0.1:" + std::to_string(kMediaHttpPort)};
+    }
+    (void)name;
+    return options;
+  }
+
+  // callcastd on the server host; `name` keeps the logs of several apart.
+  CallcastServer& start_server(const std::string& role = "all", const std::string& name = "srv") {
+    const auto where = dir() / name;
+    std::filesystem::create_directories(where);
+    // The signaling role keeps its users and rules across a restart: the same directory.
+    servers_.push_back(
+        std::make_unique<CallcastServer>(CALLCASTD_PATH, where, server_options(role, name)));
+    auto started = servers_.back()->start();
+    EXPECT_TRUE(started);
+    return *servers_.back();
+  }
+
+  std::string sip_server() const { return lab().server().address + ":" + std::to_string(kSipPort); }
+
+  ChildProcess& spawn(ChildOptions options) {
+    children_.push_back(std::make_unique<ChildProcess>(std::move(options)));
+    EXPECT_TRUE(children_.back()->started()) << children_.back()->error();
+    return *children_.back();
+  }
+
+  ChildOptions terminal(const LabHost& host, std::vector<std::string> argv,
+                        const std::string& name) const {
+    ChildOptions child;
+    child.argv = lab().in(host, std::move(argv));
+    child.stdout_file = dir() / (name + ".out");
+    child.stderr_file = dir() / (name + ".err");
+    return child;
+  }
+
+  std::vector<std::string> account(const std::string& number, const std::string& name) const {
+    return {"--number",     number,
+            "--password",   kPassword,
+            "--server",     sip_server(),
+            "--log-level",  "info",
+            "--stats-json", (dir() / (name + ".stats.json")).string()};
+  }
+
+  ChildProcess& broadcast(std::vector<std::string> extra = {}) {
+    std::vector<std::string> argv = {CALLCAST_PATH, "broadcast"};
+    for (auto& flag : account(kMaster, "broadcast"))
+      argv.push_back(std::move(flag));
+    for (const char* flag :
+         {"--size", "640x360", "--fps", "25", "--bitrate", "1M", "--keyframe-interval", "1"}) {
+      argv.emplace_back(flag);
+    }
+    for (auto& flag : extra)
+      argv.push_back(std::move(flag));
+    return spawn(terminal(lab().broadcaster(), std::move(argv), "broadcast"));
+  }
+
+  ChildProcess& watch(const LabHost& host, const std::string& viewer,
+                      std::vector<std::string> extra = {}) {
+    const std::string name = "watch-" + viewer;
+    std::vector<std::string> argv = {CALLCAST_PATH, "watch", kMaster};
+    for (auto& flag : account(viewer, name))
+      argv.push_back(std::move(flag));
+    for (auto& flag : extra)
+      argv.push_back(std::move(flag));
+    return spawn(terminal(host, std::move(argv), name));
+  }
+
+  static std::string output(const ChildProcess& child) {
+    return file_tail(child.options().stdout_file, 256 * 1024) +
+           file_tail(child.options().stderr_file, 64 * 1024);
+  }
+
+  ::testing::AssertionResult wait_for_output(ChildProcess& child, const std::string& text,
+                                             std::chrono::milliseconds timeout) {
+    if (wait_until(
+            [&] { return output(child).find(text) != std::string::npos || !child.running(); },
+            timeout, 50ms) &&
+        output(child).find(text) != std::string::npos) {
+      return ::testing::AssertionSuccess();
+    }
+    return ::testing::AssertionFailure()
+           << "\"" << text << "\" not in the output of " << child.command_line() << " ("
+           << (child.running() ? "still running" : child.status()->describe()) << "):\n"
+           << output(child);
+  }
+
+  std::optional<ExitStatus> wait_exit(ChildProcess& child, std::chrono::milliseconds timeout) {
+    auto status = child.wait_for(timeout);
+    if (!status) ADD_FAILURE() << child.command_line() << " still running:\n" << output(child);
+    return status;
+  }
+
+  std::optional<nlohmann::json> stats(const std::string& name) const {
+    std::ifstream in(dir() / (name + ".stats.json"));
+    if (!in) return std::nullopt;
+    auto parsed = nlohmann::json::parse(in, nullptr, false);
+    if (parsed.is_discarded()) return std::nullopt;
+    return parsed;
+  }
+
+  // The media role's view of the group, asked from the server host itself (its admin API
+  // answers loopback clients).
+  std::optional<nlohmann::json> group_snapshot() const {
+    NetnsScope inside(lab().server().netns);
+    if (!inside.ok()) return std::nullopt;
+    return ControlApi(HttpClient("127.0.0.1", kMediaHttpPort)).group(kMaster);
+  }
+
+  // A broadcast from the broadcaster's host, live with its forwarding set.
+  ChildProcess& start_live_broadcast(std::vector<std::string> extra = {}) {
+    ChildProcess& master = broadcast(std::move(extra));
+    EXPECT_TRUE(wait_for_output(master, "step 707", 30s));
+    EXPECT_TRUE(wait_for_output(master, "now forward to the service number", 10s));
+    return master;
+  }
+
+  void expect_recording_decodes(const std::filesystem::path& file, double min_seconds) {
+    SCOPED_TRACE(file.filename().string());
+    const DecodedMedia decoded = decode_file(file, dir());
+    ASSERT_TRUE(decoded.error.empty()) << decoded.error;
+    EXPECT_GE(decoded.video_frames, min_seconds * kPublishFps * 0.9) << decoded.describe();
+    EXPECT_GT(decoded.audio_frames, 0) << decoded.describe();
+  }
+
+ private:
+  std::unique_ptr<TempDir> dir_;
+  std::unique_ptr<NetnsLab> lab_;
+  std::vector<std::unique_ptr<CallcastServer>> servers_;
+  std::vector<std::unique_ptr<ChildProcess>> children_;
+};
+
+// 701-714 across hosts: the broadcaster on one, a viewer on another, a third behind a NAT. The
+// URLs handed out name the server's address though it listens on every interface; the viewer
+// behind the NAT registers, is called back (BYE) and gets its RTP over UDP through the router.
+TEST_F(MultiHostTest, BroadcastAndViewersOnSeparateHostsOneBehindNat) {
+  start_server();
+  ChildProcess& master = start_live_broadcast();
+  const auto lan_file = dir() / "lan-viewer.mkv";
+  const auto nat_file = dir() / "nat-viewer.mkv";
+  ChildProcess& lan = watch(lab().viewer(), kViewer, {"--record", lan_file.string()});
+  ChildProcess& natted =
+      watch(lab().natted_viewer(), kNattedViewer, {"--record", nat_file.string()});
+  ASSERT_TRUE(wait_for_output(lan, "step 714: first frame", 30s));
+  ASSERT_TRUE(wait_for_output(natted, "step 714: first frame", 30s));
+  std::this_thread::sleep_for(6s);  // media time to record
+
+  const auto snapshot = group_snapshot();
+  ASSERT_TRUE(snapshot);
+  const nlohmann::json nat_entry = find_viewer(*snapshot, kNattedViewer);
+  ASSERT_FALSE(nat_entry.is_null()) << snapshot->dump(2);
+  EXPECT_NE(nat_entry.value("remote", "").find(lab().nat_public_address()), std::string::npos)
+      << "the viewer behind the NAT is seen at the router's address: " << nat_entry.dump();
+  EXPECT_EQ(nat_entry.value("transport", ""), "udp") << nat_entry.dump();
+  const nlohmann::json lan_entry = find_viewer(*snapshot, kViewer);
+  EXPECT_NE(lan_entry.value("remote", "").find(lab().viewer().address), std::string::npos)
+      << lan_entry.dump();
+
+  // The broadcaster hangs up: the network side's BYE reaches both viewers, NAT or not.
+  ASSERT_TRUE(master.send_signal(SIGINT));
+  for (ChildProcess* viewer : {&lan, &natted}) {
+    const auto status = wait_exit(*viewer, 20s);
+    ASSERT_TRUE(status);
+    EXPECT_TRUE(status->success()) << status->describe() << "\n" << output(*viewer);
+    EXPECT_NE(output(*viewer).find("BYE from the network side"), std::string::npos)
+        << output(*viewer);
+  }
+  const auto ended = wait_exit(master, 20s);
+  ASSERT_TRUE(ended);
+  EXPECT_TRUE(ended->success()) << output(master);
+  expect_recording_decodes(lan_file, 5);
+  expect_recording_decodes(nat_file, 5);
+  for (const char* viewer : {kViewer, kNattedViewer}) {
+    const auto figures = stats(std::string("watch-") + viewer);
+    ASSERT_TRUE(figures) << viewer;
+    EXPECT_EQ(figures->value("transport", ""), "udp") << viewer << ": " << figures->dump();
+  }
+  // Nothing in any terminal's output names loopback: every address crossed a network.
+  for (ChildProcess* child : {&master, &lan, &natted}) {
+    EXPECT_EQ(output(*child).find("127.0.0.1"), std::string::npos) << output(*child);
+  }
+}
+
+// A viewer behind the NAT calls, watches for a while and hangs up itself: its BYE (from behind
+// the router) ends its part and nothing else.
+TEST_F(MultiHostTest, ViewerBehindNatJoinsWatchesAndHangsUp) {
+  start_server();
+  ChildProcess& master = start_live_broadcast();
+  const auto file = dir() / "nat-viewer.mkv";
+  ChildProcess& natted =
+      watch(lab().natted_viewer(), kNattedViewer, {"--record", file.string(), "--duration", "6"});
+  const auto status = wait_exit(natted, 40s);
+  ASSERT_TRUE(status);
+  EXPECT_TRUE(status->success()) << status->describe() << "\n" << output(natted);
+  expect_recording_decodes(file, 5);
+  EXPECT_TRUE(wait_until(
+      [&] {
+        auto snapshot = group_snapshot();
+        return snapshot && find_viewer(*snapshot, kNattedViewer).is_null();
+      },
+      10s))
+      << "the viewer's BYE removed it from the group";
+  EXPECT_TRUE(master.running()) << "the broadcast goes on: " << output(master);
+}
+
+// What a viewer's recording shows around a disturbance of the broadcaster's path: the longest
+// pause in its media time (the gap), and frames on both sides of it.
+struct GapFigures {
+  LargestGap gap;
+  std::size_t frames = 0;
+  std::size_t frames_after_gap = 0;
+};
+
+GapFigures gap_figures(const std::filesystem::path& file, const std::filesystem::path& dir) {
+  GapFigures figures;
+  const std::vector<double> times = video_frame_times(file, dir);
+  figures.gap = largest_gap(times);
+  figures.frames = times.size();
+  for (double t : times)
+    figures.frames_after_gap += t > figures.gap.after_s ? 1 : 0;
+  return figures;
+}
+
+class MultiHostDisturbanceTest : public MultiHostTest {
+ protected:
+  // Two viewers (one behind the NAT) recording, for `seconds`.
+  void start_viewers(int seconds) {
+    lan_file_ = dir() / "lan-viewer.mkv";
+    nat_file_ = dir() / "nat-viewer.mkv";
+    lan_ = &watch(lab().viewer(), kViewer,
+                  {"--record", lan_file_.string(), "--duration", std::to_string(seconds)});
+    natted_ = &watch(lab().natted_viewer(), kNattedViewer,
+                     {"--record", nat_file_.string(), "--duration", std::to_string(seconds)});
+    ASSERT_TRUE(wait_for_output(*lan_, "step 714: first frame", 30s));
+    ASSERT_TRUE(wait_for_output(*natted_, "step 714: first frame", 30s));
+  }
+
+  // Both viewers played to their --duration (nobody ended them) and kept decoding after the
+  // disturbance; their recordings' largest gap is returned for the caller's expectations.
+  std::vector<GapFigures> expect_viewers_watched_through() {
+    std::vector<GapFigures> gaps;
+    for (auto [viewer, file] : {std::pair{lan_, lan_file_}, std::pair{natted_, nat_file_}}) {
+      const auto status = wait_exit(*viewer, 60s);
+      if (!status) continue;
+      EXPECT_TRUE(status->success()) << status->describe() << "\n" << output(*viewer);
+      EXPECT_EQ(output(*viewer).find("BYE from the network side"), std::string::npos)
+          << "the viewer kept its session: " << output(*viewer);
+      const GapFigures figures = gap_figures(file, dir());
+      std::printf(
+          "[measured] %s: %zu frames, largest gap %.3f s after t=%.3f s, %zu frames after it\n",
+          file.filename().c_str(), figures.frames, figures.gap.seconds, figures.gap.after_s,
+          figures.frames_after_gap);
+      EXPECT_GE(figures.frames_after_gap, std::size_t{2 * kPublishFps})
+          << file << ": decoding resumed after the disturbance";
+      gaps.push_back(figures);
+    }
+    return gaps;
+  }
+
+  ChildProcess* lan_ = nullptr;
+  ChildProcess* natted_ = nullptr;
+  std::filesystem::path lan_file_;
+  std::filesystem::path nat_file_;
+};
+
+// The broadcaster's RTSP connection is reset (a mobile path's NAT or a middlebox dropping it):
+// it reconnects within the server's grace, keeps its call, and the viewers keep their sessions.
+TEST_F(MultiHostDisturbanceTest, BroadcasterConnectionResetReconnectsAndViewersKeepWatching) {
+  start_server();
+  ChildProcess& master = start_live_broadcast();
+  start_viewers(14);
+  std::this_thread::sleep_for(4s);
+  ASSERT_TRUE(lab().reset_tcp(lab().broadcaster(), lab().server().address, kRtspPort));
+  EXPECT_TRUE(wait_for_output(master, "reconnecting", 10s));
+  const auto gaps = expect_viewers_watched_through();
+  for (const auto& figures : gaps) {
+    EXPECT_LT(figures.gap.seconds, 5.0) << "viewers decode again within the grace";
+  }
+  EXPECT_TRUE(master.running()) << "the broadcast survived the reset: " << output(master);
+  ASSERT_TRUE(master.send_signal(SIGINT));
+  const auto ended = wait_exit(master, 20s);
+  ASSERT_TRUE(ended);
+  EXPECT_TRUE(ended->success()) << output(master);
+}
+
+// The broadcaster's link is gone for 3 s, its TCP connection stays open: the server sees a stall,
+// and when the backlog arrives it sends none of it; viewers resume at the next keyframe.
+TEST_F(MultiHostDisturbanceTest, BroadcasterLinkDownThreeSecondsLeavesAGapAndNoStaleBurst) {
+  CallcastServer& server = start_server();
+  ChildProcess& master = start_live_broadcast();
+  start_viewers(14);
+  std::this_thread::sleep_for(4s);
+  ASSERT_TRUE(lab().set_link(lab().broadcaster(), false));
+  std::this_thread::sleep_for(3s);
+  ASSERT_TRUE(lab().set_link(lab().broadcaster(), true));
+  EXPECT_TRUE(server.wait_for_log("master_stalled", 5s)) << "the stall was noticed";
+  EXPECT_TRUE(server.wait_for_log("master_resumed", 10s));
+  const auto gaps = expect_viewers_watched_through();
+  for (const auto& figures : gaps) {
+    EXPECT_GT(figures.gap.seconds, 2.0) << "the stale backlog was not sent (no frames of the gap)";
+    EXPECT_LT(figures.gap.seconds, 6.0);
+  }
+  EXPECT_TRUE(master.running()) << output(master);
+}
+
+// The broadcaster's process is frozen for 3 s (shorter than the grace): the same gap, the same
+// resumption, the call kept.
+TEST_F(MultiHostDisturbanceTest, BroadcasterStoppedThreeSecondsResumesAtAKeyframe) {
+  CallcastServer& server = start_server();
+  ChildProcess& master = start_live_broadcast();
+  start_viewers(14);
+  std::this_thread::sleep_for(4s);
+  ASSERT_TRUE(master.send_signal(SIGSTOP));
+  std::this_thread::sleep_for(3s);
+  ASSERT_TRUE(master.send_signal(SIGCONT));
+  EXPECT_TRUE(server.wait_for_log("master_stalled", 5s));
+  const auto gaps = expect_viewers_watched_through();
+  for (const auto& figures : gaps) {
+    EXPECT_GT(figures.gap.seconds, 2.0);
+    EXPECT_LT(figures.gap.seconds, 6.0);
+  }
+  EXPECT_TRUE(master.running()) << output(master);
+}
+
+// Frozen longer than the grace: master_lost, every viewer gets BYE, and the broadcaster, once it
+// runs again, finds its call ended and exits.
+TEST_F(MultiHostDisturbanceTest, BroadcasterStoppedLongerThanTheGraceEndsTheBroadcast) {
+  CallcastServer& server = start_server();
+  ChildProcess& master = start_live_broadcast();
+  start_viewers(30);
+  ASSERT_TRUE(master.send_signal(SIGSTOP));
+  EXPECT_TRUE(server.wait_for_log("master_lost", 15s));
+  for (ChildProcess* viewer : {lan_, natted_}) {
+    const auto status = wait_exit(*viewer, 20s);
+    ASSERT_TRUE(status);
+    EXPECT_NE(output(*viewer).find("BYE from the network side"), std::string::npos)
+        << output(*viewer);
+  }
+  ASSERT_TRUE(master.send_signal(SIGCONT));
+  const auto ended = wait_exit(master, 30s);
+  ASSERT_TRUE(ended);
+  EXPECT_NE(output(master).find("ended the broadcast"), std::string::npos) << output(master);
+}
+
+// Roles apart on the server host: the media role and the signaling role as two processes, each
+// restarted under a live broadcast.
+class MultiHostRolesTest : public MultiHostDisturbanceTest {
+ protected:
+  void start_roles() {
+    media_ = &start_server("media", "media");
+    signaling_ = &start_server("signaling", "signaling");
+  }
+
+  // kill -9, then the same role on the same ports, users and rules.
+  void crash_and_restart(CallcastServer& role) {
+    ASSERT_EQ(::kill(role.pid(), SIGKILL), 0);
+    ASSERT_TRUE(wait_until([&] { return !role.alive(); }, 5s));
+    ASSERT_TRUE(role.start());
+  }
+
+  CallcastServer* media_ = nullptr;
+  CallcastServer* signaling_ = nullptr;
+};
+
+// The media role restarts mid-broadcast: its groups are gone. The network side ends the calls
+// with the reason (documented choice), the broadcaster says so, the forwarding is cleared.
+TEST_F(MultiHostRolesTest, MediaRoleRestartEndsTheBroadcastWithAReason) {
+  start_roles();
+  ChildProcess& master = start_live_broadcast();
+  start_viewers(60);
+  crash_and_restart(*media_);
+  for (ChildProcess* terminal : {&master, lan_, natted_}) {
+    const auto status = wait_exit(*terminal, 30s);
+    ASSERT_TRUE(status) << output(*terminal);
+    EXPECT_NE(output(*terminal).find("restarted"), std::string::npos)
+        << "the reason reaches the terminal: " << output(*terminal);
+  }
+}
+
+// The signaling role restarts mid-broadcast: the broadcast is still known, a new viewer calling
+// the broadcaster is admitted and plays, and the broadcaster's hang-up still ends it all.
+TEST_F(MultiHostRolesTest, SignalingRoleRestartKeepsTheBroadcastJoinable) {
+  start_roles();
+  ChildProcess& master = start_live_broadcast();
+  start_viewers(60);
+  crash_and_restart(*signaling_);
+  const auto late_file = dir() / "late-viewer.mkv";
+  ChildProcess& late =
+      watch(lab().viewer(), kLateViewer, {"--record", late_file.string(), "--duration", "5"});
+  const auto late_status = wait_exit(late, 40s);
+  ASSERT_TRUE(late_status);
+  EXPECT_TRUE(late_status->success()) << late_status->describe() << "\n" << output(late);
+  expect_recording_decodes(late_file, 4);
+  EXPECT_TRUE(lan_->running() && natted_->running()) << "existing viewers kept watching";
+
+  ASSERT_TRUE(master.send_signal(SIGINT));
+  const auto ended = wait_exit(master, 20s);
+  ASSERT_TRUE(ended);
+  EXPECT_TRUE(ended->success()) << output(master);
+  for (ChildProcess* viewer : {lan_, natted_}) {
+    const auto status = wait_exit(*viewer, 20s);
+    ASSERT_TRUE(status) << "the viewers end with the broadcast: " << output(*viewer);
+  }
+  EXPECT_TRUE(wait_until([&] { return !group_snapshot().has_value(); }, 10s))
+      << "the group is closed on the media side";
+}
+
+}  // namespace
+}  // namespace callcast::test
