@@ -62,6 +62,27 @@ TEST_F(CallcastdCliTest, BusyRtspPortIsAClearErrorAndTheRunningServerIsUndisturb
   EXPECT_EQ(api().http().get("/healthz").status, 200);
 }
 
+// 704/713 hand the public host to terminals: one no terminal can connect to is refused at start.
+TEST_F(CallcastdCliTest, UnreachablePublicHostIsRefusedAtStart) {
+  for (const char* host : {"0.0.0.0", "239.1.2.3"}) {
+    const ToolRun start = run({"--rtsp", "127.0.0.1:0", "--http", "127.0.0.1:0", "--rtp-ports",
+                               "0-0", "--role", "media", "--public-host", host});
+    ASSERT_TRUE(start.status.has_value()) << host;
+    EXPECT_FALSE(start.status->success()) << host;
+    EXPECT_NE(start.err.find("media.public_host " + std::string(host) +
+                             " is not an address a terminal can connect to"),
+              std::string::npos)
+        << start.err;
+  }
+  const ToolRun loopback = run({"--rtsp", "0.0.0.0:0", "--http", "127.0.0.1:0", "--rtp-ports",
+                                "0-0", "--role", "media", "--public-host", "127.0.0.1"});
+  ASSERT_TRUE(loopback.status.has_value());
+  EXPECT_FALSE(loopback.status->success());
+  EXPECT_NE(loopback.err.find("terminals on other hosts would be sent to themselves"),
+            std::string::npos)
+      << loopback.err;
+}
+
 TEST_F(CallcastdCliTest, SignalingRoleWithoutMediaUrlIsAClearError) {
   const ToolRun start =
       run({"--role", "signaling", "--http", "127.0.0.1:0", "--sip", "127.0.0.1:0"});
