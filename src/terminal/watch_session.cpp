@@ -194,6 +194,14 @@ void WatchSession::write_stats() const {
     stats["frames_decoded"] = media.frames_decoded;
     stats["packets_received"] = media.packets_received;
     stats["packets_lost"] = media.packets_lost;
+    stats["packets_late"] = media.packets_late;
+    stats["freezes"] = nlohmann::json::array();
+    std::int64_t longest = 0;
+    for (const Freeze& freeze : media.freezes) {
+      stats["freezes"].push_back({{"began_unix_ms", freeze.began_unix_ms}, {"ms", freeze.ms}});
+      longest = std::max(longest, freeze.ms);
+    }
+    stats["longest_freeze_ms"] = longest;
     stats["transport"] = media.transport;
     stats["has_audio"] = media.has_audio;
     if (!media.latency_samples_ms.empty()) {

@@ -298,6 +298,8 @@ struct GapFigures {
   LargestGap gap;
   std::size_t frames = 0;
   std::size_t frames_after_gap = 0;
+  std::int64_t longest_freeze_ms = -1;  // the viewer's --stats-json
+  std::uint64_t packets_late = 0;
 };
 
 GapFigures gap_figures(const std::filesystem::path& file, const std::filesystem::path& dir) {
@@ -341,6 +343,18 @@ class MultiHostDisturbanceTest : public MultiHostTest {
           figures.frames_after_gap);
       EXPECT_GE(figures.frames_after_gap, std::size_t{2 * kPublishFps})
           << file << ": decoding resumed after the disturbance";
+      // The viewer's own account, in wall-clock time: the picture froze once, then went on.
+      const auto name = std::string("watch-") + (viewer == lan_ ? kViewer : kNattedViewer);
+      const auto seen = stats(name);
+      if (seen) {
+        figures.longest_freeze_ms = seen->value("longest_freeze_ms", std::int64_t{-1});
+        figures.packets_late = seen->value("packets_late", std::uint64_t{0});
+        std::printf("[measured] %s: longest freeze %lld ms, %llu packets late, %s\n",
+                    name.c_str(), static_cast<long long>(figures.longest_freeze_ms),
+                    static_cast<unsigned long long>(figures.packets_late),
+                    seen->value("freezes", nlohmann::json::array()).dump().c_str());
+      }
+      EXPECT_TRUE(seen && figures.longest_freeze_ms >= 0) << name << ": no freezes in its stats";
       gaps.push_back(figures);
     }
     return gaps;

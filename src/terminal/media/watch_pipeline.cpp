@@ -23,6 +23,7 @@ constexpr guint kStatsPeriodMs = 1'000;
 // with what it has (a stream announced in the SDP may never send).
 constexpr guint kRecordDecisionMs = 1'500;
 constexpr std::size_t kMaxLatencySamples = 100'000;
+constexpr std::size_t kMaxFreezes = 1'000;
 constexpr const char* kFirstFrameMessage = "callcast-watch-first-frame";
 constexpr const char* kPadMessage = "callcast-watch-pad";
 constexpr const char* kNoMorePadsMessage = "callcast-watch-no-more-pads";
@@ -104,6 +105,8 @@ struct WatchPipeline::State {
   bool record_decided = false;                      // guarded by mutex
   std::vector<GstOwned<GstElement>> jitterbuffers;  // guarded by mutex
   std::vector<double> latency_samples;              // guarded by mutex
+  std::vector<Freeze> freezes;                      // guarded by mutex
+  std::atomic<std::int64_t> last_frame_unix_ns{0};
   std::atomic<std::uint64_t> frames_decoded{0};
   std::atomic<std::uint64_t> bytes_received{0};
   std::atomic<bool> first_frame_posted{false};
@@ -119,6 +122,7 @@ struct WatchPipeline::State {
   double kbps = 0;
   std::uint64_t packets_received = 0;
   std::uint64_t packets_lost = 0;
+  std::uint64_t packets_late = 0;
   bool first_frame_reported = false;
 
   ~State() { shut_down(); }
@@ -198,12 +202,29 @@ struct WatchPipeline::State {
   static GstPadProbeReturn decoded_probe(GstPad* pad, GstPadProbeInfo* info, gpointer data) {
     auto* self = static_cast<State*>(data);
     self->frames_decoded.fetch_add(1, std::memory_order_relaxed);
+    self->note_frame_time();
     if (!self->first_frame_posted.exchange(true)) {
       self->first_frame_ns.store(std::chrono::steady_clock::now().time_since_epoch().count());
       post_application_message(self->pipeline.get(), kFirstFrameMessage);
     }
     if (self->options.read_clock) self->read_clock(pad, GST_PAD_PROBE_INFO_BUFFER(info));
     return GST_PAD_PROBE_OK;
+  }
+
+  // Streaming thread: one decoded frame now; a pause since the previous one is a freeze.
+  void note_frame_time() {
+    const std::int64_t now =
+        std::chrono::duration_cast<std::chrono::nanoseconds>(
+            std::chrono::system_clock::now().time_since_epoch())
+            .count();
+    const std::int64_t last = last_frame_unix_ns.exchange(now);
+    const std::int64_t threshold_ns =
+        std::chrono::duration_cast<std::chrono::nanoseconds>(kFreezeThreshold).count();
+    if (last == 0 || now - last < threshold_ns) return;
+    std::lock_guard lock(mutex);
+    if (freezes.size() < kMaxFreezes) {
+      freezes.push_back({last / 1'000'000, (now - last) / 1'000'000});
+    }
   }
 
   void read_clock(GstPad* pad, GstBuffer* buffer) {
@@ -543,6 +564,7 @@ struct WatchPipeline::State {
   void sample_jitterbuffers() {
     std::uint64_t received = 0;
     std::uint64_t lost = 0;
+    std::uint64_t late = 0;
     std::lock_guard lock(mutex);
     for (const auto& jitterbuffer : jitterbuffers) {
       GstStructure* stats = nullptr;
@@ -551,10 +573,12 @@ struct WatchPipeline::State {
       guint64 value = 0;
       if (gst_structure_get_uint64(stats, "num-pushed", &value)) received += value;
       if (gst_structure_get_uint64(stats, "num-lost", &value)) lost += value;
+      if (gst_structure_get_uint64(stats, "num-late", &value)) late += value;
       gst_structure_free(stats);
     }
     packets_received = received;
     packets_lost = lost;
+    packets_late = late;
   }
 };
 
@@ -723,6 +747,7 @@ WatchStats WatchPipeline::stats() const {
   stats.kbps = s.kbps;
   stats.packets_received = s.packets_received;
   stats.packets_lost = s.packets_lost;
+  stats.packets_late = s.packets_late;
   switch (static_cast<Transport>(s.transport.load())) {
     case Transport::udp:
       stats.transport = "udp";
@@ -736,6 +761,7 @@ WatchStats WatchPipeline::stats() const {
   {
     std::lock_guard lock(s.mutex);
     stats.latency_samples_ms = s.latency_samples;
+    stats.freezes = s.freezes;
   }
   if (!stats.latency_samples_ms.empty()) stats.latency_ms_last = stats.latency_samples_ms.back();
   stats.has_audio = s.has_audio.load();

@@ -27,6 +27,15 @@ struct WatchOptions {
   bool read_clock = true;                       // read the frame clock from decoded frames
 };
 
+// A pause in the decoded picture longer than kFreezeThreshold: what a viewer sees of a broadcaster
+// whose path dropped or stalled. Wall-clock times, so that a test or a benchmark can line them up
+// with what it did to the path.
+inline constexpr std::chrono::milliseconds kFreezeThreshold{500};
+struct Freeze {
+  std::int64_t began_unix_ms = 0;  // the last frame before the pause
+  std::int64_t ms = 0;             // until the next decoded frame
+};
+
 struct WatchStats {
   std::optional<std::chrono::steady_clock::time_point> first_frame;  // first decoded video frame
   std::uint64_t frames_decoded = 0;
@@ -34,6 +43,8 @@ struct WatchStats {
   double kbps = 0;                     // received RTP, over the last ~1 s
   std::uint64_t packets_received = 0;  // from the jitter buffers
   std::uint64_t packets_lost = 0;
+  std::uint64_t packets_late = 0;  // arrived after their play-out time: thrown away
+  std::vector<Freeze> freezes;     // the first kMaxFreezes
   std::string transport;                  // "udp" or "tcp" once known
   std::optional<double> latency_ms_last;  // glass-to-glass, from the frame clock
   std::vector<double> latency_samples_ms;
