@@ -95,8 +95,9 @@ CallcastServer::~CallcastServer() {
   child.argv = {executable_.string(), "--role",      options_.role,     "--http",
                 options_.http,        "--log-level", options_.log_level};
   if (options_.role != "signaling") {
-    for (const char* arg : {"--rtsp", "127.0.0.1:0", "--rtp-ports", "0-0"}) {
-      child.argv.emplace_back(arg);
+    for (const std::string& arg :
+         {std::string("--rtsp"), options_.rtsp, std::string("--rtp-ports"), std::string("0-0")}) {
+      child.argv.push_back(arg);
     }
   }
   if (options_.role != "media") {
@@ -105,7 +106,7 @@ CallcastServer::~CallcastServer() {
       auto added = auth::add_user(users_path(), "callcast", number, password);
       if (!added) return ::testing::AssertionFailure() << "users file: " << added.error();
     }
-    const std::vector<std::string> sip_args = {"--sip",           "127.0.0.1:0",
+    const std::vector<std::string> sip_args = {"--sip",           options_.sip,
                                                "--users",         users_path().string(),
                                                "--forwarding-db", forwarding_db_path().string()};
     child.argv.insert(child.argv.end(), sip_args.begin(), sip_args.end());

@@ -25,6 +25,8 @@ struct ServerOptions {
   std::string log_level = "debug";
   std::string role = "all";
   std::string http = "127.0.0.1:0";  // a fixed port to come back on after a restart  // "all",
+  std::string rtsp = "127.0.0.1:0";  // likewise, for the media role
+  std::string sip = "127.0.0.1:0";   // likewise, for the signaling role
                                      // "media" or "signaling" (then give --media-url in extra_args)
   // Users written to the users file (realm "callcast") before the start: {number, password}.
   std::vector<std::pair<std::string, std::string>> users;
@@ -61,6 +63,15 @@ class CallcastServer {
   // The next start() listens for HTTP on the address bound now (clients keep their URL).
   void keep_http_address() {
     options_.http = ready_.http_host + ":" + std::to_string(ready_.http_port);
+  }
+  // The next start() listens on every address bound now (RTSP, SIP and HTTP): terminals and
+  // players that reconnect after a restart find it where it was.
+  void keep_addresses() {
+    keep_http_address();
+    if (ready_.rtsp_port != 0)
+      options_.rtsp = ready_.rtsp_host + ":" + std::to_string(ready_.rtsp_port);
+    if (ready_.sip_port != 0)
+      options_.sip = ready_.sip_host + ":" + std::to_string(ready_.sip_port);
   }
   // The process id while it runs (-1 before start), e.g. to read /proc/<pid>/status.
   pid_t pid() const { return process_ ? process_->pid() : -1; }
