@@ -33,6 +33,11 @@ struct ErrorRow {
   std::string line;  // second column: the first `...` span, what stderr must hold
 };
 
+// gtest prints a parameter with this, not as bytes.
+void PrintTo(const ErrorRow& row, std::ostream* out) {
+  *out << row.what;
+}
+
 // The rows of the table headed "| what happened | the line |" in README.md.
 std::vector<ErrorRow> readme_error_rows() {
   std::ifstream in(CALLCAST_README);
@@ -177,17 +182,21 @@ class TerminalErrorsTest : public TerminalE2eTest, public ::testing::WithParamIn
     signaling_server().keep_addresses();
     ASSERT_EQ(::kill(signaling_server().pid(), SIGKILL), 0);
     signaling_server().stop();  // reaps it
-    if (restart) ASSERT_TRUE(signaling_server().start());
+    if (restart) {
+      ASSERT_TRUE(signaling_server().start());
+    }
   }
 
   int runs_ = 0;
+
+ public:
+  // What each row of the table does to make the terminal print its line; the terminal it
+  // returns is the one whose stderr is judged. Keyed by the row's first column.
+  using Scenario = std::function<ChildProcess&(TerminalErrorsTest&)>;
+  static const std::map<std::string, Scenario>& scenarios();
 };
 
-// What each row of the table does to make the terminal print its line; the terminal it returns
-// is the one whose stderr is judged.
-using Scenario = std::function<ChildProcess&(TerminalErrorsTest&)>;
-
-const std::map<std::string, Scenario>& scenarios() {
+const std::map<std::string, TerminalErrorsTest::Scenario>& TerminalErrorsTest::scenarios() {
   static const std::map<std::string, Scenario> all = {
       {"wrong password or unknown user",
        [](TerminalErrorsTest& t) -> ChildProcess& {
@@ -226,16 +235,18 @@ const std::map<std::string, Scenario>& scenarios() {
        [](TerminalErrorsTest& t) -> ChildProcess& {
          ChildProcess& master = t.run_broadcast(kMaster);
          EXPECT_TRUE(t.wait_for_output(master, "step 707", 20s));
+         EXPECT_TRUE(t.api().wait_until_live(kMaster, 10s));
          t.crash_server(false);
          // It tries for 5 s against a closed port, then gives up; the server comes back after.
          EXPECT_TRUE(wait_until([&] { return !master.running(); }, 20s));
          EXPECT_TRUE(t.signaling_server().start());
          return master;
        }},
-      {"the streaming server no longer knows the group",
+      {"the streaming server no longer takes the group (restarted, group closed)",
        [](TerminalErrorsTest& t) -> ChildProcess& {
          ChildProcess& master = t.run_broadcast(kMaster);
          EXPECT_TRUE(t.wait_for_output(master, "step 707", 20s));
+         EXPECT_TRUE(t.api().wait_until_live(kMaster, 10s));
          t.crash_server(true);  // back within the grace, but without the group
          return master;
        }},
@@ -260,11 +271,12 @@ TEST(ReadmeErrorTable, EveryRowHasAScenarioAndEveryScenarioARow) {
   ASSERT_FALSE(rows.empty()) << "no error table in " << CALLCAST_README;
   std::map<std::string, int> seen;
   for (const auto& row : rows) {
-    EXPECT_TRUE(scenarios().contains(row.what)) << "README row without a test: " << row.what;
+    EXPECT_TRUE(TerminalErrorsTest::scenarios().contains(row.what))
+        << "README row without a test: " << row.what;
     EXPECT_TRUE(row.line.starts_with("error: ")) << row.line;
     ++seen[row.what];
   }
-  for (const auto& [what, scenario] : scenarios()) {
+  for (const auto& [what, scenario] : TerminalErrorsTest::scenarios()) {
     EXPECT_EQ(seen[what], 1) << "scenario without exactly one README row: " << what;
   }
 }

@@ -108,6 +108,10 @@ struct WatchPipeline::State {
   std::atomic<std::uint64_t> bytes_received{0};
   std::atomic<bool> first_frame_posted{false};
   std::atomic<std::int64_t> first_frame_ns{0};  // steady_clock since epoch
+  // The longest wall-clock gap between two decoded video frames: how long the picture froze
+  // (a broadcaster's reconnect, a stall). Written by the decoder's streaming thread only.
+  std::atomic<std::int64_t> last_frame_ns{0};
+  std::atomic<std::int64_t> max_frame_gap_ns{0};
   std::atomic<int> transport{static_cast<int>(Transport::unknown)};
   std::atomic<bool> has_audio{false};
   std::atomic<bool> no_more_pads{false};
@@ -198,6 +202,12 @@ struct WatchPipeline::State {
   static GstPadProbeReturn decoded_probe(GstPad* pad, GstPadProbeInfo* info, gpointer data) {
     auto* self = static_cast<State*>(data);
     self->frames_decoded.fetch_add(1, std::memory_order_relaxed);
+    const std::int64_t now_ns = std::chrono::steady_clock::now().time_since_epoch().count();
+    if (const auto last = self->last_frame_ns.exchange(now_ns); last != 0) {
+      if (now_ns - last > self->max_frame_gap_ns.load(std::memory_order_relaxed)) {
+        self->max_frame_gap_ns.store(now_ns - last, std::memory_order_relaxed);
+      }
+    }
     if (!self->first_frame_posted.exchange(true)) {
       self->first_frame_ns.store(std::chrono::steady_clock::now().time_since_epoch().count());
       post_application_message(self->pipeline.get(), kFirstFrameMessage);
@@ -451,7 +461,7 @@ struct WatchPipeline::State {
     if (done) return;
     done = true;
     tear_down();
-    spdlog::warn("watch failed url={} error=\"{}\" step=714", url, text);
+    spdlog::info("watch failed url={} error=\"{}\" step=714", url, text);
     if (auto on_error = callbacks.on_error) on_error(text);
   }
 
@@ -719,6 +729,8 @@ WatchStats WatchPipeline::stats() const {
         std::chrono::steady_clock::time_point(std::chrono::steady_clock::duration(ns));
   }
   stats.frames_decoded = s.frames_decoded.load();
+  stats.max_frame_gap = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::nanoseconds(s.max_frame_gap_ns.load()));
   stats.fps = s.fps;
   stats.kbps = s.kbps;
   stats.packets_received = s.packets_received;
