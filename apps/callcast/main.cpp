@@ -16,6 +16,7 @@
 #include <string>
 
 #include "terminal/broadcast_session.hpp"
+#include "terminal/local_address.hpp"
 #include "terminal/status_line.hpp"
 #include "terminal/terminal_args.hpp"
 #include "terminal/terminal_input.hpp"
@@ -32,6 +33,7 @@ struct AccountFlags {
   std::string password;
   std::string server = "127.0.0.1";
   std::string transport = "udp";
+  std::string bind;
   std::string log_level = "warn";
   std::optional<int> duration_s;
   std::string stats_json;
@@ -47,6 +49,9 @@ void add_account_flags(CLI::App& command, AccountFlags& flags) {
   command.add_option("--transport", flags.transport, "SIP transport")
       ->check(CLI::IsMember({"udp", "tcp"}))
       ->capture_default_str();
+  command.add_option("--bind", flags.bind,
+                     "local SIP address HOST[:PORT] to bind and advertise (Contact, SDP); default: "
+                     "the local address that routes to --server, any port");
   command.add_option("--duration", flags.duration_s, "end by itself after S seconds")
       ->check(CLI::PositiveNumber);
   command.add_option("--stats-json", flags.stats_json, "write the session's figures here at exit");
@@ -67,7 +72,20 @@ Result<PhoneOptions, std::string> phone_options(const AccountFlags& flags) {
     if (const char* env = std::getenv("CALLCAST_PASSWORD")) phone.password = env;
   }
   if (phone.password.empty()) return fail("no password: give --password or set CALLCAST_PASSWORD");
-  if (server->host == "::1" || server->host.find(':') != std::string::npos) phone.bind_host = "::1";
+  if (!flags.bind.empty()) {
+    auto bind = parse_bind(flags.bind);
+    if (!bind) return fail(bind.error());
+    auto bindable = check_bindable(bind->host, bind->port, flags.transport);
+    if (!bindable) return fail("--bind " + flags.bind + ": " + bindable.error());
+    phone.bind_host = bind->host;
+    phone.bind_port = bind->port;
+  } else {
+    // The address other hosts reach us at: the one the route to the server leaves from
+    // (loopback only when the server is on this machine).
+    auto local = local_address_toward(server->host, server->port);
+    if (!local) return fail("the SIP server " + phone.server + ": " + local.error());
+    phone.bind_host = *local;
+  }
   return phone;
 }
 
@@ -139,6 +157,13 @@ int main(int argc, char** argv) {
   broadcast_cmd->add_flag("--no-forwarding", no_forwarding,
                           "do not set call forwarding of your number to the service");
   broadcast_cmd->add_flag("--no-clock-overlay", no_overlay, "no visible clock on the test pattern");
+  double reconnect_for_s = 5;
+  broadcast_cmd
+      ->add_option("--reconnect-for", reconnect_for_s,
+                   "seconds to keep reconnecting a lost media connection (the server's "
+                   "media.publisher_grace_s); 0: end the broadcast at once")
+      ->check(CLI::Range(0.0, 600.0))
+      ->capture_default_str();
 
   AccountFlags watch_account;
   WatchConfig watch;
@@ -203,6 +228,8 @@ int main(int argc, char** argv) {
     if (!kbps) return fail_with(kbps.error());
     broadcast.media.bitrate_kbps = *kbps;
     broadcast.media.clock_overlay = !no_overlay;
+    broadcast.media.reconnect_for =
+        std::chrono::milliseconds(static_cast<long long>(reconnect_for_s * 1000.0));
     if (!no_forwarding) {
       broadcast.ut_url = ut_url.empty() ? default_ut_url(*parse_server(account.server)) : ut_url;
     }

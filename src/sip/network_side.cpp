@@ -2,6 +2,7 @@
 // registrar. The calls themselves (701-714) are in network_side_calls.cpp.
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <sofia-sip/nta_tag.h>
 #include <sofia-sip/sip_header.h>
 #include <sofia-sip/sip_status.h>
 #include <sofia-sip/su_tag_io.h>
@@ -165,7 +166,12 @@ Result<core::HostPort, std::string> NetworkSide::start() {
             NUTAG_MEDIA_ENABLE(0), NUTAG_AUTOANSWER(0), NUTAG_AUTOALERT(0), NUTAG_ENABLEINVITE(1),
             // A 183 carrying the publish URI goes reliably (RFC 3262) when the caller supports it.
             NUTAG_EARLY_MEDIA(1), NUTAG_ONLY183_100REL(1), NUTAG_SUPPORTED("100rel"),
-            SIPTAG_SERVER_STR("callcast/0.1"), SIPTAG_USER_AGENT_STR("callcast/0.1"), TAG_END());
+            // Terminals behind a NAT (RFC 3581): a request whose Via has ";rport" is answered
+            // to the address and port it came from, and the Via gets received/rport, from which
+            // the terminal learns its public address and registers it as its Contact; in-dialog
+            // requests (the BYE ending a viewer's call) then go to that public Contact.
+            NTATAG_SERVER_RPORT(1), SIPTAG_SERVER_STR("callcast/0.1"),
+            SIPTAG_USER_AGENT_STR("callcast/0.1"), TAG_END());
         if (impl.nua == nullptr) {
           why = "sip: cannot listen on " + core::to_string(address) +
                 " (UDP and TCP): in use or not a local address";

@@ -71,6 +71,12 @@ Response make_response(const char* method, int status, char const* phrase, sip_t
   response.reason = header_value(sip->sip_reason);
   response.warning = header_value(sip->sip_warning);
   response.retry_after = header_value(sip->sip_retry_after);
+  if (sip->sip_via != nullptr && sip->sip_via->v_received != nullptr) {
+    response.via_received = sip->sip_via->v_received;
+    if (sip->sip_via->v_rport != nullptr && sip->sip_via->v_rport[0] != '\0') {
+      response.via_rport = sip->sip_via->v_rport;
+    }
+  }
   return response;
 }
 
@@ -122,14 +128,19 @@ Result<std::unique_ptr<NuaEngine>, std::string> NuaEngine::create(su_root_t* roo
     self.tap_ = std::make_unique<TransportLogTap>(
         [&self](WireMessage&& message) { self.on_wire_message(std::move(message)); });
   }
-  const std::string bind_url = "sip:" + o.bind_host + ":" + std::to_string(o.bind_port) +
+  const bool ipv6 = o.bind_host.find(':') != std::string::npos && !o.bind_host.starts_with('[');
+  const std::string host = ipv6 ? "[" + o.bind_host + "]" : o.bind_host;
+  const std::string bind_url = "sip:" + host + ":" + std::to_string(o.bind_port) +
                                ";transport=" + transport_name(o.transport);
   // NUTAG_MEDIA_ENABLE(0): no offer/answer engine; the SDP passes through untouched both ways.
   // NTATAG_PASS_100(1): let 100 Trying reach nua, so that observers see it as a response.
-  self.nua_ = nua_create(root, &NuaEngineAccess::nua_event, &self, NUTAG_URL(bind_url.c_str()),
-                         NUTAG_MEDIA_ENABLE(0), NTATAG_PASS_100(1),
-                         SIPTAG_USER_AGENT_STR(o.user_agent.c_str()),
-                         TAG_IF(o.record_messages, TPTAG_LOG(1)), TAG_END());
+  // NTATAG_CLIENT_RPORT(1): ";rport" in every Via (RFC 3581), for NATs (UserAgentOptions).
+  self.nua_ = nua_create(
+      root, &NuaEngineAccess::nua_event, &self, NUTAG_URL(bind_url.c_str()), NUTAG_MEDIA_ENABLE(0),
+      NTATAG_PASS_100(1), NTATAG_CLIENT_RPORT(1), SIPTAG_USER_AGENT_STR(o.user_agent.c_str()),
+      TAG_IF(o.transaction_timeout.count() > 0,
+             NTATAG_SIP_T1X64(static_cast<unsigned>(o.transaction_timeout.count()))),
+      TAG_IF(o.record_messages, TPTAG_LOG(1)), TAG_END());
   if (self.nua_ == nullptr) return fail("cannot start a SIP stack on " + bind_url);
   // The answer (nua_r_get_params) carries the contact, hence the port the OS chose.
   nua_get_params(self.nua_, TAG_ANY(), TAG_END());
@@ -170,11 +181,20 @@ void NuaEngine::register_account(std::uint32_t expires, ResponseCallback done) {
   registration_ = Pending{std::move(done), 0};
   const std::string registrar = request_uri("sip:" + options_.account.domain);
   const std::string expires_text = std::to_string(expires);
-  // No outbound validation: sofia would route an OPTIONS to its own Contact through the
-  // registrar, which the network side (no proxy) answers 481, and print "FAILED to validate".
-  nua_register(register_handle_, NUTAG_REGISTRAR(registrar.c_str()),
-               NUTAG_OUTBOUND("no-validate no-options-keepalive"),
-               SIPTAG_EXPIRES_STR(expires_text.c_str()), TAG_END());
+  // nua's "outbound" engine (sofia 1.12.11, nua/outbound.c): "natify" + "use-rport" learn the
+  // public address from the answer's Via received/rport and register it (UserAgentOptions).
+  // No "validate": sofia would route an OPTIONS to its own Contact through the registrar, which
+  // the network side (no proxy) answers 481 ("FAILED to validate"). No "outbound" (RFC 5626):
+  // the registrar does not do flows. "options-keepalive": an OPTIONS with Max-Forwards: 0 to
+  // our own AOR every NUTAG_KEEPALIVE ms; any answer keeps the NAT binding, and a changed
+  // received/rport in it registers the new binding.
+  const bool keepalive = options_.keepalive.count() > 0;
+  nua_register(
+      register_handle_, NUTAG_REGISTRAR(registrar.c_str()),
+      NUTAG_OUTBOUND(keepalive ? "natify use-rport no-validate options-keepalive"
+                               : "natify use-rport no-validate no-options-keepalive"),
+      TAG_IF(keepalive, NUTAG_KEEPALIVE(static_cast<unsigned>(options_.keepalive.count()))),
+      SIPTAG_EXPIRES_STR(expires_text.c_str()), TAG_END());
   spdlog::debug("sipua: REGISTER terminal={} registrar={} expires={}", options_.account.number,
                 registrar, expires);
 }

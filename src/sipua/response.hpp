@@ -15,6 +15,10 @@ struct Response {
   std::optional<std::string> reason;
   std::optional<std::string> warning;
   std::optional<std::string> retry_after;
+  // RFC 3581: where the server saw the request come from (the top Via's received and rport),
+  // when it differs from what we wrote. Behind a NAT this is our public address.
+  std::optional<std::string> via_received;
+  std::optional<std::string> via_rport;
 };
 
 }  // namespace callcast::sipua

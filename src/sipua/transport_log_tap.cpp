@@ -9,6 +9,7 @@
 #include <string>
 #include <utility>
 
+#include "sipua/sofia_log.hpp"
 #include "sipua/transport_log_assembler.hpp"
 
 namespace callcast::sipua {
@@ -23,10 +24,6 @@ thread_local std::unique_ptr<ThreadTap> current_tap;
 
 void tap_logger(void* /*stream*/, char const* format, va_list arguments) {
   ThreadTap* tap = current_tap.get();
-  if (tap == nullptr) {
-    std::vfprintf(stderr, format, arguments);
-    return;
-  }
   va_list copy;
   va_copy(copy, arguments);
   char small[1024];
@@ -41,11 +38,10 @@ void tap_logger(void* /*stream*/, char const* format, va_list arguments) {
     std::vsnprintf(fragment.data(), fragment.size(), format, arguments);
     fragment.resize(static_cast<std::size_t>(needed));
   }
+  // A thread without a tap (another stack) and sofia's own lines go to the debug log.
+  if (tap == nullptr) return sofia_log_fragment("su", fragment);
   auto fed = tap->assembler.feed(fragment);
-  if (!fed.consumed) {
-    std::fputs(fragment.c_str(), stderr);
-    return;
-  }
+  if (!fed.consumed) return sofia_log_fragment("su", fragment);
   if (fed.message) tap->sink(std::move(*fed.message));
 }
 

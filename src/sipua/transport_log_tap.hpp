@@ -7,8 +7,8 @@
 // the process-wide su_log_default. The tap redirects su_log_default once per process and hands
 // each logged fragment to the TransportLogAssembler of the calling thread. A user agent runs its
 // nua stack on its own thread (su_root_threading off), so a thread-local sink tells the user
-// agents apart. Fragments from threads without a sink, and sofia's other log lines, go to stderr
-// as sofia's default logger would write them.
+// agents apart. Fragments from threads without a sink, and sofia's other log lines, go to the
+// debug log (sofia_log.hpp), like the lines of sofia's other modules.
 //
 // Caveat: another su_log_redirect(NULL, ...) in the same process replaces the tap (last one
 // wins); callcastd's own sofia stack runs in another process in the end-to-end tests.

@@ -10,6 +10,7 @@
 
 #include "core/random_id.hpp"
 #include "sipua/nua_engine.hpp"
+#include "sipua/sofia_log.hpp"
 
 // LeakSanitizer (asan preset): sofia-sip's client stack leaves a few su_home blocks behind after
 // nua_shutdown/nua_destroy, pointing at each other (indirect leaks, a few KiB per agent). Their
@@ -62,6 +63,8 @@ Result<std::unique_ptr<UserAgent>, std::string> UserAgent::start(UserAgentOption
 }
 
 void UserAgent::run(std::function<void(Result<std::uint16_t, std::string>)> started) {
+  // Before su_init: sofia's own lines go to the debug log, never straight to the user's stderr.
+  send_sofia_logs_to_spdlog();
   su_init();
   su_root_t* root = su_root_create(nullptr);
   if (root == nullptr) {

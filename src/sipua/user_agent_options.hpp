@@ -26,10 +26,22 @@ struct UserAgentOptions {
   // Capture every message on the wire (sofia's transport log) for the message-sequence recorder
   // and CallObserver::on_message. Load generators turn it off: it parses every message.
   bool record_messages = true;
+  // How long a request waits for the first answer before nta gives up with a local 408 (its
+  // Timer B/F, 64*T1); 0 keeps sofia's 32 s. A terminal waits less: a server that never answers
+  // then also leaves no transaction behind that would hold up the shutdown.
+  std::chrono::milliseconds transaction_timeout{0};
   // How long the destructor waits for nua to finish its shutdown (BYE/CANCEL/un-REGISTER
   // answered) before it drops what is left.
   std::chrono::milliseconds shutdown_timeout{3000};
   std::string user_agent = "callcast-sipua";
+  // NAT traversal. Every request carries `rport` in its Via (RFC 3581), so that the server
+  // answers to the address and port it came from; when the answer to the REGISTER shows that the
+  // server saw another address (Via received/rport: a NAT between), nua registers again with
+  // that public address as Contact and uses it in its dialogs, so the server's in-dialog requests
+  // (a BYE) reach us. `keepalive` > 0 sends an OPTIONS to the registrar that often, which keeps
+  // the NAT's UDP binding open (and notices when it changes); 0 sends none. Load generators
+  // leave it at 0.
+  std::chrono::milliseconds keepalive{0};
 };
 
 }  // namespace callcast::sipua

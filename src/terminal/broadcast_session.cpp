@@ -50,7 +50,7 @@ void BroadcastSession::begin() {
   events.on_ended = [this](const sipua::CallEnd& end, const std::optional<sipua::Response>& r) {
     on_call_ended(end, r);
   };
-  phone().call(config_.service_number, sip::make_iptv_offer(config_.phone.bind_host),
+  phone().call(config_.service_number, sip::make_iptv_offer(phone().advertised_host()),
                std::move(events));
 }
 
@@ -78,7 +78,7 @@ void BroadcastSession::start_media(const std::string& url) {
     spdlog::info("terminal: terminal={} step=708 media flowing", config_.phone.number);
   };
   callbacks.on_error = [this](const std::string& text) {
-    spdlog::error("terminal: terminal={} media error: {}", config_.phone.number, text);
+    spdlog::info("terminal: terminal={} media error: {}", config_.phone.number, text);
     media_finished_ = true;
     if (pending_exit_ == 0) {
       pending_exit_ = 1;
@@ -87,6 +87,22 @@ void BroadcastSession::start_media(const std::string& url) {
     state_ = State::ending;
     if (call_over_) return clear_forwarding_then_finish(pending_exit_, pending_line_);
     phone().hang_up();
+  };
+  // A lost RTSP connection: the call stays up while the pipeline reconnects (its grace period
+  // on the server keeps the group and its viewers); only giving up ends the call (on_error).
+  callbacks.on_reconnecting = [this](int attempt) {
+    if (attempt == 1) {
+      status().event("media connection lost: reconnecting (the call and the viewers stay)");
+    }
+    reconnect_attempt_ = attempt;
+    refresh_status();
+  };
+  callbacks.on_reconnected = [this](std::chrono::milliseconds outage, int attempts) {
+    reconnect_attempt_ = 0;
+    status().event("step 705: media connection back after " + std::to_string(outage.count()) +
+                   " ms (" + std::to_string(attempts) + " attempt" + (attempts == 1 ? "" : "s") +
+                   "), streaming again");
+    refresh_status();
   };
   callbacks.on_finished = [this] {
     media_finished_ = true;
@@ -251,7 +267,9 @@ void BroadcastSession::switch_camera(const char* how) {
 }
 
 void BroadcastSession::refresh_status() {
-  std::string text = std::string(to_string(state_));
+  std::string text = reconnect_attempt_ > 0 && state_ != State::ending
+                         ? "reconnecting (attempt " + std::to_string(reconnect_attempt_) + ")"
+                         : std::string(to_string(state_));
   if (live_since_) text += " " + format_elapsed(std::chrono::steady_clock::now() - *live_since_);
   if (pipeline_) {
     const BroadcastStats stats = pipeline_->stats();
@@ -270,6 +288,8 @@ void BroadcastSession::write_stats(const std::string& end_reason) const {
     stats["frames_sent"] = media.frames_sent;
     stats["bytes_sent"] = media.bytes_sent;
     stats["switches"] = media.switches;
+    stats["reconnects"] = media.reconnects;
+    stats["last_outage_ms"] = media.last_outage.count();
   }
   if (live_since_) {
     stats["live_seconds"] =

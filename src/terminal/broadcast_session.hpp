@@ -63,6 +63,7 @@ class BroadcastSession final : public Session {
   bool call_over_ = false;
   int pending_exit_ = 0;
   std::string pending_line_;
+  int reconnect_attempt_ = 0;  // > 0 while the media connection is being re-established
   std::optional<std::chrono::steady_clock::time_point> live_since_;
 };
 

@@ -77,6 +77,10 @@ Result<std::unique_ptr<Phone>, std::string> Phone::start(PhoneOptions options) {
   std::unique_ptr<Phone> phone(new Phone(std::move(options)));
   sipua::UserAgentOptions agent;
   agent.bind_host = phone->options_.bind_host;
+  agent.bind_port = phone->options_.bind_port;
+  agent.keepalive = phone->options_.keepalive;
+  // sofia gives up on a silent server when we do, so nothing is left pending at the shutdown.
+  agent.transaction_timeout = phone->options_.answer_timeout;
   agent.transport = phone->options_.transport;
   agent.account = {phone->options_.number, phone->options_.password, phone->options_.server};
   agent.record_messages = false;
@@ -97,23 +101,37 @@ void Phone::stop_answer_timer() {
   answer_timer_ = 0;
 }
 
+std::string Phone::no_answer() const {
+  return "the SIP server " + options_.server + " did not answer within " +
+         std::to_string(options_.answer_timeout.count() / 1000) + " s";
+}
+
 void Phone::register_account(std::function<void(Result<bool, std::string>)> done) {
   // Whichever comes first, the answer or the timeout, reports; the other finds `pending` empty.
   auto pending = std::make_shared<std::function<void(Result<bool, std::string>)>>(std::move(done));
-  const unsigned int timer =
-      run_after(options_.answer_timeout, guarded(life_.token(), [this, pending] {
-                  if (!*pending) return;
-                  auto report = std::exchange(*pending, nullptr);
-                  report(fail("the SIP server " + options_.server + " did not answer within " +
-                              std::to_string(options_.answer_timeout.count() / 1000) + " s"));
-                }));
+  // Normally sofia's own 408 (transaction_timeout) comes first; this is the safety net.
+  const unsigned int timer = run_after(options_.answer_timeout + std::chrono::seconds(1),
+                                       guarded(life_.token(), [this, pending] {
+                                         if (!*pending) return;
+                                         auto report = std::exchange(*pending, nullptr);
+                                         report(fail(no_answer()));
+                                       }));
   agent_->register_account(
       std::chrono::seconds(600), [this, pending, timer](const sipua::Response& response) {
         run_on_main_loop(guarded(life_.token(), [this, pending, timer, response] {
           if (!*pending) return;
           g_source_remove(timer);
           auto report = std::exchange(*pending, nullptr);
-          if (response.status >= 200 && response.status < 300) return report(true);
+          if (response.status >= 200 && response.status < 300) {
+            if (response.via_received && *response.via_received != options_.bind_host) {
+              advertised_host_ = *response.via_received;
+              spdlog::info("terminal: terminal={} behind a NAT: the server sees us as {}:{}",
+                           options_.number, advertised_host_, response.via_rport.value_or("?"));
+            }
+            return report(true);
+          }
+          if (response.status == 408 && is_local_failure(response))
+            return report(fail(no_answer()));
           report(fail(describe_register_failure(response, options_.number, options_.server)));
         }));
       });

@@ -4,6 +4,7 @@
 // the sipua user agent, which runs sofia on its own thread; every callback here is handed over
 // to the GLib main loop (run_on_main_loop), so sessions never see the sofia thread.
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -23,7 +24,14 @@ struct PhoneOptions {
   sipua::Transport transport = sipua::Transport::udp;
   std::string number;
   std::string password;
+  // The local address the user agent binds and advertises (Contact, SDP): the program picks the
+  // one that routes to the server (local_address.hpp) unless --bind says otherwise.
   std::string bind_host = "127.0.0.1";
+  std::uint16_t bind_port = 0;  // 0: the OS picks one
+  // OPTIONS to the registrar this often, so that a NAT keeps the binding the network side's
+  // in-dialog requests (BYE at the end of a broadcast) come back through. UDP bindings of
+  // common NATs (Linux conntrack: 30 s unanswered, 120 s answered) outlive it.
+  std::chrono::milliseconds keepalive{25000};
   // A server that never answers: sofia would retransmit for 32 s (Timer B/F); a user waits less.
   std::chrono::milliseconds answer_timeout{8000};
 };
@@ -46,6 +54,9 @@ class Phone {
   Phone& operator=(const Phone&) = delete;
 
   const PhoneOptions& options() const { return options_; }
+  // The address to put in SDP offers: the bound one, or, once the REGISTER's answer showed a NAT
+  // (Via received differs, RFC 3581), the public address the server saw.
+  const std::string& advertised_host() const { return advertised_host_; }
 
   // REGISTER; `done` gets an error line (wrong password, server unreachable...) or success.
   void register_account(std::function<void(Result<bool, std::string>)> done);
@@ -59,11 +70,14 @@ class Phone {
   std::string call_id() const { return call_.call_id; }
 
  private:
-  explicit Phone(PhoneOptions options) : options_(std::move(options)) {}
+  explicit Phone(PhoneOptions options)
+      : options_(std::move(options)), advertised_host_(options_.bind_host) {}
   class Observer;
   void stop_answer_timer();
+  std::string no_answer() const;  // "the SIP server h:p did not answer within 8 s"
 
   PhoneOptions options_;
+  std::string advertised_host_;
   std::unique_ptr<sipua::UserAgent> agent_;
   sipua::CallHandle call_;
   bool ended_ = false;

@@ -79,7 +79,8 @@ void Session::finish(int exit_code, const std::string& line) {
     if (exit_code == 0) {
       status_.event(line);
     } else {
-      status_.event("error: " + line);
+      // The one line on stderr a failed run prints (README, "The terminal": its error table).
+      status_.error("error: " + line, stderr);
     }
   }
   if (done_) std::exchange(done_, nullptr)(exit_code);

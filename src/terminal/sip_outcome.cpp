@@ -19,9 +19,19 @@ std::string server_words(const sipua::Response& response) {
   return response.warning ? sip::warning_text(*response.warning) : std::string();
 }
 
+// The user agent's own failure: sofia answers a request itself with 408 when the server never
+// answered (timer F/B; the phone's shorter timeout does the same) and with 503 when sending
+// failed, which for UDP means an ICMP "port unreachable" (nothing listens: ECONNREFUSED) or
+// "host/network unreachable", and for TCP a refused or unroutable connect. Neither is the
+// server's status, so the line names what happened instead of a status code the server never
+// sent.
 std::string unreachable(const sipua::Response& response, std::string_view server) {
-  return "the SIP server " + std::string(server) + " did not answer or cannot be reached (" +
-         status_text(response) + ")";
+  if (response.status == 408) return "the SIP server " + std::string(server) + " did not answer";
+  if (response.status == 503) {
+    return "the SIP server " + std::string(server) + " cannot be reached (refused or unreachable)";
+  }
+  return "the SIP server " + std::string(server) + " cannot be reached (" + status_text(response) +
+         ")";
 }
 
 }  // namespace

@@ -19,7 +19,9 @@ std::string describe_call_failure(const sipua::Response& response, std::string_v
                                   std::string_view server);
 
 // Whether the response came from the user agent itself because the server never answered or
-// could not be reached (sofia reports those as 408/503 without any header of the server's).
+// could not be reached (sofia reports those as 408/503 without any header of the server's):
+// then the line says "did not answer" (408) or "cannot be reached (refused or unreachable)"
+// (503), never a status the server did not send.
 bool is_local_failure(const sipua::Response& response);
 
 }  // namespace callcast::terminal

@@ -32,6 +32,13 @@ void StatusLine::event(std::string_view text) {
   std::fflush(out_);
 }
 
+void StatusLine::error(std::string_view text, std::FILE* to) {
+  finish();
+  std::fflush(out_);
+  std::fprintf(to, "%.*s\n", static_cast<int>(text.size()), text.data());
+  std::fflush(to);
+}
+
 void StatusLine::update(std::string_view text) {
   current_.assign(text);
   if (interactive_) {

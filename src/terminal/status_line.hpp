@@ -23,6 +23,9 @@ class StatusLine {
 
   // A permanent line ("step 707: live"), printed above the status.
   void event(std::string_view text);
+  // The line that says why the program failed ("error: ..."), on `to` (stderr in the program,
+  // where nothing else is printed by default): the status line above it stays as it was.
+  void error(std::string_view text, std::FILE* to);
   // The current status ("live 00:12 2013 kbps 360 frames").
   void update(std::string_view text);
   // Leaves the status line as it is and moves below it (at exit).

@@ -1,5 +1,6 @@
 #include "terminal/terminal_args.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <string>
@@ -79,6 +80,31 @@ Result<ServerAddress, std::string> parse_server(std::string_view text) {
   }
   if (server.host.empty()) return fail("server \"" + std::string(text) + "\" has no host");
   return server;
+}
+
+Result<BindAddress, std::string> parse_bind(std::string_view text) {
+  const auto bad = [&] {
+    return fail("--bind \"" + std::string(text) + "\" is not HOST, HOST:PORT or [IPv6]:PORT");
+  };
+  BindAddress bind;
+  std::string_view rest;
+  if (text.starts_with('[')) {
+    const std::size_t close = text.find(']');
+    if (close == std::string_view::npos) return bad();
+    bind.host = std::string(text.substr(1, close - 1));
+    rest = text.substr(close + 1);
+  } else if (std::count(text.begin(), text.end(), ':') > 1) {
+    bind.host = std::string(text);  // a bare IPv6 address: no port without brackets
+  } else {
+    const std::size_t colon = text.find(':');
+    bind.host = std::string(text.substr(0, colon));
+    if (colon != std::string_view::npos) rest = text.substr(colon);
+  }
+  if (!rest.empty() && (rest.front() != ':' || !parse_whole(rest.substr(1), bind.port))) {
+    return bad();
+  }
+  if (bind.host.empty() || bind.host.find_first_of(" []") != std::string::npos) return bad();
+  return bind;
 }
 
 std::string default_ut_url(const ServerAddress& server) {

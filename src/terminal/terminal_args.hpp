@@ -26,6 +26,13 @@ struct ServerAddress {
 };
 // "127.0.0.1", "127.0.0.1:5070", "[::1]:5070", "localhost"; the port defaults to 5060.
 Result<ServerAddress, std::string> parse_server(std::string_view text);
+// --bind: "192.0.2.10", "192.0.2.10:5070", "::1", "[::1]", "[::1]:5070"; the port defaults to 0
+// (the OS picks one). Only the form is checked here; local_address.hpp checks it is local.
+struct BindAddress {
+  std::string host;
+  std::uint16_t port = 0;
+};
+Result<BindAddress, std::string> parse_bind(std::string_view text);
 // The Ut interface on the same host at the HTTP default port (DESIGN.md §5: 8080).
 std::string default_ut_url(const ServerAddress& server);
 

@@ -67,7 +67,7 @@ void WatchSession::begin() {
   events.on_ended = [this](const sipua::CallEnd& end, const std::optional<sipua::Response>& r) {
     on_call_ended(end, r);
   };
-  phone().call(config_.target, sip::make_iptv_offer(config_.phone.bind_host), std::move(events));
+  phone().call(config_.target, sip::make_iptv_offer(phone().advertised_host()), std::move(events));
 }
 
 void WatchSession::on_answered(const sipua::Response& response) {
@@ -96,7 +96,7 @@ void WatchSession::on_answered(const sipua::Response& response) {
                  join_time_->count());
   };
   callbacks.on_error = [this](const std::string& text) {
-    spdlog::error("terminal: terminal={} media error: {}", config_.phone.number, text);
+    spdlog::info("terminal: terminal={} media error: {}", config_.phone.number, text);
     if (end_line_.empty() || exit_code_ == 0) {
       exit_code_ = 1;
       end_line_ = text;
@@ -192,6 +192,7 @@ void WatchSession::write_stats() const {
   if (pipeline_ && media_started_) {
     const WatchStats media = pipeline_->stats();
     stats["frames_decoded"] = media.frames_decoded;
+    stats["max_frame_gap_ms"] = media.max_frame_gap.count();
     stats["packets_received"] = media.packets_received;
     stats["packets_lost"] = media.packets_lost;
     stats["packets_late"] = media.packets_late;

@@ -71,7 +71,6 @@ class MultiHostTest : public ::testing::Test {
     ServerOptions options;
     options.role = role;
     options.exec_prefix = lab().in(lab().server(), {});
-    options.listen_host = "0.0.0.0";  // every interface: the URLs must still name 10.99.0.1
     options.config_toml = config_toml();
     options.log_level = "debug";
     if (role != "media") {
@@ -79,10 +78,11 @@ class MultiHostTest : public ::testing::Test {
                        {kViewer, kPassword},
                        {kNattedViewer, kPassword},
                        {kLateViewer, kPassword}};
-      options.sip_port = kSipPort;
+      // Every interface: the URLs and SDP handed out must still name 10.99.0.1.
+      options.sip = "0.0.0.0:" + std::to_string(kSipPort);
     }
     if (role != "signaling") {
-      options.rtsp_port = kRtspPort;
+      options.rtsp = "0.0.0.0:" + std::to_string(kRtspPort);
       options.rtp_ports = "8000-8001";
     }
     const std::uint16_t http = role == "signaling" ? kSignalingHttpPort : kMediaHttpPort;

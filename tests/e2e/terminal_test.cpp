@@ -7,7 +7,10 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "sip/iptv_sdp.hpp"
 #include "support/media_tools.hpp"
@@ -96,10 +99,10 @@ TEST_F(TerminalTest, WatchingANumberThatIsNotBroadcastingFailsWithAClearLine) {
   const auto status = wait_exit(viewer, 20s);
   ASSERT_TRUE(status);
   EXPECT_TRUE(status->exited && status->code == 1) << status->describe();
-  const std::string out = output(viewer);
-  EXPECT_NE(out.find(std::string("error: ") + kOther + " is not broadcasting"), std::string::npos)
-      << out;
-  EXPECT_NE(out.find("(480 Temporarily Unavailable)"), std::string::npos) << out;
+  const std::string err = viewer.stderr_tail();
+  EXPECT_NE(err.find(std::string("error: ") + kOther + " is not broadcasting"), std::string::npos)
+      << err;
+  EXPECT_NE(err.find("(480 Temporarily Unavailable)"), std::string::npos) << err;
 }
 
 TEST_F(TerminalTest, UnknownUserOrWrongPasswordFailsWithAClearLine) {
@@ -107,9 +110,9 @@ TEST_F(TerminalTest, UnknownUserOrWrongPasswordFailsWithAClearLine) {
   const auto status = wait_exit(viewer, 20s);
   ASSERT_TRUE(status);
   EXPECT_TRUE(status->exited && status->code == 1) << status->describe();
-  EXPECT_NE(output(viewer).find(std::string("error: wrong password for ") + kUnknownUser),
+  EXPECT_NE(viewer.stderr_tail().find(std::string("error: wrong password for ") + kUnknownUser),
             std::string::npos)
-      << output(viewer);
+      << viewer.stderr_tail();
 }
 
 TEST_F(TerminalTest, UnreachableServerFailsWithAClearLine) {
@@ -120,9 +123,8 @@ TEST_F(TerminalTest, UnreachableServerFailsWithAClearLine) {
   const auto status = wait_exit(viewer, 20s);
   ASSERT_TRUE(status);
   EXPECT_TRUE(status->exited && status->code == 1) << status->describe();
-  EXPECT_NE(output(viewer).find("error: the SIP server 127.0.0.1:9 did not answer"),
-            std::string::npos)
-      << output(viewer);
+  EXPECT_EQ(viewer.stderr_tail(),
+            "error: the SIP server 127.0.0.1:9 cannot be reached (refused or unreachable)\n");
 }
 
 TEST_F(TerminalTest, MissingSourceFileFailsBeforeAnyCall) {
@@ -130,7 +132,8 @@ TEST_F(TerminalTest, MissingSourceFileFailsBeforeAnyCall) {
   const auto status = wait_exit(master, 20s);
   ASSERT_TRUE(status);
   EXPECT_TRUE(status->exited && status->code == 1) << status->describe();
-  EXPECT_NE(output(master).find("/nonexistent/clip.mp4"), std::string::npos) << output(master);
+  EXPECT_NE(master.stderr_tail().find("/nonexistent/clip.mp4"), std::string::npos)
+      << master.stderr_tail();
   EXPECT_EQ(output(master).find("step 701"), std::string::npos) << "no call for a bad source";
   EXPECT_TRUE(wait_all_clean());
 }
@@ -180,6 +183,104 @@ TEST_F(TerminalTest, CameraSwitchMidStreamKeepsViewersDecoding) {
   const auto figures = stats(std::string("broadcast-") + kMaster);
   ASSERT_TRUE(figures);
   EXPECT_EQ(figures->value("switches", 0), 1) << figures->dump();
+}
+
+// Kills the publisher's RTSP/TCP connection of `group` as a dropped mobile link would: `ss -K`
+// destroys the broadcaster's socket (its next read fails) and the server's side gets a RST. Only
+// that one connection: the viewers' RTSP connections to the same port stay. True when ss found it.
+bool reset_publisher_connection(const ControlApi& api, std::uint16_t rtsp_port,
+                                const std::filesystem::path& dir) {
+  const auto group = api.group(kMaster);
+  if (!group || !group->contains("publisher")) return false;
+  const std::string remote = (*group)["publisher"].value("remote", "");
+  const auto colon = remote.rfind(':');
+  if (colon == std::string::npos) return false;
+  const std::string filter = "( sport = :" + remote.substr(colon + 1) +
+                             " and dport = :" + std::to_string(rtsp_port) + " )";
+  const ToolRun run = run_tool({"ss", "-K", "-t", "-n", "state", "established", filter}, dir,
+                               "ss-kill", std::chrono::seconds(5));
+  // ss prints a header, then one line per socket it closed.
+  return run.ok() && run.out.find(":" + std::to_string(rtsp_port)) != std::string::npos;
+}
+
+double median(std::vector<double> values) {
+  std::sort(values.begin(), values.end());
+  return values.empty() ? 0 : values[values.size() / 2];
+}
+
+// Issue 10, item 2: the broadcaster's RTSP/TCP connection is reset while a viewer records. The
+// broadcaster reconnects by itself within the server's grace (705 again, same URL), keeps its
+// SIP call, and the viewer keeps its session and decodes on; every reset is measured (the
+// broadcaster's loss-to-streaming time, the viewer's longest pause between decoded frames).
+// CALLCAST_RESETS=10 makes more resets (the README's figure is the median of 10).
+TEST_F(TerminalTest, BroadcasterReconnectsAfterAConnectionResetAndViewersDecodeOn) {
+  const char* resets_env = std::getenv("CALLCAST_RESETS");
+  const int resets = resets_env != nullptr ? std::max(1, std::atoi(resets_env)) : 2;
+  const auto seconds = 4 + 3 * resets;
+  ChildProcess& master = start_live_broadcast();
+  const auto mkv = dir() / "across-reset.mkv";
+  ChildProcess& viewer =
+      watch(kMaster, kViewer, {"--record", mkv.string(), "--duration", std::to_string(seconds)});
+  ASSERT_TRUE(wait_for_output(viewer, "step 714: first frame", 20s));
+  std::vector<double> outages_ms;
+  for (int reset = 1; reset <= resets; ++reset) {
+    std::this_thread::sleep_for(2s);  // a stretch of picture before each reset
+    const auto reset_at = std::chrono::steady_clock::now();
+    ASSERT_TRUE(reset_publisher_connection(api(), server().rtsp_port(), dir()))
+        << "ss -K found no publisher connection to reset";
+    const std::string back = "media connection back after";
+    ASSERT_TRUE(wait_until(
+        [&] {
+          const std::string out = output(master);
+          std::size_t count = 0;
+          for (auto at = out.find(back); at != std::string::npos; at = out.find(back, at + 1)) {
+            ++count;
+          }
+          return count >= static_cast<std::size_t>(reset) || !master.running();
+        },
+        6s, 20ms))
+        << "no reconnect after reset " << reset << ":\n"
+        << output(master);
+    ASSERT_TRUE(master.running()) << output(master) << master.stderr_tail();
+    outages_ms.push_back(
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - reset_at)
+            .count());
+  }
+  EXPECT_NE(output(master).find("reconnecting"), std::string::npos) << "no reconnecting line:\n"
+                                                                    << output(master);
+
+  const auto watched = wait_exit(viewer, 30s);
+  ASSERT_TRUE(watched);
+  EXPECT_TRUE(watched->success()) << watched->describe() << "\n" << output(viewer);
+  EXPECT_NE(output(viewer).find("--duration reached"), std::string::npos)
+      << "the viewer's session did not last: " << output(viewer);
+  const auto figures = stats(std::string("watch-") + kViewer);
+  ASSERT_TRUE(figures);
+  const int gap_ms = figures->value("max_frame_gap_ms", -1);
+  const int frames = figures->value("frames_decoded", 0);
+  // Frames came after every reset: well over what the seconds before the first reset give.
+  EXPECT_GT(frames, (seconds - 1 - resets) * kPublishFps * 8 / 10) << figures->dump();
+  EXPECT_GT(gap_ms, 0);
+  EXPECT_LT(gap_ms, 3000) << "the picture froze for " << gap_ms << " ms";
+  const DecodedMedia decoded = decode_file(mkv, dir());
+  ASSERT_TRUE(decoded.error.empty()) << decoded.error;
+  EXPECT_GT(decoded.video_frames, (seconds - 1 - resets) * kPublishFps * 8 / 10)
+      << decoded.describe();
+
+  ASSERT_TRUE(master.send_signal(SIGINT));
+  const auto ended = wait_exit(master, 15s);
+  ASSERT_TRUE(ended);
+  EXPECT_TRUE(ended->success()) << ended->describe() << "\n" << output(master);
+  const auto published = stats(std::string("broadcast-") + kMaster);
+  ASSERT_TRUE(published);
+  EXPECT_EQ(published->value("reconnects", 0), resets) << published->dump();
+  std::printf(
+      "[measured] %d resets: reset to the broadcaster streaming again median %.0f ms (max "
+      "%.0f ms, as the test saw it), last outage by the broadcaster %d ms; the viewer's longest "
+      "pause between decoded frames %d ms; %d frames decoded in %d s\n",
+      resets, median(outages_ms), *std::max_element(outages_ms.begin(), outages_ms.end()),
+      published->value("last_outage_ms", -1), gap_ms, frames, seconds);
+  EXPECT_TRUE(wait_all_clean());
 }
 
 // [0167]: one program and one account are master while sending and viewer while receiving.

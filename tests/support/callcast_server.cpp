@@ -98,11 +98,9 @@ CallcastServer::~CallcastServer() {
         options_.http, std::string("--log-level"), options_.log_level}) {
     child.argv.push_back(arg);
   }
-  const std::string rtsp = options_.listen_host + ":" + std::to_string(options_.rtsp_port);
-  const std::string sip = options_.listen_host + ":" + std::to_string(options_.sip_port);
   if (options_.role != "signaling") {
-    for (const auto& arg :
-         {std::string("--rtsp"), rtsp, std::string("--rtp-ports"), options_.rtp_ports}) {
+    for (const std::string& arg :
+         {std::string("--rtsp"), options_.rtsp, std::string("--rtp-ports"), options_.rtp_ports}) {
       child.argv.push_back(arg);
     }
   }
@@ -112,7 +110,7 @@ CallcastServer::~CallcastServer() {
       auto added = auth::add_user(users_path(), "callcast", number, password);
       if (!added) return ::testing::AssertionFailure() << "users file: " << added.error();
     }
-    const std::vector<std::string> sip_args = {"--sip",           sip,
+    const std::vector<std::string> sip_args = {"--sip",           options_.sip,
                                                "--users",         users_path().string(),
                                                "--forwarding-db", forwarding_db_path().string()};
     child.argv.insert(child.argv.end(), sip_args.begin(), sip_args.end());

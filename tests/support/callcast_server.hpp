@@ -26,10 +26,8 @@ struct ServerOptions {
   // "all", "media" or "signaling" (then give --media-url in extra_args)
   std::string role = "all";
   std::string http = "127.0.0.1:0";  // a fixed port to come back on after a restart
-  // Where RTSP and SIP listen (port 0: the OS chooses); "0.0.0.0" for every interface.
-  std::string listen_host = "127.0.0.1";
-  std::uint16_t rtsp_port = 0;
-  std::uint16_t sip_port = 0;
+  std::string rtsp = "127.0.0.1:0";  // likewise, for the media role; "0.0.0.0:..." for every
+  std::string sip = "127.0.0.1:0";   // interface, likewise, for the signaling role
   std::string rtp_ports = "0-0";
   // Prepended to the command line, e.g. `ip netns exec NS` to run it on a lab host.
   std::vector<std::string> exec_prefix;
@@ -68,6 +66,15 @@ class CallcastServer {
   // The next start() listens for HTTP on the address bound now (clients keep their URL).
   void keep_http_address() {
     options_.http = ready_.http_host + ":" + std::to_string(ready_.http_port);
+  }
+  // The next start() listens on every address bound now (RTSP, SIP and HTTP): terminals and
+  // players that reconnect after a restart find it where it was.
+  void keep_addresses() {
+    keep_http_address();
+    if (ready_.rtsp_port != 0)
+      options_.rtsp = ready_.rtsp_host + ":" + std::to_string(ready_.rtsp_port);
+    if (ready_.sip_port != 0)
+      options_.sip = ready_.sip_host + ":" + std::to_string(ready_.sip_port);
   }
   // The process id while it runs (-1 before start), e.g. to read /proc/<pid>/status.
   pid_t pid() const { return process_ ? process_->pid() : -1; }

@@ -1,5 +1,6 @@
 #include "support/e2e_test.hpp"
 
+#include <algorithm>
 #include <csignal>
 #include <cstdio>
 
@@ -12,7 +13,10 @@ void E2eTest::SetUp() {
   ASSERT_TRUE(missing.empty()) << "the end-to-end tests need " << missing
                                << " (Debian: make deps installs them)";
   const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-  dir_ = std::make_unique<TempDir>(std::string(info->test_suite_name()) + "." + info->name());
+  // Parameterised tests are named "Prefix/Suite.Test/Param": no '/' in a directory's name.
+  std::string name = std::string(info->test_suite_name()) + "." + info->name();
+  std::replace(name.begin(), name.end(), '/', '_');
+  dir_ = std::make_unique<TempDir>(name);
   server_ = std::make_unique<CallcastServer>(callcastd_, dir_->path(), server_options());
   ASSERT_TRUE(server_->start());
   server_ready_ = true;

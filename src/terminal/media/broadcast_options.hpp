@@ -1,6 +1,7 @@
 #pragma once
 // What a master terminal broadcasts (steps 705, 708): its picture source(s), its sound, the
 // encoding, and the parsing of the command line's --source / --audio values.
+#include <chrono>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -33,6 +34,10 @@ struct BroadcastOptions {
   int keyframe_interval_s = 2;
   bool clock_overlay = true;  // visible running wall clock (clockoverlay) on test sources
   bool stamp_clock = true;    // the machine-readable frame clock, for glass-to-glass latency
+  // How long to keep trying to get the RTSP connection back after it broke while streaming
+  // (the streaming server keeps the group for media.publisher_grace_s, 5 s by default); 0 ends
+  // the broadcast at the first loss.
+  std::chrono::milliseconds reconnect_for{5000};
 };
 
 }  // namespace callcast::terminal

@@ -5,7 +5,10 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
+#include <cstdio>
 #include <filesystem>
+#include <optional>
 #include <sstream>
 #include <string_view>
 #include <vector>
@@ -21,6 +24,44 @@ constexpr guint kAnnounceTimeoutMs = 10'000;
 constexpr guint kStopTimeoutMs = 3'000;
 constexpr guint kStatsPeriodMs = 1'000;
 constexpr const char* kFirstFrameMessage = "callcast-broadcast-first-frame";
+// Back-off between reconnection attempts: 0.2 s, doubled each time, at most 1.6 s.
+constexpr std::chrono::milliseconds kFirstRetryDelay{200};
+constexpr std::chrono::milliseconds kMaxRetryDelay{1600};
+// An attempt that neither streams nor fails gets at least this long (within the budget's end).
+constexpr std::chrono::milliseconds kMinAttemptTime{500};
+
+using SteadyClock = std::chrono::steady_clock;
+
+// The URL without its query: the token stays out of the lines a user reads and pastes.
+std::string without_token(const std::string& url) {
+  return url.substr(0, url.find('?'));
+}
+
+// Whether the sink's error is the server refusing the URL for good (404: no such group, 401: the
+// token is refused, e.g. by a restarted server with a new token secret) rather than a broken or
+// refused connection: rtspclientsink reports 404 as RESOURCE/NOT_FOUND, a bare 401 as
+// RESOURCE/NOT_AUTHORIZED and a 401 with a challenge as "No supported authentication protocol".
+std::optional<std::string> refusal_status(GstMessage* message) {
+  GError* gerror = nullptr;
+  gchar* debug = nullptr;
+  gst_message_parse_error(message, &gerror, &debug);
+  std::optional<std::string> status;
+  const std::string_view detail = debug != nullptr ? debug : "";
+  if (gerror != nullptr && gerror->domain == GST_RESOURCE_ERROR &&
+      gerror->code == GST_RESOURCE_ERROR_NOT_FOUND) {
+    status = "404 Not Found: no such group any more";
+  } else if ((gerror != nullptr && gerror->domain == GST_RESOURCE_ERROR &&
+              gerror->code == GST_RESOURCE_ERROR_NOT_AUTHORIZED) ||
+             // A 401 with a challenge: rtspclientsink looks for a scheme it knows, finds none.
+             detail.find("No supported authentication protocol") != std::string_view::npos) {
+    status = "401 Unauthorized: the publish token is not valid there any more";
+  }
+  // Not 403: the server answers a second publisher with it while it still holds the old
+  // connection (a dropped link it has not noticed yet); that passes within the budget.
+  if (gerror != nullptr) g_error_free(gerror);
+  g_free(debug);
+  return status;
+}
 
 // The parse-launch text of one picture source up to raw I420 at the wanted size and rate.
 // `index` (1 or 2) names its elements: src1, dec1.
@@ -158,6 +199,16 @@ struct BroadcastPipeline::State {
   bool stopping = false;
   bool done = false;  // on_error or on_finished given
 
+  // Reconnection after a lost RTSP connection (see start()).
+  bool reconnecting = false;
+  int attempt = 0;
+  SteadyClock::time_point lost_at{};
+  std::string last_loss;  // the latest error, for the line when giving up
+  GSource* retry_timer = nullptr;
+  GSource* attempt_timer = nullptr;
+  std::uint64_t reconnects = 0;
+  std::chrono::milliseconds last_outage{0};
+
   // Written by streaming threads.
   std::atomic<std::uint64_t> frames_sent{0};
   std::atomic<std::uint64_t> bytes_sent{0};
@@ -215,6 +266,8 @@ struct BroadcastPipeline::State {
 
   // Stops everything: no streaming thread, bus message or timer reaches this object afterwards.
   void shut_down() {
+    drop_source(retry_timer);
+    drop_source(attempt_timer);
     drop_source(announce_timer);
     drop_source(stop_timer);
     drop_source(stats_timer);
@@ -227,6 +280,8 @@ struct BroadcastPipeline::State {
   }
 
   void tear_down() {
+    drop_source(retry_timer);
+    drop_source(attempt_timer);
     drop_source(announce_timer);
     drop_source(stop_timer);
     drop_source(stats_timer);
@@ -247,7 +302,8 @@ struct BroadcastPipeline::State {
     if (done) return;
     done = true;
     tear_down();
-    spdlog::warn("broadcast failed url={} error=\"{}\" step=708", url, text);
+    // The session prints `text` as the error line; this is for the log only.
+    spdlog::info("broadcast failed url={} error=\"{}\" step=708", without_token(url), text);
     if (auto on_error = callbacks.on_error) on_error(text);
   }
 
@@ -255,6 +311,17 @@ struct BroadcastPipeline::State {
     if (streaming || done || !record_started || !first_frame_posted.load()) return;
     streaming = true;
     drop_source(announce_timer);
+    if (reconnecting) {
+      reconnecting = false;
+      drop_source(attempt_timer);
+      ++reconnects;
+      last_outage =
+          std::chrono::duration_cast<std::chrono::milliseconds>(SteadyClock::now() - lost_at);
+      spdlog::info("broadcast reconnected url={} outage_ms={} attempts={} step=705",
+                   without_token(url), last_outage.count(), attempt);
+      if (auto on_reconnected = callbacks.on_reconnected) on_reconnected(last_outage, attempt);
+      return;
+    }
     spdlog::info("broadcast streaming url={} step=708", url);
     if (auto on_streaming = callbacks.on_streaming) on_streaming();
   }
@@ -271,6 +338,13 @@ struct BroadcastPipeline::State {
     if (std::string_view(code) == "record" && std::string_view(text).starts_with("Starting")) {
       record_started = true;
       first_frame_posted.store(false);
+      // The encoder restarted with the pipeline, so its next frame is an IDR anyway; forcing a
+      // key unit makes sure the first frame the server takes after a reconnect is one, with
+      // SPS/PPS in band (h264parse config-interval=-1), whatever rtspclientsink held back.
+      if (reconnecting) {
+        gst_element_send_event(
+            encoder, gst_video_event_new_upstream_force_key_unit(GST_CLOCK_TIME_NONE, TRUE, 0));
+      }
     }
     g_free(code);
     g_free(text);
@@ -289,12 +363,146 @@ struct BroadcastPipeline::State {
            "): " + text;
   }
 
+  std::chrono::milliseconds since_loss() const {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(SteadyClock::now() - lost_at);
+  }
+
+  // The sink failed after streaming (or during a reconnection attempt): stop, and try again
+  // after the back-off unless the server refused the URL or the budget is spent.
+  void connection_lost(GstMessage* message) {
+    const std::string text = error_text(message);
+    if (!reconnecting) {
+      reconnecting = true;
+      attempt = 0;
+      lost_at = SteadyClock::now();
+      spdlog::info("broadcast lost its media connection url={} error=\"{}\" step=708",
+                   without_token(url), text);
+    } else {
+      spdlog::info("broadcast reconnect attempt {} failed url={} error=\"{}\"", attempt,
+                   without_token(url), text);
+    }
+    last_loss = text;
+    streaming = false;
+    record_started = false;
+    drop_source(attempt_timer);
+    // NULL flushes the bus: nothing more from the broken connection reaches on_bus.
+    gst_element_set_state(pipeline.get(), GST_STATE_NULL);
+    if (const auto refused = refusal_status(message)) {
+      return give_up("the media server refused to take the broadcast back (" + *refused +
+                     "): " + without_token(url));
+    }
+    schedule_attempt();
+  }
+
+  void schedule_attempt() {
+    const auto elapsed = since_loss();
+    const auto budget = options.reconnect_for;
+    if (elapsed >= budget) return give_up_on_budget();
+    auto delay = kFirstRetryDelay * (1 << std::min(attempt, 3));
+    delay = std::min({delay, kMaxRetryDelay, budget - elapsed});
+    retry_timer = add_timer(static_cast<guint>(delay.count()), &State::on_retry);
+  }
+
+  // A fresh rtspclientsink in place of the one whose connection broke: a used one, started again,
+  // announces no stream (its streams went with its request pads). The rest of the pipeline is
+  // kept (at NULL here): parsers, encoders, sources and their probes.
+  bool replace_sink() {
+    GstBin* bin = GST_BIN(pipeline.get());
+    GstOwned<GstElement> fresh(gst_element_factory_make("rtspclientsink", nullptr));
+    if (!fresh) return false;
+    gst_util_set_object_arg(G_OBJECT(fresh.get()), "protocols", "tcp");
+    g_object_set(fresh.get(), "latency", 0U, "location", url.c_str(), nullptr);
+    std::vector<GstOwned<GstElement>> upstream;
+    for (const char* name : {"vparse", "aparse"}) {
+      GstOwned<GstElement> element(gst_bin_get_by_name(bin, name));
+      if (element) upstream.push_back(std::move(element));
+    }
+    for (auto& element : upstream)
+      gst_element_unlink(element.get(), sink);
+    gst_bin_remove(bin, sink);  // the bin held the only reference: the old sink is gone
+    sink = fresh.get();
+    gst_bin_add(bin, GST_ELEMENT(gst_object_ref(fresh.get())));
+    bool linked = true;
+    for (auto& element : upstream)
+      linked = gst_element_link(element.get(), sink) && linked;
+    if (linked) use_mpeg4_generic_for_aac();
+    return linked;
+  }
+
+  // rtspclientsink would pick MP4A-LATM; the streaming server relays AAC as MPEG4-GENERIC
+  // (RFC 3640), as ffmpeg and most RTSP servers do.
+  void use_mpeg4_generic_for_aac() {
+    if (options.audio == AudioSource::none || options.audio_codec != AudioCodec::aac) return;
+    GstOwned<GstElement> aparse(gst_bin_get_by_name(GST_BIN(pipeline.get()), "aparse"));
+    GstOwned<GstPad> out(gst_element_get_static_pad(aparse.get(), "src"));
+    GstOwned<GstPad> sink_pad(gst_pad_get_peer(out.get()));
+    if (sink_pad) {
+      g_object_set(sink_pad.get(), "payloader", gst_element_factory_make("rtpmp4gpay", nullptr),
+                   nullptr);
+    }
+  }
+
+  void start_attempt() {
+    ++attempt;
+    spdlog::info("broadcast reconnect attempt {} url={} after_ms={}", attempt, without_token(url),
+                 since_loss().count());
+    if (auto on_reconnecting = callbacks.on_reconnecting) on_reconnecting(attempt);
+    if (done) return;  // the callback may have ended the broadcast
+    const auto left = options.reconnect_for - since_loss();
+    attempt_timer = add_timer(static_cast<guint>(std::max(left, kMinAttemptTime).count()),
+                              &State::on_attempt_timeout);
+    first_frame_posted.store(false);
+    if (!replace_sink()) return give_up("cannot rebuild the RTSP sink: " + without_token(url));
+    gst_element_set_state(pipeline.get(), GST_STATE_PLAYING);
+  }
+
+  void give_up_on_budget() {
+    char seconds[32];
+    std::snprintf(seconds, sizeof seconds, "%g",
+                  static_cast<double>(options.reconnect_for.count()) / 1000.0);
+    give_up("lost the media connection and could not get it back within " + std::string(seconds) +
+            " s (" + std::to_string(attempt) + " attempts; last: " + last_loss +
+            "): " + without_token(url));
+  }
+
+  void give_up(const std::string& line) {
+    reconnecting = false;
+    report_error(line);
+  }
+
+  static gboolean on_retry(gpointer data) {
+    auto* self = static_cast<State*>(data);
+    g_source_unref(self->retry_timer);
+    self->retry_timer = nullptr;
+    self->start_attempt();
+    return G_SOURCE_REMOVE;
+  }
+
+  static gboolean on_attempt_timeout(gpointer data) {
+    auto* self = static_cast<State*>(data);
+    g_source_unref(self->attempt_timer);
+    self->attempt_timer = nullptr;
+    self->last_loss = "no answer from the media server";
+    gst_element_set_state(self->pipeline.get(), GST_STATE_NULL);
+    self->schedule_attempt();
+    return G_SOURCE_REMOVE;
+  }
+
+  bool may_reconnect(GstMessage* message) const {
+    // From RECORD on the server has taken the stream (the network side may already have said
+    // 200 OK): a loss from then on is a lost connection, not a refused stream.
+    return GST_MESSAGE_SRC(message) == GST_OBJECT(sink) &&
+           (streaming || record_started || reconnecting) && options.reconnect_for.count() > 0;
+  }
+
   static gboolean on_bus(GstBus*, GstMessage* message, gpointer data) {
     auto* self = static_cast<State*>(data);
     switch (GST_MESSAGE_TYPE(message)) {
       case GST_MESSAGE_ERROR:
         if (self->stopping) {
           self->finish();
+        } else if (self->may_reconnect(message)) {
+          self->connection_lost(message);
         } else {
           self->report_error(self->describe_error(message));
         }
@@ -306,7 +514,10 @@ struct BroadcastPipeline::State {
         if (GST_MESSAGE_SRC(message) == GST_OBJECT(self->sink)) self->on_sink_progress(message);
         break;
       case GST_MESSAGE_WARNING:
-        spdlog::warn("broadcast warning url={} warning=\"{}\"", self->url, error_text(message));
+        // GStreamer's warnings (a sink noticing its connection broke...) are for the log: what
+        // the user must know comes as an error or a reconnect event.
+        spdlog::info("broadcast warning url={} warning=\"{}\"", without_token(self->url),
+                     error_text(message));
         break;
       case GST_MESSAGE_APPLICATION:
         if (gst_structure_has_name(gst_message_get_structure(message), kFirstFrameMessage)) {
@@ -416,15 +627,7 @@ Result<std::unique_ptr<BroadcastPipeline>, std::string> BroadcastPipeline::creat
     gst_pad_add_probe(pad.get(), GST_PAD_PROBE_TYPE_BUFFER, &State::stamp_probe, state.get(),
                       nullptr);
   }
-  if (options.audio != AudioSource::none && options.audio_codec == AudioCodec::aac) {
-    // rtspclientsink would pick MP4A-LATM; the streaming server relays AAC as MPEG4-GENERIC
-    // (RFC 3640), as ffmpeg and most RTSP servers do.
-    GstOwned<GstElement> aparse(gst_bin_get_by_name(bin, "aparse"));
-    GstOwned<GstPad> out(gst_element_get_static_pad(aparse.get(), "src"));
-    GstOwned<GstPad> sink_pad(gst_pad_get_peer(out.get()));
-    g_object_set(sink_pad.get(), "payloader", gst_element_factory_make("rtpmp4gpay", nullptr),
-                 nullptr);
-  }
+  state->use_mpeg4_generic_for_aac();
   state->add_probe("vparse", "src", &State::video_out_probe);
   state->add_probe("aparse", "src", &State::audio_out_probe);
   return std::unique_ptr<BroadcastPipeline>(new BroadcastPipeline(std::move(state)));
@@ -470,6 +673,8 @@ void BroadcastPipeline::stop() {
   if (!s.started || s.done || s.stopping) return;
   s.stopping = true;
   spdlog::info("broadcast stopping url={}", s.url);
+  // Between attempts there is no connection to flush to.
+  if (s.reconnecting) return s.finish();
   s.stop_timer = s.add_timer(kStopTimeoutMs, &State::on_stop_timeout);
   send_eos_async(s.pipeline.get());
 }
@@ -482,6 +687,8 @@ BroadcastStats BroadcastPipeline::stats() const {
   stats.kbps = s.kbps;
   stats.active_source = s.active_source;
   stats.switches = s.switches;
+  stats.reconnects = s.reconnects;
+  stats.last_outage = s.last_outage;
   return stats;
 }
 

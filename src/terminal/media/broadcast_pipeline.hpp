@@ -6,6 +6,7 @@
 // Threading: used from one thread running a GLib main loop on its thread-default main context
 // (the `callcast` program runs g_main_loop_run on the default context). Every callback runs on
 // that thread; streaming threads only bump atomic counters and post bus messages.
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -22,12 +23,18 @@ struct BroadcastStats {
   double kbps = 0;                // over the last ~1 s
   int active_source = 1;          // 1 or 2
   std::uint64_t switches = 0;
+  std::uint64_t reconnects = 0;              // lost RTSP connections that came back
+  std::chrono::milliseconds last_outage{0};  // loss to streaming again, of the latest reconnect
 };
 
 struct BroadcastCallbacks {
   std::function<void()> on_streaming;                // RECORD accepted and the first frame went out
   std::function<void(const std::string&)> on_error;  // one clear line
   std::function<void()> on_finished;                 // EOS after stop(), or the stream ended
+  // The RTSP connection broke while streaming and attempt N (1, 2...) to get it back starts.
+  std::function<void(int attempt)> on_reconnecting;
+  // Streaming again after `outage` (loss to the first frame the server took) and `attempts`.
+  std::function<void(std::chrono::milliseconds outage, int attempts)> on_reconnected;
 };
 
 class BroadcastPipeline {
@@ -43,6 +50,17 @@ class BroadcastPipeline {
   // Starts publishing to `publish_url` (rtspclientsink, protocols=tcp). Exactly one of
   // on_error / on_finished follows eventually; on_streaming comes before on_finished when the
   // server took the stream. A server that does not accept RECORD within 10 s gives on_error.
+  //
+  // Reconnection: when the RTSP connection breaks after on_streaming (an error from the sink:
+  // reset, refused, closed), the pipeline is stopped and started again on the same URL (the same
+  // token: the server takes the master back into its group within its grace period) after
+  // 0.2, 0.4, 0.8, 1.6, 1.6... s, each attempt reported by on_reconnecting, until it streams
+  // again (on_reconnected) or options.reconnect_for has passed since the loss, or the server
+  // refuses the URL (404: the group is gone; 401: the token is refused): then on_error, with a
+  // line saying which. A 403 (the server still holds the old connection as the group's
+  // publisher) is tried again within the budget.
+  // Restarting the pipeline restarts the encoder, so the first frame after a reconnect is an IDR
+  // with SPS/PPS in band (and a key unit is forced when RECORD starts): viewers decode at once.
   void start(const std::string& publish_url, BroadcastCallbacks callbacks);
   // Switches to the other source without ending the RTSP session; the encoder starts a new IDR
   // with SPS/PPS at the switch. False when there is no second source or not started.

@@ -111,6 +111,9 @@ struct WatchPipeline::State {
   std::atomic<std::uint64_t> bytes_received{0};
   std::atomic<bool> first_frame_posted{false};
   std::atomic<std::int64_t> first_frame_ns{0};  // steady_clock since epoch
+  // The longest wall-clock gap between two decoded video frames: how long the picture froze
+  // (a broadcaster's reconnect, a stall). Written by the decoder's streaming thread only.
+  std::atomic<std::int64_t> max_frame_gap_ns{0};
   std::atomic<int> transport{static_cast<int>(Transport::unknown)};
   std::atomic<bool> has_audio{false};
   std::atomic<bool> no_more_pads{false};
@@ -218,6 +221,9 @@ struct WatchPipeline::State {
             std::chrono::system_clock::now().time_since_epoch())
             .count();
     const std::int64_t last = last_frame_unix_ns.exchange(now);
+    if (last != 0 && now - last > max_frame_gap_ns.load(std::memory_order_relaxed)) {
+      max_frame_gap_ns.store(now - last, std::memory_order_relaxed);
+    }
     const std::int64_t threshold_ns =
         std::chrono::duration_cast<std::chrono::nanoseconds>(kFreezeThreshold).count();
     if (last == 0 || now - last < threshold_ns) return;
@@ -472,7 +478,7 @@ struct WatchPipeline::State {
     if (done) return;
     done = true;
     tear_down();
-    spdlog::warn("watch failed url={} error=\"{}\" step=714", url, text);
+    spdlog::info("watch failed url={} error=\"{}\" step=714", url, text);
     if (auto on_error = callbacks.on_error) on_error(text);
   }
 
@@ -743,6 +749,8 @@ WatchStats WatchPipeline::stats() const {
         std::chrono::steady_clock::time_point(std::chrono::steady_clock::duration(ns));
   }
   stats.frames_decoded = s.frames_decoded.load();
+  stats.max_frame_gap = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::nanoseconds(s.max_frame_gap_ns.load()));
   stats.fps = s.fps;
   stats.kbps = s.kbps;
   stats.packets_received = s.packets_received;

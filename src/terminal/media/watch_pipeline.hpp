@@ -39,9 +39,10 @@ struct Freeze {
 struct WatchStats {
   std::optional<std::chrono::steady_clock::time_point> first_frame;  // first decoded video frame
   std::uint64_t frames_decoded = 0;
-  double fps = 0;                      // over the last ~1 s
-  double kbps = 0;                     // received RTP, over the last ~1 s
-  std::uint64_t packets_received = 0;  // from the jitter buffers
+  std::chrono::milliseconds max_frame_gap{0};  // longest wall-clock gap between decoded frames
+  double fps = 0;                              // over the last ~1 s
+  double kbps = 0;                             // received RTP, over the last ~1 s
+  std::uint64_t packets_received = 0;          // from the jitter buffers
   std::uint64_t packets_lost = 0;
   std::uint64_t packets_late = 0;  // arrived after their play-out time: thrown away
   std::vector<Freeze> freezes;     // the first kMaxFreezes

@@ -53,8 +53,7 @@ TEST(SipOutcome, NoAnswerFromTheServerIsUnreachable) {
   EXPECT_FALSE(is_local_failure(response(503, "Service Unavailable", std::nullopt, "5")));
   EXPECT_FALSE(is_local_failure(response(408, "Request Timeout", "399 callcast \"media\"")));
   EXPECT_EQ(describe_call_failure(response(408, "Request Timeout"), "777", "127.0.0.1:5999"),
-            "the SIP server 127.0.0.1:5999 did not answer or cannot be reached (408 Request "
-            "Timeout)");
+            "the SIP server 127.0.0.1:5999 did not answer");
   // The network side's own 408 (the master's media never connected) carries its words.
   EXPECT_EQ(describe_call_failure(
                 response(408, "Request Timeout",
@@ -69,7 +68,10 @@ TEST(SipOutcome, RegisterFailuresNameTheAccount) {
   EXPECT_EQ(describe_register_failure(forbidden, "1001", "s"),
             "wrong password for 1001, or no such user (403 Forbidden)");
   EXPECT_EQ(describe_register_failure(response(503, "Service Unavailable"), "1001", "h:1"),
-            "the SIP server h:1 did not answer or cannot be reached (503 Service Unavailable)");
+            "the SIP server h:1 cannot be reached (refused or unreachable)");
+  sipua::Response internal = response(904, "No matching challenge");
+  EXPECT_EQ(describe_register_failure(internal, "1001", "h:1"),
+            "the SIP server h:1 cannot be reached (904 No matching challenge)");
   EXPECT_EQ(describe_register_failure(response(503, "Service Unavailable",
                                                "399 callcast \"too many registrations\"", "30"),
                                       "1001", "s"),

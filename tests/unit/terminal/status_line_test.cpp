@@ -53,5 +53,19 @@ TEST(StatusLine, OffATerminalStatusLinesAreRateLimitedAndEventsAlwaysShow) {
   EXPECT_EQ(out.text(), "status: calling\nstep 707: live\n");
 }
 
+// A failure's line goes to its own stream (stderr in the program) and nothing else does: the
+// status stays on the other one, ended by a newline on a terminal.
+TEST(StatusLine, TheErrorLineGoesAloneToItsOwnStream) {
+  Captured out;
+  Captured errors;
+  {
+    StatusLine status(out.file(), true);
+    status.update("registering");
+    status.error("error: wrong password for 1001, or no such user (403 Forbidden)", errors.file());
+  }
+  EXPECT_EQ(out.text(), "registering\n");
+  EXPECT_EQ(errors.text(), "error: wrong password for 1001, or no such user (403 Forbidden)\n");
+}
+
 }  // namespace
 }  // namespace callcast::terminal
