@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace callcast::sipua {
 
@@ -30,6 +31,11 @@ struct UserAgentOptions {
   // answered) before it drops what is left.
   std::chrono::milliseconds shutdown_timeout{3000};
   std::string user_agent = "callcast-sipua";
+  // INFO packages (RFC 6086) this agent takes inside its calls, e.g. "callcast-audience": its
+  // INVITEs carry them in Recv-Info, an INFO of one of them is answered 200 and reported to the
+  // call's observer (on_info), an INFO of any other package gets 469 Bad Info Package. Empty:
+  // no Recv-Info, and INFO is not allowed (405).
+  std::vector<std::string> info_packages;
 };
 
 }  // namespace callcast::sipua

@@ -105,7 +105,7 @@ CallcastServer::~CallcastServer() {
       auto added = auth::add_user(users_path(), "callcast", number, password);
       if (!added) return ::testing::AssertionFailure() << "users file: " << added.error();
     }
-    const std::vector<std::string> sip_args = {"--sip",           "127.0.0.1:0",
+    const std::vector<std::string> sip_args = {"--sip",           options_.sip,
                                                "--users",         users_path().string(),
                                                "--forwarding-db", forwarding_db_path().string()};
     child.argv.insert(child.argv.end(), sip_args.begin(), sip_args.end());
@@ -150,6 +150,15 @@ bool CallcastServer::alive() {
 ExitStatus CallcastServer::stop() {
   if (!process_) return {};
   return process_->terminate(SIGTERM, std::chrono::seconds(5));
+}
+
+ExitStatus CallcastServer::kill() {
+  if (!process_) return {};
+  const ExitStatus status = process_->terminate(SIGKILL, std::chrono::seconds(5));
+  std::error_code ignored;
+  std::filesystem::copy_file(log_path_, log_path_.string() + ".killed",
+                             std::filesystem::copy_options::overwrite_existing, ignored);
+  return status;
 }
 
 std::string CallcastServer::log_tail(std::size_t max_bytes) const {

@@ -26,6 +26,7 @@ struct ServerOptions {
   std::string role = "all";
   std::string http = "127.0.0.1:0";  // a fixed port to come back on after a restart  // "all",
                                      // "media" or "signaling" (then give --media-url in extra_args)
+  std::string sip = "127.0.0.1:0";   // the same, for SIP (roles all and signaling)
   // Users written to the users file (realm "callcast") before the start: {number, password}.
   std::vector<std::pair<std::string, std::string>> users;
   std::vector<std::string> extra_args;
@@ -62,6 +63,12 @@ class CallcastServer {
   void keep_http_address() {
     options_.http = ready_.http_host + ":" + std::to_string(ready_.http_port);
   }
+  // The same for SIP (UDP and TCP).
+  void keep_sip_address() {
+    options_.sip = ready_.sip_host + ":" + std::to_string(ready_.sip_port);
+  }
+  // SIGKILL: a crash. The log so far is kept beside the next one's as <log>.killed.
+  ExitStatus kill();
   // The process id while it runs (-1 before start), e.g. to read /proc/<pid>/status.
   pid_t pid() const { return process_ ? process_->pid() : -1; }
   // SIGTERM, then SIGKILL after a grace period; how it ended.
