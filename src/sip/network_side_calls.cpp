@@ -62,6 +62,15 @@ bool takes_audience_info(const sip_t* sip) {
   return false;
 }
 
+// The viewers of a snapshot whose media session runs (viewer_joined without viewer_left).
+std::set<std::string> playing_viewers(const control::GroupSnapshot& group) {
+  std::set<std::string> viewers;
+  for (const auto& viewer : group.viewers) {
+    if (viewer.state == "playing" || viewer.state == "paused") viewers.insert(viewer.viewer);
+  }
+  return viewers;
+}
+
 bool is_wildcard_host(std::string_view host) {
   return host.empty() || host == "0.0.0.0" || host == "::" || host == "[::]";
 }
@@ -484,10 +493,16 @@ void NetworkSide::Impl::on_resync(const std::vector<control::GroupSnapshot>& gro
         false, media_restarted ? kMediaRestartedReason : kBroadcastEndedReason);
   }
   // Live groups no call here knows: broadcasts of before a restart of this process (or of
-  // another one sharing the media side). Rebuild what admitting new viewers needs.
+  // another one sharing the media side). Rebuild what admitting new viewers needs. The audience
+  // of the others is taken from the snapshot too: the events it missed may have changed it.
   std::size_t restored = 0;
   for (const auto& group : groups) {
-    if (group.state != "live" || broadcasts.contains(group.group)) continue;
+    if (broadcasts.contains(group.group)) {
+      playing[group.group] = playing_viewers(group);
+      on_audience_changed(group.group);
+      continue;
+    }
+    if (group.state != "live") continue;
     restore_broadcast(group);
     ++restored;
   }
@@ -509,11 +524,10 @@ void NetworkSide::Impl::restore_broadcast(const control::GroupSnapshot& group) {
   calls.emplace(id, std::move(call));
   broadcasts[group.group] = id;
   auto& now_playing = playing[group.group];
+  now_playing = playing_viewers(group);
   auto& admitted = restored_viewers[group.group];
-  for (const auto& viewer : group.viewers) {
+  for (const auto& viewer : group.viewers)
     admitted.insert(viewer.viewer);
-    if (viewer.state == "playing" || viewer.state == "paused") now_playing.insert(viewer.viewer);
-  }
   auto target = forwarding.unconditional_target(group.group);
   const bool forwarded = target && *target && **target == config.service_number;
   spdlog::info(

@@ -32,8 +32,8 @@ TEST_F(SipFlowTest, AMasterTakingTheAudiencePackageHearsItsViewersInInfo) {
   options.info_packages = {"callcast-audience"};
   SipTestAgent master(options);
   ASSERT_TRUE(master.ok()) << master.error();
-  auto call = master.call(kServiceNumber,
-                          sip::make_iptv_offer("127.0.0.1", sip::IptvDirection::sendonly));
+  auto call =
+      master.call(kServiceNumber, sip::make_iptv_offer("127.0.0.1", sip::IptvDirection::sendonly));
   ASSERT_TRUE(call->wait_for_status(183, 10s));
   const auto url = sip::rtsp_uri_from_sdp(call->last_response(183)->body);
   ASSERT_FALSE(url.empty());
@@ -42,8 +42,8 @@ TEST_F(SipFlowTest, AMasterTakingTheAudiencePackageHearsItsViewersInInfo) {
   EXPECT_NE(call->message_text(">INVITE").value_or("").find("Recv-Info: callcast-audience\r\n"),
             std::string::npos);
   // The 183 and 200 name the Ut API.
-  const std::string ut = "<http://127.0.0.1:" + std::to_string(server().http_port()) +
-                         ">;purpose=callcast-ut";
+  const std::string ut =
+      "<http://127.0.0.1:" + std::to_string(server().http_port()) + ">;purpose=callcast-ut";
   for (const char* label : {"<183", "<200"}) {
     EXPECT_NE(call->message_text(label).value_or("").find("Call-Info: " + ut), std::string::npos)
         << call->message_text(label).value_or(label);
