@@ -7,7 +7,9 @@
 #include <filesystem>
 
 #include "sip/iptv_sdp.hpp"
+#include "support/control_api.hpp"
 #include "support/sip_e2e.hpp"
+#include "support/wait_until.hpp"
 
 namespace callcast::test {
 namespace {
@@ -111,6 +113,18 @@ TEST_F(SipRolesApartTest, ASignalingRestartKeepsTheBroadcastForNewViewers) {
   auto early_viewer = agent(kViewer);
   auto early = early_viewer->call(kMaster, watch_offer);
   ASSERT_TRUE(early->wait_answered(10s));
+  // The early viewer plays for a few seconds across the restart, then its player ends (ffprobe
+  // sends TEARDOWN).
+  const std::string early_url = sip::rtsp_uri_from_sdp(early->last_sdp().value_or(""));
+  ASSERT_FALSE(early_url.empty());
+  auto& early_player = spawn(ffprobe_live_viewer(early_url, 4, dir(), "ffprobe-early"));
+  ASSERT_TRUE(wait_until(
+      [&] {
+        auto group = api().group(kMaster);
+        const auto viewer = group ? find_viewer(*group, kViewer) : nlohmann::json();
+        return viewer.is_object() && viewer.value("state", "") == "playing";
+      },
+      10s));
 
   signaling_->keep_http_address();
   signaling_->keep_sip_address();
@@ -133,6 +147,18 @@ TEST_F(SipRolesApartTest, ASignalingRestartKeepsTheBroadcastForNewViewers) {
       sip::rtsp_uri_from_sdp(late->last_sdp().value_or("")).find("/groups/" + std::string(kMaster)),
       std::string::npos)
       << late->last_sdp().value_or("(no SDP)");
+
+  // The early viewer's player ends: the restored broadcast revokes its admission (its BYE
+  // could not do it).
+  ASSERT_TRUE(early_player.wait_for(20s));
+  EXPECT_TRUE(signaling_->wait_for_log("event=restored_viewer_left", 10s));
+  EXPECT_TRUE(wait_until(
+      [&] {
+        auto group = api().group(kMaster);
+        return group && find_viewer(*group, kViewer).is_null();
+      },
+      5s))
+      << api().group(kMaster).value_or(nlohmann::json()).dump();
 
   // The early viewer's dialog died with the old process: sofia answers its BYE 481.
   early->hang_up();
