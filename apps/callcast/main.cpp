@@ -152,8 +152,10 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   broadcast_cmd->add_option("--service-number", service_number, "the broadcast service number")
       ->capture_default_str();
-  broadcast_cmd->add_option("--ut-url", ut_url,
-                            "the Ut interface for call forwarding (default http://SERVER:8080)");
+  broadcast_cmd->add_option(
+      "--ut-url", ut_url,
+      "the Ut interface for call forwarding (default: the one the network side "
+      "names in its answer, else http://SERVER:8080)");
   broadcast_cmd->add_flag("--no-forwarding", no_forwarding,
                           "do not set call forwarding of your number to the service");
   broadcast_cmd->add_flag("--no-clock-overlay", no_overlay, "no visible clock on the test pattern");
@@ -232,6 +234,7 @@ int main(int argc, char** argv) {
         std::chrono::milliseconds(static_cast<long long>(reconnect_for_s * 1000.0));
     if (!no_forwarding) {
       broadcast.ut_url = ut_url.empty() ? default_ut_url(*parse_server(account.server)) : ut_url;
+      broadcast.ut_url_explicit = !ut_url.empty();
     }
     BroadcastSession session(std::move(broadcast), status);
     return run(session);

@@ -103,17 +103,27 @@ void add_signaling_route(http::HttpServer& server, sip::NetworkSide& network) {
   server.route("GET", "/v1/signaling",
                [&network](const http::Request&, const http::Responder& respond) {
                  network.stats([respond](sip::SignalingStats s) {
-                   const nlohmann::json body = {{"calls", s.calls},
-                                                {"broadcasts", s.broadcasts},
-                                                {"viewer_calls", s.viewer_calls},
-                                                {"registrations", s.registrations},
-                                                {"registered_users", s.registered_users},
-                                                {"counters",
-                                                 {{"invites", s.invites},
-                                                  {"registers", s.registers},
-                                                  {"auth_challenges", s.auth_challenges},
-                                                  {"auth_failures", s.auth_failures},
-                                                  {"rejected_over_cap", s.rejected_over_cap}}}};
+                   nlohmann::json body = {{"calls", s.calls},
+                                          {"broadcasts", s.broadcasts},
+                                          {"viewer_calls", s.viewer_calls},
+                                          {"registrations", s.registrations},
+                                          {"registered_users", s.registered_users},
+                                          {"counters",
+                                           {{"invites", s.invites},
+                                            {"registers", s.registers},
+                                            {"auth_challenges", s.auth_challenges},
+                                            {"auth_failures", s.auth_failures},
+                                            {"rejected_over_cap", s.rejected_over_cap}}}};
+                   // Each broadcast; "restored" ones were rebuilt from the media side after
+                   // a restart of this process (their masters' dialogs are unknown here).
+                   body["restored_broadcasts"] = s.restored_broadcasts;
+                   body["broadcast_list"] = nlohmann::json::array();
+                   for (const auto& b : s.broadcast_list) {
+                     body["broadcast_list"].push_back({{"group", b.group},
+                                                       {"state", b.state},
+                                                       {"restored", b.restored},
+                                                       {"viewers", b.viewers}});
+                   }
                    respond(http::Response::json(200, body.dump()));
                  });
                });
@@ -279,7 +289,10 @@ int main(int argc, char** argv) {
     add_signaling_route(http_server, *network);
     // Events the feed could not deliver (media role restarted, ring overrun) are made good by
     // comparing the calls with the media side's groups.
-    if (remote_media) remote_media->set_resync_handler([net = network.get()] { net->resync(); });
+    if (remote_media) {
+      remote_media->set_resync_handler(
+          [net = network.get()](control::ResyncCause cause) { net->resync(cause); });
+    }
   }
 
   auto listening = http_server.listen(config->http.listen.host, config->http.listen.port);
@@ -287,6 +300,7 @@ int main(int argc, char** argv) {
   const core::HostPort http_bound{config->http.listen.host, http_server.port()};
   std::string sip_field;
   if (network) {
+    network->set_ut_endpoint(config->http.public_url, http_bound);
     auto sip_bound = network->start();
     if (!sip_bound) return fail_with(sip_bound.error());
     sip_field = " sip=" + core::to_string(*sip_bound);

@@ -261,6 +261,16 @@ Status apply_http(const toml::table& table, HttpConfig& http) {
       error = read_host_port(node, key, http.listen);
     } else if (n == "api_key") {
       error = read_string(node, key, http.api_key);
+    } else if (n == "public_url") {
+      error = read_string(node, key, http.public_url);
+      // Terminals send their Ut requests (digest, HTTP/1.1) to it: a plain http base URL.
+      const std::string_view url = http.public_url;
+      if (!error && !url.empty() &&
+          (!url.starts_with("http://") || url.size() == 7 || url.ends_with("/") ||
+           url.find_first_of(" \t\r\n<>\"") != std::string_view::npos)) {
+        error = at(node, key + ": expected \"http://HOST:PORT\" (no path, no trailing /), got \"" +
+                             http.public_url + "\"");
+      }
     } else {
       error = unknown_key(node, key);
     }

@@ -56,6 +56,10 @@ struct MediaConfig {
 struct HttpConfig {
   HostPort listen{"127.0.0.1", 8080};
   std::string api_key;  // empty: the admin API only answers loopback clients
+  // The Ut API's base URL as terminals reach it ("http://host:port"), told to broadcasters in
+  // the 183/200 (Call-Info). Empty: the listen address, or the SIP host the terminal used when
+  // the listen host is a wildcard.
+  std::string public_url;
   bool operator==(const HttpConfig&) const = default;
 };
 

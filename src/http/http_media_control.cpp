@@ -311,7 +311,7 @@ class MediaClient : public std::enable_shared_from_this<MediaClient> {
   std::string authorization;
   HttpMediaControlOptions options;
   std::atomic<bool> stopped{false};
-  std::function<void()> on_resync;
+  std::function<void(control::ResyncCause)> on_resync;
 
   struct Counters {
     std::atomic<std::uint64_t> requests{0};
@@ -350,11 +350,14 @@ class MediaClient : public std::enable_shared_from_this<MediaClient> {
     backoff = options.retry_first;
     // Why the listeners may have missed events, if they may have.
     std::optional<std::string> missed;
+    control::ResyncCause cause = control::ResyncCause::events_missed;
     if (!position) {
       spdlog::info("control: event feed from {} started at seq={}", endpoint.base_url, page->next);
       missed = "";  // what happened before is unknown: not a warning
+      cause = control::ResyncCause::first_contact;
     } else if (epoch && *epoch != page->epoch) {
       missed = "the media side restarted";
+      cause = control::ResyncCause::media_restarted;
     } else if (page->gap) {
       missed = "events after seq=" + std::to_string(*position) + " were dropped from its ring";
     }
@@ -373,7 +376,7 @@ class MediaClient : public std::enable_shared_from_this<MediaClient> {
     // After the page's events: the state a resync reads is newer than all of them.
     if (missed && !stopped) {
       ++counters.resyncs;
-      if (on_resync) on_resync();
+      if (on_resync) on_resync(cause);
     }
     poll();
   }
@@ -452,7 +455,7 @@ void HttpMediaControl::stop() {
   asio::dispatch(client_->io, [client = client_] { client->abort_all(); });
 }
 
-void HttpMediaControl::set_resync_handler(std::function<void()> on_resync) {
+void HttpMediaControl::set_resync_handler(std::function<void(control::ResyncCause)> on_resync) {
   asio::post(client_->io, [client = client_, on_resync = std::move(on_resync)]() mutable {
     client->on_resync = std::move(on_resync);
   });

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "control/media_control.hpp"
+#include "control/resync_cause.hpp"
 #include "core/result.hpp"
 
 namespace boost::asio {
@@ -84,8 +85,8 @@ class HttpMediaControl final : public control::MediaControl {
   // Runs on `io` when the listeners may have missed events, so that the caller rebuilds its view
   // from list_groups(): once the feed has its first answer (what happened before it is unknown),
   // when the media side reports a gap (its ring overflowed) and when it restarted (new epoch).
-  // Set it before subscribe().
-  void set_resync_handler(std::function<void()> on_resync);
+  // It is told which of these it is. Set it before subscribe().
+  void set_resync_handler(std::function<void(control::ResyncCause)> on_resync);
 
   const MediaEndpoint& endpoint() const;
   HttpMediaControlStats stats() const;

@@ -67,6 +67,35 @@ sdp::MediaDescription iptv_media(const Authority& where, const std::string& url,
   return media;
 }
 
+std::string_view direction_attribute(IptvDirection direction) {
+  switch (direction) {
+    case IptvDirection::sendonly:
+      return "sendonly";
+    case IptvDirection::recvonly:
+      return "recvonly";
+    case IptvDirection::unspecified:
+      break;
+  }
+  return {};
+}
+
+// The direction a media section states, else the session's; sendrecv/inactive count as none.
+IptvDirection direction_of(const sdp::SessionDescription& session,
+                           const sdp::MediaDescription& media) {
+  for (const auto& line : media.lines) {
+    if (line.type != 'a') continue;
+    if (line.value == "sendonly") return IptvDirection::sendonly;
+    if (line.value == "recvonly") return IptvDirection::recvonly;
+  }
+  if (session.attribute("sendonly")) return IptvDirection::sendonly;
+  if (session.attribute("recvonly")) return IptvDirection::recvonly;
+  return IptvDirection::unspecified;
+}
+
+bool usable_iptv(const sdp::MediaDescription& media) {
+  return offers_iptv(media) && media.proto == kIptvProto && media.port != 0;
+}
+
 sdp::SessionDescription session_skeleton(const Authority& where, std::uint64_t session_id) {
   sdp::SessionDescription description;
   const std::string id = std::to_string(session_id);
@@ -99,8 +128,17 @@ Result<std::string, SdpRejection> make_iptv_sdp(std::string_view offer,
   for (const auto& offered : parsed->media) {
     const bool iptv = offers_iptv(offered);
     iptv_offered = iptv_offered || iptv;
-    if (iptv && !accepted && offered.proto == kIptvProto && offered.port != 0) {
-      answer.media.push_back(iptv_media(where, params.rtsp_url, /*offer=*/false));
+    if (iptv && !accepted && usable_iptv(offered)) {
+      sdp::MediaDescription accepted_line = iptv_media(where, params.rtsp_url, /*offer=*/false);
+      // RFC 3264 §6.1: a sendonly stream is answered recvonly and the other way round.
+      const IptvDirection offered_direction = direction_of(*parsed, offered);
+      if (offered_direction != IptvDirection::unspecified) {
+        accepted_line.lines.push_back(
+            {'a', std::string(direction_attribute(offered_direction == IptvDirection::sendonly
+                                                      ? IptvDirection::recvonly
+                                                      : IptvDirection::sendonly))});
+      }
+      answer.media.push_back(std::move(accepted_line));
       accepted = true;
       continue;
     }
@@ -138,10 +176,29 @@ std::string rtsp_uri_from_sdp(std::string_view text) {
   return {};
 }
 
-std::string make_iptv_offer(std::string_view host) {
+Result<IptvOfferSummary, SdpRejection> summarize_iptv_offer(std::string_view offer) {
+  IptvOfferSummary summary;
+  summary.has_offer = offer.find_first_not_of(" \t\r\n") != std::string_view::npos;
+  if (!summary.has_offer) return summary;
+  auto parsed = sdp::SessionDescription::parse(offer);
+  if (!parsed) return fail(SdpRejection{"malformed SDP offer: " + parsed.error()});
+  for (const auto& media : parsed->media) {
+    if (!usable_iptv(media)) continue;
+    summary.has_iptv = true;
+    summary.direction = direction_of(*parsed, media);
+    break;
+  }
+  return summary;
+}
+
+std::string make_iptv_offer(std::string_view host, IptvDirection direction) {
   const Authority where{std::string(host), 9};
   sdp::SessionDescription offer = session_skeleton(where, 0);
-  offer.media.push_back(iptv_media(where, {}, /*offer=*/true));
+  sdp::MediaDescription media = iptv_media(where, {}, /*offer=*/true);
+  if (direction != IptvDirection::unspecified) {
+    media.lines.push_back({'a', std::string(direction_attribute(direction))});
+  }
+  offer.media.push_back(std::move(media));
   return offer.serialize();
 }
 

@@ -24,6 +24,12 @@ inline constexpr std::string_view kHUriParameter = "h-uri";
 inline constexpr std::string_view kSessionUriAttribute = "rtsp-uri";
 inline constexpr std::string_view kSdpContentType = "application/sdp";
 
+// Which way the terminal's media goes on its iptv_rtsp line (RFC 4566 §6 direction
+// attributes): a broadcaster's offer says a=sendonly (it publishes), a viewer's a=recvonly (it
+// plays). An offer without one (older terminals) is taken as a broadcaster's at the service
+// number and as a viewer's at any other number.
+enum class IptvDirection { unspecified, sendonly, recvonly };
+
 // Why an offer cannot be used: the network side answers 488 with this text in a Warning.
 struct SdpRejection {
   std::string reason;
@@ -45,8 +51,20 @@ Result<std::string, SdpRejection> make_iptv_sdp(std::string_view offer,
 // else the session-level attribute. Empty when neither is there (or the text is not SDP).
 std::string rtsp_uri_from_sdp(std::string_view sdp);
 
+// What an INVITE's offer asks for, read before anything is created: whether it is there at all,
+// whether it has an iptv_rtsp line over TCP (a SIP phone's audio/video offer has none), and the
+// direction of that line (media level first, then session level).
+struct IptvOfferSummary {
+  bool has_offer = false;  // false: no body, or only white space
+  bool has_iptv = false;   // an iptv_rtsp line over TCP with a port other than 0
+  IptvDirection direction = IptvDirection::unspecified;
+};
+// Fails only on text that is not SDP (the same rejection as make_iptv_sdp).
+Result<IptvOfferSummary, SdpRejection> summarize_iptv_offer(std::string_view offer);
+
 // A minimal offer of the kind a callcast terminal sends (m=application 9 TCP iptv_rtsp,
-// a=setup:active).
-std::string make_iptv_offer(std::string_view host);
+// a=setup:active), with a=sendonly (broadcast) or a=recvonly (watch) when a direction is given.
+std::string make_iptv_offer(std::string_view host,
+                            IptvDirection direction = IptvDirection::unspecified);
 
 }  // namespace callcast::sip

@@ -234,23 +234,41 @@ void NetworkSide::stats(std::function<void(SignalingStats)> done) {
     for (const auto& [id, call] : self->calls) {
       if (call.role == CallRole::viewer) ++stats.viewer_calls;
     }
+    for (const auto& [group, id] : self->broadcasts) {
+      const Call* master = self->find(id);
+      if (master == nullptr) continue;
+      if (master->restored) ++stats.restored_broadcasts;
+      const auto playing = self->playing.find(group);
+      const char* state = master->state == CallState::setting_up ? "setting_up"
+                          : master->state == CallState::early    ? "early"
+                          : master->state == CallState::answered ? "live"
+                                                                 : "ending";
+      stats.broadcast_list.push_back({group, state, master->restored,
+                                      playing == self->playing.end() ? 0 : playing->second.size()});
+    }
     stats.registrations = self->registrar.binding_count();
     stats.registered_users = self->registrar.user_count();
     done(stats);
   });
 }
 
-void NetworkSide::resync() {
+void NetworkSide::resync(control::ResyncCause cause) {
   Impl* self = impl_.get();
-  impl_->loop->post([self] {
-    self->media.list_groups(self->on_loop<std::vector<control::GroupSnapshot>>([self](auto result) {
-      if (!result) {
-        spdlog::warn("sip: resync with the media side failed: {}", result.error().message);
-        return;
-      }
-      self->on_resync(*result);
-    }));
+  impl_->loop->post([self, cause] {
+    self->media.list_groups(
+        self->on_loop<std::vector<control::GroupSnapshot>>([self, cause](auto result) {
+          if (!result) {
+            spdlog::warn("sip: resync with the media side failed: {}", result.error().message);
+            return;
+          }
+          self->on_resync(*result, cause);
+        }));
   });
+}
+
+void NetworkSide::set_ut_endpoint(std::string public_url, core::HostPort http_listen) {
+  impl_->ut_public_url = std::move(public_url);
+  impl_->http_listen = std::move(http_listen);
 }
 
 void NetworkSide::Impl::schedule_sweep() {
@@ -288,6 +306,9 @@ void NetworkSide::Impl::on_event(nua_event_t event, int status, const char* phra
     }
     case nua_r_bye:
       spdlog::debug("sip: BYE answered {} {}", status, phrase ? phrase : "");
+      return;
+    case nua_r_info:
+      if (status >= 200) on_info_answered(call, status);
       return;
     case nua_r_shutdown:
       if (status >= 200) loop->quit();

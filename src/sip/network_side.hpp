@@ -17,10 +17,12 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "auth/digest.hpp"
 #include "auth/user_directory.hpp"
 #include "control/media_control.hpp"
+#include "control/resync_cause.hpp"
 #include "core/config.hpp"
 #include "core/result.hpp"
 #include "forwarding/forwarding_store.hpp"
@@ -40,6 +42,14 @@ struct SignalingStats {
   std::uint64_t auth_challenges = 0;    // 401 sent
   std::uint64_t auth_failures = 0;      // 403 sent
   std::uint64_t rejected_over_cap = 0;  // 503 for max_calls / max_registrations
+  std::size_t restored_broadcasts = 0;  // rebuilt from the media side after a restart
+  struct BroadcastInfo {
+    std::string group;
+    std::string state;  // "setting_up", "early", "live", "ending"
+    bool restored = false;
+    std::size_t viewers = 0;  // playing, as the media side reported
+  };
+  std::vector<BroadcastInfo> broadcast_list;
 };
 
 class NetworkSide {
@@ -63,7 +73,13 @@ class NetworkSide {
   // Thread-safe. Compares the calls with the media side's groups and ends what it no longer
   // has; answers a master whose group went live unseen. For when events may have been missed
   // (the media role restarted, or its event feed dropped some).
-  void resync();
+  void resync(control::ResyncCause cause = control::ResyncCause::events_missed);
+
+  // Where terminals reach the Ut API, told to masters in the 183 and 200 as
+  // `Call-Info: <http://HOST:PORT>;purpose=callcast-ut`: `public_url` when not empty, else the
+  // HTTP listen address, whose wildcard host (0.0.0.0, ::) is replaced by the host the terminal
+  // put in its INVITE's Request-URI. Call before start().
+  void set_ut_endpoint(std::string public_url, core::HostPort http_listen);
 
   // Implementation detail, public for the C callbacks of the stack.
   struct Impl;

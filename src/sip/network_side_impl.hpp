@@ -10,12 +10,19 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 
+#include "sip/audience_pacer.hpp"
 #include "sip/network_side.hpp"
 
 namespace callcast::sip {
 
 using CallId = std::uint64_t;
+
+// The Reason header (RFC 3326) of the BYEs that end a broadcast's calls.
+inline const std::string kBroadcastEndedReason = "SIP;cause=200;text=\"broadcast ended\"";
+inline const std::string kMediaRestartedReason =
+    "SIP;cause=503;text=\"the streaming server restarted\"";
 
 enum class CallRole { master, viewer };
 enum class CallState {
@@ -38,6 +45,18 @@ struct Call {
   bool media_done = false;  // the group was created / the viewer admitted on the media side
   SipLoop::TimerId join_timer = 0;
   std::chrono::steady_clock::time_point invited_at;
+  // Master: rebuilt after a restart of this process from the media side's live group. It has
+  // no SIP dialog here (sofia's nua cannot take one over: an in-dialog request it does not know
+  // gets 481 from the stack itself), so nothing is ever sent to it; the media side's events end
+  // it (see on_resync).
+  bool restored = false;
+  // The host of the INVITE's Request-URI: how the terminal reached us (for the Ut URL).
+  std::string reached_host;
+  // Master: its INVITE carried Recv-Info: callcast-audience (RFC 6086), so it hears its
+  // audience in INFO requests, paced by `audience`.
+  bool takes_audience = false;
+  AudiencePacer audience;
+  SipLoop::TimerId audience_timer = 0;
 };
 
 struct NetworkSide::Impl {
@@ -68,6 +87,15 @@ struct NetworkSide::Impl {
   std::map<CallId, Call> calls;
   std::map<std::string, CallId, std::less<>> broadcasts;  // group -> master call
   CallId next_call = 1;
+  // Viewers playing each group (the media side's viewer_joined / viewer_left, or its snapshot
+  // for a restored broadcast): the audience told to the master. RTSP-only viewers count too.
+  std::map<std::string, std::set<std::string>, std::less<>> playing;
+  // Viewers of a restored broadcast admitted before this process started: their dialogs are
+  // unknown here (their BYE gets 481), so their admission is revoked when their media stops.
+  std::map<std::string, std::set<std::string>, std::less<>> restored_viewers;
+  // The Ut server told to masters in Call-Info (set_ut_endpoint).
+  std::string ut_public_url;
+  core::HostPort http_listen{"", 0};
   SignalingStats counters;
   SipLoop::TimerId sweep_timer = 0;
 
@@ -83,20 +111,34 @@ struct NetworkSide::Impl {
 
   // network_side_calls.cpp
   void on_invite(nua_handle_t* nh, const sip_t* sip);
+  // Why an offer to the service number cannot start a broadcast (488), empty when it can: a
+  // viewer's recvonly offer, or an offer without iptv_rtsp (a phone's audio/video).
+  std::string refuse_at_service_number(std::string_view offer) const;
   void start_broadcast(nua_handle_t* nh, const sip_t* sip, const std::string& master);
   void start_viewer_call(nua_handle_t* nh, const sip_t* sip, const std::string& viewer,
                          const std::string& dialled);
   void on_group_created(CallId id, Result<control::GroupCreated, control::ControlError> result);
   void on_viewer_admitted(CallId id, Result<control::ViewerAdmitted, control::ControlError> result);
   void on_media_event(const core::GroupEvent& event);
-  void on_resync(const std::vector<control::GroupSnapshot>& groups);
+  void on_resync(const std::vector<control::GroupSnapshot>& groups, control::ResyncCause cause);
+  // A live group of the media side that no call here knows: a broadcast of before a restart.
+  void restore_broadcast(const control::GroupSnapshot& group);
+  // The Call-Info value naming the Ut server for this master's terminal, empty when unknown.
+  std::string ut_call_info(const Call& call) const;
+  // 708 by the network side itself: the master's number forwards to the service number.
+  void set_master_forwarding(const Call& call);
+  void on_audience_changed(const std::string& group);
+  void audience_act(CallId id, const AudiencePacer::Action& action);
+  void on_info_answered(CallId id, int status);
   void on_join_timeout(CallId id);
   void on_call_ended(CallId id, const char* why);  // BYE/CANCEL received or handle terminated
-  void end_broadcast(const std::string& group, const std::string& why, bool close_media);
+  void end_broadcast(const std::string& group, const std::string& why, bool close_media,
+                     const std::string& bye_reason = kBroadcastEndedReason);
   void answer(Call& call, int status, const char* phrase);
   void fail_call(Call& call, int status, const char* phrase, const std::string& warning,
                  int retry_after_s = 0);
-  void hang_up(Call& call, const std::string& why);
+  void hang_up(Call& call, const std::string& why,
+               const std::string& bye_reason = kBroadcastEndedReason);
   // The final answer for a media side that refused (702 create_group, 711 admit_viewer).
   void fail_for_media_error(Call& call, const control::ControlError& error);
   void release_media(const Call& call);

@@ -17,6 +17,10 @@ struct CallEnd {
   EndCause cause = EndCause::error;
   int status = 0;      // the status that ended it (487, 486, 200 to BYE...), 0 if none
   std::string phrase;  // its phrase
+  // The text of the peer BYE's Reason header (RFC 3326), unquoted: for
+  // `Reason: SIP;cause=503;text="the streaming server restarted"` the words in quotes. Empty
+  // when it had none.
+  std::string reason_text = {};  // (an initializer: aggregates written without it stay valid)
 
   // "BYE from remote", "BYE sent", "CANCEL sent", "rejected: 486 Busy Here",
   // "error: 408 Request Timeout", "user agent shut down".

@@ -4,6 +4,7 @@
 // the UserAgent's own methods from here is fine (they run inline on that thread); destroying the
 // UserAgent from here is not.
 #include "sipua/call_end.hpp"
+#include "sipua/info_request.hpp"
 #include "sipua/response.hpp"
 #include "sipua/wire_message.hpp"
 
@@ -21,6 +22,9 @@ class CallObserver {
   virtual void on_response(const Response& response) { (void)response; }
   // The 200 OK to the INVITE; nua has already sent the ACK.
   virtual void on_answered(const Response& response) { (void)response; }
+  // An INFO of one of UserAgentOptions::info_packages within the call's dialog; the user agent
+  // has answered it 200.
+  virtual void on_info(const InfoRequest& info) { (void)info; }
   // Once per call, last.
   virtual void on_terminated(const CallEnd& end) { (void)end; }
 };

@@ -12,6 +12,8 @@
 #include <sofia-sip/tport_tag.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <string>
 #include <string_view>
@@ -28,6 +30,7 @@ struct NuaEngine::Call {
   bool answered = false;
   bool local_hangup = false;
   bool remote_bye = false;
+  std::string bye_reason;  // the text of the Reason of the peer's BYE
   int auth_rounds = 0;
   int final_status = 0;  // the INVITE's final response, when >= 300
   std::string final_phrase;
@@ -77,7 +80,45 @@ Response make_response(const char* method, int status, char const* phrase, sip_t
       response.via_rport = sip->sip_via->v_rport;
     }
   }
+  for (const sip_call_info_t* info = sip->sip_call_info; info != nullptr; info = info->ci_next) {
+    su_home_t home[1] = {SU_HOME_INIT(home)};
+    const char* uri = url_as_string(home, info->ci_url);
+    const char* purpose = msg_params_find(info->ci_params, "purpose=");
+    if (uri != nullptr) response.call_info.push_back({uri, purpose != nullptr ? purpose : ""});
+    su_home_deinit(home);
+  }
   return response;
+}
+
+// The value of the first header `name` sofia does not know by name (Info-Package, Recv-Info in
+// this version of sofia), without surrounding white space.
+std::optional<std::string> unknown_header(sip_t const* sip, std::string_view name) {
+  if (sip == nullptr) return std::nullopt;
+  for (const sip_unknown_t* header = sip->sip_unknown; header != nullptr;
+       header = header->un_next) {
+    if (header->un_name == nullptr || header->un_value == nullptr) continue;
+    const std::string_view header_name(header->un_name);
+    if (header_name.size() != name.size() ||
+        !std::equal(name.begin(), name.end(), header_name.begin(),
+                    [](char a, char b) { return std::tolower(a) == std::tolower(b); })) {
+      continue;
+    }
+    std::string_view value(header->un_value);
+    while (!value.empty() && (value.front() == ' ' || value.front() == '\t'))
+      value.remove_prefix(1);
+    while (!value.empty() && (value.back() == ' ' || value.back() == '\t'))
+      value.remove_suffix(1);
+    return std::string(value);
+  }
+  return std::nullopt;
+}
+
+// "a, b" from the packages, for Recv-Info.
+std::string package_list(const std::vector<std::string>& packages) {
+  std::string list;
+  for (const auto& package : packages)
+    list += (list.empty() ? "" : ", ") + package;
+  return list;
 }
 
 const char* request_method(nua_event_t event) {
@@ -135,9 +176,13 @@ Result<std::unique_ptr<NuaEngine>, std::string> NuaEngine::create(su_root_t* roo
   // NUTAG_MEDIA_ENABLE(0): no offer/answer engine; the SDP passes through untouched both ways.
   // NTATAG_PASS_100(1): let 100 Trying reach nua, so that observers see it as a response.
   // NTATAG_CLIENT_RPORT(1): ";rport" in every Via (RFC 3581), for NATs (UserAgentOptions).
+  // INFO (RFC 6086) reaches the application only for agents that take a package; nua would
+  // otherwise answer every INFO 200 itself, or 405 since INFO is not in its default Allow.
+  const bool takes_info = !o.info_packages.empty();
   self.nua_ = nua_create(
       root, &NuaEngineAccess::nua_event, &self, NUTAG_URL(bind_url.c_str()), NUTAG_MEDIA_ENABLE(0),
-      NTATAG_PASS_100(1), NTATAG_CLIENT_RPORT(1), SIPTAG_USER_AGENT_STR(o.user_agent.c_str()),
+      NTATAG_PASS_100(1), NTATAG_CLIENT_RPORT(1), TAG_IF(takes_info, NUTAG_ALLOW("INFO")),
+      TAG_IF(takes_info, NUTAG_APPL_METHOD("INFO")), SIPTAG_USER_AGENT_STR(o.user_agent.c_str()),
       TAG_IF(o.transaction_timeout.count() > 0,
              NTATAG_SIP_T1X64(static_cast<unsigned>(o.transaction_timeout.count()))),
       TAG_IF(o.record_messages, TPTAG_LOG(1)), TAG_END());
@@ -227,8 +272,10 @@ void NuaEngine::start_call(const CallHandle& handle, const std::string& target,
     call->observer->on_terminated(CallEnd{EndCause::error, 500, "cannot create a nua handle"});
     return;
   }
+  const std::string recv_info = "Recv-Info: " + package_list(options_.info_packages);
   // Per request: nua's own default ("timer, 100rel") wins over NUTAG_SUPPORTED.
   nua_invite(call->nh, NUTAG_URL(uri.c_str()),
+             TAG_IF(!options_.info_packages.empty(), SIPTAG_HEADER_STR(recv_info.c_str())),
              SIPTAG_SUPPORTED_STR(options_.support_100rel ? "timer, 100rel" : "timer"),
              TAG_IF(!sdp_offer.empty(), SIPTAG_CONTENT_TYPE_STR("application/sdp")),
              TAG_IF(!sdp_offer.empty(), SIPTAG_PAYLOAD_STR(sdp_offer.c_str())), TAG_END());
@@ -395,7 +442,39 @@ void NuaEngine::on_call_event(Call& call, int event_number, int status, char con
       return;
     case nua_i_bye:
       call.remote_bye = true;
+      if (sip != nullptr && sip->sip_reason != nullptr) {
+        const char* text = msg_params_find(sip->sip_reason->re_params, "text=");
+        if (text != nullptr) {
+          su_home_t home[1] = {SU_HOME_INIT(home)};
+          const char* unquoted = text[0] == '"' ? msg_unquote_dup(home, text) : text;
+          if (unquoted != nullptr) call.bye_reason = unquoted;
+          su_home_deinit(home);
+        }
+      }
       return;
+    case nua_i_info: {
+      if (sip == nullptr) return;
+      // Only with info_packages (NUTAG_APPL_METHOD("INFO")): the answer is ours to send.
+      const std::string package = unknown_header(sip, "Info-Package").value_or("");
+      const auto& taken = options_.info_packages;
+      if (package.empty() || std::find(taken.begin(), taken.end(), package) == taken.end()) {
+        const std::string recv_info = "Recv-Info: " + package_list(taken);
+        nua_respond(call.nh, 469, "Bad Info Package", NUTAG_WITH_THIS(nua_),
+                    SIPTAG_HEADER_STR(recv_info.c_str()), TAG_END());
+        return;
+      }
+      nua_respond(call.nh, SIP_200_OK, NUTAG_WITH_THIS(nua_), TAG_END());
+      InfoRequest info;
+      info.package = package;
+      if (sip->sip_content_type != nullptr && sip->sip_content_type->c_type != nullptr) {
+        info.content_type = sip->sip_content_type->c_type;
+      }
+      if (sip->sip_payload != nullptr && sip->sip_payload->pl_data != nullptr) {
+        info.body.assign(sip->sip_payload->pl_data, sip->sip_payload->pl_len);
+      }
+      call.observer->on_info(info);
+      return;
+    }
     case nua_i_state: {
       int state = nua_callstate_init;
       tl_gets(tags, NUTAG_CALLSTATE_REF(state), TAG_END());
@@ -416,6 +495,7 @@ void NuaEngine::finish_call(Call& call, int status, char const* phrase) {
   end.phrase = phrase != nullptr ? phrase : "";
   if (call.remote_bye) {
     end.cause = EndCause::remote_bye;
+    end.reason_text = call.bye_reason;
   } else if (call.local_hangup) {
     end.cause = call.answered ? EndCause::local_bye : EndCause::local_cancel;
   } else if (call.final_status >= 300) {

@@ -2,6 +2,7 @@
 // A SIP response as nua reported it, with the parts a caller of the user agent looks at.
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace callcast::sipua {
 
@@ -19,6 +20,13 @@ struct Response {
   // when it differs from what we wrote. Behind a NAT this is our public address.
   std::optional<std::string> via_received;
   std::optional<std::string> via_rport;
+  // Call-Info headers (RFC 3261 §20.9): each URI with its purpose parameter, e.g. the network
+  // side's Ut server, <http://host:port>;purpose=callcast-ut.
+  struct CallInfo {
+    std::string uri;
+    std::string purpose;
+  };
+  std::vector<CallInfo> call_info;
 };
 
 }  // namespace callcast::sipua

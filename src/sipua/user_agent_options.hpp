@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace callcast::sipua {
 
@@ -42,6 +43,11 @@ struct UserAgentOptions {
   // the NAT's UDP binding open (and notices when it changes); 0 sends none. Load generators
   // leave it at 0.
   std::chrono::milliseconds keepalive{0};
+  // INFO packages (RFC 6086) this agent takes inside its calls, e.g. "callcast-audience": its
+  // INVITEs carry them in Recv-Info, an INFO of one of them is answered 200 and reported to the
+  // call's observer (on_info), an INFO of any other package gets 469 Bad Info Package. Empty:
+  // no Recv-Info, and INFO is not allowed (405).
+  std::vector<std::string> info_packages;
 };
 
 }  // namespace callcast::sipua

@@ -2,18 +2,32 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <utility>
 
 #include "forwarding/ut_client.hpp"
+#include "sip/audience_info.hpp"
 #include "sip/iptv_sdp.hpp"
 #include "terminal/sip_outcome.hpp"
 
 namespace callcast::terminal {
 
+namespace {
+
+// The broadcaster takes the network side's audience INFO (RFC 6086).
+PhoneOptions with_audience(PhoneOptions phone) {
+  phone.info_packages.emplace_back(sip::kAudiencePackage);
+  return phone;
+}
+
+constexpr std::string_view kUtPurpose = "callcast-ut";
+
+}  // namespace
+
 BroadcastSession::BroadcastSession(BroadcastConfig config, StatusLine& status)
-    : Session(config.phone, status), config_(std::move(config)) {}
+    : Session(with_audience(config.phone), status), config_(std::move(config)) {}
 
 BroadcastSession::~BroadcastSession() = default;
 
@@ -46,16 +60,56 @@ void BroadcastSession::begin() {
   spdlog::info("terminal: terminal={} step=701 INVITE {}", number, config_.service_number);
   CallEvents events;
   events.on_provisional = [this](const sipua::Response& r) { on_provisional(r); };
-  events.on_answered = [this](const sipua::Response&) { on_answered(); };
+  events.on_answered = [this](const sipua::Response& r) {
+    note_network_ut_url(r);
+    on_answered();
+  };
+  events.on_info = [this](const sipua::InfoRequest& info) { on_audience(info); };
   events.on_ended = [this](const sipua::CallEnd& end, const std::optional<sipua::Response>& r) {
     on_call_ended(end, r);
   };
-  phone().call(config_.service_number, sip::make_iptv_offer(phone().advertised_host()),
+  phone().call(config_.service_number,
+               sip::make_iptv_offer(phone().advertised_host(), sip::IptvDirection::sendonly),
                std::move(events));
+}
+
+void BroadcastSession::note_network_ut_url(const sipua::Response& response) {
+  for (const auto& info : response.call_info) {
+    if (info.purpose != kUtPurpose || !info.uri.starts_with("http://")) continue;
+    if (network_ut_url_ != info.uri) {
+      spdlog::info("terminal: terminal={} network side's Ut URL {}", config_.phone.number,
+                   info.uri);
+    }
+    network_ut_url_ = info.uri;
+    return;
+  }
+}
+
+std::string BroadcastSession::ut_url() const {
+  if (config_.ut_url.empty() || config_.ut_url_explicit || network_ut_url_.empty()) {
+    return config_.ut_url;  // --no-forwarding, --ut-url, or a network side that tells none
+  }
+  return network_ut_url_;
+}
+
+void BroadcastSession::on_audience(const sipua::InfoRequest& info) {
+  if (info.package != sip::kAudiencePackage) return;
+  const auto viewers = sip::read_audience_body(info.body);
+  if (!viewers) {
+    spdlog::warn("terminal: terminal={} unreadable audience INFO body: {}", config_.phone.number,
+                 info.body);
+    return;
+  }
+  viewers_ = *viewers;
+  max_viewers_ = std::max(max_viewers_, *viewers);
+  spdlog::info("terminal: terminal={} step=709 audience viewers={}", config_.phone.number,
+               *viewers);
+  refresh_status();
 }
 
 void BroadcastSession::on_provisional(const sipua::Response& response) {
   if (response.status != 183 || state_ != State::calling) return;
+  note_network_ut_url(response);
   const std::string url = sip::rtsp_uri_from_sdp(response.body);
   if (url.empty()) {
     pending_exit_ = 1;
@@ -131,9 +185,10 @@ void BroadcastSession::on_answered() {
 }
 
 void BroadcastSession::set_forwarding() {
-  if (config_.ut_url.empty()) return;
+  forwarding_url_ = ut_url();
+  if (forwarding_url_.empty()) return;
   auto outcome = std::make_shared<std::string>();
-  const forwarding::UtClientOptions options{config_.ut_url, config_.phone.number,
+  const forwarding::UtClientOptions options{forwarding_url_, config_.phone.number,
                                             config_.phone.password};
   const std::string target = config_.service_number;
   forwarding_in_flight_ = true;
@@ -176,9 +231,9 @@ void BroadcastSession::clear_forwarding_then_finish(int exit_code, const std::st
     return;
   }
   write_stats(line);
-  if (!forwarding_set_ || config_.ut_url.empty()) return finish(exit_code, line);
+  if (!forwarding_set_ || forwarding_url_.empty()) return finish(exit_code, line);
   forwarding_set_ = false;
-  const forwarding::UtClientOptions options{config_.ut_url, config_.phone.number,
+  const forwarding::UtClientOptions options{forwarding_url_, config_.phone.number,
                                             config_.phone.password};
   auto outcome = std::make_shared<std::string>();
   run_in_worker(
@@ -209,7 +264,9 @@ void BroadcastSession::on_call_ended(const sipua::CallEnd& end,
   spdlog::info("terminal: terminal={} call ended: {}", config_.phone.number, end.describe());
   if (pending_line_.empty()) {
     if (end.cause == sipua::EndCause::remote_bye) {
-      pending_line_ = "the network side ended the broadcast (BYE)";
+      pending_line_ = end.reason_text.empty() || end.reason_text == "broadcast ended"
+                          ? "the network side ended the broadcast (BYE)"
+                          : "the network side ended the broadcast: " + end.reason_text + " (BYE)";
     } else if (refusal && !was_live) {
       pending_exit_ = 1;
       pending_line_ = describe_call_failure(*refusal, config_.service_number, config_.phone.server);
@@ -277,6 +334,8 @@ void BroadcastSession::refresh_status() {
             std::to_string(stats.frames_sent) + " frames";
     if (config_.media.source2) text += " | source " + std::to_string(stats.active_source);
   }
+  if (viewers_)
+    text += " | " + std::to_string(*viewers_) + (*viewers_ == 1 ? " viewer" : " viewers");
   status().update(text);
 }
 
@@ -291,6 +350,9 @@ void BroadcastSession::write_stats(const std::string& end_reason) const {
     stats["reconnects"] = media.reconnects;
     stats["last_outage_ms"] = media.last_outage.count();
   }
+  // The audience the network side told (INFO callcast-audience); 0 when it told none.
+  stats["viewers"] = viewers_.value_or(0);
+  stats["max_viewers"] = max_viewers_;
   if (live_since_) {
     stats["live_seconds"] =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - *live_since_).count();

@@ -20,6 +20,9 @@ struct BroadcastConfig {
   PhoneOptions phone;
   std::string service_number = "777";
   std::string ut_url;  // "http://host:port" of the Ut interface; empty: leave forwarding alone
+  // ut_url came from --ut-url: it wins over the URL the network side tells in Call-Info. When
+  // false, ut_url is only the default for a network side that tells none.
+  bool ut_url_explicit = false;
   BroadcastOptions media;
   std::optional<std::chrono::seconds> duration;
   std::filesystem::path stats_json;  // written at the end when not empty
@@ -43,6 +46,12 @@ class BroadcastSession final : public Session {
   enum class State { registering, calling, publishing, live, ending };
   void on_provisional(const sipua::Response& response);
   void on_answered();
+  // The Ut URL of a 183/200's `Call-Info: <http://...>;purpose=callcast-ut`, when it has one.
+  void note_network_ut_url(const sipua::Response& response);
+  // Where the forwarding goes (708): --ut-url, else the network side's, else the default.
+  std::string ut_url() const;
+  // The network side's INFO (package callcast-audience): the viewers playing now.
+  void on_audience(const sipua::InfoRequest& info);
   void on_call_ended(const sipua::CallEnd& end, const std::optional<sipua::Response>& refusal);
   void start_media(const std::string& url);
   void set_forwarding();
@@ -65,6 +74,10 @@ class BroadcastSession final : public Session {
   std::string pending_line_;
   int reconnect_attempt_ = 0;  // > 0 while the media connection is being re-established
   std::optional<std::chrono::steady_clock::time_point> live_since_;
+  std::string network_ut_url_;          // from Call-Info
+  std::string forwarding_url_;          // the Ut URL the forwarding was set through
+  std::optional<std::size_t> viewers_;  // none until the network side tells
+  std::size_t max_viewers_ = 0;
 };
 
 }  // namespace callcast::terminal

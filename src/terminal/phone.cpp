@@ -48,6 +48,12 @@ class Phone::Observer : public sipua::CallObserver {
     });
   }
 
+  void on_info(const sipua::InfoRequest& info) override {
+    post([this, info] {
+      if (!phone_->ended_ && events_.on_info) events_.on_info(info);
+    });
+  }
+
   void on_terminated(const sipua::CallEnd& end) override {
     std::optional<sipua::Response> refusal = refusal_;
     post([this, end, refusal] {
@@ -85,6 +91,7 @@ Result<std::unique_ptr<Phone>, std::string> Phone::start(PhoneOptions options) {
   agent.account = {phone->options_.number, phone->options_.password, phone->options_.server};
   agent.record_messages = false;
   agent.user_agent = "callcast-terminal";
+  agent.info_packages = phone->options_.info_packages;
   auto started = sipua::UserAgent::start(std::move(agent));
   if (!started) return fail("cannot start the SIP user agent: " + started.error());
   phone->agent_ = std::move(started).value();

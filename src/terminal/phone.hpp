@@ -9,10 +9,12 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "core/result.hpp"
 #include "sipua/call_end.hpp"
 #include "sipua/call_handle.hpp"
+#include "sipua/info_request.hpp"
 #include "sipua/response.hpp"
 #include "sipua/user_agent.hpp"
 #include "terminal/main_loop.hpp"
@@ -34,6 +36,8 @@ struct PhoneOptions {
   std::chrono::milliseconds keepalive{25000};
   // A server that never answers: sofia would retransmit for 32 s (Timer B/F); a user waits less.
   std::chrono::milliseconds answer_timeout{8000};
+  // INFO packages (RFC 6086) the calls take, e.g. the broadcaster's "callcast-audience".
+  std::vector<std::string> info_packages;
 };
 
 // What the network side did with the call, on the main loop.
@@ -41,6 +45,8 @@ struct CallEvents {
   // Every response to the INVITE before the final one (100, 181, 183...).
   std::function<void(const sipua::Response&)> on_provisional;
   std::function<void(const sipua::Response&)> on_answered;
+  // An INFO of one of PhoneOptions::info_packages inside the call (already answered 200).
+  std::function<void(const sipua::InfoRequest&)> on_info;
   // Once, last: how it ended, and the final response when one refused the call.
   std::function<void(const sipua::CallEnd&, const std::optional<sipua::Response>& refusal)>
       on_ended;

@@ -67,7 +67,9 @@ void WatchSession::begin() {
   events.on_ended = [this](const sipua::CallEnd& end, const std::optional<sipua::Response>& r) {
     on_call_ended(end, r);
   };
-  phone().call(config_.target, sip::make_iptv_offer(phone().advertised_host()), std::move(events));
+  phone().call(config_.target,
+               sip::make_iptv_offer(phone().advertised_host(), sip::IptvDirection::recvonly),
+               std::move(events));
 }
 
 void WatchSession::on_answered(const sipua::Response& response) {
@@ -139,7 +141,10 @@ void WatchSession::on_call_ended(const sipua::CallEnd& end,
   spdlog::info("terminal: terminal={} call ended: {}", config_.phone.number, end.describe());
   if (end_line_.empty()) {
     if (end.cause == sipua::EndCause::remote_bye) {
-      end_line_ = "the broadcast of " + config_.target + " ended (BYE from the network side)";
+      end_line_ = end.reason_text.empty() || end.reason_text == "broadcast ended"
+                      ? "the broadcast of " + config_.target + " ended (BYE from the network side)"
+                      : "the broadcast of " + config_.target + " ended: " + end.reason_text +
+                            " (BYE from the network side)";
     } else if (refusal && state_ == State::calling) {
       exit_code_ = 1;
       end_line_ = describe_call_failure(*refusal, config_.target, config_.phone.server);

@@ -228,6 +228,60 @@ TEST_F(SipErrorsTest, OffersItCannotUseGet488AndOtherBodies415WithNothingCreated
   EXPECT_TRUE(wait_all_clean());
 }
 
+// Clean errors at the service number (issue 10): a viewer's offer (a=recvonly) and a phone's
+// audio/video offer (no iptv_rtsp) are refused at once with a Warning saying what to do, and
+// nothing is created; an INVITE without SDP still gets the 183 with our offer.
+TEST_F(SipErrorsTest, AWatchOfferOrAPhoneOfferToTheServiceNumberGets488AtOnce) {
+  auto raw = raw_peer();
+  const std::string watch_offer = sip::make_iptv_offer("127.0.0.1", sip::IptvDirection::recvonly);
+  ASSERT_NE(watch_offer.find("a=recvonly\r\n"), std::string::npos) << watch_offer;
+  const auto started = Clock::now();
+  const auto watching = raw->send_authenticated(
+      raw_invite(*raw, kViewer, kServiceNumber, "recvonly-to-777", "application/sdp", watch_offer),
+      kPassword);
+  ASSERT_TRUE(watching) << "no answer to a recvonly offer";
+  EXPECT_EQ(sip_status(*watching), 488) << *watching;
+  EXPECT_EQ(sip_header(*watching, "Warning").value_or(""),
+            "399 callcast \"777 is the broadcast service number: to watch, call the "
+            "broadcaster's number\"")
+      << *watching;
+
+  const std::string phone_offer =
+      "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
+      "m=audio 4000 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n"
+      "m=video 4002 RTP/AVP 96\r\na=rtpmap:96 H264/90000\r\n";
+  const auto phone = raw->send_authenticated(
+      raw_invite(*raw, kMaster, kServiceNumber, "phone-to-777", "application/sdp", phone_offer),
+      kPassword);
+  ASSERT_TRUE(phone) << "no answer to a phone's offer";
+  EXPECT_EQ(sip_status(*phone), 488) << *phone;
+  EXPECT_NE(sip_header(*phone, "Warning").value_or("").find("needs an iptv_rtsp offer"),
+            std::string::npos)
+      << *phone;
+  const auto took =
+      std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started).count();
+  std::printf("[e2e] both 488s within %lld ms\n", static_cast<long long>(took));
+  EXPECT_LT(took, 3000) << "immediate, not the 15 s join timeout";
+  EXPECT_TRUE(no_group()) << "a refused offer created a group";
+
+  // A broadcaster's offer says sendonly; the answer says recvonly (RFC 3264 §6.1).
+  auto master = agent(kMaster);
+  auto call =
+      master->call(kServiceNumber, sip::make_iptv_offer("127.0.0.1", sip::IptvDirection::sendonly));
+  ASSERT_TRUE(call->wait_for_status(183, 5s));
+  EXPECT_NE(call->last_response(183)->body.find("a=recvonly"), std::string::npos)
+      << call->last_response(183)->body;
+  call->hang_up();
+  ASSERT_TRUE(call->wait_terminated(5s));
+  // No SDP at all: still a broadcast, the 183 carries our offer.
+  auto bare = master->call(kServiceNumber, "");
+  ASSERT_TRUE(bare->wait_for_status(183, 5s));
+  EXPECT_FALSE(sip::rtsp_uri_from_sdp(bare->last_response(183)->body).empty());
+  bare->hang_up();
+  ASSERT_TRUE(bare->wait_terminated(5s));
+  EXPECT_TRUE(wait_all_clean());
+}
+
 class SipJoinTimeoutTest : public SipErrorsTest {
  protected:
   std::string extra_config() const override { return "[sip]\nmaster_join_timeout_s = 1\n"; }

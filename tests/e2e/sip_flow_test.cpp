@@ -3,6 +3,8 @@
 // ffprobe playing the URI of the viewer's 200 OK. Each step's messages are asserted exactly.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <csignal>
 #include <nlohmann/json.hpp>
 
 #include "sip/iptv_sdp.hpp"
@@ -19,6 +21,61 @@ class SipFlowTest : public SipE2eTest {
 
 TEST_F(SipFlowTest, BroadcastAndWatchFollowTheStepsOfFigure7) {
   run_broadcast_and_watch();
+}
+
+// Issue 10 item 7: a master whose INVITE says Recv-Info: callcast-audience hears the number of
+// viewers playing its group in INFO requests (RFC 6086) inside its dialog; a player admitted
+// through the control API alone (no SIP call) counts too.
+TEST_F(SipFlowTest, AMasterTakingTheAudiencePackageHearsItsViewersInInfo) {
+  sipua::UserAgentOptions options;
+  options.account = {kMaster, kPassword, sip_domain()};
+  options.info_packages = {"callcast-audience"};
+  SipTestAgent master(options);
+  ASSERT_TRUE(master.ok()) << master.error();
+  auto call =
+      master.call(kServiceNumber, sip::make_iptv_offer("127.0.0.1", sip::IptvDirection::sendonly));
+  ASSERT_TRUE(call->wait_for_status(183, 10s));
+  const auto url = sip::rtsp_uri_from_sdp(call->last_response(183)->body);
+  ASSERT_FALSE(url.empty());
+  spawn(ffmpeg_publisher(url, dir(), true, "publisher"));
+  ASSERT_TRUE(call->wait_answered(15s));
+  EXPECT_NE(call->message_text(">INVITE").value_or("").find("Recv-Info: callcast-audience\r\n"),
+            std::string::npos);
+  // The 183 and 200 name the Ut API.
+  const std::string ut =
+      "<http://127.0.0.1:" + std::to_string(server().http_port()) + ">;purpose=callcast-ut";
+  for (const char* label : {"<183", "<200"}) {
+    EXPECT_NE(call->message_text(label).value_or("").find("Call-Info: " + ut), std::string::npos)
+        << call->message_text(label).value_or(label);
+  }
+
+  const auto play_url = api().admit_viewer(kMaster, kViewer);
+  ASSERT_TRUE(play_url);
+  auto& player = spawn(ffprobe_live_viewer(*play_url, 20, dir(), "ffprobe-viewer"));
+  ASSERT_TRUE(call->wait_for_message("<INFO", 20s));
+  const std::string info = call->message_text("<INFO").value_or("");
+  EXPECT_NE(info.find("Info-Package: callcast-audience\r\n"), std::string::npos) << info;
+  EXPECT_NE(info.find("Content-Type: application/vnd.callcast.audience+json\r\n"),
+            std::string::npos)
+      << info;
+  EXPECT_NE(info.find("\r\n\r\n{\"viewers\":1}"), std::string::npos) << info;
+  EXPECT_TRUE(call->wait_for_message(">200 INFO", 5s));
+
+  // The player is removed: one more INFO, with 0, at least a second after the first.
+  ASSERT_EQ(api().http().del("/v1/groups/" + std::string(kMaster) + "/viewers/" + kViewer).status,
+            204);
+  EXPECT_TRUE(server().wait_for_log("event=audience_info viewers=0", 5s));
+  EXPECT_TRUE(wait_until(
+      [&] {
+        const auto sequence = call->sequence();
+        return std::count(sequence.begin(), sequence.end(), ">200 INFO") == 2;
+      },
+      5s))
+      << testing::PrintToString(call->sequence());
+  player.terminate(SIGTERM, 2s);
+  call->hang_up();
+  EXPECT_TRUE(call->wait_terminated(5s));
+  EXPECT_TRUE(wait_all_clean());
 }
 
 TEST_F(SipFlowTest, ACallerWithout100relGetsAnUnreliable183) {

@@ -165,6 +165,87 @@ TEST_F(TerminalTest, BroadcasterHangingUpEndsEveryViewer) {
   EXPECT_TRUE(wait_all_clean());
 }
 
+// Issue 10 item 5: callcastd's HTTP is not at the default http://SERVER:8080 (the OS chose its
+// port) and the broadcaster gets no --ut-url: it sets its forwarding through the Ut URL the
+// network side names in the 183/200 (Call-Info), and a viewer calling its number is answered.
+TEST_F(TerminalTest, WithoutUtUrlTheBroadcasterUsesTheOneTheNetworkSideNames) {
+  ASSERT_NE(signaling_server().http_port(), 8080);
+  give_ut_url_ = false;
+  ChildProcess& master = start_live_broadcast();
+  const std::string ut_url = "http://127.0.0.1:" + std::to_string(signaling_server().http_port());
+  EXPECT_NE(master.stderr_tail(64 * 1024).find("network side's Ut URL " + ut_url),
+            std::string::npos)
+      << master.stderr_tail();
+  EXPECT_EQ(output(master).find("warning: call forwarding not set"), std::string::npos)
+      << output(master);
+  EXPECT_EQ(ut("GET", kMaster).body, R"({"target":"777"})");
+
+  auto viewer = agent(kViewer);
+  auto call =
+      viewer->call(kMaster, sip::make_iptv_offer("127.0.0.1", sip::IptvDirection::recvonly));
+  ASSERT_TRUE(call->wait_answered(10s));
+  EXPECT_FALSE(sip::rtsp_uri_from_sdp(call->last_sdp().value_or("")).empty());
+  call->hang_up();
+  ASSERT_TRUE(call->wait_terminated(5s));
+
+  ASSERT_TRUE(master.send_signal(SIGINT));
+  const auto ended = wait_exit(master, 15s);
+  ASSERT_TRUE(ended);
+  EXPECT_TRUE(ended->success()) << ended->describe() << "\n" << output(master);
+  EXPECT_EQ(ut("GET", kMaster).status, 404) << "cleared through the same URL";
+  EXPECT_TRUE(wait_all_clean());
+}
+
+// Issue 10 item 7: the network side tells the broadcaster its audience (INFO callcast-audience,
+// RFC 6086) as viewers start and stop playing; the terminal logs it, shows it on its status line
+// and writes the peak in --stats-json.
+TEST_F(TerminalTest, TheBroadcasterSeesItsAudienceComeAndGo) {
+  ChildProcess& master = start_live_broadcast();
+  ChildProcess& brief = watch(kMaster, kViewer, {"--duration", "4"});
+  ChildProcess& staying = watch(kMaster, kViewer2, {"--duration", "60"});
+  auto master_log = [&] { return master.stderr_tail(1 << 20); };
+  EXPECT_TRUE(
+      wait_until([&] { return master_log().find("audience viewers=2") != std::string::npos; }, 25s))
+      << master_log();
+  ASSERT_TRUE(wait_exit(brief, 20s));
+  EXPECT_TRUE(wait_until(
+      [&] {
+        const std::string log = master_log();
+        const auto two = log.find("audience viewers=2");
+        return two != std::string::npos && log.find("audience viewers=1", two) != std::string::npos;
+      },
+      10s))
+      << master_log();
+  EXPECT_TRUE(wait_for_output(master, "| 1 viewer", 10s)) << "the status line shows it";
+
+  ASSERT_TRUE(master.send_signal(SIGINT));
+  const auto ended = wait_exit(master, 15s);
+  ASSERT_TRUE(ended);
+  EXPECT_TRUE(ended->success()) << ended->describe();
+  ASSERT_TRUE(wait_exit(staying, 15s));
+  const auto figures = stats(std::string("broadcast-") + kMaster);
+  ASSERT_TRUE(figures);
+  EXPECT_EQ(figures->value("max_viewers", -1), 2) << figures->dump();
+  EXPECT_EQ(figures->value("viewers", -1), 1) << figures->dump();
+  EXPECT_TRUE(wait_all_clean());
+}
+
+// Issue 10 item 7: calling the service number as a viewer fails at once with a line that says
+// what to do, not 16 s later with "media did not connect".
+TEST_F(TerminalTest, WatchingTheServiceNumberFailsAtOnceWithAClearLine) {
+  const auto started = std::chrono::steady_clock::now();
+  ChildProcess& viewer = watch(kServiceNumber, kViewer);
+  const auto status = wait_exit(viewer, 20s);
+  ASSERT_TRUE(status);
+  EXPECT_TRUE(status->exited && status->code == 1) << status->describe();
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 8s);
+  EXPECT_NE(output(viewer).find("error: 777 is the broadcast service number: to watch, call the "
+                                "broadcaster's number (488 Not Acceptable Here)"),
+            std::string::npos)
+      << output(viewer);
+  EXPECT_TRUE(wait_all_clean());
+}
+
 // [0155]: the broadcaster switches cameras mid-stream; a viewer's recording decodes across it.
 TEST_F(TerminalTest, CameraSwitchMidStreamKeepsViewersDecoding) {
   ChildProcess& master = start_live_broadcast(kMaster, {"--source2", "test"});

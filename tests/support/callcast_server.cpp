@@ -157,6 +157,15 @@ ExitStatus CallcastServer::stop() {
   return process_->terminate(SIGTERM, std::chrono::seconds(5));
 }
 
+ExitStatus CallcastServer::kill() {
+  if (!process_) return {};
+  const ExitStatus status = process_->terminate(SIGKILL, std::chrono::seconds(5));
+  std::error_code ignored;
+  std::filesystem::copy_file(log_path_, log_path_.string() + ".killed",
+                             std::filesystem::copy_options::overwrite_existing, ignored);
+  return status;
+}
+
 std::string CallcastServer::log_tail(std::size_t max_bytes) const {
   return file_tail(log_path_, max_bytes);
 }

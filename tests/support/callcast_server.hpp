@@ -76,6 +76,12 @@ class CallcastServer {
     if (ready_.sip_port != 0)
       options_.sip = ready_.sip_host + ":" + std::to_string(ready_.sip_port);
   }
+  // The same for SIP (UDP and TCP).
+  void keep_sip_address() {
+    options_.sip = ready_.sip_host + ":" + std::to_string(ready_.sip_port);
+  }
+  // SIGKILL: a crash. The log so far is kept beside the next one's as <log>.killed.
+  ExitStatus kill();
   // The process id while it runs (-1 before start), e.g. to read /proc/<pid>/status.
   pid_t pid() const { return process_ ? process_->pid() : -1; }
   // SIGTERM, then SIGKILL after a grace period; how it ended.

@@ -46,7 +46,8 @@ ChildProcess& TerminalE2eTest::broadcast(const std::string& master,
     argv.push_back(std::move(flag));
   const std::string ut_url = "http://127.0.0.1:" + std::to_string(signaling_server().http_port());
   argv.insert(argv.end(), {"--size", kTestSize, "--fps", std::to_string(kPublishFps), "--bitrate",
-                           kTestBitrate, "--ut-url", ut_url});
+                           kTestBitrate});
+  if (give_ut_url_) argv.insert(argv.end(), {"--ut-url", ut_url});
   for (auto& flag : extra)
     argv.push_back(std::move(flag));
   return spawn(terminal_child(std::move(argv), name));

@@ -44,6 +44,10 @@ class TerminalE2eTest : public SipE2eTest {
   // A `callcast` command line with its output in dir()/NAME.out and NAME.err.
   ChildOptions terminal_child(std::vector<std::string> argv, const std::string& name) const;
 
+  // Whether broadcast() passes --ut-url (the fixture's HTTP address). Off: the terminal must
+  // learn it from the network side's Call-Info.
+  bool give_ut_url_ = true;
+
   // Starts a broadcaster and waits until it is live and its forwarding is set.
   ChildProcess& start_live_broadcast(const std::string& master = kMaster,
                                      std::vector<std::string> extra = {});

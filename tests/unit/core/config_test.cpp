@@ -245,6 +245,17 @@ TEST(ParseConfigTomlTest, WrongTypesAreErrorsNamingKeyAndExpectedType) {
               HasSubstr("sip.service_number: expected a string, got an integer"));
 }
 
+TEST(ParseConfigTomlTest, HttpPublicUrlIsAPlainHttpBaseUrl) {
+  EXPECT_EQ(parse_ok("[http]\npublic_url = \"http://callcast.example:8080\"\n").http.public_url,
+            "http://callcast.example:8080");
+  EXPECT_EQ(parse_ok("").http.public_url, "") << "empty by default: the listen address";
+  for (std::string_view bad : {"https://h:1", "h:8080", "http://", "http://h:1/", "http://h :1"}) {
+    EXPECT_THAT(parse_error("[http]\npublic_url = \"" + std::string(bad) + "\"\n"),
+                HasSubstr("http.public_url: expected \"http://HOST:PORT\""))
+        << bad;
+  }
+}
+
 TEST(ParseConfigTomlTest, LimitsAndTimeoutsMustBePositive) {
   for (std::string_view key :
        {"max_groups", "max_viewers_per_group", "max_rtsp_headers", "max_connections",

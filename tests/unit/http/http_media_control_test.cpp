@@ -86,7 +86,7 @@ class HttpMediaControlTest : public ::testing::Test {
   // Subscribes the recorder, and waits until the feed's first page has come back (its resync),
   // so that what happens next is seen.
   void subscribe_and_wait_for_feed() {
-    client_->set_resync_handler([this] { recorder_.on_resync(); });
+    client_->set_resync_handler([this](control::ResyncCause) { recorder_.on_resync(); });
     client_->subscribe([this](const core::GroupEvent& event) { recorder_.on_event(event); });
     ASSERT_TRUE(callcast::test::wait_until([&] { return recorder_.resyncs() >= 1; }, 5s, 5ms));
     ASSERT_TRUE(

@@ -110,5 +110,83 @@ TEST(IptvSdp, FindsNoUriInSdpWithoutOne) {
   EXPECT_EQ(rtsp_uri_from_sdp("garbage"), "");
 }
 
+TEST(IptvSdp, TheTerminalsOfferSaysWhichWayItGoes) {
+  const std::string broadcast = make_iptv_offer("127.0.0.1", IptvDirection::sendonly);
+  const std::string watch = make_iptv_offer("127.0.0.1", IptvDirection::recvonly);
+  EXPECT_THAT(broadcast, HasSubstr("m=application 9 TCP iptv_rtsp\r\n"));
+  EXPECT_EQ(parsed(broadcast).media[0].attribute("sendonly"), "");
+  EXPECT_EQ(parsed(watch).media[0].attribute("recvonly"), "");
+  EXPECT_EQ(make_iptv_offer("127.0.0.1").find("only"), std::string::npos)
+      << "the old form has no direction";
+}
+
+TEST(IptvSdp, SummarizesTheDirectionOfTheIptvLine) {
+  auto sendonly = summarize_iptv_offer(make_iptv_offer("127.0.0.1", IptvDirection::sendonly));
+  ASSERT_TRUE(sendonly);
+  EXPECT_TRUE(sendonly->has_offer);
+  EXPECT_TRUE(sendonly->has_iptv);
+  EXPECT_EQ(sendonly->direction, IptvDirection::sendonly);
+  auto recvonly = summarize_iptv_offer(make_iptv_offer("127.0.0.1", IptvDirection::recvonly));
+  ASSERT_TRUE(recvonly);
+  EXPECT_EQ(recvonly->direction, IptvDirection::recvonly);
+  auto old_form = summarize_iptv_offer(make_iptv_offer("127.0.0.1"));
+  ASSERT_TRUE(old_form);
+  EXPECT_TRUE(old_form->has_iptv);
+  EXPECT_EQ(old_form->direction, IptvDirection::unspecified) << "still accepted";
+}
+
+TEST(IptvSdp, ASessionLevelDirectionAppliesWhenTheLineHasNone) {
+  const std::string offer =
+      "v=0\r\no=- 1 1 IN IP4 10.0.0.2\r\ns=-\r\nt=0 0\r\na=recvonly\r\n"
+      "m=application 9 TCP iptv_rtsp\r\na=setup:active\r\n";
+  auto summary = summarize_iptv_offer(offer);
+  ASSERT_TRUE(summary);
+  EXPECT_EQ(summary->direction, IptvDirection::recvonly);
+  // The media level wins over the session level (RFC 4566 §6).
+  const std::string overridden =
+      "v=0\r\no=- 1 1 IN IP4 10.0.0.2\r\ns=-\r\nt=0 0\r\na=recvonly\r\n"
+      "m=application 9 TCP iptv_rtsp\r\na=sendonly\r\n";
+  EXPECT_EQ(summarize_iptv_offer(overridden)->direction, IptvDirection::sendonly);
+}
+
+TEST(IptvSdp, APhonesAudioVideoOfferHasNoIptvLine) {
+  const std::string offer =
+      "v=0\r\no=- 1 1 IN IP4 10.0.0.2\r\ns=-\r\nc=IN IP4 10.0.0.2\r\nt=0 0\r\n"
+      "m=audio 4000 RTP/AVP 0\r\nm=video 4002 RTP/AVP 96\r\na=rtpmap:96 H264/90000\r\n";
+  auto summary = summarize_iptv_offer(offer);
+  ASSERT_TRUE(summary);
+  EXPECT_TRUE(summary->has_offer);
+  EXPECT_FALSE(summary->has_iptv);
+  // Rejected (port 0) or over UDP does not count as usable either.
+  auto rejected = summarize_iptv_offer(
+      "v=0\r\no=- 1 1 IN IP4 10.0.0.2\r\ns=-\r\nt=0 0\r\nm=application 0 TCP iptv_rtsp\r\n"
+      "m=application 9 UDP iptv_rtsp\r\n");
+  ASSERT_TRUE(rejected);
+  EXPECT_FALSE(rejected->has_iptv);
+}
+
+TEST(IptvSdp, NoOfferAndGarbageAreToldApart) {
+  auto none = summarize_iptv_offer(" \r\n");
+  ASSERT_TRUE(none);
+  EXPECT_FALSE(none->has_offer);
+  auto garbage = summarize_iptv_offer("not sdp");
+  ASSERT_FALSE(garbage);
+  EXPECT_THAT(garbage.error().reason, HasSubstr("malformed SDP"));
+}
+
+TEST(IptvSdp, TheAnswerReversesTheOfferedDirection) {
+  auto to_broadcaster =
+      make_iptv_sdp(make_iptv_offer("127.0.0.1", IptvDirection::sendonly), {kUrl, 1});
+  ASSERT_TRUE(to_broadcaster);
+  EXPECT_EQ(parsed(*to_broadcaster).media[0].attribute("recvonly"), "");
+  auto to_viewer = make_iptv_sdp(make_iptv_offer("127.0.0.1", IptvDirection::recvonly), {kUrl, 1});
+  ASSERT_TRUE(to_viewer);
+  EXPECT_EQ(parsed(*to_viewer).media[0].attribute("sendonly"), "");
+  EXPECT_EQ(rtsp_uri_from_sdp(*to_viewer), kUrl);
+  auto old_form = make_iptv_sdp(make_iptv_offer("127.0.0.1"), {kUrl, 1});
+  ASSERT_TRUE(old_form);
+  EXPECT_EQ(old_form->find("only"), std::string::npos) << *old_form;
+}
+
 }  // namespace
 }  // namespace callcast::sip
