@@ -336,7 +336,7 @@ class MultiHostDisturbanceTest : public MultiHostTest {
       EXPECT_TRUE(status->success()) << status->describe() << "\n" << output(*viewer);
       EXPECT_EQ(output(*viewer).find("BYE from the network side"), std::string::npos)
           << "the viewer kept its session: " << output(*viewer);
-      const GapFigures figures = gap_figures(file, dir());
+      GapFigures figures = gap_figures(file, dir());
       std::printf(
           "[measured] %s: %zu frames, largest gap %.3f s after t=%.3f s, %zu frames after it\n",
           file.filename().c_str(), figures.frames, figures.gap.seconds, figures.gap.after_s,
