@@ -298,6 +298,9 @@ void NetworkSide::Impl::on_media_event(const core::GroupEvent& event) {
       return;
     case core::GroupEventKind::viewer_joined:
     case core::GroupEventKind::viewer_left:
+    // A stalled master keeps its call: the media side ends it with master_lost past the grace.
+    case core::GroupEventKind::master_stalled:
+    case core::GroupEventKind::master_resumed:
       return;
   }
 }
