@@ -298,7 +298,8 @@ void StreamingServer::close_session(const std::string& id, const std::string& re
 GroupMediaLimits StreamingServer::media_limits() const {
   GroupMediaLimits limits;
   limits.stall_after = config_.publisher_stall;
-  limits.stale_lag = config_.publisher_stall / 2;
+  // In the clock's own units: whole seconds would make half of 1 s zero.
+  limits.stale_lag = std::chrono::duration_cast<Clock::duration>(config_.publisher_stall) / 2;
   return limits;
 }
 
