@@ -305,11 +305,19 @@ GroupMediaLimits StreamingServer::media_limits() const {
 
 void StreamingServer::publisher_gone(const std::string& group, const std::string& reason) {
   if (!registry_.find(group) || group == closing_group_) return;
-  if (auto media = media_.find(group); media != media_.end()) media->second->publisher_left();
+  const auto now = Clock::now();
+  // A stalled master has been gone since its last packet: its grace runs from there, so that a
+  // stall ending in a lost connection is not given a second grace period.
+  Clock::duration gone_for{};
+  if (auto media = media_.find(group); media != media_.end()) {
+    if (media->second->stalled()) gone_for = media->second->silent_for(now);
+    media->second->publisher_left();
+  }
   (void)registry_.publisher_left(group);
-  grace_deadlines_[group] = Clock::now() + config_.publisher_grace;
-  spdlog::warn("group={} terminal={} step=709 master's media lost ({}), {} s to come back", group,
-               group, reason, config_.publisher_grace.count());
+  const auto left = std::max<Clock::duration>(config_.publisher_grace - gone_for, {});
+  grace_deadlines_[group] = now + left;
+  spdlog::warn("group={} terminal={} step=709 master's media lost ({}), {} ms to come back", group,
+               group, reason, milliseconds_of(left));
 }
 
 void StreamingServer::report_resumption(const std::string& group,

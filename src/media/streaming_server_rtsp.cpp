@@ -290,6 +290,11 @@ bool StreamingServer::take_over_publisher(RtspConnection& c, const std::string& 
       old_connection ? old_connection->remote().address().to_string() : "-");
   close_session(old_id, "replaced by the master's new connection", true);
   if (old_connection) old_connection->close("replaced by the master's new connection", true);
+  // The master is here, setting up: a full grace for its SETUP and RECORD, however long the old
+  // connection had been stalled.
+  if (auto deadline = grace_deadlines_.find(group); deadline != grace_deadlines_.end()) {
+    deadline->second = std::max(deadline->second, Clock::now() + config_.publisher_grace);
+  }
   return registry_.find(group) && registry_.find(group)->publisher.empty();
 }
 

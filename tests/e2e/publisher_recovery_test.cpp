@@ -429,5 +429,46 @@ TEST_F(StalledPublisherTest, StallLongerThanTheGraceIsMasterLostAndClosesTheGrou
               seconds(closed_after), static_cast<long long>(kGrace.count()));
 }
 
+TEST_F(StalledPublisherTest, StalledMasterWhoseConnectionThenDropsGetsNoSecondGrace) {
+  start_broadcast(1);
+  ASSERT_FALSE(HasFailure());
+  const auto frozen_at = Clock::now();
+  publisher_->freeze(kGrace + 5s);
+  ASSERT_TRUE(wait_until([&] { return group_state() == "stalled"; }, 3s)) << group_state();
+  std::this_thread::sleep_until(frozen_at + 2s);
+  publisher_->reset_connection();
+  // Gone since it froze: given up a grace after that, not a grace after the reset.
+  EXPECT_TRUE(viewers_[0]->wait_for_bye(kGrace + 2s));
+  const auto closed_after = Clock::now() - frozen_at;
+  EXPECT_LT(closed_after, kGrace + 1s) << "the dropped connection restarted the grace";
+  EXPECT_GE(closed_after, kGrace - 300ms);
+  EXPECT_TRUE(server().wait_for_log("terminal=13800000001 step=709 event=master_lost", 2s));
+}
+
+TEST_F(StalledPublisherTest, StalledMasterAnnouncingAgainJustBeforeTheGraceEndsTakesOver) {
+  start_broadcast(1);
+  ASSERT_FALSE(HasFailure());
+  const auto frozen_at = Clock::now();
+  publisher_->freeze(kGrace + 5s);  // its process stays stopped, its connection open
+  ASSERT_TRUE(wait_until([&] { return group_state() == "stalled"; }, 3s)) << group_state();
+  // The master comes back on a new connection 0.5 s before its stall would be given up.
+  std::this_thread::sleep_until(frozen_at + kGrace - 500ms);
+  const auto announced_at = Clock::now();
+  RelayPublisher second(dir() / "second");
+  std::filesystem::create_directories(dir() / "second");
+  ASSERT_TRUE(second.start(publish_url_)) << "the stalled master's new connection was refused";
+  EXPECT_TRUE(wait_until([&] { return group_state() == "live"; }, 3s)) << group_state();
+  ASSERT_TRUE(wait_until([&] { return taps_[0]->keyframes_since(announced_at) > 0; }, 5s));
+  // Well past the end of the old connection's grace: the group lives on.
+  ASSERT_TRUE(wait_until([&] { return Clock::now() > frozen_at + kGrace + 1500ms; }, 3s, 50ms));
+  EXPECT_EQ(group_state(), "live");
+  EXPECT_FALSE(viewers_[0]->wait_for_bye(100ms));
+  const auto kinds = event_kinds();
+  EXPECT_EQ(std::count(kinds.begin(), kinds.end(), "master_lost"), 0);
+  EXPECT_EQ(std::count(kinds.begin(), kinds.end(), "master_stalled"), 1);
+  EXPECT_TRUE(numbered_without_gaps(taps_[0]->packets()));
+  second.stop();
+}
+
 }  // namespace
 }  // namespace callcast::test

@@ -128,6 +128,7 @@ void RelayPublisher::relay() {
         while (source_.receive_rtcp(std::chrono::milliseconds(0))) {
         }
       }
+      if (stopping_) return;  // reset or stopped while frozen: the backlog never leaves
       for (const auto& packet : held) {
         if (!rtsp_.send_interleaved(0, packet)) {
           std::lock_guard lock(mutex_);
