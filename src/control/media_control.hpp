@@ -59,6 +59,12 @@ struct TrackStats {
   double bitrate_bps = 0;  // over the last few seconds
   std::uint64_t malformed = 0;
   std::uint64_t keyframes = 0;
+  // Dropped instead of relayed: lagging real time by more than half of media.publisher_stall_s
+  // (a backlog after a stall), or, video only, waiting for the keyframe viewers restart at after
+  // a stall or a publisher change.
+  std::uint64_t stale_packets_dropped = 0;
+  std::uint64_t held_for_keyframe = 0;
+  double lag_ms = 0;  // the latest packet's lag behind the track's fastest-arriving packets
 };
 
 struct ViewerStats {
@@ -81,6 +87,9 @@ struct PublisherStats {
   std::uint64_t malformed_packets = 0;
   std::uint64_t wrong_channel_packets = 0;
   std::uint64_t rtcp_sender_reports = 0;
+  bool stalled = false;             // no media for media.publisher_stall_s, connection up
+  std::int64_t stalled_for_ms = 0;  // since its last media packet, while stalled; else 0
+  std::uint64_t stalls = 0;         // stalls of this group's media so far
 };
 
 struct GroupSnapshot {

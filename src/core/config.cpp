@@ -236,6 +236,8 @@ Status apply_media(const toml::table& table, MediaConfig& media) {
       error = read_seconds(node, key, media.idle_timeout);
     } else if (n == "publisher_grace_s") {
       error = read_seconds(node, key, media.publisher_grace);
+    } else if (n == "publisher_stall_s") {
+      error = read_seconds(node, key, media.publisher_stall);
     } else if (n == "token_ttl_s") {
       error = read_seconds(node, key, media.token_ttl);
     } else if (n == "udp_gso") {

@@ -45,6 +45,11 @@ struct MediaConfig {
   std::chrono::seconds session_timeout{60};
   std::chrono::seconds idle_timeout{10};  // a connection that never sends a request
   std::chrono::seconds publisher_grace{5};
+  // A recording master that sends no RTP for this long is stalled (master_stalled). 2 s: well
+  // above a live encoder's longest normal gap (a frame every 33-100 ms, audio every 20-23 ms, a
+  // TCP retransmission or two at 200-400 ms each), short enough that viewers learn within a few
+  // frozen frames; half of it is the lag beyond which a packet is stale and dropped.
+  std::chrono::seconds publisher_stall{2};
   std::chrono::seconds token_ttl{3600};
   // Fan-out worker threads (step 709): 0 = one per CPU core this process may run on.
   std::size_t workers = 0;

@@ -10,6 +10,8 @@ std::string_view to_string(GroupState state) {
       return "waiting_for_master";
     case GroupState::live:
       return "live";
+    case GroupState::stalled:
+      return "stalled";
     case GroupState::closed:
       return "closed";
   }
@@ -28,6 +30,10 @@ std::string_view to_string(GroupEventKind kind) {
       return "viewer_left";
     case GroupEventKind::group_closed:
       return "group_closed";
+    case GroupEventKind::master_stalled:
+      return "master_stalled";
+    case GroupEventKind::master_resumed:
+      return "master_resumed";
   }
   return "unknown";
 }
@@ -139,6 +145,28 @@ Result<const Group*, RegistryError> GroupRegistry::publisher_left(std::string_vi
   found->publisher.clear();
   found->state = GroupState::waiting_for_master;
   return static_cast<const Group*>(found);
+}
+
+Result<const Group*, RegistryError> GroupRegistry::publisher_stalled(std::string_view group,
+                                                                     std::string_view reason) {
+  Group* found = find_mutable(group);
+  if (found == nullptr) return fail(RegistryError::no_such_group);
+  if (found->state != GroupState::live) return static_cast<const Group*>(found);
+  found->state = GroupState::stalled;
+  std::string group_id = found->id;
+  emit(GroupEventKind::master_stalled, group_id, group_id, reason);
+  return find(group_id);
+}
+
+Result<const Group*, RegistryError> GroupRegistry::publisher_resumed(std::string_view group,
+                                                                     std::string_view reason) {
+  Group* found = find_mutable(group);
+  if (found == nullptr) return fail(RegistryError::no_such_group);
+  if (found->state != GroupState::stalled) return static_cast<const Group*>(found);
+  found->state = GroupState::live;
+  std::string group_id = found->id;
+  emit(GroupEventKind::master_resumed, group_id, group_id, reason);
+  return find(group_id);
 }
 
 Result<const Group*, RegistryError> GroupRegistry::viewer_playing(std::string_view group,

@@ -12,10 +12,19 @@
 
 namespace callcast::core {
 
-enum class GroupState { waiting_for_master, live, closed };
+// stalled: the master's connection is up but its media stopped (media.publisher_stall_s).
+enum class GroupState { waiting_for_master, live, stalled, closed };
 std::string_view to_string(GroupState state);
 
-enum class GroupEventKind { master_joined, master_lost, viewer_joined, viewer_left, group_closed };
+enum class GroupEventKind {
+  master_joined,
+  master_lost,
+  viewer_joined,
+  viewer_left,
+  group_closed,
+  master_stalled,  // 708: the live master's media stopped while its connection stays up
+  master_resumed,  // 708: ...and came back before the group was given up
+};
 std::string_view to_string(GroupEventKind kind);
 
 struct GroupEvent {
@@ -84,6 +93,13 @@ class GroupRegistry {
   // The master's media went away; state -> waiting_for_master, no event (the media side emits
   // master_lost through close_group if the master does not come back within its grace period).
   Result<const Group*, RegistryError> publisher_left(std::string_view group);
+  // 708: the connected master sent no media for the stall time: live -> stalled, emits
+  // master_stalled; and back: stalled -> live, emits master_resumed. Either one out of turn (not
+  // live, resp. not stalled) changes nothing and emits nothing.
+  Result<const Group*, RegistryError> publisher_stalled(std::string_view group,
+                                                        std::string_view reason);
+  Result<const Group*, RegistryError> publisher_resumed(std::string_view group,
+                                                        std::string_view reason);
 
   // 714: a viewer's media session started or ended; emits viewer_joined / viewer_left.
   Result<const Group*, RegistryError> viewer_playing(std::string_view group,

@@ -53,7 +53,10 @@ void to_json(nlohmann::json& j, const TrackStats& value) {
        {"bytes", value.bytes},
        {"bitrate_bps", value.bitrate_bps},
        {"malformed", value.malformed},
-       {"keyframes", value.keyframes}};
+       {"keyframes", value.keyframes},
+       {"stale_packets_dropped", value.stale_packets_dropped},
+       {"held_for_keyframe", value.held_for_keyframe},
+       {"lag_ms", value.lag_ms}};
 }
 
 void from_json(const nlohmann::json& j, TrackStats& value) {
@@ -66,6 +69,10 @@ void from_json(const nlohmann::json& j, TrackStats& value) {
   j.at("bitrate_bps").get_to(value.bitrate_bps);
   j.at("malformed").get_to(value.malformed);
   j.at("keyframes").get_to(value.keyframes);
+  // Added later (stall detection): a media side that predates them still parses.
+  value.stale_packets_dropped = j.value("stale_packets_dropped", std::uint64_t{0});
+  value.held_for_keyframe = j.value("held_for_keyframe", std::uint64_t{0});
+  value.lag_ms = j.value("lag_ms", 0.0);
 }
 
 void to_json(nlohmann::json& j, const ViewerStats& value) {
@@ -99,7 +106,10 @@ void to_json(nlohmann::json& j, const PublisherStats& value) {
        {"connected_s", value.connected_s},
        {"malformed_packets", value.malformed_packets},
        {"wrong_channel_packets", value.wrong_channel_packets},
-       {"rtcp_sender_reports", value.rtcp_sender_reports}};
+       {"rtcp_sender_reports", value.rtcp_sender_reports},
+       {"stalled", value.stalled},
+       {"stalled_for_ms", value.stalled_for_ms},
+       {"stalls", value.stalls}};
 }
 
 void from_json(const nlohmann::json& j, PublisherStats& value) {
@@ -110,6 +120,9 @@ void from_json(const nlohmann::json& j, PublisherStats& value) {
   j.at("malformed_packets").get_to(value.malformed_packets);
   j.at("wrong_channel_packets").get_to(value.wrong_channel_packets);
   j.at("rtcp_sender_reports").get_to(value.rtcp_sender_reports);
+  value.stalled = j.value("stalled", false);
+  value.stalled_for_ms = j.value("stalled_for_ms", std::int64_t{0});
+  value.stalls = j.value("stalls", std::uint64_t{0});
 }
 
 void to_json(nlohmann::json& j, const GroupSnapshot& value) {
@@ -209,7 +222,8 @@ std::optional<core::GroupEventKind> parse_event_kind(std::string_view text) {
   using core::GroupEventKind;
   for (const GroupEventKind kind :
        {GroupEventKind::master_joined, GroupEventKind::master_lost, GroupEventKind::viewer_joined,
-        GroupEventKind::viewer_left, GroupEventKind::group_closed}) {
+        GroupEventKind::viewer_left, GroupEventKind::group_closed, GroupEventKind::master_stalled,
+        GroupEventKind::master_resumed}) {
     if (core::to_string(kind) == text) return kind;
   }
   return std::nullopt;

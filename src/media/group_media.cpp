@@ -35,7 +35,7 @@ GroupMedia::GroupMedia(std::string group, std::vector<TrackDescription> tracks,
   for (auto& track : tracks) {
     // Distinct SSRCs per track, chosen by the server so that they survive a publisher change.
     const auto ssrc = ssrc_seed * 2654435761U + static_cast<std::uint32_t>(track.index) * 0x9e37U;
-    tracks_.emplace_back(std::move(track), ssrc);
+    tracks_.emplace_back(std::move(track), ssrc, limits.stale_lag);
   }
   last_sender_report_.resize(tracks_.size());
   ingest_out_.reserve(4);
@@ -67,13 +67,46 @@ void GroupMedia::publisher_changed(Clock::time_point now) {
   for (auto& track : tracks_)
     track.rebase(now);
   gop_.clear();
+  publisher_active_ = true;
+  stalled_ = false;
+  last_media_at_ = now;
+  resumption_.reset();
+}
+
+void GroupMedia::publisher_left() {
+  publisher_active_ = false;
+  stalled_ = false;
+}
+
+bool GroupMedia::check_stall(Clock::time_point now) {
+  if (!publisher_active_ || stalled_ || now - last_media_at_ < limits_.stall_after) return false;
+  stalled_ = true;
+  ++stalls_;
+  gop_.clear();  // its pictures are as old as the stall: new viewers wait for a fresh keyframe
+  return true;
+}
+
+void GroupMedia::resume_after_stall(Clock::time_point now) {
+  resumption_ = PublisherResumption{now - last_media_at_, stalled_};
+  if (!stalled_) ++stalls_;
+  stalled_ = false;
+  last_media_at_ = now;
+  gop_.clear();
+  // Whatever comes first may be the stale backlog (dropped by each track's StaleMediaFilter) or
+  // pictures referring to frames nobody got: every viewer restarts at the next keyframe.
+  for (auto& relay : tracks_)
+    relay.hold_until_keyframe();
 }
 
 bool GroupMedia::on_publisher_rtp(std::size_t track, rtp::Bytes packet, Clock::time_point now) {
   if (track >= tracks_.size()) return false;
+  if (publisher_active_ && (stalled_ || now - last_media_at_ >= limits_.stall_after)) {
+    resume_after_stall(now);
+  }
   ingest_out_.clear();
   const IngestResult result = tracks_[track].ingest(packet, now, ingest_out_);
   if (!result.accepted) return false;
+  last_media_at_ = now;
   const bool is_video = tracks_[track].description().codec == Codec::h264;
   bool first = true;
   for (const auto& relayed : ingest_out_) {
@@ -172,8 +205,10 @@ std::vector<TrackStart> GroupMedia::start_playing(Viewer& viewer, Clock::time_po
   });
   if (has_video) {
     // A resumed viewer already had the cached GOP: going back in sequence numbers would look
-    // like duplicates to its jitter buffer, so it picks up at the next keyframe instead.
-    if (gop_.valid() && !resuming) {
+    // like duplicates to its jitter buffer, so it picks up at the next keyframe instead. A GOP
+    // from before a silence as long as a stall is stale: nobody gets it.
+    const bool gop_fresh = now - last_media_at_ < limits_.stall_after;
+    if (gop_.valid() && !resuming && gop_fresh) {
       viewer.backlog.reserve(gop_.packets().size());  // exactly: thousands join at once
       for (const auto& packet : gop_.packets()) {
         if (viewer.tracks[packet->track].set_up) viewer.backlog.push_back(packet);

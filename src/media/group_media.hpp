@@ -7,7 +7,9 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "media/delivery.hpp"
@@ -26,6 +28,18 @@ struct GroupMediaLimits {
   std::size_t first_burst_packets = 96;        // right after PLAY: the keyframe at once
   std::size_t pace_burst_packets = 12;         // per viewer per 5 ms tick: ~10x a 2 Mbit/s stream
   std::size_t max_batch_packets = 256;         // a publisher read larger than this is split
+  // media.publisher_stall_s: a publisher silent this long is stalled, and a GOP cache this old
+  // is not handed to new viewers.
+  Clock::duration stall_after = std::chrono::seconds(2);
+  // Packets lagging real time by more than this are stale (StaleMediaFilter): half the stall
+  // time, so that whatever a stall held back is beyond it and ordinary jitter far within it.
+  Clock::duration stale_lag = kDefaultStaleLag;
+};
+
+// The publisher's media came back after a stall (master_resumed).
+struct PublisherResumption {
+  Clock::duration stalled_for{};    // from its last packet before the stall to the first after
+  bool stall_was_reported = false;  // false: it came back before check_stall() noticed
 };
 
 struct TrackStart {  // RTP-Info for one track (RFC 2326 §12.33)
@@ -49,10 +63,28 @@ class GroupMedia {
 
   // A (re)connecting publisher announced `tracks`: true when viewers can go on decoding.
   bool compatible_with(const std::vector<TrackDescription>& tracks) const;
+  // A publisher connection started recording: media is due from `now` on. A new publisher after
+  // another keeps the viewers' numbering continuous and restarts them at its first keyframe.
   void publisher_changed(Clock::time_point now);
+  // Its connection is gone (the grace period runs): nobody publishes, nothing can stall.
+  void publisher_left();
+
+  // Stall detection (708): called periodically; true when the publisher's silence has just
+  // reached `stall_after`. The cached GOP is dropped then: new viewers wait for a keyframe.
+  bool check_stall(Clock::time_point now);
+  bool stalled() const { return stalled_; }
+  std::uint64_t stalls() const { return stalls_; }
+  // Since the publisher's last RTP packet; zero while nobody publishes.
+  Clock::duration silent_for(Clock::time_point now) const {
+    return publisher_active_ ? now - last_media_at_ : Clock::duration::zero();
+  }
+  // Once, after on_publisher_rtp() brought the media back from a stall (also one that
+  // check_stall() had not noticed yet).
+  std::optional<PublisherResumption> take_resumption() { return std::exchange(resumption_, {}); }
 
   // 705/709: one RTP packet from the publisher on `track`; false when dropped as malformed.
-  // Viewers still catching up get it at once; the fan-out workers get it with flush().
+  // Viewers still catching up get it at once; the fan-out workers get it with flush(). After a
+  // stall, stale packets are dropped and video is held until the next keyframe (TrackRelay).
   bool on_publisher_rtp(std::size_t track, rtp::Bytes packet, Clock::time_point now);
   // Hands the packets since the last flush to the fan-out workers, as one batch: called at the
   // end of each read from the publisher, so a frame that arrived together leaves together.
@@ -109,6 +141,7 @@ class GroupMedia {
   void transmit_backlog();
   void send_rtcp_to(Viewer& viewer, std::size_t track, rtp::Bytes compound);
   void recount_backlog();  // after a viewer's backlog was dropped (pause, removal)
+  void resume_after_stall(Clock::time_point now);
 
   std::string group_;
   std::vector<TrackRelay> tracks_;
@@ -145,6 +178,13 @@ class GroupMedia {
   std::uint64_t malformed_rtcp_ = 0;
   std::uint64_t sender_reports_ = 0;
   bool backlog_pending_ = false;
+
+  // The publisher's liveness.
+  bool publisher_active_ = false;
+  bool stalled_ = false;
+  Clock::time_point last_media_at_{};
+  std::uint64_t stalls_ = 0;
+  std::optional<PublisherResumption> resumption_;
 };
 
 }  // namespace callcast::media

@@ -61,8 +61,15 @@ int step_of(core::GroupEventKind kind) {
       return 709;
     case core::GroupEventKind::group_closed:
       return 703;
+    case core::GroupEventKind::master_stalled:
+    case core::GroupEventKind::master_resumed:
+      return 708;  // the master's sending (708) stopped, resp. came back
   }
   return 0;
+}
+
+std::int64_t milliseconds_of(Clock::duration d) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(d).count();
 }
 
 std::string endpoint_text(const UdpEndpoint& e) {
@@ -288,12 +295,56 @@ void StreamingServer::close_session(const std::string& id, const std::string& re
   if (session.recording) publisher_gone(session.group, reason);
 }
 
+GroupMediaLimits StreamingServer::media_limits() const {
+  GroupMediaLimits limits;
+  limits.stall_after = config_.publisher_stall;
+  // In the clock's own units: whole seconds would make half of 1 s zero.
+  limits.stale_lag = std::chrono::duration_cast<Clock::duration>(config_.publisher_stall) / 2;
+  return limits;
+}
+
 void StreamingServer::publisher_gone(const std::string& group, const std::string& reason) {
   if (!registry_.find(group) || group == closing_group_) return;
+  const auto now = Clock::now();
+  // A stalled master has been gone since its last packet: its grace runs from there, so that a
+  // stall ending in a lost connection is not given a second grace period.
+  Clock::duration gone_for{};
+  if (auto media = media_.find(group); media != media_.end()) {
+    if (media->second->stalled()) gone_for = media->second->silent_for(now);
+    media->second->publisher_left();
+  }
   (void)registry_.publisher_left(group);
-  grace_deadlines_[group] = Clock::now() + config_.publisher_grace;
-  spdlog::warn("group={} terminal={} step=709 master's media lost ({}), {} s to come back", group,
-               group, reason, config_.publisher_grace.count());
+  const auto left = std::max<Clock::duration>(config_.publisher_grace - gone_for, {});
+  grace_deadlines_[group] = now + left;
+  spdlog::warn("group={} terminal={} step=709 master's media lost ({}), {} ms to come back", group,
+               group, reason, milliseconds_of(left));
+}
+
+void StreamingServer::report_resumption(const std::string& group,
+                                        const PublisherResumption& resumption) {
+  const auto ms = std::to_string(milliseconds_of(resumption.stalled_for));
+  // Back before the sweep noticed: the stall happened all the same.
+  if (!resumption.stall_was_reported) {
+    (void)registry_.publisher_stalled(group, "no media for " + ms + " ms");
+  }
+  (void)registry_.publisher_resumed(group, "media back after " + ms + " ms");
+}
+
+void StreamingServer::publisher_stalled_out(const std::string& group, Clock::duration silent) {
+  spdlog::warn(
+      "group={} terminal={} step=709 master's connection is up but it sent no media for {} ms, "
+      "past its {} s grace: closing its connection",
+      group, group, milliseconds_of(silent), config_.publisher_grace.count());
+  std::shared_ptr<RtspConnection> connection;
+  for (const auto& [id, session] : sessions_) {
+    if (session.group == group && session.kind == SessionKind::publisher && session.recording) {
+      connection = session.connection.lock();
+    }
+  }
+  // The clean-up of a connection lost past its grace: master_lost, viewers' BYE, group closed.
+  (void)close_group(group, "master stalled", true);
+  // A stalled peer may not read: its connection must not wait for queued bytes to drain.
+  if (connection) connection->close("master stalled", true);
 }
 
 // ---- UDP: publishers' RTP over UDP, viewers' RTCP -----------------------------------------------
@@ -318,6 +369,9 @@ void StreamingServer::on_udp(bool rtcp, const UdpEndpoint& from, rtp::Bytes data
     }
     media->second->flush();
     if (media->second->has_backlog()) schedule_pacing();
+    if (auto resumed = media->second->take_resumption()) {
+      report_resumption(std::string(media->first), *resumed);  // may close the group
+    }
     return;
   }
   session->last_activity = now;
@@ -398,6 +452,28 @@ void StreamingServer::sweep() {
   }
   for (const auto& group : lost)
     (void)close_group(group, "master lost", true);
+  // Masters whose connection stays up but whose media stopped (708): stalled, and given up like
+  // a lost connection once silent past the grace too.
+  std::vector<std::string> stalled;
+  std::vector<std::pair<std::string, Clock::duration>> stalled_out;
+  const auto give_up_after =
+      std::max<Clock::duration>(config_.publisher_stall, config_.publisher_grace);
+  for (auto& [group, media] : media_) {
+    if (media->check_stall(now)) stalled.push_back(group);
+    if (media->stalled() && media->silent_for(now) >= give_up_after) {
+      stalled_out.emplace_back(group, media->silent_for(now));
+    }
+  }
+  for (const auto& group : stalled) {
+    auto media = media_.find(group);
+    if (media == media_.end()) continue;
+    (void)registry_.publisher_stalled(
+        group,
+        "no media for " + std::to_string(milliseconds_of(media->second->silent_for(now))) + " ms");
+  }
+  for (const auto& [group, silent] : stalled_out) {
+    if (media_.contains(group)) publisher_stalled_out(group, silent);
+  }
   for (auto& [group, media] : media_)
     media->update_rates(now);
   if (trim_pending_ && !pacing_) {
@@ -447,6 +523,10 @@ control::GroupSnapshot StreamingServer::make_snapshot(const core::Group& group) 
       for (const auto& track : media->second->tracks())
         publisher.malformed_packets += track.malformed();
       publisher.rtcp_sender_reports = media->second->sender_reports();
+      publisher.stalled = media->second->stalled();
+      if (publisher.stalled)
+        publisher.stalled_for_ms = milliseconds_of(media->second->silent_for(now));
+      publisher.stalls = media->second->stalls();
     }
     publisher.wrong_channel_packets = session.wrong_channel_packets;
     out.publisher = publisher;
@@ -454,9 +534,11 @@ control::GroupSnapshot StreamingServer::make_snapshot(const core::Group& group) 
   if (media != media_.end()) {
     for (const auto& track : media->second->tracks()) {
       const auto& d = track.description();
-      out.tracks.push_back({static_cast<int>(d.index), d.media, std::string(to_string(d.codec)),
-                            d.clock_rate, track.packets(), track.bytes(), track.bitrate_bps(),
-                            track.malformed(), track.keyframes()});
+      out.tracks.push_back(
+          {static_cast<int>(d.index), d.media, std::string(to_string(d.codec)), d.clock_rate,
+           track.packets(), track.bytes(), track.bitrate_bps(), track.malformed(),
+           track.keyframes(), track.stale_packets(), track.held_packets(),
+           std::chrono::duration<double, std::milli>(track.staleness().last_lag()).count()});
     }
   }
   for (const auto& [number, admitted] : group.viewers) {

@@ -129,6 +129,9 @@ class StreamingServer final : public RtspConnectionHandler, private core::GroupE
   Session* request_session(const rtsp::RtspRequest& r, Reply& reply);
   // The media of the group an admitted viewer may play (403 not admitted, 404 not live yet).
   GroupMedia* playable_media(const Authorized& auth, Reply& reply);
+  // The group's master announces on `c` while an older connection of its still publishes: that
+  // one is closed. False when there is none to replace.
+  bool take_over_publisher(RtspConnection& c, const std::string& group);
   void setup_publisher_track(RtspConnection& c, Session& s, std::size_t track,
                              const TransportChoice& t, Reply& reply);
   void setup_viewer_track(RtspConnection& c, Session& s, std::size_t track,
@@ -141,6 +144,10 @@ class StreamingServer final : public RtspConnectionHandler, private core::GroupE
   void schedule_pacing();
   void close_session(const std::string& id, const std::string& reason, bool send_bye);
   void publisher_gone(const std::string& group, const std::string& reason);
+  // Stall detection (708): a publisher's media came back, resp. stayed away past the grace.
+  void report_resumption(const std::string& group, const PublisherResumption& resumption);
+  void publisher_stalled_out(const std::string& group, Clock::duration silent);
+  GroupMediaLimits media_limits() const;
   Session* find_session(std::string_view id);
   std::string new_session_id();
   std::string url_for(const std::string& group, const std::string& token,

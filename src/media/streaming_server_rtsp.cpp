@@ -255,7 +255,7 @@ void StreamingServer::handle_announce(RtspConnection& c, const rtsp::RtspRequest
     return;
   }
   const core::Group* g = registry_.find(group);
-  if (!g->publisher.empty()) {
+  if (!g->publisher.empty() && !take_over_publisher(c, group)) {
     reply.error(403, "group " + group + " already has a publisher");
     return;
   }
@@ -268,6 +268,34 @@ void StreamingServer::handle_announce(RtspConnection& c, const rtsp::RtspRequest
       PendingAnnounce{group, auth->claims.terminal, std::move(*sdp), std::move(*tracks)};
   spdlog::info("group={} terminal={} step=705 master announced {} track(s)", group,
                auth->claims.terminal, pending_announces_[c.id()].tracks.size());
+}
+
+bool StreamingServer::take_over_publisher(RtspConnection& c, const std::string& group) {
+  // Only the group's master gets this far. Its old connection may be half-open (its link went
+  // down and the server never heard a FIN or RST) or held by its own stalled process: the master
+  // announcing again on a new connection is the one to believe.
+  std::string old_id;
+  for (const auto& [id, session] : sessions_) {
+    if (session.group == group && session.kind == SessionKind::publisher && session.recording &&
+        session.connection_id != c.id()) {
+      old_id = id;
+    }
+  }
+  if (old_id.empty()) return false;  // a second ANNOUNCE on the publishing connection itself
+  auto old_connection = sessions_.at(old_id).connection.lock();
+  spdlog::warn(
+      "group={} terminal={} step=705 master announced again from {}: closing its old "
+      "connection {} from {}",
+      group, group, c.remote().address().to_string(), sessions_.at(old_id).connection_id,
+      old_connection ? old_connection->remote().address().to_string() : "-");
+  close_session(old_id, "replaced by the master's new connection", true);
+  if (old_connection) old_connection->close("replaced by the master's new connection", true);
+  // The master is here, setting up: a full grace for its SETUP and RECORD, however long the old
+  // connection had been stalled.
+  if (auto deadline = grace_deadlines_.find(group); deadline != grace_deadlines_.end()) {
+    deadline->second = std::max(deadline->second, Clock::now() + config_.publisher_grace);
+  }
+  return registry_.find(group) && registry_.find(group)->publisher.empty();
 }
 
 void StreamingServer::handle_describe(RtspConnection&, const rtsp::RtspRequest& r, Reply& reply) {
@@ -511,11 +539,13 @@ void StreamingServer::handle_record(RtspConnection&, const rtsp::RtspRequest& r,
   const auto now = Clock::now();
   auto media = media_.find(group);
   if (media == media_.end()) {
-    media_.emplace(group, std::make_unique<GroupMedia>(group, s->tracks, s->announced, udp_,
-                                                       *fanout_, GroupMediaLimits{}, ssrc_seed_++));
-  } else {
-    media->second->publisher_changed(now);
+    media =
+        media_
+            .emplace(group, std::make_unique<GroupMedia>(group, s->tracks, s->announced, udp_,
+                                                         *fanout_, media_limits(), ssrc_seed_++))
+            .first;
   }
+  media->second->publisher_changed(now);
   grace_deadlines_.erase(group);
   s->recording = true;
   reply.response.add("Range", "npt=now-");
@@ -639,6 +669,9 @@ void StreamingServer::on_interleaved(RtspConnection& connection, std::uint8_t ch
     ++counters_.malformed_rtp;
   }
   if (media->second->has_backlog()) schedule_pacing();
+  if (auto resumed = media->second->take_resumption()) {
+    report_resumption(std::string(media->first), *resumed);  // may close the group
+  }
 }
 
 void StreamingServer::on_read_done(RtspConnection& connection) {

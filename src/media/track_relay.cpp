@@ -87,8 +87,11 @@ Result<std::vector<TrackDescription>, std::string> describe_tracks(
   return tracks;
 }
 
-TrackRelay::TrackRelay(TrackDescription description, std::uint32_t out_ssrc)
-    : description_(std::move(description)), out_ssrc_(out_ssrc) {
+TrackRelay::TrackRelay(TrackDescription description, std::uint32_t out_ssrc,
+                       Clock::duration stale_lag)
+    : description_(std::move(description)),
+      out_ssrc_(out_ssrc),
+      staleness_(description_.clock_rate, stale_lag) {
   for (const auto& nal : description_.parameter_sets) {
     if (nal.empty()) continue;
     const auto type = nal[0] & 0x1f;
@@ -101,6 +104,12 @@ void TrackRelay::rebase(Clock::time_point now) {
   rebase_pending_ = sent_any_;
   rebase_at_ = now;
   au_open_ = false;
+  staleness_.reset();  // the new publisher's media clock is its own
+  if (sent_any_) hold_until_keyframe();
+}
+
+void TrackRelay::hold_until_keyframe() {
+  if (description_.codec == Codec::h264) holding_ = true;
 }
 
 SharedPacket TrackRelay::make_packet(rtp::Bytes original, std::uint16_t in_seq,
@@ -187,6 +196,26 @@ IngestResult TrackRelay::ingest(rtp::Bytes packet, Clock::time_point now,
       result.keyframe_start = true;
       ++keyframes_;
     }
+  }
+  if (!staleness_.fresh(in_ts, now)) {
+    // Never relayed, so it takes no sequence number: the next relayed packet gets its number.
+    --seq_offset_;
+    hold_until_keyframe();  // the pictures after it refer to what was dropped
+    result.stale = true;
+    return result;
+  }
+  if (holding_) {
+    if (!result.keyframe_start) {
+      --seq_offset_;
+      ++held_packets_;
+      result.held = true;
+      return result;
+    }
+    // Viewers restart decoding here: for the GOP cache, an access unit starts here too.
+    holding_ = false;
+    result.new_access_unit = true;
+  }
+  if (h264) {
     if (h264->has_idr && !(au_has_sps_ && au_has_pps_) && !sps_.empty() && !pps_.empty()) {
       std::array<std::uint8_t, 1500> buffer{};
       const std::vector<std::vector<std::uint8_t>> sets{sps_, pps_};

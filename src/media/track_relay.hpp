@@ -8,6 +8,7 @@
 
 #include "core/result.hpp"
 #include "media/relay_packet.hpp"
+#include "media/stale_media_filter.hpp"
 #include "rtp/rtcp.hpp"
 #include "sdp/session_description.hpp"
 
@@ -38,23 +39,40 @@ struct IngestResult {
   bool keyframe_start = false;  // ...and is where that became known (SPS or IDR): a viewer
                                 // waiting for a keyframe can start decoding here
   bool new_access_unit = false;
+  // Valid but not relayed (nothing appended): too old (stale), or video waiting for a keyframe.
+  bool stale = false;
+  bool held = false;
 };
+
+// A packet lagging real time by more than this is stale when no stall time is configured.
+inline constexpr Clock::duration kDefaultStaleLag = std::chrono::seconds(1);
 
 class TrackRelay {
  public:
-  TrackRelay(TrackDescription description, std::uint32_t out_ssrc);
+  // `stale_lag`: packets lagging real time by more than this are not relayed.
+  TrackRelay(TrackDescription description, std::uint32_t out_ssrc,
+             Clock::duration stale_lag = kDefaultStaleLag);
 
   // Validates one packet from the publisher and appends what viewers must receive to `out`: the
   // packet itself and, before an IDR that came without SPS/PPS in band, a STAP-A carrying them,
-  // so that every viewer (and every late joiner) can decode from that IDR on.
+  // so that every viewer (and every late joiner) can decode from that IDR on. Appends nothing for
+  // a stale packet, or a video packet before the keyframe a hold waits for; neither takes a
+  // sequence number, so the relayed numbering stays gapless for the viewers.
   IngestResult ingest(rtp::Bytes packet, Clock::time_point now, std::vector<SharedPacket>& out);
+
+  // Video: relay nothing until the next keyframe (SPS or IDR; SPS/PPS are injected before an IDR
+  // that comes without them), so that every viewer restarts decoding cleanly there. After a
+  // stall and at a publisher change; a stale packet starts one by itself. No-op for audio.
+  void hold_until_keyframe();
+  bool holding() const { return holding_; }
 
   // Maps the publisher's sender report onto the relayed stream (our SSRC and timestamps) and
   // writes SR + SDES CNAME into `out`. Returns the size written, 0 if `out` is too small.
   std::size_t relay_sender_report(const rtp::SenderInfo& publisher, std::string_view cname,
                                   rtp::MutableBytes out);
 
-  // A new publisher connection takes over: keep sequence numbers and timestamps continuous.
+  // A new publisher connection takes over: keep sequence numbers and timestamps continuous, and
+  // (once anything was relayed) hold video until the new publisher's first keyframe.
   void rebase(Clock::time_point now);
 
   const TrackDescription& description() const { return description_; }
@@ -68,6 +86,9 @@ class TrackRelay {
   std::uint64_t bytes() const { return bytes_; }
   std::uint64_t malformed() const { return malformed_; }
   std::uint64_t keyframes() const { return keyframes_; }
+  std::uint64_t stale_packets() const { return staleness_.stale_packets(); }
+  std::uint64_t held_packets() const { return held_packets_; }
+  const StaleMediaFilter& staleness() const { return staleness_; }
   double bitrate_bps() const { return bitrate_bps_; }
   void update_bitrate(Clock::time_point now);  // called about once a second
 
@@ -95,7 +116,11 @@ class TrackRelay {
   std::vector<std::uint8_t> sps_;
   std::vector<std::uint8_t> pps_;
 
+  StaleMediaFilter staleness_;
+  bool holding_ = false;
+
   std::uint64_t packets_ = 0;
+  std::uint64_t held_packets_ = 0;
   std::uint64_t bytes_ = 0;
   std::uint64_t payload_bytes_ = 0;  // RFC 3550 §6.4.1 sender's octet count
   std::uint64_t malformed_ = 0;

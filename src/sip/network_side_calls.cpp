@@ -378,6 +378,10 @@ void NetworkSide::Impl::on_media_event(const core::GroupEvent& event) {
       playing[event.group].insert(event.terminal);
       on_audience_changed(event.group);
       return;
+    // A stalled master keeps its call: the media side ends it with master_lost past the grace.
+    case core::GroupEventKind::master_stalled:
+    case core::GroupEventKind::master_resumed:
+      return;
     case core::GroupEventKind::viewer_left: {
       if (auto group = playing.find(event.group); group != playing.end()) {
         group->second.erase(event.terminal);
@@ -477,7 +481,8 @@ void NetworkSide::Impl::on_resync(const std::vector<control::GroupSnapshot>& gro
     auto it = by_group.find(group);
     if (it == by_group.end()) {
       gone.push_back(group);
-    } else if (it->second->state == "live" && master->state == CallState::early) {
+    } else if ((it->second->state == "live" || it->second->state == "stalled") &&
+               master->state == CallState::early) {
       on_media_event(core::GroupEvent{core::GroupEventKind::master_joined, group, group, "resync"});
     }
   }
@@ -502,7 +507,8 @@ void NetworkSide::Impl::on_resync(const std::vector<control::GroupSnapshot>& gro
       on_audience_changed(group.group);
       continue;
     }
-    if (group.state != "live") continue;
+    // A stalled master is still the group's master until the media side says master_lost.
+    if (group.state != "live" && group.state != "stalled") continue;
     restore_broadcast(group);
     ++restored;
   }

@@ -123,6 +123,14 @@ void RtspTestClient::disconnect() {
   }
 }
 
+void RtspTestClient::reset_connection() {
+  boost::system::error_code ignored;
+  if (impl_->socket.is_open()) {
+    impl_->socket.set_option(asio::socket_base::linger(true, 0), ignored);
+    impl_->socket.close(ignored);
+  }
+}
+
 bool RtspTestClient::connected() const {
   return impl_->socket.is_open() && !closed_;
 }

@@ -40,6 +40,8 @@ class RtspTestClient {
   bool connect(const std::string& host, std::uint16_t port);
   bool connect_to(std::string_view url);  // the authority of an rtsp:// URL
   void disconnect();
+  // Closes with SO_LINGER 0: the server gets a TCP RST, as when a NAT or a crashed peer drops it.
+  void reset_connection();
   bool connected() const;
   const std::string& error() const { return error_; }
 

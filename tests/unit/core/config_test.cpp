@@ -122,6 +122,8 @@ TEST(ConfigDefaultsTest, MatchTheDesign) {
   EXPECT_EQ(config.sip.service_number, "777");
   EXPECT_EQ(config.media.workers, 0u) << "0: one fan-out worker per usable core";
   EXPECT_TRUE(config.media.udp_gso);
+  EXPECT_EQ(config.media.publisher_stall, std::chrono::seconds(2));
+  EXPECT_EQ(config.media.publisher_grace, std::chrono::seconds(5));
 }
 
 TEST(ParseConfigTomlTest, WorkersAreBoundedAndGsoIsABoolean) {
@@ -159,6 +161,7 @@ TEST(ParseConfigTomlTest, EveryKeyIsApplied) {
     session_timeout_s = 15
     idle_timeout_s = 16
     publisher_grace_s = 17
+    publisher_stall_s = 19
     token_ttl_s = 18
     workers = 3
     udp_gso = false
@@ -183,6 +186,7 @@ TEST(ParseConfigTomlTest, EveryKeyIsApplied) {
   EXPECT_EQ(config.media.session_timeout, std::chrono::seconds(15));
   EXPECT_EQ(config.media.idle_timeout, std::chrono::seconds(16));
   EXPECT_EQ(config.media.publisher_grace, std::chrono::seconds(17));
+  EXPECT_EQ(config.media.publisher_stall, std::chrono::seconds(19));
   EXPECT_EQ(config.media.token_ttl, std::chrono::seconds(18));
   EXPECT_EQ(config.media.workers, 3u);
   EXPECT_FALSE(config.media.udp_gso);
@@ -257,9 +261,9 @@ TEST(ParseConfigTomlTest, HttpPublicUrlIsAPlainHttpBaseUrl) {
 }
 
 TEST(ParseConfigTomlTest, LimitsAndTimeoutsMustBePositive) {
-  for (std::string_view key :
-       {"max_groups", "max_viewers_per_group", "max_rtsp_headers", "max_connections",
-        "session_timeout_s", "idle_timeout_s", "publisher_grace_s", "token_ttl_s"}) {
+  for (std::string_view key : {"max_groups", "max_viewers_per_group", "max_rtsp_headers",
+                               "max_connections", "session_timeout_s", "idle_timeout_s",
+                               "publisher_grace_s", "publisher_stall_s", "token_ttl_s"}) {
     const std::string name(key);
     EXPECT_THAT(parse_error("[media]\n" + name + " = 0\n"), HasSubstr("media." + name));
     EXPECT_THAT(parse_error("[media]\n" + name + " = -5\n"), HasSubstr("media." + name));

@@ -211,6 +211,50 @@ TEST_F(GroupRegistryTest, MasterMayReconnectAfterPublisherLeft) {
   EXPECT_EQ(sink_.take(), (Events{"master_joined 100 100 ", "master_joined 100 100 "}));
 }
 
+TEST_F(GroupRegistryTest, StalledMasterGoesStalledWithEventAndBackToLiveOnResume) {
+  create_group("100");
+  connect_master("100");
+  sink_.take();
+  auto stalled = registry_.publisher_stalled("100", "no media for 2000 ms");
+  ASSERT_TRUE(stalled.ok());
+  EXPECT_EQ((*stalled)->state, GroupState::stalled);
+  EXPECT_EQ((*stalled)->publisher, "100") << "a stalled master is still the group's publisher";
+  auto resumed = registry_.publisher_resumed("100", "after 3000 ms");
+  ASSERT_TRUE(resumed.ok());
+  EXPECT_EQ((*resumed)->state, GroupState::live);
+  EXPECT_EQ(sink_.take(), (Events{"master_stalled 100 100 no media for 2000 ms",
+                                  "master_resumed 100 100 after 3000 ms"}));
+}
+
+TEST_F(GroupRegistryTest, StallAndResumeOutOfTurnChangeNothingAndEmitNothing) {
+  create_group("100");
+  // Waiting for its master: nothing can stall.
+  ASSERT_TRUE(registry_.publisher_stalled("100", "x").ok());
+  EXPECT_EQ(registry_.find("100")->state, GroupState::waiting_for_master);
+  connect_master("100");
+  sink_.take();
+  // Live: a resume without a stall is no event.
+  ASSERT_TRUE(registry_.publisher_resumed("100", "x").ok());
+  EXPECT_EQ(registry_.find("100")->state, GroupState::live);
+  // Stalled twice: one event.
+  ASSERT_TRUE(registry_.publisher_stalled("100", "x").ok());
+  ASSERT_TRUE(registry_.publisher_stalled("100", "x").ok());
+  EXPECT_EQ(sink_.take(), (Events{"master_stalled 100 100 x"}));
+}
+
+TEST_F(GroupRegistryTest, StalledMasterWhoseConnectionGoesIsWaitingAgain) {
+  create_group("100");
+  connect_master("100");
+  ASSERT_TRUE(registry_.publisher_stalled("100", "x").ok());
+  ASSERT_TRUE(registry_.publisher_left("100").ok());
+  EXPECT_EQ(registry_.find("100")->state, GroupState::waiting_for_master);
+  // Its reconnection is a join, not a resume.
+  sink_.take();
+  connect_master("100");
+  ASSERT_TRUE(registry_.publisher_resumed("100", "x").ok());
+  EXPECT_EQ(sink_.take(), (Events{"master_joined 100 100 "}));
+}
+
 TEST_F(GroupRegistryTest, ViewerPlayingEmitsViewerJoinedOnlyOnce) {
   create_group("100");
   admit("100", "200");
@@ -325,6 +369,8 @@ TEST_F(GroupRegistryTest, EveryOperationOnAnUnknownGroupFailsWithNoSuchGroup) {
   expect_no_such_group(registry_.remove_viewer("100", "200", "deleted"));
   expect_no_such_group(registry_.publisher_joined("100", "100"));
   expect_no_such_group(registry_.publisher_left("100"));
+  expect_no_such_group(registry_.publisher_stalled("100", "x"));
+  expect_no_such_group(registry_.publisher_resumed("100", "x"));
   expect_no_such_group(registry_.viewer_playing("100", "200"));
   expect_no_such_group(registry_.viewer_stopped("100", "200", "teardown"));
   expect_no_such_group(registry_.close_group("100", "deleted"));
@@ -390,7 +436,10 @@ TEST_F(GroupRegistryTest, SinkMayCloseTheGroupFromAnEvent) {
 TEST(GroupRegistryNamesTest, ToStringUsesTheEnumeratorNames) {
   EXPECT_EQ(to_string(GroupState::waiting_for_master), "waiting_for_master");
   EXPECT_EQ(to_string(GroupState::live), "live");
+  EXPECT_EQ(to_string(GroupState::stalled), "stalled");
   EXPECT_EQ(to_string(GroupState::closed), "closed");
+  EXPECT_EQ(to_string(GroupEventKind::master_stalled), "master_stalled");
+  EXPECT_EQ(to_string(GroupEventKind::master_resumed), "master_resumed");
   EXPECT_EQ(to_string(GroupEventKind::master_joined), "master_joined");
   EXPECT_EQ(to_string(GroupEventKind::master_lost), "master_lost");
   EXPECT_EQ(to_string(GroupEventKind::viewer_joined), "viewer_joined");

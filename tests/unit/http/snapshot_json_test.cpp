@@ -17,8 +17,10 @@ control::GroupSnapshot full_snapshot() {
   group.master = "13800000001";
   group.state = "live";
   group.created_unix = 1700000123;
-  group.publisher = control::PublisherStats{"13800000001", "tcp", "10.0.0.2:51000", 12.25, 1, 2, 7};
-  group.tracks.push_back({0, "video", "H264", 90000, 1000, 1200000, 812345.5, 3, 4});
+  group.publisher = control::PublisherStats{
+      "13800000001", "tcp", "10.0.0.2:51000", 12.25, 1, 2, 7, true, 2500, 3};
+  group.tracks.push_back(
+      {0, "video", "H264", 90000, 1000, 1200000, 812345.5, 3, 4, 2800, 40, 12.5});
   group.tracks.push_back({1, "audio", "OPUS", 48000, 500, 40000, 0.1, 0, 0});
   control::ViewerStats playing;
   playing.viewer = "13900000002";
@@ -69,12 +71,15 @@ TEST(SnapshotJson, WritesTheDocumentedFieldNames) {
     "created_unix": 1700000123,
     "publisher": {"terminal": "13800000001", "transport": "tcp", "remote": "10.0.0.2:51000",
                   "connected_s": 12.25, "malformed_packets": 1, "wrong_channel_packets": 2,
-                  "rtcp_sender_reports": 7},
+                  "rtcp_sender_reports": 7, "stalled": true, "stalled_for_ms": 2500,
+                  "stalls": 3},
     "tracks": [
       {"id": 0, "media": "video", "codec": "H264", "clock_rate": 90000, "packets": 1000,
-       "bytes": 1200000, "bitrate_bps": 812345.5, "malformed": 3, "keyframes": 4},
+       "bytes": 1200000, "bitrate_bps": 812345.5, "malformed": 3, "keyframes": 4,
+       "stale_packets_dropped": 2800, "held_for_keyframe": 40, "lag_ms": 12.5},
       {"id": 1, "media": "audio", "codec": "OPUS", "clock_rate": 48000, "packets": 500,
-       "bytes": 40000, "bitrate_bps": 0.1, "malformed": 0, "keyframes": 0}],
+       "bytes": 40000, "bitrate_bps": 0.1, "malformed": 0, "keyframes": 0,
+       "stale_packets_dropped": 0, "held_for_keyframe": 0, "lag_ms": 0.0}],
     "viewers": [
       {"viewer": "13900000002", "state": "playing", "transport": "udp",
        "remote": "10.0.0.3:5004", "packets_sent": 18446744073709551615, "bytes_sent": 1180000,
@@ -103,6 +108,19 @@ TEST(SnapshotJson, RoundTripThroughText) {
   const auto parsed = parse_group_snapshot(json(original).dump());
   ASSERT_TRUE(parsed.ok()) << parsed.error();
   expect_equal(original, *parsed);
+}
+
+TEST(SnapshotJson, SnapshotWithoutTheStallFieldsOfAnOlderMediaSideStillParses) {
+  json old = full_snapshot();
+  for (const char* key : {"stalled", "stalled_for_ms", "stalls"})
+    old["publisher"].erase(key);
+  for (const char* key : {"stale_packets_dropped", "held_for_keyframe", "lag_ms"})
+    old["tracks"][0].erase(key);
+  const auto parsed = parse_group_snapshot(old.dump());
+  ASSERT_TRUE(parsed.ok()) << parsed.error();
+  EXPECT_FALSE(parsed->publisher->stalled);
+  EXPECT_EQ(parsed->publisher->stalls, 0U);
+  EXPECT_EQ(parsed->tracks[0].stale_packets_dropped, 0U);
 }
 
 TEST(SnapshotJson, RoundTripWithoutOptionalParts) {
@@ -252,7 +270,8 @@ TEST(SnapshotJson, EventPageParseRejectsBadShapes) {
 TEST(SnapshotJson, EventKindNamesRoundTrip) {
   for (const auto kind : {core::GroupEventKind::master_joined, core::GroupEventKind::master_lost,
                           core::GroupEventKind::viewer_joined, core::GroupEventKind::viewer_left,
-                          core::GroupEventKind::group_closed}) {
+                          core::GroupEventKind::group_closed, core::GroupEventKind::master_stalled,
+                          core::GroupEventKind::master_resumed}) {
     EXPECT_EQ(parse_event_kind(core::to_string(kind)), kind);
   }
   EXPECT_EQ(parse_event_kind("Master_Joined"), std::nullopt);

@@ -888,5 +888,194 @@ TEST_F(GroupMediaTest, CatchUpBurstSendsAFramesSameSizePacketsInOneGsoMessage) {
   EXPECT_EQ(sent(viewer), 5U);
 }
 
+// ---- A stalled publisher (issue 10): the stall, the stale backlog, the restart at a keyframe ----
+
+class GroupMediaStallTest : public GroupMediaTest {
+ protected:
+  GroupMediaStallTest() {
+    limits_.stall_after = 2s;
+    limits_.stale_lag = 1s;
+  }
+  // Real time passes and the publisher's media clock with it, but nothing arrives (what it
+  // captured meanwhile is lost, or comes later with these older timestamps).
+  void time_passes(Clock::duration d) {
+    now_ += d;
+    video_ts_ += static_cast<std::uint32_t>(
+        std::chrono::duration_cast<std::chrono::microseconds>(d).count() * 9 / 100);
+    audio_ts_ += static_cast<std::uint32_t>(
+        std::chrono::duration_cast<std::chrono::microseconds>(d).count() * 441 / 10000);
+  }
+  // Only real time passes: whatever the publisher sends next carries the timestamps it had.
+  void publisher_freezes(Clock::duration d) { now_ += d; }
+};
+
+TEST_F(GroupMediaStallTest, StallIsReportedOnceAfterTheStallTimeAndDropsTheGopCache) {
+  media().publisher_changed(now_);
+  publish_keyframe();
+  publish_delta();
+  ASSERT_TRUE(media().gop_cache().valid());
+  const Clock::time_point last = now_;
+  EXPECT_FALSE(media().check_stall(last + 1999ms));
+  EXPECT_FALSE(media().stalled());
+  EXPECT_TRUE(media().check_stall(last + 2s));
+  EXPECT_TRUE(media().stalled());
+  EXPECT_FALSE(media().gop_cache().valid()) << "a stalled group's GOP is stale for new viewers";
+  EXPECT_FALSE(media().check_stall(last + 3s)) << "one stall, reported once";
+  EXPECT_EQ(media().stalls(), 1U);
+  EXPECT_EQ(media().silent_for(last + 3s), 3s);
+}
+
+TEST_F(GroupMediaStallTest, NothingStallsWhileNobodyPublishes) {
+  publish_keyframe();  // (no publisher_changed: not a publisher the server started)
+  EXPECT_FALSE(media().check_stall(now_ + 10s));
+  media().publisher_changed(now_);
+  media().publisher_left();
+  EXPECT_FALSE(media().check_stall(now_ + 10s));
+  EXPECT_EQ(media().silent_for(now_ + 10s), Clock::duration::zero());
+}
+
+TEST_F(GroupMediaStallTest, ViewersGetNoStaleBacklogAfterAStallAndRestartAtTheNextKeyframe) {
+  media().publisher_changed(now_);
+  Viewer& viewer = add_udp_viewer("v", 6000);
+  play(viewer);
+  publish_keyframe();
+  publish_audio();
+  publish_delta();
+  publish_audio();
+  const auto video_before = video_at(6000);
+  const auto audio_before = audio_at(6000);
+  ASSERT_EQ(video_before.size(), 4U);
+  ASSERT_EQ(audio_before.size(), 2U);
+
+  // Frozen for 3 s: the sweep sees the stall.
+  publisher_freezes(3s);
+  EXPECT_TRUE(media().check_stall(now_));
+  // Then the whole 3 s comes at once, 1 ms a packet: 90 pictures and 130 audio frames carrying
+  // the times they were captured at.
+  for (int i = 0; i < 130; ++i) {
+    if (i < 90) publish_delta();
+    publish_audio();
+  }
+  const auto resumed = media().take_resumption();
+  ASSERT_TRUE(resumed);
+  EXPECT_TRUE(resumed->stall_was_reported);
+  EXPECT_GE(resumed->stalled_for, 3s);
+  EXPECT_FALSE(media().stalled());
+  EXPECT_FALSE(media().take_resumption()) << "reported once";
+
+  // No video at all until a keyframe: the stale pictures were dropped, the fresh deltas held.
+  EXPECT_EQ(video_at(6000).size(), video_before.size());
+  EXPECT_GT(media().tracks()[kVideo].stale_packets(), 0U);
+  EXPECT_GT(media().tracks()[kVideo].held_packets(), 0U);
+  EXPECT_EQ(media().tracks()[kVideo].stale_packets() + media().tracks()[kVideo].held_packets(),
+            90U);
+  // Audio goes on with its fresh packets only: none lags more than the bound.
+  const auto audio = audio_at(6000);
+  ASSERT_GT(audio.size(), audio_before.size());
+  EXPECT_TRUE(contiguous(audio)) << "dropped audio must take no sequence number";
+  const std::uint32_t stall_audio_ts = audio_before.back().timestamp;
+  for (std::size_t i = audio_before.size(); i < audio.size(); ++i) {
+    // Captured (ts - stall_ts) / 44.1 kHz after the stall began, relayed 3.1-3.2 s after it:
+    // with a 1 s bound nothing captured before 2.1 s may go out.
+    const double captured_s = (audio[i].timestamp - stall_audio_ts) / 44100.0;
+    EXPECT_GE(captured_s, 2.1) << "stale audio packet relayed at index " << i;
+  }
+  EXPECT_EQ(media().tracks()[kAudio].stale_packets() + (audio.size() - audio_before.size()), 130U);
+
+  // The next keyframe restarts the picture, numbered right after the last one sent before.
+  publish_keyframe();
+  publish_delta();
+  const auto video = video_at(6000);
+  ASSERT_EQ(video.size(), video_before.size() + 4);
+  EXPECT_TRUE(contiguous(video)) << "no gap for the dropped pictures";
+  EXPECT_EQ(video[4].nal_types, (std::vector<int>{7, 8}));
+  EXPECT_EQ(video[5].nal_types, (std::vector<int>{5}));
+  EXPECT_EQ(dropped(viewer), 0U);
+
+  // A viewer joining now starts from this fresh keyframe.
+  Viewer& late = add_udp_viewer("late", 7000, true, false);
+  play(late);
+  pace_until_done();
+  const auto late_video = video_at(7000);
+  ASSERT_EQ(late_video.size(), 4U);
+  EXPECT_EQ(late_video[0].timestamp, video[4].timestamp);
+}
+
+TEST_F(GroupMediaStallTest, NewViewerDuringASilenceGetsNoCachedPicturesButTheNextKeyframe) {
+  media().publisher_changed(now_);
+  publish_keyframe();
+  publish_delta();
+  ASSERT_TRUE(media().gop_cache().valid());
+  time_passes(2500ms);  // the sweep has not run: the cache is still there, but stale
+  Viewer& late = add_udp_viewer("late", 7000, true, false);
+  play(late);
+  EXPECT_TRUE(late.awaiting_keyframe);
+  EXPECT_TRUE(late.backlog.empty());
+  pace_until_done();
+  EXPECT_TRUE(video_at(7000).empty());
+  publish_keyframe();
+  const auto video = video_at(7000);
+  ASSERT_EQ(video.size(), 3U);
+  EXPECT_EQ(video[0].nal_types, (std::vector<int>{7, 8}));
+}
+
+TEST_F(GroupMediaStallTest, MediaBackBeforeTheSweepNoticedIsAStallAllTheSame) {
+  media().publisher_changed(now_);
+  Viewer& viewer = add_udp_viewer("v", 6000, true, false);
+  play(viewer);
+  publish_keyframe();
+  time_passes(2100ms);  // fresh media after a gap longer than the stall time
+  publish_delta();      // held: the pictures in between never came
+  const auto resumed = media().take_resumption();
+  ASSERT_TRUE(resumed);
+  EXPECT_FALSE(resumed->stall_was_reported);
+  EXPECT_EQ(media().stalls(), 1U);
+  EXPECT_EQ(video_at(6000).size(), 3U);
+  EXPECT_EQ(media().tracks()[kVideo].stale_packets(), 0U);
+  EXPECT_EQ(media().tracks()[kVideo].held_packets(), 1U);
+  publish_keyframe();
+  EXPECT_EQ(video_at(6000).size(), 6U);
+  EXPECT_TRUE(contiguous(video_at(6000)));
+}
+
+TEST_F(GroupMediaStallTest, ShortGapIsNoStallAndChangesNothing) {
+  media().publisher_changed(now_);
+  Viewer& viewer = add_udp_viewer("v", 6000, true, false);
+  play(viewer);
+  publish_keyframe();
+  time_passes(1500ms);
+  EXPECT_FALSE(media().check_stall(now_));
+  publish_delta();
+  EXPECT_FALSE(media().take_resumption());
+  EXPECT_EQ(media().stalls(), 0U);
+  EXPECT_EQ(video_at(6000).size(), 4U);
+}
+
+TEST_F(GroupMediaStallTest, NewPublisherRestartsViewersAtItsFirstKeyframeWithContinuousNumbers) {
+  media().publisher_changed(now_);
+  Viewer& viewer = add_udp_viewer("v", 6000, true, false);
+  play(viewer);
+  publish_keyframe();
+  publish_delta();
+  ASSERT_EQ(video_at(6000).size(), 4U);
+
+  // The master reconnects after 1 s; its new encoder's first pictures are deltas.
+  time_passes(1s);
+  media().publisher_changed(now_);
+  video_seq_ = 100;
+  video_ts_ = 5;
+  publish_delta();
+  publish_delta();
+  EXPECT_EQ(video_at(6000).size(), 4U) << "deltas before the new publisher's keyframe went out";
+  publish_keyframe();
+  publish_delta();
+  const auto video = video_at(6000);
+  ASSERT_EQ(video.size(), 8U);
+  EXPECT_TRUE(contiguous(video));
+  EXPECT_EQ(video[4].nal_types, (std::vector<int>{7, 8}));
+  EXPECT_EQ(media().tracks()[kVideo].held_packets(), 2U);
+  EXPECT_FALSE(media().take_resumption()) << "a new publisher is no resumption";
+}
+
 }  // namespace
 }  // namespace callcast::media

@@ -328,10 +328,12 @@ TEST_F(TrackRelayTest, RebaseKeepsSequenceAndTimestampContinuousAcrossPublisherC
   ASSERT_EQ(relay.next_sequence(), 103);
   ASSERT_EQ(relay.last_timestamp(), 15000U);
 
-  // Publisher B starts 40 ms after A's last packet, with numbering of its own.
+  // Publisher B starts 40 ms after A's last packet, with numbering of its own (and, as viewers
+  // restart decoding at B's first keyframe, with one).
   relay.rebase(t0_ + 80ms);
   constexpr std::uint32_t kB = 3'000'000'000U;
-  ingest(relay, rtp_packet(65535, kB, kSlice, kVideoPt, false, 0x99999999), t0_ + 106ms);
+  ingest(relay, rtp_packet(65535, kB, stap_a({kSps, kPps}), kVideoPt, false, 0x99999999),
+         t0_ + 106ms);
   ASSERT_EQ(out_.size(), 1U);
   EXPECT_EQ(view_of(out_[0]).sequence_number(), 103);
   EXPECT_EQ(view_of(out_[0]).timestamp(), 15000U + 3600U);  // 40 ms at 90 kHz
@@ -374,6 +376,88 @@ TEST_F(TrackRelayTest, RebaseBeforeAnythingWasSentKeepsThePublishersNumbering) {
   EXPECT_EQ(view_of(out_[0]).timestamp(), 1234U);
 }
 
+TEST_F(TrackRelayTest,
+       StalePacketsAreDroppedWithoutTakingASequenceNumberAndVideoRestartsAtKeyframe) {
+  TrackRelay relay(video_track({kSps, kPps}), kOurSsrc, 1s);
+  ingest(relay, rtp_packet(100, 9000, stap_a({kSps, kPps})), t0_);
+  ingest(relay, rtp_packet(101, 9000, kIdr, kVideoPt, true), t0_);
+  ingest(relay, rtp_packet(102, 12000, kSlice, kVideoPt, true), t0_ + 33ms);
+  ASSERT_EQ(relay.next_sequence(), 103);
+
+  // Three seconds of nothing, then the backlog: pictures of 66 and 100 ms, 3 s late.
+  IngestResult result = ingest(relay, rtp_packet(103, 15000, kSlice, kVideoPt, true), t0_ + 3033ms);
+  EXPECT_TRUE(result.accepted);
+  EXPECT_TRUE(result.stale);
+  EXPECT_TRUE(out_.empty());
+  result = ingest(relay, rtp_packet(104, 18000, kSlice, kVideoPt, true), t0_ + 3034ms);
+  EXPECT_TRUE(result.stale);
+  EXPECT_TRUE(relay.holding());
+  // A fresh picture that is no keyframe refers to dropped ones: held.
+  result = ingest(relay, rtp_packet(105, 9000 + 90 * 3000, kSlice, kVideoPt, true), t0_ + 3040ms);
+  EXPECT_FALSE(result.stale);
+  EXPECT_TRUE(result.held);
+  EXPECT_TRUE(out_.empty());
+
+  // The next keyframe goes out with the next sequence number; SPS/PPS injected before it.
+  result = ingest(relay, rtp_packet(106, 9000 + 93 * 3000, kIdr, kVideoPt, true), t0_ + 3100ms);
+  EXPECT_TRUE(result.keyframe_start);
+  EXPECT_TRUE(result.new_access_unit);
+  ASSERT_EQ(out_.size(), 2U);
+  EXPECT_EQ(payload_of(out_[0]), stap_a({kSps, kPps}));
+  EXPECT_EQ(view_of(out_[0]).sequence_number(), 103);
+  EXPECT_EQ(view_of(out_[1]).sequence_number(), 104);
+  EXPECT_EQ(view_of(out_[1]).timestamp(), 9000U + 93U * 3000U);
+  EXPECT_FALSE(relay.holding());
+  ingest(relay, rtp_packet(107, 9000 + 94 * 3000, kSlice, kVideoPt, true), t0_ + 3133ms);
+  ASSERT_EQ(out_.size(), 1U);
+  EXPECT_EQ(view_of(out_[0]).sequence_number(), 105);
+
+  EXPECT_EQ(relay.stale_packets(), 2U);
+  EXPECT_EQ(relay.held_packets(), 1U);
+  EXPECT_EQ(relay.packets(), 6U) << "relayed: 3 before, the injected STAP-A, the IDR, 1 after";
+}
+
+TEST_F(TrackRelayTest, AudioIsNeverHeldAndResumesWithItsFirstFreshPacket) {
+  TrackRelay relay(audio_track(), kOurSsrc, 1s);
+  ingest(relay, rtp_packet(1, 0, {0x01}, kAudioPt), t0_);
+  relay.hold_until_keyframe();
+  EXPECT_FALSE(relay.holding());
+  // 2 s of nothing, then a packet 2 s late (stale), then a fresh one: it takes number 2.
+  EXPECT_TRUE(ingest(relay, rtp_packet(2, 1024, {0x02}, kAudioPt), t0_ + 2023ms).stale);
+  const IngestResult result = ingest(relay, rtp_packet(3, 2 * 44100, {0x03}, kAudioPt), t0_ + 2s);
+  EXPECT_FALSE(result.stale);
+  EXPECT_FALSE(result.held);
+  ASSERT_EQ(out_.size(), 1U);
+  EXPECT_EQ(view_of(out_[0]).sequence_number(), 2);
+}
+
+TEST_F(TrackRelayTest, RebaseAfterSendingHoldsVideoUntilTheNewPublishersFirstKeyframe) {
+  TrackRelay relay(video_track({kSps, kPps}), kOurSsrc);
+  ingest(relay, rtp_packet(500, 1000, kSlice), t0_);
+  relay.rebase(t0_ + 10ms);
+  // The new publisher's first pictures are deltas (its keyframe was lost in the reconnection).
+  EXPECT_TRUE(ingest(relay, rtp_packet(7, 42, kSlice), t0_ + 100ms).held);
+  EXPECT_TRUE(ingest(relay, rtp_packet(8, 3042, kSlice), t0_ + 133ms).held);
+  EXPECT_TRUE(out_.empty());
+  ingest(relay, rtp_packet(9, 6042, stap_a({kSps, kPps})), t0_ + 166ms);
+  ASSERT_EQ(out_.size(), 1U);
+  EXPECT_EQ(view_of(out_[0]).sequence_number(), 501) << "no gap for the held pictures";
+  // Timestamps follow the new publisher's clock from where the old one stopped (+100 ms).
+  EXPECT_EQ(view_of(out_[0]).timestamp(), 1000U + 9000U + 6000U);
+}
+
+TEST_F(TrackRelayTest, HoldingReleasesAtAnAccessUnitThatStartsWithSps) {
+  TrackRelay relay(video_track(), kOurSsrc);
+  ingest(relay, rtp_packet(1, 1000, stap_a({kSps, kPps})), t0_);
+  relay.hold_until_keyframe();
+  EXPECT_TRUE(ingest(relay, rtp_packet(2, 4000, kSlice), t0_ + 33ms).held);
+  ingest(relay, rtp_packet(3, 7000, stap_a({kSps, kPps})), t0_ + 66ms);
+  ASSERT_EQ(out_.size(), 1U);
+  ingest(relay, rtp_packet(4, 7000, kIdr, kVideoPt, true), t0_ + 66ms);
+  ASSERT_EQ(out_.size(), 1U) << "SPS/PPS came in band: nothing injected";
+  EXPECT_EQ(view_of(out_[0]).sequence_number(), 3);
+}
+
 class RelayedSenderReportTest : public TrackRelayTest {
  protected:
   // A relay whose timestamps are offset from the current publisher's: A sent up to 15000, B
@@ -381,7 +465,7 @@ class RelayedSenderReportTest : public TrackRelayTest {
   RelayedSenderReportTest() : relay_(video_track({kSps, kPps}), kOurSsrc) {
     ingest(relay_, rtp_packet(100, 15000, kSlice), t0_);
     relay_.rebase(t0_ + 20ms);
-    ingest(relay_, rtp_packet(9, 3'000'000'000U, kSlice), t0_ + 40ms);
+    ingest(relay_, rtp_packet(9, 3'000'000'000U, stap_a({kSps, kPps})), t0_ + 40ms);
     ingest(relay_, rtp_packet(10, 3'000'003'000U, kSlice), t0_ + 73ms);
   }
 
@@ -430,7 +514,7 @@ TEST_F(RelayedSenderReportTest, RelayedSenderReportCountsPayloadOctetsOnly) {
   const auto sr = rtp::parse_sender_report((*compound)[0]);
   ASSERT_TRUE(sr);
   EXPECT_EQ(sr->sender.packet_count, 3U);
-  EXPECT_EQ(sr->sender.octet_count, 3 * kSlice.size());
+  EXPECT_EQ(sr->sender.octet_count, 2 * kSlice.size() + stap_a({kSps, kPps}).size());
 }
 
 TEST_F(RelayedSenderReportTest, RelayedSenderReportFailsWhenSrAndSdesDoNotFit) {
