@@ -225,6 +225,7 @@ class MultiHostTest : public ::testing::Test {
 TEST_F(MultiHostTest, BroadcastAndViewersOnSeparateHostsOneBehindNat) {
   start_server();
   ChildProcess& master = start_live_broadcast();
+  if (HasFailure()) return;
   const auto lan_file = dir() / "lan-viewer.mkv";
   const auto nat_file = dir() / "nat-viewer.mkv";
   ChildProcess& lan = watch(lab().viewer(), kViewer, {"--record", lan_file.string()});
@@ -275,6 +276,7 @@ TEST_F(MultiHostTest, BroadcastAndViewersOnSeparateHostsOneBehindNat) {
 TEST_F(MultiHostTest, ViewerBehindNatJoinsWatchesAndHangsUp) {
   start_server();
   ChildProcess& master = start_live_broadcast();
+  if (HasFailure()) return;
   const auto file = dir() / "nat-viewer.mkv";
   ChildProcess& natted =
       watch(lab().natted_viewer(), kNattedViewer, {"--record", file.string(), "--duration", "6"});
@@ -371,7 +373,9 @@ class MultiHostDisturbanceTest : public MultiHostTest {
 TEST_F(MultiHostDisturbanceTest, BroadcasterConnectionResetReconnectsAndViewersKeepWatching) {
   start_server();
   ChildProcess& master = start_live_broadcast();
+  if (HasFailure()) return;
   start_viewers(14);
+  if (HasFatalFailure()) return;
   std::this_thread::sleep_for(4s);
   ASSERT_TRUE(lab().reset_tcp(lab().broadcaster(), lab().server().address, kRtspPort));
   EXPECT_TRUE(wait_for_output(master, "reconnecting", 10s));
@@ -391,7 +395,9 @@ TEST_F(MultiHostDisturbanceTest, BroadcasterConnectionResetReconnectsAndViewersK
 TEST_F(MultiHostDisturbanceTest, BroadcasterLinkDownThreeSecondsLeavesAGapAndNoStaleBurst) {
   CallcastServer& server = start_server();
   ChildProcess& master = start_live_broadcast();
+  if (HasFailure()) return;
   start_viewers(14);
+  if (HasFatalFailure()) return;
   std::this_thread::sleep_for(4s);
   ASSERT_TRUE(lab().set_link(lab().broadcaster(), false));
   std::this_thread::sleep_for(3s);
@@ -411,7 +417,9 @@ TEST_F(MultiHostDisturbanceTest, BroadcasterLinkDownThreeSecondsLeavesAGapAndNoS
 TEST_F(MultiHostDisturbanceTest, BroadcasterStoppedThreeSecondsResumesAtAKeyframe) {
   CallcastServer& server = start_server();
   ChildProcess& master = start_live_broadcast();
+  if (HasFailure()) return;
   start_viewers(14);
+  if (HasFatalFailure()) return;
   std::this_thread::sleep_for(4s);
   ASSERT_TRUE(master.send_signal(SIGSTOP));
   std::this_thread::sleep_for(3s);
@@ -430,7 +438,9 @@ TEST_F(MultiHostDisturbanceTest, BroadcasterStoppedThreeSecondsResumesAtAKeyfram
 TEST_F(MultiHostDisturbanceTest, BroadcasterStoppedLongerThanTheGraceEndsTheBroadcast) {
   CallcastServer& server = start_server();
   ChildProcess& master = start_live_broadcast();
+  if (HasFailure()) return;
   start_viewers(30);
+  if (HasFatalFailure()) return;
   ASSERT_TRUE(master.send_signal(SIGSTOP));
   EXPECT_TRUE(server.wait_for_log("master_lost", 15s));
   for (ChildProcess* viewer : {lan_, natted_}) {
@@ -470,7 +480,9 @@ class MultiHostRolesTest : public MultiHostDisturbanceTest {
 TEST_F(MultiHostRolesTest, MediaRoleRestartEndsTheBroadcastWithAReason) {
   start_roles();
   ChildProcess& master = start_live_broadcast();
+  if (HasFailure()) return;
   start_viewers(60);
+  if (HasFatalFailure()) return;
   crash_and_restart(*media_);
   for (ChildProcess* terminal : {&master, lan_, natted_}) {
     const auto status = wait_exit(*terminal, 30s);
@@ -485,7 +497,9 @@ TEST_F(MultiHostRolesTest, MediaRoleRestartEndsTheBroadcastWithAReason) {
 TEST_F(MultiHostRolesTest, SignalingRoleRestartKeepsTheBroadcastJoinable) {
   start_roles();
   ChildProcess& master = start_live_broadcast();
+  if (HasFailure()) return;
   start_viewers(60);
+  if (HasFatalFailure()) return;
   crash_and_restart(*signaling_);
   const auto late_file = dir() / "late-viewer.mkv";
   ChildProcess& late =
