@@ -215,6 +215,12 @@ void GroupMedia::pause(Viewer& viewer) {
   recount_backlog();
 }
 
+void GroupMedia::redirect(Viewer& viewer) {
+  if (!viewer.fanout_shard) return;  // the loop sends to it itself, to viewer.tracks[t].rtp
+  take_from_fanout(viewer);
+  hand_to_fanout(viewer);
+}
+
 void GroupMedia::recount_backlog() {
   backlog_pending_ = std::any_of(direct_.begin(), direct_.end(),
                                  [](const Viewer* viewer) { return !viewer->backlog.empty(); });
