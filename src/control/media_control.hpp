@@ -72,6 +72,10 @@ struct ViewerStats {
   std::string state;      // "admitted", "playing", "paused"
   std::string transport;  // "udp", "tcp", "" before SETUP
   std::string remote;     // ip:port of its RTP destination
+  // UDP: where its (first track's) RTP goes, and whether every track's RTP/RTCP destination was
+  // confirmed or learnt from its own datagrams (symmetric RTP; behind a NAT: the mapped port).
+  std::string rtp_destination;
+  bool latched = false;
   std::uint64_t packets_sent = 0;
   std::uint64_t bytes_sent = 0;
   std::uint64_t packets_dropped = 0;  // could not be sent (socket full, queue over its cap)

@@ -80,6 +80,8 @@ void to_json(nlohmann::json& j, const ViewerStats& value) {
        {"state", value.state},
        {"transport", value.transport},
        {"remote", value.remote},
+       {"rtp_destination", value.rtp_destination},
+       {"latched", value.latched},
        {"packets_sent", value.packets_sent},
        {"bytes_sent", value.bytes_sent},
        {"packets_dropped", value.packets_dropped},
@@ -92,6 +94,8 @@ void from_json(const nlohmann::json& j, ViewerStats& value) {
   j.at("state").get_to(value.state);
   j.at("transport").get_to(value.transport);
   j.at("remote").get_to(value.remote);
+  value.rtp_destination = j.value("rtp_destination", "");
+  value.latched = j.value("latched", false);
   j.at("packets_sent").get_to(value.packets_sent);
   j.at("bytes_sent").get_to(value.bytes_sent);
   j.at("packets_dropped").get_to(value.packets_dropped);

@@ -250,6 +250,12 @@ void GroupMedia::pause(Viewer& viewer) {
   recount_backlog();
 }
 
+void GroupMedia::redirect(Viewer& viewer) {
+  if (!viewer.fanout_shard) return;  // the loop sends to it itself, to viewer.tracks[t].rtp
+  take_from_fanout(viewer);
+  hand_to_fanout(viewer);
+}
+
 void GroupMedia::recount_backlog() {
   backlog_pending_ = std::any_of(direct_.begin(), direct_.end(),
                                  [](const Viewer* viewer) { return !viewer->backlog.empty(); });
@@ -518,10 +524,14 @@ std::string GroupMedia::describe_sdp(const std::string& host,
     sdp::MediaDescription media = track.description().description;
     media.port = 0;
     media.proto = "RTP/AVP";
+    // Everything else (rtpmap, fmtp: a viewer decodes what the master announced) is copied as
+    // announced. The relay sends under its own SSRC (Transport ssrc=): the master's a=ssrc goes.
     std::erase_if(media.lines, [](const sdp::Line& line) {
       return line.type == 'c' ||
-             (line.type == 'a' && (line.value.starts_with("control:") || line.value == "sendonly" ||
-                                   line.value == "recvonly" || line.value == "sendrecv"));
+             (line.type == 'a' &&
+              (line.value.starts_with("control:") || line.value == "sendonly" ||
+               line.value == "recvonly" || line.value == "sendrecv" ||
+               line.value.starts_with("ssrc:") || line.value.starts_with("ssrc-group:")));
     });
     media.lines.push_back({'a', "sendonly"});
     media.lines.push_back({'a', "control:" + url(static_cast<int>(track.description().index))});

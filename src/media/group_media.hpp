@@ -109,6 +109,9 @@ class GroupMedia {
   // The latest relayed sender report of each track, so the player maps RTP time at once.
   void send_sender_reports(Viewer& viewer);
   void pause(Viewer& viewer);
+  // The viewer's UDP destinations changed (latched behind a NAT): the fan-out worker that sends
+  // to it gets the new ones.
+  void redirect(Viewer& viewer);
   // Sends up to `pace_burst_packets` backlog packets per viewer; true while any backlog is left.
   bool pace();
   // Right after PLAY: a larger first burst, so the keyframe access unit leaves in one go.

@@ -282,6 +282,7 @@ void StreamingServer::close_session(const std::string& id, const std::string& re
   for (auto route = udp_routes_.begin(); route != udp_routes_.end();) {
     route = route->second.session == id ? udp_routes_.erase(route) : std::next(route);
   }
+  forget_unlatched(session);
   if (session.kind == SessionKind::viewer) {
     auto media = media_.find(session.group);
     if (media != media_.end()) media->second->remove_viewer(id, send_bye, reason);
@@ -352,8 +353,11 @@ void StreamingServer::publisher_stalled_out(const std::string& group, Clock::dur
 void StreamingServer::on_udp(bool rtcp, const UdpEndpoint& from, rtp::Bytes data) {
   auto route = udp_routes_.find(from);
   if (route == udp_routes_.end()) {
-    ++counters_.unknown_udp_datagrams;
-    return;
+    // Maybe a viewer behind a NAT, from its mapped port: latching adds the route.
+    if (!latch(rtcp, from, data) || (route = udp_routes_.find(from)) == udp_routes_.end()) {
+      ++counters_.unknown_udp_datagrams;
+      return;
+    }
   }
   Session* session = find_session(route->second.session);
   if (!session) return;
@@ -377,6 +381,7 @@ void StreamingServer::on_udp(bool rtcp, const UdpEndpoint& from, rtp::Bytes data
   session->last_activity = now;
   if (Viewer* viewer = media->second->find_viewer(session->id)) {
     viewer->last_heard = now;
+    confirm_latched(*session, *viewer, route->second.track, rtcp, from);
     // RTP from a viewer is only its NAT keep-alive; RTCP carries its reception report.
     if (rtcp) media->second->on_viewer_rtcp(*viewer, route->second.track, data, now);
   }
@@ -552,10 +557,13 @@ control::GroupSnapshot StreamingServer::make_snapshot(const core::Group& group) 
                       : viewer->state == ViewerState::paused ? "paused"
                                                              : "set_up";
         stats.transport = viewer->tcp ? "tcp" : "udp";
+        stats.latched = !viewer->tcp;
         for (const auto& t : viewer->tracks) {
           if (t.set_up && stats.remote.empty()) {
             stats.remote = viewer->tcp ? "interleaved" : endpoint_text(t.rtp);
+            if (!viewer->tcp) stats.rtp_destination = stats.remote;
           }
+          if (t.set_up && !(t.rtp_latched && t.rtcp_latched)) stats.latched = false;
           if (t.set_up && t.reception) {
             control::ReceptionStats r{t.reception->fraction_lost, t.reception->cumulative_lost,
                                       t.reception->jitter_ms,

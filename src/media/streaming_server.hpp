@@ -71,6 +71,13 @@ class StreamingServer final : public RtspConnectionHandler, private core::GroupE
     std::uint64_t malformed_rtp = 0;
     std::uint64_t unknown_udp_datagrams = 0;
     std::uint64_t sessions_timed_out = 0;
+    // Requests naming a session they may not use (another terminal's, another role's, a TCP
+    // session from another connection): answered 454 as if the id did not exist.
+    std::uint64_t foreign_session_requests = 0;
+    // Symmetric RTP: viewer destinations learnt from datagrams that came from another port than
+    // SETUP said (a NAT), and datagrams that could belong to several viewers (ignored).
+    std::uint64_t udp_destinations_latched = 0;
+    std::uint64_t udp_latch_ambiguous = 0;
   };
   const Counters& counters() const { return counters_; }
   // The fan-out workers' totals (nullptr before start()).
@@ -82,15 +89,16 @@ class StreamingServer final : public RtspConnectionHandler, private core::GroupE
     std::string id;
     SessionKind kind = SessionKind::viewer;
     std::string group;
-    std::string terminal;
+    std::string terminal;  // its owner: the terminal named by the token that created it
     std::weak_ptr<RtspConnection> connection;
     std::uint64_t connection_id = 0;
+    bool udp = false;               // media on UDP ports; false: interleaved on its own connection
+    boost::asio::ip::address peer;  // the RTSP peer that created it (a NAT's public address)
     Clock::time_point last_activity{};
     Clock::time_point started{};
     // Publisher only.
     std::vector<TrackDescription> tracks;
     sdp::SessionDescription announced;
-    bool udp = false;
     bool recording = false;
     std::uint64_t wrong_channel_packets = 0;
     // Interleaved channel -> track*2 (+1 for RTCP); -1 none. Publishers only (256 entries):
@@ -124,9 +132,20 @@ class StreamingServer final : public RtspConnectionHandler, private core::GroupE
   void handle_teardown(RtspConnection& c, const rtsp::RtspRequest& r, Reply& reply);
   void handle_keepalive(RtspConnection& c, const rtsp::RtspRequest& r, Reply& reply);
   struct Authorized;
+  // A request that starts something (no Session header): a fresh token for `role`.
   std::optional<Authorized> authorize(const rtsp::RtspRequest& r, core::TokenRole role,
                                       Reply& reply);
-  Session* request_session(const rtsp::RtspRequest& r, Reply& reply);
+  // What a request does with the session it names: `keep_alive` (OPTIONS, GET_PARAMETER,
+  // SET_PARAMETER, PAUSE, TEARDOWN) may carry an expired token on the session's own connection;
+  // `start` (SETUP, PLAY, RECORD) always needs a fresh one.
+  enum class SessionUse { keep_alive, start };
+  struct InSession;
+  // The session a request names, if the request may use it: its token names the session's
+  // owner terminal, group and role, and the request comes on the session's own connection or,
+  // for a UDP session, with a fresh token (players reconnect). Otherwise 454 exactly as for an
+  // unknown id (ids travel in clear RTSP), or 401 for a bad token. Refreshes the session.
+  std::optional<InSession> authorize_in_session(RtspConnection& c, const rtsp::RtspRequest& r,
+                                                SessionUse use, Reply& reply);
   // The media of the group an admitted viewer may play (403 not admitted, 404 not live yet).
   GroupMedia* playable_media(const Authorized& auth, Reply& reply);
   // The group's master announces on `c` while an older connection of its still publishes: that
@@ -136,6 +155,16 @@ class StreamingServer final : public RtspConnectionHandler, private core::GroupE
                              const TransportChoice& t, Reply& reply);
   void setup_viewer_track(RtspConnection& c, Session& s, std::size_t track,
                           const TransportChoice& t, Reply& reply);
+
+  // streaming_server_latching.cpp: symmetric RTP (RFC 4961) for UDP viewers behind NATs.
+  // A datagram from a known route confirms that track's destinations (no NAT, or one that kept
+  // the ports); one from an unknown port of a viewer's address may latch that viewer's track.
+  void confirm_latched(Session& s, Viewer& viewer, std::size_t track, bool rtcp,
+                       const UdpEndpoint& from);
+  // True when `from` was latched to a viewer's track (a route now exists for it).
+  bool latch(bool rtcp, const UdpEndpoint& from, rtp::Bytes data);
+  void remember_unlatched(const Session& s);
+  void forget_unlatched(const Session& s);
 
   // streaming_server.cpp
   void accept();
@@ -178,6 +207,9 @@ class StreamingServer final : public RtspConnectionHandler, private core::GroupE
   std::map<std::uint64_t, PendingAnnounce> pending_announces_;
   std::map<std::uint64_t, std::string> publisher_of_connection_;  // the per-packet lookup
   std::map<UdpEndpoint, UdpRoute> udp_routes_;
+  // UDP viewer sessions with a track not latched yet, by RTSP peer address: the only sessions a
+  // datagram from an unknown port may latch (consulted on a route miss, never per relayed packet).
+  std::multimap<boost::asio::ip::address, std::string> unlatched_;
   std::map<std::string, Clock::time_point, std::less<>> grace_deadlines_;  // group -> deadline
   std::string closing_group_;  // set while close_group() ends the sessions of that group
   std::vector<EventListener> listeners_;

@@ -71,6 +71,11 @@ struct StreamingServer::Authorized {
   core::TokenClaims claims;
 };
 
+struct StreamingServer::InSession {
+  Session& session;
+  Authorized auth;
+};
+
 void StreamingServer::on_request(RtspConnection& connection, rtsp::RtspRequest request) {
   Reply reply;
   reply.response.add("CSeq", std::string(request.header("CSeq").value_or("0")));
@@ -149,12 +154,7 @@ std::optional<StreamingServer::Authorized> StreamingServer::authorize(const rtsp
     reply.error(401, "no token: use the URL the network side gave you");
     return std::nullopt;
   }
-  // Inside an established session an expired token still identifies the caller; a token only
-  // has to be fresh to start something.
-  const auto* session =
-      r.header("Session") ? find_session(session_id_of(*r.header("Session"))) : nullptr;
-  const bool in_session = session && session->group == url->group;
-  auto claims = tokens_.verify(url->token, in_session ? 0 : unix_now());
+  auto claims = tokens_.verify(url->token, unix_now());
   if (!claims) {
     reply.error(401, "token " + std::string(core::to_string(claims.error())));
     return std::nullopt;
@@ -175,22 +175,71 @@ std::optional<StreamingServer::Authorized> StreamingServer::authorize(const rtsp
   return Authorized{std::move(*url), std::move(*claims)};
 }
 
-StreamingServer::Session* StreamingServer::request_session(const rtsp::RtspRequest& r,
-                                                           Reply& reply) {
-  auto header = r.header("Session");
+std::optional<StreamingServer::InSession> StreamingServer::authorize_in_session(
+    RtspConnection& c, const rtsp::RtspRequest& r, SessionUse use, Reply& reply) {
+  const auto header = r.header("Session");
   if (!header) {
     reply.error(454, "missing Session header");
-    return nullptr;
+    return std::nullopt;
   }
-  Session* session = find_session(session_id_of(*header));
-  if (!session) {
-    reply.error(454, "no session " + std::string(session_id_of(*header)));
-    return nullptr;
+  const std::string id(session_id_of(*header));
+  // Session ids travel in clear RTSP: a session this request may not use is answered exactly
+  // like an id that does not exist, so that trying ids tells nothing.
+  auto not_found = [&](Session* foreign, std::string_view why) -> std::optional<InSession> {
+    if (foreign) {
+      ++counters_.foreign_session_requests;
+      spdlog::warn("group={} terminal={} step=714 {} {} names session {} of {}: {}, refused",
+                   foreign->group, foreign->terminal, r.method, c.remote().address().to_string(),
+                   id, foreign->terminal, why);
+    }
+    reply.error(454, "no session " + id);
+    return std::nullopt;
+  };
+  Session* session = find_session(id);
+  if (!session) return not_found(nullptr, "");
+  auto url = rtsp::parse_group_url(r.uri);
+  if (!url) {
+    reply.error(404, url.error());
+    return std::nullopt;
+  }
+  if (url->token.empty()) {
+    reply.error(401, "no token: use the URL the network side gave you");
+    return std::nullopt;
+  }
+  // Signature first: who the caller is. Whether the token is still fresh depends on the use.
+  auto claims = tokens_.verify(url->token, 0);
+  if (!claims) {
+    reply.error(401, "token " + std::string(core::to_string(claims.error())));
+    return std::nullopt;
+  }
+  if (claims->group != url->group) {
+    reply.error(401, "token is for another group");
+    return std::nullopt;
+  }
+  const auto role =
+      session->kind == SessionKind::publisher ? core::TokenRole::publish : core::TokenRole::play;
+  if (url->group != session->group || claims->terminal != session->terminal ||
+      claims->role != role) {
+    return not_found(session, "token of " + claims->terminal + " (" +
+                                  std::string(core::to_string(claims->role)) + ")");
+  }
+  const bool own_connection = c.id() == session->connection_id;
+  if (!own_connection && !session->udp) {
+    // Interleaved media flows on the connection that set it up: nobody else may steer it.
+    return not_found(session, "interleaved session used from another connection");
+  }
+  // The session's own keep-alives and teardown need no fresh token (a stream watched for hours
+  // must not end at the token's expiry); anything else, or from another connection, does.
+  if (!own_connection || use != SessionUse::keep_alive) {
+    if (auto fresh = tokens_.verify(url->token, unix_now()); !fresh) {
+      reply.error(401, "token " + std::string(core::to_string(fresh.error())));
+      return std::nullopt;
+    }
   }
   session->last_activity = Clock::now();
   reply.response.add("Session",
                      session->id + ";timeout=" + std::to_string(config_.session_timeout.count()));
-  return session;
+  return InSession{*session, Authorized{std::move(*url), std::move(*claims)}};
 }
 
 GroupMedia* StreamingServer::playable_media(const Authorized& auth, Reply& reply) {
@@ -208,16 +257,22 @@ GroupMedia* StreamingServer::playable_media(const Authorized& auth, Reply& reply
   return media->second.get();
 }
 
-void StreamingServer::handle_options(RtspConnection&, const rtsp::RtspRequest& r, Reply& reply) {
-  if (auto header = r.header("Session")) {
-    if (Session* s = find_session(session_id_of(*header))) s->last_activity = Clock::now();
+void StreamingServer::handle_options(RtspConnection& c, const rtsp::RtspRequest& r, Reply& reply) {
+  // OPTIONS needs no token and always answers; it refreshes (and echoes) only a session the
+  // request may use. A foreign id is ignored like an unknown one.
+  if (r.header("Session")) {
+    Reply probe;
+    if (authorize_in_session(c, r, SessionUse::keep_alive, probe)) {
+      reply.response.add("Session", std::string(probe.response.header("Session").value_or("")));
+    }
   }
   reply.response.add("Public", std::string(kPublic));
 }
 
-void StreamingServer::handle_keepalive(RtspConnection&, const rtsp::RtspRequest& r, Reply& reply) {
+void StreamingServer::handle_keepalive(RtspConnection& c, const rtsp::RtspRequest& r,
+                                       Reply& reply) {
   if (r.header("Session")) {
-    request_session(r, reply);
+    authorize_in_session(c, r, SessionUse::keep_alive, reply);
     return;
   }
   if (!authorize(r, core::TokenRole::play, reply) && reply.response.status == 401) {
@@ -325,19 +380,18 @@ void StreamingServer::handle_setup(RtspConnection& c, const rtsp::RtspRequest& r
   }
   Session* session = nullptr;
   core::TokenRole role = core::TokenRole::play;
+  std::optional<Authorized> auth;
   if (r.header("Session")) {
-    session = request_session(r, reply);
-    if (!session) return;
+    auto in = authorize_in_session(c, r, SessionUse::start, reply);
+    if (!in) return;
+    session = &in->session;
     role =
         session->kind == SessionKind::publisher ? core::TokenRole::publish : core::TokenRole::play;
-  } else if (pending_announces_.contains(c.id())) {
-    role = core::TokenRole::publish;
-  }
-  auto auth = authorize(r, role, reply);
-  if (!auth) return;
-  if (session && session->group != auth->url.group) {
-    reply.error(455, "session " + session->id + " belongs to another group");
-    return;
+    auth = std::move(in->auth);
+  } else {
+    if (pending_announces_.contains(c.id())) role = core::TokenRole::publish;
+    auth = authorize(r, role, reply);
+    if (!auth) return;
   }
 
   // Pick the first alternative we serve: unicast RTP over UDP ports or interleaved on TCP.
@@ -427,6 +481,8 @@ void StreamingServer::handle_setup(RtspConnection& c, const rtsp::RtspRequest& r
     fresh.terminal = auth->claims.terminal;
     fresh.connection = c.shared_from_this();
     fresh.connection_id = c.id();
+    fresh.udp = choice->spec.lower == rtsp::LowerTransport::udp;
+    fresh.peer = c.remote().address();
     fresh.last_activity = fresh.started = Clock::now();
     const auto id = fresh.id;
     session = &(sessions_[id] = std::move(fresh));
@@ -478,7 +534,7 @@ void StreamingServer::setup_publisher_track(RtspConnection& c, Session& s, std::
   reply.response.add("Transport", rtsp::format_transport(answer));
 }
 
-void StreamingServer::setup_viewer_track(RtspConnection& c, Session& s, std::size_t track,
+void StreamingServer::setup_viewer_track(RtspConnection&, Session& s, std::size_t track,
                                          const TransportChoice& t, Reply& reply) {
   auto media = media_.find(s.group);
   Viewer* viewer = media == media_.end() ? nullptr : media->second->find_viewer(s.id);
@@ -502,12 +558,15 @@ void StreamingServer::setup_viewer_track(RtspConnection& c, Session& s, std::siz
     route.rtcp_channel = channels.second;
     answer.interleaved = channels;
   } else {
-    // Media only ever goes to the address the request came from (no third-party destination).
-    const auto address = c.remote().address();
-    route.rtp = UdpEndpoint(address, t.spec.client_port->first);
-    route.rtcp = UdpEndpoint(address, t.spec.client_port->second);
+    // Media only ever goes to the address the session was set up from (no third-party
+    // destination); the ports may still be latched to what a NAT made of them.
+    route.rtp = UdpEndpoint(s.peer, t.spec.client_port->first);
+    route.rtcp = UdpEndpoint(s.peer, t.spec.client_port->second);
+    route.rtp_latched = route.rtcp_latched = false;
+    route.client_ssrc = t.spec.ssrc;
     udp_routes_[route.rtp] = {s.id, track};
     udp_routes_[route.rtcp] = {s.id, track};
+    remember_unlatched(s);
     answer.server_port = std::pair{bound_.rtp_ports.rtp, bound_.rtp_ports.rtcp};
     answer.destination.reset();
     answer.source.reset();
@@ -516,12 +575,11 @@ void StreamingServer::setup_viewer_track(RtspConnection& c, Session& s, std::siz
   reply.response.add("Transport", rtsp::format_transport(answer));
 }
 
-void StreamingServer::handle_record(RtspConnection&, const rtsp::RtspRequest& r, Reply& reply) {
-  auto auth = authorize(r, core::TokenRole::publish, reply);
-  if (!auth) return;
-  Session* s = request_session(r, reply);
-  if (!s) return;
-  if (s->kind != SessionKind::publisher || s->group != auth->url.group) {
+void StreamingServer::handle_record(RtspConnection& c, const rtsp::RtspRequest& r, Reply& reply) {
+  auto in = authorize_in_session(c, r, SessionUse::start, reply);
+  if (!in) return;
+  Session* s = &in->session;
+  if (s->kind != SessionKind::publisher) {
     reply.error(455, "RECORD is for a publishing session");
     return;
   }
@@ -553,12 +611,12 @@ void StreamingServer::handle_record(RtspConnection&, const rtsp::RtspRequest& r,
                s->udp ? "UDP" : "TCP");
 }
 
-void StreamingServer::handle_play(RtspConnection&, const rtsp::RtspRequest& r, Reply& reply) {
-  auto auth = authorize(r, core::TokenRole::play, reply);
-  if (!auth) return;
-  Session* s = request_session(r, reply);
-  if (!s) return;
-  if (s->kind != SessionKind::viewer || s->group != auth->url.group) {
+void StreamingServer::handle_play(RtspConnection& c, const rtsp::RtspRequest& r, Reply& reply) {
+  auto in = authorize_in_session(c, r, SessionUse::start, reply);
+  if (!in) return;
+  Session* s = &in->session;
+  const Authorized* auth = &in->auth;
+  if (s->kind != SessionKind::viewer) {
     reply.error(455, "PLAY is for a viewing session");
     return;
   }
@@ -602,11 +660,18 @@ void StreamingServer::handle_play(RtspConnection&, const rtsp::RtspRequest& r, R
   };
 }
 
-void StreamingServer::handle_pause(RtspConnection&, const rtsp::RtspRequest& r, Reply& reply) {
-  Session* s = request_session(r, reply);
-  if (!s) return;
-  if (s->kind != SessionKind::viewer) {
-    reply.error(455, "a publisher cannot PAUSE");
+void StreamingServer::handle_pause(RtspConnection& c, const rtsp::RtspRequest& r, Reply& reply) {
+  auto in = authorize_in_session(c, r, SessionUse::keep_alive, reply);
+  if (!in) return;
+  Session* s = &in->session;
+  if (s->kind == SessionKind::publisher) {
+    // rtspclientsink sends PAUSE before TEARDOWN when it stops. A paused master holds its group
+    // like a stalled one (viewers keep their sessions and get no new media); RECORD resumes it,
+    // TEARDOWN or a closed connection ends it as always.
+    if (s->recording) {
+      spdlog::info("group={} terminal={} step=708 master paused its media; the group holds",
+                   s->group, s->terminal);
+    }
     return;
   }
   auto media = media_.find(s->group);
@@ -614,9 +679,10 @@ void StreamingServer::handle_pause(RtspConnection&, const rtsp::RtspRequest& r, 
   if (Viewer* viewer = media->second->find_viewer(s->id)) media->second->pause(*viewer);
 }
 
-void StreamingServer::handle_teardown(RtspConnection&, const rtsp::RtspRequest& r, Reply& reply) {
-  Session* s = request_session(r, reply);
-  if (!s) return;
+void StreamingServer::handle_teardown(RtspConnection& c, const rtsp::RtspRequest& r, Reply& reply) {
+  auto in = authorize_in_session(c, r, SessionUse::keep_alive, reply);
+  if (!in) return;
+  Session* s = &in->session;
   const std::string id = s->id;
   const std::string group = s->group;
   if (s->kind == SessionKind::publisher && s->recording) {

@@ -22,6 +22,7 @@ std::optional<Codec> codec_for(std::string_view media, std::string_view encoding
   if (media == "video" && iequals(encoding, "H264")) return Codec::h264;
   if (media == "audio" && iequals(encoding, "MPEG4-GENERIC")) return Codec::aac;
   if (media == "audio" && iequals(encoding, "opus")) return Codec::opus;
+  if (media == "audio" && iequals(encoding, "MP4A-LATM")) return Codec::aac_latm;
   return std::nullopt;
 }
 
@@ -35,6 +36,8 @@ std::string_view to_string(Codec codec) {
       return "MPEG4-GENERIC";
     case Codec::opus:
       return "OPUS";
+    case Codec::aac_latm:
+      return "MP4A-LATM";
   }
   return "?";
 }
@@ -65,8 +68,8 @@ Result<std::vector<TrackDescription>, std::string> describe_tracks(
     auto codec = codec_for(m.media, map->encoding);
     if (!codec) {
       return fail(m.media + " codec '" + map->encoding +
-                  "' is not supported: callcast relays H264 video and MPEG4-GENERIC (AAC) or "
-                  "opus audio");
+                  "' is not supported: callcast relays H264 video and AAC (MPEG4-GENERIC or "
+                  "MP4A-LATM) or opus audio");
     }
     track.codec = *codec;
     track.encoding = map->encoding;

@@ -14,14 +14,16 @@
 
 namespace callcast::media {
 
-enum class Codec { h264, aac, opus };
+// aac: RFC 3640 (mpeg4-generic); aac_latm: RFC 6416/3016 (MP4A-LATM, GStreamer's default AAC
+// payload). Both are relayed as they come and described to viewers exactly as announced.
+enum class Codec { h264, aac, opus, aac_latm };
 std::string_view to_string(Codec codec);
 
 struct TrackDescription {
   std::size_t index = 0;
   std::string media;  // "video" / "audio"
   Codec codec = Codec::h264;
-  std::string encoding;  // as announced, e.g. "H264", "MPEG4-GENERIC", "opus"
+  std::string encoding;  // as announced, e.g. "H264", "MPEG4-GENERIC", "MP4A-LATM", "opus"
   std::uint8_t payload_type = 96;
   std::uint32_t clock_rate = 90000;
   std::string control;  // the publisher's a=control value for this track

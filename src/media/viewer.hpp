@@ -25,9 +25,15 @@ struct ViewerReception {  // from its last RTCP receiver report for one track
 
 struct ViewerTrack {
   bool set_up = false;
-  UdpEndpoint rtp;               // UDP: where RTP goes
-  UdpEndpoint rtcp;              // UDP: where RTCP goes, and where its receiver reports come from
-  std::uint8_t rtp_channel = 0;  // TCP: interleaved channels
+  // UDP: where RTP and RTCP go. First (RTSP peer address, SETUP's client_port); then, once the
+  // player's own datagrams arrived (RFC 4961 symmetric RTP), where they came from: behind a NAT
+  // that is the mapped public port, not the private client_port.
+  UdpEndpoint rtp;
+  UdpEndpoint rtcp;
+  bool rtp_latched = false;  // confirmed or learnt from the viewer's datagrams
+  bool rtcp_latched = false;
+  std::optional<std::uint32_t> client_ssrc;  // UDP: SETUP's Transport ssrc=, if the player said
+  std::uint8_t rtp_channel = 0;              // TCP: interleaved channels
   std::uint8_t rtcp_channel = 1;
   std::optional<ViewerReception> reception;
 };

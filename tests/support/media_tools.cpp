@@ -131,6 +131,46 @@ ChildOptions ffprobe_live_viewer(const std::string& play_url, int seconds,
       dir, name);
 }
 
+ChildOptions gst_rtspclientsink_publisher(const std::string& publish_url,
+                                          const std::string& audio_encoder,
+                                          const std::filesystem::path& dir,
+                                          const std::string& name) {
+  return options_for({"gst-launch-1.0",
+                      "-e",
+                      "rtspclientsink",
+                      "name=sink",
+                      "location=" + publish_url,
+                      "protocols=tcp",
+                      "videotestsrc",
+                      "is-live=true",
+                      "!",
+                      "video/x-raw,width=320,height=240,framerate=25/1",
+                      "!",
+                      "x264enc",
+                      "tune=zerolatency",
+                      "speed-preset=ultrafast",
+                      "key-int-max=25",
+                      "!",
+                      "video/x-h264,profile=baseline",
+                      "!",
+                      "queue",
+                      "!",
+                      "sink.",
+                      "audiotestsrc",
+                      "is-live=true",
+                      "!",
+                      "audioconvert",
+                      "!",
+                      "audioresample",
+                      "!",
+                      audio_encoder,
+                      "!",
+                      "queue",
+                      "!",
+                      "sink."},
+                     dir, name);
+}
+
 ChildOptions gst_recorder(const std::string& play_url, const std::filesystem::path& output,
                           const std::filesystem::path& dir, const std::string& name) {
   // rtspsrc exposes one pad per stream; each branch takes the pad whose caps it accepts.

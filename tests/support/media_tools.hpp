@@ -23,6 +23,13 @@ ChildOptions ffmpeg_publisher(const std::string& publish_url, const std::filesys
 // RECORD ("tcp": interleaved, "udp": mode=record with client_port).
 ChildOptions ffmpeg_publisher_over(const std::string& publish_url, const std::filesystem::path& dir,
                                    const std::string& audio_codec, const std::string& transport);
+// GStreamer's rtspclientsink in its default configuration (the payloaders it picks itself: AAC
+// as MP4A-LATM, RFC 6416) publishes a live test pattern (H.264) and tone (`audio_encoder`:
+// "avenc_aac" or "opusenc") over RTSP/TCP; gst-launch-1.0 -e, so SIGINT ends it with EOS.
+ChildOptions gst_rtspclientsink_publisher(const std::string& publish_url,
+                                          const std::string& audio_encoder,
+                                          const std::filesystem::path& dir,
+                                          const std::string& name = "rtspclientsink");
 // ffmpeg encodes the same pattern (video only) and sends plain RTP to 127.0.0.1:rtp_port,
 // writing its SDP to `sdp_file`: the source of the tests' own raw publisher.
 ChildOptions ffmpeg_rtp_source(std::uint16_t rtp_port, const std::filesystem::path& sdp_file,

@@ -91,13 +91,23 @@ std::optional<UdpMediaReceiver::Datagram> UdpMediaReceiver::receive(int fd, Dura
 
 bool UdpMediaReceiver::send_rtcp(std::span<const std::uint8_t> compound, const std::string& host,
                                  std::uint16_t port) {
+  return send_from(rtcp_fd_, compound, host, port);
+}
+
+bool UdpMediaReceiver::send_rtp(std::span<const std::uint8_t> datagram, const std::string& host,
+                                std::uint16_t port) {
+  return send_from(rtp_fd_, datagram, host, port);
+}
+
+bool UdpMediaReceiver::send_from(int fd, std::span<const std::uint8_t> datagram,
+                                 const std::string& host, std::uint16_t port) {
   sockaddr_in to{};
   to.sin_family = AF_INET;
   to.sin_port = htons(port);
   if (::inet_pton(AF_INET, host.c_str(), &to.sin_addr) != 1) return false;
-  const ssize_t sent = ::sendto(rtcp_fd_, compound.data(), compound.size(), 0,
+  const ssize_t sent = ::sendto(fd, datagram.data(), datagram.size(), 0,
                                 reinterpret_cast<const sockaddr*>(&to), sizeof to);
-  return sent == static_cast<ssize_t>(compound.size());
+  return sent == static_cast<ssize_t>(datagram.size());
 }
 
 }  // namespace callcast::test

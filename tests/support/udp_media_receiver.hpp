@@ -32,8 +32,13 @@ class UdpMediaReceiver {
   // Sends an RTCP compound (e.g. a receiver report) to the server's RTCP port.
   bool send_rtcp(std::span<const std::uint8_t> compound, const std::string& host,
                  std::uint16_t port);
+  // Sends from the RTP port, as players do to open a NAT (punch or dummy packets).
+  bool send_rtp(std::span<const std::uint8_t> datagram, const std::string& host,
+                std::uint16_t port);
 
  private:
+  bool send_from(int fd, std::span<const std::uint8_t> datagram, const std::string& host,
+                 std::uint16_t port);
   std::optional<Datagram> receive(int fd, Duration timeout);
 
   int rtp_fd_ = -1;

@@ -27,6 +27,8 @@ control::GroupSnapshot full_snapshot() {
   playing.state = "playing";
   playing.transport = "udp";
   playing.remote = "10.0.0.3:5004";
+  playing.rtp_destination = "10.0.0.3:5004";
+  playing.latched = true;
   playing.packets_sent = 18446744073709551615ull;  // the full uint64 range survives
   playing.bytes_sent = 1180000;
   playing.packets_dropped = 10;
@@ -82,12 +84,13 @@ TEST(SnapshotJson, WritesTheDocumentedFieldNames) {
        "stale_packets_dropped": 0, "held_for_keyframe": 0, "lag_ms": 0.0}],
     "viewers": [
       {"viewer": "13900000002", "state": "playing", "transport": "udp",
-       "remote": "10.0.0.3:5004", "packets_sent": 18446744073709551615, "bytes_sent": 1180000,
+       "remote": "10.0.0.3:5004", "rtp_destination": "10.0.0.3:5004", "latched": true,
+       "packets_sent": 18446744073709551615, "bytes_sent": 1180000,
        "packets_dropped": 10, "rtcp_reports": 5,
        "reception": {"fraction_lost": 0.1, "cumulative_lost": -3,
                      "jitter_ms": 3.3333333333333335, "age_s": 1.25}},
       {"viewer": "13900000003", "state": "admitted", "transport": "", "remote": "",
-       "packets_sent": 0, "bytes_sent": 0, "packets_dropped": 0, "rtcp_reports": 0,
+       "rtp_destination": "", "latched": false, "packets_sent": 0, "bytes_sent": 0, "packets_dropped": 0, "rtcp_reports": 0,
        "reception": null}]
   })"));
 }

@@ -863,6 +863,41 @@ TEST_F(GroupMediaTest, DescribeSdpUsesIp6ForAnIpv6Host) {
   EXPECT_NE(text.find("IN IP6 2001:db8::5"), std::string::npos) << text;
 }
 
+// GStreamer's rtspclientsink announces AAC as MP4A-LATM (RFC 6416) by default: viewers get its
+// rtpmap and fmtp exactly as announced, and not the master's SSRC (the relay uses its own).
+TEST(GroupMediaDescribe, Mp4aLatmIsDescribedExactlyAsAnnounced) {
+  const std::string rtpmap = "96 MP4A-LATM/44100";
+  const std::string fmtp = "96 cpresent=0;config=40002410adca00";
+  const auto announced = sdp::SessionDescription::parse(
+      "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=Session streamed with GStreamer\r\nt=0 0\r\n"
+      "m=audio 0 RTP/AVP 96\r\nc=IN IP4 0.0.0.0\r\na=rtpmap:" +
+      rtpmap + "\r\na=fmtp:" + fmtp +
+      "\r\na=control:stream=0\r\na=ts-refclk:local\r\na=mediaclk:sender\r\n"
+      "a=ssrc:4055628051 cname:user@host\r\n");
+  ASSERT_TRUE(announced) << announced.error();
+  const auto tracks = describe_tracks(*announced);
+  ASSERT_TRUE(tracks) << tracks.error();
+  FakeUdpSender udp;
+  FanoutEngine fanout{FanoutOptions{.workers = 0}, udp};
+  GroupMedia media("g1", *tracks, *announced, udp, fanout, GroupMediaLimits{}, 7);
+  const std::string text = media.describe_sdp("127.0.0.1", [](int track) {
+    return "rtsp://127.0.0.1:8554/groups/g1" +
+           (track < 0 ? std::string() : "/trackID=" + std::to_string(track));
+  });
+  const auto parsed = sdp::SessionDescription::parse(text);
+  ASSERT_TRUE(parsed) << parsed.error() << "\n" << text;
+  ASSERT_EQ(parsed->media.size(), 1U);
+  const auto& audio = parsed->media[0];
+  EXPECT_EQ(audio.formats, (std::vector<std::string>{"96"}));
+  EXPECT_EQ(audio.attributes("rtpmap"), (std::vector<std::string_view>{rtpmap})) << text;
+  EXPECT_EQ(audio.attributes("fmtp"), (std::vector<std::string_view>{fmtp})) << text;
+  EXPECT_TRUE(audio.attributes("ssrc").empty()) << text;
+  EXPECT_EQ(audio.attribute("control"), "rtsp://127.0.0.1:8554/groups/g1/trackID=0");
+  const auto again = describe_tracks(*parsed);
+  ASSERT_TRUE(again) << again.error();
+  EXPECT_EQ((*again)[0].codec, Codec::aac_latm);
+}
+
 }  // namespace
 }  // namespace callcast::media
 

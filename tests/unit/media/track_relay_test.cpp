@@ -524,6 +524,43 @@ TEST_F(RelayedSenderReportTest, RelayedSenderReportFailsWhenSrAndSdesDoNotFit) {
   EXPECT_EQ(relay_.relay_sender_report({}, "callcast-g1", tiny), 0U);
 }
 
+// GStreamer's rtspclientsink in its default configuration (avenc_aac ! rtspclientsink): AAC as
+// MP4A-LATM (RFC 6416), without a channel count, captured from GStreamer 1.22's ANNOUNCE.
+constexpr std::string_view kRtspClientSinkLatmSdp =
+    "v=0\r\no=- 4054686281 1 IN IP4 127.0.0.1\r\ns=Session streamed with GStreamer\r\n"
+    "i=rtspclientsink\r\nt=0 0\r\na=tool:GStreamer\r\n"
+    "m=audio 0 RTP/AVP 96\r\nc=IN IP4 0.0.0.0\r\na=rtpmap:96 MP4A-LATM/44100\r\n"
+    "a=fmtp:96 cpresent=0;config=40002410adca00\r\na=control:stream=0\r\n"
+    "a=ts-refclk:local\r\na=mediaclk:sender\r\n"
+    "a=ssrc:4055628051 cname:user3538070880@host-c9af560e\r\n";
+
+TEST(DescribeTracks, AcceptsMp4aLatmAudioAsAnnounced) {
+  const auto announced = sdp::SessionDescription::parse(kRtspClientSinkLatmSdp);
+  ASSERT_TRUE(announced) << announced.error();
+  const auto tracks = describe_tracks(*announced);
+  ASSERT_TRUE(tracks) << tracks.error();
+  ASSERT_EQ(tracks->size(), 1U);
+  const TrackDescription& audio = (*tracks)[0];
+  EXPECT_EQ(audio.codec, Codec::aac_latm);
+  EXPECT_EQ(to_string(audio.codec), "MP4A-LATM");
+  EXPECT_EQ(audio.encoding, "MP4A-LATM");
+  EXPECT_EQ(audio.payload_type, 96);
+  EXPECT_EQ(audio.clock_rate, 44100U);
+  EXPECT_EQ(audio.control, "stream=0");
+  EXPECT_EQ(sdp::fmtp_for(audio.description, 96), "cpresent=0;config=40002410adca00");
+
+  // Its packets are relayed as they come: only the RTP header is rewritten.
+  TrackRelay relay(audio, 0xC0FFEE);
+  std::vector<SharedPacket> out;
+  const Buffer latm = {0x17, 0x21, 0x10, 0x05, 0x00, 0xa0, 0x1c};  // PayloadLengthInfo + data
+  const auto result = relay.ingest(bytes_of(rtp_packet(7, 1024, latm, 96, true)), {}, out);
+  EXPECT_TRUE(result.accepted);
+  ASSERT_EQ(out.size(), 1U);
+  EXPECT_EQ(payload_of(out[0]), latm);
+  EXPECT_EQ(view_of(out[0]).ssrc(), 0xC0FFEEU);
+  EXPECT_EQ(relay.malformed(), 0U);
+}
+
 TEST(DescribeTracks, RejectsCodecsCallcastCannotRelay) {
   const auto announced = sdp::SessionDescription::parse(
       "v=0\r\no=- 0 0 IN IP4 192.0.2.1\r\ns=-\r\nt=0 0\r\n"

@@ -1,0 +1,179 @@
+// Symmetric RTP latching (RFC 4961 style) for viewers that receive over UDP (step 709).
+//
+// A viewer behind a masquerading router sends RTSP from the router's public address, but its
+// SETUP's client_port is the private port of its player; the router may map that port to another
+// public one. Players open the mapping by sending from their RTP and RTCP ports to our
+// server_port (ffmpeg's punch packets, GStreamer rtspsrc's dummy packets, then receiver reports).
+// Until such a datagram arrives, media goes to (RTSP peer address, client_port), as SETUP said;
+// from the first one on, it goes where the datagram came from. Only datagrams from the RTSP
+// peer's address can latch a session's track, and only a track that is not latched yet: a
+// datagram from anywhere else never redirects anybody (it is counted and dropped).
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <vector>
+
+#include "media/streaming_server.hpp"
+#include "rtp/rtcp.hpp"
+
+namespace callcast::media {
+
+namespace {
+
+std::string endpoint_text(const UdpEndpoint& e) {
+  return e.address().to_string() + ":" + std::to_string(e.port());
+}
+
+bool fully_latched(const Viewer& viewer) {
+  return std::all_of(viewer.tracks.begin(), viewer.tracks.end(), [](const ViewerTrack& t) {
+    return !t.set_up || (t.rtp_latched && t.rtcp_latched);
+  });
+}
+
+// What an RTCP compound tells about the player that sent it: its own SSRC and the SSRCs of the
+// streams it reports on (ours: one per track of the group).
+struct RtcpSender {
+  std::optional<std::uint32_t> ssrc;
+  std::vector<std::uint32_t> reported;
+};
+
+RtcpSender rtcp_sender(rtp::Bytes data) {
+  RtcpSender out;
+  auto compound = rtp::RtcpCompoundView::parse(data);
+  if (!compound) return out;
+  for (const auto& packet : *compound) {
+    if (auto rr = rtp::parse_receiver_report(packet)) {
+      if (!out.ssrc) out.ssrc = rr->sender_ssrc;
+      for (std::size_t i = 0; i < rr->block_count; ++i)
+        out.reported.push_back(rr->blocks[i].ssrc);
+    } else if (auto sr = rtp::parse_sender_report(packet)) {
+      if (!out.ssrc) out.ssrc = sr->sender.ssrc;
+      for (std::size_t i = 0; i < sr->block_count; ++i)
+        out.reported.push_back(sr->blocks[i].ssrc);
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+void StreamingServer::remember_unlatched(const Session& s) {
+  auto [first, last] = unlatched_.equal_range(s.peer);
+  if (std::none_of(first, last, [&](const auto& entry) { return entry.second == s.id; })) {
+    unlatched_.emplace(s.peer, s.id);
+  }
+}
+
+void StreamingServer::forget_unlatched(const Session& s) {
+  auto [first, last] = unlatched_.equal_range(s.peer);
+  for (auto it = first; it != last; ++it) {
+    if (it->second == s.id) {
+      unlatched_.erase(it);
+      return;
+    }
+  }
+}
+
+void StreamingServer::confirm_latched(Session& s, Viewer& viewer, std::size_t track, bool rtcp,
+                                      const UdpEndpoint& from) {
+  auto& t = viewer.tracks[track];
+  // Already latched (learnt from an earlier datagram, or confirmed): nothing new about the other
+  // port of the pair.
+  if (rtcp ? t.rtcp_latched : t.rtp_latched) return;
+  if (from == (rtcp ? t.rtcp : t.rtp)) {
+    // A datagram from the very port SETUP named: no NAT in between, or one that kept the ports,
+    // so the other port of the pair is taken as it was given too.
+    t.rtp_latched = true;
+    t.rtcp_latched = true;
+  }
+  if (fully_latched(viewer)) forget_unlatched(s);
+}
+
+bool StreamingServer::latch(bool rtcp, const UdpEndpoint& from, rtp::Bytes data) {
+  auto [first, last] = unlatched_.equal_range(from.address());
+  if (first == last) return false;
+  struct Candidate {
+    Session* session;
+    GroupMedia* media;
+    Viewer* viewer;
+    std::size_t track;
+  };
+  std::vector<Candidate> candidates;
+  for (auto it = first; it != last; ++it) {
+    Session* s = find_session(it->second);
+    if (!s) continue;
+    auto media = media_.find(s->group);
+    if (media == media_.end()) continue;
+    Viewer* viewer = media->second->find_viewer(s->id);
+    if (!viewer || viewer->tcp) continue;
+    for (std::size_t t = 0; t < media->second->tracks().size(); ++t) {
+      const auto& vt = viewer->tracks[t];
+      if (vt.set_up && !(rtcp ? vt.rtcp_latched : vt.rtp_latched)) {
+        candidates.push_back({s, media->second.get(), viewer, t});
+      }
+    }
+  }
+  // Keeps the candidates `pick` accepts, unless none would be left.
+  auto narrow = [&](auto pick) {
+    std::vector<Candidate> kept;
+    std::copy_if(candidates.begin(), candidates.end(), std::back_inserter(kept), pick);
+    if (!kept.empty()) candidates = std::move(kept);
+  };
+  if (rtcp && candidates.size() > 1) {
+    const RtcpSender sender = rtcp_sender(data);
+    // The player's own SSRC, when it announced it in SETUP (Transport ssrc=).
+    if (sender.ssrc) {
+      narrow(
+          [&](const Candidate& c) { return c.viewer->tracks[c.track].client_ssrc == sender.ssrc; });
+    }
+    // A receiver report names the stream it is about: our SSRC of one track of one group.
+    narrow([&](const Candidate& c) {
+      const auto ours = c.media->tracks()[c.track].out_ssrc();
+      return std::find(sender.reported.begin(), sender.reported.end(), ours) !=
+             sender.reported.end();
+    });
+  }
+  if (candidates.size() > 1) {
+    // NATs map a player's RTP/RTCP pair to adjacent ports more often than not: the track whose
+    // other port was already latched next to this one.
+    narrow([&](const Candidate& c) {
+      const auto& vt = c.viewer->tracks[c.track];
+      return rtcp ? vt.rtp_latched && vt.rtp.address() == from.address() &&
+                        vt.rtp.port() + 1 == from.port()
+                  : vt.rtcp_latched && vt.rtcp.address() == from.address() &&
+                        vt.rtcp.port() == from.port() + 1;
+    });
+  }
+  if (candidates.size() != 1) {
+    ++counters_.udp_latch_ambiguous;
+    spdlog::debug("media: {} datagram from {} could belong to {} viewer tracks: not latched",
+                  rtcp ? "RTCP" : "RTP", endpoint_text(from), candidates.size());
+    return false;
+  }
+  const Candidate& chosen = candidates.front();
+  Session& s = *chosen.session;
+  auto& vt = chosen.viewer->tracks[chosen.track];
+  UdpEndpoint& destination = rtcp ? vt.rtcp : vt.rtp;
+  const UdpEndpoint other = rtcp ? vt.rtp : vt.rtcp;
+  // The port SETUP named leads nowhere for this viewer: another player behind the same NAT may
+  // get it as its public port, and must not be taken for this one.
+  if (auto old = udp_routes_.find(destination);
+      old != udp_routes_.end() && destination != other && old->second.session == s.id) {
+    udp_routes_.erase(old);
+  }
+  const UdpEndpoint was = destination;
+  destination = from;
+  (rtcp ? vt.rtcp_latched : vt.rtp_latched) = true;
+  udp_routes_[from] = {s.id, chosen.track};
+  ++counters_.udp_destinations_latched;
+  spdlog::info(
+      "group={} terminal={} step=709 viewer behind a NAT: {} of track {} now goes to {} (SETUP "
+      "said {})",
+      s.group, s.terminal, rtcp ? "RTCP" : "RTP", chosen.track, endpoint_text(from),
+      endpoint_text(was));
+  if (!rtcp) chosen.media->redirect(*chosen.viewer);
+  if (fully_latched(*chosen.viewer)) forget_unlatched(s);
+  return true;
+}
+
+}  // namespace callcast::media
