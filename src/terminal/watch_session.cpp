@@ -14,6 +14,11 @@
 namespace callcast::terminal {
 
 namespace {
+// How long a viewer whose stream broke waits for the network side's BYE and its reason.
+constexpr std::chrono::seconds kByeAfterMediaLoss{3};
+}  // namespace
+
+namespace {
 
 // The value below which a fraction `q` of the samples lie (nearest rank).
 double quantile(std::vector<double> samples, double q) {
@@ -99,6 +104,21 @@ void WatchSession::on_answered(const sipua::Response& response) {
   };
   callbacks.on_error = [this](const std::string& text) {
     spdlog::info("terminal: terminal={} media error: {}", config_.phone.number, text);
+    if (state_ == State::watching && end_line_.empty() && !call_over_) {
+      // The stream broke while playing: the streaming server went away (restarted, crashed) or
+      // our path to it did. The network side's BYE, which says why, normally follows: wait for
+      // it a little before reporting the bare media error.
+      media_finished_ = true;
+      state_ = State::ending;
+      run_after(kByeAfterMediaLoss, [this, text] {
+        if (call_over_) return;
+        exit_code_ = 1;
+        end_line_ = "lost the media connection: " + text;
+        write_stats();
+        phone().hang_up();
+      });
+      return;
+    }
     if (end_line_.empty() || exit_code_ == 0) {
       exit_code_ = 1;
       end_line_ = text;

@@ -250,6 +250,22 @@ const std::map<std::string, TerminalErrorsTest::Scenario>& TerminalErrorsTest::s
          t.crash_server(true);  // back within the grace, but without the group
          return master;
        }},
+      {"`callcast watch 777` (the service number)",
+       [](TerminalErrorsTest& t) -> ChildProcess& {
+         return t.run_watch(kServiceNumber, kViewer, t.server_address());
+       }},
+      {"a viewer's stream breaks and no BYE says why (the server is gone)",
+       [](TerminalErrorsTest& t) -> ChildProcess& {
+         t.live_broadcaster(kMaster);
+         ChildProcess& viewer = t.run_watch(kMaster, kViewer, t.server_address());
+         EXPECT_TRUE(wait_until(
+             [&] { return t.output(viewer).find("step 714: first frame") != std::string::npos; },
+             20s));
+         t.crash_server(false);  // SIP and RTSP gone at once: nobody sends the BYE
+         EXPECT_TRUE(wait_until([&] { return !viewer.running(); }, 20s));
+         EXPECT_TRUE(t.signaling_server().start());
+         return viewer;
+       }},
       {"a source that does not exist (no call is made)",
        [](TerminalErrorsTest& t) -> ChildProcess& {
          return t.run_broadcast(kMaster, {"--source", "file:/path/clip.mp4"});

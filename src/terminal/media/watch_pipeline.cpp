@@ -97,6 +97,7 @@ struct WatchPipeline::State {
 
   bool started = false;
   bool stopping = false;
+  std::string lost;  // why the stream broke, when it ended by a loss rather than EOS or stop()
   bool done = false;
 
   // Shared with streaming threads.
@@ -466,11 +467,18 @@ struct WatchPipeline::State {
     spdlog::info("watch recording path={} streams={}", options.record_path, streams);
   }
 
+  // Sends EOS into every branch (recordings are finalised), then stops: WatchPipeline::stop().
+  void begin_stop();
+
   void finish() {
     if (done) return;
     done = true;
     tear_down();
     spdlog::info("watch finished url={} frames={} step=714", url, frames_decoded.load());
+    if (!lost.empty()) {
+      if (auto on_error = callbacks.on_error) on_error("media server: " + lost);
+      return;
+    }
     if (auto on_finished = callbacks.on_finished) on_finished();
   }
 
@@ -480,6 +488,16 @@ struct WatchPipeline::State {
     tear_down();
     spdlog::info("watch failed url={} error=\"{}\" step=714", url, text);
     if (auto on_error = callbacks.on_error) on_error(text);
+  }
+
+  bool server_closed_the_session(GstMessage* message) const {
+    if (GST_MESSAGE_SRC(message) != GST_OBJECT(source) || stopping || done) return false;
+    GError* error = nullptr;
+    gst_message_parse_warning(message, &error, nullptr);
+    const bool read_failed =
+        error != nullptr && g_error_matches(error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_READ);
+    if (error != nullptr) g_error_free(error);
+    return read_failed && first_frame_reported;
   }
 
   std::string describe_error(GstMessage* message) const {
@@ -509,7 +527,15 @@ struct WatchPipeline::State {
         self->finish();
         break;
       case GST_MESSAGE_WARNING:
-        spdlog::warn("watch warning url={} warning=\"{}\"", self->url, error_text(message));
+        spdlog::info("watch warning url={} warning=\"{}\"", self->url, error_text(message));
+        if (self->server_closed_the_session(message)) {
+          // The stream is over (the server ended the session, or went away) even when no RTCP BYE
+          // got through; rtspsrc would only keep warning. The recording is finished (EOS), then
+          // the loss is reported as an error: the network side's BYE, if any, says why.
+          spdlog::info("watch: the server closed the RTSP connection url={}", self->url);
+          self->lost = "the server closed the RTSP connection";
+          self->begin_stop();
+        }
         break;
       case GST_MESSAGE_APPLICATION: {
         const GstStructure* s = gst_message_get_structure(message);
@@ -712,8 +738,8 @@ void WatchPipeline::start(const std::string& play_url, WatchCallbacks callbacks)
   gst_element_set_state(s.pipeline.get(), GST_STATE_PLAYING);
 }
 
-void WatchPipeline::stop() {
-  State& s = *state_;
+void WatchPipeline::State::begin_stop() {
+  State& s = *this;
   if (!s.started || s.done || s.stopping) return;
   s.stopping = true;
   spdlog::info("watch stopping url={}", s.url);
@@ -739,6 +765,10 @@ void WatchPipeline::stop() {
         },
         nullptr, nullptr);
   }
+}
+
+void WatchPipeline::stop() {
+  state_->begin_stop();
 }
 
 WatchStats WatchPipeline::stats() const {
