@@ -16,6 +16,7 @@
 #include <string>
 
 #include "terminal/broadcast_session.hpp"
+#include "terminal/glib_log.hpp"
 #include "terminal/local_address.hpp"
 #include "terminal/status_line.hpp"
 #include "terminal/terminal_args.hpp"
@@ -194,6 +195,7 @@ int main(int argc, char** argv) {
   spdlog::set_level(spdlog::level::from_str(account.log_level));
   auto phone = phone_options(account);
   if (!phone) return fail_with(phone.error());
+  send_glib_logs_to_spdlog();  // GLib's and GStreamer's own lines: --log-level debug only
   GError* error = nullptr;
   if (!gst_init_check(&argc, &argv, &error)) {
     const std::string text = error != nullptr ? error->message : "unknown error";

@@ -32,7 +32,8 @@ struct PhoneOptions {
   std::uint16_t bind_port = 0;  // 0: the OS picks one
   // OPTIONS to the registrar this often, so that a NAT keeps the binding the network side's
   // in-dialog requests (BYE at the end of a broadcast) come back through. UDP bindings of
-  // common NATs (Linux conntrack: 30 s unanswered, 120 s answered) outlive it.
+  // common NATs (Linux conntrack: 30 s unanswered, 120 s answered) outlive it. sofia's timer is
+  // deferrable (su_root's max defer, 15 s), so it subtracts that: OPTIONS go every 10 to 25 s.
   std::chrono::milliseconds keepalive{25000};
   // A server that never answers: sofia would retransmit for 32 s (Timer B/F); a user waits less.
   std::chrono::milliseconds answer_timeout{8000};

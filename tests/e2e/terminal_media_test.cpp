@@ -83,12 +83,14 @@ struct Outcome {
 };
 
 BroadcastCallbacks broadcast_callbacks(Outcome& outcome) {
-  return {[&outcome] { outcome.streaming = true; },
-          [&outcome](const std::string& text) {
-            outcome.error = text;
-            outcome.error_at = Clock::now();
-          },
-          [&outcome] { outcome.finished = true; }};
+  BroadcastCallbacks callbacks;
+  callbacks.on_streaming = [&outcome] { outcome.streaming = true; };
+  callbacks.on_error = [&outcome](const std::string& text) {
+    outcome.error = text;
+    outcome.error_at = Clock::now();
+  };
+  callbacks.on_finished = [&outcome] { outcome.finished = true; };
+  return callbacks;
 }
 
 WatchCallbacks watch_callbacks(Outcome& outcome) {

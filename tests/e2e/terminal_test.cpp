@@ -1,8 +1,12 @@
 // The terminal end to end (issue 4): `callcast broadcast` and `callcast watch` as real processes
 // against callcastd, the recordings judged by ffprobe, the display by a screenshot of Xvfb, and
 // third-party peers on either side (ffmpeg publishing, ffplay playing).
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
@@ -125,6 +129,39 @@ TEST_F(TerminalTest, UnreachableServerFailsWithAClearLine) {
   EXPECT_TRUE(status->exited && status->code == 1) << status->describe();
   EXPECT_EQ(viewer.stderr_tail(),
             "error: the SIP server 127.0.0.1:9 cannot be reached (refused or unreachable)\n");
+}
+
+// Item 1 of issue 10: --bind chooses the local address and port the SIP user agent binds and
+// advertises; the server answers there (the call gets its 480). A --bind naming an address of
+// another machine fails before anything starts, with one line.
+TEST_F(TerminalTest, BindFlagChoosesTheLocalAddressAndPort) {
+  const int probe = socket(AF_INET, SOCK_DGRAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(bind(probe, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+  socklen_t length = sizeof address;
+  getsockname(probe, reinterpret_cast<sockaddr*>(&address), &length);
+  close(probe);
+  const std::string port = std::to_string(ntohs(address.sin_port));
+  ChildProcess& viewer = watch(kOther, kViewer, {"--bind", "127.0.0.1:" + port});
+  const auto status = wait_exit(viewer, 20s);
+  ASSERT_TRUE(status);
+  EXPECT_TRUE(status->exited && status->code == 1) << status->describe();
+  EXPECT_NE(viewer.stderr_tail().find("user agent started terminal=" + std::string(kViewer) +
+                                      " port=" + port),
+            std::string::npos)
+      << viewer.stderr_tail();
+  EXPECT_NE(viewer.stderr_tail().find("(480 Temporarily Unavailable)"), std::string::npos)
+      << viewer.stderr_tail();
+
+  ChildProcess& elsewhere = watch(kOther, kViewer2, {"--bind", "192.0.2.1"});
+  const auto refused = wait_exit(elsewhere, 10s);
+  ASSERT_TRUE(refused);
+  EXPECT_TRUE(refused->exited && refused->code == 2) << refused->describe();
+  EXPECT_EQ(elsewhere.stderr_tail(),
+            "callcast: error: --bind 192.0.2.1: 192.0.2.1 is not an IP address of this machine\n");
+  EXPECT_EQ(output(elsewhere), "") << "nothing started";
 }
 
 TEST_F(TerminalTest, MissingSourceFileFailsBeforeAnyCall) {

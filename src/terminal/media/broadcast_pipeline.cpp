@@ -15,6 +15,7 @@
 
 #include "terminal/media/frame_clock.hpp"
 #include "terminal/media/gst_elements.hpp"
+#include "terminal/media/reconnect_schedule.hpp"
 
 namespace callcast::terminal {
 
@@ -24,11 +25,6 @@ constexpr guint kAnnounceTimeoutMs = 10'000;
 constexpr guint kStopTimeoutMs = 3'000;
 constexpr guint kStatsPeriodMs = 1'000;
 constexpr const char* kFirstFrameMessage = "callcast-broadcast-first-frame";
-// Back-off between reconnection attempts: 0.2 s, doubled each time, at most 1.6 s.
-constexpr std::chrono::milliseconds kFirstRetryDelay{200};
-constexpr std::chrono::milliseconds kMaxRetryDelay{1600};
-// An attempt that neither streams nor fails gets at least this long (within the budget's end).
-constexpr std::chrono::milliseconds kMinAttemptTime{500};
 
 using SteadyClock = std::chrono::steady_clock;
 
@@ -395,12 +391,9 @@ struct BroadcastPipeline::State {
   }
 
   void schedule_attempt() {
-    const auto elapsed = since_loss();
-    const auto budget = options.reconnect_for;
-    if (elapsed >= budget) return give_up_on_budget();
-    auto delay = kFirstRetryDelay * (1 << std::min(attempt, 3));
-    delay = std::min({delay, kMaxRetryDelay, budget - elapsed});
-    retry_timer = add_timer(static_cast<guint>(delay.count()), &State::on_retry);
+    const auto delay = ReconnectSchedule(options.reconnect_for).next_delay(attempt, since_loss());
+    if (!delay) return give_up_on_budget();
+    retry_timer = add_timer(static_cast<guint>(delay->count()), &State::on_retry);
   }
 
   // A fresh rtspclientsink in place of the one whose connection broke: a used one, started again,
@@ -448,9 +441,8 @@ struct BroadcastPipeline::State {
                  since_loss().count());
     if (auto on_reconnecting = callbacks.on_reconnecting) on_reconnecting(attempt);
     if (done) return;  // the callback may have ended the broadcast
-    const auto left = options.reconnect_for - since_loss();
-    attempt_timer = add_timer(static_cast<guint>(std::max(left, kMinAttemptTime).count()),
-                              &State::on_attempt_timeout);
+    const auto timeout = ReconnectSchedule(options.reconnect_for).attempt_timeout(since_loss());
+    attempt_timer = add_timer(static_cast<guint>(timeout.count()), &State::on_attempt_timeout);
     first_frame_posted.store(false);
     if (!replace_sink()) return give_up("cannot rebuild the RTSP sink: " + without_token(url));
     gst_element_set_state(pipeline.get(), GST_STATE_PLAYING);
