@@ -11,7 +11,8 @@ endif()
 
 set(rounds 4)
 execute_process(
-  COMMAND ${BENCH} sip --masters 2 --viewers 2 --churn-rounds ${rounds} --json-only
+  COMMAND ${BENCH} sip --masters 2 --viewers 2 --churn-rounds ${rounds} --churn-idle-s 1
+          --json-only
   OUTPUT_VARIABLE out ERROR_VARIABLE err RESULT_VARIABLE rc TIMEOUT 150)
 message(STATUS "callcast-bench output:\n${out}")
 if(NOT rc EQUAL 0)
@@ -36,13 +37,14 @@ foreach(line IN LISTS lines)
     string(JSON ok GET "${line}" ok)
     string(JSON clean GET "${line}" clean)
     string(JSON rss TYPE "${line}" server_rss_kib)
+    string(JSON rss_at_hang_up TYPE "${line}" server_rss_at_hang_up_kib)
     if(NOT round EQUAL round_lines)
       message(FATAL_ERROR "round ${round} out of order (expected ${round_lines}): ${line}")
     endif()
     if(NOT calls EQUAL 6 OR NOT ok EQUAL calls OR NOT clean STREQUAL "ON")
       message(FATAL_ERROR "round ${round}: every one of 6 calls answered, server clean: ${line}")
     endif()
-    if(NOT rss STREQUAL "NUMBER")
+    if(NOT rss STREQUAL "NUMBER" OR NOT rss_at_hang_up STREQUAL "NUMBER")
       message(FATAL_ERROR "round ${round} has no server_rss_kib: ${line}")
     endif()
   elseif(phase STREQUAL "churn")

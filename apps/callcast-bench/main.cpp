@@ -44,6 +44,12 @@ int main(int argc, char** argv) {
                    "run the calls this many times (even) against the same callcastd and report "
                    "its RSS after each round, after the first half (N calls) and after all (2N)")
       ->check(CLI::Range(2, 1000));
+  std::int64_t churn_idle_s = sip.churn_idle.count();
+  sip_command
+      ->add_option("--churn-idle-s", churn_idle_s,
+                   "seconds the server is left idle after each round before its RSS is read "
+                   "(default 45: the SIP transactions' 32 s timers and the 5 s trim interval)")
+      ->check(CLI::Range(std::int64_t{0}, std::int64_t{600}));
   sip_command->add_flag("--json-only", sip.json_only, "print only the JSON lines on stdout");
   sip_command->add_option("--callcastd,--server-binary", sip.callcastd,
                           "the callcastd to start (default: ../callcastd/callcastd next to this "
@@ -152,6 +158,7 @@ int main(int argc, char** argv) {
   sip.transport =
       transport == "tcp" ? callcast::sipua::Transport::tcp : callcast::sipua::Transport::udp;
   sip.timeout = std::chrono::milliseconds(timeout_ms);
+  sip.churn_idle = std::chrono::seconds(churn_idle_s);
   if (sip.churn_rounds % 2 != 0) {
     std::cerr << "callcast-bench sip: --churn-rounds must be even (RSS after N and after 2N calls)"
               << std::endl;

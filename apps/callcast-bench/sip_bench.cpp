@@ -296,12 +296,14 @@ SipBench::CleanCheck SipBench::wait_clean(std::chrono::milliseconds timeout) {
   }
 }
 
-std::optional<std::uint64_t> SipBench::settled_server_rss() {
+std::optional<std::uint64_t> SipBench::settled_server_rss(std::chrono::seconds idle) {
   if (server_pid_ == 0) return std::nullopt;
+  // The SIP stack frees a call's last transactions when RFC 3261's timers run out (32 s after a
+  // BYE over UDP), callcastd hands freed memory back within its trim interval (5 s): the idle
+  // wait covers both. Then until three samples in a row agree, at most kRssSettleTimeout.
+  std::this_thread::sleep_for(idle);
   auto sample = sample_process(server_pid_);
   if (!sample) return std::nullopt;
-  // callcastd trims its heap on its next idle sweep (every 500 ms): wait until three samples in
-  // a row agree, at most kRssSettleTimeout.
   const auto deadline = Clock::now() + kRssSettleTimeout;
   std::uint64_t last = sample->rss_kib;
   int same = 0;
@@ -436,14 +438,15 @@ int SipBench::run_once() {
 int SipBench::run_churn() {
   const auto began = Clock::now();
   const std::size_t per_round = options_.masters + options_.masters * options_.viewers;
-  ChurnReport report(options_.churn_rounds, per_round, settled_server_rss());
+  ChurnReport report(options_.churn_rounds, per_round, settled_server_rss(0s));
   std::size_t ok = 0;
   std::size_t failed_rounds = 0;
   bool clean = true;
   for (std::size_t r = 1; r <= options_.churn_rounds; ++r) {
     const auto round_began = Clock::now();
     const Round round = run_round(false);
-    const auto rss = settled_server_rss();
+    const auto at_hang_up = server_pid_ != 0 ? sample_process(server_pid_) : std::nullopt;
+    const auto rss = settled_server_rss(options_.churn_idle);
     report.add_round(rss);
     ok += round.ok();
     clean = clean && round.clean.clean;
@@ -458,6 +461,8 @@ int SipBench::run_churn() {
         {"dropped", round.dropped},
         {"not_ended", round.not_ended},
         {"clean", round.clean.clean},
+        {"server_rss_at_hang_up_kib",
+         at_hang_up ? nlohmann::ordered_json(at_hang_up->rss_kib) : nullptr},
         {"server_rss_kib", rss ? nlohmann::ordered_json(*rss) : nullptr},
         {"wall_s", round_to(std::chrono::duration<double>(Clock::now() - round_began).count(), 3)}};
     if (!round.clean.detail.empty()) line["clean_detail"] = round.clean.detail;

@@ -80,9 +80,8 @@ class SipBench {
   void close_publishers();
   CleanCheck wait_clean(std::chrono::milliseconds timeout);
   void stop_agents();
-  // The server's RSS once it has settled after a round (its idle work, such as handing freed
-  // memory back, done): sampled until it stops changing, boundedly.
-  std::optional<std::uint64_t> settled_server_rss();
+  // The server's RSS once it has been idle for `idle` and then stopped changing (boundedly).
+  std::optional<std::uint64_t> settled_server_rss(std::chrono::seconds idle);
 
   void emit(const nlohmann::ordered_json& line);  // one JSON line on stdout
   void say(const std::string& text);              // human-readable, unless json_only
