@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <fstream>
 
 namespace callcast {
@@ -36,13 +37,19 @@ bool HeapTrimmer::check() {
   if (!before) return false;
   const std::int64_t idle = before->resident_bytes - before->in_use_bytes;
   if (!floor_ || idle < *floor_) floor_ = idle;
-  if (idle - *floor_ < options_.min_release_bytes) return false;
+  const bool quiet =
+      last_in_use_ && std::abs(before->in_use_bytes - *last_in_use_) < options_.quiet_release_bytes;
+  last_in_use_ = before->in_use_bytes;
+  if (idle - *floor_ < (quiet ? options_.quiet_release_bytes : options_.min_release_bytes)) {
+    return false;
+  }
   const auto began = std::chrono::steady_clock::now();
   heap_.trim();
   trims_.fetch_add(1, std::memory_order_relaxed);
   const auto after = heap_.figures();
   // What the trim could not release stays in the floor, so that it is not tried again and again.
   floor_ = after ? after->resident_bytes - after->in_use_bytes : idle;
+  if (after) last_in_use_ = after->in_use_bytes;
   spdlog::debug("heap: returned {} KiB to the OS in {} ms ({} KiB resident, {} KiB in use)",
                 after ? (before->resident_bytes - after->resident_bytes) / 1024 : 0,
                 std::chrono::duration_cast<std::chrono::milliseconds>(

@@ -74,14 +74,35 @@ TEST(HeapTrimmer, TrimsOnceCallsEndedAndTheirMemoryStaysResident) {
   EXPECT_EQ(trimmer.trims(), 1U);
 }
 
-TEST(HeapTrimmer, LessThanTheMinimumIsNotWorthAWalkOfTheArenas) {
+TEST(HeapTrimmer, WhileCallsComeAndGoLessThanTheMinimumWaits) {
   ScriptedHeap heap;
   HeapTrimmer trimmer(every(1h), heap);
   heap.set(20, 8);
   EXPECT_FALSE(trimmer.check());
-  heap.set(27, 8, 7);
+  heap.set(31, 12, 7);  // 7 MiB freed, the live heap still moving
+  EXPECT_FALSE(trimmer.check());
+  heap.set(35, 16, 7);  // more calls: still 7 MiB over the floor
   EXPECT_FALSE(trimmer.check());
   EXPECT_EQ(heap.trims, 0);
+}
+
+TEST(HeapTrimmer, AQuietServerGivesBackEvenASmallRest) {
+  ScriptedHeap heap;
+  HeapTrimmer trimmer(every(1h), heap);
+  heap.set(20, 8);
+  EXPECT_FALSE(trimmer.check());
+  heap.set(31, 12, 7);
+  EXPECT_FALSE(trimmer.check()) << "busy";
+  heap.set(27, 8, 7);  // the last calls ended: the live heap back where it was, and staying
+  EXPECT_FALSE(trimmer.check()) << "it moved by 4 MiB since the previous check";
+  EXPECT_TRUE(trimmer.check()) << "quiet now";
+  EXPECT_EQ(heap.now.resident_bytes, 20 * kMiB);
+  EXPECT_FALSE(trimmer.check()) << "nothing new to release";
+  heap.set(20, 8, 0);
+  heap.set(20, 8 - 1, 0);  // still moving (by 1 MiB): 1 MiB over the floor waits
+  EXPECT_FALSE(trimmer.check());
+  EXPECT_TRUE(trimmer.check()) << "quiet, and 1 MiB over the floor";
+  EXPECT_EQ(heap.trims, 2);
 }
 
 TEST(HeapTrimmer, WhatATrimCannotReleaseIsNotTriedAgain) {
