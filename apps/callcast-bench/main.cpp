@@ -2,6 +2,7 @@
 // of a subcommand run, its exit code out.
 //
 //   callcast-bench sip [--masters N] [--viewers M] [--concurrency C] [--transport udp|tcp] ...
+//   callcast-bench sip --churn-rounds R ...   (memory after N and 2N calls against one server)
 //   callcast-bench media [--target callcast|peer|limit] [--viewers N | --ramp-to-limit] ...
 #include <CLI/CLI.hpp>
 #include <chrono>
@@ -38,6 +39,17 @@ int main(int argc, char** argv) {
       ->add_option("--timeout-ms", timeout_ms,
                    "per call: INVITE to final answer, RTSP included (default 10000)")
       ->check(CLI::Range(std::int64_t{100}, std::int64_t{600000}));
+  sip_command
+      ->add_option("--churn-rounds", sip.churn_rounds,
+                   "run the calls this many times (even) against the same callcastd and report "
+                   "its RSS after each round, after the first half (N calls) and after all (2N)")
+      ->check(CLI::Range(2, 1000));
+  std::int64_t churn_idle_s = sip.churn_idle.count();
+  sip_command
+      ->add_option("--churn-idle-s", churn_idle_s,
+                   "seconds the server is left idle after each round before its RSS is read "
+                   "(default 45: the SIP transactions' 32 s timers and the 5 s trim interval)")
+      ->check(CLI::Range(std::int64_t{0}, std::int64_t{600}));
   sip_command->add_flag("--json-only", sip.json_only, "print only the JSON lines on stdout");
   sip_command->add_option("--callcastd,--server-binary", sip.callcastd,
                           "the callcastd to start (default: ../callcastd/callcastd next to this "
@@ -146,6 +158,12 @@ int main(int argc, char** argv) {
   sip.transport =
       transport == "tcp" ? callcast::sipua::Transport::tcp : callcast::sipua::Transport::udp;
   sip.timeout = std::chrono::milliseconds(timeout_ms);
+  sip.churn_idle = std::chrono::seconds(churn_idle_s);
+  if (sip.churn_rounds % 2 != 0) {
+    std::cerr << "callcast-bench sip: --churn-rounds must be even (RSS after N and after 2N calls)"
+              << std::endl;
+    return 2;
+  }
   if (sip_command->parsed()) return callcast::bench::SipBench(sip).run();
   return 2;
 }

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "auth/user_directory.hpp"
+#include "churn_report.hpp"
 #include "http_client.hpp"
 #include "process_usage.hpp"
 #include "sip/iptv_sdp.hpp"
@@ -26,6 +27,8 @@ constexpr auto kHangUpTimeout = 10s;
 constexpr auto kCleanTimeout = 10s;
 // callcastd re-reads a changed users file at most once a second (auth/user_directory.hpp).
 constexpr auto kUsersReloadWait = 1200ms;
+constexpr auto kRssSettleTimeout = 3s;
+constexpr auto kRssSettleStep = 200ms;
 
 std::string numbered(const char* prefix, std::size_t n) {
   char digits[16];
@@ -234,8 +237,8 @@ void SipBench::close_publishers() {
   }
 }
 
-void SipBench::run_phase(CallPhase& phase, const std::vector<CallSpec>& specs,
-                         PhaseResult& result) {
+void SipBench::run_phase(CallPhase& phase, const std::vector<CallSpec>& specs, PhaseResult& result,
+                         bool print) {
   const auto before = server_pid_ != 0 ? sample_process(server_pid_) : std::nullopt;
   phase.run(specs);
   const auto after = server_pid_ != 0 ? sample_process(server_pid_) : std::nullopt;
@@ -244,6 +247,7 @@ void SipBench::run_phase(CallPhase& phase, const std::vector<CallSpec>& specs,
     result.server_cpu_pct = cpu_percent(*before, *after);
     result.server_rss_kib = after->rss_kib;
   }
+  if (!print) return;
   emit(to_json(result));
   say(describe_phase(result));
 }
@@ -292,9 +296,84 @@ SipBench::CleanCheck SipBench::wait_clean(std::chrono::milliseconds timeout) {
   }
 }
 
+std::optional<std::uint64_t> SipBench::settled_server_rss(std::chrono::seconds idle) {
+  if (server_pid_ == 0) return std::nullopt;
+  // The SIP stack frees a call's last transactions when RFC 3261's timers run out (32 s after a
+  // BYE over UDP), callcastd hands freed memory back within its trim interval (5 s): the idle
+  // wait covers both. Then until three samples in a row agree, at most kRssSettleTimeout.
+  std::this_thread::sleep_for(idle);
+  auto sample = sample_process(server_pid_);
+  if (!sample) return std::nullopt;
+  const auto deadline = Clock::now() + kRssSettleTimeout;
+  std::uint64_t last = sample->rss_kib;
+  int same = 0;
+  while (same < 3 && Clock::now() < deadline) {
+    std::this_thread::sleep_for(kRssSettleStep);
+    sample = sample_process(server_pid_);
+    if (!sample) return std::nullopt;
+    same = sample->rss_kib == last ? same + 1 : 0;
+    last = sample->rss_kib;
+  }
+  return last;
+}
+
+SipBench::Round SipBench::run_round(bool print_phases) {
+  Round round;
+  round.planned = options_.masters + options_.masters * options_.viewers;
+  const std::string offer = sip::make_iptv_offer("127.0.0.1");
+  // 701-707: INVITE 777, 183 with the publish URI, RTSP ANNOUNCE/SETUP/RECORD, 200 OK.
+  CallPhase masters(
+      {"master_calls", transport_name_, options_.concurrency, options_.timeout, offer},
+      [this](BenchCall& call, const std::string& sdp) { start_publisher(call, sdp); });
+  std::vector<CallSpec> master_specs;
+  for (auto& agent : master_agents_) {
+    master_specs.push_back({agent.get(), options_.service_number});
+  }
+  run_phase(masters, master_specs, round.masters, print_phases);
+
+  // 708: calls to each broadcasting master go to the service (set-up, not measured).
+  std::vector<std::string> broadcasting;
+  for (const auto& call : masters.calls()) {
+    if (call->record().answered) broadcasting.push_back(master_number(call->index()));
+  }
+  if (auto forwarded = set_forwarding(broadcasting); !forwarded) {
+    round.setup_error = forwarded.error();
+    std::cerr << "callcast-bench sip: " << round.setup_error << std::endl;
+  }
+
+  // 710-713: viewer j calls every broadcasting master; the masters interleaved so that the load
+  // spreads over the groups.
+  CallPhase viewers(
+      {"viewer_calls", transport_name_, options_.concurrency, options_.timeout, offer});
+  std::vector<CallSpec> viewer_specs;
+  if (round.setup_error.empty()) {
+    for (auto& agent : viewer_agents_) {
+      for (const auto& master : broadcasting) {
+        viewer_specs.push_back({agent.get(), master});
+      }
+    }
+  }
+  run_phase(viewers, viewer_specs, round.viewers, print_phases);
+
+  // Viewers first, then masters, whose BYE must close the group by itself: the RTSP
+  // connections close only after the check, so a group that waits for them shows up unclean.
+  const HangUpResult viewers_down = viewers.hang_up_all(kHangUpTimeout);
+  const HangUpResult masters_down = masters.hang_up_all(kHangUpTimeout);
+  const EndCheck viewers_ended = viewers.wait_all_ended(kHangUpTimeout);
+  const EndCheck masters_ended = masters.wait_all_ended(kHangUpTimeout);
+  round.clean = wait_clean(kCleanTimeout);
+  left_unclean_ = left_unclean_ || !round.clean.clean;
+  close_publishers();
+  round.byes_sent = viewers_down.byes_sent + masters_down.byes_sent;
+  round.dropped = viewers_down.dropped + masters_down.dropped;
+  round.not_ended = viewers_ended.not_ended + masters_ended.not_ended;
+  round.stuck = masters_ended.stuck;
+  round.stuck.insert(round.stuck.end(), viewers_ended.stuck.begin(), viewers_ended.stuck.end());
+  return round;
+}
+
 int SipBench::run() {
   spdlog::set_level(options_.verbose ? spdlog::level::info : spdlog::level::warn);
-  const auto began = Clock::now();
   if (auto ready = prepare_server(); !ready) {
     std::cerr << "callcast-bench sip: " << ready.error() << std::endl;
     return 2;
@@ -307,61 +386,23 @@ int SipBench::run() {
       (server_ ? "pid " + std::to_string(server_pid_) : std::string("(external)")) +
       " sip=" + core::to_string(sip_address_) + " over " + transport_name_ + ", " +
       std::to_string(options_.masters) + " masters x " + std::to_string(options_.viewers) +
-      " viewers, concurrency " + std::to_string(options_.concurrency));
-
-  const std::string offer = sip::make_iptv_offer("127.0.0.1");
-  // 701-707: INVITE 777, 183 with the publish URI, RTSP ANNOUNCE/SETUP/RECORD, 200 OK.
-  CallPhase masters(
-      {"master_calls", transport_name_, options_.concurrency, options_.timeout, offer},
-      [this](BenchCall& call, const std::string& sdp) { start_publisher(call, sdp); });
-  std::vector<CallSpec> master_specs;
-  for (auto& agent : master_agents_) {
-    master_specs.push_back({agent.get(), options_.service_number});
+      " viewers, concurrency " + std::to_string(options_.concurrency) +
+      (options_.churn_rounds > 0 ? ", " + std::to_string(options_.churn_rounds) + " rounds"
+                                 : std::string()));
+  const int code = options_.churn_rounds > 0 ? run_churn() : run_once();
+  if (left_unclean_ && scratch_) {
+    scratch_->keep();
+    std::cerr << "callcast-bench sip: server log kept in " << scratch_->path().string()
+              << std::endl;
   }
-  PhaseResult master_result;
-  run_phase(masters, master_specs, master_result);
+  return code;
+}
 
-  // 708: calls to each broadcasting master go to the service (set-up, not measured).
-  std::vector<std::string> broadcasting;
-  for (const auto& call : masters.calls()) {
-    if (call->record().answered) broadcasting.push_back(master_number(call->index()));
-  }
-  std::string setup_error;
-  if (auto forwarded = set_forwarding(broadcasting); !forwarded) {
-    setup_error = forwarded.error();
-    std::cerr << "callcast-bench sip: " << setup_error << std::endl;
-  }
-
-  // 710-713: viewer j calls every broadcasting master; the masters interleaved so that the load
-  // spreads over the groups.
-  CallPhase viewers(
-      {"viewer_calls", transport_name_, options_.concurrency, options_.timeout, offer});
-  std::vector<CallSpec> viewer_specs;
-  if (setup_error.empty()) {
-    for (auto& agent : viewer_agents_) {
-      for (const auto& master : broadcasting) {
-        viewer_specs.push_back({agent.get(), master});
-      }
-    }
-  }
-  PhaseResult viewer_result;
-  run_phase(viewers, viewer_specs, viewer_result);
-
-  // Viewers first, then masters, whose BYE must close the group by itself: the RTSP
-  // connections close only after the check, so a group that waits for them shows up unclean.
-  const HangUpResult viewers_down = viewers.hang_up_all(kHangUpTimeout);
-  const HangUpResult masters_down = masters.hang_up_all(kHangUpTimeout);
-  const EndCheck viewers_ended = viewers.wait_all_ended(kHangUpTimeout);
-  const EndCheck masters_ended = masters.wait_all_ended(kHangUpTimeout);
-  const CleanCheck clean = wait_clean(kCleanTimeout);
-  close_publishers();
+int SipBench::run_once() {
+  const auto began = Clock::now();
+  const Round round = run_round(true);
   const auto server_after = server_pid_ != 0 ? sample_process(server_pid_) : std::nullopt;
-
-  const std::size_t planned = options_.masters + options_.masters * options_.viewers;
-  const std::size_t dropped = viewers_down.dropped + masters_down.dropped;
-  const std::size_t not_ended = viewers_ended.not_ended + masters_ended.not_ended;
-  const std::size_t calls = master_result.calls + viewer_result.calls;
-  const std::size_t ok = master_result.ok + viewer_result.ok;
+  const std::size_t calls = round.masters.calls + round.viewers.calls;
   nlohmann::ordered_json summary = {
       {"bench", "sip"},
       {"phase", "summary"},
@@ -370,36 +411,89 @@ int SipBench::run() {
       {"masters", options_.masters},
       {"viewers_per_master", options_.viewers},
       {"concurrency", options_.concurrency},
-      {"calls", planned},
+      {"calls", round.planned},
       {"attempted", calls},
-      {"ok", ok},
-      {"failed", planned - ok},
-      {"master_setups_per_s", round_to(master_result.setups_per_s, 1)},
-      {"viewer_setups_per_s", round_to(viewer_result.setups_per_s, 1)},
-      {"byes_sent", viewers_down.byes_sent + masters_down.byes_sent},
-      {"dropped", dropped},
-      {"not_ended", not_ended},
-      {"clean", clean.clean},
-      {"groups_left", clean.groups_left},
-      {"calls_left", clean.calls_left},
+      {"ok", round.ok()},
+      {"failed", round.planned - round.ok()},
+      {"master_setups_per_s", round_to(round.masters.setups_per_s, 1)},
+      {"viewer_setups_per_s", round_to(round.viewers.setups_per_s, 1)},
+      {"byes_sent", round.byes_sent},
+      {"dropped", round.dropped},
+      {"not_ended", round.not_ended},
+      {"clean", round.clean.clean},
+      {"groups_left", round.clean.groups_left},
+      {"calls_left", round.clean.calls_left},
       {"server_rss_kib", server_after ? nlohmann::ordered_json(server_after->rss_kib) : nullptr},
       {"wall_s", round_to(std::chrono::duration<double>(Clock::now() - began).count(), 3)}};
-  if (!clean.detail.empty()) summary["clean_detail"] = clean.detail;
-  std::vector<std::string> stuck = masters_ended.stuck;
-  stuck.insert(stuck.end(), viewers_ended.stuck.begin(), viewers_ended.stuck.end());
-  if (!stuck.empty()) summary["not_ended_calls"] = stuck;
-  if (!setup_error.empty()) summary["setup_error"] = setup_error;
+  if (!round.clean.detail.empty()) summary["clean_detail"] = round.clean.detail;
+  if (!round.stuck.empty()) summary["not_ended_calls"] = round.stuck;
+  if (!round.setup_error.empty()) summary["setup_error"] = round.setup_error;
   emit(summary);
-  say(std::string("summary: ") + std::to_string(ok) + "/" + std::to_string(planned) +
+  say(std::string("summary: ") + std::to_string(round.ok()) + "/" + std::to_string(round.planned) +
       " calls answered; after hang-up the server is " +
-      (clean.clean ? "clean (no group, no dialog)" : "NOT clean: " + clean.detail));
+      (round.clean.clean ? "clean (no group, no dialog)" : "NOT clean: " + round.clean.detail));
+  return round.passed() ? 0 : 1;
+}
 
-  if (!clean.clean && scratch_) {
-    scratch_->keep();
-    std::cerr << "callcast-bench sip: server log kept in " << scratch_->path().string()
-              << std::endl;
+int SipBench::run_churn() {
+  const auto began = Clock::now();
+  const std::size_t per_round = options_.masters + options_.masters * options_.viewers;
+  ChurnReport report(options_.churn_rounds, per_round, settled_server_rss(0s));
+  std::size_t ok = 0;
+  std::size_t failed_rounds = 0;
+  bool clean = true;
+  for (std::size_t r = 1; r <= options_.churn_rounds; ++r) {
+    const auto round_began = Clock::now();
+    const Round round = run_round(false);
+    const auto at_hang_up = server_pid_ != 0 ? sample_process(server_pid_) : std::nullopt;
+    const auto rss = settled_server_rss(options_.churn_idle);
+    report.add_round(rss);
+    ok += round.ok();
+    clean = clean && round.clean.clean;
+    if (!round.passed()) ++failed_rounds;
+    nlohmann::ordered_json line = {
+        {"bench", "sip"},
+        {"phase", "churn_round"},
+        {"round", r},
+        {"calls", round.planned},
+        {"ok", round.ok()},
+        {"failed", round.planned - round.ok()},
+        {"dropped", round.dropped},
+        {"not_ended", round.not_ended},
+        {"clean", round.clean.clean},
+        {"server_rss_at_hang_up_kib",
+         at_hang_up ? nlohmann::ordered_json(at_hang_up->rss_kib) : nullptr},
+        {"server_rss_kib", rss ? nlohmann::ordered_json(*rss) : nullptr},
+        {"wall_s", round_to(std::chrono::duration<double>(Clock::now() - round_began).count(), 3)}};
+    if (!round.clean.detail.empty()) line["clean_detail"] = round.clean.detail;
+    if (!round.setup_error.empty()) line["setup_error"] = round.setup_error;
+    emit(line);
+    say("round " + std::to_string(r) + ": " + std::to_string(round.ok()) + "/" +
+        std::to_string(round.planned) + " calls answered, server " +
+        (round.clean.clean ? "clean" : "NOT clean") + ", RSS " +
+        (rss ? std::to_string(*rss) + " KiB" : std::string("unknown")));
   }
-  return ok == planned && clean.clean && dropped == 0 && not_ended == 0 ? 0 : 1;
+  nlohmann::ordered_json summary = {{"bench", "sip"},
+                                    {"phase", "churn"},
+                                    {"transport", transport_name_},
+                                    {"server", server_ ? "spawned" : "external"},
+                                    {"masters", options_.masters},
+                                    {"viewers_per_master", options_.viewers}};
+  report.write(summary);
+  summary["calls"] = per_round * options_.churn_rounds;
+  summary["ok"] = ok;
+  summary["failed_rounds"] = failed_rounds;
+  summary["clean"] = clean;
+  summary["wall_s"] = round_to(std::chrono::duration<double>(Clock::now() - began).count(), 3);
+  emit(summary);
+  const auto growth = report.growth_pct();
+  say("churn: RSS " +
+      (report.rss_after_n_kb() ? std::to_string(*report.rss_after_n_kb()) : std::string("?")) +
+      " KiB after N calls, " +
+      (report.rss_after_2n_kb() ? std::to_string(*report.rss_after_2n_kb()) : std::string("?")) +
+      " KiB after 2N (N = " + std::to_string(report.rounds() / 2 * per_round) +
+      "): " + (growth ? fixed(*growth, 2) + " %" : std::string("unknown")));
+  return failed_rounds == 0 ? 0 : 1;
 }
 
 }  // namespace callcast::bench

@@ -27,6 +27,12 @@ struct SipBenchOptions {
   std::size_t concurrency = 50;
   sipua::Transport transport = sipua::Transport::udp;
   std::chrono::milliseconds timeout{10'000};  // per call: INVITE -> final answer
+  // 0: one run. Else (even): that many rounds of the whole run against the same server, its
+  // RSS after each round (churn_report.hpp).
+  std::size_t churn_rounds = 0;
+  // How long the server is left idle after each round before its RSS is read: the SIP stack's
+  // transaction timers (32 s) and callcastd's trim interval (5 s), with a margin.
+  std::chrono::seconds churn_idle{45};
 
   bool json_only = false;  // stdout: only the JSON lines
   bool keep_dir = false;   // keep the scratch directory (server log, users file)

@@ -19,6 +19,7 @@
 #include "core/config.hpp"
 #include "forwarding/forwarding_store.hpp"
 #include "forwarding/ut_api.hpp"
+#include "heap_trimmer.hpp"
 #include "http/admin_api.hpp"
 #include "http/http_media_control.hpp"
 #include "http/http_server.hpp"
@@ -325,10 +326,16 @@ int main(int argc, char** argv) {
     });
   });
 
+  // Memory freed after calls goes back to the OS (heap_trimmer.hpp).
+  GlibcHeap heap;
+  HeapTrimmer trimmer(HeapTrimmerOptions{}, heap);
+  trimmer.start();
+
   spdlog::info("callcastd: role={} {}", core::to_string(config->role), ready);
   // One machine-readable line on stdout, for scripts and tests that let the OS pick ports.
   std::cout << ready << std::endl;
   io.run();
+  trimmer.stop();
   if (stopper.joinable()) stopper.join();
   network.reset();
   return 0;

@@ -133,6 +133,8 @@ class StreamingServer final : public RtspConnectionHandler, private core::GroupE
   void handle_keepalive(RtspConnection& c, const rtsp::RtspRequest& r, Reply& reply);
   struct Authorized;
   // A request that starts something (no Session header): a fresh token for `role`.
+  // Whether an expired publish token may still bring its master back (see the definition).
+  bool master_may_return_with(const core::TokenClaims& claims) const;
   std::optional<Authorized> authorize(const rtsp::RtspRequest& r, core::TokenRole role,
                                       Reply& reply);
   // What a request does with the session it names: `keep_alive` (OPTIONS, GET_PARAMETER,

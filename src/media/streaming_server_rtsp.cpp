@@ -155,6 +155,12 @@ std::optional<StreamingServer::Authorized> StreamingServer::authorize(const rtsp
     return std::nullopt;
   }
   auto claims = tokens_.verify(url->token, unix_now());
+  if (!claims && claims.error() == core::TokenError::expired && role == core::TokenRole::publish) {
+    if (auto signed_claims = tokens_.verify(url->token, 0);
+        signed_claims && master_may_return_with(*signed_claims)) {
+      claims = std::move(signed_claims);
+    }
+  }
   if (!claims) {
     reply.error(401, "token " + std::string(core::to_string(claims.error())));
     return std::nullopt;
@@ -173,6 +179,20 @@ std::optional<StreamingServer::Authorized> StreamingServer::authorize(const rtsp
     return std::nullopt;
   }
   return Authorized{std::move(*url), std::move(*claims)};
+}
+
+bool StreamingServer::master_may_return_with(const core::TokenClaims& claims) const {
+  // 705 again after a lost connection: a master that has published for longer than token_ttl_s
+  // reconnects with the URL of its 183, whose token has expired meanwhile. Its expiry is waived
+  // only for the group's own master, for a token issued to this very group (not to an earlier
+  // one of the same number: issued after the group was created), while the group waits for it to
+  // come back (no publisher connected, or its publisher stalled) and has been published before.
+  const core::Group* group = registry_.find(claims.group);
+  if (group == nullptr || claims.terminal != group->id) return false;
+  const std::int64_t issued_unix = claims.expires_unix - config_.token_ttl.count();
+  if (issued_unix < group->created_unix) return false;
+  const bool waiting = group->publisher.empty() || group->state == core::GroupState::stalled;
+  return waiting && media_.contains(claims.group);
 }
 
 std::optional<StreamingServer::InSession> StreamingServer::authorize_in_session(

@@ -260,6 +260,70 @@ TEST_F(ConnectionResetTest, MasterBackAfterTheGraceFindsItsGroupGone) {
   EXPECT_NE(std::string(again.message()).find("404"), std::string::npos) << again.message();
 }
 
+// ---- a master that has published longer than its token lives -----------------------------------
+
+// Tokens of 2 s: the publish URL of the 183 expires while the master publishes, as it does after
+// token_ttl_s (an hour) in a long broadcast.
+class ExpiredTokenTest : public PublisherRecoveryTest {
+ protected:
+  // A publisher of its own needs a directory of its own (its ffmpeg's files).
+  std::filesystem::path subdir(const std::string& name) const {
+    std::filesystem::create_directories(dir() / name);
+    return dir() / name;
+  }
+  std::string media_config() const override {
+    return "publisher_grace_s = 4\ntoken_ttl_s = 2\n";
+  }
+};
+
+TEST_F(ExpiredTokenTest, MasterReconnectsWithItsExpiredPublishUrlWithinTheGrace) {
+  start_broadcast(1);
+  ASSERT_FALSE(HasFailure());
+  std::this_thread::sleep_for(2500ms);  // the token expires (wall clock: tokens carry unix time)
+  publisher_->reset_connection();
+  ASSERT_TRUE(wait_until([&] { return group_state() == "waiting_for_master"; }, 2s));
+  const auto reconnected = publisher_->reconnect(publish_url_);
+  ASSERT_TRUE(reconnected) << "705 again with the URL of the 183, expired meanwhile";
+  const auto back_at = Clock::now();
+  EXPECT_TRUE(wait_until([&] { return group_state() == "live"; }, 3s)) << group_state();
+  EXPECT_TRUE(wait_until([&] { return taps_[0]->keyframes_since(back_at) > 0; }, 5s))
+      << "the viewer decodes on after the master came back";
+}
+
+TEST_F(ExpiredTokenTest, ExpiredPublishUrlTakesNothingFromAConnectedMaster) {
+  start_broadcast(0);
+  ASSERT_FALSE(HasFailure());
+  std::this_thread::sleep_for(2500ms);
+  // The master still publishes: its expired URL must not take the group over (a takeover, for a
+  // half-open connection, needs a fresh token).
+  RelayPublisher intruder(subdir("intruder"));
+  const auto taken = intruder.start(publish_url_);
+  EXPECT_FALSE(taken) << "an expired publish URL took over a live group";
+  EXPECT_NE(std::string(taken.message()).find("401"), std::string::npos) << taken.message();
+  EXPECT_EQ(group_state(), "live");
+}
+
+TEST_F(ExpiredTokenTest, ExpiredPublishUrlOfAnEarlierGroupOfTheSameNumberIsRefused) {
+  start_broadcast(0);
+  ASSERT_FALSE(HasFailure());
+  const std::string earlier_url = publish_url_;
+  publisher_.reset();
+  ASSERT_TRUE(api().delete_group(kMaster));
+  std::this_thread::sleep_for(1100ms);  // the next group is created in a later second
+  const std::string url = create_group(kMaster);
+  RelayPublisher master(subdir("second-group"));
+  ASSERT_TRUE(master.start(url));
+  ASSERT_TRUE(api().wait_until_live(kMaster, 20s));
+  std::this_thread::sleep_for(2500ms);  // both URLs expired
+  master.reset_connection();
+  ASSERT_TRUE(wait_until([&] { return group_state() == "waiting_for_master"; }, 2s));
+  RelayPublisher earlier(subdir("earlier"));
+  const auto taken = earlier.start(earlier_url);
+  EXPECT_FALSE(taken) << "a URL of the number's earlier broadcast published into this one";
+  EXPECT_NE(std::string(taken.message()).find("401"), std::string::npos) << taken.message();
+  EXPECT_TRUE(master.reconnect(url)) << "while its own master still comes back";
+}
+
 // ---- the same master announcing again while its old connection still looks open ---------------
 
 using TakeoverTest = PublisherRecoveryTest;
