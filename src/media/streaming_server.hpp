@@ -180,6 +180,10 @@ class StreamingServer final : public RtspConnectionHandler, private core::GroupE
   void publisher_stalled_out(const std::string& group, Clock::duration silent);
   GroupMediaLimits media_limits() const;
   Session* find_session(std::string_view id);
+  // A PAUSE or TEARDOWN naming the session this very connection tore down last: a stopping
+  // client's requests may cross (rtspclientsink sends its PAUSE after its TEARDOWN at times), so
+  // they are answered 200 with nothing left to do.
+  bool ended_on_this_connection(const RtspConnection& c, const rtsp::RtspRequest& r) const;
   std::string new_session_id();
   std::string url_for(const std::string& group, const std::string& token,
                       const std::string& control = {}) const;
@@ -208,6 +212,7 @@ class StreamingServer final : public RtspConnectionHandler, private core::GroupE
   std::map<std::uint64_t, std::shared_ptr<RtspConnection>> connections_;
   std::map<std::uint64_t, PendingAnnounce> pending_announces_;
   std::map<std::uint64_t, std::string> publisher_of_connection_;  // the per-packet lookup
+  std::map<std::uint64_t, std::string> torn_down_;  // connection -> session it tore down last
   std::map<UdpEndpoint, UdpRoute> udp_routes_;
   // UDP viewer sessions with a track not latched yet, by RTSP peer address: the only sessions a
   // datagram from an unknown port may latch (consulted on a route miss, never per relayed packet).

@@ -113,6 +113,10 @@ void StreamingServer::on_request(RtspConnection& connection, rtsp::RtspRequest r
                  request.uri.substr(0, request.uri.find('?')),
                  connection.remote().address().to_string(), reply.response.status,
                  reply.response.header("Warning").value_or(""));
+  } else {
+    spdlog::debug("rtsp: {} {} on connection {} -> {}", request.method,
+                  request.uri.substr(0, request.uri.find('?')), connection.id(),
+                  reply.response.status);
   }
   connection.send(reply.response);
   if (reply.after) reply.after();
@@ -132,6 +136,7 @@ void StreamingServer::on_bad_message(RtspConnection& connection, int status,
 void StreamingServer::on_closed(RtspConnection& connection, const std::string& reason) {
   const auto id = connection.id();
   pending_announces_.erase(id);
+  torn_down_.erase(id);
   std::vector<std::string> ids;
   for (const auto& [sid, session] : sessions_) {
     if (session.connection_id == id) ids.push_back(sid);
@@ -680,7 +685,15 @@ void StreamingServer::handle_play(RtspConnection& c, const rtsp::RtspRequest& r,
   };
 }
 
+bool StreamingServer::ended_on_this_connection(const RtspConnection& c,
+                                               const rtsp::RtspRequest& r) const {
+  const auto header = r.header("Session");
+  const auto ended = torn_down_.find(c.id());
+  return header && ended != torn_down_.end() && ended->second == session_id_of(*header);
+}
+
 void StreamingServer::handle_pause(RtspConnection& c, const rtsp::RtspRequest& r, Reply& reply) {
+  if (ended_on_this_connection(c, r)) return;
   auto in = authorize_in_session(c, r, SessionUse::keep_alive, reply);
   if (!in) return;
   Session* s = &in->session;
@@ -700,14 +713,18 @@ void StreamingServer::handle_pause(RtspConnection& c, const rtsp::RtspRequest& r
 }
 
 void StreamingServer::handle_teardown(RtspConnection& c, const rtsp::RtspRequest& r, Reply& reply) {
+  if (ended_on_this_connection(c, r)) return;
   auto in = authorize_in_session(c, r, SessionUse::keep_alive, reply);
   if (!in) return;
   Session* s = &in->session;
   const std::string id = s->id;
   const std::string group = s->group;
+  torn_down_[c.id()] = id;
   if (s->kind == SessionKind::publisher && s->recording) {
-    // The master ended its broadcast on purpose: no grace period.
+    // The master ended its broadcast on purpose: no grace period. Its connection stays open (it
+    // closes it itself, or the idle timeout does): a PAUSE crossing the TEARDOWN still gets 200.
     spdlog::info("group={} terminal={} step=709 master tore down its media", group, s->terminal);
+    s->connection.reset();
     reply.after = [this, group] { (void)close_group(group, "master teardown", true); };
     return;
   }
