@@ -256,7 +256,11 @@ std::optional<StreamingServer::InSession> StreamingServer::authorize_in_session(
   // The session's own keep-alives and teardown need no fresh token (a stream watched for hours
   // must not end at the token's expiry); anything else, or from another connection, does.
   if (!own_connection || use != SessionUse::keep_alive) {
-    if (auto fresh = tokens_.verify(url->token, unix_now()); !fresh) {
+    auto fresh = tokens_.verify(url->token, unix_now());
+    const bool returning_master = !fresh && fresh.error() == core::TokenError::expired &&
+                                  own_connection && session->kind == SessionKind::publisher &&
+                                  master_may_return_with(*claims);
+    if (!fresh && !returning_master) {
       reply.error(401, "token " + std::string(core::to_string(fresh.error())));
       return std::nullopt;
     }

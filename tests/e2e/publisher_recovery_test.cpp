@@ -264,7 +264,7 @@ TEST_F(ConnectionResetTest, MasterBackAfterTheGraceFindsItsGroupGone) {
 
 // Tokens of 2 s: the publish URL of the 183 expires while the master publishes, as it does after
 // token_ttl_s (an hour) in a long broadcast.
-class ExpiredTokenTest : public PublisherRecoveryTest {
+class LongBroadcastTokenTest : public PublisherRecoveryTest {
  protected:
   // A publisher of its own needs a directory of its own (its ffmpeg's files).
   std::filesystem::path subdir(const std::string& name) const {
@@ -276,7 +276,7 @@ class ExpiredTokenTest : public PublisherRecoveryTest {
   }
 };
 
-TEST_F(ExpiredTokenTest, MasterReconnectsWithItsExpiredPublishUrlWithinTheGrace) {
+TEST_F(LongBroadcastTokenTest, MasterReconnectsWithItsExpiredPublishUrlWithinTheGrace) {
   start_broadcast(1);
   ASSERT_FALSE(HasFailure());
   std::this_thread::sleep_for(2500ms);  // the token expires (wall clock: tokens carry unix time)
@@ -290,7 +290,7 @@ TEST_F(ExpiredTokenTest, MasterReconnectsWithItsExpiredPublishUrlWithinTheGrace)
       << "the viewer decodes on after the master came back";
 }
 
-TEST_F(ExpiredTokenTest, ExpiredPublishUrlTakesNothingFromAConnectedMaster) {
+TEST_F(LongBroadcastTokenTest, ExpiredPublishUrlTakesNothingFromAConnectedMaster) {
   start_broadcast(0);
   ASSERT_FALSE(HasFailure());
   std::this_thread::sleep_for(2500ms);
@@ -303,7 +303,7 @@ TEST_F(ExpiredTokenTest, ExpiredPublishUrlTakesNothingFromAConnectedMaster) {
   EXPECT_EQ(group_state(), "live");
 }
 
-TEST_F(ExpiredTokenTest, ExpiredPublishUrlOfAnEarlierGroupOfTheSameNumberIsRefused) {
+TEST_F(LongBroadcastTokenTest, ExpiredPublishUrlOfAnEarlierGroupOfTheSameNumberIsRefused) {
   start_broadcast(0);
   ASSERT_FALSE(HasFailure());
   const std::string earlier_url = publish_url_;
