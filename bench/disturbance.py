@@ -5,7 +5,7 @@ callcastd, one `callcast broadcast` and one `callcast watch` each run in a netwo
 their own (made here, removed at the end), joined by a bridge. While the viewer watches, the
 broadcaster's RTSP connection is reset (`ss -K`) --resets times, one every --interval seconds,
 then its process is stopped for --stall seconds (SIGSTOP/SIGCONT). The viewer's --stats-json
-lists every freeze of its picture (wall clock, > 500 ms), which is lined up with what was done:
+lists every freeze of its picture (wall clock, > 250 ms), which is lined up with what was done:
 
   reset -> decoding again: from the reset to the next decoded frame (median, p90, each), and the
                            frames lost around it (the freeze's length in frames, minus one);
@@ -186,7 +186,7 @@ def main():
     reconnect_ms, frames_lost = [], []
     for at in resets:
         freeze = freeze_around(freezes, at)
-        # No freeze: the picture never paused for 500 ms.
+        # No freeze: the picture never paused for 250 ms.
         back = (freeze["began_unix_ms"] + freeze["ms"] - at) if freeze else 0
         reconnect_ms.append(max(0.0, back))
         frames_lost.append(max(0, round(freeze["ms"] / frame_ms) - 1) if freeze else 0)

@@ -97,7 +97,8 @@ struct WatchPipeline::State {
 
   bool started = false;
   bool stopping = false;
-  std::string lost;  // why the stream broke, when it ended by a loss rather than EOS or stop()
+  std::string
+      loss_reason;  // why the stream broke, when it ended by a loss rather than EOS or stop()
   bool done = false;
 
   // Shared with streaming threads.
@@ -217,10 +218,9 @@ struct WatchPipeline::State {
 
   // Streaming thread: one decoded frame now; a pause since the previous one is a freeze.
   void note_frame_time() {
-    const std::int64_t now =
-        std::chrono::duration_cast<std::chrono::nanoseconds>(
-            std::chrono::system_clock::now().time_since_epoch())
-            .count();
+    const std::int64_t now = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                 std::chrono::system_clock::now().time_since_epoch())
+                                 .count();
     const std::int64_t last = last_frame_unix_ns.exchange(now);
     if (last != 0 && now - last > max_frame_gap_ns.load(std::memory_order_relaxed)) {
       max_frame_gap_ns.store(now - last, std::memory_order_relaxed);
@@ -475,8 +475,8 @@ struct WatchPipeline::State {
     done = true;
     tear_down();
     spdlog::info("watch finished url={} frames={} step=714", url, frames_decoded.load());
-    if (!lost.empty()) {
-      if (auto on_error = callbacks.on_error) on_error("media server: " + lost);
+    if (!loss_reason.empty()) {
+      if (auto on_error = callbacks.on_error) on_error("media server: " + loss_reason);
       return;
     }
     if (auto on_finished = callbacks.on_finished) on_finished();
@@ -533,7 +533,7 @@ struct WatchPipeline::State {
           // got through; rtspsrc would only keep warning. The recording is finished (EOS), then
           // the loss is reported as an error: the network side's BYE, if any, says why.
           spdlog::info("watch: the server closed the RTSP connection url={}", self->url);
-          self->lost = "the server closed the RTSP connection";
+          self->loss_reason = "the server closed the RTSP connection";
           self->begin_stop();
         }
         break;

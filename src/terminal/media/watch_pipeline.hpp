@@ -30,7 +30,8 @@ struct WatchOptions {
 // A pause in the decoded picture longer than kFreezeThreshold: what a viewer sees of a broadcaster
 // whose path dropped or stalled. Wall-clock times, so that a test or a benchmark can line them up
 // with what it did to the path.
-inline constexpr std::chrono::milliseconds kFreezeThreshold{500};
+// 250 ms: six frames at 25 fps, well above a jitter buffer's normal unevenness.
+inline constexpr std::chrono::milliseconds kFreezeThreshold{250};
 struct Freeze {
   std::int64_t began_unix_ms = 0;  // the last frame before the pause
   std::int64_t ms = 0;             // until the next decoded frame
