@@ -361,8 +361,8 @@ class MultiHostDisturbanceTest : public MultiHostTest {
       if (seen) {
         figures.longest_freeze_ms = seen->value("longest_freeze_ms", std::int64_t{-1});
         figures.packets_late = seen->value("packets_late", std::uint64_t{0});
-        std::printf("[measured] %s: longest freeze %lld ms, %llu packets late, %s\n",
-                    name.c_str(), static_cast<long long>(figures.longest_freeze_ms),
+        std::printf("[measured] %s: longest freeze %lld ms, %llu packets late, %s\n", name.c_str(),
+                    static_cast<long long>(figures.longest_freeze_ms),
                     static_cast<unsigned long long>(figures.packets_late),
                     seen->value("freezes", nlohmann::json::array()).dump().c_str());
       }

@@ -271,9 +271,7 @@ class LongBroadcastTokenTest : public PublisherRecoveryTest {
     std::filesystem::create_directories(dir() / name);
     return dir() / name;
   }
-  std::string media_config() const override {
-    return "publisher_grace_s = 4\ntoken_ttl_s = 2\n";
-  }
+  std::string media_config() const override { return "publisher_grace_s = 4\ntoken_ttl_s = 2\n"; }
 };
 
 TEST_F(LongBroadcastTokenTest, MasterReconnectsWithItsExpiredPublishUrlWithinTheGrace) {

@@ -45,8 +45,8 @@ struct WatchStats {
   double kbps = 0;                             // received RTP, over the last ~1 s
   std::uint64_t packets_received = 0;          // from the jitter buffers
   std::uint64_t packets_lost = 0;
-  std::uint64_t packets_late = 0;  // arrived after their play-out time: thrown away
-  std::vector<Freeze> freezes;     // the first kMaxFreezes
+  std::uint64_t packets_late = 0;         // arrived after their play-out time: thrown away
+  std::vector<Freeze> freezes;            // the first kMaxFreezes
   std::string transport;                  // "udp" or "tcp" once known
   std::optional<double> latency_ms_last;  // glass-to-glass, from the frame clock
   std::vector<double> latency_samples_ms;
