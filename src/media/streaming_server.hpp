@@ -133,6 +133,8 @@ class StreamingServer final : public RtspConnectionHandler, private core::GroupE
   void handle_keepalive(RtspConnection& c, const rtsp::RtspRequest& r, Reply& reply);
   struct Authorized;
   // A request that starts something (no Session header): a fresh token for `role`.
+  // The request URL's group and token, the token's signature checked (not its expiry).
+  std::optional<Authorized> signed_url(const rtsp::RtspRequest& r, Reply& reply);
   // Whether an expired publish token may still bring its master back (see the definition).
   bool master_may_return_with(const core::TokenClaims& claims) const;
   std::optional<Authorized> authorize(const rtsp::RtspRequest& r, core::TokenRole role,

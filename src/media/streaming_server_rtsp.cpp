@@ -147,9 +147,8 @@ void StreamingServer::on_closed(RtspConnection& connection, const std::string& r
   connections_.erase(id);
 }
 
-std::optional<StreamingServer::Authorized> StreamingServer::authorize(const rtsp::RtspRequest& r,
-                                                                      core::TokenRole role,
-                                                                      Reply& reply) {
+std::optional<StreamingServer::Authorized> StreamingServer::signed_url(const rtsp::RtspRequest& r,
+                                                                       Reply& reply) {
   auto url = rtsp::parse_group_url(r.uri);
   if (!url) {
     reply.error(404, url.error());
@@ -159,13 +158,7 @@ std::optional<StreamingServer::Authorized> StreamingServer::authorize(const rtsp
     reply.error(401, "no token: use the URL the network side gave you");
     return std::nullopt;
   }
-  auto claims = tokens_.verify(url->token, unix_now());
-  if (!claims && claims.error() == core::TokenError::expired && role == core::TokenRole::publish) {
-    if (auto signed_claims = tokens_.verify(url->token, 0);
-        signed_claims && master_may_return_with(*signed_claims)) {
-      claims = std::move(signed_claims);
-    }
-  }
+  auto claims = tokens_.verify(url->token, 0);
   if (!claims) {
     reply.error(401, "token " + std::string(core::to_string(claims.error())));
     return std::nullopt;
@@ -174,16 +167,34 @@ std::optional<StreamingServer::Authorized> StreamingServer::authorize(const rtsp
     reply.error(401, "token is for another group");
     return std::nullopt;
   }
-  if (claims->role != role) {
-    reply.error(401, "token is for " + std::string(core::to_string(claims->role)) + ", not " +
+  return Authorized{std::move(*url), std::move(*claims)};
+}
+
+std::optional<StreamingServer::Authorized> StreamingServer::authorize(const rtsp::RtspRequest& r,
+                                                                      core::TokenRole role,
+                                                                      Reply& reply) {
+  auto signed_request = signed_url(r, reply);
+  if (!signed_request) return std::nullopt;
+  const auto& [url, claims] = *signed_request;
+  if (auto fresh = tokens_.verify(url.token, unix_now()); !fresh) {
+    const bool returning_master = fresh.error() == core::TokenError::expired &&
+                                  role == core::TokenRole::publish && claims.role == role &&
+                                  master_may_return_with(claims);
+    if (!returning_master) {
+      reply.error(401, "token " + std::string(core::to_string(fresh.error())));
+      return std::nullopt;
+    }
+  }
+  if (claims.role != role) {
+    reply.error(401, "token is for " + std::string(core::to_string(claims.role)) + ", not " +
                          std::string(core::to_string(role)));
     return std::nullopt;
   }
-  if (!registry_.find(url->group)) {
-    reply.error(404, "no group " + url->group);
+  if (!registry_.find(url.group)) {
+    reply.error(404, "no group " + url.group);
     return std::nullopt;
   }
-  return Authorized{std::move(*url), std::move(*claims)};
+  return signed_request;
 }
 
 bool StreamingServer::master_may_return_with(const core::TokenClaims& claims) const {
@@ -222,25 +233,11 @@ std::optional<StreamingServer::InSession> StreamingServer::authorize_in_session(
   };
   Session* session = find_session(id);
   if (!session) return not_found(nullptr, "");
-  auto url = rtsp::parse_group_url(r.uri);
-  if (!url) {
-    reply.error(404, url.error());
-    return std::nullopt;
-  }
-  if (url->token.empty()) {
-    reply.error(401, "no token: use the URL the network side gave you");
-    return std::nullopt;
-  }
   // Signature first: who the caller is. Whether the token is still fresh depends on the use.
-  auto claims = tokens_.verify(url->token, 0);
-  if (!claims) {
-    reply.error(401, "token " + std::string(core::to_string(claims.error())));
-    return std::nullopt;
-  }
-  if (claims->group != url->group) {
-    reply.error(401, "token is for another group");
-    return std::nullopt;
-  }
+  auto signed_request = signed_url(r, reply);
+  if (!signed_request) return std::nullopt;
+  auto* url = &signed_request->url;
+  auto* claims = &signed_request->claims;
   const auto role =
       session->kind == SessionKind::publisher ? core::TokenRole::publish : core::TokenRole::play;
   if (url->group != session->group || claims->terminal != session->terminal ||
