@@ -236,8 +236,9 @@ TEST_F(ConnectionResetTest, MasterReconnectingWithinTheGraceKeepsViewersAndTheir
         v + 1, 1000 * seconds(first.at - reset_at), 1000 * seconds(reconnected_at - reset_at),
         media_gap);
   }
-  EXPECT_EQ(group_json()["viewers"].size(), 2U);
-  for (const auto& viewer : group_json()["viewers"])
+  const nlohmann::json group = group_json();  // kept: the loop below walks into it
+  EXPECT_EQ(group["viewers"].size(), 2U);
+  for (const auto& viewer : group["viewers"])
     EXPECT_EQ(viewer.value("state", ""), "playing") << viewer.dump();
   EXPECT_FALSE(viewers_[0]->wait_for_bye(100ms)) << "a viewer was sent BYE";
   const auto kinds = event_kinds();

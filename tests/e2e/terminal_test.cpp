@@ -263,7 +263,10 @@ TEST_F(TerminalTest, TheBroadcasterSeesItsAudienceComeAndGo) {
   const auto figures = stats(std::string("broadcast-") + kMaster);
   ASSERT_TRUE(figures);
   EXPECT_EQ(figures->value("max_viewers", -1), 2) << figures->dump();
-  EXPECT_EQ(figures->value("viewers", -1), 1) << figures->dump();
+  // The last count: 1, or 0 when the group's end (the broadcaster's TEARDOWN comes before its
+  // BYE) was told before the call ended.
+  const int last = figures->value("viewers", -1);
+  EXPECT_TRUE(last == 0 || last == 1) << figures->dump();
   EXPECT_TRUE(wait_all_clean());
 }
 
