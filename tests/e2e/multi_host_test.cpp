@@ -289,7 +289,7 @@ TEST_F(MultiHostTest, ViewerBehindNatJoinsWatchesAndHangsUp) {
   if (HasFailure()) return;
   const auto file = dir() / "nat-viewer.mkv";
   ChildProcess& natted =
-      watch(lab().natted_viewer(), kNattedViewer, {"--record", file.string(), "--duration", "6"});
+      watch(lab().natted_viewer(), kNattedViewer, {"--record", file.string(), "--duration", "9"});
   const auto status = wait_exit(natted, 40s);
   ASSERT_TRUE(status);
   EXPECT_TRUE(status->success()) << status->describe() << "\n" << output(natted);

@@ -137,6 +137,13 @@ NetnsLab::NetnsLab(std::filesystem::path dir) : dir_(std::move(dir)) {
   sh({"ip", "-n", inside.netns, "route", "add", "default", "via", "192.168.99.1"});
   sh(in(nat, {"sysctl", "-q", "-w", "net.ipv4.ip_forward=1"}));
   sh(in(nat, {"iptables", "-t", "nat", "-A", "POSTROUTING", "-o", "eth0", "-j", "MASQUERADE"}));
+  // Its WAN firewall, as home routers have: nothing unsolicited from outside reaches it. (Without
+  // it, media sent before the player's first datagram would leave a mapping for the port SETUP
+  // named, and the router would give the player's own flow another port.)
+  sh(in(nat, {"iptables", "-A", "INPUT", "-i", "eth0", "-m", "conntrack", "--ctstate", "NEW", "-j",
+              "DROP"}));
+  sh(in(nat, {"iptables", "-A", "FORWARD", "-i", "eth0", "-m", "conntrack", "--ctstate", "NEW",
+              "-j", "DROP"}));
 }
 
 NetnsLab::~NetnsLab() {
