@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <map>
+#include <string>
 #include <nlohmann/json.hpp>
 #include <thread>
 
@@ -65,6 +66,20 @@ void expect_complete(const DecodedMedia& media, double min_window_s, const std::
   EXPECT_GE(media.video_frames, 0.95 * media.published_frames()) << media.describe();
   EXPECT_GT(media.audio_frames, 0) << "no audio decoded: " << media.describe();
   EXPECT_EQ(media.decoder_errors, "") << "the decoder complained";
+}
+
+// The lines of `log` that contain `needle`: what a failure shows instead of the whole log.
+std::string log_lines_about(const std::string& log, const std::string& needle) {
+  std::string out;
+  std::size_t start = 0;
+  while (start < log.size()) {
+    const std::size_t end = std::min(log.find('\n', start), log.size());
+    if (log.substr(start, end - start).find(needle) != std::string::npos) {
+      out.append(log, start, end - start + 1);
+    }
+    start = end + 1;
+  }
+  return out;
 }
 
 // a - b in RTP timestamp space (32-bit wrap).
@@ -139,7 +154,9 @@ TEST_F(PublishPlayTest, ThreeUdpViewersAtOnceDecodeVideoAndAudio) {
                              << gst.stdout_tail(3000);
   const ExitStatus gst_status = gst.terminate(SIGINT, 15s);
   EXPECT_TRUE(gst_status.success()) << "gst-launch-1.0 -> " << gst_status.describe() << "\n"
-                                    << gst.stdout_tail(3000) << gst.stderr_tail(3000);
+                                    << gst.stdout_tail(3000) << gst.stderr_tail(3000)
+                                    << "\nwhat the server said about RTSP connections:\n"
+                                    << log_lines_about(server().log_tail(1 << 20), "rtsp:");
   EXPECT_TRUE(publisher.running()) << "the publisher stopped: " << publisher.stderr_tail(3000);
 
   const DecodedMedia from_ffmpeg = decode_file(ffmpeg_file, dir());
