@@ -9,8 +9,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <map>
-#include <string>
 #include <nlohmann/json.hpp>
+#include <string>
 #include <thread>
 
 #include "support/e2e_test.hpp"
