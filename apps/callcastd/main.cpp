@@ -23,6 +23,7 @@
 #include "http/admin_api.hpp"
 #include "http/http_media_control.hpp"
 #include "http/http_server.hpp"
+#include "http/metrics_endpoint.hpp"
 #include "media/local_addresses.hpp"
 #include "media/media_service.hpp"
 #include "media/streaming_server.hpp"
@@ -109,12 +110,7 @@ void add_signaling_route(http::HttpServer& server, sip::NetworkSide& network) {
                                           {"viewer_calls", s.viewer_calls},
                                           {"registrations", s.registrations},
                                           {"registered_users", s.registered_users},
-                                          {"counters",
-                                           {{"invites", s.invites},
-                                            {"registers", s.registers},
-                                            {"auth_challenges", s.auth_challenges},
-                                            {"auth_failures", s.auth_failures},
-                                            {"rejected_over_cap", s.rejected_over_cap}}}};
+                                          {"counters", sip::counters_json(s)}};
                    // Each broadcast; "restored" ones were rebuilt from the media side after
                    // a restart of this process (their masters' dialogs are unknown here).
                    body["restored_broadcasts"] = s.restored_broadcasts;
@@ -294,6 +290,32 @@ int main(int argc, char** argv) {
       remote_media->set_resync_handler(
           [net = network.get()](control::ResyncCause cause) { net->resync(cause); });
     }
+  }
+
+  // GET /metrics: each process its own series (role media: the media ones, signaling: SIP's).
+  http::MetricsEndpoint metrics(io, http_server);
+  if (server) {
+    metrics.add_source([&server](const http::MetricsEndpoint::Done& done) {
+      stats::Exposition part;
+      server->expose_metrics(part);  // the handler runs on io, the server's loop
+      done(std::move(part));
+    });
+  }
+  if (remote_media) {
+    metrics.add_source([&remote_media](const http::MetricsEndpoint::Done& done) {
+      stats::Exposition part;
+      http::expose_metrics(part, remote_media->stats());
+      done(std::move(part));
+    });
+  }
+  if (network) {
+    metrics.add_source([&network](http::MetricsEndpoint::Done done) {
+      network->stats([done = std::move(done)](const sip::SignalingStats& s) {
+        stats::Exposition part;
+        sip::expose_metrics(part, s);
+        done(std::move(part));
+      });
+    });
   }
 
   auto listening = http_server.listen(config->http.listen.host, config->http.listen.port);

@@ -53,7 +53,6 @@ class RtspConnection final : public InterleavedWriter,
   bool open() const { return !closed_; }
   Clock::time_point last_activity() const { return last_activity_; }
   bool has_spoken() const { return requests_ > 0; }
-  std::uint64_t dropped_packets() const { return dropped_; }
 
  private:
   struct Outgoing {
@@ -85,7 +84,6 @@ class RtspConnection final : public InterleavedWriter,
   std::string close_reason_;
   Clock::time_point last_activity_;
   std::uint64_t requests_ = 0;
-  std::uint64_t dropped_ = 0;
 };
 
 }  // namespace callcast::media

@@ -19,8 +19,10 @@
 #include "media/datagram_transmitter.hpp"
 #include "media/fanout_engine.hpp"
 #include "media/group_media.hpp"
+#include "media/media_metrics.hpp"
 #include "media/rtsp_connection.hpp"
 #include "media/udp_media_ports.hpp"
+#include "stats/exposition.hpp"
 
 namespace callcast::media {
 
@@ -80,6 +82,8 @@ class StreamingServer final : public RtspConnectionHandler, private core::GroupE
     std::uint64_t udp_latch_ambiguous = 0;
   };
   const Counters& counters() const { return counters_; }
+  // GET /metrics: this server's series (streaming_server_metrics.cpp). On the event loop.
+  void expose_metrics(stats::Exposition& out) const;
   // The fan-out workers' totals (nullptr before start()).
   const FanoutEngine* fanout() const { return fanout_.get(); }
 
@@ -208,6 +212,7 @@ class StreamingServer final : public RtspConnectionHandler, private core::GroupE
   // Declared before media_: every GroupMedia uses the engine until it is destroyed.
   std::unique_ptr<SocketTransmitter> transmitter_;
   std::unique_ptr<FanoutEngine> fanout_;
+  MediaMetrics metrics_;  // declared before media_: every GroupMedia reports to it until destroyed
 
   std::map<std::string, std::unique_ptr<GroupMedia>, std::less<>> media_;
   std::map<std::string, Session, std::less<>> sessions_;

@@ -628,6 +628,7 @@ void StreamingServer::handle_record(RtspConnection& c, const rtsp::RtspRequest& 
             .emplace(group, std::make_unique<GroupMedia>(group, s->tracks, s->announced, udp_,
                                                          *fanout_, media_limits(), ssrc_seed_++))
             .first;
+    media->second->set_metrics(&metrics_);
   }
   media->second->publisher_changed(now);
   grace_deadlines_.erase(group);

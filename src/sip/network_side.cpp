@@ -337,10 +337,20 @@ void NetworkSide::Impl::on_event(nua_event_t event, int status, const char* phra
   }
 }
 
+void NetworkSide::Impl::count_answer(const Call& call, int status) {
+  const auto kind = call.role == CallRole::master ? SipMetrics::InviteKind::service
+                                                  : SipMetrics::InviteKind::viewer;
+  counters.metrics.invite_answered(kind, status);
+  if (status >= 200 && status < 300) {
+    counters.metrics.call_set_up(kind, std::chrono::steady_clock::now() - call.invited_at);
+  }
+}
+
 void NetworkSide::Impl::respond(nua_handle_t* nh, int status, const char* phrase,
                                 const std::string& warning, bool with_this, int retry_after_s) {
   const std::string warning_header = warning.empty() ? std::string() : make_warning_value(warning);
   const std::string retry = std::to_string(retry_after_s);
+  if (answering_invite) counters.metrics.invite_answered(*answering_invite, status);
   nua_respond(nh, status, phrase, TAG_IF(with_this, NUTAG_WITH_THIS(nua)),
               TAG_IF(!warning.empty(), SIPTAG_WARNING_STR(warning_header.c_str())),
               TAG_IF(retry_after_s > 0, SIPTAG_RETRY_AFTER_STR(retry.c_str())), TAG_END());
@@ -369,6 +379,7 @@ std::optional<std::string> NetworkSide::Impl::authenticate(nua_handle_t* nh, con
     return std::nullopt;
   }
   ++counters.auth_challenges;
+  if (answering_invite) counters.metrics.invite_answered(*answering_invite, 401);
   const auto challenges =
       authenticator.challenges(check.verdict == auth::DigestVerdict::stale_nonce);
   const char* first = challenges.empty() ? nullptr : challenges[0].c_str();

@@ -15,6 +15,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
@@ -28,6 +29,8 @@
 #include "forwarding/forwarding_store.hpp"
 #include "sip/registrar.hpp"
 #include "sip/sip_loop.hpp"
+#include "sip/sip_metrics.hpp"
+#include "stats/exposition.hpp"
 
 namespace callcast::sip {
 
@@ -50,7 +53,13 @@ struct SignalingStats {
     std::size_t viewers = 0;  // playing, as the media side reported
   };
   std::vector<BroadcastInfo> broadcast_list;
+  SipMetrics metrics;  // INVITE final responses and set-up times
 };
+
+// signaling_stats.cpp: the counters as GET /v1/signaling's "counters" object, and every
+// member as GET /metrics series.
+nlohmann::json counters_json(const SignalingStats& stats);
+void expose_metrics(stats::Exposition& out, const SignalingStats& stats);
 
 class NetworkSide {
  public:

@@ -129,6 +129,7 @@ CallId NetworkSide::Impl::add_call(nua_handle_t* nh, CallRole role, const std::s
 
 void NetworkSide::Impl::on_invite(nua_handle_t* nh, const sip_t* sip) {
   ++counters.invites;
+  const SipMetrics::Answering answering(answering_invite, SipMetrics::InviteKind::unclassified);
   if (sip == nullptr || sip->sip_request == nullptr || sip->sip_from == nullptr) {
     respond(nh, 400, "Bad Request", "INVITE without Request-URI or From", true);
     return;
@@ -159,6 +160,7 @@ void NetworkSide::Impl::on_invite(nua_handle_t* nh, const sip_t* sip) {
   if (sip->sip_payload != nullptr && sip->sip_payload->pl_len > 0 &&
       (sip->sip_content_type == nullptr || sip->sip_content_type->c_type == nullptr ||
        std::string_view(sip->sip_content_type->c_type) != kSdpContentType)) {
+    counters.metrics.invite_answered(SipMetrics::InviteKind::unclassified, 415);
     nua_respond(nh, SIP_415_UNSUPPORTED_MEDIA, NUTAG_WITH_THIS(nua),
                 SIPTAG_ACCEPT_STR("application/sdp"), TAG_END());
     return;
@@ -191,6 +193,7 @@ void NetworkSide::Impl::on_invite(nua_handle_t* nh, const sip_t* sip) {
 
 void NetworkSide::Impl::start_broadcast(nua_handle_t* nh, const sip_t* sip,
                                         const std::string& master) {
+  answering_invite = SipMetrics::InviteKind::service;
   if (broadcasts.contains(master)) {
     spdlog::info(
         "sip: group={} terminal={} step=701 event=invite_refused status=486 "
@@ -258,6 +261,7 @@ void NetworkSide::Impl::on_join_timeout(CallId id) {
 
 void NetworkSide::Impl::start_viewer_call(nua_handle_t* nh, const sip_t* sip,
                                           const std::string& viewer, const std::string& dialled) {
+  answering_invite = SipMetrics::InviteKind::viewer;
   RouteLookups lookups;
   lookups.user_exists = [this](std::string_view number) { return users.exists(number); };
   lookups.target_of = [this](std::string_view number,
@@ -561,6 +565,7 @@ void NetworkSide::Impl::answer(Call& call, int status, const char* phrase) {
       "<sip:" + (call.role == CallRole::master ? config.service_number : call.group) + "@" +
       (bound.host.find(':') != std::string::npos ? "[" + bound.host + "]" : bound.host) + ":" +
       std::to_string(bound.port) + ";transport=tcp>";
+  count_answer(call, status);
   nua_respond(call.handle, status, phrase, SIPTAG_CONTENT_TYPE_STR("application/sdp"),
               SIPTAG_PAYLOAD_STR(call.sdp.c_str()),
               TAG_IF(!call_info.empty(), SIPTAG_CALL_INFO_STR(call_info.c_str())),
@@ -597,6 +602,8 @@ void NetworkSide::Impl::fail_call(Call& call, int status, const char* phrase,
                                   const std::string& warning, int retry_after_s) {
   if (call.join_timer != 0) loop->cancel(call.join_timer);
   call.join_timer = 0;
+  count_answer(call, status);
+  const SipMetrics::Answering counted(answering_invite, std::nullopt);  // not again in respond()
   respond(call.handle, status, phrase, warning, false, retry_after_s);
   release_media(call);
   call.media_done = false;

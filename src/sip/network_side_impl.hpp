@@ -97,6 +97,11 @@ struct NetworkSide::Impl {
   std::string ut_public_url;
   core::HostPort http_listen{"", 0};
   SignalingStats counters;
+  // Set while an INVITE's final response may be sent (on_invite, fail_call): respond() then
+  // counts it in counters.metrics under this kind.
+  std::optional<SipMetrics::InviteKind> answering_invite;
+  // A final answer to `call`'s INVITE is sent: counted by kind, a 2xx's set-up time observed.
+  void count_answer(const Call& call, int status);
   SipLoop::TimerId sweep_timer = 0;
 
   // network_side.cpp

@@ -79,9 +79,6 @@ inline constexpr Metric kUdpSendFailures{
 inline constexpr Metric kUdpSendCalls{"callcast_udp_sendmmsg_calls_total", Kind::counter,
                                       "sendmmsg calls of the media loop (catching-up viewers).",
                                       ""};
-inline constexpr Metric kRtspWriteDrops{
-    "callcast_rtsp_interleaved_dropped_packets_total", Kind::counter,
-    "Interleaved packets not queued to a TCP viewer whose connection fell behind.", ""};
 inline constexpr Metric kFanoutBatches{"callcast_fanout_batches_total", Kind::counter,
                                        "Packet batches the fan-out workers sent.", ""};
 inline constexpr Metric kFanoutSendCalls{"callcast_fanout_sendmmsg_calls_total", Kind::counter,
@@ -171,7 +168,7 @@ inline constexpr Metric kMediaApiResyncs{
 inline constexpr Metric kMediaApiOutages{"callcast_media_api_outages_total", Kind::counter,
                                          "Times the event feed from the media role was lost.", ""};
 
-inline constexpr std::array<const Metric*, 45> kAll{
+inline constexpr std::array<const Metric*, 44> kAll{
     &kGroups,
     &kViewers,
     &kReceivedPackets,
@@ -189,7 +186,6 @@ inline constexpr std::array<const Metric*, 45> kAll{
     &kUdpLatchAmbiguous,
     &kUdpSendFailures,
     &kUdpSendCalls,
-    &kRtspWriteDrops,
     &kFanoutBatches,
     &kFanoutSendCalls,
     &kFanoutMessages,

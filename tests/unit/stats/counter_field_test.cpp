@@ -52,5 +52,48 @@ TEST(CounterField, ValuesFollowTheStruct) {
   EXPECT_EQ(counter_fields_json<Sample>(kFields, values).at("requests"), 1);
 }
 
+struct Later {
+  std::uint64_t old_one = 0;
+  std::uint64_t new_one = 0;
+  std::uint64_t per_group = 0;
+};
+
+constexpr std::array<CounterField<Later>, 3> kLaterFields{{
+    {&kRequests, "", "old_one", &Later::old_one},
+    {&kRequests, "", "new_one", &Later::new_one, true},
+    {nullptr, "", "per_group", &Later::per_group},
+}};
+
+TEST(CounterField, JsonReadsBackWhatItWrote) {
+  const Sample written{7, 8, 9};
+  Sample read{};
+  counter_fields_from_json<Sample>(kFields, counter_fields_json<Sample>(kFields, written), read);
+  EXPECT_EQ(read.requests, 7u);
+  EXPECT_EQ(read.bad_rtp, 8u);
+  EXPECT_EQ(read.bad_rtsp, 9u);
+}
+
+TEST(CounterField, MissingRequiredMemberThrowsAndLaterOneReadsAsZero) {
+  Later read{1, 1, 1};
+  counter_fields_from_json<Later>(kLaterFields,
+                                  nlohmann::json::parse(R"({"old_one":4,"per_group":5})"), read);
+  EXPECT_EQ(read.old_one, 4u);
+  EXPECT_EQ(read.new_one, 0u);
+  EXPECT_EQ(read.per_group, 5u);
+  EXPECT_THROW(counter_fields_from_json<Later>(kLaterFields,
+                                               nlohmann::json::parse(R"({"new_one":4})"), read),
+               nlohmann::json::exception);
+  EXPECT_THROW(counter_fields_from_json<Later>(
+                   kLaterFields, nlohmann::json::parse(R"({"old_one":"x","per_group":1})"), read),
+               nlohmann::json::exception);
+}
+
+TEST(CounterField, JsonOnlyFieldsAreNotExposed) {
+  Exposition out;
+  expose_fields<Later>(out, kLaterFields, Later{1, 2, 3});
+  EXPECT_EQ(out.text().find("per_group"), std::string::npos);
+  EXPECT_NE(out.text().find("test_requests_total 1\n"), std::string::npos) << out.text();
+}
+
 }  // namespace
 }  // namespace callcast::stats
