@@ -33,8 +33,9 @@ inline constexpr std::array<double, 9> jitter_seconds{0.001, 0.002, 0.005, 0.01,
 }  // namespace buckets
 
 // --- media role: the streaming server (computed at scrape time on its loop) ---
-inline constexpr Metric kGroups{"callcast_groups", Kind::gauge, "Temporary groups by state.", "",
-                                labels::state};
+inline constexpr Metric kGroups{"callcast_groups", Kind::gauge,
+                                "Temporary groups by state (waiting_for_master, live, stalled).",
+                                "", labels::state};
 inline constexpr Metric kViewers{"callcast_viewers", Kind::gauge,
                                  "Viewer sessions by media transport (udp, tcp).", "",
                                  labels::transport};
@@ -51,9 +52,12 @@ inline constexpr Metric kDroppedPackets{
     "Packets a viewer did not get: its socket refused them (full send buffer) or it fell too far "
     "behind.",
     ""};
-inline constexpr Metric kMalformedInput{"callcast_malformed_input_total", Kind::counter,
-                                        "Input dropped as malformed or misplaced, by kind.", "",
-                                        labels::kind};
+inline constexpr Metric kMalformedInput{
+    "callcast_malformed_input_total", Kind::counter,
+    "Input dropped as malformed or misplaced, by kind: rtsp_request, rtp, rtcp, "
+    "interleaved_channel (on no set-up channel), "
+    "udp_unknown_source.",
+    "", labels::kind};
 inline constexpr Metric kRtspConnectionsAccepted{"callcast_rtsp_connections_accepted_total",
                                                  Kind::counter, "RTSP connections accepted.", ""};
 inline constexpr Metric kRtspConnectionsRefused{
@@ -102,12 +106,13 @@ inline constexpr Metric kFanoutBatchesDropped{
 inline constexpr Metric kFanoutQueueDepth{
     "callcast_fanout_queue_depth", Kind::gauge,
     "Messages waiting in the fan-out workers' queues (summed over workers).", ""};
-inline constexpr Metric kViewerJoin{"callcast_viewer_join_seconds",
-                                    Kind::histogram,
-                                    "From a viewer's PLAY to the first keyframe sent to it.",
-                                    "seconds",
-                                    {},
-                                    buckets::seconds};
+inline constexpr Metric kViewerJoin{
+    "callcast_viewer_join_seconds",
+    Kind::histogram,
+    "From a viewer's PLAY to the first keyframe sent to it (0 when the GOP cache starts it).",
+    "seconds",
+    {},
+    buckets::seconds};
 inline constexpr Metric kReportedLoss{
     "callcast_viewer_reported_loss_ratio",
     Kind::histogram,
