@@ -44,6 +44,9 @@ class MediaMetrics {
   std::uint64_t retired_received_packets() const { return received_packets_; }
   std::uint64_t retired_received_bytes() const { return received_bytes_; }
   std::uint64_t retired_malformed_rtcp() const { return malformed_rtcp_; }
+  const stats::Histogram& join_times() const { return join_; }
+  const stats::Histogram& reported_loss() const { return loss_; }
+  const stats::Histogram& reported_jitter() const { return jitter_; }
   // The histograms' series.
   void expose(stats::Exposition& out) const;
 
