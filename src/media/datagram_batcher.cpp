@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <array>
 #include <cerrno>
-#include <cstring>
 
 namespace callcast::media {
 
@@ -15,18 +14,15 @@ bool gso_refused(int error) {
   return error == EIO || error == EINVAL || error == EOPNOTSUPP || error == ENOPROTOOPT;
 }
 
-bool same_destination(const msghdr& header, const UdpEndpoint& to) {
-  return header.msg_namelen == to.size() && std::memcmp(header.msg_name, to.data(), to.size()) == 0;
-}
-
 }  // namespace
 
 DatagramBatcher::DatagramBatcher(DatagramTransmitter& transmitter, std::atomic<bool>* gso,
                                  DatagramBatcherCapacity capacity)
     : transmitter_(transmitter), gso_(gso), capacity_(capacity) {
-  // Messages point into iov_ and controls_: neither may reallocate while messages are queued.
+  // Messages point into to_, iov_ and controls_: none may reallocate while messages are queued.
   messages_.reserve(capacity_.messages);
   pending_.reserve(capacity_.messages);
+  to_.reserve(capacity_.messages);
   controls_.resize(capacity_.messages);
   iov_.reserve(capacity_.datagrams);
   held_.reserve(capacity_.datagrams);
@@ -39,7 +35,7 @@ bool DatagramBatcher::extends_last(const UdpEndpoint& to, std::size_t size,
   // GSO splits a message into datagrams of one size, the last one may be shorter: the message
   // grows while the datagram before had the full size and this one is not larger. The kernel
   // takes at most 64 segments (older kernels) and one 64 KiB datagram before the split.
-  return last.own_iov && last.owner == owner && same_destination(messages_.back().msg_hdr, to) &&
+  return last.own_iov && last.owner == owner && to_.back() == to &&
          last.datagrams < PacketBatch::kMaxSegments && size <= last.segment &&
          iov_.back().iov_len == last.segment && last.bytes + size <= PacketBatch::kMaxRunBytes;
 }
@@ -90,7 +86,7 @@ void DatagramBatcher::enqueue_run(const UdpEndpoint& to, const PacketBatch& batc
 void DatagramBatcher::push_message(const UdpEndpoint& to, iovec* iov, std::size_t count,
                                    const Pending& pending) {
   mmsghdr message{};
-  message.msg_hdr.msg_name = const_cast<sockaddr*>(to.data());
+  message.msg_hdr.msg_name = to_.emplace_back(to).data();
   message.msg_hdr.msg_namelen = static_cast<socklen_t>(to.size());
   message.msg_hdr.msg_iov = iov;
   message.msg_hdr.msg_iovlen = count;
@@ -139,6 +135,7 @@ void DatagramBatcher::flush() {
   }
   messages_.clear();
   pending_.clear();
+  to_.clear();
   iov_.clear();
   held_.clear();
 }

@@ -54,8 +54,9 @@ class DatagramBatcher {
   DatagramBatcher(const DatagramBatcher&) = delete;
   DatagramBatcher& operator=(const DatagramBatcher&) = delete;
 
-  // One datagram for `to`, counted to `owner` (may be null: not counted per viewer). `bytes`
-  // must stay valid until flush(); the SharedPacket form keeps the packet alive itself.
+  // One datagram for `to` (copied), counted to `owner` (may be null: not counted per viewer).
+  // `bytes` and `owner` must stay valid until flush(); the SharedPacket form keeps the packet
+  // alive itself.
   void enqueue(const UdpEndpoint& to, rtp::Bytes bytes, DeliveryCounters* owner);
   void enqueue(const UdpEndpoint& to, SharedPacket packet, DeliveryCounters* owner);
   // A run already laid out by PacketBatch::seal() (shared by every viewer): one message pointing
@@ -93,6 +94,7 @@ class DatagramBatcher {
   DatagramBatcherCapacity capacity_;
   std::vector<mmsghdr> messages_;
   std::vector<Pending> pending_;     // per message
+  std::vector<UdpEndpoint> to_;      // per message: where msg_name points
   std::vector<PacketRun> controls_;  // per message: the UDP_SEGMENT control of a GSO message
   std::vector<iovec> iov_;           // enqueue()'s datagrams; never reallocated while queued
   std::vector<SharedPacket> held_;   // alive until sent
