@@ -924,6 +924,30 @@ TEST_F(GroupMediaTest, CatchUpBurstSendsAFramesSameSizePacketsInOneGsoMessage) {
   EXPECT_EQ(sent(viewer), 5U);
 }
 
+// The loop's catch-up bursts follow the workers' policy (one DatagramBatcher): a GSO message the
+// device refuses is resent packet by packet, nothing is lost, and GSO stays off for everyone.
+TEST_F(GroupMediaTest, CatchUpBurstRefusedAsGsoIsResentOneByOneAndGsoStaysOff) {
+  next_picture();
+  publish_video(stap_a({kSps, kPps}));
+  const Buffer body(900, 0x42);
+  publish_video(fu_a(kIdr, true, false, body));
+  publish_video(fu_a(kIdr, false, false, body));
+  publish_video(fu_a(kIdr, false, false, body));
+  publish_video(fu_a(kIdr, false, true, {0x01}), true);
+  udp_.refuse_gso = true;
+  Viewer& viewer = add_udp_viewer("v", 6000, true, false);
+  play(viewer);
+  media().start_delivery(viewer);
+  pace_until_done();
+  EXPECT_EQ(udp_.gso_messages, 0U);
+  EXPECT_FALSE(fanout_.gso()) << "the fan-out lays out its batches packet by packet from now on";
+  const auto video = video_at(6000);
+  ASSERT_EQ(video.size(), 5U);
+  EXPECT_TRUE(contiguous(video));
+  EXPECT_EQ(sent(viewer), 5U);
+  EXPECT_EQ(dropped(viewer), 0U);
+}
+
 // ---- A stalled publisher (issue 10): the stall, the stale backlog, the restart at a keyframe ----
 
 class GroupMediaStallTest : public GroupMediaTest {
