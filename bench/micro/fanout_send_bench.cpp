@@ -113,8 +113,9 @@ void deliver_to_viewers(benchmark::State& state, bool kernel) {
     dropped += c->packets_dropped.load();
   }
   state.SetItemsProcessed(static_cast<std::int64_t>(sent + dropped));
-  state.counters["dropped_pct"] =
-      sent + dropped == 0 ? 0.0 : 100.0 * static_cast<double>(dropped) / (sent + dropped);
+  state.counters["dropped_pct"] = sent + dropped == 0 ? 0.0
+                                                      : 100.0 * static_cast<double>(dropped) /
+                                                            static_cast<double>(sent + dropped);
   state.counters["send_calls_per_batch"] =
       static_cast<double>(stats.send_calls) / static_cast<double>(state.iterations());
   if (gso_failed) state.SkipWithError("the kernel refused UDP GSO");
