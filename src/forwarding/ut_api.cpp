@@ -195,4 +195,9 @@ UtApi::UtApi(http::HttpServer& server, ForwardingStore& store, auth::HashLookup&
   server.route("DELETE", kUnconditionalPath, std::bind_front(&delete_rule, services));
 }
 
+Result<std::string, http::Response> UtApi::parse_rule_body(const std::string& body,
+                                                           std::string_view number) {
+  return parse_rule(body, number);
+}
+
 }  // namespace callcast::forwarding
