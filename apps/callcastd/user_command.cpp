@@ -153,7 +153,7 @@ int set_password(const UserCommandOptions& options, const Target& target, UserAc
   return 0;
 }
 
-int remove(const UserCommandOptions& options, const Target& target) {
+int run_remove(const UserCommandOptions& options, const Target& target) {
   const bool missing_file = !std::filesystem::exists(target.file);
   const auto removed = auth::remove_user(target.file, target.realm, options.number);
   if (!removed) {
@@ -170,7 +170,7 @@ int remove(const UserCommandOptions& options, const Target& target) {
   return 0;
 }
 
-int list(const Target& target) {
+int run_list(const Target& target) {
   const bool missing_file = !std::filesystem::exists(target.file);
   const auto numbers = auth::list_users(target.file, target.realm);
   if (!numbers) {
@@ -221,10 +221,10 @@ int run_user_command(const UserCommandOptions& options, const core::Config& conf
       code = set_password(options, target, action);
       break;
     case UserAction::remove:
-      code = remove(options, target);
+      code = run_remove(options, target);
       break;
     case UserAction::list:
-      code = list(target);
+      code = run_list(target);
       break;
     case UserAction::none:
       break;
