@@ -128,7 +128,6 @@ TEST_F(DaemonTest, BusyHttpPortIsAnErrorAndNothingStaysListening) {
 
   core::Config clash = config(core::Role::all);
   clash.http.listen.port = taken.http.port;
-  std::optional<core::HostPort> rtsp;
   {
     Daemon second(clash);
     const auto started = second.start();
