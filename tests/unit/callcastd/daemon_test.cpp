@@ -121,7 +121,7 @@ TEST_F(DaemonTest, SignalingWithoutMediaUrlIsAClearError) {
   EXPECT_NE(started.error().find("--role signaling needs --media-url"), std::string::npos);
 }
 
-TEST_F(DaemonTest, BusyHttpPortIsAnErrorAndNothingStaysListening) {
+TEST_F(DaemonTest, BusyHttpPortIsAnErrorAndTheRunningDaemonIsUndisturbed) {
   Daemon first(config(core::Role::media));
   const DaemonAddresses taken = start(first);
   std::thread first_loop = std::move(loop_);
