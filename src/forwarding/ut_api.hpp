@@ -43,11 +43,6 @@ class UtApi {
   UtApi(http::HttpServer& server, ForwardingStore& store, auth::HashLookup& users,
         const auth::DigestAuthenticator& authenticator);
 
-  // A PUT body of {number}'s rule, which must be exactly {"target":"<number>"}: the target, or
-  // the 400 to answer. Untrusted input (tests/fuzz/ut_rule_body_fuzz.cpp).
-  static Result<std::string, http::Response> parse_rule_body(const std::string& body,
-                                                             std::string_view number);
-
   static constexpr const char* kUnconditionalPath =
       "/ut/v1/users/{number}/forwarding/unconditional";
 };
