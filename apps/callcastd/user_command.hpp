@@ -1,7 +1,18 @@
 #pragma once
-// `callcastd user add NUMBER [--password PASS] [--users FILE] [--realm R]`: adds a user to the
-// users file (auth/user_directory.hpp) or changes its password. The users file and the realm
-// default to the configuration's sip.users_file and sip.realm.
+// `callcastd user ...`: the users file (auth/user_directory.hpp) from the command line.
+//
+//   user add NUMBER [--password PASS]     add a user, or change the password of one
+//   user passwd NUMBER [--password PASS]  change the password of an existing user
+//   user remove NUMBER                    remove a user
+//   user list                             the numbers of the realm, one per line
+//
+// Each takes --users FILE and --realm R, which default to the configuration's sip.users_file and
+// sip.realm. Passwords come from --password, a hidden prompt (asked twice) or one line on stdin;
+// nothing printed ever holds a password or a hash.
+//
+// Exit codes: 0 done; 1 no such user, or no users file (nothing changed); 2 any other error
+// (bad number, bad password input, unreadable file). One line on stdout on success, one line on
+// stderr on failure ("callcastd: user remove: no user 1001 in users (realm callcast)").
 #include <istream>
 #include <optional>
 #include <string>
@@ -15,23 +26,29 @@ class App;
 
 namespace callcast {
 
+enum class UserAction { none, add, passwd, remove, list };
+
 struct UserCommandOptions {
   std::string number;
   std::optional<std::string> password;
   std::optional<std::string> users_file;
   std::optional<std::string> realm;
-  CLI::App* add_command = nullptr;  // set by add_user_subcommand
+  // Set by add_user_subcommand, one per action.
+  CLI::App* add_command = nullptr;
+  CLI::App* passwd_command = nullptr;
+  CLI::App* remove_command = nullptr;
+  CLI::App* list_command = nullptr;
 
-  // True after parsing when the command line was `user add ...`.
-  bool requested() const;
+  // After parsing: which `user` action the command line asked for.
+  UserAction action() const;
+  bool requested() const { return action() != UserAction::none; }
 };
 
-// Adds `user add` (under a `user` subcommand) to `app`; parsing fills `options`.
+// Adds the `user` subcommand and its actions to `app`; parsing fills `options`.
 void add_user_subcommand(CLI::App& app, UserCommandOptions& options);
 
-// Writes the user; prints one line on stdout, or one error line on stderr. Returns the exit
-// code: 0, or 2 on any error.
-int run_user_add(const UserCommandOptions& options, const core::Config& config);
+// Runs the requested action; returns the exit code (see above).
+int run_user_command(const UserCommandOptions& options, const core::Config& config);
 
 // The password when it is piped in: the first line of `in`, without its line end.
 Result<std::string, std::string> read_password_line(std::istream& in);

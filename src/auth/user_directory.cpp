@@ -329,4 +329,54 @@ Result<bool, std::string> add_user(const std::filesystem::path& file, std::strin
   return replaced;
 }
 
+Result<std::vector<std::string>, std::string> list_users(const std::filesystem::path& file,
+                                                         std::string_view realm) {
+  std::error_code exists_error;
+  if (!std::filesystem::exists(file, exists_error)) {
+    return fail(file.string() + ": " +
+                (exists_error ? exists_error.message() : std::string("no such users file")));
+  }
+  auto text = read_text(file);
+  if (!text) return fail(text.error());
+  auto users = parse_users_text(*text, realm);
+  if (!users) return fail(file.string() + ": " + users.error());
+  std::vector<std::string> numbers;
+  numbers.reserve(users->size());
+  for (auto& user : *users)
+    numbers.push_back(std::move(user.number));
+  return numbers;
+}
+
+Result<bool, std::string> remove_user(const std::filesystem::path& file, std::string_view realm,
+                                      std::string_view number) {
+  std::error_code exists_error;
+  if (!std::filesystem::exists(file, exists_error)) {
+    return fail(file.string() + ": " +
+                (exists_error ? exists_error.message() : std::string("no such users file")));
+  }
+  auto old_text = read_text(file);
+  if (!old_text) return fail(old_text.error());
+  // As add_user: a file we cannot read back is not rewritten.
+  if (auto parsed = parse_users_text(*old_text, realm); !parsed) {
+    return fail(file.string() + ": " + parsed.error() + " (fix it by hand first)");
+  }
+  std::string new_text;
+  new_text.reserve(old_text->size());
+  bool removed = false;
+  for_each_line(*old_text, [&](std::size_t, std::string_view line) {
+    const ParsedLine parsed = parse_line(line, realm);
+    const auto* user = std::get_if<UserLine>(&parsed);
+    if (user != nullptr && user->realm == realm && user->number == number) {
+      removed = true;
+      return true;
+    }
+    new_text.append(line).push_back('\n');
+    return true;
+  });
+  if (!removed) return false;  // nothing to write: the file stays as it is, byte for byte
+  auto written = write_atomically(file, new_text);
+  if (!written) return fail(written.error());
+  return true;
+}
+
 }  // namespace callcast::auth

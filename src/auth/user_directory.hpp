@@ -94,4 +94,15 @@ class UserDirectory : public HashLookup {
 Result<bool, std::string> add_user(const std::filesystem::path& file, std::string_view realm,
                                    std::string_view number, std::string_view password);
 
+// The numbers of `realm` in the users file, in file order. A missing or unparsable file is an
+// error naming it.
+Result<std::vector<std::string>, std::string> list_users(const std::filesystem::path& file,
+                                                         std::string_view realm);
+
+// Removes the line of `number` in `realm`, rewriting the file atomically as add_user does; other
+// lines are kept. Returns false (and leaves the file untouched) when there is no such user; a
+// missing or unparsable file is an error.
+Result<bool, std::string> remove_user(const std::filesystem::path& file, std::string_view realm,
+                                      std::string_view number);
+
 }  // namespace callcast::auth

@@ -8,26 +8,10 @@
 #include <string_view>
 #include <vector>
 
+#include "core/host_port.hpp"
 #include "core/result.hpp"
 
 namespace callcast::core {
-
-struct HostPort {
-  std::string host;  // IPv4 literal, IPv6 literal without brackets, or a name
-  std::uint16_t port = 0;
-  bool operator==(const HostPort&) const = default;
-};
-// "127.0.0.1:8554", "[::1]:8554", "localhost:8554". Port 0 allowed (the OS chooses).
-Result<HostPort, std::string> parse_host_port(std::string_view text);
-std::string to_string(const HostPort& address);  // brackets IPv6 literals
-
-// The server's RTP/RTCP UDP ports: "8000-8001"; rtcp must be rtp + 1. "0-0" lets the OS choose.
-struct PortPair {
-  std::uint16_t rtp = 0;
-  std::uint16_t rtcp = 0;
-  bool operator==(const PortPair&) const = default;
-};
-Result<PortPair, std::string> parse_port_pair(std::string_view text);
 
 enum class Role { all, media, signaling };
 Result<Role, std::string> parse_role(std::string_view text);

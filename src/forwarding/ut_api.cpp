@@ -11,6 +11,7 @@
 
 #include "auth/authorization_header.hpp"
 #include "core/group_registry.hpp"
+#include "forwarding/ut_rule_body.hpp"
 #include "http/admin_api.hpp"
 
 namespace callcast::forwarding {
@@ -21,8 +22,6 @@ using http::Request;
 using http::Responder;
 using http::Response;
 using nlohmann::json;
-
-constexpr std::string_view kRuleShape = R"({"target":"<number>"})";
 
 struct Services {
   ForwardingStore* store;
@@ -119,32 +118,11 @@ Response store_failure(const Request& request, const std::string& message) {
   return error(500, "internal_error", "the forwarding store failed; the server log says why");
 }
 
-// The target of a PUT body, which must be exactly {"target":"<number>"}, or the 400 to answer.
+// The target of a PUT body (forwarding/ut_rule_body.hpp), or the 400 to answer.
 Result<std::string, Response> parse_rule(const std::string& body, std::string_view number) {
-  const auto bad = [](const std::string& message) {
-    return fail(error(400, "bad_request", message));
-  };
-  const json document = json::parse(body, nullptr, /*allow_exceptions=*/false);
-  if (document.is_discarded()) {
-    return bad("the request body is not valid JSON; expected " + std::string(kRuleShape));
-  }
-  if (!document.is_object()) {
-    return bad("the request body must be the JSON object " + std::string(kRuleShape));
-  }
-  for (const auto& member : document.items()) {
-    if (member.key() != "target") {
-      return bad("unknown member \"" + member.key() + "\"; the body is " + std::string(kRuleShape));
-    }
-  }
-  const auto target = document.find("target");
-  if (target == document.end()) return bad("member \"target\" is required");
-  if (!target->is_string()) return bad("member \"target\" must be a string");
-  std::string value = target->get<std::string>();
-  if (!core::is_valid_number(value)) {
-    return bad("\"" + value + "\" is not a valid number (1-32 of [0-9A-Za-z+._-])");
-  }
-  if (value == number) return bad("a number cannot forward its calls to itself");
-  return value;
+  auto target = parse_ut_rule_body(body, number);
+  if (!target) return fail(error(400, "bad_request", target.error()));
+  return std::move(target).value();
 }
 
 Response rule_response(int status, std::string_view target) {

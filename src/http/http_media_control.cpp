@@ -11,6 +11,7 @@
 
 #include "core/config.hpp"
 #include "http/beast.hpp"
+#include "http/http_exchange.hpp"
 #include "http/snapshot_json.hpp"
 
 namespace callcast::http {
@@ -19,132 +20,6 @@ using control::ControlError;
 using control::ControlErrorCode;
 
 namespace {
-
-struct HttpReply {
-  unsigned status = 0;
-  std::string body;
-};
-
-using ExchangeDone = std::function<void(Result<HttpReply, std::string>)>;
-
-// One request and its response on a connection of its own; the whole of it (name resolution,
-// connect, write, read) bounded by one deadline.
-class Exchange : public std::enable_shared_from_this<Exchange> {
- public:
-  Exchange(asio::io_context& io, bhttp::request<bhttp::string_body> request,
-           std::chrono::milliseconds timeout, std::size_t body_limit, ExchangeDone done)
-      : resolver_(io),
-        socket_(io),
-        deadline_(io),
-        request_(std::move(request)),
-        timeout_(timeout),
-        body_limit_(body_limit),
-        done_(std::move(done)) {}
-
-  void start(const MediaEndpoint& endpoint) {
-    deadline_.expires_after(timeout_);
-    deadline_.async_wait([self = shared_from_this()](beast::error_code ec) {
-      if (!ec) self->on_deadline();
-    });
-    beast::error_code ec;
-    const asio::ip::address address = asio::ip::make_address(endpoint.host, ec);
-    if (!ec) return connect({tcp::endpoint(address, endpoint.port)});
-    resolver_.async_resolve(
-        endpoint.host, std::to_string(endpoint.port),
-        [self = shared_from_this()](beast::error_code rec, const tcp::resolver::results_type& r) {
-          if (rec) return self->finish_with(rec);
-          self->connect({r.begin(), r.end()});
-        });
-  }
-
-  // No callback after this.
-  void abort() {
-    done_ = nullptr;
-    close();
-  }
-
- private:
-  void connect(const std::vector<tcp::endpoint>& endpoints) {
-    asio::async_connect(socket_, endpoints,
-                        [self = shared_from_this()](beast::error_code ec, const tcp::endpoint&) {
-                          if (ec) return self->finish_with(ec);
-                          self->write();
-                        });
-  }
-
-  void write() {
-    bhttp::async_write(socket_, request_,
-                       [self = shared_from_this()](beast::error_code ec, std::size_t) {
-                         if (ec) return self->finish_with(ec);
-                         self->read();
-                       });
-  }
-
-  // The header first: Beast 1.74's async_read loses the body-limit error of a Content-Length
-  // above the limit and tries to reserve that much, so the length is checked here.
-  void read() {
-    parser_.emplace();
-    parser_->body_limit(body_limit_);
-    bhttp::async_read_header(
-        socket_, buffer_, *parser_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
-          if (ec) return self->finish_with(ec);
-          const auto length = self->parser_->content_length();
-          if (length && *length > self->body_limit_) {
-            return self->finish(fail("the answer's body (" + std::to_string(*length) +
-                                     " bytes) is over the limit of " +
-                                     std::to_string(self->body_limit_)));
-          }
-          self->read_body();
-        });
-  }
-
-  void read_body() {
-    bhttp::async_read(socket_, buffer_, *parser_,
-                      [self = shared_from_this()](beast::error_code ec, std::size_t) {
-                        if (ec) return self->finish_with(ec);
-                        auto& response = self->parser_->get();
-                        self->finish(HttpReply{response.result_int(), std::move(response.body())});
-                      });
-  }
-
-  void on_deadline() {
-    timed_out_ = true;
-    close();
-    finish(fail("no answer within " + std::to_string(timeout_.count()) + " ms"));
-  }
-
-  void finish_with(beast::error_code ec) {
-    finish(fail(timed_out_ ? "no answer within " + std::to_string(timeout_.count()) + " ms"
-                           : ec.message()));
-  }
-
-  void finish(Result<HttpReply, std::string> result) {
-    close();
-    if (!done_) return;
-    ExchangeDone done = std::move(done_);
-    done_ = nullptr;
-    done(std::move(result));
-  }
-
-  void close() {
-    deadline_.cancel();
-    resolver_.cancel();
-    beast::error_code ignored;
-    socket_.shutdown(tcp::socket::shutdown_both, ignored);
-    socket_.close(ignored);
-  }
-
-  tcp::resolver resolver_;
-  tcp::socket socket_;
-  asio::steady_timer deadline_;
-  beast::flat_buffer buffer_;
-  bhttp::request<bhttp::string_body> request_;
-  std::optional<bhttp::response_parser<bhttp::string_body>> parser_;
-  std::chrono::milliseconds timeout_;
-  std::size_t body_limit_;
-  ExchangeDone done_;
-  bool timed_out_ = false;
-};
 
 // RFC 3986 section 2.1: everything but the unreserved characters percent-encoded, so that any
 // string given as a group or viewer stays one path segment.
@@ -249,7 +124,7 @@ class MediaClient : public std::enable_shared_from_this<MediaClient> {
 
     ++counters.requests;
     const std::uint64_t id = ++next_exchange_id;
-    auto exchange = std::make_shared<Exchange>(
+    auto exchange = std::make_shared<HttpExchange>(
         io, std::move(request), timeout, options.max_response_bytes,
         [weak = weak_from_this(), id, done = std::move(done)](Result<HttpReply, std::string> r) {
           const std::shared_ptr<MediaClient> self = weak.lock();
@@ -299,9 +174,9 @@ class MediaClient : public std::enable_shared_from_this<MediaClient> {
 
   void abort_all() {
     retry_timer.cancel();
-    std::map<std::uint64_t, std::weak_ptr<Exchange>> open = std::exchange(in_flight, {});
+    std::map<std::uint64_t, std::weak_ptr<HttpExchange>> open = std::exchange(in_flight, {});
     for (auto& [id, weak] : open) {
-      if (const std::shared_ptr<Exchange> exchange = weak.lock()) exchange->abort();
+      if (const std::shared_ptr<HttpExchange> exchange = weak.lock()) exchange->abort();
     }
   }
 
@@ -397,7 +272,7 @@ class MediaClient : public std::enable_shared_from_this<MediaClient> {
     });
   }
 
-  std::map<std::uint64_t, std::weak_ptr<Exchange>> in_flight;
+  std::map<std::uint64_t, std::weak_ptr<HttpExchange>> in_flight;
   std::uint64_t next_exchange_id = 0;
   std::vector<std::function<void(const core::GroupEvent&)>> listeners;
   bool polling = false;

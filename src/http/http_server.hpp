@@ -6,20 +6,23 @@
 // Threading: the server, its sessions and the route handlers run on the one io_context given to
 // the constructor. A Responder may be called later and from any thread: it posts the response
 // back to that io_context.
-#include <atomic>
+//
+// Time is given (core/time_source.hpp): the read and write deadlines, the linger after a close
+// and the accept retry are timers of the TimerFactory passed in, on that io_context's thread.
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
-#include <map>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
-#include <utility>
-#include <vector>
 
 #include "core/result.hpp"
+#include "core/time_source.hpp"
+#include "http/http_message.hpp"
+#include "http/responder.hpp"
+#include "http/route_table.hpp"
 
 namespace boost::asio {
 class io_context;
@@ -30,66 +33,6 @@ namespace callcast::http {
 namespace detail {
 struct ServerShared;
 }  // namespace detail
-
-struct Header {
-  std::string name;
-  std::string value;
-};
-
-struct Request {
-  std::string method;  // as sent: "GET", "POST", ...
-  std::string target;  // as sent, query included
-  std::string path;    // the target up to '?'
-  std::vector<Header> headers;
-  std::string body;
-  std::string peer_address;  // "127.0.0.1", "::1", "::ffff:127.0.0.1"
-  std::uint16_t peer_port = 0;
-  // Values of the route pattern's {name} segments, percent-decoded.
-  std::map<std::string, std::string, std::less<>> params;
-
-  // The first header of that name (case-insensitive), or nullopt.
-  std::optional<std::string_view> header(std::string_view name) const;
-  // A {name} segment of the matched route; empty when the route has none of that name.
-  std::string_view param(std::string_view name) const;
-};
-
-struct Response {
-  int status = 200;
-  std::vector<Header> headers;  // Content-Length, Connection and Server are set by the server
-  std::string body;
-
-  static Response json(int status, std::string body);
-  static Response empty(int status);  // e.g. 204
-  Response& set_header(std::string name, std::string value);
-};
-
-// Hands a handler's response back to its connection. Copyable so that it fits in
-// std::function callbacks; all copies share one slot, which takes exactly one response: later
-// calls are ignored (and assert in debug builds). If every copy is destroyed without a
-// response, the sink gets `if_dropped` instead, so the client is never left hanging. The sink is
-// called at most once, from the thread that answers or that drops the last copy.
-class Responder {
- public:
-  using Sink = std::function<void(Response)>;
-  // if_dropped: what the sink gets when no copy was ever called (default: an empty 500).
-  explicit Responder(Sink sink, std::optional<Response> if_dropped = std::nullopt);
-
-  void operator()(Response response) const;
-  bool responded() const;
-
- private:
-  struct Slot {
-    Slot(Sink s, std::optional<Response> dropped)
-        : sink(std::move(s)), if_dropped(std::move(dropped)) {}
-    Slot(const Slot&) = delete;
-    Slot& operator=(const Slot&) = delete;
-    ~Slot();
-    Sink sink;
-    std::optional<Response> if_dropped;
-    std::atomic<bool> done{false};
-  };
-  std::shared_ptr<Slot> slot_;
-};
 
 struct ServerOptions {
   std::size_t header_limit = std::size_t{8} * 1024;
@@ -117,13 +60,19 @@ bool is_loopback_address(std::string_view address);
 
 class HttpServer {
  public:
-  using Handler = std::function<void(const Request&, Responder)>;
+  using Handler = http::Handler;
   // Runs once the headers are read, before the body is and before routing; a response returned
   // here is sent instead (and the connection closes if a body was left unread).
   using Filter = std::function<std::optional<Response>(const Request&)>;
   // Builds the responses the server produces itself (400, 404, 405, 413, 431, 500).
   using ErrorRenderer = std::function<Response(int status, std::string_view message)>;
 
+  // time: durations in the log; timers: the deadlines, created and run on io's thread. Both
+  // must outlive the server.
+  HttpServer(boost::asio::io_context& io, ServerOptions options, const core::TimeSource& time,
+             core::TimerFactory& timers);
+  // The real clock and timers on `io` (the server owns its io::AsioTimerFactory): for tests and
+  // tools that have no time source of their own.
   explicit HttpServer(boost::asio::io_context& io, std::size_t max_connections = 256);
   HttpServer(boost::asio::io_context& io, ServerOptions options);
   ~HttpServer();  // stops; connections still open are closed
@@ -144,6 +93,8 @@ class HttpServer {
   ServerStats stats() const;
 
  private:
+  // The timers of the convenience constructors; null when the caller gave its own.
+  std::unique_ptr<core::TimerFactory> owned_timers_;
   // Shared with the connections and pending completions, which may outlive this object.
   std::shared_ptr<detail::ServerShared> shared_;
 };

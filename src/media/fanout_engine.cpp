@@ -21,16 +21,17 @@ struct FanoutMessage {
 };
 
 struct FanoutEngine::Worker {
-  explicit Worker(std::size_t queue) : ring(queue) {}
+  Worker(std::size_t queue, DatagramTransmitter& transmitter, std::atomic<bool>& gso)
+      // Workers send runs laid out in the batch (enqueue_run): few datagrams of their own.
+      : ring(queue), out(transmitter, &gso, {.messages = 1024, .datagrams = 64}) {}
 
-  void handle(FanoutMessage& message, DatagramTransmitter& transmitter, std::atomic<bool>& gso) {
+  void handle(FanoutMessage& message) {
     switch (message.kind) {
       case FanoutMessage::Kind::batch: {
         auto it = shards.find(message.group);
         if (it == shards.end()) return;
-        bool gso_failed = false;
-        it->second.deliver(*message.batch, transmitter, scratch, local_stats, gso_failed);
-        if (gso_failed) gso.store(false, std::memory_order_relaxed);
+        ++batches;
+        it->second.deliver(*message.batch, out);
         publish_stats();
         return;
       }
@@ -57,24 +58,32 @@ struct FanoutEngine::Worker {
     }
   }
 
+  FanoutStats local_stats() const {
+    FanoutStats stats;
+    static_cast<DatagramStats&>(stats) = out.stats();
+    stats.batches = batches;
+    return stats;
+  }
+
   void publish_stats() {
     const auto publish = [](std::atomic<std::uint64_t>& to, std::uint64_t value) {
       to.store(value, std::memory_order_relaxed);
     };
-    publish(shared.batches, local_stats.batches);
-    publish(shared.send_calls, local_stats.send_calls);
-    publish(shared.messages, local_stats.messages);
-    publish(shared.gso_messages, local_stats.gso_messages);
-    publish(shared.datagrams, local_stats.datagrams);
-    publish(shared.failed_messages, local_stats.failed_messages);
-    publish(shared.gso_failures, local_stats.gso_failures);
+    const FanoutStats local = local_stats();
+    publish(shared.batches, local.batches);
+    publish(shared.send_calls, local.send_calls);
+    publish(shared.messages, local.messages);
+    publish(shared.gso_messages, local.gso_messages);
+    publish(shared.datagrams, local.datagrams);
+    publish(shared.failed_messages, local.failed_messages);
+    publish(shared.gso_failures, local.gso_failures);
   }
 
-  void run(DatagramTransmitter& transmitter, std::atomic<bool>& gso, std::atomic<bool>& stopping) {
+  void run(std::atomic<bool>& stopping) {
     while (true) {
       const std::uint32_t seen = wake.load(std::memory_order_acquire);
       while (auto message = ring.try_pop())
-        handle(*message, transmitter, gso);
+        handle(*message);
       if (stopping.load(std::memory_order_acquire)) return;
       wake.wait(seen, std::memory_order_acquire);
     }
@@ -83,9 +92,9 @@ struct FanoutEngine::Worker {
   SpscRing<FanoutMessage> ring;
   std::atomic<std::uint32_t> wake{0};
   std::unordered_map<std::uint64_t, FanoutShard> shards;
-  FanoutScratch scratch;
-  FanoutStats local_stats;
-  struct {  // local_stats as of the last batch, for stats() on another thread
+  DatagramBatcher out;
+  std::uint64_t batches = 0;
+  struct {  // local_stats() as of the last batch, for stats() on another thread
     std::atomic<std::uint64_t> batches{0}, send_calls{0}, messages{0}, gso_messages{0},
         datagrams{0}, failed_messages{0}, gso_failures{0};
   } shared;
@@ -99,12 +108,13 @@ FanoutEngine::FanoutEngine(FanoutOptions options, DatagramTransmitter& transmitt
       gso_(options.gso) {
   const std::size_t count = threaded_ ? options.workers : 1;
   for (std::size_t i = 0; i < count; ++i) {
-    workers_.push_back(std::make_unique<Worker>(threaded_ ? options.queue_messages : 2));
+    workers_.push_back(
+        std::make_unique<Worker>(threaded_ ? options.queue_messages : 2, transmitter_, gso_));
   }
   if (!threaded_) return;
   for (std::size_t i = 0; i < count; ++i) {
     Worker& worker = *workers_[i];
-    worker.thread = std::thread([this, &worker] { worker.run(transmitter_, gso_, stopping_); });
+    worker.thread = std::thread([this, &worker] { worker.run(stopping_); });
     const std::string name = "fanout-" + std::to_string(i);
     pthread_setname_np(worker.thread.native_handle(), name.c_str());
   }
@@ -123,7 +133,7 @@ FanoutEngine::~FanoutEngine() {
 
 bool FanoutEngine::post(Worker& worker, FanoutMessage& message, bool may_drop) {
   if (!threaded_) {
-    worker.handle(message, transmitter_, gso_);
+    worker.handle(message);
     return true;
   }
   bool pushed = worker.ring.try_push(message);
@@ -213,12 +223,16 @@ FanoutStats FanoutEngine::stats() const {
   for (const auto& worker : workers_) {
     FanoutStats one;
     if (!threaded_) {
-      one = worker->local_stats;
+      one = worker->local_stats();
     } else {
       const auto& s = worker->shared;
-      one = {s.batches.load(),      s.send_calls.load(), s.messages.load(),
-             s.gso_messages.load(), s.datagrams.load(),  s.failed_messages.load(),
-             s.gso_failures.load()};
+      one.batches = s.batches.load();
+      one.send_calls = s.send_calls.load();
+      one.messages = s.messages.load();
+      one.gso_messages = s.gso_messages.load();
+      one.datagrams = s.datagrams.load();
+      one.failed_messages = s.failed_messages.load();
+      one.gso_failures = s.gso_failures.load();
     }
     total.batches += one.batches;
     total.send_calls += one.send_calls;

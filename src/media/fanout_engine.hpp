@@ -12,6 +12,7 @@
 #include <thread>
 #include <vector>
 
+#include "media/datagram_batcher.hpp"
 #include "media/datagram_transmitter.hpp"
 #include "media/fanout_shard.hpp"
 #include "media/packet_batch.hpp"
@@ -39,6 +40,11 @@ class FanoutEngine {
 
   // Where datagrams go; thread-safe (the loop sends catching-up viewers' bursts through it).
   DatagramTransmitter& transmitter() { return transmitter_; }
+  // A batcher for another thread's sends on the same socket (the media loop's), sharing the
+  // workers' GSO switch: whoever sees the kernel refuse GSO turns it off for all.
+  DatagramBatcher make_batcher(DatagramBatcherCapacity capacity = {}) {
+    return DatagramBatcher(transmitter_, &gso_, capacity);
+  }
 
   // The media loop's side; one thread only.
   std::uint64_t new_group() { return ++last_group_; }

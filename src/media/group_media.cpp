@@ -20,12 +20,13 @@ std::string_view to_string(ViewerState state) {
 }
 
 GroupMedia::GroupMedia(std::string group, std::vector<TrackDescription> tracks,
-                       sdp::SessionDescription announced, UdpSender& udp, FanoutEngine& fanout,
-                       GroupMediaLimits limits, std::uint32_t ssrc_seed)
+                       sdp::SessionDescription announced, DatagramTransmitter& rtcp,
+                       FanoutEngine& fanout, GroupMediaLimits limits, std::uint32_t ssrc_seed)
     : group_(std::move(group)),
       announced_(std::move(announced)),
-      udp_(udp),
       fanout_(fanout),
+      rtp_out_(fanout.make_batcher()),
+      rtcp_out_(rtcp, nullptr, {.messages = 256, .datagrams = 256}),
       fanout_group_(fanout.new_group()),
       shard_viewers_(fanout.shards(), 0),
       pending_(std::make_shared<PacketBatch>(limits.max_batch_packets)),
@@ -39,12 +40,6 @@ GroupMedia::GroupMedia(std::string group, std::vector<TrackDescription> tracks,
   }
   last_sender_report_.resize(tracks_.size());
   ingest_out_.reserve(4);
-  // iov and runs must never reallocate while messages point into them.
-  backlog_out_.iov.reserve(kBacklogIov);
-  backlog_out_.packets.reserve(kBacklogIov);
-  backlog_out_.messages.reserve(FanoutScratch::kMaxMessages);
-  backlog_out_.owners.reserve(FanoutScratch::kMaxMessages);
-  backlog_out_.runs.reserve(FanoutScratch::kMaxMessages);
 }
 
 GroupMedia::~GroupMedia() {
@@ -139,6 +134,7 @@ bool GroupMedia::on_publisher_rtcp(std::size_t track, rtp::Bytes compound) {
         send_rtcp_to(*viewer, track, rtp::Bytes(out.data(), size));
       }
     }
+    rtcp_out_.flush();  // before `out` goes
   }
   return true;
 }
@@ -184,6 +180,7 @@ void GroupMedia::remove_viewer(std::string_view session_id, bool send_bye,
                                       : rtp::write_bye(rtp::MutableBytes(out).subspan(rr),
                                                        tracks_[t].out_ssrc(), reason);
       if (bye > 0) send_rtcp_to(viewer, t, rtp::Bytes(out.data(), rr + bye));
+      rtcp_out_.flush();  // before `out` goes
     }
   }
   take_from_fanout(viewer);
@@ -244,6 +241,7 @@ void GroupMedia::send_sender_reports(Viewer& viewer) {
       send_rtcp_to(viewer, t, rtp::Bytes(last_sender_report_[t]));
     }
   }
+  rtcp_out_.flush();
 }
 
 void GroupMedia::pause(Viewer& viewer) {
@@ -271,7 +269,7 @@ bool GroupMedia::pace() {
     send_backlog(*viewer, limits_.pace_burst_packets);
     left = left || !viewer->backlog.empty();
   }
-  transmit_backlog();
+  rtp_out_.flush();
   backlog_pending_ = left;
   return left;
 }
@@ -279,109 +277,31 @@ bool GroupMedia::pace() {
 void GroupMedia::start_delivery(Viewer& viewer) {
   send_sender_reports(viewer);
   send_backlog(viewer, limits_.first_burst_packets);
-  transmit_backlog();
+  rtp_out_.flush();
 }
 
 void GroupMedia::send_backlog(Viewer& viewer, std::size_t max_packets) {
-  auto& out = backlog_out_;
-  const bool gso = fanout_.gso();
-  std::size_t taken = 0;
-  while (taken < max_packets && !viewer.backlog.empty()) {
-    if (viewer.tcp) {
-      send_to(viewer, viewer.backlog.front());
-      viewer.backlog.pop_front();
-      ++taken;
-      continue;
-    }
-    // UDP: the bursts of every catching-up viewer go out in one sendmmsg, a run of same-size
-    // packets of one track per message (UDP GSO): a join storm must not cost a system call, or
-    // a trip through the stack, per packet per viewer.
-    if (out.messages.size() == FanoutScratch::kMaxMessages ||
-        out.iov.size() + PacketBatch::kMaxSegments > kBacklogIov) {
-      transmit_backlog();
-    }
-    const std::size_t first = out.iov.size();
-    const std::uint8_t track = viewer.backlog.front()->track;
-    const std::size_t segment = viewer.backlog.front()->bytes.size();
-    std::size_t count = 0;
-    std::size_t bytes = 0;
-    while (taken < max_packets && !viewer.backlog.empty()) {
-      const RelayPacket& packet = *viewer.backlog.front();
-      const std::size_t size = packet.bytes.size();
-      const bool fits = gso && packet.track == track && size <= segment &&
-                        count < PacketBatch::kMaxSegments &&
-                        bytes + size <= PacketBatch::kMaxRunBytes &&
-                        (count == 0 || out.iov.back().iov_len == segment);
-      if (count > 0 && !fits) break;
-      out.iov.push_back({const_cast<std::uint8_t*>(packet.bytes.data()), size});
-      out.packets.push_back(std::move(viewer.backlog.front()));  // alive until sent
-      viewer.backlog.pop_front();
-      ++count;
-      bytes += size;
-      ++taken;
-    }
-    const UdpEndpoint& to = viewer.tracks[track].rtp;
-    mmsghdr message{};
-    message.msg_hdr.msg_name = const_cast<sockaddr*>(to.data());
-    message.msg_hdr.msg_namelen = static_cast<socklen_t>(to.size());
-    message.msg_hdr.msg_iov = &out.iov[first];
-    message.msg_hdr.msg_iovlen = count;
-    if (count > 1) {
-      PacketRun& run = out.runs.emplace_back();
-      run.count = static_cast<std::uint16_t>(count);
-      run.segment_size = static_cast<std::uint16_t>(segment);
-      write_segment_control(run);
-      message.msg_hdr.msg_control = run.control.data();
-      message.msg_hdr.msg_controllen = run.control_size;
-    }
-    out.messages.push_back(message);
-    out.owners.push_back({&viewer, count, bytes});
+  // UDP: the bursts of every catching-up viewer leave in one kernel call, a frame's same-size
+  // packets in one GSO message (DatagramBatcher): a join storm must not cost a system call, or a
+  // trip through the stack, per packet per viewer.
+  for (std::size_t taken = 0; taken < max_packets && !viewer.backlog.empty(); ++taken) {
+    send_to(viewer, viewer.backlog.front());
+    viewer.backlog.pop_front();
   }
 }
 
-void GroupMedia::transmit_backlog() {
-  auto& out = backlog_out_;
-  std::size_t done = 0;
-  while (done < out.messages.size()) {
-    int error = 0;
-    const int sent = fanout_.transmitter().transmit(
-        std::span<mmsghdr>(out.messages.data() + done, out.messages.size() - done), error);
-    const std::size_t taken = sent > 0 ? static_cast<std::size_t>(sent) : 0;
-    for (std::size_t i = done; i < done + taken; ++i) {
-      out.owners[i].viewer->delivery->sent(out.owners[i].packets, out.owners[i].bytes);
-    }
-    done += taken;
-    if (sent < 0) {
-      // Its socket buffer is full (or GSO refused, which the workers notice and stop): lost,
-      // counted, and nobody else waits.
-      out.owners[done].viewer->delivery->dropped(out.owners[done].packets);
-      ++done;
-    }
-  }
-  out.messages.clear();
-  out.iov.clear();
-  out.owners.clear();
-  out.packets.clear();
-  out.runs.clear();
-}
-
-bool GroupMedia::send_to(Viewer& viewer, const SharedPacket& packet) {
+void GroupMedia::send_to(Viewer& viewer, const SharedPacket& packet) {
   const auto& route = viewer.tracks[packet->track];
-  bool sent = false;
-  if (viewer.tcp) {
-    auto writer = viewer.writer.lock();
-    sent = writer && writer->write_packet(route.rtp_channel, packet);
-  } else {
-    std::uint8_t failed = 0;
-    udp_.send_rtp(packet->view(), std::span(&route.rtp, 1), std::span(&failed, 1));
-    sent = failed == 0;
+  if (!viewer.tcp) {
+    rtp_out_.enqueue(route.rtp, packet, viewer.delivery.get());
+    return;
   }
-  if (sent) {
+  auto writer = viewer.writer.lock();
+  if (writer && writer->write_packet(route.rtp_channel, packet)) {
     viewer.delivery->sent(1, packet->bytes.size());
   } else {
     viewer.delivery->dropped(1);
   }
-  return sent;
 }
 
 void GroupMedia::deliver(const SharedPacket& packet, bool keyframe_start, Clock::time_point now) {
@@ -420,6 +340,7 @@ void GroupMedia::deliver(const SharedPacket& packet, bool keyframe_start, Clock:
     }
     hand_to_fanout(viewer);  // removes it from direct_ at i
   }
+  rtp_out_.flush();
   if (pending_->size() >= limits_.max_batch_packets) flush();
   pending_->add(packet);
 }
@@ -472,7 +393,7 @@ void GroupMedia::send_rtcp_to(Viewer& viewer, std::size_t track, rtp::Bytes comp
   if (viewer.tcp) {
     if (auto writer = viewer.writer.lock()) writer->write_bytes(route.rtcp_channel, compound);
   } else {
-    udp_.send_rtcp(compound, route.rtcp);
+    rtcp_out_.enqueue(route.rtcp, compound, nullptr);
   }
 }
 

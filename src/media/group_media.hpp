@@ -12,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include "media/datagram_batcher.hpp"
 #include "media/delivery.hpp"
 #include "media/fanout_engine.hpp"
 #include "media/gop_cache.hpp"
@@ -51,8 +52,9 @@ struct TrackStart {  // RTP-Info for one track (RFC 2326 §12.33)
 
 class GroupMedia {
  public:
+  // `rtcp`: the server's RTCP port; RTP leaves through `fanout`'s transmitter (the RTP port).
   GroupMedia(std::string group, std::vector<TrackDescription> tracks,
-             sdp::SessionDescription announced, UdpSender& udp, FanoutEngine& fanout,
+             sdp::SessionDescription announced, DatagramTransmitter& rtcp, FanoutEngine& fanout,
              GroupMediaLimits limits, std::uint32_t ssrc_seed);
   ~GroupMedia();
   GroupMedia(const GroupMedia&) = delete;
@@ -138,14 +140,15 @@ class GroupMedia {
 
  private:
   void deliver(const SharedPacket& packet, bool keyframe_start, Clock::time_point now);
-  bool send_to(Viewer& viewer, const SharedPacket& packet);
+  // Sends at once on TCP; queues on rtp_out_ for UDP (the caller flushes it).
+  void send_to(Viewer& viewer, const SharedPacket& packet);
   // A UDP viewer that has caught up goes to a fan-out worker; back to the loop on pause/removal.
   void hand_to_fanout(Viewer& viewer);
   void take_from_fanout(Viewer& viewer);
   void stop_direct(Viewer& viewer);
-  // Catching-up viewers' backlog packets, gathered for one sendmmsg.
+  // Up to `max_packets` of a catching-up viewer's backlog, queued on rtp_out_.
   void send_backlog(Viewer& viewer, std::size_t max_packets);
-  void transmit_backlog();
+  // Queued on rtcp_out_ for UDP (`compound` must live until the caller flushes it).
   void send_rtcp_to(Viewer& viewer, std::size_t track, rtp::Bytes compound);
   void recount_backlog();  // after a viewer's backlog was dropped (pause, removal)
   void resume_after_stall(Clock::time_point now);
@@ -153,8 +156,11 @@ class GroupMedia {
   std::string group_;
   std::vector<TrackRelay> tracks_;
   sdp::SessionDescription announced_;
-  UdpSender& udp_;
   FanoutEngine& fanout_;
+  // The loop's own sends: RTP to viewers still catching up or waiting for a keyframe (one
+  // kernel call per pacing tick or published packet for all of them), and RTCP.
+  DatagramBatcher rtp_out_;
+  DatagramBatcher rtcp_out_;
   std::uint64_t fanout_group_;
   std::vector<std::uint32_t> shard_viewers_;  // viewers of this group per fan-out shard
   std::shared_ptr<PacketBatch> pending_;      // packets not yet handed to the workers
@@ -168,19 +174,6 @@ class GroupMedia {
 
   // Scratch space reused for every packet (no allocation per packet in steady state).
   std::vector<SharedPacket> ingest_out_;
-  static constexpr std::size_t kBacklogIov = 4096;
-  struct BacklogMessage {
-    Viewer* viewer = nullptr;
-    std::size_t packets = 0;
-    std::size_t bytes = 0;
-  };
-  struct {
-    std::vector<mmsghdr> messages;
-    std::vector<iovec> iov;
-    std::vector<BacklogMessage> owners;  // per message
-    std::vector<SharedPacket> packets;   // alive until sent
-    std::vector<PacketRun> runs;         // the UDP_SEGMENT control of each GSO message
-  } backlog_out_;
 
   MediaMetrics* metrics_ = nullptr;
   std::uint64_t malformed_rtcp_ = 0;

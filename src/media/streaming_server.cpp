@@ -149,7 +149,7 @@ void StreamingServer::stop() {
   if (fanout_) {
     const FanoutStats stats = fanout_->stats();
     spdlog::info(
-        "media: fan-out sent {} datagrams in {} messages ({} with GSO) over {} sendmmsg calls, "
+        "media: fan-out sent {} datagrams in {} messages ({} with GSO) over {} send calls, "
         "{} batches; {} failed, {} GSO refusals, {} batches dropped for a full worker queue",
         stats.datagrams, stats.messages, stats.gso_messages, stats.send_calls, stats.batches,
         stats.failed_messages, stats.gso_failures, fanout_->batches_dropped());

@@ -96,8 +96,6 @@ void StreamingServer::expose_metrics(stats::Exposition& out) const {
 
   stats::expose_fields<Counters>(out, kServerCounters, counters_);
   out.add(stats::kMalformedInput, {"rtcp"}, static_cast<double>(malformed_rtcp));
-  out.add(stats::kUdpSendFailures, static_cast<double>(udp_.send_failures()));
-  out.add(stats::kUdpSendCalls, static_cast<double>(udp_.sendmmsg_calls()));
 
   if (fanout_) {
     stats::expose_fields<FanoutStats>(out, kFanoutCounters, fanout_->stats());

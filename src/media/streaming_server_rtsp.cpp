@@ -623,11 +623,11 @@ void StreamingServer::handle_record(RtspConnection& c, const rtsp::RtspRequest& 
   const auto now = Clock::now();
   auto media = media_.find(group);
   if (media == media_.end()) {
-    media =
-        media_
-            .emplace(group, std::make_unique<GroupMedia>(group, s->tracks, s->announced, udp_,
-                                                         *fanout_, media_limits(), ssrc_seed_++))
-            .first;
+    media = media_
+                .emplace(group, std::make_unique<GroupMedia>(group, s->tracks, s->announced,
+                                                             udp_.rtcp_transmitter(), *fanout_,
+                                                             media_limits(), ssrc_seed_++))
+                .first;
     media->second->set_metrics(&metrics_);
   }
   media->second->publisher_changed(now);

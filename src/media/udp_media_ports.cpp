@@ -1,8 +1,5 @@
 #include "media/udp_media_ports.hpp"
 
-#include <sys/socket.h>
-
-#include <array>
 #include <boost/asio/ip/address.hpp>
 #include <random>
 
@@ -22,6 +19,8 @@ void UdpMediaPorts::close() {
   boost::system::error_code ignored;
   rtp_.socket.close(ignored);
   rtcp_.socket.close(ignored);
+  rtp_transmitter_ = SocketTransmitter(-1);
+  rtcp_transmitter_ = SocketTransmitter(-1);
 }
 
 Result<bool, std::string> UdpMediaPorts::bind_pair(const asio::ip::address& address,
@@ -49,6 +48,8 @@ Result<bool, std::string> UdpMediaPorts::bind_pair(const asio::ip::address& addr
     return fail("cannot bind RTCP port " + address.to_string() + ":" + std::to_string(rtcp_port) +
                 ": " + ec.message());
   }
+  rtp_transmitter_ = SocketTransmitter(rtp_.socket.native_handle());
+  rtcp_transmitter_ = SocketTransmitter(rtcp_.socket.native_handle());
   return true;
 }
 
@@ -92,49 +93,6 @@ void UdpMediaPorts::receive(Port& port, bool rtcp) {
         if (!ec) on_receive_(rtcp, port.from, rtp::Bytes(port.buffer.data(), size));
         receive(port, rtcp);
       });
-}
-
-void UdpMediaPorts::send_rtp(rtp::Bytes packet, std::span<const UdpEndpoint> to,
-                             std::span<std::uint8_t> failed) {
-  // One sendmmsg call covers up to 64 viewers; all messages point at the same bytes.
-  constexpr std::size_t kBatch = 64;
-  std::array<mmsghdr, kBatch> messages{};
-  iovec iov{const_cast<std::uint8_t*>(packet.data()), packet.size()};
-  const int fd = rtp_.socket.native_handle();
-  std::size_t done = 0;
-  while (done < to.size()) {
-    const std::size_t count = std::min(kBatch, to.size() - done);
-    for (std::size_t i = 0; i < count; ++i) {
-      auto& header = messages[i].msg_hdr;
-      header = {};
-      header.msg_name = const_cast<sockaddr*>(to[done + i].data());
-      header.msg_namelen = static_cast<socklen_t>(to[done + i].size());
-      header.msg_iov = &iov;
-      header.msg_iovlen = 1;
-    }
-    ++sendmmsg_calls_;
-    const int sent = ::sendmmsg(fd, messages.data(), static_cast<unsigned>(count), MSG_DONTWAIT);
-    if (sent < 0) {
-      // The first message failed (EAGAIN, unreachable): count it and go on with the rest.
-      failed[done] = 1;
-      ++send_failures_;
-      ++done;
-      continue;
-    }
-    sent_ += static_cast<std::uint64_t>(sent);
-    done += static_cast<std::size_t>(sent);
-  }
-}
-
-bool UdpMediaPorts::send_rtcp(rtp::Bytes packet, const UdpEndpoint& to) {
-  boost::system::error_code ec;
-  rtcp_.socket.send_to(asio::buffer(packet.data(), packet.size()), to, 0, ec);
-  if (ec) {
-    ++send_failures_;
-    return false;
-  }
-  ++sent_;
-  return true;
 }
 
 }  // namespace callcast::media

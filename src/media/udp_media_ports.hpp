@@ -9,32 +9,32 @@
 
 #include "core/config.hpp"
 #include "core/result.hpp"
+#include "media/datagram_transmitter.hpp"
 #include "media/delivery.hpp"
 
 namespace callcast::media {
 
-class UdpMediaPorts final : public UdpSender {
+// Sending goes through a DatagramBatcher over one of the transmitters below.
+class UdpMediaPorts final {
  public:
   // `rtcp` tells which port the datagram arrived on.
   using Receive = std::function<void(bool rtcp, const UdpEndpoint& from, rtp::Bytes data)>;
 
   UdpMediaPorts(boost::asio::io_context& io, Receive on_receive);
-  ~UdpMediaPorts() override;
+  ~UdpMediaPorts();
+  UdpMediaPorts(const UdpMediaPorts&) = delete;
+  UdpMediaPorts& operator=(const UdpMediaPorts&) = delete;
 
   // Binds both ports on `host`; ports 0-0 picks a free adjacent pair. Errors name the address.
   Result<core::PortPair, std::string> open(const std::string& host, core::PortPair ports);
   void close();
   core::PortPair ports() const { return ports_; }
-  // The RTP socket, for the fan-out workers' sendmmsg (valid while open).
+  // The RTP socket, for the fan-out workers' sends (valid while open).
   int rtp_fd() { return rtp_.socket.native_handle(); }
 
-  void send_rtp(rtp::Bytes packet, std::span<const UdpEndpoint> to,
-                std::span<std::uint8_t> failed) override;
-  bool send_rtcp(rtp::Bytes packet, const UdpEndpoint& to) override;
-
-  std::uint64_t datagrams_sent() const { return sent_; }
-  std::uint64_t send_failures() const { return send_failures_; }
-  std::uint64_t sendmmsg_calls() const { return sendmmsg_calls_; }
+  // Senders on each port, valid for the object's life; while closed every message fails.
+  DatagramTransmitter& rtp_transmitter() { return rtp_transmitter_; }
+  DatagramTransmitter& rtcp_transmitter() { return rtcp_transmitter_; }
 
  private:
   struct Port {
@@ -51,9 +51,8 @@ class UdpMediaPorts final : public UdpSender {
   Port rtp_;
   Port rtcp_;
   core::PortPair ports_{};
-  std::uint64_t sent_ = 0;
-  std::uint64_t send_failures_ = 0;
-  std::uint64_t sendmmsg_calls_ = 0;
+  SocketTransmitter rtp_transmitter_{-1};
+  SocketTransmitter rtcp_transmitter_{-1};
 };
 
 }  // namespace callcast::media

@@ -77,12 +77,6 @@ inline constexpr Metric kUdpLatched{
 inline constexpr Metric kUdpLatchAmbiguous{
     "callcast_udp_latch_ambiguous_total", Kind::counter,
     "Datagrams that could have latched several viewers (ignored).", ""};
-inline constexpr Metric kUdpSendFailures{
-    "callcast_udp_send_failures_total", Kind::counter,
-    "Datagrams the media loop's socket refused (full send buffer or unreachable).", ""};
-inline constexpr Metric kUdpSendCalls{"callcast_udp_sendmmsg_calls_total", Kind::counter,
-                                      "sendmmsg calls of the media loop (catching-up viewers).",
-                                      ""};
 inline constexpr Metric kFanoutBatches{"callcast_fanout_batches_total", Kind::counter,
                                        "Packet batches the fan-out workers sent.", ""};
 inline constexpr Metric kFanoutSendCalls{"callcast_fanout_sendmmsg_calls_total", Kind::counter,
@@ -173,7 +167,7 @@ inline constexpr Metric kMediaApiResyncs{
 inline constexpr Metric kMediaApiOutages{"callcast_media_api_outages_total", Kind::counter,
                                          "Times the event feed from the media role was lost.", ""};
 
-inline constexpr std::array<const Metric*, 44> kAll{
+inline constexpr std::array<const Metric*, 42> kAll{
     &kGroups,
     &kViewers,
     &kReceivedPackets,
@@ -189,8 +183,6 @@ inline constexpr std::array<const Metric*, 44> kAll{
     &kRtspSessionsTimedOut,
     &kUdpLatched,
     &kUdpLatchAmbiguous,
-    &kUdpSendFailures,
-    &kUdpSendCalls,
     &kFanoutBatches,
     &kFanoutSendCalls,
     &kFanoutMessages,

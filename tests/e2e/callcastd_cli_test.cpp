@@ -130,5 +130,42 @@ TEST_F(CallcastdCliTest, UserAddWritesHashesOnlyAndReplacesAPassword) {
   EXPECT_FALSE(bad.status->success());
 }
 
+TEST_F(CallcastdCliTest, UserListPasswdAndRemoveNeverPrintSecretsAndExitOneOnUnknownUsers) {
+  const auto users = dir() / "cli-users";
+  ASSERT_TRUE(run({"user", "add", "1001", "--password", "pw-one", "--users", users.string()}).ok());
+  ASSERT_TRUE(run({"user", "add", "1002", "--password", "pw-two", "--users", users.string()}).ok());
+
+  const ToolRun listed = run({"user", "list", "--users", users.string()});
+  ASSERT_TRUE(listed.ok()) << listed.err;
+  EXPECT_EQ(listed.out, "1001\n1002\n");
+
+  const ToolRun changed =
+      run({"user", "passwd", "1001", "--password", "pw-new", "--users", users.string()});
+  ASSERT_TRUE(changed.ok()) << changed.err;
+  EXPECT_EQ(changed.out.find("pw-new"), std::string::npos) << changed.out;
+  auth::UserDirectory directory(users, "callcast");
+  ASSERT_TRUE(directory.load());
+  EXPECT_EQ(directory.ha1("1001", auth::DigestAlgorithm::md5),
+            auth::digest_ha1(auth::DigestAlgorithm::md5, "1001", "callcast", "pw-new"));
+
+  const ToolRun removed = run({"user", "remove", "1002", "--users", users.string()});
+  ASSERT_TRUE(removed.ok()) << removed.err;
+  EXPECT_EQ(run({"user", "list", "--users", users.string()}).out, "1001\n");
+
+  for (const std::vector<std::string>& unknown :
+       {std::vector<std::string>{"user", "remove", "1002", "--users", users.string()},
+        std::vector<std::string>{"user", "passwd", "1009", "--password", "x", "--users",
+                                 users.string()},
+        std::vector<std::string>{"user", "list", "--users", (dir() / "absent").string()}}) {
+    const ToolRun refused = run(unknown);
+    ASSERT_TRUE(refused.status.has_value()) << unknown[1];
+    EXPECT_TRUE(refused.status->exited) << unknown[1];
+    EXPECT_EQ(refused.status->code, 1) << unknown[1] << ": " << refused.err;
+    EXPECT_EQ(refused.out, "") << unknown[1];
+    EXPECT_NE(refused.err.find("callcastd: user " + unknown[1] + ": "), std::string::npos)
+        << refused.err;
+  }
+}
+
 }  // namespace
 }  // namespace callcast::test

@@ -8,6 +8,7 @@
 #include <fstream>
 #include <iterator>
 #include <string>
+#include <vector>
 
 #include "support/temp_dir.hpp"
 
@@ -243,6 +244,55 @@ TEST_F(UserDirectoryTest, AddUserRejectsBadNumberRealmOrPassword) {
   EXPECT_FALSE(add_user(file_, "", "1001", "secret"));
   EXPECT_FALSE(add_user(file_, "callcast", "1001", ""));
   EXPECT_FALSE(std::filesystem::exists(file_));
+}
+
+TEST_F(UserDirectoryTest, ListUsersNamesTheRealmsNumbersInFileOrder) {
+  write(file_, "# users\n" + line("1002", "callcast", "b") + "\n" + line("1009", "other", "c") +
+                   "\n" + line("1001", "callcast", "a") + "\n");
+  const auto numbers = list_users(file_, "callcast");
+  ASSERT_TRUE(numbers) << numbers.error();
+  EXPECT_EQ(*numbers, (std::vector<std::string>{"1002", "1001"}));
+  EXPECT_EQ(list_users(file_, "other").value(), std::vector<std::string>{"1009"});
+}
+
+TEST_F(UserDirectoryTest, ListUsersOfAMissingOrMalformedFileIsAnError) {
+  const auto missing = list_users(file_, "callcast");
+  ASSERT_FALSE(missing);
+  EXPECT_NE(missing.error().find("no such users file"), std::string::npos) << missing.error();
+  write(file_, "garbage line\n");
+  const auto malformed = list_users(file_, "callcast");
+  ASSERT_FALSE(malformed);
+  EXPECT_NE(malformed.error().find("line 1"), std::string::npos) << malformed.error();
+}
+
+TEST_F(UserDirectoryTest, RemoveUserKeepsEveryOtherLine) {
+  const std::string other_realm = line("1001", "other", "c");
+  write(file_, "# users\n" + line("1001", "callcast", "a") + "\n" + other_realm + "\n" +
+                   line("1002", "callcast", "b") + "\n");
+  const auto removed = remove_user(file_, "callcast", "1001");
+  ASSERT_TRUE(removed) << removed.error();
+  EXPECT_TRUE(*removed);
+  EXPECT_EQ(read(file_), "# users\n" + other_realm + "\n" + line("1002", "callcast", "b") + "\n");
+  EXPECT_EQ(std::filesystem::status(file_).permissions() & std::filesystem::perms::all,
+            std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+}
+
+TEST_F(UserDirectoryTest, RemoveOfAnUnknownUserLeavesTheFileAsItWas) {
+  const std::string before = line("1001", "callcast", "a") + "\r\n";
+  write(file_, before);
+  const auto removed = remove_user(file_, "callcast", "1002");
+  ASSERT_TRUE(removed) << removed.error();
+  EXPECT_FALSE(*removed);
+  EXPECT_EQ(read(file_), before);
+  EXPECT_FALSE(remove_user(file_, "other", "1001").value());  // the number of another realm
+}
+
+TEST_F(UserDirectoryTest, RemoveFromAMissingOrMalformedFileIsAnError) {
+  EXPECT_FALSE(remove_user(file_, "callcast", "1001"));
+  EXPECT_FALSE(std::filesystem::exists(file_));
+  write(file_, "garbage line\n");
+  EXPECT_FALSE(remove_user(file_, "callcast", "1001"));
+  EXPECT_EQ(read(file_), "garbage line\n");
 }
 
 TEST_F(UserDirectoryTest, AddUserFailsInAMissingDirectory) {

@@ -51,10 +51,11 @@ TEST_F(AdminApiEventsTest, BufferedEventsAreAnsweredAtOnce) {
   start();
   stack_->emit_group_closed("13800000001");
   stack_->emit_group_closed("13800000002");
-  const auto started = std::chrono::steady_clock::now();
-  const Reply reply = get("/v1/events?after=0");  // default wait: must not be waited
-  EXPECT_LT(std::chrono::steady_clock::now() - started, 2s);
+  // The default wait is 25 s, the client gives up after 5 s: a reply at all means it was not
+  // waited, and no reader was left waiting for it.
+  const Reply reply = get("/v1/events?after=0");
   ASSERT_EQ(reply.status, 200) << reply.body;
+  EXPECT_EQ(stack_->waiting_readers(), 0U);
   EXPECT_EQ(reply.header("Content-Type"), "application/json");
   const json body = reply.json();
   ASSERT_EQ(body.at("events").size(), 2U) << reply.body;
@@ -79,11 +80,11 @@ TEST_F(AdminApiEventsTest, LongPollWakesOnTheNextEvent) {
   TestClient client(stack_->http_port(), 10s);
   ASSERT_TRUE(client.send_request("GET", "/v1/events?after=1&wait_ms=20000"));
   ASSERT_TRUE(readers_waiting(1));
-  const auto woken = std::chrono::steady_clock::now();
   stack_->emit_group_closed("1002");
+  // Woken by the event, not by the end of the 20 s wait: that would answer an empty list, and
+  // after the client's 10 s.
   const auto reply = client.read_reply();
   ASSERT_TRUE(reply.has_value());
-  EXPECT_LT(std::chrono::steady_clock::now() - woken, 2s);  // not the 20 s wait
   ASSERT_EQ(reply->status, 200) << reply->body;
   EXPECT_EQ(groups_of(reply->json()), (std::vector<std::string>{"group_closed 1002"}));
   EXPECT_EQ(reply->json().at("next"), 2);
@@ -92,6 +93,8 @@ TEST_F(AdminApiEventsTest, LongPollWakesOnTheNextEvent) {
 TEST_F(AdminApiEventsTest, WaitEndsWithAnEmptyList) {
   start();
   stack_->emit_group_closed("1001");
+  // The wait is the media service's timer (real time until MediaService takes a TimerFactory,
+  // issue 11 item 3 for media): a lower bound, which no load can break.
   const auto started = std::chrono::steady_clock::now();
   const Reply reply = get("/v1/events?after=1&wait_ms=150");
   EXPECT_GE(std::chrono::steady_clock::now() - started, 150ms);

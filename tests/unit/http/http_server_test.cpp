@@ -18,6 +18,7 @@
 
 #include "http_test_client.hpp"
 #include "io_thread.hpp"
+#include "support/simulated_time.hpp"
 #include "support/wait_until.hpp"
 
 namespace callcast::http {
@@ -35,9 +36,10 @@ class HttpServerTest : public ::testing::Test {
     server_.reset();
   }
 
-  // Creates the server with a GET /ping route; routes may be added before start().
+  // Creates the server with a GET /ping route; routes may be added before start(). Its
+  // deadlines are timers of time_: they pass only when a test advances it.
   void create_server(ServerOptions options = {}) {
-    server_ = std::make_unique<HttpServer>(io_.io(), options);
+    server_ = std::make_unique<HttpServer>(io_.io(), options, time_, time_);
     server_->route("GET", "/ping", [](const Request&, Responder respond) {
       respond(Response::json(200, R"({"pong":true})"));
     });
@@ -48,6 +50,17 @@ class HttpServerTest : public ::testing::Test {
     ASSERT_TRUE(listening.ok()) << listening.error();
     ASSERT_NE(server_->port(), 0);
     io_.start();
+  }
+
+  // Moves the server's clock on its loop thread, running the deadlines that fall due.
+  void advance(std::chrono::milliseconds by) {
+    io_.run_sync([&] { time_.advance(by); });
+  }
+
+  // Waits (bounded) until the server holds exactly `n` connections, so that a test advances the
+  // clock over a known set of deadlines.
+  bool connections_become(std::size_t n) {
+    return callcast::test::wait_until([&] { return stats().active_connections == n; }, 5s, 2ms);
   }
 
   ServerStats stats() {
@@ -63,6 +76,7 @@ class HttpServerTest : public ::testing::Test {
     EXPECT_EQ(reply->status, 200);
   }
 
+  callcast::test::SimulatedTime time_;  // outlives the loop and the server's timers
   test::IoThread io_;
   std::unique_ptr<HttpServer> server_;
 };
@@ -179,12 +193,15 @@ TEST_F(HttpServerTest, GarbageBytesGet400AndTheServerKeepsServing) {
 TEST_F(HttpServerTest, SilentClientTimesOutAndTheServerKeepsServing) {
   create_server({.read_timeout = std::chrono::milliseconds(1000)});
   start();
-  const auto before = std::chrono::steady_clock::now();
   TestClient silent(server_->port());
   ASSERT_TRUE(silent.connected());
-  expect_still_serving();  // meanwhile
+  expect_still_serving();              // meanwhile
+  ASSERT_TRUE(connections_become(1));  // the silent one alone
+  advance(999ms);                      // not yet: the deadline is the whole read timeout
+  EXPECT_EQ(stats().timeouts, 0u);
+  EXPECT_EQ(stats().active_connections, 1u);
+  advance(1ms);
   EXPECT_TRUE(silent.wait_for_close());
-  EXPECT_GE(std::chrono::steady_clock::now() - before, std::chrono::milliseconds(900));
   expect_still_serving();
   EXPECT_EQ(stats().timeouts, 1u);
 }
@@ -196,6 +213,10 @@ TEST_F(HttpServerTest, ClientThatStopsMidBodyTimesOut) {
   start();
   TestClient client(server_->port());
   ASSERT_TRUE(client.send_raw("POST /ping HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nabc"));
+  ASSERT_TRUE(connections_become(1));
+  advance(499ms);
+  EXPECT_EQ(stats().timeouts, 0u);
+  advance(1ms);
   EXPECT_TRUE(client.wait_for_close());
   expect_still_serving();
   EXPECT_EQ(stats().timeouts, 1u);

@@ -70,11 +70,8 @@ RelayRun relay(std::size_t viewers, std::size_t frames, std::size_t measured) {
   RelayRun run;
   {
     FanoutEngine engine(FanoutOptions{.workers = 2}, transmitter);
-    class NoUdp final : public UdpSender {
-      void send_rtp(rtp::Bytes, std::span<const UdpEndpoint>, std::span<std::uint8_t>) override {}
-      bool send_rtcp(rtp::Bytes, const UdpEndpoint&) override { return true; }
-    } udp;
-    GroupMedia media("g1", *tracks, *announced, udp, engine, GroupMediaLimits{}, 1);
+    AcceptingTransmitter rtcp;
+    GroupMedia media("g1", *tracks, *announced, rtcp, engine, GroupMediaLimits{}, 1);
     auto now = Clock::time_point{} + 100s;
     for (std::size_t i = 0; i < viewers; ++i) {
       Viewer& viewer =

@@ -10,12 +10,14 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <boost/asio/ip/address.hpp>
 #include <chrono>
 #include <cstdint>
 #include <memory>
 #include <vector>
 
+#include "media/datagram_batcher.hpp"
 #include "media/datagram_transmitter.hpp"
 #include "media/fanout_shard.hpp"
 #include "media/packet_batch.hpp"
@@ -197,11 +199,11 @@ TEST_P(FanoutShardOnLoopback, EveryViewerReceivesTheSameDatagramsInOrder) {
   add_frame(batch, sequence, 2, 1200);
   batch.seal(gso);
 
-  FanoutScratch scratch;
-  FanoutStats stats;
-  bool gso_failed = false;
-  shard.deliver(batch, transmitter, scratch, stats, gso_failed);
-  EXPECT_FALSE(gso_failed) << "loopback takes UDP_SEGMENT";
+  std::atomic<bool> gso_switch{true};
+  DatagramBatcher out(transmitter, &gso_switch);
+  shard.deliver(batch, out);
+  const DatagramStats& stats = out.stats();
+  EXPECT_TRUE(gso_switch.load()) << "loopback takes UDP_SEGMENT";
   if (gso) {
     EXPECT_EQ(stats.gso_messages, 2U * kViewers);
   } else {
@@ -258,11 +260,11 @@ TEST(FanoutShardTest, AKernelThatRefusesGsoGetsThePacketsOneByOneAndNothingIsLos
   std::uint16_t sequence = 1;
   add_frame(batch, sequence, 4);
   batch.seal(true);
-  FanoutScratch scratch;
-  FanoutStats stats;
-  bool gso_failed = false;
-  shard.deliver(batch, transmitter, scratch, stats, gso_failed);
-  EXPECT_TRUE(gso_failed);
+  std::atomic<bool> gso_switch{true};
+  DatagramBatcher out(transmitter, &gso_switch);
+  shard.deliver(batch, out);
+  const DatagramStats& stats = out.stats();
+  EXPECT_FALSE(gso_switch.load()) << "GSO is off for every sender on the socket";
   EXPECT_EQ(stats.gso_failures, 1U);
   EXPECT_EQ(video.drain(10, std::chrono::milliseconds(200)), bytes_of(batch, 0));
   EXPECT_EQ(counters->packets_sent.load(), 4U);

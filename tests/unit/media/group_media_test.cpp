@@ -79,32 +79,47 @@ UdpEndpoint endpoint(std::uint16_t port) {
   return {boost::asio::ip::make_address("198.51.100.7"), port};
 }
 
-// Records every datagram the relay hands to the kernel; destinations in `failing` are refused
-// as a full socket buffer would be.
-class FakeUdpSender : public UdpSender, public DatagramTransmitter {
+// Records every datagram the relay hands to the kernel, RTP (the fan-out's transmitter) and RTCP
+// (rtcp_port()) apart; destinations in `failing` are refused as a full socket buffer would be.
+class FakeUdpSender : public DatagramTransmitter {
  public:
   struct Datagram {
     Buffer bytes;
     UdpEndpoint to;
   };
 
-  void send_rtp(rtp::Bytes packet, std::span<const UdpEndpoint> to,
-                std::span<std::uint8_t> failed) override {
-    EXPECT_EQ(to.size(), failed.size());
-    ++rtp_batches;
-    for (std::size_t i = 0; i < to.size(); ++i) {
-      if (failing.contains(to[i])) {
-        failed[i] = 1;
-        continue;
-      }
-      rtp.push_back({Buffer(packet.begin(), packet.end()), to[i]});
-    }
-  }
-
-  // What sendmmsg does: each message to its address, split into datagrams of the UDP_SEGMENT
-  // size when it carries one; stops at the first refused message.
+  // What the kernel does with a batch of messages: each message to its address, split into
+  // datagrams of the UDP_SEGMENT size when it carries one; stops at the first refused message.
   int transmit(std::span<mmsghdr> messages, int& error) override {
     ++rtp_batches;
+    return take(messages, error, rtp);
+  }
+
+  DatagramTransmitter& rtcp_port() { return rtcp_port_; }
+
+  std::vector<Buffer> rtp_to(const UdpEndpoint& to) const { return filter(rtp, to); }
+  std::vector<Buffer> rtcp_to(const UdpEndpoint& to) const { return filter(rtcp, to); }
+
+  std::vector<Datagram> rtp;
+  std::vector<Datagram> rtcp;
+  std::set<UdpEndpoint> failing;
+  bool refuse_gso = false;      // as a device without checksum offload does (EIO)
+  std::size_t rtp_batches = 0;  // kernel calls
+  std::size_t gso_messages = 0;
+
+ private:
+  class RtcpPort final : public DatagramTransmitter {
+   public:
+    explicit RtcpPort(FakeUdpSender& owner) : owner_(owner) {}
+    int transmit(std::span<mmsghdr> messages, int& error) override {
+      return owner_.take(messages, error, owner_.rtcp);
+    }
+
+   private:
+    FakeUdpSender& owner_;
+  };
+
+  int take(std::span<mmsghdr> messages, int& error, std::vector<Datagram>& into) {
     for (std::size_t i = 0; i < messages.size(); ++i) {
       const msghdr& header = messages[i].msg_hdr;
       UdpEndpoint to;
@@ -131,31 +146,16 @@ class FakeUdpSender : public UdpSender, public DatagramTransmitter {
       const std::size_t step = segment != 0 ? segment : bytes.size();
       for (std::size_t at = 0; at < bytes.size(); at += step) {
         const std::size_t size = std::min(step, bytes.size() - at);
-        rtp.push_back({Buffer(bytes.begin() + static_cast<std::ptrdiff_t>(at),
-                              bytes.begin() + static_cast<std::ptrdiff_t>(at + size)),
-                       to});
+        into.push_back({Buffer(bytes.begin() + static_cast<std::ptrdiff_t>(at),
+                               bytes.begin() + static_cast<std::ptrdiff_t>(at + size)),
+                        to});
       }
     }
     return static_cast<int>(messages.size());
   }
 
-  bool send_rtcp(rtp::Bytes packet, const UdpEndpoint& to) override {
-    if (failing.contains(to)) return false;
-    rtcp.push_back({Buffer(packet.begin(), packet.end()), to});
-    return true;
-  }
+  RtcpPort rtcp_port_{*this};
 
-  std::vector<Buffer> rtp_to(const UdpEndpoint& to) const { return filter(rtp, to); }
-  std::vector<Buffer> rtcp_to(const UdpEndpoint& to) const { return filter(rtcp, to); }
-
-  std::vector<Datagram> rtp;
-  std::vector<Datagram> rtcp;
-  std::set<UdpEndpoint> failing;
-  bool refuse_gso = false;      // as a device without checksum offload does (EIO)
-  std::size_t rtp_batches = 0;  // sendmmsg calls (and single sends while catching up)
-  std::size_t gso_messages = 0;
-
- private:
   static std::vector<Buffer> filter(const std::vector<Datagram>& sent, const UdpEndpoint& to) {
     std::vector<Buffer> out;
     for (const auto& datagram : sent) {
@@ -252,7 +252,8 @@ class GroupMediaTest : public ::testing::Test {
       EXPECT_TRUE(announced);
       auto tracks = describe_tracks(*announced);
       EXPECT_TRUE(tracks);
-      media_ = std::make_unique<GroupMedia>("g1", *tracks, *announced, udp_, fanout_, limits_, 7);
+      media_ = std::make_unique<GroupMedia>("g1", *tracks, *announced, udp_.rtcp_port(), fanout_,
+                                            limits_, 7);
     }
     return *media_;
   }
@@ -946,7 +947,7 @@ TEST(GroupMediaDescribe, Mp4aLatmIsDescribedExactlyAsAnnounced) {
   ASSERT_TRUE(tracks) << tracks.error();
   FakeUdpSender udp;
   FanoutEngine fanout{FanoutOptions{.workers = 0}, udp};
-  GroupMedia media("g1", *tracks, *announced, udp, fanout, GroupMediaLimits{}, 7);
+  GroupMedia media("g1", *tracks, *announced, udp.rtcp_port(), fanout, GroupMediaLimits{}, 7);
   const std::string text = media.describe_sdp("127.0.0.1", [](int track) {
     return "rtsp://127.0.0.1:8554/groups/g1" +
            (track < 0 ? std::string() : "/trackID=" + std::to_string(track));
@@ -988,6 +989,30 @@ TEST_F(GroupMediaTest, CatchUpBurstSendsAFramesSameSizePacketsInOneGsoMessage) {
   ASSERT_EQ(video.size(), 5U);
   EXPECT_TRUE(contiguous(video));
   EXPECT_EQ(sent(viewer), 5U);
+}
+
+// The loop's catch-up bursts follow the workers' policy (one DatagramBatcher): a GSO message the
+// device refuses is resent packet by packet, nothing is lost, and GSO stays off for everyone.
+TEST_F(GroupMediaTest, CatchUpBurstRefusedAsGsoIsResentOneByOneAndGsoStaysOff) {
+  next_picture();
+  publish_video(stap_a({kSps, kPps}));
+  const Buffer body(900, 0x42);
+  publish_video(fu_a(kIdr, true, false, body));
+  publish_video(fu_a(kIdr, false, false, body));
+  publish_video(fu_a(kIdr, false, false, body));
+  publish_video(fu_a(kIdr, false, true, {0x01}), true);
+  udp_.refuse_gso = true;
+  Viewer& viewer = add_udp_viewer("v", 6000, true, false);
+  play(viewer);
+  media().start_delivery(viewer);
+  pace_until_done();
+  EXPECT_EQ(udp_.gso_messages, 0U);
+  EXPECT_FALSE(fanout_.gso()) << "the fan-out lays out its batches packet by packet from now on";
+  const auto video = video_at(6000);
+  ASSERT_EQ(video.size(), 5U);
+  EXPECT_TRUE(contiguous(video));
+  EXPECT_EQ(sent(viewer), 5U);
+  EXPECT_EQ(dropped(viewer), 0U);
 }
 
 // ---- A stalled publisher (issue 10): the stall, the stale backlog, the restart at a keyframe ----

@@ -1,0 +1,246 @@
+#include "daemon.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/post.hpp>
+#include <thread>
+#include <utility>
+
+#include "auth/digest.hpp"
+#include "auth/user_directory.hpp"
+#include "forwarding/forwarding_store.hpp"
+#include "forwarding/ut_api.hpp"
+#include "http/admin_api.hpp"
+#include "http/http_media_control.hpp"
+#include "http/http_server.hpp"
+#include "http/metrics_endpoint.hpp"
+#include "media/local_addresses.hpp"
+#include "media/media_service.hpp"
+#include "media/streaming_server.hpp"
+#include "signaling_route.hpp"
+#include "sip/network_side.hpp"
+
+namespace callcast {
+
+namespace {
+
+std::vector<auth::DigestAlgorithm> algorithms_of(const std::vector<std::string>& names) {
+  std::vector<auth::DigestAlgorithm> algorithms;
+  for (const auto& name : names) {
+    if (auto algorithm = auth::parse_digest_algorithm(name)) algorithms.push_back(*algorithm);
+  }
+  return algorithms;
+}
+
+}  // namespace
+
+// Declared in the order they are built: destroyed the other way round, the network side first.
+struct Daemon::Services {
+  explicit Services(boost::asio::io_context& io, core::TimerFactory& timers)
+      : http(io, http::ServerOptions{}, core::RealTimeSource::instance(), timers) {}
+
+  std::unique_ptr<media::StreamingServer> server;
+  std::unique_ptr<media::MediaService> media_service;
+  std::unique_ptr<http::HttpMediaControl> remote_media;  // role signaling
+  control::MediaControl* media_control = nullptr;        // one of the two above
+  http::HttpServer http;
+  // The signaling role's own state: users, forwarding rules, digest.
+  std::unique_ptr<auth::UserDirectory> users;
+  std::unique_ptr<forwarding::ForwardingStore> forwarding;
+  std::unique_ptr<auth::DigestAuthenticator> authenticator;     // SIP
+  std::unique_ptr<auth::DigestAuthenticator> ut_authenticator;  // the Ut API over HTTP
+  std::unique_ptr<sip::NetworkSide> network;
+  std::thread stopper;
+  bool stopping = false;
+};
+
+std::string DaemonAddresses::ready_line() const {
+  std::string line = "callcastd ready";
+  if (rtsp) line += " rtsp=" + core::to_string(*rtsp);
+  line += " http=" + core::to_string(http);
+  if (rtp_ports) line += " rtp=" + core::to_string(*rtp_ports);
+  if (sip) line += " sip=" + core::to_string(*sip);
+  return line;
+}
+
+Daemon::Daemon(core::Config config)
+    : config_(std::move(config)), services_(std::make_unique<Services>(io_, timers_)) {}
+
+Daemon::~Daemon() {
+  if (services_->stopper.joinable()) services_->stopper.join();
+  // The SIP stack's thread may still call into the media control: it goes before the rest.
+  services_->network.reset();
+  services_.reset();
+}
+
+http::HttpServer& Daemon::http_server() {
+  return services_->http;
+}
+
+Result<DaemonAddresses, std::string> Daemon::start() {
+  DaemonAddresses addresses;
+  if (config_.role == core::Role::signaling && config_.sip.media_url.empty()) {
+    return fail(
+        std::string("--role signaling needs --media-url (the media role's HTTP API, e.g. "
+                    "http://127.0.0.1:8080)"));
+  }
+  auto media =
+      config_.role == core::Role::signaling ? start_remote_media() : start_media(addresses);
+  if (!media) return fail(media.error());
+  add_control_routes();
+  if (config_.role != core::Role::media) {
+    auto signaling = add_signaling();
+    if (!signaling) return fail(signaling.error());
+  }
+  add_metrics_route();
+
+  Services& s = *services_;
+  auto listening = s.http.listen(config_.http.listen.host, config_.http.listen.port);
+  if (!listening) return fail(listening.error());
+  addresses.http = core::HostPort{config_.http.listen.host, s.http.port()};
+  if (s.network) {
+    s.network->set_ut_endpoint(config_.http.public_url, addresses.http);
+    auto sip_bound = s.network->start();
+    if (!sip_bound) return fail(sip_bound.error());
+    addresses.sip = *sip_bound;
+  }
+  spdlog::info("callcastd: role={} {}", core::to_string(config_.role), addresses.ready_line());
+  return addresses;
+}
+
+Result<bool, std::string> Daemon::start_media(DaemonAddresses& addresses) {
+  Services& s = *services_;
+  // 704/713 hand this host to terminals: it must be one they can reach.
+  auto public_host = media::resolve_public_host(config_.media);
+  if (!public_host) return fail(public_host.error());
+  if (public_host->host != config_.media.public_host) {
+    spdlog::info("media: RTSP URLs name host {} ({})", public_host->host, public_host->reason);
+  }
+  config_.media.public_host = public_host->host;
+  s.server = std::make_unique<media::StreamingServer>(io_, config_.media, config_.token_secret);
+  auto bound = s.server->start();
+  if (!bound) return fail(bound.error());
+  if (config_.token_secret.empty()) {
+    spdlog::info("media: token secret generated at start (set token_secret to share it)");
+  }
+  s.media_service = std::make_unique<media::MediaService>(io_, *s.server);
+  s.media_control = s.media_service.get();
+  addresses.rtsp = bound->rtsp;
+  addresses.rtp_ports = bound->rtp_ports;
+  return true;
+}
+
+Result<bool, std::string> Daemon::start_remote_media() {
+  Services& s = *services_;
+  auto remote =
+      http::HttpMediaControl::create(io_, config_.sip.media_url, config_.sip.media_api_key);
+  if (!remote) return fail("--media-url: " + remote.error());
+  s.remote_media = std::move(*remote);
+  s.media_control = s.remote_media.get();
+  return true;
+}
+
+// The admin API where the media side runs here; elsewhere only its access rule, which the
+// signaling role's /v1 routes share, and the health check.
+void Daemon::add_control_routes() {
+  Services& s = *services_;
+  if (s.media_service) {
+    const http::AdminApi admin(s.http, *s.media_control, config_.http.api_key);
+  } else {
+    http::AdminApi::protect_only(s.http, config_.http.api_key);
+    s.http.route("GET", "/healthz", [](const http::Request&, const http::Responder& respond) {
+      respond(http::Response::json(200, R"({"status":"ok"})"));
+    });
+  }
+  if (config_.http.api_key.empty()) {
+    spdlog::info("http: no api_key configured, the /v1 APIs answer loopback clients only");
+  }
+}
+
+Result<bool, std::string> Daemon::add_signaling() {
+  Services& s = *services_;
+  const core::SipConfig& sip = config_.sip;
+  s.users = std::make_unique<auth::UserDirectory>(sip.users_file, sip.realm);
+  auto loaded = s.users->load();
+  if (!loaded) return fail("users file: " + loaded.error());
+  spdlog::info("sip: {} users of realm {} from {}", *loaded, sip.realm, sip.users_file);
+  auto store = forwarding::ForwardingStore::open(sip.forwarding_db);
+  if (!store) return fail("forwarding store: " + store.error());
+  s.forwarding = std::move(*store);
+  // Nonces are signed with a key of their own, derived from the shared secret when there is one.
+  const std::string nonce_secret =
+      config_.token_secret.empty() ? std::string() : "digest-nonce|" + config_.token_secret;
+  s.authenticator =
+      std::make_unique<auth::DigestAuthenticator>(sip.realm, nonce_secret, sip.nonce_ttl);
+  s.authenticator->set_algorithms(algorithms_of(sip.digest_algorithms));
+  s.ut_authenticator =
+      std::make_unique<auth::DigestAuthenticator>(sip.realm, nonce_secret, sip.nonce_ttl);
+  s.ut_authenticator->set_algorithms(algorithms_of(sip.ut_digest_algorithms));
+
+  const forwarding::UtApi ut(s.http, *s.forwarding, *s.users, *s.ut_authenticator);
+  s.network = std::make_unique<sip::NetworkSide>(sip, *s.media_control, *s.forwarding, *s.users,
+                                                 *s.authenticator);
+  add_signaling_route(s.http, *s.network);
+  // Events the feed could not deliver (media role restarted, ring overrun) are made good by
+  // comparing the calls with the media side's groups.
+  if (s.remote_media) {
+    s.remote_media->set_resync_handler(
+        [net = s.network.get()](control::ResyncCause cause) { net->resync(cause); });
+  }
+  return true;
+}
+
+void Daemon::add_metrics_route() {
+  Services& s = *services_;
+  // Each process its own series (role media: the media ones, signaling: SIP's). The route keeps
+  // the sources; the endpoint object itself is not needed afterwards.
+  http::MetricsEndpoint metrics(io_, s.http);
+  if (s.server) {
+    metrics.add_source([&s](const http::MetricsEndpoint::Done& done) {
+      stats::Exposition part;
+      s.server->expose_metrics(part);  // the handler runs on io_, the server's loop
+      done(std::move(part));
+    });
+  }
+  if (s.remote_media) {
+    metrics.add_source([&s](const http::MetricsEndpoint::Done& done) {
+      stats::Exposition part;
+      http::expose_metrics(part, s.remote_media->stats());
+      done(std::move(part));
+    });
+  }
+  if (s.network) {
+    metrics.add_source([&s](http::MetricsEndpoint::Done done) {
+      s.network->stats([done = std::move(done)](const sip::SignalingStats& stats) {
+        stats::Exposition part;
+        sip::expose_metrics(part, stats);
+        done(std::move(part));
+      });
+    });
+  }
+}
+
+void Daemon::run() {
+  io_.run();
+  if (services_->stopper.joinable()) services_->stopper.join();
+}
+
+void Daemon::stop() {
+  // stop() may come from a signal handler's completion or a test thread: the flag is read and
+  // set on the loop, so a second stop() is a no-op.
+  boost::asio::post(io_, [this] {
+    Services& s = *services_;
+    if (s.stopping) return;
+    s.stopping = true;
+    s.stopper = std::thread([this] {
+      if (services_->network) services_->network->stop();
+      boost::asio::post(io_, [this] {
+        services_->http.stop();
+        if (services_->server) services_->server->stop();
+        io_.stop();
+      });
+    });
+  });
+}
+
+}  // namespace callcast

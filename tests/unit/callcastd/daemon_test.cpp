@@ -1,0 +1,159 @@
+// callcastd's roles assembled in this process, on OS-chosen ports: start() serves what the role
+// serves, stop() ends run(), a bad configuration is one error line and nothing left listening.
+#include "daemon.hpp"
+
+#include <gtest/gtest.h>
+
+#include <boost/asio/ip/tcp.hpp>
+#include <thread>
+
+#include "http_test_client.hpp"
+#include "support/temp_dir.hpp"
+
+namespace callcast {
+namespace {
+
+using http::test::TestClient;
+
+class DaemonTest : public ::testing::Test {
+ protected:
+  core::Config config(core::Role role) const {
+    core::Config c;
+    c.role = role;
+    c.media.rtsp = {"127.0.0.1", 0};
+    c.media.rtp_ports = {0, 0};
+    c.media.workers = 1;
+    c.http.listen = {"127.0.0.1", 0};
+    c.sip.listen = {"127.0.0.1", 0};
+    c.sip.users_file = (dir_ / "users").string();
+    c.sip.forwarding_db = (dir_ / "forwarding.sqlite").string();
+    c.token_secret = "daemon-test-secret";
+    return c;
+  }
+
+  // Starts `daemon` and runs its loop on a thread of its own.
+  DaemonAddresses start(Daemon& daemon) {
+    auto started = daemon.start();
+    EXPECT_TRUE(started.ok()) << (started.ok() ? "" : started.error());
+    loop_ = std::thread([&daemon] { daemon.run(); });
+    return started.ok() ? *started : DaemonAddresses{};
+  }
+
+  void stop(Daemon& daemon) {
+    daemon.stop();
+    if (loop_.joinable()) loop_.join();  // run() returns once everything has stopped
+  }
+
+  static int status_of(std::uint16_t port, std::string_view target) {
+    TestClient client(port);
+    const auto reply = client.request("GET", target);
+    return reply ? reply->status : 0;
+  }
+
+  static bool accepts_connections(std::uint16_t port) {
+    boost::asio::io_context io;
+    boost::asio::ip::tcp::socket socket(io);
+    boost::system::error_code ec;
+    socket.connect({boost::asio::ip::make_address("127.0.0.1"), port}, ec);
+    return !ec;
+  }
+
+  test::TempDir dir_{"daemon"};
+  std::thread loop_;
+};
+
+TEST_F(DaemonTest, RoleAllServesMediaSignalingAndTheApisThenStops) {
+  Daemon daemon(config(core::Role::all));
+  const DaemonAddresses addresses = start(daemon);
+  ASSERT_TRUE(addresses.rtsp.has_value());
+  ASSERT_TRUE(addresses.rtp_ports.has_value());
+  ASSERT_TRUE(addresses.sip.has_value());
+  EXPECT_NE(addresses.rtsp->port, 0);
+  EXPECT_NE(addresses.rtp_ports->rtp, 0);
+  EXPECT_NE(addresses.sip->port, 0);
+  const std::uint16_t http_port = addresses.http.port;
+  ASSERT_NE(http_port, 0);
+  EXPECT_EQ(status_of(http_port, "/healthz"), 200);
+  EXPECT_EQ(status_of(http_port, "/v1/groups"), 200);
+  EXPECT_EQ(status_of(http_port, "/v1/signaling"), 200);
+  EXPECT_TRUE(accepts_connections(addresses.rtsp->port));
+
+  stop(daemon);
+  EXPECT_FALSE(accepts_connections(http_port));
+  EXPECT_FALSE(accepts_connections(addresses.rtsp->port));
+}
+
+TEST_F(DaemonTest, RoleMediaHasNoSignaling) {
+  Daemon daemon(config(core::Role::media));
+  const DaemonAddresses addresses = start(daemon);
+  EXPECT_TRUE(addresses.rtsp.has_value());
+  EXPECT_FALSE(addresses.sip.has_value());
+  EXPECT_EQ(status_of(addresses.http.port, "/v1/groups"), 200);
+  EXPECT_EQ(status_of(addresses.http.port, "/v1/signaling"), 404);
+  stop(daemon);
+}
+
+TEST_F(DaemonTest, RoleSignalingUsesTheMediaRoleOverHttp) {
+  Daemon media(config(core::Role::media));
+  const DaemonAddresses media_addresses = start(media);
+  std::thread media_loop = std::move(loop_);
+
+  core::Config signaling_config = config(core::Role::signaling);
+  signaling_config.sip.media_url = "http://127.0.0.1:" + std::to_string(media_addresses.http.port);
+  Daemon signaling(signaling_config);
+  const DaemonAddresses addresses = start(signaling);
+  EXPECT_FALSE(addresses.rtsp.has_value());
+  EXPECT_FALSE(addresses.rtp_ports.has_value());
+  EXPECT_TRUE(addresses.sip.has_value());
+  EXPECT_EQ(status_of(addresses.http.port, "/healthz"), 200);
+  EXPECT_EQ(status_of(addresses.http.port, "/v1/signaling"), 200);
+  EXPECT_EQ(status_of(addresses.http.port, "/v1/groups"), 404);  // the admin API is media's
+  stop(signaling);
+
+  media.stop();
+  media_loop.join();
+}
+
+TEST_F(DaemonTest, SignalingWithoutMediaUrlIsAClearError) {
+  Daemon daemon(config(core::Role::signaling));
+  const auto started = daemon.start();
+  ASSERT_FALSE(started.ok());
+  EXPECT_NE(started.error().find("--role signaling needs --media-url"), std::string::npos);
+}
+
+TEST_F(DaemonTest, BusyHttpPortIsAnErrorAndTheRunningDaemonIsUndisturbed) {
+  Daemon first(config(core::Role::media));
+  const DaemonAddresses taken = start(first);
+  std::thread first_loop = std::move(loop_);
+
+  core::Config clash = config(core::Role::all);
+  clash.http.listen.port = taken.http.port;
+  {
+    Daemon second(clash);
+    const auto started = second.start();
+    ASSERT_FALSE(started.ok());
+    EXPECT_NE(started.error().find("cannot listen on 127.0.0.1:" + std::to_string(taken.http.port)),
+              std::string::npos)
+        << started.error();
+  }
+  EXPECT_EQ(status_of(taken.http.port, "/healthz"), 200);  // the first one is undisturbed
+  first.stop();
+  first_loop.join();
+}
+
+TEST(DaemonAddresses, ReadyLineNamesOnlyWhatIsServedInAFixedOrder) {
+  DaemonAddresses all;
+  all.rtsp = core::HostPort{"127.0.0.1", 8554};
+  all.http = {"127.0.0.1", 8080};
+  all.rtp_ports = core::PortPair{8000, 8001};
+  all.sip = core::HostPort{"::1", 5060};
+  EXPECT_EQ(all.ready_line(),
+            "callcastd ready rtsp=127.0.0.1:8554 http=127.0.0.1:8080 rtp=8000-8001 sip=[::1]:5060");
+  DaemonAddresses signaling;
+  signaling.http = {"127.0.0.1", 8080};
+  signaling.sip = core::HostPort{"127.0.0.1", 5060};
+  EXPECT_EQ(signaling.ready_line(), "callcastd ready http=127.0.0.1:8080 sip=127.0.0.1:5060");
+}
+
+}  // namespace
+}  // namespace callcast
