@@ -145,4 +145,25 @@ void drop_source(GSource*& source) {
   source = nullptr;
 }
 
+GstElement* make_element(const char* factory) {
+  return gst_element_factory_make(factory, nullptr);
+}
+
+GstElement* make_discarding_sink() {
+  GstElement* sink = make_element("fakesink");
+  g_object_set(sink, "sync", FALSE, nullptr);
+  return sink;
+}
+
+bool add_chain(GstBin* bin, const std::vector<GstElement*>& chain) {
+  for (GstElement* element : chain)
+    gst_bin_add(bin, element);
+  for (std::size_t i = 0; i + 1 < chain.size(); ++i) {
+    if (!gst_element_link(chain[i], chain[i + 1])) return false;
+  }
+  for (GstElement* element : chain)
+    gst_element_sync_state_with_parent(element);
+  return true;
+}
+
 }  // namespace callcast::terminal

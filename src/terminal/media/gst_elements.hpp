@@ -56,4 +56,12 @@ GSource* add_bus_watch(GstElement* pipeline, GMainContext* context, GstBusFunc f
 // Destroys and releases a source from add_timer/add_bus_watch; null stays null.
 void drop_source(GSource*& source);
 
+// A new element of `factory` (floating, for a bin to take).
+GstElement* make_element(const char* factory);
+// A fakesink that drops what it gets as it comes (sync=false): for streams nobody plays.
+GstElement* make_discarding_sink();
+// Adds the elements to `bin`, links them in order and brings them to its state; false when a
+// link fails.
+bool add_chain(GstBin* bin, const std::vector<GstElement*>& chain);
+
 }  // namespace callcast::terminal
