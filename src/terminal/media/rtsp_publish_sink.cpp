@@ -40,11 +40,13 @@ bool RtspPublishSink::replace(const std::string& url) {
   return linked;
 }
 
-// Left to itself rtspclientsink payloads AAC as MP4A-LATM (RFC 6416). The streaming server
-// relays both that and MPEG4-GENERIC (RFC 3640); the terminal sends MPEG4-GENERIC, the form
-// ffmpeg and most RTSP servers and players use, so that third-party viewers (ffplay, VLC) of a
-// callcast broadcast get the AAC framing they know best. (standard_publisher_test covers the
-// LATM default.)
+// Left to itself rtspclientsink payloads AAC as MP4A-LATM (RFC 6416); this sets rtpmp4gpay on
+// the sink's audio pad, which it then uses instead of choosing one (checked with GStreamer 1.22:
+// GST_DEBUG=rtspclientsink:5 says "Configuring payloader <rtpmp4gpay0>"), so the terminal
+// announces MPEG4-GENERIC (RFC 3640). The streaming server no longer needs that: it relays
+// MP4A-LATM as announced too (standard_publisher_test). The terminal keeps MPEG4-GENERIC, the form
+// ffmpeg publishes, because its e2e tests check recordings and third-party viewers (ffplay,
+// ffmpeg, rtspsrc) against that form.
 void RtspPublishSink::choose_aac_payloader() {
   if (!aac_) return;
   GstOwned<GstElement> aparse(gst_bin_get_by_name(pipeline_, "aparse"));
