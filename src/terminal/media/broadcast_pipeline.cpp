@@ -10,6 +10,7 @@
 #include "terminal/media/broadcast_description.hpp"
 #include "terminal/media/broadcast_reconnect.hpp"
 #include "terminal/media/error_lines.hpp"
+#include "terminal/media/glib_timer_factory.hpp"
 #include "terminal/media/gst_elements.hpp"
 #include "terminal/media/rate_meter.hpp"
 #include "terminal/media/rtsp_publish_sink.hpp"
@@ -19,9 +20,11 @@ namespace callcast::terminal {
 
 namespace {
 
-constexpr guint kAnnounceTimeoutMs = 10'000;
-constexpr guint kStopTimeoutMs = 3'000;
-constexpr guint kStatsPeriodMs = 1'000;
+using std::chrono::milliseconds;
+
+constexpr milliseconds kAnnounceTimeout{10'000};
+constexpr milliseconds kStopTimeout{3'000};
+constexpr milliseconds kStatsPeriod{1'000};
 constexpr const char* kFirstFrameMessage = "callcast-broadcast-first-frame";
 
 std::string aac_encoder() {
@@ -50,9 +53,11 @@ struct BroadcastPipeline::State {
   BroadcastCallbacks callbacks;
   GMainContext* context = nullptr;
   GSource* bus_watch = nullptr;
-  GSource* announce_timer = nullptr;
-  GSource* stop_timer = nullptr;
-  GSource* stats_timer = nullptr;
+  // On the context start() runs on (made there, with the timers).
+  std::unique_ptr<GlibTimerFactory> timers;
+  std::unique_ptr<core::Timer> announce_timer;
+  std::unique_ptr<core::Timer> stop_timer;
+  std::unique_ptr<core::Timer> stats_timer;
 
   bool started = false;
   bool record_started = false;  // ANNOUNCE and SETUP accepted
@@ -62,15 +67,15 @@ struct BroadcastPipeline::State {
 
   // Reconnection after a lost RTSP connection (see start()).
   BroadcastReconnect reconnect;
-  GSource* retry_timer = nullptr;
-  GSource* attempt_timer = nullptr;
+  std::unique_ptr<core::Timer> retry_timer;    // the back-off before the next attempt
+  std::unique_ptr<core::Timer> attempt_timer;  // how long an attempt may take
 
   // Written by streaming threads.
   std::atomic<std::uint64_t> frames_sent{0};
   std::atomic<std::uint64_t> bytes_sent{0};
   std::atomic<bool> first_frame_posted{false};
   // Main thread only.
-  RateMeter byte_rate{std::chrono::milliseconds(kStatsPeriodMs)};
+  RateMeter byte_rate{kStatsPeriod};
   double kbps = 0;
   int active_source = 1;
   std::uint64_t switches = 0;
@@ -110,8 +115,29 @@ struct BroadcastPipeline::State {
     if (pad) gst_pad_add_probe(pad.get(), GST_PAD_PROBE_TYPE_BUFFER, probe, this, nullptr);
   }
 
-  GSource* add_timer(guint ms, GSourceFunc function) {
-    return terminal::add_timer(context, ms, function, this);
+  // The timers, on the loop of the thread that calls start().
+  void make_timers() {
+    timers = std::make_unique<GlibTimerFactory>(context);
+    announce_timer = timers->create_timer(
+        [this] { report_error("media server did not accept the stream within 10 s: " + url); });
+    stop_timer = timers->create_timer([this] {
+      spdlog::warn("broadcast stop: no EOS within 3 s, stopping anyway url={}", url);
+      finish();
+    });
+    stats_timer = timers->create_timer([this] {
+      kbps = kbit_per_s(byte_rate.sample(bytes_sent.load()));
+      stats_timer->enable(kStatsPeriod);
+    });
+    retry_timer = timers->create_timer([this] { start_attempt(); });
+    attempt_timer = timers->create_timer([this] {
+      reconnect.attempt_timed_out();
+      gst_element_set_state(pipeline.get(), GST_STATE_NULL);
+      schedule_attempt();
+    });
+  }
+
+  static void disarm(const std::unique_ptr<core::Timer>& timer) {
+    if (timer) timer->disable();
   }
 
   // Stops everything: no streaming thread, bus message or timer reaches this object afterwards.
@@ -125,11 +151,10 @@ struct BroadcastPipeline::State {
   }
 
   void tear_down() {
-    drop_source(retry_timer);
-    drop_source(attempt_timer);
-    drop_source(announce_timer);
-    drop_source(stop_timer);
-    drop_source(stats_timer);
+    for (const auto* timer :
+         {&retry_timer, &attempt_timer, &announce_timer, &stop_timer, &stats_timer}) {
+      disarm(*timer);
+    }
     if (pipeline) gst_element_set_state(pipeline.get(), GST_STATE_NULL);
   }
 
@@ -155,9 +180,9 @@ struct BroadcastPipeline::State {
   void maybe_streaming() {
     if (streaming || done || !record_started || !first_frame_posted.load()) return;
     streaming = true;
-    drop_source(announce_timer);
+    disarm(announce_timer);
     if (reconnect.active()) {
-      drop_source(attempt_timer);
+      disarm(attempt_timer);
       const auto outcome = reconnect.reconnected();
       spdlog::info("broadcast reconnected url={} outage_ms={} attempts={} step=705",
                    without_token(url), outcome.outage.count(), outcome.attempts);
@@ -213,7 +238,7 @@ struct BroadcastPipeline::State {
     }
     streaming = false;
     record_started = false;
-    drop_source(attempt_timer);
+    disarm(attempt_timer);
     // NULL flushes the bus: nothing more from the broken connection reaches on_bus.
     gst_element_set_state(pipeline.get(), GST_STATE_NULL);
     if (const auto refused = rtsp_refusal(message)) {
@@ -226,7 +251,7 @@ struct BroadcastPipeline::State {
   void schedule_attempt() {
     const auto delay = reconnect.next_delay();
     if (!delay) return give_up(reconnect.budget_spent_line() + ": " + without_token(url));
-    retry_timer = add_timer(static_cast<guint>(delay->count()), &State::on_retry);
+    retry_timer->enable(*delay);
   }
 
   void start_attempt() {
@@ -236,7 +261,7 @@ struct BroadcastPipeline::State {
     if (auto on_reconnecting = callbacks.on_reconnecting) on_reconnecting(attempt);
     if (done) return;  // the callback may have ended the broadcast
     const auto timeout = reconnect.attempt_timeout();
-    attempt_timer = add_timer(static_cast<guint>(timeout.count()), &State::on_attempt_timeout);
+    attempt_timer->enable(timeout);
     first_frame_posted.store(false);
     if (!sink->replace(url)) return give_up("cannot rebuild the RTSP sink: " + without_token(url));
     gst_element_set_state(pipeline.get(), GST_STATE_PLAYING);
@@ -245,24 +270,6 @@ struct BroadcastPipeline::State {
   void give_up(const std::string& line) {
     reconnect.abandon();
     report_error(line);
-  }
-
-  static gboolean on_retry(gpointer data) {
-    auto* self = static_cast<State*>(data);
-    g_source_unref(self->retry_timer);
-    self->retry_timer = nullptr;
-    self->start_attempt();
-    return G_SOURCE_REMOVE;
-  }
-
-  static gboolean on_attempt_timeout(gpointer data) {
-    auto* self = static_cast<State*>(data);
-    g_source_unref(self->attempt_timer);
-    self->attempt_timer = nullptr;
-    self->reconnect.attempt_timed_out();
-    gst_element_set_state(self->pipeline.get(), GST_STATE_NULL);
-    self->schedule_attempt();
-    return G_SOURCE_REMOVE;
   }
 
   bool may_reconnect(GstMessage* message) const {
@@ -304,29 +311,6 @@ struct BroadcastPipeline::State {
       default:
         break;
     }
-    return G_SOURCE_CONTINUE;
-  }
-
-  static gboolean on_announce_timeout(gpointer data) {
-    auto* self = static_cast<State*>(data);
-    g_source_unref(self->announce_timer);
-    self->announce_timer = nullptr;
-    self->report_error("media server did not accept the stream within 10 s: " + self->url);
-    return G_SOURCE_REMOVE;
-  }
-
-  static gboolean on_stop_timeout(gpointer data) {
-    auto* self = static_cast<State*>(data);
-    g_source_unref(self->stop_timer);
-    self->stop_timer = nullptr;
-    spdlog::warn("broadcast stop: no EOS within 3 s, stopping anyway url={}", self->url);
-    self->finish();
-    return G_SOURCE_REMOVE;
-  }
-
-  static gboolean on_stats_tick(gpointer data) {
-    auto* self = static_cast<State*>(data);
-    self->kbps = kbit_per_s(self->byte_rate.sample(self->bytes_sent.load()));
     return G_SOURCE_CONTINUE;
   }
 };
@@ -394,8 +378,9 @@ void BroadcastPipeline::start(const std::string& publish_url, BroadcastCallbacks
   s.sink->set_location(publish_url);
 
   s.bus_watch = add_bus_watch(s.pipeline.get(), s.context, &State::on_bus, &s);
-  s.announce_timer = s.add_timer(kAnnounceTimeoutMs, &State::on_announce_timeout);
-  s.stats_timer = s.add_timer(kStatsPeriodMs, &State::on_stats_tick);
+  s.make_timers();
+  s.announce_timer->enable(kAnnounceTimeout);
+  s.stats_timer->enable(kStatsPeriod);
 
   spdlog::info("broadcast starting url={} size={}x{} fps={} bitrate_kbps={} step=705", s.url,
                s.options.width, s.options.height, s.options.fps, s.options.bitrate_kbps);
@@ -426,7 +411,7 @@ void BroadcastPipeline::stop() {
   spdlog::info("broadcast stopping url={}", s.url);
   // Between attempts there is no connection to flush to.
   if (s.reconnect.active()) return s.finish();
-  s.stop_timer = s.add_timer(kStopTimeoutMs, &State::on_stop_timeout);
+  s.stop_timer->enable(kStopTimeout);
   send_eos_async(s.pipeline.get());
 }
 

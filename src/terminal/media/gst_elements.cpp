@@ -121,13 +121,6 @@ void send_eos_async(GstElement* pipeline) {
       nullptr, nullptr);
 }
 
-GSource* add_timer(GMainContext* context, guint ms, GSourceFunc function, gpointer data) {
-  GSource* timer = g_timeout_source_new(ms);
-  g_source_set_callback(timer, function, data, nullptr);
-  g_source_attach(timer, context);
-  return timer;
-}
-
 GSource* add_bus_watch(GstElement* pipeline, GMainContext* context, GstBusFunc function,
                        gpointer data) {
   GstBus* bus = gst_element_get_bus(pipeline);

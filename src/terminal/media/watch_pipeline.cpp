@@ -12,6 +12,7 @@
 
 #include "terminal/media/display_outputs.hpp"
 #include "terminal/media/error_lines.hpp"
+#include "terminal/media/glib_timer_factory.hpp"
 #include "terminal/media/gst_elements.hpp"
 #include "terminal/media/jitterbuffer_stats.hpp"
 #include "terminal/media/rate_meter.hpp"
@@ -23,11 +24,13 @@ namespace callcast::terminal {
 
 namespace {
 
-constexpr guint kStopTimeoutMs = 3'000;
-constexpr guint kStatsPeriodMs = 1'000;
+using std::chrono::milliseconds;
+
+constexpr milliseconds kStopTimeout{3'000};
+constexpr milliseconds kStatsPeriod{1'000};
 // After the first stream's pad, how long the recording waits for the others before it starts
 // with what it has (a stream announced in the SDP may never send).
-constexpr guint kRecordDecisionMs = 1'500;
+constexpr milliseconds kRecordDecision{1'500};
 constexpr std::size_t kMaxLatencySamples = 100'000;
 constexpr const char* kFirstFrameMessage = "callcast-watch-first-frame";
 constexpr const char* kPadMessage = "callcast-watch-pad";
@@ -49,9 +52,11 @@ struct WatchPipeline::State {
   WatchCallbacks callbacks;
   GMainContext* context = nullptr;
   GSource* bus_watch = nullptr;
-  GSource* stop_timer = nullptr;
-  GSource* stats_timer = nullptr;
-  GSource* decision_timer = nullptr;
+  // On the context start() runs on (made there, with the timers).
+  std::unique_ptr<GlibTimerFactory> timers;
+  std::unique_ptr<core::Timer> stop_timer;
+  std::unique_ptr<core::Timer> stats_timer;
+  std::unique_ptr<core::Timer> decision_timer;  // the recording starts with what it has
 
   bool started = false;
   bool stopping = false;
@@ -73,8 +78,8 @@ struct WatchPipeline::State {
   std::atomic<bool> no_more_pads{false};
 
   // Main thread only.
-  RateMeter frame_rate{std::chrono::milliseconds(kStatsPeriodMs)};
-  RateMeter byte_rate{std::chrono::milliseconds(kStatsPeriodMs)};
+  RateMeter frame_rate{kStatsPeriod};
+  RateMeter byte_rate{kStatsPeriod};
   double fps = 0;
   double kbps = 0;
   std::uint64_t packets_received = 0;
@@ -86,14 +91,29 @@ struct WatchPipeline::State {
 
   GstBin* bin() const { return GST_BIN(pipeline.get()); }
 
-  GSource* add_timer(guint ms, GSourceFunc function) {
-    return terminal::add_timer(context, ms, function, this);
+  // The timers, on the loop of the thread that calls start().
+  void make_timers() {
+    timers = std::make_unique<GlibTimerFactory>(context);
+    stop_timer = timers->create_timer([this] {
+      spdlog::warn("watch stop: no EOS within 3 s, stopping anyway url={}", url);
+      finish();
+    });
+    stats_timer = timers->create_timer([this] {
+      fps = frame_rate.sample(frames_decoded.load());
+      kbps = kbit_per_s(byte_rate.sample(bytes_received.load()));
+      sample_jitterbuffers();
+      stats_timer->enable(kStatsPeriod);
+    });
+    decision_timer = timers->create_timer([this] { decide_recording(); });
+  }
+
+  static void disarm(const std::unique_ptr<core::Timer>& timer) {
+    if (timer) timer->disable();
   }
 
   void tear_down() {
-    drop_source(stop_timer);
-    drop_source(stats_timer);
-    drop_source(decision_timer);
+    for (const auto* timer : {&stop_timer, &stats_timer, &decision_timer})
+      disarm(*timer);
     if (pipeline) gst_element_set_state(pipeline.get(), GST_STATE_NULL);
   }
 
@@ -196,7 +216,7 @@ struct WatchPipeline::State {
   }
 
   void decide_recording() {
-    drop_source(decision_timer);
+    disarm(decision_timer);
     if (recorder) recorder->decide();
   }
 
@@ -271,9 +291,9 @@ struct WatchPipeline::State {
         } else if (gst_structure_has_name(s, kNoMorePadsMessage) ||
                    gst_structure_has_name(s, kPadMessage)) {
           self->maybe_decide_recording();
-          if (self->decision_timer == nullptr && self->recorder && !self->done &&
+          if (!self->decision_timer->enabled() && self->recorder && !self->done &&
               !self->recorder->decided()) {
-            self->decision_timer = self->add_timer(kRecordDecisionMs, &State::on_decision_timeout);
+            self->decision_timer->enable(kRecordDecision);
           }
         }
         break;
@@ -281,31 +301,6 @@ struct WatchPipeline::State {
       default:
         break;
     }
-    return G_SOURCE_CONTINUE;
-  }
-
-  static gboolean on_decision_timeout(gpointer data) {
-    auto* self = static_cast<State*>(data);
-    g_source_unref(self->decision_timer);
-    self->decision_timer = nullptr;
-    self->decide_recording();
-    return G_SOURCE_REMOVE;
-  }
-
-  static gboolean on_stop_timeout(gpointer data) {
-    auto* self = static_cast<State*>(data);
-    g_source_unref(self->stop_timer);
-    self->stop_timer = nullptr;
-    spdlog::warn("watch stop: no EOS within 3 s, stopping anyway url={}", self->url);
-    self->finish();
-    return G_SOURCE_REMOVE;
-  }
-
-  static gboolean on_stats_tick(gpointer data) {
-    auto* self = static_cast<State*>(data);
-    self->fps = self->frame_rate.sample(self->frames_decoded.load());
-    self->kbps = kbit_per_s(self->byte_rate.sample(self->bytes_received.load()));
-    self->sample_jitterbuffers();
     return G_SOURCE_CONTINUE;
   }
 
@@ -379,7 +374,8 @@ void WatchPipeline::start(const std::string& play_url, WatchCallbacks callbacks)
   s.context = g_main_context_ref_thread_default();
   g_object_set(s.source, "location", play_url.c_str(), nullptr);
   s.bus_watch = add_bus_watch(s.pipeline.get(), s.context, &State::on_bus, &s);
-  s.stats_timer = s.add_timer(kStatsPeriodMs, &State::on_stats_tick);
+  s.make_timers();
+  s.stats_timer->enable(kStatsPeriod);
   spdlog::info("watch starting url={} latency_ms={} display={} record={} step=714", s.url,
                s.options.latency_ms, s.options.display, s.options.record_path);
   gst_element_set_state(s.pipeline.get(), GST_STATE_PLAYING);
@@ -392,7 +388,7 @@ void WatchPipeline::State::begin_stop() {
   spdlog::info("watch stopping url={}", s.url);
   // A recording still waiting for its streams gets what is known, so EOS reaches the file.
   s.decide_recording();
-  s.stop_timer = s.add_timer(kStopTimeoutMs, &State::on_stop_timeout);
+  s.stop_timer->enable(kStopTimeout);
   // EOS into every chain, after rtspsrc (see WatchBranches::send_eos).
   s.branches->send_eos();
 }
