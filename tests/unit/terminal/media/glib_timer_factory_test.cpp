@@ -14,6 +14,11 @@ class GlibTimerFactoryTest : public ::testing::Test {
   GlibTimerFactoryTest() : context_(g_main_context_new()) {}
   ~GlibTimerFactoryTest() override { g_main_context_unref(context_); }
 
+  // A timer of the fixture's factory counting its runs in fired_.
+  std::unique_ptr<core::Timer> counting_timer() {
+    return factory_.create_timer([this] { ++fired_; });
+  }
+
   // Runs whatever is due now, without waiting (the timers here are armed for 0 ms: due at once).
   void run_pending() {
     while (g_main_context_iteration(context_, FALSE)) {
@@ -21,41 +26,37 @@ class GlibTimerFactoryTest : public ::testing::Test {
   }
 
   GMainContext* context_;
+  GlibTimerFactory factory_{context_};
+  int fired_ = 0;
 };
 
 TEST_F(GlibTimerFactoryTest, FiresOnceOnItsContext) {
-  GlibTimerFactory factory(context_);
-  int fired = 0;
-  auto timer = factory.create_timer([&] { ++fired; });
+  auto timer = counting_timer();
   EXPECT_FALSE(timer->enabled());
   timer->enable(milliseconds(0));
   EXPECT_TRUE(timer->enabled());
   run_pending();
-  EXPECT_EQ(fired, 1);
+  EXPECT_EQ(fired_, 1);
   EXPECT_FALSE(timer->enabled());
   run_pending();
-  EXPECT_EQ(fired, 1);
+  EXPECT_EQ(fired_, 1);
 }
 
 TEST_F(GlibTimerFactoryTest, DisabledDoesNotFire) {
-  GlibTimerFactory factory(context_);
-  int fired = 0;
-  auto timer = factory.create_timer([&] { ++fired; });
+  auto timer = counting_timer();
   timer->enable(milliseconds(0));
   timer->disable();
   EXPECT_FALSE(timer->enabled());
   run_pending();
-  EXPECT_EQ(fired, 0);
+  EXPECT_EQ(fired_, 0);
 }
 
 TEST_F(GlibTimerFactoryTest, EnablingAgainReplacesTheDeadline) {
-  GlibTimerFactory factory(context_);
-  int fired = 0;
-  auto timer = factory.create_timer([&] { ++fired; });
+  auto timer = counting_timer();
   timer->enable(milliseconds(0));
   timer->enable(milliseconds(60'000));
   run_pending();
-  EXPECT_EQ(fired, 0);
+  EXPECT_EQ(fired_, 0);
   EXPECT_TRUE(timer->enabled());
 }
 
