@@ -1,12 +1,10 @@
 #include "terminal/media/watch_pipeline.hpp"
 
 #include <gst/rtsp/gstrtspmessage.h>
-#include <gst/video/video.h>
 #include <spdlog/spdlog.h>
 
 #include <atomic>
-#include <cstdlib>
-#include <filesystem>
+#include <chrono>
 #include <mutex>
 #include <string_view>
 
