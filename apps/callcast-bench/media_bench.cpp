@@ -1,7 +1,6 @@
 #include "media_bench.hpp"
 
 #include <sched.h>
-#include <sys/resource.h>
 
 #include <fstream>
 #include <iostream>
@@ -9,6 +8,8 @@
 #include "media_clip.hpp"
 #include "media_cpu_usage.hpp"
 #include "media_packetizer.hpp"
+#include "media_run.hpp"
+#include "open_files_limit.hpp"
 
 #ifndef CALLCAST_BENCH_CLIP_DIR
 #define CALLCAST_BENCH_CLIP_DIR "bench-clip"
@@ -34,15 +35,6 @@ void append_csv(const std::filesystem::path& file, const nlohmann::ordered_json&
 
 }  // namespace
 
-void raise_open_files_limit() {
-  rlimit limit{};
-  if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return;
-  rlimit wanted{1 << 20, 1 << 20};  // beyond the hard limit: only with CAP_SYS_RESOURCE
-  if (wanted.rlim_max > limit.rlim_max && setrlimit(RLIMIT_NOFILE, &wanted) == 0) return;
-  limit.rlim_cur = limit.rlim_max;
-  setrlimit(RLIMIT_NOFILE, &limit);
-}
-
 bool pin_to_cpus(const std::vector<int>& cpus) {
   cpu_set_t set;
   CPU_ZERO(&set);
@@ -52,7 +44,8 @@ bool pin_to_cpus(const std::vector<int>& cpus) {
 }
 
 int run_media_bench(MediaBenchOptions options) {
-  raise_open_files_limit();
+  const OpenFilesLimit limit = raise_open_files_limit();
+  if (!options.json_only) std::cerr << "callcast-bench media: " << limit.describe() << std::endl;
   if (!pin_to_cpus(options.run.bench_cpus)) {
     std::cerr << "callcast-bench media: cannot pin to --bench-cpus "
               << format_cpu_list(options.run.bench_cpus) << std::endl;
@@ -77,13 +70,26 @@ int run_media_bench(MediaBenchOptions options) {
               << " Mbit/s)" << std::endl;
   }
 
+  bool bench_failed = false;
   auto one_run = [&](std::size_t viewers) -> std::optional<MediaRunResult> {
     MediaRunOptions run = options.run;
     run.viewers = viewers;
     auto result = run_media_once(run, *clip, packets);
     if (!result) {
-      std::cerr << "callcast-bench media: run with " << viewers
-                << " viewers failed: " << result.error() << std::endl;
+      if (is_bench_failure(result.error())) {
+        bench_failed = true;
+        std::cerr << "callcast-bench media: run with " << viewers << " viewers: " << result.error()
+                  << std::endl;
+        nlohmann::ordered_json line;
+        line["bench_failed"] = result.error().substr(std::string_view(kBenchFailed).size());
+        line["target"] = to_string(run.target);
+        line["viewers"] = viewers;
+        line["open_files_limit"] = limit.soft;
+        std::cout << line.dump() << std::endl;
+      } else {
+        std::cerr << "callcast-bench media: run with " << viewers
+                  << " viewers failed: " << result.error() << std::endl;
+      }
       return std::nullopt;
     }
     std::cout << result->json.dump() << std::endl;
@@ -91,7 +97,11 @@ int run_media_bench(MediaBenchOptions options) {
     return std::move(result).value();
   };
 
-  if (!options.ramp_to_limit) return one_run(options.run.viewers) ? 0 : 1;
+  constexpr int kBenchFailedExit = 3;
+  if (!options.ramp_to_limit) {
+    if (one_run(options.run.viewers)) return 0;
+    return bench_failed ? kBenchFailedExit : 1;
+  }
 
   // Doubling, then bisection between the last good and the first bad N.
   std::size_t runs = 0;
@@ -102,7 +112,7 @@ int run_media_bench(MediaBenchOptions options) {
   for (int step = 0; step < 64; ++step) {
     auto result = one_run(n);
     ++runs;
-    if (!result) return 1;
+    if (!result) return bench_failed ? kBenchFailedExit : 1;
     if (result->kept_up) {
       good = n;
       best = result->json;

@@ -21,11 +21,11 @@ struct MediaBenchOptions {
   bool json_only = false;
 };
 
-// The process exit code: 0 when every run was made (kept up or not), 1 when one failed to run.
+// The process exit code: 0 when every run was made (kept up or not), 1 when one failed to run,
+// 3 when the bench itself failed (its own descriptors, sockets or ports ran out: "bench failed:
+// ..." on stderr and a {"bench_failed":...} line on stdout; never reported as a server result).
 int run_media_bench(MediaBenchOptions options);
 
-// Raises RLIMIT_NOFILE as far as allowed (the hard limit, or beyond it as root); children inherit.
-void raise_open_files_limit();
 // Pins the calling thread (and so the threads it starts later) to `cpus`.
 bool pin_to_cpus(const std::vector<int>& cpus);
 

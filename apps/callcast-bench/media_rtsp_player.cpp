@@ -1,5 +1,7 @@
 #include "media_rtsp_player.hpp"
 
+#include <cerrno>
+
 #include "media_rtsp_record.hpp"
 #include "sdp/session_description.hpp"
 
@@ -31,13 +33,23 @@ void RtspPlayer::start(Done done) {
   });
   socket_.async_connect(tcp::endpoint(address, url->port),
                         [self = shared_from_this()](const boost::system::error_code& error) {
-                          if (error) return self->finish("connect: " + error.message());
+                          if (error) {
+                            self->failed_locally_ = error.category() ==
+                                                        boost::system::system_category() &&
+                                                    is_local_resource_error(error.value());
+                            return self->finish("connect: " + error.message());
+                          }
                           boost::system::error_code ignored;
                           self->socket_.set_option(tcp::no_delay(true), ignored);
                           self->step_ = Step::describe;
                           self->send("DESCRIBE", self->url_, {"Accept: application/sdp"});
                           self->read();
                         });
+}
+
+bool RtspPlayer::is_local_resource_error(int error_number) {
+  return error_number == EMFILE || error_number == ENFILE || error_number == ENOBUFS ||
+         error_number == ENOMEM || error_number == EADDRNOTAVAIL;
 }
 
 void RtspPlayer::close() {

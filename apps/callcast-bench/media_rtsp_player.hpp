@@ -44,6 +44,11 @@ class RtspPlayer : public std::enable_shared_from_this<RtspPlayer> {
   // `done` runs once, within the timeout.
   void start(Done done);
   void close();
+  // The set-up failed for want of the bench's own resources (descriptors, buffers, local
+  // ports), not because of the server: the run measured the bench, not the server.
+  bool failed_locally() const { return failed_locally_; }
+  // EMFILE, ENFILE, ENOBUFS, ENOMEM, EADDRNOTAVAIL: errors of this host, never of a server.
+  static bool is_local_resource_error(int error_number);
 
  private:
   enum class Step { connect, describe, setup_video, setup_audio, play, playing };
@@ -65,6 +70,7 @@ class RtspPlayer : public std::enable_shared_from_this<RtspPlayer> {
   const std::chrono::milliseconds timeout_;
   Done done_;
   Step step_ = Step::connect;
+  bool failed_locally_ = false;
   std::uint32_t cseq_ = 0;
   std::string base_;
   std::string video_control_;

@@ -24,6 +24,7 @@
 #include "media_rtsp_record.hpp"
 #include "media_server_process.hpp"
 #include "media_viewer_fleet.hpp"
+#include "open_files_limit.hpp"
 #include "process_usage.hpp"
 #include "scratch_dir.hpp"
 
@@ -40,6 +41,8 @@ constexpr auto kSettle = 2s;            // after the last viewer played, before 
 constexpr auto kStragglers = 1s;        // after the window, before the bitsets are read
 constexpr auto kFirstKeyframe = 700ms;  // publishing before the first viewer
 constexpr double kBusyLimitPct = 95;
+// Descriptors the bench holds besides its viewers' (publisher, receivers' epolls, pipes, logs).
+constexpr std::uint64_t kSpareDescriptors = 256;
 const std::string kMaster = "13800000001";
 
 double round_to(double value, int decimals) {
@@ -249,6 +252,16 @@ Result<MediaRunResult, std::string> run_media_once(const MediaRunOptions& option
       Clock::now() + 60s +
       std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(
           options.duration_s + 3.0 * static_cast<double>(options.viewers) / options.ramp_rate));
+  const std::size_t per_viewer = options.target == MediaTarget::limit
+                                     ? ViewerFleet::kJoinViewerDescriptors
+                                     : ViewerFleet::kRtspViewerDescriptors;
+  const std::uint64_t needed = options.viewers * per_viewer + kSpareDescriptors;
+  const OpenFilesLimit limit = current_open_files_limit();
+  if (needed > limit.soft) {
+    return fail(std::string(kBenchFailed) + std::to_string(options.viewers) +
+                " viewers need about " + std::to_string(needed) + " descriptors; " +
+                limit.describe() + " (raise the hard limit: ulimit -Hn, or run as root)");
+  }
   auto scratch = ScratchDir::create("callcast-bench-media");
   if (!scratch) return fail(scratch.error());
   if (options.keep_dir) {
@@ -310,6 +323,11 @@ Result<MediaRunResult, std::string> run_media_once(const MediaRunOptions& option
                            run_deadline - 20s);
   }
   const double ramp_s = std::chrono::duration<double>(Clock::now() - ramp_start).count();
+  if (!ramp.bench_error.empty()) {
+    return fail(std::string(kBenchFailed) + ramp.bench_error + " (" + limit.describe() + ", " +
+                std::to_string(ramp.playing) + " of " + std::to_string(options.viewers) +
+                " viewers playing)");
+  }
   if (ramp.playing == 0) {
     return fail("no viewer could play: " + ramp.first_error + "; server log:\n" +
                 target.process->log_tail());
@@ -431,6 +449,7 @@ Result<MediaRunResult, std::string> run_media_once(const MediaRunOptions& option
                                  static_cast<double>(options.viewers),
       2);
   j["bench_cpu_pct"] = round_to(self_cpu, 1);
+  j["bench_open_files_limit"] = limit.soft;
   j["bench_core_busy_pct"] = round_to(bench_busy_max, 1);
   j["publisher_late_packets"] = publisher.late_packets();
   j["publisher_send_errors"] = publisher.send_errors();

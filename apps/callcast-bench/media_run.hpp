@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/result.hpp"
@@ -45,8 +46,15 @@ struct MediaRunResult {
   bool kept_up = false;
 };
 
+// A run's failure text starts with this when the BENCH failed (its descriptors, sockets, buffers
+// or local ports ran out): such a run says nothing about the server and is never reported as
+// one of its results.
+inline constexpr std::string_view kBenchFailed = "bench failed: ";
+inline bool is_bench_failure(std::string_view error) { return error.starts_with(kBenchFailed); }
+
 // Fails (with a one-line reason, and the server's log tail where it helps) when the run could not
-// be made; a run that was made but lost packets is a result, not a failure.
+// be made; a run that was made but lost packets is a result, not a failure. Before the server
+// starts, checks that RLIMIT_NOFILE covers the viewers' descriptors (a bench failure if not).
 Result<MediaRunResult, std::string> run_media_once(const MediaRunOptions& options,
                                                    const MediaClip& clip,
                                                    const PacketizedClip& packets);

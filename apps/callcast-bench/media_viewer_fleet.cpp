@@ -6,7 +6,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cmath>
+#include <cstring>
 #include <future>
 
 #include "media_publisher.hpp"
@@ -41,6 +43,26 @@ int bound_udp_socket(int buffer, std::uint16_t& port, bool gro = false) {
   return fd;
 }
 
+// The fleet's RTCP sink: a port above the ephemeral range (net.ipv4.ip_local_port_range, whose
+// top is at most 60999 by default), so every viewer's client_port=<rtp>-<sink> reads low-high
+// as some servers expect; an ephemeral one when all are taken.
+int rtcp_sink_socket(std::uint16_t& port) {
+  const int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+  if (fd < 0) return -1;
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  for (int candidate = 65535; candidate >= 61000; --candidate) {
+    address.sin_port = htons(static_cast<std::uint16_t>(candidate));
+    if (bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0) {
+      port = static_cast<std::uint16_t>(candidate);
+      return fd;
+    }
+  }
+  ::close(fd);
+  return bound_udp_socket(kRtcpReceiveBuffer, port);
+}
+
 void send_datagram(int fd, std::uint16_t port, std::string_view text) {
   sockaddr_in to{};
   to.sin_family = AF_INET;
@@ -68,6 +90,7 @@ ViewerFleet::ViewerFleet(FleetOptions options, const MeasureWindow& window,
                                                           options_.video_payload_type));
     receivers_.back()->start();
   }
+  rtcp_sink_ = rtcp_sink_socket(rtcp_sink_port_);
   work_.emplace(io_.get_executor());
   io_thread_ = std::thread([this] { io_.run(); });
 }
@@ -76,18 +99,33 @@ ViewerFleet::~ViewerFleet() {
   close();
 }
 
-void ViewerFleet::launch_rtsp(std::size_t i, const std::string& url) {
+bool ViewerFleet::launch_rtsp(std::size_t i, const std::string& url, std::string& error) {
   ViewerSockets& s = sockets_[i];
   PlayerPorts ports;
+  if (rtcp_sink_ < 0) {
+    error = "RTCP sink socket: " + std::string(std::strerror(errno));
+    return false;
+  }
+  ports.video_rtcp = ports.audio_rtcp = rtcp_sink_port_;
   s.video_rtp = bound_udp_socket(kRtpReceiveBuffer, ports.video_rtp, options_.viewer_gro);
-  s.video_rtcp = bound_udp_socket(kRtcpReceiveBuffer, ports.video_rtcp);
+  if (s.video_rtp < 0) {
+    error = "video RTP socket: " + std::string(std::strerror(errno));
+    return false;
+  }
   s.audio_rtp = bound_udp_socket(kRtpReceiveBuffer, ports.audio_rtp, options_.viewer_gro);
-  s.audio_rtcp = bound_udp_socket(kRtcpReceiveBuffer, ports.audio_rtcp);
+  if (s.audio_rtp < 0) {
+    error = "audio RTP socket: " + std::string(std::strerror(errno));
+    return false;
+  }
   ViewerReceiver& receiver = *receivers_[i % receivers_.size()];
   const auto viewer = static_cast<std::uint32_t>(i);
-  if (s.video_rtp >= 0) receiver.add(s.video_rtp, viewer, TrackOf::video);
-  if (s.audio_rtp >= 0) receiver.add(s.audio_rtp, viewer, TrackOf::audio);
+  if (!receiver.add(s.video_rtp, viewer, TrackOf::video) ||
+      !receiver.add(s.audio_rtp, viewer, TrackOf::audio)) {
+    error = "epoll: " + std::string(std::strerror(errno));
+    return false;
+  }
   players_[i] = RtspPlayer::create(io_, url, ports, options_.setup_timeout);
+  return true;
 }
 
 // The state of one RTSP ramp, shared by the io thread's handlers (which may outlive the call).
@@ -100,6 +138,7 @@ struct ViewerFleet::Ramp {
   bool stopped = false;
   Clock::time_point start = Clock::now();
   std::string first_error;
+  std::string bench_error;
   std::promise<void> all_done;
   boost::asio::steady_timer timer;
 };
@@ -113,15 +152,26 @@ void ViewerFleet::tick(const std::shared_ptr<Ramp>& ramp) {
   while (ramp->next < allowed && ramp->in_flight < options_.max_in_flight) {
     const std::size_t i = ramp->next++;
     ++ramp->in_flight;
-    launch_rtsp(i, ramp->url_of(i));
+    std::string local_error;
+    if (!launch_rtsp(i, ramp->url_of(i), local_error)) {
+      --ramp->in_flight;
+      ++ramp->finished;
+      const std::string text = "viewer " + std::to_string(i) + ": " + local_error;
+      if (ramp->first_error.empty()) ramp->first_error = text;
+      if (ramp->bench_error.empty()) ramp->bench_error = text;
+      if (ramp->finished == total) ramp->all_done.set_value();
+      continue;
+    }
     const auto started = Clock::now();
     players_[i]->start([this, ramp, i, started, total](const std::string& error) {
       --ramp->in_flight;
       ++ramp->finished;
       if (error.empty()) {
         setup_ms_[i] = std::chrono::duration<double, std::milli>(Clock::now() - started).count();
-      } else if (ramp->first_error.empty()) {
-        ramp->first_error = "viewer " + std::to_string(i) + ": " + error;
+      } else {
+        const std::string text = "viewer " + std::to_string(i) + ": " + error;
+        if (ramp->first_error.empty()) ramp->first_error = text;
+        if (ramp->bench_error.empty() && players_[i]->failed_locally()) ramp->bench_error = text;
       }
       if (ramp->finished == total) ramp->all_done.set_value();
     });
@@ -152,6 +202,7 @@ RampOutcome ViewerFleet::ramp_rtsp(const std::function<std::string(std::size_t)>
     ramp->stopped = true;
     ramp->timer.cancel();
     outcome.first_error = ramp->first_error;
+    outcome.bench_error = ramp->bench_error;
     for (std::size_t i = 0; i < options_.viewers; ++i) {
       if (setup_ms_[i] >= 0) {
         ++outcome.playing;
@@ -186,7 +237,9 @@ RampOutcome ViewerFleet::ramp_join(std::uint16_t port, Clock::time_point deadlin
     ViewerSockets& s = sockets_[i];
     s.video_rtp = bound_udp_socket(kRtpReceiveBuffer, ignored, options_.viewer_gro);
     if (s.video_rtp < 0) {
-      if (outcome.first_error.empty()) outcome.first_error = "viewer socket: out of descriptors?";
+      const std::string text = "viewer " + std::to_string(i) + ": socket: " + std::strerror(errno);
+      if (outcome.first_error.empty()) outcome.first_error = text;
+      if (outcome.bench_error.empty()) outcome.bench_error = text;
       continue;
     }
     receivers_[i % receivers_.size()]->add(s.video_rtp, static_cast<std::uint32_t>(i),
@@ -240,11 +293,13 @@ void ViewerFleet::close() {
   players_.clear();
   for (auto& s : sockets_) {
     if (join_port_ != 0 && s.video_rtp >= 0) send_datagram(s.video_rtp, join_port_, "LEAVE");
-    for (int* fd : {&s.video_rtp, &s.video_rtcp, &s.audio_rtp, &s.audio_rtcp}) {
+    for (int* fd : {&s.video_rtp, &s.audio_rtp}) {
       if (*fd >= 0) ::close(*fd);
       *fd = -1;
     }
   }
+  if (rtcp_sink_ >= 0) ::close(rtcp_sink_);
+  rtcp_sink_ = -1;
 }
 
 }  // namespace callcast::bench

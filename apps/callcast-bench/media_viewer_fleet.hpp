@@ -1,9 +1,14 @@
 #pragma once
 // The N viewers of a run: ramped at a set rate with a bounded number of set-ups in flight, each
-// with its own UDP sockets (RTSP viewers: an RTP/RTCP pair per track; the limit target's viewers:
+// with its own UDP sockets (RTSP viewers: one RTP socket per track; the limit target's viewers:
 // one socket that sends "JOIN"), received by ViewerReceiver threads (viewer i on receiver
 // i mod R). RTSP set-ups run on the fleet's own io_context thread; the RTSP connections stay open
 // until close().
+//
+// Descriptors: an RTSP viewer costs three (its TCP connection and two RTP sockets). RTSP 1.0's
+// client_port names an RTP/RTCP port pair, but nothing requires the RTCP port to be a socket of
+// the viewer's own: every viewer names the fleet's one RTCP sink (bound above the ephemeral port
+// range, so that each pair still reads low-high), which nobody reads (the bench measures RTP).
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -41,6 +46,9 @@ struct RampOutcome {
   std::size_t playing = 0;
   std::size_t failed = 0;
   std::string first_error;       // of the first failed viewer, with its number
+  // The first viewer that failed for want of the BENCH's resources (descriptors, buffers, local
+  // ports): the run then measured the bench, not the server. Empty when none did.
+  std::string bench_error;
   std::vector<double> setup_ms;  // of the viewers that play (RTSP: connect to PLAY's 200)
   bool timed_out = false;
 };
@@ -65,18 +73,21 @@ class ViewerFleet {
   // Closes the RTSP connections ("LEAVE" for JOIN viewers) and every socket.
   void close();
 
+  // Descriptors one viewer costs (RTSP or JOIN), for the bench's check of its limit.
+  static constexpr std::size_t kRtspViewerDescriptors = 3;
+  static constexpr std::size_t kJoinViewerDescriptors = 1;
+
   const std::vector<ViewerTally>& tallies() const { return tallies_; }
   const std::vector<std::unique_ptr<ViewerReceiver>>& receivers() const { return receivers_; }
 
  private:
   struct ViewerSockets {
     int video_rtp = -1;
-    int video_rtcp = -1;
     int audio_rtp = -1;
-    int audio_rtcp = -1;
   };
   struct Ramp;
-  void launch_rtsp(std::size_t i, const std::string& url);
+  // False (and `error` says why) when the bench could not make the viewer's sockets.
+  bool launch_rtsp(std::size_t i, const std::string& url, std::string& error);
   void tick(const std::shared_ptr<Ramp>& ramp);  // on io's thread
 
   FleetOptions options_;
@@ -87,6 +98,8 @@ class ViewerFleet {
   std::vector<double> setup_ms_;  // -1: not playing
   std::vector<std::int64_t> join_ns_;
   std::uint16_t join_port_ = 0;
+  int rtcp_sink_ = -1;  // every RTSP viewer's RTCP port (see above)
+  std::uint16_t rtcp_sink_port_ = 0;
   boost::asio::io_context io_;
   std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_;
   std::thread io_thread_;

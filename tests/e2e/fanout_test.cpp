@@ -11,6 +11,7 @@
 #include "media_clip.hpp"
 #include "media_packetizer.hpp"
 #include "media_run.hpp"
+#include "open_files_limit.hpp"
 
 namespace callcast::bench {
 namespace {
