@@ -4,19 +4,17 @@
 #include <fstream>
 #include <iterator>
 
+#include "rtp/h264.hpp"
+
 namespace callcast::bench {
 namespace {
 
-constexpr std::uint8_t kNalSlice = 1;
-constexpr std::uint8_t kNalIdr = 5;
-constexpr std::uint8_t kNalSei = 6;
-constexpr std::uint8_t kNalSps = 7;
-constexpr std::uint8_t kNalPps = 8;
-constexpr std::uint8_t kNalAud = 9;
-
-std::uint8_t nal_type(std::span<const std::uint8_t> nal) {
-  return nal.empty() ? 0 : nal[0] & 0x1f;
-}
+using rtp::kNalAud;
+using rtp::kNalIdr;
+using rtp::kNalPps;
+using rtp::kNalSei;
+using rtp::kNalSlice;
+using rtp::kNalSps;
 
 bool is_slice(std::uint8_t type) {
   return type == kNalSlice || type == kNalIdr;
@@ -63,7 +61,7 @@ std::vector<H264AccessUnit> group_access_units(
   std::vector<H264AccessUnit> units;
   bool have_slice = false;  // the open access unit already holds a slice
   for (const auto nal : nals) {
-    const std::uint8_t type = nal_type(nal);
+    const std::uint8_t type = rtp::nal_unit_type(nal);
     const bool starts_unit =
         units.empty() ||
         (have_slice && (type == kNalAud || type == kNalSei || type == kNalSps || type == kNalPps ||
@@ -142,8 +140,8 @@ Result<MediaClip, std::string> load_media_clip(const std::filesystem::path& dir)
   clip.video = group_access_units(nals);
   if (clip.video.empty()) return fail((dir / "video.h264").string() + ": no H.264 access unit");
   for (const auto& nal : nals) {
-    if (clip.sps.empty() && nal_type(nal) == kNalSps) clip.sps.assign(nal.begin(), nal.end());
-    if (clip.pps.empty() && nal_type(nal) == kNalPps) clip.pps.assign(nal.begin(), nal.end());
+    if (clip.sps.empty() && rtp::nal_unit_type(nal) == kNalSps) clip.sps.assign(nal.begin(), nal.end());
+    if (clip.pps.empty() && rtp::nal_unit_type(nal) == kNalPps) clip.pps.assign(nal.begin(), nal.end());
   }
   if (clip.sps.empty() || clip.pps.empty()) {
     return fail((dir / "video.h264").string() + ": no SPS or PPS");

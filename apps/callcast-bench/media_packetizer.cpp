@@ -5,11 +5,11 @@
 #include <cstring>
 
 #include "rtp/byte_io.hpp"
+#include "rtp/h264.hpp"
 
 namespace callcast::bench {
 namespace {
 
-constexpr std::uint8_t kFuA = 28;
 constexpr std::size_t kRtpHeader = 12;
 
 ByteVector rtp_packet(std::uint8_t payload_type, bool marker, std::uint32_t ssrc,
@@ -27,24 +27,11 @@ ByteVector rtp_packet(std::uint8_t payload_type, bool marker, std::uint32_t ssrc
 std::vector<ByteVector> h264_payloads(const H264AccessUnit& unit, std::size_t max_payload) {
   assert(max_payload > 2);
   std::vector<ByteVector> payloads;
+  ByteVector buffer(max_payload);
   for (const auto& nal : unit.nal_units) {
-    if (nal.empty()) continue;
-    if (nal.size() <= max_payload) {
-      payloads.push_back(nal);
-      continue;
-    }
-    const std::uint8_t header = nal[0];
-    const std::uint8_t indicator = static_cast<std::uint8_t>((header & 0xe0) | kFuA);
-    const std::size_t chunk = max_payload - 2;
-    for (std::size_t at = 1; at < nal.size(); at += chunk) {
-      const std::size_t size = std::min(chunk, nal.size() - at);
-      ByteVector fragment(2 + size);
-      fragment[0] = indicator;
-      fragment[1] = static_cast<std::uint8_t>(
-          (at == 1 ? 0x80 : 0) | (at + size == nal.size() ? 0x40 : 0) | (header & 0x1f));
-      std::memcpy(fragment.data() + 2, nal.data() + at, size);
-      payloads.push_back(std::move(fragment));
-    }
+    rtp::packetize_h264_nal(nal, buffer, [&payloads](rtp::Bytes payload) {
+      payloads.emplace_back(payload.begin(), payload.end());
+    });
   }
   return payloads;
 }

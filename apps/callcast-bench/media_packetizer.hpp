@@ -32,8 +32,9 @@ struct RtpSettings {
   std::uint32_t first_timestamp = 90000;
 };
 
-// RFC 6184 payloads of one access unit, in order: a NAL unit that fits in `max_payload` is sent
-// as is (single NAL unit packet, §5.6); a larger one as FU-A fragments (§5.8)
+// RFC 6184 payloads of one access unit, in order (rtp::packetize_h264_nal): a NAL unit that fits
+// in `max_payload` is sent as is (single NAL unit packet, §5.6); a larger one as FU-A fragments
+// (§5.8)
 //
 //   FU indicator: F|NRI|type=28     FU header: S|E|R|type of the NAL unit
 //
