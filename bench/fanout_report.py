@@ -76,6 +76,9 @@ class RampResult:
             if not line.get("ramp") and "viewers" in line and "bench_failed" not in line
         ]
         summary = next((line for line in reversed(lines) if line.get("ramp")), None)
+        # The bench stopped the ramp where its own descriptors end (callcast-bench's
+        # max_capped_by_bench): a largest N at that cap is a floor, not the server's limit.
+        self.capped_at = summary.get("max_capped_by_bench") if summary is not None else None
         if summary is not None:
             self.largest = int(summary.get("largest_viewers") or 0)
             self.best = summary.get("best") or None
@@ -252,6 +255,11 @@ def main():
                 f"! {ramp.entry['label']}: the BENCH failed at {ramp.bench_failure['viewers']:,} "
                 f"viewers ({ramp.bench_failure['bench_failed']}): its largest N is a floor set by "
                 f"the bench, not by the server"
+            )
+        if ramp.capped_at and ramp.largest is not None and ramp.largest >= ramp.capped_at:
+            notes.append(
+                f"! {ramp.entry['label']}: the ramp stopped at {ramp.capped_at:,} viewers, all the "
+                f"bench's descriptor limit holds: its largest N is a floor set by the bench"
             )
         failed = ramp.first_failed
         if failed:

@@ -98,6 +98,14 @@ int run_media_bench(MediaBenchOptions options) {
   };
 
   constexpr int kBenchFailedExit = 3;
+  // A ramp stops where the bench's descriptors end: beyond, it would measure the bench.
+  const std::size_t bench_cap = viewers_within(limit.soft, options.run.target);
+  const bool capped = options.ramp_to_limit && options.max > bench_cap;
+  if (capped) {
+    std::cerr << "callcast-bench media: the ramp stops at " << bench_cap
+              << " viewers, the most the bench's " << limit.describe() << " holds" << std::endl;
+    options.max = bench_cap;
+  }
   if (!options.ramp_to_limit) {
     if (one_run(options.run.viewers)) return 0;
     return bench_failed ? kBenchFailedExit : 1;
@@ -146,6 +154,8 @@ int run_media_bench(MediaBenchOptions options) {
   last["largest_viewers"] = good;
   last["runs"] = runs;
   last["best"] = best;
+  // The largest N is then a floor: the server was not asked for more.
+  if (capped) last["max_capped_by_bench"] = bench_cap;
   std::cout << last.dump() << std::endl;
   return 0;
 }

@@ -245,6 +245,13 @@ std::filesystem::path default_callcastd() {
   return (self.parent_path() / ".." / "callcastd" / "callcastd").lexically_normal();
 }
 
+std::size_t viewers_within(std::uint64_t open_files, MediaTarget target) {
+  const std::size_t per_viewer = target == MediaTarget::limit ? ViewerFleet::kJoinViewerDescriptors
+                                                              : ViewerFleet::kRtspViewerDescriptors;
+  if (open_files <= kSpareDescriptors) return 0;
+  return static_cast<std::size_t>((open_files - kSpareDescriptors) / per_viewer);
+}
+
 Result<MediaRunResult, std::string> run_media_once(const MediaRunOptions& options,
                                                    const MediaClip& clip,
                                                    const PacketizedClip& packets) {
@@ -253,15 +260,13 @@ Result<MediaRunResult, std::string> run_media_once(const MediaRunOptions& option
       Clock::now() + 60s +
       std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(
           options.duration_s + 3.0 * static_cast<double>(options.viewers) / options.ramp_rate));
-  const std::size_t per_viewer = options.target == MediaTarget::limit
-                                     ? ViewerFleet::kJoinViewerDescriptors
-                                     : ViewerFleet::kRtspViewerDescriptors;
-  const std::uint64_t needed = options.viewers * per_viewer + kSpareDescriptors;
   const OpenFilesLimit limit = current_open_files_limit();
-  if (needed > limit.soft) {
+  if (options.viewers > viewers_within(limit.soft, options.target)) {
     return fail(std::string(kBenchFailed) + std::to_string(options.viewers) +
-                " viewers need about " + std::to_string(needed) + " descriptors; " +
-                limit.describe() + " (raise the hard limit: ulimit -Hn, or run as root)");
+                " viewers need more descriptors than " + limit.describe() +
+                " allows the bench (at most " +
+                std::to_string(viewers_within(limit.soft, options.target)) +
+                " viewers; raise the hard limit: ulimit -Hn, or run with CAP_SYS_RESOURCE)");
   }
   auto scratch = ScratchDir::create("callcast-bench-media");
   if (!scratch) return fail(scratch.error());

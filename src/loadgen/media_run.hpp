@@ -54,6 +54,10 @@ inline bool is_bench_failure(std::string_view error) {
   return error.starts_with(kBenchFailed);
 }
 
+// The most viewers of `target` whose descriptors fit under `open_files` (RLIMIT_NOFILE), the
+// bench's own descriptors (publisher, receivers, pipes, logs) set aside.
+std::size_t viewers_within(std::uint64_t open_files, MediaTarget target);
+
 // Fails (with a one-line reason, and the server's log tail where it helps) when the run could not
 // be made; a run that was made but lost packets is a result, not a failure. Before the server
 // starts, checks that RLIMIT_NOFILE covers the viewers' descriptors (a bench failure if not).
