@@ -44,7 +44,9 @@ TEST(OpenFilesLimit, RaisesTheSoftLimitToTheMostAllowed) {
   const OpenFilesLimit raised = raise_open_files_limit();
   EXPECT_GE(raised.soft, saved.rlim_max) << raised.describe();
   EXPECT_EQ(raised.soft, current_open_files_limit().soft);
-  if (raised.nr_open != 0) EXPECT_LE(raised.soft, raised.nr_open) << raised.describe();
+  if (raised.nr_open != 0) {
+    EXPECT_LE(raised.soft, raised.nr_open) << raised.describe();
+  }
   // Leave the process as it was (a raised hard limit cannot be lowered back without privilege
   // only when it was raised, which needed the privilege: fine either way).
   setrlimit(RLIMIT_NOFILE, &saved);
