@@ -74,27 +74,33 @@ TEST_F(SignalingCoreTest, ResyncRestoresALiveBroadcastOfBeforeARestart) {
 
 TEST_F(SignalingCoreTest, MasterTakingTheAudiencePackageHearsItsViewersPaced) {
   const auto master = start_live_broadcast(kMaster, /*takes_audience=*/true);
-  ASSERT_EQ(stack_.infos.size(), 1u) << "the count at the answer";
+  EXPECT_TRUE(stack_.infos.empty()) << "the terminal starts from 0 viewers";
+  media_reports(core::GroupEventKind::viewer_joined, kMaster, kViewer);
+  ASSERT_EQ(stack_.infos.size(), 1u);
+  EXPECT_EQ(stack_.infos[0].handle, master);
   EXPECT_EQ(stack_.infos[0].package, kAudiencePackage);
   EXPECT_EQ(stack_.infos[0].content_type, kAudienceContentType);
-  EXPECT_EQ(stack_.infos[0].body, make_audience_body(0));
-  EXPECT_EQ(stack_.infos[0].handle, master);
+  EXPECT_EQ(stack_.infos[0].body, make_audience_body(1));
   core_->on_info_answered(stack_.bound[master], 200);
 
-  // Within a second of the last INFO: held back, then the latest count goes.
-  media_reports(core::GroupEventKind::viewer_joined, kMaster, kViewer);
+  // Within a second of the last INFO: held back, then one INFO with the latest count.
   media_reports(core::GroupEventKind::viewer_joined, kMaster, kOther);
+  media_reports(core::GroupEventKind::viewer_joined, kMaster, "13600000004");
   EXPECT_EQ(stack_.infos.size(), 1u);
-  time_.advance(1s);
+  time_.advance(999ms);
+  EXPECT_EQ(stack_.infos.size(), 1u);
+  time_.advance(1ms);
   ASSERT_EQ(stack_.infos.size(), 2u);
-  EXPECT_EQ(stack_.infos[1].body, make_audience_body(2));
+  EXPECT_EQ(stack_.infos[1].body, make_audience_body(3));
 }
 
 TEST_F(SignalingCoreTest, MasterRefusingTheAudienceInfoHearsNoMore) {
   const auto master = start_live_broadcast(kMaster, /*takes_audience=*/true);
+  media_reports(core::GroupEventKind::viewer_joined, kMaster, kViewer);
+  ASSERT_EQ(stack_.infos.size(), 1u);
   core_->on_info_answered(stack_.bound[master], 469);
   time_.advance(2s);
-  media_reports(core::GroupEventKind::viewer_joined, kMaster, kViewer);
+  media_reports(core::GroupEventKind::viewer_joined, kMaster, kOther);
   time_.advance(2s);
   EXPECT_EQ(stack_.infos.size(), 1u);
 }

@@ -17,7 +17,12 @@ std::string nonce_of(const std::string& challenge) {
 }  // namespace
 
 SignalingCoreTest::ScratchDir::ScratchDir() {
-  std::string pattern = (std::filesystem::temp_directory_path() / "signaling-core-XXXXXX").string();
+  // In memory when the machine has a tmpfs: the forwarding store syncs every write to disk.
+  std::error_code ec;
+  const auto base = std::filesystem::is_directory("/dev/shm", ec)
+                        ? std::filesystem::path("/dev/shm")
+                        : std::filesystem::temp_directory_path();
+  std::string pattern = (base / "signaling-core-XXXXXX").string();
   if (::mkdtemp(pattern.data()) == nullptr) ADD_FAILURE() << "mkdtemp failed";
   path_ = pattern;
 }
