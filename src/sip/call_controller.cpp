@@ -3,7 +3,6 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <cctype>
 
 #include "core/group_registry.hpp"
 #include "sip/forwarding_route.hpp"

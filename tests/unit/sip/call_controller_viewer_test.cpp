@@ -1,6 +1,7 @@
 // 710-714: a viewer calls the master's number, the call follows its forwarding to the service,
 // and the media side admits the viewer; and every refusal on the way.
 #include <gmock/gmock.h>
+#include <sqlite3.h>
 
 #include "signaling_core_fixture.hpp"
 #include "sipwire/iptv_sdp.hpp"
@@ -67,6 +68,16 @@ TEST_F(SignalingCoreTest, ForwardingLongerThanTheHopLimitIsRefused) {
     ASSERT_TRUE(forwarding_->set_unconditional(chain[i], chain[i + 1]));
   const auto viewer = receive_invite_to(chain.front(), kViewer);
   EXPECT_THAT(expect_final_answer(viewer, 483).warning, HasSubstr("hops"));
+}
+
+TEST_F(SignalingCoreTest, ForwardingStoreFailureIsAServerError) {
+  // Another connection drops the rules' table under the store.
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open((dir_ / "forwarding.sqlite").string().c_str(), &db), SQLITE_OK);
+  EXPECT_EQ(sqlite3_exec(db, "DROP TABLE forwarding", nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close(db);
+  const auto viewer = receive_invite_to(kMaster, kViewer);
+  EXPECT_THAT(expect_final_answer(viewer, 500).warning, HasSubstr("forwarding lookup failed"));
 }
 
 TEST_F(SignalingCoreTest, ForwardedNumberWithoutALiveBroadcastIsTemporarilyUnavailable) {

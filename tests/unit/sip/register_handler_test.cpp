@@ -42,6 +42,13 @@ TEST_F(SignalingCoreTest, RegisteringAnotherUsersNumberIsForbidden) {
   EXPECT_EQ(core_->stats().registrations, 0u);
 }
 
+// RFC 3261 §10.3 step 7: a REGISTER older than the binding's (same Call-ID, CSeq not higher).
+TEST_F(SignalingCoreTest, RegisterOutOfOrderGets500) {
+  const SipRequest request = register_request(kMaster, 600);
+  expect_final_answer(receive_register(request), 200);
+  EXPECT_FALSE(expect_final_answer(receive_register(request), 500).warning.empty());
+}
+
 TEST_F(SignalingCoreTest, RegisterWithoutCallIdIsABadRequest) {
   SipRequest request = invite(kMaster, kMaster, "");
   request.call_id.reset();

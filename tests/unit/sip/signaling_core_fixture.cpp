@@ -118,8 +118,8 @@ void SignalingCoreTest::receive_cancel(StackHandle handle) {
   core_->on_call_ended(stack_.bound[handle], "CANCEL");
 }
 
-StackHandle SignalingCoreTest::receive_register(const std::string& user,
-                                                std::optional<int> expires_s) {
+SipRequest SignalingCoreTest::register_request(const std::string& user,
+                                               std::optional<int> expires_s) {
   SipRequest request = invite(user, user, "");
   // A REGISTER's digest covers its own method.
   request.credentials.front().response = auth::digest_response(
@@ -128,6 +128,15 @@ StackHandle SignalingCoreTest::receive_register(const std::string& user,
       request.credentials.front(), "REGISTER");
   request.contacts.push_back({"sip:" + user + "@192.0.2.7:5062", std::nullopt});
   if (expires_s) request.expires = std::chrono::seconds(*expires_s);
+  return request;
+}
+
+StackHandle SignalingCoreTest::receive_register(const std::string& user,
+                                                std::optional<int> expires_s) {
+  return receive_register(register_request(user, expires_s));
+}
+
+StackHandle SignalingCoreTest::receive_register(const SipRequest& request) {
   const StackHandle handle = next_handle_++;
   core_->on_register(handle, request);
   return handle;

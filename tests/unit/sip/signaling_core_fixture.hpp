@@ -39,7 +39,10 @@ class SignalingCoreTest : public ::testing::Test {
   StackHandle receive_invite_to(const std::string& number, const std::string& from);
   void receive_bye(StackHandle handle);
   void receive_cancel(StackHandle handle);
+  // A REGISTER of `user` for its own number, signed, with one Contact.
+  SipRequest register_request(const std::string& user, std::optional<int> expires_s);
   StackHandle receive_register(const std::string& user, std::optional<int> expires_s);
+  StackHandle receive_register(const SipRequest& request);
 
   // The last answer sent to `handle` (a failure when none was).
   SipAnswer last_answer(StackHandle handle);
