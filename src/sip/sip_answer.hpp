@@ -9,7 +9,8 @@ namespace callcast::sip {
 
 struct SipAnswer {
   int status = 0;
-  std::string phrase;
+  // A string literal: sofia's nua_respond keeps the pointer, not a copy, until it sends.
+  const char* phrase = "";
   std::string warning;  // a Warning header value (make_warning_value)
   int retry_after_s = 0;
   std::vector<std::string> www_authenticate;  // one header per challenge, in order

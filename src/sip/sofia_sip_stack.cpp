@@ -167,7 +167,7 @@ void SofiaSipStack::respond(StackHandle handle, const SipAnswer& answer) {
   const char* second = www.size() > 1 ? www[1].c_str() : nullptr;
   const bool with_body = !answer.content_type.empty();
   nua_respond(
-      nh, answer.status, answer.phrase.c_str(), TAG_IF(nh == dispatching_, NUTAG_WITH_THIS(nua_)),
+      nh, answer.status, answer.phrase, TAG_IF(nh == dispatching_, NUTAG_WITH_THIS(nua_)),
       TAG_IF(!answer.warning.empty(), SIPTAG_WARNING_STR(answer.warning.c_str())),
       TAG_IF(answer.retry_after_s > 0, SIPTAG_RETRY_AFTER_STR(retry.c_str())),
       TAG_IF(first, SIPTAG_WWW_AUTHENTICATE_STR(first)),

@@ -24,6 +24,7 @@ TEST_F(SignalingCoreTest, BroadcastIsAnsweredWithPublishUriThenOkWhenTheMasterJo
   media_reports_group_created();
   const auto progress = last_answer(master);
   EXPECT_EQ(progress.status, 183);
+  EXPECT_STREQ(progress.phrase, "Session Progress");
   EXPECT_EQ(progress.content_type, "application/sdp");
   EXPECT_EQ(rtsp_uri_from_sdp(progress.body), "rtsp://media/publish/" + kMaster);
 
@@ -171,7 +172,9 @@ TEST_F(SignalingCoreTest, MasterWhoseMediaNeverJoinsGets408AndItsGroupCloses) {
   EXPECT_TRUE(media_.closed_groups.empty());
 
   time_.advance(1ms);
-  EXPECT_THAT(expect_final_answer(master, 408).warning, HasSubstr("did not connect within 15 s"));
+  const auto timeout = expect_final_answer(master, 408);
+  EXPECT_STREQ(timeout.phrase, "Request Timeout");
+  EXPECT_THAT(timeout.warning, HasSubstr("did not connect within 15 s"));
   EXPECT_EQ(media_.closed_groups, std::vector<std::string>{kMaster});
   EXPECT_EQ(core_->stats().broadcasts, 0u);
 }

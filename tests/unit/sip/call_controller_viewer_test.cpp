@@ -15,7 +15,8 @@ using ::testing::HasSubstr;
 TEST_F(SignalingCoreTest, ViewerIsForwardedAdmittedAndAnsweredWithThePlayUri) {
   start_live_broadcast(kMaster);
   const auto viewer = receive_invite_to(kMaster, kViewer);
-  EXPECT_EQ(last_answer(viewer).status, 181) << "710: Call Is Being Forwarded";
+  EXPECT_EQ(last_answer(viewer).status, 181);
+  EXPECT_STREQ(last_answer(viewer).phrase, "Call Is Being Forwarded");
   ASSERT_EQ(media_.admits.size(), 1u);
   EXPECT_EQ(media_.admits.front().group, kMaster);
   EXPECT_EQ(media_.admits.front().viewer, kViewer);
