@@ -161,7 +161,10 @@ INSTANTIATE_TEST_SUITE_P(Codes, MasterMediaRefusalTest,
                                            MediaRefusal{ControlErrorCode::limit_reached, 503, 5},
                                            MediaRefusal{ControlErrorCode::unavailable, 503, 5},
                                            MediaRefusal{ControlErrorCode::not_found, 500, 0},
-                                           MediaRefusal{ControlErrorCode::bad_request, 500, 0}));
+                                           MediaRefusal{ControlErrorCode::bad_request, 500, 0}),
+                         [](const auto& case_info) {
+                           return std::string(control::to_string(case_info.param.code));
+                         });
 
 // 706: the master's media must connect within sip.master_join_timeout_s.
 TEST_F(SignalingCoreTest, MasterWhoseMediaNeverJoinsGets408AndItsGroupCloses) {

@@ -120,7 +120,8 @@ INSTANTIATE_TEST_SUITE_P(
                       ViewerRefusal{ControlErrorCode::conflict, 486, "already broadcasting"},
                       ViewerRefusal{ControlErrorCode::not_found, 480, "is not broadcasting"},
                       ViewerRefusal{ControlErrorCode::unavailable, 503, "media side:"},
-                      ViewerRefusal{ControlErrorCode::bad_request, 500, "media side:"}));
+                      ViewerRefusal{ControlErrorCode::bad_request, 500, "media side:"}),
+    [](const auto& case_info) { return std::string(control::to_string(case_info.param.code)); });
 
 // 714: a viewer's BYE takes it off the media side, the broadcast goes on.
 TEST_F(SignalingCoreTest, ViewersByeRemovesOnlyThatViewer) {
