@@ -12,7 +12,7 @@
 #include "loadgen/churn_report.hpp"
 #include "loadgen/http_client.hpp"
 #include "loadgen/process_usage.hpp"
-#include "sip/iptv_sdp.hpp"
+#include "sipwire/iptv_sdp.hpp"
 
 namespace callcast::loadgen {
 namespace {

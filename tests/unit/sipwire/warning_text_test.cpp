@@ -1,5 +1,5 @@
 // The Warning text that carries the network side's reason for a refusal to the terminal's user.
-#include "sip/warning_text.hpp"
+#include "sipwire/warning_text.hpp"
 
 #include <gtest/gtest.h>
 

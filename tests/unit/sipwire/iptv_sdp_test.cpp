@@ -1,4 +1,4 @@
-#include "sip/iptv_sdp.hpp"
+#include "sipwire/iptv_sdp.hpp"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>

@@ -1,4 +1,4 @@
-#include "sip/audience_info.hpp"
+#include "sipwire/audience_info.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "sip/warning_text.hpp"
+#include "sipwire/warning_text.hpp"
 
 #include <string>
 

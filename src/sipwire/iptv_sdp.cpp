@@ -1,4 +1,4 @@
-#include "sip/iptv_sdp.hpp"
+#include "sipwire/iptv_sdp.hpp"
 
 #include <algorithm>
 #include <charconv>
