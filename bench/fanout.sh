@@ -203,6 +203,8 @@ ramp() {
     --start "$start_viewers" --ramp-rate "$ramp_rate" $(target_args "$target") || rc=$?
   if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
     status="timed out after ${ramp_timeout}s"
+  elif [ "$rc" = 3 ]; then
+    status="bench failed (its own descriptors, sockets or ports): see bench_failures"
   elif [ "$rc" != 0 ]; then
     status="callcast-bench exited $rc"
   fi
@@ -221,6 +223,8 @@ at_thousand() {
     --ramp-rate "$ramp_rate" $(target_args "$target") || rc=$?
   if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
     status="timed out after ${single_timeout}s"
+  elif [ "$rc" = 3 ]; then
+    status="bench failed (its own descriptors, sockets or ports): see bench_failures"
   elif [ "$rc" != 0 ]; then
     status="callcast-bench exited $rc"
   fi

@@ -6,6 +6,10 @@ run's JSON line, and bench/results/latest.json.
 Input: a manifest with one JSON object per bench invocation (written by fanout.sh):
   {"key","kind":"ramp"|"at1000","label","target","workers","server_cpus","bench_cpus","note",
    "status","file"}, where "file" holds that invocation's stdout (JSON lines).
+
+A line {"bench_failed": <reason>, "viewers": N, ...} is a run in which the BENCH ran out of
+something (descriptors, sockets, local ports): it is reported as a bench failure, never as a
+server result (no bottleneck, no memory figure), and the ramp's largest N is then only a floor.
 """
 
 import argparse
@@ -65,8 +69,16 @@ class RampResult:
     def __init__(self, entry):
         self.entry = entry
         lines = read_json_lines(entry["file"])
-        self.runs = [line for line in lines if not line.get("ramp") and "viewers" in line]
+        self.bench_failure = next((line for line in lines if "bench_failed" in line), None)
+        self.runs = [
+            line
+            for line in lines
+            if not line.get("ramp") and "viewers" in line and "bench_failed" not in line
+        ]
         summary = next((line for line in reversed(lines) if line.get("ramp")), None)
+        # The bench stopped the ramp where its own descriptors end (callcast-bench's
+        # max_capped_by_bench): a largest N at that cap is a floor, not the server's limit.
+        self.capped_at = summary.get("max_capped_by_bench") if summary is not None else None
         if summary is not None:
             self.largest = int(summary.get("largest_viewers") or 0)
             self.best = summary.get("best") or None
@@ -178,11 +190,18 @@ def main():
     entries = read_json_lines(args.manifest)
     ramps = {entry["key"]: RampResult(entry) for entry in entries if entry["kind"] == "ramp"}
     at_thousand = {}
+    bench_failures = []
     for entry in entries:
         if entry["kind"] != "at1000":
             continue
-        runs = [line for line in read_json_lines(entry["file"]) if "viewers" in line]
+        lines = read_json_lines(entry["file"])
+        runs = [line for line in lines if "viewers" in line and "bench_failed" not in line]
         at_thousand[entry["key"]] = runs[-1] if runs else None
+        bench_failure = next((line for line in lines if "bench_failed" in line), None)
+        if bench_failure:
+            bench_failures.append(
+                f"{entry['key']} at 1000: bench failed: {bench_failure['bench_failed']}"
+            )
     failures = [
         f"{entry.get('label', entry['key'] + ' at 1000')}: {entry['status']}"
         for entry in entries
@@ -227,7 +246,28 @@ def main():
             notes.append(f"* {ramp.entry['label']}: {ramp.entry['note']}")
         if ramp.entry["status"] != "ok":
             notes.append(f"! {ramp.entry['label']}: {ramp.entry['status']}")
+        if ramp.bench_failure:
+            bench_failures.append(
+                f"{ramp.entry['label']}: bench failed at {ramp.bench_failure['viewers']:,} "
+                f"viewers: {ramp.bench_failure['bench_failed']}"
+            )
+            notes.append(
+                f"! {ramp.entry['label']}: the BENCH failed at {ramp.bench_failure['viewers']:,} "
+                f"viewers ({ramp.bench_failure['bench_failed']}): its largest N is a floor set by "
+                f"the bench, not by the server"
+            )
+        if ramp.capped_at and ramp.largest is not None and ramp.largest >= ramp.capped_at:
+            notes.append(
+                f"! {ramp.entry['label']}: the ramp stopped at {ramp.capped_at:,} viewers, all the "
+                f"bench's descriptor limit holds: its largest N is a floor set by the bench"
+            )
         failed = ramp.first_failed
+        if failed:
+            first_failed_text = f"{failed['viewers']:,}: {describe_bottleneck(failed)}"
+        elif ramp.bench_failure:
+            first_failed_text = f"{ramp.bench_failure['viewers']:,}: bench failed"
+        else:
+            first_failed_text = "- (none failed)" if ramp.runs else "-"
         rows.append([
             label,
             ramp.server_cpus,
@@ -236,9 +276,7 @@ def main():
             number(thousand(key, "latency_ms", "p99"), 2) + lagging_mark(at_thousand.get(key)),
             number(thousand(key, "server_rss_per_viewer_kib"), 1),
             describe_bottleneck(ramp.best),
-            f"{failed['viewers']:,}: {describe_bottleneck(failed)}"
-            if failed
-            else ("- (none failed)" if ramp.runs else "-"),
+            first_failed_text,
         ])
 
     def viewers(key):
@@ -284,6 +322,7 @@ def main():
         },
         "notes": notes,
         "failures": failures,
+        "bench_failures": bench_failures,
         "build_dir": args.build_dir,
         "quick": bool(args.quick),
         "duration_s": args.duration,

@@ -1,18 +1,21 @@
 #!/usr/bin/env python3
 """Join time: from the server answering a viewer's PLAY to that viewer's first decoded frame.
 
-Starts callcastd (ports chosen by the OS) and an ffmpeg publisher (720p25 H.264 + AAC, keyframe
+Starts callcastd (every port chosen by the OS, SIP included: a benchmark never takes 5060 from a
+server that runs on the machine; its files in a scratch directory that is removed at the end,
+never in the working directory) and an ffmpeg publisher (720p25 H.264 + AAC, keyframe
 every 2 s), then N times: admits a viewer, runs `ffmpeg -rtsp_transport udp -i URL -f null -`
 (a decoding player with default settings), and takes the time of its first decoded frame
 (ffmpeg's -progress output) minus the time callcastd logged the PLAY (same clock, ms). Also
 reports the server's CPU and RSS while 3 viewers play. Prints one JSON line.
 
-usage: bench/join_time.py [BUILD_DIR] [--joins N]"""
+usage: bench/join_time.py [BUILD_DIR] [--joins N] [--keep-dir]"""
 import argparse
 import datetime
 import json
 import os
 import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -47,15 +50,19 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("build_dir", nargs="?", default=os.path.join(ROOT, "build", "dev"))
     parser.add_argument("--joins", type=int, default=10)
+    parser.add_argument("--keep-dir", action="store_true",
+                        help="keep the scratch directory (server log, forwarding database)")
     args = parser.parse_args()
     work = tempfile.mkdtemp(prefix="callcast-join-")
     log_path = os.path.join(work, "callcastd.log")
     processes = []
     try:
         server = subprocess.Popen(
-            [os.path.join(args.build_dir, "apps", "callcastd", "callcastd"), "--rtsp",
-             "127.0.0.1:0", "--http", "127.0.0.1:0", "--rtp-ports", "0-0"],
-            stdout=subprocess.PIPE, stderr=open(log_path, "w"), text=True)
+            [os.path.abspath(os.path.join(args.build_dir, "apps", "callcastd", "callcastd")),
+             "--rtsp", "127.0.0.1:0", "--http", "127.0.0.1:0", "--rtp-ports", "0-0",
+             "--sip", "127.0.0.1:0", "--users", os.path.join(work, "users"),
+             "--forwarding-db", os.path.join(work, "forwarding.sqlite")],
+            stdout=subprocess.PIPE, stderr=open(log_path, "w"), text=True, cwd=work)
         processes.append(server)
         fields = dict(f.split("=", 1) for f in server.stdout.readline().split() if "=" in f)
         base = "http://" + fields["http"]
@@ -125,6 +132,10 @@ def main():
                 p.wait(timeout=5)
             except subprocess.TimeoutExpired:
                 p.kill()
+        if args.keep_dir:
+            print(f"join_time: scratch directory {work}", file=sys.stderr)
+        else:
+            shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":

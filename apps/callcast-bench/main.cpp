@@ -10,13 +10,13 @@
 #include <iostream>
 #include <string>
 
-#include "media_bench.hpp"
-#include "media_cpu_usage.hpp"
-#include "sip_bench.hpp"
-#include "sip_bench_options.hpp"
+#include "loadgen/cpu_usage.hpp"
+#include "loadgen/media_bench.hpp"
+#include "loadgen/sip_bench.hpp"
+#include "loadgen/sip_bench_options.hpp"
 
 int main(int argc, char** argv) {
-  using callcast::bench::SipBenchOptions;
+  using callcast::loadgen::SipBenchOptions;
   CLI::App app{"callcast-bench: load generator for callcastd"};
   app.require_subcommand(1);
 
@@ -75,7 +75,7 @@ int main(int argc, char** argv) {
                         "keep the scratch directory (users, config, server log)");
   sip_command->add_flag("--verbose", sip.verbose, "log the SIP user agents at info level");
 
-  callcast::bench::MediaBenchOptions media;
+  callcast::loadgen::MediaBenchOptions media;
   std::string media_target = "callcast";
   std::string server_cpus = "0";
   std::string bench_cpus = "1";
@@ -138,12 +138,12 @@ int main(int argc, char** argv) {
 
   CLI11_PARSE(app, argc, argv);
   if (media_command->parsed()) {
-    using callcast::bench::MediaTarget;
+    using callcast::loadgen::MediaTarget;
     media.run.target = media_target == "peer"    ? MediaTarget::peer
                        : media_target == "limit" ? MediaTarget::limit
                                                  : MediaTarget::callcast;
-    auto server = callcast::bench::parse_cpu_list(server_cpus);
-    auto bench = callcast::bench::parse_cpu_list(bench_cpus);
+    auto server = callcast::loadgen::parse_cpu_list(server_cpus);
+    auto bench = callcast::loadgen::parse_cpu_list(bench_cpus);
     if (!server || !bench) {
       std::cerr << "callcast-bench media: bad CPU list in --server-cpus or --bench-cpus (e.g. 0 "
                    "or 0-1 or 0,2)"
@@ -153,7 +153,7 @@ int main(int argc, char** argv) {
     media.run.server_cpus = *server;
     media.run.bench_cpus = *bench;
     media.precision = precision_pct / 100.0;
-    return callcast::bench::run_media_bench(std::move(media));
+    return callcast::loadgen::run_media_bench(std::move(media));
   }
   sip.transport =
       transport == "tcp" ? callcast::sipua::Transport::tcp : callcast::sipua::Transport::udp;
@@ -164,6 +164,6 @@ int main(int argc, char** argv) {
               << std::endl;
     return 2;
   }
-  if (sip_command->parsed()) return callcast::bench::SipBench(sip).run();
+  if (sip_command->parsed()) return callcast::loadgen::SipBench(sip).run();
   return 2;
 }

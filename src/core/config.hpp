@@ -73,8 +73,10 @@ struct SipConfig {
   // challenge and sipsak reads only the first, as do many deployed phones. A deployment of
   // SHA-256 clients sets ["SHA-256", "MD5"].
   std::vector<std::string> digest_algorithms{"MD5"};
-  // The same for the Ut API over HTTP, whose clients (curl, browsers) pick from several.
-  std::vector<std::string> ut_digest_algorithms{"SHA-256", "MD5"};
+  // The same for the Ut API over HTTP. MD5 first: simple clients (Python's urllib digest
+  // handler) read only the first challenge and know no SHA-256; those that choose among several
+  // (curl takes the first it reads, browsers the strongest) still get SHA-256 when they want it.
+  std::vector<std::string> ut_digest_algorithms{"MD5", "SHA-256"};
   std::chrono::seconds min_expires{60};    // shorter REGISTER expiries get 423
   std::chrono::seconds max_expires{3600};  // longer ones are cut down to this
   std::size_t max_registrations = 10000;   // bindings in all; beyond: 503 + Retry-After

@@ -14,7 +14,8 @@
 // Authentication: HTTP digest (RFC 7616) with the SIP users' credentials (same realm, same
 // users file), on every request:
 //   - no Authorization, not Digest, unparseable, wrong realm, a nonce we did not issue
-//       -> 401 with one WWW-Authenticate per challenge (SHA-256 first, then MD5);
+//       -> 401 with one WWW-Authenticate per challenge, in the authenticator's order
+//       (callcastd's default: MD5 first, for clients that read only the first, then SHA-256);
 //   - a stale nonce with an otherwise right response -> 401 with stale=true;
 //   - wrong password or unknown user -> 401 with fresh challenges, not 403 as in SIP. In HTTP a
 //     401 means "these credentials were refused, try others" (RFC 7235 §3.1): a browser asks its

@@ -7,7 +7,7 @@
 #include <utility>
 #include <vector>
 
-#include "auth/www_authenticate_header.hpp"
+#include "auth/digest_client.hpp"
 #include "core/group_registry.hpp"
 #include "core/random_id.hpp"
 #include "http/beast.hpp"
@@ -31,8 +31,6 @@ struct UtClient::Reply {
 
 namespace {
 
-constexpr std::string_view kNonceCount = "00000001";
-
 // A server's text inside our one-line errors: no control characters, bounded.
 std::string printable(std::string_view text, std::size_t max = 200) {
   std::string out;
@@ -42,55 +40,6 @@ std::string printable(std::string_view text, std::size_t max = 200) {
   }
   if (text.size() > max) out += "...";
   return out;
-}
-
-// The Authorization value answering `choice` for `method` on `uri` (RFC 7616 §3.4).
-std::string authorization(const auth::DigestChoice& choice, std::string_view user,
-                          std::string_view password, std::string_view method,
-                          std::string_view uri) {
-  auth::DigestCredentials credentials{
-      .username = std::string(user),
-      .realm = choice.challenge.realm,
-      .nonce = choice.challenge.nonce,
-      .uri = std::string(uri),
-      .response = {},
-      .algorithm = std::string(auth::to_string(choice.algorithm)),
-      .cnonce = {},
-      .nc = {},
-      .qop = {},
-      .opaque = choice.challenge.opaque,
-  };
-  if (choice.qop_auth) {
-    credentials.qop = "auth";
-    credentials.nc = std::string(kNonceCount);
-    credentials.cnonce = core::random_hex_id();
-  }
-  const std::string ha1 =
-      auth::digest_ha1(choice.algorithm, user, choice.challenge.realm, password);
-  credentials.response = auth::digest_response(choice.algorithm, ha1, credentials, method);
-
-  std::string value = "Digest username=" + auth::quoted_string(credentials.username) +
-                      ", realm=" + auth::quoted_string(credentials.realm) +
-                      ", nonce=" + auth::quoted_string(credentials.nonce) +
-                      ", uri=" + auth::quoted_string(credentials.uri) +
-                      ", algorithm=" + credentials.algorithm +
-                      ", response=" + auth::quoted_string(credentials.response);
-  if (choice.qop_auth) {
-    value +=
-        ", qop=auth, nc=" + credentials.nc + ", cnonce=" + auth::quoted_string(credentials.cnonce);
-  }
-  if (!credentials.opaque.empty()) value += ", opaque=" + auth::quoted_string(credentials.opaque);
-  return value;
-}
-
-std::vector<auth::DigestChallenge> challenges_of(const std::vector<std::string>& values) {
-  std::vector<auth::DigestChallenge> challenges;
-  for (const std::string& value : values) {
-    for (auth::DigestChallenge& challenge : auth::parse_digest_challenges(value)) {
-      challenges.push_back(std::move(challenge));
-    }
-  }
-  return challenges;
 }
 
 // The "message" of the API's {"error":..,"message":..} body, or the start of whatever else a
@@ -179,8 +128,8 @@ Result<UtClient::Reply, std::string> UtClient::authenticated_call(const std::str
 
   bool retried_stale = false;
   for (;;) {
-    const std::vector<auth::DigestChallenge> challenges = challenges_of(reply->challenges);
-    const std::optional<auth::DigestChoice> choice = auth::choose_digest_challenge(challenges);
+    const std::optional<auth::DigestChoice> choice =
+        auth::choose_digest_challenge_of(reply->challenges);
     if (!choice) {
       return fail("Ut server " + base_url_ + " answered 401 without a digest challenge we can " +
                   "answer (MD5 or SHA-256 with qop=auth): " +
@@ -198,7 +147,8 @@ Result<UtClient::Reply, std::string> UtClient::authenticated_call(const std::str
       retried_stale = true;
     }
     reply = round_trip(method, body,
-                       authorization(*choice, options_.number, options_.password, method, path_),
+                       auth::digest_authorization(*choice, options_.number, options_.password,
+                                                  method, path_, core::random_hex_id()),
                        deadline);
     if (!reply) return reply;
     reply->authenticated = true;

@@ -178,4 +178,33 @@ std::size_t write_stap_a(MutableBytes out, std::span<const std::vector<std::uint
   return size;
 }
 
+std::size_t write_fu_a(Bytes nal, MutableBytes buffer, const PayloadSink& sink) {
+  constexpr std::size_t kFuHeaders = 2;
+  if (buffer.size() <= kFuHeaders || nal.size() <= 1) return 0;
+  const std::size_t chunk = buffer.size() - kFuHeaders;
+  const std::size_t body = nal.size() - 1;  // the unit's bytes after its header
+  if (body <= chunk) return 0;
+  const std::uint8_t header = nal[0];
+  buffer[0] = static_cast<std::uint8_t>((header & (kForbiddenBit | kNriMask)) | kNalFuA);
+  std::size_t fragments = 0;
+  for (std::size_t at = 1; at < nal.size(); at += chunk) {
+    const std::size_t size = std::min(chunk, nal.size() - at);
+    buffer[1] = static_cast<std::uint8_t>(
+        (at == 1 ? kFuStart : 0) | (at + size == nal.size() ? kFuEnd : 0) | (header & kTypeMask));
+    std::copy_n(nal.begin() + static_cast<std::ptrdiff_t>(at), size, buffer.begin() + kFuHeaders);
+    sink(Bytes(buffer.data(), kFuHeaders + size));
+    ++fragments;
+  }
+  return fragments;
+}
+
+std::size_t packetize_h264_nal(Bytes nal, MutableBytes buffer, const PayloadSink& sink) {
+  if (nal.empty() || buffer.size() <= 2) return 0;
+  if (nal.size() <= buffer.size()) {
+    sink(nal);
+    return 1;
+  }
+  return write_fu_a(nal, buffer, sink);
+}
+
 }  // namespace callcast::rtp

@@ -1,6 +1,6 @@
 #pragma once
-// When the network side tells a master its audience (see audience_info.hpp): at most one INFO
-// per interval, one outstanding at a time, and the latest count wins (a burst of joins becomes
+// When the network side tells a master its audience (see sipwire/audience_info.hpp): at most one
+// INFO per interval, one outstanding at a time, and the latest count wins (a burst of joins becomes
 // one INFO with the count after the burst). Pure logic over the caller's clock, so that the
 // pacing is tested without a SIP stack or sleeping.
 #include <chrono>

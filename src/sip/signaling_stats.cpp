@@ -1,7 +1,8 @@
 // SignalingStats bound to its series and to the "counters" object of GET /v1/signaling.
+#include "sip/signaling_stats.hpp"
+
 #include <array>
 
-#include "sip/network_side.hpp"
 #include "stats/catalog.hpp"
 #include "stats/counter_field.hpp"
 

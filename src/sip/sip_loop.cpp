@@ -31,18 +31,6 @@ int SipLoop::on_wakeup(void* self) {
   return 0;
 }
 
-void SipLoop::on_timer(void* self, su_timer_s* timer) {
-  auto* loop = static_cast<SipLoop*>(self);
-  for (auto it = loop->timers_.begin(); it != loop->timers_.end(); ++it) {
-    if (it->second.timer != timer) continue;
-    Task task = std::move(it->second.task);
-    su_timer_destroy(it->second.timer);
-    loop->timers_.erase(it);
-    task();
-    return;
-  }
-}
-
 bool SipLoop::start(const std::function<bool(su_root_s*, std::string&)>& init, std::string& error,
                     Task cleanup) {
   cleanup_ = std::move(cleanup);
@@ -78,9 +66,6 @@ bool SipLoop::start(const std::function<bool(su_root_s*, std::string&)>& init, s
       accepting_ = false;
       queue_.clear();
     }
-    for (auto& [id, timer] : timers_)
-      su_timer_destroy(timer.timer);
-    timers_.clear();
     if (root_ != nullptr) {
       su_root_unregister(root_, wait, wakeup_callback, this);
       su_root_destroy(root_);
@@ -146,24 +131,6 @@ void SipLoop::drain() {
   }
   for (auto& task : batch)
     task();
-}
-
-SipLoop::TimerId SipLoop::schedule(std::uint32_t delay_ms, Task task) {
-  su_timer_t* timer = su_timer_create(su_root_task(root_), 0);
-  const TimerId id = next_timer_++;
-  timers_[id] = Timer{timer, std::move(task)};
-  su_timer_set_interval(
-      timer,
-      [](su_root_magic_t*, su_timer_t* t, su_timer_arg_t* arg) { SipLoop::on_timer(arg, t); }, this,
-      delay_ms);
-  return id;
-}
-
-void SipLoop::cancel(TimerId id) {
-  auto it = timers_.find(id);
-  if (it == timers_.end()) return;
-  su_timer_destroy(it->second.timer);
-  timers_.erase(it);
 }
 
 }  // namespace callcast::sip

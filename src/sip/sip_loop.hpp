@@ -1,23 +1,20 @@
 #pragma once
 // The SIP stack's event loop (a sofia-sip su_root) on a thread of its own. Other threads hand it
 // work with post(): a queue and an eventfd that wakes the loop, so the media side never waits on
-// the SIP side and no lock is shared with the packet path. Timers run on the loop thread.
+// the SIP side and no lock is shared with the packet path. Timers: SuTimerFactory.
 #include <cstdint>
 #include <deque>
 #include <functional>
-#include <map>
 #include <mutex>
 #include <thread>
 
 struct su_root_s;
-struct su_timer_s;
 
 namespace callcast::sip {
 
 class SipLoop {
  public:
   using Task = std::function<void()>;
-  using TimerId = std::uint64_t;
 
   SipLoop();
   ~SipLoop();  // stop() if still running
@@ -40,21 +37,12 @@ class SipLoop {
   void post(Task task);
   bool on_loop_thread() const { return std::this_thread::get_id() == thread_.get_id(); }
 
-  // Loop thread only. A timer runs once; cancel() of a timer that has run is harmless.
-  TimerId schedule(std::uint32_t delay_ms, Task task);
-  void cancel(TimerId id);
-
   su_root_s* root() const { return root_; }
 
   // The C callbacks' way in; not for other callers.
   static int on_wakeup(void* self);
 
  private:
-  struct Timer {
-    su_timer_s* timer = nullptr;
-    Task task;
-  };
-  static void on_timer(void* self, su_timer_s* timer);
   void drain();
 
   std::thread thread_;
@@ -64,8 +52,6 @@ class SipLoop {
   std::mutex mutex_;
   std::deque<Task> queue_;
   bool accepting_ = false;
-  std::map<TimerId, Timer> timers_;
-  TimerId next_timer_ = 1;
 };
 
 }  // namespace callcast::sip

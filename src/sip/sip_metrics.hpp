@@ -2,11 +2,11 @@
 // The network side's observations for GET /metrics that its plain counters (SignalingStats)
 // cannot hold: final responses to INVITEs by kind and status, and set-up times. Lives on the SIP
 // thread with the rest of the network side's state, so every update is a plain add; a scrape
-// reads a copy taken on that thread (NetworkSide::stats).
+// reads a copy taken on that thread (NetworkSide::stats). CallController and
+// RequestAuthenticator count into it.
 #include <chrono>
 #include <cstdint>
 #include <map>
-#include <optional>
 #include <utility>
 
 #include "stats/exposition.hpp"
@@ -21,21 +21,6 @@ class SipMetrics {
   enum class InviteKind { service, viewer, unclassified };
 
   SipMetrics();
-
-  // While alive, `slot` names the kind of INVITE that responses are answering (the network side
-  // counts through it); the outer value comes back at the end of the scope.
-  class Answering {
-   public:
-    Answering(std::optional<InviteKind>& slot, std::optional<InviteKind> kind)
-        : slot_(slot), outer_(std::exchange(slot, kind)) {}
-    ~Answering() { slot_ = outer_; }
-    Answering(const Answering&) = delete;
-    Answering& operator=(const Answering&) = delete;
-
-   private:
-    std::optional<InviteKind>& slot_;
-    std::optional<InviteKind> outer_;
-  };
 
   // A final response (>= 200) to an INVITE of `kind`; provisional ones are ignored.
   void invite_answered(InviteKind kind, int status);

@@ -19,6 +19,8 @@
 #include <string_view>
 #include <utility>
 
+#include "sipua/sofia_response.hpp"
+#include "sipua/su_timer_factory.hpp"
 #include "sipua/transport_log_tap.hpp"
 
 namespace callcast::sipua {
@@ -45,74 +47,6 @@ const char* transport_name(Transport transport) {
   return transport == Transport::tcp ? "tcp" : "udp";
 }
 
-// A header's value as text (sofia encodes it without the name), or nullopt when absent.
-std::optional<std::string> header_value(const void* header) {
-  if (header == nullptr) return std::nullopt;
-  su_home_t home[1] = {SU_HOME_INIT(home)};
-  char* text = sip_header_as_string(home, static_cast<const sip_header_t*>(header));
-  std::optional<std::string> value;
-  if (text != nullptr) value = std::string(text);
-  su_home_deinit(home);
-  return value;
-}
-
-Response make_response(const char* method, int status, char const* phrase, sip_t const* sip) {
-  Response response;
-  response.method = method;
-  response.status = status;
-  response.phrase = phrase != nullptr ? phrase : "";
-  if (sip == nullptr) return response;
-  if (sip->sip_cseq != nullptr && sip->sip_cseq->cs_method_name != nullptr) {
-    response.method = sip->sip_cseq->cs_method_name;
-  }
-  if (sip->sip_content_type != nullptr && sip->sip_content_type->c_type != nullptr) {
-    response.content_type = sip->sip_content_type->c_type;
-  }
-  if (sip->sip_payload != nullptr && sip->sip_payload->pl_data != nullptr) {
-    response.body.assign(sip->sip_payload->pl_data, sip->sip_payload->pl_len);
-  }
-  response.reason = header_value(sip->sip_reason);
-  response.warning = header_value(sip->sip_warning);
-  response.retry_after = header_value(sip->sip_retry_after);
-  if (sip->sip_via != nullptr && sip->sip_via->v_received != nullptr) {
-    response.via_received = sip->sip_via->v_received;
-    if (sip->sip_via->v_rport != nullptr && sip->sip_via->v_rport[0] != '\0') {
-      response.via_rport = sip->sip_via->v_rport;
-    }
-  }
-  for (const sip_call_info_t* info = sip->sip_call_info; info != nullptr; info = info->ci_next) {
-    su_home_t home[1] = {SU_HOME_INIT(home)};
-    const char* uri = url_as_string(home, info->ci_url);
-    const char* purpose = msg_params_find(info->ci_params, "purpose=");
-    if (uri != nullptr) response.call_info.push_back({uri, purpose != nullptr ? purpose : ""});
-    su_home_deinit(home);
-  }
-  return response;
-}
-
-// The value of the first header `name` sofia does not know by name (Info-Package, Recv-Info in
-// this version of sofia), without surrounding white space.
-std::optional<std::string> unknown_header(sip_t const* sip, std::string_view name) {
-  if (sip == nullptr) return std::nullopt;
-  for (const sip_unknown_t* header = sip->sip_unknown; header != nullptr;
-       header = header->un_next) {
-    if (header->un_name == nullptr || header->un_value == nullptr) continue;
-    const std::string_view header_name(header->un_name);
-    if (header_name.size() != name.size() ||
-        !std::equal(name.begin(), name.end(), header_name.begin(),
-                    [](char a, char b) { return std::tolower(a) == std::tolower(b); })) {
-      continue;
-    }
-    std::string_view value(header->un_value);
-    while (!value.empty() && (value.front() == ' ' || value.front() == '\t'))
-      value.remove_prefix(1);
-    while (!value.empty() && (value.back() == ' ' || value.back() == '\t'))
-      value.remove_suffix(1);
-    return std::string(value);
-  }
-  return std::nullopt;
-}
-
 // "a, b" from the packages, for Recv-Info.
 std::string package_list(const std::vector<std::string>& packages) {
   std::string list;
@@ -121,48 +55,31 @@ std::string package_list(const std::vector<std::string>& packages) {
   return list;
 }
 
-const char* request_method(nua_event_t event) {
-  switch (event) {
-    case nua_r_invite:
-      return "INVITE";
-    case nua_r_prack:
-      return "PRACK";
-    case nua_r_cancel:
-      return "CANCEL";
-    case nua_r_bye:
-      return "BYE";
-    case nua_r_register:
-    case nua_r_unregister:
-      return "REGISTER";
-    case nua_r_options:
-      return "OPTIONS";
-    default:
-      return "";
-  }
-}
-
 }  // namespace
 
-// The C callbacks of nua and su_timer, with access to the engine's private handlers.
+// The C callback of nua, with access to the engine's private handlers.
 struct NuaEngineAccess {
   static void nua_event(nua_event_t event, int status, char const* phrase, nua_t* /*nua*/,
                         nua_magic_t* magic, nua_handle_t* nh, nua_hmagic_t* /*hmagic*/,
                         sip_t const* sip, tagi_t tags[]) {
     static_cast<NuaEngine*>(magic)->on_event(event, status, phrase, nh, sip, tags);
   }
-  static void shutdown_timer(su_root_magic_t* /*magic*/, su_timer_t* /*timer*/,
-                             su_timer_arg_t* arg) {
-    static_cast<NuaEngine*>(arg)->on_shutdown_timer();
-  }
 };
 
-NuaEngine::NuaEngine(su_root_t* root, UserAgentOptions options, ReadyCallback ready)
-    : root_(root), options_(std::move(options)), ready_(std::move(ready)) {}
+NuaEngine::NuaEngine(su_root_t* root, UserAgentOptions options, ReadyCallback ready,
+                     core::TimerFactory* timers)
+    : root_(root),
+      options_(std::move(options)),
+      ready_(std::move(ready)),
+      own_timers_(timers == nullptr ? std::make_unique<SuTimerFactory>(root) : nullptr),
+      timers_(timers == nullptr ? *own_timers_ : *timers) {}
 
 Result<std::unique_ptr<NuaEngine>, std::string> NuaEngine::create(su_root_t* root,
                                                                   UserAgentOptions options,
-                                                                  ReadyCallback ready) {
-  std::unique_ptr<NuaEngine> engine(new NuaEngine(root, std::move(options), std::move(ready)));
+                                                                  ReadyCallback ready,
+                                                                  core::TimerFactory* timers) {
+  std::unique_ptr<NuaEngine> engine(
+      new NuaEngine(root, std::move(options), std::move(ready), timers));
   NuaEngine& self = *engine;
   const UserAgentOptions& o = self.options_;
   if (o.record_messages) {
@@ -194,7 +111,7 @@ Result<std::unique_ptr<NuaEngine>, std::string> NuaEngine::create(su_root_t* roo
 }
 
 NuaEngine::~NuaEngine() {
-  if (shutdown_timer_ != nullptr) su_timer_destroy(shutdown_timer_);
+  shutdown_timer_.reset();
   if (nua_ == nullptr) return;
   if (shutdown_final_) {
     nua_destroy(nua_);
@@ -533,9 +450,8 @@ void NuaEngine::shutdown(std::function<void(bool)> done) {
   for (auto& [id, call] : calls_)
     call->local_hangup = true;
   shutdown_stage_ = 1;
-  shutdown_timer_ = su_timer_create(su_root_task(root_), 0);
-  su_timer_set_interval(shutdown_timer_, &NuaEngineAccess::shutdown_timer, this,
-                        static_cast<su_duration_t>(options_.shutdown_timeout.count()));
+  shutdown_timer_ = timers_.create_timer([this] { on_shutdown_timer(); });
+  shutdown_timer_->enable(options_.shutdown_timeout);
   nua_shutdown(nua_);
 }
 
@@ -548,7 +464,7 @@ void NuaEngine::on_shutdown_timer() {
                  options_.account.number);
     drop_all_handles();
     shutdown_stage_ = 2;
-    su_timer_set_interval(shutdown_timer_, &NuaEngineAccess::shutdown_timer, this, 1000);
+    shutdown_timer_->enable(std::chrono::seconds(1));
     nua_shutdown(nua_);
     return;
   }

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "core/result.hpp"
+#include "core/time_source.hpp"
 #include "sipua/call_handle.hpp"
 #include "sipua/call_observer.hpp"
 #include "sipua/message_recorder.hpp"
@@ -27,7 +28,6 @@
 #include "sipua/user_agent_options.hpp"
 
 struct su_root_s;
-struct su_timer_s;
 struct nua_s;
 struct nua_handle_s;
 struct sip_s;
@@ -42,9 +42,11 @@ class NuaEngine {
   using ReadyCallback = std::function<void(std::uint16_t local_port)>;
 
   // Binds nua as `options` say. `ready` runs once nua reports its transport (the bound port).
-  static Result<std::unique_ptr<NuaEngine>, std::string> create(su_root_s* root,
-                                                                UserAgentOptions options,
-                                                                ReadyCallback ready);
+  // The shutdown's timers come from `timers` when given (tests: simulated time; it must outlive
+  // the engine), else from the root's own.
+  static Result<std::unique_ptr<NuaEngine>, std::string> create(
+      su_root_s* root, UserAgentOptions options, ReadyCallback ready,
+      core::TimerFactory* timers = nullptr);
   // Needs shutdown() to have finished cleanly first; otherwise the nua object is left behind
   // (logged), since nua_destroy refuses a stack that has not shut down.
   ~NuaEngine();
@@ -87,9 +89,10 @@ class NuaEngine {
     int auth_rounds = 0;
   };
 
-  NuaEngine(su_root_s* root, UserAgentOptions options, ReadyCallback ready);
+  NuaEngine(su_root_s* root, UserAgentOptions options, ReadyCallback ready,
+            core::TimerFactory* timers);
 
-  friend struct NuaEngineAccess;  // the C callbacks of nua and su_timer
+  friend struct NuaEngineAccess;  // the C callback of nua
   void on_event(int event, int status, char const* phrase, nua_handle_s* nh, sip_s const* sip,
                 const void* tags);
   void on_call_event(Call& call, int event, int status, char const* phrase, sip_s const* sip,
@@ -117,7 +120,9 @@ class NuaEngine {
   Pending registration_;
   std::unordered_map<nua_handle_s*, Pending> options_requests_;
 
-  su_timer_s* shutdown_timer_ = nullptr;
+  std::unique_ptr<core::TimerFactory> own_timers_;  // when none was given
+  core::TimerFactory& timers_;
+  std::unique_ptr<core::Timer> shutdown_timer_;
   std::function<void(bool)> shutdown_done_;
   int shutdown_stage_ = 0;
   bool shutdown_final_ = false;

@@ -27,24 +27,27 @@ namespace callcast::sipua {
 namespace {
 
 void logger(void* stream, char const* format, va_list arguments) {
+  auto fragment = format_sofia_log(format, arguments);
+  if (fragment) sofia_log_fragment(static_cast<const char*>(stream), *fragment);
+}
+
+}  // namespace
+
+std::optional<std::string> format_sofia_log(char const* format, va_list arguments) {
   va_list copy;
   va_copy(copy, arguments);
   char small[1024];
   const int needed = std::vsnprintf(small, sizeof small, format, copy);
   va_end(copy);
-  if (needed < 0) return;
-  const char* module = static_cast<const char*>(stream);
+  if (needed < 0) return std::nullopt;
   if (static_cast<std::size_t>(needed) < sizeof small) {
-    sofia_log_fragment(module, std::string_view(small, static_cast<std::size_t>(needed)));
-    return;
+    return std::string(small, static_cast<std::size_t>(needed));
   }
   std::string large(static_cast<std::size_t>(needed) + 1, '\0');
   std::vsnprintf(large.data(), large.size(), format, arguments);
   large.resize(static_cast<std::size_t>(needed));
-  sofia_log_fragment(module, large);
+  return large;
 }
-
-}  // namespace
 
 void sofia_log_fragment(std::string_view module, std::string_view fragment) {
   thread_local std::map<std::string, std::string, std::less<>> pending;

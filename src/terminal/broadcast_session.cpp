@@ -8,8 +8,8 @@
 #include <utility>
 
 #include "forwarding/ut_client.hpp"
-#include "sip/audience_info.hpp"
-#include "sip/iptv_sdp.hpp"
+#include "sipwire/audience_info.hpp"
+#include "sipwire/iptv_sdp.hpp"
 #include "terminal/sip_outcome.hpp"
 
 namespace callcast::terminal {

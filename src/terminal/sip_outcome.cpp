@@ -2,7 +2,7 @@
 
 #include <string>
 
-#include "sip/warning_text.hpp"
+#include "sipwire/warning_text.hpp"
 
 namespace callcast::terminal {
 

@@ -1,6 +1,6 @@
 #pragma once
 // The one line a terminal's user reads when the network side refuses: built from the final
-// response, its Warning (the network side's own words, sip/warning_text.hpp) and Retry-After.
+// response, its Warning (the network side's own words, sipwire/warning_text.hpp) and Retry-After.
 // Pure functions, so every status the issue names is tested without a network.
 #include <string>
 #include <string_view>

@@ -1,18 +1,19 @@
 // The relay's correctness at fan-out (issue 5, step 709): the built callcastd, the clip published
 // in real time over RTSP/TCP, 200 viewers over RTSP/UDP; every viewer must receive every packet
 // published in the measurement window, once, in order. Runs the benchmark's own logic
-// (callcast_bench_media) in-process so that a failure names the viewer.
+// (callcast_loadgen) in-process so that a failure names the viewer.
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <string>
 
-#include "media_bench.hpp"
-#include "media_clip.hpp"
-#include "media_packetizer.hpp"
-#include "media_run.hpp"
+#include "loadgen/media_bench.hpp"
+#include "loadgen/media_clip.hpp"
+#include "loadgen/media_packetizer.hpp"
+#include "loadgen/media_run.hpp"
+#include "loadgen/open_files_limit.hpp"
 
-namespace callcast::bench {
+namespace callcast::loadgen {
 namespace {
 
 TEST(FanoutTest, TwoHundredViewersGetEveryPublishedPacketInOrder) {
@@ -56,4 +57,4 @@ TEST(FanoutTest, TwoHundredViewersGetEveryPublishedPacketInOrder) {
 }
 
 }  // namespace
-}  // namespace callcast::bench
+}  // namespace callcast::loadgen

@@ -8,7 +8,7 @@
 #include <csignal>
 #include <cstdio>
 
-#include "sip/iptv_sdp.hpp"
+#include "sipwire/iptv_sdp.hpp"
 #include "support/sip_e2e.hpp"
 #include "support/wait_until.hpp"
 

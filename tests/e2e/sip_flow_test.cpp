@@ -7,7 +7,7 @@
 #include <csignal>
 #include <nlohmann/json.hpp>
 
-#include "sip/iptv_sdp.hpp"
+#include "sipwire/iptv_sdp.hpp"
 #include "support/sip_e2e.hpp"
 #include "support/wait_until.hpp"
 

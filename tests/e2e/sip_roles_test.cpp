@@ -6,7 +6,7 @@
 #include <csignal>
 #include <filesystem>
 
-#include "sip/iptv_sdp.hpp"
+#include "sipwire/iptv_sdp.hpp"
 #include "support/control_api.hpp"
 #include "support/sip_e2e.hpp"
 #include "support/wait_until.hpp"

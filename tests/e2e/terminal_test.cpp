@@ -16,7 +16,7 @@
 #include <thread>
 #include <vector>
 
-#include "sip/iptv_sdp.hpp"
+#include "sipwire/iptv_sdp.hpp"
 #include "support/media_tools.hpp"
 #include "support/terminal_e2e.hpp"
 #include "support/wait_until.hpp"

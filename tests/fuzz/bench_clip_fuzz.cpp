@@ -1,4 +1,4 @@
-// Fuzzes the benchmark's clip reader (apps/callcast-bench/media_clip): the Annex B splitter, the
+// Fuzzes the benchmark's clip reader (src/loadgen/media_clip): the Annex B splitter, the
 // access-unit grouping and the ADTS splitter. The first input byte chooses which; invariants:
 // NAL units lie inside the input and carry no start code, access units keep every NAL unit but
 // the delimiters, and ADTS frames never overrun the input.
@@ -7,9 +7,9 @@
 #include <span>
 #include <vector>
 
-#include "media_clip.hpp"
+#include "loadgen/media_clip.hpp"
 
-using namespace callcast::bench;
+using namespace callcast::loadgen;
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   if (size == 0) return 0;

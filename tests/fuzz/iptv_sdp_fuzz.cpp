@@ -9,7 +9,7 @@
 #include <string_view>
 
 #include "sdp/session_description.hpp"
-#include "sip/iptv_sdp.hpp"
+#include "sipwire/iptv_sdp.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view offer(reinterpret_cast<const char*>(data), size);

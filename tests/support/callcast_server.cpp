@@ -3,73 +3,30 @@
 #include <csignal>
 #include <cstdio>
 #include <fstream>
-#include <regex>
-#include <sstream>
 
 #include "auth/user_directory.hpp"
+#include "loadgen/ready_line.hpp"
 #include "support/wait_until.hpp"
 
 namespace callcast::test {
 
-namespace {
-
-// "127.0.0.1:41465" or "[::1]:41465"
-bool split_host_port(const std::string& text, std::string& host, std::uint16_t& port) {
-  const auto colon = text.rfind(':');
-  if (colon == std::string::npos) return false;
-  host = text.substr(0, colon);
-  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
-    host = host.substr(1, host.size() - 2);
-  }
-  try {
-    const unsigned long value = std::stoul(text.substr(colon + 1));
-    if (value == 0 || value > 65535) return false;
-    port = static_cast<std::uint16_t>(value);
-  } catch (const std::exception&) {
-    return false;
-  }
-  return true;
-}
-
-}  // namespace
-
 std::optional<ReadyLine> parse_ready_line(const std::string& line) {
-  // "callcastd ready" then key=value fields: rtsp= and rtp= for the media role, http= always,
-  // sip= for the signaling role.
-  static const std::string prefix = "callcastd ready";
-  if (line.rfind(prefix, 0) != 0) return std::nullopt;
-  std::istringstream fields(line.substr(prefix.size()));
+  // The load generator's parser (strict: an unknown field fails, so a change of the line shows).
+  auto parsed = loadgen::parse_ready_line(line);
+  if (!parsed) return std::nullopt;
   ReadyLine ready;
-  bool has_http = false;
-  bool has_media = false;
-  std::string field;
-  while (fields >> field) {
-    const auto equals = field.find('=');
-    if (equals == std::string::npos) return std::nullopt;
-    const std::string key = field.substr(0, equals);
-    const std::string value = field.substr(equals + 1);
-    if (key == "rtsp") {
-      if (!split_host_port(value, ready.rtsp_host, ready.rtsp_port)) return std::nullopt;
-      has_media = true;
-    } else if (key == "http") {
-      if (!split_host_port(value, ready.http_host, ready.http_port)) return std::nullopt;
-      has_http = true;
-    } else if (key == "sip") {
-      if (!split_host_port(value, ready.sip_host, ready.sip_port)) return std::nullopt;
-    } else if (key == "rtp") {
-      static const std::regex pair(R"((\d+)-(\d+))");
-      std::smatch match;
-      if (!std::regex_match(value, match, pair)) return std::nullopt;
-      const unsigned long rtp = std::stoul(match[1]);
-      const unsigned long rtcp = std::stoul(match[2]);
-      if (rtp == 0 || rtp > 65535 || rtcp == 0 || rtcp > 65535) return std::nullopt;
-      ready.rtp_port = static_cast<std::uint16_t>(rtp);
-      ready.rtcp_port = static_cast<std::uint16_t>(rtcp);
-    } else {
-      return std::nullopt;
-    }
+  ready.http_host = parsed->http.host;
+  ready.http_port = parsed->http.port;
+  if (parsed->rtsp) {
+    ready.rtsp_host = parsed->rtsp->host;
+    ready.rtsp_port = parsed->rtsp->port;
   }
-  if (!has_http || (has_media != (ready.rtp_port != 0))) return std::nullopt;
+  ready.rtp_port = parsed->rtp_port;
+  ready.rtcp_port = parsed->rtcp_port;
+  if (parsed->sip) {
+    ready.sip_host = parsed->sip->host;
+    ready.sip_port = parsed->sip->port;
+  }
   return ready;
 }
 

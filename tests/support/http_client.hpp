@@ -1,6 +1,6 @@
 #pragma once
 // A minimal blocking HTTP/1.1 client for callcastd's control API: one connection per request,
-// every step bounded by a timeout, JSON bodies in and out.
+// every step bounded by a timeout, JSON bodies in and out. The HTTP is loadgen::HttpClient's.
 #include <chrono>
 #include <cstdint>
 #include <nlohmann/json.hpp>

@@ -13,6 +13,7 @@
 #include <map>
 
 #include "auth/digest.hpp"
+#include "auth/digest_client.hpp"
 
 namespace callcast::test {
 namespace {
@@ -121,32 +122,12 @@ std::optional<std::string> digest_authorization(const std::string& challenge,
                                                 const std::string& user,
                                                 const std::string& password,
                                                 const std::string& method, const std::string& uri) {
-  auto params = challenge_params(challenge);
-  if (!params.contains("realm") || !params.contains("nonce")) return std::nullopt;
-  const auto algorithm = auth::parse_digest_algorithm(params["algorithm"]);
-  if (!algorithm) return std::nullopt;
-  auth::DigestCredentials credentials;
-  credentials.username = user;
-  credentials.realm = params["realm"];
-  credentials.nonce = params["nonce"];
-  credentials.uri = uri;
-  credentials.algorithm = params["algorithm"].empty() ? "MD5" : params["algorithm"];
-  credentials.opaque = params["opaque"];
-  if (params["qop"].find("auth") != std::string::npos) {
-    credentials.qop = "auth";
-    credentials.nc = "00000001";
-    credentials.cnonce = "e2e" + std::to_string(std::hash<std::string>{}(credentials.nonce));
-  }
-  const std::string ha1 = auth::digest_ha1(*algorithm, user, credentials.realm, password);
-  credentials.response = auth::digest_response(*algorithm, ha1, credentials, method);
-  std::string value = "Digest username=\"" + user + "\", realm=\"" + credentials.realm +
-                      "\", nonce=\"" + credentials.nonce + "\", uri=\"" + uri + "\", response=\"" +
-                      credentials.response + "\", algorithm=" + credentials.algorithm;
-  if (!credentials.qop.empty()) {
-    value += ", qop=auth, nc=" + credentials.nc + ", cnonce=\"" + credentials.cnonce + "\"";
-  }
-  if (!credentials.opaque.empty()) value += ", opaque=\"" + credentials.opaque + "\"";
-  return value;
+  // The project's one digest client (auth/digest_client), as the Ut client and the bench use it.
+  const auto choice = auth::choose_digest_challenge_of(std::vector<std::string>{challenge});
+  if (!choice) return std::nullopt;
+  return auth::digest_authorization(
+      *choice, user, password, method, uri,
+      "e2e" + std::to_string(std::hash<std::string>{}(choice->challenge.nonce)));
 }
 
 RawSipPeer::RawSipPeer(sipua::Transport transport, std::uint16_t server_port)

@@ -1,6 +1,6 @@
 #include "support/sip_e2e.hpp"
 
-#include "sip/iptv_sdp.hpp"
+#include "sipwire/iptv_sdp.hpp"
 #include "support/wait_until.hpp"
 
 namespace callcast::test {

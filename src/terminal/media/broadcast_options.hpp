@@ -40,4 +40,8 @@ struct BroadcastOptions {
   std::chrono::milliseconds reconnect_for{5000};
 };
 
+// nullopt when `options` can be broadcast as far as can be told before building the pipeline
+// (sizes, rates, the source files and devices exist); else the line that says what is wrong.
+std::optional<std::string> broadcast_options_error(const BroadcastOptions& options);
+
 }  // namespace callcast::terminal

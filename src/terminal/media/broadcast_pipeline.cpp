@@ -3,90 +3,29 @@
 #include <gst/video/video.h>
 #include <spdlog/spdlog.h>
 
-#include <algorithm>
 #include <atomic>
 #include <chrono>
-#include <cstdio>
-#include <filesystem>
-#include <optional>
-#include <sstream>
 #include <string_view>
-#include <vector>
 
-#include "terminal/media/frame_clock.hpp"
+#include "terminal/media/broadcast_description.hpp"
+#include "terminal/media/broadcast_reconnect.hpp"
+#include "terminal/media/error_lines.hpp"
+#include "terminal/media/glib_timer_factory.hpp"
 #include "terminal/media/gst_elements.hpp"
-#include "terminal/media/reconnect_schedule.hpp"
+#include "terminal/media/rate_meter.hpp"
+#include "terminal/media/rtsp_publish_sink.hpp"
+#include "terminal/media/video_frame_clock.hpp"
 
 namespace callcast::terminal {
 
 namespace {
 
-constexpr guint kAnnounceTimeoutMs = 10'000;
-constexpr guint kStopTimeoutMs = 3'000;
-constexpr guint kStatsPeriodMs = 1'000;
+using std::chrono::milliseconds;
+
+constexpr milliseconds kAnnounceTimeout{10'000};
+constexpr milliseconds kStopTimeout{3'000};
+constexpr milliseconds kStatsPeriod{1'000};
 constexpr const char* kFirstFrameMessage = "callcast-broadcast-first-frame";
-
-using SteadyClock = std::chrono::steady_clock;
-
-// The URL without its query: the token stays out of the lines a user reads and pastes.
-std::string without_token(const std::string& url) {
-  return url.substr(0, url.find('?'));
-}
-
-// Whether the sink's error is the server refusing the URL for good (404: no such group, 401: the
-// token is refused, e.g. by a restarted server with a new token secret) rather than a broken or
-// refused connection: rtspclientsink reports 404 as RESOURCE/NOT_FOUND, a bare 401 as
-// RESOURCE/NOT_AUTHORIZED and a 401 with a challenge as "No supported authentication protocol".
-std::optional<std::string> refusal_status(GstMessage* message) {
-  GError* gerror = nullptr;
-  gchar* debug = nullptr;
-  gst_message_parse_error(message, &gerror, &debug);
-  std::optional<std::string> status;
-  const std::string_view detail = debug != nullptr ? debug : "";
-  if (gerror != nullptr && gerror->domain == GST_RESOURCE_ERROR &&
-      gerror->code == GST_RESOURCE_ERROR_NOT_FOUND) {
-    status = "404 Not Found: no such group any more";
-  } else if ((gerror != nullptr && gerror->domain == GST_RESOURCE_ERROR &&
-              gerror->code == GST_RESOURCE_ERROR_NOT_AUTHORIZED) ||
-             // A 401 with a challenge: rtspclientsink looks for a scheme it knows, finds none.
-             detail.find("No supported authentication protocol") != std::string_view::npos) {
-    status = "401 Unauthorized: the publish token is not valid there any more";
-  }
-  // Not 403: the server answers a second publisher with it while it still holds the old
-  // connection (a dropped link it has not noticed yet); that passes within the budget.
-  if (gerror != nullptr) g_error_free(gerror);
-  g_free(debug);
-  return status;
-}
-
-// The parse-launch text of one picture source up to raw I420 at the wanted size and rate.
-// `index` (1 or 2) names its elements: src1, dec1.
-std::string video_source_text(const SourceSpec& source, int index, const BroadcastOptions& o) {
-  std::ostringstream text;
-  const std::string name = std::to_string(index);
-  switch (source.kind) {
-    case SourceSpec::Kind::test:
-      // Two different patterns, so a switch is visible (and checkable) in the recording.
-      text << "videotestsrc name=src" << name
-           << " is-live=true pattern=" << (index == 1 ? "smpte" : "ball");
-      break;
-    case SourceSpec::Kind::file:
-      // A file is not live: clocksync paces it to real time as a camera would be.
-      text << "filesrc name=src" << name << " ! decodebin name=dec" << name << "  dec" << name
-           << ". ! video/x-raw ! clocksync";
-      break;
-    case SourceSpec::Kind::v4l2:
-      text << "v4l2src name=src" << name;
-      break;
-  }
-  text << " ! videoconvert ! videoscale ! videorate ! video/x-raw,format=I420,width=" << o.width
-       << ",height=" << o.height << ",framerate=" << o.fps << "/1,pixel-aspect-ratio=1/1";
-  if (source.kind == SourceSpec::Kind::test && o.clock_overlay) {
-    text << " ! clockoverlay time-format=\"%H:%M:%S\" halignment=right valignment=top"
-         << " font-desc=\"Sans 24\"";
-  }
-  return text.str();
-}
 
 std::string aac_encoder() {
   GstElementFactory* factory = gst_element_factory_find("avenc_aac");
@@ -97,97 +36,28 @@ std::string aac_encoder() {
   return "voaacenc";
 }
 
-struct Description {
-  std::string text;
-  std::vector<std::string> elements;  // every factory it uses, checked before parsing
-};
-
-Description describe(const BroadcastOptions& o) {
-  Description d;
-  auto& e = d.elements;
-  e = {"videoconvert", "videoscale", "videorate",     "queue",
-       "x264enc",      "h264parse",  "rtspclientsink"};
-  for (const auto* source : {&o.source, o.source2 ? &*o.source2 : nullptr}) {
-    if (source == nullptr) continue;
-    switch (source->kind) {
-      case SourceSpec::Kind::test:
-        e.push_back("videotestsrc");
-        if (o.clock_overlay) e.push_back("clockoverlay");
-        break;
-      case SourceSpec::Kind::file:
-        e.insert(e.end(), {"filesrc", "decodebin", "clocksync"});
-        break;
-      case SourceSpec::Kind::v4l2:
-        e.push_back("v4l2src");
-        break;
-    }
-  }
-  const int key_interval = std::max(1, o.fps * o.keyframe_interval_s);
-  std::ostringstream encoding;
-  encoding << "x264enc name=encoder tune=zerolatency speed-preset=ultrafast bitrate="
-           << o.bitrate_kbps << " key-int-max=" << key_interval
-           << " ! video/x-h264,profile=constrained-baseline"
-           << " ! h264parse name=vparse config-interval=-1 ! sink. ";
-  std::ostringstream text;
-  text << "rtspclientsink name=sink protocols=tcp latency=0 ";
-  if (o.source2) {
-    e.push_back("input-selector");
-    text << "input-selector name=selector ! " << encoding.str() << video_source_text(o.source, 1, o)
-         << " ! queue name=vqueue1 ! selector.sink_0 " << video_source_text(*o.source2, 2, o)
-         << " ! queue name=vqueue2 ! selector.sink_1 ";
-  } else {
-    text << video_source_text(o.source, 1, o) << " ! queue name=vqueue1 ! " << encoding.str();
-  }
-
-  if (o.audio != AudioSource::none) {
-    switch (o.audio) {
-      case AudioSource::test:
-        e.push_back("audiotestsrc");
-        text << "audiotestsrc name=asrc is-live=true wave=sine freq=440 volume=0.2";
-        break;
-      case AudioSource::alsa:
-        e.push_back("alsasrc");
-        text << "alsasrc name=asrc";
-        break;
-      case AudioSource::file:
-        text << "dec1. ! audio/x-raw ! clocksync";
-        break;
-      case AudioSource::none:
-        break;
-    }
-    e.insert(e.end(), {"audioconvert", "audioresample"});
-    text << " ! queue ! audioconvert ! audioresample ! audio/x-raw,rate=48000,channels=2 ! ";
-    if (o.audio_codec == AudioCodec::aac) {
-      const std::string encoder = aac_encoder();
-      e.insert(e.end(), {encoder, "aacparse", "rtpmp4gpay"});
-      text << encoder << " bitrate=128000 ! aacparse name=aparse";
-    } else {
-      e.push_back("opusenc");
-      text << "opusenc name=aparse bitrate=64000";
-    }
-    text << " ! sink. ";
-  }
-  d.text = text.str();
-  return d;
-}
-
 }  // namespace
 
 struct BroadcastPipeline::State {
+  State(const BroadcastOptions& o, const core::TimeSource& time)
+      : options(o), reconnect(o.reconnect_for, time) {}
+
   BroadcastOptions options;
   GstOwned<GstElement> pipeline;
   GstElement* encoder = nullptr;   // owned by the pipeline
   GstElement* selector = nullptr;  // owned by the pipeline; null without source2
-  GstElement* sink = nullptr;      // owned by the pipeline
+  std::unique_ptr<RtspPublishSink> sink;
   GstVideoInfo video_info{};
   std::string url;
 
   BroadcastCallbacks callbacks;
   GMainContext* context = nullptr;
   GSource* bus_watch = nullptr;
-  GSource* announce_timer = nullptr;
-  GSource* stop_timer = nullptr;
-  GSource* stats_timer = nullptr;
+  // On the context start() runs on (made there, with the timers).
+  std::unique_ptr<GlibTimerFactory> timers;
+  std::unique_ptr<core::Timer> announce_timer;
+  std::unique_ptr<core::Timer> stop_timer;
+  std::unique_ptr<core::Timer> stats_timer;
 
   bool started = false;
   bool record_started = false;  // ANNOUNCE and SETUP accepted
@@ -196,21 +66,16 @@ struct BroadcastPipeline::State {
   bool done = false;  // on_error or on_finished given
 
   // Reconnection after a lost RTSP connection (see start()).
-  bool reconnecting = false;
-  int attempt = 0;
-  SteadyClock::time_point lost_at{};
-  std::string last_loss;  // the latest error, for the line when giving up
-  GSource* retry_timer = nullptr;
-  GSource* attempt_timer = nullptr;
-  std::uint64_t reconnects = 0;
-  std::chrono::milliseconds last_outage{0};
+  BroadcastReconnect reconnect;
+  std::unique_ptr<core::Timer> retry_timer;    // the back-off before the next attempt
+  std::unique_ptr<core::Timer> attempt_timer;  // how long an attempt may take
 
   // Written by streaming threads.
   std::atomic<std::uint64_t> frames_sent{0};
   std::atomic<std::uint64_t> bytes_sent{0};
   std::atomic<bool> first_frame_posted{false};
   // Main thread only.
-  std::uint64_t bytes_at_last_sample = 0;
+  RateMeter byte_rate{kStatsPeriod};
   double kbps = 0;
   int active_source = 1;
   std::uint64_t switches = 0;
@@ -221,13 +86,7 @@ struct BroadcastPipeline::State {
     auto* self = static_cast<State*>(data);
     GstBuffer* buffer = gst_buffer_make_writable(GST_PAD_PROBE_INFO_BUFFER(info));
     GST_PAD_PROBE_INFO_DATA(info) = buffer;
-    GstVideoFrame frame;
-    if (gst_video_frame_map(&frame, &self->video_info, buffer, GST_MAP_WRITE)) {
-      stamp_frame_clock(static_cast<std::uint8_t*>(GST_VIDEO_FRAME_PLANE_DATA(&frame, 0)),
-                        GST_VIDEO_FRAME_PLANE_STRIDE(&frame, 0), GST_VIDEO_FRAME_WIDTH(&frame),
-                        GST_VIDEO_FRAME_HEIGHT(&frame), wall_clock_ms());
-      gst_video_frame_unmap(&frame);
-    }
+    stamp_video_frame(buffer, self->video_info, wall_clock_ms());
     return GST_PAD_PROBE_OK;
   }
 
@@ -256,18 +115,34 @@ struct BroadcastPipeline::State {
     if (pad) gst_pad_add_probe(pad.get(), GST_PAD_PROBE_TYPE_BUFFER, probe, this, nullptr);
   }
 
-  GSource* add_timer(guint ms, GSourceFunc function) {
-    return terminal::add_timer(context, ms, function, this);
+  // The timers, on the loop of the thread that calls start().
+  void make_timers() {
+    timers = std::make_unique<GlibTimerFactory>(context);
+    announce_timer = timers->create_timer(
+        [this] { report_error("media server did not accept the stream within 10 s: " + url); });
+    stop_timer = timers->create_timer([this] {
+      spdlog::warn("broadcast stop: no EOS within 3 s, stopping anyway url={}", url);
+      finish();
+    });
+    stats_timer = timers->create_timer([this] {
+      kbps = kbit_per_s(byte_rate.sample(bytes_sent.load()));
+      stats_timer->enable(kStatsPeriod);
+    });
+    retry_timer = timers->create_timer([this] { start_attempt(); });
+    attempt_timer = timers->create_timer([this] {
+      reconnect.attempt_timed_out();
+      gst_element_set_state(pipeline.get(), GST_STATE_NULL);
+      schedule_attempt();
+    });
+  }
+
+  static void disarm(const std::unique_ptr<core::Timer>& timer) {
+    if (timer) timer->disable();
   }
 
   // Stops everything: no streaming thread, bus message or timer reaches this object afterwards.
   void shut_down() {
-    drop_source(retry_timer);
-    drop_source(attempt_timer);
-    drop_source(announce_timer);
-    drop_source(stop_timer);
-    drop_source(stats_timer);
-    if (pipeline) gst_element_set_state(pipeline.get(), GST_STATE_NULL);
+    tear_down();
     drop_source(bus_watch);
     if (context != nullptr) {
       g_main_context_unref(context);
@@ -276,11 +151,10 @@ struct BroadcastPipeline::State {
   }
 
   void tear_down() {
-    drop_source(retry_timer);
-    drop_source(attempt_timer);
-    drop_source(announce_timer);
-    drop_source(stop_timer);
-    drop_source(stats_timer);
+    for (const auto* timer :
+         {&retry_timer, &attempt_timer, &announce_timer, &stop_timer, &stats_timer}) {
+      disarm(*timer);
+    }
     if (pipeline) gst_element_set_state(pipeline.get(), GST_STATE_NULL);
   }
 
@@ -306,16 +180,15 @@ struct BroadcastPipeline::State {
   void maybe_streaming() {
     if (streaming || done || !record_started || !first_frame_posted.load()) return;
     streaming = true;
-    drop_source(announce_timer);
-    if (reconnecting) {
-      reconnecting = false;
-      drop_source(attempt_timer);
-      ++reconnects;
-      last_outage =
-          std::chrono::duration_cast<std::chrono::milliseconds>(SteadyClock::now() - lost_at);
+    disarm(announce_timer);
+    if (reconnect.active()) {
+      disarm(attempt_timer);
+      const auto outcome = reconnect.reconnected();
       spdlog::info("broadcast reconnected url={} outage_ms={} attempts={} step=705",
-                   without_token(url), last_outage.count(), attempt);
-      if (auto on_reconnected = callbacks.on_reconnected) on_reconnected(last_outage, attempt);
+                   without_token(url), outcome.outage.count(), outcome.attempts);
+      if (auto on_reconnected = callbacks.on_reconnected) {
+        on_reconnected(outcome.outage, outcome.attempts);
+      }
       return;
     }
     spdlog::info("broadcast streaming url={} step=708", url);
@@ -337,7 +210,7 @@ struct BroadcastPipeline::State {
       // The encoder restarted with the pipeline, so its next frame is an IDR anyway; forcing a
       // key unit makes sure the first frame the server takes after a reconnect is one, with
       // SPS/PPS in band (h264parse config-interval=-1), whatever rtspclientsink held back.
-      if (reconnecting) {
+      if (reconnect.active()) {
         gst_element_send_event(
             encoder, gst_video_event_new_upstream_force_key_unit(GST_CLOCK_TIME_NONE, TRUE, 0));
       }
@@ -348,42 +221,27 @@ struct BroadcastPipeline::State {
 
   // An error while connecting, in words a user can act on.
   std::string describe_error(GstMessage* message) const {
-    const std::string text = error_text(message);
-    const bool from_sink = GST_MESSAGE_SRC(message) == GST_OBJECT(sink);
-    if (from_sink && !streaming && text.find("Failed to connect") != std::string::npos) {
-      return "media connection refused: " + url + ": " + text;
-    }
-    if (from_sink && !streaming) return "media server refused the stream: " + url + ": " + text;
-    if (from_sink) return "media server: " + text;
-    return "broadcast pipeline (" + std::string(GST_OBJECT_NAME(GST_MESSAGE_SRC(message))) +
-           "): " + text;
-  }
-
-  std::chrono::milliseconds since_loss() const {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(SteadyClock::now() - lost_at);
+    return broadcast_error_line(error_text(message), sink->posted(message),
+                                GST_OBJECT_NAME(GST_MESSAGE_SRC(message)), streaming, url);
   }
 
   // The sink failed after streaming (or during a reconnection attempt): stop, and try again
   // after the back-off unless the server refused the URL or the budget is spent.
   void connection_lost(GstMessage* message) {
     const std::string text = error_text(message);
-    if (!reconnecting) {
-      reconnecting = true;
-      attempt = 0;
-      lost_at = SteadyClock::now();
+    if (reconnect.lost(text)) {
       spdlog::info("broadcast lost its media connection url={} error=\"{}\" step=708",
                    without_token(url), text);
     } else {
-      spdlog::info("broadcast reconnect attempt {} failed url={} error=\"{}\"", attempt,
+      spdlog::info("broadcast reconnect attempt {} failed url={} error=\"{}\"", reconnect.attempt(),
                    without_token(url), text);
     }
-    last_loss = text;
     streaming = false;
     record_started = false;
-    drop_source(attempt_timer);
+    disarm(attempt_timer);
     // NULL flushes the bus: nothing more from the broken connection reaches on_bus.
     gst_element_set_state(pipeline.get(), GST_STATE_NULL);
-    if (const auto refused = refusal_status(message)) {
+    if (const auto refused = rtsp_refusal(message)) {
       return give_up("the media server refused to take the broadcast back (" + *refused +
                      "): " + without_token(url));
     }
@@ -391,100 +249,34 @@ struct BroadcastPipeline::State {
   }
 
   void schedule_attempt() {
-    const auto delay = ReconnectSchedule(options.reconnect_for).next_delay(attempt, since_loss());
-    if (!delay) return give_up_on_budget();
-    retry_timer = add_timer(static_cast<guint>(delay->count()), &State::on_retry);
-  }
-
-  // A fresh rtspclientsink in place of the one whose connection broke: a used one, started again,
-  // announces no stream (its streams went with its request pads). The rest of the pipeline is
-  // kept (at NULL here): parsers, encoders, sources and their probes.
-  bool replace_sink() {
-    GstBin* bin = GST_BIN(pipeline.get());
-    GstOwned<GstElement> fresh(gst_element_factory_make("rtspclientsink", nullptr));
-    if (!fresh) return false;
-    gst_util_set_object_arg(G_OBJECT(fresh.get()), "protocols", "tcp");
-    g_object_set(fresh.get(), "latency", 0U, "location", url.c_str(), nullptr);
-    std::vector<GstOwned<GstElement>> upstream;
-    for (const char* name : {"vparse", "aparse"}) {
-      GstOwned<GstElement> element(gst_bin_get_by_name(bin, name));
-      if (element) upstream.push_back(std::move(element));
-    }
-    for (auto& element : upstream)
-      gst_element_unlink(element.get(), sink);
-    gst_bin_remove(bin, sink);  // the bin held the only reference: the old sink is gone
-    sink = fresh.get();
-    gst_bin_add(bin, GST_ELEMENT(gst_object_ref(fresh.get())));
-    bool linked = true;
-    for (auto& element : upstream)
-      linked = gst_element_link(element.get(), sink) && linked;
-    if (linked) use_mpeg4_generic_for_aac();
-    return linked;
-  }
-
-  // rtspclientsink would pick MP4A-LATM; the streaming server relays AAC as MPEG4-GENERIC
-  // (RFC 3640), as ffmpeg and most RTSP servers do.
-  void use_mpeg4_generic_for_aac() {
-    if (options.audio == AudioSource::none || options.audio_codec != AudioCodec::aac) return;
-    GstOwned<GstElement> aparse(gst_bin_get_by_name(GST_BIN(pipeline.get()), "aparse"));
-    GstOwned<GstPad> out(gst_element_get_static_pad(aparse.get(), "src"));
-    GstOwned<GstPad> sink_pad(gst_pad_get_peer(out.get()));
-    if (sink_pad) {
-      g_object_set(sink_pad.get(), "payloader", gst_element_factory_make("rtpmp4gpay", nullptr),
-                   nullptr);
-    }
+    const auto delay = reconnect.next_delay();
+    if (!delay) return give_up(reconnect.budget_spent_line() + ": " + without_token(url));
+    retry_timer->enable(*delay);
   }
 
   void start_attempt() {
-    ++attempt;
+    const int attempt = reconnect.start_attempt();
     spdlog::info("broadcast reconnect attempt {} url={} after_ms={}", attempt, without_token(url),
-                 since_loss().count());
+                 reconnect.since_loss().count());
     if (auto on_reconnecting = callbacks.on_reconnecting) on_reconnecting(attempt);
     if (done) return;  // the callback may have ended the broadcast
-    const auto timeout = ReconnectSchedule(options.reconnect_for).attempt_timeout(since_loss());
-    attempt_timer = add_timer(static_cast<guint>(timeout.count()), &State::on_attempt_timeout);
+    const auto timeout = reconnect.attempt_timeout();
+    attempt_timer->enable(timeout);
     first_frame_posted.store(false);
-    if (!replace_sink()) return give_up("cannot rebuild the RTSP sink: " + without_token(url));
+    if (!sink->replace(url)) return give_up("cannot rebuild the RTSP sink: " + without_token(url));
     gst_element_set_state(pipeline.get(), GST_STATE_PLAYING);
   }
 
-  void give_up_on_budget() {
-    char seconds[32];
-    std::snprintf(seconds, sizeof seconds, "%g",
-                  static_cast<double>(options.reconnect_for.count()) / 1000.0);
-    give_up("lost the media connection and could not get it back within " + std::string(seconds) +
-            " s (" + std::to_string(attempt) + " attempts; last: " + last_loss +
-            "): " + without_token(url));
-  }
-
   void give_up(const std::string& line) {
-    reconnecting = false;
+    reconnect.abandon();
     report_error(line);
-  }
-
-  static gboolean on_retry(gpointer data) {
-    auto* self = static_cast<State*>(data);
-    g_source_unref(self->retry_timer);
-    self->retry_timer = nullptr;
-    self->start_attempt();
-    return G_SOURCE_REMOVE;
-  }
-
-  static gboolean on_attempt_timeout(gpointer data) {
-    auto* self = static_cast<State*>(data);
-    g_source_unref(self->attempt_timer);
-    self->attempt_timer = nullptr;
-    self->last_loss = "no answer from the media server";
-    gst_element_set_state(self->pipeline.get(), GST_STATE_NULL);
-    self->schedule_attempt();
-    return G_SOURCE_REMOVE;
   }
 
   bool may_reconnect(GstMessage* message) const {
     // From RECORD on the server has taken the stream (the network side may already have said
     // 200 OK): a loss from then on is a lost connection, not a refused stream.
-    return GST_MESSAGE_SRC(message) == GST_OBJECT(sink) &&
-           (streaming || record_started || reconnecting) && options.reconnect_for.count() > 0;
+    return sink->posted(message) && (streaming || record_started || reconnect.active()) &&
+           reconnect.enabled();
   }
 
   static gboolean on_bus(GstBus*, GstMessage* message, gpointer data) {
@@ -503,7 +295,7 @@ struct BroadcastPipeline::State {
         self->finish();
         break;
       case GST_MESSAGE_PROGRESS:
-        if (GST_MESSAGE_SRC(message) == GST_OBJECT(self->sink)) self->on_sink_progress(message);
+        if (self->sink->posted(message)) self->on_sink_progress(message);
         break;
       case GST_MESSAGE_WARNING:
         // GStreamer's warnings (a sink noticing its connection broke...) are for the log: what
@@ -521,32 +313,6 @@ struct BroadcastPipeline::State {
     }
     return G_SOURCE_CONTINUE;
   }
-
-  static gboolean on_announce_timeout(gpointer data) {
-    auto* self = static_cast<State*>(data);
-    g_source_unref(self->announce_timer);
-    self->announce_timer = nullptr;
-    self->report_error("media server did not accept the stream within 10 s: " + self->url);
-    return G_SOURCE_REMOVE;
-  }
-
-  static gboolean on_stop_timeout(gpointer data) {
-    auto* self = static_cast<State*>(data);
-    g_source_unref(self->stop_timer);
-    self->stop_timer = nullptr;
-    spdlog::warn("broadcast stop: no EOS within 3 s, stopping anyway url={}", self->url);
-    self->finish();
-    return G_SOURCE_REMOVE;
-  }
-
-  static gboolean on_stats_tick(gpointer data) {
-    auto* self = static_cast<State*>(data);
-    const std::uint64_t bytes = self->bytes_sent.load();
-    self->kbps = static_cast<double>(bytes - self->bytes_at_last_sample) * 8.0 /
-                 static_cast<double>(kStatsPeriodMs);
-    self->bytes_at_last_sample = bytes;
-    return G_SOURCE_CONTINUE;
-  }
 };
 
 BroadcastPipeline::BroadcastPipeline(std::unique_ptr<State> state) : state_(std::move(state)) {}
@@ -554,33 +320,12 @@ BroadcastPipeline::BroadcastPipeline(std::unique_ptr<State> state) : state_(std:
 BroadcastPipeline::~BroadcastPipeline() = default;
 
 Result<std::unique_ptr<BroadcastPipeline>, std::string> BroadcastPipeline::create(
-    const BroadcastOptions& options) {
+    const BroadcastOptions& options, const core::TimeSource& time) {
   std::string error;
   if (!ensure_gstreamer(error)) return fail(error);
-  if (options.width < 16 || options.height < 16 || options.width % 2 != 0 ||
-      options.height % 2 != 0) {
-    return fail("bad picture size " + std::to_string(options.width) + "x" +
-                std::to_string(options.height) + ": needs even numbers of at least 16");
-  }
-  if (options.fps < 1 || options.fps > 120) return fail("bad frame rate: 1 to 120 fps");
-  if (options.bitrate_kbps < 16) return fail("bad bitrate: at least 16 kbit/s");
-  if (options.keyframe_interval_s < 1) return fail("bad keyframe interval: at least 1 s");
-  for (const auto* source : {&options.source, options.source2 ? &*options.source2 : nullptr}) {
-    if (source == nullptr) continue;
-    std::error_code ec;
-    if (source->kind == SourceSpec::Kind::file &&
-        !std::filesystem::is_regular_file(source->path, ec)) {
-      return fail("source file not found: " + source->path);
-    }
-    if (source->kind == SourceSpec::Kind::v4l2 && !std::filesystem::exists(source->path, ec)) {
-      return fail("v4l2 device not found: " + source->path);
-    }
-  }
-  if (options.audio == AudioSource::file && options.source.kind != SourceSpec::Kind::file) {
-    return fail("--audio file takes the sound of a file source; the source is not a file");
-  }
+  if (auto invalid = broadcast_options_error(options)) return fail(*invalid);
 
-  const Description description = describe(options);
+  const auto description = BroadcastDescription::of(options, aac_encoder());
   if (auto missing = missing_element(description.elements)) return fail(*missing);
 
   GError* gerror = nullptr;
@@ -591,16 +336,15 @@ Result<std::unique_ptr<BroadcastPipeline>, std::string> BroadcastPipeline::creat
     if (element != nullptr) gst_object_unref(element);
     return fail(text);
   }
-  auto state = std::make_unique<State>();
-  state->options = options;
+  auto state = std::make_unique<State>(options, time);
   state->pipeline.reset(GST_ELEMENT(gst_object_ref_sink(element)));
   GstBin* bin = GST_BIN(state->pipeline.get());
   // The pipeline holds these; the State's pointers live no longer than it.
   GstOwned<GstElement> encoder(gst_bin_get_by_name(bin, "encoder"));
-  GstOwned<GstElement> sink(gst_bin_get_by_name(bin, "sink"));
   GstOwned<GstElement> selector(gst_bin_get_by_name(bin, "selector"));
   state->encoder = encoder.get();
-  state->sink = sink.get();
+  state->sink = std::make_unique<RtspPublishSink>(
+      bin, options.audio != AudioSource::none && options.audio_codec == AudioCodec::aac);
   state->selector = selector.get();
   for (int index : {1, 2}) {
     const SourceSpec* source =
@@ -619,7 +363,6 @@ Result<std::unique_ptr<BroadcastPipeline>, std::string> BroadcastPipeline::creat
     gst_pad_add_probe(pad.get(), GST_PAD_PROBE_TYPE_BUFFER, &State::stamp_probe, state.get(),
                       nullptr);
   }
-  state->use_mpeg4_generic_for_aac();
   state->add_probe("vparse", "src", &State::video_out_probe);
   state->add_probe("aparse", "src", &State::audio_out_probe);
   return std::unique_ptr<BroadcastPipeline>(new BroadcastPipeline(std::move(state)));
@@ -632,11 +375,12 @@ void BroadcastPipeline::start(const std::string& publish_url, BroadcastCallbacks
   s.url = publish_url;
   s.callbacks = std::move(callbacks);
   s.context = g_main_context_ref_thread_default();
-  g_object_set(s.sink, "location", publish_url.c_str(), nullptr);
+  s.sink->set_location(publish_url);
 
   s.bus_watch = add_bus_watch(s.pipeline.get(), s.context, &State::on_bus, &s);
-  s.announce_timer = s.add_timer(kAnnounceTimeoutMs, &State::on_announce_timeout);
-  s.stats_timer = s.add_timer(kStatsPeriodMs, &State::on_stats_tick);
+  s.make_timers();
+  s.announce_timer->enable(kAnnounceTimeout);
+  s.stats_timer->enable(kStatsPeriod);
 
   spdlog::info("broadcast starting url={} size={}x{} fps={} bitrate_kbps={} step=705", s.url,
                s.options.width, s.options.height, s.options.fps, s.options.bitrate_kbps);
@@ -666,8 +410,8 @@ void BroadcastPipeline::stop() {
   s.stopping = true;
   spdlog::info("broadcast stopping url={}", s.url);
   // Between attempts there is no connection to flush to.
-  if (s.reconnecting) return s.finish();
-  s.stop_timer = s.add_timer(kStopTimeoutMs, &State::on_stop_timeout);
+  if (s.reconnect.active()) return s.finish();
+  s.stop_timer->enable(kStopTimeout);
   send_eos_async(s.pipeline.get());
 }
 
@@ -679,8 +423,8 @@ BroadcastStats BroadcastPipeline::stats() const {
   stats.kbps = s.kbps;
   stats.active_source = s.active_source;
   stats.switches = s.switches;
-  stats.reconnects = s.reconnects;
-  stats.last_outage = s.last_outage;
+  stats.reconnects = s.reconnect.reconnects();
+  stats.last_outage = s.reconnect.last_outage();
   return stats;
 }
 

@@ -13,6 +13,7 @@
 #include <string>
 
 #include "core/result.hpp"
+#include "core/time_source.hpp"
 #include "terminal/media/broadcast_options.hpp"
 
 namespace callcast::terminal {
@@ -40,9 +41,11 @@ struct BroadcastCallbacks {
 class BroadcastPipeline {
  public:
   // Builds and validates the pipeline: a missing plugin, a source file that does not exist or a
-  // missing v4l2 device give one line of error text.
+  // missing v4l2 device give one line of error text. `time` measures the reconnect budget and
+  // outages.
   static Result<std::unique_ptr<BroadcastPipeline>, std::string> create(
-      const BroadcastOptions& options);
+      const BroadcastOptions& options,
+      const core::TimeSource& time = core::RealTimeSource::instance());
   ~BroadcastPipeline();
   BroadcastPipeline(const BroadcastPipeline&) = delete;
   BroadcastPipeline& operator=(const BroadcastPipeline&) = delete;

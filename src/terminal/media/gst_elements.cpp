@@ -121,13 +121,6 @@ void send_eos_async(GstElement* pipeline) {
       nullptr, nullptr);
 }
 
-GSource* add_timer(GMainContext* context, guint ms, GSourceFunc function, gpointer data) {
-  GSource* timer = g_timeout_source_new(ms);
-  g_source_set_callback(timer, function, data, nullptr);
-  g_source_attach(timer, context);
-  return timer;
-}
-
 GSource* add_bus_watch(GstElement* pipeline, GMainContext* context, GstBusFunc function,
                        gpointer data) {
   GstBus* bus = gst_element_get_bus(pipeline);
@@ -143,6 +136,27 @@ void drop_source(GSource*& source) {
   g_source_destroy(source);
   g_source_unref(source);
   source = nullptr;
+}
+
+GstElement* make_element(const char* factory) {
+  return gst_element_factory_make(factory, nullptr);
+}
+
+GstElement* make_discarding_sink() {
+  GstElement* sink = make_element("fakesink");
+  g_object_set(sink, "sync", FALSE, nullptr);
+  return sink;
+}
+
+bool add_chain(GstBin* bin, const std::vector<GstElement*>& chain) {
+  for (GstElement* element : chain)
+    gst_bin_add(bin, element);
+  for (std::size_t i = 0; i + 1 < chain.size(); ++i) {
+    if (!gst_element_link(chain[i], chain[i + 1])) return false;
+  }
+  for (GstElement* element : chain)
+    gst_element_sync_state_with_parent(element);
+  return true;
 }
 
 }  // namespace callcast::terminal

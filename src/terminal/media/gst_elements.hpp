@@ -47,13 +47,18 @@ void post_application_message(GstElement* element, const char* name);
 // setting the pipeline to NULL releases it.
 void send_eos_async(GstElement* pipeline);
 
-// A timeout source calling `function(data)` after `ms`, attached to `context`; the caller owns
-// the returned reference (drop_source).
-GSource* add_timer(GMainContext* context, guint ms, GSourceFunc function, gpointer data);
 // A bus watch on `pipeline`'s bus calling `function(bus, message, data)`, attached to `context`.
 GSource* add_bus_watch(GstElement* pipeline, GMainContext* context, GstBusFunc function,
                        gpointer data);
-// Destroys and releases a source from add_timer/add_bus_watch; null stays null.
+// Destroys and releases a source from add_bus_watch; null stays null.
 void drop_source(GSource*& source);
+
+// A new element of `factory` (floating, for a bin to take).
+GstElement* make_element(const char* factory);
+// A fakesink that drops what it gets as it comes (sync=false): for streams nobody plays.
+GstElement* make_discarding_sink();
+// Adds the elements to `bin`, links them in order and brings them to its state; false when a
+// link fails.
+bool add_chain(GstBin* bin, const std::vector<GstElement*>& chain);
 
 }  // namespace callcast::terminal

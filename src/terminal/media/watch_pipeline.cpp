@@ -1,99 +1,60 @@
 #include "terminal/media/watch_pipeline.hpp"
 
 #include <gst/rtsp/gstrtspmessage.h>
-#include <gst/video/video.h>
 #include <spdlog/spdlog.h>
 
 #include <atomic>
-#include <cstdlib>
-#include <filesystem>
+#include <chrono>
 #include <mutex>
 #include <string_view>
 
-#include "terminal/media/frame_clock.hpp"
+#include "terminal/media/display_outputs.hpp"
+#include "terminal/media/error_lines.hpp"
+#include "terminal/media/glib_timer_factory.hpp"
 #include "terminal/media/gst_elements.hpp"
+#include "terminal/media/jitterbuffer_stats.hpp"
+#include "terminal/media/rate_meter.hpp"
+#include "terminal/media/video_frame_clock.hpp"
+#include "terminal/media/watch_branches.hpp"
+#include "terminal/media/watch_recorder.hpp"
 
 namespace callcast::terminal {
 
 namespace {
 
-constexpr guint kStopTimeoutMs = 3'000;
-constexpr guint kStatsPeriodMs = 1'000;
+using std::chrono::milliseconds;
+
+constexpr milliseconds kStopTimeout{3'000};
+constexpr milliseconds kStatsPeriod{1'000};
 // After the first stream's pad, how long the recording waits for the others before it starts
 // with what it has (a stream announced in the SDP may never send).
-constexpr guint kRecordDecisionMs = 1'500;
+constexpr milliseconds kRecordDecision{1'500};
 constexpr std::size_t kMaxLatencySamples = 100'000;
-constexpr std::size_t kMaxFreezes = 1'000;
 constexpr const char* kFirstFrameMessage = "callcast-watch-first-frame";
 constexpr const char* kPadMessage = "callcast-watch-pad";
 constexpr const char* kNoMorePadsMessage = "callcast-watch-no-more-pads";
 
 enum class Transport { unknown, udp, tcp };
 
-enum class Container { none, mp4, mkv };
-
-Container container_of(const std::string& path) {
-  if (path.empty()) return Container::none;
-  const std::string extension = std::filesystem::path(path).extension().string();
-  if (extension == ".mp4") return Container::mp4;
-  if (extension == ".mkv") return Container::mkv;
-  return Container::none;
-}
-
-GstElement* make(const char* factory) {
-  return gst_element_factory_make(factory, nullptr);
-}
-
-bool available(const char* factory) {
-  return !missing_element({factory}).has_value();
-}
-
-// The depayloader and parser for one RTP stream's caps; nullptr names when not supported.
-struct Depacketizer {
-  const char* depay = nullptr;
-  const char* parse = nullptr;
-  const char* decoder = nullptr;  // for display
-};
-
-Depacketizer depacketizer_for(const std::string& media, const std::string& encoding) {
-  if (media == "video" && encoding == "H264") return {"rtph264depay", "h264parse", "avdec_h264"};
-  if (media == "audio" && encoding == "MPEG4-GENERIC") {
-    return {"rtpmp4gdepay", "aacparse", "avdec_aac"};
-  }
-  if (media == "audio" && encoding == "MP4A-LATM") return {"rtpmp4adepay", "aacparse", "avdec_aac"};
-  if (media == "audio" && encoding == "OPUS") return {"rtpopusdepay", "opusparse", "opusdec"};
-  return {};
-}
-
 }  // namespace
 
 struct WatchPipeline::State {
-  // One received stream: its fixed chain, and the entry the rtspsrc pad links to (again after a
-  // reconnect over TCP, which replaces rtspsrc's pads).
-  struct Branch {
-    std::string media;                   // "video" or "audio"
-    GstElement* entry = nullptr;         // first queue; owned by the pipeline
-    GstElement* record_queue = nullptr;  // null when not recorded
-    gulong record_block = 0;
-  };
-
   WatchOptions options;
-  Container container = Container::none;
   GstOwned<GstElement> pipeline;
-  GstElement* source = nullptr;  // rtspsrc, owned by the pipeline
-  GstElement* mux = nullptr;     // owned by the pipeline; null without recording
-  // With display, the sinks opened at create() (READY), taken by the chains: opening them in a
-  // streaming thread would stall the stream for as long as device probing takes.
-  GstOwned<GstElement> video_sink_;
-  GstOwned<GstElement> audio_sink_;
+  GstElement* source = nullptr;             // rtspsrc, owned by the pipeline
+  std::unique_ptr<WatchRecorder> recorder;  // null without recording
+  DisplayOutputs outputs;                   // with display, until the chains take them
+  std::unique_ptr<WatchBranches> branches;  // after the recorder and the outputs it uses
   std::string url;
 
   WatchCallbacks callbacks;
   GMainContext* context = nullptr;
   GSource* bus_watch = nullptr;
-  GSource* stop_timer = nullptr;
-  GSource* stats_timer = nullptr;
-  GSource* decision_timer = nullptr;
+  // On the context start() runs on (made there, with the timers).
+  std::unique_ptr<GlibTimerFactory> timers;
+  std::unique_ptr<core::Timer> stop_timer;
+  std::unique_ptr<core::Timer> stats_timer;
+  std::unique_ptr<core::Timer> decision_timer;  // the recording starts with what it has
 
   bool started = false;
   bool stopping = false;
@@ -103,26 +64,20 @@ struct WatchPipeline::State {
 
   // Shared with streaming threads.
   mutable std::mutex mutex;
-  std::vector<Branch> branches;                     // guarded by mutex
-  bool record_decided = false;                      // guarded by mutex
-  std::vector<GstOwned<GstElement>> jitterbuffers;  // guarded by mutex
-  std::vector<double> latency_samples;              // guarded by mutex
-  std::vector<Freeze> freezes;                      // guarded by mutex
-  std::atomic<std::int64_t> last_frame_unix_ns{0};
+  JitterbufferStats jitterbuffers;
+  std::vector<double> latency_samples;  // guarded by mutex
   std::atomic<std::uint64_t> frames_decoded{0};
   std::atomic<std::uint64_t> bytes_received{0};
   std::atomic<bool> first_frame_posted{false};
   std::atomic<std::int64_t> first_frame_ns{0};  // steady_clock since epoch
-  // The longest wall-clock gap between two decoded video frames: how long the picture froze
-  // (a broadcaster's reconnect, a stall). Written by the decoder's streaming thread only.
-  std::atomic<std::int64_t> max_frame_gap_ns{0};
+  // How long the picture froze (a broadcaster's reconnect, a stall).
+  FreezeDetector freezes;
   std::atomic<int> transport{static_cast<int>(Transport::unknown)};
-  std::atomic<bool> has_audio{false};
   std::atomic<bool> no_more_pads{false};
 
   // Main thread only.
-  std::uint64_t frames_at_last_sample = 0;
-  std::uint64_t bytes_at_last_sample = 0;
+  RateMeter frame_rate{kStatsPeriod};
+  RateMeter byte_rate{kStatsPeriod};
   double fps = 0;
   double kbps = 0;
   std::uint64_t packets_received = 0;
@@ -132,22 +87,37 @@ struct WatchPipeline::State {
 
   ~State() { shut_down(); }
 
-  GSource* add_timer(guint ms, GSourceFunc function) {
-    return terminal::add_timer(context, ms, function, this);
+  GstBin* bin() const { return GST_BIN(pipeline.get()); }
+
+  // The timers, on the loop of the thread that calls start().
+  void make_timers() {
+    timers = std::make_unique<GlibTimerFactory>(context);
+    stop_timer = timers->create_timer([this] {
+      spdlog::warn("watch stop: no EOS within 3 s, stopping anyway url={}", url);
+      finish();
+    });
+    stats_timer = timers->create_timer([this] {
+      fps = frame_rate.sample(frames_decoded.load());
+      kbps = kbit_per_s(byte_rate.sample(bytes_received.load()));
+      sample_jitterbuffers();
+      stats_timer->enable(kStatsPeriod);
+    });
+    decision_timer = timers->create_timer([this] { decide_recording(); });
+  }
+
+  static void disarm(const std::unique_ptr<core::Timer>& timer) {
+    if (timer) timer->disable();
   }
 
   void tear_down() {
-    drop_source(stop_timer);
-    drop_source(stats_timer);
-    drop_source(decision_timer);
+    for (const auto* timer : {&stop_timer, &stats_timer, &decision_timer})
+      disarm(*timer);
     if (pipeline) gst_element_set_state(pipeline.get(), GST_STATE_NULL);
   }
 
   void shut_down() {
     tear_down();
-    for (auto* prepared : {&video_sink_, &audio_sink_}) {
-      if (*prepared) gst_element_set_state(prepared->get(), GST_STATE_NULL);
-    }
+    outputs.close();
     drop_source(bus_watch);
     if (context != nullptr) {
       g_main_context_unref(context);
@@ -191,10 +161,7 @@ struct WatchPipeline::State {
 
   static void on_new_jitterbuffer(GstElement*, GstElement* jitterbuffer, guint, guint,
                                   gpointer data) {
-    auto* self = static_cast<State*>(data);
-    std::lock_guard lock(self->mutex);
-    // Kept alive past a reconnect, so its counts stay in the totals.
-    self->jitterbuffers.emplace_back(GST_ELEMENT(gst_object_ref(jitterbuffer)));
+    static_cast<State*>(data)->jitterbuffers.add(jitterbuffer);
   }
 
   static GstPadProbeReturn received_probe(GstPad*, GstPadProbeInfo* info, gpointer data) {
@@ -207,7 +174,9 @@ struct WatchPipeline::State {
   static GstPadProbeReturn decoded_probe(GstPad* pad, GstPadProbeInfo* info, gpointer data) {
     auto* self = static_cast<State*>(data);
     self->frames_decoded.fetch_add(1, std::memory_order_relaxed);
-    self->note_frame_time();
+    self->freezes.frame(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                            std::chrono::system_clock::now().time_since_epoch())
+                            .count());
     if (!self->first_frame_posted.exchange(true)) {
       self->first_frame_ns.store(std::chrono::steady_clock::now().time_since_epoch().count());
       post_application_message(self->pipeline.get(), kFirstFrameMessage);
@@ -216,186 +185,17 @@ struct WatchPipeline::State {
     return GST_PAD_PROBE_OK;
   }
 
-  // Streaming thread: one decoded frame now; a pause since the previous one is a freeze.
-  void note_frame_time() {
-    const std::int64_t now = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                                 std::chrono::system_clock::now().time_since_epoch())
-                                 .count();
-    const std::int64_t last = last_frame_unix_ns.exchange(now);
-    if (last != 0 && now - last > max_frame_gap_ns.load(std::memory_order_relaxed)) {
-      max_frame_gap_ns.store(now - last, std::memory_order_relaxed);
-    }
-    const std::int64_t threshold_ns =
-        std::chrono::duration_cast<std::chrono::nanoseconds>(kFreezeThreshold).count();
-    if (last == 0 || now - last < threshold_ns) return;
-    std::lock_guard lock(mutex);
-    if (freezes.size() < kMaxFreezes) {
-      freezes.push_back({last / 1'000'000, (now - last) / 1'000'000});
-    }
-  }
-
   void read_clock(GstPad* pad, GstBuffer* buffer) {
-    GstCaps* caps = gst_pad_get_current_caps(pad);
-    if (caps == nullptr) return;
-    GstVideoInfo info;
-    const bool ok = gst_video_info_from_caps(&info, caps);
-    gst_caps_unref(caps);
-    if (!ok) return;
-    GstVideoFrame frame;
-    if (!gst_video_frame_map(&frame, &info, buffer, GST_MAP_READ)) return;
-    const auto stamp =
-        read_frame_clock(static_cast<const std::uint8_t*>(GST_VIDEO_FRAME_PLANE_DATA(&frame, 0)),
-                         GST_VIDEO_FRAME_PLANE_STRIDE(&frame, 0), GST_VIDEO_FRAME_WIDTH(&frame),
-                         GST_VIDEO_FRAME_HEIGHT(&frame));
-    gst_video_frame_unmap(&frame);
+    const auto stamp = read_video_frame_clock(pad, buffer);
     if (!stamp) return;
     const double latency = static_cast<double>(wall_clock_ms() - *stamp);
     std::lock_guard lock(mutex);
     if (latency_samples.size() < kMaxLatencySamples) latency_samples.push_back(latency);
   }
 
-  // Adds elements to the pipeline, links them in order and brings them to its state.
-  bool add_chain(const std::vector<GstElement*>& chain) {
-    for (GstElement* element : chain)
-      gst_bin_add(GST_BIN(pipeline.get()), element);
-    for (std::size_t i = 0; i + 1 < chain.size(); ++i) {
-      if (!gst_element_link(chain[i], chain[i + 1])) return false;
-    }
-    for (GstElement* element : chain)
-      gst_element_sync_state_with_parent(element);
-    return true;
-  }
-
-  // Builds the chain of a newly announced stream (under `mutex`); the entry it links to, or
-  // nullptr when the stream is dropped.
-  GstElement* build_branch(const std::string& media, const std::string& encoding) {
-    const Depacketizer d = depacketizer_for(media, encoding);
-    if (d.depay == nullptr || !available(d.depay) || !available(d.parse)) {
-      spdlog::warn("watch drops a stream it cannot depacketize media={} encoding={}", media,
-                   encoding);
-      GstElement* sink = make("fakesink");
-      add_chain({sink});
-      branches.push_back({media, sink, nullptr, 0});
-      return sink;
-    }
-    Branch branch{media, make("queue"), nullptr, 0};
-    GstElement* depay = make(d.depay);
-    GstElement* parse = make(d.parse);
-    GstElement* tee = make("tee");
-    std::vector<GstElement*> chain{branch.entry, depay, parse};
-    if (media == "video") {
-      // Recordings need AVC with codec_data; the decoder takes it too.
-      GstElement* filter = make("capsfilter");
-      GstCaps* caps = gst_caps_from_string("video/x-h264,stream-format=avc,alignment=au");
-      g_object_set(filter, "caps", caps, nullptr);
-      gst_caps_unref(caps);
-      chain.push_back(filter);
-    }
-    chain.push_back(tee);
-    if (!add_chain(chain)) return nullptr;
-    GstOwned<GstPad> entry_pad(gst_element_get_static_pad(branch.entry, "sink"));
-    gst_pad_add_probe(entry_pad.get(), GST_PAD_PROBE_TYPE_BUFFER, &State::received_probe, this,
-                      nullptr);
-
-    // Decoding (always for video, so the counters and the clock are known; audio only to play).
-    std::vector<GstElement*> decode{make("queue")};
-    bool took_audio_sink = false;
-    if (media == "video") {
-      GstElement* decoder = make(d.decoder);
-      decode.push_back(decoder);
-      if (options.display) {
-        decode.push_back(make("videoconvert"));
-        decode.push_back(video_sink_.get());
-      } else {
-        GstElement* sink = make("fakesink");
-        g_object_set(sink, "sync", FALSE, nullptr);
-        decode.push_back(sink);
-      }
-      GstOwned<GstPad> decoded(gst_element_get_static_pad(decoder, "src"));
-      gst_pad_add_probe(decoded.get(), GST_PAD_PROBE_TYPE_BUFFER, &State::decoded_probe, this,
-                        nullptr);
-    } else {
-      has_audio.store(true);
-      GstElement* audio_sink = available(d.decoder) ? audio_sink_.get() : nullptr;
-      if (audio_sink != nullptr) {
-        decode.insert(decode.end(),
-                      {make(d.decoder), make("audioconvert"), make("audioresample"), audio_sink});
-        took_audio_sink = true;
-      } else {
-        GstElement* sink = make("fakesink");
-        g_object_set(sink, "sync", FALSE, nullptr);
-        decode.push_back(sink);
-      }
-    }
-    const bool linked = add_chain(decode) && gst_element_link(tee, decode.front());
-    // The bin holds the prepared sinks now.
-    if (media == "video") video_sink_.reset();
-    if (took_audio_sink) audio_sink_.reset();
-    if (!linked) return nullptr;
-
-    if (mux != nullptr && !record_decided) {
-      // Held until every stream is known: a muxer cannot take a new stream once it has started.
-      branch.record_queue = make("queue");
-      g_object_set(branch.record_queue, "max-size-buffers", 0u, "max-size-bytes", 0u,
-                   "max-size-time", guint64{0}, nullptr);
-      add_chain({branch.record_queue});
-      gst_element_link(tee, branch.record_queue);
-      GstOwned<GstPad> out(gst_element_get_static_pad(branch.record_queue, "src"));
-      branch.record_block = gst_pad_add_probe(
-          out.get(), GST_PAD_PROBE_TYPE_BLOCK_DOWNSTREAM,
-          [](GstPad*, GstPadProbeInfo*, gpointer) { return GST_PAD_PROBE_OK; }, nullptr, nullptr);
-      // A stream goes to the muxer only once its caps are known (a muxer writes its header
-      // from the caps of every stream): each caps event re-checks.
-      GstOwned<GstPad> in(gst_element_get_static_pad(branch.record_queue, "sink"));
-      gst_pad_add_probe(in.get(), GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, &State::record_caps_probe,
-                        this, nullptr);
-    }
-    branches.push_back(branch);
-    return branch.entry;
-  }
-
-  static GstPadProbeReturn record_caps_probe(GstPad*, GstPadProbeInfo* info, gpointer data) {
-    if (GST_EVENT_TYPE(GST_PAD_PROBE_INFO_EVENT(info)) == GST_EVENT_CAPS) {
-      post_application_message(static_cast<State*>(data)->pipeline.get(), kPadMessage);
-    }
-    return GST_PAD_PROBE_OK;
-  }
-
   static void on_pad_added(GstElement*, GstPad* pad, gpointer data) {
     auto* self = static_cast<State*>(data);
-    GstCaps* caps = gst_pad_get_current_caps(pad);
-    if (caps == nullptr) caps = gst_pad_query_caps(pad, nullptr);
-    const GstStructure* structure = gst_caps_get_structure(caps, 0);
-    const char* media = gst_structure_get_string(structure, "media");
-    const char* encoding = gst_structure_get_string(structure, "encoding-name");
-    const std::string media_text = media != nullptr ? media : "";
-    const std::string encoding_text = encoding != nullptr ? encoding : "";
-    gst_caps_unref(caps);
-
-    GstElement* entry = nullptr;
-    {
-      std::lock_guard lock(self->mutex);
-      for (const Branch& branch : self->branches) {
-        if (branch.media == media_text) entry = branch.entry;
-      }
-      if (entry == nullptr) entry = self->build_branch(media_text, encoding_text);
-    }
-    if (entry == nullptr) {
-      spdlog::warn("watch cannot build the chain media={} encoding={}", media_text, encoding_text);
-      return;
-    }
-    GstOwned<GstPad> sink_pad(gst_element_get_static_pad(entry, "sink"));
-    if (gst_pad_is_linked(sink_pad.get())) {
-      // A second stream of the same medium: ignored.
-      GstElement* sink = make("fakesink");
-      gst_bin_add(GST_BIN(self->pipeline.get()), sink);
-      gst_element_sync_state_with_parent(sink);
-      sink_pad.reset(gst_element_get_static_pad(sink, "sink"));
-    }
-    if (gst_pad_link(pad, sink_pad.get()) != GST_PAD_LINK_OK) {
-      spdlog::warn("watch cannot link the stream media={} encoding={}", media_text, encoding_text);
-    }
-    spdlog::debug("watch stream linked media={} encoding={}", media_text, encoding_text);
+    self->branches->link(pad);
     post_application_message(self->pipeline.get(), kPadMessage);
   }
 
@@ -407,64 +207,15 @@ struct WatchPipeline::State {
 
   // ---- main thread ----
 
-  static bool has_caps(GstElement* element) {
-    GstOwned<GstPad> in(gst_element_get_static_pad(element, "sink"));
-    return gst_pad_has_current_caps(in.get());
-  }
-
   // The recording starts when every stream of the SDP has its pad and caps; the decision timer
   // (or stop()) starts it with whatever is ready by then.
   void maybe_decide_recording() {
-    {
-      std::lock_guard lock(mutex);
-      if (record_decided || mux == nullptr || !no_more_pads.load()) return;
-      for (const Branch& branch : branches) {
-        if (branch.record_queue != nullptr && !has_caps(branch.record_queue)) return;
-      }
-    }
-    decide_recording();
+    if (recorder && recorder->ready(no_more_pads.load())) decide_recording();
   }
 
-  // Gives each stream with caps its muxer pad and lets the recording start; a stream without
-  // caps yet is left out of the file (its queue drains into a fakesink).
   void decide_recording() {
-    drop_source(decision_timer);
-    std::lock_guard lock(mutex);
-    if (record_decided || mux == nullptr) return;
-    record_decided = true;
-    int streams = 0;
-    for (Branch& branch : branches) {
-      if (branch.record_queue == nullptr) continue;
-      GstOwned<GstPad> out(gst_element_get_static_pad(branch.record_queue, "src"));
-      GstPad* target = nullptr;
-      if (has_caps(branch.record_queue)) {
-        target =
-            gst_element_request_pad_simple(mux, branch.media == "video" ? "video_%u" : "audio_%u");
-      }
-      if (target != nullptr && gst_pad_link(out.get(), target) == GST_PAD_LINK_OK) {
-        ++streams;
-      } else {
-        spdlog::warn("watch does not record the {} stream (no caps in time)", branch.media);
-        if (target != nullptr) gst_object_unref(target);
-        GstElement* sink = make("fakesink");
-        g_object_set(sink, "sync", FALSE, nullptr);
-        add_chain({sink});
-        target = gst_element_get_static_pad(sink, "sink");
-        gst_pad_link(out.get(), target);
-      }
-      gst_object_unref(target);
-      // Back to a bounded queue once the muxer drains it.
-      g_object_set(branch.record_queue, "max-size-time", guint64{3} * GST_SECOND, nullptr);
-    }
-    // Every muxer pad exists before any stream flows: released one by one, the first stream
-    // made the muxer write its header alone ("caps arrived late" for the next one).
-    for (Branch& branch : branches) {
-      if (branch.record_queue == nullptr || branch.record_block == 0) continue;
-      GstOwned<GstPad> out(gst_element_get_static_pad(branch.record_queue, "src"));
-      gst_pad_remove_probe(out.get(), branch.record_block);
-      branch.record_block = 0;
-    }
-    spdlog::info("watch recording path={} streams={}", options.record_path, streams);
+    disarm(decision_timer);
+    if (recorder) recorder->decide();
   }
 
   // Sends EOS into every branch (recordings are finalised), then stops: WatchPipeline::stop().
@@ -501,16 +252,8 @@ struct WatchPipeline::State {
   }
 
   std::string describe_error(GstMessage* message) const {
-    const std::string text = error_text(message);
-    if (GST_MESSAGE_SRC(message) != GST_OBJECT(source)) {
-      return "watch pipeline (" + std::string(GST_OBJECT_NAME(GST_MESSAGE_SRC(message))) +
-             "): " + text;
-    }
-    if (text.find("Failed to connect") != std::string::npos) {
-      return "media connection refused: " + url + ": " + text;
-    }
-    if (!first_frame_reported) return "media server refused the play URL " + url + ": " + text;
-    return "media server: " + text;
+    return watch_error_line(error_text(message), GST_MESSAGE_SRC(message) == GST_OBJECT(source),
+                            GST_OBJECT_NAME(GST_MESSAGE_SRC(message)), first_frame_reported, url);
   }
 
   static gboolean on_bus(GstBus*, GstMessage* message, gpointer data) {
@@ -546,13 +289,9 @@ struct WatchPipeline::State {
         } else if (gst_structure_has_name(s, kNoMorePadsMessage) ||
                    gst_structure_has_name(s, kPadMessage)) {
           self->maybe_decide_recording();
-          if (self->decision_timer == nullptr && self->mux != nullptr && !self->done) {
-            std::unique_lock lock(self->mutex);
-            if (!self->record_decided) {
-              lock.unlock();
-              self->decision_timer =
-                  self->add_timer(kRecordDecisionMs, &State::on_decision_timeout);
-            }
+          if (!self->decision_timer->enabled() && self->recorder && !self->done &&
+              !self->recorder->decided()) {
+            self->decision_timer->enable(kRecordDecision);
           }
         }
         break;
@@ -563,86 +302,13 @@ struct WatchPipeline::State {
     return G_SOURCE_CONTINUE;
   }
 
-  static gboolean on_decision_timeout(gpointer data) {
-    auto* self = static_cast<State*>(data);
-    g_source_unref(self->decision_timer);
-    self->decision_timer = nullptr;
-    self->decide_recording();
-    return G_SOURCE_REMOVE;
-  }
-
-  static gboolean on_stop_timeout(gpointer data) {
-    auto* self = static_cast<State*>(data);
-    g_source_unref(self->stop_timer);
-    self->stop_timer = nullptr;
-    spdlog::warn("watch stop: no EOS within 3 s, stopping anyway url={}", self->url);
-    self->finish();
-    return G_SOURCE_REMOVE;
-  }
-
-  static gboolean on_stats_tick(gpointer data) {
-    auto* self = static_cast<State*>(data);
-    const std::uint64_t frames = self->frames_decoded.load();
-    const std::uint64_t bytes = self->bytes_received.load();
-    const double seconds = kStatsPeriodMs / 1000.0;
-    self->fps = static_cast<double>(frames - self->frames_at_last_sample) / seconds;
-    self->kbps = static_cast<double>(bytes - self->bytes_at_last_sample) * 8.0 / 1000.0 / seconds;
-    self->frames_at_last_sample = frames;
-    self->bytes_at_last_sample = bytes;
-    self->sample_jitterbuffers();
-    return G_SOURCE_CONTINUE;
-  }
-
   void sample_jitterbuffers() {
-    std::uint64_t received = 0;
-    std::uint64_t lost = 0;
-    std::uint64_t late = 0;
-    std::lock_guard lock(mutex);
-    for (const auto& jitterbuffer : jitterbuffers) {
-      GstStructure* stats = nullptr;
-      g_object_get(jitterbuffer.get(), "stats", &stats, nullptr);
-      if (stats == nullptr) continue;
-      guint64 value = 0;
-      if (gst_structure_get_uint64(stats, "num-pushed", &value)) received += value;
-      if (gst_structure_get_uint64(stats, "num-lost", &value)) lost += value;
-      if (gst_structure_get_uint64(stats, "num-late", &value)) late += value;
-      gst_structure_free(stats);
-    }
-    packets_received = received;
-    packets_lost = lost;
-    packets_late = late;
+    const auto counts = jitterbuffers.sample();
+    packets_received = counts.received;
+    packets_lost = counts.lost;
+    packets_late = counts.late;
   }
 };
-
-namespace {
-
-// autoaudiosink when it opens a real device (it falls back to a fake sink when none works, as in
-// a container); already READY, so that the device probing (seconds with an absent sound
-// server) happens here and not in a streaming thread, where it would make the video late.
-GstElement* working_audio_sink() {
-  if (!available("autoaudiosink")) return nullptr;
-  auto* sink = GST_ELEMENT(gst_object_ref_sink(gst_element_factory_make("autoaudiosink", nullptr)));
-  bool real = false;
-  if (gst_element_set_state(sink, GST_STATE_READY) == GST_STATE_CHANGE_SUCCESS) {
-    GstIterator* children = gst_bin_iterate_elements(GST_BIN(sink));
-    GValue item = G_VALUE_INIT;
-    while (gst_iterator_next(children, &item) == GST_ITERATOR_OK) {
-      GstElementFactory* factory = gst_element_get_factory(GST_ELEMENT(g_value_get_object(&item)));
-      const char* name = factory != nullptr ? GST_OBJECT_NAME(factory) : "";
-      real = real || std::string_view(name) != "fakesink";
-      g_value_reset(&item);
-    }
-    g_value_unset(&item);
-    gst_iterator_free(children);
-  }
-  if (real) return sink;
-  spdlog::info("watch: no working audio output, the sound is not played");
-  gst_element_set_state(sink, GST_STATE_NULL);
-  gst_object_unref(sink);
-  return nullptr;
-}
-
-}  // namespace
 
 WatchPipeline::WatchPipeline(std::unique_ptr<State> state) : state_(std::move(state)) {}
 
@@ -652,7 +318,8 @@ Result<std::unique_ptr<WatchPipeline>, std::string> WatchPipeline::create(
     const WatchOptions& options) {
   std::string error;
   if (!ensure_gstreamer(error)) return fail(error);
-  const Container container = container_of(options.record_path);
+  using Container = WatchRecorder::Container;
+  const Container container = WatchRecorder::container_of(options.record_path);
   if (!options.record_path.empty() && container == Container::none) {
     return fail("recording must end in .mp4 or .mkv: " + options.record_path);
   }
@@ -667,33 +334,10 @@ Result<std::unique_ptr<WatchPipeline>, std::string> WatchPipeline::create(
 
   auto state = std::make_unique<State>();
   state->options = options;
-  state->container = container;
   if (options.display) {
-    // Without a display server autovideosink falls through to sinks that crash when probed
-    // (dfbvideosink): refuse before trying.
-    if (std::getenv("DISPLAY") == nullptr && std::getenv("WAYLAND_DISPLAY") == nullptr) {
-      return fail("cannot show the video: no display (DISPLAY is not set)");
-    }
-    state->video_sink_.reset(
-        GST_ELEMENT(gst_object_ref_sink(gst_element_factory_make("autovideosink", nullptr))));
-    // Outside a pipeline the sink has no bus; lend it one so that its reason can be told.
-    GstOwned<GstBus> probe_bus(gst_bus_new());
-    gst_element_set_bus(state->video_sink_.get(), probe_bus.get());
-    const bool opened = gst_element_set_state(state->video_sink_.get(), GST_STATE_READY) !=
-                        GST_STATE_CHANGE_FAILURE;
-    if (!opened) {
-      gst_element_set_state(state->video_sink_.get(), GST_STATE_NULL);
-      const char* display = std::getenv("DISPLAY");
-      std::string reason;
-      if (GstMessage* message = gst_bus_pop_filtered(probe_bus.get(), GST_MESSAGE_ERROR)) {
-        reason = ": " + error_text(message);
-        gst_message_unref(message);
-      }
-      return fail(std::string("cannot open a video output (DISPLAY=") +
-                  (display != nullptr ? display : "unset") + ")" + reason);
-    }
-    gst_element_set_bus(state->video_sink_.get(), nullptr);
-    state->audio_sink_.reset(working_audio_sink());
+    auto outputs = DisplayOutputs::open();
+    if (!outputs.ok()) return fail(outputs.error());
+    state->outputs = std::move(*outputs);
   }
   state->pipeline.reset(GST_ELEMENT(gst_object_ref_sink(gst_pipeline_new("watch"))));
   state->source = gst_element_factory_make("rtspsrc", "source");
@@ -709,17 +353,13 @@ Result<std::unique_ptr<WatchPipeline>, std::string> WatchPipeline::create(
   g_signal_connect(state->source, "select-stream", G_CALLBACK(&State::on_select_stream), nullptr);
 
   if (container != Container::none) {
-    state->mux =
-        gst_element_factory_make(container == Container::mp4 ? "mp4mux" : "matroskamux", "mux");
-    if (container == Container::mp4) {
-      // Fragmented: what was written stays readable even if the process dies before EOS.
-      g_object_set(state->mux, "fragment-duration", 1000u, nullptr);
-    }
-    GstElement* file = gst_element_factory_make("filesink", "file");
-    g_object_set(file, "location", options.record_path.c_str(), nullptr);
-    gst_bin_add_many(GST_BIN(state->pipeline.get()), state->mux, file, nullptr);
-    if (!gst_element_link(state->mux, file)) return fail("cannot link the recording muxer");
+    auto recorder = WatchRecorder::create(state->pipeline.get(), options.record_path, kPadMessage);
+    if (!recorder.ok()) return fail(recorder.error());
+    state->recorder = std::move(*recorder);
   }
+  state->branches = std::make_unique<WatchBranches>(
+      state->bin(), options.display, state->outputs, state->recorder.get(),
+      WatchBranches::Probes{&State::received_probe, &State::decoded_probe, state.get()});
   return std::unique_ptr<WatchPipeline>(new WatchPipeline(std::move(state)));
 }
 
@@ -732,7 +372,8 @@ void WatchPipeline::start(const std::string& play_url, WatchCallbacks callbacks)
   s.context = g_main_context_ref_thread_default();
   g_object_set(s.source, "location", play_url.c_str(), nullptr);
   s.bus_watch = add_bus_watch(s.pipeline.get(), s.context, &State::on_bus, &s);
-  s.stats_timer = s.add_timer(kStatsPeriodMs, &State::on_stats_tick);
+  s.make_timers();
+  s.stats_timer->enable(kStatsPeriod);
   spdlog::info("watch starting url={} latency_ms={} display={} record={} step=714", s.url,
                s.options.latency_ms, s.options.display, s.options.record_path);
   gst_element_set_state(s.pipeline.get(), GST_STATE_PLAYING);
@@ -745,26 +386,9 @@ void WatchPipeline::State::begin_stop() {
   spdlog::info("watch stopping url={}", s.url);
   // A recording still waiting for its streams gets what is known, so EOS reaches the file.
   s.decide_recording();
-  s.stop_timer = s.add_timer(kStopTimeoutMs, &State::on_stop_timeout);
-  // EOS enters each branch after rtspsrc, not through it: sent to the pipeline it would go to
-  // rtspsrc's udpsrc, which takes it only once a packet wakes its streaming thread (never, when
-  // the broadcast has ended), holding the pipeline's state lock all along, so that the final
-  // set_state(NULL) deadlocked. The entries are queues; a pool thread sends it, never the loop.
-  std::vector<GstElement*> entries;
-  {
-    std::lock_guard lock(s.mutex);
-    for (const State::Branch& branch : s.branches)
-      entries.push_back(branch.entry);
-  }
-  for (GstElement* entry : entries) {
-    gst_element_call_async(
-        entry,
-        [](GstElement* element, gpointer) {
-          GstOwned<GstPad> sink(gst_element_get_static_pad(element, "sink"));
-          gst_pad_send_event(sink.get(), gst_event_new_eos());
-        },
-        nullptr, nullptr);
-  }
+  s.stop_timer->enable(kStopTimeout);
+  // EOS into every chain, after rtspsrc (see WatchBranches::send_eos).
+  s.branches->send_eos();
 }
 
 void WatchPipeline::stop() {
@@ -779,8 +403,7 @@ WatchStats WatchPipeline::stats() const {
         std::chrono::steady_clock::time_point(std::chrono::steady_clock::duration(ns));
   }
   stats.frames_decoded = s.frames_decoded.load();
-  stats.max_frame_gap = std::chrono::duration_cast<std::chrono::milliseconds>(
-      std::chrono::nanoseconds(s.max_frame_gap_ns.load()));
+  stats.max_frame_gap = s.freezes.max_gap();
   stats.fps = s.fps;
   stats.kbps = s.kbps;
   stats.packets_received = s.packets_received;
@@ -799,10 +422,10 @@ WatchStats WatchPipeline::stats() const {
   {
     std::lock_guard lock(s.mutex);
     stats.latency_samples_ms = s.latency_samples;
-    stats.freezes = s.freezes;
   }
+  stats.freezes = s.freezes.freezes();
   if (!stats.latency_samples_ms.empty()) stats.latency_ms_last = stats.latency_samples_ms.back();
-  stats.has_audio = s.has_audio.load();
+  stats.has_audio = s.branches->has_audio();
   return stats;
 }
 

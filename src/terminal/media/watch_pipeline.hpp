@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "core/result.hpp"
+#include "terminal/media/freeze_detector.hpp"
 
 namespace callcast::terminal {
 
@@ -25,16 +26,6 @@ struct WatchOptions {
   int latency_ms = 200;     // rtpjitterbuffer latency
   std::chrono::milliseconds udp_timeout{3000};  // no UDP data this long -> retry over TCP
   bool read_clock = true;                       // read the frame clock from decoded frames
-};
-
-// A pause in the decoded picture longer than kFreezeThreshold: what a viewer sees of a broadcaster
-// whose path dropped or stalled. Wall-clock times, so that a test or a benchmark can line them up
-// with what it did to the path.
-// 250 ms: six frames at 25 fps, well above a jitter buffer's normal unevenness.
-inline constexpr std::chrono::milliseconds kFreezeThreshold{250};
-struct Freeze {
-  std::int64_t began_unix_ms = 0;  // the last frame before the pause
-  std::int64_t ms = 0;             // until the next decoded frame
 };
 
 struct WatchStats {

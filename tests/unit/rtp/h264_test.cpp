@@ -322,5 +322,109 @@ TEST(SpropParameterSets, RejectsEmptyEntries) {
   EXPECT_FALSE(decode_sprop_parameter_sets("aM48gA==,,aM48gA=="));
 }
 
+// ---- FU-A writer and the packetization-mode 1 packetizer (RFC 6184 §5.8, §6.3) ---------------
+
+std::vector<Nal> fragments_of(const Nal& nal, std::size_t max_payload,
+                              std::size_t (*writer)(Bytes, MutableBytes,
+                                                    const PayloadSink&) = &write_fu_a) {
+  std::vector<std::uint8_t> buffer(max_payload);
+  std::vector<Nal> out;
+  const std::size_t count =
+      writer(bytes_of(nal), MutableBytes(buffer.data(), buffer.size()),
+             [&out](Bytes payload) { out.emplace_back(payload.begin(), payload.end()); });
+  EXPECT_EQ(count, out.size());
+  return out;
+}
+
+TEST(H264FuA, WritesGoldenFragmentsOfAnIdrUnit) {
+  // IDR (NRI 3, type 5) with 7 bytes after its header, cut to payloads of 5: 3 + 3 + 1 bytes.
+  const Nal idr = {0x65, 1, 2, 3, 4, 5, 6, 7};
+  const std::vector<Nal> expected = {{0x7c, 0x85, 1, 2, 3}, {0x7c, 0x05, 4, 5, 6}, {0x7c, 0x45, 7}};
+  EXPECT_EQ(fragments_of(idr, 5), expected);
+}
+
+TEST(H264FuA, FirstFragmentMatchesCapturedFfmpegIdrStart) {
+  // The captured first FU-A of an IDR slice, whose unit header was 0x65: the writer makes the
+  // same indicator and FU header from the same unit.
+  Nal unit = {0x65};
+  unit.insert(unit.end(), kCapturedIdrStart.begin() + 2, kCapturedIdrStart.end());
+  unit.insert(unit.end(), 20, 0xab);
+  const auto fragments = fragments_of(unit, kCapturedIdrStart.size());
+  ASSERT_GE(fragments.size(), 2U);
+  EXPECT_EQ(fragments.front(), kCapturedIdrStart);
+}
+
+TEST(H264FuA, KeepsForbiddenBitAndNriInTheIndicator) {
+  const Nal slice = {0x41, 1, 2, 3, 4};  // NRI 2, non-IDR slice
+  const auto fragments = fragments_of(slice, 4);
+  ASSERT_EQ(fragments.size(), 2U);
+  EXPECT_EQ(fragments[0][0], 0x5c);
+  EXPECT_EQ(fragments[0][1], 0x81);
+  EXPECT_EQ(fragments[1][1], 0x41);
+}
+
+TEST(H264FuA, FragmentsRoundTripThroughTheInspectorAndReassemble) {
+  Nal idr = {0x65};
+  for (int i = 0; i < 3000; ++i)
+    idr.push_back(static_cast<std::uint8_t>(i * 7));
+  const auto fragments = fragments_of(idr, 1200);
+  ASSERT_EQ(fragments.size(), 3U);  // 2999 bytes in chunks of 1198
+  Nal reassembled = {
+      static_cast<std::uint8_t>((fragments[0][0] & 0xe0) | (fragments[0][1] & 0x1f))};
+  for (std::size_t i = 0; i < fragments.size(); ++i) {
+    EXPECT_LE(fragments[i].size(), 1200U);
+    const auto info = inspect_h264_payload(bytes_of(fragments[i]));
+    ASSERT_TRUE(info) << "fragment " << i;
+    EXPECT_TRUE(info->is_fragment);
+    EXPECT_EQ(info->fragment_start, i == 0);
+    EXPECT_EQ(info->fragment_end, i + 1 == fragments.size());
+    EXPECT_EQ(info->has_idr, i == 0);
+    EXPECT_EQ(info->first_nal_type, kNalIdr);
+    reassembled.insert(reassembled.end(), fragments[i].begin() + 2, fragments[i].end());
+  }
+  EXPECT_EQ(reassembled, idr);
+}
+
+TEST(H264FuA, WritesNothingWhenTheBufferIsTooSmall) {
+  const Nal idr = {0x65, 1, 2, 3, 4, 5, 6, 7};
+  EXPECT_TRUE(fragments_of(idr, 2).empty());
+  EXPECT_TRUE(fragments_of(idr, 0).empty());
+  EXPECT_EQ(fragments_of(idr, 3).size(), 7U) << "one byte of the unit per fragment";
+}
+
+TEST(H264FuA, NeverWritesOneFragmentWithStartAndEnd) {
+  // 3 bytes after the header fit in one fragment of 5: §5.8 forbids S and E together.
+  EXPECT_TRUE(fragments_of({0x65, 1, 2, 3}, 5).empty());
+  EXPECT_EQ(fragments_of({0x65, 1, 2, 3, 4}, 5).size(), 2U);
+  EXPECT_TRUE(fragments_of({0x65}, 5).empty()) << "a header alone has nothing to fragment";
+  EXPECT_TRUE(fragments_of({}, 5).empty());
+}
+
+TEST(H264Packetizer, SendsAUnitThatFitsAsASingleNalUnitPacket) {
+  const auto payloads = fragments_of(kCapturedSlice, kCapturedSlice.size(), &packetize_h264_nal);
+  ASSERT_EQ(payloads.size(), 1U);
+  EXPECT_EQ(payloads[0], kCapturedSlice);
+}
+
+TEST(H264Packetizer, FragmentsAUnitOneByteLargerThanThePayload) {
+  const auto payloads =
+      fragments_of(kCapturedSlice, kCapturedSlice.size() - 1, &packetize_h264_nal);
+  ASSERT_EQ(payloads.size(), 2U);
+  EXPECT_EQ(payloads[0][0] & 0x1f, kNalFuA);
+  EXPECT_EQ(nal_unit_type(bytes_of(payloads[0])), kNalFuA);
+}
+
+TEST(H264Packetizer, RejectsAnEmptyUnitAndATinyBuffer) {
+  EXPECT_TRUE(fragments_of({}, 100, &packetize_h264_nal).empty());
+  EXPECT_TRUE(fragments_of(kCapturedSlice, 2, &packetize_h264_nal).empty());
+}
+
+TEST(H264NalUnitType, ReadsTheLowFiveBits) {
+  EXPECT_EQ(nal_unit_type(bytes_of(kX264Sps)), kNalSps);
+  EXPECT_EQ(nal_unit_type(bytes_of(kX264Pps)), kNalPps);
+  EXPECT_EQ(nal_unit_type(bytes_of(kCapturedIdrStart)), kNalFuA);
+  EXPECT_EQ(nal_unit_type(Bytes{}), 0);
+}
+
 }  // namespace
 }  // namespace callcast::rtp

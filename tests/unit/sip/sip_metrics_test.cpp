@@ -3,7 +3,6 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
-#include <optional>
 #include <string>
 
 namespace callcast::sip {
@@ -66,20 +65,6 @@ TEST(SipMetrics, WithoutAnswersTheFamiliesAreStillListed) {
   const std::string text = out.text();
   EXPECT_NE(text.find("# TYPE callcast_sip_invite_responses_total counter\n"), std::string::npos);
   EXPECT_NE(text.find("callcast_sip_setup_seconds_count{kind=\"viewer\"} 0\n"), std::string::npos);
-}
-
-TEST(SipMetrics, AnsweringSetsTheKindForItsScopeAndRestoresTheOuterOne) {
-  std::optional<Kind> slot;
-  {
-    const SipMetrics::Answering invite(slot, Kind::unclassified);
-    EXPECT_EQ(slot, Kind::unclassified);
-    {
-      const SipMetrics::Answering inner(slot, std::nullopt);
-      EXPECT_FALSE(slot);
-    }
-    EXPECT_EQ(slot, Kind::unclassified);
-  }
-  EXPECT_FALSE(slot);
 }
 
 }  // namespace

@@ -291,7 +291,8 @@ TEST_F(UserAgentTest, OptionsIsAnswered) {
 }
 
 // A port nobody answers on: the INVITE is retransmitted for 32 s, yet the destructor returns
-// within its bound.
+// (on its own thread with real timers). That it gives up after options.shutdown_timeout, plus
+// at most one second, is checked on simulated time in nua_engine_test.
 TEST(UserAgentShutdownTest, DestructorDoesNotWaitForAPeerThatNeverAnswers) {
   const int silent = ::socket(AF_INET, SOCK_DGRAM, 0);
   ASSERT_GE(silent, 0);
@@ -306,14 +307,12 @@ TEST(UserAgentShutdownTest, DestructorDoesNotWaitForAPeerThatNeverAnswers) {
   options.account = {"alice", "secret", "127.0.0.1:" + std::to_string(ntohs(address.sin_port))};
   options.shutdown_timeout = 300ms;
   std::shared_ptr<TestCall> call;
-  const auto started = std::chrono::steady_clock::now();
   {
     SipTestAgent agent(options);
     ASSERT_TRUE(agent.ok()) << agent.error();
     call = agent.call("777", kOffer);
     ASSERT_TRUE(call->wait_for_message(">INVITE"));
   }
-  EXPECT_LT(std::chrono::steady_clock::now() - started, 3s);
   EXPECT_TRUE(call->end().has_value());
   ::close(silent);
 }

@@ -1,0 +1,305 @@
+#include "loadgen/viewer_fleet.hpp"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/udp.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cmath>
+#include <cstring>
+#include <future>
+
+#include "loadgen/media_publisher.hpp"
+
+namespace callcast::loadgen {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+constexpr int kRtpReceiveBuffer = 1 << 20;
+constexpr int kRtcpReceiveBuffer = 4096;
+
+// A UDP socket bound to 127.0.0.1:0 with a receive buffer of `buffer` bytes (SO_RCVBUFFORCE
+// when allowed, i.e. as root, past net.core.rmem_max); -1 on failure.
+int bound_udp_socket(int buffer, std::uint16_t& port, bool gro = false) {
+  const int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+  if (fd < 0) return -1;
+  const int on = 1;
+  if (gro) setsockopt(fd, SOL_UDP, UDP_GRO, &on, sizeof on);
+  if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &buffer, sizeof buffer) != 0) {
+    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &buffer, sizeof buffer);
+  }
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t size = sizeof address;
+  if (bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 ||
+      getsockname(fd, reinterpret_cast<sockaddr*>(&address), &size) != 0) {
+    ::close(fd);
+    return -1;
+  }
+  port = ntohs(address.sin_port);
+  return fd;
+}
+
+// The fleet's RTCP sink: a port above the ephemeral range (net.ipv4.ip_local_port_range, whose
+// top is at most 60999 by default), so every viewer's client_port=<rtp>-<sink> reads low-high
+// as some servers expect; an ephemeral one when all are taken.
+int rtcp_sink_socket(std::uint16_t& port) {
+  const int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+  if (fd < 0) return -1;
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  for (int candidate = 65535; candidate >= 61000; --candidate) {
+    address.sin_port = htons(static_cast<std::uint16_t>(candidate));
+    if (bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0) {
+      port = static_cast<std::uint16_t>(candidate);
+      return fd;
+    }
+  }
+  ::close(fd);
+  return bound_udp_socket(kRtcpReceiveBuffer, port);
+}
+
+void send_datagram(int fd, std::uint16_t port, std::string_view text) {
+  sockaddr_in to{};
+  to.sin_family = AF_INET;
+  to.sin_port = htons(port);
+  to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  (void)sendto(fd, text.data(), text.size(), 0, reinterpret_cast<const sockaddr*>(&to), sizeof to);
+}
+
+}  // namespace
+
+ViewerFleet::ViewerFleet(FleetOptions options, const MeasureWindow& window,
+                         const PublishLedger& ledger)
+    : options_(std::move(options)),
+      tallies_(options_.viewers),
+      sockets_(options_.viewers),
+      players_(options_.viewers),
+      setup_ms_(options_.viewers, -1),
+      join_ns_(options_.viewers, 0) {
+  for (auto& tally : tallies_)
+    tally.reserve_window(options_.window_capacity);
+  std::vector<int> cpus = options_.receive_cpus;
+  if (cpus.empty()) cpus.push_back(-1);
+  for (const int cpu : cpus) {
+    receivers_.push_back(std::make_unique<ViewerReceiver>(cpu, tallies_, window, ledger,
+                                                          options_.video_payload_type));
+    receivers_.back()->start();
+  }
+  rtcp_sink_ = rtcp_sink_socket(rtcp_sink_port_);
+  work_.emplace(io_.get_executor());
+  io_thread_ = std::thread([this] { io_.run(); });
+}
+
+ViewerFleet::~ViewerFleet() {
+  close();
+}
+
+bool ViewerFleet::launch_rtsp(std::size_t i, const std::string& url, std::string& error) {
+  ViewerSockets& s = sockets_[i];
+  PlayerPorts ports;
+  if (rtcp_sink_ < 0) {
+    error = "RTCP sink socket: " + std::string(std::strerror(errno));
+    return false;
+  }
+  ports.video_rtcp = ports.audio_rtcp = rtcp_sink_port_;
+  s.video_rtp = bound_udp_socket(kRtpReceiveBuffer, ports.video_rtp, options_.viewer_gro);
+  if (s.video_rtp < 0) {
+    error = "video RTP socket: " + std::string(std::strerror(errno));
+    return false;
+  }
+  s.audio_rtp = bound_udp_socket(kRtpReceiveBuffer, ports.audio_rtp, options_.viewer_gro);
+  if (s.audio_rtp < 0) {
+    error = "audio RTP socket: " + std::string(std::strerror(errno));
+    return false;
+  }
+  ViewerReceiver& receiver = *receivers_[i % receivers_.size()];
+  const auto viewer = static_cast<std::uint32_t>(i);
+  if (!receiver.add(s.video_rtp, viewer, TrackOf::video) ||
+      !receiver.add(s.audio_rtp, viewer, TrackOf::audio)) {
+    error = "epoll: " + std::string(std::strerror(errno));
+    return false;
+  }
+  players_[i] = RtspPlayer::create(io_, url, ports, options_.setup_timeout);
+  return true;
+}
+
+// The state of one RTSP ramp, shared by the io thread's handlers (which may outlive the call).
+struct ViewerFleet::Ramp {
+  explicit Ramp(boost::asio::io_context& io) : timer(io) {}
+  std::function<std::string(std::size_t)> url_of;
+  std::size_t next = 0;
+  std::size_t in_flight = 0;
+  std::size_t finished = 0;
+  bool stopped = false;
+  Clock::time_point start = Clock::now();
+  std::string first_error;
+  std::string bench_error;
+  std::promise<void> all_done;
+  boost::asio::steady_timer timer;
+};
+
+void ViewerFleet::tick(const std::shared_ptr<Ramp>& ramp) {
+  if (ramp->stopped) return;
+  const std::size_t total = options_.viewers;
+  const double elapsed = std::chrono::duration<double>(Clock::now() - ramp->start).count();
+  const auto allowed = std::min<std::size_t>(
+      total, static_cast<std::size_t>(std::floor(elapsed * options_.ramp_rate)) + 1);
+  while (ramp->next < allowed && ramp->in_flight < options_.max_in_flight) {
+    const std::size_t i = ramp->next++;
+    ++ramp->in_flight;
+    std::string local_error;
+    if (!launch_rtsp(i, ramp->url_of(i), local_error)) {
+      --ramp->in_flight;
+      ++ramp->finished;
+      const std::string text = "viewer " + std::to_string(i) + ": " + local_error;
+      if (ramp->first_error.empty()) ramp->first_error = text;
+      if (ramp->bench_error.empty()) ramp->bench_error = text;
+      if (ramp->finished == total) ramp->all_done.set_value();
+      continue;
+    }
+    const auto started = Clock::now();
+    players_[i]->start([this, ramp, i, started, total](const std::string& error) {
+      --ramp->in_flight;
+      ++ramp->finished;
+      if (error.empty()) {
+        setup_ms_[i] = std::chrono::duration<double, std::milli>(Clock::now() - started).count();
+      } else {
+        const std::string text = "viewer " + std::to_string(i) + ": " + error;
+        if (ramp->first_error.empty()) ramp->first_error = text;
+        if (ramp->bench_error.empty() && players_[i]->failed_locally()) ramp->bench_error = text;
+      }
+      if (ramp->finished == total) ramp->all_done.set_value();
+    });
+  }
+  if (ramp->next < total) {
+    ramp->timer.expires_after(std::chrono::milliseconds(5));
+    ramp->timer.async_wait([this, ramp](const boost::system::error_code& error) {
+      if (!error) tick(ramp);
+    });
+  }
+}
+
+RampOutcome ViewerFleet::ramp_rtsp(const std::function<std::string(std::size_t)>& url_of,
+                                   Clock::time_point deadline) {
+  auto ramp = std::make_shared<Ramp>(io_);
+  ramp->url_of = url_of;
+  auto done = ramp->all_done.get_future();
+  if (options_.viewers == 0) {
+    ramp->all_done.set_value();
+  } else {
+    boost::asio::post(io_, [this, ramp] { tick(ramp); });
+  }
+  RampOutcome outcome;
+  if (done.wait_until(deadline) != std::future_status::ready) outcome.timed_out = true;
+  // Stop launching and collect on the io thread, where the ramp's state lives.
+  std::promise<void> collected;
+  boost::asio::post(io_, [this, ramp, &outcome, &collected] {
+    ramp->stopped = true;
+    ramp->timer.cancel();
+    outcome.first_error = ramp->first_error;
+    outcome.bench_error = ramp->bench_error;
+    for (std::size_t i = 0; i < options_.viewers; ++i) {
+      if (setup_ms_[i] >= 0) {
+        ++outcome.playing;
+        outcome.setup_ms.push_back(setup_ms_[i]);
+      }
+    }
+    collected.set_value();
+  });
+  collected.get_future().wait();
+  outcome.failed = options_.viewers - outcome.playing;
+  if (outcome.timed_out && outcome.first_error.empty()) {
+    outcome.first_error = "the ramp did not finish in time";
+  }
+  return outcome;
+}
+
+RampOutcome ViewerFleet::ramp_join(std::uint16_t port, Clock::time_point deadline) {
+  join_port_ = port;
+  const auto start = Clock::now();
+  RampOutcome outcome;
+  for (std::size_t i = 0; i < options_.viewers; ++i) {
+    // Pace: viewer i goes at i / rate seconds; sleeping in slices keeps the deadline honest.
+    const auto due =
+        start + std::chrono::duration_cast<Clock::duration>(
+                    std::chrono::duration<double>(static_cast<double>(i) / options_.ramp_rate));
+    if (due > deadline) {
+      outcome.timed_out = true;
+      break;
+    }
+    std::this_thread::sleep_until(due);
+    std::uint16_t ignored = 0;
+    ViewerSockets& s = sockets_[i];
+    s.video_rtp = bound_udp_socket(kRtpReceiveBuffer, ignored, options_.viewer_gro);
+    if (s.video_rtp < 0) {
+      const std::string text = "viewer " + std::to_string(i) + ": socket: " + std::strerror(errno);
+      if (outcome.first_error.empty()) outcome.first_error = text;
+      if (outcome.bench_error.empty()) outcome.bench_error = text;
+      continue;
+    }
+    receivers_[i % receivers_.size()]->add(s.video_rtp, static_cast<std::uint32_t>(i),
+                                           TrackOf::payload_type);
+    join_ns_[i] = monotonic_ns();
+    send_datagram(s.video_rtp, port, "JOIN");
+  }
+  // A viewer plays from its first packet: wait for the last ones (bounded by the deadline).
+  for (int round = 0; Clock::now() < deadline && round < 10000; ++round) {
+    std::size_t waiting = 0;
+    for (std::size_t i = 0; i < options_.viewers; ++i) {
+      // Read without the receiver's lock: a stale 0 only makes this loop wait once more.
+      if (join_ns_[i] != 0 && tallies_[i].first_packet_ns() == 0) ++waiting;
+    }
+    if (waiting == 0) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  for (std::size_t i = 0; i < options_.viewers; ++i) {
+    const std::int64_t first = tallies_[i].first_packet_ns();
+    if (join_ns_[i] != 0 && first != 0) {
+      ++outcome.playing;
+      outcome.setup_ms.push_back(static_cast<double>(first - join_ns_[i]) / 1e6);
+    } else if (outcome.first_error.empty()) {
+      outcome.first_error = "viewer " + std::to_string(i) + ": no packet after JOIN";
+    }
+  }
+  outcome.failed = options_.viewers - outcome.playing;
+  return outcome;
+}
+
+void ViewerFleet::stop_receiving() {
+  for (auto& receiver : receivers_)
+    receiver->stop();
+}
+
+void ViewerFleet::close() {
+  if (closed_) return;
+  closed_ = true;
+  stop_receiving();
+  std::promise<void> closed;
+  boost::asio::post(io_, [this, &closed] {
+    for (auto& player : players_) {
+      if (player) player->close();
+    }
+    closed.set_value();
+  });
+  closed.get_future().wait_for(std::chrono::seconds(10));
+  work_.reset();
+  io_.stop();
+  if (io_thread_.joinable()) io_thread_.join();
+  players_.clear();
+  for (auto& s : sockets_) {
+    if (join_port_ != 0 && s.video_rtp >= 0) send_datagram(s.video_rtp, join_port_, "LEAVE");
+    for (int* fd : {&s.video_rtp, &s.audio_rtp}) {
+      if (*fd >= 0) ::close(*fd);
+      *fd = -1;
+    }
+  }
+  if (rtcp_sink_ >= 0) ::close(rtcp_sink_);
+  rtcp_sink_ = -1;
+}
+
+}  // namespace callcast::loadgen

@@ -1,0 +1,55 @@
+#pragma once
+// One receive thread of the viewer fleet: an epoll set of viewers' RTP sockets, drained with
+// recvmmsg (64 datagrams a call), each datagram handed to its viewer's ViewerTally. Pinned to
+// one CPU when given one. Sockets may be added while it runs (epoll_ctl is thread-safe); a
+// viewer's tally is only ever touched by the thread its sockets were added to.
+#include <sys/types.h>
+
+#include <atomic>
+#include <cstdint>
+#include <thread>
+#include <vector>
+
+#include "loadgen/viewer_tally.hpp"
+
+namespace callcast::loadgen {
+
+// How a socket's datagrams find their track: fixed per socket (RTSP viewers have one socket per
+// track) or by RTP payload type (the limit target's one socket per viewer).
+enum class TrackOf : std::uint8_t { video = 0, audio = 1, payload_type = 2 };
+
+class ViewerReceiver {
+ public:
+  // `tallies` outlives the receiver and is never resized while it runs.
+  ViewerReceiver(int cpu, std::vector<ViewerTally>& tallies, const MeasureWindow& window,
+                 const PublishLedger& ledger, std::uint8_t video_payload_type);
+  ~ViewerReceiver();
+  ViewerReceiver(const ViewerReceiver&) = delete;
+  ViewerReceiver& operator=(const ViewerReceiver&) = delete;
+
+  bool add(int fd, std::uint32_t viewer, TrackOf track);
+  void start();
+  void stop();
+  int cpu() const { return cpu_; }
+  pid_t thread_id() const { return tid_.load(); }
+  // Valid after stop().
+  const WindowTraffic& traffic() const { return traffic_; }
+  std::uint64_t recv_errors() const { return recv_errors_; }
+
+ private:
+  void run();
+
+  int cpu_;
+  int epoll_fd_;
+  std::vector<ViewerTally>& tallies_;
+  const MeasureWindow& window_;
+  const PublishLedger& ledger_;
+  std::uint8_t video_payload_type_;
+  std::atomic<bool> stopping_{false};
+  std::atomic<pid_t> tid_{0};
+  WindowTraffic traffic_;
+  std::uint64_t recv_errors_ = 0;
+  std::thread thread_;
+};
+
+}  // namespace callcast::loadgen

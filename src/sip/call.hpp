@@ -1,0 +1,60 @@
+#pragma once
+// One call of the network side: a master's broadcast call (701-709) or a viewer's (710-714).
+// Lives on the SIP thread, in the CallTable.
+#include <memory>
+#include <string>
+
+#include "core/time_source.hpp"
+#include "sip/audience_pacer.hpp"
+#include "sip/sip_metrics.hpp"
+#include "sip/sip_stack.hpp"
+
+namespace callcast::sip {
+
+// The Reason header (RFC 3326) of the BYEs that end a broadcast's calls.
+inline const std::string kBroadcastEndedReason = "SIP;cause=200;text=\"broadcast ended\"";
+inline const std::string kMediaRestartedReason =
+    "SIP;cause=503;text=\"the streaming server restarted\"";
+
+enum class CallRole { master, viewer };
+enum class CallState {
+  setting_up,  // waiting for the media side (create_group / admit_viewer)
+  early,       // master: 183 sent, waiting for master_joined (706)
+  answered,    // 200 sent
+  ending,      // final error sent or BYE sent; waiting for the stack to terminate the handle
+};
+
+struct Call {
+  CallId id = 0;
+  CallRole role = CallRole::master;
+  CallState state = CallState::setting_up;
+  StackHandle handle = 0;
+  std::string caller;       // the authenticated number
+  std::string group;        // the master's number
+  bool tcp = false;         // the INVITE came over TCP: our Contact says so
+  std::string offer;        // the INVITE's SDP, may be empty
+  std::string sdp;          // what 183 / 200 carry
+  bool media_done = false;  // the group was created / the viewer admitted on the media side
+  std::unique_ptr<core::Timer> join_timer;  // master: 706 must come within the join timeout
+  core::SteadyClock::time_point invited_at;
+  // Master: rebuilt after a restart of this process from the media side's live group. It has
+  // no SIP dialog here (sofia's nua cannot take one over: an in-dialog request it does not know
+  // gets 481 from the stack itself), so nothing is ever sent to it; the media side's events end
+  // it (see MediaSync::on_resync).
+  bool restored = false;
+  // The host of the INVITE's Request-URI: how the terminal reached us (for the Ut URL).
+  std::string reached_host;
+  // Master: its INVITE carried Recv-Info: callcast-audience (RFC 6086), so it hears its
+  // audience in INFO requests, paced by `audience`.
+  bool takes_audience = false;
+  AudiencePacer audience;
+  std::unique_ptr<core::Timer> audience_timer;
+};
+
+// How the metrics count the answers to a call's INVITE: a master's is a service call.
+inline SipMetrics::InviteKind invite_kind(CallRole role) {
+  return role == CallRole::master ? SipMetrics::InviteKind::service
+                                  : SipMetrics::InviteKind::viewer;
+}
+
+}  // namespace callcast::sip

@@ -1,0 +1,500 @@
+#include "sip/call_controller.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+#include "core/group_registry.hpp"
+#include "sip/forwarding_route.hpp"
+#include "sipwire/audience_info.hpp"
+#include "sipwire/iptv_sdp.hpp"
+
+namespace callcast::sip {
+namespace {
+
+constexpr int kRetryAfterSeconds = 5;
+
+std::string_view role_name(CallRole role) {
+  return role == CallRole::master ? "master" : "viewer";
+}
+
+bool takes_audience_info(const SipRequest& request) {
+  return std::any_of(
+      request.recv_info.begin(), request.recv_info.end(),
+      [](const std::string& value) { return recv_info_lists(value, kAudiencePackage); });
+}
+
+bool is_wildcard_host(std::string_view host) {
+  return host.empty() || host == "0.0.0.0" || host == "::" || host == "[::]";
+}
+
+}  // namespace
+
+CallController::CallController(const core::SipConfig& config, CallTable& table,
+                               SignalingStats& counters, Services services)
+    : config_(config), table_(table), counters_(counters), services_(std::move(services)) {}
+
+void CallController::set_ut_endpoint(std::string public_url, core::HostPort http_listen) {
+  ut_public_url_ = std::move(public_url);
+  http_listen_ = std::move(http_listen);
+}
+
+long long CallController::elapsed_ms(core::SteadyClock::time_point since) const {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(services_.time.now() - since)
+      .count();
+}
+
+std::string CallController::refuse_at_service_number(std::string_view offer) const {
+  auto summary = summarize_iptv_offer(offer);
+  // No offer: the 183 carries ours (a terminal that sends none still publishes).
+  if (!summary || !summary->has_offer) return {};
+  if (!summary->has_iptv) {
+    // A SIP phone's audio/video offer: nothing here can take its RTP yet. Say so at once rather
+    // than let it wait for a media connection that never comes (408 after 15 s).
+    return "publishing to " + config_.service_number +
+           " needs an iptv_rtsp offer (m=application 9 TCP iptv_rtsp); SIP phones cannot "
+           "broadcast here yet";
+  }
+  if (summary->direction == IptvDirection::recvonly) {
+    return config_.service_number +
+           " is the broadcast service number: to watch, call the broadcaster's number";
+  }
+  return {};
+}
+
+CallId CallController::add_call(StackHandle handle, CallRole role, const std::string& caller,
+                                const std::string& group, const SipRequest& request) {
+  const CallId id = table_.next_call++;
+  Call call;
+  call.id = id;
+  call.role = role;
+  call.handle = handle;
+  call.caller = caller;
+  call.group = group;
+  call.tcp = request.over_tcp;
+  call.offer = request.body;
+  call.invited_at = services_.time.now();
+  call.reached_host = request.request_host;
+  call.takes_audience = role == CallRole::master && takes_audience_info(request);
+  table_.calls.emplace(id, std::move(call));
+  services_.stack.bind(handle, id);
+  return id;
+}
+
+void CallController::on_invite(StackHandle handle, const SipRequest& request) {
+  ++counters_.invites;
+  // Refused before the dialled number says which kind of call it is.
+  auto refuse = [&](const SipAnswer& answer) {
+    respond_invite(handle, answer, SipMetrics::InviteKind::unclassified);
+  };
+  if (!request.has_request_uri || !request.has_from) {
+    return refuse(refusal(400, "Bad Request", "INVITE without Request-URI or From"));
+  }
+  if (request.body_cut_short) {
+    return refuse(refusal(400, "Bad Request", "the body is shorter than its Content-Length"));
+  }
+  if (stopping_) {
+    return refuse(refusal(503, "Service Unavailable", "shutting down", kRetryAfterSeconds));
+  }
+  // The cap comes before authentication: a flood costs no digest work and no state.
+  if (table_.calls.size() >= config_.max_calls) {
+    ++counters_.rejected_over_cap;
+    return refuse(refusal(503, "Service Unavailable",
+                          "too many calls (" + std::to_string(config_.max_calls) + ")",
+                          kRetryAfterSeconds));
+  }
+  auto user = services_.authenticator.authenticate(handle, request, "INVITE");
+  if (!user) return;
+  if (!request.from_user || *user != *request.from_user) {
+    ++counters_.auth_failures;
+    return refuse(refusal(403, "Forbidden", "From does not match the authenticated user"));
+  }
+  if (!request.body.empty() && request.content_type != kSdpContentType) {
+    SipAnswer unsupported = refusal(415, "Unsupported Media Type", {});
+    unsupported.accept = "application/sdp";
+    return refuse(unsupported);
+  }
+  if (!request.request_user || !core::is_valid_number(*request.request_user)) {
+    return refuse(refusal(404, "Not Found", "the Request-URI holds no number"));
+  }
+  const std::string& dialled = *request.request_user;
+  // Check the offer before anything is created: what we cannot use gets 488 and changes nothing.
+  auto usable = make_iptv_sdp(request.body, IptvSdpParams{"rtsp://127.0.0.1/check", 0});
+  if (!usable) {
+    spdlog::info("sip: terminal={} event=invite_refused status=488 reason=\"{}\"", *user,
+                 usable.error().reason);
+    return refuse(refusal(488, "Not Acceptable Here", usable.error().reason));
+  }
+  if (dialled == config_.service_number) {
+    if (auto why = refuse_at_service_number(request.body); !why.empty()) {
+      spdlog::info("sip: terminal={} step=701 event=invite_refused status=488 reason=\"{}\"", *user,
+                   why);
+      return refuse(refusal(488, "Not Acceptable Here", why));
+    }
+    start_broadcast(handle, request, *user);
+  } else {
+    start_viewer_call(handle, request, *user, dialled);
+  }
+}
+
+void CallController::start_broadcast(StackHandle handle, const SipRequest& request,
+                                     const std::string& master) {
+  if (table_.broadcasts.contains(master)) {
+    spdlog::info(
+        "sip: group={} terminal={} step=701 event=invite_refused status=486 "
+        "reason=already_broadcasting",
+        master, master);
+    respond_invite(handle, refusal(486, "Busy Here", master + " is already broadcasting"),
+                   SipMetrics::InviteKind::service);
+    return;
+  }
+  const CallId id = add_call(handle, CallRole::master, master, master, request);
+  table_.broadcasts[master] = id;
+  const Call& call = *table_.find(id);
+  spdlog::info(
+      "sip: group={} terminal={} step=701 event=broadcast_invite transport={} audience_info={}",
+      master, master, call.tcp ? "tcp" : "udp", call.takes_audience ? 1 : 0);
+  services_.media.create_group(master,
+                               on_loop<control::GroupCreated>([this, id, master](auto result) {
+                                 if (table_.find(id) == nullptr) {
+                                   // Cancelled while the group was being made.
+                                   if (result) services_.media.close_group(master, [](auto) {});
+                                   return;
+                                 }
+                                 on_group_created(id, std::move(result));
+                               }));
+}
+
+void CallController::on_group_created(CallId id,
+                                      Result<control::GroupCreated, control::ControlError> result) {
+  Call& call = *table_.find(id);
+  if (!result) {
+    const auto& error = result.error();
+    spdlog::warn(
+        "sip: group={} terminal={} step=702 event=create_group_failed error={} "
+        "message=\"{}\"",
+        call.group, call.caller, control::to_string(error.code), error.message);
+    table_.broadcasts.erase(call.group);
+    fail_for_media_error(call, error);
+    return;
+  }
+  call.media_done = true;
+  auto sdp = make_iptv_sdp(call.offer, IptvSdpParams{result->publish_url, id});
+  call.sdp = sdp ? *sdp : std::string();
+  answer(call, 183, "Session Progress");
+  call.state = CallState::early;
+  spdlog::info(
+      "sip: group={} terminal={} step=704 event=session_progress publish_url_sent=1 "
+      "after_ms={}",
+      call.group, call.caller, elapsed_ms(call.invited_at));
+  call.join_timer = services_.timers.create_timer([this, id] { on_join_timeout(id); });
+  call.join_timer->enable(config_.master_join_timeout);
+}
+
+void CallController::on_join_timeout(CallId id) {
+  Call* call = table_.find(id);
+  if (call == nullptr || call->state != CallState::early) return;
+  const std::string group = call->group;
+  spdlog::warn("sip: group={} terminal={} step=706 event=master_join_timeout after_s={}", group,
+               call->caller, config_.master_join_timeout.count());
+  // fail_call forgets that the group exists: remember it, or end_broadcast leaves it open.
+  const bool group_created = call->media_done;
+  fail_call(*call, 408, "Request Timeout",
+            "the broadcast's media did not connect within " +
+                std::to_string(config_.master_join_timeout.count()) + " s");
+  end_broadcast(group, "master_join_timeout", false);
+  if (group_created) services_.media.close_group(group, [](auto) {});
+}
+
+void CallController::start_viewer_call(StackHandle handle, const SipRequest& request,
+                                       const std::string& viewer, const std::string& dialled) {
+  RouteLookups lookups;
+  lookups.user_exists = [this](std::string_view number) { return services_.users.exists(number); };
+  lookups.target_of = [this](std::string_view number,
+                             std::string& error) -> std::optional<std::string> {
+    auto target = services_.forwarding.unconditional_target(number);
+    if (!target) {
+      error = target.error();
+      return std::nullopt;
+    }
+    return *target;
+  };
+  const auto route = resolve_forwarding(dialled, config_.service_number, lookups);
+  auto refuse = [&](int status, const char* phrase, const std::string& why) {
+    spdlog::info("sip: group={} terminal={} step=710 event=invite_refused status={} reason=\"{}\"",
+                 dialled, viewer, status, why);
+    respond_invite(handle, refusal(status, phrase, why), SipMetrics::InviteKind::viewer);
+  };
+  switch (route.kind) {
+    case RouteKind::unknown_number:
+      return refuse(404, "Not Found", route.number + " is not a known number");
+    case RouteKind::not_forwarded:
+      return refuse(480, "Temporarily Unavailable",
+                    route.number +
+                        " is not broadcasting (its calls are not forwarded to the "
+                        "broadcast service)");
+    case RouteKind::loop:
+      return refuse(482, "Loop Detected", "call forwarding of " + dialled + " loops");
+    case RouteKind::too_many_hops:
+      return refuse(483, "Too Many Hops",
+                    "call forwarding of " + dialled + " is longer than " +
+                        std::to_string(kMaxForwardingHops) + " hops");
+    case RouteKind::lookup_failed:
+      spdlog::error("sip: forwarding store failed: {}", route.detail);
+      return refuse(500, "Server Internal Error", "forwarding lookup failed");
+    case RouteKind::broadcast:
+      break;
+  }
+  const std::string& group = route.number;
+  const Call* master = table_.master_of(group);
+  if (master == nullptr || master->state != CallState::answered) {
+    return refuse(480, "Temporarily Unavailable", group + " is not broadcasting");
+  }
+  const CallId id = add_call(handle, CallRole::viewer, viewer, group, request);
+  // 710: the call is diverted to the service; tell the caller, as a forwarding switch would.
+  services_.stack.respond(handle, refusal(181, "Call Is Being Forwarded", {}));
+  spdlog::info("sip: group={} terminal={} step=710 event=viewer_invite dialled={} hops={}", group,
+               viewer, dialled, route.chain.size() - 1);
+  services_.media.admit_viewer(
+      group, viewer, on_loop<control::ViewerAdmitted>([this, id, group, viewer](auto result) {
+        if (table_.find(id) == nullptr) {
+          // Cancelled meanwhile: undo unless another dialog still holds it.
+          if (result) {
+            Call gone;
+            gone.role = CallRole::viewer;
+            gone.group = group;
+            gone.caller = viewer;
+            gone.media_done = true;
+            release_media(gone);
+          }
+          return;
+        }
+        on_viewer_admitted(id, std::move(result));
+      }));
+}
+
+void CallController::on_viewer_admitted(
+    CallId id, Result<control::ViewerAdmitted, control::ControlError> result) {
+  Call& call = *table_.find(id);
+  if (!result) {
+    const auto& error = result.error();
+    spdlog::info("sip: group={} terminal={} step=712 event=admit_failed error={} message=\"{}\"",
+                 call.group, call.caller, control::to_string(error.code), error.message);
+    fail_for_media_error(call, error);
+    return;
+  }
+  call.media_done = true;
+  if (auto restored = table_.restored_viewers.find(call.group);
+      restored != table_.restored_viewers.end()) {
+    restored->second.erase(call.caller);  // this dialog owns the admission now
+  }
+  auto sdp = make_iptv_sdp(call.offer, IptvSdpParams{result->play_url, id});
+  call.sdp = sdp ? *sdp : std::string();
+  answer(call, 200, "OK");
+  call.state = CallState::answered;
+  spdlog::info("sip: group={} terminal={} step=713 event=viewer_answered after_ms={}", call.group,
+               call.caller, elapsed_ms(call.invited_at));
+}
+
+void CallController::on_master_joined(Call& call) {
+  if (call.join_timer) call.join_timer->disable();
+  answer(call, 200, "OK");
+  call.state = CallState::answered;
+  spdlog::info("sip: group={} terminal={} step=707 event=broadcast_answered after_ms={}",
+               call.group, call.caller, elapsed_ms(call.invited_at));
+  set_master_forwarding(call);
+  services_.audience.on_audience_changed(call.group);
+}
+
+void CallController::set_master_forwarding(const Call& call) {
+  // 708 ([0154]): the network side points the master's number at the service number itself,
+  // so viewers reach the broadcast whatever Ut URL the terminal knows; the terminal's own PUT
+  // (older terminals, or --ut-url) then only replaces the rule with the same one.
+  auto set = services_.forwarding.set_unconditional(call.group, config_.service_number);
+  if (!set) {
+    spdlog::error("sip: group={} terminal={} step=708 event=forwarding_set_failed error=\"{}\"",
+                  call.group, call.caller, set.error());
+    return;
+  }
+  spdlog::info("sip: group={} terminal={} step=708 event=forwarding_set target={} by=network_side",
+               call.group, call.caller, config_.service_number);
+}
+
+std::string CallController::ut_call_info(const Call& call) const {
+  std::string base = ut_public_url_;
+  if (base.empty()) {
+    if (http_listen_.port == 0) return {};
+    std::string host = is_wildcard_host(http_listen_.host) ? call.reached_host : http_listen_.host;
+    if (host.empty()) return {};
+    if (host.find(':') != std::string::npos && host.front() != '[') host = "[" + host + "]";
+    base = "http://" + host + ":" + std::to_string(http_listen_.port);
+  }
+  return "<" + base + ">;purpose=callcast-ut";
+}
+
+void CallController::answer(Call& call, int status, const char* phrase) {
+  SipAnswer answer;
+  answer.status = status;
+  answer.phrase = phrase;
+  answer.content_type = "application/sdp";
+  answer.body = call.sdp;
+  // The master's terminal learns where to set its forwarding (708), instead of guessing.
+  if (call.role == CallRole::master) answer.call_info = ut_call_info(call);
+  // Over TCP the dialog's later requests must come back over TCP (NOTES-deps.md).
+  if (call.tcp) {
+    answer.contact =
+        "<sip:" + (call.role == CallRole::master ? config_.service_number : call.group) + "@" +
+        (bound_.host.find(':') != std::string::npos ? "[" + bound_.host + "]" : bound_.host) + ":" +
+        std::to_string(bound_.port) + ";transport=tcp>";
+  }
+  respond_invite(call.handle, answer, invite_kind(call.role));
+  // The set-up time of a call: its INVITE to its 200 (the master's 183 is on the way).
+  if (status == 200)
+    counters_.metrics.call_set_up(invite_kind(call.role), services_.time.now() - call.invited_at);
+}
+
+void CallController::respond_invite(StackHandle handle, const SipAnswer& answer,
+                                    SipMetrics::InviteKind kind) {
+  counters_.metrics.invite_answered(kind, answer.status);
+  services_.stack.respond(handle, answer);
+}
+
+void CallController::fail_for_media_error(Call& call, const control::ControlError& error) {
+  const bool master = call.role == CallRole::master;
+  switch (error.code) {
+    case control::ControlErrorCode::conflict:
+      return fail_call(call, 486, "Busy Here", call.group + " is already broadcasting");
+    case control::ControlErrorCode::limit_reached:
+      // A master finds the media side out of groups (try later); a viewer finds the group full.
+      if (master) {
+        return fail_call(call, 503, "Service Unavailable", "media side: " + error.message,
+                         kRetryAfterSeconds);
+      }
+      return fail_call(call, 486, "Busy Here", "the broadcast of " + call.group + " is full");
+    case control::ControlErrorCode::unavailable:
+      return fail_call(call, 503, "Service Unavailable", "media side: " + error.message,
+                       kRetryAfterSeconds);
+    case control::ControlErrorCode::not_found:
+      if (!master) {
+        return fail_call(call, 480, "Temporarily Unavailable", call.group + " is not broadcasting");
+      }
+      [[fallthrough]];
+    default:
+      return fail_call(call, 500, "Server Internal Error", "media side: " + error.message);
+  }
+}
+
+void CallController::fail_call(Call& call, int status, const char* phrase,
+                               const std::string& warning, int retry_after_s) {
+  if (call.join_timer) call.join_timer->disable();
+  respond_invite(call.handle, refusal(status, phrase, warning, retry_after_s),
+                 invite_kind(call.role));
+  release_media(call);
+  call.media_done = false;
+  call.state = CallState::ending;
+}
+
+void CallController::hang_up(Call& call, const std::string& why, const std::string& bye_reason) {
+  if (call.audience_timer) call.audience_timer->disable();
+  if (call.state == CallState::answered) {
+    services_.stack.bye(call.handle, bye_reason);
+    spdlog::info("sip: group={} terminal={} step=714 event=bye_sent role={} reason=\"{}\"",
+                 call.group, call.caller, role_name(call.role), why);
+    if (call.role == CallRole::viewer) release_media(call);
+    call.media_done = false;
+    call.state = CallState::ending;
+  } else if (call.state != CallState::ending) {
+    fail_call(call, 480, "Temporarily Unavailable", "the broadcast ended: " + why);
+  }
+}
+
+void CallController::release_media(const Call& call) {
+  if (!call.media_done || call.role != CallRole::viewer) return;
+  for (const auto& [id, other] : table_.calls) {
+    if (other.id != call.id && other.role == CallRole::viewer && other.media_done &&
+        other.group == call.group && other.caller == call.caller) {
+      return;  // the same viewer still watches through another dialog
+    }
+  }
+  services_.media.remove_viewer(call.group, call.caller, [](auto) {});
+}
+
+void CallController::end_broadcast(const std::string& group, const std::string& why,
+                                   bool close_media, const std::string& bye_reason) {
+  auto it = table_.broadcasts.find(group);
+  if (it != table_.broadcasts.end()) {
+    const CallId master_id = it->second;
+    if (Call* master = table_.find(master_id); master != nullptr) {
+      // A restored broadcast's group always goes: it takes the viewers whose dialogs are
+      // unknown here (they cannot be sent a BYE) off the media side with it.
+      close_media = (close_media || master->restored) && master->media_done;
+      master->media_done = false;
+      if (master->restored) {
+        spdlog::info(
+            "sip: group={} terminal={} step=703 event=restored_broadcast_ended "
+            "reason=\"{}\" bye_sent=0",
+            group, master->caller, why);
+        table_.calls.erase(master_id);  // no dialog: the stack will not report its end
+      } else {
+        hang_up(*master, why, bye_reason);
+      }
+    }
+    table_.broadcasts.erase(it);
+  }
+  for (auto& [id, call] : table_.calls) {
+    if (call.role == CallRole::viewer && call.group == group && call.state != CallState::ending) {
+      call.media_done = false;  // the group goes as a whole
+      hang_up(call, why, bye_reason);
+    }
+  }
+  table_.playing.erase(group);
+  table_.restored_viewers.erase(group);
+  if (close_media) services_.media.close_group(group, [](auto) {});
+  auto cleared = services_.forwarding.clear_unconditional_if(group, config_.service_number);
+  if (!cleared) {
+    spdlog::error("sip: group={} event=forwarding_clear_failed error=\"{}\"", group,
+                  cleared.error());
+  } else if (*cleared) {
+    spdlog::info("sip: group={} terminal={} step=708 event=forwarding_cleared", group, group);
+  }
+  spdlog::info("sip: group={} step=703 event=broadcast_ended reason=\"{}\"", group, why);
+}
+
+void CallController::on_call_ended(CallId id, const char* why) {
+  auto it = table_.calls.find(id);
+  if (it == table_.calls.end()) return;
+  Call call = std::move(it->second);
+  table_.calls.erase(it);
+  // `call` and its timers go at the end of this scope, which cancels them.
+  if (call.join_timer) call.join_timer->disable();
+  if (call.audience_timer) call.audience_timer->disable();
+  spdlog::info("sip: group={} terminal={} step={} event=call_ended role={} by={} after_ms={}",
+               call.group, call.caller, call.role == CallRole::master ? 703 : 714,
+               role_name(call.role), why, elapsed_ms(call.invited_at));
+  if (call.role == CallRole::master) {
+    auto master = table_.broadcasts.find(call.group);
+    if (master != table_.broadcasts.end() && master->second == id) {
+      table_.broadcasts.erase(master);
+      // Put it back for end_broadcast without the call itself, which needs no BYE.
+      const bool close_media = call.media_done;
+      end_broadcast(call.group, std::string("master ") + why, false);
+      if (close_media) services_.media.close_group(call.group, [](auto) {});
+    }
+  } else {
+    release_media(call);
+  }
+}
+
+void CallController::end_all(const std::string& why) {
+  stopping_ = true;
+  std::vector<std::string> groups;
+  for (const auto& [group, id] : table_.broadcasts)
+    groups.push_back(group);
+  for (const auto& group : groups)
+    end_broadcast(group, why, true);
+  for (auto& [id, call] : table_.calls) {
+    if (call.state != CallState::ending) hang_up(call, why);
+  }
+}
+
+}  // namespace callcast::sip

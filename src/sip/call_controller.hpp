@@ -1,0 +1,113 @@
+#pragma once
+// The calls of the patent's figure 7 on the network side, over the SipStack adapter:
+//   broadcast: 701 INVITE to the service number -> 702 create_group -> 704 183 with the publish
+//              URI -> 706 master_joined -> 707 200 OK;
+//   watch:     710 INVITE to the master's number -> forwarding -> 181 -> 711-712 admit_viewer ->
+//              713 200 OK with the play URI;
+//   ending:    the master's BYE or CANCEL, or the media side's master_lost, ends the group and
+//              every viewer dialog of it; a viewer's BYE removes that viewer.
+// Every refusal carries a Warning saying why (sipwire/warning_text.hpp).
+//
+// SIP thread only. The media side's completions come back through `post` (production: the
+// SipLoop's queue), timers from the injected TimerFactory, so unit tests drive it all without a
+// stack, a socket or sleeping.
+#include <functional>
+#include <string>
+#include <string_view>
+
+#include "auth/user_directory.hpp"
+#include "control/media_control.hpp"
+#include "core/config.hpp"
+#include "core/time_source.hpp"
+#include "forwarding/forwarding_store.hpp"
+#include "sip/audience_reporter.hpp"
+#include "sip/call_table.hpp"
+#include "sip/request_authenticator.hpp"
+
+namespace callcast::sip {
+
+class CallController {
+ public:
+  using Post = std::function<void(std::function<void()>)>;
+
+  struct Services {
+    control::MediaControl& media;
+    forwarding::ForwardingStore& forwarding;
+    auth::UserDirectory& users;
+    RequestAuthenticator& authenticator;
+    SipStack& stack;
+    AudienceReporter& audience;
+    const core::TimeSource& time;
+    core::TimerFactory& timers;
+    Post post;
+  };
+
+  CallController(const core::SipConfig& config, CallTable& table, SignalingStats& counters,
+                 Services services);
+
+  // Our SIP address, for the Contact of answers over TCP.
+  void set_bound(core::HostPort bound) { bound_ = std::move(bound); }
+  // See NetworkSide::set_ut_endpoint.
+  void set_ut_endpoint(std::string public_url, core::HostPort http_listen);
+
+  void on_invite(StackHandle handle, const SipRequest& request);
+  void on_call_ended(CallId id, const char* why);  // BYE/CANCEL received or dialog terminated
+  // Shutting down: new INVITEs get 503; every group created here closes, every call ends.
+  void end_all(const std::string& why);
+
+  // For MediaSync: 706 arrived (the master's 200, 708 forwarding, the audience).
+  void on_master_joined(Call& call);
+  void end_broadcast(const std::string& group, const std::string& why, bool close_media,
+                     const std::string& bye_reason = kBroadcastEndedReason);
+
+ private:
+  // Why an offer to the service number cannot start a broadcast (488), empty when it can: a
+  // viewer's recvonly offer, or an offer without iptv_rtsp (a phone's audio/video).
+  std::string refuse_at_service_number(std::string_view offer) const;
+  void start_broadcast(StackHandle handle, const SipRequest& request, const std::string& master);
+  void start_viewer_call(StackHandle handle, const SipRequest& request, const std::string& viewer,
+                         const std::string& dialled);
+  void on_group_created(CallId id, Result<control::GroupCreated, control::ControlError> result);
+  void on_viewer_admitted(CallId id, Result<control::ViewerAdmitted, control::ControlError> result);
+  void on_join_timeout(CallId id);
+  // 708 by the network side itself: the master's number forwards to the service number.
+  void set_master_forwarding(const Call& call);
+  // The Call-Info value naming the Ut server for this master's terminal, empty when unknown.
+  std::string ut_call_info(const Call& call) const;
+  void answer(Call& call, int status, const char* phrase);
+  // Every response to an INVITE goes here: a final one is counted by kind and status (metrics).
+  void respond_invite(StackHandle handle, const SipAnswer& answer, SipMetrics::InviteKind kind);
+  void fail_call(Call& call, int status, const char* phrase, const std::string& warning,
+                 int retry_after_s = 0);
+  void hang_up(Call& call, const std::string& why,
+               const std::string& bye_reason = kBroadcastEndedReason);
+  // The final answer for a media side that refused (702 create_group, 711 admit_viewer).
+  void fail_for_media_error(Call& call, const control::ControlError& error);
+  void release_media(const Call& call);
+  CallId add_call(StackHandle handle, CallRole role, const std::string& caller,
+                  const std::string& group, const SipRequest& request);
+  long long elapsed_ms(core::SteadyClock::time_point since) const;
+  // Wraps a media-side completion so that it runs on the SIP thread.
+  template <class T>
+  control::Done<T> on_loop(std::function<void(Result<T, control::ControlError>)> handler);
+
+  const core::SipConfig& config_;
+  CallTable& table_;
+  SignalingStats& counters_;
+  Services services_;
+  core::HostPort bound_{"", 0};
+  std::string ut_public_url_;
+  core::HostPort http_listen_{"", 0};
+  bool stopping_ = false;
+};
+
+template <class T>
+control::Done<T> CallController::on_loop(
+    std::function<void(Result<T, control::ControlError>)> handler) {
+  return [post = services_.post,
+          handler = std::move(handler)](Result<T, control::ControlError> result) {
+    post([handler, result = std::move(result)]() mutable { handler(std::move(result)); });
+  };
+}
+
+}  // namespace callcast::sip

@@ -1,0 +1,47 @@
+#pragma once
+// The network side following the media side: its group events (706 master_joined, viewers
+// joining and leaving, master_lost / group_closed ending the calls) and a resync against its
+// snapshot when events may have been missed (a restart of either side). SIP thread only.
+#include <vector>
+
+#include "control/media_control.hpp"
+#include "control/resync_cause.hpp"
+#include "core/config.hpp"
+#include "core/time_source.hpp"
+#include "forwarding/forwarding_store.hpp"
+#include "sip/audience_reporter.hpp"
+#include "sip/call_controller.hpp"
+#include "sip/call_table.hpp"
+
+namespace callcast::sip {
+
+class MediaSync {
+ public:
+  MediaSync(const core::SipConfig& config, CallTable& table, CallController& calls,
+            AudienceReporter& audience, control::MediaControl& media,
+            forwarding::ForwardingStore& forwarding, const core::TimeSource& time)
+      : config_(config),
+        table_(table),
+        calls_(calls),
+        audience_(audience),
+        media_(media),
+        forwarding_(forwarding),
+        time_(time) {}
+
+  void on_media_event(const core::GroupEvent& event);
+  void on_resync(const std::vector<control::GroupSnapshot>& groups, control::ResyncCause cause);
+
+ private:
+  // A live group of the media side that no call here knows: a broadcast of before a restart.
+  void restore_broadcast(const control::GroupSnapshot& group);
+
+  const core::SipConfig& config_;
+  CallTable& table_;
+  CallController& calls_;
+  AudienceReporter& audience_;
+  control::MediaControl& media_;
+  forwarding::ForwardingStore& forwarding_;
+  const core::TimeSource& time_;
+};
+
+}  // namespace callcast::sip

@@ -1,0 +1,46 @@
+#pragma once
+// What the network side's call logic reads of a request that opens a transaction (INVITE,
+// REGISTER), taken out of the SIP stack's parsed message by its adapter (SipStack), so the logic
+// is driven without a stack in the unit tests. An absent header reads as std::nullopt, as a
+// null pointer of the stack's message did.
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "auth/digest.hpp"
+
+namespace callcast::sip {
+
+struct SipContact {
+  std::string uri;
+  std::optional<std::chrono::seconds> expires;  // its ;expires parameter, when a number
+};
+
+struct SipRequest {
+  bool has_request_uri = false;
+  std::optional<std::string> request_user;  // the number dialled (Request-URI user part)
+  std::string request_host;                 // how the terminal reached us
+  bool has_from = false;
+  std::optional<std::string> from_user;
+  bool has_to = false;
+  std::optional<std::string> to_user;
+  std::optional<std::string> call_id;
+  std::optional<std::uint32_t> cseq;
+  std::optional<std::chrono::seconds> expires;  // the Expires header
+  std::vector<SipContact> contacts;
+  bool wildcard_contact = false;  // Contact: *
+  // The Authorization headers that parse as Digest credentials, in message order.
+  std::vector<auth::DigestCredentials> credentials;
+  std::optional<std::string> content_type;  // type/subtype
+  std::string body;
+  // A datagram ended before the body its Content-Length announces: the stack parses it with the
+  // body cut short, but RFC 3261 §18.3 asks for 400 (over TCP the stack waits for the body).
+  bool body_cut_short = false;
+  bool over_tcp = false;  // the top Via's transport
+  // The values of every Recv-Info header (RFC 6086).
+  std::vector<std::string> recv_info;
+};
+
+}  // namespace callcast::sip

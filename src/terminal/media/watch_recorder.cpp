@@ -1,0 +1,127 @@
+#include "terminal/media/watch_recorder.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <filesystem>
+
+#include "terminal/media/gst_elements.hpp"
+
+namespace callcast::terminal {
+
+namespace {
+
+bool has_caps(GstElement* element) {
+  GstOwned<GstPad> in(gst_element_get_static_pad(element, "sink"));
+  return gst_pad_has_current_caps(in.get());
+}
+
+}  // namespace
+
+WatchRecorder::Container WatchRecorder::container_of(const std::string& path) {
+  if (path.empty()) return Container::none;
+  const std::string extension = std::filesystem::path(path).extension().string();
+  if (extension == ".mp4") return Container::mp4;
+  if (extension == ".mkv") return Container::mkv;
+  return Container::none;
+}
+
+Result<std::unique_ptr<WatchRecorder>, std::string> WatchRecorder::create(
+    GstElement* pipeline, const std::string& path, const char* caps_message) {
+  const Container container = container_of(path);
+  GstElement* mux =
+      gst_element_factory_make(container == Container::mp4 ? "mp4mux" : "matroskamux", "mux");
+  if (container == Container::mp4) {
+    // Fragmented: what was written stays readable even if the process dies before EOS.
+    g_object_set(mux, "fragment-duration", 1000u, nullptr);
+  }
+  GstElement* file = gst_element_factory_make("filesink", "file");
+  g_object_set(file, "location", path.c_str(), nullptr);
+  gst_bin_add_many(GST_BIN(pipeline), mux, file, nullptr);
+  if (!gst_element_link(mux, file)) return fail("cannot link the recording muxer");
+  return std::unique_ptr<WatchRecorder>(new WatchRecorder(pipeline, mux, path, caps_message));
+}
+
+WatchRecorder::WatchRecorder(GstElement* pipeline, GstElement* mux, std::string path,
+                             const char* caps_message)
+    : pipeline_(pipeline), mux_(mux), path_(std::move(path)), caps_message_(caps_message) {}
+
+void WatchRecorder::add_stream(const std::string& media, GstElement* tee) {
+  std::lock_guard lock(mutex_);
+  if (decided_) return;
+  Stream stream{media, make_element("queue"), 0};
+  // Unbounded while held: the muxer drains it once the recording starts.
+  g_object_set(stream.queue, "max-size-buffers", 0u, "max-size-bytes", 0u, "max-size-time",
+               guint64{0}, nullptr);
+  add_chain(GST_BIN(pipeline_), {stream.queue});
+  gst_element_link(tee, stream.queue);
+  GstOwned<GstPad> out(gst_element_get_static_pad(stream.queue, "src"));
+  stream.block = gst_pad_add_probe(
+      out.get(), GST_PAD_PROBE_TYPE_BLOCK_DOWNSTREAM,
+      [](GstPad*, GstPadProbeInfo*, gpointer) { return GST_PAD_PROBE_OK; }, nullptr, nullptr);
+  // A stream goes to the muxer only once its caps are known: each caps event re-checks.
+  GstOwned<GstPad> in(gst_element_get_static_pad(stream.queue, "sink"));
+  gst_pad_add_probe(in.get(), GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, &WatchRecorder::caps_probe, this,
+                    nullptr);
+  streams_.push_back(std::move(stream));
+}
+
+GstPadProbeReturn WatchRecorder::caps_probe(GstPad*, GstPadProbeInfo* info, gpointer data) {
+  if (GST_EVENT_TYPE(GST_PAD_PROBE_INFO_EVENT(info)) == GST_EVENT_CAPS) {
+    auto* self = static_cast<WatchRecorder*>(data);
+    post_application_message(self->pipeline_, self->caps_message_);
+  }
+  return GST_PAD_PROBE_OK;
+}
+
+bool WatchRecorder::ready(bool no_more_pads) const {
+  std::lock_guard lock(mutex_);
+  if (decided_ || !no_more_pads) return false;
+  for (const Stream& stream : streams_) {
+    if (!has_caps(stream.queue)) return false;
+  }
+  return true;
+}
+
+bool WatchRecorder::decided() const {
+  std::lock_guard lock(mutex_);
+  return decided_;
+}
+
+void WatchRecorder::decide() {
+  std::lock_guard lock(mutex_);
+  if (decided_) return;
+  decided_ = true;
+  int recorded = 0;
+  for (Stream& stream : streams_) {
+    GstOwned<GstPad> out(gst_element_get_static_pad(stream.queue, "src"));
+    GstPad* target = nullptr;
+    if (has_caps(stream.queue)) {
+      target =
+          gst_element_request_pad_simple(mux_, stream.media == "video" ? "video_%u" : "audio_%u");
+    }
+    if (target != nullptr && gst_pad_link(out.get(), target) == GST_PAD_LINK_OK) {
+      ++recorded;
+    } else {
+      spdlog::warn("watch does not record the {} stream (no caps in time)", stream.media);
+      if (target != nullptr) gst_object_unref(target);
+      GstElement* sink = make_discarding_sink();
+      add_chain(GST_BIN(pipeline_), {sink});
+      target = gst_element_get_static_pad(sink, "sink");
+      gst_pad_link(out.get(), target);
+    }
+    gst_object_unref(target);
+    // Back to a bounded queue once the muxer drains it.
+    g_object_set(stream.queue, "max-size-time", guint64{3} * GST_SECOND, nullptr);
+  }
+  // Every muxer pad exists before any stream flows: released one by one, the first stream
+  // made the muxer write its header alone ("caps arrived late" for the next one).
+  for (Stream& stream : streams_) {
+    if (stream.block == 0) continue;
+    GstOwned<GstPad> out(gst_element_get_static_pad(stream.queue, "src"));
+    gst_pad_remove_probe(out.get(), stream.block);
+    stream.block = 0;
+  }
+  spdlog::info("watch recording path={} streams={}", path_, recorded);
+}
+
+}  // namespace callcast::terminal

@@ -1,0 +1,57 @@
+#pragma once
+// A MediaControl whose answers the test gives by hand (media_reports_... in the fixture): each
+// request is kept with its completion until then, and every removal or close is recorded.
+#include <deque>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "control/media_control.hpp"
+
+namespace callcast::sip::test {
+
+class FakeMediaControl final : public control::MediaControl {
+ public:
+  struct CreateRequest {
+    std::string master;
+    control::Done<control::GroupCreated> done;
+  };
+  struct AdmitRequest {
+    std::string group, viewer;
+    control::Done<control::ViewerAdmitted> done;
+  };
+
+  void create_group(std::string master, control::Done<control::GroupCreated> done) override {
+    creates.push_back({std::move(master), std::move(done)});
+  }
+  void admit_viewer(std::string group, std::string viewer,
+                    control::Done<control::ViewerAdmitted> done) override {
+    admits.push_back({std::move(group), std::move(viewer), std::move(done)});
+  }
+  void remove_viewer(std::string group, std::string viewer, control::Done<bool> done) override {
+    removed_viewers.emplace_back(group, viewer);
+    done(true);
+  }
+  void close_group(std::string group, control::Done<bool> done) override {
+    closed_groups.push_back(group);
+    done(true);
+  }
+  void list_groups(control::Done<std::vector<control::GroupSnapshot>> done) override {
+    done(groups);
+  }
+  void get_group(std::string /*group*/, control::Done<control::GroupSnapshot> done) override {
+    done(callcast::fail(control::ControlError{control::ControlErrorCode::not_found, "no group"}));
+  }
+  void subscribe(std::function<void(const core::GroupEvent&)> listener) override {
+    listeners.push_back(std::move(listener));
+  }
+
+  std::deque<CreateRequest> creates;  // not answered yet
+  std::deque<AdmitRequest> admits;
+  std::vector<std::pair<std::string, std::string>> removed_viewers;  // (group, viewer)
+  std::vector<std::string> closed_groups;
+  std::vector<control::GroupSnapshot> groups;  // what list_groups answers
+  std::vector<std::function<void(const core::GroupEvent&)>> listeners;
+};
+
+}  // namespace callcast::sip::test
