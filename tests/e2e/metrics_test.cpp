@@ -12,7 +12,7 @@
 #include <sstream>
 #include <string>
 
-#include "sip/iptv_sdp.hpp"
+#include "sipwire/iptv_sdp.hpp"
 #include "support/sip_e2e.hpp"
 #include "support/wait_until.hpp"
 
