@@ -23,6 +23,7 @@
 #include "http/admin_api.hpp"
 #include "http/http_media_control.hpp"
 #include "http/http_server.hpp"
+#include "io/asio_timer_factory.hpp"
 #include "media/local_addresses.hpp"
 #include "media/media_service.hpp"
 #include "media/streaming_server.hpp"
@@ -229,6 +230,7 @@ int main(int argc, char** argv) {
   const bool runs_signaling = config->role != core::Role::media;
 
   boost::asio::io_context io(1);
+  io::AsioTimerFactory media_timers(io);
   std::unique_ptr<media::StreamingServer> server;
   std::unique_ptr<media::MediaService> media_service;
   std::unique_ptr<http::HttpMediaControl> remote_media;
@@ -245,13 +247,15 @@ int main(int argc, char** argv) {
       spdlog::info("media: RTSP URLs name host {} ({})", public_host->host, public_host->reason);
     }
     config->media.public_host = public_host->host;
-    server = std::make_unique<media::StreamingServer>(io, config->media, config->token_secret);
+    server = std::make_unique<media::StreamingServer>(
+        io, config->media, config->token_secret, core::RealTimeSource::instance(), media_timers);
     auto bound = server->start();
     if (!bound) return fail_with(bound.error());
     if (config->token_secret.empty()) {
       spdlog::info("media: token secret generated at start (set token_secret to share it)");
     }
-    media_service = std::make_unique<media::MediaService>(io, *server);
+    media_service = std::make_unique<media::MediaService>(
+        io, *server, core::RealTimeSource::instance(), media_timers);
     media_control = media_service.get();
     rtsp_field = " rtsp=" + core::to_string(bound->rtsp);
     rtp_field = " rtp=" + std::to_string(bound->rtp_ports.rtp) + "-" +
