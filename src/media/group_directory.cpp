@@ -182,8 +182,8 @@ Result<bool, control::ControlError> GroupDirectory::close_group(const std::strin
   return true;
 }
 
-void GroupDirectory::close_session(const std::string& id, const std::string& reason,
-                                   bool send_bye) {
+// `id` is a copy: callers may name the session by a string that goes with it (a Viewer's).
+void GroupDirectory::close_session(std::string id, const std::string& reason, bool send_bye) {
   std::unique_ptr<Session> session = sessions_.take(id);
   if (!session) return;
   routes_.forget(*session);

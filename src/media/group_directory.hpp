@@ -54,7 +54,7 @@ class GroupDirectory final : private core::GroupEventSink {
 
   // Ends a session: a viewer leaves its group's media (RTCP BYE when `send_bye`), a publisher's
   // connection is closed (when `send_bye`) and its grace period starts.
-  void close_session(const std::string& id, const std::string& reason, bool send_bye);
+  void close_session(std::string id, const std::string& reason, bool send_bye);
 
   const core::TokenSigner& tokens() const { return tokens_; }
   const core::GroupRegistry& registry() const { return registry_; }

@@ -67,6 +67,15 @@ class StreamingServerTimeTest : public ::testing::Test {
   explicit StreamingServerTimeTest(core::MediaConfig config = quiet_config())
       : server_(io_, config, kSecret, time_, time_) {}
 
+  // Runs `f` on the server's loop and returns its result.
+  template <class F>
+  auto on_loop(F f) {
+    std::packaged_task<decltype(f())()> task(std::move(f));
+    auto result = task.get_future();
+    boost::asio::post(io_, [&task] { task(); });
+    return result.get();
+  }
+
   void SetUp() override {
     server_.add_listener([this](const core::GroupEvent& event) { events_.push_back(event); });
     auto bound = server_.start();
@@ -83,15 +92,6 @@ class StreamingServerTimeTest : public ::testing::Test {
     work_.reset();
     io_.stop();
     loop_.join();
-  }
-
-  // Runs `f` on the server's loop and returns its result.
-  template <class F>
-  auto on_loop(F f) {
-    std::packaged_task<decltype(f())()> task(std::move(f));
-    auto result = task.get_future();
-    boost::asio::post(io_, [&task] { task(); });
-    return result.get();
   }
 
   // Moves the server's clock on, running its sweeps and timers on the way.
@@ -116,7 +116,7 @@ class StreamingServerTimeTest : public ::testing::Test {
         std::chrono::duration_cast<std::chrono::seconds>(time_.wall_now().time_since_epoch())
             .count();
     const core::TokenSigner signer(kSecret);
-    const std::string token = signer.issue({kMaster, role, terminal, now - 1});
+    const std::string token = signer.issue(core::TokenClaims{kMaster, role, terminal, now - 1});
     return fresh_url.substr(0, fresh_url.find("token=") + 6) + token;
   }
 
@@ -202,7 +202,7 @@ class StreamingServerTimeTest : public ::testing::Test {
     return on_loop([this] { return server_.counters(); });
   }
 
-  test::SimulatedTime time_;  // outlives the server (its timers)
+  callcast::test::SimulatedTime time_;  // outlives the server (its timers)
   boost::asio::io_context io_;
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_ =
       boost::asio::make_work_guard(io_);
