@@ -256,9 +256,9 @@ TEST_F(ExpiredTokenTest, TokensAreGoodUntilTheyExpire) {
 
 // ---- session timeout ----------------------------------------------------------------------------
 
-class SessionTimeoutTest : public StreamingServerTimeTest {
+class SilentSessionTest : public StreamingServerTimeTest {
  protected:
-  SessionTimeoutTest() : StreamingServerTimeTest(config()) {}
+  SilentSessionTest() : StreamingServerTimeTest(config()) {}
   static core::MediaConfig config() {
     auto c = quiet_config();
     c.session_timeout = 2s;
@@ -266,7 +266,7 @@ class SessionTimeoutTest : public StreamingServerTimeTest {
   }
 };
 
-TEST_F(SessionTimeoutTest, SilentViewerTimesOutAndItsAdmissionStays) {
+TEST_F(SilentSessionTest, SilentViewerTimesOutAndItsAdmissionStays) {
   connect_publisher(create_group());
   const std::string play_url = admit(kViewer);
   UdpMediaReceiver ports;
@@ -289,7 +289,7 @@ TEST_F(SessionTimeoutTest, SilentViewerTimesOutAndItsAdmissionStays) {
 // Keep-alives naming a foreign session must not keep it alive: the victim, silent, times out
 // while another viewer sends GET_PARAMETER and OPTIONS with its id; a second viewer keeping its
 // own session alive with an expired token on its own connection stays.
-TEST_F(SessionTimeoutTest, ForeignKeepAlivesDoNotRefreshASession) {
+TEST_F(SilentSessionTest, ForeignKeepAlivesDoNotRefreshASession) {
   connect_publisher(create_group());
   const std::string victim_url = admit(kViewer);
   const std::string kept_url = admit(kOtherViewer);
