@@ -262,6 +262,7 @@ class SilentSessionTest : public StreamingServerTimeTest {
   static core::MediaConfig config() {
     auto c = quiet_config();
     c.session_timeout = 2s;
+    c.idle_timeout = 10s;
     return c;
   }
 };
@@ -284,6 +285,18 @@ TEST_F(SilentSessionTest, SilentViewerTimesOutAndItsAdmissionStays) {
   EXPECT_TRUE(has_event(core::GroupEventKind::viewer_left, kViewer));
   EXPECT_EQ(group_state(), "live") << "the master kept its own session alive";
   EXPECT_TRUE(viewer.wait_closed(2s)) << "the timed-out session's connection stays open";
+}
+
+// A connection that holds no session and says nothing is closed after the idle timeout, not
+// before (the e2e BadInputTest checks the same against half-open TCP on a real clock).
+TEST_F(SilentSessionTest, SilentConnectionIsClosedAfterTheIdleTimeoutNotBefore) {
+  RtspTestClient silent;
+  ASSERT_TRUE(silent.connect("127.0.0.1", bound_.rtsp.port)) << silent.error();
+  ASSERT_TRUE(wait_until([&] { return counters().connections_accepted == 1; }, 2s));
+  advance(9500ms);
+  EXPECT_FALSE(silent.wait_closed(100ms)) << "closed before the idle timeout";
+  advance(1000ms);
+  EXPECT_TRUE(silent.wait_closed(2s)) << "a silent connection outlived the idle timeout";
 }
 
 // Keep-alives naming a foreign session must not keep it alive: the victim, silent, times out
