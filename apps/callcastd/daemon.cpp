@@ -117,13 +117,15 @@ Result<bool, std::string> Daemon::start_media(DaemonAddresses& addresses) {
     spdlog::info("media: RTSP URLs name host {} ({})", public_host->host, public_host->reason);
   }
   config_.media.public_host = public_host->host;
-  s.server = std::make_unique<media::StreamingServer>(io_, config_.media, config_.token_secret);
+  s.server = std::make_unique<media::StreamingServer>(io_, config_.media, config_.token_secret,
+                                                      core::RealTimeSource::instance(), timers_);
   auto bound = s.server->start();
   if (!bound) return fail(bound.error());
   if (config_.token_secret.empty()) {
     spdlog::info("media: token secret generated at start (set token_secret to share it)");
   }
-  s.media_service = std::make_unique<media::MediaService>(io_, *s.server);
+  s.media_service = std::make_unique<media::MediaService>(
+      io_, *s.server, core::RealTimeSource::instance(), timers_);
   s.media_control = s.media_service.get();
   addresses.rtsp = bound->rtsp;
   addresses.rtp_ports = bound->rtp_ports;

@@ -126,6 +126,20 @@ Result<const Group*, RegistryError> GroupRegistry::remove_viewer(std::string_vie
   return find(group_id);
 }
 
+Result<const Group*, RegistryError> GroupRegistry::expire_admission(std::string_view group,
+                                                                    std::string_view viewer,
+                                                                    std::string_view reason) {
+  Group* found = find_mutable(group);
+  if (found == nullptr) return fail(RegistryError::no_such_group);
+  auto it = found->viewers.find(viewer);
+  if (it == found->viewers.end()) return fail(RegistryError::no_such_viewer);
+  std::string group_id = found->id;
+  std::string viewer_id = it->first;
+  found->viewers.erase(it);
+  emit(GroupEventKind::viewer_left, group_id, viewer_id, reason);
+  return find(group_id);
+}
+
 Result<const Group*, RegistryError> GroupRegistry::publisher_joined(std::string_view group,
                                                                     std::string_view master) {
   Group* found = find_mutable(group);

@@ -86,6 +86,12 @@ class GroupRegistry {
   // Revokes an admission; emits viewer_left when the viewer was playing.
   Result<const Group*, RegistryError> remove_viewer(std::string_view group, std::string_view viewer,
                                                     std::string_view reason);
+  // An admission that lapsed (its play token expired and no session uses it): removed like
+  // remove_viewer, and always told with viewer_left, so that whoever lists the audience sees it
+  // go even though it never played.
+  Result<const Group*, RegistryError> expire_admission(std::string_view group,
+                                                       std::string_view viewer,
+                                                       std::string_view reason);
 
   // 706: the master's media connected; emits master_joined, state -> live.
   Result<const Group*, RegistryError> publisher_joined(std::string_view group,

@@ -1,9 +1,9 @@
 #pragma once
 // The server a media benchmark run measures (callcastd, the gst-rtsp-server peer or the
-// sendmmsg limit), started as a child pinned to the given CPUs before it execs (so every thread
-// it ever starts inherits the mask), with its stderr in a log file and its first stdout line
-// (the ready line) returned. Stopped with SIGTERM, then SIGKILL after a grace period; the
-// destructor stops it, and PR_SET_PDEATHSIG stops it if the benchmark dies.
+// kernel's batched-send ceiling), started as a child pinned to the given CPUs before it execs (so
+// every thread it ever starts inherits the mask), with its stderr in a log file and its first
+// stdout line (the ready line) returned. Stopped with SIGTERM, then SIGKILL after a grace period;
+// the destructor stops it, and PR_SET_PDEATHSIG stops it if the benchmark dies.
 #include <sys/types.h>
 
 #include <chrono>

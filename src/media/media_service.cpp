@@ -4,7 +4,6 @@
 #include <spdlog/spdlog.h>
 
 #include <boost/asio/post.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <map>
 #include <random>
 #include <utility>
@@ -14,12 +13,6 @@ namespace callcast::media {
 namespace asio = boost::asio;
 
 namespace {
-
-std::int64_t unix_ms_now() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 // Random, so that a reader that outlived a restart of this process can tell the logs apart even
 // when the new one has reached the same numbers.
@@ -35,30 +28,35 @@ std::string new_epoch() {
 struct MediaService::Feed {
   struct Waiter {
     std::uint64_t after = 0;
-    std::unique_ptr<asio::steady_timer> timer;
+    std::unique_ptr<core::Timer> timer;
     control::Done<control::EventPage> done;
   };
 
-  Feed(asio::io_context& io_context, EventFeedOptions feed_options)
-      : io(io_context), options(feed_options), log(new_epoch(), feed_options.capacity) {}
+  Feed(const core::TimeSource& time_source, core::TimerFactory& timer_factory,
+       EventFeedOptions feed_options)
+      : time(time_source),
+        timers(timer_factory),
+        options(feed_options),
+        log(new_epoch(), feed_options.capacity) {}
 
   control::EventPage read(std::uint64_t after) const {
     return log.read_after(after, options.max_events_per_page);
   }
 
   void append(const core::GroupEvent& event) {
-    log.append(event, unix_ms_now());
+    log.append(event, std::chrono::duration_cast<std::chrono::milliseconds>(
+                          time.wall_now().time_since_epoch())
+                          .count());
     // Every waiter had read up to the end of the log: each one now has this event to read.
     std::map<std::uint64_t, Waiter> woken = std::exchange(waiters, {});
     for (auto& [id, waiter] : woken) {
-      waiter.timer->cancel();
+      waiter.timer->disable();
       waiter.done(read(waiter.after));
     }
   }
 
-  static void on_timer(const std::weak_ptr<Feed>& weak, std::uint64_t id,
-                       boost::system::error_code ec) {
-    if (ec == asio::error::operation_aborted) return;
+  // Runs from the waiter's own timer, which goes with the waiter at the end (nothing runs after).
+  static void on_timer(std::weak_ptr<Feed> weak, std::uint64_t id) {
     const std::shared_ptr<Feed> feed = weak.lock();
     if (!feed) return;
     const auto it = feed->waiters.find(id);
@@ -68,7 +66,8 @@ struct MediaService::Feed {
     waiter.done(feed->read(waiter.after));
   }
 
-  asio::io_context& io;
+  const core::TimeSource& time;
+  core::TimerFactory& timers;
   EventFeedOptions options;
   control::EventLog log;
   std::map<std::uint64_t, Waiter> waiters;
@@ -76,8 +75,9 @@ struct MediaService::Feed {
 };
 
 MediaService::MediaService(asio::io_context& io, StreamingServer& server,
+                           const core::TimeSource& time, core::TimerFactory& timers,
                            EventFeedOptions feed_options)
-    : io_(io), server_(server), feed_(std::make_shared<Feed>(io, feed_options)) {
+    : io_(io), server_(server), feed_(std::make_shared<Feed>(time, timers, feed_options)) {
   // Posted like subscribe(), so it runs on the loop and before any listener subscribed later:
   // the log holds an event before any other listener hears of it.
   asio::post(io_, [&server, weak = std::weak_ptr<Feed>(feed_)] {
@@ -90,7 +90,7 @@ MediaService::MediaService(asio::io_context& io, StreamingServer& server,
 MediaService::~MediaService() {
   std::map<std::uint64_t, Feed::Waiter> waiting = std::exchange(feed_->waiters, {});
   for (auto& [id, waiter] : waiting) {
-    waiter.timer->cancel();
+    waiter.timer->disable();
     waiter.done(fail(control::ControlError{control::ControlErrorCode::unavailable,
                                            "the media service is stopping"}));
   }
@@ -154,10 +154,9 @@ void MediaService::poll_events(std::optional<std::uint64_t> after, std::chrono::
     Feed::Waiter& waiter = feed->waiters[id];
     waiter.after = from;
     waiter.done = std::move(done);
-    waiter.timer = std::make_unique<asio::steady_timer>(feed->io, wait);
-    waiter.timer->async_wait([weak = std::weak_ptr<Feed>(feed), id](boost::system::error_code ec) {
-      Feed::on_timer(weak, id, ec);
-    });
+    waiter.timer = feed->timers.create_timer(
+        [weak = std::weak_ptr<Feed>(feed), id] { Feed::on_timer(weak, id); });
+    waiter.timer->enable(wait);
   });
 }
 

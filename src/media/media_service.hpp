@@ -15,6 +15,7 @@
 #include "control/event_log.hpp"
 #include "control/event_source.hpp"
 #include "control/media_control.hpp"
+#include "core/time_source.hpp"
 #include "media/streaming_server.hpp"
 
 namespace callcast::media {
@@ -27,8 +28,10 @@ struct EventFeedOptions {
 
 class MediaService final : public control::MediaControl, public control::EventSource {
  public:
-  MediaService(boost::asio::io_context& io, StreamingServer& server,
-               EventFeedOptions feed_options = {});
+  // `time` stamps the events, `timers` bound the readers' waits (production: the real clock and
+  // io::AsioTimerFactory over `io`).
+  MediaService(boost::asio::io_context& io, StreamingServer& server, const core::TimeSource& time,
+               core::TimerFactory& timers, EventFeedOptions feed_options = {});
   // Readers still waiting get `unavailable`.
   ~MediaService() override;
   MediaService(const MediaService&) = delete;

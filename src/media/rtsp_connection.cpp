@@ -10,7 +10,8 @@ namespace callcast::media {
 namespace asio = boost::asio;
 
 RtspConnection::RtspConnection(asio::ip::tcp::socket socket, RtspConnectionHandler& handler,
-                               ConnectionLimits limits, std::uint64_t id)
+                               ConnectionLimits limits, std::uint64_t id,
+                               const core::TimeSource& time)
     : socket_(std::move(socket)),
       handler_(handler),
       limits_(limits),
@@ -20,7 +21,8 @@ RtspConnection::RtspConnection(asio::ip::tcp::socket socket, RtspConnectionHandl
       // short requests, and grows when a publisher's media arrives.
       max_buffer_(std::max(limits.parser.max_message_bytes, std::size_t{4 + 65535}) + 4096),
       buffer_(kInitialBuffer),
-      last_activity_(Clock::now()) {
+      last_activity_(time.now()),
+      time_(time) {
   boost::system::error_code ec;
   remote_ = socket_.remote_endpoint(ec);
   local_ = socket_.local_endpoint(ec);
@@ -50,7 +52,7 @@ void RtspConnection::read() {
         }
         self->read_filled_ = size == room;
         self->buffered_ += size;
-        self->last_activity_ = Clock::now();
+        self->last_activity_ = self->time_.now();
         self->process();
         if (!self->closed_) self->handler_.on_read_done(*self);
         self->read();
@@ -156,6 +158,35 @@ void RtspConnection::write_next() {
                       self->queue_.pop_front();
                       self->write_next();
                     });
+}
+
+void RtspConnection::carry_media_of(Session& session) {
+  if (media_session_ != &session) channels_.fill(0);
+  media_session_ = &session;
+}
+
+void RtspConnection::forget_session(const Session& session) {
+  if (media_session_ != &session) return;
+  media_session_ = nullptr;
+  channels_.fill(0);
+}
+
+std::optional<RtspConnection::ChannelRoute> RtspConnection::channel(std::uint8_t channel) const {
+  const std::uint8_t slot = channels_[channel];
+  if (slot == 0) return std::nullopt;
+  return ChannelRoute{static_cast<std::size_t>((slot - 1) / 2), (slot - 1) % 2 == 1};
+}
+
+void RtspConnection::route_channels(std::size_t track, std::uint8_t rtp_channel,
+                                    std::uint8_t rtcp_channel) {
+  channels_[rtp_channel] = static_cast<std::uint8_t>(1 + track * 2);
+  channels_[rtcp_channel] = static_cast<std::uint8_t>(2 + track * 2);
+}
+
+void RtspConnection::unroute_track(std::size_t track) {
+  for (auto& slot : channels_) {
+    if (slot != 0 && static_cast<std::size_t>((slot - 1) / 2) == track) slot = 0;
+  }
 }
 
 void RtspConnection::close(const std::string& reason, bool now) {

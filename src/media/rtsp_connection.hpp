@@ -4,9 +4,11 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <deque>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "core/time_source.hpp"
 #include "media/delivery.hpp"
 #include "media/fifo_queue.hpp"
 #include "rtsp/rtsp_message.hpp"
@@ -14,6 +16,7 @@
 namespace callcast::media {
 
 class RtspConnection;
+class Session;
 
 class RtspConnectionHandler {
  public:
@@ -38,7 +41,7 @@ class RtspConnection final : public InterleavedWriter,
                              public std::enable_shared_from_this<RtspConnection> {
  public:
   RtspConnection(boost::asio::ip::tcp::socket socket, RtspConnectionHandler& handler,
-                 ConnectionLimits limits, std::uint64_t id);
+                 ConnectionLimits limits, std::uint64_t id, const core::TimeSource& time);
 
   void start();
   void send(const rtsp::RtspResponse& response);
@@ -53,6 +56,22 @@ class RtspConnection final : public InterleavedWriter,
   bool open() const { return !closed_; }
   Clock::time_point last_activity() const { return last_activity_; }
   bool has_spoken() const { return requests_ > 0; }
+
+  // The session whose interleaved media this connection carries, and what each of its channels
+  // is (RFC 2326 §10.12), both set at SETUP: a packet costs an array index, no lookup.
+  struct ChannelRoute {
+    std::size_t track = 0;
+    bool rtcp = false;
+  };
+  Session* media_session() const { return media_session_; }
+  void carry_media_of(Session& session);
+  // The session is ending: the connection no longer points at it (nor at its channels).
+  void forget_session(const Session& session);
+  std::optional<ChannelRoute> channel(std::uint8_t channel) const;
+  bool channel_in_use(std::uint8_t channel) const { return channels_[channel] != 0; }
+  void route_channels(std::size_t track, std::uint8_t rtp_channel, std::uint8_t rtcp_channel);
+  // Frees the channels `track` had (its SETUP is repeated).
+  void unroute_track(std::size_t track);
 
  private:
   struct Outgoing {
@@ -84,6 +103,10 @@ class RtspConnection final : public InterleavedWriter,
   std::string close_reason_;
   Clock::time_point last_activity_;
   std::uint64_t requests_ = 0;
+  const core::TimeSource& time_;
+  Session* media_session_ = nullptr;
+  // Channel -> 1 + track * 2 (+1 for RTCP); 0: not set up.
+  std::array<std::uint8_t, 256> channels_{};
 };
 
 }  // namespace callcast::media

@@ -47,7 +47,7 @@ void StreamingServer::expose_metrics(stats::Exposition& out) const {
   // Every state and transport is listed, 0 included, so that a dashboard sees the series
   // before the first group.
   std::array<std::uint64_t, 3> groups{};  // waiting_for_master, live, stalled
-  for (const core::Group* group : registry_.groups()) {
+  for (const core::Group* group : directory_.registry().groups()) {
     switch (group->state) {
       case core::GroupState::waiting_for_master:
         ++groups[0];
@@ -75,7 +75,7 @@ void StreamingServer::expose_metrics(stats::Exposition& out) const {
   std::uint64_t received_bytes = metrics_.retired_received_bytes();
   std::uint64_t malformed_rtcp = metrics_.retired_malformed_rtcp();
   DeliveryTotals delivered = metrics_.retired();
-  for (const auto& [group, media] : media_) {
+  for (const auto& [group, media] : directory_.all_media()) {
     for (const TrackRelay& track : media->tracks()) {
       received_packets += track.packets();
       received_bytes += track.bytes();

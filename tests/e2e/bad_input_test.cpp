@@ -551,32 +551,8 @@ TEST_F(BadInputTest, AfterEveryBadInputViewersStillDecodeTheStream) {
   EXPECT_EQ(relay->failure(), "");
 }
 
-// ---- tokens that expire -----------------------------------------------------------------------
-
-class ExpiredTokenTest : public BadInputTest {
- protected:
-  ServerOptions server_options() const override {
-    ServerOptions options;
-    options.config_toml = "[media]\ntoken_ttl_s = 1\n";
-    return options;
-  }
-};
-
-TEST_F(ExpiredTokenTest, ExpiredTokensAre401) {
-  const std::string publish_url = create_group(kMaster);
-  const std::string play_url = admit_viewer(kMaster, "13900000001");
-  ASSERT_FALSE(HasFailure());
-  // Tokens carry whole seconds: after 2.5 s a 1 s token is past its expiry for sure.
-  std::this_thread::sleep_for(2500ms);
-  const auto described = ask("DESCRIBE", play_url, {"Accept: application/sdp"});
-  ASSERT_TRUE(described);
-  EXPECT_EQ(described->status, 401) << "DESCRIBE (expired play token) -> " << describe(described);
-  EXPECT_NE(warning_of(described).find("expired"), std::string::npos) << describe(described);
-  const auto announced = ask("ANNOUNCE", publish_url, {"Content-Type: application/sdp"}, kVideoSdp);
-  ASSERT_TRUE(announced);
-  EXPECT_EQ(announced->status, 401)
-      << "ANNOUNCE (expired publish token) -> " << describe(announced);
-}
+// Tokens that expire are tested on a simulated clock, without sleeping:
+// tests/unit/media/streaming_server_time_test.cpp (ExpiredTokenTest).
 
 }  // namespace
 }  // namespace callcast::test

@@ -313,44 +313,9 @@ TEST_F(SessionOwnershipTest, PublisherSessionIdWithAPlayTokenIs454) {
   expect_alive(victim, "after the attack on the master's session");
 }
 
-// Keep-alives naming a foreign session must not keep it alive: the victim, silent, times out
-// while another viewer sends GET_PARAMETER and OPTIONS with its id; a second viewer keeping its
-// own session alive with an expired token on its own connection stays.
-class ForeignKeepAliveTest : public SessionOwnershipTest {
- protected:
-  std::string media_toml() const override { return "session_timeout_s = 2\n"; }
-};
-
-TEST_F(ForeignKeepAliveTest, ForeignKeepAlivesDoNotRefreshASession) {
-  auto victim = watch(kVictim);
-  auto kept = watch(kAttacker);
-  ASSERT_FALSE(HasFailure());
-  auto attacker = connect();
-  const std::string master_url = url(token(kMaster, core::TokenRole::publish, 3600));
-  const auto deadline = std::chrono::steady_clock::now() + 6s;
-  bool victim_gone = false;
-  int rounds = 0;
-  while (std::chrono::steady_clock::now() < deadline && !victim_gone) {
-    ++rounds;
-    EXPECT_EQ(
-        status_of(ask(*attacker, "GET_PARAMETER", url(fresh_play(kAttacker)), victim.session)),
-        454);
-    const auto options = ask(*attacker, "OPTIONS", url(fresh_play(kAttacker)), victim.session);
-    EXPECT_EQ(status_of(options), 200);
-    EXPECT_EQ(options ? options->header("Session") : std::nullopt, std::nullopt)
-        << "OPTIONS must not confirm a foreign session";
-    // The master and the second viewer keep their own sessions alive (expired token: allowed).
-    EXPECT_EQ(status_of(ask(*publisher_, "GET_PARAMETER", master_url, publisher_->session())), 200);
-    EXPECT_EQ(
-        status_of(ask(*kept.rtsp, "GET_PARAMETER", url(expired_play(kAttacker)), kept.session)),
-        200);
-    victim_gone = viewer_state(kVictim) == "admitted";
-    std::this_thread::sleep_for(300ms);  // the keep-alive period under test, not a wait for state
-  }
-  EXPECT_TRUE(victim_gone) << "the victim's session survived " << rounds
-                           << " rounds of foreign keep-alives";
-  EXPECT_EQ(viewer_state(kAttacker), "playing") << "the own keep-alives did not keep it";
-}
+// Keep-alives naming a foreign session must not keep it alive: tested on a simulated clock,
+// without sleeping, in tests/unit/media/streaming_server_time_test.cpp
+// (SessionTimeoutTest.ForeignKeepAlivesDoNotRefreshASession).
 
 }  // namespace
 }  // namespace callcast::test

@@ -324,6 +324,19 @@ TEST_F(GroupRegistryTest, RemoveViewerFailsForViewerNotAdmitted) {
   EXPECT_EQ(result.error(), RegistryError::no_such_viewer);
 }
 
+TEST_F(GroupRegistryTest, ExpiredAdmissionGoesWithViewerLeftThoughItNeverPlayed) {
+  create_group("100");
+  admit("100", "200");
+  sink_.take();
+  auto group = registry_.expire_admission("100", "200", "admission expired");
+  ASSERT_TRUE(group.ok());
+  EXPECT_EQ((*group)->viewers.count("200"), 0u);
+  EXPECT_EQ(sink_.take(), (Events{"viewer_left 100 200 admission expired"}));
+  auto again = registry_.expire_admission("100", "200", "admission expired");
+  ASSERT_FALSE(again.ok());
+  EXPECT_EQ(again.error(), RegistryError::no_such_viewer);
+}
+
 TEST_F(GroupRegistryTest, CloseGroupEmitsViewerLeftForPlayingViewersThenGroupClosed) {
   create_group("100");
   connect_master("100");

@@ -11,6 +11,7 @@
 
 #include "http/admin_api.hpp"
 #include "http/http_server.hpp"
+#include "io/asio_timer_factory.hpp"
 #include "io_thread.hpp"
 #include "media/media_service.hpp"
 #include "media/streaming_server.hpp"
@@ -30,10 +31,12 @@ class MediaStack {
     core::MediaConfig config;
     config.rtsp = {"127.0.0.1", 0};
     config.rtp_ports = {0, 0};
-    server_ = std::make_unique<media::StreamingServer>(io_.io(), config, "test-secret");
+    server_ = std::make_unique<media::StreamingServer>(io_.io(), config, "test-secret",
+                                                       core::RealTimeSource::instance(), timers_);
     const auto bound = server_->start();
     EXPECT_TRUE(bound.ok()) << (bound.ok() ? "" : bound.error());
-    service_ = std::make_unique<media::MediaService>(io_.io(), *server_, options.feed);
+    service_ = std::make_unique<media::MediaService>(
+        io_.io(), *server_, core::RealTimeSource::instance(), timers_, options.feed);
     http_ = std::make_unique<HttpServer>(io_.io());
     const AdminApi api(*http_, *service_, options.api_key);
     const auto listening = http_->listen("127.0.0.1", options.http_port);
@@ -104,6 +107,7 @@ class MediaStack {
 
  private:
   IoThread io_;
+  io::AsioTimerFactory timers_{io_.io()};
   std::unique_ptr<media::StreamingServer> server_;
   std::unique_ptr<media::MediaService> service_;
   std::unique_ptr<HttpServer> http_;

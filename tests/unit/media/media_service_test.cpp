@@ -1,6 +1,7 @@
 // The media service's event feed (control::EventSource): readers get what is buffered at once,
 // wait without blocking the loop for what is not, and are told when they fell behind. The test
-// thread runs the io_context itself, so every wait is a bounded run of the loop.
+// thread runs the io_context itself, and time is simulated: a reader's wait ends when the test
+// advances the clock past it, not after a sleep.
 #include "media/media_service.hpp"
 
 #include <gtest/gtest.h>
@@ -10,6 +11,8 @@
 #include <optional>
 #include <string>
 #include <vector>
+
+#include "support/simulated_time.hpp"
 
 namespace callcast::media {
 namespace {
@@ -29,7 +32,8 @@ core::MediaConfig loopback_config() {
 class MediaServiceTest : public ::testing::Test {
  protected:
   explicit MediaServiceTest(EventFeedOptions options = {})
-      : server_(io_, loopback_config(), "test-secret"), service_(io_, server_, options) {
+      : server_(io_, loopback_config(), "test-secret", time_, time_),
+        service_(io_, server_, time_, time_, options) {
     run_posted();  // the service's listener on the server
   }
 
@@ -53,15 +57,10 @@ class MediaServiceTest : public ::testing::Test {
     return slot;
   }
 
-  // Runs the loop until the slot is filled or `limit` passes.
-  bool run_until_done(const std::shared_ptr<std::optional<PollResult>>& slot,
-                      std::chrono::milliseconds limit = 5s) {
-    const auto deadline = std::chrono::steady_clock::now() + limit;
-    while (!slot->has_value() && std::chrono::steady_clock::now() < deadline) {
-      io_.restart();
-      io_.run_one_for(10ms);
-    }
-    return slot->has_value();
+  // Moves the simulated clock on (running the timers due), then what they posted.
+  void advance(std::chrono::milliseconds by) {
+    time_.advance(by);
+    run_posted();
   }
 
   static std::vector<std::string> groups_of(const EventPage& page) {
@@ -71,6 +70,7 @@ class MediaServiceTest : public ::testing::Test {
     return out;
   }
 
+  test::SimulatedTime time_;  // outlives the server and the service (their timers)
   boost::asio::io_context io_;
   StreamingServer server_;
   MediaService service_;
@@ -83,6 +83,10 @@ TEST_F(MediaServiceTest, ServerEventsAreLoggedInOrder) {
   EXPECT_EQ(groups_of(page), (std::vector<std::string>{"group_closed 1001", "group_closed 1002"}));
   EXPECT_EQ(page.events[0].event.reason, "deleted");
   EXPECT_GT(page.events[0].unix_ms, 1'600'000'000'000);
+  // Stamped by the injected clock.
+  EXPECT_EQ(page.events[0].unix_ms, std::chrono::duration_cast<std::chrono::milliseconds>(
+                                        time_.wall_now().time_since_epoch())
+                                        .count());
 }
 
 TEST_F(MediaServiceTest, PollReturnsBufferedEventsAtOnce) {
@@ -123,10 +127,12 @@ TEST_F(MediaServiceTest, PollWithoutPositionSeesOnlyLaterEvents) {
 
 TEST_F(MediaServiceTest, PollTimesOutWithAnEmptyPage) {
   emit_group_closed("1001");
-  const auto started = std::chrono::steady_clock::now();
   auto result = poll(1, 50ms);
-  ASSERT_TRUE(run_until_done(result));
-  EXPECT_GE(std::chrono::steady_clock::now() - started, 50ms);
+  run_posted();
+  advance(49ms);
+  EXPECT_FALSE(result->has_value()) << "answered before its wait was over";
+  advance(1ms);
+  ASSERT_TRUE(result->has_value()) << "not answered when its wait was over";
   ASSERT_TRUE((*result)->ok());
   EXPECT_TRUE((*result)->value().events.empty());
   EXPECT_EQ((*result)->value().next, 1U);
@@ -167,7 +173,7 @@ TEST_F(MediaServiceTest, EventIsLoggedBeforeSubscribersHearIt) {
 TEST_F(MediaServiceTest, DestroyedServiceAnswersWaitingReadersUnavailable) {
   std::optional<PollResult> result;
   {
-    MediaService other(io_, server_);
+    MediaService other(io_, server_, time_, time_);
     run_posted();
     other.poll_events(std::nullopt, 10s, [&](PollResult r) { result.emplace(std::move(r)); });
     run_posted();
@@ -177,6 +183,7 @@ TEST_F(MediaServiceTest, DestroyedServiceAnswersWaitingReadersUnavailable) {
   ASSERT_FALSE(result->ok());
   EXPECT_EQ(result->error().code, control::ControlErrorCode::unavailable);
   run_posted();  // the cancelled timer completes without touching the service
+  EXPECT_EQ(time_.pending(), 0U) << "the reader's timer went with the service";
 }
 
 class SmallFeedTest : public MediaServiceTest {

@@ -16,6 +16,7 @@
 #include <thread>
 #include <vector>
 
+#include "io/asio_timer_factory.hpp"
 #include "media/streaming_server.hpp"
 #include "rtp/rtcp.hpp"
 #include "rtp/rtp_packet_view.hpp"
@@ -75,7 +76,9 @@ const Buffer kPunch = rtp_packet(0, 0, {}, 96, false, 0);
 
 class LatchingTest : public ::testing::Test {
  protected:
-  LatchingTest() : server_(io_, loopback_config(), "latching-test-secret") {}
+  LatchingTest()
+      : server_(io_, loopback_config(), "latching-test-secret", core::RealTimeSource::instance(),
+                timers_) {}
 
   // Runs `f` on the server's loop and returns its result.
   template <class F>
@@ -194,6 +197,7 @@ class LatchingTest : public ::testing::Test {
   boost::asio::io_context io_;
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_ =
       boost::asio::make_work_guard(io_);
+  io::AsioTimerFactory timers_{io_};
   StreamingServer server_;
   BoundAddresses bound_;
   std::thread loop_;

@@ -8,12 +8,16 @@
 // from the first one on, it goes where the datagram came from. Only datagrams from the RTSP
 // peer's address can latch a session's track, and only a track that is not latched yet: a
 // datagram from anywhere else never redirects anybody (it is counted and dropped).
+#include "media/udp_router.hpp"
+
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <iterator>
 #include <vector>
 
-#include "media/streaming_server.hpp"
+#include "media/group_media.hpp"
+#include "media/viewer_session.hpp"
 #include "rtp/rtcp.hpp"
 
 namespace callcast::media {
@@ -57,25 +61,42 @@ RtcpSender rtcp_sender(rtp::Bytes data) {
 
 }  // namespace
 
-void StreamingServer::remember_unlatched(const Session& s) {
+const UdpRoute* UdpRouter::find(const UdpEndpoint& from) const {
+  auto route = routes_.find(from);
+  return route == routes_.end() ? nullptr : &route->second;
+}
+
+void UdpRouter::add(const UdpEndpoint& from, Session& session, std::size_t track) {
+  routes_[from] = {&session, track};
+}
+
+void UdpRouter::forget(const Session& session) {
+  for (auto route = routes_.begin(); route != routes_.end();) {
+    route = route->second.session == &session ? routes_.erase(route) : std::next(route);
+  }
+  forget_unlatched(session);
+}
+
+void UdpRouter::remember_unlatched(ViewerSession& s) {
   auto [first, last] = unlatched_.equal_range(s.peer);
-  if (std::none_of(first, last, [&](const auto& entry) { return entry.second == s.id; })) {
-    unlatched_.emplace(s.peer, s.id);
+  if (std::none_of(first, last, [&](const auto& entry) { return entry.second == &s; })) {
+    unlatched_.emplace(s.peer, &s);
   }
 }
 
-void StreamingServer::forget_unlatched(const Session& s) {
+void UdpRouter::forget_unlatched(const Session& s) {
   auto [first, last] = unlatched_.equal_range(s.peer);
   for (auto it = first; it != last; ++it) {
-    if (it->second == s.id) {
+    if (it->second == &s) {
       unlatched_.erase(it);
       return;
     }
   }
 }
 
-void StreamingServer::confirm_latched(Session& s, Viewer& viewer, std::size_t track, bool rtcp,
-                                      const UdpEndpoint& from) {
+void UdpRouter::confirm_latched(ViewerSession& s, std::size_t track, bool rtcp,
+                                const UdpEndpoint& from) {
+  Viewer& viewer = s.viewer();
   auto& t = viewer.tracks[track];
   // Already latched (learnt from an earlier datagram, or confirmed): nothing new about the other
   // port of the pair.
@@ -89,30 +110,29 @@ void StreamingServer::confirm_latched(Session& s, Viewer& viewer, std::size_t tr
   if (fully_latched(viewer)) forget_unlatched(s);
 }
 
-bool StreamingServer::latch(bool rtcp, const UdpEndpoint& from, rtp::Bytes data) {
+bool UdpRouter::latch(bool rtcp, const UdpEndpoint& from, rtp::Bytes data) {
   auto [first, last] = unlatched_.equal_range(from.address());
   if (first == last) return false;
   struct Candidate {
-    Session* session;
+    ViewerSession* session;
     GroupMedia* media;
     Viewer* viewer;
     std::size_t track;
   };
   std::vector<Candidate> candidates;
   for (auto it = first; it != last; ++it) {
-    Session* s = find_session(it->second);
-    if (!s) continue;
-    auto media = media_.find(s->group);
-    if (media == media_.end()) continue;
-    Viewer* viewer = media->second->find_viewer(s->id);
-    if (!viewer || viewer->tcp) continue;
-    for (std::size_t t = 0; t < media->second->tracks().size(); ++t) {
+    ViewerSession* s = it->second;
+    GroupMedia* media = &s->media();
+    Viewer* viewer = &s->viewer();
+    if (viewer->tcp) continue;
+    for (std::size_t t = 0; t < media->tracks().size(); ++t) {
       const auto& vt = viewer->tracks[t];
       if (vt.set_up && !(rtcp ? vt.rtcp_latched : vt.rtp_latched)) {
-        candidates.push_back({s, media->second.get(), viewer, t});
+        candidates.push_back({s, media, viewer, t});
       }
     }
   }
+
   // Keeps the candidates `pick` accepts, unless none would be left.
   auto narrow = [&](auto pick) {
     std::vector<Candidate> kept;
@@ -151,25 +171,25 @@ bool StreamingServer::latch(bool rtcp, const UdpEndpoint& from, rtp::Bytes data)
     return false;
   }
   const Candidate& chosen = candidates.front();
-  Session& s = *chosen.session;
+  ViewerSession& s = *chosen.session;
   auto& vt = chosen.viewer->tracks[chosen.track];
   UdpEndpoint& destination = rtcp ? vt.rtcp : vt.rtp;
   const UdpEndpoint other = rtcp ? vt.rtp : vt.rtcp;
   // The port SETUP named leads nowhere for this viewer: another player behind the same NAT may
   // get it as its public port, and must not be taken for this one.
-  if (auto old = udp_routes_.find(destination);
-      old != udp_routes_.end() && destination != other && old->second.session == s.id) {
-    udp_routes_.erase(old);
+  if (auto old = routes_.find(destination);
+      old != routes_.end() && destination != other && old->second.session == &s) {
+    routes_.erase(old);
   }
   const UdpEndpoint was = destination;
   destination = from;
   (rtcp ? vt.rtcp_latched : vt.rtp_latched) = true;
-  udp_routes_[from] = {s.id, chosen.track};
+  routes_[from] = {&s, chosen.track};
   ++counters_.udp_destinations_latched;
   spdlog::info(
       "group={} terminal={} step=709 viewer behind a NAT: {} of track {} now goes to {} (SETUP "
       "said {})",
-      s.group, s.terminal, rtcp ? "RTCP" : "RTP", chosen.track, endpoint_text(from),
+      s.group(), s.terminal(), rtcp ? "RTCP" : "RTP", chosen.track, endpoint_text(from),
       endpoint_text(was));
   if (!rtcp) chosen.media->redirect(*chosen.viewer);
   if (fully_latched(*chosen.viewer)) forget_unlatched(s);
