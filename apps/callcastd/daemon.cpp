@@ -13,6 +13,7 @@
 #include "http/admin_api.hpp"
 #include "http/http_media_control.hpp"
 #include "http/http_server.hpp"
+#include "http/metrics_endpoint.hpp"
 #include "media/local_addresses.hpp"
 #include "media/media_service.hpp"
 #include "media/streaming_server.hpp"
@@ -91,6 +92,7 @@ Result<DaemonAddresses, std::string> Daemon::start() {
     auto signaling = add_signaling();
     if (!signaling) return fail(signaling.error());
   }
+  add_metrics_route();
 
   Services& s = *services_;
   auto listening = s.http.listen(config_.http.listen.host, config_.http.listen.port);
@@ -188,6 +190,36 @@ Result<bool, std::string> Daemon::add_signaling() {
         [net = s.network.get()](control::ResyncCause cause) { net->resync(cause); });
   }
   return true;
+}
+
+void Daemon::add_metrics_route() {
+  Services& s = *services_;
+  // Each process its own series (role media: the media ones, signaling: SIP's). The route keeps
+  // the sources; the endpoint object itself is not needed afterwards.
+  http::MetricsEndpoint metrics(io_, s.http);
+  if (s.server) {
+    metrics.add_source([&s](const http::MetricsEndpoint::Done& done) {
+      stats::Exposition part;
+      s.server->expose_metrics(part);  // the handler runs on io_, the server's loop
+      done(std::move(part));
+    });
+  }
+  if (s.remote_media) {
+    metrics.add_source([&s](const http::MetricsEndpoint::Done& done) {
+      stats::Exposition part;
+      http::expose_metrics(part, s.remote_media->stats());
+      done(std::move(part));
+    });
+  }
+  if (s.network) {
+    metrics.add_source([&s](http::MetricsEndpoint::Done done) {
+      s.network->stats([done = std::move(done)](const sip::SignalingStats& stats) {
+        stats::Exposition part;
+        sip::expose_metrics(part, stats);
+        done(std::move(part));
+      });
+    });
+  }
 }
 
 void Daemon::run() {

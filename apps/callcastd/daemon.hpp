@@ -64,6 +64,8 @@ class Daemon {
   Result<bool, std::string> start_media(DaemonAddresses& addresses);
   Result<bool, std::string> start_remote_media();
   void add_control_routes();
+  // GET /metrics: the series of what this process runs (media, signaling or both).
+  void add_metrics_route();
   Result<bool, std::string> add_signaling();
 
   core::Config config_;

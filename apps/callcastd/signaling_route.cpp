@@ -16,12 +16,7 @@ void add_signaling_route(http::HttpServer& server, sip::NetworkSide& network) {
                                           {"viewer_calls", s.viewer_calls},
                                           {"registrations", s.registrations},
                                           {"registered_users", s.registered_users},
-                                          {"counters",
-                                           {{"invites", s.invites},
-                                            {"registers", s.registers},
-                                            {"auth_challenges", s.auth_challenges},
-                                            {"auth_failures", s.auth_failures},
-                                            {"rejected_over_cap", s.rejected_over_cap}}}};
+                                          {"counters", sip::counters_json(s)}};
                    // Each broadcast; "restored" ones were rebuilt from the media side after
                    // a restart of this process (their masters' dialogs are unknown here).
                    body["restored_broadcasts"] = s.restored_broadcasts;

@@ -254,7 +254,7 @@ AdminApi::AdminApi(HttpServer& server, control::MediaControl& control, std::stri
 }
 
 bool AdminApi::guards(std::string_view path) {
-  return path == "/healthz" || path == "/v1" || path.starts_with("/v1/");
+  return path == "/healthz" || path == "/metrics" || path == "/v1" || path.starts_with("/v1/");
 }
 
 std::optional<Response> AdminApi::check(const KeyDigest& key, const Request& request) {

@@ -9,6 +9,7 @@
 //   GET    /v1/groups/{group}                                -> 200 snapshot
 //   GET    /v1/events?after=SEQ&wait_ms=N                    -> 200 event page (long-poll)
 //   GET    /healthz                                          -> 200 {"status":"ok"}
+//   GET    /metrics (MetricsEndpoint, same access rule)      -> 200 Prometheus text
 //
 // The event feed (only when the control keeps events, control::MediaControl::event_source()):
 // answers at once with the events whose seq > after, else waits up to wait_ms (default 25000,
@@ -51,7 +52,7 @@ class AdminApi {
 
   // The access rule alone: nullopt to serve the request, else the 401 or 403 to send.
   std::optional<Response> check_access(const Request& request) const;
-  // True for the paths the access rule guards: /healthz and everything under /v1/.
+  // True for the paths the access rule guards: /healthz, /metrics and everything under /v1/.
   static bool guards(std::string_view path);
 
   // {"error":code,"message":message} with that status.

@@ -22,6 +22,7 @@
 #include "control/media_control.hpp"
 #include "control/resync_cause.hpp"
 #include "core/result.hpp"
+#include "stats/exposition.hpp"
 
 namespace boost::asio {
 class io_context;
@@ -57,6 +58,9 @@ struct HttpMediaControlStats {
   std::uint64_t resyncs = 0;      // times the feed may have missed events (on_resync ran)
   std::uint64_t outages = 0;      // times the feed was lost (logged once each)
 };
+
+// GET /metrics: these counters as series (http_media_control_stats.cpp).
+void expose_metrics(stats::Exposition& out, const HttpMediaControlStats& stats);
 
 class HttpMediaControl final : public control::MediaControl {
  public:

@@ -1,13 +1,56 @@
 #include "http/snapshot_json.hpp"
 
+#include <array>
 #include <cstdint>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <vector>
 
+#include "stats/counter_field.hpp"
+
 namespace callcast::control {
 
 namespace {
+
+// The snapshots' counters, per track, viewer and publisher: JSON only (see CounterField).
+template <class Struct>
+using Field = stats::CounterField<Struct>;
+
+constexpr std::array<Field<TrackStats>, 6> kTrackCounters{{
+    {nullptr, "", "packets", &TrackStats::packets},
+    {nullptr, "", "bytes", &TrackStats::bytes},
+    {nullptr, "", "malformed", &TrackStats::malformed},
+    {nullptr, "", "keyframes", &TrackStats::keyframes},
+    // Added later (stall detection): a media side that predates them still parses.
+    {nullptr, "", "stale_packets_dropped", &TrackStats::stale_packets_dropped, true},
+    {nullptr, "", "held_for_keyframe", &TrackStats::held_for_keyframe, true},
+}};
+
+constexpr std::array<Field<ViewerStats>, 4> kViewerCounters{{
+    {nullptr, "", "packets_sent", &ViewerStats::packets_sent},
+    {nullptr, "", "bytes_sent", &ViewerStats::bytes_sent},
+    {nullptr, "", "packets_dropped", &ViewerStats::packets_dropped},
+    {nullptr, "", "rtcp_reports", &ViewerStats::rtcp_reports},
+}};
+
+constexpr std::array<Field<PublisherStats>, 4> kPublisherCounters{{
+    {nullptr, "", "malformed_packets", &PublisherStats::malformed_packets},
+    {nullptr, "", "wrong_channel_packets", &PublisherStats::wrong_channel_packets},
+    {nullptr, "", "rtcp_sender_reports", &PublisherStats::rtcp_sender_reports},
+    {nullptr, "", "stalls", &PublisherStats::stalls, true},
+}};
+
+template <class Struct, std::size_t N>
+void counters_to_json(nlohmann::json& j, const std::array<Field<Struct>, N>& fields,
+                      const Struct& value) {
+  j.update(stats::counter_fields_json<Struct>(fields, value));
+}
+
+template <class Struct, std::size_t N>
+void counters_from_json(const nlohmann::json& j, const std::array<Field<Struct>, N>& fields,
+                        Struct& value) {
+  stats::counter_fields_from_json<Struct>(fields, j, value);
+}
 
 template <class T>
 void optional_to_json(nlohmann::json& j, const char* key, const std::optional<T>& value) {
@@ -49,14 +92,9 @@ void to_json(nlohmann::json& j, const TrackStats& value) {
        {"media", value.media},
        {"codec", value.codec},
        {"clock_rate", value.clock_rate},
-       {"packets", value.packets},
-       {"bytes", value.bytes},
        {"bitrate_bps", value.bitrate_bps},
-       {"malformed", value.malformed},
-       {"keyframes", value.keyframes},
-       {"stale_packets_dropped", value.stale_packets_dropped},
-       {"held_for_keyframe", value.held_for_keyframe},
        {"lag_ms", value.lag_ms}};
+  counters_to_json(j, kTrackCounters, value);
 }
 
 void from_json(const nlohmann::json& j, TrackStats& value) {
@@ -64,14 +102,9 @@ void from_json(const nlohmann::json& j, TrackStats& value) {
   j.at("media").get_to(value.media);
   j.at("codec").get_to(value.codec);
   j.at("clock_rate").get_to(value.clock_rate);
-  j.at("packets").get_to(value.packets);
-  j.at("bytes").get_to(value.bytes);
   j.at("bitrate_bps").get_to(value.bitrate_bps);
-  j.at("malformed").get_to(value.malformed);
-  j.at("keyframes").get_to(value.keyframes);
-  // Added later (stall detection): a media side that predates them still parses.
-  value.stale_packets_dropped = j.value("stale_packets_dropped", std::uint64_t{0});
-  value.held_for_keyframe = j.value("held_for_keyframe", std::uint64_t{0});
+  counters_from_json(j, kTrackCounters, value);
+  // Added later (stall detection): a media side that predates it still parses.
   value.lag_ms = j.value("lag_ms", 0.0);
 }
 
@@ -81,11 +114,8 @@ void to_json(nlohmann::json& j, const ViewerStats& value) {
        {"transport", value.transport},
        {"remote", value.remote},
        {"rtp_destination", value.rtp_destination},
-       {"latched", value.latched},
-       {"packets_sent", value.packets_sent},
-       {"bytes_sent", value.bytes_sent},
-       {"packets_dropped", value.packets_dropped},
-       {"rtcp_reports", value.rtcp_reports}};
+       {"latched", value.latched}};
+  counters_to_json(j, kViewerCounters, value);
   optional_to_json(j, "reception", value.reception);
 }
 
@@ -96,24 +126,15 @@ void from_json(const nlohmann::json& j, ViewerStats& value) {
   j.at("remote").get_to(value.remote);
   value.rtp_destination = j.value("rtp_destination", "");
   value.latched = j.value("latched", false);
-  j.at("packets_sent").get_to(value.packets_sent);
-  j.at("bytes_sent").get_to(value.bytes_sent);
-  j.at("packets_dropped").get_to(value.packets_dropped);
-  j.at("rtcp_reports").get_to(value.rtcp_reports);
+  counters_from_json(j, kViewerCounters, value);
   optional_from_json(j, "reception", value.reception);
 }
 
 void to_json(nlohmann::json& j, const PublisherStats& value) {
-  j = {{"terminal", value.terminal},
-       {"transport", value.transport},
-       {"remote", value.remote},
-       {"connected_s", value.connected_s},
-       {"malformed_packets", value.malformed_packets},
-       {"wrong_channel_packets", value.wrong_channel_packets},
-       {"rtcp_sender_reports", value.rtcp_sender_reports},
-       {"stalled", value.stalled},
-       {"stalled_for_ms", value.stalled_for_ms},
-       {"stalls", value.stalls}};
+  j = {{"terminal", value.terminal}, {"transport", value.transport},
+       {"remote", value.remote},     {"connected_s", value.connected_s},
+       {"stalled", value.stalled},   {"stalled_for_ms", value.stalled_for_ms}};
+  counters_to_json(j, kPublisherCounters, value);
 }
 
 void from_json(const nlohmann::json& j, PublisherStats& value) {
@@ -121,12 +142,9 @@ void from_json(const nlohmann::json& j, PublisherStats& value) {
   j.at("transport").get_to(value.transport);
   j.at("remote").get_to(value.remote);
   j.at("connected_s").get_to(value.connected_s);
-  j.at("malformed_packets").get_to(value.malformed_packets);
-  j.at("wrong_channel_packets").get_to(value.wrong_channel_packets);
-  j.at("rtcp_sender_reports").get_to(value.rtcp_sender_reports);
+  counters_from_json(j, kPublisherCounters, value);
   value.stalled = j.value("stalled", false);
   value.stalled_for_ms = j.value("stalled_for_ms", std::int64_t{0});
-  value.stalls = j.value("stalls", std::uint64_t{0});
 }
 
 void to_json(nlohmann::json& j, const GroupSnapshot& value) {

@@ -210,6 +210,14 @@ bool FanoutEngine::drain() {
   return true;
 }
 
+std::size_t FanoutEngine::queue_depth() const {
+  std::size_t depth = 0;
+  if (!threaded_) return depth;
+  for (const auto& worker : workers_)
+    depth += worker->ring.size();
+  return depth;
+}
+
 FanoutStats FanoutEngine::stats() const {
   FanoutStats total;
   for (const auto& worker : workers_) {

@@ -59,6 +59,8 @@ class FanoutEngine {
 
   FanoutStats stats() const;  // summed over the workers, as of their last batch
   std::uint64_t batches_dropped() const { return batches_dropped_.load(); }
+  // Messages waiting in the workers' queues, summed (0 in inline mode).
+  std::size_t queue_depth() const;
 
  private:
   struct Worker;

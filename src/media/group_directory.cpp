@@ -222,6 +222,7 @@ GroupMedia& GroupDirectory::start_recording(PublisherSession& publisher) {
                                     group, publisher.tracks(), publisher.announced(), *rtcp_,
                                     *fanout_, media_limits(), ssrc_seed_++))
                 .first;
+    media->second->set_metrics(metrics_);
   }
   media->second->publisher_changed(time_.now());
   grace_deadlines_.erase(group);

@@ -14,6 +14,7 @@
 #include "core/group_registry.hpp"
 #include "core/token.hpp"
 #include "media/group_media.hpp"
+#include "media/media_metrics.hpp"
 #include "media/server_context.hpp"
 
 namespace callcast::media {
@@ -60,6 +61,12 @@ class GroupDirectory final : private core::GroupEventSink {
   const core::GroupRegistry& registry() const { return registry_; }
   core::GroupRegistry& registry() { return registry_; }
   GroupMedia* media(std::string_view group) const;
+  // Every group's media, for the scrape of GET /metrics (StreamingServer::expose_metrics).
+  const std::map<std::string, std::unique_ptr<GroupMedia>, std::less<>>& all_media() const {
+    return media_;
+  }
+  // The GroupMedia made from now on report to `metrics` (it outlives them).
+  void set_metrics(MediaMetrics& metrics) { metrics_ = &metrics; }
   // RECORD: the group's media (created for its first publisher), now fed by `publisher`.
   GroupMedia& start_recording(PublisherSession& publisher);
   // The master is back on a new connection: a full grace for its SETUP and RECORD.
@@ -100,6 +107,7 @@ class GroupDirectory final : private core::GroupEventSink {
   FanoutEngine* fanout_ = nullptr;
   const BoundAddresses* bound_ = nullptr;
   std::map<std::string, std::unique_ptr<GroupMedia>, std::less<>> media_;
+  MediaMetrics* metrics_ = nullptr;
   std::map<std::string, Clock::time_point, std::less<>> grace_deadlines_;  // group -> deadline
   // (group, viewer) -> when its play token expires: past it, an admission no session uses goes.
   std::map<std::pair<std::string, std::string>, Clock::time_point> admission_deadlines_;

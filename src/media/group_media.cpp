@@ -43,6 +43,7 @@ GroupMedia::GroupMedia(std::string group, std::vector<TrackDescription> tracks,
 }
 
 GroupMedia::~GroupMedia() {
+  if (metrics_ != nullptr) metrics_->group_gone(*this);
   fanout_.remove_group(fanout_group_);
 }
 
@@ -106,7 +107,7 @@ bool GroupMedia::on_publisher_rtp(std::size_t track, rtp::Bytes packet, Clock::t
   bool first = true;
   for (const auto& relayed : ingest_out_) {
     gop_.push(relayed, is_video, first && result.new_access_unit, result.keyframe_au);
-    deliver(relayed, is_video && first && result.keyframe_start);
+    deliver(relayed, is_video && first && result.keyframe_start, now);
     first = false;
   }
   return true;
@@ -184,6 +185,7 @@ void GroupMedia::remove_viewer(std::string_view session_id, bool send_bye,
   }
   take_from_fanout(viewer);
   stop_direct(viewer);
+  if (metrics_ != nullptr) metrics_->viewer_gone(*viewer.delivery);
   viewers_.erase(it);
   recount_backlog();
 }
@@ -197,6 +199,7 @@ std::vector<TrackStart> GroupMedia::start_playing(Viewer& viewer, Clock::time_po
   viewer.last_heard = now;
   viewer.backlog.clear();
   viewer.awaiting_keyframe = false;
+  viewer.play_requested = now;
   const bool has_video = std::any_of(tracks_.begin(), tracks_.end(), [&](const TrackRelay& t) {
     return t.description().codec == Codec::h264 && viewer.tracks[t.description().index].set_up;
   });
@@ -210,6 +213,7 @@ std::vector<TrackStart> GroupMedia::start_playing(Viewer& viewer, Clock::time_po
       for (const auto& packet : gop_.packets()) {
         if (viewer.tracks[packet->track].set_up) viewer.backlog.push_back(packet);
       }
+      MediaMetrics::keyframe_sent(metrics_, viewer, now);  // it heads the backlog: sent at once
     } else {
       viewer.awaiting_keyframe = true;
     }
@@ -300,7 +304,7 @@ void GroupMedia::send_to(Viewer& viewer, const SharedPacket& packet) {
   }
 }
 
-void GroupMedia::deliver(const SharedPacket& packet, bool keyframe_start) {
+void GroupMedia::deliver(const SharedPacket& packet, bool keyframe_start, Clock::time_point now) {
   // Viewers the loop still serves itself; one that has caught up moves to a worker, and the
   // packets after that reach it through the batches.
   for (std::size_t i = 0; i < direct_.size();) {
@@ -327,6 +331,7 @@ void GroupMedia::deliver(const SharedPacket& packet, bool keyframe_start) {
         continue;
       }
       if (video) viewer.awaiting_keyframe = false;
+      if (video) MediaMetrics::keyframe_sent(metrics_, viewer, now);
     }
     if (viewer.tcp || viewer.awaiting_keyframe) {  // (audio while video waits for a keyframe)
       send_to(viewer, packet);
@@ -421,6 +426,8 @@ bool GroupMedia::on_viewer_rtcp(Viewer& viewer, std::size_t track, rtp::Bytes co
             1000.0 * block.jitter / static_cast<double>(tracks_[t].description().clock_rate);
         reception.at = now;
         viewer.tracks[t].reception = reception;
+        if (metrics_ != nullptr)
+          metrics_->reception_reported(block.fraction_lost / 256.0, reception.jitter_ms / 1000);
       }
     }
   }

@@ -16,6 +16,7 @@
 #include "media/delivery.hpp"
 #include "media/fanout_engine.hpp"
 #include "media/gop_cache.hpp"
+#include "media/media_metrics.hpp"
 #include "media/track_relay.hpp"
 #include "media/viewer.hpp"
 #include "sdp/session_description.hpp"
@@ -133,9 +134,12 @@ class GroupMedia {
   std::uint64_t malformed_rtcp() const { return malformed_rtcp_; }
   std::uint64_t sender_reports() const { return sender_reports_; }
   const GopCache& gop_cache() const { return gop_; }
+  // Where join times, reception reports and the totals of viewers that leave go (none: unit
+  // tests). Set once, before media flows; `metrics` outlives this object.
+  void set_metrics(MediaMetrics* metrics) { metrics_ = metrics; }
 
  private:
-  void deliver(const SharedPacket& packet, bool keyframe_start);
+  void deliver(const SharedPacket& packet, bool keyframe_start, Clock::time_point now);
   // Sends at once on TCP; queues on rtp_out_ for UDP (the caller flushes it).
   void send_to(Viewer& viewer, const SharedPacket& packet);
   // A UDP viewer that has caught up goes to a fan-out worker; back to the loop on pause/removal.
@@ -171,6 +175,7 @@ class GroupMedia {
   // Scratch space reused for every packet (no allocation per packet in steady state).
   std::vector<SharedPacket> ingest_out_;
 
+  MediaMetrics* metrics_ = nullptr;
   std::uint64_t malformed_rtcp_ = 0;
   std::uint64_t sender_reports_ = 0;
   bool backlog_pending_ = false;

@@ -104,10 +104,8 @@ void RtspConnection::send(const rtsp::RtspResponse& response) {
 
 bool RtspConnection::write_packet(std::uint8_t channel, const SharedPacket& packet) {
   if (closed_ || closing_ || packet->bytes.size() > 65535) return false;
-  if (queued_bytes_ + packet->bytes.size() > limits_.max_queued_bytes) {
-    ++dropped_;
-    return false;
-  }
+  // The caller counts what was refused (the viewer's packets_dropped).
+  if (queued_bytes_ + packet->bytes.size() > limits_.max_queued_bytes) return false;
   Outgoing out;
   rtp::write_interleaved_header(out.header.data(), channel, packet->bytes.size());
   out.packet = packet;
@@ -119,10 +117,7 @@ bool RtspConnection::write_packet(std::uint8_t channel, const SharedPacket& pack
 
 bool RtspConnection::write_bytes(std::uint8_t channel, rtp::Bytes bytes) {
   if (closed_ || closing_ || bytes.size() > 65535) return false;
-  if (queued_bytes_ + bytes.size() > limits_.max_queued_bytes) {
-    ++dropped_;
-    return false;
-  }
+  if (queued_bytes_ + bytes.size() > limits_.max_queued_bytes) return false;
   Outgoing out;
   std::array<std::uint8_t, 4> header{};
   rtp::write_interleaved_header(header.data(), channel, bytes.size());

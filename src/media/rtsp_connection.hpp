@@ -56,7 +56,6 @@ class RtspConnection final : public InterleavedWriter,
   bool open() const { return !closed_; }
   Clock::time_point last_activity() const { return last_activity_; }
   bool has_spoken() const { return requests_ > 0; }
-  std::uint64_t dropped_packets() const { return dropped_; }
 
   // The session whose interleaved media this connection carries, and what each of its channels
   // is (RFC 2326 §10.12), both set at SETUP: a packet costs an array index, no lookup.
@@ -104,7 +103,6 @@ class RtspConnection final : public InterleavedWriter,
   std::string close_reason_;
   Clock::time_point last_activity_;
   std::uint64_t requests_ = 0;
-  std::uint64_t dropped_ = 0;
   const core::TimeSource& time_;
   Session* media_session_ = nullptr;
   // Channel -> 1 + track * 2 (+1 for RTCP); 0: not set up.

@@ -47,6 +47,12 @@ class SpscRing {
   }
 
   std::size_t capacity() const { return mask_ + 1; }
+  // Entries waiting, as seen from any thread (a snapshot: both ends may move meanwhile).
+  std::size_t size() const {
+    const std::size_t head = head_.load(std::memory_order_acquire);
+    const std::size_t tail = tail_.load(std::memory_order_acquire);
+    return tail >= head ? tail - head : 0;
+  }
 
  private:
   static constexpr std::size_t kLine = 64;

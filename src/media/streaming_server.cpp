@@ -44,6 +44,7 @@ StreamingServer::StreamingServer(boost::asio::io_context& io, core::MediaConfig 
       sweep_timer_(timers.create_timer([this] { sweep(); })),
       pacing_timer_(timers.create_timer([this] { pace(); })) {
   directory_.on_group_closing([this](const std::string& group) { rtsp_.forget_group(group); });
+  directory_.set_metrics(metrics_);
 }
 
 StreamingServer::~StreamingServer() {

@@ -19,12 +19,14 @@
 #include "media/datagram_transmitter.hpp"
 #include "media/fanout_engine.hpp"
 #include "media/group_directory.hpp"
+#include "media/media_metrics.hpp"
 #include "media/rtsp_server.hpp"
 #include "media/server_context.hpp"
 #include "media/server_counters.hpp"
 #include "media/session_table.hpp"
 #include "media/udp_media_ports.hpp"
 #include "media/udp_router.hpp"
+#include "stats/exposition.hpp"
 
 namespace callcast::media {
 
@@ -69,6 +71,8 @@ class StreamingServer final {
   }
 
   const Counters& counters() const { return counters_; }
+  // GET /metrics: this server's series (streaming_server_metrics.cpp). On the event loop.
+  void expose_metrics(stats::Exposition& out) const;
   // The fan-out workers' totals (nullptr before start()).
   const FanoutEngine* fanout() const { return fanout_.get(); }
 
@@ -85,6 +89,8 @@ class StreamingServer final {
   BoundAddresses bound_;
   SessionTable sessions_;
   UdpRouter routes_;
+  // Declared before directory_: every GroupMedia reports to it until destroyed.
+  MediaMetrics metrics_;
   GroupDirectory directory_;
   ServerContext context_;
   UdpMediaPorts udp_;

@@ -47,6 +47,8 @@ struct Viewer {
   ViewerState state = ViewerState::set_up;
   FifoQueue<SharedPacket> backlog;  // GOP cache then live packets, drained at a paced rate
   bool awaiting_keyframe = false;   // no GOP cache to start from: wait for the next keyframe
+  // Its last PLAY, until the first keyframe leaves for it (MediaMetrics: join time).
+  std::optional<Clock::time_point> play_requested;
 
   // Shared with the fan-out worker that sends to it once it has caught up.
   std::shared_ptr<DeliveryCounters> delivery = std::make_shared<DeliveryCounters>();

@@ -6,6 +6,7 @@
 
 #include "core/time_source.hpp"
 #include "sip/audience_pacer.hpp"
+#include "sip/sip_metrics.hpp"
 #include "sip/sip_stack.hpp"
 
 namespace callcast::sip {
@@ -49,5 +50,11 @@ struct Call {
   AudiencePacer audience;
   std::unique_ptr<core::Timer> audience_timer;
 };
+
+// How the metrics count the answers to a call's INVITE: a master's is a service call.
+inline SipMetrics::InviteKind invite_kind(CallRole role) {
+  return role == CallRole::master ? SipMetrics::InviteKind::service
+                                  : SipMetrics::InviteKind::viewer;
+}
 
 }  // namespace callcast::sip

@@ -82,47 +82,40 @@ CallId CallController::add_call(StackHandle handle, CallRole role, const std::st
 }
 
 void CallController::on_invite(StackHandle handle, const SipRequest& request) {
-  SipStack& stack = services_.stack;
   ++counters_.invites;
+  // Refused before the dialled number says which kind of call it is.
+  auto refuse = [&](const SipAnswer& answer) {
+    respond_invite(handle, answer, SipMetrics::InviteKind::unclassified);
+  };
   if (!request.has_request_uri || !request.has_from) {
-    stack.respond(handle, refusal(400, "Bad Request", "INVITE without Request-URI or From"));
-    return;
+    return refuse(refusal(400, "Bad Request", "INVITE without Request-URI or From"));
   }
   if (request.body_cut_short) {
-    stack.respond(handle,
-                  refusal(400, "Bad Request", "the body is shorter than its Content-Length"));
-    return;
+    return refuse(refusal(400, "Bad Request", "the body is shorter than its Content-Length"));
   }
   if (stopping_) {
-    stack.respond(handle, refusal(503, "Service Unavailable", "shutting down", kRetryAfterSeconds));
-    return;
+    return refuse(refusal(503, "Service Unavailable", "shutting down", kRetryAfterSeconds));
   }
   // The cap comes before authentication: a flood costs no digest work and no state.
   if (table_.calls.size() >= config_.max_calls) {
     ++counters_.rejected_over_cap;
-    stack.respond(handle, refusal(503, "Service Unavailable",
-                                  "too many calls (" + std::to_string(config_.max_calls) + ")",
-                                  kRetryAfterSeconds));
-    return;
+    return refuse(refusal(503, "Service Unavailable",
+                          "too many calls (" + std::to_string(config_.max_calls) + ")",
+                          kRetryAfterSeconds));
   }
   auto user = services_.authenticator.authenticate(handle, request, "INVITE");
   if (!user) return;
   if (!request.from_user || *user != *request.from_user) {
     ++counters_.auth_failures;
-    stack.respond(handle, refusal(403, "Forbidden", "From does not match the authenticated user"));
-    return;
+    return refuse(refusal(403, "Forbidden", "From does not match the authenticated user"));
   }
   if (!request.body.empty() && request.content_type != kSdpContentType) {
-    SipAnswer unsupported;
-    unsupported.status = 415;
-    unsupported.phrase = "Unsupported Media Type";
+    SipAnswer unsupported = refusal(415, "Unsupported Media Type", {});
     unsupported.accept = "application/sdp";
-    stack.respond(handle, unsupported);
-    return;
+    return refuse(unsupported);
   }
   if (!request.request_user || !core::is_valid_number(*request.request_user)) {
-    stack.respond(handle, refusal(404, "Not Found", "the Request-URI holds no number"));
-    return;
+    return refuse(refusal(404, "Not Found", "the Request-URI holds no number"));
   }
   const std::string& dialled = *request.request_user;
   // Check the offer before anything is created: what we cannot use gets 488 and changes nothing.
@@ -130,15 +123,13 @@ void CallController::on_invite(StackHandle handle, const SipRequest& request) {
   if (!usable) {
     spdlog::info("sip: terminal={} event=invite_refused status=488 reason=\"{}\"", *user,
                  usable.error().reason);
-    stack.respond(handle, refusal(488, "Not Acceptable Here", usable.error().reason));
-    return;
+    return refuse(refusal(488, "Not Acceptable Here", usable.error().reason));
   }
   if (dialled == config_.service_number) {
     if (auto why = refuse_at_service_number(request.body); !why.empty()) {
       spdlog::info("sip: terminal={} step=701 event=invite_refused status=488 reason=\"{}\"", *user,
                    why);
-      stack.respond(handle, refusal(488, "Not Acceptable Here", why));
-      return;
+      return refuse(refusal(488, "Not Acceptable Here", why));
     }
     start_broadcast(handle, request, *user);
   } else {
@@ -153,7 +144,8 @@ void CallController::start_broadcast(StackHandle handle, const SipRequest& reque
         "sip: group={} terminal={} step=701 event=invite_refused status=486 "
         "reason=already_broadcasting",
         master, master);
-    services_.stack.respond(handle, refusal(486, "Busy Here", master + " is already broadcasting"));
+    respond_invite(handle, refusal(486, "Busy Here", master + " is already broadcasting"),
+                   SipMetrics::InviteKind::service);
     return;
   }
   const CallId id = add_call(handle, CallRole::master, master, master, request);
@@ -231,7 +223,7 @@ void CallController::start_viewer_call(StackHandle handle, const SipRequest& req
   auto refuse = [&](int status, const char* phrase, const std::string& why) {
     spdlog::info("sip: group={} terminal={} step=710 event=invite_refused status={} reason=\"{}\"",
                  dialled, viewer, status, why);
-    services_.stack.respond(handle, refusal(status, phrase, why));
+    respond_invite(handle, refusal(status, phrase, why), SipMetrics::InviteKind::viewer);
   };
   switch (route.kind) {
     case RouteKind::unknown_number:
@@ -355,7 +347,16 @@ void CallController::answer(Call& call, int status, const char* phrase) {
         (bound_.host.find(':') != std::string::npos ? "[" + bound_.host + "]" : bound_.host) + ":" +
         std::to_string(bound_.port) + ";transport=tcp>";
   }
-  services_.stack.respond(call.handle, answer);
+  respond_invite(call.handle, answer, invite_kind(call.role));
+  // The set-up time of a call: its INVITE to its 200 (the master's 183 is on the way).
+  if (status == 200)
+    counters_.metrics.call_set_up(invite_kind(call.role), services_.time.now() - call.invited_at);
+}
+
+void CallController::respond_invite(StackHandle handle, const SipAnswer& answer,
+                                    SipMetrics::InviteKind kind) {
+  counters_.metrics.invite_answered(kind, answer.status);
+  services_.stack.respond(handle, answer);
 }
 
 void CallController::fail_for_media_error(Call& call, const control::ControlError& error) {
@@ -386,7 +387,8 @@ void CallController::fail_for_media_error(Call& call, const control::ControlErro
 void CallController::fail_call(Call& call, int status, const char* phrase,
                                const std::string& warning, int retry_after_s) {
   if (call.join_timer) call.join_timer->disable();
-  services_.stack.respond(call.handle, refusal(status, phrase, warning, retry_after_s));
+  respond_invite(call.handle, refusal(status, phrase, warning, retry_after_s),
+                 invite_kind(call.role));
   release_media(call);
   call.media_done = false;
   call.state = CallState::ending;

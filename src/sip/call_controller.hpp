@@ -75,6 +75,8 @@ class CallController {
   // The Call-Info value naming the Ut server for this master's terminal, empty when unknown.
   std::string ut_call_info(const Call& call) const;
   void answer(Call& call, int status, const char* phrase);
+  // Every response to an INVITE goes here: a final one is counted by kind and status (metrics).
+  void respond_invite(StackHandle handle, const SipAnswer& answer, SipMetrics::InviteKind kind);
   void fail_call(Call& call, int status, const char* phrase, const std::string& warning,
                  int retry_after_s = 0);
   void hang_up(Call& call, const std::string& why,

@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <string_view>
+
 #include "sipwire/warning_text.hpp"
 
 namespace callcast::sip {
@@ -34,7 +36,7 @@ std::optional<std::string> RequestAuthenticator::authenticate(StackHandle handle
     ++counters_.auth_failures;
     spdlog::info("sip: terminal={} event=auth_failed method={} verdict={}", check.user, method,
                  auth::to_string(check.verdict));
-    stack_.respond(handle, refusal(403, "Forbidden", "wrong user name or password"));
+    send(handle, refusal(403, "Forbidden", "wrong user name or password"), method);
     return std::nullopt;
   }
   ++counters_.auth_challenges;
@@ -46,8 +48,15 @@ std::optional<std::string> RequestAuthenticator::authenticate(StackHandle handle
   // At most two WWW-Authenticate headers, as before the adapter (MD5 and SHA-256).
   for (std::size_t i = 0; i < challenges.size() && i < 2; ++i)
     challenge.www_authenticate.push_back(challenges[i]);
-  stack_.respond(handle, challenge);
+  send(handle, challenge, method);
   return std::nullopt;
+}
+
+void RequestAuthenticator::send(StackHandle handle, const SipAnswer& answer, const char* method) {
+  // Refused before the dialled number was looked at: neither a broadcast nor a viewer call yet.
+  if (std::string_view(method) == "INVITE")
+    counters_.metrics.invite_answered(SipMetrics::InviteKind::unclassified, answer.status);
+  stack_.respond(handle, answer);
 }
 
 }  // namespace callcast::sip

@@ -24,6 +24,9 @@ class RequestAuthenticator {
                                           const char* method);
 
  private:
+  // Sends a refusal; one to an INVITE is counted in the metrics (as unclassified).
+  void send(StackHandle handle, const SipAnswer& answer, const char* method);
+
   const auth::DigestAuthenticator& authenticator_;
   auth::UserDirectory& users_;
   SipStack& stack_;

@@ -1,9 +1,13 @@
 #pragma once
-// What the network side counts, for the admin API and callcastd's status.
+// What the network side counts, for the admin API, callcastd's status and GET /metrics.
 #include <cstddef>
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
+
+#include "sip/sip_metrics.hpp"
+#include "stats/exposition.hpp"
 
 namespace callcast::sip {
 
@@ -26,6 +30,12 @@ struct SignalingStats {
     std::size_t viewers = 0;  // playing, as the media side reported
   };
   std::vector<BroadcastInfo> broadcast_list;
+  SipMetrics metrics;  // INVITE final responses and set-up times
 };
+
+// signaling_stats.cpp: the counters as GET /v1/signaling's "counters" object, and every
+// member as GET /metrics series.
+nlohmann::json counters_json(const SignalingStats& stats);
+void expose_metrics(stats::Exposition& out, const SignalingStats& stats);
 
 }  // namespace callcast::sip

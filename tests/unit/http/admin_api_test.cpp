@@ -388,12 +388,13 @@ TEST_F(AdminApiTest, ApiKeyIsNotRequiredOnAnotherApisPaths) {
 }
 
 TEST(AdminApiAccess, GuardsOnlyItsOwnPaths) {
-  for (const char* path :
-       {"/healthz", "/v1", "/v1/", "/v1/groups", "/v1/groups/1/viewers", "/v1/events"}) {
+  // GET /metrics shares the admin API's access rule (issue 11 item 5).
+  for (const char* path : {"/healthz", "/metrics", "/v1", "/v1/", "/v1/groups",
+                           "/v1/groups/1/viewers", "/v1/events"}) {
     EXPECT_TRUE(AdminApi::guards(path)) << path;
   }
-  for (const char* path : {"/ut/v1/users/1/forwarding/unconditional", "/v10/groups", "/metrics",
-                           "/", "/healthz/x", "/V1/groups"}) {
+  for (const char* path : {"/ut/v1/users/1/forwarding/unconditional", "/v10/groups", "/metricsx",
+                           "/metrics/x", "/", "/healthz/x", "/V1/groups"}) {
     EXPECT_FALSE(AdminApi::guards(path)) << path;
   }
 }

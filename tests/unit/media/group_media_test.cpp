@@ -328,6 +328,7 @@ class GroupMediaTest : public ::testing::Test {
   GroupMediaLimits limits_;
   FakeUdpSender udp_;
   FanoutEngine fanout_{FanoutOptions{.workers = 0}, udp_};  // inline: sends happen at flush()
+  MediaMetrics metrics_;  // before media_: it reports to it until destroyed
   std::unique_ptr<GroupMedia> media_;
   bool flush_each_packet_ = true;
   Clock::time_point now_ = Clock::time_point{} + 5000s;
@@ -710,6 +711,72 @@ TEST_F(GroupMediaTest, ReceiverReportsFillLossAndJitterForTheMatchingSsrcOnly) {
   EXPECT_FALSE(media().on_viewer_rtcp(viewer, kVideo, bytes_of(garbage), now_));
   EXPECT_EQ(media().malformed_rtcp(), 1U);
   EXPECT_EQ(viewer.rtcp_reports, 2U);
+}
+
+// GET /metrics: join time from PLAY to the first keyframe that leaves, reception reports, and
+// what gone viewers and groups sent and received.
+TEST_F(GroupMediaTest, JoinTimeRunsFromPlayToTheNextKeyframeWhenThereIsNoGopCache) {
+  media().set_metrics(&metrics_);
+  publish_delta();
+  Viewer& viewer = add_udp_viewer("v", 6000);
+  const Clock::time_point played = now_;
+  play(viewer);
+  publish_delta();
+  publish_audio();
+  EXPECT_EQ(metrics_.join_times().count(), 0U) << "no keyframe yet";
+  publish_keyframe();  // its first packet leaves at played + 3 ms
+  ASSERT_EQ(metrics_.join_times().count(), 1U);
+  EXPECT_DOUBLE_EQ(metrics_.join_times().sum(), std::chrono::duration<double>(3ms).count())
+      << "played at " << played.time_since_epoch().count();
+  publish_keyframe();
+  EXPECT_EQ(metrics_.join_times().count(), 1U) << "once per PLAY";
+}
+
+TEST_F(GroupMediaTest, JoinTimeIsZeroWhenTheGopCacheStartsTheViewer) {
+  media().set_metrics(&metrics_);
+  publish_keyframe();
+  publish_delta();
+  Viewer& viewer = add_udp_viewer("v", 6000);
+  play(viewer);
+  ASSERT_EQ(metrics_.join_times().count(), 1U);
+  EXPECT_EQ(metrics_.join_times().sum(), 0.0);
+  EXPECT_EQ(metrics_.join_times().counts()[0], 1U);
+}
+
+TEST_F(GroupMediaTest, ReceiverReportBlocksAreObservedAsLossAndJitter) {
+  media().set_metrics(&metrics_);
+  Viewer& viewer = add_udp_viewer("v", 6000);
+  play(viewer);
+  const auto report = receiver_report(
+      0x1234, {{.ssrc = video_ssrc(), .fraction_lost = 64, .cumulative_lost = 17, .jitter = 900},
+               {.ssrc = 0xdeadbeef, .fraction_lost = 255, .cumulative_lost = 9, .jitter = 99}});
+  EXPECT_TRUE(media().on_viewer_rtcp(viewer, kVideo, bytes_of(report), now_));
+  ASSERT_EQ(metrics_.reported_loss().count(), 1U) << "only the block of our SSRC";
+  EXPECT_DOUBLE_EQ(metrics_.reported_loss().sum(), 0.25);
+  ASSERT_EQ(metrics_.reported_jitter().count(), 1U);
+  EXPECT_DOUBLE_EQ(metrics_.reported_jitter().sum(), 0.010);
+}
+
+TEST_F(GroupMediaTest, GoneViewersAndGroupsStayInTheTotals) {
+  media().set_metrics(&metrics_);
+  Viewer& leaving = add_udp_viewer("a", 6000);
+  Viewer& staying = add_udp_viewer("b", 7000);
+  play(leaving);
+  play(staying);
+  publish_keyframe();
+  publish_audio();
+  pace_until_done();
+  const std::uint64_t sent_to_leaving = sent(leaving);
+  const std::uint64_t sent_to_staying = sent(staying);
+  ASSERT_GT(sent_to_leaving, 0U);
+  media().remove_viewer("a", false, "bye");
+  EXPECT_EQ(metrics_.retired().packets_sent, sent_to_leaving);
+  const std::uint64_t received =
+      media().tracks()[kVideo].packets() + media().tracks()[kAudio].packets();
+  media_.reset();
+  EXPECT_EQ(metrics_.retired().packets_sent, sent_to_leaving + sent_to_staying);
+  EXPECT_EQ(metrics_.retired_received_packets(), received);
+  EXPECT_EQ(received, 4U);
 }
 
 TEST_F(GroupMediaTest, ReceiverReportForATrackTheViewerDidNotSetUpIsIgnored) {

@@ -232,6 +232,55 @@ TEST_F(LatchingTest, ViewerBehindANatGetsMediaWhereItsDatagramsCameFrom) {
   EXPECT_FALSE(private_ports.receive_rtcp(200ms).has_value());
 }
 
+// GET /metrics' media part: the server's counters, groups and viewers, packets and join time.
+TEST_F(LatchingTest, MetricsFollowTheServersCountersGroupsAndViewers) {
+  const auto scrape = [this] {
+    return on_loop([this] {
+      stats::Exposition out;
+      server_.expose_metrics(out);
+      return out.text();
+    });
+  };
+  const auto has = [](const std::string& text, const std::string& line) {
+    return text.find("\n" + line + "\n") != std::string::npos;
+  };
+  const auto value = [](const std::string& text, const std::string& series) {
+    const auto at = text.find("\n" + series + " ");
+    return at == std::string::npos ? 0 : std::stoull(text.substr(at + series.size() + 2));
+  };
+  const std::string url = admit("13900000001");
+  UdpMediaReceiver ports;
+  ASSERT_TRUE(ports.ok());
+  RtspTestClient viewer;
+  setup(viewer, url, ports);
+  ASSERT_TRUE(ports.send_rtp(kPunch, "127.0.0.1", bound_.rtp_ports.rtp));
+  ASSERT_TRUE(ports.send_rtcp(receiver_report(0x1234), "127.0.0.1", bound_.rtp_ports.rtcp));
+  EXPECT_TRUE(wait_until([&] { return viewer_stats("13900000001").latched; }, 2s));
+  play(viewer, url);
+  ASSERT_TRUE(media_arrives_at(ports));
+
+  const std::string text = scrape();
+  EXPECT_TRUE(has(text, "callcast_groups{state=\"live\"} 1")) << text;
+  EXPECT_TRUE(has(text, "callcast_viewers{transport=\"udp\"} 1")) << text;
+  EXPECT_TRUE(has(text, "callcast_udp_destinations_latched_total " +
+                            std::to_string(counters().udp_destinations_latched)))
+      << text;
+  EXPECT_TRUE(has(text, "callcast_rtsp_connections_accepted_total " +
+                            std::to_string(counters().connections_accepted)))
+      << text;
+  EXPECT_TRUE(has(text, "callcast_viewer_join_seconds_count 1")) << text;
+  EXPECT_FALSE(has(text, "callcast_media_sent_packets_total 0")) << text;
+  EXPECT_FALSE(has(text, "callcast_media_received_packets_total 0")) << text;
+
+  // The viewer leaves: what it was sent stays counted.
+  const auto sent_before = value(text, "callcast_media_sent_packets_total");
+  EXPECT_GT(sent_before, 0U);
+  ASSERT_TRUE(on_loop([this] { return server_.remove_viewer(kMaster, "13900000001"); }));
+  const std::string after = scrape();
+  EXPECT_TRUE(has(after, "callcast_viewers{transport=\"udp\"} 0")) << after;
+  EXPECT_GE(value(after, "callcast_media_sent_packets_total"), sent_before) << after;
+}
+
 // Latching after PLAY: the viewer is already served by a fan-out worker, which must follow.
 TEST_F(LatchingTest, LatchingAfterPlayRedirectsTheFanOut) {
   const std::string url = admit("13900000001");

@@ -1,0 +1,108 @@
+// StreamingServer's series for GET /metrics, computed at scrape time on the event loop from the
+// counters and tables it keeps anyway: nothing on the packet path changes for them.
+#include <array>
+
+#include "media/streaming_server.hpp"
+#include "stats/catalog.hpp"
+#include "stats/counter_field.hpp"
+
+namespace callcast::media {
+
+namespace {
+
+using Counters = StreamingServer::Counters;
+template <class Struct>
+using Field = stats::CounterField<Struct>;
+
+constexpr std::array<Field<Counters>, 11> kServerCounters{{
+    {&stats::kRtspConnectionsAccepted, "", "connections_accepted", &Counters::connections_accepted},
+    {&stats::kRtspConnectionsRefused, "", "connections_refused", &Counters::connections_refused},
+    {&stats::kMalformedInput, "rtsp_request", "bad_requests", &Counters::bad_requests},
+    {&stats::kRtspUnauthorized, "", "unauthorized", &Counters::unauthorized},
+    {&stats::kMalformedInput, "interleaved_channel", "wrong_channel_packets",
+     &Counters::wrong_channel_packets},
+    {&stats::kMalformedInput, "rtp", "malformed_rtp", &Counters::malformed_rtp},
+    {&stats::kMalformedInput, "udp_unknown_source", "unknown_udp_datagrams",
+     &Counters::unknown_udp_datagrams},
+    {&stats::kRtspSessionsTimedOut, "", "sessions_timed_out", &Counters::sessions_timed_out},
+    {&stats::kRtspForeignSession, "", "foreign_session_requests",
+     &Counters::foreign_session_requests},
+    {&stats::kUdpLatched, "", "udp_destinations_latched", &Counters::udp_destinations_latched},
+    {&stats::kUdpLatchAmbiguous, "", "udp_latch_ambiguous", &Counters::udp_latch_ambiguous},
+}};
+
+constexpr std::array<Field<FanoutStats>, 7> kFanoutCounters{{
+    {&stats::kFanoutBatches, "", "batches", &FanoutStats::batches},
+    {&stats::kFanoutSendCalls, "", "send_calls", &FanoutStats::send_calls},
+    {&stats::kFanoutMessages, "", "messages", &FanoutStats::messages},
+    {&stats::kFanoutGsoMessages, "", "gso_messages", &FanoutStats::gso_messages},
+    {&stats::kFanoutDatagrams, "", "datagrams", &FanoutStats::datagrams},
+    {&stats::kFanoutFailedMessages, "", "failed_messages", &FanoutStats::failed_messages},
+    {&stats::kFanoutGsoFailures, "", "gso_failures", &FanoutStats::gso_failures},
+}};
+
+}  // namespace
+
+void StreamingServer::expose_metrics(stats::Exposition& out) const {
+  // Every state and transport is listed, 0 included, so that a dashboard sees the series
+  // before the first group.
+  std::array<std::uint64_t, 3> groups{};  // waiting_for_master, live, stalled
+  for (const core::Group* group : directory_.registry().groups()) {
+    switch (group->state) {
+      case core::GroupState::waiting_for_master:
+        ++groups[0];
+        break;
+      case core::GroupState::live:
+        ++groups[1];
+        break;
+      case core::GroupState::stalled:
+        ++groups[2];
+        break;
+      case core::GroupState::closed:
+        break;
+    }
+  }
+  out.add(stats::kGroups, {core::to_string(core::GroupState::waiting_for_master)},
+          static_cast<double>(groups[0]));
+  out.add(stats::kGroups, {core::to_string(core::GroupState::live)},
+          static_cast<double>(groups[1]));
+  out.add(stats::kGroups, {core::to_string(core::GroupState::stalled)},
+          static_cast<double>(groups[2]));
+
+  std::uint64_t udp_viewers = 0;
+  std::uint64_t tcp_viewers = 0;
+  std::uint64_t received_packets = metrics_.retired_received_packets();
+  std::uint64_t received_bytes = metrics_.retired_received_bytes();
+  std::uint64_t malformed_rtcp = metrics_.retired_malformed_rtcp();
+  DeliveryTotals delivered = metrics_.retired();
+  for (const auto& [group, media] : directory_.all_media()) {
+    for (const TrackRelay& track : media->tracks()) {
+      received_packets += track.packets();
+      received_bytes += track.bytes();
+    }
+    malformed_rtcp += media->malformed_rtcp();
+    for (const auto& [id, viewer] : media->viewers()) {
+      ++(viewer->tcp ? tcp_viewers : udp_viewers);
+      delivered.add(*viewer->delivery);
+    }
+  }
+  out.add(stats::kViewers, {"udp"}, static_cast<double>(udp_viewers));
+  out.add(stats::kViewers, {"tcp"}, static_cast<double>(tcp_viewers));
+  out.add(stats::kReceivedPackets, static_cast<double>(received_packets));
+  out.add(stats::kReceivedBytes, static_cast<double>(received_bytes));
+  out.add(stats::kSentPackets, static_cast<double>(delivered.packets_sent));
+  out.add(stats::kSentBytes, static_cast<double>(delivered.bytes_sent));
+  out.add(stats::kDroppedPackets, static_cast<double>(delivered.packets_dropped));
+
+  stats::expose_fields<Counters>(out, kServerCounters, counters_);
+  out.add(stats::kMalformedInput, {"rtcp"}, static_cast<double>(malformed_rtcp));
+
+  if (fanout_) {
+    stats::expose_fields<FanoutStats>(out, kFanoutCounters, fanout_->stats());
+    out.add(stats::kFanoutBatchesDropped, static_cast<double>(fanout_->batches_dropped()));
+    out.add(stats::kFanoutQueueDepth, static_cast<double>(fanout_->queue_depth()));
+  }
+  metrics_.expose(out);
+}
+
+}  // namespace callcast::media
