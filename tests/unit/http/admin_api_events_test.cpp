@@ -90,16 +90,21 @@ TEST_F(AdminApiEventsTest, LongPollWakesOnTheNextEvent) {
   EXPECT_EQ(reply->json().at("next"), 2);
 }
 
-TEST_F(AdminApiEventsTest, WaitEndsWithAnEmptyList) {
-  start();
+TEST_F(AdminApiEventsTest, WaitEndsWithAnEmptyListWhenItsTimeIsUp) {
+  MediaStack::Options options;
+  options.simulated_time = true;
+  start(options);
   stack_->emit_group_closed("1001");
-  // The wait is the media service's timer (real time until MediaService takes a TimerFactory,
-  // issue 11 item 3 for media): a lower bound, which no load can break.
-  const auto started = std::chrono::steady_clock::now();
-  const Reply reply = get("/v1/events?after=1&wait_ms=150");
-  EXPECT_GE(std::chrono::steady_clock::now() - started, 150ms);
-  ASSERT_EQ(reply.status, 200) << reply.body;
-  const json body = reply.json();
+  TestClient client(stack_->http_port(), 10s);
+  ASSERT_TRUE(client.send_request("GET", "/v1/events?after=1&wait_ms=150"));
+  ASSERT_TRUE(readers_waiting(1));
+  stack_->advance(149ms);
+  EXPECT_EQ(stack_->waiting_readers(), 1U) << "answered before its wait was over";
+  stack_->advance(1ms);
+  const auto reply = client.read_reply();
+  ASSERT_TRUE(reply.has_value());
+  ASSERT_EQ(reply->status, 200) << reply->body;
+  const json body = reply->json();
   EXPECT_TRUE(body.at("events").empty());
   EXPECT_EQ(body.at("next"), 1);
   EXPECT_EQ(body.at("gap"), false);

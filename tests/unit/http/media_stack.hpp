@@ -15,6 +15,7 @@
 #include "io_thread.hpp"
 #include "media/media_service.hpp"
 #include "media/streaming_server.hpp"
+#include "support/simulated_time.hpp"
 
 namespace callcast::http::test {
 
@@ -24,6 +25,9 @@ class MediaStack {
     std::string api_key;  // empty: loopback clients only
     media::EventFeedOptions feed;
     std::uint16_t http_port = 0;  // 0: the OS chooses
+    // The media side's clock and timers are a SimulatedTime moved by advance() (the HTTP
+    // server keeps real time: its deadlines are not what these tests look at).
+    bool simulated_time = false;
   };
 
   MediaStack() : MediaStack(Options{}) {}
@@ -31,12 +35,18 @@ class MediaStack {
     core::MediaConfig config;
     config.rtsp = {"127.0.0.1", 0};
     config.rtp_ports = {0, 0};
-    server_ = std::make_unique<media::StreamingServer>(io_.io(), config, "test-secret",
-                                                       core::RealTimeSource::instance(), timers_);
+    const core::TimeSource& time = options.simulated_time
+                                       ? static_cast<const core::TimeSource&>(simulated_)
+                                       : core::RealTimeSource::instance();
+    core::TimerFactory& timers = options.simulated_time
+                                     ? static_cast<core::TimerFactory&>(simulated_)
+                                     : static_cast<core::TimerFactory&>(timers_);
+    server_ =
+        std::make_unique<media::StreamingServer>(io_.io(), config, "test-secret", time, timers);
     const auto bound = server_->start();
     EXPECT_TRUE(bound.ok()) << (bound.ok() ? "" : bound.error());
-    service_ = std::make_unique<media::MediaService>(
-        io_.io(), *server_, core::RealTimeSource::instance(), timers_, options.feed);
+    service_ =
+        std::make_unique<media::MediaService>(io_.io(), *server_, time, timers, options.feed);
     http_ = std::make_unique<HttpServer>(io_.io());
     const AdminApi api(*http_, *service_, options.api_key);
     const auto listening = http_->listen("127.0.0.1", options.http_port);
@@ -105,9 +115,16 @@ class MediaStack {
 
   media::StreamingServer& server() { return *server_; }
 
+  // Moves the media side's simulated clock (Options::simulated_time) on its loop, running the
+  // timers that fall due.
+  void advance(core::SteadyClock::duration by) {
+    run_sync([&] { simulated_.advance(by); });
+  }
+
  private:
   IoThread io_;
   io::AsioTimerFactory timers_{io_.io()};
+  callcast::test::SimulatedTime simulated_;
   std::unique_ptr<media::StreamingServer> server_;
   std::unique_ptr<media::MediaService> service_;
   std::unique_ptr<HttpServer> http_;
