@@ -21,7 +21,11 @@ XvfbDisplay::XvfbDisplay(const std::filesystem::path& dir) : dir_(dir) {
   // -displayfd: Xvfb picks a free display itself and writes its number once it accepts clients;
   // its listening socket appears earlier, while it is still setting up, and a client that comes
   // then can be refused. -br: a black root window (the default weave pattern is not "blank").
-  xvfb.argv = {"Xvfb", "-displayfd", "1", "-screen", "0", resolution, "-nolisten", "tcp", "-br"};
+  // -noreset: an X server resets when its last client leaves and refuses connections meanwhile;
+  // the blank screenshot, and autovideosink probing xvimagesink before ximagesink, are such last
+  // clients, and the sink opening the display right after was refused ("Could not open display").
+  xvfb.argv = {"Xvfb",     "-displayfd", "1",   "-screen", "0",
+               resolution, "-nolisten",  "tcp", "-br",     "-noreset"};
   xvfb.pipe_stdout = true;
   xvfb.stderr_file = dir_ / "xvfb.err";
   server_ = std::make_unique<ChildProcess>(std::move(xvfb));
