@@ -79,8 +79,9 @@ inline constexpr Metric kUdpLatchAmbiguous{
     "Datagrams that could have latched several viewers (ignored).", ""};
 inline constexpr Metric kFanoutBatches{"callcast_fanout_batches_total", Kind::counter,
                                        "Packet batches the fan-out workers sent.", ""};
-inline constexpr Metric kFanoutSendCalls{"callcast_fanout_sendmmsg_calls_total", Kind::counter,
-                                         "sendmmsg calls of the fan-out workers.", ""};
+inline constexpr Metric kFanoutSendCalls{
+    "callcast_fanout_send_calls_total", Kind::counter,
+    "Batched send system calls of the fan-out workers (many datagrams each).", ""};
 inline constexpr Metric kFanoutMessages{"callcast_fanout_messages_total", Kind::counter,
                                         "Messages the kernel took from the fan-out workers.", ""};
 inline constexpr Metric kFanoutGsoMessages{
