@@ -8,11 +8,16 @@ service; then three viewers, `callcast watch`, call the broadcaster's number (71
 over RTSP/UDP (714) and record 10 s each; the third joins 5 s late. The terminals' own step lines
 are shown as they happen. At the end: a summary per viewer (join time, frames, loss,
 glass-to-glass latency), and under demo-out/ the recordings, a PNG frame of each and
-summary.json. Stops every process it started; exits non-zero if any step failed."""
+summary.json. While the viewers watch, callcastd's Prometheus series are scraped from
+http://127.0.0.1:8080/metrics (the default HTTP port, when it is free) into demo-out/metrics.txt
+and checked: every series the README lists for a process running both roles. Stops every process
+it started; exits non-zero if any step failed."""
 import json
 import os
+import re
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -52,6 +57,37 @@ def stop_all():
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+def http_listen_address():
+    """127.0.0.1:8080, callcastd's default, so `curl -s localhost:8080/metrics` works during the
+    demo; a port the OS picks when something else holds 8080."""
+    probe = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        probe.bind(("127.0.0.1", 8080))
+        return "127.0.0.1:8080"
+    except OSError:
+        return "127.0.0.1:0"
+    finally:
+        probe.close()
+
+
+def readme_series():
+    """The series the README's metrics table documents, except the signaling role's client of
+    the media role's API (`callcast_media_api_*`), which a process running both roles has not."""
+    with open(os.path.join(ROOT, "README.md")) as readme:
+        names = re.findall(r"^\| `(callcast_[a-z_]+)` \|", readme.read(), re.M)
+    return [name for name in names if not name.startswith("callcast_media_api_")]
+
+
+def scrape_metrics(base):
+    """GET /metrics into demo-out/metrics.txt; returns the series missing from it."""
+    with urllib.request.urlopen(base + "/metrics", timeout=5) as response:
+        text = response.read().decode()
+    with open(os.path.join(OUT, "metrics.txt"), "w") as out:
+        out.write(text)
+    declared = set(re.findall(r"^# TYPE (\S+) ", text, re.M))
+    return [name for name in readme_series() if name not in declared], text
 
 
 def get_json(url):
@@ -123,7 +159,7 @@ def main():
                         PASSWORD], check=True, stdout=subprocess.DEVNULL)
 
     say("demo", "starting callcastd: network side (SIP) + streaming server, ports chosen by the OS")
-    server = start([callcastd, "--rtsp", "127.0.0.1:0", "--http", "127.0.0.1:0",
+    server = start([callcastd, "--rtsp", "127.0.0.1:0", "--http", http_listen_address(),
                     "--rtp-ports", "0-0", "--sip", "127.0.0.1:0", "--users", users,
                     "--forwarding-db", os.path.join(OUT, "forwarding.sqlite")],
                    stdout=subprocess.PIPE, stderr=open(os.path.join(OUT, "callcastd.log"), "w"),
@@ -155,6 +191,21 @@ def main():
                             [callcast, "watch", MASTER, "--number", number, *account,
                              "--record", path, "--duration", str(RECORD_SECONDS)])
         viewers.append((number, terminal, time.time(), path, delay))
+
+    # Mid-broadcast, with every viewer watching: the series a monitoring system would scrape.
+    time.sleep(max(0.0, viewers[-1][2] + 3 - time.time()))
+    try:
+        missing, text = scrape_metrics(base)
+        samples = dict(line.rsplit(" ", 1) for line in text.splitlines()
+                       if line and not line.startswith("#"))
+        udp_viewers = samples.get('callcast_viewers{transport="udp"}', "?")
+        sent = samples.get("callcast_media_sent_packets_total", "?")
+        say("demo", f"metrics: curl -s {base}/metrics (saved in demo-out/metrics.txt): "
+                    f"viewers over UDP {udp_viewers}, RTP packets sent {sent}")
+        if missing:
+            failures.append("series missing from /metrics: " + ", ".join(missing))
+    except OSError as error:
+        failures.append(f"GET /metrics failed: {error}")
 
     for number, terminal, _, _, _ in viewers:
         try:
