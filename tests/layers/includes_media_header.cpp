@@ -2,4 +2,6 @@
 // callcast_sdp alone (must not find the header).
 #include "media/group_media.hpp"
 
-int main() { return 0; }
+int main() {
+  return 0;
+}
