@@ -12,16 +12,6 @@
 #include "sipua/nua_engine.hpp"
 #include "sipua/sofia_log.hpp"
 
-// LeakSanitizer (asan preset): sofia-sip's client stack leaves a few su_home blocks behind after
-// nua_shutdown/nua_destroy, pointing at each other (indirect leaks, a few KiB per agent). Their
-// stacks end inside libsofia-sip-ua, which has no frame pointers, so they cannot be told apart by
-// caller; this hook suppresses them in the processes that run user agents (tests, callcast-bench)
-// only. callcastd links no user agent, so leaks of its own SIP stack are still reported.
-extern "C" const char* __lsan_default_suppressions();
-extern "C" const char* __lsan_default_suppressions() {
-  return "leak:libsofia-sip-ua.so\n";
-}
-
 namespace callcast::sipua {
 namespace {
 

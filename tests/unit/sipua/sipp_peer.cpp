@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <fstream>
+#include <random>
 #include <sstream>
 
 #include "support/wait_until.hpp"
@@ -51,6 +52,29 @@ std::uint16_t probe_free_port() {
   return 0;
 }
 
+// The first of four consecutive UDP ports free right now, for sipp's -mp: sipp binds the media
+// port and the next three (audio and video RTP/RTCP) and refuses to start if one is taken. Picked
+// below the kernel's ephemeral range (32768 and up), which every socket bound to port 0 draws
+// from (thousands at once under a load run), so only a fixed-port server can collide.
+std::uint16_t probe_free_media_ports() {
+  std::random_device seed;
+  std::uniform_int_distribution<int> pick(10'000, 15'999);
+  for (int attempt = 0; attempt < 50; ++attempt) {
+    const auto first = static_cast<std::uint16_t>(pick(seed) * 2);
+    int held[4] = {-1, -1, -1, -1};
+    bool free = true;
+    for (int i = 0; i < 4 && free; ++i) {
+      held[i] = bound_socket(SOCK_DGRAM, static_cast<std::uint16_t>(first + i));
+      free = held[i] >= 0;
+    }
+    for (const int fd : held) {
+      if (fd >= 0) ::close(fd);
+    }
+    if (free) return first;
+  }
+  return 0;
+}
+
 // True once something else holds the port (we cannot bind it any more).
 bool port_taken(bool tcp, std::uint16_t port) {
   const int fd = bound_socket(tcp ? SOCK_STREAM : SOCK_DGRAM, port);
@@ -63,7 +87,7 @@ bool port_taken(bool tcp, std::uint16_t port) {
 
 SippPeer::SippPeer(SippOptions options) : options_(std::move(options)), dir_("sipp") {
   port_ = probe_free_port();
-  const std::uint16_t media_port = probe_free_port();
+  const std::uint16_t media_port = probe_free_media_ports();
   if (port_ == 0 || media_port == 0) {
     error_ = "no free port";
     return;
