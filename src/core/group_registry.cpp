@@ -114,29 +114,28 @@ Result<const Group*, RegistryError> GroupRegistry::admit_viewer(std::string_view
 Result<const Group*, RegistryError> GroupRegistry::remove_viewer(std::string_view group,
                                                                  std::string_view viewer,
                                                                  std::string_view reason) {
-  Group* found = find_mutable(group);
-  if (found == nullptr) return fail(RegistryError::no_such_group);
-  auto it = found->viewers.find(viewer);
-  if (it == found->viewers.end()) return fail(RegistryError::no_such_viewer);
-  const bool was_playing = it->second.playing;
-  std::string group_id = found->id;
-  std::string viewer_id = it->first;
-  found->viewers.erase(it);
-  if (was_playing) emit(GroupEventKind::viewer_left, group_id, viewer_id, reason);
-  return find(group_id);
+  return drop_viewer(group, viewer, reason, /*tell_unplayed=*/false);
 }
 
 Result<const Group*, RegistryError> GroupRegistry::expire_admission(std::string_view group,
                                                                     std::string_view viewer,
                                                                     std::string_view reason) {
+  return drop_viewer(group, viewer, reason, /*tell_unplayed=*/true);
+}
+
+Result<const Group*, RegistryError> GroupRegistry::drop_viewer(std::string_view group,
+                                                               std::string_view viewer,
+                                                               std::string_view reason,
+                                                               bool tell_unplayed) {
   Group* found = find_mutable(group);
   if (found == nullptr) return fail(RegistryError::no_such_group);
   auto it = found->viewers.find(viewer);
   if (it == found->viewers.end()) return fail(RegistryError::no_such_viewer);
+  const bool tell = tell_unplayed || it->second.playing;
   std::string group_id = found->id;
   std::string viewer_id = it->first;
   found->viewers.erase(it);
-  emit(GroupEventKind::viewer_left, group_id, viewer_id, reason);
+  if (tell) emit(GroupEventKind::viewer_left, group_id, viewer_id, reason);
   return find(group_id);
 }
 

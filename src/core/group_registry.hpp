@@ -126,6 +126,9 @@ class GroupRegistry {
 
  private:
   Group* find_mutable(std::string_view group);
+  // Removes an admission; viewer_left is told when the viewer was playing or `tell_unplayed`.
+  Result<const Group*, RegistryError> drop_viewer(std::string_view group, std::string_view viewer,
+                                                  std::string_view reason, bool tell_unplayed);
   void emit(GroupEventKind kind, const std::string& group, const std::string& terminal,
             std::string_view reason);
 
