@@ -23,6 +23,9 @@ PhoneOptions with_audience(PhoneOptions phone) {
 }
 
 constexpr std::string_view kUtPurpose = "callcast-ut";
+// How long a refused broadcaster waits for the network side's BYE and its reason: the signaling
+// role retries a lost event feed within 2 s at most (HttpMediaControl's retry_max).
+constexpr std::chrono::milliseconds kNetworkVerdictWait{3'000};
 
 }  // namespace
 
@@ -131,16 +134,20 @@ void BroadcastSession::start_media(const std::string& url) {
   callbacks.on_streaming = [this] {
     spdlog::info("terminal: terminal={} step=708 media flowing", config_.phone.number);
   };
-  callbacks.on_error = [this](const std::string& text) {
-    spdlog::info("terminal: terminal={} media error: {}", config_.phone.number, text);
+  callbacks.on_error = [this](const std::string& text) { media_failed(text); };
+  // A media server that refuses the broadcast back has lost the group: restarted, or told to end
+  // it. The network side learns why and ends the call with that reason (a BYE), usually within a
+  // second; waiting for it a little gives the user the reason, not only the refusal.
+  callbacks.on_refused = [this](const std::string& text) {
+    spdlog::info(
+        "terminal: terminal={} media refused: {}; waiting up to {} ms for the network "
+        "side",
+        config_.phone.number, text, kNetworkVerdictWait.count());
     media_finished_ = true;
-    if (pending_exit_ == 0) {
-      pending_exit_ = 1;
-      pending_line_ = text;
-    }
-    state_ = State::ending;
-    if (call_over_) return clear_forwarding_then_finish(pending_exit_, pending_line_);
-    phone().hang_up();
+    status().event("the media server refused to take the broadcast back: asking the network side");
+    run_after(kNetworkVerdictWait, [this, text] {
+      if (!call_over_ && state_ != State::ending) media_failed(text);
+    });
   };
   // A lost RTSP connection: the call stays up while the pipeline reconnects (its grace period
   // on the server keeps the group and its viewers); only giving up ends the call (on_error).
@@ -169,6 +176,18 @@ void BroadcastSession::start_media(const std::string& url) {
     phone().hang_up();
   };
   pipeline_->start(url, std::move(callbacks));
+}
+
+void BroadcastSession::media_failed(const std::string& text) {
+  spdlog::info("terminal: terminal={} media error: {}", config_.phone.number, text);
+  media_finished_ = true;
+  if (pending_exit_ == 0) {
+    pending_exit_ = 1;
+    pending_line_ = text;
+  }
+  state_ = State::ending;
+  if (call_over_) return clear_forwarding_then_finish(pending_exit_, pending_line_);
+  phone().hang_up();
 }
 
 void BroadcastSession::on_answered() {

@@ -54,6 +54,8 @@ class BroadcastSession final : public Session {
   void on_audience(const sipua::InfoRequest& info);
   void on_call_ended(const sipua::CallEnd& end, const std::optional<sipua::Response>& refusal);
   void start_media(const std::string& url);
+  // The media failed for good: the error line, then the call ends.
+  void media_failed(const std::string& text);
   void set_forwarding();
   // The last steps of every ending: forwarding cleared, then finish(exit_code, line).
   void clear_forwarding_then_finish(int exit_code, const std::string& line);

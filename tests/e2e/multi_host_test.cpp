@@ -211,12 +211,20 @@ class MultiHostTest : public ::testing::Test {
     return master;
   }
 
-  void expect_recording_decodes(const std::filesystem::path& file, double min_seconds) {
+  // `viewer` recorded `file`: its log and figures explain a recording that falls short.
+  void expect_recording_decodes(const std::filesystem::path& file, double min_seconds,
+                                const ChildProcess& viewer) {
     SCOPED_TRACE(file.filename().string());
     const DecodedMedia decoded = decode_file(file, dir());
-    ASSERT_TRUE(decoded.error.empty()) << decoded.error;
-    EXPECT_GE(decoded.video_frames, min_seconds * kPublishFps * 0.9) << decoded.describe();
-    EXPECT_GT(decoded.audio_frames, 0) << decoded.describe();
+    const auto explain = [&] {
+      const auto figures = stats(viewer.options().stdout_file.stem().string());
+      return decoded.describe() +
+             "\nthe viewer's figures: " + (figures ? figures->dump() : std::string("none")) +
+             "\nits output:\n" + output(viewer);
+    };
+    ASSERT_TRUE(decoded.error.empty()) << decoded.error << "\n" << explain();
+    EXPECT_GE(decoded.video_frames, min_seconds * kPublishFps * 0.9) << explain();
+    EXPECT_GT(decoded.audio_frames, 0) << explain();
   }
 
  private:
@@ -270,8 +278,8 @@ TEST_F(MultiHostTest, BroadcastAndViewersOnSeparateHostsOneBehindNat) {
   const auto ended = wait_exit(master, 20s);
   ASSERT_TRUE(ended);
   EXPECT_TRUE(ended->success()) << output(master);
-  expect_recording_decodes(lan_file, 5);
-  expect_recording_decodes(nat_file, 5);
+  expect_recording_decodes(lan_file, 5, lan);
+  expect_recording_decodes(nat_file, 5, natted);
   const auto lan_figures = stats(std::string("watch-") + kViewer);
   ASSERT_TRUE(lan_figures);
   EXPECT_EQ(lan_figures->value("transport", ""), "udp") << lan_figures->dump();
@@ -293,7 +301,7 @@ TEST_F(MultiHostTest, ViewerBehindNatJoinsWatchesAndHangsUp) {
   const auto status = wait_exit(natted, 40s);
   ASSERT_TRUE(status);
   EXPECT_TRUE(status->success()) << status->describe() << "\n" << output(natted);
-  expect_recording_decodes(file, 5);
+  expect_recording_decodes(file, 5, natted);
   EXPECT_TRUE(wait_until(
       [&] {
         auto snapshot = group_snapshot();
@@ -518,7 +526,7 @@ TEST_F(MultiHostRolesTest, SignalingRoleRestartKeepsTheBroadcastJoinable) {
   const auto late_status = wait_exit(late, 40s);
   ASSERT_TRUE(late_status);
   EXPECT_TRUE(late_status->success()) << late_status->describe() << "\n" << output(late);
-  expect_recording_decodes(late_file, 4);
+  expect_recording_decodes(late_file, 4, late);
   EXPECT_TRUE(lan_->running() && natted_->running()) << "existing viewers kept watching";
 
   ASSERT_TRUE(master.send_signal(SIGINT));

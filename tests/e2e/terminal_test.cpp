@@ -35,7 +35,8 @@ class TerminalTest : public TerminalE2eTest {
 
   // A recording decodes fully: H.264 and AAC, no decoder error, the frames of its time span
   // within 5% of what the broadcaster sent in it, and about `seconds` long.
-  void expect_good_recording(const std::filesystem::path& file, double seconds) {
+  // `bursts`: how many times the stream may arrive bunched (the join, a camera switch).
+  void expect_good_recording(const std::filesystem::path& file, double seconds, int bursts = 1) {
     SCOPED_TRACE(file.filename().string());
     const auto codecs = stream_codecs(file, dir());
     EXPECT_NE(std::find(codecs.begin(), codecs.end(), "h264"), codecs.end());
@@ -45,10 +46,10 @@ class TerminalTest : public TerminalE2eTest {
     EXPECT_TRUE(decoded.decoder_errors.empty()) << decoded.decoder_errors;
     EXPECT_GT(decoded.audio_frames, 0);
     // No loss: at least 95% of the frames sent in the recording's window. More than were sent in
-    // it happen when the jitter buffer's skew correction squeezes the timestamps of the join
-    // burst (the GOP the server replays at once): half a second of frames at most.
+    // it happen when the jitter buffer's skew correction squeezes the timestamps of a burst (the
+    // GOP the server replays at once on joining): half a second of frames at most per burst.
     EXPECT_GE(decoded.video_frames, decoded.published_frames() * 0.95) << decoded.describe();
-    EXPECT_LE(decoded.video_frames, decoded.published_frames() + kPublishFps / 2.0)
+    EXPECT_LE(decoded.video_frames, decoded.published_frames() + bursts * kPublishFps / 2.0)
         << decoded.describe();
     EXPECT_NEAR(decoded.video_window_s(), seconds, 1.5) << decoded.describe();
   }
@@ -298,7 +299,10 @@ TEST_F(TerminalTest, CameraSwitchMidStreamKeepsViewersDecoding) {
   const auto status = wait_exit(viewer, 30s);
   ASSERT_TRUE(status);
   EXPECT_TRUE(status->success()) << status->describe();
-  expect_good_recording(mkv, 6);
+  // The switch is a second burst: it forces an IDR several times the size of a usual frame, and
+  // the frames queued behind it arrive bunched (seen under asan: 3 frames over the one-burst
+  // bound).
+  expect_good_recording(mkv, 6, 2);
   ASSERT_TRUE(master.send_signal(SIGINT));
   ASSERT_TRUE(wait_exit(master, 15s));
   const auto figures = stats(std::string("broadcast-") + kMaster);

@@ -168,12 +168,13 @@ struct BroadcastPipeline::State {
     if (auto on_finished = callbacks.on_finished) on_finished();
   }
 
-  void report_error(const std::string& text) {
+  void report_error(const std::string& text, bool refused = false) {
     if (done) return;
     done = true;
     tear_down();
     // The session prints `text` as the error line; this is for the log only.
     spdlog::info("broadcast failed url={} error=\"{}\" step=708", without_token(url), text);
+    if (refused && callbacks.on_refused) return callbacks.on_refused(text);
     if (auto on_error = callbacks.on_error) on_error(text);
   }
 
@@ -242,8 +243,10 @@ struct BroadcastPipeline::State {
     // NULL flushes the bus: nothing more from the broken connection reaches on_bus.
     gst_element_set_state(pipeline.get(), GST_STATE_NULL);
     if (const auto refused = rtsp_refusal(message)) {
-      return give_up("the media server refused to take the broadcast back (" + *refused +
-                     "): " + without_token(url));
+      reconnect.abandon();
+      return report_error("the media server refused to take the broadcast back (" + *refused +
+                              "): " + without_token(url),
+                          /*refused=*/true);
     }
     schedule_attempt();
   }

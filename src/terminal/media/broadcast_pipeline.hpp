@@ -31,7 +31,10 @@ struct BroadcastStats {
 struct BroadcastCallbacks {
   std::function<void()> on_streaming;                // RECORD accepted and the first frame went out
   std::function<void(const std::string&)> on_error;  // one clear line
-  std::function<void()> on_finished;                 // EOS after stop(), or the stream ended
+  // The server refused a reconnection (its answer, one clear line): the pipeline has given up.
+  // Unset: on_error gets it.
+  std::function<void(const std::string&)> on_refused;
+  std::function<void()> on_finished;  // EOS after stop(), or the stream ended
   // The RTSP connection broke while streaming and attempt N (1, 2...) to get it back starts.
   std::function<void(int attempt)> on_reconnecting;
   // Streaming again after `outage` (loss to the first frame the server took) and `attempts`.
