@@ -58,8 +58,7 @@ bool GroupRatePolicy::thin(const ViewerHealth& health, bool thinned, Clock::time
   const auto held = now - health.verdict_since();
   if (!thinned) {
     // A group lowering its rate helps this viewer too: thinning it as well would be twice.
-    return !lowering_ && health.verdict() == PathVerdict::congested &&
-           held >= settings_.thin_after;
+    return !lowering_ && health.verdict() == PathVerdict::congested && held >= settings_.thin_after;
   }
   return !(health.verdict() == PathVerdict::clear && held >= settings_.unthin_after);
 }

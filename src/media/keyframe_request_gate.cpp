@@ -5,9 +5,15 @@ namespace callcast::media {
 bool KeyframeRequestGate::request(KeyframeRequestSource source, Clock::time_point now) {
   ++received_;
   switch (source) {
-    case KeyframeRequestSource::pli: ++received_pli_; break;
-    case KeyframeRequestSource::fir: ++received_fir_; break;
-    case KeyframeRequestSource::repair_miss: ++repair_misses_; break;
+    case KeyframeRequestSource::pli:
+      ++received_pli_;
+      break;
+    case KeyframeRequestSource::fir:
+      ++received_fir_;
+      break;
+    case KeyframeRequestSource::repair_miss:
+      ++repair_misses_;
+      break;
   }
   if (open(now) && !pending_) {
     ++answered_by_own_;

@@ -6,10 +6,14 @@ namespace callcast::media {
 
 std::string_view to_string(PathVerdict verdict) {
   switch (verdict) {
-    case PathVerdict::unknown: return "unknown";
-    case PathVerdict::clear: return "clear";
-    case PathVerdict::holding: return "holding";
-    case PathVerdict::congested: return "congested";
+    case PathVerdict::unknown:
+      return "unknown";
+    case PathVerdict::clear:
+      return "clear";
+    case PathVerdict::holding:
+      return "holding";
+    case PathVerdict::congested:
+      return "congested";
   }
   return "unknown";
 }

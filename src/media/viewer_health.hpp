@@ -28,7 +28,7 @@ struct HealthThresholds {
 enum class PathVerdict { unknown, clear, holding, congested };
 std::string_view to_string(PathVerdict verdict);
 
-struct ReceiverFigures {  // one receiver report block about the video track
+struct ReceiverFigures {               // one receiver report block about the video track
   double fraction_lost = 0;            // 0..1
   std::uint32_t highest_sequence = 0;  // extended
   double jitter_ms = 0;
