@@ -906,8 +906,11 @@ TEST_F(GroupMediaTest, DescribeSdpHasOneMediaPerTrackWithAbsoluteControlUrls) {
   for (std::size_t i = 0; i < parsed->media.size(); ++i) {
     const auto& m = parsed->media[i];
     EXPECT_EQ(m.media, kinds[i]);
-    EXPECT_EQ(m.proto, "RTP/AVP");
-    EXPECT_EQ(m.formats, (std::vector<std::string>{std::to_string(96 + i)}));
+    EXPECT_EQ(m.proto, "RTP/AVPF");
+    // The relayed payload type first (ffmpeg plays the first); video's RTX format after it.
+    const std::vector<std::string> formats =
+        i == 0 ? std::vector<std::string>{"96", "98"} : std::vector<std::string>{"97"};
+    EXPECT_EQ(m.formats, formats);
     const std::string control = url(static_cast<int>(i));
     EXPECT_EQ(m.attributes("control"), (std::vector<std::string_view>{control})) << text;
     for (const auto& line : m.lines)
@@ -919,6 +922,11 @@ TEST_F(GroupMediaTest, DescribeSdpHasOneMediaPerTrackWithAbsoluteControlUrls) {
   EXPECT_NE(sdp::fmtp_for(parsed->media[0], 96)->find(test::kSpropParameterSets),
             std::string::npos);
   EXPECT_EQ(sdp::rtpmap_for(parsed->media[1], 97)->clock_rate, 44100U);
+  EXPECT_EQ(sdp::rtpmap_for(parsed->media[0], 98)->encoding, "rtx");
+  EXPECT_EQ(sdp::fmtp_for(parsed->media[0], 98), "apt=96;rtx-time=500");
+  EXPECT_EQ(parsed->media[0].attributes("rtcp-fb"),
+            (std::vector<std::string_view>{"96 nack", "96 nack pli", "96 ccm fir"}));
+  EXPECT_TRUE(parsed->media[1].attributes("rtcp-fb").empty());
 
   // What a viewer announces back is relayable as is.
   EXPECT_TRUE(describe_tracks(*parsed));
