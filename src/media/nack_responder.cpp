@@ -1,9 +1,8 @@
 #include "media/nack_responder.hpp"
 
 #include <algorithm>
-#include <cstring>
 
-#include "rtp/rtp_packet_view.hpp"
+#include "rtp/rtx_packet.hpp"
 
 namespace callcast::media {
 
@@ -15,26 +14,6 @@ constexpr double kBudgetFloorBps = 256'000;
 constexpr std::size_t kArenaBytes = std::size_t{64} * 1024;
 // The bucket never holds less than this: a packet or two even on a thin audio track.
 constexpr double kMinDepthBytes = 3000;
-
-// PROVISIONAL until rtp::write_rtx_packet (helper rtcpfb) is merged.
-std::size_t write_rtx_packet(rtp::MutableBytes out, rtp::Bytes original, std::uint8_t pt,
-                             std::uint32_t ssrc, std::uint16_t seq) {
-  const auto view = rtp::RtpPacketView::parse(original);
-  if (!view || out.size() < original.size() + 2) return 0;
-  const std::size_t header = original.size() - view->payload().size();
-  std::memcpy(out.data(), original.data(), header);
-  out[0] = static_cast<std::uint8_t>(out[0] & ~0x20U);
-  out[1] = static_cast<std::uint8_t>((out[1] & 0x80U) | pt);
-  out[2] = static_cast<std::uint8_t>(seq >> 8);
-  out[3] = static_cast<std::uint8_t>(seq);
-  for (int i = 0; i < 4; ++i)
-    out[8 + static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(ssrc >> (24 - 8 * i));
-  const std::uint16_t osn = view->sequence_number();
-  out[header] = static_cast<std::uint8_t>(osn >> 8);
-  out[header + 1] = static_cast<std::uint8_t>(osn);
-  std::memcpy(out.data() + header + 2, view->payload().data(), view->payload().size());
-  return header + 2 + view->payload().size();
-}
 
 }  // namespace
 
@@ -87,9 +66,9 @@ NackResponder::Outcome NackResponder::resend(Viewer& viewer, ViewerTrack& route,
     return Outcome::repaired;
   }
   const rtp::MutableBytes room = rtx_room(size);
-  const std::size_t written = write_rtx_packet(room, packet->view(), *repair.rtx_payload_type(),
-                                               repair.rtx_ssrc(), route.rtx_sequence);
-  if (written == 0) return Outcome::missed;  // not a valid RTP packet: it was never relayed so
+  const std::size_t written = rtp::write_rtx_packet(
+      room, packet->view(), *repair.rtx_payload_type(), repair.rtx_ssrc(), route.rtx_sequence);
+  if (written == 0) return Outcome::missed;  // cannot happen: the relay validated it
   ++route.rtx_sequence;
   arena_used_ += written;
   out_.enqueue(route.rtp, rtp::Bytes(room.data(), written), viewer.delivery.get());
