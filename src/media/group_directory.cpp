@@ -312,8 +312,10 @@ void GroupDirectory::sweep(Clock::time_point now) {
     (void)close_group(group, "master lost", true);
   check_stalls(now);
   expire_admissions(now);
-  for (auto& [group, media] : media_)
+  for (auto& [group, media] : media_) {
     media->update_rates(now);
+    media->update_qos(now);
+  }
 }
 
 bool GroupDirectory::pace() {

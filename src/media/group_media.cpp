@@ -33,7 +33,8 @@ GroupMedia::GroupMedia(std::string group, std::vector<TrackDescription> tracks,
       shard_viewers_(fanout.shards(), 0),
       pending_(std::make_shared<PacketBatch>(limits.max_batch_packets)),
       limits_(limits),
-      gop_(limits.gop_cache_packets, limits.gop_cache_bytes) {
+      gop_(limits.gop_cache_packets, limits.gop_cache_bytes),
+      qos_(limits.qos, ssrc_seed * 2654435761U, "callcast-" + group_) {
   tracks_.reserve(tracks.size());
   for (auto& track : tracks) {
     // Distinct SSRCs per track, chosen by the server so that they survive a publisher change.
@@ -43,6 +44,9 @@ GroupMedia::GroupMedia(std::string group, std::vector<TrackDescription> tracks,
   last_sender_report_.resize(tracks_.size());
   repairs_ = make_track_repairs(tracks_, limits.repair);
   ingest_out_.reserve(4);
+  for (std::size_t t = 0; t < tracks_.size() && !video_track_; ++t) {
+    if (tracks_[t].description().codec == Codec::h264) video_track_ = t;
+  }
 }
 
 GroupMedia::~GroupMedia() {
@@ -73,6 +77,8 @@ void GroupMedia::publisher_changed(Clock::time_point now) {
 }
 
 void GroupMedia::publisher_left() {
+  publisher_rtcp_.reset();
+  qos_.clear_publisher();
   publisher_active_ = false;
   stalled_ = false;
 }
@@ -107,38 +113,16 @@ bool GroupMedia::on_publisher_rtp(std::size_t track, rtp::Bytes packet, Clock::t
   if (!result.accepted) return false;
   last_media_at_ = now;
   const bool is_video = tracks_[track].description().codec == Codec::h264;
+  if (is_video) {
+    qos_.publisher_video(track, rtp::read_u32(packet.data() + 8));
+    if (result.keyframe_start) qos_.keyframe_started(now);
+  }
   bool first = true;
   for (const auto& relayed : ingest_out_) {
     gop_.push(relayed, is_video, first && result.new_access_unit, result.keyframe_au);
     repairs_[track].ring().push(relayed, now);
     deliver(relayed, is_video && first && result.keyframe_start, now);
     first = false;
-  }
-  return true;
-}
-
-bool GroupMedia::on_publisher_rtcp(std::size_t track, rtp::Bytes compound) {
-  if (track >= tracks_.size()) return false;
-  auto parsed = rtp::RtcpCompoundView::parse(compound);
-  if (!parsed) {
-    ++malformed_rtcp_;
-    return false;
-  }
-  for (const auto& packet : *parsed) {
-    auto sr = rtp::parse_sender_report(packet);
-    if (!sr) continue;
-    ++sender_reports_;
-    std::array<std::uint8_t, 256> out{};
-    const std::size_t size = tracks_[track].relay_sender_report(sr->sender, "callcast-" + group_,
-                                                                rtp::MutableBytes(out));
-    if (size == 0) continue;
-    last_sender_report_[track].assign(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(size));
-    for (auto& [id, viewer] : viewers_) {
-      if (viewer->state == ViewerState::playing && viewer->tracks[track].set_up) {
-        send_rtcp_to(*viewer, track, rtp::Bytes(out.data(), size));
-      }
-    }
-    rtcp_out_.flush();  // before `out` goes
   }
   return true;
 }
@@ -239,15 +223,6 @@ std::vector<TrackStart> GroupMedia::start_playing(Viewer& viewer, Clock::time_po
   return starts;
 }
 
-void GroupMedia::send_sender_reports(Viewer& viewer) {
-  for (std::size_t t = 0; t < tracks_.size(); ++t) {
-    if (viewer.tracks[t].set_up && !last_sender_report_[t].empty()) {
-      send_rtcp_to(viewer, t, rtp::Bytes(last_sender_report_[t]));
-    }
-  }
-  rtcp_out_.flush();
-}
-
 void GroupMedia::pause(Viewer& viewer) {
   take_from_fanout(viewer);
   stop_direct(viewer);
@@ -278,8 +253,8 @@ bool GroupMedia::pace() {
   return left;
 }
 
-void GroupMedia::start_delivery(Viewer& viewer) {
-  send_sender_reports(viewer);
+void GroupMedia::start_delivery(Viewer& viewer, Clock::time_point now) {
+  send_sender_reports(viewer, now);
   send_backlog(viewer, limits_.first_burst_packets);
   rtp_out_.flush();
 }
@@ -392,79 +367,6 @@ void GroupMedia::stop_direct(Viewer& viewer) {
   std::erase(direct_, &viewer);
 }
 
-void GroupMedia::send_rtcp_to(Viewer& viewer, std::size_t track, rtp::Bytes compound) {
-  const auto& route = viewer.tracks[track];
-  if (viewer.tcp) {
-    if (auto writer = viewer.writer.lock()) writer->write_bytes(route.rtcp_channel, compound);
-  } else {
-    rtcp_out_.enqueue(route.rtcp, compound, nullptr);
-  }
-}
-
-bool GroupMedia::on_viewer_rtcp(Viewer& viewer, std::size_t track, rtp::Bytes compound,
-                                Clock::time_point now) {
-  viewer.last_heard = now;
-  auto parsed = rtp::RtcpCompoundView::parse(compound);
-  if (!parsed) {
-    ++malformed_rtcp_;
-    return false;
-  }
-  ++viewer.rtcp_reports;
-  for (const auto& packet : *parsed) {
-    switch (static_cast<rtp::RtcpType>(packet.type())) {
-      case rtp::RtcpType::sender_report:
-      case rtp::RtcpType::receiver_report:
-        record_reception(viewer, packet, now);
-        break;
-      case rtp::RtcpType::transport_feedback:
-        on_transport_feedback(viewer, packet, now);
-        break;
-      default:  // SDES, BYE; PSFB (PLI, FIR, REMB) is not acted on yet
-        break;
-    }
-  }
-  // Reports and NACKs are matched to our tracks by SSRC: a player may send one compound for all.
-  (void)track;
-  return true;
-}
-
-void GroupMedia::record_reception(Viewer& viewer, const rtp::RtcpPacketView& packet,
-                                  Clock::time_point now) {
-  std::optional<rtp::ReceiverReport> rr = rtp::parse_receiver_report(packet);
-  std::span<const rtp::ReportBlock> blocks;
-  std::optional<rtp::SenderReport> sr;
-  if (rr) {
-    blocks = std::span(rr->blocks.data(), rr->block_count);
-  } else if ((sr = rtp::parse_sender_report(packet))) {
-    blocks = std::span(sr->blocks.data(), sr->block_count);
-  }
-  for (const auto& block : blocks) {
-    for (std::size_t t = 0; t < tracks_.size(); ++t) {
-      if (block.ssrc != tracks_[t].out_ssrc() || !viewer.tracks[t].set_up) continue;
-      ViewerReception reception;
-      reception.fraction_lost = block.fraction_lost / 256.0;
-      reception.cumulative_lost = block.cumulative_lost;
-      reception.jitter_ms =
-          1000.0 * block.jitter / static_cast<double>(tracks_[t].description().clock_rate);
-      reception.at = now;
-      viewer.tracks[t].reception = reception;
-      if (metrics_ != nullptr)
-        metrics_->reception_reported(block.fraction_lost / 256.0, reception.jitter_ms / 1000);
-    }
-  }
-}
-
-void GroupMedia::on_transport_feedback(Viewer& viewer, const rtp::RtcpPacketView& packet,
-                                       Clock::time_point now) {
-  const std::optional<rtp::GenericNack> nack = rtp::parse_generic_nack(packet);
-  if (!nack || viewer.tcp || viewer.state != ViewerState::playing) return;
-  for (std::size_t t = 0; t < tracks_.size(); ++t) {
-    if (nack->media_ssrc != tracks_[t].out_ssrc() || !viewer.tracks[t].set_up) continue;
-    nack_responder_.respond(viewer, t, *nack, repairs_[t], tracks_[t].bitrate_bps(), limits_.repair,
-                            now, repair_totals_);
-  }
-}
-
 std::string GroupMedia::describe_sdp(const std::string& host,
                                      const std::function<std::string(int)>& url) const {
   return make_viewer_offer(group_, tracks_, repairs_, host, url);
@@ -473,6 +375,9 @@ std::string GroupMedia::describe_sdp(const std::string& host,
 void GroupMedia::update_rates(Clock::time_point now) {
   for (auto& track : tracks_)
     track.update_bitrate(now);
+  if (video_track_) {
+    qos_.publisher_video_rate(static_cast<std::uint64_t>(tracks_[*video_track_].bitrate_bps()));
+  }
 }
 
 }  // namespace callcast::media

@@ -16,6 +16,7 @@
 #include "media/delivery.hpp"
 #include "media/fanout_engine.hpp"
 #include "media/gop_cache.hpp"
+#include "media/group_qos.hpp"
 #include "media/media_metrics.hpp"
 #include "media/nack_responder.hpp"
 #include "media/repair_counters.hpp"
@@ -40,6 +41,16 @@ struct GroupMediaLimits {
   // time, so that whatever a stall held back is beyond it and ordinary jitter far within it.
   Clock::duration stale_lag = kDefaultStaleLag;
   RepairLimits repair;  // NACK repair: media.rtx_window_ms, media.rtx_max_share
+  QosSettings qos;      // keyframe requests, path health, rate control
+};
+
+// Where RTCP for the publisher goes: its RECORD connection's interleaved RTCP channels, or its
+// UDP RTCP ports.
+struct PublisherRtcpPath {
+  bool tcp = true;
+  std::weak_ptr<InterleavedWriter> writer;
+  std::array<std::uint8_t, kMaxTracks> rtcp_channel{};
+  std::array<UdpEndpoint, kMaxTracks> udp_rtcp{};
 };
 
 // The publisher's media came back after a stall (master_resumed).
@@ -97,7 +108,7 @@ class GroupMedia {
   // end of each read from the publisher, so a frame that arrived together leaves together.
   void flush();
   // The publisher's RTCP: sender reports are relayed to every viewer (lip sync).
-  bool on_publisher_rtcp(std::size_t track, rtp::Bytes compound);
+  bool on_publisher_rtcp(std::size_t track, rtp::Bytes compound, Clock::time_point now);
 
   // Viewers, by RTSP session id.
   Viewer& add_viewer(std::string number, std::string session_id, bool tcp,
@@ -114,7 +125,7 @@ class GroupMedia {
   // sent before the caller has queued its PLAY response: then send_sender_reports() and pace().
   std::vector<TrackStart> start_playing(Viewer& viewer, Clock::time_point now);
   // The latest relayed sender report of each track, so the player maps RTP time at once.
-  void send_sender_reports(Viewer& viewer);
+  void send_sender_reports(Viewer& viewer, Clock::time_point now);
   void pause(Viewer& viewer);
   // The viewer's UDP destinations changed (latched behind a NAT): the fan-out worker that sends
   // to it gets the new ones.
@@ -122,7 +133,7 @@ class GroupMedia {
   // Sends up to `pace_burst_packets` backlog packets per viewer; true while any backlog is left.
   bool pace();
   // Right after PLAY: a larger first burst, so the keyframe access unit leaves in one go.
-  void start_delivery(Viewer& viewer);
+  void start_delivery(Viewer& viewer, Clock::time_point now);
   // Whether some viewer has backlog to drain (kept as a flag: it is asked once per packet).
   bool has_backlog() const { return backlog_pending_; }
 
@@ -137,6 +148,12 @@ class GroupMedia {
                            const std::function<std::string(int)>& url) const;
 
   void update_rates(Clock::time_point now);
+  // From RECORD on (publisher_left() forgets it): the viewers' keyframe requests and the group's
+  // bitrate requests go there as RTCP.
+  void set_publisher_rtcp(PublisherRtcpPath path);
+  // Periodic (the media service's sweep): merged keyframe requests due, the group's rate.
+  void update_qos(Clock::time_point now);
+  const GroupQos& qos() const { return qos_; }
   std::uint64_t malformed_rtcp() const { return malformed_rtcp_; }
   std::uint64_t sender_reports() const { return sender_reports_; }
   const std::vector<TrackRepair>& repairs() const { return repairs_; }
@@ -159,6 +176,7 @@ class GroupMedia {
   void send_backlog(Viewer& viewer, std::size_t max_packets);
   // Queued on rtcp_out_ for UDP (`compound` must live until the caller flushes it).
   void send_rtcp_to(Viewer& viewer, std::size_t track, rtp::Bytes compound);
+  void send_to_publisher(std::size_t track, rtp::Bytes compound);
   void recount_backlog();  // after a viewer's backlog was dropped (pause, removal)
   void resume_after_stall(Clock::time_point now);
   void record_reception(Viewer& viewer, const rtp::RtcpPacketView& packet, Clock::time_point now);
@@ -181,6 +199,9 @@ class GroupMedia {
   std::vector<Viewer*> direct_;
   GroupMediaLimits limits_;
   GopCache gop_;
+  GroupQos qos_;
+  std::optional<PublisherRtcpPath> publisher_rtcp_;
+  std::optional<std::size_t> video_track_;  // the first H.264 track: what health and rate are about
   std::map<std::string, std::unique_ptr<Viewer>, std::less<>> viewers_;
   std::vector<std::vector<std::uint8_t>> last_sender_report_;  // per track, relayed form
   std::vector<TrackRepair> repairs_;                           // per track

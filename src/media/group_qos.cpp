@@ -59,6 +59,7 @@ std::vector<ViewerQos*> GroupQos::tick(std::span<ViewerQos* const> viewers, Cloc
     if (viewer->health.verdict() == PathVerdict::clear) ++paths.clear;
   }
   if (auto bps = rate_.evaluate(paths, now)) send_bitrate_request(*bps);
+  if (!settings_.thinning) return changed;
 
   thinned_ = 0;
   for (ViewerQos* viewer : viewers) {

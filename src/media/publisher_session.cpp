@@ -33,7 +33,7 @@ bool PublisherSession::receive(std::size_t track, bool rtcp, rtp::Bytes data,
                                Clock::time_point now) {
   last_activity = now;
   if (rtcp) {
-    media_->on_publisher_rtcp(track, data);
+    media_->on_publisher_rtcp(track, data, now);
     return true;
   }
   return media_->on_publisher_rtp(track, data, now);

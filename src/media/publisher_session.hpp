@@ -41,6 +41,8 @@ class PublisherSession final : public Session {
   // UDP: where each track's RTP and RTCP come from (SETUP's client_port).
   std::array<UdpEndpoint, kMaxTracks> udp_rtp_from{};
   std::array<UdpEndpoint, kMaxTracks> udp_rtcp_from{};
+  // TCP: each track's interleaved RTCP channel (SETUP's interleaved=).
+  std::array<std::uint8_t, kMaxTracks> rtcp_channel{};
   std::uint64_t wrong_channel_packets = 0;
 
  private:

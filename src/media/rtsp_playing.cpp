@@ -157,7 +157,7 @@ void RtspPlaying::play(ViewerSession& s, const Authorized& auth, RtspReply& repl
     Session* found = ctx_.sessions.find(id);
     if (found == nullptr || found->kind() != SessionKind::viewer) return;
     auto& session = static_cast<ViewerSession&>(*found);
-    session.media().start_delivery(session.viewer());
+    session.media().start_delivery(session.viewer(), ctx_.time.now());
     if (!session.viewer().backlog.empty()) ctx_.schedule_pacing();
   };
 }

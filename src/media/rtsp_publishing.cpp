@@ -128,6 +128,7 @@ void RtspPublishing::setup_track(RtspConnection& c, PublisherSession& s, std::si
       return;
     }
     c.route_channels(track, channels.first, channels.second);
+    s.rtcp_channel[track] = channels.second;
     answer.interleaved = channels;
   } else {
     s.udp = true;
@@ -156,7 +157,17 @@ void RtspPublishing::record(PublisherSession& s, RtspReply& reply) {
     reply.error(403, "group " + group + ": " + std::string(core::to_string(joined.error())));
     return;
   }
-  ctx_.directory.start_recording(s);
+  GroupMedia& media = ctx_.directory.start_recording(s);
+  // Keyframe and bitrate requests for the master (issue 12 items 3-4) go back the way its media
+  // came: its RECORD connection's RTCP channels, or its UDP RTCP ports.
+  PublisherRtcpPath path;
+  path.tcp = !s.udp;
+  if (auto connection = s.connection.lock()) {
+    path.writer = std::static_pointer_cast<InterleavedWriter>(connection);
+  }
+  path.rtcp_channel = s.rtcp_channel;
+  path.udp_rtcp = s.udp_rtcp_from;
+  media.set_publisher_rtcp(std::move(path));
   reply.response.add("Range", "npt=now-");
   spdlog::info("group={} terminal={} step=705 master recording over {}", group, s.terminal(),
                s.udp ? "UDP" : "TCP");

@@ -9,8 +9,10 @@
 #include "media/delivery.hpp"
 #include "media/delivery_counters.hpp"
 #include "media/fifo_queue.hpp"
+#include "media/group_qos.hpp"
 #include "media/repair_counters.hpp"
 #include "media/retransmission_budget.hpp"
+#include "media/sender_report_log.hpp"
 #include "media/track_relay.hpp"
 
 namespace callcast::media {
@@ -42,6 +44,7 @@ struct ViewerTrack {
   std::uint8_t rtp_channel = 0;  // TCP: interleaved channels
   std::uint8_t rtcp_channel = 1;
   std::optional<ViewerReception> reception;
+  SenderReportLog sender_reports;  // the SRs it was sent: its round trip from its reports
 };
 
 struct Viewer {
@@ -62,6 +65,7 @@ struct Viewer {
   std::optional<std::size_t> fanout_shard;  // set while a fan-out worker sends its UDP packets
   std::uint64_t rtcp_reports = 0;
   RepairCounters repair;
+  ViewerQos qos;  // its path's health, its keyframe requests, whether it is thinned
   Clock::time_point last_heard{};
 };
 

@@ -24,7 +24,13 @@ struct Sent {
 
 class GroupQosTest : public ::testing::Test {
  protected:
-  GroupQosTest() : qos(QosSettings{}, kRelaySsrc, "callcast@test") {
+  static QosSettings thinning_on() {
+    QosSettings settings;
+    settings.thinning = true;
+    return settings;
+  }
+
+  GroupQosTest() : qos(thinning_on(), kRelaySsrc, "callcast@test") {
     qos.publisher_video(0, kPublisherVideo);
     qos.publisher_video_rate(2'000'000);
     qos.set_publisher([this](std::size_t track, rtp::Bytes compound) {

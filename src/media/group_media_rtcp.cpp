@@ -1,0 +1,169 @@
+// GroupMedia's RTCP (modules 607-608): the publisher's sender reports relayed to the viewers,
+// and the viewers' reports and feedback: receiver reports into their stats and path health,
+// NACKs repaired (issue 12 item 2), PLI/FIR merged into requests for the publisher (item 3).
+#include <array>
+
+#include "media/group_media.hpp"
+#include "rtp/generic_nack.hpp"
+#include "rtp/rtcp.hpp"
+
+namespace callcast::media {
+
+bool GroupMedia::on_publisher_rtcp(std::size_t track, rtp::Bytes compound, Clock::time_point now) {
+  if (track >= tracks_.size()) return false;
+  auto parsed = rtp::RtcpCompoundView::parse(compound);
+  if (!parsed) {
+    ++malformed_rtcp_;
+    return false;
+  }
+  for (const auto& packet : *parsed) {
+    auto sr = rtp::parse_sender_report(packet);
+    if (!sr) continue;
+    ++sender_reports_;
+    std::array<std::uint8_t, 256> out{};
+    const std::size_t size = tracks_[track].relay_sender_report(sr->sender, "callcast-" + group_,
+                                                                rtp::MutableBytes(out));
+    if (size == 0) continue;
+    last_sender_report_[track].assign(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(size));
+    for (auto& [id, viewer] : viewers_) {
+      if (viewer->state == ViewerState::playing && viewer->tracks[track].set_up) {
+        send_rtcp_to(*viewer, track, rtp::Bytes(out.data(), size));
+        viewer->tracks[track].sender_reports.sent(sr->sender.ntp_timestamp, now);
+      }
+    }
+    rtcp_out_.flush();  // before `out` goes
+  }
+  return true;
+}
+
+void GroupMedia::send_sender_reports(Viewer& viewer, Clock::time_point now) {
+  for (std::size_t t = 0; t < tracks_.size(); ++t) {
+    if (viewer.tracks[t].set_up && !last_sender_report_[t].empty()) {
+      send_rtcp_to(viewer, t, rtp::Bytes(last_sender_report_[t]));
+      // Its next receiver report names this copy (LSR): its round trip counts from now.
+      viewer.tracks[t].sender_reports.sent(rtp::read_u64(last_sender_report_[t].data() + 8), now);
+    }
+  }
+  rtcp_out_.flush();
+}
+
+void GroupMedia::send_rtcp_to(Viewer& viewer, std::size_t track, rtp::Bytes compound) {
+  const auto& route = viewer.tracks[track];
+  if (viewer.tcp) {
+    if (auto writer = viewer.writer.lock()) writer->write_bytes(route.rtcp_channel, compound);
+  } else {
+    rtcp_out_.enqueue(route.rtcp, compound, nullptr);
+  }
+}
+
+bool GroupMedia::on_viewer_rtcp(Viewer& viewer, std::size_t track, rtp::Bytes compound,
+                                Clock::time_point now) {
+  viewer.last_heard = now;
+  auto parsed = rtp::RtcpCompoundView::parse(compound);
+  if (!parsed) {
+    ++malformed_rtcp_;
+    return false;
+  }
+  ++viewer.rtcp_reports;
+  for (const auto& packet : *parsed) {
+    switch (static_cast<rtp::RtcpType>(packet.type())) {
+      case rtp::RtcpType::sender_report:
+      case rtp::RtcpType::receiver_report:
+        record_reception(viewer, packet, now);
+        break;
+      case rtp::RtcpType::transport_feedback:
+        on_transport_feedback(viewer, packet, now);
+        break;
+      case rtp::RtcpType::payload_feedback:  // PLI, FIR: a keyframe, through the group's gate
+        if (viewer.state == ViewerState::playing) qos_.on_viewer_feedback(viewer.qos, packet, now);
+        break;
+      default:  // SDES, BYE
+        break;
+    }
+  }
+  // Reports and NACKs are matched to our tracks by SSRC: a player may send one compound for all.
+  (void)track;
+  return true;
+}
+
+void GroupMedia::record_reception(Viewer& viewer, const rtp::RtcpPacketView& packet,
+                                  Clock::time_point now) {
+  std::optional<rtp::ReceiverReport> rr = rtp::parse_receiver_report(packet);
+  std::span<const rtp::ReportBlock> blocks;
+  std::optional<rtp::SenderReport> sr;
+  if (rr) {
+    blocks = std::span(rr->blocks.data(), rr->block_count);
+  } else if ((sr = rtp::parse_sender_report(packet))) {
+    blocks = std::span(sr->blocks.data(), sr->block_count);
+  }
+  for (const auto& block : blocks) {
+    for (std::size_t t = 0; t < tracks_.size(); ++t) {
+      if (block.ssrc != tracks_[t].out_ssrc() || !viewer.tracks[t].set_up) continue;
+      ViewerReception reception;
+      reception.fraction_lost = block.fraction_lost / 256.0;
+      reception.cumulative_lost = block.cumulative_lost;
+      reception.jitter_ms =
+          1000.0 * block.jitter / static_cast<double>(tracks_[t].description().clock_rate);
+      reception.at = now;
+      viewer.tracks[t].reception = reception;
+      if (video_track_ && t == *video_track_) {
+        // The video's reports judge the viewer's path: it carries most of the bytes.
+        qos_.on_viewer_report(viewer.qos,
+                              {reception.fraction_lost, block.highest_sequence, reception.jitter_ms,
+                               viewer.tracks[t].sender_reports.round_trip(
+                                   block.last_sr, block.delay_since_last_sr, now)},
+                              now);
+      }
+      if (metrics_ != nullptr)
+        metrics_->reception_reported(block.fraction_lost / 256.0, reception.jitter_ms / 1000);
+    }
+  }
+}
+
+void GroupMedia::on_transport_feedback(Viewer& viewer, const rtp::RtcpPacketView& packet,
+                                       Clock::time_point now) {
+  const std::optional<rtp::GenericNack> nack = rtp::parse_generic_nack(packet);
+  if (!nack || viewer.tcp || viewer.state != ViewerState::playing) return;
+  for (std::size_t t = 0; t < tracks_.size(); ++t) {
+    if (nack->media_ssrc != tracks_[t].out_ssrc() || !viewer.tracks[t].set_up) continue;
+    const std::uint64_t misses = viewer.repair.misses;
+    nack_responder_.respond(viewer, t, *nack, repairs_[t], tracks_[t].bitrate_bps(), limits_.repair,
+                            now, repair_totals_);
+    if (video_track_ && t == *video_track_) {
+      std::size_t lost = 0;
+      nack->for_each_lost([&lost](std::uint16_t) { ++lost; });
+      qos_.on_viewer_nack(viewer.qos, lost);
+      // Past repair: a fresh keyframe instead of a damaged picture until the next one.
+      if (viewer.repair.misses > misses)
+        qos_.request_keyframe(KeyframeRequestSource::repair_miss, now);
+    }
+  }
+}
+
+void GroupMedia::set_publisher_rtcp(PublisherRtcpPath path) {
+  publisher_rtcp_ = std::move(path);
+  qos_.set_publisher(
+      [this](std::size_t track, rtp::Bytes compound) { send_to_publisher(track, compound); });
+}
+
+void GroupMedia::send_to_publisher(std::size_t track, rtp::Bytes compound) {
+  if (!publisher_rtcp_) return;
+  if (publisher_rtcp_->tcp) {
+    if (auto writer = publisher_rtcp_->writer.lock())
+      writer->write_bytes(publisher_rtcp_->rtcp_channel[track], compound);
+    return;
+  }
+  rtcp_out_.enqueue(publisher_rtcp_->udp_rtcp[track], compound, nullptr);
+  rtcp_out_.flush();  // before `compound` goes
+}
+
+void GroupMedia::update_qos(Clock::time_point now) {
+  std::vector<ViewerQos*> playing;
+  playing.reserve(viewers_.size());
+  for (auto& [id, viewer] : viewers_) {
+    if (viewer->state == ViewerState::playing && !viewer->tcp) playing.push_back(&viewer->qos);
+  }
+  (void)qos_.tick(playing, now);
+}
+
+}  // namespace callcast::media
