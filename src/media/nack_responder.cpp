@@ -60,6 +60,7 @@ NackResponder::Outcome NackResponder::resend(Viewer& viewer, ViewerTrack& route,
   // viewer_offer.cpp for why an AVP viewer, ffmpeg's, must get the original packet).
   const bool rtx = route.feedback && repair.rtx_payload_type().has_value();
   const std::size_t size = packet->bytes.size() + (rtx ? 2 : 0);
+  if (!route.resent.may_resend(sequence, now)) return Outcome::capped;
   if (!route.repair_budget.take(size, rate, depth, now)) return Outcome::capped;
   if (!rtx) {
     out_.enqueue(route.rtp, packet, viewer.delivery.get());

@@ -10,6 +10,7 @@
 #include "media/delivery_counters.hpp"
 #include "media/fifo_queue.hpp"
 #include "media/repair_counters.hpp"
+#include "media/resend_history.hpp"
 #include "media/retransmission_budget.hpp"
 #include "media/track_relay.hpp"
 
@@ -39,6 +40,7 @@ struct ViewerTrack {
   bool feedback = false;
   std::uint16_t rtx_sequence = 0;  // its own RTX stream's numbering (RFC 4588 §4)
   RetransmissionBudget repair_budget;
+  ResendHistory resent;
   std::uint8_t rtp_channel = 0;  // TCP: interleaved channels
   std::uint8_t rtcp_channel = 1;
   std::optional<ViewerReception> reception;

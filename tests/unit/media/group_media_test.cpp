@@ -1337,6 +1337,21 @@ TEST_F(GroupMediaRepairTest, RetransmissionsBeyondTheViewersShareAreCapped) {
   EXPECT_EQ(udp_.rtp.size(), viewer.repair.packets_repaired);
 }
 
+TEST_F(GroupMediaRepairTest, RepeatedNackWithinTheHoldOffIsNotResentAgain) {
+  Viewer& viewer = playing_viewer(false);
+  const auto video = decode(udp_.rtp_to(endpoint(6000)));
+  nack(viewer, video_ssrc(), {video[1].sequence});
+  EXPECT_EQ(udp_.rtp.size(), 1U);
+  now_ += ResendHistory::kHoldOff - 1ms;  // the first repair cannot have arrived yet
+  nack(viewer, video_ssrc(), {video[1].sequence, video[2].sequence});
+  EXPECT_EQ(udp_.rtp.size(), 1U);  // only video[2]
+  EXPECT_EQ(viewer.repair.capped, 1U);
+  now_ += 1ms;  // lost again, asked again: resent
+  nack(viewer, video_ssrc(), {video[1].sequence});
+  EXPECT_EQ(udp_.rtp.size(), 1U);
+  EXPECT_EQ(viewer.repair.packets_repaired, 3U);
+}
+
 TEST_F(GroupMediaRepairTest, NackForAnotherSsrcOrFromATcpViewerIsIgnored) {
   Viewer& viewer = playing_viewer(false);
   const auto video = decode(udp_.rtp_to(endpoint(6000)));
