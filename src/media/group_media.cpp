@@ -82,6 +82,8 @@ bool GroupMedia::check_stall(Clock::time_point now) {
   stalled_ = true;
   ++stalls_;
   gop_.clear();  // its pictures are as old as the stall: new viewers wait for a fresh keyframe
+  for (auto& repair : repairs_)
+    repair.ring().clear();  // long past any viewer's use: their buffers go now
   return true;
 }
 

@@ -1055,6 +1055,11 @@ TEST_F(GroupMediaStallTest, StallIsReportedOnceAfterTheStallTimeAndDropsTheGopCa
   EXPECT_TRUE(media().check_stall(last + 2s));
   EXPECT_TRUE(media().stalled());
   EXPECT_FALSE(media().gop_cache().valid()) << "a stalled group's GOP is stale for new viewers";
+  SharedPacket kept;
+  const auto last_relayed =
+      static_cast<std::uint16_t>(media().tracks()[kVideo].next_sequence() - 1);
+  EXPECT_EQ(media().repairs()[kVideo].ring().find(last_relayed, last, kept), RingLookup::not_found)
+      << "nor are its packets kept for repair";
   EXPECT_FALSE(media().check_stall(last + 3s)) << "one stall, reported once";
   EXPECT_EQ(media().stalls(), 1U);
   EXPECT_EQ(media().silent_for(last + 3s), 3s);
