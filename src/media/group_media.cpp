@@ -206,6 +206,7 @@ std::vector<TrackStart> GroupMedia::start_playing(Viewer& viewer, Clock::time_po
   viewer.backlog.clear();
   viewer.awaiting_keyframe = false;
   viewer.play_requested = now;
+  viewer.playing_since = now;
   const bool has_video = std::any_of(tracks_.begin(), tracks_.end(), [&](const TrackRelay& t) {
     return t.description().codec == Codec::h264 && viewer.tracks[t.description().index].set_up;
   });
@@ -462,8 +463,8 @@ void GroupMedia::on_transport_feedback(Viewer& viewer, const rtp::RtcpPacketView
   if (!nack || viewer.tcp || viewer.state != ViewerState::playing) return;
   for (std::size_t t = 0; t < tracks_.size(); ++t) {
     if (nack->media_ssrc != tracks_[t].out_ssrc() || !viewer.tracks[t].set_up) continue;
-    nack_responder_.respond(viewer, t, *nack, repairs_[t], tracks_[t].bitrate_bps(), limits_.repair,
-                            now, repair_totals_);
+    nack_responder_.respond(viewer, t, *nack, {repairs_[t], gop_, tracks_[t].bitrate_bps()},
+                            limits_.repair, now, repair_totals_);
   }
 }
 

@@ -57,6 +57,8 @@ struct Viewer {
   bool awaiting_keyframe = false;   // no GOP cache to start from: wait for the next keyframe
   // Its last PLAY, until the first keyframe leaves for it (MediaMetrics: join time).
   std::optional<Clock::time_point> play_requested;
+  // Its last PLAY: the GOP cache it got then is as fresh to it as live packets (NACK repair).
+  Clock::time_point playing_since{};
 
   // Shared with the fan-out worker that sends to it once it has caught up.
   std::shared_ptr<DeliveryCounters> delivery = std::make_shared<DeliveryCounters>();

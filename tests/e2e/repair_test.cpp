@@ -49,11 +49,20 @@ std::size_t complaints(const DecodedMedia& media) {
       std::count(media.decoder_errors.begin(), media.decoder_errors.end(), '\n'));
 }
 
-nlohmann::json viewer_repair(const nlohmann::json& group, const std::string& viewer) {
+nlohmann::json viewer_entry(const nlohmann::json& group, const std::string& viewer) {
   for (const auto& v : group.value("viewers", nlohmann::json::array())) {
-    if (v.value("viewer", "") == viewer) return v.value("repair", nlohmann::json::object());
+    if (v.value("viewer", "") == viewer) return v;
   }
   return nlohmann::json::object();
+}
+
+nlohmann::json viewer_repair(const nlohmann::json& group, const std::string& viewer) {
+  return viewer_entry(group, viewer).value("repair", nlohmann::json::object());
+}
+
+bool both_playing(const nlohmann::json& group) {
+  return viewer_entry(group, kGstViewer).value("state", "") == "playing" &&
+         viewer_entry(group, kFfmpegViewer).value("state", "") == "playing";
 }
 
 class RepairTest : public ::testing::Test {
@@ -139,8 +148,7 @@ class RepairTest : public ::testing::Test {
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(kSeconds + 10);
     while (!(ffmpeg_status = ffmpeg.wait_for(300ms)) &&
            std::chrono::steady_clock::now() < deadline) {
-      if (auto group = snapshot(); group && !viewer_repair(*group, kGstViewer).empty() &&
-                                   !viewer_repair(*group, kFfmpegViewer).empty()) {
+      if (auto group = snapshot(); group && both_playing(*group)) {
         result.playing = *group;
       }
     }

@@ -1323,6 +1323,26 @@ TEST_F(GroupMediaRepairTest, PacketOlderThanTheWindowOrNeverRelayedIsAMiss) {
   EXPECT_EQ(media().repair_totals().misses, 2U);
 }
 
+TEST_F(GroupMediaRepairTest, JoinBurstFromTheGopCacheIsRepairedThoughOlderThanTheWindow) {
+  publish_keyframe();
+  now_ += limits_.repair.window + 100ms;  // the cached GOP was relayed longer ago than the window
+  Viewer& viewer = add_udp_viewer("v", 6000);
+  play(viewer);
+  pace_until_done();
+  const std::vector<Buffer> burst = udp_.rtp_to(endpoint(6000));
+  const auto video = decode(burst);
+  ASSERT_EQ(video.size(), 3U);
+  nack(viewer, video_ssrc(), {video[1].sequence});
+  ASSERT_EQ(udp_.rtp.size(), 1U);
+  EXPECT_EQ(udp_.rtp[0].bytes, burst[1]);
+  EXPECT_EQ(viewer.repair.packets_repaired, 1U);
+
+  now_ += limits_.repair.window + 1ms;  // and a window after its PLAY, not any more
+  nack(viewer, video_ssrc(), {video[2].sequence});
+  EXPECT_TRUE(udp_.rtp.empty());
+  EXPECT_EQ(viewer.repair.misses, 1U);
+}
+
 TEST_F(GroupMediaRepairTest, RetransmissionsBeyondTheViewersShareAreCapped) {
   limits_.repair.max_share = 0.001;  // the bucket holds its 3000-byte minimum and barely refills
   Viewer& viewer = playing_viewer(false);
