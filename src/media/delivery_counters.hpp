@@ -1,7 +1,8 @@
 #pragma once
 // What was delivered to one viewer. Written by whichever thread sends to it (the media loop while
-// the viewer catches up from the GOP cache, then its fan-out worker) and read by the admin API:
-// relaxed atomics, each line written by one thread at a time, so no lock and no contention.
+// the viewer catches up from the GOP cache, then its fan-out worker; the loop also adds the
+// retransmissions it sends, module 608) and read by the admin API: relaxed atomic adds, so no lock
+// and, retransmissions being rare, next to no contention.
 #include <atomic>
 #include <cstdint>
 

@@ -88,6 +88,8 @@ bool GroupMedia::check_stall(Clock::time_point now) {
   stalled_ = true;
   ++stalls_;
   gop_.clear();  // its pictures are as old as the stall: new viewers wait for a fresh keyframe
+  for (auto& repair : repairs_)
+    repair.ring().clear();  // long past any viewer's use: their buffers go now
   return true;
 }
 
@@ -188,6 +190,7 @@ std::vector<TrackStart> GroupMedia::start_playing(Viewer& viewer, Clock::time_po
   viewer.backlog.clear();
   viewer.awaiting_keyframe = false;
   viewer.play_requested = now;
+  viewer.playing_since = now;
   const bool has_video = std::any_of(tracks_.begin(), tracks_.end(), [&](const TrackRelay& t) {
     return t.description().codec == Codec::h264 && viewer.tracks[t.description().index].set_up;
   });

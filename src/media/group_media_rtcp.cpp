@@ -127,8 +127,8 @@ void GroupMedia::on_transport_feedback(Viewer& viewer, const rtp::RtcpPacketView
   for (std::size_t t = 0; t < tracks_.size(); ++t) {
     if (nack->media_ssrc != tracks_[t].out_ssrc() || !viewer.tracks[t].set_up) continue;
     const std::uint64_t misses = viewer.repair.misses;
-    nack_responder_.respond(viewer, t, *nack, repairs_[t], tracks_[t].bitrate_bps(), limits_.repair,
-                            now, repair_totals_);
+    nack_responder_.respond(viewer, t, *nack, {repairs_[t], gop_, tracks_[t].bitrate_bps()},
+                            limits_.repair, now, repair_totals_);
     if (video_track_ && t == *video_track_) {
       std::size_t lost = 0;
       nack->for_each_lost([&lost](std::uint16_t) { ++lost; });

@@ -20,20 +20,13 @@ constexpr double kMinDepthBytes = 3000;
 NackResponder::NackResponder(DatagramBatcher& out) : out_(out), arena_(kArenaBytes) {}
 
 void NackResponder::respond(Viewer& viewer, std::size_t track, const rtp::GenericNack& nack,
-                            const TrackRepair& repair, double bitrate_bps,
-                            const RepairLimits& limits, Clock::time_point now,
+                            const Source& source, const RepairLimits& limits, Clock::time_point now,
                             RepairCounters& group) {
   ++viewer.repair.nacks_received;
   ++group.nacks_received;
-  ViewerTrack& route = viewer.tracks[track];
-  // Budget: a share of the track's rate; the bucket holds what that share of the window is, so a
-  // burst lost at once is repaired at once while the long-run rate stays capped.
-  const double rate = limits.max_share * std::max(bitrate_bps, kBudgetFloorBps) / 8;
-  const double depth =
-      std::max(kMinDepthBytes, rate * std::chrono::duration<double>(limits.window).count());
   RepairCounters counted;
   nack.for_each_lost([&](std::uint16_t sequence) {
-    switch (resend(viewer, route, sequence, repair, rate, depth, now)) {
+    switch (resend(viewer, track, sequence, source, limits, now)) {
       case Outcome::repaired:
         ++counted.packets_repaired;
         break;
@@ -51,15 +44,38 @@ void NackResponder::respond(Viewer& viewer, std::size_t track, const rtp::Generi
   group.add(counted);
 }
 
-NackResponder::Outcome NackResponder::resend(Viewer& viewer, ViewerTrack& route,
-                                             std::uint16_t sequence, const TrackRepair& repair,
-                                             double rate, double depth, Clock::time_point now) {
+SharedPacket NackResponder::find(const Viewer& viewer, std::size_t track, std::uint16_t sequence,
+                                 const Source& source, const RepairLimits& limits,
+                                 Clock::time_point now) {
   SharedPacket packet;
-  if (repair.ring().find(sequence, now, packet) != RingLookup::found) return Outcome::missed;
+  if (source.repair.ring().find(sequence, now, packet) == RingLookup::found) return packet;
+  if (limits.window <= Clock::duration::zero() || now - viewer.playing_since > limits.window) {
+    return nullptr;
+  }
+  // Rare (a join burst's loss): a scan of one GOP is cheaper than indexing every GOP.
+  for (const auto& cached : source.gop.packets()) {
+    if (cached->track == track && cached->sequence == sequence) return cached;
+  }
+  return nullptr;
+}
+
+NackResponder::Outcome NackResponder::resend(Viewer& viewer, std::size_t track,
+                                             std::uint16_t sequence, const Source& source,
+                                             const RepairLimits& limits, Clock::time_point now) {
+  const SharedPacket packet = find(viewer, track, sequence, source, limits, now);
+  if (!packet) return Outcome::missed;
+  ViewerTrack& route = viewer.tracks[track];
+  const TrackRepair& repair = source.repair;
   // RTX only where negotiated: an AVPF SETUP of a track that has an RTX format (see
   // viewer_offer.cpp for why an AVP viewer, ffmpeg's, must get the original packet).
   const bool rtx = route.feedback && repair.rtx_payload_type().has_value();
   const std::size_t size = packet->bytes.size() + (rtx ? 2 : 0);
+  if (!route.resent.may_resend(sequence, now)) return Outcome::capped;
+  // Budget: a share of the track's rate; the bucket holds what that share of the window is, so a
+  // burst lost at once is repaired at once while the long-run rate stays capped.
+  const double rate = limits.max_share * std::max(source.bitrate_bps, kBudgetFloorBps) / 8;
+  const double depth =
+      std::max(kMinDepthBytes, rate * std::chrono::duration<double>(limits.window).count());
   if (!route.repair_budget.take(size, rate, depth, now)) return Outcome::capped;
   if (!rtx) {
     out_.enqueue(route.rtp, packet, viewer.delivery.get());

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "media/datagram_batcher.hpp"
+#include "media/gop_cache.hpp"
 #include "media/repair_counters.hpp"
 #include "media/track_repair.hpp"
 #include "media/viewer.hpp"
@@ -21,16 +22,26 @@ class NackResponder {
   // and outlives this object.
   explicit NackResponder(DatagramBatcher& out);
 
-  // `nack` is about `track` of `viewer` (matched by media SSRC); `bitrate_bps` the track's
-  // current rate (the budget is a share of it). Sends before returning.
+  // Where the packets of one track come from: its ring and, for a viewer that joined within the
+  // window, the GOP cache it was sent at its PLAY (older than the window by relay time, but as
+  // new to it as live packets, and the join burst is where a lossy path loses most).
+  struct Source {
+    const TrackRepair& repair;
+    const GopCache& gop;
+    double bitrate_bps;  // the track's current rate: the budget is a share of it
+  };
+
+  // `nack` is about `track` of `viewer` (matched by media SSRC). Sends before returning.
   void respond(Viewer& viewer, std::size_t track, const rtp::GenericNack& nack,
-               const TrackRepair& repair, double bitrate_bps, const RepairLimits& limits,
-               Clock::time_point now, RepairCounters& group);
+               const Source& source, const RepairLimits& limits, Clock::time_point now,
+               RepairCounters& group);
 
  private:
   enum class Outcome { repaired, missed, capped };
-  Outcome resend(Viewer& viewer, ViewerTrack& route, std::uint16_t sequence,
-                 const TrackRepair& repair, double rate, double depth, Clock::time_point now);
+  Outcome resend(Viewer& viewer, std::size_t track, std::uint16_t sequence, const Source& source,
+                 const RepairLimits& limits, Clock::time_point now);
+  static SharedPacket find(const Viewer& viewer, std::size_t track, std::uint16_t sequence,
+                           const Source& source, const RepairLimits& limits, Clock::time_point now);
   // Room for one RTX packet of `size` bytes in arena_, flushing what is queued when it is full.
   rtp::MutableBytes rtx_room(std::size_t size);
 

@@ -9,7 +9,9 @@ struct RepairCounters {
   std::uint64_t nacks_received = 0;    // generic NACK messages (RFC 4585 §6.2.1)
   std::uint64_t packets_repaired = 0;  // packets resent (original or RTX)
   std::uint64_t misses = 0;            // asked for, but older than the window or never relayed
-  std::uint64_t capped = 0;            // asked for, in the ring, but over the viewer's budget
+  // Asked for, in the ring, but over the viewer's budget or asked again within
+  // ResendHistory::kHoldOff of its last resend.
+  std::uint64_t capped = 0;
 
   void add(const RepairCounters& other) {
     nacks_received += other.nacks_received;

@@ -27,8 +27,7 @@ class RetransmissionRing {
   void push(const SharedPacket& packet, Clock::time_point now);
   // `packet` is set when found.
   RingLookup find(std::uint16_t sequence, Clock::time_point now, SharedPacket& packet) const;
-  // Forgets every packet (a publisher change restarts nothing, but a stall drops them: they are
-  // as old as the stall).
+  // Forgets every packet (at a stall: they are as old as the stall).
   void clear();
 
   Clock::duration window() const { return window_; }

@@ -11,6 +11,7 @@
 #include "media/fifo_queue.hpp"
 #include "media/group_qos.hpp"
 #include "media/repair_counters.hpp"
+#include "media/resend_history.hpp"
 #include "media/retransmission_budget.hpp"
 #include "media/sender_report_log.hpp"
 #include "media/track_relay.hpp"
@@ -41,6 +42,7 @@ struct ViewerTrack {
   bool feedback = false;
   std::uint16_t rtx_sequence = 0;  // its own RTX stream's numbering (RFC 4588 §4)
   RetransmissionBudget repair_budget;
+  ResendHistory resent;
   std::uint8_t rtp_channel = 0;  // TCP: interleaved channels
   std::uint8_t rtcp_channel = 1;
   std::optional<ViewerReception> reception;
@@ -58,6 +60,8 @@ struct Viewer {
   bool awaiting_keyframe = false;   // no GOP cache to start from: wait for the next keyframe
   // Its last PLAY, until the first keyframe leaves for it (MediaMetrics: join time).
   std::optional<Clock::time_point> play_requested;
+  // Its last PLAY: the GOP cache it got then is as fresh to it as live packets (NACK repair).
+  Clock::time_point playing_since{};
 
   // Shared with the fan-out worker that sends to it once it has caught up.
   std::shared_ptr<DeliveryCounters> delivery = std::make_shared<DeliveryCounters>();

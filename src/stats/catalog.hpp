@@ -113,7 +113,7 @@ inline constexpr Metric kRepairMisses{
 inline constexpr Metric kRepairCapped{
     "callcast_repair_capped_total", Kind::counter,
     "NACKed packets not resent: the viewer's retransmissions were at media.rtx_max_share of the "
-    "track's bitrate.",
+    "track's bitrate, or it asked again within 40 ms of the last resend.",
     ""};
 inline constexpr Metric kViewerJoin{
     "callcast_viewer_join_seconds",

@@ -57,6 +57,7 @@ TEST(ConfigOptionsTest, ShowThenApplyGivesTheSameConfig) {
   changed.media.rtsp = {"::1", 554};
   changed.media.rtp_ports = {9000, 9001};
   changed.media.workers = 3;
+  changed.media.rtx_window = std::chrono::milliseconds(0);
   changed.sip.service_number = "888";
   changed.log_level = "debug";
   Config rebuilt;
@@ -79,6 +80,9 @@ TEST(ConfigOptionsTest, BadValuesAreErrorsNamingTheFlag) {
   EXPECT_THAT(apply_flag(option("--workers"), "257", config).error(), HasSubstr("--workers:"));
   EXPECT_FALSE(apply_flag(option("--workers"), "-1", config).ok());
   EXPECT_FALSE(apply_flag(option("--rtp-ports"), "8000-8002", config).ok());
+  EXPECT_THAT(apply_flag(option("--rtx-window-ms"), "10001", config).error(),
+              HasSubstr("--rtx-window-ms:"));
+  EXPECT_FALSE(apply_flag(option("--rtx-window-ms"), "0.5", config).ok());
   EXPECT_EQ(config, Config{});  // a refused value changes nothing
 }
 

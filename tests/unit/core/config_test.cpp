@@ -49,6 +49,20 @@ TEST(ConfigDefaultsTest, MatchTheDesign) {
   EXPECT_TRUE(config.media.udp_gso);
   EXPECT_EQ(config.media.publisher_stall, std::chrono::seconds(2));
   EXPECT_EQ(config.media.publisher_grace, std::chrono::seconds(5));
+  EXPECT_EQ(config.media.rtx_window, std::chrono::milliseconds(500));
+  EXPECT_DOUBLE_EQ(config.media.rtx_max_share, 0.25);
+}
+
+TEST(ParseConfigTomlTest, RepairWindowAndShareAreBounded) {
+  const Config off = parse_ok("[media]\nrtx_window_ms = 0\nrtx_max_share = 0.1\n", Config{});
+  EXPECT_EQ(off.media.rtx_window, std::chrono::milliseconds(0));
+  EXPECT_DOUBLE_EQ(off.media.rtx_max_share, 0.1);
+  EXPECT_DOUBLE_EQ(parse_ok("[media]\nrtx_max_share = 1\n", Config{}).media.rtx_max_share, 1.0);
+  EXPECT_THAT(parse_error("[media]\nrtx_window_ms = 10001\n"), HasSubstr("media.rtx_window_ms"));
+  EXPECT_THAT(parse_error("[media]\nrtx_max_share = 1.5\n"),
+              HasSubstr("media.rtx_max_share: must be between 0 and 1"));
+  EXPECT_THAT(parse_error("[media]\nrtx_max_share = \"a lot\"\n"),
+              HasSubstr("media.rtx_max_share: expected a number"));
 }
 
 TEST(ParseConfigTomlTest, WorkersAreBoundedAndGsoIsABoolean) {

@@ -1055,6 +1055,11 @@ TEST_F(GroupMediaStallTest, StallIsReportedOnceAfterTheStallTimeAndDropsTheGopCa
   EXPECT_TRUE(media().check_stall(last + 2s));
   EXPECT_TRUE(media().stalled());
   EXPECT_FALSE(media().gop_cache().valid()) << "a stalled group's GOP is stale for new viewers";
+  SharedPacket kept;
+  const auto last_relayed =
+      static_cast<std::uint16_t>(media().tracks()[kVideo].next_sequence() - 1);
+  EXPECT_EQ(media().repairs()[kVideo].ring().find(last_relayed, last, kept), RingLookup::not_found)
+      << "nor are its packets kept for repair";
   EXPECT_FALSE(media().check_stall(last + 3s)) << "one stall, reported once";
   EXPECT_EQ(media().stalls(), 1U);
   EXPECT_EQ(media().silent_for(last + 3s), 3s);
@@ -1318,6 +1323,26 @@ TEST_F(GroupMediaRepairTest, PacketOlderThanTheWindowOrNeverRelayedIsAMiss) {
   EXPECT_EQ(media().repair_totals().misses, 2U);
 }
 
+TEST_F(GroupMediaRepairTest, JoinBurstFromTheGopCacheIsRepairedThoughOlderThanTheWindow) {
+  publish_keyframe();
+  now_ += limits_.repair.window + 100ms;  // the cached GOP was relayed longer ago than the window
+  Viewer& viewer = add_udp_viewer("v", 6000);
+  play(viewer);
+  pace_until_done();
+  const std::vector<Buffer> burst = udp_.rtp_to(endpoint(6000));
+  const auto video = decode(burst);
+  ASSERT_EQ(video.size(), 3U);
+  nack(viewer, video_ssrc(), {video[1].sequence});
+  ASSERT_EQ(udp_.rtp.size(), 1U);
+  EXPECT_EQ(udp_.rtp[0].bytes, burst[1]);
+  EXPECT_EQ(viewer.repair.packets_repaired, 1U);
+
+  now_ += limits_.repair.window + 1ms;  // and a window after its PLAY, not any more
+  nack(viewer, video_ssrc(), {video[2].sequence});
+  EXPECT_TRUE(udp_.rtp.empty());
+  EXPECT_EQ(viewer.repair.misses, 1U);
+}
+
 TEST_F(GroupMediaRepairTest, RetransmissionsBeyondTheViewersShareAreCapped) {
   limits_.repair.max_share = 0.001;  // the bucket holds its 3000-byte minimum and barely refills
   Viewer& viewer = playing_viewer(false);
@@ -1335,6 +1360,21 @@ TEST_F(GroupMediaRepairTest, RetransmissionsBeyondTheViewersShareAreCapped) {
   EXPECT_GT(viewer.repair.capped, 0U);
   EXPECT_EQ(viewer.repair.packets_repaired + viewer.repair.capped, 400U);
   EXPECT_EQ(udp_.rtp.size(), viewer.repair.packets_repaired);
+}
+
+TEST_F(GroupMediaRepairTest, RepeatedNackWithinTheHoldOffIsNotResentAgain) {
+  Viewer& viewer = playing_viewer(false);
+  const auto video = decode(udp_.rtp_to(endpoint(6000)));
+  nack(viewer, video_ssrc(), {video[1].sequence});
+  EXPECT_EQ(udp_.rtp.size(), 1U);
+  now_ += ResendHistory::kHoldOff - 1ms;  // the first repair cannot have arrived yet
+  nack(viewer, video_ssrc(), {video[1].sequence, video[2].sequence});
+  EXPECT_EQ(udp_.rtp.size(), 1U);  // only video[2]
+  EXPECT_EQ(viewer.repair.capped, 1U);
+  now_ += 1ms;  // lost again, asked again: resent
+  nack(viewer, video_ssrc(), {video[1].sequence});
+  EXPECT_EQ(udp_.rtp.size(), 1U);
+  EXPECT_EQ(viewer.repair.packets_repaired, 3U);
 }
 
 TEST_F(GroupMediaRepairTest, NackForAnotherSsrcOrFromATcpViewerIsIgnored) {

@@ -18,6 +18,7 @@
 
 #include "io/asio_timer_factory.hpp"
 #include "media/streaming_server.hpp"
+#include "rtp/generic_nack.hpp"
 #include "rtp/rtcp.hpp"
 #include "rtp/rtp_packet_view.hpp"
 #include "support/rtsp_test_client.hpp"
@@ -139,13 +140,16 @@ class LatchingTest : public ::testing::Test {
   }
 
   // DESCRIBE, SETUP of the video track with `setup_ports`' client_port (and `ssrc` when given).
+  // `profile`: "RTP/AVP" as ffmpeg sets up whatever the SDP said, "RTP/AVPF" as rtspsrc does
+  // after an AVPF DESCRIBE.
   void setup(RtspTestClient& client, const std::string& play_url,
-             const UdpMediaReceiver& setup_ports, std::optional<std::uint32_t> ssrc = {}) {
+             const UdpMediaReceiver& setup_ports, std::optional<std::uint32_t> ssrc = {},
+             const std::string& profile = "RTP/AVP") {
     ASSERT_TRUE(client.connect("127.0.0.1", bound_.rtsp.port)) << client.error();
     ASSERT_EQ(client.describe(play_url)->status, 200);
-    std::string transport =
-        "Transport: RTP/AVP;unicast;client_port=" + std::to_string(setup_ports.rtp_port()) + "-" +
-        std::to_string(setup_ports.rtcp_port());
+    std::string transport = "Transport: " + profile +
+                            ";unicast;client_port=" + std::to_string(setup_ports.rtp_port()) + "-" +
+                            std::to_string(setup_ports.rtcp_port());
     if (ssrc) {
       char hex[9];
       std::snprintf(hex, sizeof hex, "%08X", *ssrc);  // RFC 2326 §12.39: eight hex digits
@@ -154,6 +158,9 @@ class LatchingTest : public ::testing::Test {
     const auto response = client.request("SETUP", play_url + "/trackID=0", {transport});
     ASSERT_TRUE(response);
     ASSERT_EQ(response->status, 200);
+    const auto answer = response->header("Transport");
+    ASSERT_TRUE(answer);
+    EXPECT_TRUE(answer->starts_with(profile + ";")) << *answer;
   }
   void play(RtspTestClient& client, const std::string& play_url) {
     const auto response = client.play(play_url);
@@ -377,6 +384,68 @@ TEST_F(LatchingTest, TwoViewersBehindOneNatAreToldApartByTheirAnnouncedSsrc) {
   play(second, second_url);
   EXPECT_TRUE(media_arrives_at(first_nat));
   EXPECT_TRUE(media_arrives_at(second_nat));
+}
+
+}  // namespace
+}  // namespace callcast::media
+
+namespace callcast::media {
+namespace {
+
+// Issue 12: an AVP SETUP (ffmpeg) and an AVPF one (rtspsrc) of the same AVPF offer both play; a
+// NACK from each, on the server's RTCP port, brings the original packet to the first and an
+// RFC 4588 RTX packet to the second, on their RTP ports.
+TEST_F(LatchingTest, AvpAndAvpfViewersBothPlayAndGetTheirKindOfRepair) {
+  const std::string avp_url = admit("13900000001");
+  const std::string avpf_url = admit("13900000002");
+  UdpMediaReceiver avp_ports;
+  UdpMediaReceiver avpf_ports;
+  ASSERT_TRUE(avp_ports.ok() && avpf_ports.ok());
+  RtspTestClient avp;
+  RtspTestClient avpf;
+  setup(avp, avp_url, avp_ports, {}, "RTP/AVP");
+  setup(avpf, avpf_url, avpf_ports, {}, "RTP/AVPF");
+  for (auto* ports : {&avp_ports, &avpf_ports}) {
+    ASSERT_TRUE(ports->send_rtp(kPunch, "127.0.0.1", bound_.rtp_ports.rtp));
+    ASSERT_TRUE(ports->send_rtcp(receiver_report(0x1234), "127.0.0.1", bound_.rtp_ports.rtcp));
+  }
+  play(avp, avp_url);
+  play(avpf, avpf_url);
+  ASSERT_TRUE(media_arrives_at(avp_ports));
+  ASSERT_TRUE(media_arrives_at(avpf_ports));
+  ASSERT_TRUE(silent(avp_ports, 100ms));
+  ASSERT_TRUE(silent(avpf_ports, 100ms));
+
+  // The next slice: both get it; each says it lost it.
+  publish_slice();
+  const auto avp_slice = avp_ports.receive_rtp(1s);
+  const auto avpf_slice = avpf_ports.receive_rtp(1s);
+  ASSERT_TRUE(avp_slice && avpf_slice);
+  const auto slice = rtp::RtpPacketView::parse(*avp_slice);
+  ASSERT_TRUE(slice);
+  const auto nack = [&](std::uint32_t sender) {
+    Buffer out(64);
+    const std::uint16_t lost[] = {slice->sequence_number()};
+    out.resize(rtp::write_generic_nack(out, sender, slice->ssrc(), lost));
+    return out;
+  };
+  ASSERT_TRUE(avp_ports.send_rtcp(nack(0x1234), "127.0.0.1", bound_.rtp_ports.rtcp));
+  const auto original = avp_ports.receive_rtp(1s);
+  ASSERT_TRUE(original);
+  EXPECT_EQ(*original, *avp_slice);
+
+  ASSERT_TRUE(avpf_ports.send_rtcp(nack(0x5678), "127.0.0.1", bound_.rtp_ports.rtcp));
+  const auto rtx = avpf_ports.receive_rtp(1s);
+  ASSERT_TRUE(rtx);
+  const auto view = rtp::RtpPacketView::parse(*rtx);
+  ASSERT_TRUE(view);
+  EXPECT_EQ(view->payload_type(), 97);  // the first dynamic type the master left free
+  EXPECT_NE(view->ssrc(), slice->ssrc());
+  ASSERT_GE(view->payload().size(), 2U);
+  EXPECT_EQ((view->payload()[0] << 8) | view->payload()[1], slice->sequence_number());
+  EXPECT_EQ(viewer_stats("13900000001").repair.packets_repaired, 1U);
+  EXPECT_EQ(viewer_stats("13900000002").repair.packets_repaired, 1U);
+  EXPECT_TRUE(silent(avp_ports, 100ms)) << "one repair each, nothing else";
 }
 
 }  // namespace
