@@ -6,14 +6,6 @@
 
 namespace callcast::terminal {
 
-std::string_view to_string(KeyframeCause cause) {
-  return cause == KeyframeCause::pli ? "pli" : "fir";
-}
-
-std::string_view to_string(BitrateCause cause) {
-  return cause == BitrateCause::remb ? "remb" : "tmmbr";
-}
-
 PublisherFeedback::PublisherFeedback(const PublisherFeedbackLimits& limits,
                                      const core::TimeSource& time, core::TimerFactory& timers,
                                      Actions actions)

@@ -11,17 +11,11 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
-#include <string_view>
 
 #include "core/time_source.hpp"
+#include "terminal/media/feedback_requests.hpp"
 
 namespace callcast::terminal {
-
-enum class KeyframeCause { pli, fir };
-enum class BitrateCause { remb, tmmbr };
-
-std::string_view to_string(KeyframeCause cause);
-std::string_view to_string(BitrateCause cause);
 
 struct PublisherFeedbackLimits {
   int max_kbps = 2000;  // --bitrate: the ceiling, and the start
