@@ -13,6 +13,7 @@ namespace callcast::terminal {
 namespace {
 
 using Buffer = std::vector<std::uint8_t>;
+using namespace std::string_literals;
 
 Buffer text(const std::string& s) {
   return Buffer(s.begin(), s.end());
@@ -76,7 +77,7 @@ TEST_F(ServerStreamReaderTest, RtpChannelsAreSkipped) {
 }
 
 TEST_F(ServerStreamReaderTest, ADollarInsideAnAnswersBodyIsNotAFrame) {
-  feed_in_pieces(text("RTSP/1.0 200 OK\r\nCSeq: 2\r\nContent-Length: 8\r\n\r\n$\x01\x00\x02xxxx") +
+  feed_in_pieces(text("RTSP/1.0 200 OK\r\nCSeq: 2\r\nContent-Length: 8\r\n\r\n$\x01\x00\x02xxxx"s) +
                      frame(1, Buffer{7, 7}),
                  5);
   ASSERT_EQ(read_.size(), 1u);
