@@ -11,20 +11,21 @@ constexpr std::size_t kItemSize = 4;
 // Calls f(item) for each item `lost` packs into; returns how many.
 template <class F>
 std::size_t pack(std::span<const std::uint16_t> lost, F f) {
-  std::size_t count = 0;
-  NackItem item;
-  for (std::size_t i = 0; i < lost.size(); ++i) {
-    const auto offset = static_cast<std::uint16_t>(lost[i] - item.pid);
-    if (i != 0 && offset == 0) continue;  // a repeat of the PID
-    if (i != 0 && offset <= 16) {
+  if (lost.empty()) return 0;
+  NackItem item{.pid = lost[0], .blp = 0};
+  std::size_t count = 1;
+  for (const std::uint16_t seq : lost.subspan(1)) {
+    const auto offset = static_cast<std::uint16_t>(seq - item.pid);
+    if (offset == 0) continue;  // a repeat of the PID
+    if (offset <= 16) {
       item.blp = static_cast<std::uint16_t>(item.blp | (1U << (offset - 1)));
       continue;
     }
-    if (i != 0) f(item);
-    item = NackItem{.pid = lost[i], .blp = 0};
+    f(item);
+    item = NackItem{.pid = seq, .blp = 0};
     ++count;
   }
-  if (count != 0) f(item);
+  f(item);
   return count;
 }
 

@@ -14,7 +14,8 @@
 //  :            Feedback Control Information (FCI)                 :
 //
 // PT is RtcpType::transport_feedback (RTPFB) or RtcpType::payload_feedback (PSFB); FMT, in the
-// count field, names the message within each.
+// count field, names the message within each (TransportFeedbackFormat, PayloadFeedbackFormat in
+// rtcp.hpp).
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -23,20 +24,6 @@
 #include "rtp/rtcp.hpp"
 
 namespace callcast::rtp {
-
-// FMT values of RTPFB packets (IANA "FMT Values for RTPFB Payload Types").
-enum class TransportFeedbackFormat : std::uint8_t {
-  generic_nack = 1,                        // RFC 4585 §6.2.1
-  temporary_max_bitrate = 3,               // RFC 5104 §4.2.1 TMMBR
-  temporary_max_bitrate_notification = 4,  // RFC 5104 §4.2.2 TMMBN
-};
-
-// FMT values of PSFB packets (IANA "FMT Values for PSFB Payload Types").
-enum class PayloadFeedbackFormat : std::uint8_t {
-  picture_loss_indication = 1,  // RFC 4585 §6.3.1
-  full_intra_request = 4,       // RFC 5104 §4.3.1
-  application_layer = 15,       // RFC 4585 §6.4; REMB is one (draft-alvestrand-rmcat-remb)
-};
 
 constexpr std::size_t kFeedbackHeaderSize = 12;  // common header + the two SSRCs
 
