@@ -25,7 +25,9 @@
 #include "rtp/h264.hpp"
 #include "rtp/interleaved_frame.hpp"
 #include "rtp/picture_loss_indication.hpp"
+#include "rtp/receiver_estimated_max_bitrate.hpp"
 #include "rtp/rtp_packet_view.hpp"
+#include "rtp/temporary_max_bitrate.hpp"
 #include "rtsp/rtsp_message.hpp"
 #include "terminal/media/broadcast_pipeline.hpp"
 
@@ -216,6 +218,25 @@ TEST_F(BroadcastFeedbackTest, AFirFromTheServerGivesAnIdr) {
       [](rtp::MutableBytes out) { return rtp::write_full_intra_request(out, 0x5e4e4, 0, 1); });
   EXPECT_TRUE(run_loop_until([&] { return peer_.idr_pictures() > before; }, 3s));
   EXPECT_EQ(pipeline_->stats().keyframes_forced, 1u);
+}
+
+TEST_F(BroadcastFeedbackTest, ARembSetsTheEncoderBitrateWithinMinimumAndCeiling) {
+  peer_.send_rtcp([](rtp::MutableBytes out) {
+    return rtp::write_receiver_estimated_max_bitrate(out, 0x5e4e4, 600'000, {});
+  });
+  EXPECT_TRUE(run_loop_until([&] { return pipeline_->stats().bitrate_kbps == 600; }, 3s));
+  peer_.send_rtcp([](rtp::MutableBytes out) {
+    return rtp::write_receiver_estimated_max_bitrate(out, 0x5e4e4, 50'000, {});
+  });
+  EXPECT_TRUE(run_loop_until([&] { return pipeline_->stats().bitrate_kbps == 300; }, 3s));
+  peer_.send_rtcp([](rtp::MutableBytes out) {
+    return rtp::write_tmmbr(out, 0x5e4e4, rtp::TmmbItem{1, 9'000'000, 40});
+  });
+  EXPECT_TRUE(run_loop_until([&] { return pipeline_->stats().bitrate_kbps == 1000; }, 3s));
+  const auto stats = pipeline_->stats();
+  EXPECT_EQ(stats.bitrate_requests, 3u);
+  EXPECT_EQ(stats.bitrate_changes, 3u);
+  EXPECT_EQ(stats.keyframes_forced, 0u);
 }
 
 }  // namespace

@@ -95,9 +95,11 @@ bool BroadcastFeedback::handle(GstMessage* message) {
 }
 
 PublisherFeedbackCounters BroadcastFeedback::counters() const {
-  if (policy_) return policy_->counters();
-  PublisherFeedbackCounters counters;
-  counters.bitrate_kbps = limits_.max_kbps;
+  PublisherFeedbackCounters counters = policy_ ? policy_->counters() : PublisherFeedbackCounters{};
+  // What x264enc has, not what was asked of it.
+  guint kbps = 0;
+  g_object_get(encoder_, "bitrate", &kbps, nullptr);
+  counters.bitrate_kbps = static_cast<int>(kbps);
   return counters;
 }
 

@@ -10,7 +10,9 @@
 
 #include "rtp/full_intra_request.hpp"
 #include "rtp/picture_loss_indication.hpp"
+#include "rtp/receiver_estimated_max_bitrate.hpp"
 #include "rtp/rtcp.hpp"
+#include "rtp/temporary_max_bitrate.hpp"
 
 namespace callcast::terminal {
 namespace {
@@ -53,6 +55,36 @@ TEST(FeedbackRequests, AFirIsAKeyframeRequest) {
   ASSERT_TRUE(requests);
   ASSERT_EQ(requests->count, 1u);
   EXPECT_EQ(requests->items[0].keyframe_cause, KeyframeCause::fir);
+}
+
+TEST(FeedbackRequests, ARembIsABitrateRequest) {
+  Compound c;
+  const std::array<std::uint32_t, 2> ssrcs{0xabc, 0xdef};
+  c.add([&](rtp::MutableBytes out) {
+    return rtp::write_receiver_estimated_max_bitrate(out, 1, 1'200'000, ssrcs);
+  });
+  const auto requests = read_feedback_requests(c.bytes());
+  ASSERT_TRUE(requests);
+  ASSERT_EQ(requests->count, 1u);
+  EXPECT_EQ(requests->items[0].kind, FeedbackRequest::Kind::bitrate);
+  EXPECT_EQ(requests->items[0].bitrate_cause, BitrateCause::remb);
+  EXPECT_EQ(requests->items[0].bitrate_bps, 1'200'000u);
+}
+
+TEST(FeedbackRequests, ATmmbrIsABitrateRequestAndATmmbnIsNot) {
+  Compound c;
+  c.add([](rtp::MutableBytes out) {
+     return rtp::write_tmmbr(out, 1, rtp::TmmbItem{0xabc, 640'000, 40});
+   }).add([](rtp::MutableBytes out) {
+    const std::array<rtp::TmmbItem, 1> items{rtp::TmmbItem{0xabc, 640'000, 40}};
+    return rtp::write_tmmbn(out, 1, items);
+  });
+  const auto requests = read_feedback_requests(c.bytes());
+  ASSERT_TRUE(requests);
+  ASSERT_EQ(requests->count, 1u);
+  EXPECT_EQ(requests->items[0].bitrate_cause, BitrateCause::tmmbr);
+  EXPECT_EQ(requests->items[0].bitrate_bps, 640'000u);
+  EXPECT_EQ(requests->ignored, 1u);
 }
 
 TEST(FeedbackRequests, BytesThatAreNotRtcpGiveNothing) {
