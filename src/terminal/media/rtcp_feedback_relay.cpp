@@ -180,15 +180,18 @@ int RtcpFeedbackRelay::connect_server() {
   return fd;
 }
 
-bool RtcpFeedbackRelay::pump(int client, int server) {
+bool RtcpFeedbackRelay::pump(int& client, int server) {
   ServerStreamReader reader([this](std::uint8_t, rtp::Bytes rtcp) {
     rtcp_frames_.fetch_add(1, std::memory_order_relaxed);
     on_rtcp_(rtcp);
   });
   std::array<std::uint8_t, 64 * 1024> buffer{};
+  bool server_open = true;  // the server has not closed its side
   for (;;) {
-    std::array<pollfd, 4> fds{
-        {{wake_, POLLIN, 0}, {listener_, POLLIN, 0}, {client, POLLIN, 0}, {server, POLLIN, 0}}};
+    std::array<pollfd, 4> fds{{{wake_, POLLIN, 0},
+                               {listener_, POLLIN, 0},
+                               {client, POLLIN, 0},
+                               {server_open ? server : -1, POLLIN, 0}}};
     if (::poll(fds.data(), fds.size(), -1) < 0) {
       if (errno == EINTR) continue;
       return true;
@@ -196,17 +199,36 @@ bool RtcpFeedbackRelay::pump(int client, int server) {
     if (fds[0].revents != 0) return true;
     // A new connection from the sink: it has given the old one up (a reconnect).
     if (fds[1].revents != 0) return false;
-    for (const int from : {client, server}) {
-      const auto& polled = from == client ? fds[2] : fds[3];
-      if (polled.revents == 0) continue;
-      const ssize_t n = ::recv(from, buffer.data(), buffer.size(), 0);
+    if (fds[3].revents != 0) {
+      const ssize_t n = ::recv(server, buffer.data(), buffer.size(), 0);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) return reset(client);
+      if (n == 0) {
+        // As a direct connection would: the sink reads the end, and its next write fails.
+        ::shutdown(client, SHUT_WR);
+        server_open = false;
+        continue;
+      }
+      const auto size = static_cast<std::size_t>(n);
+      if (!write_all(client, buffer.data(), size)) return false;
+      reader.feed(rtp::Bytes(buffer.data(), size));
+    }
+    if (fds[2].revents != 0) {
+      const ssize_t n = ::recv(client, buffer.data(), buffer.size(), 0);
       if (n < 0 && errno == EINTR) continue;
       if (n <= 0) return false;
-      const auto size = static_cast<std::size_t>(n);
-      if (!write_all(from == client ? server : client, buffer.data(), size)) return false;
-      if (from == server) reader.feed(rtp::Bytes(buffer.data(), size));
+      if (!write_all(server, buffer.data(), static_cast<std::size_t>(n))) return reset(client);
     }
   }
+}
+
+bool RtcpFeedbackRelay::reset(int& client) {
+  // The server's end was reset or aborted: the sink's end is reset too (RST, not FIN), so the sink
+  // reports the lost connection as it would without the relay, and reconnects.
+  const linger abort{1, 0};
+  ::setsockopt(client, SOL_SOCKET, SO_LINGER, &abort, sizeof(abort));
+  close_fd(client);
+  return false;
 }
 
 }  // namespace callcast::terminal

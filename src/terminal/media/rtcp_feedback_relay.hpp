@@ -52,7 +52,9 @@ class RtcpFeedbackRelay {
   // Connects to the server, or returns -1 with server_failure_ set; -2 when woken to stop.
   int connect_server();
   // Copies bytes both ways until either side closes or stop; true when asked to stop.
-  bool pump(int client, int server);
+  bool pump(int& client, int server);
+  // Closes `client` with a reset; false (not asked to stop).
+  static bool reset(int& client);
 
   int listener_;
   std::uint16_t port_;
