@@ -32,17 +32,6 @@ void no_delay(int fd) {
   ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
 }
 
-bool write_all(int fd, const std::uint8_t* data, std::size_t size) {
-  while (size > 0) {
-    const ssize_t n = ::send(fd, data, size, MSG_NOSIGNAL);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return false;
-    data += n;
-    size -= static_cast<std::size_t>(n);
-  }
-  return true;
-}
-
 }  // namespace
 
 std::unique_ptr<RtcpFeedbackRelay> RtcpFeedbackRelay::create(RtcpHandler on_rtcp,
@@ -96,6 +85,27 @@ void RtcpFeedbackRelay::set_server(const std::string& host, std::uint16_t port) 
 std::optional<std::string> RtcpFeedbackRelay::server_failure() const {
   std::lock_guard lock(mutex_);
   return server_failure_;
+}
+
+RtcpFeedbackRelay::Written RtcpFeedbackRelay::write_all(int fd, const std::uint8_t* data,
+                                                        std::size_t size) const {
+  while (size > 0) {
+    const ssize_t n = ::send(fd, data, size, MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (n > 0) {
+      data += n;
+      size -= static_cast<std::size_t>(n);
+      continue;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK)) return Written::failed;
+    // A peer that does not read (a stalled link) must not hold the relay: a stop or a new
+    // connection from the sink (it gave this one up and reconnects) ends the wait.
+    std::array<pollfd, 3> fds{{{wake_, POLLIN, 0}, {listener_, POLLIN, 0}, {fd, POLLOUT, 0}}};
+    if (::poll(fds.data(), fds.size(), -1) < 0 && errno != EINTR) return Written::failed;
+    if (fds[0].revents != 0) return Written::stopped;
+    if (fds[1].revents != 0) return Written::failed;
+  }
+  return Written::all;
 }
 
 void RtcpFeedbackRelay::run() {
@@ -210,14 +220,18 @@ bool RtcpFeedbackRelay::pump(int& client, int server) {
         continue;
       }
       const auto size = static_cast<std::size_t>(n);
-      if (!write_all(client, buffer.data(), size)) return false;
+      // Read first: a request reaches the encoder without waiting for the sink to take the bytes.
       reader.feed(rtp::Bytes(buffer.data(), size));
+      const auto written = write_all(client, buffer.data(), size);
+      if (written != Written::all) return written == Written::stopped;
     }
     if (fds[2].revents != 0) {
       const ssize_t n = ::recv(client, buffer.data(), buffer.size(), 0);
       if (n < 0 && errno == EINTR) continue;
       if (n <= 0) return false;
-      if (!write_all(server, buffer.data(), static_cast<std::size_t>(n))) return reset(client);
+      const auto written = write_all(server, buffer.data(), static_cast<std::size_t>(n));
+      if (written == Written::stopped) return true;
+      if (written == Written::failed) return reset(client);
     }
   }
 }

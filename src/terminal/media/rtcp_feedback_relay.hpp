@@ -53,6 +53,8 @@ class RtcpFeedbackRelay {
   int connect_server();
   // Copies bytes both ways until either side closes or stop; true when asked to stop.
   bool pump(int& client, int server);
+  enum class Written { all, failed, stopped };
+  Written write_all(int fd, const std::uint8_t* data, std::size_t size) const;
   // Closes `client` with a reset; false (not asked to stop).
   static bool reset(int& client);
 
