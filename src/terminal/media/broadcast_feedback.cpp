@@ -71,7 +71,8 @@ void BroadcastFeedback::post(const FeedbackRequest& request) {
       "cause", G_TYPE_INT,
       request.kind == FeedbackRequest::Kind::keyframe ? static_cast<int>(request.keyframe_cause)
                                                       : static_cast<int>(request.bitrate_cause),
-      "bps", G_TYPE_UINT64, static_cast<guint64>(request.bitrate_bps), nullptr);
+      "bps", G_TYPE_UINT64, static_cast<guint64>(request.bitrate_bps), "fir_sequence", G_TYPE_UINT,
+      static_cast<guint>(request.fir_sequence), nullptr);
   gst_element_post_message(pipeline_,
                            gst_message_new_application(GST_OBJECT(pipeline_), structure));
 }
@@ -86,7 +87,11 @@ bool BroadcastFeedback::handle(GstMessage* message) {
   gst_structure_get_boolean(structure, "keyframe", &keyframe);
   gst_structure_get_int(structure, "cause", &cause);
   gst_structure_get_uint64(structure, "bps", &bps);
-  if (keyframe) {
+  guint fir_sequence = 0;
+  gst_structure_get_uint(structure, "fir_sequence", &fir_sequence);
+  if (keyframe && static_cast<KeyframeCause>(cause) == KeyframeCause::fir) {
+    policy_->on_full_intra_request(static_cast<std::uint8_t>(fir_sequence));
+  } else if (keyframe) {
     policy_->on_keyframe_request(static_cast<KeyframeCause>(cause));
   } else {
     policy_->on_bitrate_request(bps, static_cast<BitrateCause>(cause));

@@ -21,6 +21,7 @@ std::optional<FeedbackRequest> request_in(const rtp::RtcpPacketView& packet) {
   // A FIR names the streams it wants an IDR of; the broadcaster has one video stream.
   if (const auto fir = rtp::parse_full_intra_request(packet); fir && fir->entry_count > 0) {
     request.keyframe_cause = KeyframeCause::fir;
+    request.fir_sequence = fir->entries[0].sequence;
     return request;
   }
   request.kind = FeedbackRequest::Kind::bitrate;

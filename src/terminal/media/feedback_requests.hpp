@@ -29,6 +29,9 @@ struct FeedbackRequest {
   KeyframeCause keyframe_cause = KeyframeCause::pli;
   BitrateCause bitrate_cause = BitrateCause::remb;
   std::uint64_t bitrate_bps = 0;  // for Kind::bitrate
+  // A FIR's command sequence number (RFC 5104 §4.3.1.1): a FIR that repeats the last one's is a
+  // retransmission of the same request.
+  std::uint8_t fir_sequence = 0;
 };
 
 struct FeedbackRequests {

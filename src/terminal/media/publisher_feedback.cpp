@@ -41,6 +41,17 @@ void PublisherFeedback::on_keyframe_request(KeyframeCause cause) {
   deferred_->enable(wait);
 }
 
+void PublisherFeedback::on_full_intra_request(std::uint8_t sequence) {
+  if (last_fir_sequence_ == sequence) {
+    ++counters_.keyframe_requests;
+    spdlog::info("broadcast keyframe requested by=fir answer=repeat sequence={} step=709",
+                 sequence);
+    return;
+  }
+  last_fir_sequence_ = sequence;
+  on_keyframe_request(KeyframeCause::fir);
+}
+
 void PublisherFeedback::force(KeyframeCause cause) {
   forced_any_ = true;
   last_forced_ = time_.now();

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 
 #include "core/time_source.hpp"
 #include "terminal/media/feedback_requests.hpp"
@@ -49,6 +50,9 @@ class PublisherFeedback {
   // An IDR now, later (at the end of the interval since the last one) or not at all (an IDR
   // forced within the merge window answers it, or one is already due).
   void on_keyframe_request(KeyframeCause cause);
+  // A FIR: as above, unless it repeats the sequence number of the last FIR (RFC 5104 §4.3.1.2:
+  // a retransmitted FIR must not trigger another IDR).
+  void on_full_intra_request(std::uint8_t sequence);
   // `bps`: the rate the server asks for; the encoder goes there, clamped to [min, max].
   void on_bitrate_request(std::uint64_t bps, BitrateCause cause);
 
@@ -64,6 +68,7 @@ class PublisherFeedback {
   std::unique_ptr<core::Timer> deferred_;  // the IDR due at the end of the interval
   KeyframeCause deferred_cause_ = KeyframeCause::pli;
   bool forced_any_ = false;
+  std::optional<std::uint8_t> last_fir_sequence_;
   core::SteadyClock::time_point last_forced_{};
   PublisherFeedbackCounters counters_;
 };

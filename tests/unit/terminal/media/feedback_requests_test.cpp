@@ -55,6 +55,7 @@ TEST(FeedbackRequests, AFirIsAKeyframeRequest) {
   ASSERT_TRUE(requests);
   ASSERT_EQ(requests->count, 1u);
   EXPECT_EQ(requests->items[0].keyframe_cause, KeyframeCause::fir);
+  EXPECT_EQ(requests->items[0].fir_sequence, 7);
 }
 
 TEST(FeedbackRequests, ARembIsABitrateRequest) {

@@ -99,6 +99,17 @@ TEST_F(PublisherFeedbackTest, RequestsAnIntervalApartEachGetAnIdrAtOnce) {
   EXPECT_EQ(idr_times_, (std::vector<long long>{0, 500, 1200}));
 }
 
+TEST_F(PublisherFeedbackTest, ARetransmittedFirGivesNoSecondIdr) {
+  feedback_.on_full_intra_request(7);
+  time_.advance(milliseconds(600));
+  feedback_.on_full_intra_request(7);  // the same request again
+  time_.advance(milliseconds(600));
+  feedback_.on_full_intra_request(8);  // a new one
+  EXPECT_EQ(idr_times_, (std::vector<long long>{0, 1200}));
+  EXPECT_EQ(feedback_.counters().keyframe_requests, 3u);
+  EXPECT_EQ(feedback_.counters().keyframes_forced, 2u);
+}
+
 TEST_F(PublisherFeedbackTest, TheBitrateStartsAtTheCeiling) {
   EXPECT_EQ(feedback_.counters().bitrate_kbps, 2000);
   EXPECT_EQ(feedback_.counters().bitrate_changes, 0u);
