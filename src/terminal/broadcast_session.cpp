@@ -368,6 +368,11 @@ void BroadcastSession::write_stats(const std::string& end_reason) const {
     stats["switches"] = media.switches;
     stats["reconnects"] = media.reconnects;
     stats["last_outage_ms"] = media.last_outage.count();
+    stats["keyframe_requests"] = media.keyframe_requests;
+    stats["keyframes_forced"] = media.keyframes_forced;
+    stats["bitrate_requests"] = media.bitrate_requests;
+    stats["bitrate_changes"] = media.bitrate_changes;
+    stats["bitrate_kbps"] = media.bitrate_kbps;
   }
   // The audience the network side told (INFO callcast-audience); 0 when it told none.
   stats["viewers"] = viewers_.value_or(0);

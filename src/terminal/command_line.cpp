@@ -56,7 +56,12 @@ void CommandLine::add_broadcast_flags() {
   cmd.add_option("--fps", broadcast_.media.fps, "frames per second")
       ->check(CLI::Range(1, 120))
       ->capture_default_str();
-  cmd.add_option("--bitrate", bitrate_, "video bitrate: 2M, 800k...")->capture_default_str();
+  cmd.add_option("--bitrate", bitrate_,
+                 "video bitrate: 2M, 800k...; also the most the server may raise it to")
+      ->capture_default_str();
+  cmd.add_option("--min-bitrate", min_bitrate_,
+                 "the least the server may lower the video bitrate to when its viewers are "
+                 "congested (RTCP REMB/TMMBR); default: a quarter of --bitrate");
   cmd.add_option("--keyframe-interval", broadcast_.media.keyframe_interval_s,
                  "seconds between keyframes (what a late viewer waits at most)")
       ->check(CLI::Range(1, 60))
@@ -132,6 +137,11 @@ Result<BroadcastConfig, std::string> CommandLine::broadcast_config(
   auto kbps = parse_bitrate_kbps(bitrate_);
   if (!kbps) return fail(kbps.error());
   config.media.bitrate_kbps = *kbps;
+  if (!min_bitrate_.empty()) {
+    auto min_kbps = parse_bitrate_kbps(min_bitrate_);
+    if (!min_kbps) return fail(min_kbps.error());
+    config.media.min_bitrate_kbps = *min_kbps;
+  }
   config.media.clock_overlay = !no_overlay_;
   config.media.reconnect_for =
       std::chrono::milliseconds(static_cast<long long>(reconnect_for_s_ * 1000.0));

@@ -50,6 +50,7 @@ class CommandLine {
   BroadcastConfig broadcast_;  // the parts CLI11 fills as they are
   std::string source_ = "test", source2_, audio_ = "test", audio_codec_ = "aac", size_ = "1280x720",
               bitrate_ = "2M";
+  std::string min_bitrate_;  // empty: a quarter of --bitrate
   std::string service_number_ = "777", ut_url_;
   bool no_forwarding_ = false, no_overlay_ = false;
   double reconnect_for_s_ = 5;

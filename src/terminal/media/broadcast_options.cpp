@@ -1,5 +1,6 @@
 #include "terminal/media/broadcast_options.hpp"
 
+#include <algorithm>
 #include <filesystem>
 #include <system_error>
 
@@ -33,6 +34,11 @@ Result<AudioSource, std::string> parse_audio_source(std::string_view text) {
               "': expected test, alsa, file or none");
 }
 
+int min_bitrate_kbps_of(const BroadcastOptions& options) {
+  if (options.min_bitrate_kbps > 0) return options.min_bitrate_kbps;
+  return std::max(16, options.bitrate_kbps / 4);
+}
+
 std::optional<std::string> broadcast_options_error(const BroadcastOptions& options) {
   if (options.width < 16 || options.height < 16 || options.width % 2 != 0 ||
       options.height % 2 != 0) {
@@ -41,6 +47,10 @@ std::optional<std::string> broadcast_options_error(const BroadcastOptions& optio
   }
   if (options.fps < 1 || options.fps > 120) return "bad frame rate: 1 to 120 fps";
   if (options.bitrate_kbps < 16) return "bad bitrate: at least 16 kbit/s";
+  if (options.min_bitrate_kbps != 0 &&
+      (options.min_bitrate_kbps < 16 || options.min_bitrate_kbps > options.bitrate_kbps)) {
+    return "bad minimum bitrate: at least 16 kbit/s and at most the bitrate";
+  }
   if (options.keyframe_interval_s < 1) return "bad keyframe interval: at least 1 s";
   for (const auto* source : {&options.source, options.source2 ? &*options.source2 : nullptr}) {
     if (source == nullptr) continue;

@@ -30,7 +30,10 @@ struct BroadcastOptions {
   AudioSource audio = AudioSource::test;
   AudioCodec audio_codec = AudioCodec::aac;
   int width = 1280, height = 720, fps = 30;
-  int bitrate_kbps = 2000;
+  int bitrate_kbps = 2000;  // the start, and the ceiling of what the server may ask for
+  // The floor of what the server may ask for (REMB/TMMBR, issue 12 item 4); 0: a quarter of
+  // bitrate_kbps (min_bitrate_kbps_of).
+  int min_bitrate_kbps = 0;
   int keyframe_interval_s = 2;
   bool clock_overlay = true;  // visible running wall clock (clockoverlay) on test sources
   bool stamp_clock = true;    // the machine-readable frame clock, for glass-to-glass latency
@@ -39,6 +42,9 @@ struct BroadcastOptions {
   // the broadcast at the first loss.
   std::chrono::milliseconds reconnect_for{5000};
 };
+
+// The floor the encoder's bitrate may be lowered to.
+int min_bitrate_kbps_of(const BroadcastOptions& options);
 
 // nullopt when `options` can be broadcast as far as can be told before building the pipeline
 // (sizes, rates, the source files and devices exist); else the line that says what is wrong.

@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "terminal/media/broadcast_description.hpp"
+#include "terminal/media/broadcast_feedback.hpp"
 #include "terminal/media/broadcast_reconnect.hpp"
 #include "terminal/media/error_lines.hpp"
 #include "terminal/media/glib_timer_factory.hpp"
@@ -40,13 +41,16 @@ std::string aac_encoder() {
 
 struct BroadcastPipeline::State {
   State(const BroadcastOptions& o, const core::TimeSource& time)
-      : options(o), reconnect(o.reconnect_for, time) {}
+      : options(o), clock(time), reconnect(o.reconnect_for, time) {}
 
   BroadcastOptions options;
+  const core::TimeSource& clock;
   GstOwned<GstElement> pipeline;
   GstElement* encoder = nullptr;   // owned by the pipeline
   GstElement* selector = nullptr;  // owned by the pipeline; null without source2
   std::unique_ptr<RtspPublishSink> sink;
+  // After pipeline: its relay thread posts on the pipeline's bus until it is destroyed.
+  std::unique_ptr<BroadcastFeedback> feedback;
   GstVideoInfo video_info{};
   std::string url;
 
@@ -118,6 +122,7 @@ struct BroadcastPipeline::State {
   // The timers, on the loop of the thread that calls start().
   void make_timers() {
     timers = std::make_unique<GlibTimerFactory>(context);
+    feedback->start(clock, *timers);
     announce_timer = timers->create_timer(
         [this] { report_error("media server did not accept the stream within 10 s: " + url); });
     stop_timer = timers->create_timer([this] {
@@ -222,7 +227,9 @@ struct BroadcastPipeline::State {
 
   // An error while connecting, in words a user can act on.
   std::string describe_error(GstMessage* message) const {
-    return broadcast_error_line(error_text(message), sink->posted(message),
+    // Through the relay, a server that cannot be reached shows as a connection closed at once.
+    const auto unreachable = sink->posted(message) ? feedback->server_failure() : std::nullopt;
+    return broadcast_error_line(unreachable.value_or(error_text(message)), sink->posted(message),
                                 GST_OBJECT_NAME(GST_MESSAGE_SRC(message)), streaming, url);
   }
 
@@ -307,6 +314,7 @@ struct BroadcastPipeline::State {
                      error_text(message));
         break;
       case GST_MESSAGE_APPLICATION:
+        if (self->feedback->handle(message)) break;
         if (gst_structure_has_name(gst_message_get_structure(message), kFirstFrameMessage)) {
           self->maybe_streaming();
         }
@@ -349,6 +357,11 @@ Result<std::unique_ptr<BroadcastPipeline>, std::string> BroadcastPipeline::creat
   state->sink = std::make_unique<RtspPublishSink>(
       bin, options.audio != AudioSource::none && options.audio_codec == AudioCodec::aac);
   state->selector = selector.get();
+  PublisherFeedbackLimits limits;
+  limits.max_kbps = options.bitrate_kbps;
+  limits.min_kbps = min_bitrate_kbps_of(options);
+  state->feedback =
+      std::make_unique<BroadcastFeedback>(state->pipeline.get(), state->encoder, limits);
   for (int index : {1, 2}) {
     const SourceSpec* source =
         index == 1 ? &options.source : (options.source2 ? &*options.source2 : nullptr);
@@ -379,6 +392,7 @@ void BroadcastPipeline::start(const std::string& publish_url, BroadcastCallbacks
   s.callbacks = std::move(callbacks);
   s.context = g_main_context_ref_thread_default();
   s.sink->set_location(publish_url);
+  s.sink->set_proxy(s.feedback->proxy_for(publish_url));
 
   s.bus_watch = add_bus_watch(s.pipeline.get(), s.context, &State::on_bus, &s);
   s.make_timers();
@@ -428,6 +442,12 @@ BroadcastStats BroadcastPipeline::stats() const {
   stats.switches = s.switches;
   stats.reconnects = s.reconnect.reconnects();
   stats.last_outage = s.reconnect.last_outage();
+  const auto feedback = s.feedback->counters();
+  stats.keyframe_requests = feedback.keyframe_requests;
+  stats.keyframes_forced = feedback.keyframes_forced;
+  stats.bitrate_requests = feedback.bitrate_requests;
+  stats.bitrate_changes = feedback.bitrate_changes;
+  stats.bitrate_kbps = feedback.bitrate_kbps;
   return stats;
 }
 

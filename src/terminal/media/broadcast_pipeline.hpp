@@ -26,6 +26,13 @@ struct BroadcastStats {
   std::uint64_t switches = 0;
   std::uint64_t reconnects = 0;              // lost RTSP connections that came back
   std::chrono::milliseconds last_outage{0};  // loss to streaming again, of the latest reconnect
+  // The server's RTCP feedback (issue 12): PLI/FIR received and IDRs forced for them, REMB/TMMBR
+  // received, the encoder's bitrate now and how often it changed.
+  std::uint64_t keyframe_requests = 0;
+  std::uint64_t keyframes_forced = 0;
+  std::uint64_t bitrate_requests = 0;
+  std::uint64_t bitrate_changes = 0;
+  int bitrate_kbps = 0;
 };
 
 struct BroadcastCallbacks {
@@ -68,6 +75,12 @@ class BroadcastPipeline {
   // Restarting the pipeline restarts the encoder, so the first frame after a reconnect is an IDR
   // with SPS/PPS in band (and a key unit is forced when RECORD starts): viewers decode at once.
   void start(const std::string& publish_url, BroadcastCallbacks callbacks);
+  // Feedback from the server (RTCP on the RECORD connection, read through a relay on 127.0.0.1
+  // given to rtspclientsink as its proxy: see RtcpFeedbackRelay): a keyframe request (PLI, FIR)
+  // forces an IDR, at most one per 500 ms; a bitrate request (REMB, TMMBR) sets the encoder's
+  // bitrate, within [options.min_bitrate_kbps, options.bitrate_kbps]. Both are logged (step 709)
+  // and counted in stats().
+  //
   // Switches to the other source without ending the RTSP session; the encoder starts a new IDR
   // with SPS/PPS at the switch. False when there is no second source or not started.
   bool switch_source();

@@ -18,11 +18,17 @@ void RtspPublishSink::set_location(const std::string& url) {
   g_object_set(sink_, "location", url.c_str(), nullptr);
 }
 
+void RtspPublishSink::set_proxy(const std::optional<std::string>& proxy) {
+  proxy_ = proxy;
+  g_object_set(sink_, "proxy", proxy_ ? proxy_->c_str() : nullptr, nullptr);
+}
+
 bool RtspPublishSink::replace(const std::string& url) {
   GstOwned<GstElement> fresh(gst_element_factory_make("rtspclientsink", nullptr));
   if (!fresh) return false;
   gst_util_set_object_arg(G_OBJECT(fresh.get()), "protocols", "tcp");
-  g_object_set(fresh.get(), "latency", 0U, "location", url.c_str(), nullptr);
+  g_object_set(fresh.get(), "latency", 0U, "location", url.c_str(), "proxy",
+               proxy_ ? proxy_->c_str() : nullptr, nullptr);
   std::vector<GstOwned<GstElement>> upstream;
   for (const char* name : {"vparse", "aparse"}) {
     GstOwned<GstElement> element(gst_bin_get_by_name(pipeline_, name));

@@ -46,6 +46,8 @@ TEST_F(CommandLineTest, BroadcastDefaults) {
   EXPECT_EQ(config.media.height, 720);
   EXPECT_EQ(config.media.fps, 30);
   EXPECT_EQ(config.media.bitrate_kbps, 2000);
+  EXPECT_EQ(config.media.min_bitrate_kbps, 0);  // a quarter of the bitrate
+  EXPECT_EQ(min_bitrate_kbps_of(config.media), 500);
   EXPECT_EQ(config.media.keyframe_interval_s, 2);
   EXPECT_TRUE(config.media.clock_overlay);
   EXPECT_EQ(config.media.reconnect_for, std::chrono::milliseconds(5000));
@@ -71,6 +73,8 @@ TEST_F(CommandLineTest, BroadcastFlags) {
                    "25",
                    "--bitrate",
                    "800k",
+                   "--min-bitrate",
+                   "300k",
                    "--keyframe-interval",
                    "1",
                    "--service-number",
@@ -101,6 +105,7 @@ TEST_F(CommandLineTest, BroadcastFlags) {
   EXPECT_EQ(config.media.height, 360);
   EXPECT_EQ(config.media.fps, 25);
   EXPECT_EQ(config.media.bitrate_kbps, 800);
+  EXPECT_EQ(min_bitrate_kbps_of(config.media), 300);
   EXPECT_EQ(config.media.keyframe_interval_s, 1);
   EXPECT_FALSE(config.media.clock_overlay);
   EXPECT_EQ(config.media.reconnect_for, std::chrono::milliseconds(2500));

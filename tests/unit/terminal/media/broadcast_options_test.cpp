@@ -71,6 +71,22 @@ TEST(BroadcastOptionsError, SizesRatesAndIntervals) {
   EXPECT_EQ(broadcast_options_error(options), "bad keyframe interval: at least 1 s");
 }
 
+TEST(BroadcastOptionsError, TheMinimumBitrateIsAtMostTheBitrate) {
+  BroadcastOptions options;
+  options.bitrate_kbps = 1000;
+  EXPECT_EQ(min_bitrate_kbps_of(options), 250);
+  options.min_bitrate_kbps = 1000;
+  EXPECT_FALSE(broadcast_options_error(options));
+  EXPECT_EQ(min_bitrate_kbps_of(options), 1000);
+  options.min_bitrate_kbps = 1001;
+  EXPECT_TRUE(broadcast_options_error(options));
+  options.min_bitrate_kbps = 15;
+  EXPECT_TRUE(broadcast_options_error(options));
+  options.min_bitrate_kbps = 0;
+  options.bitrate_kbps = 40;
+  EXPECT_EQ(min_bitrate_kbps_of(options), 16);  // the least x264 is given
+}
+
 TEST(BroadcastOptionsError, SourcesMustExist) {
   BroadcastOptions options;
   options.source = SourceSpec{SourceSpec::Kind::file, "/nonexistent/clip.mp4"};
