@@ -1,0 +1,328 @@
+// callcast-lossy-path: the lossy, delayed link of bench/loss.sh (issue 12).
+//
+// The kernels the bench runs on have no netem qdisc ("Specified qdisc kind is unknown"), so loss
+// and delay are made in user space: an iptables rule in the lab's router sends the packets of
+// one direction to an NFQUEUE, and this program gives each packet its verdict. A packet it drops
+// gets NF_DROP at once; every other packet is held for --delay-ms and then accepted. The delay is
+// the same for every packet, so a FIFO of held packets releases them in the order they came: the
+// path delays and loses, it never reorders.
+//
+//   callcast-lossy-path --queue N [--loss PERCENT] [--burst MIN-MAX] [--delay-ms MS] [--seed S]
+//
+//   --loss 0..100   share of packets dropped, on average
+//   --burst MIN-MAX drop in bursts (Gilbert-Elliott with a bounded bad state): a burst starts at a
+//                   packet with a probability chosen so that the long-run loss is --loss, and
+//                   drops that packet and the next L-1, L uniform in [MIN, MAX]
+//   --delay-ms MS   one-way delay added to every packet that is not dropped
+//   --seed S        the random generator's seed: the same seed drops the same packet numbers
+//
+// Prints `ready queue N` on stdout once bound, and at exit (SIGTERM, SIGINT) accepts what it
+// still holds and prints its counts as one JSON line.
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <libnetfilter_queue/libnetfilter_queue.h>
+#include <linux/netfilter.h>
+#include <poll.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <csignal>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <deque>
+#include <random>
+#include <string>
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+struct Options {
+  int queue = -1;
+  double loss = 0.0;  // 0..1
+  unsigned burst_min = 0;
+  unsigned burst_max = 0;  // 0: independent (Bernoulli) loss
+  std::chrono::microseconds delay{0};
+  std::uint64_t seed = 1;
+};
+
+struct Held {
+  std::uint32_t id;
+  Clock::time_point due;
+};
+
+struct Counts {
+  std::uint64_t packets = 0;
+  std::uint64_t bytes = 0;
+  std::uint64_t dropped = 0;
+  std::uint64_t dropped_bytes = 0;
+  std::uint64_t bursts = 0;
+  std::uint64_t delayed = 0;
+  std::size_t max_held = 0;
+  std::uint64_t verdict_errors = 0;
+};
+
+// Decides each packet's fate. Bursty mode: a burst starts with probability p at a packet of the
+// good state; it drops that packet and L-1 more (E[L] = (min+max)/2). Over a cycle of 1/p good
+// packets and L-1 more the loss is E[L] / (1/p + E[L] - 1), so 1/p = E[L] (1/loss - 1) + 1.
+class LossModel {
+ public:
+  explicit LossModel(const Options& options)
+      : options_(options), random_(options.seed), unit_(0.0, 1.0) {
+    if (options.burst_max > 0 && options.loss > 0.0) {
+      const double mean = (options.burst_min + options.burst_max) / 2.0;
+      burst_start_ = 1.0 / (mean * (1.0 / options.loss - 1.0) + 1.0);
+    }
+  }
+
+  // True: drop this packet. `started_burst` tells the caller a new burst began here.
+  bool drop(bool& started_burst) {
+    started_burst = false;
+    if (options_.loss <= 0.0) return false;
+    if (options_.burst_max == 0) return unit_(random_) < options_.loss;
+    if (burst_left_ > 0) {
+      --burst_left_;
+      return true;
+    }
+    if (unit_(random_) >= burst_start_) return false;
+    std::uniform_int_distribution<unsigned> length(options_.burst_min, options_.burst_max);
+    burst_left_ = length(random_) - 1;
+    started_burst = true;
+    return true;
+  }
+
+ private:
+  const Options& options_;
+  std::mt19937_64 random_;
+  std::uniform_real_distribution<double> unit_;
+  double burst_start_ = 0.0;
+  unsigned burst_left_ = 0;
+};
+
+struct State {
+  Options options;
+  LossModel* model = nullptr;
+  nfq_q_handle* queue = nullptr;
+  std::deque<Held> held;
+  Counts counts;
+};
+
+volatile std::sig_atomic_t stop_requested = 0;
+void on_stop(int) { stop_requested = 1; }
+
+void accept_packet(State& state, std::uint32_t id) {
+  if (nfq_set_verdict(state.queue, id, NF_ACCEPT, 0, nullptr) < 0) ++state.counts.verdict_errors;
+}
+
+int on_packet(nfq_q_handle*, nfgenmsg*, nfq_data* data, void* context) {
+  auto& state = *static_cast<State*>(context);
+  const nfqnl_msg_packet_hdr* header = nfq_get_msg_packet_hdr(data);
+  if (header == nullptr) return 0;
+  const std::uint32_t id = ntohl(header->packet_id);
+  unsigned char* payload = nullptr;
+  const int length = nfq_get_payload(data, &payload);
+  const std::uint64_t bytes = length > 0 ? static_cast<std::uint64_t>(length) : 0;
+  ++state.counts.packets;
+  state.counts.bytes += bytes;
+  bool started_burst = false;
+  if (state.model->drop(started_burst)) {
+    ++state.counts.dropped;
+    state.counts.dropped_bytes += bytes;
+    if (started_burst) ++state.counts.bursts;
+    if (nfq_set_verdict(state.queue, id, NF_DROP, 0, nullptr) < 0) ++state.counts.verdict_errors;
+    return 0;
+  }
+  if (state.options.delay.count() == 0 && state.held.empty()) {
+    accept_packet(state, id);
+    return 0;
+  }
+  state.held.push_back({id, Clock::now() + state.options.delay});
+  ++state.counts.delayed;
+  if (state.held.size() > state.counts.max_held) state.counts.max_held = state.held.size();
+  return 0;
+}
+
+void release_due(State& state, Clock::time_point now) {
+  while (!state.held.empty() && state.held.front().due <= now) {
+    accept_packet(state, state.held.front().id);
+    state.held.pop_front();
+  }
+}
+
+bool parse_number(const char* text, double min, double max, double& value) {
+  char* end = nullptr;
+  errno = 0;
+  const double parsed = std::strtod(text, &end);
+  if (errno != 0 || end == text || *end != '\0' || parsed < min || parsed > max) return false;
+  value = parsed;
+  return true;
+}
+
+bool parse_burst(const char* text, unsigned& min, unsigned& max) {
+  unsigned low = 0, high = 0;
+  char tail = 0;
+  if (std::sscanf(text, "%u-%u%c", &low, &high, &tail) != 2) return false;
+  if (low < 1 || high < low || high > 1000) return false;
+  min = low;
+  max = high;
+  return true;
+}
+
+void usage(std::FILE* out) {
+  std::fprintf(out,
+               "usage: callcast-lossy-path --queue N [--loss PERCENT] [--burst MIN-MAX] "
+               "[--delay-ms MS] [--seed S]\n");
+}
+
+bool parse_options(int argc, char** argv, Options& options) {
+  for (int i = 1; i < argc; ++i) {
+    const std::string flag = argv[i];
+    if (flag == "-h" || flag == "--help") {
+      usage(stdout);
+      std::exit(0);
+    }
+    if (i + 1 >= argc) {
+      std::fprintf(stderr, "callcast-lossy-path: %s needs a value\n", flag.c_str());
+      return false;
+    }
+    const char* value = argv[++i];
+    double number = 0;
+    bool ok = true;
+    if (flag == "--queue") {
+      ok = parse_number(value, 0, 65535, number);
+      options.queue = static_cast<int>(number);
+    } else if (flag == "--loss") {
+      ok = parse_number(value, 0, 100, number);
+      options.loss = number / 100.0;
+    } else if (flag == "--burst") {
+      ok = parse_burst(value, options.burst_min, options.burst_max);
+    } else if (flag == "--delay-ms") {
+      ok = parse_number(value, 0, 10000, number);
+      options.delay = std::chrono::microseconds(static_cast<std::int64_t>(number * 1000));
+    } else if (flag == "--seed") {
+      ok = parse_number(value, 0, 1e15, number);
+      options.seed = static_cast<std::uint64_t>(number);
+    } else {
+      std::fprintf(stderr, "callcast-lossy-path: unknown flag %s\n", flag.c_str());
+      usage(stderr);
+      return false;
+    }
+    if (!ok) {
+      std::fprintf(stderr, "callcast-lossy-path: bad value for %s: '%s'\n", flag.c_str(), value);
+      return false;
+    }
+  }
+  if (options.queue < 0) {
+    std::fprintf(stderr, "callcast-lossy-path: --queue is required\n");
+    return false;
+  }
+  if (options.loss >= 1.0 && options.burst_max > 0) {
+    std::fprintf(stderr, "callcast-lossy-path: --burst needs --loss below 100\n");
+    return false;
+  }
+  return true;
+}
+
+void print_counts(const State& state) {
+  const Counts& c = state.counts;
+  std::printf(
+      "{\"queue\":%d,\"loss_pct\":%.3f,\"burst\":\"%u-%u\",\"delay_ms\":%.3f,\"seed\":%llu,"
+      "\"packets\":%llu,\"bytes\":%llu,\"dropped\":%llu,\"dropped_bytes\":%llu,"
+      "\"dropped_pct\":%.3f,\"bursts\":%llu,\"delayed\":%llu,\"max_held\":%zu,"
+      "\"verdict_errors\":%llu}\n",
+      state.options.queue, state.options.loss * 100.0, state.options.burst_min,
+      state.options.burst_max, static_cast<double>(state.options.delay.count()) / 1000.0,
+      static_cast<unsigned long long>(state.options.seed),
+      static_cast<unsigned long long>(c.packets), static_cast<unsigned long long>(c.bytes),
+      static_cast<unsigned long long>(c.dropped), static_cast<unsigned long long>(c.dropped_bytes),
+      c.packets ? 100.0 * static_cast<double>(c.dropped) / static_cast<double>(c.packets) : 0.0,
+      static_cast<unsigned long long>(c.bursts), static_cast<unsigned long long>(c.delayed),
+      c.max_held, static_cast<unsigned long long>(c.verdict_errors));
+  std::fflush(stdout);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // Started by the bench: it must not outlive it and leave the lab's traffic queued to nobody.
+  const pid_t parent = getppid();
+  prctl(PR_SET_PDEATHSIG, SIGTERM);
+  if (getppid() != parent) return 1;
+
+  State state;
+  if (!parse_options(argc, argv, state.options)) return 1;
+  LossModel model(state.options);
+  state.model = &model;
+
+  nfq_handle* handle = nfq_open();
+  if (handle == nullptr) {
+    std::fprintf(stderr, "callcast-lossy-path: nfq_open: %s\n", std::strerror(errno));
+    return 1;
+  }
+  state.queue = nfq_create_queue(handle, static_cast<std::uint16_t>(state.options.queue),
+                                 &on_packet, &state);
+  if (state.queue == nullptr) {
+    std::fprintf(stderr, "callcast-lossy-path: cannot bind queue %d: %s\n", state.options.queue,
+                 std::strerror(errno));
+    nfq_close(handle);
+    return 1;
+  }
+  // The whole packet, for the byte counts (a few Mbit/s: the copy costs nothing here).
+  nfq_set_mode(state.queue, NFQNL_COPY_PACKET, 0xffff);
+  // Held packets stay in the kernel's queue until their verdict: room for a second at 8k pkt/s.
+  nfq_set_queue_maxlen(state.queue, 8192);
+  const int fd = nfq_fd(handle);
+  int receive_buffer = 8 * 1024 * 1024;
+  setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &receive_buffer, sizeof receive_buffer);
+  fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+
+  struct sigaction action {};
+  action.sa_handler = on_stop;
+  sigaction(SIGTERM, &action, nullptr);
+  sigaction(SIGINT, &action, nullptr);
+
+  std::printf("ready queue %d\n", state.options.queue);
+  std::fflush(stdout);
+
+  alignas(8) static char buffer[0x10000 + 4096];
+  while (!stop_requested) {
+    int timeout_ms = 1000;
+    if (!state.held.empty()) {
+      const auto wait = std::chrono::ceil<std::chrono::milliseconds>(state.held.front().due -
+                                                                     Clock::now());
+      timeout_ms = wait.count() < 0 ? 0 : static_cast<int>(wait.count());
+    }
+    pollfd readable{fd, POLLIN, 0};
+    const int ready = poll(&readable, 1, timeout_ms);
+    if (ready < 0 && errno != EINTR) {
+      std::fprintf(stderr, "callcast-lossy-path: poll: %s\n", std::strerror(errno));
+      break;
+    }
+    if (ready > 0) {
+      // Drain what is there; each message's callback queues or drops its packet.
+      for (int i = 0; i < 256; ++i) {
+        const ssize_t got = recv(fd, buffer, sizeof buffer, 0);
+        if (got < 0) {
+          if (errno == ENOBUFS) {
+            std::fprintf(stderr, "callcast-lossy-path: queue %d: kernel dropped messages\n",
+                         state.options.queue);
+            continue;
+          }
+          break;  // EAGAIN: drained
+        }
+        nfq_handle_packet(handle, buffer, static_cast<int>(got));
+      }
+    }
+    release_due(state, Clock::now());
+  }
+  // Whatever is still held goes on now: the lab is about to go, nothing waits on it.
+  release_due(state, Clock::time_point::max());
+  nfq_destroy_queue(state.queue);
+  nfq_close(handle);
+  print_counts(state);
+  return 0;
+}
