@@ -17,7 +17,11 @@
 //   --seed S        the random generator's seed: the same seed drops the same packet numbers
 //
 // Prints `ready queue N` on stdout once bound, and at exit (SIGTERM, SIGINT) accepts what it
-// still holds and prints its counts as one JSON line.
+// still holds and prints its counts as one JSON line. The counts are server-agnostic figures for
+// the bench: per RTP flow (destination, SSRC) the packets, bytes, drops and repeats (a sequence
+// number seen before on that flow: a retransmission sent as the original packet), so RFC 4588
+// streams (their own SSRC and payload type) and plain resends are both visible; and the RTCP
+// feedback the path carried (generic NACKs with the sequence numbers they ask for, PLI, FIR).
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <libnetfilter_queue/libnetfilter_queue.h>
@@ -33,9 +37,13 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <bitset>
 #include <deque>
+#include <map>
+#include <memory>
 #include <random>
 #include <string>
+#include <tuple>
 
 namespace {
 
@@ -103,13 +111,117 @@ class LossModel {
   unsigned burst_left_ = 0;
 };
 
+// One RTP stream as the path sees it. `seen` holds the sequence numbers of the last half cycle:
+// a number seen again is a repeat.
+struct Flow {
+  int payload_type = -1;
+  std::uint64_t packets = 0;
+  std::uint64_t bytes = 0;
+  std::uint64_t dropped = 0;
+  std::uint64_t repeats = 0;
+  std::uint16_t highest = 0;
+  bool started = false;
+  std::unique_ptr<std::bitset<65536>> seen = std::make_unique<std::bitset<65536>>();
+};
+using FlowKey = std::tuple<std::uint32_t, std::uint16_t, std::uint32_t>;  // daddr, dport, ssrc
+
+struct Feedback {
+  std::uint64_t rtcp_packets = 0;
+  std::uint64_t nack_messages = 0;
+  std::uint64_t nacked_packets = 0;  // sequence numbers asked for (PID + BLP bits)
+  std::uint64_t pli = 0;
+  std::uint64_t fir = 0;
+  std::uint64_t remb = 0;
+  std::uint64_t tmmbr = 0;
+};
+
 struct State {
   Options options;
   LossModel* model = nullptr;
   nfq_q_handle* queue = nullptr;
   std::deque<Held> held;
   Counts counts;
+  std::map<FlowKey, Flow> flows;
+  Feedback feedback;
 };
+
+std::uint16_t be16(const unsigned char* p) {
+  return static_cast<std::uint16_t>((p[0] << 8) | p[1]);
+}
+std::uint32_t be32(const unsigned char* p) {
+  return (std::uint32_t{p[0]} << 24) | (std::uint32_t{p[1]} << 16) | (std::uint32_t{p[2]} << 8) |
+         p[3];
+}
+
+// A compound RTCP packet: counts its feedback messages (RFC 4585 6.2.1, 6.3.1; RFC 5104).
+void count_rtcp(State& state, const unsigned char* p, std::size_t length) {
+  ++state.feedback.rtcp_packets;
+  while (length >= 4) {
+    const std::size_t size = (std::size_t{be16(p + 2)} + 1) * 4;
+    if (size > length || (p[0] >> 6) != 2) return;
+    const int fmt = p[0] & 0x1f;
+    if (p[1] == 205 && fmt == 1 && size >= 12) {
+      ++state.feedback.nack_messages;
+      for (std::size_t at = 12; at + 4 <= size; at += 4) {
+        state.feedback.nacked_packets += 1 + std::bitset<16>(be16(p + at + 2)).count();
+      }
+    } else if (p[1] == 205 && fmt == 3) {
+      ++state.feedback.tmmbr;
+    } else if (p[1] == 206 && fmt == 1) {
+      ++state.feedback.pli;
+    } else if (p[1] == 206 && fmt == 4) {
+      ++state.feedback.fir;
+    } else if (p[1] == 206 && fmt == 15) {
+      ++state.feedback.remb;
+    }
+    p += size;
+    length -= size;
+  }
+}
+
+// Classifies one IPv4 packet: RTP (per flow), RTCP (feedback counts) or neither.
+void classify(State& state, const unsigned char* ip, std::size_t length, bool dropped) {
+  if (length < 20 || (ip[0] >> 4) != 4 || ip[9] != 17) return;
+  const std::size_t header = std::size_t{ip[0] & 0x0fu} * 4;
+  if (length < header + 8 + 12) return;
+  const unsigned char* udp = ip + header;
+  const unsigned char* rtp = udp + 8;
+  const std::size_t rtp_length = length - header - 8;
+  if ((rtp[0] >> 6) != 2) return;
+  const int second = rtp[1];
+  if (second >= 192 && second <= 223) {  // RTCP (RFC 5761 4: types 192-223 are not RTP)
+    count_rtcp(state, rtp, rtp_length);
+    return;
+  }
+  const FlowKey key{be32(ip + 16), be16(udp + 2), be32(rtp + 8)};
+  Flow& flow = state.flows[key];
+  const std::uint16_t seq = be16(rtp + 2);
+  flow.payload_type = second & 0x7f;
+  ++flow.packets;
+  flow.bytes += rtp_length;
+  if (dropped) ++flow.dropped;
+  if (!flow.started) {
+    flow.started = true;
+    flow.highest = seq;
+    flow.seen->set(seq);
+    return;
+  }
+  const auto ahead = static_cast<std::uint16_t>(seq - flow.highest);
+  if (ahead != 0 && ahead < 0x8000) {
+    // Forward: what lies between was never sent through here (yet); forget its old half cycle.
+    for (std::uint16_t s = static_cast<std::uint16_t>(flow.highest + 1); s != seq; ++s) {
+      flow.seen->reset(s);
+    }
+    flow.highest = seq;
+    flow.seen->set(seq);
+    return;
+  }
+  if (flow.seen->test(seq)) {
+    ++flow.repeats;
+  } else {
+    flow.seen->set(seq);
+  }
+}
 
 volatile std::sig_atomic_t stop_requested = 0;
 void on_stop(int) { stop_requested = 1; }
@@ -129,7 +241,11 @@ int on_packet(nfq_q_handle*, nfgenmsg*, nfq_data* data, void* context) {
   ++state.counts.packets;
   state.counts.bytes += bytes;
   bool started_burst = false;
-  if (state.model->drop(started_burst)) {
+  const bool drop = state.model->drop(started_burst);
+  if (payload != nullptr && length > 0) {
+    classify(state, payload, static_cast<std::size_t>(length), drop);
+  }
+  if (drop) {
     ++state.counts.dropped;
     state.counts.dropped_bytes += bytes;
     if (started_burst) ++state.counts.bursts;
@@ -233,7 +349,7 @@ void print_counts(const State& state) {
       "{\"queue\":%d,\"loss_pct\":%.3f,\"burst\":\"%u-%u\",\"delay_ms\":%.3f,\"seed\":%llu,"
       "\"packets\":%llu,\"bytes\":%llu,\"dropped\":%llu,\"dropped_bytes\":%llu,"
       "\"dropped_pct\":%.3f,\"bursts\":%llu,\"delayed\":%llu,\"max_held\":%zu,"
-      "\"verdict_errors\":%llu}\n",
+      "\"verdict_errors\":%llu",
       state.options.queue, state.options.loss * 100.0, state.options.burst_min,
       state.options.burst_max, static_cast<double>(state.options.delay.count()) / 1000.0,
       static_cast<unsigned long long>(state.options.seed),
@@ -242,6 +358,29 @@ void print_counts(const State& state) {
       c.packets ? 100.0 * static_cast<double>(c.dropped) / static_cast<double>(c.packets) : 0.0,
       static_cast<unsigned long long>(c.bursts), static_cast<unsigned long long>(c.delayed),
       c.max_held, static_cast<unsigned long long>(c.verdict_errors));
+  const Feedback& f = state.feedback;
+  std::printf(
+      ",\"rtcp\":{\"packets\":%llu,\"nack_messages\":%llu,\"nacked_packets\":%llu,"
+      "\"pli\":%llu,\"fir\":%llu,\"remb\":%llu,\"tmmbr\":%llu},\"flows\":[",
+      static_cast<unsigned long long>(f.rtcp_packets),
+      static_cast<unsigned long long>(f.nack_messages),
+      static_cast<unsigned long long>(f.nacked_packets), static_cast<unsigned long long>(f.pli),
+      static_cast<unsigned long long>(f.fir), static_cast<unsigned long long>(f.remb),
+      static_cast<unsigned long long>(f.tmmbr));
+  bool first = true;
+  for (const auto& [key, flow] : state.flows) {
+    const std::uint32_t address = std::get<0>(key);
+    std::printf(
+        "%s{\"dst\":\"%u.%u.%u.%u:%u\",\"ssrc\":%u,\"pt\":%d,\"packets\":%llu,"
+        "\"bytes\":%llu,\"dropped\":%llu,\"repeats\":%llu}",
+        first ? "" : ",", address >> 24, (address >> 16) & 0xff, (address >> 8) & 0xff,
+        address & 0xff, std::get<1>(key), std::get<2>(key), flow.payload_type,
+        static_cast<unsigned long long>(flow.packets), static_cast<unsigned long long>(flow.bytes),
+        static_cast<unsigned long long>(flow.dropped),
+        static_cast<unsigned long long>(flow.repeats));
+    first = false;
+  }
+  std::printf("]}\n");
   std::fflush(stdout);
 }
 

@@ -9,6 +9,11 @@
 //   callcast-peer-gst --rtsp-port P --video-port V --audio-port A --audio-config HEX
 //                     [--audio-clock-rate 48000] [--audio-channels 2]
 //                     [--max-threads 64] [--backlog 4096]
+//                     [--address 127.0.0.1] [--rtx-time MS]
+//
+// --rtx-time MS (bench/loss.sh, issue 12) turns on what gst-rtsp-server offers against loss:
+// the RTP/AVPF profile (RTP/AVP still accepted at SETUP) and RFC 4588 retransmission of the
+// last MS ms on a NACK. --address is where RTSP listens (0.0.0.0 in the loss bench's lab).
 //
 // Prints `ready rtsp://127.0.0.1:P/clip` on stdout once listening; exits 0 on SIGTERM/SIGINT,
 // 1 with a message on stderr when it cannot start.
@@ -44,6 +49,8 @@ typedef struct {
   int audio_channels;
   int max_threads;
   int backlog;
+  const char* address;
+  int rtx_time_ms;
 } PeerOptions;
 
 static void usage(FILE* out) {
@@ -51,7 +58,8 @@ static void usage(FILE* out) {
           "usage: callcast-peer-gst --rtsp-port P --video-port V --audio-port A "
           "--audio-config HEX\n"
           "                         [--audio-clock-rate 48000] [--audio-channels 2]\n"
-          "                         [--max-threads 64] [--backlog 4096]\n");
+          "                         [--max-threads 64] [--backlog 4096]\n"
+          "                         [--address 127.0.0.1] [--rtx-time MS]\n");
 }
 
 // Strict integer parse: the whole text, within [min, max].
@@ -82,6 +90,8 @@ static gboolean parse_options(int argc, char** argv, PeerOptions* options) {
     kAudioChannels,
     kMaxThreads,
     kBacklog,
+    kAddress,
+    kRtxTime,
     kHelp
   };
   static const struct option kLongOptions[] = {
@@ -93,6 +103,8 @@ static gboolean parse_options(int argc, char** argv, PeerOptions* options) {
       {"audio-channels", required_argument, NULL, kAudioChannels},
       {"max-threads", required_argument, NULL, kMaxThreads},
       {"backlog", required_argument, NULL, kBacklog},
+      {"address", required_argument, NULL, kAddress},
+      {"rtx-time", required_argument, NULL, kRtxTime},
       {"help", no_argument, NULL, kHelp},
       {NULL, 0, NULL, 0},
   };
@@ -103,7 +115,9 @@ static gboolean parse_options(int argc, char** argv, PeerOptions* options) {
                            .audio_clock_rate = 48000,
                            .audio_channels = 2,
                            .max_threads = 64,
-                           .backlog = 4096};
+                           .backlog = 4096,
+                           .address = "127.0.0.1",
+                           .rtx_time_ms = 0};
   int option;
   while ((option = getopt_long(argc, argv, "", kLongOptions, NULL)) != -1) {
     gboolean ok = TRUE;
@@ -132,6 +146,12 @@ static gboolean parse_options(int argc, char** argv, PeerOptions* options) {
         break;
       case kBacklog:
         ok = parse_int(optarg, 1, INT_MAX, &options->backlog);
+        break;
+      case kAddress:
+        options->address = optarg;
+        break;
+      case kRtxTime:
+        ok = parse_int(optarg, 0, 60000, &options->rtx_time_ms);
         break;
       case kHelp:
         usage(stdout);
@@ -286,7 +306,7 @@ int main(int argc, char** argv) {
   GMainLoop* loop = g_main_loop_new(NULL, FALSE);
   GstRTSPServer* server = gst_rtsp_server_new();
   gchar* service = g_strdup_printf("%d", options.rtsp_port);
-  gst_rtsp_server_set_address(server, "127.0.0.1");
+  gst_rtsp_server_set_address(server, options.address);
   gst_rtsp_server_set_service(server, service);
   // The default backlog and the single default client thread make connects time out and
   // DESCRIBEs queue behind one another when thousands of viewers arrive at once.
@@ -306,6 +326,13 @@ int main(int argc, char** argv) {
   gst_rtsp_media_factory_set_eos_shutdown(factory, FALSE);
   gst_rtsp_media_factory_set_protocols(factory,
                                        GST_RTSP_LOWER_TRANS_UDP | GST_RTSP_LOWER_TRANS_TCP);
+  if (options.rtx_time_ms > 0) {
+    // AVPF in the SDP is what makes rtspsrc and ffmpeg send NACKs; AVP stays allowed because
+    // ffmpeg sets up RTP/AVP even after an AVPF DESCRIBE.
+    gst_rtsp_media_factory_set_profiles(factory, GST_RTSP_PROFILE_AVP | GST_RTSP_PROFILE_AVPF);
+    gst_rtsp_media_factory_set_retransmission_time(factory,
+                                                   (GstClockTime)options.rtx_time_ms * GST_MSECOND);
+  }
   GstRTSPMountPoints* mounts = gst_rtsp_server_get_mount_points(server);
   gst_rtsp_mount_points_add_factory(mounts, "/clip", factory);  // takes the factory
   g_object_unref(mounts);
@@ -313,7 +340,7 @@ int main(int argc, char** argv) {
   // attach() binds and listens now; a busy port fails here and nowhere else.
   const guint source_id = gst_rtsp_server_attach(server, NULL);
   if (source_id == 0) {
-    fprintf(stderr, "callcast-peer-gst: cannot listen on 127.0.0.1:%d (port busy?)\n",
+    fprintf(stderr, "callcast-peer-gst: cannot listen on %s:%d (port busy?)\n", options.address,
             options.rtsp_port);
     g_object_unref(server);
     g_main_loop_unref(loop);
@@ -324,7 +351,7 @@ int main(int argc, char** argv) {
   g_unix_signal_add(SIGTERM, on_stop_signal, loop);
   g_unix_signal_add(SIGINT, on_stop_signal, loop);
 
-  printf("ready rtsp://127.0.0.1:%d/clip\n", options.rtsp_port);
+  printf("ready rtsp://%s:%d/clip\n", options.address, options.rtsp_port);
   fflush(stdout);
   g_main_loop_run(loop);
 
