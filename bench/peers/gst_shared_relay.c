@@ -12,8 +12,8 @@
 //                     [--address 127.0.0.1] [--rtx-time MS]
 //
 // --rtx-time MS (bench/loss.sh, issue 12) turns on what gst-rtsp-server offers against loss:
-// the RTP/AVPF profile (RTP/AVP still accepted at SETUP) and RFC 4588 retransmission of the
-// last MS ms on a NACK. --address is where RTSP listens (0.0.0.0 in the loss bench's lab).
+// the RTP/AVPF profile and RFC 4588 retransmission of the last MS ms on a NACK (each track is
+// then depayloaded and payloaded again, see make_launch_line). --address is where RTSP listens (0.0.0.0 in the loss bench's lab).
 //
 // Prints `ready rtsp://127.0.0.1:P/clip` on stdout once listening; exits 0 on SIGTERM/SIGINT,
 // 1 with a message on stderr when it cannot start.
@@ -185,17 +185,32 @@ static gboolean parse_options(int argc, char** argv, PeerOptions* options) {
 // element's caps become stream N's SDP (no sprop-parameter-sets: the publisher repeats SPS/PPS
 // in band before every IDR, so a late viewer decodes from its first keyframe).
 static gchar* make_launch_line(const PeerOptions* options) {
-  return g_strdup_printf(
-      "( udpsrc name=pay0 address=127.0.0.1 port=%d buffer-size=%d "
+  // With RTX, each track goes through a depayloader and a payloader named payN: gst-rtsp-server
+  // takes the payload type to retransmit (and picks a free one for RFC 4588) from payN's "pt"
+  // property, which a udpsrc lacks, so RTX would map payload type 0 and never resend anything.
+  // This is how one deploys gst-rtsp-server with RTX; the depayloader passes each access unit
+  // on as soon as its last packet is in.
+  const gboolean repay = options->rtx_time_ms > 0;
+  gchar* video_tail =
+      repay ? g_strdup(" ! rtph264depay ! h264parse"
+                    " ! rtph264pay name=pay0 pt=96 config-interval=-1 mtu=1400")
+            : g_strdup("");
+  gchar* audio_tail = repay ? g_strdup(" ! rtpmp4gdepay ! rtpmp4gpay name=pay1 pt=97") : g_strdup("");
+  gchar* launch = g_strdup_printf(
+      "( udpsrc name=%s address=127.0.0.1 port=%d buffer-size=%d "
       "caps=\"application/x-rtp,media=video,clock-rate=90000,encoding-name=H264,payload=96,"
-      "packetization-mode=(string)1\" "
-      "udpsrc name=pay1 address=127.0.0.1 port=%d buffer-size=%d "
+      "packetization-mode=(string)1\"%s "
+      "udpsrc name=%s address=127.0.0.1 port=%d buffer-size=%d "
       "caps=\"application/x-rtp,media=audio,clock-rate=%d,encoding-name=MPEG4-GENERIC,"
       "encoding-params=(string)%d,payload=97,mode=(string)AAC-hbr,sizelength=(string)13,"
       "indexlength=(string)3,indexdeltalength=(string)3,config=(string)%s,"
-      "streamtype=(string)5\" )",
-      options->video_port, kInputBufferBytes, options->audio_port, kInputBufferBytes,
-      options->audio_clock_rate, options->audio_channels, options->audio_config);
+      "streamtype=(string)5\"%s )",
+      repay ? "vin" : "pay0", options->video_port, kInputBufferBytes, video_tail,
+      repay ? "ain" : "pay1", options->audio_port, kInputBufferBytes, options->audio_clock_rate,
+      options->audio_channels, options->audio_config, audio_tail);
+  g_free(video_tail);
+  g_free(audio_tail);
+  return launch;
 }
 
 // The factory only parses the launch line at the first DESCRIBE; a typo would then surface as a
@@ -327,9 +342,9 @@ int main(int argc, char** argv) {
   gst_rtsp_media_factory_set_protocols(factory,
                                        GST_RTSP_LOWER_TRANS_UDP | GST_RTSP_LOWER_TRANS_TCP);
   if (options.rtx_time_ms > 0) {
-    // AVPF in the SDP is what makes rtspsrc and ffmpeg send NACKs; AVP stays allowed because
-    // ffmpeg sets up RTP/AVP even after an AVPF DESCRIBE.
-    gst_rtsp_media_factory_set_profiles(factory, GST_RTSP_PROFILE_AVP | GST_RTSP_PROFILE_AVPF);
+    // AVPF in the SDP is what makes rtspsrc send NACKs. AVPF only: with AVP as well the SDP
+    // repeats every m= line once per profile. (ffmpeg then SETs UP RTP/AVP and gets 461.)
+    gst_rtsp_media_factory_set_profiles(factory, GST_RTSP_PROFILE_AVPF);
     gst_rtsp_media_factory_set_retransmission_time(factory,
                                                    (GstClockTime)options.rtx_time_ms * GST_MSECOND);
   }
