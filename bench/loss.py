@@ -314,8 +314,10 @@ def start_path(work, level, rtt_ms, seed, lossy):
             "--loss", f"{level['loss']:g}"]
     if level.get("burst"):
         argv += ["--burst", level["burst"]]
+    # The path must not be what falls behind on a loaded machine: it runs ahead of the rest.
+    argv = ["nice", "-n", "-15", *argv]
     down = spawn(RTR, argv, os.path.join(work, "path-down.json"), os.path.join(work, "path.err"))
-    up = spawn(RTR, [lossy, "--queue", "1", "--delay-ms", half],
+    up = spawn(RTR, ["nice", "-n", "-15", lossy, "--queue", "1", "--delay-ms", half],
                os.path.join(work, "path-up.json"), os.path.join(work, "path-up.err"))
     for name, process in (("path-down.json", down), ("path-up.json", up)):
         if not wait_for(os.path.join(work, name), "ready queue", 10, process):
@@ -337,6 +339,18 @@ def last_line(path):
     return lines[-1][:160] if lines else "no output"
 
 
+def queue_drops():
+    """Packets the router's kernel dropped on the way to or from a queue (queue full, or the
+    program's socket full): loss nobody asked for, reported beside the figures."""
+    out = sh(*in_ns(RTR, ["cat", "/proc/net/netfilter/nfnetlink_queue"]), check=False).stdout
+    drops = {}
+    for line in out.splitlines():
+        fields = line.split()
+        if len(fields) >= 7:
+            drops[fields[0]] = int(fields[5]) + int(fields[6])
+    return drops
+
+
 def read_counts(path):
     try:
         lines = [line for line in open(path) if line.startswith("{")]
@@ -352,6 +366,7 @@ def run_one(args, mode, level, work, tools):
     server = publisher = None
     viewers = {}
     counters = {}
+    kernel_drops = {}
     error = None
     try:
         if mode == "peer":
@@ -377,6 +392,7 @@ def run_one(args, mode, level, work, tools):
             time.sleep(0.2)
         if mode != "peer":
             counters = server_counters(server.api("GET", f"/v1/groups/{MASTER}"))
+        kernel_drops = queue_drops()
         limit = time.time() + 40
         for viewer in viewers.values():
             try:
@@ -426,7 +442,9 @@ def run_one(args, mode, level, work, tools):
         })
     return {"mode": mode, "level": level["name"], "rows": rows, "server_counters": counters,
             "path_down": {k: v for k, v in path_down.items() if k != "flows"},
-            "viewer_feedback": path_up.get("rtcp"), "error": error}
+            "viewer_feedback": path_up.get("rtcp"), "path_kernel_drops": kernel_drops,
+            "path_overruns": path_down.get("netlink_overruns", 0) + path_up.get(
+                "netlink_overruns", 0), "error": error}
 
 
 # --- Report -------------------------------------------------------------------------------------
@@ -462,6 +480,11 @@ def report(args, runs, skipped, paths, wall_s):
                   f"{fmt(row['latency_p50_ms'])} / {fmt(row['latency_p90_ms'])} | "
                   f"{feedback.get('nack_messages', '-')} |"
                   + (f" error: {row['error']}" if row["error"] else ""))
+    for run in runs:
+        unasked = sum((run.get("path_kernel_drops") or {}).values()) + run.get("path_overruns", 0)
+        if unasked:
+            print(f"note: {run['level']} {run['mode']}: the path itself lost {unasked} packets "
+                  "(queue or socket full: the machine was overloaded); figures are pessimistic")
     for line in skipped:
         print(f"note: {line}")
     plot(rows, paths)
@@ -536,7 +559,7 @@ def main():
     parser.add_argument("--peer", required=True, help="callcast-peer-gst")
     parser.add_argument("--lossy-path", required=True, help="callcast-lossy-path")
     parser.add_argument("--quick", action="store_true",
-                        help="levels 0,5,burst5 and 8 s runs")
+                        help="levels 0,5,burst5 and 10 s runs")
     parser.add_argument("--duration", type=int, help="seconds each viewer watches (default 20)")
     parser.add_argument("--rtt-ms", type=float, default=50.0)
     parser.add_argument("--levels", help="default 0,1,2,5,10,burst5 (--quick: 0,5,burst5)")
@@ -546,7 +569,7 @@ def main():
     parser.add_argument("--results", default="bench/results")
     parser.add_argument("--keep-dir", action="store_true")
     args = parser.parse_args()
-    args.duration = args.duration or (8 if args.quick else 20)
+    args.duration = args.duration or (10 if args.quick else 20)
     if not 3 <= args.duration <= 600:
         raise SystemExit("loss: --duration must be 3 to 600 s")
     if not 0 <= args.rtt_ms <= 2000:

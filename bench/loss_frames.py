@@ -7,8 +7,9 @@ on, a frame is *damaged* when the decoder logged an error or warning for it or f
 the last keyframe (error concealment of missing slices included), or a reference frame was missing (the decoder's "Frame num gap"), or pictures are missing
 for longer than 3.5 frame times:
 a damaged picture stays damaged until the next IDR. Expected frames: the span from the first
-keyframe to the last frame, times the frame rate (decoded % = decoded / expected). Frames before the first keyframe are not
-counted (that is join time, measured elsewhere).
+keyframe to the last frame, times the frame rate (decoded % = decoded / expected). Counting starts at the second keyframe:
+what comes before is join time and the receiver's start-up (rtspsrc's first group of pictures
+from gst-rtsp-server often shows frame number gaps with no loss at all), measured elsewhere.
 
     python3 bench/loss_frames.py RECORDING [--fps 25]   -> one JSON line
 """
@@ -46,7 +47,7 @@ def analyze(path, fps, timeout=300):
     except (subprocess.TimeoutExpired, json.JSONDecodeError) as error:
         return {"error": f"ffprobe: {error}"}
     frame_s = 1.0 / fps
-    decoded = clean = missing = errors = counted = 0
+    decoded = clean = missing = errors = counted = keys_seen = 0
     damaged = False
     previous = None
     first_key = None
@@ -59,7 +60,8 @@ def analyze(path, fps, timeout=300):
             t = previous + frame_s if previous is not None else 0.0
         key = int(frame.get("key_frame", 0)) == 1
         if first_key is None:
-            if not key:
+            keys_seen += key
+            if keys_seen < 2:
                 continue
             first_key = t
         # Receivers' timestamps jitter by a frame or two under load; a frame that is really
@@ -90,7 +92,7 @@ def analyze(path, fps, timeout=300):
         "frames_clean": clean,
         "frames_with_errors": errors,
         "frames_missing": missing,
-        "frames_before_first_keyframe": len(frames) - counted,
+        "frames_before_second_keyframe": len(frames) - counted,
         "recorded_s": round(previous - first_key, 2) if first_key is not None else 0.0,
         "decoded_pct": round(100.0 * decoded / expected, 2) if expected else None,
         "clean_pct": round(100.0 * clean / expected, 2) if expected else None,
