@@ -493,6 +493,10 @@ def report(args, runs, skipped, paths, wall_s):
                "modes": args.modes, "skipped": skipped, "wall_s": round(wall_s, 1),
                "clean_pct": {}, "latency_p90_ms": {}, "rtx_per_s": {},
                "csv": paths["csv"], "jsonl": paths["jsonl"], "png": paths["png"]}
+    for run in runs:
+        if run.get("server_counters"):
+            summary.setdefault("server_counters", {}).setdefault(run["mode"], {})[
+                run["level"]] = run["server_counters"]
     for row in rows:
         key = f"{row['mode']}/{row['viewer']}"
         summary["clean_pct"].setdefault(key, {})[row["level"]] = row["clean_pct"]
