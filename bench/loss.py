@@ -288,22 +288,25 @@ def path_figures(path_counts):
 
 
 def server_counters(group_json):
-    """Numeric fields about repair in the group's JSON, summed by name (none before repair)."""
+    """Numeric fields about repair in the group's JSON, by their path (list indices left out,
+    so per-viewer figures are summed over the viewers: "viewers[].repair.packets_repaired");
+    none before repair lands."""
     found = {}
     pattern = re.compile(r"nack|retrans|repair|rtx|miss|pli|fir|remb|tmmbr|keyframe_req|thinn")
 
-    def walk(node):
+    def walk(node, path, relevant):
         if isinstance(node, dict):
             for key, value in node.items():
-                if isinstance(value, (int, float)) and not isinstance(value, bool) and \
-                        pattern.search(key):
-                    found[key] = found.get(key, 0) + value
+                name = f"{path}.{key}" if path else key
+                if isinstance(value, (int, float)) and not isinstance(value, bool):
+                    if relevant or pattern.search(key):
+                        found[name] = found.get(name, 0) + value
                 else:
-                    walk(value)
+                    walk(value, name, relevant or bool(pattern.search(key)))
         elif isinstance(node, list):
             for item in node:
-                walk(item)
-    walk(group_json)
+                walk(item, path + "[]", relevant)
+    walk(group_json, "", False)
     return found
 
 
@@ -440,7 +443,10 @@ def run_one(args, mode, level, work, tools):
             "path_dropped": figures.get("dropped"), "media_packets": figures.get("media_packets"),
             "frames": frames, "error": error or frames.get("error"),
         })
+    repaired = counters.get("repair.packets_repaired")
     return {"mode": mode, "level": level["name"], "rows": rows, "server_counters": counters,
+            "server_repaired_per_s": round(repaired / args.duration, 1)
+            if repaired is not None else None,
             "path_down": {k: v for k, v in path_down.items() if k != "flows"},
             "viewer_feedback": path_up.get("rtcp"), "path_kernel_drops": kernel_drops,
             "path_overruns": path_down.get("netlink_overruns", 0) + path_up.get(
@@ -467,8 +473,8 @@ def report(args, runs, skipped, paths, wall_s):
     print(f"loss benchmark: {args.duration} s per run, RTT {args.rtt_ms} ms, "
           f"720p{FPS} {BITRATE_KBPS} kbit/s, keyframe every {KEY_S} s")
     print("| loss | server | viewer | frames clean | frames decoded | rtx/s | extra bw | "
-          "g2g p50 / p90 ms | NACKs sent (all viewers) |")
-    print("|---|---|---|---|---|---|---|---|---|")
+          "g2g p50 / p90 ms | NACKs sent (all viewers) | server repaired/s |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     labels = {"off": "callcast, repair off", "on": "callcast, repair on",
               "peer": f"gst-rtsp-server RTX {args.peer_rtx_ms} ms"}
     for run in runs:
@@ -478,7 +484,7 @@ def report(args, runs, skipped, paths, wall_s):
                   f"{fmt(row['clean_pct'], ' %')} | {fmt(row['decoded_pct'], ' %')} | "
                   f"{fmt(row['rtx_per_s'])} | {fmt(row['extra_bw_pct'], ' %')} | "
                   f"{fmt(row['latency_p50_ms'])} / {fmt(row['latency_p90_ms'])} | "
-                  f"{feedback.get('nack_messages', '-')} |"
+                  f"{feedback.get('nack_messages', '-')} | {fmt(run.get('server_repaired_per_s'))} |"
                   + (f" error: {row['error']}" if row["error"] else ""))
     for run in runs:
         unasked = sum((run.get("path_kernel_drops") or {}).values()) + run.get("path_overruns", 0)
