@@ -49,6 +49,14 @@ struct ReceptionStats {      // from the viewer's last RTCP receiver report
   double age_s = 0;  // since the report arrived
 };
 
+// Loss repair (module 608): generic NACKs received and what became of the packets they named.
+struct RepairStats {
+  std::uint64_t nacks_received = 0;
+  std::uint64_t packets_repaired = 0;  // resent (RTX or original)
+  std::uint64_t misses = 0;            // older than media.rtx_window_ms, or never relayed
+  std::uint64_t capped = 0;            // over the viewer's media.rtx_max_share budget
+};
+
 struct TrackStats {
   int id = 0;
   std::string media;  // "video", "audio"
@@ -81,6 +89,7 @@ struct ViewerStats {
   std::uint64_t packets_dropped = 0;  // could not be sent (socket full, queue over its cap)
   std::uint64_t rtcp_reports = 0;
   std::optional<ReceptionStats> reception;  // per track id order, the worst of them
+  RepairStats repair;                       // UDP only: TCP viewers' NACKs are ignored
 };
 
 struct PublisherStats {
@@ -104,6 +113,7 @@ struct GroupSnapshot {
   std::optional<PublisherStats> publisher;
   std::vector<TrackStats> tracks;
   std::vector<ViewerStats> viewers;
+  RepairStats repair;  // of every viewer the group had, those gone included
 };
 
 class EventSource;

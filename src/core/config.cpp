@@ -115,6 +115,23 @@ Status read_count(const toml::node& node, const std::string& key, std::int64_t m
   return std::nullopt;
 }
 
+// A share 0..1: a float, or the integers 0 and 1.
+Status read_share(const toml::node& node, const std::string& key, double& out) {
+  double value = 0;
+  if (const auto* number = node.as_floating_point()) {
+    value = number->get();
+  } else if (const auto* integer = node.as_integer()) {
+    value = static_cast<double>(integer->get());
+  } else {
+    return wrong_type(node, key, "a number from 0 to 1");
+  }
+  if (!(value >= 0 && value <= 1)) {
+    return at(node, key + ": must be between 0 and 1, got " + std::to_string(value));
+  }
+  out = value;
+  return std::nullopt;
+}
+
 Status read_seconds(const toml::node& node, const std::string& key, std::chrono::seconds& out) {
   std::int64_t number = 0;
   if (auto error = read_integer(node, key, 1, kMaxSeconds, number)) return error;
@@ -190,6 +207,12 @@ Status apply_media(const toml::table& table, MediaConfig& media) {
       error = read_seconds(node, key, media.token_ttl);
     } else if (n == "udp_gso") {
       error = read_bool(node, key, media.udp_gso);
+    } else if (n == "rtx_window_ms") {
+      std::int64_t ms = 0;
+      error = read_integer(node, key, 0, 10000, ms);
+      if (!error) media.rtx_window = std::chrono::milliseconds{ms};
+    } else if (n == "rtx_max_share") {
+      error = read_share(node, key, media.rtx_max_share);
     } else if (n == "workers") {
       std::int64_t workers = 0;
       error = read_integer(node, key, 0, 256, workers);

@@ -39,6 +39,17 @@ struct MediaConfig {
   std::size_t workers = 0;
   // UDP GSO (UDP_SEGMENT): a frame's same-size packets to one viewer in one send.
   bool udp_gso = true;
+  // NACK repair (module 608): how long a relayed packet can be resent; 0 turns repair off. A
+  // NACK is only useful while the viewer's jitter buffer still waits for the packet: callcast
+  // watch plays 200 ms behind, ffmpeg's reorder queue waits 100 ms (and NACKs at most every
+  // 200 ms), rtspsrc 2000 ms but it re-asks every round trip. 500 ms covers watch's buffer plus
+  // a NACK round trip of 150 ms twice over, i.e. a retransmission that is lost again, and two
+  // of ffmpeg's feedback intervals; longer only keeps packets for NACKs nobody can use.
+  std::chrono::milliseconds rtx_window{500};
+  // A viewer's retransmitted bytes per track are capped at this share of the track's bitrate
+  // (token bucket). 10 % loss costs ~11 % (a repair lost again is asked for again); a path that
+  // loses more than a quarter cannot carry the stream anyway.
+  double rtx_max_share = 0.25;
   bool operator==(const MediaConfig&) const = default;
 };
 

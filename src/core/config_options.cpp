@@ -32,6 +32,18 @@ Error read_workers(std::string_view value, std::size_t& out) {
   return std::nullopt;
 }
 
+// 0-10000 ms, as the config file's media.rtx_window_ms.
+Error read_window_ms(std::string_view value, std::chrono::milliseconds& out) {
+  unsigned number = 0;
+  const char* end = value.data() + value.size();
+  const auto [ptr, ec] = std::from_chars(value.data(), end, number);
+  if (value.empty() || ec != std::errc{} || ptr != end || number > 10000) {
+    return "expected milliseconds from 0 to 10000, got " + in_quotes(value);
+  }
+  out = std::chrono::milliseconds{number};
+  return std::nullopt;
+}
+
 constexpr std::array kOptions{
     ConfigOption{"--role", "role", "all | media | signaling",
                  [](const Config& c) { return std::string(to_string(c.role)); },
@@ -61,6 +73,11 @@ constexpr std::array kOptions{
     ConfigOption{"--workers", "media.workers", "fan-out worker threads; 0 = one per CPU core",
                  [](const Config& c) { return std::to_string(c.media.workers); },
                  [](std::string_view v, Config& c) { return read_workers(v, c.media.workers); }},
+    ConfigOption{
+        "--rtx-window-ms", "media.rtx_window_ms",
+        "how long relayed packets can be resent to viewers that NACK them; 0 = no repair",
+        [](const Config& c) { return std::to_string(c.media.rtx_window.count()); },
+        [](std::string_view v, Config& c) { return read_window_ms(v, c.media.rtx_window); }},
     ConfigOption{"--public-host", "media.public_host",
                  "host written into RTSP URLs and SDP; empty: the RTSP host, or for 0.0.0.0/:: "
                  "the address toward the default route or the only non-loopback one",

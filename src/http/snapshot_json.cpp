@@ -33,6 +33,13 @@ constexpr std::array<Field<ViewerStats>, 4> kViewerCounters{{
     {nullptr, "", "rtcp_reports", &ViewerStats::rtcp_reports},
 }};
 
+constexpr std::array<Field<RepairStats>, 4> kRepairCounters{{
+    {nullptr, "", "nacks_received", &RepairStats::nacks_received},
+    {nullptr, "", "packets_repaired", &RepairStats::packets_repaired},
+    {nullptr, "", "misses", &RepairStats::misses},
+    {nullptr, "", "capped", &RepairStats::capped},
+}};
+
 constexpr std::array<Field<PublisherStats>, 4> kPublisherCounters{{
     {nullptr, "", "malformed_packets", &PublisherStats::malformed_packets},
     {nullptr, "", "wrong_channel_packets", &PublisherStats::wrong_channel_packets},
@@ -50,6 +57,15 @@ template <class Struct, std::size_t N>
 void counters_from_json(const nlohmann::json& j, const std::array<Field<Struct>, N>& fields,
                         Struct& value) {
   stats::counter_fields_from_json<Struct>(fields, j, value);
+}
+
+// "repair": {...}; added later (NACK repair): a media side that predates it gives zeros.
+void repair_to_json(nlohmann::json& j, const RepairStats& value) {
+  j["repair"] = stats::counter_fields_json<RepairStats>(kRepairCounters, value);
+}
+
+void repair_from_json(const nlohmann::json& j, RepairStats& value) {
+  if (j.contains("repair")) counters_from_json(j.at("repair"), kRepairCounters, value);
 }
 
 template <class T>
@@ -117,6 +133,7 @@ void to_json(nlohmann::json& j, const ViewerStats& value) {
        {"latched", value.latched}};
   counters_to_json(j, kViewerCounters, value);
   optional_to_json(j, "reception", value.reception);
+  repair_to_json(j, value.repair);
 }
 
 void from_json(const nlohmann::json& j, ViewerStats& value) {
@@ -128,6 +145,7 @@ void from_json(const nlohmann::json& j, ViewerStats& value) {
   value.latched = j.value("latched", false);
   counters_from_json(j, kViewerCounters, value);
   optional_from_json(j, "reception", value.reception);
+  repair_from_json(j, value.repair);
 }
 
 void to_json(nlohmann::json& j, const PublisherStats& value) {
@@ -155,6 +173,7 @@ void to_json(nlohmann::json& j, const GroupSnapshot& value) {
   optional_to_json(j, "publisher", value.publisher);
   j["tracks"] = value.tracks;
   j["viewers"] = value.viewers;
+  repair_to_json(j, value.repair);
 }
 
 void from_json(const nlohmann::json& j, GroupSnapshot& value) {
@@ -165,6 +184,7 @@ void from_json(const nlohmann::json& j, GroupSnapshot& value) {
   optional_from_json(j, "publisher", value.publisher);
   j.at("tracks").get_to(value.tracks);
   j.at("viewers").get_to(value.viewers);
+  repair_from_json(j, value.repair);
 }
 
 void to_json(nlohmann::json& j, const GroupCreated& value) {

@@ -210,6 +210,8 @@ GroupMediaLimits GroupDirectory::media_limits() const {
   limits.stall_after = config_.publisher_stall;
   // In the clock's own units: whole seconds would make half of 1 s zero.
   limits.stale_lag = std::chrono::duration_cast<Clock::duration>(config_.publisher_stall) / 2;
+  limits.repair.window = config_.rtx_window;
+  limits.repair.max_share = config_.rtx_max_share;
   return limits;
 }
 

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <array>
 
+#include "media/viewer_offer.hpp"
+#include "rtp/generic_nack.hpp"
 #include "rtp/rtcp.hpp"
 
 namespace callcast::media {
@@ -39,6 +41,7 @@ GroupMedia::GroupMedia(std::string group, std::vector<TrackDescription> tracks,
     tracks_.emplace_back(std::move(track), ssrc, limits.stale_lag);
   }
   last_sender_report_.resize(tracks_.size());
+  repairs_ = make_track_repairs(tracks_, limits.repair);
   ingest_out_.reserve(4);
 }
 
@@ -107,6 +110,7 @@ bool GroupMedia::on_publisher_rtp(std::size_t track, rtp::Bytes packet, Clock::t
   bool first = true;
   for (const auto& relayed : ingest_out_) {
     gop_.push(relayed, is_video, first && result.new_access_unit, result.keyframe_au);
+    repairs_[track].ring().push(relayed, now);
     deliver(relayed, is_video && first && result.keyframe_start, now);
     first = false;
   }
@@ -407,65 +411,63 @@ bool GroupMedia::on_viewer_rtcp(Viewer& viewer, std::size_t track, rtp::Bytes co
   }
   ++viewer.rtcp_reports;
   for (const auto& packet : *parsed) {
-    std::optional<rtp::ReceiverReport> rr = rtp::parse_receiver_report(packet);
-    std::span<const rtp::ReportBlock> blocks;
-    std::optional<rtp::SenderReport> sr;
-    if (rr) {
-      blocks = std::span(rr->blocks.data(), rr->block_count);
-    } else if ((sr = rtp::parse_sender_report(packet))) {
-      blocks = std::span(sr->blocks.data(), sr->block_count);
-    }
-    for (const auto& block : blocks) {
-      // Reports are matched to our track by SSRC; a player may send one compound for all tracks.
-      for (std::size_t t = 0; t < tracks_.size(); ++t) {
-        if (block.ssrc != tracks_[t].out_ssrc() || !viewer.tracks[t].set_up) continue;
-        ViewerReception reception;
-        reception.fraction_lost = block.fraction_lost / 256.0;
-        reception.cumulative_lost = block.cumulative_lost;
-        reception.jitter_ms =
-            1000.0 * block.jitter / static_cast<double>(tracks_[t].description().clock_rate);
-        reception.at = now;
-        viewer.tracks[t].reception = reception;
-        if (metrics_ != nullptr)
-          metrics_->reception_reported(block.fraction_lost / 256.0, reception.jitter_ms / 1000);
-      }
+    switch (static_cast<rtp::RtcpType>(packet.type())) {
+      case rtp::RtcpType::sender_report:
+      case rtp::RtcpType::receiver_report:
+        record_reception(viewer, packet, now);
+        break;
+      case rtp::RtcpType::transport_feedback:
+        on_transport_feedback(viewer, packet, now);
+        break;
+      default:  // SDES, BYE; PSFB (PLI, FIR, REMB) is not acted on yet
+        break;
     }
   }
+  // Reports and NACKs are matched to our tracks by SSRC: a player may send one compound for all.
   (void)track;
   return true;
 }
 
+void GroupMedia::record_reception(Viewer& viewer, const rtp::RtcpPacketView& packet,
+                                  Clock::time_point now) {
+  std::optional<rtp::ReceiverReport> rr = rtp::parse_receiver_report(packet);
+  std::span<const rtp::ReportBlock> blocks;
+  std::optional<rtp::SenderReport> sr;
+  if (rr) {
+    blocks = std::span(rr->blocks.data(), rr->block_count);
+  } else if ((sr = rtp::parse_sender_report(packet))) {
+    blocks = std::span(sr->blocks.data(), sr->block_count);
+  }
+  for (const auto& block : blocks) {
+    for (std::size_t t = 0; t < tracks_.size(); ++t) {
+      if (block.ssrc != tracks_[t].out_ssrc() || !viewer.tracks[t].set_up) continue;
+      ViewerReception reception;
+      reception.fraction_lost = block.fraction_lost / 256.0;
+      reception.cumulative_lost = block.cumulative_lost;
+      reception.jitter_ms =
+          1000.0 * block.jitter / static_cast<double>(tracks_[t].description().clock_rate);
+      reception.at = now;
+      viewer.tracks[t].reception = reception;
+      if (metrics_ != nullptr)
+        metrics_->reception_reported(block.fraction_lost / 256.0, reception.jitter_ms / 1000);
+    }
+  }
+}
+
+void GroupMedia::on_transport_feedback(Viewer& viewer, const rtp::RtcpPacketView& packet,
+                                       Clock::time_point now) {
+  const std::optional<rtp::GenericNack> nack = rtp::parse_generic_nack(packet);
+  if (!nack || viewer.tcp || viewer.state != ViewerState::playing) return;
+  for (std::size_t t = 0; t < tracks_.size(); ++t) {
+    if (nack->media_ssrc != tracks_[t].out_ssrc() || !viewer.tracks[t].set_up) continue;
+    nack_responder_.respond(viewer, t, *nack, repairs_[t], tracks_[t].bitrate_bps(), limits_.repair,
+                            now, repair_totals_);
+  }
+}
+
 std::string GroupMedia::describe_sdp(const std::string& host,
                                      const std::function<std::string(int)>& url) const {
-  sdp::SessionDescription out;
-  const bool v6 = host.find(':') != std::string::npos;
-  out.session.push_back({'v', "0"});
-  out.session.push_back({'o', "- " + std::to_string(tracks_.empty() ? 0 : tracks_[0].out_ssrc()) +
-                                  " 1 IN " + (v6 ? "IP6 " : "IP4 ") + host});
-  out.session.push_back({'s', "callcast group " + group_});
-  out.session.push_back({'c', v6 ? "IN IP6 ::" : "IN IP4 0.0.0.0"});
-  out.session.push_back({'t', "0 0"});
-  out.session.push_back({'a', "tool:callcast"});
-  out.session.push_back({'a', "range:npt=now-"});
-  out.session.push_back({'a', "control:" + url(-1)});
-  for (const auto& track : tracks_) {
-    sdp::MediaDescription media = track.description().description;
-    media.port = 0;
-    media.proto = "RTP/AVP";
-    // Everything else (rtpmap, fmtp: a viewer decodes what the master announced) is copied as
-    // announced. The relay sends under its own SSRC (Transport ssrc=): the master's a=ssrc goes.
-    std::erase_if(media.lines, [](const sdp::Line& line) {
-      return line.type == 'c' ||
-             (line.type == 'a' &&
-              (line.value.starts_with("control:") || line.value == "sendonly" ||
-               line.value == "recvonly" || line.value == "sendrecv" ||
-               line.value.starts_with("ssrc:") || line.value.starts_with("ssrc-group:")));
-    });
-    media.lines.push_back({'a', "sendonly"});
-    media.lines.push_back({'a', "control:" + url(static_cast<int>(track.description().index))});
-    out.media.push_back(std::move(media));
-  }
-  return out.serialize();
+  return make_viewer_offer(group_, tracks_, repairs_, host, url);
 }
 
 void GroupMedia::update_rates(Clock::time_point now) {

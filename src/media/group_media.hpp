@@ -17,7 +17,10 @@
 #include "media/fanout_engine.hpp"
 #include "media/gop_cache.hpp"
 #include "media/media_metrics.hpp"
+#include "media/nack_responder.hpp"
+#include "media/repair_counters.hpp"
 #include "media/track_relay.hpp"
+#include "media/track_repair.hpp"
 #include "media/viewer.hpp"
 #include "sdp/session_description.hpp"
 
@@ -36,6 +39,7 @@ struct GroupMediaLimits {
   // Packets lagging real time by more than this are stale (StaleMediaFilter): half the stall
   // time, so that whatever a stall held back is beyond it and ordinary jitter far within it.
   Clock::duration stale_lag = kDefaultStaleLag;
+  RepairLimits repair;  // NACK repair: media.rtx_window_ms, media.rtx_max_share
 };
 
 // The publisher's media came back after a stall (master_resumed).
@@ -122,7 +126,9 @@ class GroupMedia {
   // Whether some viewer has backlog to drain (kept as a flag: it is asked once per packet).
   bool has_backlog() const { return backlog_pending_; }
 
-  // A viewer's RTCP (receiver reports: loss and jitter into its stats).
+  // A viewer's RTCP, one dispatch over what each packet of the compound is: receiver reports
+  // (loss and jitter into its stats), generic NACKs (repaired from the track's ring, UDP only:
+  // over TCP nothing is lost on the way, so a NACK there is ignored).
   bool on_viewer_rtcp(Viewer& viewer, std::size_t track, rtp::Bytes compound,
                       Clock::time_point now);
 
@@ -133,6 +139,9 @@ class GroupMedia {
   void update_rates(Clock::time_point now);
   std::uint64_t malformed_rtcp() const { return malformed_rtcp_; }
   std::uint64_t sender_reports() const { return sender_reports_; }
+  const std::vector<TrackRepair>& repairs() const { return repairs_; }
+  // Of every viewer this group had, those gone included.
+  const RepairCounters& repair_totals() const { return repair_totals_; }
   const GopCache& gop_cache() const { return gop_; }
   // Where join times, reception reports and the totals of viewers that leave go (none: unit
   // tests). Set once, before media flows; `metrics` outlives this object.
@@ -152,6 +161,9 @@ class GroupMedia {
   void send_rtcp_to(Viewer& viewer, std::size_t track, rtp::Bytes compound);
   void recount_backlog();  // after a viewer's backlog was dropped (pause, removal)
   void resume_after_stall(Clock::time_point now);
+  void record_reception(Viewer& viewer, const rtp::RtcpPacketView& packet, Clock::time_point now);
+  void on_transport_feedback(Viewer& viewer, const rtp::RtcpPacketView& packet,
+                             Clock::time_point now);
 
   std::string group_;
   std::vector<TrackRelay> tracks_;
@@ -171,6 +183,9 @@ class GroupMedia {
   GopCache gop_;
   std::map<std::string, std::unique_ptr<Viewer>, std::less<>> viewers_;
   std::vector<std::vector<std::uint8_t>> last_sender_report_;  // per track, relayed form
+  std::vector<TrackRepair> repairs_;                           // per track
+  NackResponder nack_responder_{rtp_out_};
+  RepairCounters repair_totals_;
 
   // Scratch space reused for every packet (no allocation per packet in steady state).
   std::vector<SharedPacket> ingest_out_;

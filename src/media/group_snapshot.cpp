@@ -8,6 +8,10 @@ namespace callcast::media {
 
 namespace {
 
+control::RepairStats repair_stats(const RepairCounters& counters) {
+  return {counters.nacks_received, counters.packets_repaired, counters.misses, counters.capped};
+}
+
 std::int64_t milliseconds_of(Clock::duration d) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(d).count();
 }
@@ -49,6 +53,7 @@ control::GroupSnapshot make_group_snapshot(const core::Group& group, const Group
     out.publisher = publisher;
   }
   if (media != nullptr) {
+    out.repair = repair_stats(media->repair_totals());
     for (const auto& track : media->tracks()) {
       const auto& d = track.description();
       out.tracks.push_back(
@@ -90,6 +95,7 @@ control::GroupSnapshot make_group_snapshot(const core::Group& group, const Group
         stats.bytes_sent = viewer->delivery->bytes_sent.load(std::memory_order_relaxed);
         stats.packets_dropped = viewer->delivery->packets_dropped.load(std::memory_order_relaxed);
         stats.rtcp_reports = viewer->rtcp_reports;
+        stats.repair = repair_stats(viewer->repair);
       }
     }
     out.viewers.push_back(std::move(stats));

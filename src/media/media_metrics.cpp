@@ -23,6 +23,7 @@ void MediaMetrics::group_gone(const GroupMedia& media) {
     received_bytes_ += track.bytes();
   }
   malformed_rtcp_ += media.malformed_rtcp();
+  repair_.add(media.repair_totals());
   for (const auto& [id, viewer] : media.viewers())
     retired_.add(*viewer->delivery);
 }

@@ -8,6 +8,7 @@
 
 #include "media/delivery_counters.hpp"
 #include "media/relay_packet.hpp"
+#include "media/repair_counters.hpp"
 #include "media/viewer.hpp"
 #include "stats/exposition.hpp"
 #include "stats/histogram.hpp"
@@ -44,6 +45,7 @@ class MediaMetrics {
   std::uint64_t retired_received_packets() const { return received_packets_; }
   std::uint64_t retired_received_bytes() const { return received_bytes_; }
   std::uint64_t retired_malformed_rtcp() const { return malformed_rtcp_; }
+  const RepairCounters& retired_repair() const { return repair_; }
   const stats::Histogram& join_times() const { return join_; }
   const stats::Histogram& reported_loss() const { return loss_; }
   const stats::Histogram& reported_jitter() const { return jitter_; }
@@ -55,6 +57,7 @@ class MediaMetrics {
   std::uint64_t received_packets_ = 0;
   std::uint64_t received_bytes_ = 0;
   std::uint64_t malformed_rtcp_ = 0;
+  RepairCounters repair_;
   stats::Histogram join_;
   stats::Histogram loss_;
   stats::Histogram jitter_;

@@ -117,6 +117,10 @@ void RtspPlaying::setup_track(RtspConnection& c, ViewerSession& s, std::size_t t
     answer.destination.reset();
     answer.source.reset();
   }
+  // RFC 4585: feedback (and with it RTX, see viewer_offer.cpp) needs an AVPF SETUP; an AVP one
+  // (ffmpeg's, whatever the SDP said) plays as before and its NACKs get original packets.
+  route.feedback = spec.profile == "RTP/AVPF";
+  route.rtx_sequence = static_cast<std::uint16_t>(viewer.fanout_id * 40503U + track * 977U);
   route.set_up = true;
   reply.response.add("Transport", rtsp::format_transport(answer));
 }

@@ -41,6 +41,13 @@ constexpr std::array<Field<FanoutStats>, 7> kFanoutCounters{{
     {&stats::kFanoutGsoFailures, "", "gso_failures", &FanoutStats::gso_failures},
 }};
 
+constexpr std::array<Field<RepairCounters>, 4> kRepairCounters{{
+    {&stats::kRepairNacks, "", "nacks_received", &RepairCounters::nacks_received},
+    {&stats::kRepairPackets, "", "packets_repaired", &RepairCounters::packets_repaired},
+    {&stats::kRepairMisses, "", "misses", &RepairCounters::misses},
+    {&stats::kRepairCapped, "", "capped", &RepairCounters::capped},
+}};
+
 }  // namespace
 
 void StreamingServer::expose_metrics(stats::Exposition& out) const {
@@ -75,12 +82,14 @@ void StreamingServer::expose_metrics(stats::Exposition& out) const {
   std::uint64_t received_bytes = metrics_.retired_received_bytes();
   std::uint64_t malformed_rtcp = metrics_.retired_malformed_rtcp();
   DeliveryTotals delivered = metrics_.retired();
+  RepairCounters repair = metrics_.retired_repair();
   for (const auto& [group, media] : directory_.all_media()) {
     for (const TrackRelay& track : media->tracks()) {
       received_packets += track.packets();
       received_bytes += track.bytes();
     }
     malformed_rtcp += media->malformed_rtcp();
+    repair.add(media->repair_totals());
     for (const auto& [id, viewer] : media->viewers()) {
       ++(viewer->tcp ? tcp_viewers : udp_viewers);
       delivered.add(*viewer->delivery);
@@ -102,6 +111,7 @@ void StreamingServer::expose_metrics(stats::Exposition& out) const {
     out.add(stats::kFanoutBatchesDropped, static_cast<double>(fanout_->batches_dropped()));
     out.add(stats::kFanoutQueueDepth, static_cast<double>(fanout_->queue_depth()));
   }
+  stats::expose_fields<RepairCounters>(out, kRepairCounters, repair);
   metrics_.expose(out);
 }
 

@@ -9,6 +9,8 @@
 #include "media/delivery.hpp"
 #include "media/delivery_counters.hpp"
 #include "media/fifo_queue.hpp"
+#include "media/repair_counters.hpp"
+#include "media/retransmission_budget.hpp"
 #include "media/track_relay.hpp"
 
 namespace callcast::media {
@@ -33,7 +35,11 @@ struct ViewerTrack {
   bool rtp_latched = false;  // confirmed or learnt from the viewer's datagrams
   bool rtcp_latched = false;
   std::optional<std::uint32_t> client_ssrc;  // UDP: SETUP's Transport ssrc=, if the player said
-  std::uint8_t rtp_channel = 0;              // TCP: interleaved channels
+  // SETUP said RTP/AVPF (RFC 4585): with the track's RTX format, repairs go as RTX (RFC 4588).
+  bool feedback = false;
+  std::uint16_t rtx_sequence = 0;  // its own RTX stream's numbering (RFC 4588 §4)
+  RetransmissionBudget repair_budget;
+  std::uint8_t rtp_channel = 0;  // TCP: interleaved channels
   std::uint8_t rtcp_channel = 1;
   std::optional<ViewerReception> reception;
 };
@@ -55,6 +61,7 @@ struct Viewer {
   std::uint64_t fanout_id = 0;
   std::optional<std::size_t> fanout_shard;  // set while a fan-out worker sends its UDP packets
   std::uint64_t rtcp_reports = 0;
+  RepairCounters repair;
   Clock::time_point last_heard{};
 };
 

@@ -101,6 +101,20 @@ inline constexpr Metric kFanoutBatchesDropped{
 inline constexpr Metric kFanoutQueueDepth{
     "callcast_fanout_queue_depth", Kind::gauge,
     "Messages waiting in the fan-out workers' queues (summed over workers).", ""};
+inline constexpr Metric kRepairNacks{
+    "callcast_repair_nacks_received_total", Kind::counter,
+    "Generic NACKs (RFC 4585) received from UDP viewers, one per feedback message.", ""};
+inline constexpr Metric kRepairPackets{
+    "callcast_repair_packets_total", Kind::counter,
+    "Packets resent to the viewer that NACKed them (RFC 4588 RTX or the original packet).", ""};
+inline constexpr Metric kRepairMisses{
+    "callcast_repair_misses_total", Kind::counter,
+    "NACKed packets not resent: older than media.rtx_window_ms or never relayed.", ""};
+inline constexpr Metric kRepairCapped{
+    "callcast_repair_capped_total", Kind::counter,
+    "NACKed packets not resent: the viewer's retransmissions were at media.rtx_max_share of the "
+    "track's bitrate.",
+    ""};
 inline constexpr Metric kViewerJoin{
     "callcast_viewer_join_seconds",
     Kind::histogram,
@@ -168,7 +182,7 @@ inline constexpr Metric kMediaApiResyncs{
 inline constexpr Metric kMediaApiOutages{"callcast_media_api_outages_total", Kind::counter,
                                          "Times the event feed from the media role was lost.", ""};
 
-inline constexpr std::array<const Metric*, 42> kAll{
+inline constexpr std::array<const Metric*, 46> kAll{
     &kGroups,
     &kViewers,
     &kReceivedPackets,
@@ -193,6 +207,10 @@ inline constexpr std::array<const Metric*, 42> kAll{
     &kFanoutGsoFailures,
     &kFanoutBatchesDropped,
     &kFanoutQueueDepth,
+    &kRepairNacks,
+    &kRepairPackets,
+    &kRepairMisses,
+    &kRepairCapped,
     &kViewerJoin,
     &kReportedLoss,
     &kReportedJitter,

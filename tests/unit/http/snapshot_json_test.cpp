@@ -34,11 +34,13 @@ control::GroupSnapshot full_snapshot() {
   playing.packets_dropped = 10;
   playing.rtcp_reports = 5;
   playing.reception = control::ReceptionStats{0.1, -3, 3.3333333333333335, 1.25};
+  playing.repair = control::RepairStats{12, 30, 2, 1};
   group.viewers.push_back(playing);
   control::ViewerStats admitted;
   admitted.viewer = "13900000003";
   admitted.state = "admitted";
   group.viewers.push_back(admitted);
+  group.repair = control::RepairStats{14, 33, 3, 1};
   return group;
 }
 
@@ -58,6 +60,7 @@ void expect_equal(const control::GroupSnapshot& a, const control::GroupSnapshot&
   ASSERT_EQ(a.viewers.size(), b.viewers.size());
   for (std::size_t i = 0; i < a.viewers.size(); ++i) {
     EXPECT_EQ(a.viewers[i].packets_sent, b.viewers[i].packets_sent);
+    EXPECT_EQ(a.viewers[i].repair.packets_repaired, b.viewers[i].repair.packets_repaired);
     ASSERT_EQ(a.viewers[i].reception.has_value(), b.viewers[i].reception.has_value());
     if (a.viewers[i].reception) {
       EXPECT_EQ(a.viewers[i].reception->jitter_ms, b.viewers[i].reception->jitter_ms);
@@ -88,10 +91,13 @@ TEST(SnapshotJson, WritesTheDocumentedFieldNames) {
        "packets_sent": 18446744073709551615, "bytes_sent": 1180000,
        "packets_dropped": 10, "rtcp_reports": 5,
        "reception": {"fraction_lost": 0.1, "cumulative_lost": -3,
-                     "jitter_ms": 3.3333333333333335, "age_s": 1.25}},
+                     "jitter_ms": 3.3333333333333335, "age_s": 1.25},
+       "repair": {"nacks_received": 12, "packets_repaired": 30, "misses": 2, "capped": 1}},
       {"viewer": "13900000003", "state": "admitted", "transport": "", "remote": "",
        "rtp_destination": "", "latched": false, "packets_sent": 0, "bytes_sent": 0, "packets_dropped": 0, "rtcp_reports": 0,
-       "reception": null}]
+       "reception": null,
+       "repair": {"nacks_received": 0, "packets_repaired": 0, "misses": 0, "capped": 0}}],
+    "repair": {"nacks_received": 14, "packets_repaired": 33, "misses": 3, "capped": 1}
   })"));
 }
 
@@ -119,8 +125,12 @@ TEST(SnapshotJson, SnapshotWithoutTheStallFieldsOfAnOlderMediaSideStillParses) {
     old["publisher"].erase(key);
   for (const char* key : {"stale_packets_dropped", "held_for_keyframe", "lag_ms"})
     old["tracks"][0].erase(key);
+  old.erase("repair");
+  old["viewers"][0].erase("repair");
   const auto parsed = parse_group_snapshot(old.dump());
   ASSERT_TRUE(parsed.ok()) << parsed.error();
+  EXPECT_EQ(parsed->repair.nacks_received, 0U);
+  EXPECT_EQ(parsed->viewers[0].repair.packets_repaired, 0U);
   EXPECT_FALSE(parsed->publisher->stalled);
   EXPECT_EQ(parsed->publisher->stalls, 0U);
   EXPECT_EQ(parsed->tracks[0].stale_packets_dropped, 0U);

@@ -906,8 +906,11 @@ TEST_F(GroupMediaTest, DescribeSdpHasOneMediaPerTrackWithAbsoluteControlUrls) {
   for (std::size_t i = 0; i < parsed->media.size(); ++i) {
     const auto& m = parsed->media[i];
     EXPECT_EQ(m.media, kinds[i]);
-    EXPECT_EQ(m.proto, "RTP/AVP");
-    EXPECT_EQ(m.formats, (std::vector<std::string>{std::to_string(96 + i)}));
+    EXPECT_EQ(m.proto, "RTP/AVPF");
+    // The relayed payload type first (ffmpeg plays the first); video's RTX format after it.
+    const std::vector<std::string> formats =
+        i == 0 ? std::vector<std::string>{"96", "98"} : std::vector<std::string>{"97"};
+    EXPECT_EQ(m.formats, formats);
     const std::string control = url(static_cast<int>(i));
     EXPECT_EQ(m.attributes("control"), (std::vector<std::string_view>{control})) << text;
     for (const auto& line : m.lines)
@@ -919,6 +922,11 @@ TEST_F(GroupMediaTest, DescribeSdpHasOneMediaPerTrackWithAbsoluteControlUrls) {
   EXPECT_NE(sdp::fmtp_for(parsed->media[0], 96)->find(test::kSpropParameterSets),
             std::string::npos);
   EXPECT_EQ(sdp::rtpmap_for(parsed->media[1], 97)->clock_rate, 44100U);
+  EXPECT_EQ(sdp::rtpmap_for(parsed->media[0], 98)->encoding, "rtx");
+  EXPECT_EQ(sdp::fmtp_for(parsed->media[0], 98), "apt=96;rtx-time=500");
+  EXPECT_EQ(parsed->media[0].attributes("rtcp-fb"),
+            (std::vector<std::string_view>{"96 nack", "96 nack pli", "96 ccm fir"}));
+  EXPECT_TRUE(parsed->media[1].attributes("rtcp-fb").empty());
 
   // What a viewer announces back is relayable as is.
   EXPECT_TRUE(describe_tracks(*parsed));
@@ -1202,6 +1210,172 @@ TEST_F(GroupMediaStallTest, NewPublisherRestartsViewersAtItsFirstKeyframeWithCon
   EXPECT_EQ(video[4].nal_types, (std::vector<int>{7, 8}));
   EXPECT_EQ(media().tracks()[kVideo].held_packets(), 2U);
   EXPECT_FALSE(media().take_resumption()) << "a new publisher is no resumption";
+}
+
+}  // namespace
+}  // namespace callcast::media
+
+// ---- NACK repair (module 608) -------------------------------------------------------------------
+
+namespace callcast::media {
+namespace {
+
+Buffer generic_nack(std::uint32_t media_ssrc, std::vector<std::uint16_t> lost) {
+  Buffer out(2048);
+  const std::size_t size = rtp::write_generic_nack(out, 0x1234, media_ssrc, lost);
+  EXPECT_GT(size, 0U);
+  out.resize(size);
+  return out;
+}
+
+class GroupMediaRepairTest : public GroupMediaTest {
+ protected:
+  // A UDP viewer that has caught up (a fan-out worker sends to it) and the video it got.
+  Viewer& playing_viewer(bool avpf) {
+    publish_keyframe();
+    Viewer& viewer = add_udp_viewer("v", 6000);
+    viewer.tracks[kVideo].feedback = avpf;
+    viewer.tracks[kAudio].feedback = avpf;
+    play(viewer);
+    pace_until_done();
+    for (int i = 0; i < 5; ++i)
+      publish_delta();
+    return viewer;
+  }
+  void nack(Viewer& viewer, std::uint32_t ssrc, std::vector<std::uint16_t> lost) {
+    udp_.rtp.clear();
+    EXPECT_TRUE(media().on_viewer_rtcp(viewer, kVideo, bytes_of(generic_nack(ssrc, lost)), now_));
+  }
+  std::uint8_t rtx_pt() { return *media().repairs()[kVideo].rtx_payload_type(); }
+};
+
+TEST_F(GroupMediaRepairTest, AvpViewerGetsTheOriginalPacketAgainAndOnlyIt) {
+  Viewer& viewer = playing_viewer(false);
+  Viewer& other = add_udp_viewer("w", 7000);
+  play(other);
+  pace_until_done();
+  const std::vector<Buffer> sent_video = udp_.rtp_to(endpoint(6000));
+  const auto video = decode(sent_video);
+  ASSERT_GE(video.size(), 6U);
+  const std::uint64_t sent_before = sent(viewer);
+
+  nack(viewer, video_ssrc(), {video[2].sequence, video[4].sequence});
+  const auto again = udp_.rtp_to(endpoint(6000));
+  ASSERT_EQ(again.size(), 2U);
+  EXPECT_EQ(again[0], sent_video[2]);  // byte for byte: its SSRC, number and payload type
+  EXPECT_EQ(again[1], sent_video[4]);
+  EXPECT_EQ(udp_.rtp.size(), 2U) << "nobody else gets a retransmission";
+  EXPECT_EQ(sent(viewer), sent_before + 2);
+  EXPECT_EQ(viewer.repair.nacks_received, 1U);
+  EXPECT_EQ(viewer.repair.packets_repaired, 2U);
+  EXPECT_EQ(media().repair_totals().packets_repaired, 2U);
+  EXPECT_EQ(other.repair.nacks_received, 0U);
+}
+
+TEST_F(GroupMediaRepairTest, AvpfViewerGetsRtxWithItsOwnSsrcPayloadTypeAndNumbering) {
+  Viewer& viewer = playing_viewer(true);
+  const std::vector<Buffer> sent_video = udp_.rtp_to(endpoint(6000));
+  const auto video = decode(sent_video);
+  ASSERT_GE(video.size(), 6U);
+
+  nack(viewer, video_ssrc(), {video[1].sequence, video[3].sequence});
+  const auto again = udp_.rtp_to(endpoint(6000));
+  ASSERT_EQ(again.size(), 2U);
+  const std::size_t originals[] = {1, 3};
+  std::optional<std::uint16_t> previous;
+  for (std::size_t i = 0; i < again.size(); ++i) {
+    const auto rtx = rtp::RtpPacketView::parse(bytes_of(again[i]));
+    ASSERT_TRUE(rtx);
+    const Received& original = video[originals[i]];
+    EXPECT_EQ(rtx->payload_type(), rtx_pt());
+    EXPECT_EQ(rtx->ssrc(), media().repairs()[kVideo].rtx_ssrc());
+    EXPECT_NE(rtx->ssrc(), video_ssrc());
+    EXPECT_EQ(rtx->timestamp(), original.timestamp);
+    // RFC 4588 §4: the original sequence number, then the original payload.
+    const auto payload = rtx->payload();
+    ASSERT_EQ(payload.size(), original.payload.size() + 2);
+    EXPECT_EQ((payload[0] << 8) | payload[1], original.sequence);
+    EXPECT_TRUE(std::equal(payload.begin() + 2, payload.end(), original.payload.begin()));
+    if (previous) {
+      EXPECT_EQ(rtx->sequence_number(), static_cast<std::uint16_t>(*previous + 1));
+    }
+    previous = rtx->sequence_number();
+  }
+  EXPECT_EQ(viewer.repair.packets_repaired, 2U);
+}
+
+TEST_F(GroupMediaRepairTest, PacketOlderThanTheWindowOrNeverRelayedIsAMiss) {
+  Viewer& viewer = playing_viewer(false);
+  const auto video = decode(udp_.rtp_to(endpoint(6000)));
+  ASSERT_FALSE(video.empty());
+  now_ += limits_.repair.window + 1ms;
+  nack(viewer, video_ssrc(),
+       {video[0].sequence, static_cast<std::uint16_t>(video[0].sequence - 100)});
+  EXPECT_TRUE(udp_.rtp.empty());
+  EXPECT_EQ(viewer.repair.nacks_received, 1U);
+  EXPECT_EQ(viewer.repair.misses, 2U);
+  EXPECT_EQ(viewer.repair.packets_repaired, 0U);
+  EXPECT_EQ(media().repair_totals().misses, 2U);
+}
+
+TEST_F(GroupMediaRepairTest, RetransmissionsBeyondTheViewersShareAreCapped) {
+  limits_.repair.max_share = 0.001;  // the bucket holds its 3000-byte minimum and barely refills
+  Viewer& viewer = playing_viewer(false);
+  std::vector<std::uint16_t> lost;
+  for (int i = 0; i < 400; ++i) {
+    publish_delta();
+    lost.push_back(static_cast<std::uint16_t>(media().tracks()[kVideo].next_sequence() - 1));
+  }
+  nack(viewer, video_ssrc(), lost);
+  std::size_t bytes = 0;
+  for (const auto& datagram : udp_.rtp)
+    bytes += datagram.bytes.size();
+  EXPECT_LE(bytes, 3000U);
+  EXPECT_GT(viewer.repair.packets_repaired, 0U);
+  EXPECT_GT(viewer.repair.capped, 0U);
+  EXPECT_EQ(viewer.repair.packets_repaired + viewer.repair.capped, 400U);
+  EXPECT_EQ(udp_.rtp.size(), viewer.repair.packets_repaired);
+}
+
+TEST_F(GroupMediaRepairTest, NackForAnotherSsrcOrFromATcpViewerIsIgnored) {
+  Viewer& viewer = playing_viewer(false);
+  const auto video = decode(udp_.rtp_to(endpoint(6000)));
+  nack(viewer, 0xdeadbeef, {video[0].sequence});
+  EXPECT_TRUE(udp_.rtp.empty());
+  EXPECT_EQ(viewer.repair.nacks_received, 0U);
+
+  auto writer = std::make_shared<FakeInterleavedWriter>();
+  Viewer& tcp = add_tcp_viewer("t", writer);
+  play(tcp);
+  pace_until_done();
+  const std::size_t frames = writer->frames.size();
+  EXPECT_TRUE(media().on_viewer_rtcp(
+      tcp, kVideo, bytes_of(generic_nack(video_ssrc(), {video[0].sequence})), now_));
+  EXPECT_EQ(writer->frames.size(), frames);
+  EXPECT_EQ(tcp.repair.nacks_received, 0U);
+  EXPECT_EQ(media().repair_totals().nacks_received, 0U);
+}
+
+TEST_F(GroupMediaRepairTest, RepairOffResendsNothing) {
+  limits_.repair.window = Clock::duration::zero();
+  Viewer& viewer = playing_viewer(true);
+  const auto video = decode(udp_.rtp_to(endpoint(6000)));
+  nack(viewer, video_ssrc(), {video[0].sequence});
+  EXPECT_TRUE(udp_.rtp.empty());
+  EXPECT_EQ(viewer.repair.misses, 1U);
+  EXPECT_FALSE(media().repairs()[kVideo].rtx_payload_type());
+}
+
+TEST_F(GroupMediaRepairTest, GoneGroupsRepairsStayInTheMetricsTotals) {
+  media().set_metrics(&metrics_);
+  Viewer& viewer = playing_viewer(false);
+  const auto video = decode(udp_.rtp_to(endpoint(6000)));
+  nack(viewer, video_ssrc(), {video[0].sequence});
+  media().remove_viewer("v", false, "test");
+  EXPECT_EQ(media().repair_totals().packets_repaired, 1U);
+  media_.reset();
+  EXPECT_EQ(metrics_.retired_repair().packets_repaired, 1U);
+  EXPECT_EQ(metrics_.retired_repair().nacks_received, 1U);
 }
 
 }  // namespace

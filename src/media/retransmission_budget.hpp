@@ -1,0 +1,38 @@
+#pragma once
+// How much one viewer may be resent (module 608's QoS): a token bucket of bytes that fills at a
+// share of the track's bitrate. A viewer on a path that loses more than that share cannot be
+// repaired anyway; capping it keeps one bad path (or a player NACKing everything) from doubling
+// the server's output and from crowding its own live packets out of its link.
+#include <algorithm>
+#include <cstddef>
+
+#include "media/relay_packet.hpp"
+
+namespace callcast::media {
+
+class RetransmissionBudget {
+ public:
+  // Takes `bytes` if the bucket, refilled at `rate` bytes per second since the last call and
+  // holding at most `depth` bytes, has them. Starts full: the first loss is repaired at once.
+  bool take(std::size_t bytes, double rate, double depth, Clock::time_point now) {
+    if (!started_) {
+      tokens_ = depth;
+      started_ = true;
+    } else if (now > refilled_) {
+      tokens_ =
+          std::min(depth, tokens_ + rate * std::chrono::duration<double>(now - refilled_).count());
+    }
+    refilled_ = now;
+    const auto needed = static_cast<double>(bytes);
+    if (tokens_ < needed) return false;
+    tokens_ -= needed;
+    return true;
+  }
+
+ private:
+  double tokens_ = 0;
+  Clock::time_point refilled_{};
+  bool started_ = false;
+};
+
+}  // namespace callcast::media
