@@ -9,6 +9,11 @@
 //   callcast-peer-gst --rtsp-port P --video-port V --audio-port A --audio-config HEX
 //                     [--audio-clock-rate 48000] [--audio-channels 2]
 //                     [--max-threads 64] [--backlog 4096]
+//                     [--address 127.0.0.1] [--rtx-time MS]
+//
+// --rtx-time MS (bench/loss.sh, issue 12) turns on what gst-rtsp-server offers against loss:
+// the RTP/AVPF profile and RFC 4588 retransmission of the last MS ms on a NACK (each track is
+// then depayloaded and payloaded again, see make_launch_line). --address is where RTSP listens (0.0.0.0 in the loss bench's lab).
 //
 // Prints `ready rtsp://127.0.0.1:P/clip` on stdout once listening; exits 0 on SIGTERM/SIGINT,
 // 1 with a message on stderr when it cannot start.
@@ -44,6 +49,8 @@ typedef struct {
   int audio_channels;
   int max_threads;
   int backlog;
+  const char* address;
+  int rtx_time_ms;
 } PeerOptions;
 
 static void usage(FILE* out) {
@@ -51,7 +58,8 @@ static void usage(FILE* out) {
           "usage: callcast-peer-gst --rtsp-port P --video-port V --audio-port A "
           "--audio-config HEX\n"
           "                         [--audio-clock-rate 48000] [--audio-channels 2]\n"
-          "                         [--max-threads 64] [--backlog 4096]\n");
+          "                         [--max-threads 64] [--backlog 4096]\n"
+          "                         [--address 127.0.0.1] [--rtx-time MS]\n");
 }
 
 // Strict integer parse: the whole text, within [min, max].
@@ -82,6 +90,8 @@ static gboolean parse_options(int argc, char** argv, PeerOptions* options) {
     kAudioChannels,
     kMaxThreads,
     kBacklog,
+    kAddress,
+    kRtxTime,
     kHelp
   };
   static const struct option kLongOptions[] = {
@@ -93,6 +103,8 @@ static gboolean parse_options(int argc, char** argv, PeerOptions* options) {
       {"audio-channels", required_argument, NULL, kAudioChannels},
       {"max-threads", required_argument, NULL, kMaxThreads},
       {"backlog", required_argument, NULL, kBacklog},
+      {"address", required_argument, NULL, kAddress},
+      {"rtx-time", required_argument, NULL, kRtxTime},
       {"help", no_argument, NULL, kHelp},
       {NULL, 0, NULL, 0},
   };
@@ -103,7 +115,9 @@ static gboolean parse_options(int argc, char** argv, PeerOptions* options) {
                            .audio_clock_rate = 48000,
                            .audio_channels = 2,
                            .max_threads = 64,
-                           .backlog = 4096};
+                           .backlog = 4096,
+                           .address = "127.0.0.1",
+                           .rtx_time_ms = 0};
   int option;
   while ((option = getopt_long(argc, argv, "", kLongOptions, NULL)) != -1) {
     gboolean ok = TRUE;
@@ -132,6 +146,12 @@ static gboolean parse_options(int argc, char** argv, PeerOptions* options) {
         break;
       case kBacklog:
         ok = parse_int(optarg, 1, INT_MAX, &options->backlog);
+        break;
+      case kAddress:
+        options->address = optarg;
+        break;
+      case kRtxTime:
+        ok = parse_int(optarg, 0, 60000, &options->rtx_time_ms);
         break;
       case kHelp:
         usage(stdout);
@@ -165,17 +185,32 @@ static gboolean parse_options(int argc, char** argv, PeerOptions* options) {
 // element's caps become stream N's SDP (no sprop-parameter-sets: the publisher repeats SPS/PPS
 // in band before every IDR, so a late viewer decodes from its first keyframe).
 static gchar* make_launch_line(const PeerOptions* options) {
-  return g_strdup_printf(
-      "( udpsrc name=pay0 address=127.0.0.1 port=%d buffer-size=%d "
+  // With RTX, each track goes through a depayloader and a payloader named payN: gst-rtsp-server
+  // takes the payload type to retransmit (and picks a free one for RFC 4588) from payN's "pt"
+  // property, which a udpsrc lacks, so RTX would map payload type 0 and never resend anything.
+  // This is how one deploys gst-rtsp-server with RTX; the depayloader passes each access unit
+  // on as soon as its last packet is in.
+  const gboolean repay = options->rtx_time_ms > 0;
+  gchar* video_tail =
+      repay ? g_strdup(" ! rtph264depay ! h264parse"
+                    " ! rtph264pay name=pay0 pt=96 config-interval=-1 mtu=1400")
+            : g_strdup("");
+  gchar* audio_tail = repay ? g_strdup(" ! rtpmp4gdepay ! rtpmp4gpay name=pay1 pt=97") : g_strdup("");
+  gchar* launch = g_strdup_printf(
+      "( udpsrc name=%s address=127.0.0.1 port=%d buffer-size=%d "
       "caps=\"application/x-rtp,media=video,clock-rate=90000,encoding-name=H264,payload=96,"
-      "packetization-mode=(string)1\" "
-      "udpsrc name=pay1 address=127.0.0.1 port=%d buffer-size=%d "
+      "packetization-mode=(string)1\"%s "
+      "udpsrc name=%s address=127.0.0.1 port=%d buffer-size=%d "
       "caps=\"application/x-rtp,media=audio,clock-rate=%d,encoding-name=MPEG4-GENERIC,"
       "encoding-params=(string)%d,payload=97,mode=(string)AAC-hbr,sizelength=(string)13,"
       "indexlength=(string)3,indexdeltalength=(string)3,config=(string)%s,"
-      "streamtype=(string)5\" )",
-      options->video_port, kInputBufferBytes, options->audio_port, kInputBufferBytes,
-      options->audio_clock_rate, options->audio_channels, options->audio_config);
+      "streamtype=(string)5\"%s )",
+      repay ? "vin" : "pay0", options->video_port, kInputBufferBytes, video_tail,
+      repay ? "ain" : "pay1", options->audio_port, kInputBufferBytes, options->audio_clock_rate,
+      options->audio_channels, options->audio_config, audio_tail);
+  g_free(video_tail);
+  g_free(audio_tail);
+  return launch;
 }
 
 // The factory only parses the launch line at the first DESCRIBE; a typo would then surface as a
@@ -286,7 +321,7 @@ int main(int argc, char** argv) {
   GMainLoop* loop = g_main_loop_new(NULL, FALSE);
   GstRTSPServer* server = gst_rtsp_server_new();
   gchar* service = g_strdup_printf("%d", options.rtsp_port);
-  gst_rtsp_server_set_address(server, "127.0.0.1");
+  gst_rtsp_server_set_address(server, options.address);
   gst_rtsp_server_set_service(server, service);
   // The default backlog and the single default client thread make connects time out and
   // DESCRIBEs queue behind one another when thousands of viewers arrive at once.
@@ -306,6 +341,13 @@ int main(int argc, char** argv) {
   gst_rtsp_media_factory_set_eos_shutdown(factory, FALSE);
   gst_rtsp_media_factory_set_protocols(factory,
                                        GST_RTSP_LOWER_TRANS_UDP | GST_RTSP_LOWER_TRANS_TCP);
+  if (options.rtx_time_ms > 0) {
+    // AVPF in the SDP is what makes rtspsrc send NACKs. AVPF only: with AVP as well the SDP
+    // repeats every m= line once per profile. (ffmpeg then SETs UP RTP/AVP and gets 461.)
+    gst_rtsp_media_factory_set_profiles(factory, GST_RTSP_PROFILE_AVPF);
+    gst_rtsp_media_factory_set_retransmission_time(factory,
+                                                   (GstClockTime)options.rtx_time_ms * GST_MSECOND);
+  }
   GstRTSPMountPoints* mounts = gst_rtsp_server_get_mount_points(server);
   gst_rtsp_mount_points_add_factory(mounts, "/clip", factory);  // takes the factory
   g_object_unref(mounts);
@@ -313,7 +355,7 @@ int main(int argc, char** argv) {
   // attach() binds and listens now; a busy port fails here and nowhere else.
   const guint source_id = gst_rtsp_server_attach(server, NULL);
   if (source_id == 0) {
-    fprintf(stderr, "callcast-peer-gst: cannot listen on 127.0.0.1:%d (port busy?)\n",
+    fprintf(stderr, "callcast-peer-gst: cannot listen on %s:%d (port busy?)\n", options.address,
             options.rtsp_port);
     g_object_unref(server);
     g_main_loop_unref(loop);
@@ -324,7 +366,7 @@ int main(int argc, char** argv) {
   g_unix_signal_add(SIGTERM, on_stop_signal, loop);
   g_unix_signal_add(SIGINT, on_stop_signal, loop);
 
-  printf("ready rtsp://127.0.0.1:%d/clip\n", options.rtsp_port);
+  printf("ready rtsp://%s:%d/clip\n", options.address, options.rtsp_port);
   fflush(stdout);
   g_main_loop_run(loop);
 
