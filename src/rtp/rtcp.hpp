@@ -22,8 +22,22 @@ enum class RtcpType : std::uint8_t {
   source_description = 202,
   bye = 203,
   app = 204,
-  transport_feedback = 205,  // RFC 4585 RTPFB (NACK)
-  payload_feedback = 206,    // RFC 4585 PSFB (PLI, FIR)
+  transport_feedback = 205,  // RFC 4585 RTPFB (NACK, TMMBR, TMMBN)
+  payload_feedback = 206,    // RFC 4585 PSFB (PLI, FIR, REMB)
+};
+
+// FMT values of RTPFB packets (IANA "FMT Values for RTPFB Payload Types").
+enum class TransportFeedbackFormat : std::uint8_t {
+  generic_nack = 1,                        // RFC 4585 §6.2.1
+  temporary_max_bitrate = 3,               // RFC 5104 §4.2.1 TMMBR
+  temporary_max_bitrate_notification = 4,  // RFC 5104 §4.2.2 TMMBN
+};
+
+// FMT values of PSFB packets (IANA "FMT Values for PSFB Payload Types").
+enum class PayloadFeedbackFormat : std::uint8_t {
+  picture_loss_indication = 1,  // RFC 4585 §6.3.1
+  full_intra_request = 4,       // RFC 5104 §4.3.1
+  application_layer = 15,       // RFC 4585 §6.4; REMB is one (draft-alvestrand-rmcat-remb)
 };
 
 // One packet inside a compound, validated by RtcpCompoundView::parse.
