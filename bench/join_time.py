@@ -121,7 +121,7 @@ class Viewer:
                    str(args.duration), "--stats-json", self.stats_path, "--log-level",
                    args.viewer_log_level]
         if transport == "tcp":
-            command += ["--transport", "tcp"]
+            command += ["--rtsp-transport", "tcp"]
         if record:
             command += ["--record", self.record_path]
         self.log_path = os.path.join(work, f"watch-{index}.log")

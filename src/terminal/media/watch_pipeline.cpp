@@ -354,7 +354,10 @@ Result<std::unique_ptr<WatchPipeline>, std::string> WatchPipeline::create(
   state->pipeline.reset(GST_ELEMENT(gst_object_ref_sink(gst_pipeline_new("watch"))));
   state->source = gst_element_factory_make("rtspsrc", "source");
   gst_bin_add(GST_BIN(state->pipeline.get()), state->source);
-  gst_util_set_object_arg(G_OBJECT(state->source), "protocols", "udp+tcp");
+  const char* protocols = options.transport == RtpTransport::udp   ? "udp"
+                          : options.transport == RtpTransport::tcp ? "tcp"
+                                                                   : "udp+tcp";
+  gst_util_set_object_arg(G_OBJECT(state->source), "protocols", protocols);
   g_object_set(state->source, "latency", static_cast<guint>(options.latency_ms),
                "do-retransmission", TRUE, "timeout",
                static_cast<guint64>(options.udp_timeout.count()) * 1000u, nullptr);
