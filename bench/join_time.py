@@ -5,8 +5,8 @@ Starts callcastd (every port chosen by the OS, SIP included: a benchmark never t
 server that runs on the machine; its files in a scratch directory that is removed at the end,
 never in the working directory), then per audio codec one `callcast broadcast` (1280x720 25 fps
 2 Mbit/s H.264, a keyframe every 2 s, a tone as AAC or Opus), and lets `callcast watch` viewers
-join it: N without recording, then N recording to .mkv, over UDP (and over TCP with
---transport tcp), `--parallel` of them at a time, each starting `--interval` s after the one
+join it: N without recording, then N recording to .mkv, over UDP and over TCP (`--rtsp-transport
+tcp`), `--parallel` of them at a time, each starting `--interval` s after the one
 before so that they land at every point of the GOP. A join is the terminal's own figure: INVITE
 sent to the first decoded video frame, on one monotonic clock (its --stats-json `join_ms`). Each
 recording is checked for what a recording must hold: a video and an audio stream, audio frames.
@@ -18,10 +18,15 @@ With --ffmpeg-joins N it also measures N ffmpeg players (`ffmpeg -rtsp_transport
 through the control API) from callcastd answering PLAY to their first decoded frame, as this
 script did before, and the server's CPU and RSS while three of them play.
 
-Bounded: at most --viewers per case (500 at most), and no join starts after --time-limit s.
+With --baseline CALLCAST, viewers of that other binary (an older build) take turns with this
+build's in every case, so that both are measured under the same load.
+
+Bounded: at most --viewers per case and viewer binary (500 at most), and no join starts after
+--time-limit s.
 
 usage: bench/join_time.py [BUILD_DIR] [--viewers 30] [--parallel 3] [--audio aac,opus]
-                          [--record off,on] [--transport udp,tcp] [--ffmpeg-joins N] [--keep-dir]"""
+                          [--record off,on] [--transport udp,tcp] [--baseline CALLCAST]
+                          [--ffmpeg-joins N] [--keep-dir]"""
 import argparse
 import datetime
 import json
@@ -90,6 +95,13 @@ def wait_for(path, text, timeout, process):
     return False
 
 
+def wait_until_no_group(base, timeout=15):
+    """The next broadcast takes the same number: its group must be gone first."""
+    deadline = time.time() + timeout
+    while time.time() < deadline and api(base, "GET", "/v1/groups").get("groups"):
+        time.sleep(0.2)
+
+
 def stop(process, timeout=10):
     if process.poll() is None:
         process.send_signal(signal.SIGINT)
@@ -112,12 +124,12 @@ def audio_frames(path):
 
 
 class Viewer:
-    """One `callcast watch` that joins, plays --duration s and hangs up."""
+    """One `callcast watch` (`binary`) that joins, plays --duration s and hangs up."""
 
-    def __init__(self, args, work, number, account, index, transport, record):
+    def __init__(self, args, binary, work, number, account, index, transport, record):
         self.stats_path = os.path.join(work, f"watch-{index}.json")
         self.record_path = os.path.join(work, f"watch-{index}.mkv") if record else None
-        command = [args.callcast, "watch", MASTER, "--number", number, *account, "--duration",
+        command = [binary, "watch", MASTER, "--number", number, *account, "--duration",
                    str(args.duration), "--stats-json", self.stats_path, "--log-level",
                    args.viewer_log_level]
         if transport == "tcp":
@@ -145,14 +157,23 @@ class Viewer:
         return join, recording
 
 
+def takes_rtsp_transport(binary):
+    """Whether this callcast can be told to take RTP over TCP (builds before issue 12 cannot)."""
+    result = subprocess.run([binary, "watch", "--help"], capture_output=True, text=True)
+    return "--rtsp-transport" in result.stdout
+
+
 def run_case(args, work, numbers, account, transport, record, deadline, first_index):
-    """N joins, `parallel` at a time, `interval` s apart; the case's figures."""
-    running, joins, failures, silent_recordings = [], [], 0, 0
+    """N joins per viewer binary, `parallel` at a time, `interval` s apart, the binaries taking
+    turns (same load, same moments of the GOP); the case's figures per binary."""
+    binaries = [(label, binary) for label, binary in args.viewer_binaries
+                if transport != "tcp" or takes_rtsp_transport(binary)]
+    results = {label: {"joins": [], "failed": 0, "silent": 0} for label, _ in binaries}
+    running = []  # (label, Viewer)
     started = 0
 
     def reap(block):
-        nonlocal failures, silent_recordings
-        for viewer in list(running):
+        for label, viewer in list(running):
             if not block and viewer.process.poll() is None:
                 continue
             try:
@@ -160,33 +181,35 @@ def run_case(args, work, numbers, account, transport, record, deadline, first_in
             except subprocess.TimeoutExpired:
                 viewer.process.kill()
                 viewer.process.wait()
-            running.remove(viewer)
+            running.remove((label, viewer))
             join, recording = viewer.result()
+            result = results[label]
             if join is None:
-                failures += 1
-                log(f"  join failed, see {viewer.log_path}")
+                result["failed"] += 1
+                log(f"  {label}: join failed, see {viewer.log_path}")
             else:
-                joins.append(join)
+                result["joins"].append(join)
             if recording is not None and (not recording["has_audio"] or
                                           recording["audio_frames"] == 0):
-                silent_recordings += 1
-                log(f"  recording without audio: {viewer.record_path} {recording}")
+                result["silent"] += 1
+                log(f"  {label}: recording without audio: {viewer.record_path} {recording}")
 
-    while started < args.viewers and time.time() < deadline:
+    while started < args.viewers * len(binaries) and time.time() < deadline:
         while len(running) >= args.parallel:
             reap(False)
             time.sleep(0.05)
+        label, binary = binaries[started % len(binaries)]
         number = numbers[started % len(numbers)]
-        running.append(Viewer(args, work, number, account, first_index + started, transport,
-                              record))
+        running.append((label, Viewer(args, binary, work, number, account, first_index + started,
+                                      transport, record)))
         started += 1
         time.sleep(args.interval)
         reap(False)
     while running:
         reap(True)
-    return {"joins_ms": summary(joins), "failed_joins": failures,
-            "recordings_without_audio": silent_recordings if record else None,
-            "all_ms": sorted(joins)}
+    return [{"viewer": label, "joins_ms": summary(r["joins"]), "failed_joins": r["failed"],
+             "recordings_without_audio": r["silent"] if record else None,
+             "all_ms": sorted(r["joins"])} for label, r in results.items()]
 
 
 def ffmpeg_joins(args, base, log_path):
@@ -259,13 +282,17 @@ def main():
     parser.add_argument("--duration", type=int, default=1, help="s each viewer plays")
     parser.add_argument("--audio", default="aac,opus", help="audio codecs, one broadcast each")
     parser.add_argument("--record", default="off,on", help="cases: off, on or both")
-    parser.add_argument("--transport", default="udp", help="udp, tcp or both")
+    parser.add_argument("--transport", default="udp,tcp",
+                        help="RTP over udp, tcp (--rtsp-transport tcp) or both")
     parser.add_argument("--latency", type=int, default=None, help="viewers' --latency (ms)")
     parser.add_argument("--time-limit", type=float, default=900,
                         help="s after which no join starts")
     parser.add_argument("--ffmpeg-joins", type=int, default=0,
                         help="also N ffmpeg players: PLAY to first frame, server CPU/RSS")
     parser.add_argument("--viewer-log-level", default="info")
+    parser.add_argument("--baseline", metavar="CALLCAST",
+                        help="another callcast binary whose viewers take turns with this "
+                             "build's in every case (before/after in the same conditions)")
     parser.add_argument("--keep-dir", action="store_true",
                         help="keep the scratch directory (logs, stats, recordings)")
     args = parser.parse_args()
@@ -273,6 +300,9 @@ def main():
     args.parallel = max(1, args.parallel)
     callcastd = os.path.abspath(os.path.join(args.build_dir, "apps", "callcastd", "callcastd"))
     args.callcast = os.path.abspath(os.path.join(args.build_dir, "apps", "callcast", "callcast"))
+    args.viewer_binaries = [("build", args.callcast)]
+    if args.baseline:
+        args.viewer_binaries.append(("baseline", os.path.abspath(args.baseline)))
     deadline = time.time() + args.time_limit
     work = tempfile.mkdtemp(prefix="callcast-join-")
     log_path = os.path.join(work, "callcastd.log")
@@ -308,17 +338,21 @@ def main():
             time.sleep(1)
             for transport in args.transport.split(","):
                 for record in args.record.split(","):
-                    case = run_case(args, work, numbers, watch_flags, transport, record == "on",
-                                    deadline, index)
-                    index += args.viewers
-                    case.update({"audio": codec, "transport": transport, "record": record == "on"})
-                    cases.append(case)
-                    j = case["joins_ms"]
-                    log(f"{codec:>4} {transport} record={record:<3} joins={j['n']:>3} "
-                        f"p50={j.get('p50')} p90={j.get('p90')} p99={j.get('p99')} "
-                        f"max={j.get('max')} failed={case['failed_joins']} "
-                        f"silent_recordings={case['recordings_without_audio']}")
+                    per_viewer = run_case(args, work, numbers, watch_flags, transport,
+                                          record == "on", deadline, index)
+                    index += args.viewers * 2
+                    for case in per_viewer:
+                        case.update({"audio": codec, "transport": transport,
+                                     "record": record == "on"})
+                        cases.append(case)
+                        j = case["joins_ms"]
+                        log(f"{case['viewer']:>8} {codec:>4} {transport} record={record:<3} "
+                            f"joins={j['n']:>3} p50={j.get('p50')} p90={j.get('p90')} "
+                            f"p99={j.get('p99')} max={j.get('max')} "
+                            f"failed={case['failed_joins']} "
+                            f"silent_recordings={case['recordings_without_audio']}")
             stop(broadcaster, 15)
+            wait_until_no_group(base)
         result = {"bench": "join_time", "cores": os.cpu_count(), "viewers_per_case": args.viewers,
                   "parallel": args.parallel, "interval_s": args.interval,
                   "stream": "callcast broadcast 1280x720 25 fps 2 Mbit/s H.264, keyframe every 2 s",
@@ -326,8 +360,10 @@ def main():
                   "cases": cases}
         if args.ffmpeg_joins > 0:
             result["ffmpeg"] = ffmpeg_joins(args, base, log_path)
+        for label, _ in args.viewer_binaries:
+            result[f"all_cases_ms_{label}"] = summary(
+                [j for case in cases if case["viewer"] == label for j in case["all_ms"]])
         all_joins = [j for case in cases for j in case["all_ms"]]
-        result["all_cases_ms"] = summary(all_joins)
         print(json.dumps(result))
         return 0 if all_joins and not any(c["failed_joins"] for c in cases) else 1
     finally:
