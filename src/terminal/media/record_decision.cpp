@@ -12,7 +12,10 @@ RecordDecision::RecordDecision(core::TimerFactory& timers, std::chrono::millisec
 
 void RecordDecision::update(const Holding& holding) {
   if (decided_) return;
-  if (holding.all_exposed && holding.with_caps == holding.streams) return decide();
+  if (holding.all_exposed && holding.streams >= holding.announced &&
+      holding.with_caps == holding.streams) {
+    return decide();
+  }
   if (holding.streams > 0 && !timer_->enabled()) timer_->enable(limit_);
 }
 

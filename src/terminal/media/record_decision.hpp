@@ -23,6 +23,10 @@ class RecordDecision {
     std::size_t streams = 0;    // held, one per medium rtspsrc has exposed
     std::size_t with_caps = 0;  // of those, the ones whose caps are known
     bool all_exposed = false;   // rtspsrc has a pad for every stream it set up (no-more-pads)
+    // Media the SDP announced that the viewer takes. rtspsrc's no-more-pads alone is not enough:
+    // it may come from the thread of the last stream while another stream's pad-added is still
+    // building its chain, and a decision then left that stream (the audio) out of the file.
+    std::size_t announced = 0;
   };
 
   // `limit`: how long after the first held stream to wait for the others; `decide` runs once,
@@ -30,8 +34,8 @@ class RecordDecision {
   RecordDecision(core::TimerFactory& timers, std::chrono::milliseconds limit,
                  std::function<void()> decide);
 
-  // Something changed (a pad, a caps event, no-more-pads): decides now if every stream is ready,
-  // else starts the limit at the first held stream.
+  // Something changed (a pad, a caps event, no-more-pads): decides now if every announced stream
+  // is held with its caps, else starts the limit at the first held stream.
   void update(const Holding& holding);
   // Decides now with what is there (the viewer stops).
   void force();

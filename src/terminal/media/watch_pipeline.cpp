@@ -6,6 +6,7 @@
 #include <atomic>
 #include <chrono>
 #include <mutex>
+#include <set>
 #include <string_view>
 
 #include "terminal/media/depacketizer.hpp"
@@ -69,7 +70,8 @@ struct WatchPipeline::State {
   // Shared with streaming threads.
   mutable std::mutex mutex;
   JitterbufferStats jitterbuffers;
-  std::vector<double> latency_samples;  // guarded by mutex
+  std::vector<double> latency_samples;    // guarded by mutex
+  std::set<std::string> announced_media;  // guarded by mutex: streams the SDP offers, taken
   std::atomic<std::uint64_t> frames_decoded{0};
   std::atomic<std::uint64_t> bytes_received{0};
   std::atomic<bool> first_frame_posted{false};
@@ -136,10 +138,20 @@ struct WatchPipeline::State {
   // ---- streaming threads ----
 
   // Every stream the SDP offers is taken; the chains are built as their pads appear.
-  static gboolean on_select_stream(GstElement*, guint id, GstCaps* caps, gpointer) {
+  // Every stream the SDP offers is taken (rtspsrc asks before any pad exists); those the viewer
+  // has a chain for are the ones its recording waits for.
+  static gboolean on_select_stream(GstElement*, guint id, GstCaps* caps, gpointer data) {
+    auto* self = static_cast<State*>(data);
     gchar* text = gst_caps_to_string(caps);
     spdlog::debug("watch stream offered id={} caps={}", id, text);
     g_free(text);
+    const GstStructure* structure = gst_caps_get_structure(caps, 0);
+    const char* media = gst_structure_get_string(structure, "media");
+    const char* encoding = gst_structure_get_string(structure, "encoding-name");
+    if (media != nullptr && encoding != nullptr && WatchBranches::takes(media, encoding)) {
+      std::lock_guard lock(self->mutex);
+      self->announced_media.insert(media);
+    }
     return TRUE;
   }
 
@@ -218,7 +230,13 @@ struct WatchPipeline::State {
   // The recording starts when every stream of the SDP has its pad and caps; RecordDecision's
   // limit (or stop()) starts it with whatever is ready by then.
   void update_recording() {
-    if (record_decision) record_decision->update(recorder->holding(no_more_pads.load()));
+    if (!record_decision) return;
+    auto holding = recorder->holding(no_more_pads.load());
+    {
+      std::lock_guard lock(mutex);
+      holding.announced = announced_media.size();
+    }
+    record_decision->update(holding);
   }
 
   // Sends EOS into every branch (recordings are finalised), then stops: WatchPipeline::stop().
@@ -365,7 +383,8 @@ Result<std::unique_ptr<WatchPipeline>, std::string> WatchPipeline::create(
   g_signal_connect(state->source, "no-more-pads", G_CALLBACK(&State::on_no_more_pads), state.get());
   g_signal_connect(state->source, "new-manager", G_CALLBACK(&State::on_new_manager), state.get());
   g_signal_connect(state->source, "before-send", G_CALLBACK(&State::on_before_send), state.get());
-  g_signal_connect(state->source, "select-stream", G_CALLBACK(&State::on_select_stream), nullptr);
+  g_signal_connect(state->source, "select-stream", G_CALLBACK(&State::on_select_stream),
+                   state.get());
 
   if (container != Container::none) {
     auto recorder = WatchRecorder::create(state->pipeline.get(), options.record_path, kPadMessage);

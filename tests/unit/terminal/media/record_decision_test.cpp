@@ -33,6 +33,17 @@ TEST_F(RecordDecisionTest, DecidesAsSoonAsEveryExposedStreamHasItsCaps) {
   EXPECT_EQ(time_.pending(), 0u) << "the limit is disarmed";
 }
 
+// rtspsrc's no-more-pads came from the video's thread while the audio's pad-added was still
+// building its chain: one recording in 120 of the join bench had no audio.
+TEST_F(RecordDecisionTest, WaitsForEveryStreamTheSdpAnnouncedEvenAfterNoMorePads) {
+  decision_.update({.streams = 1, .with_caps = 1, .all_exposed = true, .announced = 2});
+  EXPECT_EQ(decisions_, 0);
+  decision_.update({.streams = 2, .with_caps = 1, .all_exposed = true, .announced = 2});
+  EXPECT_EQ(decisions_, 0);
+  decision_.update({.streams = 2, .with_caps = 2, .all_exposed = true, .announced = 2});
+  EXPECT_EQ(decisions_, 1);
+}
+
 TEST_F(RecordDecisionTest, NotBeforeRtspsrcHasExposedEveryStream) {
   // The video has its caps; the audio of the SDP has no pad yet.
   decision_.update({.streams = 1, .with_caps = 1, .all_exposed = false});
