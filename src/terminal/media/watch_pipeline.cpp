@@ -137,9 +137,9 @@ struct WatchPipeline::State {
 
   // ---- streaming threads ----
 
-  // Every stream the SDP offers is taken; the chains are built as their pads appear.
-  // Every stream the SDP offers is taken (rtspsrc asks before any pad exists); those the viewer
-  // has a chain for are the ones its recording waits for.
+  // Every stream the SDP offers is taken (rtspsrc asks before any pad exists; the chains are
+  // built as their pads appear); those the viewer has a chain for are the ones its recording
+  // waits for.
   static gboolean on_select_stream(GstElement*, guint id, GstCaps* caps, gpointer data) {
     auto* self = static_cast<State*>(data);
     gchar* text = gst_caps_to_string(caps);
