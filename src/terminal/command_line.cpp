@@ -95,6 +95,10 @@ void CommandLine::add_watch_flags() {
   cmd.add_option("--udp-timeout", udp_timeout_ms_, "ms without UDP media before retrying over TCP")
       ->check(CLI::Range(100, 60000))
       ->capture_default_str();
+  cmd.add_option("--rtsp-transport", rtsp_transport_,
+                 "RTP over udp, tcp (interleaved), or auto: UDP, then TCP after --udp-timeout")
+      ->check(CLI::IsMember({"auto", "udp", "tcp"}))
+      ->capture_default_str();
 }
 
 std::optional<int> CommandLine::parse(int argc, const char* const* argv) {
@@ -164,6 +168,9 @@ WatchConfig CommandLine::watch_config(const PhoneOptions& phone) const {
   config.media.record_path = record_;
   config.media.latency_ms = latency_ms_;
   config.media.udp_timeout = std::chrono::milliseconds(udp_timeout_ms_);
+  config.media.transport = rtsp_transport_ == "udp"   ? RtpTransport::udp
+                           : rtsp_transport_ == "tcp" ? RtpTransport::tcp
+                                                      : RtpTransport::udp_then_tcp;
   return config;
 }
 

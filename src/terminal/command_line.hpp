@@ -58,6 +58,7 @@ class CommandLine {
   AccountFlags watch_account_;
   std::string target_;
   std::string record_;
+  std::string rtsp_transport_ = "auto";
   bool display_ = false;
   int latency_ms_ = 200, udp_timeout_ms_ = 3000;
 };

@@ -80,6 +80,16 @@ std::optional<std::string> missing_element(const std::vector<std::string>& eleme
   return std::nullopt;
 }
 
+void load_elements(const std::vector<std::string>& elements) {
+  for (const auto& name : elements) {
+    GstElementFactory* factory = gst_element_factory_find(name.c_str());
+    if (factory == nullptr) continue;
+    GstPluginFeature* loaded = gst_plugin_feature_load(GST_PLUGIN_FEATURE(factory));
+    if (loaded != nullptr) gst_object_unref(loaded);
+    gst_object_unref(factory);
+  }
+}
+
 std::string error_text(GstMessage* error_message) {
   GError* gerror = nullptr;
   gchar* debug = nullptr;

@@ -22,6 +22,11 @@ std::string_view debian_package_of(std::string_view element);
 // and its package: "missing GStreamer element x264enc (Debian package gstreamer1.0-plugins-ugly)".
 std::optional<std::string> missing_element(const std::vector<std::string>& elements);
 
+// Loads the plugin of each element that is installed (the others are skipped): GStreamer loads
+// a plugin at the first element made of it, which for gst-libav (the decoders) costs 100-350 ms,
+// too long to spend on a streaming thread while the first picture waits.
+void load_elements(const std::vector<std::string>& elements);
+
 struct GstObjectUnref {
   void operator()(gpointer object) const {
     if (object != nullptr) gst_object_unref(object);

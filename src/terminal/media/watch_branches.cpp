@@ -61,9 +61,14 @@ void WatchBranches::link(GstPad* pad) {
   spdlog::debug("watch stream linked media={} encoding={}", media_text, encoding_text);
 }
 
+bool WatchBranches::takes(const std::string& media, const std::string& encoding) {
+  const Depacketizer d = Depacketizer::of(media, encoding);
+  return d.depay != nullptr && available(d.depay) && available(d.parse);
+}
+
 GstElement* WatchBranches::build(const std::string& media, const std::string& encoding) {
   const Depacketizer d = Depacketizer::of(media, encoding);
-  if (d.depay == nullptr || !available(d.depay) || !available(d.parse)) {
+  if (!takes(media, encoding)) {
     spdlog::warn("watch drops a stream it cannot depacketize media={} encoding={}", media,
                  encoding);
     GstElement* sink = make_element("fakesink");

@@ -31,6 +31,10 @@ class WatchBranches {
   WatchBranches(GstBin* pipeline, bool display, DisplayOutputs& outputs, WatchRecorder* recorder,
                 Probes probes);
 
+  // Whether a stream of `media` ("video", "audio") and `encoding` (the rtpmap's) gets a chain:
+  // its depayloader and parser are known and installed.
+  static bool takes(const std::string& media, const std::string& encoding);
+
   // Links a new rtspsrc pad to the chain of its medium, built first if needed. A stream that
   // cannot be depayloaded, or a second one of a medium, is dropped into a sink of its own.
   void link(GstPad* pad);

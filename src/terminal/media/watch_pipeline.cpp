@@ -6,14 +6,17 @@
 #include <atomic>
 #include <chrono>
 #include <mutex>
+#include <set>
 #include <string_view>
 
+#include "terminal/media/depacketizer.hpp"
 #include "terminal/media/display_outputs.hpp"
 #include "terminal/media/error_lines.hpp"
 #include "terminal/media/glib_timer_factory.hpp"
 #include "terminal/media/gst_elements.hpp"
 #include "terminal/media/jitterbuffer_stats.hpp"
 #include "terminal/media/rate_meter.hpp"
+#include "terminal/media/record_decision.hpp"
 #include "terminal/media/video_frame_clock.hpp"
 #include "terminal/media/watch_branches.hpp"
 #include "terminal/media/watch_recorder.hpp"
@@ -27,8 +30,10 @@ using std::chrono::milliseconds;
 constexpr milliseconds kStopTimeout{3'000};
 constexpr milliseconds kStatsPeriod{1'000};
 // After the first stream's pad, how long the recording waits for the others before it starts
-// with what it has (a stream announced in the SDP may never send).
-constexpr milliseconds kRecordDecision{1'500};
+// with what it has (a stream announced in the SDP may never send). Long: the streams are held,
+// not lost, while it waits, and the picture does not wait for it; at 1.5 s a loaded machine
+// (an asan build in CI) started a recording before its audio had caps, and left the audio out.
+constexpr milliseconds kRecordLimit{5'000};
 constexpr std::size_t kMaxLatencySamples = 100'000;
 constexpr const char* kFirstFrameMessage = "callcast-watch-first-frame";
 constexpr const char* kPadMessage = "callcast-watch-pad";
@@ -54,7 +59,7 @@ struct WatchPipeline::State {
   std::unique_ptr<GlibTimerFactory> timers;
   std::unique_ptr<core::Timer> stop_timer;
   std::unique_ptr<core::Timer> stats_timer;
-  std::unique_ptr<core::Timer> decision_timer;  // the recording starts with what it has
+  std::unique_ptr<RecordDecision> record_decision;  // with a recorder: when it starts
 
   bool started = false;
   bool stopping = false;
@@ -65,7 +70,8 @@ struct WatchPipeline::State {
   // Shared with streaming threads.
   mutable std::mutex mutex;
   JitterbufferStats jitterbuffers;
-  std::vector<double> latency_samples;  // guarded by mutex
+  std::vector<double> latency_samples;    // guarded by mutex
+  std::set<std::string> announced_media;  // guarded by mutex: streams the SDP offers, taken
   std::atomic<std::uint64_t> frames_decoded{0};
   std::atomic<std::uint64_t> bytes_received{0};
   std::atomic<bool> first_frame_posted{false};
@@ -102,7 +108,10 @@ struct WatchPipeline::State {
       sample_jitterbuffers();
       stats_timer->enable(kStatsPeriod);
     });
-    decision_timer = timers->create_timer([this] { decide_recording(); });
+    if (recorder) {
+      record_decision =
+          std::make_unique<RecordDecision>(*timers, kRecordLimit, [this] { recorder->decide(); });
+    }
   }
 
   static void disarm(const std::unique_ptr<core::Timer>& timer) {
@@ -110,8 +119,9 @@ struct WatchPipeline::State {
   }
 
   void tear_down() {
-    for (const auto* timer : {&stop_timer, &stats_timer, &decision_timer})
+    for (const auto* timer : {&stop_timer, &stats_timer})
       disarm(*timer);
+    record_decision.reset();
     if (pipeline) gst_element_set_state(pipeline.get(), GST_STATE_NULL);
   }
 
@@ -127,11 +137,21 @@ struct WatchPipeline::State {
 
   // ---- streaming threads ----
 
-  // Every stream the SDP offers is taken; the chains are built as their pads appear.
-  static gboolean on_select_stream(GstElement*, guint id, GstCaps* caps, gpointer) {
+  // Every stream the SDP offers is taken (rtspsrc asks before any pad exists; the chains are
+  // built as their pads appear); those the viewer has a chain for are the ones its recording
+  // waits for.
+  static gboolean on_select_stream(GstElement*, guint id, GstCaps* caps, gpointer data) {
+    auto* self = static_cast<State*>(data);
     gchar* text = gst_caps_to_string(caps);
     spdlog::debug("watch stream offered id={} caps={}", id, text);
     g_free(text);
+    const GstStructure* structure = gst_caps_get_structure(caps, 0);
+    const char* media = gst_structure_get_string(structure, "media");
+    const char* encoding = gst_structure_get_string(structure, "encoding-name");
+    if (media != nullptr && encoding != nullptr && WatchBranches::takes(media, encoding)) {
+      std::lock_guard lock(self->mutex);
+      self->announced_media.insert(media);
+    }
     return TRUE;
   }
 
@@ -207,15 +227,16 @@ struct WatchPipeline::State {
 
   // ---- main thread ----
 
-  // The recording starts when every stream of the SDP has its pad and caps; the decision timer
-  // (or stop()) starts it with whatever is ready by then.
-  void maybe_decide_recording() {
-    if (recorder && recorder->ready(no_more_pads.load())) decide_recording();
-  }
-
-  void decide_recording() {
-    disarm(decision_timer);
-    if (recorder) recorder->decide();
+  // The recording starts when every stream of the SDP has its pad and caps; RecordDecision's
+  // limit (or stop()) starts it with whatever is ready by then.
+  void update_recording() {
+    if (!record_decision) return;
+    auto holding = recorder->holding(no_more_pads.load());
+    {
+      std::lock_guard lock(mutex);
+      holding.announced = announced_media.size();
+    }
+    record_decision->update(holding);
   }
 
   // Sends EOS into every branch (recordings are finalised), then stops: WatchPipeline::stop().
@@ -288,11 +309,7 @@ struct WatchPipeline::State {
           if (auto on_first_frame = self->callbacks.on_first_frame) on_first_frame();
         } else if (gst_structure_has_name(s, kNoMorePadsMessage) ||
                    gst_structure_has_name(s, kPadMessage)) {
-          self->maybe_decide_recording();
-          if (!self->decision_timer->enabled() && self->recorder && !self->done &&
-              !self->recorder->decided()) {
-            self->decision_timer->enable(kRecordDecision);
-          }
+          if (!self->done) self->update_recording();
         }
         break;
       }
@@ -331,6 +348,19 @@ Result<std::unique_ptr<WatchPipeline>, std::string> WatchPipeline::create(
   if (container == Container::mkv) elements.push_back("matroskamux");
   if (container != Container::none) elements.push_back("filesink");
   if (auto missing = missing_element(elements)) return fail(*missing);
+  // Every chain a stream may need is loaded here, before the call: loaded by the streaming thread
+  // at the first packet of its stream, gst-libav's plugin held up the first picture for 130 to
+  // 350 ms on a loaded machine (and the audio chain, built under the same lock, with it).
+  const auto loading = std::chrono::steady_clock::now();
+  elements.insert(elements.end(), {"rtpbin", "udpsrc", "udpsink"});
+  for (const Depacketizer& d : Depacketizer::all()) {
+    elements.insert(elements.end(), {d.depay, d.parse});
+    if (options.display) elements.push_back(d.decoder);
+  }
+  load_elements(elements);
+  spdlog::debug(
+      "watch elements loaded in {} ms",
+      std::chrono::duration_cast<milliseconds>(std::chrono::steady_clock::now() - loading).count());
 
   auto state = std::make_unique<State>();
   state->options = options;
@@ -342,7 +372,10 @@ Result<std::unique_ptr<WatchPipeline>, std::string> WatchPipeline::create(
   state->pipeline.reset(GST_ELEMENT(gst_object_ref_sink(gst_pipeline_new("watch"))));
   state->source = gst_element_factory_make("rtspsrc", "source");
   gst_bin_add(GST_BIN(state->pipeline.get()), state->source);
-  gst_util_set_object_arg(G_OBJECT(state->source), "protocols", "udp+tcp");
+  const char* protocols = options.transport == RtpTransport::udp   ? "udp"
+                          : options.transport == RtpTransport::tcp ? "tcp"
+                                                                   : "udp+tcp";
+  gst_util_set_object_arg(G_OBJECT(state->source), "protocols", protocols);
   g_object_set(state->source, "latency", static_cast<guint>(options.latency_ms),
                "do-retransmission", TRUE, "timeout",
                static_cast<guint64>(options.udp_timeout.count()) * 1000u, nullptr);
@@ -350,7 +383,8 @@ Result<std::unique_ptr<WatchPipeline>, std::string> WatchPipeline::create(
   g_signal_connect(state->source, "no-more-pads", G_CALLBACK(&State::on_no_more_pads), state.get());
   g_signal_connect(state->source, "new-manager", G_CALLBACK(&State::on_new_manager), state.get());
   g_signal_connect(state->source, "before-send", G_CALLBACK(&State::on_before_send), state.get());
-  g_signal_connect(state->source, "select-stream", G_CALLBACK(&State::on_select_stream), nullptr);
+  g_signal_connect(state->source, "select-stream", G_CALLBACK(&State::on_select_stream),
+                   state.get());
 
   if (container != Container::none) {
     auto recorder = WatchRecorder::create(state->pipeline.get(), options.record_path, kPadMessage);
@@ -385,7 +419,7 @@ void WatchPipeline::State::begin_stop() {
   s.stopping = true;
   spdlog::info("watch stopping url={}", s.url);
   // A recording still waiting for its streams gets what is known, so EOS reaches the file.
-  s.decide_recording();
+  if (s.record_decision) s.record_decision->force();
   s.stop_timer->enable(kStopTimeout);
   // EOS into every chain, after rtspsrc (see WatchBranches::send_eos).
   s.branches->send_eos();

@@ -19,13 +19,18 @@
 
 namespace callcast::terminal {
 
+// How rtspsrc carries RTP: UDP, then TCP when UDP brings nothing within udp_timeout (default);
+// or one of them only.
+enum class RtpTransport { udp_then_tcp, udp, tcp };
+
 struct WatchOptions {
   bool display = false;     // decode and show (autovideosink; audio to autoaudiosink when one
                             // works, else dropped)
   std::string record_path;  // .mp4 or .mkv (chosen by extension): no re-encoding
   int latency_ms = 200;     // rtpjitterbuffer latency
   std::chrono::milliseconds udp_timeout{3000};  // no UDP data this long -> retry over TCP
-  bool read_clock = true;                       // read the frame clock from decoded frames
+  RtpTransport transport = RtpTransport::udp_then_tcp;
+  bool read_clock = true;  // read the frame clock from decoded frames
 };
 
 struct WatchStats {

@@ -8,15 +8,6 @@
 
 namespace callcast::terminal {
 
-namespace {
-
-bool has_caps(GstElement* element) {
-  GstOwned<GstPad> in(gst_element_get_static_pad(element, "sink"));
-  return gst_pad_has_current_caps(in.get());
-}
-
-}  // namespace
-
 WatchRecorder::Container WatchRecorder::container_of(const std::string& path) {
   if (path.empty()) return Container::none;
   const std::string extension = std::filesystem::path(path).extension().string();
@@ -48,7 +39,7 @@ WatchRecorder::WatchRecorder(GstElement* pipeline, GstElement* mux, std::string 
 void WatchRecorder::add_stream(const std::string& media, GstElement* tee) {
   std::lock_guard lock(mutex_);
   if (decided_) return;
-  Stream stream{media, make_element("queue"), 0};
+  Stream stream{media, make_element("queue")};
   // Unbounded while held: the muxer drains it once the recording starts.
   g_object_set(stream.queue, "max-size-buffers", 0u, "max-size-bytes", 0u, "max-size-time",
                guint64{0}, nullptr);
@@ -58,28 +49,55 @@ void WatchRecorder::add_stream(const std::string& media, GstElement* tee) {
   stream.block = gst_pad_add_probe(
       out.get(), GST_PAD_PROBE_TYPE_BLOCK_DOWNSTREAM,
       [](GstPad*, GstPadProbeInfo*, gpointer) { return GST_PAD_PROBE_OK; }, nullptr, nullptr);
-  // A stream goes to the muxer only once its caps are known: each caps event re-checks.
   GstOwned<GstPad> in(gst_element_get_static_pad(stream.queue, "sink"));
+  // A serialized query (the tee's ALLOCATION query, after the caps) waits in a queue until its
+  // thread forwards it, which the block above forbids: the tee, and so the decoding beside it,
+  // waited for the recording to start (the first picture up to 1.5 s late). Failed while held,
+  // as the muxer would fail it anyway; the tee goes on without this branch's allocation.
+  stream.queries = gst_pad_add_probe(in.get(), GST_PAD_PROBE_TYPE_QUERY_DOWNSTREAM,
+                                     &WatchRecorder::query_probe, nullptr, nullptr);
+  // A stream goes to the muxer only once its caps are known: each caps event re-checks.
   gst_pad_add_probe(in.get(), GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, &WatchRecorder::caps_probe, this,
                     nullptr);
   streams_.push_back(std::move(stream));
 }
 
-GstPadProbeReturn WatchRecorder::caps_probe(GstPad*, GstPadProbeInfo* info, gpointer data) {
-  if (GST_EVENT_TYPE(GST_PAD_PROBE_INFO_EVENT(info)) == GST_EVENT_CAPS) {
-    auto* self = static_cast<WatchRecorder*>(data);
-    post_application_message(self->pipeline_, self->caps_message_);
+GstPadProbeReturn WatchRecorder::query_probe(GstPad*, GstPadProbeInfo* info, gpointer) {
+  return GST_QUERY_IS_SERIALIZED(GST_PAD_PROBE_INFO_QUERY(info)) ? GST_PAD_PROBE_DROP
+                                                                 : GST_PAD_PROBE_OK;
+}
+
+GstPadProbeReturn WatchRecorder::caps_probe(GstPad* pad, GstPadProbeInfo* info, gpointer data) {
+  if (GST_EVENT_TYPE(GST_PAD_PROBE_INFO_EVENT(info)) != GST_EVENT_CAPS) return GST_PAD_PROBE_OK;
+  auto* self = static_cast<WatchRecorder*>(data);
+  {
+    // Noted here: the pad stores the caps only after its probes, so a check of the pad's current
+    // caps made on the main loop as this message arrives could still miss them, and nothing
+    // would check again until the limit.
+    std::lock_guard lock(self->mutex_);
+    GstObject* queue = GST_OBJECT_PARENT(pad);
+    for (Stream& stream : self->streams_) {
+      if (GST_OBJECT(stream.queue) == queue) stream.caps = true;
+    }
   }
+  post_application_message(self->pipeline_, self->caps_message_);
   return GST_PAD_PROBE_OK;
 }
 
-bool WatchRecorder::ready(bool no_more_pads) const {
+RecordDecision::Holding WatchRecorder::holding(bool no_more_pads) const {
   std::lock_guard lock(mutex_);
-  if (decided_ || !no_more_pads) return false;
+  RecordDecision::Holding holding;
+  holding.streams = streams_.size();
   for (const Stream& stream : streams_) {
-    if (!has_caps(stream.queue)) return false;
+    if (stream.caps) ++holding.with_caps;
   }
-  return true;
+  holding.all_exposed = no_more_pads;
+  return holding;
+}
+
+bool WatchRecorder::ready(bool no_more_pads) const {
+  const auto now = holding(no_more_pads);
+  return !decided() && now.all_exposed && now.with_caps == now.streams;
 }
 
 bool WatchRecorder::decided() const {
@@ -95,7 +113,7 @@ void WatchRecorder::decide() {
   for (Stream& stream : streams_) {
     GstOwned<GstPad> out(gst_element_get_static_pad(stream.queue, "src"));
     GstPad* target = nullptr;
-    if (has_caps(stream.queue)) {
+    if (stream.caps) {
       target =
           gst_element_request_pad_simple(mux_, stream.media == "video" ? "video_%u" : "audio_%u");
     }
@@ -117,6 +135,8 @@ void WatchRecorder::decide() {
   // made the muxer write its header alone ("caps arrived late" for the next one).
   for (Stream& stream : streams_) {
     if (stream.block == 0) continue;
+    GstOwned<GstPad> in(gst_element_get_static_pad(stream.queue, "sink"));
+    gst_pad_remove_probe(in.get(), stream.queries);
     GstOwned<GstPad> out(gst_element_get_static_pad(stream.queue, "src"));
     gst_pad_remove_probe(out.get(), stream.block);
     stream.block = 0;

@@ -2,8 +2,9 @@
 // The viewer's recording (step 714): the received H.264 and AAC/Opus into an .mp4 or .mkv
 // without re-encoding. A muxer writes its header from the caps of every stream and takes no
 // new stream once it has started, so each stream is held in an unbounded queue until every
-// stream the SDP announced has its caps (or the decision timer or stop() says to go on with
-// what is there); then all are released at once.
+// stream the SDP announced has its caps (or RecordDecision's limit or stop() says to go on with
+// what is there); then all are released at once. A held stream never holds up its tee: the
+// decoding branch beside it plays from the first packet.
 //
 // Threading: add_stream() runs on a streaming thread (rtspsrc's pad-added), the rest on the
 // main loop thread.
@@ -15,6 +16,7 @@
 #include <vector>
 
 #include "core/result.hpp"
+#include "terminal/media/record_decision.hpp"
 
 namespace callcast::terminal {
 
@@ -34,6 +36,8 @@ class WatchRecorder {
   // A stream announced after the decision is not recorded.
   void add_stream(const std::string& media, GstElement* tee);
 
+  // What is held now, rtspsrc having exposed every stream or not (`no_more_pads`).
+  RecordDecision::Holding holding(bool no_more_pads) const;
   // Whether every held stream has its caps, rtspsrc having announced all (`no_more_pads`).
   bool ready(bool no_more_pads) const;
   bool decided() const;
@@ -46,10 +50,13 @@ class WatchRecorder {
     std::string media;
     GstElement* queue = nullptr;  // owned by the pipeline
     gulong block = 0;             // the probe holding it; 0 once released
+    gulong queries = 0;           // the probe failing serialized queries while held
+    bool caps = false;            // a caps event went in (the pad stores it only after the probe)
   };
 
   WatchRecorder(GstElement* pipeline, GstElement* mux, std::string path, const char* caps_message);
-  static GstPadProbeReturn caps_probe(GstPad*, GstPadProbeInfo* info, gpointer data);
+  static GstPadProbeReturn caps_probe(GstPad* pad, GstPadProbeInfo* info, gpointer data);
+  static GstPadProbeReturn query_probe(GstPad*, GstPadProbeInfo* info, gpointer);
 
   GstElement* pipeline_;  // owns the recorder's elements
   GstElement* mux_;

@@ -146,6 +146,7 @@ TEST_F(CommandLineTest, WatchDefaultsDecodeOnly) {
   EXPECT_EQ(config.media.record_path, "");
   EXPECT_EQ(config.media.latency_ms, 200);
   EXPECT_EQ(config.media.udp_timeout, std::chrono::milliseconds(3000));
+  EXPECT_EQ(config.media.transport, RtpTransport::udp_then_tcp);
   EXPECT_EQ(config.duration, std::nullopt);
 }
 
@@ -160,6 +161,21 @@ TEST_F(CommandLineTest, WatchFlags) {
   EXPECT_EQ(config.media.latency_ms, 50);
   EXPECT_EQ(config.media.udp_timeout, std::chrono::milliseconds(500));
   EXPECT_EQ(config.duration, std::chrono::seconds(3));
+}
+
+TEST_F(CommandLineTest, WatchRtspTransport) {
+  ASSERT_EQ(parse({"watch", "13800000001", "--number", "2", "--rtsp-transport", "tcp"}),
+            std::nullopt);
+  EXPECT_EQ(command_line_.watch_config(phone_).media.transport, RtpTransport::tcp);
+  CommandLine udp;
+  const char* udp_args[] = {"callcast", "watch", "1", "--number", "2", "--rtsp-transport", "udp"};
+  ASSERT_EQ(udp.parse(7, udp_args), std::nullopt);
+  EXPECT_EQ(udp.watch_config(phone_).media.transport, RtpTransport::udp);
+  CommandLine bad;
+  testing::internal::CaptureStderr();
+  const char* bad_args[] = {"callcast", "watch", "1", "--number", "2", "--rtsp-transport", "sctp"};
+  EXPECT_NE(bad.parse(7, bad_args).value_or(0), 0);
+  testing::internal::GetCapturedStderr();
 }
 
 TEST_F(CommandLineTest, HelpEndsWithZeroAndMistakesWithAnError) {

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <vector>
 
 namespace callcast::terminal {
 namespace {
@@ -31,6 +32,22 @@ TEST(Depacketizer, OtherStreamsAreNotTaken) {
   EXPECT_EQ(depay("video", "MPEG4-GENERIC"), "");
   EXPECT_EQ(depay("application", "OPUS"), "");
   EXPECT_EQ(depay("", ""), "");
+}
+
+// What the viewer loads before it calls: every stream's elements, H.264 first.
+TEST(Depacketizer, AllListsEveryStreamItTakes) {
+  const auto all = Depacketizer::all();
+  ASSERT_EQ(all.size(), 4u);
+  EXPECT_STREQ(all.front().decoder, "avdec_h264");
+  std::vector<std::string> depays;
+  for (const auto& d : all) {
+    ASSERT_NE(d.depay, nullptr);
+    ASSERT_NE(d.parse, nullptr);
+    ASSERT_NE(d.decoder, nullptr);
+    depays.emplace_back(d.depay);
+  }
+  EXPECT_EQ(depays, (std::vector<std::string>{"rtph264depay", "rtpmp4gdepay", "rtpmp4adepay",
+                                              "rtpopusdepay"}));
 }
 
 }  // namespace
