@@ -213,6 +213,14 @@ Status apply_media(const toml::table& table, MediaConfig& media) {
       if (!error) media.rtx_window = std::chrono::milliseconds{ms};
     } else if (n == "rtx_max_share") {
       error = read_share(node, key, media.rtx_max_share);
+    } else if (n == "keyframe_request_interval_ms") {
+      std::int64_t ms = 0;
+      error = read_integer(node, key, 100, 10000, ms);
+      if (!error) media.keyframe_request_interval = std::chrono::milliseconds{ms};
+    } else if (n == "rate_control") {
+      error = read_bool(node, key, media.rate_control);
+    } else if (n == "congested_share") {
+      error = read_share(node, key, media.congested_share);
     } else if (n == "workers") {
       std::int64_t workers = 0;
       error = read_integer(node, key, 0, 256, workers);

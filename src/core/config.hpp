@@ -50,6 +50,14 @@ struct MediaConfig {
   // (token bucket). 10 % loss costs ~11 % (a repair lost again is asked for again); a path that
   // loses more than a quarter cannot carry the stream anyway.
   double rtx_max_share = 0.25;
+  // Keyframe requests (PLI/FIR) from a group's viewers reach its master at most once per this:
+  // a damaged picture lasts at most this plus a round trip, and the master forces at most one
+  // IDR per interval whatever the audience (each costs several frames' bytes).
+  std::chrono::milliseconds keyframe_request_interval{1000};
+  // Bitrate control ([0091]): the master is asked for a lower rate (REMB) while at least this
+  // share of the viewers that report are congested, and for more again once all are clear.
+  bool rate_control = true;
+  double congested_share = 0.5;
   bool operator==(const MediaConfig&) const = default;
 };
 

@@ -212,6 +212,9 @@ GroupMediaLimits GroupDirectory::media_limits() const {
   limits.stale_lag = std::chrono::duration_cast<Clock::duration>(config_.publisher_stall) / 2;
   limits.repair.window = config_.rtx_window;
   limits.repair.max_share = config_.rtx_max_share;
+  limits.qos.keyframe_request_interval = config_.keyframe_request_interval;
+  limits.qos.rate_control = config_.rate_control;
+  limits.qos.rate.congested_share = config_.congested_share;
   return limits;
 }
 
