@@ -40,6 +40,8 @@ import tempfile
 import time
 import urllib.request
 
+from bench_process import cpu_seconds, wait_for
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PASSWORD = "bench-secret"
 MASTER = "13800000001"
@@ -57,10 +59,6 @@ def api(base, method, path, body=None):
         text = response.read().decode()
         return json.loads(text) if text else None
 
-
-def cpu_seconds(pid):
-    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def rss_kib(pid):
@@ -83,16 +81,6 @@ def summary(joins):
     return {"n": len(joins), "p50": quantile(joins, 0.5), "p90": quantile(joins, 0.9),
             "p99": quantile(joins, 0.99), "max": max(joins), "min": min(joins)}
 
-
-def wait_for(path, text, timeout, process):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if os.path.exists(path) and text in open(path).read():
-            return True
-        if process.poll() is not None:
-            return False
-        time.sleep(0.1)
-    return False
 
 
 def wait_until_no_group(base, timeout=15):

@@ -24,31 +24,19 @@ import sys
 import tempfile
 import time
 
+from bench_process import cpu_seconds, wait_for
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PASSWORD = "bench-secret"
 MASTER = "13800000001"
 VIEWER = "13900000002"
 
 
-def cpu_seconds(pid):
-    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
 
 def quantile(values, q):
     ordered = sorted(values)
     return ordered[max(0, min(len(ordered) - 1, int(round(q * len(ordered) + 0.5)) - 1))]
 
-
-def wait_for(path, text, timeout, process):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if os.path.exists(path) and text in open(path).read():
-            return True
-        if process.poll() is not None:
-            return False
-        time.sleep(0.1)
-    return False
 
 
 def main():

@@ -6,6 +6,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "single_rtcp_packet.hpp"
+
 namespace callcast::rtp {
 namespace {
 
@@ -37,9 +39,7 @@ const Packet kTwoEntries = {0x84, 0xce, 0x00, 0x06,   // length=6
                             0x00, 0x00, 0x00, 0x00};  // seq 0
 
 std::optional<FullIntraRequest> parse(const Packet& bytes) {
-  const auto compound = RtcpCompoundView::parse(Bytes(bytes.data(), bytes.size()));
-  if (!compound || compound->size() != 1) return std::nullopt;
-  return parse_full_intra_request((*compound)[0]);
+  return parse_single(bytes, parse_full_intra_request);
 }
 
 TEST(FullIntraRequest, ParsesCapturedGstreamerCompound) {

@@ -6,6 +6,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "single_rtcp_packet.hpp"
+
 namespace callcast::rtp {
 namespace {
 
@@ -43,9 +45,7 @@ const SequenceList kCapturedLost = {8812, 8813, 8816, 8829, 8833, 8866,
                                     8869, 8891, 8897, 8899, 8900};
 
 std::optional<GenericNack> parse(const Packet& bytes) {
-  const auto compound = RtcpCompoundView::parse(Bytes(bytes.data(), bytes.size()));
-  if (!compound || compound->size() != 1) return std::nullopt;
-  return parse_generic_nack((*compound)[0]);
+  return parse_single(bytes, parse_generic_nack);
 }
 
 SequenceList lost_of(const GenericNack& nack) {

@@ -6,6 +6,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "single_rtcp_packet.hpp"
+
 namespace callcast::rtp {
 namespace {
 
@@ -25,9 +27,7 @@ const Packet kCapturedPli(kCapturedGstreamerCompound.begin() + 48,
                           kCapturedGstreamerCompound.end());
 
 std::optional<PictureLossIndication> parse(const Packet& bytes) {
-  const auto compound = RtcpCompoundView::parse(Bytes(bytes.data(), bytes.size()));
-  if (!compound || compound->size() != 1) return std::nullopt;
-  return parse_picture_loss_indication((*compound)[0]);
+  return parse_single(bytes, parse_picture_loss_indication);
 }
 
 TEST(PictureLossIndication, ParsesCapturedGstreamerCompound) {

@@ -7,6 +7,8 @@
 #include <limits>
 #include <vector>
 
+#include "single_rtcp_packet.hpp"
+
 namespace callcast::rtp {
 namespace {
 
@@ -25,9 +27,7 @@ const Packet kTwoSsrcs = {
 const std::array<std::uint32_t, 2> kTwoSsrcsList = {0xd7ab542b, 0x3a1f0b7c};
 
 std::optional<ReceiverEstimatedMaxBitrate> parse(const Packet& bytes) {
-  const auto compound = RtcpCompoundView::parse(Bytes(bytes.data(), bytes.size()));
-  if (!compound || compound->size() != 1) return std::nullopt;
-  return parse_receiver_estimated_max_bitrate((*compound)[0]);
+  return parse_single(bytes, parse_receiver_estimated_max_bitrate);
 }
 
 Packet write(std::uint64_t bitrate, std::span<const std::uint32_t> ssrcs = kTwoSsrcsList) {

@@ -7,6 +7,8 @@
 #include <limits>
 #include <vector>
 
+#include "single_rtcp_packet.hpp"
+
 namespace callcast::rtp {
 namespace {
 
@@ -36,9 +38,7 @@ const std::array<TmmbItem, 2> kTmmbnItems = {
     TmmbItem{.ssrc = 0x22222222, .bitrate_bps = 131'071, .overhead = 511}};
 
 std::optional<TemporaryMaxBitrate> parse(const Packet& bytes) {
-  const auto compound = RtcpCompoundView::parse(Bytes(bytes.data(), bytes.size()));
-  if (!compound || compound->size() != 1) return std::nullopt;
-  return parse_temporary_max_bitrate((*compound)[0]);
+  return parse_single(bytes, parse_temporary_max_bitrate);
 }
 
 // The bitrate a TMMBR written for `asked` carries.
