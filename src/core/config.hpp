@@ -58,6 +58,9 @@ struct MediaConfig {
   // share of the viewers that report are congested, and for more again once all are clear.
   bool rate_control = true;
   double congested_share = 0.5;
+  // A congested minority of viewers gets keyframes and audio only until its path recovers,
+  // instead of a broken picture (and instead of lowering everyone's rate).
+  bool thinning = true;
   bool operator==(const MediaConfig&) const = default;
 };
 

@@ -215,6 +215,7 @@ GroupMediaLimits GroupDirectory::media_limits() const {
   limits.qos.keyframe_request_interval = config_.keyframe_request_interval;
   limits.qos.rate_control = config_.rate_control;
   limits.qos.rate.congested_share = config_.congested_share;
+  limits.qos.thinning = config_.thinning;
   return limits;
 }
 

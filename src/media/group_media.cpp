@@ -191,6 +191,10 @@ std::vector<TrackStart> GroupMedia::start_playing(Viewer& viewer, Clock::time_po
   viewer.awaiting_keyframe = false;
   viewer.play_requested = now;
   viewer.playing_since = now;
+  // Its numbering restarts from the RTP-Info of this PLAY: shared packets again.
+  for (auto& track : viewer.tracks)
+    track.thinning.reset();
+  viewer.qos.thinned = false;
   const bool has_video = std::any_of(tracks_.begin(), tracks_.end(), [&](const TrackRelay& t) {
     return t.description().codec == Codec::h264 && viewer.tracks[t.description().index].set_up;
   });
@@ -315,6 +319,11 @@ void GroupMedia::deliver(const SharedPacket& packet, bool keyframe_start, Clock:
       if (video) viewer.awaiting_keyframe = false;
       if (video) MediaMetrics::keyframe_sent(metrics_, viewer, now);
     }
+    if (renumbered(viewer)) {
+      send_renumbered(viewer, packet, keyframe_start);
+      ++i;
+      continue;
+    }
     if (viewer.tcp || viewer.awaiting_keyframe) {  // (audio while video waits for a keyframe)
       send_to(viewer, packet);
       ++i;
@@ -368,6 +377,43 @@ void GroupMedia::take_from_fanout(Viewer& viewer) {
 
 void GroupMedia::stop_direct(Viewer& viewer) {
   std::erase(direct_, &viewer);
+}
+
+bool GroupMedia::renumbered(const Viewer& viewer) const {
+  return video_track_ && viewer.tracks[*video_track_].thinning.renumbering();
+}
+
+void GroupMedia::send_renumbered(Viewer& viewer, const SharedPacket& packet, bool keyframe_start) {
+  if (!video_track_ || packet->track != *video_track_) {
+    send_to(viewer, packet);  // audio: the shared packet, as to everyone
+    return;
+  }
+  const std::optional<std::uint16_t> sequence =
+      viewer.tracks[packet->track].thinning.admit(*packet, keyframe_start);
+  if (!sequence) return;
+  if (*sequence == packet->sequence) {
+    send_to(viewer, packet);
+    return;
+  }
+  auto copy = std::make_shared<RelayPacket>(*packet);
+  copy->sequence = *sequence;
+  rtp::write_u16(copy->bytes.data() + 2, *sequence);
+  send_to(viewer, copy);
+}
+
+void GroupMedia::set_thinned(Viewer& viewer, bool thinned) {
+  if (!video_track_ || !viewer.tracks[*video_track_].set_up) return;
+  TrackThinning& thinning = viewer.tracks[*video_track_].thinning;
+  if (!thinned) {
+    thinning.unthin();  // every frame again from its next keyframe
+    return;
+  }
+  thinning.thin();
+  if (viewer.fanout_shard) {
+    // The fan-out's shared packets carry the relay's numbering: from now on the loop sends to it.
+    take_from_fanout(viewer);
+    direct_.push_back(&viewer);
+  }
 }
 
 std::string GroupMedia::describe_sdp(const std::string& host,

@@ -172,6 +172,12 @@ class GroupMedia {
   void hand_to_fanout(Viewer& viewer);
   void take_from_fanout(Viewer& viewer);
   void stop_direct(Viewer& viewer);
+  // A viewer whose video is numbered for it alone (thinned, or once thinned): the loop sends it
+  // every packet, its video as copies (see TrackThinning).
+  bool renumbered(const Viewer& viewer) const;
+  void send_renumbered(Viewer& viewer, const SharedPacket& packet, bool keyframe_start);
+  // GroupQos decided to thin it (keyframes and audio only) or to give it every frame again.
+  void set_thinned(Viewer& viewer, bool thinned);
   // Up to `max_packets` of a catching-up viewer's backlog, queued on rtp_out_.
   void send_backlog(Viewer& viewer, std::size_t max_packets);
   // Queued on rtcp_out_ for UDP (`compound` must live until the caller flushes it).

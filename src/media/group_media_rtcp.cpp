@@ -1,6 +1,7 @@
 // GroupMedia's RTCP (modules 607-608): the publisher's sender reports relayed to the viewers,
 // and the viewers' reports and feedback: receiver reports into their stats and path health,
 // NACKs repaired (issue 12 item 2), PLI/FIR merged into requests for the publisher (item 3).
+#include <algorithm>
 #include <array>
 
 #include "media/group_media.hpp"
@@ -158,12 +159,21 @@ void GroupMedia::send_to_publisher(std::size_t track, rtp::Bytes compound) {
 }
 
 void GroupMedia::update_qos(Clock::time_point now) {
-  std::vector<ViewerQos*> playing;
+  // UDP viewers only: over TCP nothing is lost, and its queue is the connection's own.
+  std::vector<Viewer*> playing;
+  std::vector<ViewerQos*> paths;
   playing.reserve(viewers_.size());
+  paths.reserve(viewers_.size());
   for (auto& [id, viewer] : viewers_) {
-    if (viewer->state == ViewerState::playing && !viewer->tcp) playing.push_back(&viewer->qos);
+    if (viewer->state != ViewerState::playing || viewer->tcp) continue;
+    playing.push_back(viewer.get());
+    paths.push_back(&viewer->qos);
   }
-  (void)qos_.tick(playing, now);
+  for (ViewerQos* changed : qos_.tick(paths, now)) {
+    const auto at = std::find(paths.begin(), paths.end(), changed);
+    Viewer& viewer = *playing[static_cast<std::size_t>(at - paths.begin())];
+    set_thinned(viewer, changed->thinned);
+  }
 }
 
 }  // namespace callcast::media

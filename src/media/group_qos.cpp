@@ -63,7 +63,7 @@ std::vector<ViewerQos*> GroupQos::tick(std::span<ViewerQos* const> viewers, Cloc
 
   thinned_ = 0;
   for (ViewerQos* viewer : viewers) {
-    const bool thin = rate_.thin(viewer->health, viewer->thinned, now);
+    const bool thin = rate_.thin(viewer->health, viewer->thinned, viewer->times_thinned, now);
     if (thin != viewer->thinned) {
       viewer->thinned = thin;
       if (thin) ++viewer->times_thinned;

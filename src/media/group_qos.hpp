@@ -29,9 +29,7 @@ struct QosSettings {
   // interval whatever the audience.
   Clock::duration keyframe_request_interval = std::chrono::seconds(1);
   bool rate_control = true;  // media.rate_control
-  // Thin a congested minority: off until the fan-out can send a viewer keyframes and audio only
-  // without the gaps in its numbering that would read as loss.
-  bool thinning = false;
+  bool thinning = true;      // media.thinning: a congested minority gets keyframes and audio only
   HealthThresholds health;
   RatePolicySettings rate;
 };

@@ -54,13 +54,18 @@ std::optional<std::uint64_t> GroupRatePolicy::evaluate(const GroupPaths& paths,
   return changed;
 }
 
-bool GroupRatePolicy::thin(const ViewerHealth& health, bool thinned, Clock::time_point now) const {
+bool GroupRatePolicy::thin(const ViewerHealth& health, bool thinned, std::uint64_t times_thinned,
+                           Clock::time_point now) const {
   const auto held = now - health.verdict_since();
   if (!thinned) {
     // A group lowering its rate helps this viewer too: thinning it as well would be twice.
     return !lowering_ && health.verdict() == PathVerdict::congested && held >= settings_.thin_after;
   }
-  return !(health.verdict() == PathVerdict::clear && held >= settings_.unthin_after);
+  auto wait = settings_.unthin_after;
+  for (std::uint64_t n = 1; n < times_thinned && wait < settings_.unthin_after_max; ++n)
+    wait *= 2;
+  wait = std::min(wait, settings_.unthin_after_max);
+  return !(health.verdict() == PathVerdict::clear && held >= wait);
 }
 
 }  // namespace callcast::media

@@ -9,7 +9,9 @@
 //     back by `increase_factor` per `increase_every`, up to the rate the publisher started with.
 //   - A minority of congested viewers does not drag the rest down: a viewer congested for
 //     `thin_after` while the group is not lowering for it is thinned (sent keyframes and audio
-//     only) until it has been clear for `unthin_after`.
+//     only) until it has been clear for `unthin_after`, twice that after its second thinning, and
+//     so on up to `unthin_after_max`: a path that recovers only while thinned (it cannot carry
+//     the full rate) is tried again less and less often instead of flapping.
 // Pure logic: the caller passes the time and the viewers' verdicts.
 #include <cstdint>
 #include <optional>
@@ -29,6 +31,7 @@ struct RatePolicySettings {
   std::uint64_t min_bps = 150'000;
   Clock::duration thin_after = std::chrono::seconds(2);
   Clock::duration unthin_after = std::chrono::seconds(3);
+  Clock::duration unthin_after_max = std::chrono::seconds(24);
 };
 
 // The verdicts of the group's viewers that have reported. Thinned viewers are not counted: they
@@ -47,8 +50,10 @@ class GroupRatePolicy {
   void set_ceiling(std::uint64_t bps);
   // A new target to request from the publisher (REMB/TMMBR), or nothing to change.
   std::optional<std::uint64_t> evaluate(const GroupPaths& paths, Clock::time_point now);
-  // Whether this viewer should be thinned now (`thinned`: whether it is).
-  bool thin(const ViewerHealth& health, bool thinned, Clock::time_point now) const;
+  // Whether this viewer should be thinned now (`thinned`: whether it is; `times_thinned`: how
+  // often it was, this time included).
+  bool thin(const ViewerHealth& health, bool thinned, std::uint64_t times_thinned,
+            Clock::time_point now) const;
 
   std::optional<std::uint64_t> target_bps() const { return target_; }
   std::uint64_t ceiling_bps() const { return ceiling_; }

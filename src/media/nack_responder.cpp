@@ -62,9 +62,17 @@ SharedPacket NackResponder::find(const Viewer& viewer, std::size_t track, std::u
 NackResponder::Outcome NackResponder::resend(Viewer& viewer, std::size_t track,
                                              std::uint16_t sequence, const Source& source,
                                              const RepairLimits& limits, Clock::time_point now) {
-  const SharedPacket packet = find(viewer, track, sequence, source, limits, now);
-  if (!packet) return Outcome::missed;
   ViewerTrack& route = viewer.tracks[track];
+  // A viewer numbered for itself (thinned) names packets by its own numbers: the ring knows the
+  // relay's, and what is resent must carry the viewer's.
+  std::uint16_t relayed = sequence;
+  if (route.thinning.renumbering()) {
+    const std::optional<std::uint16_t> original = route.thinning.original(sequence);
+    if (!original) return Outcome::missed;
+    relayed = *original;
+  }
+  const SharedPacket packet = find(viewer, track, relayed, source, limits, now);
+  if (!packet) return Outcome::missed;
   const TrackRepair& repair = source.repair;
   // RTX only where negotiated: an AVPF SETUP of a track that has an RTX format (see
   // viewer_offer.cpp for why an AVP viewer, ffmpeg's, must get the original packet).
@@ -77,17 +85,29 @@ NackResponder::Outcome NackResponder::resend(Viewer& viewer, std::size_t track,
   const double depth =
       std::max(kMinDepthBytes, rate * std::chrono::duration<double>(limits.window).count());
   if (!route.repair_budget.take(size, rate, depth, now)) return Outcome::capped;
-  if (!rtx) {
+  if (!rtx && relayed == sequence) {
     out_.enqueue(route.rtp, packet, viewer.delivery.get());
     return Outcome::repaired;
   }
-  const rtp::MutableBytes room = rtx_room(size);
-  const std::size_t written = rtp::write_rtx_packet(
-      room, packet->view(), *repair.rtx_payload_type(), repair.rtx_ssrc(), route.rtx_sequence);
-  if (written == 0) return Outcome::missed;  // cannot happen: the relay validated it
-  ++route.rtx_sequence;
-  arena_used_ += written;
-  out_.enqueue(route.rtp, rtp::Bytes(room.data(), written), viewer.delivery.get());
+  // Built in the arena: a copy under the viewer's number (if it differs), then the RTX packet.
+  const std::size_t copied = relayed == sequence ? 0 : packet->bytes.size();
+  const rtp::MutableBytes room = rtx_room(copied + (rtx ? size : 0));
+  rtp::Bytes original = packet->view();
+  if (copied != 0) {
+    std::copy(packet->bytes.begin(), packet->bytes.end(), room.begin());
+    rtp::write_u16(room.data() + 2, sequence);
+    original = rtp::Bytes(room.data(), copied);
+  }
+  std::size_t written = 0;
+  if (rtx) {
+    written = rtp::write_rtx_packet(room.subspan(copied), original, *repair.rtx_payload_type(),
+                                    repair.rtx_ssrc(), route.rtx_sequence);
+    if (written == 0) return Outcome::missed;  // cannot happen: the relay validated it
+    ++route.rtx_sequence;
+  }
+  arena_used_ += copied + written;
+  const rtp::Bytes sent = rtx ? rtp::Bytes(room.data() + copied, written) : original;
+  out_.enqueue(route.rtp, sent, viewer.delivery.get());
   return Outcome::repaired;
 }
 

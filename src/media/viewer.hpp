@@ -15,6 +15,7 @@
 #include "media/retransmission_budget.hpp"
 #include "media/sender_report_log.hpp"
 #include "media/track_relay.hpp"
+#include "media/track_thinning.hpp"
 
 namespace callcast::media {
 
@@ -47,6 +48,8 @@ struct ViewerTrack {
   std::uint8_t rtcp_channel = 1;
   std::optional<ViewerReception> reception;
   SenderReportLog sender_reports;  // the SRs it was sent: its round trip from its reports
+  // The video only: keyframes while its path is congested, and its own numbering ever after.
+  TrackThinning thinning;
 };
 
 struct Viewer {

@@ -88,18 +88,29 @@ ViewerHealth health_at(double loss, Clock::time_point t) {
 TEST_F(GroupRatePolicyTest, ACongestedMinorityViewerIsThinnedAfterAWhileAndUnthinnedWhenClear) {
   EXPECT_FALSE(policy.evaluate({10, 1, 9}, t0));
   const ViewerHealth congested = health_at(0.2, t0);
-  EXPECT_FALSE(policy.thin(congested, false, t0 + 1s));
-  EXPECT_TRUE(policy.thin(congested, false, t0 + 2s));
-  EXPECT_TRUE(policy.thin(congested, true, t0 + 60s));  // still congested: stays thinned
+  EXPECT_FALSE(policy.thin(congested, false, 0, t0 + 1s));
+  EXPECT_TRUE(policy.thin(congested, false, 0, t0 + 2s));
+  EXPECT_TRUE(policy.thin(congested, true, 1, t0 + 60s));  // still congested: stays thinned
   const ViewerHealth clear = health_at(0.0, t0 + 10s);
-  EXPECT_TRUE(policy.thin(clear, true, t0 + 12s));  // clear for 2 s only
-  EXPECT_FALSE(policy.thin(clear, true, t0 + 13s));
+  EXPECT_TRUE(policy.thin(clear, true, 1, t0 + 12s));  // clear for 2 s only
+  EXPECT_FALSE(policy.thin(clear, true, 1, t0 + 13s));
+}
+
+TEST_F(GroupRatePolicyTest, AViewerThinnedAgainWaitsLongerBeforeTheFullRate) {
+  const ViewerHealth clear = health_at(0.0, t0);
+  EXPECT_FALSE(policy.thin(clear, true, 1, t0 + 3s));
+  EXPECT_TRUE(policy.thin(clear, true, 2, t0 + 5s));  // second time: 6 s
+  EXPECT_FALSE(policy.thin(clear, true, 2, t0 + 6s));
+  EXPECT_TRUE(policy.thin(clear, true, 3, t0 + 11s));  // third: 12 s
+  EXPECT_FALSE(policy.thin(clear, true, 3, t0 + 12s));
+  EXPECT_TRUE(policy.thin(clear, true, 50, t0 + 23s));  // never more than 24 s
+  EXPECT_FALSE(policy.thin(clear, true, 50, t0 + 24s));
 }
 
 TEST_F(GroupRatePolicyTest, NobodyIsThinnedWhileTheGroupLowersItsRate) {
   ASSERT_TRUE(policy.evaluate({2, 1, 1}, t0));
   const ViewerHealth congested = health_at(0.2, t0);
-  EXPECT_FALSE(policy.thin(congested, false, t0 + 10s));
+  EXPECT_FALSE(policy.thin(congested, false, 0, t0 + 10s));
 }
 
 }  // namespace

@@ -1,0 +1,340 @@
+// GroupMedia's side of the group's QoS (issue 12 items 3-4, module 608): viewers' keyframe
+// requests and bitrate requests reaching the publisher, and a congested viewer thinned.
+#include <gtest/gtest.h>
+
+#include <array>
+
+#include "rtp/picture_loss_indication.hpp"
+#include "rtp/receiver_estimated_max_bitrate.hpp"
+#include "unit/media/group_media_fixture.hpp"
+
+namespace callcast::media {
+namespace {
+
+using namespace group_media_test;
+using namespace std::chrono_literals;
+
+// A viewer's compound RTCP: an RR about our video (fraction lost, LSR/DLSR) and maybe a PLI.
+Buffer viewer_rtcp(std::uint32_t video_ssrc, std::uint8_t fraction_lost, std::uint32_t highest,
+                   std::uint32_t last_sr, std::uint32_t delay, bool pli) {
+  Buffer out(256);
+  rtp::ReportBlock block;
+  block.ssrc = video_ssrc;
+  block.fraction_lost = fraction_lost;
+  block.highest_sequence = highest;
+  block.last_sr = last_sr;
+  block.delay_since_last_sr = delay;
+  std::size_t size = rtp::write_receiver_report(out, 0x4321, std::span(&block, 1));
+  if (pli) {
+    size += rtp::write_picture_loss_indication(rtp::MutableBytes(out).subspan(size), 0x4321,
+                                               video_ssrc);
+  }
+  out.resize(size);
+  return out;
+}
+
+class GroupMediaQosTest : public GroupMediaTest {
+ protected:
+  GroupMediaQosTest() { writer_ = std::make_shared<FakeInterleavedWriter>(); }
+
+  // The publisher records over TCP: video RTCP on channel 1, audio on 3.
+  void publisher_over_tcp() {
+    PublisherRtcpPath path;
+    path.tcp = true;
+    path.writer = writer_;
+    path.rtcp_channel = {1, 3, 0, 0};
+    media().set_publisher_rtcp(path);
+  }
+  Viewer& playing_viewer(std::string id, std::uint16_t base) {
+    Viewer& viewer = add_udp_viewer(std::move(id), base);
+    play(viewer);
+    pace_until_done();
+    return viewer;
+  }
+  // The requests the publisher got on its video RTCP channel: the last packet of each compound.
+  std::vector<Buffer> to_publisher() const {
+    std::vector<Buffer> out;
+    for (const auto& frame : writer_->frames) {
+      if (frame.channel == 1 && !frame.packet) out.push_back(frame.bytes);
+    }
+    return out;
+  }
+  std::optional<rtp::PictureLossIndication> pli_in(const Buffer& compound) {
+    const auto packets = rtcp_packets(compound);
+    EXPECT_EQ(packets.size(), 3U) << "RR, SDES, then the request";
+    if (packets.size() != 3) return std::nullopt;
+    EXPECT_TRUE(rtp::parse_receiver_report(packets[0]));
+    return rtp::parse_picture_loss_indication(packets[2]);
+  }
+
+  std::shared_ptr<FakeInterleavedWriter> writer_;
+};
+
+TEST_F(GroupMediaQosTest, AViewersPliReachesThePublisherOnItsRtcpChannelNamingItsVideo) {
+  publish_keyframe();
+  publisher_over_tcp();
+  Viewer& viewer = playing_viewer("v", 6000);
+  EXPECT_TRUE(media().on_viewer_rtcp(viewer, kVideo,
+                                     bytes_of(viewer_rtcp(video_ssrc(), 0, 10, 0, 0, true)), now_));
+  const auto sent = to_publisher();
+  ASSERT_EQ(sent.size(), 1U);
+  const auto pli = pli_in(sent[0]);
+  ASSERT_TRUE(pli);
+  EXPECT_EQ(pli->media_ssrc, video_ssrc_in_) << "the publisher's own SSRC, not the relay's";
+  EXPECT_EQ(viewer.qos.plis, 1U);
+  EXPECT_EQ(media().qos().keyframe_requests().sent(), 1U);
+}
+
+TEST_F(GroupMediaQosTest, PlisWithinTheIntervalAreMergedAndAKeyframeAnswersThem) {
+  publish_keyframe();
+  publisher_over_tcp();
+  Viewer& a = playing_viewer("a", 6000);
+  Viewer& b = playing_viewer("b", 7000);
+  const Buffer pli = viewer_rtcp(video_ssrc(), 0, 10, 0, 0, true);
+  EXPECT_TRUE(media().on_viewer_rtcp(a, kVideo, bytes_of(pli), now_));
+  now_ += 100ms;
+  EXPECT_TRUE(media().on_viewer_rtcp(b, kVideo, bytes_of(pli), now_));
+  EXPECT_EQ(to_publisher().size(), 1U);
+  now_ += 1s;
+  media().update_qos(now_);
+  EXPECT_EQ(to_publisher().size(), 2U) << "b's request, once the interval was over";
+  EXPECT_TRUE(media().on_viewer_rtcp(a, kVideo, bytes_of(pli), now_));  // within the interval
+  publish_keyframe();  // the publisher's own keyframe, after the request, answers it
+  now_ += 2s;
+  media().update_qos(now_);
+  EXPECT_EQ(to_publisher().size(), 2U);
+}
+
+TEST_F(GroupMediaQosTest, AnUnrepairableLossAsksForAKeyframe) {
+  publish_keyframe();
+  publisher_over_tcp();
+  Viewer& viewer = playing_viewer("v", 6000);
+  const auto video = decode(udp_.rtp_to(endpoint(6000)));
+  ASSERT_FALSE(video.empty());
+  now_ += 5s;  // far beyond the retransmission window
+  EXPECT_TRUE(media().on_viewer_rtcp(
+      viewer, kVideo, bytes_of(generic_nack(video_ssrc(), {video[0].sequence})), now_));
+  EXPECT_EQ(viewer.repair.misses, 1U);
+  ASSERT_EQ(to_publisher().size(), 1U);
+  EXPECT_TRUE(pli_in(to_publisher()[0]));
+  EXPECT_EQ(media().qos().keyframe_requests().repair_misses(), 1U);
+}
+
+TEST_F(GroupMediaQosTest, WithoutAPublisherConnectionNothingIsSent) {
+  publish_keyframe();
+  publisher_over_tcp();
+  media().publisher_left();
+  Viewer& viewer = playing_viewer("v", 6000);
+  EXPECT_TRUE(media().on_viewer_rtcp(viewer, kVideo,
+                                     bytes_of(viewer_rtcp(video_ssrc(), 0, 10, 0, 0, true)), now_));
+  EXPECT_TRUE(to_publisher().empty());
+  EXPECT_EQ(media().qos().requests_unsent(), 1U);
+}
+
+TEST_F(GroupMediaQosTest, AUdpPublisherGetsItsRequestsOnItsRtcpPort) {
+  publish_keyframe();
+  PublisherRtcpPath path;
+  path.tcp = false;
+  path.udp_rtcp[kVideo] = endpoint(9001);
+  media().set_publisher_rtcp(path);
+  Viewer& viewer = playing_viewer("v", 6000);
+  udp_.rtcp.clear();
+  EXPECT_TRUE(media().on_viewer_rtcp(viewer, kVideo,
+                                     bytes_of(viewer_rtcp(video_ssrc(), 0, 10, 0, 0, true)), now_));
+  ASSERT_EQ(udp_.rtcp.size(), 1U);
+  EXPECT_EQ(udp_.rtcp[0].to, endpoint(9001));
+  EXPECT_TRUE(pli_in(udp_.rtcp[0].bytes));
+}
+
+TEST_F(GroupMediaQosTest, AViewersRoundTripComesFromTheSenderReportItWasSent) {
+  publish_keyframe();
+  Viewer& viewer = playing_viewer("v", 6000);
+  rtp::SenderInfo sender{.ssrc = video_ssrc_in_,
+                         .ntp_timestamp = 0xe8f1a2b3'c4d50000ULL,
+                         .rtp_timestamp = video_ts_,
+                         .packet_count = 3,
+                         .octet_count = 100};
+  Buffer sr(28);
+  ASSERT_EQ(rtp::write_sender_report(sr, sender), 28U);
+  ASSERT_TRUE(media().on_publisher_rtcp(kVideo, bytes_of(sr), now_));
+  // It held our SR 250 ms (16384/65536) and its report came 330 ms after the SR left.
+  now_ += 330ms;
+  EXPECT_TRUE(media().on_viewer_rtcp(
+      viewer, kVideo, bytes_of(viewer_rtcp(video_ssrc(), 0, 10, 0xa2b3c4d5, 16384, false)), now_));
+  ASSERT_TRUE(viewer.qos.health.round_trip());
+  EXPECT_EQ(std::chrono::duration_cast<std::chrono::milliseconds>(*viewer.qos.health.round_trip()),
+            80ms);
+  EXPECT_EQ(viewer.qos.health.verdict(), PathVerdict::clear);
+}
+
+TEST_F(GroupMediaQosTest, ACongestedAudienceAsksThePublisherForALowerRate) {
+  limits_.qos.rate.min_bps = 1000;  // the test's stream is a few kbit/s
+  publish_keyframe();
+  publisher_over_tcp();
+  Viewer& a = playing_viewer("a", 6000);
+  Viewer& b = playing_viewer("b", 7000);
+  // A second of media so that the publisher's rate is known (the ceiling of any request).
+  media().update_rates(now_);
+  for (int i = 0; i < 25; ++i)
+    publish_delta();
+  now_ += 1s;
+  media().update_rates(now_);
+  ASSERT_GT(media().tracks()[kVideo].bitrate_bps(), 0);
+  std::uint32_t highest = 100;
+  for (Viewer* viewer : {&a, &b}) {
+    EXPECT_TRUE(media().on_viewer_rtcp(
+        *viewer, kVideo, bytes_of(viewer_rtcp(video_ssrc(), 64, highest, 0, 0, false)), now_));
+  }
+  EXPECT_EQ(a.qos.health.verdict(), PathVerdict::congested);  // 64/256 = 25 % lost
+  media().update_qos(now_);
+  const auto sent = to_publisher();
+  ASSERT_EQ(sent.size(), 1U);
+  const auto packets = rtcp_packets(sent[0]);
+  ASSERT_EQ(packets.size(), 3U);
+  const auto remb = rtp::parse_receiver_estimated_max_bitrate(packets[2]);
+  ASSERT_TRUE(remb);
+  EXPECT_LT(remb->bitrate_bps, static_cast<std::uint64_t>(media().tracks()[kVideo].bitrate_bps()));
+  ASSERT_EQ(remb->ssrc_count, 1U);
+  EXPECT_EQ(remb->ssrcs[0], video_ssrc_in_);
+  EXPECT_EQ(media().qos().bitrate_requests(), 1U);
+}
+
+// ---- a congested minority thinned to keyframes and audio (item 4)
+// --------------------------------
+
+class GroupMediaThinningTest : public GroupMediaQosTest {
+ protected:
+  // Three playing viewers; `congested` reports a quarter of its video lost for `for_how_long`,
+  // the others nothing, then the sweep runs.
+  void judge(Viewer& congested, std::initializer_list<Viewer*> clear, Clock::duration held) {
+    report(congested, 64);
+    for (Viewer* viewer : clear)
+      report(*viewer, 0);
+    wait(held);
+    report(congested, 64);
+    for (Viewer* viewer : clear)
+      report(*viewer, 0);
+    media().update_qos(now_);
+  }
+  void report(Viewer& viewer, std::uint8_t fraction_lost) {
+    highest_ += 50;
+    EXPECT_TRUE(media().on_viewer_rtcp(
+        viewer, kVideo, bytes_of(viewer_rtcp(video_ssrc(), fraction_lost, highest_, 0, 0, false)),
+        now_));
+  }
+  // Time passes for the publisher's clock too (else its next packets would read as stale).
+  void wait(Clock::duration d) {
+    now_ += d;
+    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(d).count();
+    video_ts_ += static_cast<std::uint32_t>(ms * 90);
+    audio_ts_ += static_cast<std::uint32_t>(ms * 441 / 10);
+  }
+  // Three viewers playing; a packet after their catching up hands them to the fan-out.
+  std::array<Viewer*, 3> three_viewers() {
+    publish_keyframe();
+    std::array<Viewer*, 3> out{&playing_viewer("a", 6000), &playing_viewer("b", 7000),
+                               &playing_viewer("c", 8000)};
+    publish_audio();
+    return out;
+  }
+  std::uint32_t highest_ = 100;
+};
+
+TEST_F(GroupMediaThinningTest, ACongestedMinorityViewerGetsKeyframesAndAudioNumberedWithoutGaps) {
+  auto [pa, pb, pc] = three_viewers();
+  Viewer& a = *pa;
+  Viewer& b = *pb;
+  Viewer& c = *pc;
+  ASSERT_TRUE(a.fanout_shard) << "caught up: the fan-out sends to it";
+  judge(a, {&b, &c}, 2s);
+  ASSERT_TRUE(a.qos.thinned);
+  EXPECT_FALSE(b.qos.thinned);
+  EXPECT_EQ(media().qos().thinned_viewers(), 1U);
+  EXPECT_FALSE(a.fanout_shard) << "its own numbering: the loop sends to it";
+  udp_.rtp.clear();
+
+  for (int gop = 0; gop < 2; ++gop) {
+    publish_keyframe();
+    for (int i = 0; i < 4; ++i) {
+      publish_delta();
+      publish_audio();
+    }
+  }
+  const auto thinned = video_at(6000);
+  const auto full = video_at(7000);
+  ASSERT_EQ(full.size(), 2U * (3 + 4));
+  ASSERT_EQ(thinned.size(), 2U * 3) << "the two keyframes' packets only";
+  EXPECT_TRUE(contiguous(thinned));
+  for (const auto& packet : thinned)
+    EXPECT_NE(packet.nal_types, std::vector<int>{1}) << "no delta picture";
+  EXPECT_EQ(thinned[3].timestamp, full[7].timestamp) << "the second keyframe, as everyone's";
+  EXPECT_EQ(thinned[3].payload, full[7].payload);
+  EXPECT_EQ(audio_at(6000).size(), 8U) << "audio as to everyone";
+  EXPECT_EQ(a.tracks[kVideo].thinning.packets_skipped(), 8U);
+}
+
+TEST_F(GroupMediaThinningTest, AThinnedViewersNackIsRepairedUnderItsOwnNumbers) {
+  auto [pa, pb, pc] = three_viewers();
+  Viewer& a = *pa;
+  Viewer& b = *pb;
+  Viewer& c = *pc;
+  judge(a, {&b, &c}, 2s);
+  ASSERT_TRUE(a.qos.thinned);
+  udp_.rtp.clear();
+  publish_delta();
+  publish_keyframe();
+  const std::vector<Buffer> sent_video = udp_.rtp_to(endpoint(6000));
+  const auto thinned = decode(sent_video);
+  ASSERT_EQ(thinned.size(), 3U);
+
+  udp_.rtp.clear();
+  EXPECT_TRUE(media().on_viewer_rtcp(
+      a, kVideo, bytes_of(generic_nack(video_ssrc(), {thinned[1].sequence})), now_));
+  const auto again = udp_.rtp_to(endpoint(6000));
+  ASSERT_EQ(again.size(), 1U);
+  EXPECT_EQ(again[0], sent_video[1]) << "the packet it lost, byte for byte as it was sent";
+  EXPECT_EQ(a.repair.packets_repaired, 1U);
+}
+
+TEST_F(GroupMediaThinningTest, AViewerClearAgainGetsEveryFrameFromTheNextKeyframeWithoutAJump) {
+  auto [pa, pb, pc] = three_viewers();
+  Viewer& a = *pa;
+  Viewer& b = *pb;
+  Viewer& c = *pc;
+  judge(a, {&b, &c}, 2s);
+  ASSERT_TRUE(a.qos.thinned);
+  udp_.rtp.clear();
+  publish_delta();
+  publish_keyframe();
+  publish_delta();
+
+  // Clear for 3 s: every frame again, from the next keyframe on.
+  report(a, 0);
+  wait(3s);
+  report(a, 0);
+  media().update_qos(now_);
+  EXPECT_FALSE(a.qos.thinned);
+  EXPECT_EQ(a.qos.times_thinned, 1U);
+  publish_delta();  // mid-GOP: still skipped
+  publish_keyframe();
+  publish_delta();
+  publish_delta();
+  const auto video = video_at(6000);
+  ASSERT_EQ(video.size(), 3U + 3 + 2);
+  EXPECT_TRUE(contiguous(video));
+  EXPECT_EQ(media().qos().thinned_viewers(), 0U);
+}
+
+TEST_F(GroupMediaThinningTest, NoThinningWhenTurnedOff) {
+  limits_.qos.thinning = false;
+  auto [pa, pb, pc] = three_viewers();
+  Viewer& a = *pa;
+  Viewer& b = *pb;
+  Viewer& c = *pc;
+  judge(a, {&b, &c}, 5s);
+  EXPECT_FALSE(a.qos.thinned);
+  EXPECT_TRUE(a.fanout_shard);
+}
+
+}  // namespace
+}  // namespace callcast::media
