@@ -1667,6 +1667,34 @@ TEST_F(GroupMediaQosTest, TheGroupSnapshotShowsTheQosOfTheGroupAndOfEachViewer) 
   EXPECT_EQ(snapshot.viewers[0].qos.verdict, "clear");
 }
 
+TEST_F(GroupMediaQosTest, TheGroupSnapshotCountsItsThinnedViewers) {
+  limits_.qos.thinning = true;
+  publish_keyframe();
+  Viewer& congested = playing_viewer("a", 6000);
+  Viewer& b = playing_viewer("b", 7000);
+  Viewer& c = playing_viewer("c", 8000);
+  EXPECT_TRUE(media().on_viewer_rtcp(
+      congested, kVideo, bytes_of(viewer_rtcp(video_ssrc(), 64, 100, 0, 0, false)), now_));
+  for (Viewer* clear : {&b, &c}) {
+    EXPECT_TRUE(media().on_viewer_rtcp(
+        *clear, kVideo, bytes_of(viewer_rtcp(video_ssrc(), 0, 100, 0, 0, false)), now_));
+  }
+  media().update_qos(now_);
+  now_ += limits_.qos.rate.thin_after;
+  media().update_qos(now_);  // a congested minority of one, for long enough: thinned
+
+  core::Group group;
+  group.id = "g1";
+  for (const char* number : {"1000a", "1000b", "1000c"})
+    group.viewers[number].playing = true;
+  const auto snapshot = make_group_snapshot(group, &media(), nullptr, now_);
+  EXPECT_EQ(snapshot.qos.thinned_viewers, 1U);
+  ASSERT_EQ(snapshot.viewers.size(), 3U);
+  EXPECT_TRUE(snapshot.viewers[0].qos.thinned);
+  EXPECT_EQ(snapshot.viewers[0].qos.times_thinned, 1U);
+  EXPECT_FALSE(snapshot.viewers[1].qos.thinned);
+}
+
 TEST_F(GroupMediaQosTest, GoneGroupsQosCountersStayInTheMetricsTotals) {
   media().set_metrics(&metrics_);
   publish_keyframe();
