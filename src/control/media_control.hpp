@@ -57,6 +57,40 @@ struct RepairStats {
   std::uint64_t capped = 0;  // over the viewer's media.rtx_max_share, or a repeat within 40 ms
 };
 
+// A viewer's side of QoS (issue 12 items 3-5, module 608): its keyframe requests, how its path
+// is judged from its reports and NACKs, and whether it is thinned (keyframes and audio only).
+struct ViewerQosStats {
+  std::uint64_t plis = 0;  // RTCP PLIs received from it
+  std::uint64_t firs = 0;  // RTCP FIRs received from it
+  bool thinned = false;
+  std::uint64_t times_thinned = 0;
+  std::uint64_t packets_thinned = 0;  // video packets it was not sent while thinned
+  // Of its path: "unknown" before its first report, then "clear", "holding" or "congested".
+  std::string verdict = "unknown";
+  double loss = 0;                       // 0..1, as judged at its last report
+  std::optional<double> round_trip_ms;   // from LSR/DLSR, when a report carried one
+  std::optional<double> queue_delay_ms;  // round trip above the lowest seen
+};
+
+// A group's side of QoS: its viewers' keyframe requests merged towards the publisher, and the
+// rate it asked the publisher for.
+struct GroupQosStats {
+  std::uint64_t plis_received = 0;
+  std::uint64_t firs_received = 0;
+  std::uint64_t repair_miss_requests = 0;  // the relay's own: a NACK past the window
+  // Answered without a request of their own: merged into one, or by a keyframe that came anyway.
+  std::uint64_t keyframe_requests_merged = 0;
+  std::uint64_t keyframe_requests_forwarded = 0;  // PLIs sent to the publisher
+  std::uint64_t keyframe_requests_unsent = 0;     // no publisher connection to send them on
+  std::uint64_t bitrate_requests = 0;             // REMBs: decreases plus increases
+  std::uint64_t bitrate_decreases = 0;
+  std::uint64_t bitrate_increases = 0;
+  std::uint64_t bitrate_requests_unsent = 0;
+  std::uint64_t thinned_viewers = 0;        // now
+  std::optional<std::uint64_t> target_bps;  // none until the first bitrate request
+  std::uint64_t ceiling_bps = 0;            // the publisher's own rate; 0 while unknown
+};
+
 struct TrackStats {
   int id = 0;
   std::string media;  // "video", "audio"
@@ -90,6 +124,7 @@ struct ViewerStats {
   std::uint64_t rtcp_reports = 0;
   std::optional<ReceptionStats> reception;  // per track id order, the worst of them
   RepairStats repair;                       // UDP only: TCP viewers' NACKs are ignored
+  ViewerQosStats qos;
 };
 
 struct PublisherStats {
@@ -114,6 +149,7 @@ struct GroupSnapshot {
   std::vector<TrackStats> tracks;
   std::vector<ViewerStats> viewers;
   RepairStats repair;  // of every viewer the group had, those gone included
+  GroupQosStats qos;   // likewise
 };
 
 class EventSource;

@@ -40,6 +40,28 @@ constexpr std::array<Field<RepairStats>, 4> kRepairCounters{{
     {nullptr, "", "capped", &RepairStats::capped},
 }};
 
+constexpr std::array<Field<ViewerQosStats>, 4> kViewerQosCounters{{
+    {nullptr, "", "plis", &ViewerQosStats::plis},
+    {nullptr, "", "firs", &ViewerQosStats::firs},
+    {nullptr, "", "times_thinned", &ViewerQosStats::times_thinned},
+    {nullptr, "", "packets_thinned", &ViewerQosStats::packets_thinned},
+}};
+
+constexpr std::array<Field<GroupQosStats>, 12> kGroupQosCounters{{
+    {nullptr, "", "plis_received", &GroupQosStats::plis_received},
+    {nullptr, "", "firs_received", &GroupQosStats::firs_received},
+    {nullptr, "", "repair_miss_requests", &GroupQosStats::repair_miss_requests},
+    {nullptr, "", "keyframe_requests_merged", &GroupQosStats::keyframe_requests_merged},
+    {nullptr, "", "keyframe_requests_forwarded", &GroupQosStats::keyframe_requests_forwarded},
+    {nullptr, "", "keyframe_requests_unsent", &GroupQosStats::keyframe_requests_unsent},
+    {nullptr, "", "bitrate_requests", &GroupQosStats::bitrate_requests},
+    {nullptr, "", "bitrate_decreases", &GroupQosStats::bitrate_decreases},
+    {nullptr, "", "bitrate_increases", &GroupQosStats::bitrate_increases},
+    {nullptr, "", "bitrate_requests_unsent", &GroupQosStats::bitrate_requests_unsent},
+    {nullptr, "", "thinned_viewers", &GroupQosStats::thinned_viewers},
+    {nullptr, "", "ceiling_bps", &GroupQosStats::ceiling_bps},
+}};
+
 constexpr std::array<Field<PublisherStats>, 4> kPublisherCounters{{
     {nullptr, "", "malformed_packets", &PublisherStats::malformed_packets},
     {nullptr, "", "wrong_channel_packets", &PublisherStats::wrong_channel_packets},
@@ -85,6 +107,40 @@ void optional_from_json(const nlohmann::json& j, const char* key, std::optional<
   } else {
     value = member.get<T>();
   }
+}
+
+// "qos": {...}; added later (issue 12 QoS): a media side that predates it gives the defaults.
+void qos_to_json(nlohmann::json& j, const ViewerQosStats& value) {
+  nlohmann::json qos = {
+      {"thinned", value.thinned}, {"verdict", value.verdict}, {"loss", value.loss}};
+  counters_to_json(qos, kViewerQosCounters, value);
+  optional_to_json(qos, "round_trip_ms", value.round_trip_ms);
+  optional_to_json(qos, "queue_delay_ms", value.queue_delay_ms);
+  j["qos"] = std::move(qos);
+}
+
+void qos_from_json(const nlohmann::json& j, ViewerQosStats& value) {
+  if (!j.contains("qos")) return;
+  const nlohmann::json& qos = j.at("qos");
+  qos.at("thinned").get_to(value.thinned);
+  qos.at("verdict").get_to(value.verdict);
+  qos.at("loss").get_to(value.loss);
+  counters_from_json(qos, kViewerQosCounters, value);
+  optional_from_json(qos, "round_trip_ms", value.round_trip_ms);
+  optional_from_json(qos, "queue_delay_ms", value.queue_delay_ms);
+}
+
+void qos_to_json(nlohmann::json& j, const GroupQosStats& value) {
+  nlohmann::json qos = stats::counter_fields_json<GroupQosStats>(kGroupQosCounters, value);
+  optional_to_json(qos, "target_bps", value.target_bps);
+  j["qos"] = std::move(qos);
+}
+
+void qos_from_json(const nlohmann::json& j, GroupQosStats& value) {
+  if (!j.contains("qos")) return;
+  const nlohmann::json& qos = j.at("qos");
+  counters_from_json(qos, kGroupQosCounters, value);
+  optional_from_json(qos, "target_bps", value.target_bps);
 }
 
 }  // namespace
@@ -134,6 +190,7 @@ void to_json(nlohmann::json& j, const ViewerStats& value) {
   counters_to_json(j, kViewerCounters, value);
   optional_to_json(j, "reception", value.reception);
   repair_to_json(j, value.repair);
+  qos_to_json(j, value.qos);
 }
 
 void from_json(const nlohmann::json& j, ViewerStats& value) {
@@ -146,6 +203,7 @@ void from_json(const nlohmann::json& j, ViewerStats& value) {
   counters_from_json(j, kViewerCounters, value);
   optional_from_json(j, "reception", value.reception);
   repair_from_json(j, value.repair);
+  qos_from_json(j, value.qos);
 }
 
 void to_json(nlohmann::json& j, const PublisherStats& value) {
@@ -174,6 +232,7 @@ void to_json(nlohmann::json& j, const GroupSnapshot& value) {
   j["tracks"] = value.tracks;
   j["viewers"] = value.viewers;
   repair_to_json(j, value.repair);
+  qos_to_json(j, value.qos);
 }
 
 void from_json(const nlohmann::json& j, GroupSnapshot& value) {
@@ -185,6 +244,7 @@ void from_json(const nlohmann::json& j, GroupSnapshot& value) {
   j.at("tracks").get_to(value.tracks);
   j.at("viewers").get_to(value.viewers);
   repair_from_json(j, value.repair);
+  qos_from_json(j, value.qos);
 }
 
 void to_json(nlohmann::json& j, const GroupCreated& value) {

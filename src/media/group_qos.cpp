@@ -77,7 +77,7 @@ std::vector<ViewerQos*> GroupQos::tick(std::span<ViewerQos* const> viewers, Cloc
 void GroupQos::send_keyframe_request() {
   std::array<std::uint8_t, 12> pli{};
   if (rtp::write_picture_loss_indication(pli, relay_ssrc_, video_ssrc_) == 0) return;
-  send_to_publisher(pli);
+  if (!send_to_publisher(pli)) ++keyframe_unsent_;
 }
 
 void GroupQos::send_bitrate_request(std::uint64_t bps) {
@@ -89,10 +89,10 @@ void GroupQos::send_bitrate_request(std::uint64_t bps) {
   send_to_publisher(std::span(remb.data(), size));
 }
 
-void GroupQos::send_to_publisher(std::span<const std::uint8_t> request) {
+bool GroupQos::send_to_publisher(std::span<const std::uint8_t> request) {
   if (!publisher_ || !video_track_) {
     ++unsent_;
-    return;
+    return false;
   }
   std::array<std::uint8_t, 512> compound{};
   const std::size_t rr = rtp::write_receiver_report(compound, relay_ssrc_, {});
@@ -102,10 +102,11 @@ void GroupQos::send_to_publisher(std::span<const std::uint8_t> request) {
   const std::size_t used = rr + sdes;
   if (sdes == 0 || used + request.size() > compound.size()) {
     ++unsent_;
-    return;
+    return false;
   }
   std::copy(request.begin(), request.end(), compound.begin() + static_cast<std::ptrdiff_t>(used));
   publisher_(*video_track_, rtp::Bytes(compound.data(), used + request.size()));
+  return true;
 }
 
 }  // namespace callcast::media

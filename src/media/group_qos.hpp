@@ -81,13 +81,14 @@ class GroupQos {
   const GroupRatePolicy& rate_policy() const { return rate_; }
   std::uint64_t bitrate_requests() const { return bitrate_requests_; }
   std::uint64_t requests_unsent() const { return unsent_; }  // no publisher to send them to
+  std::uint64_t keyframe_requests_unsent() const { return keyframe_unsent_; }  // of those
   std::size_t thinned_viewers() const { return thinned_; }
 
  private:
   void send_keyframe_request();
   void send_bitrate_request(std::uint64_t bps);
-  // RR + SDES + `request` to the publisher's video track.
-  void send_to_publisher(std::span<const std::uint8_t> request);
+  // RR + SDES + `request` to the publisher's video track; false when it could not be sent.
+  bool send_to_publisher(std::span<const std::uint8_t> request);
 
   QosSettings settings_;
   std::uint32_t relay_ssrc_;
@@ -99,6 +100,7 @@ class GroupQos {
   GroupRatePolicy rate_;
   std::uint64_t bitrate_requests_ = 0;
   std::uint64_t unsent_ = 0;
+  std::uint64_t keyframe_unsent_ = 0;
   std::size_t thinned_ = 0;
 };
 

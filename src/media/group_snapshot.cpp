@@ -2,6 +2,7 @@
 
 #include "media/group_media.hpp"
 #include "media/publisher_session.hpp"
+#include "media/qos_counters.hpp"
 #include "media/rtsp_connection.hpp"
 
 namespace callcast::media {
@@ -14,6 +15,46 @@ control::RepairStats repair_stats(const RepairCounters& counters) {
 
 std::int64_t milliseconds_of(Clock::duration d) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(d).count();
+}
+
+std::optional<double> fractional_ms(const std::optional<Clock::duration>& d) {
+  if (!d) return std::nullopt;
+  return std::chrono::duration<double, std::milli>(*d).count();
+}
+
+control::ViewerQosStats viewer_qos_stats(const Viewer& viewer) {
+  const ViewerQos& qos = viewer.qos;
+  control::ViewerQosStats out;
+  out.plis = qos.plis;
+  out.firs = qos.firs;
+  out.thinned = qos.thinned;
+  out.times_thinned = qos.times_thinned;
+  for (const ViewerTrack& track : viewer.tracks)
+    out.packets_thinned += track.thinning.packets_skipped();
+  out.verdict = std::string(to_string(qos.health.verdict()));
+  out.loss = qos.health.loss();
+  out.round_trip_ms = fractional_ms(qos.health.round_trip());
+  out.queue_delay_ms = fractional_ms(qos.health.queue_delay());
+  return out;
+}
+
+control::GroupQosStats group_qos_stats(const GroupQos& qos) {
+  const QosCounters counters = QosCounters::of(qos);
+  control::GroupQosStats out;
+  out.plis_received = counters.plis_received;
+  out.firs_received = counters.firs_received;
+  out.repair_miss_requests = counters.repair_miss_requests;
+  out.keyframe_requests_merged = counters.keyframe_requests_merged;
+  out.keyframe_requests_forwarded = counters.keyframe_requests_forwarded;
+  out.keyframe_requests_unsent = counters.keyframe_requests_unsent;
+  out.bitrate_requests = qos.bitrate_requests();
+  out.bitrate_decreases = counters.bitrate_decreases;
+  out.bitrate_increases = counters.bitrate_increases;
+  out.bitrate_requests_unsent = counters.bitrate_requests_unsent;
+  out.thinned_viewers = qos.thinned_viewers();
+  out.target_bps = qos.rate_policy().target_bps();
+  out.ceiling_bps = qos.rate_policy().ceiling_bps();
+  return out;
 }
 
 std::string endpoint_text(const UdpEndpoint& e) {
@@ -54,6 +95,7 @@ control::GroupSnapshot make_group_snapshot(const core::Group& group, const Group
   }
   if (media != nullptr) {
     out.repair = repair_stats(media->repair_totals());
+    out.qos = group_qos_stats(media->qos());
     for (const auto& track : media->tracks()) {
       const auto& d = track.description();
       out.tracks.push_back(
@@ -96,6 +138,7 @@ control::GroupSnapshot make_group_snapshot(const core::Group& group, const Group
         stats.packets_dropped = viewer->delivery->packets_dropped.load(std::memory_order_relaxed);
         stats.rtcp_reports = viewer->rtcp_reports;
         stats.repair = repair_stats(viewer->repair);
+        stats.qos = viewer_qos_stats(*viewer);
       }
     }
     out.viewers.push_back(std::move(stats));

@@ -24,6 +24,7 @@ void MediaMetrics::group_gone(const GroupMedia& media) {
   }
   malformed_rtcp_ += media.malformed_rtcp();
   repair_.add(media.repair_totals());
+  qos_.add(QosCounters::of(media.qos()));
   for (const auto& [id, viewer] : media.viewers())
     retired_.add(*viewer->delivery);
 }

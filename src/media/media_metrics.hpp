@@ -7,6 +7,7 @@
 #include <cstdint>
 
 #include "media/delivery_counters.hpp"
+#include "media/qos_counters.hpp"
 #include "media/relay_packet.hpp"
 #include "media/repair_counters.hpp"
 #include "media/viewer.hpp"
@@ -31,8 +32,8 @@ class MediaMetrics {
 
   // A viewer is removed: what it was sent stays in the totals.
   void viewer_gone(const DeliveryCounters& counters) { retired_.add(counters); }
-  // A group's media ends: its tracks' received packets and its remaining viewers' deliveries
-  // stay in the totals.
+  // A group's media ends: its tracks' received packets, its remaining viewers' deliveries and its
+  // repair and QoS counters stay in the totals.
   void group_gone(const GroupMedia& media);
   // A keyframe leaves for `viewer` (or is queued to leave at once): the first since its PLAY
   // ends its join time. `metrics` may be null (no metrics kept).
@@ -46,6 +47,7 @@ class MediaMetrics {
   std::uint64_t retired_received_bytes() const { return received_bytes_; }
   std::uint64_t retired_malformed_rtcp() const { return malformed_rtcp_; }
   const RepairCounters& retired_repair() const { return repair_; }
+  const QosCounters& retired_qos() const { return qos_; }
   const stats::Histogram& join_times() const { return join_; }
   const stats::Histogram& reported_loss() const { return loss_; }
   const stats::Histogram& reported_jitter() const { return jitter_; }
@@ -58,6 +60,7 @@ class MediaMetrics {
   std::uint64_t received_bytes_ = 0;
   std::uint64_t malformed_rtcp_ = 0;
   RepairCounters repair_;
+  QosCounters qos_;
   stats::Histogram join_;
   stats::Histogram loss_;
   stats::Histogram jitter_;

@@ -2,6 +2,8 @@
 // counters and tables it keeps anyway: nothing on the packet path changes for them.
 #include <array>
 
+#include "media/group_media.hpp"
+#include "media/qos_counters.hpp"
 #include "media/streaming_server.hpp"
 #include "stats/catalog.hpp"
 #include "stats/counter_field.hpp"
@@ -48,6 +50,24 @@ constexpr std::array<Field<RepairCounters>, 4> kRepairCounters{{
     {&stats::kRepairCapped, "", "capped", &RepairCounters::capped},
 }};
 
+// PLIs and FIRs are counted per group, so a viewer that leaves takes none of them away.
+constexpr std::array<Field<QosCounters>, 9> kQosCounters{{
+    {&stats::kKeyframeRequestsReceived, "pli", "plis_received", &QosCounters::plis_received},
+    {&stats::kKeyframeRequestsReceived, "fir", "firs_received", &QosCounters::firs_received},
+    {&stats::kKeyframeRequestsReceived, "repair_miss", "repair_miss_requests",
+     &QosCounters::repair_miss_requests},
+    {&stats::kKeyframeRequestsMerged, "", "keyframe_requests_merged",
+     &QosCounters::keyframe_requests_merged},
+    {&stats::kKeyframeRequestsForwarded, "", "keyframe_requests_forwarded",
+     &QosCounters::keyframe_requests_forwarded},
+    {&stats::kPublisherRequestsUnsent, "keyframe", "keyframe_requests_unsent",
+     &QosCounters::keyframe_requests_unsent},
+    {&stats::kBitrateRequests, "decrease", "bitrate_decreases", &QosCounters::bitrate_decreases},
+    {&stats::kBitrateRequests, "increase", "bitrate_increases", &QosCounters::bitrate_increases},
+    {&stats::kPublisherRequestsUnsent, "bitrate", "bitrate_requests_unsent",
+     &QosCounters::bitrate_requests_unsent},
+}};
+
 }  // namespace
 
 void StreamingServer::expose_metrics(stats::Exposition& out) const {
@@ -83,6 +103,8 @@ void StreamingServer::expose_metrics(stats::Exposition& out) const {
   std::uint64_t malformed_rtcp = metrics_.retired_malformed_rtcp();
   DeliveryTotals delivered = metrics_.retired();
   RepairCounters repair = metrics_.retired_repair();
+  QosCounters qos = metrics_.retired_qos();
+  std::uint64_t thinned_viewers = 0;
   for (const auto& [group, media] : directory_.all_media()) {
     for (const TrackRelay& track : media->tracks()) {
       received_packets += track.packets();
@@ -90,6 +112,8 @@ void StreamingServer::expose_metrics(stats::Exposition& out) const {
     }
     malformed_rtcp += media->malformed_rtcp();
     repair.add(media->repair_totals());
+    qos.add(QosCounters::of(media->qos()));
+    thinned_viewers += media->qos().thinned_viewers();
     for (const auto& [id, viewer] : media->viewers()) {
       ++(viewer->tcp ? tcp_viewers : udp_viewers);
       delivered.add(*viewer->delivery);
@@ -112,6 +136,8 @@ void StreamingServer::expose_metrics(stats::Exposition& out) const {
     out.add(stats::kFanoutQueueDepth, static_cast<double>(fanout_->queue_depth()));
   }
   stats::expose_fields<RepairCounters>(out, kRepairCounters, repair);
+  stats::expose_fields<QosCounters>(out, kQosCounters, qos);
+  out.add(stats::kThinnedViewers, static_cast<double>(thinned_viewers));
   metrics_.expose(out);
 }
 

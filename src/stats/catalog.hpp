@@ -18,6 +18,7 @@ inline constexpr std::array<std::string_view, 1> state{"state"};
 inline constexpr std::array<std::string_view, 1> transport{"transport"};
 inline constexpr std::array<std::string_view, 1> kind{"kind"};
 inline constexpr std::array<std::string_view, 2> kind_status{"kind", "status"};
+inline constexpr std::array<std::string_view, 1> direction{"direction"};
 }  // namespace labels
 
 namespace buckets {
@@ -115,6 +116,31 @@ inline constexpr Metric kRepairCapped{
     "NACKed packets not resent: the viewer's retransmissions were at media.rtx_max_share of the "
     "track's bitrate, or it asked again within 40 ms of the last resend.",
     ""};
+inline constexpr Metric kKeyframeRequestsReceived{
+    "callcast_keyframe_requests_received_total", Kind::counter,
+    "Keyframe requests before merging, by kind: RTCP PLI and FIR from viewers, and repair_miss "
+    "(the relay's own, for a NACK older than media.rtx_window_ms).",
+    "", labels::kind};
+inline constexpr Metric kKeyframeRequestsMerged{
+    "callcast_keyframe_requests_merged_total", Kind::counter,
+    "Keyframe requests answered without a request of their own: merged into one per "
+    "media.keyframe_request_interval_ms, or answered by a keyframe the publisher sent anyway.",
+    ""};
+inline constexpr Metric kKeyframeRequestsForwarded{
+    "callcast_keyframe_requests_forwarded_total", Kind::counter,
+    "Merged keyframe requests sent to publishers (RTCP PLI).", ""};
+inline constexpr Metric kPublisherRequestsUnsent{
+    "callcast_publisher_requests_unsent_total", Kind::counter,
+    "Requests for a publisher (kind: keyframe, bitrate) not sent: it had no connection to take "
+    "them.",
+    "", labels::kind};
+inline constexpr Metric kBitrateRequests{
+    "callcast_bitrate_requests_total", Kind::counter,
+    "Bitrate requests made to publishers (RTCP REMB), by direction (decrease, increase).", "",
+    labels::direction};
+inline constexpr Metric kThinnedViewers{
+    "callcast_thinned_viewers", Kind::gauge,
+    "Viewers thinned now (sent keyframes and audio only while their path is congested).", ""};
 inline constexpr Metric kViewerJoin{
     "callcast_viewer_join_seconds",
     Kind::histogram,
@@ -182,7 +208,7 @@ inline constexpr Metric kMediaApiResyncs{
 inline constexpr Metric kMediaApiOutages{"callcast_media_api_outages_total", Kind::counter,
                                          "Times the event feed from the media role was lost.", ""};
 
-inline constexpr std::array<const Metric*, 46> kAll{
+inline constexpr std::array<const Metric*, 52> kAll{
     &kGroups,
     &kViewers,
     &kReceivedPackets,
@@ -211,6 +237,12 @@ inline constexpr std::array<const Metric*, 46> kAll{
     &kRepairPackets,
     &kRepairMisses,
     &kRepairCapped,
+    &kKeyframeRequestsReceived,
+    &kKeyframeRequestsMerged,
+    &kKeyframeRequestsForwarded,
+    &kPublisherRequestsUnsent,
+    &kBitrateRequests,
+    &kThinnedViewers,
     &kViewerJoin,
     &kReportedLoss,
     &kReportedJitter,

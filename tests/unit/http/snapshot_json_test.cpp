@@ -35,12 +35,14 @@ control::GroupSnapshot full_snapshot() {
   playing.rtcp_reports = 5;
   playing.reception = control::ReceptionStats{0.1, -3, 3.3333333333333335, 1.25};
   playing.repair = control::RepairStats{12, 30, 2, 1};
+  playing.qos = control::ViewerQosStats{4, 1, true, 2, 7, "congested", 0.125, 80.5, 30.25};
   group.viewers.push_back(playing);
   control::ViewerStats admitted;
   admitted.viewer = "13900000003";
   admitted.state = "admitted";
   group.viewers.push_back(admitted);
   group.repair = control::RepairStats{14, 33, 3, 1};
+  group.qos = control::GroupQosStats{6, 2, 3, 8, 2, 1, 5, 3, 2, 1, 1, 1700000, 2000000};
   return group;
 }
 
@@ -57,10 +59,16 @@ void expect_equal(const control::GroupSnapshot& a, const control::GroupSnapshot&
     EXPECT_EQ(a.tracks[i].bitrate_bps, b.tracks[i].bitrate_bps);
     EXPECT_EQ(a.tracks[i].clock_rate, b.tracks[i].clock_rate);
   }
+  EXPECT_EQ(a.qos.target_bps, b.qos.target_bps);
+  EXPECT_EQ(a.qos.keyframe_requests_forwarded, b.qos.keyframe_requests_forwarded);
   ASSERT_EQ(a.viewers.size(), b.viewers.size());
   for (std::size_t i = 0; i < a.viewers.size(); ++i) {
     EXPECT_EQ(a.viewers[i].packets_sent, b.viewers[i].packets_sent);
     EXPECT_EQ(a.viewers[i].repair.packets_repaired, b.viewers[i].repair.packets_repaired);
+    EXPECT_EQ(a.viewers[i].qos.verdict, b.viewers[i].qos.verdict);
+    EXPECT_EQ(a.viewers[i].qos.round_trip_ms, b.viewers[i].qos.round_trip_ms);
+    EXPECT_EQ(a.viewers[i].qos.thinned, b.viewers[i].qos.thinned);
+    EXPECT_EQ(a.viewers[i].qos.packets_thinned, b.viewers[i].qos.packets_thinned);
     ASSERT_EQ(a.viewers[i].reception.has_value(), b.viewers[i].reception.has_value());
     if (a.viewers[i].reception) {
       EXPECT_EQ(a.viewers[i].reception->jitter_ms, b.viewers[i].reception->jitter_ms);
@@ -92,12 +100,23 @@ TEST(SnapshotJson, WritesTheDocumentedFieldNames) {
        "packets_dropped": 10, "rtcp_reports": 5,
        "reception": {"fraction_lost": 0.1, "cumulative_lost": -3,
                      "jitter_ms": 3.3333333333333335, "age_s": 1.25},
-       "repair": {"nacks_received": 12, "packets_repaired": 30, "misses": 2, "capped": 1}},
+       "repair": {"nacks_received": 12, "packets_repaired": 30, "misses": 2, "capped": 1},
+       "qos": {"plis": 4, "firs": 1, "thinned": true, "times_thinned": 2, "packets_thinned": 7,
+               "verdict": "congested", "loss": 0.125, "round_trip_ms": 80.5,
+               "queue_delay_ms": 30.25}},
       {"viewer": "13900000003", "state": "admitted", "transport": "", "remote": "",
        "rtp_destination": "", "latched": false, "packets_sent": 0, "bytes_sent": 0, "packets_dropped": 0, "rtcp_reports": 0,
        "reception": null,
-       "repair": {"nacks_received": 0, "packets_repaired": 0, "misses": 0, "capped": 0}}],
-    "repair": {"nacks_received": 14, "packets_repaired": 33, "misses": 3, "capped": 1}
+       "repair": {"nacks_received": 0, "packets_repaired": 0, "misses": 0, "capped": 0},
+       "qos": {"plis": 0, "firs": 0, "thinned": false, "times_thinned": 0, "packets_thinned": 0,
+               "verdict": "unknown", "loss": 0.0, "round_trip_ms": null,
+               "queue_delay_ms": null}}],
+    "repair": {"nacks_received": 14, "packets_repaired": 33, "misses": 3, "capped": 1},
+    "qos": {"plis_received": 6, "firs_received": 2, "repair_miss_requests": 3,
+            "keyframe_requests_merged": 8, "keyframe_requests_forwarded": 2,
+            "keyframe_requests_unsent": 1, "bitrate_requests": 5, "bitrate_decreases": 3,
+            "bitrate_increases": 2, "bitrate_requests_unsent": 1, "thinned_viewers": 1,
+            "target_bps": 1700000, "ceiling_bps": 2000000}
   })"));
 }
 
@@ -110,6 +129,7 @@ TEST(SnapshotJson, AbsentPublisherIsNull) {
   EXPECT_TRUE(j.at("publisher").is_null());
   EXPECT_EQ(j.at("tracks"), json::array());
   EXPECT_EQ(j.at("viewers"), json::array());
+  EXPECT_TRUE(j.at("qos").at("target_bps").is_null()) << "no bitrate asked for yet";
 }
 
 TEST(SnapshotJson, RoundTripThroughText) {
@@ -127,10 +147,16 @@ TEST(SnapshotJson, SnapshotWithoutTheStallFieldsOfAnOlderMediaSideStillParses) {
     old["tracks"][0].erase(key);
   old.erase("repair");
   old["viewers"][0].erase("repair");
+  old.erase("qos");
+  old["viewers"][0].erase("qos");
   const auto parsed = parse_group_snapshot(old.dump());
   ASSERT_TRUE(parsed.ok()) << parsed.error();
   EXPECT_EQ(parsed->repair.nacks_received, 0U);
   EXPECT_EQ(parsed->viewers[0].repair.packets_repaired, 0U);
+  EXPECT_EQ(parsed->qos.plis_received, 0U);
+  EXPECT_FALSE(parsed->qos.target_bps);
+  EXPECT_EQ(parsed->viewers[0].qos.verdict, "unknown");
+  EXPECT_FALSE(parsed->viewers[0].qos.thinned);
   EXPECT_FALSE(parsed->publisher->stalled);
   EXPECT_EQ(parsed->publisher->stalls, 0U);
   EXPECT_EQ(parsed->tracks[0].stale_packets_dropped, 0U);
@@ -193,6 +219,12 @@ TEST(SnapshotJson, ParseRejectsAWrongType) {
   json k = full_snapshot();
   k["publisher"] = "13800000001";
   EXPECT_FALSE(parse_group_snapshot(k.dump()).ok());
+  json q = full_snapshot();
+  q["viewers"][0]["qos"]["round_trip_ms"] = "slow";
+  EXPECT_FALSE(parse_group_snapshot(q.dump()).ok());
+  json r = full_snapshot();
+  r["qos"].erase("keyframe_requests_forwarded");  // within "qos", every member is written
+  EXPECT_FALSE(parse_group_snapshot(r.dump()).ok());
 }
 
 TEST(SnapshotJson, ParseGroupListNeedsTheGroupsMember) {

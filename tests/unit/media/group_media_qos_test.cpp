@@ -4,6 +4,8 @@
 
 #include <array>
 
+#include "media/group_snapshot.hpp"
+#include "rtp/full_intra_request.hpp"
 #include "rtp/picture_loss_indication.hpp"
 #include "rtp/receiver_estimated_max_bitrate.hpp"
 #include "unit/media/group_media_fixture.hpp"
@@ -199,6 +201,167 @@ TEST_F(GroupMediaQosTest, ACongestedAudienceAsksThePublisherForALowerRate) {
   EXPECT_EQ(media().qos().bitrate_requests(), 1U);
 }
 
+// Issue 12 item 5: what GET /v1/groups shows of the group's QoS and of each viewer's, every
+// counter brought off its default through the paths a live group takes.
+TEST_F(GroupMediaQosTest, TheGroupSnapshotShowsTheQosOfTheGroupAndOfEachViewer) {
+  limits_.qos.rate.min_bps = 1000;  // the test's stream is a few kbit/s
+  publish_keyframe();
+  publisher_over_tcp();
+  Viewer& a = playing_viewer("a", 6000);
+  Viewer& b = playing_viewer("b", 7000);
+  const auto sender_report = [&](std::uint64_t ntp) {
+    rtp::SenderInfo sender{.ssrc = video_ssrc_in_,
+                           .ntp_timestamp = ntp,
+                           .rtp_timestamp = video_ts_,
+                           .packet_count = 3,
+                           .octet_count = 100};
+    Buffer sr(28);
+    ASSERT_EQ(rtp::write_sender_report(sr, sender), 28U);
+    ASSERT_TRUE(media().on_publisher_rtcp(kVideo, bytes_of(sr), now_));
+  };
+  // a's PLI leaves at once and its report gives a round trip of 80 ms (held 250 ms of 330).
+  sender_report(0xe8f1a2b3'c4d50000ULL);
+  now_ += 330ms;
+  EXPECT_TRUE(media().on_viewer_rtcp(
+      a, kVideo, bytes_of(viewer_rtcp(video_ssrc(), 0, 10, 0xa2b3c4d5, 16384, true)), now_));
+  // b's FIR and a's second PLI, within the interval: one request for both, due at its end.
+  now_ += 10ms;
+  Buffer fir = viewer_rtcp(video_ssrc(), 0, 10, 0, 0, false);
+  const std::size_t rr = fir.size();
+  fir.resize(rr + 20);
+  ASSERT_EQ(
+      rtp::write_full_intra_request(rtp::MutableBytes(fir).subspan(rr), 0x4321, video_ssrc(), 1),
+      20U);
+  EXPECT_TRUE(media().on_viewer_rtcp(b, kVideo, bytes_of(fir), now_));
+  EXPECT_TRUE(media().on_viewer_rtcp(a, kVideo,
+                                     bytes_of(viewer_rtcp(video_ssrc(), 0, 10, 0, 0, true)), now_));
+  ASSERT_EQ(to_publisher().size(), 1U);
+
+  // A second of media (the publisher's rate, the ceiling), then both report 25 % lost, a with a
+  // round trip 40 ms above its floor; the publisher's connection is gone when the group acts.
+  media().update_rates(now_);
+  for (int i = 0; i < 25; ++i)
+    publish_delta();
+  now_ += 1s;
+  media().update_rates(now_);
+  sender_report(0xe8f1a2b4'c4d50000ULL);
+  now_ += 370ms;
+  EXPECT_TRUE(media().on_viewer_rtcp(
+      a, kVideo, bytes_of(viewer_rtcp(video_ssrc(), 64, 100, 0xa2b4c4d5, 16384, false)), now_));
+  EXPECT_TRUE(media().on_viewer_rtcp(
+      b, kVideo, bytes_of(viewer_rtcp(video_ssrc(), 64, 100, 0, 0, false)), now_));
+  media().publisher_left();
+  media().update_qos(now_);  // the merged request falls due, the rate goes down: neither sent
+  a.qos.thinned = true;      // thinning is the policy's (GroupQosTest); shown as it is
+  a.qos.times_thinned = 2;
+
+  core::Group group;
+  group.id = "g1";
+  group.state = core::GroupState::live;
+  group.viewers["1000a"].playing = true;
+  group.viewers["1000b"].playing = true;
+  auto snapshot = make_group_snapshot(group, &media(), nullptr, now_);
+  ASSERT_EQ(snapshot.viewers.size(), 2U);
+  const control::ViewerQosStats& qa = snapshot.viewers[0].qos;
+  EXPECT_EQ(qa.plis, 2U);
+  EXPECT_EQ(qa.firs, 0U);
+  EXPECT_TRUE(qa.thinned);
+  EXPECT_EQ(qa.times_thinned, 2U);
+  EXPECT_EQ(qa.verdict, "congested");
+  EXPECT_DOUBLE_EQ(qa.loss, 0.25);
+  ASSERT_TRUE(qa.round_trip_ms && qa.queue_delay_ms);
+  EXPECT_NEAR(*qa.round_trip_ms, 120, 0.1);
+  EXPECT_NEAR(*qa.queue_delay_ms, 40, 0.1);
+  const control::ViewerQosStats& qb = snapshot.viewers[1].qos;
+  EXPECT_EQ(qb.firs, 1U);
+  EXPECT_EQ(qb.plis, 0U);
+  EXPECT_FALSE(qb.thinned);
+  EXPECT_FALSE(qb.round_trip_ms);
+  EXPECT_FALSE(qb.queue_delay_ms);
+
+  const control::GroupQosStats& g = snapshot.qos;
+  EXPECT_EQ(g.plis_received, 2U);
+  EXPECT_EQ(g.firs_received, 1U);
+  EXPECT_EQ(g.keyframe_requests_merged, 1U);
+  EXPECT_EQ(g.keyframe_requests_forwarded, 1U);
+  EXPECT_EQ(g.keyframe_requests_unsent, 1U);
+  EXPECT_EQ(g.bitrate_requests, 1U);
+  EXPECT_EQ(g.bitrate_decreases, 1U);
+  EXPECT_EQ(g.bitrate_requests_unsent, 1U);
+  EXPECT_GT(g.ceiling_bps, 0U);
+  EXPECT_EQ(g.ceiling_bps, media().qos().rate_policy().ceiling_bps());
+  ASSERT_TRUE(g.target_bps);
+  EXPECT_LT(*g.target_bps, g.ceiling_bps);
+
+  // A loss past the window asks for a keyframe of its own; the audience clears and the rate
+  // climbs back.
+  const auto video = decode(udp_.rtp_to(endpoint(6000)));
+  ASSERT_FALSE(video.empty());
+  now_ += 5s;
+  EXPECT_TRUE(media().on_viewer_rtcp(
+      a, kVideo, bytes_of(generic_nack(video_ssrc(), {video[0].sequence})), now_));
+  std::uint32_t highest = 100;
+  for (int i = 0; i < 6; ++i) {
+    now_ += 1s;
+    highest += 100;  // a's NACK named 1 of them: 1 % lost, clear
+    for (Viewer* viewer : {&a, &b}) {
+      EXPECT_TRUE(media().on_viewer_rtcp(
+          *viewer, kVideo, bytes_of(viewer_rtcp(video_ssrc(), 0, highest, 0, 0, false)), now_));
+    }
+    media().update_qos(now_);
+  }
+  snapshot = make_group_snapshot(group, &media(), nullptr, now_);
+  EXPECT_EQ(snapshot.qos.repair_miss_requests, 1U);
+  EXPECT_EQ(snapshot.qos.keyframe_requests_unsent, 2U);
+  EXPECT_GE(snapshot.qos.bitrate_increases, 1U);
+  EXPECT_EQ(snapshot.qos.bitrate_requests,
+            snapshot.qos.bitrate_decreases + snapshot.qos.bitrate_increases);
+  EXPECT_EQ(snapshot.qos.bitrate_requests_unsent, snapshot.qos.bitrate_requests);
+  EXPECT_EQ(snapshot.viewers[0].qos.verdict, "clear");
+}
+
+TEST_F(GroupMediaQosTest, TheGroupSnapshotCountsItsThinnedViewers) {
+  limits_.qos.thinning = true;
+  publish_keyframe();
+  Viewer& congested = playing_viewer("a", 6000);
+  Viewer& b = playing_viewer("b", 7000);
+  Viewer& c = playing_viewer("c", 8000);
+  EXPECT_TRUE(media().on_viewer_rtcp(
+      congested, kVideo, bytes_of(viewer_rtcp(video_ssrc(), 64, 100, 0, 0, false)), now_));
+  for (Viewer* clear : {&b, &c}) {
+    EXPECT_TRUE(media().on_viewer_rtcp(
+        *clear, kVideo, bytes_of(viewer_rtcp(video_ssrc(), 0, 100, 0, 0, false)), now_));
+  }
+  media().update_qos(now_);
+  now_ += limits_.qos.rate.thin_after;
+  media().update_qos(now_);  // a congested minority of one, for long enough: thinned
+
+  core::Group group;
+  group.id = "g1";
+  for (const char* number : {"1000a", "1000b", "1000c"})
+    group.viewers[number].playing = true;
+  const auto snapshot = make_group_snapshot(group, &media(), nullptr, now_);
+  EXPECT_EQ(snapshot.qos.thinned_viewers, 1U);
+  ASSERT_EQ(snapshot.viewers.size(), 3U);
+  EXPECT_TRUE(snapshot.viewers[0].qos.thinned);
+  EXPECT_EQ(snapshot.viewers[0].qos.times_thinned, 1U);
+  EXPECT_FALSE(snapshot.viewers[1].qos.thinned);
+}
+
+TEST_F(GroupMediaQosTest, GoneGroupsQosCountersStayInTheMetricsTotals) {
+  media().set_metrics(&metrics_);
+  publish_keyframe();
+  publisher_over_tcp();
+  Viewer& viewer = playing_viewer("v", 6000);
+  EXPECT_TRUE(media().on_viewer_rtcp(viewer, kVideo,
+                                     bytes_of(viewer_rtcp(video_ssrc(), 0, 10, 0, 0, true)), now_));
+  media().remove_viewer("v", false, "test");  // its PLI stays counted in its group's
+  EXPECT_EQ(QosCounters::of(media().qos()).plis_received, 1U);
+  media_.reset();
+  EXPECT_EQ(metrics_.retired_qos().plis_received, 1U);
+  EXPECT_EQ(metrics_.retired_qos().keyframe_requests_forwarded, 1U);
+}
+
 // ---- a congested minority thinned to keyframes and audio (item 4)
 // --------------------------------
 
@@ -271,6 +434,16 @@ TEST_F(GroupMediaThinningTest, ACongestedMinorityViewerGetsKeyframesAndAudioNumb
   EXPECT_EQ(thinned[3].payload, full[7].payload);
   EXPECT_EQ(audio_at(6000).size(), 8U) << "audio as to everyone";
   EXPECT_EQ(a.tracks[kVideo].thinning.packets_skipped(), 8U);
+
+  core::Group group;  // what GET /v1/groups shows of it
+  group.id = "g1";
+  group.state = core::GroupState::live;
+  group.viewers["1000a"].playing = true;
+  const auto snapshot = make_group_snapshot(group, &media(), nullptr, now_);
+  ASSERT_EQ(snapshot.viewers.size(), 1U);
+  EXPECT_TRUE(snapshot.viewers[0].qos.thinned);
+  EXPECT_EQ(snapshot.viewers[0].qos.packets_thinned, 8U);
+  EXPECT_EQ(snapshot.qos.thinned_viewers, 1U);
 }
 
 TEST_F(GroupMediaThinningTest, AThinnedViewersNackIsRepairedUnderItsOwnNumbers) {

@@ -19,6 +19,7 @@
 #include "io/asio_timer_factory.hpp"
 #include "media/streaming_server.hpp"
 #include "rtp/generic_nack.hpp"
+#include "rtp/picture_loss_indication.hpp"
 #include "rtp/rtcp.hpp"
 #include "rtp/rtp_packet_view.hpp"
 #include "support/rtsp_test_client.hpp"
@@ -278,14 +279,43 @@ TEST_F(LatchingTest, MetricsFollowTheServersCountersGroupsAndViewers) {
   EXPECT_TRUE(has(text, "callcast_viewer_join_seconds_count 1")) << text;
   EXPECT_FALSE(has(text, "callcast_media_sent_packets_total 0")) << text;
   EXPECT_FALSE(has(text, "callcast_media_received_packets_total 0")) << text;
+  // Every QoS series is there before anything happened to it.
+  EXPECT_TRUE(has(text, "callcast_keyframe_requests_received_total{kind=\"pli\"} 0")) << text;
+  EXPECT_TRUE(has(text, "callcast_bitrate_requests_total{direction=\"decrease\"} 0")) << text;
+  EXPECT_TRUE(has(text, "callcast_publisher_requests_unsent_total{kind=\"keyframe\"} 0")) << text;
+  EXPECT_TRUE(has(text, "callcast_thinned_viewers 0")) << text;
 
-  // The viewer leaves: what it was sent stays counted.
-  const auto sent_before = value(text, "callcast_media_sent_packets_total");
+  // The viewer asks for a keyframe (RR + PLI on the server's RTCP port): it reaches the
+  // publisher's RTCP channel, and its entry, its group's and /metrics count it.
+  publish_slice();
+  const auto slice = ports.receive_rtp(1s);
+  ASSERT_TRUE(slice);
+  const auto view = rtp::RtpPacketView::parse(*slice);
+  ASSERT_TRUE(view);
+  Buffer pli = receiver_report(0x1234);
+  const std::size_t rr = pli.size();
+  pli.resize(rr + 12);
+  ASSERT_EQ(
+      rtp::write_picture_loss_indication(rtp::MutableBytes(pli).subspan(rr), 0x1234, view->ssrc()),
+      12U);
+  ASSERT_TRUE(ports.send_rtcp(pli, "127.0.0.1", bound_.rtp_ports.rtcp));
+  EXPECT_TRUE(wait_until([&] { return viewer_stats("13900000001").qos.plis == 1; }, 2s));
+  const auto group = on_loop([this] { return server_.snapshot(kMaster); });
+  ASSERT_TRUE(group);
+  EXPECT_EQ(group->qos.plis_received, 1U);
+  EXPECT_EQ(group->qos.keyframe_requests_forwarded, 1U);
+  const std::string asked = scrape();
+  EXPECT_TRUE(has(asked, "callcast_keyframe_requests_received_total{kind=\"pli\"} 1")) << asked;
+  EXPECT_TRUE(has(asked, "callcast_keyframe_requests_forwarded_total 1")) << asked;
+
+  // The viewer leaves: what it was sent, and its keyframe request, stay counted.
+  const auto sent_before = value(asked, "callcast_media_sent_packets_total");
   EXPECT_GT(sent_before, 0U);
   ASSERT_TRUE(on_loop([this] { return server_.remove_viewer(kMaster, "13900000001"); }));
   const std::string after = scrape();
   EXPECT_TRUE(has(after, "callcast_viewers{transport=\"udp\"} 0")) << after;
   EXPECT_GE(value(after, "callcast_media_sent_packets_total"), sent_before) << after;
+  EXPECT_TRUE(has(after, "callcast_keyframe_requests_received_total{kind=\"pli\"} 1")) << after;
 }
 
 // Latching after PLAY: the viewer is already served by a fan-out worker, which must follow.
