@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # bench/fanout.sh: callcast's fan-out side by side with a real peer and the kernel's limit
 # (issue 5). Runs the same `callcast-bench media` load against
-#   1. callcastd (1 media worker), 2. a gst-rtsp-server shared-media relay (bench/peers/
-#   gst_shared_relay.c), 3. a bare sendmmsg relay (bench/peers/limit_relay.cpp),
-#   4. callcastd with 2 workers,
+#   1. callcastd (1 media worker, its default config: NACK repair on),
+#   1b. the same with repair off (`[media] rtx_window_ms = 0`): what repair costs (issue 12),
+#   2. a gst-rtsp-server shared-media relay (bench/peers/gst_shared_relay.c),
+#   3. a bare sendmmsg relay (bench/peers/limit_relay.cpp), 4. callcastd with 2 workers,
 # ramps each to the largest number of viewers kept in real time with < 0.1 % loss, then runs
-# each of 1-3 once with 1,000 viewers for latency and memory. Prints a table and, as its last
-# stdout line, one JSON object; writes the curve (CSV, PNG) and latest.json to bench/results/.
+# each of 1-3 once with 1,000 viewers for latency, memory and server CPU. Prints a table and, as
+# its last stdout line, one JSON object (repair_on_vs_off_*: 1 over 1b); writes the curve (CSV,
+# PNG) and latest.json to bench/results/.
 #
 #   bench/fanout.sh [--quick] [--build-dir DIR] [--duration S] [--max N] [--bench PATH]
 #
@@ -191,6 +193,13 @@ ramp_timeout=$((16 * (max_viewers / ramp_rate + duration + 20)))
 single_timeout=$((1000 / ramp_rate + duration + 90))
 failures=0
 
+# The extra callcast-bench flags of a series: repair off is one line of callcastd's [media] table.
+series_args() { # KEY
+  case "$1" in
+    callcast_repair_off) echo "--media-config rtx_window_ms=0" ;;
+  esac
+}
+
 # KEY LABEL TARGET WORKERS SERVER-CPUS BENCH-CPUS NOTE
 ramp() {
   local key=$1 label=$2 target=$3 workers=$4 server_cpus=$5 bench_cpus_here=$6 note=$7
@@ -200,7 +209,8 @@ ramp() {
   run_bench "$ramp_timeout" "$out" --target "$target" --ramp-to-limit --csv "$csv" \
     --workers "$workers" --server-cpus "$server_cpus" --bench-cpus "$bench_cpus_here" \
     --duration "$duration" --precision "$precision" --max "$max_viewers" \
-    --start "$start_viewers" --ramp-rate "$ramp_rate" $(target_args "$target") || rc=$?
+    --start "$start_viewers" --ramp-rate "$ramp_rate" $(target_args "$target") \
+    $(series_args "$key") || rc=$?
   if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
     status="timed out after ${ramp_timeout}s"
   elif [ "$rc" = 3 ]; then
@@ -216,11 +226,11 @@ ramp() {
 # KEY TARGET: one run with 1,000 viewers, server on CPU 0, 1 worker.
 at_thousand() {
   local key=$1 target=$2 out=$work/$1.at1000.jsonl status=ok rc=0
-  say "1,000 viewers: $target ..."
+  say "1,000 viewers: $key ..."
   # shellcheck disable=SC2046
   run_bench "$single_timeout" "$out" --target "$target" --viewers 1000 --workers 1 \
     --server-cpus "$server_cpu" --bench-cpus "$bench_cpus" --duration "$duration" \
-    --ramp-rate "$ramp_rate" $(target_args "$target") || rc=$?
+    --ramp-rate "$ramp_rate" $(target_args "$target") $(series_args "$key") || rc=$?
   if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
     status="timed out after ${single_timeout}s"
   elif [ "$rc" = 3 ]; then
@@ -235,11 +245,13 @@ at_thousand() {
 
 started=$(date +%s)
 ramp callcast "callcast 1 worker" callcast 1 "$server_cpu" "$bench_cpus" ""
+ramp callcast_repair_off "callcast 1 worker, repair off" callcast 1 "$server_cpu" "$bench_cpus" ""
 ramp peer "gst-rtsp-server peer" peer 1 "$server_cpu" "$bench_cpus" ""
 ramp limit "sendmmsg limit" limit 1 "$server_cpu" "$bench_cpus" ""
 ramp callcast_2w "callcast 2 workers" callcast 2 "$two_worker_server" "$two_worker_bench" \
   "$two_worker_note"
 at_thousand callcast callcast
+at_thousand callcast_repair_off callcast
 at_thousand peer peer
 at_thousand limit limit
 say "all runs done in $(($(date +%s) - started)) s"

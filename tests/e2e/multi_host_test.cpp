@@ -8,8 +8,6 @@
 
 #include <chrono>
 #include <cstdio>
-#include <fstream>
-#include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <thread>
@@ -18,10 +16,8 @@
 #include "support/callcast_server.hpp"
 #include "support/child_process.hpp"
 #include "support/control_api.hpp"
+#include "support/lab_terminal_e2e.hpp"
 #include "support/media_tools.hpp"
-#include "support/netns_lab.hpp"
-#include "support/netns_scope.hpp"
-#include "support/temp_dir.hpp"
 #include "support/wait_until.hpp"
 
 namespace callcast::test {
@@ -29,209 +25,9 @@ namespace {
 
 using namespace std::chrono_literals;
 
-constexpr const char* kMaster = "13800000001";
-constexpr const char* kViewer = "13900000002";
-constexpr const char* kNattedViewer = "13900000003";
-constexpr const char* kLateViewer = "13900000004";
-constexpr const char* kPassword = "secret-pass";
-// Own namespaces: the defaults are free, and a restarted role comes back on the same ports.
-constexpr std::uint16_t kSipPort = 5060;
-constexpr std::uint16_t kRtspPort = 8554;
-constexpr std::uint16_t kMediaHttpPort = 8080;
-constexpr std::uint16_t kSignalingHttpPort = 8081;
-
-class MultiHostTest : public ::testing::Test {
+class MultiHostTest : public LabTerminalTest {
  protected:
-  void SetUp() override {
-    if (auto reason = NetnsLab::unavailable_reason()) {
-      GTEST_SKIP() << "network namespaces unavailable here: " << *reason;
-    }
-    const std::string missing = missing_tools();
-    ASSERT_TRUE(missing.empty()) << "tools missing: " << missing;
-    dir_ = std::make_unique<TempDir>("multihost");
-    lab_ = std::make_unique<NetnsLab>(dir_->path());
-    ASSERT_TRUE(lab_->ok()) << "cannot build the lab: " << lab_->error();
-  }
-
-  void TearDown() override {
-    children_.clear();  // terminals first: their BYEs still find the server
-    servers_.clear();
-    lab_.reset();
-  }
-
-  const NetnsLab& lab() const { return *lab_; }
-  const std::filesystem::path& dir() const { return dir_->path(); }
-
-  // Short timeouts so that the grace and stall cases fit in a test.
-  static std::string config_toml() {
-    return "[media]\npublisher_grace_s = 5\n[sip]\nmaster_join_timeout_s = 15\n";
-  }
-
-  ServerOptions server_options(const std::string& role, const std::string& name) const {
-    ServerOptions options;
-    options.role = role;
-    options.exec_prefix = lab().in(lab().server(), {});
-    options.config_toml = config_toml();
-    options.log_level = "debug";
-    if (role != "media") {
-      options.users = {{kMaster, kPassword},
-                       {kViewer, kPassword},
-                       {kNattedViewer, kPassword},
-                       {kLateViewer, kPassword}};
-      // Every interface: the URLs and SDP handed out must still name 10.99.0.1.
-      options.sip = "0.0.0.0:" + std::to_string(kSipPort);
-    }
-    if (role != "signaling") {
-      options.rtsp = "0.0.0.0:" + std::to_string(kRtspPort);
-      options.rtp_ports = "8000-8001";
-    }
-    const std::uint16_t http = role == "signaling" ? kSignalingHttpPort : kMediaHttpPort;
-    options.http = "0.0.0.0:" + std::to_string(http);
-    if (role == "signaling") {
-      options.extra_args = {"--media-url", "http://127.0.0.1:" + std::to_string(kMediaHttpPort)};
-    }
-    (void)name;
-    return options;
-  }
-
-  // callcastd on the server host; `name` keeps the logs of several apart.
-  CallcastServer& start_server(const std::string& role = "all", const std::string& name = "srv") {
-    const auto where = dir() / name;
-    std::filesystem::create_directories(where);
-    // The signaling role keeps its users and rules across a restart: the same directory.
-    servers_.push_back(
-        std::make_unique<CallcastServer>(CALLCASTD_PATH, where, server_options(role, name)));
-    auto started = servers_.back()->start();
-    EXPECT_TRUE(started);
-    return *servers_.back();
-  }
-
-  std::string sip_server() const { return lab().server().address + ":" + std::to_string(kSipPort); }
-
-  ChildProcess& spawn(ChildOptions options) {
-    children_.push_back(std::make_unique<ChildProcess>(std::move(options)));
-    EXPECT_TRUE(children_.back()->started()) << children_.back()->error();
-    return *children_.back();
-  }
-
-  ChildOptions terminal(const LabHost& host, std::vector<std::string> argv,
-                        const std::string& name) const {
-    ChildOptions child;
-    child.argv = lab().in(host, std::move(argv));
-    child.stdout_file = dir() / (name + ".out");
-    child.stderr_file = dir() / (name + ".err");
-    return child;
-  }
-
-  std::vector<std::string> account(const std::string& number, const std::string& name) const {
-    return {"--number",     number,
-            "--password",   kPassword,
-            "--server",     sip_server(),
-            "--log-level",  "info",
-            "--stats-json", (dir() / (name + ".stats.json")).string()};
-  }
-
-  ChildProcess& broadcast(std::vector<std::string> extra = {}) {
-    std::vector<std::string> argv = {CALLCAST_PATH, "broadcast"};
-    for (auto& flag : account(kMaster, "broadcast"))
-      argv.push_back(std::move(flag));
-    for (const char* flag :
-         {"--size", "640x360", "--fps", "25", "--bitrate", "1M", "--keyframe-interval", "1"}) {
-      argv.emplace_back(flag);
-    }
-    for (auto& flag : extra)
-      argv.push_back(std::move(flag));
-    return spawn(terminal(lab().broadcaster(), std::move(argv), "broadcast"));
-  }
-
-  ChildProcess& watch(const LabHost& host, const std::string& viewer,
-                      std::vector<std::string> extra = {}) {
-    const std::string name = "watch-" + viewer;
-    std::vector<std::string> argv = {CALLCAST_PATH, "watch", kMaster};
-    for (auto& flag : account(viewer, name))
-      argv.push_back(std::move(flag));
-    for (auto& flag : extra)
-      argv.push_back(std::move(flag));
-    return spawn(terminal(host, std::move(argv), name));
-  }
-
-  static std::string output(const ChildProcess& child) {
-    return file_tail(child.options().stdout_file, 256 * 1024) +
-           file_tail(child.options().stderr_file, 64 * 1024);
-  }
-
-  ::testing::AssertionResult wait_for_output(ChildProcess& child, const std::string& text,
-                                             std::chrono::milliseconds timeout) {
-    if (wait_until(
-            [&] { return output(child).find(text) != std::string::npos || !child.running(); },
-            timeout, 50ms) &&
-        output(child).find(text) != std::string::npos) {
-      return ::testing::AssertionSuccess();
-    }
-    return ::testing::AssertionFailure()
-           << "\"" << text << "\" not in the output of " << child.command_line() << " ("
-           << (child.running() ? "still running" : child.status()->describe()) << "):\n"
-           << output(child);
-  }
-
-  std::optional<ExitStatus> wait_exit(ChildProcess& child, std::chrono::milliseconds timeout) {
-    auto status = child.wait_for(timeout);
-    if (!status) ADD_FAILURE() << child.command_line() << " still running:\n" << output(child);
-    return status;
-  }
-
-  std::optional<nlohmann::json> stats(const std::string& name) const {
-    std::ifstream in(dir() / (name + ".stats.json"));
-    if (!in) return std::nullopt;
-    auto parsed = nlohmann::json::parse(in, nullptr, false);
-    if (parsed.is_discarded()) return std::nullopt;
-    return parsed;
-  }
-
-  // The media role's view of the group, asked from the server host itself (its admin API
-  // answers loopback clients).
-  std::optional<nlohmann::json> group_snapshot() const {
-    NetnsScope inside(lab().server().netns);
-    if (!inside.ok()) return std::nullopt;
-    return ControlApi(HttpClient("127.0.0.1", kMediaHttpPort)).group(kMaster);
-  }
-
-  // 200 while the media role has the group, 404 once it is gone.
-  int group_status() const {
-    NetnsScope inside(lab().server().netns);
-    if (!inside.ok()) return 0;
-    return HttpClient("127.0.0.1", kMediaHttpPort).get(std::string("/v1/groups/") + kMaster).status;
-  }
-
-  // A broadcast from the broadcaster's host, live with its forwarding set.
-  ChildProcess& start_live_broadcast(std::vector<std::string> extra = {}) {
-    ChildProcess& master = broadcast(std::move(extra));
-    EXPECT_TRUE(wait_for_output(master, "step 707", 30s));
-    EXPECT_TRUE(wait_for_output(master, "now forward to the service number", 10s));
-    return master;
-  }
-
-  // `viewer` recorded `file`: its log and figures explain a recording that falls short.
-  void expect_recording_decodes(const std::filesystem::path& file, double min_seconds,
-                                const ChildProcess& viewer) {
-    SCOPED_TRACE(file.filename().string());
-    const DecodedMedia decoded = decode_file(file, dir());
-    const auto explain = [&] {
-      const auto figures = stats(viewer.options().stdout_file.stem().string());
-      return decoded.describe() +
-             "\nthe viewer's figures: " + (figures ? figures->dump() : std::string("none")) +
-             "\nits output:\n" + output(viewer);
-    };
-    ASSERT_TRUE(decoded.error.empty()) << decoded.error << "\n" << explain();
-    EXPECT_GE(decoded.video_frames, min_seconds * kPublishFps * 0.9) << explain();
-    EXPECT_GT(decoded.audio_frames, 0) << explain();
-  }
-
- private:
-  std::unique_ptr<TempDir> dir_;
-  std::unique_ptr<NetnsLab> lab_;
-  std::vector<std::unique_ptr<CallcastServer>> servers_;
-  std::vector<std::unique_ptr<ChildProcess>> children_;
+  MultiHostTest() : LabTerminalTest(CALLCASTD_PATH, CALLCAST_PATH, "multihost") {}
 };
 
 // 701-714 across hosts: the broadcaster on one, a viewer on another, a third behind a NAT. The
