@@ -33,11 +33,12 @@ constexpr std::array<Field<ViewerStats>, 4> kViewerCounters{{
     {nullptr, "", "rtcp_reports", &ViewerStats::rtcp_reports},
 }};
 
-constexpr std::array<Field<RepairStats>, 4> kRepairCounters{{
+constexpr std::array<Field<RepairStats>, 5> kRepairCounters{{
     {nullptr, "", "nacks_received", &RepairStats::nacks_received},
     {nullptr, "", "packets_repaired", &RepairStats::packets_repaired},
     {nullptr, "", "misses", &RepairStats::misses},
     {nullptr, "", "capped", &RepairStats::capped},
+    {nullptr, "", "repeats", &RepairStats::repeats},
 }};
 
 constexpr std::array<Field<ViewerQosStats>, 4> kViewerQosCounters{{

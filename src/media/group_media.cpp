@@ -209,6 +209,13 @@ std::vector<TrackStart> GroupMedia::start_playing(Viewer& viewer, Clock::time_po
         if (viewer.tracks[packet->track].set_up) viewer.backlog.push_back(packet);
       }
       MediaMetrics::keyframe_sent(metrics_, viewer, now);  // it heads the backlog: sent at once
+      // The GOP leaves at ten times the stream's rate, on top of it: its losses may be repaired
+      // at the same share as the live stream's, or the picture's first second stays damaged.
+      std::array<double, kMaxTracks> burst{};
+      for (const auto& packet : viewer.backlog)
+        burst[packet->track] += static_cast<double>(packet->bytes.size());
+      for (std::size_t t = 0; t < tracks_.size(); ++t)
+        viewer.tracks[t].repair_budget.grant(limits_.repair.max_share * burst[t]);
     } else {
       viewer.awaiting_keyframe = true;
     }

@@ -10,7 +10,8 @@ namespace callcast::media {
 namespace {
 
 control::RepairStats repair_stats(const RepairCounters& counters) {
-  return {counters.nacks_received, counters.packets_repaired, counters.misses, counters.capped};
+  return {counters.nacks_received, counters.packets_repaired, counters.misses, counters.capped,
+          counters.repeats};
 }
 
 std::int64_t milliseconds_of(Clock::duration d) {

@@ -37,7 +37,7 @@ class NackResponder {
                RepairCounters& group);
 
  private:
-  enum class Outcome { repaired, missed, capped };
+  enum class Outcome { repaired, missed, capped, repeated };
   Outcome resend(Viewer& viewer, std::size_t track, std::uint16_t sequence, const Source& source,
                  const RepairLimits& limits, Clock::time_point now);
   static SharedPacket find(const Viewer& viewer, std::size_t track, std::uint16_t sequence,

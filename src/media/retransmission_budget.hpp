@@ -13,14 +13,16 @@ namespace callcast::media {
 class RetransmissionBudget {
  public:
   // Takes `bytes` if the bucket, refilled at `rate` bytes per second since the last call and
-  // holding at most `depth` bytes, has them. Starts full: the first loss is repaired at once.
+  // holding at most `depth` bytes (plus what grant() added and is not used yet), has them.
+  // Starts full: the first loss is repaired at once.
   bool take(std::size_t bytes, double rate, double depth, Clock::time_point now) {
     if (!started_) {
-      tokens_ = depth;
+      tokens_ += depth;
       started_ = true;
     } else if (now > refilled_) {
-      tokens_ =
-          std::min(depth, tokens_ + rate * std::chrono::duration<double>(now - refilled_).count());
+      const double refilled =
+          tokens_ + rate * std::chrono::duration<double>(now - refilled_).count();
+      tokens_ = std::max(tokens_, std::min(depth, refilled));
     }
     refilled_ = now;
     const auto needed = static_cast<double>(bytes);
@@ -28,6 +30,10 @@ class RetransmissionBudget {
     tokens_ -= needed;
     return true;
   }
+
+  // Room for `bytes` more, beyond the depth, until used: the viewer was sent that many extra
+  // bytes at once (the GOP cache at its PLAY) and may lose the same share of them.
+  void grant(double bytes) { tokens_ += bytes; }
 
  private:
   double tokens_ = 0;

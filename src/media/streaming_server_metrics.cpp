@@ -43,11 +43,12 @@ constexpr std::array<Field<FanoutStats>, 7> kFanoutCounters{{
     {&stats::kFanoutGsoFailures, "", "gso_failures", &FanoutStats::gso_failures},
 }};
 
-constexpr std::array<Field<RepairCounters>, 4> kRepairCounters{{
+constexpr std::array<Field<RepairCounters>, 5> kRepairCounters{{
     {&stats::kRepairNacks, "", "nacks_received", &RepairCounters::nacks_received},
     {&stats::kRepairPackets, "", "packets_repaired", &RepairCounters::packets_repaired},
     {&stats::kRepairMisses, "", "misses", &RepairCounters::misses},
     {&stats::kRepairCapped, "", "capped", &RepairCounters::capped},
+    {&stats::kRepairRepeats, "", "repeats", &RepairCounters::repeats},
 }};
 
 // PLIs and FIRs are counted per group, so a viewer that leaves takes none of them away.

@@ -114,8 +114,11 @@ inline constexpr Metric kRepairMisses{
 inline constexpr Metric kRepairCapped{
     "callcast_repair_capped_total", Kind::counter,
     "NACKed packets not resent: the viewer's retransmissions were at media.rtx_max_share of the "
-    "track's bitrate, or it asked again within 40 ms of the last resend.",
+    "track's bitrate.",
     ""};
+inline constexpr Metric kRepairRepeats{
+    "callcast_repair_repeats_total", Kind::counter,
+    "NACKed packets not resent: asked again within 40 ms of their last resend to that viewer.", ""};
 inline constexpr Metric kKeyframeRequestsReceived{
     "callcast_keyframe_requests_received_total", Kind::counter,
     "Keyframe requests before merging, by kind: RTCP PLI and FIR from viewers, and repair_miss "
@@ -208,7 +211,7 @@ inline constexpr Metric kMediaApiResyncs{
 inline constexpr Metric kMediaApiOutages{"callcast_media_api_outages_total", Kind::counter,
                                          "Times the event feed from the media role was lost.", ""};
 
-inline constexpr std::array<const Metric*, 52> kAll{
+inline constexpr std::array<const Metric*, 53> kAll{
     &kGroups,
     &kViewers,
     &kReceivedPackets,
@@ -237,6 +240,7 @@ inline constexpr std::array<const Metric*, 52> kAll{
     &kRepairPackets,
     &kRepairMisses,
     &kRepairCapped,
+    &kRepairRepeats,
     &kKeyframeRequestsReceived,
     &kKeyframeRequestsMerged,
     &kKeyframeRequestsForwarded,

@@ -34,14 +34,14 @@ control::GroupSnapshot full_snapshot() {
   playing.packets_dropped = 10;
   playing.rtcp_reports = 5;
   playing.reception = control::ReceptionStats{0.1, -3, 3.3333333333333335, 1.25};
-  playing.repair = control::RepairStats{12, 30, 2, 1};
+  playing.repair = control::RepairStats{12, 30, 2, 1, 5};
   playing.qos = control::ViewerQosStats{4, 1, true, 2, 7, "congested", 0.125, 80.5, 30.25};
   group.viewers.push_back(playing);
   control::ViewerStats admitted;
   admitted.viewer = "13900000003";
   admitted.state = "admitted";
   group.viewers.push_back(admitted);
-  group.repair = control::RepairStats{14, 33, 3, 1};
+  group.repair = control::RepairStats{14, 33, 3, 1, 6};
   group.qos = control::GroupQosStats{6, 2, 3, 8, 2, 1, 5, 3, 2, 1, 1, 1700000, 2000000};
   return group;
 }
@@ -65,6 +65,7 @@ void expect_equal(const control::GroupSnapshot& a, const control::GroupSnapshot&
   for (std::size_t i = 0; i < a.viewers.size(); ++i) {
     EXPECT_EQ(a.viewers[i].packets_sent, b.viewers[i].packets_sent);
     EXPECT_EQ(a.viewers[i].repair.packets_repaired, b.viewers[i].repair.packets_repaired);
+    EXPECT_EQ(a.viewers[i].repair.repeats, b.viewers[i].repair.repeats);
     EXPECT_EQ(a.viewers[i].qos.verdict, b.viewers[i].qos.verdict);
     EXPECT_EQ(a.viewers[i].qos.round_trip_ms, b.viewers[i].qos.round_trip_ms);
     EXPECT_EQ(a.viewers[i].qos.thinned, b.viewers[i].qos.thinned);
@@ -100,18 +101,18 @@ TEST(SnapshotJson, WritesTheDocumentedFieldNames) {
        "packets_dropped": 10, "rtcp_reports": 5,
        "reception": {"fraction_lost": 0.1, "cumulative_lost": -3,
                      "jitter_ms": 3.3333333333333335, "age_s": 1.25},
-       "repair": {"nacks_received": 12, "packets_repaired": 30, "misses": 2, "capped": 1},
+       "repair": {"nacks_received": 12, "packets_repaired": 30, "misses": 2, "capped": 1, "repeats": 5},
        "qos": {"plis": 4, "firs": 1, "thinned": true, "times_thinned": 2, "packets_thinned": 7,
                "verdict": "congested", "loss": 0.125, "round_trip_ms": 80.5,
                "queue_delay_ms": 30.25}},
       {"viewer": "13900000003", "state": "admitted", "transport": "", "remote": "",
        "rtp_destination": "", "latched": false, "packets_sent": 0, "bytes_sent": 0, "packets_dropped": 0, "rtcp_reports": 0,
        "reception": null,
-       "repair": {"nacks_received": 0, "packets_repaired": 0, "misses": 0, "capped": 0},
+       "repair": {"nacks_received": 0, "packets_repaired": 0, "misses": 0, "capped": 0, "repeats": 0},
        "qos": {"plis": 0, "firs": 0, "thinned": false, "times_thinned": 0, "packets_thinned": 0,
                "verdict": "unknown", "loss": 0.0, "round_trip_ms": null,
                "queue_delay_ms": null}}],
-    "repair": {"nacks_received": 14, "packets_repaired": 33, "misses": 3, "capped": 1},
+    "repair": {"nacks_received": 14, "packets_repaired": 33, "misses": 3, "capped": 1, "repeats": 6},
     "qos": {"plis_received": 6, "firs_received": 2, "repair_miss_requests": 3,
             "keyframe_requests_merged": 8, "keyframe_requests_forwarded": 2,
             "keyframe_requests_unsent": 1, "bitrate_requests": 5, "bitrate_decreases": 3,

@@ -992,6 +992,27 @@ TEST_F(GroupMediaRepairTest, PacketOlderThanTheWindowOrNeverRelayedIsAMiss) {
   EXPECT_EQ(media().repair_totals().misses, 2U);
 }
 
+TEST_F(GroupMediaRepairTest, AJoinBurstsLossesAreRepairedAtTheShareOfTheBurst) {
+  // A large keyframe: 60 fragments of 1,000 bytes, sent to the joiner at once from the cache.
+  next_picture();
+  publish_video(stap_a({kSps, kPps}));
+  const Buffer chunk(1000, 0x5a);
+  for (int i = 0; i < 60; ++i)
+    publish_video(fu_a(kIdr, i == 0, i == 59, chunk), i == 59);
+  Viewer& viewer = add_udp_viewer("v", 6000);
+  play(viewer);
+  pace_until_done();
+  const auto video = decode(udp_.rtp_to(endpoint(6000)));
+  ASSERT_EQ(video.size(), 61U);
+  // It lost a quarter of them (its share): the depth alone (4 kB at this rate) would serve four.
+  std::vector<std::uint16_t> lost;
+  for (std::size_t i = 1; i < video.size(); i += 4)
+    lost.push_back(video[i].sequence);
+  nack(viewer, video_ssrc(), lost);
+  EXPECT_EQ(viewer.repair.packets_repaired, lost.size()) << viewer.repair.capped << " capped";
+  EXPECT_EQ(viewer.repair.capped, 0U);
+}
+
 TEST_F(GroupMediaRepairTest, JoinBurstFromTheGopCacheIsRepairedThoughOlderThanTheWindow) {
   publish_keyframe();
   now_ += limits_.repair.window + 100ms;  // the cached GOP was relayed longer ago than the window
@@ -1039,7 +1060,8 @@ TEST_F(GroupMediaRepairTest, RepeatedNackWithinTheHoldOffIsNotResentAgain) {
   now_ += ResendHistory::kHoldOff - 1ms;  // the first repair cannot have arrived yet
   nack(viewer, video_ssrc(), {video[1].sequence, video[2].sequence});
   EXPECT_EQ(udp_.rtp.size(), 1U);  // only video[2]
-  EXPECT_EQ(viewer.repair.capped, 1U);
+  EXPECT_EQ(viewer.repair.repeats, 1U);
+  EXPECT_EQ(viewer.repair.capped, 0U);
   now_ += 1ms;  // lost again, asked again: resent
   nack(viewer, video_ssrc(), {video[1].sequence});
   EXPECT_EQ(udp_.rtp.size(), 1U);

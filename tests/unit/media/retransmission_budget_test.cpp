@@ -49,5 +49,27 @@ TEST(RetransmissionBudget, RefusalTakesNothing) {
   EXPECT_TRUE(budget.take(5000, kRate, kDepth, now));
 }
 
+TEST(RetransmissionBudget, AGrantAddsRoomBeyondTheDepthUntilUsed) {
+  RetransmissionBudget budget;
+  Clock::time_point now{};
+  budget.grant(8000);  // a join burst's share, before the first loss
+  EXPECT_TRUE(budget.take(12000, kRate, kDepth, now));
+  EXPECT_TRUE(budget.take(1000, kRate, kDepth, now));
+  EXPECT_FALSE(budget.take(1, kRate, kDepth, now));
+  budget.grant(3000);
+  now += 10s;  // a grant below the depth is no more than the refill: it stops at the depth
+  EXPECT_TRUE(budget.take(5000, kRate, kDepth, now));
+  EXPECT_FALSE(budget.take(100, kRate, kDepth, now));
+}
+
+TEST(RetransmissionBudget, AnUnusedGrantOutlivesTheRefill) {
+  RetransmissionBudget budget;
+  Clock::time_point now{};
+  EXPECT_TRUE(budget.take(1000, kRate, kDepth, now));
+  budget.grant(20000);
+  now += 1s;  // refilling never lowers what is there
+  EXPECT_TRUE(budget.take(24000, kRate, kDepth, now));
+}
+
 }  // namespace
 }  // namespace callcast::media
