@@ -55,7 +55,7 @@ struct RepairStats {
   std::uint64_t packets_repaired = 0;  // resent (RTX or original)
   std::uint64_t misses = 0;            // older than media.rtx_window_ms, or never relayed
   std::uint64_t capped = 0;            // over the viewer's media.rtx_max_share
-  std::uint64_t repeats = 0;           // asked again within 40 ms of its last resend: not resent
+  std::uint64_t repeats = 0;           // asked again within half its round trip: not resent
 };
 
 // A viewer's side of QoS (issue 12 items 3-5, module 608): its keyframe requests, how its path

@@ -81,7 +81,11 @@ NackResponder::Outcome NackResponder::resend(Viewer& viewer, std::size_t track,
   // viewer_offer.cpp for why an AVP viewer, ffmpeg's, must get the original packet).
   const bool rtx = route.feedback && repair.rtx_payload_type().has_value();
   const std::size_t size = packet->bytes.size() + (rtx ? 2 : 0);
-  if (!route.resent.may_resend(sequence, now)) return Outcome::repeated;
+  // The video's reports measure the viewer's round trip; its other tracks share the path.
+  if (!route.resent.may_resend(sequence, now,
+                               ResendHistory::hold_off(viewer.qos.health.round_trip()))) {
+    return Outcome::repeated;
+  }
   // Budget: a share of the track's rate; the bucket holds what that share of the window is, so a
   // burst lost at once is repaired at once while the long-run rate stays capped.
   const double rate = limits.max_share * std::max(source.bitrate_bps, kBudgetFloorBps) / 8;

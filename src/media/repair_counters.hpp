@@ -10,7 +10,7 @@ struct RepairCounters {
   std::uint64_t packets_repaired = 0;  // packets resent (original or RTX)
   std::uint64_t misses = 0;            // asked for, but older than the window or never relayed
   std::uint64_t capped = 0;            // asked for, in the ring, but over the viewer's budget
-  std::uint64_t repeats = 0;  // asked again within ResendHistory::kHoldOff of its last resend
+  std::uint64_t repeats = 0;  // asked again within ResendHistory::hold_off of its last resend
 
   void add(const RepairCounters& other) {
     nacks_received += other.nacks_received;

@@ -25,7 +25,9 @@ std::vector<TrackRepair> make_track_repairs(const std::vector<TrackRelay>& track
   repairs.reserve(tracks.size());
   for (const auto& track : tracks) {
     std::optional<std::uint8_t> rtx_pt;
-    if (repair_on && track.description().codec == Codec::h264) {
+    // Audio too: a player measures its round trip (and so when to ask again) only from RTX
+    // answers, and an audio packet resent as the original leaves it re-asking blindly.
+    if (repair_on) {
       for (unsigned pt = 96; pt < 128 && !rtx_pt; ++pt) {
         if (!taken.test(pt)) {
           rtx_pt = static_cast<std::uint8_t>(pt);

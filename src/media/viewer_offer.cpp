@@ -50,20 +50,20 @@ std::string make_viewer_offer(const std::string& group, const std::vector<TrackR
                line.value.starts_with("rtcp-fb:")));
     });
     const bool repair_on = t < repairs.size() && repairs[t].ring().window().count() > 0;
+    const std::string pt = std::to_string(track.payload_type);
+    if (repair_on) media.lines.push_back({'a', "rtcp-fb:" + pt + " nack"});
     if (track.codec == Codec::h264) {
-      const std::string pt = std::to_string(track.payload_type);
-      if (repair_on) media.lines.push_back({'a', "rtcp-fb:" + pt + " nack"});
       media.lines.push_back({'a', "rtcp-fb:" + pt + " nack pli"});
       media.lines.push_back({'a', "rtcp-fb:" + pt + " ccm fir"});
-      if (repair_on && repairs[t].rtx_payload_type()) {
-        const std::string rtx = std::to_string(*repairs[t].rtx_payload_type());
-        const auto window_ms =
-            std::chrono::duration_cast<std::chrono::milliseconds>(repairs[t].ring().window());
-        media.formats.push_back(rtx);
-        media.lines.push_back({'a', "rtpmap:" + rtx + " rtx/" + std::to_string(track.clock_rate)});
-        media.lines.push_back(
-            {'a', "fmtp:" + rtx + " apt=" + pt + ";rtx-time=" + std::to_string(window_ms.count())});
-      }
+    }
+    if (repair_on && repairs[t].rtx_payload_type()) {
+      const std::string rtx = std::to_string(*repairs[t].rtx_payload_type());
+      const auto window_ms =
+          std::chrono::duration_cast<std::chrono::milliseconds>(repairs[t].ring().window());
+      media.formats.push_back(rtx);
+      media.lines.push_back({'a', "rtpmap:" + rtx + " rtx/" + std::to_string(track.clock_rate)});
+      media.lines.push_back(
+          {'a', "fmtp:" + rtx + " apt=" + pt + ";rtx-time=" + std::to_string(window_ms.count())});
     }
     media.lines.push_back({'a', "sendonly"});
     media.lines.push_back({'a', "control:" + url(static_cast<int>(track.index))});

@@ -118,7 +118,9 @@ inline constexpr Metric kRepairCapped{
     ""};
 inline constexpr Metric kRepairRepeats{
     "callcast_repair_repeats_total", Kind::counter,
-    "NACKed packets not resent: asked again within 40 ms of their last resend to that viewer.", ""};
+    "NACKed packets not resent: asked again within half the viewer's round trip (5 to 40 ms) of "
+    "their last resend to it.",
+    ""};
 inline constexpr Metric kKeyframeRequestsReceived{
     "callcast_keyframe_requests_received_total", Kind::counter,
     "Keyframe requests before merging, by kind: RTCP PLI and FIR from viewers, and repair_miss "

@@ -578,9 +578,9 @@ TEST_F(GroupMediaTest, DescribeSdpHasOneMediaPerTrackWithAbsoluteControlUrls) {
     const auto& m = parsed->media[i];
     EXPECT_EQ(m.media, kinds[i]);
     EXPECT_EQ(m.proto, "RTP/AVPF");
-    // The relayed payload type first (ffmpeg plays the first); video's RTX format after it.
+    // The relayed payload type first (ffmpeg plays the first); its RTX format after it.
     const std::vector<std::string> formats =
-        i == 0 ? std::vector<std::string>{"96", "98"} : std::vector<std::string>{"97"};
+        i == 0 ? std::vector<std::string>{"96", "98"} : std::vector<std::string>{"97", "99"};
     EXPECT_EQ(m.formats, formats);
     const std::string control = url(static_cast<int>(i));
     EXPECT_EQ(m.attributes("control"), (std::vector<std::string_view>{control})) << text;
@@ -597,7 +597,9 @@ TEST_F(GroupMediaTest, DescribeSdpHasOneMediaPerTrackWithAbsoluteControlUrls) {
   EXPECT_EQ(sdp::fmtp_for(parsed->media[0], 98), "apt=96;rtx-time=500");
   EXPECT_EQ(parsed->media[0].attributes("rtcp-fb"),
             (std::vector<std::string_view>{"96 nack", "96 nack pli", "96 ccm fir"}));
-  EXPECT_TRUE(parsed->media[1].attributes("rtcp-fb").empty());
+  EXPECT_EQ(parsed->media[1].attributes("rtcp-fb"), (std::vector<std::string_view>{"97 nack"}));
+  EXPECT_EQ(sdp::rtpmap_for(parsed->media[1], 99)->encoding, "rtx");
+  EXPECT_EQ(sdp::fmtp_for(parsed->media[1], 99), "apt=97;rtx-time=500");
 
   // What a viewer announces back is relayable as is.
   EXPECT_TRUE(describe_tracks(*parsed));
@@ -635,9 +637,12 @@ TEST(GroupMediaDescribe, Mp4aLatmIsDescribedExactlyAsAnnounced) {
   ASSERT_TRUE(parsed) << parsed.error() << "\n" << text;
   ASSERT_EQ(parsed->media.size(), 1U);
   const auto& audio = parsed->media[0];
-  EXPECT_EQ(audio.formats, (std::vector<std::string>{"96"}));
-  EXPECT_EQ(audio.attributes("rtpmap"), (std::vector<std::string_view>{rtpmap})) << text;
-  EXPECT_EQ(audio.attributes("fmtp"), (std::vector<std::string_view>{fmtp})) << text;
+  EXPECT_EQ(audio.formats, (std::vector<std::string>{"96", "97"}));  // and its RTX format
+  EXPECT_EQ(audio.attributes("rtpmap"), (std::vector<std::string_view>{rtpmap, "97 rtx/44100"}))
+      << text;
+  EXPECT_EQ(audio.attributes("fmtp"),
+            (std::vector<std::string_view>{fmtp, "97 apt=96;rtx-time=500"}))
+      << text;
   EXPECT_TRUE(audio.attributes("ssrc").empty()) << text;
   EXPECT_EQ(audio.attribute("control"), "rtsp://127.0.0.1:8554/groups/g1/trackID=0");
   const auto again = describe_tracks(*parsed);

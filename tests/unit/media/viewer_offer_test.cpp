@@ -68,8 +68,11 @@ TEST(ViewerOffer, VideoIsOfferedAsAvpfWithNackPliFirAndAnRtxFormat) {
             "a=fmtp:98 apt=96;rtx-time=500\r\n"
             "a=sendonly\r\n"
             "a=control:rtsp://h/g1/trackID=0\r\n"
-            "m=audio 0 RTP/AVPF 97\r\n"
+            "m=audio 0 RTP/AVPF 97 99\r\n"
             "a=rtpmap:97 MPEG4-GENERIC/44100/2\r\n"
+            "a=rtcp-fb:97 nack\r\n"
+            "a=rtpmap:99 rtx/44100\r\n"
+            "a=fmtp:99 apt=97;rtx-time=500\r\n"
             "a=sendonly\r\n"
             "a=control:rtsp://h/g1/trackID=1\r\n");
 }
@@ -84,8 +87,8 @@ TEST(ViewerOffer, RtxPayloadTypeIsTheLowestNoAnnouncedFormatUses) {
   const auto repairs = make_track_repairs(tracks, RepairLimits{.window = 200ms});
   ASSERT_EQ(repairs.size(), 3U);
   EXPECT_EQ(repairs[0].rtx_payload_type(), 100);
-  EXPECT_FALSE(repairs[1].rtx_payload_type());  // audio: repaired with original packets
-  EXPECT_EQ(repairs[2].rtx_payload_type(), 101);
+  EXPECT_EQ(repairs[1].rtx_payload_type(), 101);  // audio too
+  EXPECT_EQ(repairs[2].rtx_payload_type(), 102);
   for (std::size_t i = 0; i < repairs.size(); ++i) {
     for (const auto& track : tracks)
       EXPECT_NE(repairs[i].rtx_ssrc(), track.out_ssrc());
@@ -93,8 +96,10 @@ TEST(ViewerOffer, RtxPayloadTypeIsTheLowestNoAnnouncedFormatUses) {
       EXPECT_NE(repairs[i].rtx_ssrc(), repairs[j].rtx_ssrc());
   }
   const std::string text = offer(tracks, RepairLimits{.window = 200ms});
-  EXPECT_NE(text.find("m=video 0 RTP/AVPF 99 101\r\n"), std::string::npos) << text;
-  EXPECT_NE(text.find("a=fmtp:101 apt=99;rtx-time=200\r\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("m=video 0 RTP/AVPF 99 102\r\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("a=fmtp:102 apt=99;rtx-time=200\r\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("m=audio 0 RTP/AVPF 97 101\r\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("a=rtpmap:101 rtx/48000\r\n"), std::string::npos) << text;
 }
 
 TEST(ViewerOffer, RepairOffKeepsAvpfAndKeyframeRequestsButOffersNoNackNorRtx) {
