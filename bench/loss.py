@@ -220,10 +220,10 @@ def peer_publisher_argv():
 
 
 # --- Viewers ------------------------------------------------------------------------------------
-def start_viewers(mode, work, callcast, duration, urls):
+def start_viewers(mode, work, callcast, duration, urls, kinds):
     viewers = {}
     grace = 15
-    if mode != "peer":
+    if mode != "peer" and "callcast" in kinds:
         viewers["callcast"] = spawn(VW, ["timeout", "-s", "INT", "-k", "5", str(duration + 30),
                                          callcast, "watch", MASTER, "--number", WATCHER,
                                          "--password", PASSWORD, "--server", f"{SRV_IP}:{SIP}",
@@ -232,19 +232,23 @@ def start_viewers(mode, work, callcast, duration, urls):
                                          os.path.join(work, "callcast.json")],
                                     os.path.join(work, "callcast.out"))
     # -e: an interrupt becomes end-of-stream, so matroskamux writes its index.
-    viewers["gstreamer"] = spawn(VW, [
-        "timeout", "-s", "INT", "-k", str(grace), str(duration), "gst-launch-1.0", "-e",
-        "rtspsrc", f"location={urls['gstreamer']}", "protocols=udp", "do-retransmission=true",
-        f"port-range={GST_PORTS[0]}-{GST_PORTS[1]}", "name=src",
-        "src.", "!", "application/x-rtp,media=video", "!", "rtph264depay", "!", "h264parse", "!",
-        "matroskamux", "!", "filesink", f"location={os.path.join(work, 'gstreamer.mkv')}",
-        "src.", "!", "application/x-rtp,media=audio", "!", "fakesink"],
-        os.path.join(work, "gstreamer.out"))
-    viewers["ffmpeg"] = spawn(VW, [
-        "timeout", "-s", "INT", "-k", str(grace), str(duration + 10), "ffmpeg", "-nostdin", "-y",
-        "-v", "warning", "-rtsp_transport", "udp", "-min_port", str(FFMPEG_PORTS[0]),
-        "-max_port", str(FFMPEG_PORTS[1]), "-i", urls["ffmpeg"], "-map", "0:v", "-c", "copy",
-        "-t", str(duration), os.path.join(work, "ffmpeg.mkv")], os.path.join(work, "ffmpeg.out"))
+    if "gstreamer" in kinds:
+        viewers["gstreamer"] = spawn(VW, [
+            "timeout", "-s", "INT", "-k", str(grace), str(duration), "gst-launch-1.0", "-e",
+            "rtspsrc", f"location={urls['gstreamer']}", "protocols=udp", "do-retransmission=true",
+            f"port-range={GST_PORTS[0]}-{GST_PORTS[1]}", "name=src",
+            "src.", "!", "application/x-rtp,media=video", "!", "rtph264depay", "!", "h264parse",
+            "!", "matroskamux", "!", "filesink",
+            f"location={os.path.join(work, 'gstreamer.mkv')}",
+            "src.", "!", "application/x-rtp,media=audio", "!", "fakesink"],
+            os.path.join(work, "gstreamer.out"))
+    if "ffmpeg" in kinds:
+        viewers["ffmpeg"] = spawn(VW, [
+            "timeout", "-s", "INT", "-k", str(grace), str(duration + 10), "ffmpeg", "-nostdin",
+            "-y", "-v", "warning", "-rtsp_transport", "udp", "-min_port", str(FFMPEG_PORTS[0]),
+            "-max_port", str(FFMPEG_PORTS[1]), "-i", urls["ffmpeg"], "-map", "0:v", "-c", "copy",
+            "-t", str(duration), os.path.join(work, "ffmpeg.mkv")],
+            os.path.join(work, "ffmpeg.out"))
     return viewers
 
 
@@ -388,7 +392,8 @@ def run_one(args, mode, level, work, tools):
                 if "play_url" not in answer:
                     raise RuntimeError(f"no play URL for the {kind} viewer: {answer}")
                 urls[kind] = answer["play_url"]
-        viewers = start_viewers(mode, work, tools["callcast"], args.duration, urls)
+        viewers = start_viewers(mode, work, tools["callcast"], args.duration, urls,
+                                args.viewers)
         # The server's view near the end, while every viewer still plays.
         deadline = time.time() + args.duration - 1
         while time.time() < deadline and any(v.poll() is None for v in viewers.values()):
@@ -419,7 +424,8 @@ def run_one(args, mode, level, work, tools):
     path_up = read_counts(os.path.join(work, "path-up.json"))
     per_viewer = path_figures(path_down)
     rows = []
-    for kind in (["callcast"] if mode != "peer" else []) + ["gstreamer", "ffmpeg"]:
+    kinds = (["callcast"] if mode != "peer" else []) + ["gstreamer", "ffmpeg"]
+    for kind in [k for k in kinds if k in args.viewers]:
         recording = os.path.join(work, kind + ".mkv")
         frames = loss_frames.analyze(recording, FPS) if os.path.exists(recording) else {
             "error": "no recording: " + last_line(os.path.join(work, kind + ".out"))}
@@ -574,6 +580,8 @@ def main():
     parser.add_argument("--rtt-ms", type=float, default=50.0)
     parser.add_argument("--levels", help="default 0,1,2,5,10,burst5 (--quick: 0,5,burst5)")
     parser.add_argument("--modes", default="off,on,peer")
+    parser.add_argument("--viewers", default="callcast,gstreamer,ffmpeg",
+                        help="which viewers watch (the others are not started)")
     parser.add_argument("--peer-rtx-ms", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=12)
     parser.add_argument("--results", default="bench/results")
@@ -589,6 +597,9 @@ def main():
     args.modes = [m.strip() for m in args.modes.split(",") if m.strip()]
     if not args.modes or any(m not in ("off", "on", "peer") for m in args.modes):
         raise SystemExit("loss: --modes takes off, on, peer")
+    args.viewers = [v.strip() for v in args.viewers.split(",") if v.strip()]
+    if not args.viewers or any(v not in ("callcast", "gstreamer", "ffmpeg") for v in args.viewers):
+        raise SystemExit("loss: --viewers takes callcast, gstreamer, ffmpeg")
     if os.geteuid() != 0:
         raise SystemExit("loss: needs root (network namespaces, iptables, NFQUEUE)")
     tools = {"callcastd": os.path.join(args.build_dir, "apps/callcastd/callcastd"),

@@ -6,7 +6,8 @@
 # CSV, JSONL and PNG under bench/results/. See bench/README.md ("Loss benchmark").
 #
 #   bench/loss.sh [--quick] [--build-dir DIR] [--duration S] [--rtt-ms MS]
-#                 [--levels 0,1,2,5,10,burst5] [--modes off,on,peer] [--seed N] [--keep-dir]
+#                 [--levels 0,1,2,5,10,burst5] [--modes off,on,peer]
+#                 [--viewers callcast,gstreamer,ffmpeg] [--seed N] [--keep-dir]
 #
 # Needs root (network namespaces, iptables NFQUEUE). Progress goes to stderr.
 set -euo pipefail
@@ -25,7 +26,7 @@ passthrough=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --build-dir) [ $# -ge 2 ] || die "--build-dir needs a value"; build_dir=$2; shift ;;
-    -h | --help) sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h | --help) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) passthrough+=("$1") ;;
   esac
   shift

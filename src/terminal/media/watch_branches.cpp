@@ -73,12 +73,12 @@ GstElement* WatchBranches::build(const std::string& media, const std::string& en
                  encoding);
     GstElement* sink = make_element("fakesink");
     add_chain(pipeline_, {sink});
-    branches_.push_back({media, sink});
+    branches_.push_back({media, sink, sink});
     return sink;
   }
-  Branch branch{media, make_element("queue")};
+  Branch branch{media, make_element("queue"), make_element(d.parse)};
   GstElement* tee = make_element("tee");
-  std::vector<GstElement*> chain{branch.entry, make_element(d.depay), make_element(d.parse)};
+  std::vector<GstElement*> chain{branch.entry, make_element(d.depay), branch.eos};
   if (media == "video") {
     // Recordings need AVC with codec_data; the decoder takes it too.
     GstElement* filter = make_element("capsfilter");
@@ -132,17 +132,20 @@ GstElement* WatchBranches::build(const std::string& media, const std::string& en
 // EOS enters each chain after rtspsrc, not through it: sent to the pipeline it would go to
 // rtspsrc's udpsrc, which takes it only once a packet wakes its streaming thread (never, when
 // the broadcast has ended), holding the pipeline's state lock all along, so that the final
-// set_state(NULL) deadlocked. The entries are queues; a pool thread sends it, never the loop.
+// set_state(NULL) deadlocked. A pool thread sends it, never the loop. It enters after the
+// depayloader, not at the entry queue: stopped in the middle of a picture's packets, the
+// depayloader pushed the part it had at EOS, and a recording often ended on a damaged frame
+// (half its slices missing; the loss bench counted it against repair).
 void WatchBranches::send_eos() {
-  std::vector<GstElement*> entries;
+  std::vector<GstElement*> ends;
   {
     std::lock_guard lock(mutex_);
     for (const Branch& branch : branches_)
-      entries.push_back(branch.entry);
+      ends.push_back(branch.eos);
   }
-  for (GstElement* entry : entries) {
+  for (GstElement* end : ends) {
     gst_element_call_async(
-        entry,
+        end,
         [](GstElement* element, gpointer) {
           GstOwned<GstPad> sink(gst_element_get_static_pad(element, "sink"));
           gst_pad_send_event(sink.get(), gst_event_new_eos());

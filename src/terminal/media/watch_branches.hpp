@@ -38,7 +38,8 @@ class WatchBranches {
   // Links a new rtspsrc pad to the chain of its medium, built first if needed. A stream that
   // cannot be depayloaded, or a second one of a medium, is dropped into a sink of its own.
   void link(GstPad* pad);
-  // Sends EOS into every chain after rtspsrc, from a GStreamer pool thread (see the .cpp).
+  // Sends EOS into every chain after its depayloader, from a GStreamer pool thread (see the
+  // .cpp).
   void send_eos();
   bool has_audio() const { return has_audio_.load(); }
 
@@ -46,6 +47,8 @@ class WatchBranches {
   struct Branch {
     std::string media;            // "video" or "audio"
     GstElement* entry = nullptr;  // first element; owned by the pipeline
+    GstElement* eos = nullptr;    // where send_eos() ends the chain: the element after the
+                                  // depayloader (the entry when there is none)
   };
 
   // Under mutex_: the entry the pad links to, or nullptr when the chain cannot be built.

@@ -17,6 +17,7 @@
 #include "terminal/media/jitterbuffer_stats.hpp"
 #include "terminal/media/rate_meter.hpp"
 #include "terminal/media/record_decision.hpp"
+#include "terminal/media/repair_requests.hpp"
 #include "terminal/media/video_frame_clock.hpp"
 #include "terminal/media/watch_branches.hpp"
 #include "terminal/media/watch_recorder.hpp"
@@ -179,8 +180,9 @@ struct WatchPipeline::State {
     g_signal_connect(manager, "new-jitterbuffer", G_CALLBACK(&State::on_new_jitterbuffer), data);
   }
 
-  static void on_new_jitterbuffer(GstElement*, GstElement* jitterbuffer, guint, guint,
-                                  gpointer data) {
+  static void on_new_jitterbuffer(GstElement* manager, GstElement* jitterbuffer, guint session,
+                                  guint, gpointer data) {
+    RepairRequests::configure(manager, session);
     static_cast<State*>(data)->jitterbuffers.add(jitterbuffer);
   }
 

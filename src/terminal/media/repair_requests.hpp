@@ -1,0 +1,31 @@
+#pragma once
+// How the viewer asks again for the packets the network lost (step 714; RFC 4585 generic NACK
+// in early RTCP, answered with RFC 4588 retransmissions): settings of the RTP sessions rtspsrc's
+// rtpbin makes, applied as each one gets its jitter buffer.
+//
+// rtpsession sends an early RTCP packet (a NACK) at most once per RTCP interval, an interval it
+// derives from 5 % of the stream's own rate: about 20 ms for a 2 Mbit/s video, 0.4 s for a
+// 100 kbit/s audio track. The audio's NACKs then mostly waited for a regular report (every 5 s):
+// a quarter to a third of its lost packets stayed lost (loss bench, 5 % loss). The video's waited
+// up to 20 ms for their slot, so that a retry could reach the server less than its 40 ms after the
+// previous resend, which it ignores (media/resend_history.hpp): a retransmission lost twice then
+// stayed lost, a damaged picture until the next keyframe. Every session gets kRtcpBitsPerSecond of
+// RTCP instead, whatever its stream's rate: feedback leaves within about 5 ms, and regular
+// reports keep their 5 s (rtcp-min-interval acts as RFC 4585's trr-int), so that the RTCP
+// added is the feedback itself.
+#include <gst/gst.h>
+
+namespace callcast::terminal {
+
+class RepairRequests {
+ public:
+  // rtpsession's "rtcp-fraction" above 1 is an absolute bandwidth, in the unit of its automatic
+  // one (5 % of the sender's bit rate).
+  static constexpr double kRtcpBitsPerSecond = 400'000;
+
+  // From rtpbin's "new-jitterbuffer" (after rtspsrc configured the session): configures
+  // `session` of `rtpbin`.
+  static void configure(GstElement* rtpbin, guint session);
+};
+
+}  // namespace callcast::terminal
