@@ -172,9 +172,11 @@ class ThinningTest : public LabTerminalTest {
     run.lossy = decode_file(dir() / "lossy.mkv", dir());
     run.lossy_frame_times = video_frame_times(dir() / "lossy.mkv", dir());
     std::printf(
-        "[e2e] thinning %s: lossy qos %s\n[e2e]   group qos %s\n[e2e]   clean: %s\n[e2e]   "
-        "lossy: %s, %d frames in its last %.0f s\n",
+        "[e2e] thinning %s: lossy qos %s, repair %s, %s packets dropped\n[e2e]   group qos "
+        "%s\n[e2e]   clean: %s\n[e2e]   lossy: %s, %d frames in its last %.0f s\n",
         thinning ? "on" : "off", viewer_qos(run.playing, kLossy).dump().c_str(),
+        find_viewer(run.playing, kLossy).value("repair", nlohmann::json()).dump().c_str(),
+        find_viewer(run.playing, kLossy).value("packets_dropped", nlohmann::json()).dump().c_str(),
         group_qos(run.playing).dump().c_str(), run.clean_a.describe().c_str(),
         run.lossy.describe().c_str(), frames_in_tail(run.lossy_frame_times, kTailSeconds),
         kTailSeconds);
