@@ -84,16 +84,18 @@ class ThinningTest : public LabTerminalTest {
   static constexpr const char* kLossy = kNattedViewer;
   static constexpr const char* kViewers[] = {kCleanA, kCleanB, kLossy};
 
-  ThinningTest() : LabTerminalTest(CALLCASTD_PATH, "", "thinning") {}
+  ThinningTest() : LabTerminalTest(CALLCASTD_PATH, CALLCAST_PATH, "thinning") {}
 
-  void SetUp() override {
-    LabTerminalTest::SetUp();
-    if (IsSkipped() || HasFatalFailure()) return;
-    // RTSP (TCP) and everything the player sends pass untouched: its reports and NACKs arrive.
-    ASSERT_TRUE(lab().run(
-        lab().router(),
-        {"iptables", "-I", "FORWARD", "-p", "udp", "-d", lab().natted_viewer().address, "-m",
-         "statistic", "--mode", "random", "--probability", kLossProbability, "-j", "DROP"}));
+  // The path toward the player behind the router: `probability` of its UDP datagrams dropped.
+  // RTSP (TCP), SIP and everything the player sends pass untouched: its reports and NACKs arrive.
+  ::testing::AssertionResult make_lossy(const char* probability) {
+    if (lab().run(lab().router(),
+                  {"iptables", "-I", "FORWARD", "-p", "udp", "-d", lab().natted_viewer().address,
+                   "!", "--sport", std::to_string(kSipPort), "-m", "statistic", "--mode", "random",
+                   "--probability", probability, "-j", "DROP"})) {
+      return ::testing::AssertionSuccess();
+    }
+    return ::testing::AssertionFailure() << "iptables in the router failed";
   }
 
   ChildProcess& on(const LabHost& host, ChildOptions options) {
@@ -102,10 +104,16 @@ class ThinningTest : public LabTerminalTest {
   }
 
   // The group with its three players until the lossy one has played kPlayThinned thinned (or,
-  // thinning off, as long congested), kThinnedWithin at most.
-  ThinningRun run(bool thinning) {
+  // thinning off, as long congested), kThinnedWithin at most. The lossy one is ffmpeg behind
+  // kLossProbability, or `callcast watch` (`callcast broadcast` publishing) behind `watch_loss`.
+  ThinningRun run(bool thinning, const char* watch_loss = nullptr) {
     ThinningRun run;
+    EXPECT_TRUE(make_lossy(watch_loss != nullptr ? watch_loss : kLossProbability));
     media_config_ = thinning ? "" : "thinning = false\n";
+    if (watch_loss != nullptr) {
+      run_with_watch(thinning, run);
+      return run;
+    }
     start_server("media");
     if (HasFailure()) return run;
     std::optional<std::string> publish_url;
@@ -136,6 +144,37 @@ class ThinningTest : public LabTerminalTest {
             ffmpeg_recorder(*urls[2], dir() / "lossy.mkv", kRecordAtMost, dir(), "lossy")),
     };
 
+    observe(thinning, players, master, run);
+    return run;
+  }
+
+  // `callcast broadcast` publishes, `callcast watch` is the player behind the router.
+  void run_with_watch(bool thinning, ThinningRun& run) {
+    start_server("all");
+    if (HasFailure()) return;
+    ChildProcess& master = start_live_broadcast();
+    if (HasFailure()) return;
+    std::vector<std::optional<std::string>> urls;
+    {
+      NetnsScope inside(lab().server().netns);
+      const ControlApi api(HttpClient("127.0.0.1", kMediaHttpPort));
+      for (const char* viewer : {kCleanA, kCleanB})
+        urls.push_back(api.admit_viewer(kMaster, viewer));
+    }
+    if (!urls[0] || !urls[1]) return;
+    std::vector<ChildProcess*> players = {
+        &on(lab().viewer(), gst_recorder(*urls[0], dir() / "clean-a.mkv", dir(), "clean-a")),
+        &on(lab().viewer(), gst_recorder(*urls[1], dir() / "clean-b.mkv", dir(), "clean-b")),
+        &watch(lab().natted_viewer(), kLossy,
+               {"--record", (dir() / "lossy.mkv").string(), "--duration",
+                std::to_string(kRecordAtMost)}),
+    };
+    observe(thinning, players, master, run);
+  }
+
+  // Polls the group while they play, then stops them and decodes the recordings.
+  void observe(bool thinning, const std::vector<ChildProcess*>& players, ChildProcess& master,
+               ThinningRun& run) {
     std::optional<std::chrono::steady_clock::time_point> enough_from;
     const auto deadline = std::chrono::steady_clock::now() + kThinnedWithin;
     while (std::chrono::steady_clock::now() < deadline) {
@@ -180,7 +219,6 @@ class ThinningTest : public LabTerminalTest {
         group_qos(run.playing).dump().c_str(), run.clean_a.describe().c_str(),
         run.lossy.describe().c_str(), frames_in_tail(run.lossy_frame_times, kTailSeconds),
         kTailSeconds);
-    return run;
   }
 };
 
@@ -233,6 +271,21 @@ TEST_F(ThinningTest, WithThinningOffNobodyIsThinned) {
   EXPECT_TRUE(run.wrongly_thinned.empty()) << run.wrongly_thinned.front();
   EXPECT_EQ(group_qos(run.playing).value("bitrate_decreases", -1), 0) << run.playing.dump();
   // Every frame still goes to it: its last seconds hold far more than a keyframe a second.
+  EXPECT_GT(frames_in_tail(run.lossy_frame_times, kTailSeconds), kThinnedTailFramesMax)
+      << run.lossy.describe();
+}
+
+// Known issue, disabled until the server's path health is fixed (enable it with the fix): a
+// viewer whose loss repair makes whole (5 %, as in watch_repair_test) must not be thinned. In 2
+// runs of 5 it was: while the watch caught up after joining, repairs were capped (109) and it
+// NACKed them again; the server counts every NACKed sequence number, repeats included, so its
+// loss read 0.25 (its receiver report: 0.035) and it was thinned 2 s later. Thinned, it stays
+// so: rtspsrc reports loss before repair (5 %), never the 2 % that reads clear.
+TEST_F(ThinningTest, DISABLED_AWatchOnARepairablePathIsNotThinned) {
+  const ThinningRun run = this->run(true, "0.05");
+  ASSERT_FALSE(HasFailure());
+  EXPECT_TRUE(run.lossy_thinned.is_null()) << run.lossy_thinned.dump();
+  EXPECT_EQ(run.max_thinned_viewers, 0u) << run.playing.dump();
   EXPECT_GT(frames_in_tail(run.lossy_frame_times, kTailSeconds), kThinnedTailFramesMax)
       << run.lossy.describe();
 }
