@@ -131,9 +131,8 @@ void GroupMedia::on_transport_feedback(Viewer& viewer, const rtp::RtcpPacketView
     nack_responder_.respond(viewer, t, *nack, {repairs_[t], gop_, tracks_[t].bitrate_bps()},
                             limits_.repair, now, repair_totals_);
     if (video_track_ && t == *video_track_) {
-      std::size_t lost = 0;
-      nack->for_each_lost([&lost](std::uint16_t) { ++lost; });
-      qos_.on_viewer_nack(viewer.qos, lost);
+      nack->for_each_lost(
+          [this, &viewer](std::uint16_t sequence) { qos_.on_viewer_nack(viewer.qos, sequence); });
       // Past repair: a fresh keyframe instead of a damaged picture until the next one.
       if (viewer.repair.misses > misses)
         qos_.request_keyframe(KeyframeRequestSource::repair_miss, now);

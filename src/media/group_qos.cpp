@@ -53,7 +53,9 @@ std::vector<ViewerQos*> GroupQos::tick(std::span<ViewerQos* const> viewers, Cloc
 
   GroupPaths paths;
   for (const ViewerQos* viewer : viewers) {
-    if (viewer->thinned || viewer->health.verdict() == PathVerdict::unknown) continue;
+    if (viewer->thinned) continue;
+    ++paths.viewers;
+    if (viewer->health.verdict() == PathVerdict::unknown) continue;
     ++paths.reporting;
     if (viewer->health.verdict() == PathVerdict::congested) ++paths.congested;
     if (viewer->health.verdict() == PathVerdict::clear) ++paths.clear;

@@ -69,7 +69,9 @@ class GroupQos {
   void on_viewer_report(ViewerQos& viewer, const ReceiverFigures& figures, Clock::time_point now) {
     viewer.health.on_report(figures, now);
   }
-  void on_viewer_nack(ViewerQos& viewer, std::size_t lost) { viewer.health.on_nack(lost); }
+  void on_viewer_nack(ViewerQos& viewer, std::uint16_t sequence) {
+    viewer.health.on_nack(sequence);
+  }
   // The relay's own: a viewer's loss could not be repaired (beyond the retransmission window).
   void request_keyframe(KeyframeRequestSource source, Clock::time_point now);
 

@@ -29,8 +29,8 @@ std::optional<std::uint64_t> GroupRatePolicy::evaluate(const GroupPaths& paths,
     return std::nullopt;
   }
   const double current = static_cast<double>(target_.value_or(ceiling_));
-  const double congested_share =
-      static_cast<double>(paths.congested) / static_cast<double>(paths.reporting);
+  const double congested_share = static_cast<double>(paths.congested) /
+                                 static_cast<double>(std::max(paths.reporting, paths.viewers));
   lowering_ = congested_share >= settings_.congested_share;
   if (lowering_) {
     clear_since_.reset();

@@ -40,6 +40,9 @@ struct GroupPaths {
   std::size_t reporting = 0;
   std::size_t congested = 0;
   std::size_t clear = 0;
+  // Those not judged yet included: the share congested is of these (at least of `reporting`),
+  // so that the first viewer to report on a bad path is not the whole group.
+  std::size_t viewers = 0;
 };
 
 class GroupRatePolicy {

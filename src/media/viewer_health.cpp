@@ -18,6 +18,14 @@ std::string_view to_string(PathVerdict verdict) {
   return "unknown";
 }
 
+void ViewerHealth::on_nack(std::uint16_t sequence) {
+  const std::size_t slot = sequence % nacked_.size();
+  if (nacked_used_.test(slot) && nacked_[slot] == sequence) return;
+  nacked_used_.set(slot);
+  nacked_[slot] = sequence;
+  ++nacked_since_report_;
+}
+
 void ViewerHealth::on_report(const ReceiverFigures& figures, Clock::time_point now) {
   ++reports_;
   double nack_loss = 0;

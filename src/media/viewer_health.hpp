@@ -10,6 +10,8 @@
 // before any loss. Random loss on a wireless link reads as congestion too; the group policy only
 // lowers the publisher's rate when many viewers agree (GroupRatePolicy).
 // Pure logic: the caller passes the time.
+#include <array>
+#include <bitset>
 #include <cstdint>
 #include <optional>
 #include <string_view>
@@ -39,8 +41,10 @@ class ViewerHealth {
  public:
   explicit ViewerHealth(HealthThresholds thresholds = {}) : thresholds_(thresholds) {}
 
-  // `lost` sequence numbers named in one of its NACKs.
-  void on_nack(std::size_t lost) { nacked_since_report_ += lost; }
+  // A sequence number named in one of its NACKs. Counted once: a player asks again for what has
+  // not come (the retransmission was lost too, or refused as a repeat), and counting each request
+  // read a 5 % path as 12-25 % lost and thinned a viewer whose repair was working.
+  void on_nack(std::uint16_t sequence);
   void on_report(const ReceiverFigures& figures, Clock::time_point now);
 
   PathVerdict verdict() const { return verdict_; }
@@ -61,6 +65,10 @@ class ViewerHealth {
   std::optional<Clock::duration> min_round_trip_;
   std::optional<std::uint32_t> last_highest_;
   std::size_t nacked_since_report_ = 0;
+  // The sequence numbers it NACKed lately, by number modulo their count: far more than a
+  // retransmission window's losses (a 2 Mbit/s stream loses ~9 packets in 500 ms at 10 %).
+  std::array<std::uint16_t, 256> nacked_{};
+  std::bitset<256> nacked_used_;
   std::uint64_t reports_ = 0;
 };
 

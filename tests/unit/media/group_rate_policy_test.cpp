@@ -107,6 +107,13 @@ TEST_F(GroupRatePolicyTest, AViewerThinnedAgainWaitsLongerBeforeTheFullRate) {
   EXPECT_FALSE(policy.thin(clear, true, 50, t0 + 24s));
 }
 
+TEST_F(GroupRatePolicyTest, TheFirstViewerToReportIsNotTheWholeGroup) {
+  // One of four has reported, congested; the three others are not judged yet.
+  EXPECT_FALSE(policy.evaluate({.reporting = 1, .congested = 1, .clear = 0, .viewers = 4}, t0));
+  EXPECT_FALSE(policy.lowering());
+  EXPECT_TRUE(policy.evaluate({.reporting = 2, .congested = 2, .clear = 0, .viewers = 4}, t0));
+}
+
 TEST_F(GroupRatePolicyTest, NobodyIsThinnedWhileTheGroupLowersItsRate) {
   ASSERT_TRUE(policy.evaluate({2, 1, 1}, t0));
   const ViewerHealth congested = health_at(0.2, t0);

@@ -48,10 +48,16 @@ TEST_F(ViewerHealthTest, FirstReportBetweenTheThresholdsHolds) {
   EXPECT_EQ(health.verdict(), PathVerdict::holding);
 }
 
+// Sequence numbers `first`, `first` + 1, ... named in NACKs.
+void nack(ViewerHealth& health, std::uint16_t first, int count) {
+  for (int i = 0; i < count; ++i)
+    health.on_nack(static_cast<std::uint16_t>(first + i));
+}
+
 TEST_F(ViewerHealthTest, NackedPacketsCountAsLossEvenWhenRepairHidThemFromTheReport) {
   report(0);
-  health.on_nack(3);
-  health.on_nack(3);  // 6 of the 50 packets since the last report: 12 %
+  nack(health, 200, 3);
+  nack(health, 300, 3);  // 6 of the 50 packets since the last report: 12 %
   report(0);
   EXPECT_NEAR(health.loss(), 0.12, 1e-9);
   EXPECT_EQ(health.verdict(), PathVerdict::congested);
@@ -60,7 +66,7 @@ TEST_F(ViewerHealthTest, NackedPacketsCountAsLossEvenWhenRepairHidThemFromTheRep
 }
 
 TEST_F(ViewerHealthTest, NacksBeforeAnIntervalIsKnownAreNotJudged) {
-  health.on_nack(40);
+  nack(health, 200, 40);
   report(0);  // no earlier report: no interval to divide by
   EXPECT_EQ(health.loss(), 0);
   EXPECT_EQ(health.verdict(), PathVerdict::clear);
@@ -89,7 +95,19 @@ TEST_F(ViewerHealthTest, ReportsWithoutRoundTripJudgeByLossAlone) {
 TEST_F(ViewerHealthTest, ASequenceThatGoesBackDoesNotMakeLoss) {
   report(0);
   highest_ = 10;  // a new publisher's numbering as the player extended it
-  health.on_nack(5);
+  nack(health, 200, 5);
+  report(0);
+  EXPECT_EQ(health.loss(), 0);
+}
+
+TEST_F(ViewerHealthTest, APacketAskedForAgainCountsOnce) {
+  report(0);
+  for (int attempt = 0; attempt < 4; ++attempt)  // its retransmissions were lost or refused
+    nack(health, 65534, 3);                      // 65534, 65535, 0: across the wrap
+  report(0);
+  EXPECT_NEAR(health.loss(), 0.06, 1e-9) << "3 of 50, not 12";
+  EXPECT_EQ(health.verdict(), PathVerdict::clear) << "6 % is between the thresholds: as it was";
+  nack(health, 65534, 3);  // in a later interval, still the same packets
   report(0);
   EXPECT_EQ(health.loss(), 0);
 }
