@@ -109,11 +109,14 @@ void GroupMedia::record_reception(Viewer& viewer, const rtp::RtcpPacketView& pac
       viewer.tracks[t].reception = reception;
       if (video_track_ && t == *video_track_) {
         // The video's reports judge the viewer's path: it carries most of the bytes.
-        qos_.on_viewer_report(viewer.qos,
-                              {reception.fraction_lost, block.highest_sequence, reception.jitter_ms,
-                               viewer.tracks[t].sender_reports.round_trip(
-                                   block.last_sr, block.delay_since_last_sr, now)},
-                              now);
+        qos_.on_viewer_report(
+            viewer.qos,
+            {now - viewer.playing_since < qos_.settings().join_settling ? 0.0
+                                                                        : reception.fraction_lost,
+             block.highest_sequence, reception.jitter_ms,
+             viewer.tracks[t].sender_reports.round_trip(block.last_sr, block.delay_since_last_sr,
+                                                        now)},
+            now);
       }
       if (metrics_ != nullptr)
         metrics_->reception_reported(block.fraction_lost / 256.0, reception.jitter_ms / 1000);
@@ -131,8 +134,10 @@ void GroupMedia::on_transport_feedback(Viewer& viewer, const rtp::RtcpPacketView
     nack_responder_.respond(viewer, t, *nack, {repairs_[t], gop_, tracks_[t].bitrate_bps()},
                             limits_.repair, now, repair_totals_);
     if (video_track_ && t == *video_track_) {
-      nack->for_each_lost(
-          [this, &viewer](std::uint16_t sequence) { qos_.on_viewer_nack(viewer.qos, sequence); });
+      if (now - viewer.playing_since >= qos_.settings().join_settling) {
+        nack->for_each_lost(
+            [this, &viewer](std::uint16_t sequence) { qos_.on_viewer_nack(viewer.qos, sequence); });
+      }
       // Past repair: a fresh keyframe instead of a damaged picture until the next one.
       if (viewer.repair.misses > misses)
         qos_.request_keyframe(KeyframeRequestSource::repair_miss, now);

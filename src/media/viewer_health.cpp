@@ -28,16 +28,21 @@ void ViewerHealth::on_nack(std::uint16_t sequence) {
 
 void ViewerHealth::on_report(const ReceiverFigures& figures, Clock::time_point now) {
   ++reports_;
-  double nack_loss = 0;
-  // The packets expected since its previous report: the advance of its highest sequence number.
-  // A first report, or one that went backwards (a new publisher), gives no interval to judge.
-  if (last_highest_ && figures.highest_sequence > *last_highest_) {
-    const auto expected = figures.highest_sequence - *last_highest_;
-    nack_loss = std::min(1.0, static_cast<double>(nacked_since_report_) / expected);
+  // The packets expected since the interval began: the advance of its highest sequence number.
+  // A first report, or one that went backwards (a new publisher), starts an interval. A player
+  // sends a report with each early feedback packet (a few packets apart under loss): the NACKed
+  // share is judged over at least kMinJudgedPackets, or one NACK would read as 100 % lost.
+  if (!last_highest_ || figures.highest_sequence < *last_highest_) {
+    last_highest_ = figures.highest_sequence;
+    nacked_since_report_ = 0;
+    nack_loss_ = 0;
+  } else if (const auto expected = figures.highest_sequence - *last_highest_;
+             expected >= kMinJudgedPackets) {
+    nack_loss_ = std::min(1.0, static_cast<double>(nacked_since_report_) / expected);
+    last_highest_ = figures.highest_sequence;
+    nacked_since_report_ = 0;
   }
-  last_highest_ = figures.highest_sequence;
-  nacked_since_report_ = 0;
-  loss_ = std::clamp(std::max(figures.fraction_lost, nack_loss), 0.0, 1.0);
+  loss_ = std::clamp(std::max(figures.fraction_lost, nack_loss_), 0.0, 1.0);
 
   if (figures.round_trip) {
     last_round_trip_ = figures.round_trip;

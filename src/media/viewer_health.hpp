@@ -65,6 +65,8 @@ class ViewerHealth {
   std::optional<Clock::duration> min_round_trip_;
   std::optional<std::uint32_t> last_highest_;
   std::size_t nacked_since_report_ = 0;
+  double nack_loss_ = 0;  // over the last judged interval
+  static constexpr std::uint32_t kMinJudgedPackets = 50;
   // The sequence numbers it NACKed lately, by number modulo their count: far more than a
   // retransmission window's losses (a 2 Mbit/s stream loses ~9 packets in 500 ms at 10 %).
   std::array<std::uint16_t, 256> nacked_{};

@@ -37,7 +37,10 @@ Buffer viewer_rtcp(std::uint32_t video_ssrc, std::uint8_t fraction_lost, std::ui
 
 class GroupMediaQosTest : public GroupMediaTest {
  protected:
-  GroupMediaQosTest() { writer_ = std::make_shared<FakeInterleavedWriter>(); }
+  GroupMediaQosTest() {
+    writer_ = std::make_shared<FakeInterleavedWriter>();
+    limits_.qos.join_settling = Clock::duration::zero();  // (its own test below)
+  }
 
   // The publisher records over TCP: video RTCP on channel 1, audio on 3.
   void publisher_over_tcp() {
@@ -167,6 +170,23 @@ TEST_F(GroupMediaQosTest, AViewersRoundTripComesFromTheSenderReportItWasSent) {
   EXPECT_EQ(std::chrono::duration_cast<std::chrono::milliseconds>(*viewer.qos.health.round_trip()),
             80ms);
   EXPECT_EQ(viewer.qos.health.verdict(), PathVerdict::clear);
+}
+
+TEST_F(GroupMediaQosTest, AViewersFirstSecondsDoNotJudgeItsPath) {
+  limits_.qos.join_settling = 2s;
+  publish_keyframe();
+  Viewer& viewer = playing_viewer("v", 6000);
+  // Its join burst lost a quarter: reported, and NACKed.
+  EXPECT_TRUE(media().on_viewer_rtcp(
+      viewer, kVideo, bytes_of(viewer_rtcp(video_ssrc(), 64, 100, 0, 0, false)), now_));
+  EXPECT_TRUE(media().on_viewer_rtcp(
+      viewer, kVideo, bytes_of(generic_nack(video_ssrc(), {4001, 4002, 4003})), now_));
+  EXPECT_NE(viewer.qos.health.verdict(), PathVerdict::congested);
+  EXPECT_EQ(viewer.qos.health.loss(), 0);
+  now_ += 2s;  // settled: the same report now counts
+  EXPECT_TRUE(media().on_viewer_rtcp(
+      viewer, kVideo, bytes_of(viewer_rtcp(video_ssrc(), 64, 200, 0, 0, false)), now_));
+  EXPECT_EQ(viewer.qos.health.verdict(), PathVerdict::congested);
 }
 
 TEST_F(GroupMediaQosTest, ACongestedAudienceAsksThePublisherForALowerRate) {
