@@ -7,9 +7,10 @@
 // derives from 5 % of the stream's own rate: about 20 ms for a 2 Mbit/s video, 0.4 s for a
 // 100 kbit/s audio track. The audio's NACKs then mostly waited for a regular report (every 5 s):
 // a quarter to a third of its lost packets stayed lost (loss bench, 5 % loss). The video's waited
-// up to 20 ms for their slot, so that a retry could reach the server less than its 40 ms after the
-// previous resend, which it ignores (media/resend_history.hpp): a retransmission lost twice then
-// stayed lost, a damaged picture until the next keyframe. Every session gets kRtcpBitsPerSecond of
+// up to 20 ms for their slot, so that a retry could reach the server within its hold-off after
+// the previous resend (then a fixed 40 ms; now half the round trip, media/resend_history.hpp),
+// which it ignored: a retransmission lost twice then stayed lost, a damaged picture until the
+// next keyframe. Every session gets kRtcpBitsPerSecond of
 // RTCP instead, whatever its stream's rate: feedback leaves within about 5 ms, and regular
 // reports keep their 5 s (rtcp-min-interval acts as RFC 4585's trr-int), so that the RTCP
 // added is the feedback itself.
