@@ -29,7 +29,7 @@ struct QosSettings {
   // interval whatever the audience.
   Clock::duration keyframe_request_interval = std::chrono::seconds(1);
   bool rate_control = true;  // media.rate_control
-  bool thinning = true;      // media.thinning: a congested minority gets keyframes and audio only
+  bool thinning = false;     // media.thinning: a congested minority gets keyframes and audio only
   // A viewer's first seconds do not judge its path: its catch-up burst (the GOP cache) leaves at
   // ten times the stream's rate, and what it loses of that says more about the burst than about
   // the path (a 5 % path read as congested after a join, and was thinned for good).

@@ -112,7 +112,7 @@ class ThinningTest : public LabTerminalTest {
   ThinningRun run(bool thinning, const char* watch_loss = nullptr) {
     ThinningRun run;
     EXPECT_TRUE(make_lossy(watch_loss != nullptr ? watch_loss : kLossProbability));
-    media_config_ = thinning ? "" : "thinning = false\n";
+    media_config_ = thinning ? "thinning = true\n" : "thinning = false\n";
     if (watch_loss != nullptr) {
       run_with_watch(thinning, run);
       return run;

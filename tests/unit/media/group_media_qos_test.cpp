@@ -387,6 +387,7 @@ TEST_F(GroupMediaQosTest, GoneGroupsQosCountersStayInTheMetricsTotals) {
 
 class GroupMediaThinningTest : public GroupMediaQosTest {
  protected:
+  GroupMediaThinningTest() { limits_.qos.thinning = true; }
   // Three playing viewers; `congested` reports a quarter of its video lost for `for_how_long`,
   // the others nothing, then the sweep runs.
   void judge(Viewer& congested, std::initializer_list<Viewer*> clear, Clock::duration held) {
