@@ -63,12 +63,20 @@ struct ThinningRun {
   std::vector<double> lossy_frame_times;
 };
 
+// The viewer's entry, or an empty object while the snapshot does not list it yet (find_viewer
+// gives null then, and value() on null throws).
+nlohmann::json viewer_entry(const nlohmann::json& snapshot, const std::string& viewer) {
+  nlohmann::json entry = find_viewer(snapshot, viewer);
+  return entry.is_object() ? entry : nlohmann::json::object();
+}
+
 nlohmann::json viewer_qos(const nlohmann::json& snapshot, const std::string& viewer) {
-  return find_viewer(snapshot, viewer).value("qos", nlohmann::json::object());
+  return viewer_entry(snapshot, viewer).value("qos", nlohmann::json::object());
 }
 
 nlohmann::json group_qos(const nlohmann::json& snapshot) {
-  return snapshot.value("qos", nlohmann::json::object());
+  return snapshot.is_object() ? snapshot.value("qos", nlohmann::json::object())
+                              : nlohmann::json::object();
 }
 
 // Frames of a recording in its last `seconds` (by its own timestamps).
@@ -206,7 +214,7 @@ class ThinningTest : public LabTerminalTest {
       if (!snapshot) continue;
       const bool all_playing =
           std::all_of(std::begin(kViewers), std::end(kViewers), [&](const char* viewer) {
-            return find_viewer(*snapshot, viewer).value("state", "") == "playing";
+            return viewer_entry(*snapshot, viewer).value("state", "") == "playing";
           });
       if (!all_playing) continue;
       run.playing = *snapshot;
@@ -237,8 +245,8 @@ class ThinningTest : public LabTerminalTest {
         "[e2e] thinning %s: lossy qos %s, repair %s, %s packets dropped\n[e2e]   group qos "
         "%s\n[e2e]   clean: %s\n[e2e]   lossy: %s, %d frames in its last %.0f s\n",
         thinning ? "on" : "off", viewer_qos(run.playing, kLossy).dump().c_str(),
-        find_viewer(run.playing, kLossy).value("repair", nlohmann::json()).dump().c_str(),
-        find_viewer(run.playing, kLossy).value("packets_dropped", nlohmann::json()).dump().c_str(),
+        viewer_entry(run.playing, kLossy).value("repair", nlohmann::json()).dump().c_str(),
+        viewer_entry(run.playing, kLossy).value("packets_dropped", nlohmann::json()).dump().c_str(),
         group_qos(run.playing).dump().c_str(), run.clean_a.describe().c_str(),
         run.lossy.describe().c_str(), frames_in_tail(run.lossy_frame_times, kTailSeconds),
         kTailSeconds);
