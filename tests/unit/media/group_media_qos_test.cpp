@@ -421,6 +421,12 @@ class GroupMediaThinningTest : public GroupMediaQosTest {
     publish_audio();
     return out;
   }
+  // Of three playing viewers, the first congested for 2 s and the others clear: it is thinned.
+  Viewer& thinned_viewer() {
+    auto [a, b, c] = three_viewers();
+    judge(*a, {b, c}, 2s);
+    return *a;
+  }
   std::uint32_t highest_ = 100;
 };
 
@@ -468,11 +474,7 @@ TEST_F(GroupMediaThinningTest, ACongestedMinorityViewerGetsKeyframesAndAudioNumb
 }
 
 TEST_F(GroupMediaThinningTest, AThinnedViewersNackIsRepairedUnderItsOwnNumbers) {
-  auto [pa, pb, pc] = three_viewers();
-  Viewer& a = *pa;
-  Viewer& b = *pb;
-  Viewer& c = *pc;
-  judge(a, {&b, &c}, 2s);
+  Viewer& a = thinned_viewer();
   ASSERT_TRUE(a.qos.thinned);
   udp_.rtp.clear();
   publish_delta();
@@ -491,11 +493,7 @@ TEST_F(GroupMediaThinningTest, AThinnedViewersNackIsRepairedUnderItsOwnNumbers) 
 }
 
 TEST_F(GroupMediaThinningTest, AViewerClearAgainGetsEveryFrameFromTheNextKeyframeWithoutAJump) {
-  auto [pa, pb, pc] = three_viewers();
-  Viewer& a = *pa;
-  Viewer& b = *pb;
-  Viewer& c = *pc;
-  judge(a, {&b, &c}, 2s);
+  Viewer& a = thinned_viewer();
   ASSERT_TRUE(a.qos.thinned);
   udp_.rtp.clear();
   publish_delta();
