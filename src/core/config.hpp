@@ -59,10 +59,9 @@ struct MediaConfig {
   bool rate_control = true;
   double congested_share = 0.5;
   // A congested minority of viewers gets keyframes and audio only until its path recovers,
-  // instead of a broken picture (and instead of lowering everyone's rate). Off by default: the
-  // path verdict reads random loss that NACK repair makes whole as congestion (the loss bench's
-  // rtspsrc viewer at 10 % random loss was thinned to 30 % of its frames, clean without it).
-  bool thinning = false;
+  // instead of a broken picture (and instead of lowering everyone's rate). Congested means loss
+  // that repair could not make whole, or a queue: random loss that NACKs repair is not.
+  bool thinning = true;
   bool operator==(const MediaConfig&) const = default;
 };
 

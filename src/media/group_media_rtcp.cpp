@@ -109,14 +109,16 @@ void GroupMedia::record_reception(Viewer& viewer, const rtp::RtcpPacketView& pac
       viewer.tracks[t].reception = reception;
       if (video_track_ && t == *video_track_) {
         // The video's reports judge the viewer's path: it carries most of the bytes.
-        qos_.on_viewer_report(
-            viewer.qos,
-            {now - viewer.playing_since < qos_.settings().join_settling ? 0.0
-                                                                        : reception.fraction_lost,
-             block.highest_sequence, reception.jitter_ms,
-             viewer.tracks[t].sender_reports.round_trip(block.last_sr, block.delay_since_last_sr,
-                                                        now)},
-            now);
+        ReceiverFigures figures;
+        figures.cumulative_lost = block.cumulative_lost;
+        figures.highest_sequence = block.highest_sequence;
+        figures.jitter_ms = reception.jitter_ms;
+        figures.round_trip = viewer.tracks[t].sender_reports.round_trip(
+            block.last_sr, block.delay_since_last_sr, now);
+        // Repairs on the RTX stream are counted there, not in this report of the media SSRC.
+        figures.repairs_counted = !(viewer.tracks[t].feedback && repairs_[t].rtx_payload_type());
+        figures.settling = now - viewer.playing_since < qos_.settings().join_settling;
+        qos_.on_viewer_report(viewer.qos, figures, now);
       }
       if (metrics_ != nullptr)
         metrics_->reception_reported(block.fraction_lost / 256.0, reception.jitter_ms / 1000);
@@ -131,13 +133,16 @@ void GroupMedia::on_transport_feedback(Viewer& viewer, const rtp::RtcpPacketView
   for (std::size_t t = 0; t < tracks_.size(); ++t) {
     if (nack->media_ssrc != tracks_[t].out_ssrc() || !viewer.tracks[t].set_up) continue;
     const std::uint64_t misses = viewer.repair.misses;
+    const bool judged = video_track_ && t == *video_track_ &&
+                        now - viewer.playing_since >= qos_.settings().join_settling;
     nack_responder_.respond(viewer, t, *nack, {repairs_[t], gop_, tracks_[t].bitrate_bps()},
-                            limits_.repair, now, repair_totals_);
+                            limits_.repair, now, repair_totals_,
+                            judged ? NackResponder::Answered([this, &viewer](std::uint16_t sequence,
+                                                                             bool resent) {
+                              qos_.on_viewer_nack(viewer.qos, sequence, resent);
+                            })
+                                   : NackResponder::Answered());
     if (video_track_ && t == *video_track_) {
-      if (now - viewer.playing_since >= qos_.settings().join_settling) {
-        nack->for_each_lost(
-            [this, &viewer](std::uint16_t sequence) { qos_.on_viewer_nack(viewer.qos, sequence); });
-      }
       // Past repair: a fresh keyframe instead of a damaged picture until the next one.
       if (viewer.repair.misses > misses)
         qos_.request_keyframe(KeyframeRequestSource::repair_miss, now);
@@ -172,6 +177,12 @@ void GroupMedia::update_qos(Clock::time_point now) {
     if (viewer->state != ViewerState::playing || viewer->tcp) continue;
     playing.push_back(viewer.get());
     paths.push_back(&viewer->qos);
+    if (video_track_ && now - viewer->playing_since >= qos_.settings().join_settling) {
+      // What it was sent of the video: what was relayed, less what thinning kept from it.
+      const ViewerTrack& video = viewer->tracks[*video_track_];
+      viewer->qos.health.on_tick(tracks_[*video_track_].packets() - video.thinning.packets_skipped(),
+                                 now);
+    }
   }
   for (ViewerQos* changed : qos_.tick(paths, now)) {
     const auto at = std::find(paths.begin(), paths.end(), changed);

@@ -29,7 +29,7 @@ struct QosSettings {
   // interval whatever the audience.
   Clock::duration keyframe_request_interval = std::chrono::seconds(1);
   bool rate_control = true;  // media.rate_control
-  bool thinning = false;     // media.thinning: a congested minority gets keyframes and audio only
+  bool thinning = true;      // media.thinning: a congested minority gets keyframes and audio only
   // A viewer's first seconds do not judge its path: its catch-up burst (the GOP cache) leaves at
   // ten times the stream's rate, and what it loses of that says more about the burst than about
   // the path (a 5 % path read as congested after a join, and was thinned for good).
@@ -73,8 +73,8 @@ class GroupQos {
   void on_viewer_report(ViewerQos& viewer, const ReceiverFigures& figures, Clock::time_point now) {
     viewer.health.on_report(figures, now);
   }
-  void on_viewer_nack(ViewerQos& viewer, std::uint16_t sequence) {
-    viewer.health.on_nack(sequence);
+  void on_viewer_nack(ViewerQos& viewer, std::uint16_t sequence, bool resent) {
+    viewer.health.on_nack(sequence, resent);
   }
   // The relay's own: a viewer's loss could not be repaired (beyond the retransmission window).
   void request_keyframe(KeyframeRequestSource source, Clock::time_point now);

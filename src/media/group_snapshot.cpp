@@ -34,6 +34,7 @@ control::ViewerQosStats viewer_qos_stats(const Viewer& viewer) {
     out.packets_thinned += track.thinning.packets_skipped();
   out.verdict = std::string(to_string(qos.health.verdict()));
   out.loss = qos.health.loss();
+  out.residual_loss = qos.health.residual_loss();
   out.round_trip_ms = fractional_ms(qos.health.round_trip());
   out.queue_delay_ms = fractional_ms(qos.health.queue_delay());
   return out;

@@ -21,12 +21,15 @@ NackResponder::NackResponder(DatagramBatcher& out) : out_(out), arena_(kArenaByt
 
 void NackResponder::respond(Viewer& viewer, std::size_t track, const rtp::GenericNack& nack,
                             const Source& source, const RepairLimits& limits, Clock::time_point now,
-                            RepairCounters& group) {
+                            RepairCounters& group, const Answered& answered) {
   ++viewer.repair.nacks_received;
   ++group.nacks_received;
   RepairCounters counted;
   nack.for_each_lost([&](std::uint16_t sequence) {
-    switch (resend(viewer, track, sequence, source, limits, now)) {
+    const Outcome outcome = resend(viewer, track, sequence, source, limits, now);
+    if (answered)
+      answered(sequence, outcome == Outcome::repaired || outcome == Outcome::repeated);
+    switch (outcome) {
       case Outcome::repaired:
         ++counted.packets_repaired;
         break;

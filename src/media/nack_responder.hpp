@@ -5,6 +5,7 @@
 // worker's), as an RFC 4588 RTX packet when the viewer negotiated it, else as the original.
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 #include "media/datagram_batcher.hpp"
@@ -31,10 +32,13 @@ class NackResponder {
     double bitrate_bps;  // the track's current rate: the budget is a share of it
   };
 
+  // Told of each packet a NACK named: whether it went (or a repair of it is on its way).
+  using Answered = std::function<void(std::uint16_t sequence, bool resent)>;
+
   // `nack` is about `track` of `viewer` (matched by media SSRC). Sends before returning.
   void respond(Viewer& viewer, std::size_t track, const rtp::GenericNack& nack,
                const Source& source, const RepairLimits& limits, Clock::time_point now,
-               RepairCounters& group);
+               RepairCounters& group, const Answered& answered = {});
 
  private:
   enum class Outcome { repaired, missed, capped, repeated };

@@ -53,19 +53,19 @@ TEST(ConfigDefaultsTest, MatchTheDesign) {
   EXPECT_DOUBLE_EQ(config.media.rtx_max_share, 0.25);
   EXPECT_EQ(config.media.keyframe_request_interval, std::chrono::milliseconds(1000));
   EXPECT_TRUE(config.media.rate_control);
-  EXPECT_FALSE(config.media.thinning);
+  EXPECT_TRUE(config.media.thinning);
   EXPECT_DOUBLE_EQ(config.media.congested_share, 0.5);
 }
 
 TEST(ParseConfigTomlTest, KeyframeRequestsAndRateControlAreBounded) {
   const Config set = parse_ok(
       "[media]\nkeyframe_request_interval_ms = 500\nrate_control = false\ncongested_share = 0.3\n"
-      "thinning = true\n",
+      "thinning = false\n",
       Config{});
   EXPECT_EQ(set.media.keyframe_request_interval, std::chrono::milliseconds(500));
   EXPECT_FALSE(set.media.rate_control);
   EXPECT_DOUBLE_EQ(set.media.congested_share, 0.3);
-  EXPECT_TRUE(set.media.thinning);
+  EXPECT_FALSE(set.media.thinning);
   EXPECT_THAT(parse_error("[media]\nkeyframe_request_interval_ms = 50\n"),
               HasSubstr("media.keyframe_request_interval_ms"));
   EXPECT_THAT(parse_error("[media]\nrate_control = 1\n"), HasSubstr("media.rate_control"));

@@ -35,7 +35,7 @@ control::GroupSnapshot full_snapshot() {
   playing.rtcp_reports = 5;
   playing.reception = control::ReceptionStats{0.1, -3, 3.3333333333333335, 1.25};
   playing.repair = control::RepairStats{12, 30, 2, 1, 5};
-  playing.qos = control::ViewerQosStats{4, 1, true, 2, 7, "congested", 0.125, 80.5, 30.25};
+  playing.qos = control::ViewerQosStats{4, 1, true, 2, 7, "congested", 0.125, 0.0625, 80.5, 30.25};
   group.viewers.push_back(playing);
   control::ViewerStats admitted;
   admitted.viewer = "13900000003";
@@ -103,14 +103,14 @@ TEST(SnapshotJson, WritesTheDocumentedFieldNames) {
                      "jitter_ms": 3.3333333333333335, "age_s": 1.25},
        "repair": {"nacks_received": 12, "packets_repaired": 30, "misses": 2, "capped": 1, "repeats": 5},
        "qos": {"plis": 4, "firs": 1, "thinned": true, "times_thinned": 2, "packets_thinned": 7,
-               "verdict": "congested", "loss": 0.125, "round_trip_ms": 80.5,
+               "verdict": "congested", "loss": 0.125, "residual_loss": 0.0625, "round_trip_ms": 80.5,
                "queue_delay_ms": 30.25}},
       {"viewer": "13900000003", "state": "admitted", "transport": "", "remote": "",
        "rtp_destination": "", "latched": false, "packets_sent": 0, "bytes_sent": 0, "packets_dropped": 0, "rtcp_reports": 0,
        "reception": null,
        "repair": {"nacks_received": 0, "packets_repaired": 0, "misses": 0, "capped": 0, "repeats": 0},
        "qos": {"plis": 0, "firs": 0, "thinned": false, "times_thinned": 0, "packets_thinned": 0,
-               "verdict": "unknown", "loss": 0.0, "round_trip_ms": null,
+               "verdict": "unknown", "loss": 0.0, "residual_loss": 0.0, "round_trip_ms": null,
                "queue_delay_ms": null}}],
     "repair": {"nacks_received": 14, "packets_repaired": 33, "misses": 3, "capped": 1, "repeats": 6},
     "qos": {"plis_received": 6, "firs_received": 2, "repair_miss_requests": 3,

@@ -8,6 +8,7 @@
 
 #include "rtp/picture_loss_indication.hpp"
 #include "rtp/receiver_estimated_max_bitrate.hpp"
+#include "unit/media/receiver_reports.hpp"
 
 namespace callcast::media {
 namespace {
@@ -60,18 +61,20 @@ class GroupQosTest : public ::testing::Test {
   }
 
   void reports(std::vector<ViewerQos*> viewers, double loss, int times) {
+    reports_.start(viewers, [this](ViewerQos& viewer, const ReceiverFigures& figures) {
+      qos.on_viewer_report(viewer, figures, now);
+    });
     for (int i = 0; i < times; ++i) {
       now += 1s;
-      highest += 50;
-      for (ViewerQos* viewer : viewers)
-        qos.on_viewer_report(*viewer, {loss, highest, 1.0, std::nullopt}, now);
+      const ReceiverFigures figures = reports_.next(loss);
+      for (ViewerQos* viewer : viewers) qos.on_viewer_report(*viewer, figures, now);
     }
   }
 
   GroupQos qos;
   std::vector<Sent> sent;
   Clock::time_point now = Clock::time_point{} + 100s;
-  std::uint32_t highest = 0;
+  ReceiverReports reports_;
   std::vector<std::uint8_t> compound_;
 };
 
@@ -176,7 +179,9 @@ TEST_F(GroupQosTest, RateControlOffLeavesRateAndViewersAlone) {
   off.publisher_video(0, kPublisherVideo);
   off.publisher_video_rate(2'000'000);
   ViewerQos viewer;
-  off.on_viewer_report(viewer, {0.5, 100, 1, std::nullopt}, now);
+  ReceiverReports reports;
+  off.on_viewer_report(viewer, reports.next(0), now - 1s);
+  off.on_viewer_report(viewer, reports.next(0.5), now);
   std::vector<ViewerQos*> all{&viewer};
   EXPECT_TRUE(off.tick(all, now + 10s).empty());
   EXPECT_FALSE(viewer.thinned);

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include "unit/media/receiver_reports.hpp"
+
 namespace callcast::media {
 namespace {
 
@@ -81,7 +83,9 @@ TEST_F(GroupRatePolicyTest, ALoweredCeilingCapsTheTarget) {
 // A viewer's path judged congested at t, from one report of `loss`.
 ViewerHealth health_at(double loss, Clock::time_point t) {
   ViewerHealth health;
-  health.on_report({loss, 100, 1.0, std::nullopt}, t);
+  ReceiverReports reports;
+  health.on_report(reports.next(0), t - 1s);  // starts the interval judged at t
+  health.on_report(reports.next(loss), t);
   return health;
 }
 

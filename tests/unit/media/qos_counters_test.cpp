@@ -10,6 +10,7 @@
 #include "media/group_qos.hpp"
 #include "rtp/full_intra_request.hpp"
 #include "rtp/picture_loss_indication.hpp"
+#include "unit/media/receiver_reports.hpp"
 
 namespace callcast::media {
 namespace {
@@ -50,11 +51,13 @@ class QosCountersTest : public ::testing::Test {
 
   // Every viewer reports `loss` once a second for `seconds`, the group ticking after each.
   void report_and_tick(std::vector<ViewerQos*> viewers, double loss, int seconds) {
+    reports_.start(viewers, [this](ViewerQos& viewer, const ReceiverFigures& figures) {
+      qos.on_viewer_report(viewer, figures, now);
+    });
     for (int i = 0; i < seconds; ++i) {
       now += 1s;
-      highest += 50;
-      for (ViewerQos* viewer : viewers)
-        qos.on_viewer_report(*viewer, {loss, highest, 1.0, std::nullopt}, now);
+      const ReceiverFigures figures = reports_.next(loss);
+      for (ViewerQos* viewer : viewers) qos.on_viewer_report(*viewer, figures, now);
       qos.tick(viewers, now);
     }
   }
@@ -62,7 +65,7 @@ class QosCountersTest : public ::testing::Test {
   GroupQos qos;
   std::size_t sent = 0;
   Clock::time_point now = Clock::time_point{} + 100s;
-  std::uint32_t highest = 0;
+  ReceiverReports reports_;
 };
 
 TEST_F(QosCountersTest, KeyframeRequestsAreCountedByKindAndByWhereTheyWent) {
