@@ -1,8 +1,11 @@
 // GroupMedia's RTCP (modules 607-608): the publisher's sender reports relayed to the viewers,
 // and the viewers' reports and feedback: receiver reports into their stats and path health,
 // NACKs repaired (issue 12 item 2), PLI/FIR merged into requests for the publisher (item 3).
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <array>
+#include <chrono>
 
 #include "media/group_media.hpp"
 #include "rtp/generic_nack.hpp"
@@ -118,7 +121,16 @@ void GroupMedia::record_reception(Viewer& viewer, const rtp::RtcpPacketView& pac
         // Repairs on the RTX stream are counted there, not in this report of the media SSRC.
         figures.repairs_counted = !(viewer.tracks[t].feedback && repairs_[t].rtx_payload_type());
         figures.settling = now - viewer.playing_since < qos_.settings().join_settling;
+        const PathVerdict before = viewer.qos.health.verdict();
         qos_.on_viewer_report(viewer.qos, figures, now);
+        if (viewer.qos.health.verdict() != before) {
+          spdlog::debug(
+              "group={} terminal={} path {} -> {}: loss {:.3f}, residual {:.3f} (report: {} lost "
+              "of {}, repairs {})",
+              group_, viewer.number, to_string(before), to_string(viewer.qos.health.verdict()),
+              viewer.qos.health.loss(), viewer.qos.health.residual_loss(), block.cumulative_lost,
+              block.highest_sequence, figures.repairs_counted ? "counted" : "on RTX");
+        }
       }
       if (metrics_ != nullptr)
         metrics_->reception_reported(block.fraction_lost / 256.0, reception.jitter_ms / 1000);
@@ -187,6 +199,17 @@ void GroupMedia::update_qos(Clock::time_point now) {
   for (ViewerQos* changed : qos_.tick(paths, now)) {
     const auto at = std::find(paths.begin(), paths.end(), changed);
     Viewer& viewer = *playing[static_cast<std::size_t>(at - paths.begin())];
+    const ViewerHealth& health = changed->health;
+    // Module 608: why this viewer now gets keyframes only (or every frame again).
+    spdlog::info(
+        "group={} terminal={} step=714 event={} verdict={} loss={:.3f} residual_loss={:.3f} "
+        "queue_delay_ms={}",
+        group_, viewer.number, changed->thinned ? "viewer_thinned" : "viewer_unthinned",
+        to_string(health.verdict()), health.loss(), health.residual_loss(),
+        health.queue_delay() ? std::chrono::duration_cast<std::chrono::milliseconds>(
+                                   *health.queue_delay())
+                                   .count()
+                             : -1);
     set_thinned(viewer, changed->thinned);
   }
 }

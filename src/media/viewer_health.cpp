@@ -19,7 +19,6 @@ std::string_view to_string(PathVerdict verdict) {
 }
 
 void ViewerHealth::on_nack(std::uint16_t sequence, bool resent) {
-  nacks_seen_ = true;
   const std::size_t slot = sequence % nacked_.size();
   if (nacked_used_.test(slot) && nacked_[slot] == sequence) {
     if (!resent && !nacked_unrepaired_.test(slot)) {
@@ -89,7 +88,9 @@ void ViewerHealth::on_tick(std::uint64_t packets_sent, Clock::time_point now) {
     judged_at_ = now;
     return;
   }
-  if (!nacks_seen_ || now - judged_at_ < kReportSilence) return;
+  // Only a player that is asking for packets tells what it lacks: one silent altogether (or one
+  // that NACKs only with its reports, as ffmpeg does) keeps the verdict it had.
+  if (nacked_since_report_ == 0 || now - judged_at_ < kReportSilence) return;
   const std::uint64_t expected = packets_sent - sent_at_interval_start_;
   if (expected < kMinJudgedPackets) return;
   const double nacked = static_cast<double>(nacked_since_report_) / static_cast<double>(expected);

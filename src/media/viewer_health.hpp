@@ -62,7 +62,7 @@ class ViewerHealth {
   // Periodic, with the count of video packets sent to this viewer so far. A player under heavy
   // loss may send only early feedback packets, whose receiver report holds no report block
   // (GStreamer's rtpsession under AVPF): its path is then judged from its NACKs against the
-  // packets it was sent, once no report judged it for kReportSilence.
+  // packets it was sent, once no report judged it for kReportSilence while it NACKed.
   void on_tick(std::uint64_t packets_sent, Clock::time_point now);
 
   PathVerdict verdict() const { return verdict_; }
@@ -96,7 +96,6 @@ class ViewerHealth {
   std::uint64_t packets_sent_ = 0;
   std::uint64_t sent_at_interval_start_ = 0;
   Clock::time_point judged_at_{};
-  bool nacks_seen_ = false;
   bool ticked_ = false;
   static constexpr std::uint32_t kMinJudgedPackets = 50;
   static constexpr Clock::duration kReportSilence = std::chrono::seconds(2);

@@ -1,17 +1,19 @@
 // Issue 12 item 4: a congested minority is thinned, not followed. callcastd (media role) on the
-// lab's server host, ffmpeg publishing from the broadcaster's (a keyframe a second), and three
-// players of one group: two GStreamer rtspsrc on a clean LAN host, and ffmpeg behind the router,
-// which drops a quarter of the UDP datagrams toward it (iptables `statistic`: these kernels have
-// no netem). That one's path reads congested while the group's majority is clear, so the group
-// does not lower the publisher's rate: it thins that viewer instead (keyframes and audio only),
-// and the viewer still decodes the keyframes. With media.thinning = false the same path reads
-// congested and nobody is thinned.
+// lab's server host, ffmpeg publishing from the broadcaster's (~1.8 Mbit/s, a keyframe a second),
+// and three players of one group: two GStreamer rtspsrc on a clean LAN host, and ffmpeg behind
+// the router, whose link toward it carries 600 kbit/s (a token bucket, `tc tbf`): a third of the
+// stream, more than its keyframes and audio (~220 kbit/s). That one's path is congested (what
+// it loses is beyond what repair may resend, and it queues) while the group's majority is clear,
+// so the group does not lower the publisher's rate: it thins that viewer instead (keyframes and
+// audio only), and the viewer decodes the keyframes. With media.thinning = false the same path
+// reads congested and nobody is thinned. Random loss that repair makes whole is not congestion:
+// `callcast watch` behind 5 % loss is never thinned.
 //
-// The lossy player is ffmpeg (after an AVPF DESCRIBE: NACKs, and a receiver report with LSR/DLSR
-// every 280 kB or so), not rtspsrc: under this much loss rtspsrc has a NACK pending at nearly
-// every RTCP time and sends its compounds as AVPF early packets, whose receiver report carries no
-// report block (rtpsession.c), so the server got no video report from it for 20 s in one run in
-// four and never judged its path; `callcast watch` (rtspsrc inside) sent its first after 19 s.
+// The narrow-path player is ffmpeg (after an AVPF DESCRIBE: NACKs, and a receiver report with
+// LSR/DLSR every 280 kB it receives), not rtspsrc: under this much loss rtspsrc has a NACK
+// pending at nearly every RTCP time and sends its compounds as AVPF early packets, whose
+// receiver report carries no report block (rtpsession.c). Once thinned, ffmpeg reports ~10 s
+// apart (280 kB at ~220 kbit/s): its verdict stays as its last report said for this test's end.
 #include <gtest/gtest.h>
 #include <signal.h>
 
@@ -37,9 +39,10 @@ namespace {
 
 using namespace std::chrono_literals;
 
-// Loss that reads congested (10 %) in every report, even what ffmpeg reports after its repairs
-// (11 to 19 % in runs at 20 %), while thinned too; yet NACKs still repair the keyframes.
-constexpr const char* kLossProbability = "0.25";
+// The narrow link toward the player behind the router (tc tbf: rate, bucket, queue).
+constexpr const char* kNarrowRate = "600kbit";
+constexpr const char* kNarrowBurst = "20kb";
+constexpr const char* kNarrowLatency = "200ms";
 // The first report, a second one for the NACK share, 2 s congested, then time for keyframes.
 constexpr auto kThinnedWithin = 20s;
 // How long the thinned viewer keeps playing once thinned: some keyframes to decode.
@@ -108,6 +111,15 @@ class ThinningTest : public LabTerminalTest {
     }
     return ::testing::AssertionFailure() << "iptables in the router failed";
   }
+  // The router's link toward the player behind it carries kNarrowRate; beyond its bucket and
+  // queue, datagrams are dropped (tail drop, as a congested access link does).
+  ::testing::AssertionResult make_narrow() {
+    if (lab().run(lab().router(), {"tc", "qdisc", "add", "dev", "eth1", "root", "tbf", "rate",
+                                   kNarrowRate, "burst", kNarrowBurst, "latency", kNarrowLatency})) {
+      return ::testing::AssertionSuccess();
+    }
+    return ::testing::AssertionFailure() << "tc tbf in the router failed";
+  }
 
   ChildProcess& on(const LabHost& host, ChildOptions options) {
     options.argv = lab().in(host, std::move(options.argv));
@@ -115,11 +127,11 @@ class ThinningTest : public LabTerminalTest {
   }
 
   // The group with its three players until the lossy one has played kPlayThinned thinned (or,
-  // thinning off, as long congested), kThinnedWithin at most. The lossy one is ffmpeg behind
-  // kLossProbability, or `callcast watch` (`callcast broadcast` publishing) behind `watch_loss`.
+  // thinning off, as long congested), kThinnedWithin at most. The lossy one is ffmpeg behind the
+  // narrow link, or `callcast watch` (`callcast broadcast` publishing) behind `watch_loss`.
   ThinningRun run(bool thinning, const char* watch_loss = nullptr) {
     ThinningRun run;
-    EXPECT_TRUE(make_lossy(watch_loss != nullptr ? watch_loss : kLossProbability));
+    EXPECT_TRUE(watch_loss != nullptr ? make_lossy(watch_loss) : make_narrow());
     media_config_ = thinning ? "thinning = true\n" : "thinning = false\n";
     if (watch_loss != nullptr) {
       run_with_watch(thinning, run);
@@ -260,8 +272,8 @@ TEST_F(ThinningTest, ACongestedMinorityViewerIsThinnedAndStillDecodesKeyframes) 
       << "the lossy viewer was never thinned; last snapshot: " << run.playing.dump()
       << "\nfirst congested: " << run.first_congested.dump();
 
-  // Still thinned at the end: its path stays as lossy (the loss it reports after repair wavers
-  // around the 10 % line, yet never reads clear, which alone unthins it).
+  // Still thinned at the end: only a clear verdict unthins it, and ffmpeg's next report is
+  // seconds away.
   const nlohmann::json lossy = viewer_qos(run.playing, kLossy);
   EXPECT_TRUE(lossy.value("thinned", false)) << run.playing.dump();
   EXPECT_GE(lossy.value("times_thinned", 0), 1) << run.playing.dump();
