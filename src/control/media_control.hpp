@@ -68,8 +68,8 @@ struct ViewerQosStats {
   std::uint64_t packets_thinned = 0;  // video packets it was not sent while thinned
   // Of its path: "unknown" before its first report, then "clear", "holding" or "congested".
   std::string verdict = "unknown";
-  double loss = 0;           // 0..1, the path's over the last judged interval
-  double residual_loss = 0;  // 0..1, what repair left of it: what the verdict weighs
+  double loss = 0;                       // 0..1, the path's over the last judged interval
+  double residual_loss = 0;              // 0..1, what repair left of it: what the verdict weighs
   std::optional<double> round_trip_ms;   // from LSR/DLSR, when a report carried one
   std::optional<double> queue_delay_ms;  // round trip above the lowest seen
 };

@@ -112,9 +112,10 @@ void optional_from_json(const nlohmann::json& j, const char* key, std::optional<
 
 // "qos": {...}; added later (issue 12 QoS): a media side that predates it gives the defaults.
 void qos_to_json(nlohmann::json& j, const ViewerQosStats& value) {
-  nlohmann::json qos = {
-      {"thinned", value.thinned}, {"verdict", value.verdict}, {"loss", value.loss},
-      {"residual_loss", value.residual_loss}};
+  nlohmann::json qos = {{"thinned", value.thinned},
+                        {"verdict", value.verdict},
+                        {"loss", value.loss},
+                        {"residual_loss", value.residual_loss}};
   counters_to_json(qos, kViewerQosCounters, value);
   optional_to_json(qos, "round_trip_ms", value.round_trip_ms);
   optional_to_json(qos, "queue_delay_ms", value.queue_delay_ms);

@@ -145,15 +145,16 @@ void GroupMedia::on_transport_feedback(Viewer& viewer, const rtp::RtcpPacketView
   for (std::size_t t = 0; t < tracks_.size(); ++t) {
     if (nack->media_ssrc != tracks_[t].out_ssrc() || !viewer.tracks[t].set_up) continue;
     const std::uint64_t misses = viewer.repair.misses;
-    const bool judged = video_track_ && t == *video_track_ &&
-                        now - viewer.playing_since >= qos_.settings().join_settling;
+    // The video's NACKs judge its path, once past its first seconds (its catch-up burst).
+    NackResponder::Answered answered;
+    if (video_track_ && t == *video_track_ &&
+        now - viewer.playing_since >= qos_.settings().join_settling) {
+      answered = [this, &viewer](std::uint16_t sequence, bool resent) {
+        qos_.on_viewer_nack(viewer.qos, sequence, resent);
+      };
+    }
     nack_responder_.respond(viewer, t, *nack, {repairs_[t], gop_, tracks_[t].bitrate_bps()},
-                            limits_.repair, now, repair_totals_,
-                            judged ? NackResponder::Answered([this, &viewer](std::uint16_t sequence,
-                                                                             bool resent) {
-                              qos_.on_viewer_nack(viewer.qos, sequence, resent);
-                            })
-                                   : NackResponder::Answered());
+                            limits_.repair, now, repair_totals_, answered);
     if (video_track_ && t == *video_track_) {
       // Past repair: a fresh keyframe instead of a damaged picture until the next one.
       if (viewer.repair.misses > misses)
@@ -192,8 +193,8 @@ void GroupMedia::update_qos(Clock::time_point now) {
     if (video_track_ && now - viewer->playing_since >= qos_.settings().join_settling) {
       // What it was sent of the video: what was relayed, less what thinning kept from it.
       const ViewerTrack& video = viewer->tracks[*video_track_];
-      viewer->qos.health.on_tick(tracks_[*video_track_].packets() - video.thinning.packets_skipped(),
-                                 now);
+      viewer->qos.health.on_tick(
+          tracks_[*video_track_].packets() - video.thinning.packets_skipped(), now);
     }
   }
   for (ViewerQos* changed : qos_.tick(paths, now)) {
@@ -206,10 +207,9 @@ void GroupMedia::update_qos(Clock::time_point now) {
         "queue_delay_ms={}",
         group_, viewer.number, changed->thinned ? "viewer_thinned" : "viewer_unthinned",
         to_string(health.verdict()), health.loss(), health.residual_loss(),
-        health.queue_delay() ? std::chrono::duration_cast<std::chrono::milliseconds>(
-                                   *health.queue_delay())
-                                   .count()
-                             : -1);
+        health.queue_delay()
+            ? std::chrono::duration_cast<std::chrono::milliseconds>(*health.queue_delay()).count()
+            : -1);
     set_thinned(viewer, changed->thinned);
   }
 }

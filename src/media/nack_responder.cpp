@@ -27,8 +27,7 @@ void NackResponder::respond(Viewer& viewer, std::size_t track, const rtp::Generi
   RepairCounters counted;
   nack.for_each_lost([&](std::uint16_t sequence) {
     const Outcome outcome = resend(viewer, track, sequence, source, limits, now);
-    if (answered)
-      answered(sequence, outcome == Outcome::repaired || outcome == Outcome::repeated);
+    if (answered) answered(sequence, outcome == Outcome::repaired || outcome == Outcome::repeated);
     switch (outcome) {
       case Outcome::repaired:
         ++counted.packets_repaired;

@@ -67,7 +67,8 @@ void ViewerHealth::on_report(const ReceiverFigures& figures, Clock::time_point n
         share(static_cast<double>(figures.cumulative_lost) - last_cumulative_lost_);
     const double nacked = share(static_cast<double>(nacked_since_report_));
     const double unrepaired = share(static_cast<double>(unrepaired_since_report_));
-    const double resent = share(static_cast<double>(nacked_since_report_ - unrepaired_since_report_));
+    const double resent =
+        share(static_cast<double>(nacked_since_report_ - unrepaired_since_report_));
     const double reported_after_repair =
         figures.repairs_counted ? reported : std::max(0.0, reported - resent);
     last_highest_ = figures.highest_sequence;

@@ -114,8 +114,9 @@ class ThinningTest : public LabTerminalTest {
   // The router's link toward the player behind it carries kNarrowRate; beyond its bucket and
   // queue, datagrams are dropped (tail drop, as a congested access link does).
   ::testing::AssertionResult make_narrow() {
-    if (lab().run(lab().router(), {"tc", "qdisc", "add", "dev", "eth1", "root", "tbf", "rate",
-                                   kNarrowRate, "burst", kNarrowBurst, "latency", kNarrowLatency})) {
+    if (lab().run(lab().router(),
+                  {"tc", "qdisc", "add", "dev", "eth1", "root", "tbf", "rate", kNarrowRate, "burst",
+                   kNarrowBurst, "latency", kNarrowLatency})) {
       return ::testing::AssertionSuccess();
     }
     return ::testing::AssertionFailure() << "tc tbf in the router failed";

@@ -42,8 +42,8 @@ class GroupMediaQosTest : public GroupMediaTest {
  protected:
   // A viewer's first report: it only starts the interval its next report is judged over.
   void first_report(Viewer& viewer) {
-    EXPECT_TRUE(
-        media().on_viewer_rtcp(viewer, kVideo, bytes_of(viewer_rtcp(video_ssrc(), 0, 0, 0, 0, false)), now_));
+    EXPECT_TRUE(media().on_viewer_rtcp(
+        viewer, kVideo, bytes_of(viewer_rtcp(video_ssrc(), 0, 0, 0, 0, false)), now_));
   }
   GroupMediaQosTest() {
     writer_ = std::make_shared<FakeInterleavedWriter>();
@@ -223,7 +223,8 @@ TEST_F(GroupMediaQosTest, LossThatRepairMadeWholeIsNotCongestionLossItCouldNotRe
   std::vector<std::uint16_t> lost;
   for (std::size_t i = 0; i < 6; ++i)
     lost.push_back(video[i].sequence);
-  EXPECT_TRUE(media().on_viewer_rtcp(viewer, kVideo, bytes_of(generic_nack(video_ssrc(), lost)), now_));
+  EXPECT_TRUE(
+      media().on_viewer_rtcp(viewer, kVideo, bytes_of(generic_nack(video_ssrc(), lost)), now_));
   EXPECT_EQ(viewer.repair.packets_repaired, 6U);
   report(1100, 6);  // 6 of 100 lost, all resent
   EXPECT_DOUBLE_EQ(viewer.qos.health.loss(), 0.06);
@@ -234,7 +235,8 @@ TEST_F(GroupMediaQosTest, LossThatRepairMadeWholeIsNotCongestionLossItCouldNotRe
   lost.clear();
   for (std::uint16_t i = 0; i < 12; ++i)
     lost.push_back(static_cast<std::uint16_t>(video[0].sequence - 200 + i));
-  EXPECT_TRUE(media().on_viewer_rtcp(viewer, kVideo, bytes_of(generic_nack(video_ssrc(), lost)), now_));
+  EXPECT_TRUE(
+      media().on_viewer_rtcp(viewer, kVideo, bytes_of(generic_nack(video_ssrc(), lost)), now_));
   report(1200, 18);
   EXPECT_DOUBLE_EQ(viewer.qos.health.residual_loss(), 0.12);
   EXPECT_EQ(viewer.qos.health.verdict(), PathVerdict::congested);
@@ -251,7 +253,8 @@ TEST_F(GroupMediaQosTest, AViewerWithoutReportsIsJudgedFromItsNacksAgainstWhatIt
   std::vector<std::uint16_t> lost;
   for (std::uint16_t i = 0; i < 20; ++i)  // never relayed: nothing can resend them
     lost.push_back(static_cast<std::uint16_t>(i * 3));
-  EXPECT_TRUE(media().on_viewer_rtcp(viewer, kVideo, bytes_of(generic_nack(video_ssrc(), lost)), now_));
+  EXPECT_TRUE(
+      media().on_viewer_rtcp(viewer, kVideo, bytes_of(generic_nack(video_ssrc(), lost)), now_));
   now_ += 1s;
   media().update_qos(now_);
   EXPECT_EQ(viewer.qos.health.verdict(), PathVerdict::unknown) << "a report may still come";

@@ -67,7 +67,8 @@ class GroupQosTest : public ::testing::Test {
     for (int i = 0; i < times; ++i) {
       now += 1s;
       const ReceiverFigures figures = reports_.next(loss);
-      for (ViewerQos* viewer : viewers) qos.on_viewer_report(*viewer, figures, now);
+      for (ViewerQos* viewer : viewers)
+        qos.on_viewer_report(*viewer, figures, now);
     }
   }
 

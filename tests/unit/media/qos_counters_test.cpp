@@ -57,7 +57,8 @@ class QosCountersTest : public ::testing::Test {
     for (int i = 0; i < seconds; ++i) {
       now += 1s;
       const ReceiverFigures figures = reports_.next(loss);
-      for (ViewerQos* viewer : viewers) qos.on_viewer_report(*viewer, figures, now);
+      for (ViewerQos* viewer : viewers)
+        qos.on_viewer_report(*viewer, figures, now);
       qos.tick(viewers, now);
     }
   }

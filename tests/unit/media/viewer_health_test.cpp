@@ -29,7 +29,8 @@ class ViewerHealthTest : public ::testing::Test {
   }
   // Sequence numbers `first`, `first` + 1, ... named in NACKs, resent or not.
   void nack(std::uint16_t first, int count, bool resent = true) {
-    for (int i = 0; i < count; ++i) health.on_nack(static_cast<std::uint16_t>(first + i), resent);
+    for (int i = 0; i < count; ++i)
+      health.on_nack(static_cast<std::uint16_t>(first + i), resent);
   }
 
   static constexpr std::uint32_t kInterval = 100;
@@ -53,7 +54,8 @@ TEST_F(ViewerHealthTest, LossAtTheThresholdIsCongestionAndBetweenItHolds) {
   report(0);
   report(0.10);
   EXPECT_EQ(health.verdict(), PathVerdict::congested);
-  EXPECT_DOUBLE_EQ(health.residual_loss(), 0.10) << "repairs as originals: the report is after them";
+  EXPECT_DOUBLE_EQ(health.residual_loss(), 0.10)
+      << "repairs as originals: the report is after them";
   const auto since = health.verdict_since();
   report(0.05);  // between clear (2 %) and congested (10 %): stays congested
   EXPECT_EQ(health.verdict(), PathVerdict::congested);
@@ -84,8 +86,8 @@ TEST_F(ViewerHealthTest, RandomLossThatRepairMadeWholeIsNotCongestion) {
 TEST_F(ViewerHealthTest, LossItReportsBeyondTheRepairsSentIsResidual) {
   repairs_counted_ = false;
   report(0);
-  nack(200, 3);    // resent
-  report(0.15);    // 15 lost, 3 of them resent: 12 %
+  nack(200, 3);  // resent
+  report(0.15);  // 15 lost, 3 of them resent: 12 %
   EXPECT_DOUBLE_EQ(health.loss(), 0.15);
   EXPECT_DOUBLE_EQ(health.residual_loss(), 0.12);
   EXPECT_EQ(health.verdict(), PathVerdict::congested);
