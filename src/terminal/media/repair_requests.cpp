@@ -1,8 +1,178 @@
 #include "terminal/media/repair_requests.hpp"
 
+#include <gst/rtp/gstrtpbuffer.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <chrono>
+#include <mutex>
+#include <optional>
+#include <string_view>
+#include <vector>
+
+#include "rtp/rtp_packet_view.hpp"
+#include "terminal/media/gst_elements.hpp"
+#include "terminal/media/loss_detector.hpp"
+
 namespace callcast::terminal {
+
+namespace {
+
+constexpr const char* kRequestName = "GstRTPRetransmissionRequest";
+// Marks the requests made here, so that the filter of the jitter buffer's lets them pass.
+constexpr const char* kEarlyField = "callcast-early";
+
+// The fields rtpjitterbuffer's own request carries that rtpsession reads: it subtracts `delay`
+// and `avg-rtt` from `deadline` to know how long the NACK may wait for an RTCP slot (rtpssrcdemux
+// adds the SSRC on the way up).
+GstEvent* request_event(std::uint16_t sequence, unsigned latency_ms) {
+  return gst_event_new_custom(
+      GST_EVENT_CUSTOM_UPSTREAM,
+      gst_structure_new(kRequestName, "seqnum", G_TYPE_UINT, static_cast<guint>(sequence), "retry",
+                        G_TYPE_UINT, 0u, "delay", G_TYPE_UINT, 0u, "deadline", G_TYPE_UINT,
+                        static_cast<guint>(latency_ms), "avg-rtt", G_TYPE_UINT, 0u, kEarlyField,
+                        G_TYPE_BOOLEAN, TRUE, nullptr));
+}
+
+bool carries_video(GstPad* pad) {
+  GstCaps* caps = gst_pad_get_current_caps(pad);
+  if (caps == nullptr) return false;
+  const char* media = gst_structure_get_string(gst_caps_get_structure(caps, 0), "media");
+  const bool video = media != nullptr && std::string_view(media) == "video";
+  gst_caps_unref(caps);
+  return video;
+}
+
+}  // namespace
+
+struct RepairRequests::Watch : std::enable_shared_from_this<Watch> {
+  enum class Media { unknown, video, other };
+
+  GstOwned<GstPad> sink;  // the jitter buffer's
+  GstClock* clock = nullptr;
+  unsigned latency_ms = 0;
+  gulong data_probe = 0;
+  gulong request_probe = 0;
+  Media media = Media::unknown;  // streaming thread only
+
+  mutable std::mutex mutex;
+  LossDetector detector;            // guarded by mutex
+  GstClockID tail_timer = nullptr;  // guarded by mutex
+  std::uint64_t redundant = 0;      // guarded by mutex
+  bool stopped = false;             // guarded by mutex
+
+  ~Watch() {
+    if (clock != nullptr) gst_object_unref(clock);
+  }
+
+  void request(std::uint16_t sequence) {
+    spdlog::trace("watch: early retransmission request seq={}", sequence);
+    gst_pad_push_event(sink.get(), request_event(sequence, latency_ms));
+  }
+
+  // Streaming thread: one RTP packet entering the jitter buffer.
+  void take(GstBuffer* buffer) {
+    GstMapInfo map;
+    if (!gst_buffer_map(buffer, &map, GST_MAP_READ)) return;
+    const auto packet = rtp::RtpPacketView::parse(rtp::Bytes(map.data, map.size));
+    std::optional<std::uint16_t> sequence;
+    std::uint32_t rtp_time = 0;
+    bool marker = false;
+    if (packet) {
+      sequence = packet->sequence_number();
+      rtp_time = packet->timestamp();
+      marker = packet->marker();
+    }
+    gst_buffer_unmap(buffer, &map);
+    if (!sequence) return;
+    const bool repair = GST_BUFFER_FLAG_IS_SET(buffer, GST_RTP_BUFFER_FLAG_RETRANSMISSION);
+    std::vector<std::uint16_t> lost;
+    {
+      std::lock_guard lock(mutex);
+      if (stopped) return;
+      const auto now = LossDetector::Clock::now();
+      lost = detector.on_packet(*sequence, rtp_time, marker, repair, now);
+      arm_tail_timer(now);
+    }
+    for (const std::uint16_t missing : lost)
+      request(missing);
+  }
+
+  // Under mutex.
+  void arm_tail_timer(LossDetector::Clock::time_point now) {
+    if (tail_timer != nullptr) {
+      gst_clock_id_unschedule(tail_timer);
+      gst_clock_id_unref(tail_timer);
+      tail_timer = nullptr;
+    }
+    const auto deadline = detector.tail_deadline();
+    if (!deadline) return;
+    const auto wait = std::chrono::duration_cast<std::chrono::nanoseconds>(*deadline - now);
+    const GstClockTime at = gst_clock_get_time(clock) +
+                            static_cast<GstClockTime>(std::max<std::int64_t>(0, wait.count()));
+    tail_timer = gst_clock_new_single_shot_id(clock, at);
+    gst_clock_id_wait_async(tail_timer, &Watch::on_tail_timer,
+                            new std::shared_ptr<Watch>(shared_from_this()), &Watch::release);
+  }
+
+  static gboolean on_tail_timer(GstClock*, GstClockTime, GstClockID id, gpointer data) {
+    Watch& self = **static_cast<std::shared_ptr<Watch>*>(data);
+    std::optional<std::uint16_t> successor;
+    {
+      std::lock_guard lock(self.mutex);
+      if (self.stopped || id != self.tail_timer) return TRUE;
+      const auto deadline = self.detector.tail_deadline();
+      if (!deadline) return TRUE;
+      // The system clock may wake a little before the deadline it was given.
+      successor = self.detector.on_silence(std::max(LossDetector::Clock::now(), *deadline));
+    }
+    if (successor) self.request(*successor);
+    return TRUE;
+  }
+
+  static GstPadProbeReturn on_data(GstPad* pad, GstPadProbeInfo* info, gpointer data) {
+    Watch& self = **static_cast<std::shared_ptr<Watch>*>(data);
+    if (self.media == Media::unknown) self.media = carries_video(pad) ? Media::video : Media::other;
+    if (self.media != Media::video) return GST_PAD_PROBE_OK;
+    if ((info->type & GST_PAD_PROBE_TYPE_BUFFER) != 0) {
+      self.take(GST_PAD_PROBE_INFO_BUFFER(info));
+    } else if ((info->type & GST_PAD_PROBE_TYPE_BUFFER_LIST) != 0) {
+      GstBufferList* list = GST_PAD_PROBE_INFO_BUFFER_LIST(info);
+      for (guint i = 0; i < gst_buffer_list_length(list); ++i)
+        self.take(gst_buffer_list_get(list, i));
+    }
+    return GST_PAD_PROBE_OK;
+  }
+
+  // The jitter buffer's own requests, on their way up.
+  static GstPadProbeReturn on_request(GstPad*, GstPadProbeInfo* info, gpointer data) {
+    Watch& self = **static_cast<std::shared_ptr<Watch>*>(data);
+    GstEvent* event = GST_PAD_PROBE_INFO_EVENT(info);
+    if (GST_EVENT_TYPE(event) != GST_EVENT_CUSTOM_UPSTREAM) return GST_PAD_PROBE_OK;
+    const GstStructure* fields = gst_event_get_structure(event);
+    if (fields == nullptr || !gst_structure_has_name(fields, kRequestName) ||
+        gst_structure_has_field(fields, kEarlyField)) {
+      return GST_PAD_PROBE_OK;
+    }
+    guint sequence = 0;
+    guint retry = 0;
+    guint round_trip_ms = 0;
+    if (!gst_structure_get_uint(fields, "seqnum", &sequence)) return GST_PAD_PROBE_OK;
+    gst_structure_get_uint(fields, "retry", &retry);
+    gst_structure_get_uint(fields, "avg-rtt", &round_trip_ms);
+    std::optional<LossDetector::Clock::duration> hold;
+    if (round_trip_ms > 0) hold = std::chrono::milliseconds(round_trip_ms);
+    std::lock_guard lock(self.mutex);
+    if (self.detector.forward(static_cast<std::uint16_t>(sequence), retry, hold,
+                              LossDetector::Clock::now())) {
+      return GST_PAD_PROBE_OK;
+    }
+    ++self.redundant;
+    return GST_PAD_PROBE_DROP;
+  }
+
+  static void release(gpointer data) { delete static_cast<std::shared_ptr<Watch>*>(data); }
+};
 
 void RepairRequests::configure(GstElement* rtpbin, guint session) {
   GObject* internal = nullptr;
@@ -13,6 +183,44 @@ void RepairRequests::configure(GstElement* rtpbin, guint session) {
   }
   g_object_set(internal, "rtcp-fraction", kRtcpBitsPerSecond, nullptr);
   g_object_unref(internal);
+}
+
+std::unique_ptr<RepairRequests> RepairRequests::watch(GstElement* jitterbuffer,
+                                                      unsigned latency_ms) {
+  auto watch = std::make_shared<Watch>();
+  watch->sink.reset(gst_element_get_static_pad(jitterbuffer, "sink"));
+  if (!watch->sink) return nullptr;
+  watch->clock = gst_system_clock_obtain();
+  watch->latency_ms = latency_ms;
+  watch->data_probe = gst_pad_add_probe(
+      watch->sink.get(),
+      static_cast<GstPadProbeType>(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST),
+      &Watch::on_data, new std::shared_ptr<Watch>(watch), &Watch::release);
+  watch->request_probe =
+      gst_pad_add_probe(watch->sink.get(), GST_PAD_PROBE_TYPE_EVENT_UPSTREAM, &Watch::on_request,
+                        new std::shared_ptr<Watch>(watch), &Watch::release);
+  return std::unique_ptr<RepairRequests>(new RepairRequests(std::move(watch)));
+}
+
+RepairRequests::RepairRequests(std::shared_ptr<Watch> watch) : watch_(std::move(watch)) {}
+
+RepairRequests::~RepairRequests() {
+  {
+    std::lock_guard lock(watch_->mutex);
+    watch_->stopped = true;
+    if (watch_->tail_timer != nullptr) {
+      gst_clock_id_unschedule(watch_->tail_timer);
+      gst_clock_id_unref(watch_->tail_timer);
+      watch_->tail_timer = nullptr;
+    }
+  }
+  gst_pad_remove_probe(watch_->sink.get(), watch_->data_probe);
+  gst_pad_remove_probe(watch_->sink.get(), watch_->request_probe);
+}
+
+RepairRequests::Counts RepairRequests::counts() const {
+  std::lock_guard lock(watch_->mutex);
+  return {watch_->detector.gap_requests(), watch_->detector.tail_requests(), watch_->redundant};
 }
 
 }  // namespace callcast::terminal
