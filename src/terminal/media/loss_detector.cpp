@@ -20,6 +20,7 @@ std::vector<std::uint16_t> LossDetector::on_packet(std::uint16_t sequence, std::
     newest_at_ = now;
     return lost;
   }
+  if (repair) repaired(sequence, now);
   const int ahead = rtp::sequence_delta(sequence, newest_);
   if (ahead <= 0) return lost;  // late, repaired or repeated: the jitter buffer sorts it
   if (repair) {
@@ -86,15 +87,30 @@ std::optional<std::uint16_t> LossDetector::on_silence(Clock::time_point now) {
 }
 
 void LossDetector::ask(std::uint16_t sequence, Clock::time_point now) {
-  asked_[sequence % asked_.size()] = {sequence, now, true};
+  Asked& asked = asked_[sequence % asked_.size()];
+  if (asked.times == 0 || asked.sequence != sequence) asked = {sequence, now, 0};
+  asked.at = now;
+  ++asked.times;
 }
 
-bool LossDetector::forward(std::uint16_t sequence, unsigned retry,
-                           std::optional<Clock::duration> hold, Clock::time_point now) const {
-  if (retry > 0) return true;
+void LossDetector::repaired(std::uint16_t sequence, Clock::time_point now) {
+  Asked& asked = asked_[sequence % asked_.size()];
+  if (asked.times != 1 || asked.sequence != sequence) return;
+  const Clock::duration sample = now - asked.at;
+  round_trip_ = round_trip_ ? (7 * *round_trip_ + sample) / 8 : sample;
+  asked.times = 0;
+}
+
+LossDetector::Clock::duration LossDetector::hold() const {
+  if (!round_trip_) return kDefaultHold;
+  return std::max(kMinHold, *round_trip_ + *round_trip_ / 4);
+}
+
+bool LossDetector::forward(std::uint16_t sequence, Clock::time_point now) {
   const Asked& asked = asked_[sequence % asked_.size()];
-  if (!asked.used || asked.sequence != sequence) return true;
-  return now - asked.at >= hold.value_or(kDefaultHold);
+  if (asked.times != 0 && asked.sequence == sequence && now - asked.at < hold()) return false;
+  ask(sequence, now);
+  return true;
 }
 
 }  // namespace callcast::terminal

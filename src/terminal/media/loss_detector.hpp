@@ -14,8 +14,11 @@
 // the stream (the largest gap between two packets of one frame over the last frames, twice), so
 // that a sender or path that spaces its packets out does not make the detector ask for packets
 // still on their way. The jitter buffer keeps its own timers: it retries, and gives up at its
-// latency; its first request for a packet this detector already asked for is redundant
-// (forward()).
+// latency; its requests pass through forward(), which lets one request per packet out per
+// round trip (measured here, from a request to its repair): the jitter buffer's first requests
+// follow this detector's within milliseconds, and its retry timeout (learnt from when ITS
+// requests went out, so far too short once this detector asks first) re-asked 40 ms after,
+// before the repair could arrive: a quarter more retransmissions for nothing.
 //
 // Pure: time is given. Not thread-safe: the caller serialises.
 #include <array>
@@ -41,9 +44,10 @@ class LossDetector {
   static constexpr std::size_t kLearningFrames = 8;
   // A larger jump is an outage or a new sender, not losses to ask for.
   static constexpr std::size_t kMaxGap = 64;
-  // The jitter buffer's first request of a packet asked for less than this ago is dropped, when
-  // it knows no round trip yet (it says it in its request).
-  static constexpr Clock::duration kDefaultHold = std::chrono::milliseconds(50);
+  // A request is not repeated within the round trip (plus a quarter for its jitter); before
+  // the first repair measured it, within this.
+  static constexpr Clock::duration kDefaultHold = std::chrono::milliseconds(60);
+  static constexpr Clock::duration kMinHold = std::chrono::milliseconds(10);
 
   // A packet entering the jitter buffer; `repair` when it is a retransmission. Returns the
   // sequence numbers to ask for now: those of a gap it reveals.
@@ -57,11 +61,14 @@ class LossDetector {
   // At or after tail_deadline(): the packet to ask for (the newest one's successor), once.
   std::optional<std::uint16_t> on_silence(Clock::time_point now);
 
-  // Whether the jitter buffer's own request for `sequence` (its `retry`-th, 0 for the first)
-  // should go out: not its first one for a packet asked for here less than `hold` ago (its
-  // round trip, kDefaultHold unknown), whose repair is still on its way.
-  bool forward(std::uint16_t sequence, unsigned retry, std::optional<Clock::duration> hold,
-               Clock::time_point now) const;
+  // Whether the jitter buffer's own request for `sequence` should go out: not while the repair
+  // of the last request for it (within hold()) may still be on its way. One that goes counts
+  // as the last request.
+  bool forward(std::uint16_t sequence, Clock::time_point now);
+
+  // How long a request's repair may take: the smoothed round trip from a request to its repair
+  // (only of packets asked for once, so that the repair answers that request), and a quarter.
+  Clock::duration hold() const;
 
   // How long a silence after an open frame's packet means its successor was lost.
   Clock::duration tail_wait() const;
@@ -72,11 +79,12 @@ class LossDetector {
  private:
   struct Asked {
     std::uint16_t sequence = 0;
-    Clock::time_point at{};
-    bool used = false;
+    Clock::time_point at{};  // the last request
+    unsigned times = 0;      // 0: slot unused
   };
 
   void ask(std::uint16_t sequence, Clock::time_point now);
+  void repaired(std::uint16_t sequence, Clock::time_point now);
   void end_frame();
 
   bool started_ = false;
@@ -89,6 +97,7 @@ class LossDetector {
   std::array<Clock::duration, kSpreadFrames> spreads_{};
   std::size_t frames_ = 0;
   std::array<Asked, 128> asked_{};
+  std::optional<Clock::duration> round_trip_;
   std::uint64_t gap_requests_ = 0;
   std::uint64_t tail_requests_ = 0;
 };

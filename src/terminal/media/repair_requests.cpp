@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <mutex>
 #include <optional>
@@ -53,7 +54,7 @@ struct RepairRequests::Watch : std::enable_shared_from_this<Watch> {
   unsigned latency_ms = 0;
   gulong data_probe = 0;
   gulong request_probe = 0;
-  Media media = Media::unknown;  // streaming thread only
+  std::atomic<Media> media{Media::unknown};  // set on the streaming thread
 
   mutable std::mutex mutex;
   LossDetector detector;            // guarded by mutex
@@ -132,8 +133,10 @@ struct RepairRequests::Watch : std::enable_shared_from_this<Watch> {
 
   static GstPadProbeReturn on_data(GstPad* pad, GstPadProbeInfo* info, gpointer data) {
     Watch& self = **static_cast<std::shared_ptr<Watch>*>(data);
-    if (self.media == Media::unknown) self.media = carries_video(pad) ? Media::video : Media::other;
-    if (self.media != Media::video) return GST_PAD_PROBE_OK;
+    if (self.media.load() == Media::unknown) {
+      self.media.store(carries_video(pad) ? Media::video : Media::other);
+    }
+    if (self.media.load() != Media::video) return GST_PAD_PROBE_OK;
     if ((info->type & GST_PAD_PROBE_TYPE_BUFFER) != 0) {
       self.take(GST_PAD_PROBE_INFO_BUFFER(info));
     } else if ((info->type & GST_PAD_PROBE_TYPE_BUFFER_LIST) != 0) {
@@ -149,22 +152,16 @@ struct RepairRequests::Watch : std::enable_shared_from_this<Watch> {
     Watch& self = **static_cast<std::shared_ptr<Watch>*>(data);
     GstEvent* event = GST_PAD_PROBE_INFO_EVENT(info);
     if (GST_EVENT_TYPE(event) != GST_EVENT_CUSTOM_UPSTREAM) return GST_PAD_PROBE_OK;
+    if (self.media.load() != Media::video) return GST_PAD_PROBE_OK;
     const GstStructure* fields = gst_event_get_structure(event);
     if (fields == nullptr || !gst_structure_has_name(fields, kRequestName) ||
         gst_structure_has_field(fields, kEarlyField)) {
       return GST_PAD_PROBE_OK;
     }
     guint sequence = 0;
-    guint retry = 0;
-    guint round_trip_ms = 0;
     if (!gst_structure_get_uint(fields, "seqnum", &sequence)) return GST_PAD_PROBE_OK;
-    gst_structure_get_uint(fields, "retry", &retry);
-    gst_structure_get_uint(fields, "avg-rtt", &round_trip_ms);
-    std::optional<LossDetector::Clock::duration> hold;
-    if (round_trip_ms > 0) hold = std::chrono::milliseconds(round_trip_ms);
     std::lock_guard lock(self.mutex);
-    if (self.detector.forward(static_cast<std::uint16_t>(sequence), retry, hold,
-                              LossDetector::Clock::now())) {
+    if (self.detector.forward(static_cast<std::uint16_t>(sequence), LossDetector::Clock::now())) {
       return GST_PAD_PROBE_OK;
     }
     ++self.redundant;

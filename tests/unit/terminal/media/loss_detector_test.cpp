@@ -150,21 +150,37 @@ TEST(LossDetector, SequenceNumbersWrap) {
   EXPECT_EQ(detector.on_packet(1, 0, true, false, {}), (Seqs{65535, 0}));
 }
 
-TEST(LossDetector, TheJitterBuffersFirstRequestOfAPacketAskedForIsHeldOneRoundTrip) {
+TEST(LossDetector, APacketIsNotAskedForAgainWithinTheHold) {
   LossDetector detector;
   Stream stream(detector);
   stream.frame(10);
   stream.frame(10, {4});
   const auto asked_at = stream.at() - milliseconds(35);  // when packet 5 arrived
-  const milliseconds round_trip(50);
-  EXPECT_FALSE(detector.forward(1014, 0, round_trip, asked_at + milliseconds(49)));
-  EXPECT_TRUE(detector.forward(1014, 0, round_trip, asked_at + milliseconds(50)));
-  // Its retries, and packets not asked for here, always go.
-  EXPECT_TRUE(detector.forward(1014, 1, round_trip, asked_at + milliseconds(1)));
-  EXPECT_TRUE(detector.forward(1015, 0, round_trip, asked_at + milliseconds(1)));
-  // No round trip known yet: the default hold.
-  EXPECT_FALSE(detector.forward(1014, 0, std::nullopt,
-                                asked_at + LossDetector::kDefaultHold - milliseconds(1)));
+  // No repair measured yet: the default hold.
+  EXPECT_EQ(detector.hold(), LossDetector::kDefaultHold);
+  EXPECT_FALSE(detector.forward(1014, asked_at + LossDetector::kDefaultHold - milliseconds(1)));
+  EXPECT_TRUE(detector.forward(1014, asked_at + LossDetector::kDefaultHold));
+  // That request counts: the next one waits a hold from it.
+  EXPECT_FALSE(detector.forward(1014, asked_at + LossDetector::kDefaultHold + milliseconds(1)));
+  // A packet not asked for goes, once.
+  EXPECT_TRUE(detector.forward(1016, asked_at));
+  EXPECT_FALSE(detector.forward(1016, asked_at + milliseconds(1)));
+}
+
+TEST(LossDetector, TheHoldIsTheRoundTripToARepairAndAQuarter) {
+  LossDetector detector;
+  Stream stream(detector);
+  stream.frame(10);
+  stream.frame(10, {4});
+  const auto asked_at = stream.at() - milliseconds(35);
+  detector.on_packet(1014, 90'000 + kFrameTicks, false, true, asked_at + milliseconds(40));
+  EXPECT_EQ(detector.hold(), milliseconds(50));
+  // A packet asked for twice does not tell which request its repair answers.
+  stream.frame(10, {2});
+  const auto second = stream.at() - milliseconds(37);
+  EXPECT_TRUE(detector.forward(1022, second + milliseconds(50)));
+  detector.on_packet(1022, 90'000 + 2 * kFrameTicks, false, true, second + milliseconds(90));
+  EXPECT_EQ(detector.hold(), milliseconds(50));
 }
 
 }  // namespace
