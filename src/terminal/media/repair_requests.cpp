@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cstdlib>
 #include <mutex>
 #include <optional>
 #include <string_view>
@@ -49,6 +50,7 @@ bool carries_video(GstPad* pad) {
 struct RepairRequests::Watch : std::enable_shared_from_this<Watch> {
   enum class Media { unknown, video, other };
 
+  GstOwned<GstElement> jitterbuffer;
   GstOwned<GstPad> sink;  // the jitter buffer's
   GstClock* clock = nullptr;
   unsigned latency_ms = 0;
@@ -61,6 +63,7 @@ struct RepairRequests::Watch : std::enable_shared_from_this<Watch> {
   GstClockID tail_timer = nullptr;  // guarded by mutex
   std::uint64_t redundant = 0;      // guarded by mutex
   bool stopped = false;             // guarded by mutex
+  int retry_timeout_ms = -1;        // the jitter buffer's; streaming thread only
 
   ~Watch() {
     if (clock != nullptr) gst_object_unref(clock);
@@ -88,15 +91,29 @@ struct RepairRequests::Watch : std::enable_shared_from_this<Watch> {
     if (!sequence) return;
     const bool repair = GST_BUFFER_FLAG_IS_SET(buffer, GST_RTP_BUFFER_FLAG_RETRANSMISSION);
     std::vector<std::uint16_t> lost;
+    LossDetector::Clock::duration hold{};
     {
       std::lock_guard lock(mutex);
       if (stopped) return;
       const auto now = LossDetector::Clock::now();
       lost = detector.on_packet(*sequence, rtp_time, marker, repair, now);
       arm_tail_timer(now);
+      hold = detector.hold();
     }
     for (const std::uint16_t missing : lost)
       request(missing);
+    retry_after(hold);
+  }
+
+  // The jitter buffer retries a request after a timeout it learns from its own requests: once
+  // the detector asks first, that is from a later time than the repair's, and too short; its
+  // retries must come no sooner than a repair could, or forward() drops them and the next one
+  // comes too late for its latency (a packet lost twice was then lost for good).
+  void retry_after(LossDetector::Clock::duration hold) {
+    const auto ms = static_cast<int>(std::chrono::ceil<std::chrono::milliseconds>(hold).count());
+    if (std::abs(ms - retry_timeout_ms) < 2) return;
+    retry_timeout_ms = ms;
+    g_object_set(jitterbuffer.get(), "rtx-retry-timeout", ms, nullptr);
   }
 
   // Under mutex.
@@ -185,6 +202,7 @@ void RepairRequests::configure(GstElement* rtpbin, guint session) {
 std::unique_ptr<RepairRequests> RepairRequests::watch(GstElement* jitterbuffer,
                                                       unsigned latency_ms) {
   auto watch = std::make_shared<Watch>();
+  watch->jitterbuffer.reset(GST_ELEMENT(gst_object_ref(jitterbuffer)));
   watch->sink.reset(gst_element_get_static_pad(jitterbuffer, "sink"));
   if (!watch->sink) return nullptr;
   watch->clock = gst_system_clock_obtain();
