@@ -101,14 +101,15 @@ void LossDetector::repaired(std::uint16_t sequence, Clock::time_point now) {
   asked.times = 0;
 }
 
-LossDetector::Clock::duration LossDetector::hold() const {
-  if (!round_trip_) return kDefaultHold;
-  return std::max(kMinHold, *round_trip_ + *round_trip_ / 4);
+LossDetector::Clock::duration LossDetector::round_trip() const {
+  return std::max(kMinRoundTrip, round_trip_.value_or(kDefaultRoundTrip));
 }
 
 bool LossDetector::forward(std::uint16_t sequence, Clock::time_point now) {
   const Asked& asked = asked_[sequence % asked_.size()];
-  if (asked.times != 0 && asked.sequence == sequence && now - asked.at < hold()) return false;
+  if (asked.times != 0 && asked.sequence == sequence && now - asked.at < round_trip()) {
+    return false;
+  }
   ask(sequence, now);
   return true;
 }

@@ -36,7 +36,7 @@ class LossDetector {
 
   // Bounds of the tail wait: the floor keeps a burst's scheduling noise from looking like a
   // loss; above the ceiling the next frame (40 ms at 25 fps) reveals the loss about as soon.
-  static constexpr Clock::duration kMinTailWait = std::chrono::milliseconds(4);
+  static constexpr Clock::duration kMinTailWait = std::chrono::milliseconds(8);
   static constexpr Clock::duration kMaxTailWait = std::chrono::milliseconds(25);
   // Frames whose spread is remembered (about 2.5 s at 25 fps: a keyframe's burst among them).
   static constexpr std::size_t kSpreadFrames = 64;
@@ -44,10 +44,10 @@ class LossDetector {
   static constexpr std::size_t kLearningFrames = 8;
   // A larger jump is an outage or a new sender, not losses to ask for.
   static constexpr std::size_t kMaxGap = 64;
-  // A request is not repeated within the round trip (plus a quarter for its jitter); before
-  // the first repair measured it, within this.
-  static constexpr Clock::duration kDefaultHold = std::chrono::milliseconds(60);
-  static constexpr Clock::duration kMinHold = std::chrono::milliseconds(10);
+  // Before a repair measured the round trip (request to repair), this is assumed; it is never
+  // taken below the floor (a LAN's scheduling noise).
+  static constexpr Clock::duration kDefaultRoundTrip = std::chrono::milliseconds(50);
+  static constexpr Clock::duration kMinRoundTrip = std::chrono::milliseconds(8);
 
   // A packet entering the jitter buffer; `repair` when it is a retransmission. Returns the
   // sequence numbers to ask for now: those of a gap it reveals.
@@ -61,14 +61,18 @@ class LossDetector {
   // At or after tail_deadline(): the packet to ask for (the newest one's successor), once.
   std::optional<std::uint16_t> on_silence(Clock::time_point now);
 
-  // Whether the jitter buffer's own request for `sequence` should go out: not while the repair
-  // of the last request for it (within hold()) may still be on its way. One that goes counts
+  // Whether the jitter buffer's own request for `sequence` should go out: not within a round
+  // trip of the last request for it, whose repair may still be on its way. One that goes counts
   // as the last request.
   bool forward(std::uint16_t sequence, Clock::time_point now);
 
-  // How long a request's repair may take: the smoothed round trip from a request to its repair
-  // (only of packets asked for once, so that the repair answers that request), and a quarter.
-  Clock::duration hold() const;
+  // The smoothed round trip from a request to its repair (only of packets asked for once, so
+  // that the repair answers that request).
+  Clock::duration round_trip() const;
+  // When a request without its repair is to be repeated: a round trip and a quarter (its
+  // jitter). The jitter buffer's retries are set to it: they then pass forward() with a quarter
+  // of a round trip to spare.
+  Clock::duration retry_timeout() const { return round_trip() + round_trip() / 4; }
 
   // How long a silence after an open frame's packet means its successor was lost.
   Clock::duration tail_wait() const;

@@ -91,27 +91,27 @@ struct RepairRequests::Watch : std::enable_shared_from_this<Watch> {
     if (!sequence) return;
     const bool repair = GST_BUFFER_FLAG_IS_SET(buffer, GST_RTP_BUFFER_FLAG_RETRANSMISSION);
     std::vector<std::uint16_t> lost;
-    LossDetector::Clock::duration hold{};
+    LossDetector::Clock::duration retry_timeout{};
     {
       std::lock_guard lock(mutex);
       if (stopped) return;
       const auto now = LossDetector::Clock::now();
       lost = detector.on_packet(*sequence, rtp_time, marker, repair, now);
       arm_tail_timer(now);
-      hold = detector.hold();
+      retry_timeout = detector.retry_timeout();
     }
     for (const std::uint16_t missing : lost)
       request(missing);
-    retry_after(hold);
+    retry_after(retry_timeout);
   }
 
   // The jitter buffer retries a request after a timeout it learns from its own requests: once
   // the detector asks first, that is from a later time than the repair's, and too short; its
   // retries must come no sooner than a repair could, or forward() drops them and the next one
   // comes too late for its latency (a packet lost twice was then lost for good).
-  void retry_after(LossDetector::Clock::duration hold) {
-    const auto ms = static_cast<int>(std::chrono::ceil<std::chrono::milliseconds>(hold).count());
-    if (std::abs(ms - retry_timeout_ms) < 2) return;
+  void retry_after(LossDetector::Clock::duration timeout) {
+    const auto ms = static_cast<int>(std::chrono::ceil<std::chrono::milliseconds>(timeout).count());
+    if (ms == retry_timeout_ms) return;
     retry_timeout_ms = ms;
     g_object_set(jitterbuffer.get(), "rtx-retry-timeout", ms, nullptr);
   }

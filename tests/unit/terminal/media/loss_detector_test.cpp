@@ -150,37 +150,49 @@ TEST(LossDetector, SequenceNumbersWrap) {
   EXPECT_EQ(detector.on_packet(1, 0, true, false, {}), (Seqs{65535, 0}));
 }
 
-TEST(LossDetector, APacketIsNotAskedForAgainWithinTheHold) {
+TEST(LossDetector, APacketIsNotAskedForAgainWithinARoundTrip) {
   LossDetector detector;
   Stream stream(detector);
   stream.frame(10);
   stream.frame(10, {4});
   const auto asked_at = stream.at() - milliseconds(35);  // when packet 5 arrived
-  // No repair measured yet: the default hold.
-  EXPECT_EQ(detector.hold(), LossDetector::kDefaultHold);
-  EXPECT_FALSE(detector.forward(1014, asked_at + LossDetector::kDefaultHold - milliseconds(1)));
-  EXPECT_TRUE(detector.forward(1014, asked_at + LossDetector::kDefaultHold));
-  // That request counts: the next one waits a hold from it.
-  EXPECT_FALSE(detector.forward(1014, asked_at + LossDetector::kDefaultHold + milliseconds(1)));
+  // No repair measured yet: the default round trip.
+  EXPECT_EQ(detector.round_trip(), LossDetector::kDefaultRoundTrip);
+  const auto round_trip = LossDetector::kDefaultRoundTrip;
+  EXPECT_FALSE(detector.forward(1014, asked_at + round_trip - milliseconds(1)));
+  EXPECT_TRUE(detector.forward(1014, asked_at + round_trip));
+  // That request counts: the next one waits a round trip from it.
+  EXPECT_FALSE(detector.forward(1014, asked_at + round_trip + milliseconds(1)));
   // A packet not asked for goes, once.
   EXPECT_TRUE(detector.forward(1016, asked_at));
   EXPECT_FALSE(detector.forward(1016, asked_at + milliseconds(1)));
 }
 
-TEST(LossDetector, TheHoldIsTheRoundTripToARepairAndAQuarter) {
+TEST(LossDetector, TheRoundTripIsMeasuredFromARequestToItsRepair) {
   LossDetector detector;
   Stream stream(detector);
   stream.frame(10);
   stream.frame(10, {4});
   const auto asked_at = stream.at() - milliseconds(35);
   detector.on_packet(1014, 90'000 + kFrameTicks, false, true, asked_at + milliseconds(40));
-  EXPECT_EQ(detector.hold(), milliseconds(50));
+  EXPECT_EQ(detector.round_trip(), milliseconds(40));
+  // The jitter buffer's retries come a quarter later: they pass forward().
+  EXPECT_EQ(detector.retry_timeout(), milliseconds(50));
   // A packet asked for twice does not tell which request its repair answers.
   stream.frame(10, {2});
   const auto second = stream.at() - milliseconds(37);
-  EXPECT_TRUE(detector.forward(1022, second + milliseconds(50)));
+  EXPECT_TRUE(detector.forward(1022, second + milliseconds(40)));
   detector.on_packet(1022, 90'000 + 2 * kFrameTicks, false, true, second + milliseconds(90));
-  EXPECT_EQ(detector.hold(), milliseconds(50));
+  EXPECT_EQ(detector.round_trip(), milliseconds(40));
+}
+
+TEST(LossDetector, TheRoundTripHasAFloor) {
+  LossDetector detector;
+  Stream stream(detector);
+  stream.frame(10);
+  stream.frame(10, {4});
+  detector.on_packet(1014, 90'000 + kFrameTicks, false, true, stream.at() - milliseconds(34));
+  EXPECT_EQ(detector.round_trip(), LossDetector::kMinRoundTrip);
 }
 
 }  // namespace
