@@ -107,7 +107,7 @@ LossDetector::Clock::duration LossDetector::round_trip() const {
 
 bool LossDetector::forward(std::uint16_t sequence, Clock::time_point now) {
   const Asked& asked = asked_[sequence % asked_.size()];
-  if (asked.times != 0 && asked.sequence == sequence && now - asked.at < round_trip()) {
+  if (asked.times != 0 && asked.sequence == sequence && now - asked.at < repeat_window()) {
     return false;
   }
   ask(sequence, now);

@@ -150,7 +150,7 @@ TEST(LossDetector, SequenceNumbersWrap) {
   EXPECT_EQ(detector.on_packet(1, 0, true, false, {}), (Seqs{65535, 0}));
 }
 
-TEST(LossDetector, APacketIsNotAskedForAgainWithinARoundTrip) {
+TEST(LossDetector, APacketIsNotAskedForAgainWithinTheRepeatWindow) {
   LossDetector detector;
   Stream stream(detector);
   stream.frame(10);
@@ -158,11 +158,12 @@ TEST(LossDetector, APacketIsNotAskedForAgainWithinARoundTrip) {
   const auto asked_at = stream.at() - milliseconds(35);  // when packet 5 arrived
   // No repair measured yet: the default round trip.
   EXPECT_EQ(detector.round_trip(), LossDetector::kDefaultRoundTrip);
-  const auto round_trip = LossDetector::kDefaultRoundTrip;
-  EXPECT_FALSE(detector.forward(1014, asked_at + round_trip - milliseconds(1)));
-  EXPECT_TRUE(detector.forward(1014, asked_at + round_trip));
-  // That request counts: the next one waits a round trip from it.
-  EXPECT_FALSE(detector.forward(1014, asked_at + round_trip + milliseconds(1)));
+  const auto window = detector.repeat_window();
+  EXPECT_LT(window, LossDetector::kDefaultRoundTrip);
+  EXPECT_FALSE(detector.forward(1014, asked_at + window - milliseconds(1)));
+  EXPECT_TRUE(detector.forward(1014, asked_at + window));
+  // That request counts: the next one waits a window from it.
+  EXPECT_FALSE(detector.forward(1014, asked_at + window + milliseconds(1)));
   // A packet not asked for goes, once.
   EXPECT_TRUE(detector.forward(1016, asked_at));
   EXPECT_FALSE(detector.forward(1016, asked_at + milliseconds(1)));
@@ -176,8 +177,9 @@ TEST(LossDetector, TheRoundTripIsMeasuredFromARequestToItsRepair) {
   const auto asked_at = stream.at() - milliseconds(35);
   detector.on_packet(1014, 90'000 + kFrameTicks, false, true, asked_at + milliseconds(40));
   EXPECT_EQ(detector.round_trip(), milliseconds(40));
-  // The jitter buffer's retries come a quarter later: they pass forward().
-  EXPECT_EQ(detector.retry_timeout(), milliseconds(50));
+  // The jitter buffer's retries come after the repeat window: they pass forward().
+  EXPECT_EQ(detector.retry_timeout(), milliseconds(45));
+  EXPECT_EQ(detector.repeat_window(), milliseconds(35));
   // A packet asked for twice does not tell which request its repair answers.
   stream.frame(10, {2});
   const auto second = stream.at() - milliseconds(37);
