@@ -14,11 +14,10 @@
 // the stream (the largest gap between two packets of one frame over the last frames, twice), so
 // that a sender or path that spaces its packets out does not make the detector ask for packets
 // still on their way. The jitter buffer keeps its own timers: it retries, and gives up at its
-// latency; its requests pass through forward(), which lets one request per packet out per
-// round trip (measured here, from a request to its repair): the jitter buffer's first requests
-// follow this detector's within milliseconds, and its retry timeout (learnt from when ITS
-// requests went out, so far too short once this detector asks first) re-asked 40 ms after,
-// before the repair could arrive: a quarter more retransmissions for nothing.
+// latency; its requests pass through forward(), which drops its first request of a packet
+// asked for here within the round trip (measured here, from a request to its repair): the
+// repair is on its way. Its retries are timed from this detector's round trip
+// (retry_timeout()).
 //
 // Pure: time is given. Not thread-safe: the caller serialises.
 #include <array>
@@ -61,10 +60,12 @@ class LossDetector {
   // At or after tail_deadline(): the packet to ask for (the newest one's successor), once.
   std::optional<std::uint16_t> on_silence(Clock::time_point now);
 
-  // Whether the jitter buffer's own request for `sequence` should go out: not within
-  // repeat_window() of the last request for it, whose repair may still be on its way. One that
-  // goes counts as the last request.
-  bool forward(std::uint16_t sequence, Clock::time_point now);
+  // Whether the jitter buffer's own request for `sequence` (its `retry`-th, 0 the first)
+  // should go out: not its first one within repeat_window() of the last request for it, whose
+  // repair may still be on its way; its retries always go (they keep its count of attempts
+  // within its latency: held back, a packet lost twice was lost for good at 10 % loss). One
+  // that goes counts as the last request.
+  bool forward(std::uint16_t sequence, unsigned retry, Clock::time_point now);
 
   // The smoothed round trip from a request to its repair (only of packets asked for once, so
   // that the repair answers that request).

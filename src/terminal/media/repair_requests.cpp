@@ -106,9 +106,9 @@ struct RepairRequests::Watch : std::enable_shared_from_this<Watch> {
   }
 
   // The jitter buffer retries a request after a timeout it learns from its own requests: once
-  // the detector asks first, that is from a later time than the repair's, and too short; its
-  // retries must come no sooner than a repair could, or forward() drops them and the next one
-  // comes too late for its latency (a packet lost twice was then lost for good).
+  // the detector asks first, that is from a later time than the repair's, and too short (it
+  // re-asked 40 ms after, before the repair could arrive: a quarter more retransmissions for
+  // nothing). Its retries come a round trip and an eighth after its first request instead.
   void retry_after(LossDetector::Clock::duration timeout) {
     const auto ms = static_cast<int>(std::chrono::ceil<std::chrono::milliseconds>(timeout).count());
     if (ms == retry_timeout_ms) return;
@@ -176,9 +176,12 @@ struct RepairRequests::Watch : std::enable_shared_from_this<Watch> {
       return GST_PAD_PROBE_OK;
     }
     guint sequence = 0;
+    guint retry = 0;
     if (!gst_structure_get_uint(fields, "seqnum", &sequence)) return GST_PAD_PROBE_OK;
+    gst_structure_get_uint(fields, "retry", &retry);
     std::lock_guard lock(self.mutex);
-    if (self.detector.forward(static_cast<std::uint16_t>(sequence), LossDetector::Clock::now())) {
+    if (self.detector.forward(static_cast<std::uint16_t>(sequence), retry,
+                              LossDetector::Clock::now())) {
       return GST_PAD_PROBE_OK;
     }
     ++self.redundant;

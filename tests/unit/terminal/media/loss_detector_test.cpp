@@ -160,13 +160,15 @@ TEST(LossDetector, APacketIsNotAskedForAgainWithinTheRepeatWindow) {
   EXPECT_EQ(detector.round_trip(), LossDetector::kDefaultRoundTrip);
   const auto window = detector.repeat_window();
   EXPECT_LT(window, LossDetector::kDefaultRoundTrip);
-  EXPECT_FALSE(detector.forward(1014, asked_at + window - milliseconds(1)));
-  EXPECT_TRUE(detector.forward(1014, asked_at + window));
-  // That request counts: the next one waits a window from it.
-  EXPECT_FALSE(detector.forward(1014, asked_at + window + milliseconds(1)));
+  EXPECT_FALSE(detector.forward(1014, 0, asked_at + window - milliseconds(1)));
+  EXPECT_TRUE(detector.forward(1014, 0, asked_at + window));
+  // That request counts: the next first one waits a window from it.
+  EXPECT_FALSE(detector.forward(1014, 0, asked_at + window + milliseconds(1)));
+  // Its retries always go.
+  EXPECT_TRUE(detector.forward(1014, 1, asked_at + window + milliseconds(2)));
   // A packet not asked for goes, once.
-  EXPECT_TRUE(detector.forward(1016, asked_at));
-  EXPECT_FALSE(detector.forward(1016, asked_at + milliseconds(1)));
+  EXPECT_TRUE(detector.forward(1016, 0, asked_at));
+  EXPECT_FALSE(detector.forward(1016, 0, asked_at + milliseconds(1)));
 }
 
 TEST(LossDetector, TheRoundTripIsMeasuredFromARequestToItsRepair) {
@@ -183,7 +185,7 @@ TEST(LossDetector, TheRoundTripIsMeasuredFromARequestToItsRepair) {
   // A packet asked for twice does not tell which request its repair answers.
   stream.frame(10, {2});
   const auto second = stream.at() - milliseconds(37);
-  EXPECT_TRUE(detector.forward(1022, second + milliseconds(40)));
+  EXPECT_TRUE(detector.forward(1022, 0, second + milliseconds(40)));
   detector.on_packet(1022, 90'000 + 2 * kFrameTicks, false, true, second + milliseconds(90));
   EXPECT_EQ(detector.round_trip(), milliseconds(40));
 }
