@@ -70,12 +70,13 @@ class LossDetector {
   // The smoothed round trip from a request to its repair (only of packets asked for once, so
   // that the repair answers that request).
   Clock::duration round_trip() const;
-  // When a request without its repair is to be repeated: a round trip and an eighth (its
-  // jitter). The jitter buffer's retries are set to it, and its attempts at a packet end a
-  // retry timeout before its latency: a longer timeout (a round trip and a quarter) left it
-  // two attempts where it had three, and a packet whose two repairs were lost (0.25 % of the
-  // losses at 5 %) stayed lost: a damaged picture until the next keyframe.
-  Clock::duration retry_timeout() const { return round_trip() + round_trip() / 8; }
+  // When a request without its repair is to be repeated: a round trip and a sixteenth (its
+  // jitter). The jitter buffer's retries are set to it; it tries from its first request (which
+  // forward() drops, a frame interval at most after this detector's) until a round trip before
+  // its latency, three times on a 50 ms round trip with 200 ms of latency. A longer timeout
+  // left it two attempts, and a packet whose two repairs were lost (0.25 % of the losses at
+  // 5 %, 1 % at 10 %) stayed lost: a damaged picture until the next keyframe.
+  Clock::duration retry_timeout() const { return round_trip() + round_trip() / 16; }
   // The jitter buffer's requests within this of the last one are dropped: its first ones,
   // which follow this detector's by at most a frame interval, not its retries (a quarter round
   // trip later).

@@ -92,6 +92,7 @@ struct RepairRequests::Watch : std::enable_shared_from_this<Watch> {
     const bool repair = GST_BUFFER_FLAG_IS_SET(buffer, GST_RTP_BUFFER_FLAG_RETRANSMISSION);
     std::vector<std::uint16_t> lost;
     LossDetector::Clock::duration retry_timeout{};
+    LossDetector::Clock::duration round_trip{};
     {
       std::lock_guard lock(mutex);
       if (stopped) return;
@@ -99,21 +100,27 @@ struct RepairRequests::Watch : std::enable_shared_from_this<Watch> {
       lost = detector.on_packet(*sequence, rtp_time, marker, repair, now);
       arm_tail_timer(now);
       retry_timeout = detector.retry_timeout();
+      round_trip = detector.round_trip();
     }
     for (const std::uint16_t missing : lost)
       request(missing);
-    retry_after(retry_timeout);
+    retry_after(retry_timeout, round_trip);
   }
 
   // The jitter buffer retries a request after a timeout it learns from its own requests: once
   // the detector asks first, that is from a later time than the repair's, and too short (it
   // re-asked 40 ms after, before the repair could arrive: a quarter more retransmissions for
-  // nothing). Its retries come a round trip and an eighth after its first request instead.
-  void retry_after(LossDetector::Clock::duration timeout) {
-    const auto ms = static_cast<int>(std::chrono::ceil<std::chrono::milliseconds>(timeout).count());
+  // nothing). Its retries come after the detector's retry timeout instead, and go on until a
+  // round trip before its latency (not a retry timeout before it: an attempt fewer).
+  void retry_after(LossDetector::Clock::duration timeout,
+                   LossDetector::Clock::duration round_trip) {
+    using std::chrono::milliseconds;
+    const auto ms = static_cast<int>(std::chrono::ceil<milliseconds>(timeout).count());
     if (ms == retry_timeout_ms) return;
     retry_timeout_ms = ms;
-    g_object_set(jitterbuffer.get(), "rtx-retry-timeout", ms, nullptr);
+    const auto trip = static_cast<int>(std::chrono::ceil<milliseconds>(round_trip).count());
+    const int period = std::max(0, static_cast<int>(latency_ms) - trip);
+    g_object_set(jitterbuffer.get(), "rtx-retry-timeout", ms, "rtx-retry-period", period, nullptr);
   }
 
   // Under mutex.

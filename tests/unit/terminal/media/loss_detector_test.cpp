@@ -180,7 +180,7 @@ TEST(LossDetector, TheRoundTripIsMeasuredFromARequestToItsRepair) {
   detector.on_packet(1014, 90'000 + kFrameTicks, false, true, asked_at + milliseconds(40));
   EXPECT_EQ(detector.round_trip(), milliseconds(40));
   // The jitter buffer's retries come after the repeat window: they pass forward().
-  EXPECT_EQ(detector.retry_timeout(), milliseconds(45));
+  EXPECT_EQ(detector.retry_timeout(), milliseconds(42) + std::chrono::microseconds(500));
   EXPECT_EQ(detector.repeat_window(), milliseconds(35));
   // A packet asked for twice does not tell which request its repair answers.
   stream.frame(10, {2});
