@@ -105,14 +105,4 @@ LossDetector::Clock::duration LossDetector::round_trip() const {
   return std::max(kMinRoundTrip, round_trip_.value_or(kDefaultRoundTrip));
 }
 
-bool LossDetector::forward(std::uint16_t sequence, unsigned retry, Clock::time_point now) {
-  const Asked& asked = asked_[sequence % asked_.size()];
-  if (retry == 0 && asked.times != 0 && asked.sequence == sequence &&
-      now - asked.at < repeat_window()) {
-    return false;
-  }
-  ask(sequence, now);
-  return true;
-}
-
 }  // namespace callcast::terminal

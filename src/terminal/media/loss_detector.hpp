@@ -14,10 +14,11 @@
 // the stream (the largest gap between two packets of one frame over the last frames, twice), so
 // that a sender or path that spaces its packets out does not make the detector ask for packets
 // still on their way. The jitter buffer keeps its own timers: it retries, and gives up at its
-// latency; its requests pass through forward(), which drops its first request of a packet
-// asked for here within the round trip (measured here, from a request to its repair): the
-// repair is on its way. Its retries are timed from this detector's round trip
-// (retry_timeout()).
+// latency, its retries timed from this detector's round trip (retry_timeout()). Its own first
+// requests follow, a frame interval at most after this detector's: the server does not resend
+// a packet asked again within half the round trip (media/resend_history.hpp). Dropping them
+// here saved some resends but cost the jitter buffer an attempt within its latency, and a
+// packet lost twice stayed lost.
 //
 // Pure: time is given. Not thread-safe: the caller serialises.
 #include <array>
@@ -60,28 +61,15 @@ class LossDetector {
   // At or after tail_deadline(): the packet to ask for (the newest one's successor), once.
   std::optional<std::uint16_t> on_silence(Clock::time_point now);
 
-  // Whether the jitter buffer's own request for `sequence` (its `retry`-th, 0 the first)
-  // should go out: not its first one within repeat_window() of the last request for it, whose
-  // repair may still be on its way; its retries always go (they keep its count of attempts
-  // within its latency: held back, a packet lost twice was lost for good at 10 % loss). One
-  // that goes counts as the last request.
-  bool forward(std::uint16_t sequence, unsigned retry, Clock::time_point now);
-
   // The smoothed round trip from a request to its repair (only of packets asked for once, so
   // that the repair answers that request).
   Clock::duration round_trip() const;
   // When a request without its repair is to be repeated: a round trip and a sixteenth (its
-  // jitter). The jitter buffer's retries are set to it; it tries from its first request (which
-  // forward() drops, a frame interval at most after this detector's) until a round trip before
-  // its latency, three times on a 50 ms round trip with 200 ms of latency. A longer timeout
-  // left it two attempts, and a packet whose two repairs were lost (0.25 % of the losses at
-  // 5 %, 1 % at 10 %) stayed lost: a damaged picture until the next keyframe.
+  // jitter). The jitter buffer's retries are set to it; it tries from its first request until a
+  // round trip before its latency, three times on a 50 ms round trip with 200 ms of latency. A
+  // longer timeout left fewer attempts, and a packet whose repairs were all lost stayed lost: a
+  // damaged picture until the next keyframe.
   Clock::duration retry_timeout() const { return round_trip() + round_trip() / 16; }
-  // The jitter buffer's requests within this of the last one are dropped: its first ones,
-  // which follow this detector's by at most a frame interval, not its retries (a quarter round
-  // trip later).
-  Clock::duration repeat_window() const { return round_trip() - round_trip() / 8; }
-
   // How long a silence after an open frame's packet means its successor was lost.
   Clock::duration tail_wait() const;
 

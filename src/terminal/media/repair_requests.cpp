@@ -21,7 +21,7 @@ namespace callcast::terminal {
 namespace {
 
 constexpr const char* kRequestName = "GstRTPRetransmissionRequest";
-// Marks the requests made here, so that the filter of the jitter buffer's lets them pass.
+// Marks the requests made here (for a reader of the pipeline's events: the tests).
 constexpr const char* kEarlyField = "callcast-early";
 
 // The fields rtpjitterbuffer's own request carries that rtpsession reads: it subtracts `delay`
@@ -55,13 +55,11 @@ struct RepairRequests::Watch : std::enable_shared_from_this<Watch> {
   GstClock* clock = nullptr;
   unsigned latency_ms = 0;
   gulong data_probe = 0;
-  gulong request_probe = 0;
   std::atomic<Media> media{Media::unknown};  // set on the streaming thread
 
   mutable std::mutex mutex;
   LossDetector detector;            // guarded by mutex
   GstClockID tail_timer = nullptr;  // guarded by mutex
-  std::uint64_t redundant = 0;      // guarded by mutex
   bool stopped = false;             // guarded by mutex
   int retry_timeout_ms = -1;        // the jitter buffer's; streaming thread only
 
@@ -171,30 +169,6 @@ struct RepairRequests::Watch : std::enable_shared_from_this<Watch> {
     return GST_PAD_PROBE_OK;
   }
 
-  // The jitter buffer's own requests, on their way up.
-  static GstPadProbeReturn on_request(GstPad*, GstPadProbeInfo* info, gpointer data) {
-    Watch& self = **static_cast<std::shared_ptr<Watch>*>(data);
-    GstEvent* event = GST_PAD_PROBE_INFO_EVENT(info);
-    if (GST_EVENT_TYPE(event) != GST_EVENT_CUSTOM_UPSTREAM) return GST_PAD_PROBE_OK;
-    if (self.media.load() != Media::video) return GST_PAD_PROBE_OK;
-    const GstStructure* fields = gst_event_get_structure(event);
-    if (fields == nullptr || !gst_structure_has_name(fields, kRequestName) ||
-        gst_structure_has_field(fields, kEarlyField)) {
-      return GST_PAD_PROBE_OK;
-    }
-    guint sequence = 0;
-    guint retry = 0;
-    if (!gst_structure_get_uint(fields, "seqnum", &sequence)) return GST_PAD_PROBE_OK;
-    gst_structure_get_uint(fields, "retry", &retry);
-    std::lock_guard lock(self.mutex);
-    if (self.detector.forward(static_cast<std::uint16_t>(sequence), retry,
-                              LossDetector::Clock::now())) {
-      return GST_PAD_PROBE_OK;
-    }
-    ++self.redundant;
-    return GST_PAD_PROBE_DROP;
-  }
-
   static void release(gpointer data) { delete static_cast<std::shared_ptr<Watch>*>(data); }
 };
 
@@ -221,9 +195,6 @@ std::unique_ptr<RepairRequests> RepairRequests::watch(GstElement* jitterbuffer,
       watch->sink.get(),
       static_cast<GstPadProbeType>(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST),
       &Watch::on_data, new std::shared_ptr<Watch>(watch), &Watch::release);
-  watch->request_probe =
-      gst_pad_add_probe(watch->sink.get(), GST_PAD_PROBE_TYPE_EVENT_UPSTREAM, &Watch::on_request,
-                        new std::shared_ptr<Watch>(watch), &Watch::release);
   return std::unique_ptr<RepairRequests>(new RepairRequests(std::move(watch)));
 }
 
@@ -240,12 +211,11 @@ RepairRequests::~RepairRequests() {
     }
   }
   gst_pad_remove_probe(watch_->sink.get(), watch_->data_probe);
-  gst_pad_remove_probe(watch_->sink.get(), watch_->request_probe);
 }
 
 RepairRequests::Counts RepairRequests::counts() const {
   std::lock_guard lock(watch_->mutex);
-  return {watch_->detector.gap_requests(), watch_->detector.tail_requests(), watch_->redundant};
+  return {watch_->detector.gap_requests(), watch_->detector.tail_requests()};
 }
 
 }  // namespace callcast::terminal

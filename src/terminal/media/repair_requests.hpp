@@ -19,8 +19,8 @@
 // Then the NACK left within a millisecond of the jitter buffer's request, and the request itself
 // was late: see loss_detector.hpp. A video jitter buffer is watched: the packets entering it feed
 // a LossDetector, whose requests go upstream as the jitter buffer's own do (a
-// GstRTPRetransmissionRequest event, which rtpsession turns into a NACK), and the jitter buffer's
-// first requests for packets already asked for are dropped.
+// GstRTPRetransmissionRequest event, which rtpsession turns into a NACK); the jitter buffer's
+// retries are timed from the round trip the detector measures.
 //
 // Threading: the detector is fed on the streaming thread, its tail timer fires on the system
 // clock's thread; a mutex serialises them.
@@ -54,7 +54,6 @@ class RepairRequests {
   struct Counts {
     std::uint64_t gap_requests = 0;   // asked for when the packet after them arrived
     std::uint64_t tail_requests = 0;  // a frame's last packet, asked for after a silence
-    std::uint64_t redundant = 0;      // the jitter buffer's requests dropped as already asked
   };
   Counts counts() const;
 
