@@ -51,20 +51,20 @@ struct RepairRequests::Watch : std::enable_shared_from_this<Watch> {
   enum class Media { unknown, video, other };
 
   GstOwned<GstElement> jitterbuffer;
-  GstOwned<GstPad> sink;  // the jitter buffer's
-  GstClock* clock = nullptr;
+  GstOwned<GstPad> sink;            // the jitter buffer's
+  GMainContext* context = nullptr;  // referenced; the tail timer runs there
   unsigned latency_ms = 0;
   gulong data_probe = 0;
   std::atomic<Media> media{Media::unknown};  // set on the streaming thread
 
   mutable std::mutex mutex;
-  LossDetector detector;            // guarded by mutex
-  GstClockID tail_timer = nullptr;  // guarded by mutex
-  bool stopped = false;             // guarded by mutex
-  int retry_timeout_ms = -1;        // the jitter buffer's; streaming thread only
+  LossDetector detector;          // guarded by mutex
+  GSource* tail_timer = nullptr;  // guarded by mutex
+  bool stopped = false;           // guarded by mutex
+  int retry_timeout_ms = -1;      // the jitter buffer's; streaming thread only
 
   ~Watch() {
-    if (clock != nullptr) gst_object_unref(clock);
+    if (context != nullptr) g_main_context_unref(context);
   }
 
   void request(std::uint16_t sequence) {
@@ -122,35 +122,39 @@ struct RepairRequests::Watch : std::enable_shared_from_this<Watch> {
   }
 
   // Under mutex.
-  void arm_tail_timer(LossDetector::Clock::time_point now) {
-    if (tail_timer != nullptr) {
-      gst_clock_id_unschedule(tail_timer);
-      gst_clock_id_unref(tail_timer);
-      tail_timer = nullptr;
-    }
-    const auto deadline = detector.tail_deadline();
-    if (!deadline) return;
-    const auto wait = std::chrono::duration_cast<std::chrono::nanoseconds>(*deadline - now);
-    const GstClockTime at = gst_clock_get_time(clock) +
-                            static_cast<GstClockTime>(std::max<std::int64_t>(0, wait.count()));
-    tail_timer = gst_clock_new_single_shot_id(clock, at);
-    gst_clock_id_wait_async(tail_timer, &Watch::on_tail_timer,
-                            new std::shared_ptr<Watch>(shared_from_this()), &Watch::release);
+  void cancel_tail_timer() {
+    if (tail_timer == nullptr) return;
+    g_source_destroy(tail_timer);
+    g_source_unref(tail_timer);
+    tail_timer = nullptr;
   }
 
-  static gboolean on_tail_timer(GstClock*, GstClockTime, GstClockID id, gpointer data) {
+  // Under mutex. On the watch's own loop, not a clock thread of GStreamer's: its pending entries
+  // released this object while the process exited (GLib aborted in pthread_setspecific).
+  void arm_tail_timer(LossDetector::Clock::time_point now) {
+    cancel_tail_timer();
+    const auto deadline = detector.tail_deadline();
+    if (!deadline) return;
+    const auto wait = std::chrono::ceil<std::chrono::milliseconds>(*deadline - now);
+    tail_timer = g_timeout_source_new(static_cast<guint>(std::max<std::int64_t>(0, wait.count())));
+    g_source_set_callback(tail_timer, &Watch::on_tail_timer,
+                          new std::shared_ptr<Watch>(shared_from_this()), &Watch::release);
+    g_source_attach(tail_timer, context);
+  }
+
+  static gboolean on_tail_timer(gpointer data) {
     Watch& self = **static_cast<std::shared_ptr<Watch>*>(data);
     std::optional<std::uint16_t> successor;
     {
       std::lock_guard lock(self.mutex);
-      if (self.stopped || id != self.tail_timer) return TRUE;
+      if (self.stopped || g_main_current_source() != self.tail_timer) return G_SOURCE_REMOVE;
       const auto deadline = self.detector.tail_deadline();
-      if (!deadline) return TRUE;
-      // The system clock may wake a little before the deadline it was given.
+      if (!deadline) return G_SOURCE_REMOVE;
+      // The loop may wake a little before the deadline it was given.
       successor = self.detector.on_silence(std::max(LossDetector::Clock::now(), *deadline));
     }
     if (successor) self.request(*successor);
-    return TRUE;
+    return G_SOURCE_REMOVE;
   }
 
   static GstPadProbeReturn on_data(GstPad* pad, GstPadProbeInfo* info, gpointer data) {
@@ -183,13 +187,13 @@ void RepairRequests::configure(GstElement* rtpbin, guint session) {
   g_object_unref(internal);
 }
 
-std::unique_ptr<RepairRequests> RepairRequests::watch(GstElement* jitterbuffer,
-                                                      unsigned latency_ms) {
+std::unique_ptr<RepairRequests> RepairRequests::watch(GstElement* jitterbuffer, unsigned latency_ms,
+                                                      GMainContext* context) {
   auto watch = std::make_shared<Watch>();
   watch->jitterbuffer.reset(GST_ELEMENT(gst_object_ref(jitterbuffer)));
   watch->sink.reset(gst_element_get_static_pad(jitterbuffer, "sink"));
   if (!watch->sink) return nullptr;
-  watch->clock = gst_system_clock_obtain();
+  watch->context = context != nullptr ? g_main_context_ref(context) : nullptr;
   watch->latency_ms = latency_ms;
   watch->data_probe = gst_pad_add_probe(
       watch->sink.get(),
@@ -204,11 +208,7 @@ RepairRequests::~RepairRequests() {
   {
     std::lock_guard lock(watch_->mutex);
     watch_->stopped = true;
-    if (watch_->tail_timer != nullptr) {
-      gst_clock_id_unschedule(watch_->tail_timer);
-      gst_clock_id_unref(watch_->tail_timer);
-      watch_->tail_timer = nullptr;
-    }
+    watch_->cancel_tail_timer();
   }
   gst_pad_remove_probe(watch_->sink.get(), watch_->data_probe);
 }

@@ -22,8 +22,8 @@
 // GstRTPRetransmissionRequest event, which rtpsession turns into a NACK); the jitter buffer's
 // retries are timed from the round trip the detector measures.
 //
-// Threading: the detector is fed on the streaming thread, its tail timer fires on the system
-// clock's thread; a mutex serialises them.
+// Threading: the detector is fed on the streaming thread, its tail timer fires on the watch's
+// loop thread; a mutex serialises them.
 #include <gst/gst.h>
 
 #include <cstdint>
@@ -44,8 +44,10 @@ class RepairRequests {
   // Asks early for the lost packets of what enters `jitterbuffer` when it is video (other media
   // are left to the jitter buffer: an audio packet's marker bit starts a talkspurt, it does not
   // end a frame). `latency_ms` is the jitter buffer's: the deadline its requests carry. The
-  // watch lasts as long as the returned object.
-  static std::unique_ptr<RepairRequests> watch(GstElement* jitterbuffer, unsigned latency_ms);
+  // tail timer runs on `context` (null: the global default one). The watch lasts as long as the
+  // returned object, which is destroyed on that context's thread.
+  static std::unique_ptr<RepairRequests> watch(GstElement* jitterbuffer, unsigned latency_ms,
+                                               GMainContext* context);
 
   ~RepairRequests();
   RepairRequests(const RepairRequests&) = delete;

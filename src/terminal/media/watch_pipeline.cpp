@@ -186,8 +186,8 @@ struct WatchPipeline::State {
     auto* self = static_cast<State*>(data);
     RepairRequests::configure(manager, session);
     self->jitterbuffers.add(jitterbuffer);
-    auto requests =
-        RepairRequests::watch(jitterbuffer, static_cast<unsigned>(self->options.latency_ms));
+    auto requests = RepairRequests::watch(
+        jitterbuffer, static_cast<unsigned>(self->options.latency_ms), self->context);
     if (!requests) return;
     std::lock_guard lock(self->mutex);
     self->repair_requests.push_back(std::move(requests));

@@ -72,7 +72,7 @@ class FedJitterbuffer {
     jitterbuffer_.reset(
         GST_ELEMENT(gst_object_ref_sink(gst_element_factory_make("rtpjitterbuffer", nullptr))));
     g_object_set(jitterbuffer_.get(), "do-retransmission", TRUE, nullptr);
-    requests_ = RepairRequests::watch(jitterbuffer_.get(), 200);
+    requests_ = RepairRequests::watch(jitterbuffer_.get(), 200, nullptr);
     source_.reset(GST_PAD(gst_object_ref_sink(gst_pad_new("src", GST_PAD_SRC))));
     gst_pad_add_probe(source_.get(), GST_PAD_PROBE_TYPE_EVENT_UPSTREAM, &FedJitterbuffer::on_event,
                       this, nullptr);
