@@ -71,7 +71,8 @@ struct WatchPipeline::State {
   // Shared with streaming threads.
   mutable std::mutex mutex;
   JitterbufferStats jitterbuffers;
-  std::vector<double> latency_samples;    // guarded by mutex
+  std::vector<std::unique_ptr<RepairRequests>> repair_requests;  // guarded by mutex
+  std::vector<double> latency_samples;                           // guarded by mutex
   std::set<std::string> announced_media;  // guarded by mutex: streams the SDP offers, taken
   std::atomic<std::uint64_t> frames_decoded{0};
   std::atomic<std::uint64_t> bytes_received{0};
@@ -182,8 +183,14 @@ struct WatchPipeline::State {
 
   static void on_new_jitterbuffer(GstElement* manager, GstElement* jitterbuffer, guint session,
                                   guint, gpointer data) {
+    auto* self = static_cast<State*>(data);
     RepairRequests::configure(manager, session);
-    static_cast<State*>(data)->jitterbuffers.add(jitterbuffer);
+    self->jitterbuffers.add(jitterbuffer);
+    auto requests = RepairRequests::watch(
+        jitterbuffer, static_cast<unsigned>(self->options.latency_ms), self->context);
+    if (!requests) return;
+    std::lock_guard lock(self->mutex);
+    self->repair_requests.push_back(std::move(requests));
   }
 
   static GstPadProbeReturn received_probe(GstPad*, GstPadProbeInfo* info, gpointer data) {
