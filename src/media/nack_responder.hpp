@@ -41,7 +41,8 @@ class NackResponder {
                RepairCounters& group, const Answered& answered = {});
 
  private:
-  enum class Outcome { repaired, missed, capped, repeated };
+  // early: not relayed yet (asked for before it reached us), neither resent nor a miss.
+  enum class Outcome { repaired, missed, capped, repeated, early };
   Outcome resend(Viewer& viewer, std::size_t track, std::uint16_t sequence, const Source& source,
                  const RepairLimits& limits, Clock::time_point now);
   static SharedPacket find(const Viewer& viewer, std::size_t track, std::uint16_t sequence,
