@@ -29,6 +29,13 @@ class ResendHistory {
     return std::clamp<Clock::duration>(*round_trip / 2, kMinHoldOff, kMaxHoldOff);
   }
 
+  // Whether `sequence` was resent within `within` before `now`: asked for again after that, its
+  // retransmission was lost too.
+  bool resent_within(std::uint16_t sequence, Clock::time_point now, Clock::duration within) const {
+    const Entry& entry = entries_[sequence % entries_.size()];
+    return entry.used && entry.sequence == sequence && now - entry.at <= within;
+  }
+
   // True when `sequence` was not resent within `hold_off`; records it as resent at `now` then.
   bool may_resend(std::uint16_t sequence, Clock::time_point now,
                   Clock::duration hold_off = kHoldOff) {

@@ -78,7 +78,15 @@ GstElement* WatchBranches::build(const std::string& media, const std::string& en
   }
   Branch branch{media, make_element("queue"), make_element(d.parse)};
   GstElement* tee = make_element("tee");
-  std::vector<GstElement*> chain{branch.entry, make_element(d.depay), branch.eos};
+  GstElement* depay = make_element(d.depay);
+  if (media == "video" &&
+      g_object_class_find_property(G_OBJECT_GET_CLASS(depay), "request-keyframe") != nullptr) {
+    // Issue 12 item 3: a gap here is one the jitter buffer gave up on (every retransmission lost,
+    // or past the server's window). rtpsession turns the depayloader's request into a PLI, and a
+    // fresh keyframe ends the damage instead of it lasting until the next one (up to 2 s).
+    g_object_set(depay, "request-keyframe", TRUE, nullptr);
+  }
+  std::vector<GstElement*> chain{branch.entry, depay, branch.eos};
   if (media == "video") {
     // Recordings need AVC with codec_data; the decoder takes it too.
     GstElement* filter = make_element("capsfilter");

@@ -1081,10 +1081,16 @@ TEST_F(GroupMediaRepairTest, RepeatedNackWithinTheHoldOffIsNotResentAgain) {
   EXPECT_EQ(udp_.rtp.size(), 1U);  // only video[2]
   EXPECT_EQ(viewer.repair.repeats, 1U);
   EXPECT_EQ(viewer.repair.capped, 0U);
-  now_ += 1ms;  // lost again, asked again: resent
+  now_ += 1ms;  // its repair lost, asked again: resent, twice (the path lost both)
   nack(viewer, video_ssrc(), {video[1].sequence});
-  EXPECT_EQ(udp_.rtp.size(), 1U);
+  const auto twice = udp_.rtp_to(endpoint(6000));
+  ASSERT_EQ(twice.size(), 2U);
+  EXPECT_EQ(twice[0], twice[1]);
+  EXPECT_EQ(decode(twice)[0].sequence, video[1].sequence);
   EXPECT_EQ(viewer.repair.packets_repaired, 3U);
+  now_ += limits_.repair.window + 1ms;  // long after: a fresh loss of that number, once
+  nack(viewer, video_ssrc(), {video[2].sequence});
+  EXPECT_EQ(viewer.repair.misses, 1U) << "past the window";
 }
 
 TEST_F(GroupMediaRepairTest, NackForAnotherSsrcOrFromATcpViewerIsIgnored) {

@@ -34,5 +34,17 @@ TEST(ResendHistory, APacketWhoseSlotWasReusedIsServedAgain) {
   EXPECT_TRUE(history.may_resend(100, t0 + 1ms));
 }
 
+TEST(ResendHistory, KnowsWhatItResentWithinAWindow) {
+  ResendHistory history;
+  const Clock::time_point t0 = Clock::time_point{} + 100s;
+  EXPECT_FALSE(history.resent_within(7, t0, 500ms));
+  ASSERT_TRUE(history.may_resend(7, t0));
+  EXPECT_TRUE(history.resent_within(7, t0 + 500ms, 500ms));
+  EXPECT_FALSE(history.resent_within(7, t0 + 501ms, 500ms));
+  EXPECT_FALSE(history.resent_within(8, t0, 500ms));
+  EXPECT_FALSE(history.resent_within(static_cast<std::uint16_t>(7 + 65536 / 2), t0, 500ms))
+      << "another number in the same slot";
+}
+
 }  // namespace
 }  // namespace callcast::media
