@@ -82,9 +82,19 @@ GstElement* WatchBranches::build(const std::string& media, const std::string& en
   if (media == "video" &&
       g_object_class_find_property(G_OBJECT_GET_CLASS(depay), "request-keyframe") != nullptr) {
     // Issue 12 item 3: a gap here is one the jitter buffer gave up on (every retransmission lost,
-    // or past the server's window). rtpsession turns the depayloader's request into a PLI, and a
-    // fresh keyframe ends the damage instead of it lasting until the next one (up to 2 s).
-    g_object_set(depay, "request-keyframe", TRUE, nullptr);
+    // or past the server's window). rtpsession turns the depayloader's request into a FIR, and a
+    // fresh keyframe ends the damage instead of it lasting until the next one (up to 2 s). From
+    // its first picture on: its very first buffer is a discontinuity too, and a request for each
+    // join would cost the publisher a keyframe per viewer (the GOP cache starts it on one).
+    GstOwned<GstPad> out(gst_element_get_static_pad(depay, "src"));
+    gst_pad_add_probe(
+        out.get(), GST_PAD_PROBE_TYPE_BUFFER,
+        [](GstPad* pad, GstPadProbeInfo*, gpointer) {
+          GstOwned<GstElement> element(gst_pad_get_parent_element(pad));
+          if (element) g_object_set(element.get(), "request-keyframe", TRUE, nullptr);
+          return GST_PAD_PROBE_REMOVE;
+        },
+        nullptr, nullptr);
   }
   std::vector<GstElement*> chain{branch.entry, depay, branch.eos};
   if (media == "video") {
