@@ -176,7 +176,7 @@ class RepairTest : public ::testing::Test {
   std::unique_ptr<NetnsLab> lab_;
 };
 
-TEST_F(RepairTest, PlayersBehindALossyPathAreRepairedAndDecodeWithFewerErrors) {
+TEST_F(RepairTest, PlayersBehindALossyPathAreAnsweredAndDecodeNoWorse) {
   const RunResult off = run(0);
   ASSERT_FALSE(HasFailure());
   const RunResult on = run(500);
