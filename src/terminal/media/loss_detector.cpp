@@ -13,11 +13,8 @@ std::vector<std::uint16_t> LossDetector::on_packet(std::uint16_t sequence, std::
   if (!started_) {
     if (repair) return lost;
     started_ = true;
-    newest_ = sequence;
     frame_time_ = rtp_time;
-    frame_open_ = !marker;
-    tail_asked_ = false;
-    newest_at_ = now;
+    take_newest(sequence, marker, now);
     return lost;
   }
   if (repair) repaired(sequence, now);
@@ -26,10 +23,7 @@ std::vector<std::uint16_t> LossDetector::on_packet(std::uint16_t sequence, std::
   if (repair) {
     // The repair of a lost tail (asked for on silence): the frame may still be open after it.
     if (ahead != 1) return lost;
-    newest_ = sequence;
-    frame_open_ = !marker;
-    tail_asked_ = false;
-    newest_at_ = now;
+    take_newest(sequence, marker, now);
     return lost;
   }
   if (static_cast<std::size_t>(ahead) > kMaxGap) {
@@ -50,12 +44,16 @@ std::vector<std::uint16_t> LossDetector::on_packet(std::uint16_t sequence, std::
     if (frame_open_ && rtp_time != frame_time_) end_frame();
     if (marker) end_frame();
   }
-  newest_ = sequence;
   frame_time_ = rtp_time;
+  take_newest(sequence, marker, now);
+  return lost;
+}
+
+void LossDetector::take_newest(std::uint16_t sequence, bool marker, Clock::time_point now) {
+  newest_ = sequence;
   frame_open_ = !marker;
   tail_asked_ = false;
   newest_at_ = now;
-  return lost;
 }
 
 void LossDetector::end_frame() {

@@ -85,6 +85,8 @@ class LossDetector {
 
   void ask(std::uint16_t sequence, Clock::time_point now);
   void repaired(std::uint16_t sequence, Clock::time_point now);
+  // `sequence` is now the newest packet seen (its frame still open unless `marker`).
+  void take_newest(std::uint16_t sequence, bool marker, Clock::time_point now);
   void end_frame();
 
   bool started_ = false;

@@ -46,6 +46,12 @@ class Stream {
   LossDetector::Clock::time_point at_{milliseconds(1'000'000)};
 };
 
+// Enough frames of 10 packets for the detector to know how its frames' packets are spread.
+void learn(Stream& stream) {
+  for (std::size_t i = 0; i < LossDetector::kLearningFrames; ++i)
+    stream.frame(10);
+}
+
 TEST(LossDetector, AGapIsAskedForWhenThePacketAfterItArrives) {
   LossDetector detector;
   Stream stream(detector);
@@ -72,8 +78,7 @@ TEST(LossDetector, UntilTheSpreadIsKnownTheTailWaitIsTheLongest) {
 TEST(LossDetector, TheTailWaitIsTwiceTheWidestSpreadWithinItsBounds) {
   LossDetector detector;
   Stream stream(detector);
-  for (std::size_t i = 0; i < LossDetector::kLearningFrames; ++i)
-    stream.frame(10);
+  learn(stream);
   // Packets 1 ms apart: twice that is under the floor.
   EXPECT_EQ(detector.tail_wait(), LossDetector::kMinTailWait);
 
@@ -89,8 +94,7 @@ TEST(LossDetector, TheTailWaitIsTwiceTheWidestSpreadWithinItsBounds) {
 TEST(LossDetector, ALostTailIsAskedForOnceAfterTheSilence) {
   LossDetector detector;
   Stream stream(detector);
-  for (std::size_t i = 0; i < LossDetector::kLearningFrames; ++i)
-    stream.frame(10);
+  learn(stream);
   const std::uint16_t tail = stream.next_sequence() + 9;
   const auto first = stream.at();
   EXPECT_TRUE(stream.frame(10, {9}).empty());
@@ -109,8 +113,7 @@ TEST(LossDetector, ALostTailIsAskedForOnceAfterTheSilence) {
 TEST(LossDetector, ARepairedTailStillOpenIsWatchedAgain) {
   LossDetector detector;
   Stream stream(detector);
-  for (std::size_t i = 0; i < LossDetector::kLearningFrames; ++i)
-    stream.frame(10);
+  learn(stream);
   const std::uint16_t first_lost = stream.next_sequence() + 8;
   stream.frame(10, {8, 9});
   const auto asked = detector.on_silence(*detector.tail_deadline());
