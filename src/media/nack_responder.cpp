@@ -27,7 +27,7 @@ void NackResponder::respond(Viewer& viewer, std::size_t track, const rtp::Generi
   RepairCounters counted;
   nack.for_each_lost([&](std::uint16_t sequence) {
     const Outcome outcome = resend(viewer, track, sequence, source, limits, now);
-    if (answered) answered(sequence, outcome != Outcome::missed && outcome != Outcome::capped);
+    if (answered) answered(sequence, outcome == Outcome::repaired || outcome == Outcome::repeated);
     switch (outcome) {
       case Outcome::repaired:
         ++counted.packets_repaired;
@@ -40,8 +40,6 @@ void NackResponder::respond(Viewer& viewer, std::size_t track, const rtp::Generi
         break;
       case Outcome::repeated:
         ++counted.repeats;
-        break;
-      case Outcome::early:
         break;
     }
   });
@@ -78,7 +76,6 @@ NackResponder::Outcome NackResponder::resend(Viewer& viewer, std::size_t track,
     if (!original) return Outcome::missed;
     relayed = *original;
   }
-  if (source.repair.ring().ahead_of_newest(relayed)) return Outcome::early;
   const SharedPacket packet = find(viewer, track, relayed, source, limits, now);
   if (!packet) return Outcome::missed;
   const TrackRepair& repair = source.repair;

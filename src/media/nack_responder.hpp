@@ -41,8 +41,7 @@ class NackResponder {
                RepairCounters& group, const Answered& answered = {});
 
  private:
-  // early: not relayed yet (asked for before it reached us), neither resent nor a miss.
-  enum class Outcome { repaired, missed, capped, repeated, early };
+  enum class Outcome { repaired, missed, capped, repeated };
   Outcome resend(Viewer& viewer, std::size_t track, std::uint16_t sequence, const Source& source,
                  const RepairLimits& limits, Clock::time_point now);
   static SharedPacket find(const Viewer& viewer, std::size_t track, std::uint16_t sequence,

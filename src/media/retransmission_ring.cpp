@@ -21,8 +21,6 @@ RetransmissionRing::RetransmissionRing(Clock::duration window, std::size_t max_p
 
 void RetransmissionRing::push(const SharedPacket& packet, Clock::time_point now) {
   if (slots_.empty()) return;
-  if (!newest_ || static_cast<std::uint16_t>(packet->sequence - *newest_) < 0x8000)
-    newest_ = packet->sequence;
   Slot* slot = &slots_[packet->sequence & (slots_.size() - 1)];
   if (slot->packet && now - slot->at <= window_ && slots_.size() < max_packets_) {
     grow();
@@ -50,16 +48,9 @@ RingLookup RetransmissionRing::find(std::uint16_t sequence, Clock::time_point no
   return RingLookup::found;
 }
 
-bool RetransmissionRing::ahead_of_newest(std::uint16_t sequence) const {
-  if (!newest_) return false;
-  const auto ahead = static_cast<std::uint16_t>(sequence - *newest_);
-  return ahead != 0 && ahead <= kAheadLimit;
-}
-
 void RetransmissionRing::clear() {
   for (auto& slot : slots_)
     slot = Slot{};
-  newest_.reset();
 }
 
 }  // namespace callcast::media

@@ -7,7 +7,6 @@
 // inside the window, and never shrinks: steady state allocates nothing.
 #include <cstddef>
 #include <cstdint>
-#include <optional>
 #include <vector>
 
 #include "media/relay_packet.hpp"
@@ -28,11 +27,6 @@ class RetransmissionRing {
   void push(const SharedPacket& packet, Clock::time_point now);
   // `packet` is set when found.
   RingLookup find(std::uint16_t sequence, Clock::time_point now, SharedPacket& packet) const;
-  // Whether `sequence` comes just after the newest packet relayed (at most kAheadLimit on): a
-  // player that asks for a frame's last packet as soon as it is overdue may ask before the
-  // publisher's packet reached us. That is not a loss past repair: the packet is on its way.
-  // A number further on is nonsense, a miss like any unknown number.
-  bool ahead_of_newest(std::uint16_t sequence) const;
   // Forgets every packet (at a stall: they are as old as the stall).
   void clear();
 
@@ -49,8 +43,6 @@ class RetransmissionRing {
   Clock::duration window_;
   std::size_t max_packets_;
   std::vector<Slot> slots_;  // a power of two in size
-  std::optional<std::uint16_t> newest_;
-  static constexpr std::uint16_t kAheadLimit = 512;  // seconds of a few-Mbit/s stream
 };
 
 }  // namespace callcast::media

@@ -997,20 +997,6 @@ TEST_F(GroupMediaRepairTest, PacketOlderThanTheWindowOrNeverRelayedIsAMiss) {
   EXPECT_EQ(media().repair_totals().misses, 2U);
 }
 
-// A player that asks for a frame's last packet once it is overdue may ask before the packet
-// reached the relay: not a miss, and no keyframe request (it is on its way).
-TEST_F(GroupMediaRepairTest, APacketNotRelayedYetIsNeitherResentNorAMiss) {
-  Viewer& viewer = playing_viewer(false);
-  const auto video = decode(udp_.rtp_to(endpoint(6000)));
-  ASSERT_FALSE(video.empty());
-  const std::uint16_t next = static_cast<std::uint16_t>(video.back().sequence + 1);
-  nack(viewer, video_ssrc(), {next, static_cast<std::uint16_t>(next + 1)});
-  EXPECT_TRUE(udp_.rtp.empty());
-  EXPECT_EQ(viewer.repair.misses, 0U);
-  EXPECT_EQ(viewer.repair.packets_repaired, 0U);
-  EXPECT_EQ(media().qos().keyframe_requests().repair_misses(), 0U);
-}
-
 TEST_F(GroupMediaRepairTest, AJoinBurstsLossesAreRepairedAtTheShareOfTheBurst) {
   // A large keyframe: 60 fragments of 1,000 bytes, sent to the joiner at once from the cache.
   next_picture();

@@ -67,19 +67,6 @@ TEST_F(RetransmissionRingTest, NeverRelayedOrFutureSequenceIsNotFound) {
   EXPECT_EQ(find(40000), RingLookup::not_found);
 }
 
-TEST_F(RetransmissionRingTest, ASequenceAfterTheNewestRelayedIsAheadNotLost) {
-  EXPECT_FALSE(ring_.ahead_of_newest(5)) << "nothing relayed yet: nothing to be ahead of";
-  relay(65530, 10);  // 65530 ... 65535, 0 ... 3: across the wrap
-  EXPECT_FALSE(ring_.ahead_of_newest(3));
-  EXPECT_FALSE(ring_.ahead_of_newest(65531));
-  EXPECT_FALSE(ring_.ahead_of_newest(40000)) << "far back: old, not ahead";
-  EXPECT_FALSE(ring_.ahead_of_newest(3 + 513)) << "too far on to be on its way: a miss";
-  EXPECT_TRUE(ring_.ahead_of_newest(4));
-  EXPECT_TRUE(ring_.ahead_of_newest(3 + 512));
-  ring_.clear();
-  EXPECT_FALSE(ring_.ahead_of_newest(4));
-}
-
 TEST_F(RetransmissionRingTest, SequenceWrapAroundKeepsBothSides) {
   relay(65530, 12);  // 65530 .. 65535, 0 .. 5
   for (const std::uint16_t seq :
