@@ -1,6 +1,7 @@
 #include "transcode/audio_transcoder.hpp"
 
 #include <algorithm>
+#include <cstdlib>
 
 extern "C" {
 #include <libavutil/channel_layout.h>
@@ -13,6 +14,13 @@ namespace {
 
 constexpr std::size_t kZeroBytes = 32 * 1024;
 constexpr int kMaxChannels = 8;
+
+// v * numerator / denominator rounded to nearest, for negative v too.
+std::int64_t scale_rounded(std::int64_t v, std::int64_t numerator, std::int64_t denominator) {
+  const std::int64_t scaled = v * numerator;
+  return scaled >= 0 ? (scaled + denominator / 2) / denominator
+                     : -((-scaled + denominator / 2) / denominator);
+}
 
 std::int64_t milliseconds_to_ticks(std::uint32_t milliseconds, std::uint32_t clock) {
   return std::int64_t{milliseconds} * clock / 1000;
@@ -81,8 +89,8 @@ std::int64_t AudioTranscoder::unwrap(std::uint32_t timestamp) {
 }
 
 std::int64_t AudioTranscoder::map_to_output(std::int64_t input_ticks) const {
-  return anchor_output_ +
-         (input_ticks - anchor_input_) * rtp_clock_rate(target_.codec) / source_.clock_rate;
+  return anchor_output_ + scale_rounded(input_ticks - anchor_input_,
+                                        rtp_clock_rate(target_.codec), source_.clock_rate);
 }
 
 std::optional<std::uint32_t> AudioTranscoder::output_timestamp(std::uint32_t input) const {
@@ -158,9 +166,17 @@ void AudioTranscoder::take_frame(const AVFrame& frame, std::int64_t ticks,
       marker_pending_ = true;
       ++counters_.timestamp_jumps;
     } else {
-      if (!resample_silence(early_or_late * frame.sample_rate / clock)) return;
+      // AAC units have one duration: a gap is a whole number of them, give or take the
+      // sender's rounding of its timestamps (GStreamer's step 1023 to 1025), which is dropped.
+      std::int64_t gap = early_or_late;
+      const std::int64_t unit = source_.access_unit_duration;
+      if (unit > 0) {
+        const std::int64_t whole = (gap + unit / 2) / unit * unit;
+        if (whole > 0 && std::abs(gap - whole) <= tolerance) gap = whole;
+      }
+      if (!resample_silence(gap * frame.sample_rate / clock)) return;
       ++counters_.gaps_filled;
-      counters_.silence_ticks += static_cast<std::uint64_t>(early_or_late);
+      counters_.silence_ticks += static_cast<std::uint64_t>(gap);
     }
   } else if (early_or_late < -tolerance) {
     if (-early_or_late > milliseconds_to_ticks(kMaxBackwardMs, clock)) {
