@@ -79,8 +79,8 @@ Result<std::span<const AccessUnit>, std::string> AacAuDepacketizer::parse(
   std::size_t total = 0;
   for (std::size_t i = 0; i < count; ++i) {
     sizes_[i] = headers.read(layout_.size_length);
-    const std::uint32_t index = headers.read(i == 0 ? layout_.index_length
-                                                    : layout_.index_delta_length);
+    const std::uint32_t index =
+        headers.read(i == 0 ? layout_.index_length : layout_.index_delta_length);
     if (index != 0) return fail("interleaved access units (non-zero AU-Index) are not supported");
     if (sizes_[i] == 0) return fail("AU-size 0");
     if (sizes_[i] > kMaxAccessUnitBytes) return fail("AU-size larger than 8 KiB");

@@ -8,8 +8,8 @@ Result<std::unique_ptr<AudioDecoder>, std::string> AudioDecoder::create(
     const SourceAudioFormat& format) {
   const bool aac = format.codec != SourceAudioCodec::opus;
   const AVCodec* codec = avcodec_find_decoder(aac ? AV_CODEC_ID_AAC : AV_CODEC_ID_OPUS);
-  if (codec == nullptr) return fail("libavcodec has no " + std::string(aac ? "AAC" : "Opus") +
-                                    " decoder");
+  if (codec == nullptr)
+    return fail("libavcodec has no " + std::string(aac ? "AAC" : "Opus") + " decoder");
   std::unique_ptr<AudioDecoder> decoder(new AudioDecoder());
   decoder->context_.reset(avcodec_alloc_context3(codec));
   decoder->packet_.reset(av_packet_alloc());
@@ -45,8 +45,8 @@ Result<bool, std::string> AudioDecoder::send(rtp::Bytes access_unit) {
   AVPacket& packet = *packet_;
   // Reuse the buffer unless the decoder still references it (then one allocation, rare).
   if (packet.buf == nullptr || !av_buffer_is_writable(packet.buf) ||
-      packet.buf->size < static_cast<std::size_t>(kMaxAccessUnitBytes) +
-                             AV_INPUT_BUFFER_PADDING_SIZE) {
+      packet.buf->size <
+          static_cast<std::size_t>(kMaxAccessUnitBytes) + AV_INPUT_BUFFER_PADDING_SIZE) {
     av_packet_unref(&packet);
     if (av_new_packet(&packet, static_cast<int>(kMaxAccessUnitBytes)) < 0) {
       return fail("out of memory");

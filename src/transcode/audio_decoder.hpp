@@ -14,8 +14,7 @@ namespace callcast::transcode {
 
 class AudioDecoder {
  public:
-  static Result<std::unique_ptr<AudioDecoder>, std::string> create(
-      const SourceAudioFormat& format);
+  static Result<std::unique_ptr<AudioDecoder>, std::string> create(const SourceAudioFormat& format);
 
   // Gives the decoder one access unit; an error (corrupt data) leaves the decoder usable.
   Result<bool, std::string> send(rtp::Bytes access_unit);

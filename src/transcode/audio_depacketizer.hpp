@@ -41,11 +41,11 @@ struct AccessUnit {
 };
 
 struct DepacketizerCounters {
-  std::uint64_t packets = 0;         // given to push()
-  std::uint64_t access_units = 0;    // returned
-  std::uint64_t malformed = 0;       // packets rejected with an error
-  std::uint64_t lost = 0;            // missing sequence numbers seen
-  std::uint64_t late = 0;            // older than the newest packet seen: dropped
+  std::uint64_t packets = 0;           // given to push()
+  std::uint64_t access_units = 0;      // returned
+  std::uint64_t malformed = 0;         // packets rejected with an error
+  std::uint64_t lost = 0;              // missing sequence numbers seen
+  std::uint64_t late = 0;              // older than the newest packet seen: dropped
   std::uint64_t broken_fragments = 0;  // partial access units dropped after a loss or error
 };
 

@@ -92,7 +92,9 @@ Result<bool, std::string> AudioEncoder::send() {
   return true;
 }
 
-void AudioEncoder::drain() { avcodec_send_frame(context_.get(), nullptr); }
+void AudioEncoder::drain() {
+  avcodec_send_frame(context_.get(), nullptr);
+}
 
 rtp::Bytes AudioEncoder::receive() {
   av_packet_unref(packet_.get());

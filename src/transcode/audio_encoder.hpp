@@ -14,13 +14,12 @@ namespace callcast::transcode {
 
 class AudioEncoder {
  public:
-  static Result<std::unique_ptr<AudioEncoder>, std::string> create(
-      const TargetAudioFormat& format);
+  static Result<std::unique_ptr<AudioEncoder>, std::string> create(const TargetAudioFormat& format);
 
   int sample_rate() const { return context_->sample_rate; }
   const AVChannelLayout& channel_layout() const { return context_->ch_layout; }
   AVSampleFormat sample_format() const { return context_->sample_fmt; }
-  int frame_samples() const { return frame_samples_; }  // 20 ms at sample_rate()
+  int frame_samples() const { return frame_samples_; }        // 20 ms at sample_rate()
   std::uint32_t frame_ticks() const { return frame_ticks_; }  // 20 ms at the RTP clock
 
   // The frame to fill with frame_samples() samples before send(); writable.

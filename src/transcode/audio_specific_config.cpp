@@ -30,7 +30,9 @@ std::uint32_t read_sample_rate(BitReader& reader) {
   return index < kSampleRates.size() ? kSampleRates[index] : 0;
 }
 
-bool is_supported_core(std::uint8_t type) { return type == 1 || type == 2 || type == 4; }
+bool is_supported_core(std::uint8_t type) {
+  return type == 1 || type == 2 || type == 4;
+}
 
 }  // namespace
 

@@ -26,15 +26,15 @@
 namespace callcast::transcode {
 
 struct AudioSpecificConfig {
-  std::uint8_t object_type = 0;         // the core coder after the SBR/PS wrapper (2: AAC LC)
-  std::uint32_t sample_rate = 0;        // the core coder's sampling rate
-  std::uint32_t output_sample_rate = 0; // SBR's doubled rate when signalled, else sample_rate
+  std::uint8_t object_type = 0;          // the core coder after the SBR/PS wrapper (2: AAC LC)
+  std::uint32_t sample_rate = 0;         // the core coder's sampling rate
+  std::uint32_t output_sample_rate = 0;  // SBR's doubled rate when signalled, else sample_rate
   std::uint8_t channel_configuration = 0;
   std::uint8_t channels = 0;
-  bool sbr = false;                     // signalled explicitly (implicit SBR is found by decoding)
+  bool sbr = false;  // signalled explicitly (implicit SBR is found by decoding)
   bool ps = false;
-  std::uint16_t frame_length = 1024;    // core samples per access unit (960 with frameLengthFlag)
-  std::vector<std::uint8_t> bytes;      // the config re-aligned to bytes: a decoder's extradata
+  std::uint16_t frame_length = 1024;  // core samples per access unit (960 with frameLengthFlag)
+  std::vector<std::uint8_t> bytes;    // the config re-aligned to bytes: a decoder's extradata
   std::size_t bit_length = 0;
 
   // A whole config (MPEG4-GENERIC): trailing bits after it are allowed (byte padding).

@@ -82,15 +82,16 @@ std::int64_t AudioTranscoder::unwrap(std::uint32_t timestamp) {
   if (!last_input_) {
     last_input_ = timestamp;
   } else {
-    const auto delta = static_cast<std::int32_t>(timestamp - static_cast<std::uint32_t>(*last_input_));
+    const auto delta =
+        static_cast<std::int32_t>(timestamp - static_cast<std::uint32_t>(*last_input_));
     *last_input_ += delta;
   }
   return *last_input_;
 }
 
 std::int64_t AudioTranscoder::map_to_output(std::int64_t input_ticks) const {
-  return anchor_output_ + scale_rounded(input_ticks - anchor_input_,
-                                        rtp_clock_rate(target_.codec), source_.clock_rate);
+  return anchor_output_ + scale_rounded(input_ticks - anchor_input_, rtp_clock_rate(target_.codec),
+                                        source_.clock_rate);
 }
 
 std::optional<std::uint32_t> AudioTranscoder::output_timestamp(std::uint32_t input) const {
@@ -109,7 +110,8 @@ void AudioTranscoder::push(const AudioRtpPacket& packet, const PacketSink& emit)
     record_error(units.error());
     return;
   }
-  for (const AccessUnit& unit : *units) take_access_unit(unit, emit);
+  for (const AccessUnit& unit : *units)
+    take_access_unit(unit, emit);
 }
 
 void AudioTranscoder::take_access_unit(const AccessUnit& unit, const PacketSink& emit) {
@@ -133,10 +135,9 @@ void AudioTranscoder::take_access_unit(const AccessUnit& unit, const PacketSink&
   }
 }
 
-void AudioTranscoder::take_frame(const AVFrame& frame, std::int64_t ticks,
-                                 const PacketSink& emit) {
-  if (frame.nb_samples <= 0 || frame.sample_rate <= 0 ||
-      frame.ch_layout.nb_channels <= 0 || frame.ch_layout.nb_channels > kMaxChannels) {
+void AudioTranscoder::take_frame(const AVFrame& frame, std::int64_t ticks, const PacketSink& emit) {
+  if (frame.nb_samples <= 0 || frame.sample_rate <= 0 || frame.ch_layout.nb_channels <= 0 ||
+      frame.ch_layout.nb_channels > kMaxChannels) {
     ++counters_.decode_errors;
     record_error("decoded frame with no samples or more than 8 channels");
     return;
@@ -196,8 +197,8 @@ void AudioTranscoder::take_frame(const AVFrame& frame, std::int64_t ticks,
   const bool planar = av_sample_fmt_is_planar(static_cast<AVSampleFormat>(frame.format)) != 0;
   const int channels = frame.ch_layout.nb_channels;
   for (int channel = 0; channel < (planar ? channels : 1); ++channel) {
-    planes[channel] = frame.extended_data[channel] +
-                      skip * bytes_per_sample * (planar ? 1 : channels);
+    planes[channel] =
+        frame.extended_data[channel] + skip * bytes_per_sample * (planar ? 1 : channels);
   }
   if (!resample(planes, frame.nb_samples - static_cast<int>(skip))) return;
   expected_input_ = ticks + frame_ticks;
@@ -218,7 +219,8 @@ bool AudioTranscoder::ensure_resampler(const AVFrame& frame) {
       // FFmpeg 5.1 takes the layouts as non-const pointers; it only reads them.
       &context, const_cast<AVChannelLayout*>(&encoder_->channel_layout()),
       encoder_->sample_format(), encoder_->sample_rate(),
-      const_cast<AVChannelLayout*>(&frame.ch_layout), static_cast<AVSampleFormat>(frame.format), frame.sample_rate, 0, nullptr);
+      const_cast<AVChannelLayout*>(&frame.ch_layout), static_cast<AVSampleFormat>(frame.format),
+      frame.sample_rate, 0, nullptr);
   resampler_.reset(context);
   if (allocated < 0 || swr_init(context) < 0) {
     resampler_.reset();
@@ -255,9 +257,8 @@ bool AudioTranscoder::resample(const std::uint8_t** planes, int samples) {
     record_error("resampling failed: " + av_error_text(converted));
     return false;
   }
-  if (converted > 0 &&
-      av_audio_fifo_write(fifo_.get(), reinterpret_cast<void**>(converted_), converted) <
-          converted) {
+  if (converted > 0 && av_audio_fifo_write(fifo_.get(), reinterpret_cast<void**>(converted_),
+                                           converted) < converted) {
     ++counters_.encode_errors;
     record_error("sample FIFO write failed");
     return false;
@@ -273,7 +274,8 @@ bool AudioTranscoder::resample_silence(std::int64_t samples) {
   const std::int64_t chunk =
       static_cast<std::int64_t>(zeros_.size()) / (bytes_per_sample * (planar ? 1 : channels));
   const std::uint8_t* planes[kMaxChannels] = {};
-  for (int channel = 0; channel < kMaxChannels; ++channel) planes[channel] = zeros_.data();
+  for (int channel = 0; channel < kMaxChannels; ++channel)
+    planes[channel] = zeros_.data();
   while (samples > 0) {
     const auto now = static_cast<int>(std::min(samples, chunk));
     if (!resample(planes, now)) return false;
@@ -285,8 +287,8 @@ bool AudioTranscoder::resample_silence(std::int64_t samples) {
 void AudioTranscoder::flush_resampler() {
   if (!resampler_ || converted_ == nullptr) return;
   int converted = 0;
-  while ((converted = swr_convert(resampler_.get(), converted_, converted_capacity_, nullptr,
-                                  0)) > 0) {
+  while ((converted = swr_convert(resampler_.get(), converted_, converted_capacity_, nullptr, 0)) >
+         0) {
     av_audio_fifo_write(fifo_.get(), reinterpret_cast<void**>(converted_), converted);
   }
   swr_init(resampler_.get());  // clean state for what follows the flush
@@ -298,7 +300,8 @@ void AudioTranscoder::send_buffered(const PacketSink& emit) {
   const int partial = av_audio_fifo_size(fifo_.get()) % frame_samples;
   if (partial != 0) {
     void* planes[kMaxChannels] = {};
-    for (auto& plane : planes) plane = zeros_.data();
+    for (auto& plane : planes)
+      plane = zeros_.data();
     av_audio_fifo_write(fifo_.get(), planes, frame_samples - partial);
   }
   encode_ready(emit);
@@ -341,8 +344,7 @@ void AudioTranscoder::encode_ready(const PacketSink& emit) {
 }
 
 void AudioTranscoder::emit_payloads(const PacketSink& emit) {
-  for (rtp::Bytes payload = encoder_->receive(); !payload.empty();
-       payload = encoder_->receive()) {
+  for (rtp::Bytes payload = encoder_->receive(); !payload.empty(); payload = encoder_->receive()) {
     PendingFrame frame{static_cast<std::uint32_t>(next_output_), false};
     if (pending_count_ > 0) {
       frame = pending_[pending_head_];

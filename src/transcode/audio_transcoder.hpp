@@ -67,19 +67,19 @@ struct TranscoderCounters {
   std::uint64_t input_packets = 0;
   std::uint64_t malformed_packets = 0;  // refused by the depacketizer
   std::uint64_t access_units = 0;
-  std::uint64_t decode_errors = 0;      // access units the decoder refused or failed
-  std::uint64_t decoded_samples = 0;    // at the decoder's rate
-  std::uint64_t gaps_filled = 0;        // gaps up to 100 ms filled with silence
-  std::uint64_t silence_ticks = 0;      // their total, in source RTP clock ticks
-  std::uint64_t timestamp_jumps = 0;    // longer gaps: output timestamp jumped, marker set
+  std::uint64_t decode_errors = 0;    // access units the decoder refused or failed
+  std::uint64_t decoded_samples = 0;  // at the decoder's rate
+  std::uint64_t gaps_filled = 0;      // gaps up to 100 ms filled with silence
+  std::uint64_t silence_ticks = 0;    // their total, in source RTP clock ticks
+  std::uint64_t timestamp_jumps = 0;  // longer gaps: output timestamp jumped, marker set
   std::uint64_t overlap_dropped_samples = 0;
-  std::uint64_t late_frames = 0;        // wholly before the expected time: dropped
-  std::uint64_t timeline_resets = 0;    // new input timeline (jump > 60 s or back > 1 s)
-  std::uint64_t format_changes = 0;     // resampler rebuilt for a new decoded format
-  std::uint64_t source_changes = 0;     // change_source() calls that took effect
+  std::uint64_t late_frames = 0;      // wholly before the expected time: dropped
+  std::uint64_t timeline_resets = 0;  // new input timeline (jump > 60 s or back > 1 s)
+  std::uint64_t format_changes = 0;   // resampler rebuilt for a new decoded format
+  std::uint64_t source_changes = 0;   // change_source() calls that took effect
   std::uint64_t encode_errors = 0;
   std::uint64_t output_packets = 0;
-  std::uint64_t output_bytes = 0;       // RTP packets, headers included
+  std::uint64_t output_bytes = 0;  // RTP packets, headers included
 };
 
 class AudioTranscoder {
@@ -174,7 +174,7 @@ class AudioTranscoder {
   std::int64_t expected_input_ = 0;  // where the next decoded sample belongs
   std::int64_t anchor_input_ = 0;
   std::int64_t anchor_output_ = 0;
-  std::int64_t next_output_ = 0;     // timestamp of the first sample in the FIFO
+  std::int64_t next_output_ = 0;  // timestamp of the first sample in the FIFO
   bool marker_pending_ = true;
   // Timestamps and markers of frames given to the encoder, popped as its packets come out.
   struct PendingFrame {

@@ -73,8 +73,7 @@ Result<SourceAudioFormat, std::string> parse_generic(SourceAudioFormat format,
   return format;
 }
 
-Result<SourceAudioFormat, std::string> parse_latm(SourceAudioFormat format,
-                                                  std::string_view fmtp) {
+Result<SourceAudioFormat, std::string> parse_latm(SourceAudioFormat format, std::string_view fmtp) {
   // RFC 6416 §7.3: cpresent defaults to 1 (StreamMuxConfig in band), which we do not read.
   const auto cpresent = sdp::fmtp_parameter(fmtp, "cpresent");
   if (!cpresent || *cpresent != "0") {
@@ -108,9 +107,10 @@ std::string_view to_string(SourceAudioCodec codec) {
   return "?";
 }
 
-Result<SourceAudioFormat, std::string> SourceAudioFormat::from_sdp(
-    std::string_view encoding, std::uint32_t clock_rate, std::optional<unsigned> channels,
-    std::string_view fmtp) {
+Result<SourceAudioFormat, std::string> SourceAudioFormat::from_sdp(std::string_view encoding,
+                                                                   std::uint32_t clock_rate,
+                                                                   std::optional<unsigned> channels,
+                                                                   std::string_view fmtp) {
   if (clock_rate == 0 || clock_rate > kMaxClockRate) return fail("RTP clock rate out of range");
   if (channels && (*channels == 0 || *channels > 8)) return fail("channel count out of range");
   SourceAudioFormat format;

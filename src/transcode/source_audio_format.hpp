@@ -30,11 +30,11 @@ enum class SourceAudioCodec { aac_generic, aac_latm, opus };
 struct SourceAudioFormat {
   SourceAudioCodec codec = SourceAudioCodec::opus;
   std::uint32_t clock_rate = 48000;
-  std::uint8_t channels = 2;              // as declared; the decoder finds the real layout
-  AudioSpecificConfig audio;              // AAC only: the decoder's extradata is audio.bytes
-  AuHeaderLayout au_headers;              // aac_generic only
-  StreamMuxConfig mux;                    // aac_latm only
-  std::uint32_t access_unit_duration = 0; // RTP ticks per access unit (AAC); 0 for Opus
+  std::uint8_t channels = 2;               // as declared; the decoder finds the real layout
+  AudioSpecificConfig audio;               // AAC only: the decoder's extradata is audio.bytes
+  AuHeaderLayout au_headers;               // aac_generic only
+  StreamMuxConfig mux;                     // aac_latm only
+  std::uint32_t access_unit_duration = 0;  // RTP ticks per access unit (AAC); 0 for Opus
 
   // encoding as in rtpmap (case-insensitive), fmtp the parameters after "a=fmtp:<pt> ".
   static Result<SourceAudioFormat, std::string> from_sdp(std::string_view encoding,

@@ -10,7 +10,8 @@ namespace {
 std::uint32_t read_latm_value(BitReader& reader) {
   const unsigned bytes = reader.read(2) + 1;
   std::uint32_t value = 0;
-  for (unsigned i = 0; i < bytes; ++i) value = (value << 8) | reader.read(8);
+  for (unsigned i = 0; i < bytes; ++i)
+    value = (value << 8) | reader.read(8);
   return value;
 }
 
@@ -62,7 +63,7 @@ Result<StreamMuxConfig, std::string> StreamMuxConfig::parse(rtp::Bytes bytes) {
                 " is not supported (AAC needs 0)");
   }
   if (reader.remaining() < 8 + 1) return config;
-  reader.skip(8);  // latmBufferFullness
+  reader.skip(8);            // latmBufferFullness
   if (reader.read_flag()) {  // otherDataPresent
     std::uint32_t bits = 0;
     if (config.audio_mux_version == 1) {

@@ -1,8 +1,8 @@
 // Fuzzes the RFC 3640 AAC depacketizer with a stream of packets. Input: one byte choosing the AU
-// header layout (AAC-hbr, AAC-lbr, none), then records of [flags, 16-bit length, payload]: flags bit 0
-// is the marker, bits 1-3 the sequence number step (0: duplicate, >1: loss), bit 4 a timestamp
-// step. Invariants: every unit returned is non-empty, at most 8 KiB, at most 64 per packet, and
-// the counters add up.
+// header layout (AAC-hbr, AAC-lbr, none), then records of [flags, 16-bit length, payload]: flags
+// bit 0 is the marker, bits 1-3 the sequence number step (0: duplicate, >1: loss), bit 4 a
+// timestamp step. Invariants: every unit returned is non-empty, at most 8 KiB, at most 64 per
+// packet, and the counters add up.
 #include <cstddef>
 #include <cstdint>
 

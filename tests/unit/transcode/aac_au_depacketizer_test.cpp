@@ -17,10 +17,9 @@ class AacAuDepacketizerTest : public ::testing::Test {
 
   // The units (copied) and timestamps one packet gives, or the error text.
   std::vector<std::pair<ByteVector, std::uint32_t>> push(const ByteVector& payload,
-                                                          std::uint32_t timestamp,
-                                                          std::uint16_t sequence,
-                                                          bool marker = true,
-                                                          std::string* error = nullptr) {
+                                                         std::uint32_t timestamp,
+                                                         std::uint16_t sequence, bool marker = true,
+                                                         std::string* error = nullptr) {
     auto units = depacketizer_->push(audio_packet(payload, timestamp, sequence, marker));
     std::vector<std::pair<ByteVector, std::uint32_t>> out;
     if (!units) {
@@ -40,7 +39,9 @@ class AacAuDepacketizerTest : public ::testing::Test {
   std::uint16_t next_sequence_ = 100;
 };
 
-ByteVector unit_of(std::size_t size, std::uint8_t fill) { return ByteVector(size, fill); }
+ByteVector unit_of(std::size_t size, std::uint8_t fill) {
+  return ByteVector(size, fill);
+}
 
 // Every access unit of a capture, copied, in order.
 std::vector<ByteVector> units_of_capture(const std::string& name) {
@@ -51,7 +52,8 @@ std::vector<ByteVector> units_of_capture(const std::string& name) {
     auto out = (*depacketizer)->push(capture.packet(i));
     EXPECT_TRUE(out.ok()) << name << " packet " << i << ": " << out.error();
     if (!out) continue;
-    for (const auto& unit : *out) units.emplace_back(unit.data.begin(), unit.data.end());
+    for (const auto& unit : *out)
+      units.emplace_back(unit.data.begin(), unit.data.end());
   }
   EXPECT_EQ((*depacketizer)->counters().malformed, 0u);
   return units;
@@ -94,7 +96,8 @@ TEST_F(AacAuDepacketizerTest, SeveralUnitsInOnePacketFollowEachOtherInTime) {
 
 TEST_F(AacAuDepacketizerTest, FragmentsAreJoinedAtTheMarker) {
   ByteVector unit(1000);
-  for (std::size_t i = 0; i < unit.size(); ++i) unit[i] = static_cast<std::uint8_t>(i);
+  for (std::size_t i = 0; i < unit.size(); ++i)
+    unit[i] = static_cast<std::uint8_t>(i);
   const auto fragments = test::hbr_fragments(unit, 300);
   ASSERT_EQ(fragments.size(), 4u);
   for (std::size_t i = 0; i + 1 < fragments.size(); ++i) {

@@ -16,8 +16,10 @@ void put_u16(ByteVector& out, std::size_t value) {
 ByteVector hbr_payload(std::span<const ByteVector> units) {
   ByteVector out;
   put_u16(out, 16 * units.size());
-  for (const auto& unit : units) put_u16(out, unit.size() << 3);  // index / delta 0
-  for (const auto& unit : units) out.insert(out.end(), unit.begin(), unit.end());
+  for (const auto& unit : units)
+    put_u16(out, unit.size() << 3);  // index / delta 0
+  for (const auto& unit : units)
+    out.insert(out.end(), unit.begin(), unit.end());
   return out;
 }
 
@@ -40,7 +42,8 @@ ByteVector latm_payload(std::span<const ByteVector> units) {
   ByteVector out;
   for (const auto& unit : units) {
     std::size_t length = unit.size();
-    for (; length >= 255; length -= 255) out.push_back(0xff);
+    for (; length >= 255; length -= 255)
+      out.push_back(0xff);
     out.push_back(static_cast<std::uint8_t>(length));
     out.insert(out.end(), unit.begin(), unit.end());
   }

@@ -54,9 +54,8 @@ class AudioTranscoderTest : public ::testing::Test {
 
   std::unique_ptr<AudioTranscoder> make(const SourceAudioFormat& source, TargetAudioCodec codec) {
     const TargetAudioFormat target = target_of(codec);
-    auto made = AudioTranscoder::create(source, target,
-                                        {target.payload_type, kSsrc, kFirstSequence,
-                                         kFirstTimestamp});
+    auto made = AudioTranscoder::create(
+        source, target, {target.payload_type, kSsrc, kFirstSequence, kFirstTimestamp});
     EXPECT_TRUE(made.ok()) << (made.ok() ? "" : made.error());
     return made.ok() ? std::move(made).value() : nullptr;
   }
@@ -163,15 +162,14 @@ INSTANTIATE_TEST_SUITE_P(
                        ::testing::Values(TargetAudioCodec::pcmu, TargetAudioCodec::pcma,
                                          TargetAudioCodec::g722, TargetAudioCodec::opus)),
     [](const auto& pair) {
-      return std::get<0>(pair.param) + "_to_" +
-             std::string(encoding_name(std::get<1>(pair.param)));
+      return std::get<0>(pair.param) + "_to_" + std::string(encoding_name(std::get<1>(pair.param)));
     });
 
 TEST_F(AudioTranscoderTest, LostPacketLeavesASilentGapOfItsLengthNotAShift) {
   const auto capture = test::load_capture("aac_hbr_48k_stereo");
   constexpr std::size_t kLost = 20;
-  const auto clean = test::decode_output(TargetAudioCodec::pcmu,
-                                         transcode(capture, TargetAudioCodec::pcmu));
+  const auto clean =
+      test::decode_output(TargetAudioCodec::pcmu, transcode(capture, TargetAudioCodec::pcmu));
   const auto lossy_packets = transcode(capture, TargetAudioCodec::pcmu,
                                        [](std::size_t i, ByteVector&) { return i != kLost; });
   expect_continuous_stream(lossy_packets, TargetAudioCodec::pcmu);
@@ -194,13 +192,12 @@ TEST_F(AudioTranscoderTest, LostPacketLeavesASilentGapOfItsLengthNotAShift) {
 
 TEST_F(AudioTranscoderTest, LongLossJumpsTheTimestampWithTheMarkerAndKeepsTime) {
   const auto capture = test::load_capture("aac_hbr_48k_stereo");
-  const auto clean = test::decode_output(TargetAudioCodec::pcmu,
-                                         transcode(capture, TargetAudioCodec::pcmu));
+  const auto clean =
+      test::decode_output(TargetAudioCodec::pcmu, transcode(capture, TargetAudioCodec::pcmu));
   // 10 units (213 ms) lost: more than the 100 ms filled with silence.
-  const auto lossy_packets = transcode(capture, TargetAudioCodec::pcmu, [](std::size_t i,
-                                                                          ByteVector&) {
-    return i < 10 || i >= 20;
-  });
+  const auto lossy_packets =
+      transcode(capture, TargetAudioCodec::pcmu,
+                [](std::size_t i, ByteVector&) { return i < 10 || i >= 20; });
   EXPECT_EQ(transcoder_->counters().timestamp_jumps, 1u);
   EXPECT_EQ(transcoder_->counters().gaps_filled, 0u);
   std::size_t markers = 0;
@@ -220,8 +217,8 @@ TEST_F(AudioTranscoderTest, LongLossJumpsTheTimestampWithTheMarkerAndKeepsTime) 
   EXPECT_GT(largest_step, 1706u - 160u);
   EXPECT_LT(largest_step, 1706u + 160u);
   const auto lossy = test::decode_output(TargetAudioCodec::pcmu, lossy_packets);
-  EXPECT_NEAR(static_cast<double>(lossy.samples.size()),
-              static_cast<double>(clean.samples.size()), 160);
+  EXPECT_NEAR(static_cast<double>(lossy.samples.size()), static_cast<double>(clean.samples.size()),
+              160);
   const auto resume_ts = capture.packet(20).timestamp - capture.packet(0).timestamp;
   const auto resume = static_cast<std::size_t>(resume_ts / 6);
   // In place to the output clock's tick (125 us at 8 kHz: a sine at 440 Hz off by half a tick
@@ -234,14 +231,15 @@ TEST_F(AudioTranscoderTest, LongLossJumpsTheTimestampWithTheMarkerAndKeepsTime) 
 TEST_F(AudioTranscoderTest, MalformedAndCorruptPacketsAreCountedAndTheStreamGoesOn) {
   const auto capture = test::load_capture("aac_hbr_48k_stereo");
   const auto clean_packets = transcode(capture, TargetAudioCodec::pcmu);
-  const auto packets = transcode(capture, TargetAudioCodec::pcmu, [](std::size_t i,
-                                                                    ByteVector& bytes) {
-    if (i == 30) bytes.resize(12 + 1);  // payload shorter than its AU-headers-length
-    if (i == 12 || i == 13) {           // the access unit's bytes scrambled
-      for (std::size_t k = 12 + 4; k < bytes.size(); ++k) bytes[k] ^= 0x5a;
-    }
-    return true;
-  });
+  const auto packets =
+      transcode(capture, TargetAudioCodec::pcmu, [](std::size_t i, ByteVector& bytes) {
+        if (i == 30) bytes.resize(12 + 1);  // payload shorter than its AU-headers-length
+        if (i == 12 || i == 13) {           // the access unit's bytes scrambled
+          for (std::size_t k = 12 + 4; k < bytes.size(); ++k)
+            bytes[k] ^= 0x5a;
+        }
+        return true;
+      });
   EXPECT_EQ(transcoder_->counters().malformed_packets, 1u);
   EXPECT_FALSE(transcoder_->last_error().empty());
   EXPECT_GE(transcoder_->counters().gaps_filled, 1u);
@@ -254,12 +252,12 @@ TEST_F(AudioTranscoderTest, MalformedAndCorruptPacketsAreCountedAndTheStreamGoes
 TEST_F(AudioTranscoderTest, TimestampWrapIsFollowed) {
   const auto capture = test::load_capture("aac_latm_48k_stereo");
   const std::uint32_t base = capture.packet(0).timestamp;
-  const auto packets = transcode(capture, TargetAudioCodec::g722, [&](std::size_t,
-                                                                      ByteVector& bytes) {
-    const std::uint32_t ts = rtp::read_u32(&bytes[4]);
-    rtp::set_timestamp(bytes, ts - base + 0xffff0000u);  // wraps 65536 ticks (1.4 s) in
-    return true;
-  });
+  const auto packets =
+      transcode(capture, TargetAudioCodec::g722, [&](std::size_t, ByteVector& bytes) {
+        const std::uint32_t ts = rtp::read_u32(&bytes[4]);
+        rtp::set_timestamp(bytes, ts - base + 0xffff0000u);  // wraps 65536 ticks (1.4 s) in
+        return true;
+      });
   EXPECT_EQ(transcoder_->counters().timeline_resets, 0u);
   EXPECT_EQ(transcoder_->counters().timestamp_jumps, 0u);
   expect_continuous_stream(packets, TargetAudioCodec::g722);
@@ -267,11 +265,11 @@ TEST_F(AudioTranscoderTest, TimestampWrapIsFollowed) {
 
 TEST_F(AudioTranscoderTest, NewInputTimelineContinuesTheOutputWithTheMarker) {
   const auto capture = test::load_capture("aac_hbr_48k_stereo");
-  const auto packets = transcode(capture, TargetAudioCodec::pcma, [](std::size_t i,
-                                                                    ByteVector& bytes) {
-    if (i >= 25) rtp::set_timestamp(bytes, rtp::read_u32(&bytes[4]) + 0x40000000u);
-    return true;
-  });
+  const auto packets =
+      transcode(capture, TargetAudioCodec::pcma, [](std::size_t i, ByteVector& bytes) {
+        if (i >= 25) rtp::set_timestamp(bytes, rtp::read_u32(&bytes[4]) + 0x40000000u);
+        return true;
+      });
   EXPECT_EQ(transcoder_->counters().timeline_resets, 1u);
   std::size_t markers = 0;
   for (std::size_t i = 0; i < packets.size(); ++i) {
@@ -288,10 +286,12 @@ TEST_F(AudioTranscoderTest, SourceChangeKeepsTheOutputStream) {
   transcoder_ = make(first.format(), TargetAudioCodec::pcmu);
   std::vector<ByteVector> out;
   const auto sink = collect(out);
-  for (std::size_t i = 0; i < 25; ++i) transcoder_->push(first.packet(i), sink);
+  for (std::size_t i = 0; i < 25; ++i)
+    transcoder_->push(first.packet(i), sink);
   ASSERT_TRUE(transcoder_->change_source(second.format(), sink).ok());
   const std::size_t before_change = out.size();
-  for (std::size_t i = 0; i < second.packets.size(); ++i) transcoder_->push(second.packet(i), sink);
+  for (std::size_t i = 0; i < second.packets.size(); ++i)
+    transcoder_->push(second.packet(i), sink);
   transcoder_->finish(sink);
 
   EXPECT_EQ(transcoder_->counters().source_changes, 1u);
@@ -320,7 +320,8 @@ TEST_F(AudioTranscoderTest, OutputTimestampTranslatesInputTimeForSenderReports) 
   EXPECT_FALSE(transcoder_->output_timestamp(0).has_value());
   std::vector<ByteVector> out;
   const auto sink = collect(out);
-  for (std::size_t i = 0; i < capture.packets.size(); ++i) transcoder_->push(capture.packet(i), sink);
+  for (std::size_t i = 0; i < capture.packets.size(); ++i)
+    transcoder_->push(capture.packet(i), sink);
   const std::uint32_t first_input = capture.packet(0).timestamp;
   EXPECT_EQ(transcoder_->output_timestamp(first_input), kFirstTimestamp);
   // One second of input is one second of output at the 48 kHz Opus clock, across the wrap.
@@ -346,7 +347,8 @@ TEST_F(AudioTranscoderTest, StereoOpusTargetCarriesTheTone) {
   ASSERT_TRUE(made.ok()) << made.error();
   std::vector<ByteVector> out;
   const auto sink = collect(out);
-  for (std::size_t i = 0; i < capture.packets.size(); ++i) (*made)->push(capture.packet(i), sink);
+  for (std::size_t i = 0; i < capture.packets.size(); ++i)
+    (*made)->push(capture.packet(i), sink);
   (*made)->finish(sink);
   const auto audio = test::decode_output(TargetAudioCodec::opus, out);
   expect_tone(audio, audio.samples.size() / 4, audio.samples.size() * 3 / 4, "stereo opus");

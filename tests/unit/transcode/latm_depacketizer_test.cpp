@@ -26,7 +26,8 @@ std::vector<ByteVector> units_of_capture(const std::string& name) {
     auto out = (*depacketizer)->push(capture.packet(i));
     EXPECT_TRUE(out.ok()) << name << " packet " << i << ": " << out.error();
     if (!out) continue;
-    for (const auto& unit : *out) units.emplace_back(unit.data.begin(), unit.data.end());
+    for (const auto& unit : *out)
+      units.emplace_back(unit.data.begin(), unit.data.end());
   }
   return units;
 }
@@ -80,9 +81,8 @@ TEST(LatmDepacketizerTest, SeveralElementsInOnePacketFollowEachOtherInTime) {
 
 TEST(LatmDepacketizerTest, SubFramesAndOtherDataOfTheConfigAreFollowed) {
   auto depacketizer = make("430023203fe100");  // 4 sub-frames, 16 bits of other data
-  ByteVector payload = test::latm_payload(
-      std::vector<ByteVector>{ByteVector(2, 1), ByteVector(3, 2), ByteVector(4, 3),
-                              ByteVector(5, 4)});
+  ByteVector payload = test::latm_payload(std::vector<ByteVector>{
+      ByteVector(2, 1), ByteVector(3, 2), ByteVector(4, 3), ByteVector(5, 4)});
   payload.push_back(0xaa);  // other data
   payload.push_back(0xbb);
   auto out = depacketizer->push(audio_packet(payload, 0, 1));

@@ -84,7 +84,8 @@ OutputAudio decode_output(TargetAudioCodec codec, const std::vector<ByteVector>&
       }
       for (int i = 0; i < frame->nb_samples; ++i) {
         float mix = 0;
-        for (int c = 0; c < frame->ch_layout.nb_channels; ++c) mix += sample_at(*frame, c, i);
+        for (int c = 0; c < frame->ch_layout.nb_channels; ++c)
+          mix += sample_at(*frame, c, i);
         out.samples[static_cast<std::size_t>(at + offset + i)] =
             mix / static_cast<float>(frame->ch_layout.nb_channels);
       }
@@ -114,7 +115,8 @@ double tone_power(const std::vector<float>& samples, std::size_t begin, std::siz
 
 double mean_square(const std::vector<float>& samples, std::size_t begin, std::size_t end) {
   double sum = 0;
-  for (std::size_t i = begin; i < end && i < samples.size(); ++i) sum += samples[i] * samples[i];
+  for (std::size_t i = begin; i < end && i < samples.size(); ++i)
+    sum += samples[i] * samples[i];
   return end > begin ? sum / static_cast<double>(end - begin) : 0;
 }
 

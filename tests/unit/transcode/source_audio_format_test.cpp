@@ -63,8 +63,7 @@ TEST(SourceAudioFormatTest, IncompleteOrUnsupportedFmtpIsRefusedWithTheReason) {
   EXPECT_NE(error_of("MPEG4-GENERIC", 48000, "mode=AAC-hbr;sizelength=x13;config=1190")
                 .find("sizelength"),
             std::string::npos);
-  EXPECT_NE(error_of("MPEG4-GENERIC", 48000, "mode=AAC-hbr;sizelength=13;config=11g0")
-                .find("hex"),
+  EXPECT_NE(error_of("MPEG4-GENERIC", 48000, "mode=AAC-hbr;sizelength=13;config=11g0").find("hex"),
             std::string::npos);
   EXPECT_NE(error_of("MP4A-LATM", 48000, "config=40002320adca00").find("cpresent"),
             std::string::npos);
