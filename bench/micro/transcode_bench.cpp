@@ -94,6 +94,40 @@ void BM_TranscodeOneGroupSecond(benchmark::State& state) {
   state.SetLabel(std::string(encoding_name(codec)));
 }
 
+// The AAC decoding alone (depacketizer + libavcodec's decoder), the part every target repeats.
+void BM_DecodeOneGroupSecond(benchmark::State& state) {
+  auto packets = load_packets();
+  const auto source = SourceAudioFormat::from_sdp("MPEG4-GENERIC", 48000, 2, kFmtp);
+  auto depacketizer = source->make_depacketizer();
+  auto decoder = AudioDecoder::create(*source);
+  if (packets.empty() || !depacketizer || !decoder) {
+    state.SkipWithError("fixture or decoder missing");
+    return;
+  }
+  std::uint32_t round = 0;
+  std::size_t samples = 0;
+  for (auto _ : state) {
+    for (std::size_t i = 0; i < packets.size(); ++i) {
+      rtp::set_sequence_number(packets[i], static_cast<std::uint16_t>(round * packets.size() + i));
+      auto units =
+          (*depacketizer)->push(AudioRtpPacket::from(*rtp::RtpPacketView::parse(packets[i])));
+      if (!units) continue;
+      for (const auto& unit : *units) {
+        if (!(*decoder)->send(unit.data)) continue;
+        while (const AVFrame* frame = (*decoder)->receive()) {
+          samples += static_cast<std::size_t>(frame->nb_samples);
+        }
+      }
+    }
+    ++round;
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
+  state.counters["audio_ms_per_iteration"] =
+      static_cast<double>(samples) * 1000.0 / 48000.0 / static_cast<double>(state.iterations());
+}
+
+BENCHMARK(BM_DecodeOneGroupSecond)->Unit(benchmark::kMillisecond);
+
 BENCHMARK(BM_TranscodeOneGroupSecond)
     ->Arg(static_cast<int>(TargetAudioCodec::pcmu))
     ->Arg(static_cast<int>(TargetAudioCodec::pcma))

@@ -25,7 +25,7 @@ class BitReader {
     for (unsigned i = 0; i < bits; ++i) {
       const std::size_t byte = position_ / 8;
       const unsigned shift = 7 - static_cast<unsigned>(position_ % 8);
-      value = (value << 1) | ((data_[byte] >> shift) & 1u);
+      value = (value << 1) | ((static_cast<unsigned>(data_[byte]) >> shift) & 1u);
       ++position_;
     }
     return value;
