@@ -190,6 +190,19 @@ TEST_F(AudioTranscoderTest, LostPacketLeavesASilentGapOfItsLengthNotAShift) {
   EXPECT_GT(rms_difference(clean, lossy, gap_begin, gap_end), 0.1);
 }
 
+TEST_F(AudioTranscoderTest, LostOpusPacketLeavesASilentGapOfItsLength) {
+  const auto capture = test::load_capture("opus_48k_stereo");
+  const auto clean = test::decode_output(TargetAudioCodec::g722,
+                                         transcode(capture, TargetAudioCodec::g722));
+  const auto lossy_packets = transcode(capture, TargetAudioCodec::g722,
+                                       [](std::size_t i, ByteVector&) { return i != 20; });
+  expect_continuous_stream(lossy_packets, TargetAudioCodec::g722);
+  EXPECT_EQ(transcoder_->counters().gaps_filled, 1u);
+  EXPECT_EQ(transcoder_->counters().silence_ticks, 960u);  // one 20 ms Opus packet
+  const auto lossy = test::decode_output(TargetAudioCodec::g722, lossy_packets);
+  EXPECT_EQ(lossy.samples.size(), clean.samples.size());
+}
+
 TEST_F(AudioTranscoderTest, LongLossJumpsTheTimestampWithTheMarkerAndKeepsTime) {
   const auto capture = test::load_capture("aac_hbr_48k_stereo");
   const auto clean =
