@@ -192,8 +192,8 @@ TEST_F(AudioTranscoderTest, LostPacketLeavesASilentGapOfItsLengthNotAShift) {
 
 TEST_F(AudioTranscoderTest, LostOpusPacketLeavesASilentGapOfItsLength) {
   const auto capture = test::load_capture("opus_48k_stereo");
-  const auto clean = test::decode_output(TargetAudioCodec::g722,
-                                         transcode(capture, TargetAudioCodec::g722));
+  const auto clean =
+      test::decode_output(TargetAudioCodec::g722, transcode(capture, TargetAudioCodec::g722));
   const auto lossy_packets = transcode(capture, TargetAudioCodec::g722,
                                        [](std::size_t i, ByteVector&) { return i != 20; });
   expect_continuous_stream(lossy_packets, TargetAudioCodec::g722);
