@@ -57,7 +57,9 @@ Result<SourceAudioFormat, std::string> parse_generic(SourceAudioFormat format,
   if (!index_length) return fail(index_length.error());
   auto delta_length = number_parameter(fmtp, "indexdeltalength", 8);
   if (!delta_length) return fail(delta_length.error());
-  if (!*size_length) return fail("MPEG4-GENERIC fmtp has no sizelength (constantsize unsupported)");
+  if (!*size_length || **size_length == 0) {
+    return fail("MPEG4-GENERIC fmtp has no sizelength (constantsize unsupported)");
+  }
   format.au_headers = {**size_length, index_length->value_or(0), delta_length->value_or(0)};
 
   const auto config_text = sdp::fmtp_parameter(fmtp, "config");
@@ -70,6 +72,10 @@ Result<SourceAudioFormat, std::string> parse_generic(SourceAudioFormat format,
   auto duration = access_unit_duration(format.audio, format.clock_rate);
   if (!duration) return fail(duration.error());
   format.access_unit_duration = *duration;
+  // Accepted here means a depacketizer can be made (the fuzzer found a layout that could not).
+  if (auto check = AacAuDepacketizer::create(format.au_headers, *duration); !check) {
+    return fail("MPEG4-GENERIC " + check.error());
+  }
   return format;
 }
 
@@ -90,6 +96,9 @@ Result<SourceAudioFormat, std::string> parse_latm(SourceAudioFormat format, std:
   auto duration = access_unit_duration(format.audio, format.clock_rate);
   if (!duration) return fail(duration.error());
   format.access_unit_duration = *duration;
+  if (auto check = LatmDepacketizer::create(format.mux, *duration); !check) {
+    return fail("MP4A-LATM " + check.error());
+  }
   return format;
 }
 

@@ -71,6 +71,13 @@ TEST(SourceAudioFormatTest, IncompleteOrUnsupportedFmtpIsRefusedWithTheReason) {
             std::string::npos);
   EXPECT_NE(error_of("MP4A-LATM", 48000, "cpresent=0;config=4010").find("program"),
             std::string::npos);
+  // Found by audio_config_fuzz: accepted, then no depacketizer could be made for it.
+  EXPECT_NE(
+      error_of("MPEG4-GENERIC", 48000, "mode=AAC-hbr;sizelength=0;config=1190").find("sizelength"),
+      std::string::npos);
+  EXPECT_NE(error_of("MPEG4-GENERIC", 48000, "mode=AAC-hbr;sizelength=13;indexlength=9;config=1190")
+                .find("indexlength"),
+            std::string::npos);
   EXPECT_NE(error_of("PCMU", 8000, "").find("cannot be transcoded"), std::string::npos);
   EXPECT_NE(error_of("MP4A-LATM", 0, "").find("clock"), std::string::npos);
 }
