@@ -36,10 +36,51 @@ struct GroupCreated {
   std::string publish_url;
 };
 
+// One track of a live group as a phone's SDP answer describes it (issue 13).
+struct TrackFormat {
+  std::string media;     // "video", "audio"
+  std::string encoding;  // as the publisher announced it: "H264", "MPEG4-GENERIC", "opus"...
+  std::uint32_t clock_rate = 0;
+  std::uint32_t channels = 0;  // audio; 0 when not said
+  std::uint8_t payload_type = 0;
+  std::string fmtp;  // the publisher's a=fmtp parameters (profile-level-id, config...)
+};
+
 struct ViewerAdmitted {
   std::string group;
   std::string viewer;
   std::string play_url;
+  // What a viewer that is not an RTSP client needs to answer a phone's offer (issue 13): the
+  // group's tracks (empty while its master has not started) and the server's RTP/RTCP address.
+  std::vector<TrackFormat> tracks;
+  std::string rtp_host;
+  std::uint16_t rtp_port = 0;
+  std::uint16_t rtcp_port = 0;
+};
+
+// A viewer negotiated by SIP offer/answer (a phone, issue 13): plain RTP/UDP to where its SDP
+// said, no RTSP. One entry per accepted m= line.
+struct PhoneTrackRoute {
+  std::string media;  // "video" or "audio": the group's first track of that kind
+  std::string host;   // the m= line's connection address
+  std::uint16_t rtp_port = 0;
+  std::uint16_t rtcp_port = 0;  // a=rtcp, else rtp_port + 1
+  // The phone's number for the format: sent under it. Its NACKs are answered with the original
+  // packets (no RTX format is answered to a phone).
+  std::uint8_t payload_type = 0;
+};
+
+struct PhoneViewerRequest {
+  std::string group;
+  std::string viewer;
+  // Where its SIP came from: behind a NAT, the public address its media will come from too
+  // (symmetric RTP is latched from there, RFC 4961).
+  std::string signaling_address;
+  std::vector<PhoneTrackRoute> tracks;
+};
+
+struct PhoneViewerStarted {
+  std::string session;  // the media session's id (its stats; ended by remove_viewer)
 };
 
 struct ReceptionStats {      // from the viewer's last RTCP receiver report
@@ -166,6 +207,9 @@ class MediaControl {
   virtual void create_group(std::string master, Done<GroupCreated> done) = 0;  // 702-703
   virtual void admit_viewer(std::string group, std::string viewer,
                             Done<ViewerAdmitted> done) = 0;  // 711-712
+  // 714 for a phone: media starts at once (GOP cache first) to the routes of its answered SDP.
+  // The viewer must be admitted; a session of the same viewer is replaced.
+  virtual void start_phone_viewer(PhoneViewerRequest request, Done<PhoneViewerStarted> done) = 0;
   virtual void remove_viewer(std::string group, std::string viewer, Done<bool> done) = 0;
   virtual void close_group(std::string group, Done<bool> done) = 0;
   virtual void list_groups(Done<std::vector<GroupSnapshot>> done) = 0;

@@ -216,6 +216,24 @@ void add_routes(HttpServer& server, control::MediaControl& media) {
                      });
                });
 
+  // Issue 13: an admitted viewer's media as plain RTP to a phone (the SDP answer's routes).
+  server.route("POST", "/v1/groups/{group}/phone-viewers",
+               [control](const Request& request, Responder respond) {
+                 auto parsed = parse_phone_viewer_request(request.body);
+                 if (!parsed) {
+                   return respond(AdminApi::error(400, "bad_request",
+                                                  "phone viewer request: " + parsed.error()));
+                 }
+                 control::PhoneViewerRequest phone = std::move(parsed).value();
+                 phone.group = std::string(request.param("group"));
+                 control->start_phone_viewer(
+                     std::move(phone),
+                     [respond](Result<control::PhoneViewerStarted, control::ControlError> result) {
+                       if (!result) return respond(control_failure(result.error()));
+                       respond(json_response(201, json(result.value())));
+                     });
+               });
+
   server.route("DELETE", "/v1/groups/{group}/viewers/{viewer}",
                [control](const Request& request, Responder respond) {
                  control->remove_viewer(std::string(request.param("group")),

@@ -373,6 +373,17 @@ Result<bool, std::string> no_body(std::string_view) {
 
 }  // namespace
 
+void HttpMediaControl::start_phone_viewer(control::PhoneViewerRequest request,
+                                          control::Done<control::PhoneViewerStarted> done) {
+  asio::post(client_->io, [client = client_, request = std::move(request),
+                           done = std::move(done)]() mutable {
+    const std::string path = "/v1/groups/" + path_segment(request.group) + "/phone-viewers";
+    client->call<control::PhoneViewerStarted>(bhttp::verb::post, path,
+                                              nlohmann::json(request).dump(),
+                                              parse_phone_viewer_started, std::move(done));
+  });
+}
+
 void HttpMediaControl::remove_viewer(std::string group, std::string viewer,
                                      control::Done<bool> done) {
   asio::post(client_->io, [client = client_, group = std::move(group), viewer = std::move(viewer),

@@ -261,13 +261,73 @@ void from_json(const nlohmann::json& j, GroupCreated& value) {
 }
 
 void to_json(nlohmann::json& j, const ViewerAdmitted& value) {
-  j = {{"group", value.group}, {"viewer", value.viewer}, {"play_url", value.play_url}};
+  j = {{"group", value.group},        {"viewer", value.viewer},     {"play_url", value.play_url},
+       {"tracks", value.tracks},      {"rtp_host", value.rtp_host}, {"rtp_port", value.rtp_port},
+       {"rtcp_port", value.rtcp_port}};
 }
 
 void from_json(const nlohmann::json& j, ViewerAdmitted& value) {
   j.at("group").get_to(value.group);
   j.at("viewer").get_to(value.viewer);
   j.at("play_url").get_to(value.play_url);
+  j.at("tracks").get_to(value.tracks);
+  j.at("rtp_host").get_to(value.rtp_host);
+  j.at("rtp_port").get_to(value.rtp_port);
+  j.at("rtcp_port").get_to(value.rtcp_port);
+}
+
+void to_json(nlohmann::json& j, const TrackFormat& value) {
+  j = {{"media", value.media},
+       {"encoding", value.encoding},
+       {"clock_rate", value.clock_rate},
+       {"channels", value.channels},
+       {"payload_type", value.payload_type},
+       {"fmtp", value.fmtp}};
+}
+
+void from_json(const nlohmann::json& j, TrackFormat& value) {
+  j.at("media").get_to(value.media);
+  j.at("encoding").get_to(value.encoding);
+  j.at("clock_rate").get_to(value.clock_rate);
+  j.at("channels").get_to(value.channels);
+  j.at("payload_type").get_to(value.payload_type);
+  j.at("fmtp").get_to(value.fmtp);
+}
+
+void to_json(nlohmann::json& j, const PhoneTrackRoute& value) {
+  j = {{"media", value.media},
+       {"host", value.host},
+       {"rtp_port", value.rtp_port},
+       {"rtcp_port", value.rtcp_port},
+       {"payload_type", value.payload_type}};
+}
+
+void from_json(const nlohmann::json& j, PhoneTrackRoute& value) {
+  j.at("media").get_to(value.media);
+  j.at("host").get_to(value.host);
+  j.at("rtp_port").get_to(value.rtp_port);
+  j.at("rtcp_port").get_to(value.rtcp_port);
+  j.at("payload_type").get_to(value.payload_type);
+}
+
+void to_json(nlohmann::json& j, const PhoneViewerRequest& value) {
+  j = {{"viewer", value.viewer},
+       {"signaling_address", value.signaling_address},
+       {"tracks", value.tracks}};
+}
+
+void from_json(const nlohmann::json& j, PhoneViewerRequest& value) {
+  j.at("viewer").get_to(value.viewer);
+  j.at("signaling_address").get_to(value.signaling_address);
+  j.at("tracks").get_to(value.tracks);
+}
+
+void to_json(nlohmann::json& j, const PhoneViewerStarted& value) {
+  j = {{"session", value.session}};
+}
+
+void from_json(const nlohmann::json& j, PhoneViewerStarted& value) {
+  j.at("session").get_to(value.session);
 }
 
 void to_json(nlohmann::json& j, const LoggedEvent& value) {
@@ -322,6 +382,16 @@ Result<control::GroupCreated, std::string> parse_group_created(std::string_view 
 Result<control::ViewerAdmitted, std::string> parse_viewer_admitted(std::string_view text) {
   return parse_with<control::ViewerAdmitted>(
       text, [](const nlohmann::json& j) { return j.get<control::ViewerAdmitted>(); });
+}
+
+Result<control::PhoneViewerRequest, std::string> parse_phone_viewer_request(std::string_view text) {
+  return parse_with<control::PhoneViewerRequest>(
+      text, [](const nlohmann::json& j) { return j.get<control::PhoneViewerRequest>(); });
+}
+
+Result<control::PhoneViewerStarted, std::string> parse_phone_viewer_started(std::string_view text) {
+  return parse_with<control::PhoneViewerStarted>(
+      text, [](const nlohmann::json& j) { return j.get<control::PhoneViewerStarted>(); });
 }
 
 std::optional<core::GroupEventKind> parse_event_kind(std::string_view text) {

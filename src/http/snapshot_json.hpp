@@ -32,6 +32,14 @@ void to_json(nlohmann::json& j, const GroupCreated& value);
 void from_json(const nlohmann::json& j, GroupCreated& value);
 void to_json(nlohmann::json& j, const ViewerAdmitted& value);
 void from_json(const nlohmann::json& j, ViewerAdmitted& value);
+void to_json(nlohmann::json& j, const TrackFormat& value);
+void from_json(const nlohmann::json& j, TrackFormat& value);
+void to_json(nlohmann::json& j, const PhoneTrackRoute& value);
+void from_json(const nlohmann::json& j, PhoneTrackRoute& value);
+void to_json(nlohmann::json& j, const PhoneViewerRequest& value);
+void from_json(const nlohmann::json& j, PhoneViewerRequest& value);
+void to_json(nlohmann::json& j, const PhoneViewerStarted& value);
+void from_json(const nlohmann::json& j, PhoneViewerStarted& value);
 // {"seq":12,"kind":"master_joined","group":..,"terminal":..,"reason":..,"unix_ms":..}
 void to_json(nlohmann::json& j, const LoggedEvent& value);
 // {"events":[...],"next":12,"gap":false,"epoch":".."}; read back with http::parse_event_page.
@@ -48,6 +56,9 @@ Result<std::vector<control::GroupSnapshot>, std::string> parse_group_list(std::s
 // Bodies of POST /v1/groups and POST /v1/groups/{group}/viewers.
 Result<control::GroupCreated, std::string> parse_group_created(std::string_view text);
 Result<control::ViewerAdmitted, std::string> parse_viewer_admitted(std::string_view text);
+// POST /v1/groups/{group}/phone-viewers: its body (the group comes from the path) and answer.
+Result<control::PhoneViewerRequest, std::string> parse_phone_viewer_request(std::string_view text);
+Result<control::PhoneViewerStarted, std::string> parse_phone_viewer_started(std::string_view text);
 // A body of GET /v1/events. Events of a kind this build does not know are left out (a newer
 // media side may report more kinds); `next` still moves past them.
 Result<control::EventPage, std::string> parse_event_page(std::string_view text);

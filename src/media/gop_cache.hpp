@@ -18,6 +18,19 @@ class GopCache {
   // starts a GOP (SPS or IDR seen in it).
   void push(const SharedPacket& packet, bool is_video, bool new_access_unit, bool keyframe_au);
   void clear();
+  // Becomes `from` with each packet rewritten (a new variant of the stream starts from the
+  // relayed GOP, access unit under way included).
+  template <class Rewrite>
+  void assign_rewritten(const GopCache& from, Rewrite rewrite) {
+    clear();
+    for (const auto& packet : from.packets_) {
+      packets_.push_back(rewrite(packet));
+      bytes_ += packets_.back()->bytes.size();
+    }
+    au_start_ = from.au_start_;
+    au_marked_ = from.au_marked_;
+    valid_ = from.valid_;
+  }
 
   // True while the cache starts at a keyframe; false before the first one and after an overflow
   // (a GOP longer than the limits), until the next keyframe.

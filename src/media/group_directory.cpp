@@ -139,7 +139,26 @@ Result<control::ViewerAdmitted, control::ControlError> GroupDirectory::admit_vie
   // The admission lasts as long as the token that uses it (a later admission renews both).
   admission_deadlines_[{group, viewer}] = time_.now() + config_.token_ttl;
   spdlog::info("group={} terminal={} step=712 viewer admitted", group, viewer);
-  return control::ViewerAdmitted{group, viewer, url_for(group, tokens_.issue(claims))};
+  control::ViewerAdmitted out;
+  out.group = group;
+  out.viewer = viewer;
+  out.play_url = url_for(group, tokens_.issue(claims));
+  if (const GroupMedia* live = media(group)) {
+    for (const auto& track : live->tracks()) {
+      const TrackDescription& d = track.description();
+      control::TrackFormat format{d.media, d.encoding, d.clock_rate, 0, d.payload_type, ""};
+      if (auto map = sdp::rtpmap_for(d.description, d.payload_type); map && map->channels)
+        format.channels = *map->channels;
+      format.fmtp = sdp::fmtp_for(d.description, d.payload_type).value_or("");
+      out.tracks.push_back(std::move(format));
+    }
+  }
+  out.rtp_host = public_host();
+  if (bound_ != nullptr) {
+    out.rtp_port = bound_->rtp_ports.rtp;
+    out.rtcp_port = bound_->rtp_ports.rtcp;
+  }
+  return out;
 }
 
 Result<bool, control::ControlError> GroupDirectory::remove_viewer(const std::string& group,

@@ -29,11 +29,7 @@ GroupMedia::GroupMedia(std::string group, std::vector<TrackDescription> tracks,
       fanout_(fanout),
       rtp_out_(fanout.make_batcher()),
       rtcp_out_(rtcp, nullptr, {.messages = 256, .datagrams = 256}),
-      fanout_group_(fanout.new_group()),
-      shard_viewers_(fanout.shards(), 0),
-      pending_(std::make_shared<PacketBatch>(limits.max_batch_packets)),
       limits_(limits),
-      gop_(limits.gop_cache_packets, limits.gop_cache_bytes),
       qos_(limits.qos, ssrc_seed * 2654435761U, "callcast-" + group_) {
   tracks_.reserve(tracks.size());
   for (auto& track : tracks) {
@@ -43,6 +39,9 @@ GroupMedia::GroupMedia(std::string group, std::vector<TrackDescription> tracks,
   }
   last_sender_report_.resize(tracks_.size());
   repairs_ = make_track_repairs(tracks_, limits.repair);
+  variants_.push_back(std::make_unique<StreamVariant>(
+      PayloadTypes{}, fanout.new_group(), fanout.shards(), limits.max_batch_packets,
+      limits.gop_cache_packets, limits.gop_cache_bytes));
   ingest_out_.reserve(4);
   for (std::size_t t = 0; t < tracks_.size() && !video_track_; ++t) {
     if (tracks_[t].description().codec == Codec::h264) video_track_ = t;
@@ -51,7 +50,9 @@ GroupMedia::GroupMedia(std::string group, std::vector<TrackDescription> tracks,
 
 GroupMedia::~GroupMedia() {
   if (metrics_ != nullptr) metrics_->group_gone(*this);
-  fanout_.remove_group(fanout_group_);
+  for (const auto& variant : variants_) {
+    if (variant) fanout_.remove_group(variant->fanout_group());
+  }
 }
 
 bool GroupMedia::compatible_with(const std::vector<TrackDescription>& tracks) const {
@@ -69,7 +70,7 @@ bool GroupMedia::compatible_with(const std::vector<TrackDescription>& tracks) co
 void GroupMedia::publisher_changed(Clock::time_point now) {
   for (auto& track : tracks_)
     track.rebase(now);
-  gop_.clear();
+  clear_gops();
   publisher_active_ = true;
   stalled_ = false;
   last_media_at_ = now;
@@ -87,7 +88,7 @@ bool GroupMedia::check_stall(Clock::time_point now) {
   if (!publisher_active_ || stalled_ || now - last_media_at_ < limits_.stall_after) return false;
   stalled_ = true;
   ++stalls_;
-  gop_.clear();  // its pictures are as old as the stall: new viewers wait for a fresh keyframe
+  clear_gops();  // its pictures are as old as the stall: new viewers wait for a fresh keyframe
   for (auto& repair : repairs_)
     repair.ring().clear();  // long past any viewer's use: their buffers go now
   return true;
@@ -98,7 +99,7 @@ void GroupMedia::resume_after_stall(Clock::time_point now) {
   if (!stalled_) ++stalls_;
   stalled_ = false;
   last_media_at_ = now;
-  gop_.clear();
+  clear_gops();
   // Whatever comes first may be the stale backlog (dropped by each track's StaleMediaFilter) or
   // pictures referring to frames nobody got: every viewer restarts at the next keyframe.
   for (auto& relay : tracks_)
@@ -121,9 +122,17 @@ bool GroupMedia::on_publisher_rtp(std::size_t track, rtp::Bytes packet, Clock::t
   }
   bool first = true;
   for (const auto& relayed : ingest_out_) {
-    gop_.push(relayed, is_video, first && result.new_access_unit, result.keyframe_au);
+    // Each variant's form of it, made once here and shared by its GOP cache and its viewers.
+    variant_out_.clear();
+    for (const auto& variant : variants_) {
+      variant_out_.push_back(variant ? variant->rewrite(relayed) : nullptr);
+      if (variant) {
+        variant->gop().push(variant_out_.back(), is_video, first && result.new_access_unit,
+                            result.keyframe_au);
+      }
+    }
     repairs_[track].ring().push(relayed, now);
-    deliver(relayed, is_video && first && result.keyframe_start, now);
+    deliver(variant_out_, is_video && first && result.keyframe_start, now);
     first = false;
   }
   return true;
@@ -175,6 +184,7 @@ void GroupMedia::remove_viewer(std::string_view session_id, bool send_bye,
   }
   take_from_fanout(viewer);
   stop_direct(viewer);
+  leave_variant(viewer);
   if (metrics_ != nullptr) metrics_->viewer_gone(*viewer.delivery);
   viewers_.erase(it);
   recount_backlog();
@@ -203,9 +213,10 @@ std::vector<TrackStart> GroupMedia::start_playing(Viewer& viewer, Clock::time_po
     // like duplicates to its jitter buffer, so it picks up at the next keyframe instead. A GOP
     // from before a silence as long as a stall is stale: nobody gets it.
     const bool gop_fresh = now - last_media_at_ < limits_.stall_after;
-    if (gop_.valid() && !resuming && gop_fresh) {
-      viewer.backlog.reserve(gop_.packets().size());  // exactly: thousands join at once
-      for (const auto& packet : gop_.packets()) {
+    const GopCache& gop = variants_[viewer.variant]->gop();
+    if (gop.valid() && !resuming && gop_fresh) {
+      viewer.backlog.reserve(gop.packets().size());  // exactly: thousands join at once
+      for (const auto& packet : gop.packets()) {
         if (viewer.tracks[packet->track].set_up) viewer.backlog.push_back(packet);
       }
       MediaMetrics::keyframe_sent(metrics_, viewer, now);  // it heads the backlog: sent at once
@@ -297,12 +308,14 @@ void GroupMedia::send_to(Viewer& viewer, const SharedPacket& packet) {
   }
 }
 
-void GroupMedia::deliver(const SharedPacket& packet, bool keyframe_start, Clock::time_point now) {
+void GroupMedia::deliver(std::span<const SharedPacket> per_variant, bool keyframe_start,
+                         Clock::time_point now) {
   // Viewers the loop still serves itself; one that has caught up moves to a worker, and the
   // packets after that reach it through the batches.
   for (std::size_t i = 0; i < direct_.size();) {
     Viewer& viewer = *direct_[i];
-    if (!viewer.tracks[packet->track].set_up) {
+    const SharedPacket& packet = per_variant[viewer.variant];
+    if (!packet || !viewer.tracks[packet->track].set_up) {
       ++i;
       continue;
     }
@@ -339,28 +352,98 @@ void GroupMedia::deliver(const SharedPacket& packet, bool keyframe_start, Clock:
     hand_to_fanout(viewer);  // removes it from direct_ at i
   }
   rtp_out_.flush();
-  if (pending_->size() >= limits_.max_batch_packets) flush();
-  pending_->add(packet);
+  for (std::size_t v = 0; v < variants_.size(); ++v) {
+    if (!variants_[v] || !per_variant[v]) continue;
+    StreamVariant& variant = *variants_[v];
+    if (variant.pending()->size() >= limits_.max_batch_packets) flush(variant);
+    variant.pending()->add(per_variant[v]);
+  }
 }
 
 void GroupMedia::flush() {
-  if (pending_->empty()) return;
-  if (std::all_of(shard_viewers_.begin(), shard_viewers_.end(),
-                  [](std::uint32_t n) { return n == 0; })) {
-    pending_->clear();
+  for (const auto& variant : variants_) {
+    if (variant) flush(*variant);
+  }
+}
+
+void GroupMedia::flush(StreamVariant& variant) {
+  auto& pending = variant.pending();
+  if (pending->empty()) return;
+  const auto& shards = variant.shard_viewers();
+  if (std::all_of(shards.begin(), shards.end(), [](std::uint32_t n) { return n == 0; })) {
+    pending->clear();
     return;
   }
-  pending_->seal(fanout_.gso());
-  const std::shared_ptr<const PacketBatch> batch = std::move(pending_);
-  for (std::size_t shard = 0; shard < shard_viewers_.size(); ++shard) {
-    if (shard_viewers_[shard] != 0) fanout_.publish(fanout_group_, shard, batch);
+  pending->seal(fanout_.gso());
+  const std::shared_ptr<const PacketBatch> batch = std::move(pending);
+  for (std::size_t shard = 0; shard < shards.size(); ++shard) {
+    if (shards[shard] != 0) fanout_.publish(variant.fanout_group(), shard, batch);
   }
-  pending_ = std::make_shared<PacketBatch>(limits_.max_batch_packets);
+  pending = std::make_shared<PacketBatch>(limits_.max_batch_packets);
+}
+
+void GroupMedia::clear_gops() {
+  for (const auto& variant : variants_) {
+    if (variant) variant->gop().clear();
+  }
+}
+
+void GroupMedia::use_payload_types(Viewer& viewer, const PayloadTypes& payload_types) {
+  take_from_fanout(viewer);
+  stop_direct(viewer);
+  leave_variant(viewer);
+  for (std::size_t t = 0; t < kMaxTracks; ++t)
+    viewer.tracks[t].payload_type = payload_types[t];
+  // Numbers equal to the relayed ones are no variant of their own.
+  PayloadTypes wanted{};
+  for (std::size_t t = 0; t < tracks_.size(); ++t) {
+    if (payload_types[t] && *payload_types[t] != tracks_[t].description().payload_type)
+      wanted[t] = payload_types[t];
+  }
+  std::optional<std::size_t> slot;
+  for (std::size_t v = 0; v < variants_.size(); ++v) {
+    if (variants_[v] && variants_[v]->payload_types() == wanted) {
+      viewer.variant = v;
+      ++variants_[v]->viewers;
+      return;
+    }
+    if (!variants_[v] && !slot) slot = v;
+  }
+  auto variant = std::make_unique<StreamVariant>(
+      wanted, fanout_.new_group(), fanout_.shards(), limits_.max_batch_packets,
+      limits_.gop_cache_packets, limits_.gop_cache_bytes);
+  // Its GOP cache starts as the relayed one, rewritten: the first phone of its kind starts at
+  // once too (one copy per variant, once).
+  variant->gop().assign_rewritten(variants_.front()->gop(), [&](const SharedPacket& packet) {
+    return variant->rewrite(packet);
+  });
+  if (!slot) {
+    slot = variants_.size();
+    variants_.push_back(nullptr);
+  }
+  variants_[*slot] = std::move(variant);
+  viewer.variant = *slot;
+  ++variants_[*slot]->viewers;
+}
+
+void GroupMedia::leave_variant(Viewer& viewer) {
+  const std::size_t v = std::exchange(viewer.variant, 0);
+  if (v == 0 || !variants_[v]) return;
+  if (--variants_[v]->viewers == 0) {
+    fanout_.remove_group(variants_[v]->fanout_group());
+    variants_[v].reset();
+  }
+}
+
+std::size_t GroupMedia::variants_in_use() const {
+  return static_cast<std::size_t>(std::count_if(variants_.begin(), variants_.end(),
+                                                [](const auto& v) { return v != nullptr; }));
 }
 
 void GroupMedia::hand_to_fanout(Viewer& viewer) {
   // What is pending went to this viewer directly already: it must not get it again.
-  flush();
+  StreamVariant& variant = *variants_[viewer.variant];
+  flush(variant);
   FanoutDestination destination;
   destination.viewer = viewer.fanout_id;
   for (std::size_t t = 0; t < tracks_.size(); ++t) {
@@ -368,17 +451,18 @@ void GroupMedia::hand_to_fanout(Viewer& viewer) {
   }
   destination.counters = viewer.delivery;
   const std::size_t shard = fanout_.next_shard();
-  fanout_.add_viewer(fanout_group_, shard, std::move(destination));
-  ++shard_viewers_[shard];
+  fanout_.add_viewer(variant.fanout_group(), shard, std::move(destination));
+  ++variant.shard_viewers()[shard];
   viewer.fanout_shard = shard;
   stop_direct(viewer);
 }
 
 void GroupMedia::take_from_fanout(Viewer& viewer) {
   if (!viewer.fanout_shard) return;
-  flush();  // the batch under way was meant for it too
-  fanout_.remove_viewer(fanout_group_, *viewer.fanout_shard, viewer.fanout_id);
-  --shard_viewers_[*viewer.fanout_shard];
+  StreamVariant& variant = *variants_[viewer.variant];
+  flush(variant);  // the batch under way was meant for it too
+  fanout_.remove_viewer(variant.fanout_group(), *viewer.fanout_shard, viewer.fanout_id);
+  --variant.shard_viewers()[*viewer.fanout_shard];
   viewer.fanout_shard.reset();
 }
 

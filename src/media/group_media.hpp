@@ -8,6 +8,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <utility>
 #include <vector>
@@ -20,6 +21,7 @@
 #include "media/media_metrics.hpp"
 #include "media/nack_responder.hpp"
 #include "media/repair_counters.hpp"
+#include "media/stream_variant.hpp"
 #include "media/track_relay.hpp"
 #include "media/track_repair.hpp"
 #include "media/viewer.hpp"
@@ -121,6 +123,12 @@ class GroupMedia {
     return viewers_;
   }
 
+  // Issue 13: the payload types the viewer (a phone) chose for the group's formats; before
+  // start_playing(). Viewers with the same numbers share one rewritten form of the stream.
+  void use_payload_types(Viewer& viewer, const PayloadTypes& payload_types);
+  // The distinct forms of the stream in use (1: every viewer gets the relayed packets).
+  std::size_t variants_in_use() const;
+
   // 714: start delivery from the GOP cache; returns RTP-Info for each set-up track. Nothing is
   // sent before the caller has queued its PLAY response: then send_sender_reports() and pace().
   std::vector<TrackStart> start_playing(Viewer& viewer, Clock::time_point now);
@@ -159,13 +167,19 @@ class GroupMedia {
   const std::vector<TrackRepair>& repairs() const { return repairs_; }
   // Of every viewer this group had, those gone included.
   const RepairCounters& repair_totals() const { return repair_totals_; }
-  const GopCache& gop_cache() const { return gop_; }
+  const GopCache& gop_cache() const { return variants_.front()->gop(); }
   // Where join times, reception reports and the totals of viewers that leave go (none: unit
   // tests). Set once, before media flows; `metrics` outlives this object.
   void set_metrics(MediaMetrics* metrics) { metrics_ = metrics; }
 
  private:
-  void deliver(const SharedPacket& packet, bool keyframe_start, Clock::time_point now);
+  // One relayed packet as each variant carries it (index: variant; null: not in that variant).
+  void deliver(std::span<const SharedPacket> per_variant, bool keyframe_start,
+               Clock::time_point now);
+  void flush(StreamVariant& variant);
+  void clear_gops();
+  // A viewer leaves its variant; the last one out takes it along (but never the relayed one).
+  void leave_variant(Viewer& viewer);
   // Sends at once on TCP; queues on rtp_out_ for UDP (the caller flushes it).
   void send_to(Viewer& viewer, const SharedPacket& packet);
   // A UDP viewer that has caught up goes to a fan-out worker; back to the loop on pause/removal.
@@ -197,14 +211,13 @@ class GroupMedia {
   // kernel call per pacing tick or published packet for all of them), and RTCP.
   DatagramBatcher rtp_out_;
   DatagramBatcher rtcp_out_;
-  std::uint64_t fanout_group_;
-  std::vector<std::uint32_t> shard_viewers_;  // viewers of this group per fan-out shard
-  std::shared_ptr<PacketBatch> pending_;      // packets not yet handed to the workers
+  // [0]: the relayed form, always there; then one per distinct set of phones' payload types
+  // (a slot whose last viewer left is empty until reused).
+  std::vector<std::unique_ptr<StreamVariant>> variants_;
   std::uint64_t last_viewer_id_ = 0;
   // Playing viewers the loop sends to itself (catching up, awaiting a keyframe, TCP).
   std::vector<Viewer*> direct_;
   GroupMediaLimits limits_;
-  GopCache gop_;
   GroupQos qos_;
   std::optional<PublisherRtcpPath> publisher_rtcp_;
   std::optional<std::size_t> video_track_;  // the first H.264 track: what health and rate are about
@@ -216,6 +229,7 @@ class GroupMedia {
 
   // Scratch space reused for every packet (no allocation per packet in steady state).
   std::vector<SharedPacket> ingest_out_;
+  std::vector<SharedPacket> variant_out_;
 
   MediaMetrics* metrics_ = nullptr;
   std::uint64_t malformed_rtcp_ = 0;

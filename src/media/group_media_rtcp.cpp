@@ -153,7 +153,7 @@ void GroupMedia::on_transport_feedback(Viewer& viewer, const rtp::RtcpPacketView
         qos_.on_viewer_nack(viewer.qos, sequence, resent);
       };
     }
-    nack_responder_.respond(viewer, t, *nack, {repairs_[t], gop_, tracks_[t].bitrate_bps()},
+    nack_responder_.respond(viewer, t, *nack, {repairs_[t], gop_cache(), tracks_[t].bitrate_bps()},
                             limits_.repair, now, repair_totals_, answered);
     if (video_track_ && t == *video_track_) {
       // Past repair: a fresh keyframe instead of a damaged picture until the next one.

@@ -113,6 +113,13 @@ void MediaService::remove_viewer(std::string group, std::string viewer, control:
                    done = std::move(done)] { done(server_.remove_viewer(group, viewer)); });
 }
 
+void MediaService::start_phone_viewer(control::PhoneViewerRequest request,
+                                      control::Done<control::PhoneViewerStarted> done) {
+  asio::post(io_, [this, request = std::move(request), done = std::move(done)] {
+    done(server_.start_phone_viewer(request));
+  });
+}
+
 void MediaService::close_group(std::string group, control::Done<bool> done) {
   asio::post(io_, [this, group = std::move(group), done = std::move(done)] {
     done(server_.close_group(group, "deleted"));

@@ -100,18 +100,21 @@ NackResponder::Outcome NackResponder::resend(Viewer& viewer, std::size_t track,
       std::max(kMinDepthBytes, rate * std::chrono::duration<double>(limits.window).count());
   if (!route.repair_budget.take(size, rate, depth, now)) return Outcome::capped;
   const int copies = again && route.repair_budget.take(size, rate, depth, now) ? 2 : 1;
-  if (!rtx && relayed == sequence) {
+  // A phone's own payload type (issue 13): the repair carries it like the live packets did.
+  const bool retype = route.payload_type && (packet->bytes[1] & 0x7FU) != *route.payload_type;
+  if (!rtx && relayed == sequence && !retype) {
     for (int i = 0; i < copies; ++i)
       out_.enqueue(route.rtp, packet, viewer.delivery.get());
     return Outcome::repaired;
   }
-  // Built in the arena: a copy under the viewer's number (if it differs), then the RTX packet.
-  const std::size_t copied = relayed == sequence ? 0 : packet->bytes.size();
+  // Built in the arena: a copy under the viewer's numbers (if they differ), then the RTX packet.
+  const std::size_t copied = relayed == sequence && !retype ? 0 : packet->bytes.size();
   const rtp::MutableBytes room = rtx_room(copied + (rtx ? size : 0));
   rtp::Bytes original = packet->view();
   if (copied != 0) {
     std::copy(packet->bytes.begin(), packet->bytes.end(), room.begin());
     rtp::write_u16(room.data() + 2, sequence);
+    if (retype) room[1] = static_cast<std::uint8_t>((room[1] & 0x80U) | *route.payload_type);
     original = rtp::Bytes(room.data(), copied);
   }
   std::size_t written = 0;

@@ -41,6 +41,9 @@ struct ViewerTrack {
   std::optional<std::uint32_t> client_ssrc;  // UDP: SETUP's Transport ssrc=, if the player said
   // SETUP said RTP/AVPF (RFC 4585): with the track's RTX format, repairs go as RTX (RFC 4588).
   bool feedback = false;
+  // A phone's own payload type for the track's format (SIP offer/answer, RFC 3264 §6.1): what it
+  // is sent under, repairs included. None: the relayed one (RTSP viewers).
+  std::optional<std::uint8_t> payload_type;
   std::uint16_t rtx_sequence = 0;  // its own RTX stream's numbering (RFC 4588 §4)
   RetransmissionBudget repair_budget;
   ResendHistory resent;
@@ -58,6 +61,7 @@ struct Viewer {
   bool tcp = false;
   std::weak_ptr<InterleavedWriter> writer;  // TCP only
   std::array<ViewerTrack, kMaxTracks> tracks{};
+  std::size_t variant = 0;  // which form of the stream it gets (GroupMedia::use_payload_types)
   ViewerState state = ViewerState::set_up;
   FifoQueue<SharedPacket> backlog;  // GOP cache then live packets, drained at a paced rate
   bool awaiting_keyframe = false;   // no GOP cache to start from: wait for the next keyframe

@@ -81,22 +81,38 @@ class FakeMediaControl final : public control::MediaControl {
 
   void admit_viewer(std::string group, std::string viewer,
                     control::Done<control::ViewerAdmitted> done) override {
-    complete(
-        "admit_viewer " + group + " " + viewer, std::move(done),
-        [this, group, viewer]() -> Result<control::ViewerAdmitted, control::ControlError> {
-          const auto it = groups_.find(group);
-          if (it == groups_.end()) return no_group(group);
-          if (!valid_number(viewer)) {
-            return failure(control::ControlErrorCode::bad_request,
-                           "invalid viewer number: " + viewer);
-          }
-          control::ViewerStats stats;
-          stats.viewer = viewer;
-          stats.state = "admitted";
-          it->second.viewers.push_back(stats);
-          return control::ViewerAdmitted{group, viewer, "rtsp://127.0.0.1:8554/" + group + "?t=v"};
-        });
+    complete("admit_viewer " + group + " " + viewer, std::move(done),
+             [this, group, viewer]() -> Result<control::ViewerAdmitted, control::ControlError> {
+               const auto it = groups_.find(group);
+               if (it == groups_.end()) return no_group(group);
+               if (!valid_number(viewer)) {
+                 return failure(control::ControlErrorCode::bad_request,
+                                "invalid viewer number: " + viewer);
+               }
+               control::ViewerStats stats;
+               stats.viewer = viewer;
+               stats.state = "admitted";
+               it->second.viewers.push_back(stats);
+               control::ViewerAdmitted admitted;
+               admitted.group = group;
+               admitted.viewer = viewer;
+               admitted.play_url = "rtsp://127.0.0.1:8554/" + group + "?t=v";
+               return admitted;
+             });
   }
+
+  void start_phone_viewer(control::PhoneViewerRequest request,
+                          control::Done<control::PhoneViewerStarted> done) override {
+    const std::string what = "start_phone_viewer " + request.group + " " + request.viewer;
+    complete(what, std::move(done),
+             [this, request]() -> Result<control::PhoneViewerStarted, control::ControlError> {
+               const auto it = groups_.find(request.group);
+               if (it == groups_.end()) return no_group(request.group);
+               last_phone_viewer = request;
+               return control::PhoneViewerStarted{"phone-" + request.viewer};
+             });
+  }
+  std::optional<control::PhoneViewerRequest> last_phone_viewer;
 
   void remove_viewer(std::string group, std::string viewer, control::Done<bool> done) override {
     complete("remove_viewer " + group + " " + viewer, std::move(done),

@@ -21,12 +21,22 @@ class FakeMediaControl final : public control::MediaControl {
     control::Done<control::ViewerAdmitted> done;
   };
 
+  struct PhoneViewerCall {
+    control::PhoneViewerRequest request;
+    control::Done<control::PhoneViewerStarted> done;
+  };
+  std::vector<PhoneViewerCall> phone_viewers;
+
   void create_group(std::string master, control::Done<control::GroupCreated> done) override {
     creates.push_back({std::move(master), std::move(done)});
   }
   void admit_viewer(std::string group, std::string viewer,
                     control::Done<control::ViewerAdmitted> done) override {
     admits.push_back({std::move(group), std::move(viewer), std::move(done)});
+  }
+  void start_phone_viewer(control::PhoneViewerRequest request,
+                          control::Done<control::PhoneViewerStarted> done) override {
+    phone_viewers.push_back({std::move(request), std::move(done)});
   }
   void remove_viewer(std::string group, std::string viewer, control::Done<bool> done) override {
     removed_viewers.emplace_back(group, viewer);

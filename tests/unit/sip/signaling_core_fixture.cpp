@@ -196,8 +196,11 @@ void SignalingCoreTest::media_admits_viewer() {
   ASSERT_FALSE(media_.admits.empty());
   auto request = std::move(media_.admits.front());
   media_.admits.pop_front();
-  request.done(
-      control::ViewerAdmitted{request.group, request.viewer, "rtsp://media/play/" + request.group});
+  control::ViewerAdmitted admitted;
+  admitted.group = request.group;
+  admitted.viewer = request.viewer;
+  admitted.play_url = "rtsp://media/play/" + request.group;
+  request.done(std::move(admitted));
 }
 
 void SignalingCoreTest::media_refuses_viewer(control::ControlErrorCode code) {

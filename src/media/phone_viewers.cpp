@@ -1,0 +1,141 @@
+#include "media/phone_viewers.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/ip/address.hpp>
+
+#include "media/group_directory.hpp"
+#include "media/session_table.hpp"
+#include "media/udp_router.hpp"
+#include "media/viewer_session.hpp"
+
+namespace callcast::media {
+
+namespace {
+
+using control::ControlError;
+using control::ControlErrorCode;
+
+ControlError bad_request(std::string message) {
+  return ControlError{ControlErrorCode::bad_request, std::move(message)};
+}
+
+std::optional<boost::asio::ip::address> parse_address(const std::string& text) {
+  boost::system::error_code ec;
+  const auto address = boost::asio::ip::make_address(text, ec);
+  if (ec || address.is_unspecified()) return std::nullopt;
+  return address;
+}
+
+bool is_private(const boost::asio::ip::address& address) {
+  if (address.is_v6()) {
+    const auto bytes = address.to_v6().to_bytes();
+    return address.to_v6().is_link_local() || (bytes[0] & 0xFEU) == 0xFCU;  // fc00::/7
+  }
+  const auto bytes = address.to_v4().to_bytes();
+  return bytes[0] == 10 || (bytes[0] == 172 && (bytes[1] & 0xF0U) == 16) ||
+         (bytes[0] == 192 && bytes[1] == 168) || (bytes[0] == 100 && (bytes[1] & 0xC0U) == 64) ||
+         (bytes[0] == 169 && bytes[1] == 254);
+}
+
+}  // namespace
+
+Result<control::PhoneViewerStarted, ControlError> PhoneViewers::start(
+    const control::PhoneViewerRequest& request) {
+  const core::Group* group = ctx_.directory.registry().find(request.group);
+  if (group == nullptr) {
+    return fail(
+        ControlError{ControlErrorCode::not_found, "group " + request.group + ": no_such_group"});
+  }
+  if (!group->viewers.contains(request.viewer)) {
+    return fail(
+        ControlError{ControlErrorCode::unauthorized,
+                     "viewer " + request.viewer + " is not admitted to group " + request.group});
+  }
+  GroupMedia* media = ctx_.directory.media(request.group);
+  if (media == nullptr) {
+    return fail(ControlError{ControlErrorCode::not_found,
+                             "group " + request.group + " is waiting for its master"});
+  }
+  if (request.tracks.empty()) return fail(bad_request("no track to send"));
+  const auto signaling = parse_address(request.signaling_address);
+
+  // Which of the group's tracks each route takes, and where its packets go first.
+  struct Planned {
+    std::size_t track;
+    UdpEndpoint rtp;
+    UdpEndpoint rtcp;
+  };
+  std::vector<Planned> planned;
+  PayloadTypes payload_types{};
+  for (const auto& route : request.tracks) {
+    std::optional<std::size_t> track;
+    for (std::size_t t = 0; t < media->tracks().size() && !track; ++t) {
+      if (media->tracks()[t].description().media == route.media) track = t;
+    }
+    if (!track)
+      return fail(bad_request("group " + request.group + " has no " + route.media + " track"));
+    if (payload_types[*track])
+      return fail(bad_request("two routes for the " + route.media + " track"));
+    auto address = parse_address(route.host);
+    if (!address || route.rtp_port == 0 || route.rtcp_port == 0) {
+      return fail(bad_request("unusable " + route.media + " destination '" + route.host + ":" +
+                              std::to_string(route.rtp_port) + "'"));
+    }
+    // A private address that is not where the phone's SIP came from is its side of a NAT: the
+    // NAT's public address (its SIP source) is the better first guess, until its own packets
+    // show the ports (what SBCs do; the ports of a port-preserving NAT then are right at once).
+    if (signaling && *signaling != *address && is_private(*address) && !is_private(*signaling)) {
+      address = signaling;
+    }
+    payload_types[*track] = route.payload_type;
+    planned.push_back(
+        {*track, UdpEndpoint(*address, route.rtp_port), UdpEndpoint(*address, route.rtcp_port)});
+  }
+
+  // One media session per admitted viewer: a new one replaces the old (the phone called again).
+  if (Viewer* old = media->find_viewer_by_number(request.viewer)) {
+    ctx_.directory.close_session(old->session_id, "replaced by a new call", true);
+  }
+  const auto now = ctx_.time.now();
+  const std::string id = ctx_.sessions.new_id();
+  Viewer& viewer = media->add_viewer(request.viewer, id, false, {}, now);
+  auto session =
+      std::make_unique<ViewerSession>(id, request.group, request.viewer, now, *media, viewer);
+  session->udp = true;
+  // Latching takes datagrams from this address only: the SIP source (a NAT's public address),
+  // else the SDP's.
+  session->peer = signaling ? *signaling : planned.front().rtp.address();
+  ViewerSession& s = ctx_.sessions.add(std::move(session));
+  for (const auto& p : planned) {
+    ViewerTrack& route = viewer.tracks[p.track];
+    route.rtp = p.rtp;
+    route.rtcp = p.rtcp;
+    route.rtp_latched = route.rtcp_latched = false;
+    route.feedback = false;  // no RTX format in a phone's answer: NACKs get the originals
+    route.set_up = true;
+    ctx_.routes.add(route.rtp, s, p.track);
+    ctx_.routes.add(route.rtcp, s, p.track);
+  }
+  ctx_.routes.remember_unlatched(s);
+  media->use_payload_types(viewer, payload_types);
+
+  if (auto playing = ctx_.directory.registry().viewer_playing(request.group, request.viewer);
+      !playing) {
+    ctx_.directory.close_session(id, "refused", false);
+    return fail(ControlError{
+        ControlErrorCode::unauthorized,
+        "viewer " + request.viewer + ": " + std::string(core::to_string(playing.error()))});
+  }
+  media->start_playing(viewer, now);
+  media->start_delivery(viewer, now);
+  if (!viewer.backlog.empty()) ctx_.schedule_pacing();
+  spdlog::info(
+      "group={} terminal={} step=714 phone viewer playing over RTP to {}:{} ({} track(s), {} "
+      "variant(s) of the stream) from {} cached packets",
+      request.group, request.viewer, planned.front().rtp.address().to_string(),
+      planned.front().rtp.port(), planned.size(), media->variants_in_use(), viewer.backlog.size());
+  return control::PhoneViewerStarted{id};
+}
+
+}  // namespace callcast::media
