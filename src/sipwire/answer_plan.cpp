@@ -19,15 +19,16 @@ std::string connection_value(const ConnectionAddress& address) {
 void append_media(std::string& out, const AnswerLine& line) {
   std::string m = line.media + ' ' + std::to_string(line.port) + ' ' + line.proto;
   if (!line.accepted() || !line.format) {
-    for (const auto& token : line.format_tokens) m += ' ' + token;
+    for (const auto& token : line.format_tokens)
+      m += ' ' + token;
     append_line(out, 'm', m);
     return;
   }
   const AnsweredFormat& format = *line.format;
   const std::string pt = std::to_string(format.payload_type);
   append_line(out, 'm', m + ' ' + pt);
-  std::string rtpmap = "rtpmap:" + pt + ' ' + format.encoding + '/' +
-                       std::to_string(format.clock_rate);
+  std::string rtpmap =
+      "rtpmap:" + pt + ' ' + format.encoding + '/' + std::to_string(format.clock_rate);
   // RFC 4566 §6: the channel count is written for audio when it is not 1 (opus always has /2).
   if (format.channels != 1) rtpmap += '/' + std::to_string(format.channels);
   append_line(out, 'a', rtpmap);
@@ -53,7 +54,8 @@ std::string serialize_answer(const AnswerPlan& plan, std::uint64_t session_id,
   append_line(out, 's', "callcast");
   append_line(out, 'c', connection_value(plan.server.address));
   append_line(out, 't', "0 0");
-  for (const auto& line : plan.lines) append_media(out, line);
+  for (const auto& line : plan.lines)
+    append_media(out, line);
   return out;
 }
 

@@ -19,7 +19,8 @@ namespace callcast::sip {
 
 // The streaming server's side of the media: where the phone sends (broadcaster) or where the
 // server sends from and latches on (viewer). Audio and video may share a port (the media side
-// then tells them apart by SSRC).
+// then tells them apart by SSRC). Ports are not 0; RTCP is on port + 1 unless rtcp-mux is
+// answered (the answer writes no a=rtcp).
 struct ServerMedia {
   ConnectionAddress address;
   std::uint16_t audio_port = 0;
@@ -88,7 +89,7 @@ struct VideoPlan {
 
 struct AudioPlan {
   std::size_t line = 0;
-  std::uint8_t payload_type = 0;  // the phone's type for `codec`
+  std::uint8_t payload_type = 0;        // the phone's type for `codec`
   AudioCodec codec = AudioCodec::opus;  // on the wire between phone and server
   std::uint32_t clock_rate = 0;
   unsigned channels = 1;

@@ -1,6 +1,7 @@
 #include "sipwire/broadcaster_answer.hpp"
 
 #include <array>
+#include <cassert>
 
 namespace callcast::sip {
 namespace {
@@ -60,6 +61,7 @@ class BroadcasterPlanner {
   }
 
   AnswerLine accepted(const OfferedMedia& media, AnsweredFormat format, std::uint16_t port) {
+    assert(port != 0 && "ServerMedia ports must not be 0: port 0 rejects a line");
     AnswerLine line;
     line.media = media.media;
     line.proto = media.proto;
@@ -94,9 +96,8 @@ class BroadcasterPlanner {
     video.phone = answer_rules::phone_endpoint(media, line.rtcp_mux);
     plan_.answer.video = video;
     if (line.direction == MediaDirection::recvonly) {
-      plan_.group.video =
-          GroupVideo{choice->profile_level_id, choice->mode, format.payload_type,
-                     choice->format->fmtp};
+      plan_.group.video = GroupVideo{choice->profile_level_id, choice->mode, format.payload_type,
+                                     choice->format->fmtp};
     } else {
       plan_.answer.notes.push_back("the phone's video line is " +
                                    std::string(direction_name(media.direction)) +
@@ -142,8 +143,8 @@ class BroadcasterPlanner {
     audio.phone = answer_rules::phone_endpoint(media, line.rtcp_mux);
     plan_.answer.audio = audio;
     if (line.direction == MediaDirection::recvonly) {
-      plan_.group.audio =
-          GroupAudio{codec, chosen->clock_rate, chosen->channels, chosen->payload_type, chosen->fmtp};
+      plan_.group.audio = GroupAudio{codec, chosen->clock_rate, chosen->channels,
+                                     chosen->payload_type, chosen->fmtp};
     } else {
       plan_.answer.notes.push_back("the phone's audio line is " +
                                    std::string(direction_name(media.direction)) +
@@ -155,12 +156,14 @@ class BroadcasterPlanner {
   Result<BroadcasterPlan, Refusal> refusal() const {
     if (auto secure = answer_rules::secure_only(offer_)) return fail(Refusal{488, *secure});
     if (plan_.answer.video || plan_.answer.audio) {
-      return fail(Refusal{488, "nothing to broadcast: the phone offers to send no media (its "
-                               "lines are recvonly or inactive)"});
+      return fail(Refusal{488,
+                          "nothing to broadcast: the phone offers to send no media (its "
+                          "lines are recvonly or inactive)"});
     }
-    return fail(Refusal{488, "nothing to broadcast: callcast takes H264 video and opus, PCMU, "
-                             "PCMA or G722 audio; offer has " +
-                                 answer_rules::offered_formats(offer_)});
+    return fail(Refusal{488,
+                        "nothing to broadcast: callcast takes H264 video and opus, PCMU, "
+                        "PCMA or G722 audio; offer has " +
+                            answer_rules::offered_formats(offer_)});
   }
 
   const PhoneOffer& offer_;

@@ -43,8 +43,8 @@ std::string describe(const GroupVideo& video) {
 }
 
 std::string describe(const GroupAudio& audio) {
-  std::string text = std::string(encoding_name(audio.codec)) + "/" +
-                     std::to_string(audio.clock_rate);
+  std::string text =
+      std::string(encoding_name(audio.codec)) + "/" + std::to_string(audio.clock_rate);
   if (audio.channels != 1 || audio.codec == AudioCodec::opus) {
     text += "/" + std::to_string(audio.channels);
   }

@@ -24,7 +24,7 @@ std::optional<AudioCodec> audio_codec_of(const OfferedFormat& format);
 
 struct GroupVideo {
   H264ProfileLevelId profile_level_id;
-  int packetization_mode = 1;  // the relay forwards FU-A fragments as they came: mode 1
+  int packetization_mode = 1;      // the relay forwards FU-A fragments as they came: mode 1
   std::uint8_t payload_type = 96;  // of the group's stream, rewritten per distinct phone type
   std::string fmtp;                // as the source wrote it (sprop-parameter-sets ...)
 };

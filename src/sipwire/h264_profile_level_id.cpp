@@ -114,8 +114,7 @@ H264ProfileLevelId::H264ProfileLevelId(std::uint8_t profile_idc, std::uint8_t pr
 
 Result<H264ProfileLevelId, std::string> H264ProfileLevelId::parse(std::string_view text) {
   if (text.size() != 6) {
-    return fail("profile-level-id '" + std::string(text.substr(0, 16)) +
-                "' is not six hex digits");
+    return fail("profile-level-id '" + std::string(text.substr(0, 16)) + "' is not six hex digits");
   }
   const auto idc = hex_octet(text.substr(0, 2));
   const auto iop = hex_octet(text.substr(2, 2));

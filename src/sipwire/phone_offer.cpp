@@ -34,7 +34,8 @@ std::optional<Number> parse_number(std::string_view text, Number max) {
 std::vector<std::string_view> words_of(std::string_view text) {
   std::vector<std::string_view> words;
   while (true) {
-    while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
+    while (!text.empty() && (text.front() == ' ' || text.front() == '\t'))
+      text.remove_prefix(1);
     if (text.empty()) return words;
     const auto end = text.find_first_of(" \t");
     words.push_back(text.substr(0, end));
@@ -85,8 +86,8 @@ Result<ConnectionAddress, std::string> parse_connection(std::string_view value) 
     return fail("c=" + quoted(value) + " is multicast (TTL or address count), not supported");
   }
   std::array<unsigned char, 16> bytes{};
-  if (inet_pton(connection.ipv6 ? AF_INET6 : AF_INET, connection.address.c_str(),
-                bytes.data()) != 1) {
+  if (inet_pton(connection.ipv6 ? AF_INET6 : AF_INET, connection.address.c_str(), bytes.data()) !=
+      1) {
     return fail("c=" + quoted(value) + " does not hold an IP" + (connection.ipv6 ? "6" : "4") +
                 " address literal");
   }
@@ -103,8 +104,8 @@ std::optional<MediaDirection> direction_of(const sdp::Line& line) {
 }
 
 // At most one direction attribute per level (RFC 3264 §5.1 gives each stream one direction).
-Result<std::optional<MediaDirection>, std::string> direction_in(
-    const std::vector<sdp::Line>& lines, std::string_view where) {
+Result<std::optional<MediaDirection>, std::string> direction_in(const std::vector<sdp::Line>& lines,
+                                                                std::string_view where) {
   std::optional<MediaDirection> found;
   for (const auto& line : lines) {
     const auto direction = direction_of(line);
@@ -271,7 +272,8 @@ Result<OfferedMedia, std::string> read_media(const sdp::MediaDescription& sectio
     for (const auto& entry : feedback) {
       if (entry.payload_type == format.payload_type) add_unique(format.feedback, entry.feedback);
     }
-    for (const auto& wildcard : media.wildcard_feedback) add_unique(format.feedback, wildcard);
+    for (const auto& wildcard : media.wildcard_feedback)
+      add_unique(format.feedback, wildcard);
     if (std::any_of(media.formats.begin(), media.formats.end(), [&](const OfferedFormat& f) {
           return f.payload_type == format.payload_type;
         })) {

@@ -61,12 +61,12 @@ struct OfferedMedia {
   std::uint16_t port = 0;
   std::string proto;  // as written
   RtpProfile profile = RtpProfile::other;
-  std::vector<std::string> format_tokens;  // the m= line's formats as written
-  std::vector<OfferedFormat> formats;      // RTP and secure RTP protos, in offer order
+  std::vector<std::string> format_tokens;       // the m= line's formats as written
+  std::vector<OfferedFormat> formats;           // RTP and secure RTP protos, in offer order
   std::optional<ConnectionAddress> connection;  // media-level c=, else the session's
   MediaDirection direction = MediaDirection::sendrecv;
   bool rtcp_mux = false;
-  std::optional<std::uint16_t> rtcp_port;  // a=rtcp:<port>
+  std::optional<std::uint16_t> rtcp_port;       // a=rtcp:<port>
   std::vector<RtcpFeedback> wildcard_feedback;  // the a=rtcp-fb:* lines
 
   bool is_rtp() const { return profile != RtpProfile::other; }

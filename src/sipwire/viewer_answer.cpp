@@ -1,6 +1,7 @@
 #include "sipwire/viewer_answer.hpp"
 
 #include <algorithm>
+#include <cassert>
 
 namespace callcast::sip {
 namespace {
@@ -94,6 +95,7 @@ class ViewerPlanner {
   }
 
   AnswerLine accepted(const OfferedMedia& media, AnsweredFormat format, std::uint16_t port) {
+    assert(port != 0 && "ServerMedia ports must not be 0: port 0 rejects a line");
     AnswerLine line;
     line.media = media.media;
     line.proto = media.proto;  // RTP/AVP or RTP/AVPF, as offered
@@ -146,8 +148,8 @@ class ViewerPlanner {
     if (exceeds) {
       plan_.notes.push_back("the group's video is H264 level " + group_level.name() + " (" +
                             group.profile_level_id.to_string() + "), above the level " +
-                            phone_level.name() + " the phone offers (" +
-                            choice->phone.to_string() + "); it may not play");
+                            phone_level.name() + " the phone offers (" + choice->phone.to_string() +
+                            "); it may not play");
     }
     return line;
   }

@@ -5,8 +5,8 @@
 
 #include "sdp/session_description.hpp"
 #include "sipwire/broadcaster_answer.hpp"
-#include "unit/sipwire/phone_offers.hpp"
 #include "sipwire/viewer_answer.hpp"
+#include "unit/sipwire/phone_offers.hpp"
 
 namespace callcast::sip {
 namespace {
@@ -74,10 +74,9 @@ TEST(AnswerPlan, SerializesABroadcastersRecvonlyAnswer) {
 
 // Every real offer's answer is SDP again, line for line with the offer (RFC 3264 §6).
 TEST(AnswerPlan, EveryRealOffersAnswersParseWithOneLinePerOfferedLine) {
-  for (const auto* name :
-       {"baresip_1.0_audio_video.sdp", "baresip_1.0_rtcp_mux.sdp", "baresip_1.0_audio_only.sdp",
-        "linphonec_5.1_audio_video.sdp", "linphonec_5.1_audio_only.sdp",
-        "linphonec_5.1_avpf_rtcp_mux.sdp"}) {
+  for (const auto* name : {"baresip_1.0_audio_video.sdp", "baresip_1.0_rtcp_mux.sdp",
+                           "baresip_1.0_audio_only.sdp", "linphonec_5.1_audio_video.sdp",
+                           "linphonec_5.1_audio_only.sdp", "linphonec_5.1_avpf_rtcp_mux.sdp"}) {
     const auto offer = real_offer(name);
     const auto viewer = plan_viewer_answer(offer, kGroup, kServer);
     const auto broadcaster = plan_broadcaster_answer(offer, kServer);

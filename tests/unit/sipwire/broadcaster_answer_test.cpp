@@ -84,10 +84,10 @@ TEST(BroadcasterAnswer, PrefersPcmuThenPcmaThenG722WithPtime20) {
 }
 
 TEST(BroadcasterAnswer, AVideoOnlyPhoneBroadcastsVideoOnly) {
-  const auto plan = planned(offer_from(kHead +
-                                       "m=video 4002 RTP/AVPF 96\r\na=rtpmap:96 H264/90000\r\n"
-                                       "a=fmtp:96 packetization-mode=1;profile-level-id=4d0028\r\n"
-                                       "a=sendonly\r\na=rtcp-mux\r\n"));
+  const auto plan =
+      planned(offer_from(kHead + "m=video 4002 RTP/AVPF 96\r\na=rtpmap:96 H264/90000\r\n"
+                                 "a=fmtp:96 packetization-mode=1;profile-level-id=4d0028\r\n"
+                                 "a=sendonly\r\na=rtcp-mux\r\n"));
   EXPECT_FALSE(plan.group.audio);
   ASSERT_TRUE(plan.group.video);
   EXPECT_EQ(plan.group.video->profile_level_id.to_string(), "4d0028");
@@ -97,9 +97,9 @@ TEST(BroadcasterAnswer, AVideoOnlyPhoneBroadcastsVideoOnly) {
 }
 
 TEST(BroadcasterAnswer, RefusesAPhoneWithNothingWeRelay) {
-  const auto refusal = refused(offer_from(kHead +
-                                          "m=audio 4000 RTP/AVP 97\r\na=rtpmap:97 speex/16000\r\n"
-                                          "m=video 4002 RTP/AVP 100\r\na=rtpmap:100 VP8/90000\r\n"));
+  const auto refusal =
+      refused(offer_from(kHead + "m=audio 4000 RTP/AVP 97\r\na=rtpmap:97 speex/16000\r\n"
+                                 "m=video 4002 RTP/AVP 100\r\na=rtpmap:100 VP8/90000\r\n"));
   EXPECT_EQ(refusal.status, 488);
   EXPECT_EQ(refusal.warning,
             "nothing to broadcast: callcast takes H264 video and opus, PCMU, PCMA or G722 audio; "

@@ -96,8 +96,8 @@ TEST(H264ProfileLevelId, AbsentMeansBaselineLevel1AndPacketizationMode0) {
 
 TEST(H264ProfileLevelId, ConstrainedBaselineIsDecodedByEveryCommonDecoder) {
   const auto stream = id("42e01f");
-  for (const auto* decoder : {"42e01f", "42001f", "42801f", "4d001f", "58001f", "640c1f",
-                              "64081f", "64001f", "6e001f", "7a001f", "f4001f"}) {
+  for (const auto* decoder : {"42e01f", "42001f", "42801f", "4d001f", "58001f", "640c1f", "64081f",
+                              "64001f", "6e001f", "7a001f", "f4001f"}) {
     EXPECT_TRUE(id(decoder).profile_decodes(stream)) << decoder;
   }
   EXPECT_FALSE(id("53001f").profile_decodes(stream));

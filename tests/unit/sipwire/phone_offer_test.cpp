@@ -14,7 +14,8 @@ using testing::real_offer;
 
 std::vector<std::uint8_t> payload_types(const OfferedMedia& media) {
   std::vector<std::uint8_t> types;
-  for (const auto& format : media.formats) types.push_back(format.payload_type);
+  for (const auto& format : media.formats)
+    types.push_back(format.payload_type);
   return types;
 }
 
@@ -176,26 +177,31 @@ TEST(PhoneOffer, RejectsMalformedOffersWithTheLineToBlame) {
   EXPECT_THAT(error_of(kHead + "m=video 4000 RTP/AVP 96\r\na=rtcp:abc\r\n"), HasSubstr("no port"));
   EXPECT_THAT(error_of(kHead + "m=video 4000 RTP/AVP 96\r\na=sendonly\r\na=recvonly\r\n"),
               HasSubstr("more than one direction"));
-  EXPECT_THAT(error_of(kHead + "m=video 4000 RTP/AVP 96\r\nc=IN IP4 1.2.3.4\r\nc=IN IP4 1.2.3.5\r\n"),
-              HasSubstr("more than one c="));
-  EXPECT_THAT(error_of("v=0\r\no=- 1 1 IN IP4 1.2.3.4\r\ns=-\r\nt=0 0\r\nm=audio 4000 RTP/AVP 0\r\n"),
-              HasSubstr("m=audio (media 1) has no c= address"));
+  EXPECT_THAT(
+      error_of(kHead + "m=video 4000 RTP/AVP 96\r\nc=IN IP4 1.2.3.4\r\nc=IN IP4 1.2.3.5\r\n"),
+      HasSubstr("more than one c="));
+  EXPECT_THAT(
+      error_of("v=0\r\no=- 1 1 IN IP4 1.2.3.4\r\ns=-\r\nt=0 0\r\nm=audio 4000 RTP/AVP 0\r\n"),
+      HasSubstr("m=audio (media 1) has no c= address"));
 }
 
 TEST(PhoneOffer, ALineThePhoneRejectedNeedsNoAddress) {
-  const auto offer = offer_from("v=0\r\no=- 1 1 IN IP4 1.2.3.4\r\ns=-\r\nt=0 0\r\n"
-                                "m=audio 0 RTP/AVP 0\r\n");
+  const auto offer = offer_from(
+      "v=0\r\no=- 1 1 IN IP4 1.2.3.4\r\ns=-\r\nt=0 0\r\n"
+      "m=audio 0 RTP/AVP 0\r\n");
   ASSERT_EQ(offer.media.size(), 1u);
   EXPECT_FALSE(offer.media[0].connection);
 }
 
 TEST(PhoneOffer, IsBounded) {
   std::string formats;
-  for (int pt = 96; pt < 96 + 33; ++pt) formats += " " + std::to_string(pt);
+  for (int pt = 96; pt < 96 + 33; ++pt)
+    formats += " " + std::to_string(pt);
   EXPECT_THAT(error_of(kHead + "m=video 4000 RTP/AVP" + formats + "\r\n"),
               HasSubstr("more than 32 formats"));
   std::string feedback = kHead + "m=video 4000 RTP/AVP 96\r\n";
-  for (int i = 0; i < 33; ++i) feedback += "a=rtcp-fb:96 nack\r\n";
+  for (int i = 0; i < 33; ++i)
+    feedback += "a=rtcp-fb:96 nack\r\n";
   EXPECT_THAT(error_of(feedback), HasSubstr("more than 32 a=rtcp-fb"));
   EXPECT_THAT(error_of(std::string(70000, 'x')), HasSubstr("larger than"));
 }

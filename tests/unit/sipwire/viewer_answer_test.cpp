@@ -93,9 +93,8 @@ TEST(ViewerAnswer, TakesTheGroupsOpusWithoutTranscoding) {
 }
 
 TEST(ViewerAnswer, TakesTheGroupsAacWhenThePhoneOffersIt) {
-  const auto plan = planned(offer_from(kHead +
-                                       "m=audio 4000 RTP/AVP 0 100\r\n"
-                                       "a=rtpmap:100 mpeg4-generic/44100/2\r\n"),
+  const auto plan = planned(offer_from(kHead + "m=audio 4000 RTP/AVP 0 100\r\n"
+                                               "a=rtpmap:100 mpeg4-generic/44100/2\r\n"),
                             kTerminalGroup);
   ASSERT_TRUE(plan.audio);
   EXPECT_EQ(plan.audio->payload_type, 100);
@@ -159,12 +158,11 @@ TEST(ViewerAnswer, RefusesAPhoneThatOffersOnlySecureRtp) {
 }
 
 TEST(ViewerAnswer, RefusesWithTheGroupsCodecsWhenNothingIsInCommon) {
-  const auto refusal = refused(offer_from(kHead +
-                                          "m=audio 4000 RTP/AVP 97 101\r\n"
-                                          "a=rtpmap:97 speex/16000\r\n"
-                                          "a=rtpmap:101 telephone-event/8000\r\n"
-                                          "m=video 4002 RTP/AVP 100\r\n"
-                                          "a=rtpmap:100 VP8/90000\r\n"),
+  const auto refusal = refused(offer_from(kHead + "m=audio 4000 RTP/AVP 97 101\r\n"
+                                                  "a=rtpmap:97 speex/16000\r\n"
+                                                  "a=rtpmap:101 telephone-event/8000\r\n"
+                                                  "m=video 4002 RTP/AVP 100\r\n"
+                                                  "a=rtpmap:100 VP8/90000\r\n"),
                                kOpusGroup);
   EXPECT_EQ(refusal.status, 488);
   EXPECT_EQ(refusal.warning,
@@ -198,22 +196,23 @@ TEST(ViewerAnswer, AGroupAboveThePhonesLevelIsAnsweredAtThePhonesLevelAndNoted) 
 }
 
 TEST(ViewerAnswer, PrefersATypeWhoseLevelReachesTheGroups) {
-  const auto plan = planned(video_offer("a=rtpmap:96 H264/90000\r\n"
-                                        "a=fmtp:96 packetization-mode=1;profile-level-id=42e00d\r\n"
-                                        "a=rtpmap:98 H264/90000\r\n"
-                                        "a=fmtp:98 packetization-mode=1;profile-level-id=42e01f\r\n"),
-                            kOpusGroup);
+  const auto plan =
+      planned(video_offer("a=rtpmap:96 H264/90000\r\n"
+                          "a=fmtp:96 packetization-mode=1;profile-level-id=42e00d\r\n"
+                          "a=rtpmap:98 H264/90000\r\n"
+                          "a=fmtp:98 packetization-mode=1;profile-level-id=42e01f\r\n"),
+              kOpusGroup);
   ASSERT_TRUE(plan.video);
   EXPECT_EQ(plan.video->payload_type, 98);
   EXPECT_FALSE(plan.video->level_exceeds_phone);
 }
 
 TEST(ViewerAnswer, APhoneThatCannotDecodeTheGroupsProfileGetsNoPicture) {
-  const auto plan = planned(offer_from(kHead +
-                                       "m=audio 4000 RTP/AVP 0\r\n"
-                                       "m=video 4002 RTP/AVP 96\r\na=rtpmap:96 H264/90000\r\n"
-                                       "a=fmtp:96 packetization-mode=1;profile-level-id=42e01f\r\n"),
-                            GroupCodecs{video_of("640028"), kOpus});
+  const auto plan =
+      planned(offer_from(kHead + "m=audio 4000 RTP/AVP 0\r\n"
+                                 "m=video 4002 RTP/AVP 96\r\na=rtpmap:96 H264/90000\r\n"
+                                 "a=fmtp:96 packetization-mode=1;profile-level-id=42e01f\r\n"),
+              GroupCodecs{video_of("640028"), kOpus});
   EXPECT_FALSE(plan.video);
   EXPECT_EQ(plan.lines[1].port, 0);
   ASSERT_EQ(plan.notes.size(), 1u);
@@ -222,7 +221,8 @@ TEST(ViewerAnswer, APhoneThatCannotDecodeTheGroupsProfileGetsNoPicture) {
 
 TEST(ViewerAnswer, Mode0PhonesTakeOnlyAMode0Group) {
   const auto offer = video_offer("a=rtpmap:96 H264/90000\r\na=fmtp:96 profile-level-id=42e01f\r\n");
-  EXPECT_FALSE(plan_viewer_answer(offer, GroupCodecs{video_of("42e01f", 1), std::nullopt}, kServer));
+  EXPECT_FALSE(
+      plan_viewer_answer(offer, GroupCodecs{video_of("42e01f", 1), std::nullopt}, kServer));
   const auto plan = planned(offer, GroupCodecs{video_of("42e01f", 0), std::nullopt});
   ASSERT_TRUE(plan.video);
   EXPECT_EQ(plan.video->packetization_mode, 0);
@@ -240,16 +240,16 @@ TEST(ViewerAnswer, AnswersASendonlyOrInactiveLineInactive) {
 }
 
 TEST(ViewerAnswer, AnswersEveryOfferedLineInOrder) {
-  const auto plan = planned(offer_from(kHead +
-                                       "m=audio 0 RTP/AVP 0\r\n"
-                                       "m=application 9 TCP iptv_rtsp\r\n"
-                                       "m=video 4002 RTP/AVP 96\r\na=rtpmap:96 H264/90000\r\n"
-                                       "a=fmtp:96 packetization-mode=1\r\n"
-                                       "m=video 4004 RTP/AVP 96\r\na=rtpmap:96 H264/90000\r\n"
-                                       "a=fmtp:96 packetization-mode=1\r\n"
-                                       "m=audio 4006 RTP/SAVP 0\r\n"
-                                       "m=audio 4008 RTP/AVP 8\r\n"),
-                            GroupCodecs{video_of("42000a"), kOpus});
+  const auto plan =
+      planned(offer_from(kHead + "m=audio 0 RTP/AVP 0\r\n"
+                                 "m=application 9 TCP iptv_rtsp\r\n"
+                                 "m=video 4002 RTP/AVP 96\r\na=rtpmap:96 H264/90000\r\n"
+                                 "a=fmtp:96 packetization-mode=1\r\n"
+                                 "m=video 4004 RTP/AVP 96\r\na=rtpmap:96 H264/90000\r\n"
+                                 "a=fmtp:96 packetization-mode=1\r\n"
+                                 "m=audio 4006 RTP/SAVP 0\r\n"
+                                 "m=audio 4008 RTP/AVP 8\r\n"),
+              GroupCodecs{video_of("42000a"), kOpus});
   ASSERT_EQ(plan.lines.size(), 6u);
   EXPECT_EQ(plan.lines[0].port, 0);
   EXPECT_EQ(plan.lines[1].port, 0);
