@@ -14,7 +14,7 @@ namespace callcast::auth {
 
 namespace {
 
-std::string text_of(const char* value) {
+std::string header_text_of(const char* value) {
   return value == nullptr ? std::string() : value;
 }
 
@@ -28,16 +28,16 @@ std::optional<DigestCredentials> credentials_from(su_home_t* home, const char* s
   // Unquotes the values (a\"b -> a"b); the first of repeated parameters wins.
   if (auth_digest_response_get(home, &response, params) < 0) return std::nullopt;
   DigestCredentials credentials{
-      .username = text_of(response.ar_username),
-      .realm = text_of(response.ar_realm),
-      .nonce = text_of(response.ar_nonce),
-      .uri = text_of(response.ar_uri),
-      .response = text_of(response.ar_response),
-      .algorithm = text_of(response.ar_algorithm),
-      .cnonce = text_of(response.ar_cnonce),
-      .nc = text_of(response.ar_nc),
-      .qop = text_of(response.ar_qop),
-      .opaque = text_of(response.ar_opaque),
+      .username = header_text_of(response.ar_username),
+      .realm = header_text_of(response.ar_realm),
+      .nonce = header_text_of(response.ar_nonce),
+      .uri = header_text_of(response.ar_uri),
+      .response = header_text_of(response.ar_response),
+      .algorithm = header_text_of(response.ar_algorithm),
+      .cnonce = header_text_of(response.ar_cnonce),
+      .nc = header_text_of(response.ar_nc),
+      .qop = header_text_of(response.ar_qop),
+      .opaque = header_text_of(response.ar_opaque),
   };
   // RFC 7616 §3.4: a digest response without these cannot be checked at all. An empty realm is
   // legal syntax and is left to verify() (wrong_realm).

@@ -109,7 +109,7 @@ char lower(char c) {
   return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
 }
 
-bool equals_ignoring_case(std::string_view a, std::string_view b) {
+bool matches_ignoring_case(std::string_view a, std::string_view b) {
   return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(),
                                             [](char x, char y) { return lower(x) == lower(y); });
 }
@@ -139,7 +139,7 @@ std::optional<DigestChoice> choose_digest_challenge(std::span<const DigestChalle
       if (parse_digest_algorithm(challenge.algorithm) != wanted) continue;
       const bool qop_auth =
           std::any_of(challenge.qops.begin(), challenge.qops.end(),
-                      [](const std::string& qop) { return equals_ignoring_case(qop, "auth"); });
+                      [](const std::string& qop) { return matches_ignoring_case(qop, "auth"); });
       if (!qop_auth && !challenge.qops.empty()) continue;
       return DigestChoice{challenge, wanted, qop_auth};
     }

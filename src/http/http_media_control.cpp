@@ -51,7 +51,7 @@ std::optional<ControlErrorCode> code_named(std::string_view name) {
   return std::nullopt;
 }
 
-ControlErrorCode code_for_status(unsigned status) {
+ControlErrorCode control_code_for_status(unsigned status) {
   switch (status) {
     case 401:
     case 403:
@@ -69,7 +69,7 @@ ControlErrorCode code_for_status(unsigned status) {
 
 // A non-2xx answer of the admin API: {"error":code,"message":text}, or whatever a proxy put there.
 ControlError error_from_reply(const HttpReply& reply, const std::string& base_url) {
-  ControlError error{code_for_status(reply.status),
+  ControlError error{control_code_for_status(reply.status),
                      "HTTP " + std::to_string(reply.status) + " from " + base_url};
   const nlohmann::json body = nlohmann::json::parse(reply.body, nullptr, false);
   if (!body.is_object()) return error;

@@ -270,10 +270,11 @@ void from_json(const nlohmann::json& j, ViewerAdmitted& value) {
   j.at("group").get_to(value.group);
   j.at("viewer").get_to(value.viewer);
   j.at("play_url").get_to(value.play_url);
-  j.at("tracks").get_to(value.tracks);
-  j.at("rtp_host").get_to(value.rtp_host);
-  j.at("rtp_port").get_to(value.rtp_port);
-  j.at("rtcp_port").get_to(value.rtcp_port);
+  // From an older media side these are absent: its viewers can be RTSP players only.
+  if (j.contains("tracks")) j.at("tracks").get_to(value.tracks);
+  if (j.contains("rtp_host")) j.at("rtp_host").get_to(value.rtp_host);
+  if (j.contains("rtp_port")) j.at("rtp_port").get_to(value.rtp_port);
+  if (j.contains("rtcp_port")) j.at("rtcp_port").get_to(value.rtcp_port);
 }
 
 void to_json(nlohmann::json& j, const TrackFormat& value) {
@@ -385,8 +386,20 @@ Result<control::ViewerAdmitted, std::string> parse_viewer_admitted(std::string_v
 }
 
 Result<control::PhoneViewerRequest, std::string> parse_phone_viewer_request(std::string_view text) {
-  return parse_with<control::PhoneViewerRequest>(
-      text, [](const nlohmann::json& j) { return j.get<control::PhoneViewerRequest>(); });
+  using Parsed = Result<control::PhoneViewerRequest, std::string>;
+  return parse_with<control::PhoneViewerRequest>(text, [](const nlohmann::json& j) -> Parsed {
+    // get_to() would wrap an out-of-range number into the field's type: checked first.
+    const auto in_range = [](const nlohmann::json& v, std::int64_t low, std::int64_t high) {
+      return v.is_number_integer() && v.get<std::int64_t>() >= low && v.get<std::int64_t>() <= high;
+    };
+    for (const auto& track : j.at("tracks")) {
+      if (!in_range(track.at("rtp_port"), 1, 65535) || !in_range(track.at("rtcp_port"), 1, 65535))
+        return fail(std::string("rtp_port and rtcp_port must be 1-65535"));
+      if (!in_range(track.at("payload_type"), 0, 127))
+        return fail(std::string("payload_type must be 0-127"));
+    }
+    return j.get<control::PhoneViewerRequest>();
+  });
 }
 
 Result<control::PhoneViewerStarted, std::string> parse_phone_viewer_started(std::string_view text) {

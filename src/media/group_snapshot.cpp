@@ -14,7 +14,7 @@ control::RepairStats repair_stats(const RepairCounters& counters) {
           counters.repeats};
 }
 
-std::int64_t milliseconds_of(Clock::duration d) {
+std::int64_t snapshot_ms(Clock::duration d) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(d).count();
 }
 
@@ -59,7 +59,7 @@ control::GroupQosStats group_qos_stats(const GroupQos& qos) {
   return out;
 }
 
-std::string endpoint_text(const UdpEndpoint& e) {
+std::string snapshot_endpoint_text(const UdpEndpoint& e) {
   return e.address().is_v6() ? "[" + e.address().to_string() + "]:" + std::to_string(e.port())
                              : e.address().to_string() + ":" + std::to_string(e.port());
 }
@@ -89,7 +89,7 @@ control::GroupSnapshot make_group_snapshot(const core::Group& group, const Group
         publisher.malformed_packets += track.malformed();
       publisher.rtcp_sender_reports = media->sender_reports();
       publisher.stalled = media->stalled();
-      if (publisher.stalled) publisher.stalled_for_ms = milliseconds_of(media->silent_for(now));
+      if (publisher.stalled) publisher.stalled_for_ms = snapshot_ms(media->silent_for(now));
       publisher.stalls = media->stalls();
     }
     publisher.wrong_channel_packets = session.wrong_channel_packets;
@@ -121,7 +121,7 @@ control::GroupSnapshot make_group_snapshot(const core::Group& group, const Group
         stats.latched = !viewer->tcp;
         for (const auto& t : viewer->tracks) {
           if (t.set_up && stats.remote.empty()) {
-            stats.remote = viewer->tcp ? "interleaved" : endpoint_text(t.rtp);
+            stats.remote = viewer->tcp ? "interleaved" : snapshot_endpoint_text(t.rtp);
             if (!viewer->tcp) stats.rtp_destination = stats.remote;
           }
           if (t.set_up && !(t.rtp_latched && t.rtcp_latched)) stats.latched = false;

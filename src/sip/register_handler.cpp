@@ -5,7 +5,7 @@
 namespace callcast::sip {
 namespace {
 
-constexpr int kRetryAfterSeconds = 5;
+constexpr int kRegisterRetryAfterSeconds = 5;
 
 }  // namespace
 
@@ -57,7 +57,7 @@ void RegisterHandler::on_register(StackHandle handle, const SipRequest& request)
       case RegisterErrorCode::too_many:
         ++counters_.rejected_over_cap;
         stack_.respond(handle,
-                       refusal(503, "Service Unavailable", error.message, kRetryAfterSeconds));
+                       refusal(503, "Service Unavailable", error.message, kRegisterRetryAfterSeconds));
         break;
     }
     spdlog::info("sip: terminal={} event=register_refused reason=\"{}\"", *user, error.message);

@@ -17,19 +17,19 @@ MediaDirection broadcaster_direction(MediaDirection offered) {
 constexpr std::array kAudioPreference{AudioCodec::opus, AudioCodec::pcmu, AudioCodec::pcma,
                                       AudioCodec::g722};
 
-struct VideoChoice {
+struct BroadcastVideoChoice {
   const OfferedFormat* format = nullptr;
   H264ProfileLevelId profile_level_id;
   int mode = 0;
 };
 
-std::optional<VideoChoice> choose_video(const OfferedMedia& media) {
+std::optional<BroadcastVideoChoice> choose_broadcast_video(const OfferedMedia& media) {
   for (const int wanted : {1, 0}) {
     for (const auto& format : media.formats) {
       if (!format.is("H264") || format.clock_rate != 90000) continue;
       const auto mode = packetization_mode_from_fmtp(format.fmtp);
       const auto profile_level_id = H264ProfileLevelId::from_fmtp(format.fmtp);
-      if (mode == wanted && profile_level_id) return VideoChoice{&format, *profile_level_id, *mode};
+      if (mode == wanted && profile_level_id) return BroadcastVideoChoice{&format, *profile_level_id, *mode};
     }
   }
   return std::nullopt;
@@ -74,7 +74,7 @@ class BroadcasterPlanner {
 
   AnswerLine answer_video(std::size_t index, const OfferedMedia& media) {
     if (plan_.answer.video) return rejected(media, "one video stream is taken; this is a second");
-    const auto choice = choose_video(media);
+    const auto choice = choose_broadcast_video(media);
     if (!choice) return rejected(media, "no H264 in packetization-mode 0 or 1");
 
     AnsweredFormat format;

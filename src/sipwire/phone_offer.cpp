@@ -45,7 +45,7 @@ std::vector<std::string_view> words_of(std::string_view text) {
 }
 
 // For error messages: at most 60 characters of what the phone wrote.
-std::string quoted(std::string_view text) {
+std::string in_quotes(std::string_view text) {
   constexpr std::size_t kMax = 60;
   std::string out = "'" + std::string(text.substr(0, kMax));
   if (text.size() > kMax) out += "...";
@@ -79,16 +79,16 @@ constexpr std::array kStaticTypes{
 Result<ConnectionAddress, std::string> parse_connection(std::string_view value) {
   const auto words = words_of(value);
   if (words.size() != 3 || words[0] != "IN" || (words[1] != "IP4" && words[1] != "IP6")) {
-    return fail("c=" + quoted(value) + " is not 'IN IP4 <address>' or 'IN IP6 <address>'");
+    return fail("c=" + in_quotes(value) + " is not 'IN IP4 <address>' or 'IN IP6 <address>'");
   }
   ConnectionAddress connection{words[1] == "IP6", std::string(words[2])};
   if (connection.address.find('/') != std::string::npos) {
-    return fail("c=" + quoted(value) + " is multicast (TTL or address count), not supported");
+    return fail("c=" + in_quotes(value) + " is multicast (TTL or address count), not supported");
   }
   std::array<unsigned char, 16> bytes{};
   if (inet_pton(connection.ipv6 ? AF_INET6 : AF_INET, connection.address.c_str(), bytes.data()) !=
       1) {
-    return fail("c=" + quoted(value) + " does not hold an IP" + (connection.ipv6 ? "6" : "4") +
+    return fail("c=" + in_quotes(value) + " does not hold an IP" + (connection.ipv6 ? "6" : "4") +
                 " address literal");
   }
   return connection;
@@ -126,7 +126,7 @@ struct RtpMapEntry {
 // a=rtpmap:<payload type> <encoding name>/<clock rate>[/<encoding parameters>]
 Result<RtpMapEntry, std::string> parse_rtpmap(std::string_view value) {
   const auto words = words_of(value);
-  const auto bad = [&] { return fail("a=rtpmap:" + quoted(value) + " is malformed"); };
+  const auto bad = [&] { return fail("a=rtpmap:" + in_quotes(value) + " is malformed"); };
   if (words.size() != 2) return bad();
   const auto payload_type = parse_number<unsigned>(words[0], 127);
   if (!payload_type) return bad();
@@ -156,12 +156,12 @@ struct FeedbackEntry {
 // a=rtcp-fb:<payload type or *> <type> [<parameters>] (RFC 4585 §4.2)
 Result<FeedbackEntry, std::string> parse_feedback(std::string_view value) {
   const auto words = words_of(value);
-  if (words.size() < 2) return fail("a=rtcp-fb:" + quoted(value) + " has no feedback type");
+  if (words.size() < 2) return fail("a=rtcp-fb:" + in_quotes(value) + " has no feedback type");
   FeedbackEntry entry;
   if (words[0] != "*") {
     const auto payload_type = parse_number<unsigned>(words[0], 127);
     if (!payload_type) {
-      return fail("a=rtcp-fb:" + quoted(value) + " names no payload type 0-127 or '*'");
+      return fail("a=rtcp-fb:" + in_quotes(value) + " names no payload type 0-127 or '*'");
     }
     entry.payload_type = static_cast<std::uint8_t>(*payload_type);
   }
@@ -222,7 +222,7 @@ Result<OfferedMedia, std::string> read_media(const sdp::MediaDescription& sectio
     const auto words = words_of(*rtcp);
     const auto port =
         words.empty() ? std::nullopt : parse_number<std::uint16_t>(words[0], UINT16_MAX);
-    if (!port || *port == 0) return fail(where + ": a=rtcp:" + quoted(*rtcp) + " has no port");
+    if (!port || *port == 0) return fail(where + ": a=rtcp:" + in_quotes(*rtcp) + " has no port");
     media.rtcp_port = *port;
   }
 
@@ -250,7 +250,7 @@ Result<OfferedMedia, std::string> read_media(const sdp::MediaDescription& sectio
 
   for (const auto& token : section.formats) {
     const auto payload_type = parse_number<unsigned>(token, 127);
-    if (!payload_type) return fail(where + ": format " + quoted(token) + " is not an RTP type");
+    if (!payload_type) return fail(where + ": format " + in_quotes(token) + " is not an RTP type");
     OfferedFormat format;
     format.payload_type = static_cast<std::uint8_t>(*payload_type);
     const auto mapped = std::find_if(rtpmaps.begin(), rtpmaps.end(), [&](const RtpMapEntry& e) {

@@ -16,7 +16,7 @@
 #include "support/rtsp_test_client.hpp"
 #include "support/wait_until.hpp"
 
-namespace callcast::test {
+namespace callcast::test::bad_input_test {
 namespace {
 
 using namespace std::chrono_literals;
@@ -555,4 +555,4 @@ TEST_F(BadInputTest, AfterEveryBadInputViewersStillDecodeTheStream) {
 // tests/unit/media/streaming_server_time_test.cpp (ExpiredTokenTest).
 
 }  // namespace
-}  // namespace callcast::test
+}  // namespace callcast::test::bad_input_test

@@ -31,7 +31,7 @@
 #include "rtsp/rtsp_message.hpp"
 #include "terminal/media/broadcast_pipeline.hpp"
 
-namespace callcast::test {
+namespace callcast::test::broadcast_feedback_test {
 namespace {
 
 using namespace std::chrono_literals;
@@ -240,4 +240,4 @@ TEST_F(BroadcastFeedbackTest, ARembSetsTheEncoderBitrateWithinMinimumAndCeiling)
 }
 
 }  // namespace
-}  // namespace callcast::test
+}  // namespace callcast::test::broadcast_feedback_test

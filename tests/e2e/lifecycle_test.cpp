@@ -13,7 +13,7 @@
 #include "support/raw_viewer.hpp"
 #include "support/wait_until.hpp"
 
-namespace callcast::test {
+namespace callcast::test::lifecycle_test {
 namespace {
 
 using namespace std::chrono_literals;
@@ -236,4 +236,4 @@ TEST_F(PublisherGraceTest, MasterNotBackWithinTheGraceIsLostAndTheGroupCloses) {
 }
 
 }  // namespace
-}  // namespace callcast::test
+}  // namespace callcast::test::lifecycle_test

@@ -18,7 +18,7 @@
 #include "support/raw_viewer.hpp"
 #include "support/wait_until.hpp"
 
-namespace callcast::test {
+namespace callcast::test::publish_play_test {
 namespace {
 
 using namespace std::chrono_literals;
@@ -267,4 +267,4 @@ TEST_F(PublishPlayTest, EveryNewViewerStartsWithSpsPpsAndAnIdrSlice) {
 }
 
 }  // namespace
-}  // namespace callcast::test
+}  // namespace callcast::test::publish_play_test

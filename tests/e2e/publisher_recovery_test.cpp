@@ -22,7 +22,7 @@
 #include "support/relay_publisher.hpp"
 #include "support/wait_until.hpp"
 
-namespace callcast::test {
+namespace callcast::test::publisher_recovery_test {
 namespace {
 
 using namespace std::chrono_literals;
@@ -534,4 +534,4 @@ TEST_F(StalledPublisherTest, StalledMasterAnnouncingAgainJustBeforeTheGraceEndsT
 }
 
 }  // namespace
-}  // namespace callcast::test
+}  // namespace callcast::test::publisher_recovery_test

@@ -25,7 +25,7 @@
 #include "support/netns_scope.hpp"
 #include "support/temp_dir.hpp"
 
-namespace callcast::test {
+namespace callcast::test::repair_test {
 namespace {
 
 using namespace std::chrono_literals;
@@ -198,4 +198,4 @@ TEST_F(RepairTest, PlayersBehindALossyPathAreAnsweredAndKeepDecoding) {
 }
 
 }  // namespace
-}  // namespace callcast::test
+}  // namespace callcast::test::repair_test

@@ -20,7 +20,7 @@
 #include "support/udp_media_receiver.hpp"
 #include "support/wait_until.hpp"
 
-namespace callcast::test {
+namespace callcast::test::session_ownership_test {
 namespace {
 
 using namespace std::chrono_literals;
@@ -318,4 +318,4 @@ TEST_F(SessionOwnershipTest, PublisherSessionIdWithAPlayTokenIs454) {
 // (SessionTimeoutTest.ForeignKeepAlivesDoNotRefreshASession).
 
 }  // namespace
-}  // namespace callcast::test
+}  // namespace callcast::test::session_ownership_test

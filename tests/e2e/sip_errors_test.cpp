@@ -12,7 +12,7 @@
 #include "support/sip_e2e.hpp"
 #include "support/wait_until.hpp"
 
-namespace callcast::test {
+namespace callcast::test::sip_errors_test {
 namespace {
 
 using Clock = std::chrono::steady_clock;
@@ -443,4 +443,4 @@ TEST_F(SipGroupCapTest, ABroadcastBeyondMaxGroupsGets503WithRetryAfter) {
 }
 
 }  // namespace
-}  // namespace callcast::test
+}  // namespace callcast::test::sip_errors_test

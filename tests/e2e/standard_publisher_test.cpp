@@ -16,7 +16,7 @@
 #include "support/rtsp_test_client.hpp"
 #include "support/wait_until.hpp"
 
-namespace callcast::test {
+namespace callcast::test::standard_publisher_test {
 namespace {
 
 using namespace std::chrono_literals;
@@ -160,4 +160,4 @@ TEST_F(StandardPublisherTest, APauseCrossingTheMastersTeardownIsAnswered) {
 }
 
 }  // namespace
-}  // namespace callcast::test
+}  // namespace callcast::test::standard_publisher_test

@@ -25,7 +25,7 @@
 #include "terminal/media/broadcast_pipeline.hpp"
 #include "terminal/media/watch_pipeline.hpp"
 
-namespace callcast::test {
+namespace callcast::test::terminal_media_test {
 namespace {
 
 using namespace std::chrono_literals;
@@ -418,4 +418,4 @@ TEST_F(TerminalMediaTest, DisplayShowsThePictureOnXvfb) {
 }
 
 }  // namespace
-}  // namespace callcast::test
+}  // namespace callcast::test::terminal_media_test

@@ -34,7 +34,7 @@
 #include "support/netns_scope.hpp"
 #include "support/wait_until.hpp"
 
-namespace callcast::test {
+namespace callcast::test::thinning_test {
 namespace {
 
 using namespace std::chrono_literals;
@@ -333,4 +333,4 @@ TEST_F(ThinningTest, AWatchOnARepairablePathIsNotThinned) {
 }
 
 }  // namespace
-}  // namespace callcast::test
+}  // namespace callcast::test::thinning_test

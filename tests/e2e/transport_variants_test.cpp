@@ -9,7 +9,7 @@
 #include "support/e2e_test.hpp"
 #include "support/media_tools.hpp"
 
-namespace callcast::test {
+namespace callcast::test::transport_variants_test {
 namespace {
 
 using namespace std::chrono_literals;
@@ -63,4 +63,4 @@ TEST_F(TransportVariantsTest, TcpInterleavedViewerReceivesTheStream) {
 }
 
 }  // namespace
-}  // namespace callcast::test
+}  // namespace callcast::test::transport_variants_test

@@ -24,9 +24,9 @@ namespace {
 using std::chrono::milliseconds;
 
 constexpr milliseconds kAnnounceTimeout{10'000};
-constexpr milliseconds kStopTimeout{3'000};
-constexpr milliseconds kStatsPeriod{1'000};
-constexpr const char* kFirstFrameMessage = "callcast-broadcast-first-frame";
+constexpr milliseconds kBroadcastStopTimeout{3'000};
+constexpr milliseconds kBroadcastStatsPeriod{1'000};
+constexpr const char* kBroadcastFirstFrameMessage = "callcast-broadcast-first-frame";
 
 std::string aac_encoder() {
   GstElementFactory* factory = gst_element_factory_find("avenc_aac");
@@ -79,7 +79,7 @@ struct BroadcastPipeline::State {
   std::atomic<std::uint64_t> bytes_sent{0};
   std::atomic<bool> first_frame_posted{false};
   // Main thread only.
-  RateMeter byte_rate{kStatsPeriod};
+  RateMeter byte_rate{kBroadcastStatsPeriod};
   double kbps = 0;
   int active_source = 1;
   std::uint64_t switches = 0;
@@ -100,7 +100,7 @@ struct BroadcastPipeline::State {
     self->bytes_sent.fetch_add(gst_buffer_get_size(GST_PAD_PROBE_INFO_BUFFER(info)),
                                std::memory_order_relaxed);
     if (!self->first_frame_posted.exchange(true)) {
-      post_application_message(self->pipeline.get(), kFirstFrameMessage);
+      post_application_message(self->pipeline.get(), kBroadcastFirstFrameMessage);
     }
     return GST_PAD_PROBE_OK;
   }
@@ -131,7 +131,7 @@ struct BroadcastPipeline::State {
     });
     stats_timer = timers->create_timer([this] {
       kbps = kbit_per_s(byte_rate.sample(bytes_sent.load()));
-      stats_timer->enable(kStatsPeriod);
+      stats_timer->enable(kBroadcastStatsPeriod);
     });
     retry_timer = timers->create_timer([this] { start_attempt(); });
     attempt_timer = timers->create_timer([this] {
@@ -315,7 +315,7 @@ struct BroadcastPipeline::State {
         break;
       case GST_MESSAGE_APPLICATION:
         if (self->feedback->handle(message)) break;
-        if (gst_structure_has_name(gst_message_get_structure(message), kFirstFrameMessage)) {
+        if (gst_structure_has_name(gst_message_get_structure(message), kBroadcastFirstFrameMessage)) {
           self->maybe_streaming();
         }
         break;
@@ -397,7 +397,7 @@ void BroadcastPipeline::start(const std::string& publish_url, BroadcastCallbacks
   s.bus_watch = add_bus_watch(s.pipeline.get(), s.context, &State::on_bus, &s);
   s.make_timers();
   s.announce_timer->enable(kAnnounceTimeout);
-  s.stats_timer->enable(kStatsPeriod);
+  s.stats_timer->enable(kBroadcastStatsPeriod);
 
   spdlog::info("broadcast starting url={} size={}x{} fps={} bitrate_kbps={} step=705", s.url,
                s.options.width, s.options.height, s.options.fps, s.options.bitrate_kbps);
@@ -428,7 +428,7 @@ void BroadcastPipeline::stop() {
   spdlog::info("broadcast stopping url={}", s.url);
   // Between attempts there is no connection to flush to.
   if (s.reconnect.active()) return s.finish();
-  s.stop_timer->enable(kStopTimeout);
+  s.stop_timer->enable(kBroadcastStopTimeout);
   send_eos_async(s.pipeline.get());
 }
 

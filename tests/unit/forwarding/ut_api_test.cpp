@@ -22,7 +22,7 @@
 #include "unit/http/http_test_client.hpp"
 #include "unit/http/io_thread.hpp"
 
-namespace callcast::forwarding {
+namespace callcast::forwarding::ut_api_test {
 namespace {
 
 using http::Header;
@@ -465,4 +465,4 @@ TEST_F(UtApiTest, StoreFailureAnswers500) {
 }
 
 }  // namespace
-}  // namespace callcast::forwarding
+}  // namespace callcast::forwarding::ut_api_test

@@ -28,7 +28,7 @@
 #include "support/temp_dir.hpp"
 #include "unit/http/io_thread.hpp"
 
-namespace callcast::forwarding {
+namespace callcast::forwarding::ut_client_test {
 namespace {
 
 namespace asio = http::asio;
@@ -614,4 +614,4 @@ TEST(UtClientChallenges, ChallengeThatWouldInjectHeadersIsRefused) {
 }
 
 }  // namespace
-}  // namespace callcast::forwarding
+}  // namespace callcast::forwarding::ut_client_test

@@ -12,7 +12,7 @@
 #include "http_test_client.hpp"
 #include "io_thread.hpp"
 
-namespace callcast::http {
+namespace callcast::http::admin_api_test {
 namespace {
 
 using control::ControlErrorCode;
@@ -492,4 +492,4 @@ TEST_F(AdminApiTest, HeaderTooLargeIs431) {
 }
 
 }  // namespace
-}  // namespace callcast::http
+}  // namespace callcast::http::admin_api_test

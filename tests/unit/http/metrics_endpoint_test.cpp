@@ -15,7 +15,7 @@
 #include "io_thread.hpp"
 #include "stats/metric.hpp"
 
-namespace callcast::http {
+namespace callcast::http::metrics_endpoint_test {
 namespace {
 
 using test::Reply;
@@ -105,4 +105,4 @@ TEST_F(MetricsEndpointTest, WithAnApiKeyTheBearerTokenIsRequired) {
 }
 
 }  // namespace
-}  // namespace callcast::http
+}  // namespace callcast::http::metrics_endpoint_test

@@ -187,10 +187,54 @@ TEST(SnapshotJson, CreatedAndAdmittedRoundTrip) {
   const auto created_back = json(created).get<control::GroupCreated>();
   EXPECT_EQ(created_back.group, created.group);
   EXPECT_EQ(created_back.publish_url, created.publish_url);
-  const control::ViewerAdmitted admitted{"1", "2", "rtsp://h:8554/1?t=y"};
+  control::ViewerAdmitted admitted;
+  admitted.group = "1";
+  admitted.viewer = "2";
+  admitted.play_url = "rtsp://h:8554/1?t=y";
+  admitted.tracks = {
+      {"video", "H264", 90000, 0, 96, "packetization-mode=1;profile-level-id=42e01f"},
+      {"audio", "MPEG4-GENERIC", 48000, 2, 97, "config=1190"}};
+  admitted.rtp_host = "192.0.2.5";
+  admitted.rtp_port = 8000;
+  admitted.rtcp_port = 8001;
   const auto admitted_back = json(admitted).get<control::ViewerAdmitted>();
   EXPECT_EQ(admitted_back.viewer, "2");
   EXPECT_EQ(admitted_back.play_url, admitted.play_url);
+  ASSERT_EQ(admitted_back.tracks.size(), 2U);
+  EXPECT_EQ(admitted_back.tracks[0].fmtp, admitted.tracks[0].fmtp);
+  EXPECT_EQ(admitted_back.tracks[1].channels, 2U);
+  EXPECT_EQ(admitted_back.tracks[1].payload_type, 97);
+  EXPECT_EQ(admitted_back.rtp_host, "192.0.2.5");
+  EXPECT_EQ(admitted_back.rtcp_port, 8001);
+}
+
+// Issue 13: the phone viewer request of POST /v1/groups/{group}/phone-viewers and its answer.
+TEST(SnapshotJson, PhoneViewerRequestRoundTripsAndAMissingRouteFieldIsAnError) {
+  control::PhoneViewerRequest request;
+  request.group = "13800000001";  // from the path: not in the body
+  request.viewer = "13900000002";
+  request.signaling_address = "198.51.100.9";
+  request.tracks = {{"video", "10.0.0.2", 40000, 40001, 102},
+                    {"audio", "10.0.0.2", 40002, 40003, 0}};
+  const auto parsed = parse_phone_viewer_request(json(request).dump());
+  ASSERT_TRUE(parsed.ok()) << parsed.error();
+  EXPECT_EQ(parsed->viewer, request.viewer);
+  EXPECT_EQ(parsed->signaling_address, request.signaling_address);
+  ASSERT_EQ(parsed->tracks.size(), 2U);
+  EXPECT_EQ(parsed->tracks[0].payload_type, 102);
+  EXPECT_EQ(parsed->tracks[1].rtcp_port, 40003);
+
+  json broken = json(request);
+  broken["tracks"][0].erase("rtp_port");
+  EXPECT_FALSE(parse_phone_viewer_request(broken.dump()).ok());
+  EXPECT_FALSE(
+      parse_phone_viewer_request(
+          R"({"viewer":"1","signaling_address":"x","tracks":[{"media":"video","host":"h","rtp_port":70000,"rtcp_port":1,"payload_type":1}]})")
+          .ok())
+      << "a port out of range is an error";
+  const auto started = parse_phone_viewer_started(R"({"session":"abc"})");
+  ASSERT_TRUE(started.ok());
+  EXPECT_EQ(started->session, "abc");
 }
 
 TEST(SnapshotJson, ParseRejectsText) {

@@ -22,7 +22,7 @@
 #include "media/datagram_transmitter.hpp"
 #include "media/packet_batch.hpp"
 
-namespace callcast::media {
+namespace callcast::media::datagram_batcher_test {
 namespace {
 
 using Buffer = std::vector<std::uint8_t>;
@@ -333,4 +333,4 @@ TEST(DatagramBatcherTest, ABatcherFullToItsCapacitySendsEarlyAndLosesNothing) {
 }
 
 }  // namespace
-}  // namespace callcast::media
+}  // namespace callcast::media::datagram_batcher_test

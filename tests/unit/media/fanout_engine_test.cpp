@@ -22,7 +22,7 @@
 #include "media/fanout_shard.hpp"
 #include "media/packet_batch.hpp"
 
-namespace callcast::media {
+namespace callcast::media::fanout_engine_test {
 namespace {
 
 using Buffer = std::vector<std::uint8_t>;
@@ -340,4 +340,4 @@ TEST(FanoutEngineTest, AGroupRemovedFromEveryWorkerGetsNoMoreBatches) {
 }
 
 }  // namespace
-}  // namespace callcast::media
+}  // namespace callcast::media::fanout_engine_test

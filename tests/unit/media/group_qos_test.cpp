@@ -10,7 +10,7 @@
 #include "rtp/receiver_estimated_max_bitrate.hpp"
 #include "unit/media/receiver_reports.hpp"
 
-namespace callcast::media {
+namespace callcast::media::group_qos_test {
 namespace {
 
 using namespace std::chrono_literals;
@@ -190,4 +190,4 @@ TEST_F(GroupQosTest, RateControlOffLeavesRateAndViewersAlone) {
 }
 
 }  // namespace
-}  // namespace callcast::media
+}  // namespace callcast::media::group_qos_test

@@ -14,7 +14,7 @@
 
 #include "support/simulated_time.hpp"
 
-namespace callcast::media {
+namespace callcast::media::media_service_test {
 namespace {
 
 using namespace std::chrono_literals;
@@ -221,4 +221,4 @@ TEST_F(SmallFeedTest, ReadersOverTheCapAreRefused) {
 }
 
 }  // namespace
-}  // namespace callcast::media
+}  // namespace callcast::media::media_service_test

@@ -12,7 +12,7 @@
 #include "rtp/picture_loss_indication.hpp"
 #include "unit/media/receiver_reports.hpp"
 
-namespace callcast::media {
+namespace callcast::media::qos_counters_test {
 namespace {
 
 using namespace std::chrono_literals;
@@ -131,4 +131,4 @@ TEST(QosCounters, AddSumsEveryCounter) {
 }
 
 }  // namespace
-}  // namespace callcast::media
+}  // namespace callcast::media::qos_counters_test

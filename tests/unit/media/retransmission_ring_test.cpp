@@ -4,7 +4,7 @@
 
 #include <memory>
 
-namespace callcast::media {
+namespace callcast::media::retransmission_ring_test {
 namespace {
 
 using namespace std::chrono_literals;
@@ -114,4 +114,4 @@ TEST_F(RetransmissionRingTest, ClearForgetsEveryPacket) {
 }
 
 }  // namespace
-}  // namespace callcast::media
+}  // namespace callcast::media::retransmission_ring_test

@@ -27,7 +27,7 @@
 #include "support/wait_until.hpp"
 #include "unit/media/h264_rtp_packets.hpp"
 
-namespace callcast::media {
+namespace callcast::media::streaming_server_latching_test {
 namespace {
 
 using namespace std::chrono_literals;
@@ -417,9 +417,9 @@ TEST_F(LatchingTest, TwoViewersBehindOneNatAreToldApartByTheirAnnouncedSsrc) {
 }
 
 }  // namespace
-}  // namespace callcast::media
+}  // namespace callcast::media::streaming_server_latching_test
 
-namespace callcast::media {
+namespace callcast::media::streaming_server_latching_test {
 namespace {
 
 // Issue 12: an AVP SETUP (ffmpeg) and an AVPF one (rtspsrc) of the same AVPF offer both play; a
@@ -479,4 +479,4 @@ TEST_F(LatchingTest, AvpAndAvpfViewersBothPlayAndGetTheirKindOfRepair) {
 }
 
 }  // namespace
-}  // namespace callcast::media
+}  // namespace callcast::media::streaming_server_latching_test

@@ -24,7 +24,7 @@
 #include "support/wait_until.hpp"
 #include "unit/media/h264_rtp_packets.hpp"
 
-namespace callcast::media {
+namespace callcast::media::streaming_server_time_test {
 namespace {
 
 using namespace std::chrono_literals;
@@ -470,4 +470,4 @@ TEST_F(AdmissionExpiryTest, AdmissionOfAnEndedSessionGoesOnceItsTokenExpired) {
 }
 
 }  // namespace
-}  // namespace callcast::media
+}  // namespace callcast::media::streaming_server_time_test

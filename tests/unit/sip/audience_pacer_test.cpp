@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-namespace callcast::sip {
+namespace callcast::sip::audience_pacer_test {
 namespace {
 
 using namespace std::chrono_literals;
@@ -74,4 +74,4 @@ TEST_F(AudiencePacerTest, AFailedInfoStopsTheReports) {
 }
 
 }  // namespace
-}  // namespace callcast::sip
+}  // namespace callcast::sip::audience_pacer_test

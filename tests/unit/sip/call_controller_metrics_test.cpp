@@ -6,7 +6,7 @@
 #include "signaling_core_fixture.hpp"
 #include "sipwire/iptv_sdp.hpp"
 
-namespace callcast::sip::test {
+namespace callcast::sip::test::call_controller_metrics_test {
 namespace {
 
 using control::ControlErrorCode;
@@ -93,4 +93,4 @@ TEST_F(SignalingCoreTest, RegisterChallengesAreNotCountedAsInviteAnswers) {
 }
 
 }  // namespace
-}  // namespace callcast::sip::test
+}  // namespace callcast::sip::test::call_controller_metrics_test

@@ -5,7 +5,7 @@
 #include <chrono>
 #include <string>
 
-namespace callcast::sip {
+namespace callcast::sip::sip_metrics_test {
 namespace {
 
 using namespace std::chrono_literals;
@@ -68,4 +68,4 @@ TEST(SipMetrics, WithoutAnswersTheFamiliesAreStillListed) {
 }
 
 }  // namespace
-}  // namespace callcast::sip
+}  // namespace callcast::sip::sip_metrics_test

@@ -19,7 +19,7 @@
 
 #include "support/simulated_time.hpp"
 
-namespace callcast::sipua {
+namespace callcast::sipua::nua_engine_test {
 namespace {
 
 using namespace std::chrono_literals;
@@ -124,4 +124,4 @@ TEST_F(NuaEngineTest, ShutdownDoesNotWaitForAPeerThatNeverAnswers) {
 }
 
 }  // namespace
-}  // namespace callcast::sipua
+}  // namespace callcast::sipua::nua_engine_test

@@ -16,7 +16,7 @@
 #include "sipp_peer.hpp"
 #include "support/sip_test_agent.hpp"
 
-namespace callcast::test {
+namespace callcast::test::user_agent_test {
 namespace {
 
 using namespace std::chrono_literals;
@@ -336,4 +336,4 @@ TEST(UserAgentStartTest, StartFailsWhenThePortIsTaken) {
 }
 
 }  // namespace
-}  // namespace callcast::test
+}  // namespace callcast::test::user_agent_test

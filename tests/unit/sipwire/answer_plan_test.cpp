@@ -8,7 +8,7 @@
 #include "sipwire/viewer_answer.hpp"
 #include "unit/sipwire/phone_offers.hpp"
 
-namespace callcast::sip {
+namespace callcast::sip::answer_plan_test {
 namespace {
 
 using ::testing::HasSubstr;
@@ -96,4 +96,4 @@ TEST(AnswerPlan, EveryRealOffersAnswersParseWithOneLinePerOfferedLine) {
 }
 
 }  // namespace
-}  // namespace callcast::sip
+}  // namespace callcast::sip::answer_plan_test

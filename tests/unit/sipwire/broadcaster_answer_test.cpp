@@ -5,7 +5,7 @@
 
 #include "unit/sipwire/phone_offers.hpp"
 
-namespace callcast::sip {
+namespace callcast::sip::broadcaster_answer_test {
 namespace {
 
 using ::testing::HasSubstr;
@@ -117,4 +117,4 @@ TEST(BroadcasterAnswer, RefusesSecureRtpOnly) {
 }
 
 }  // namespace
-}  // namespace callcast::sip
+}  // namespace callcast::sip::broadcaster_answer_test

@@ -5,7 +5,7 @@
 
 #include "unit/sipwire/phone_offers.hpp"
 
-namespace callcast::sip {
+namespace callcast::sip::phone_offer_test {
 namespace {
 
 using ::testing::HasSubstr;
@@ -207,4 +207,4 @@ TEST(PhoneOffer, IsBounded) {
 }
 
 }  // namespace
-}  // namespace callcast::sip
+}  // namespace callcast::sip::phone_offer_test

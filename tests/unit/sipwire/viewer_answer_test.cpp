@@ -5,7 +5,7 @@
 
 #include "unit/sipwire/phone_offers.hpp"
 
-namespace callcast::sip {
+namespace callcast::sip::viewer_answer_test {
 namespace {
 
 using ::testing::HasSubstr;
@@ -286,4 +286,4 @@ TEST(ViewerAnswer, AGroupWithoutAudioRejectsThePhonesAudioLine) {
 }
 
 }  // namespace
-}  // namespace callcast::sip
+}  // namespace callcast::sip::viewer_answer_test

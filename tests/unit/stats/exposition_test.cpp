@@ -6,7 +6,7 @@
 #include <limits>
 #include <string>
 
-namespace callcast::stats {
+namespace callcast::stats::exposition_test {
 namespace {
 
 constexpr std::array<std::string_view, 1> kStateLabel{"state"};
@@ -139,4 +139,4 @@ TEST(Exposition, EmptyWhenNothingWasAdded) {
 }
 
 }  // namespace
-}  // namespace callcast::stats
+}  // namespace callcast::stats::exposition_test

@@ -4,7 +4,7 @@
 
 #include <array>
 
-namespace callcast::stats {
+namespace callcast::stats::histogram_test {
 namespace {
 
 constexpr std::array<double, 3> kBounds{0.1, 1, 10};
@@ -51,4 +51,4 @@ TEST(Histogram, SumsAndCountsEveryObservation) {
 }
 
 }  // namespace
-}  // namespace callcast::stats
+}  // namespace callcast::stats::histogram_test

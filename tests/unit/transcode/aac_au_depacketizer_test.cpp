@@ -5,7 +5,7 @@
 #include "unit/transcode/aac_payload_writer.hpp"
 #include "unit/transcode/captured_stream.hpp"
 
-namespace callcast::transcode {
+namespace callcast::transcode::aac_au_depacketizer_test {
 namespace {
 
 using test::audio_packet;
@@ -190,4 +190,4 @@ TEST(AacAuDepacketizerCreateTest, LowBitrateModeReadsSixBitSizes) {
 }
 
 }  // namespace
-}  // namespace callcast::transcode
+}  // namespace callcast::transcode::aac_au_depacketizer_test

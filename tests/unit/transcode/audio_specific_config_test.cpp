@@ -6,7 +6,7 @@
 
 #include "transcode/config_hex.hpp"
 
-namespace callcast::transcode {
+namespace callcast::transcode::audio_specific_config_test {
 namespace {
 
 AudioSpecificConfig parse_hex(std::string_view hex) {
@@ -107,4 +107,4 @@ TEST(ConfigHexTest, DecodesEitherCaseAndRefusesTheRest) {
 }
 
 }  // namespace
-}  // namespace callcast::transcode
+}  // namespace callcast::transcode::audio_specific_config_test

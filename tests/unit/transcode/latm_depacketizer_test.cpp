@@ -6,7 +6,7 @@
 #include "unit/transcode/aac_payload_writer.hpp"
 #include "unit/transcode/captured_stream.hpp"
 
-namespace callcast::transcode {
+namespace callcast::transcode::latm_depacketizer_test {
 namespace {
 
 using test::audio_packet;
@@ -137,4 +137,4 @@ TEST(LatmDepacketizerTest, OversizedFragmentedElementIsRefused) {
 }
 
 }  // namespace
-}  // namespace callcast::transcode
+}  // namespace callcast::transcode::latm_depacketizer_test

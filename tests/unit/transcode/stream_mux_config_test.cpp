@@ -4,7 +4,7 @@
 
 #include "transcode/config_hex.hpp"
 
-namespace callcast::transcode {
+namespace callcast::transcode::stream_mux_config_test {
 namespace {
 
 Result<StreamMuxConfig, std::string> parse_hex(std::string_view hex) {
@@ -83,4 +83,4 @@ TEST(StreamMuxConfigTest, AudioMuxVersionAIsRefused) {
 }
 
 }  // namespace
-}  // namespace callcast::transcode
+}  // namespace callcast::transcode::stream_mux_config_test
