@@ -9,6 +9,7 @@
 
 #include "sipwire/iptv_sdp.hpp"
 #include "support/sip_e2e.hpp"
+#include "support/udp_media_receiver.hpp"
 #include "support/wait_until.hpp"
 
 namespace callcast::test {
@@ -97,6 +98,60 @@ TEST_F(SipFlowTest, ACallerWithout100relGetsAnUnreliable183) {
   EXPECT_EQ(call->message_text("<183").value_or("").find("RSeq:"), std::string::npos);
   call->hang_up();
   EXPECT_TRUE(call->wait_terminated(5s));
+  EXPECT_TRUE(wait_all_clean());
+}
+
+// Issue 13: a standard SIP phone's offer (audio/video RTP lines, no iptv_rtsp line) to the
+// broadcaster's number is answered by offer/answer, and the group's video arrives as plain RTP
+// under the phone's payload type at the address of its SDP. The group's audio is AAC, which the
+// phone does not offer and the media side cannot transcode yet: that line gets port 0 and the
+// 200 a Warning saying so.
+TEST_F(SipFlowTest, APhoneGetsTheGroupsVideoAsPlainRtpUnderItsPayloadType) {
+  Broadcast broadcast = start_broadcast();
+  ASSERT_FALSE(broadcast.publish_url.empty());
+  UdpMediaReceiver audio;
+  UdpMediaReceiver video;
+  ASSERT_TRUE(audio.ok()) << audio.error();
+  ASSERT_TRUE(video.ok()) << video.error();
+  const std::string offer =
+      "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
+      "m=audio " +
+      std::to_string(audio.rtp_port()) +
+      " RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n"
+      "m=video " +
+      std::to_string(video.rtp_port()) +
+      " RTP/AVP 109\r\n"
+      "a=rtpmap:109 H264/90000\r\na=fmtp:109 packetization-mode=1;profile-level-id=42e01f\r\n"
+      "a=rtcp-fb:109 nack pli\r\n";
+  Watch phone{agent(kViewer), nullptr, {}};
+  phone.call = phone.agent->call(kMaster, offer);
+  ASSERT_TRUE(phone.call->wait_answered(10s));
+  const std::string answer = phone.call->last_response(200)->body;
+  EXPECT_NE(answer.find("m=audio 0 RTP/AVP 0\r\n"), std::string::npos) << answer;
+  EXPECT_NE(answer.find(" RTP/AVP 109\r\na=rtpmap:109 H264/90000\r\n"), std::string::npos)
+      << answer;
+  EXPECT_NE(answer.find("a=sendonly\r\n"), std::string::npos) << answer;
+  EXPECT_TRUE(sip::rtsp_uri_from_sdp(answer).empty()) << answer;
+  // The media side was told where the phone's SIP came from (its Via), to latch its RTP from.
+  EXPECT_TRUE(server().wait_for_log("source=127.0.0.1 after_ms=", 1s)) << server().log_tail();
+  const std::string ok = phone.call->message_text("<200").value_or("");
+  EXPECT_NE(ok.find("audio needs transcoding from MPEG4-GENERIC"), std::string::npos) << ok;
+
+  int packets = 0;
+  for (int i = 0; i < 20; ++i) {
+    const auto rtp = video.receive_rtp(5s);
+    ASSERT_TRUE(rtp) << "no RTP to the phone's video port after " << packets << " packets";
+    ASSERT_GE(rtp->size(), 12u);
+    EXPECT_EQ((*rtp)[1] & 0x7f, 109) << "not the phone's payload type";
+    ++packets;
+  }
+  EXPECT_FALSE(audio.receive_rtp(500ms)) << "audio sent on a refused line";
+
+  phone.call->hang_up();
+  ASSERT_TRUE(phone.call->wait_terminated(5s));
+  EXPECT_TRUE(server().wait_for_log("event=call_ended role=viewer by=BYE", 5s));
+  broadcast.call->hang_up();
+  ASSERT_TRUE(broadcast.call->wait_terminated(5s));
   EXPECT_TRUE(wait_all_clean());
 }
 
