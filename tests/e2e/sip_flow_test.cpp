@@ -2,10 +2,16 @@
 // user agents as the master and viewer terminals, ffmpeg publishing to the URI of the 183 and
 // ffprobe playing the URI of the viewer's 200 OK. Each step's messages are asserted exactly.
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <csignal>
+#include <cstdlib>
+#include <fstream>
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "sipwire/iptv_sdp.hpp"
 #include "support/sip_e2e.hpp"
@@ -150,6 +156,84 @@ TEST_F(SipFlowTest, APhoneGetsTheGroupsVideoAsPlainRtpUnderItsPayloadType) {
   phone.call->hang_up();
   ASSERT_TRUE(phone.call->wait_terminated(5s));
   EXPECT_TRUE(server().wait_for_log("event=call_ended role=viewer by=BYE", 5s));
+  broadcast.call->hang_up();
+  ASSERT_TRUE(broadcast.call->wait_terminated(5s));
+  EXPECT_TRUE(wait_all_clean());
+}
+
+// A free UDP port on the loopback for a phone's SIP (taken by the phone right after).
+std::uint16_t free_udp_port() {
+  const int fd = ::socket(AF_INET, SOCK_DGRAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t length = sizeof address;
+  std::uint16_t port = 0;
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0 &&
+      ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) == 0) {
+    port = ntohs(address.sin_port);
+  }
+  ::close(fd);
+  return port;
+}
+
+std::string file_text(const std::filesystem::path& path) {
+  std::ifstream file(path);
+  std::ostringstream text;
+  text << file.rdbuf();
+  return text.str();
+}
+
+// Issue 13 with a real phone: Debian's baresip (with baresip-ffmpeg for H.264, set up as in
+// tests/unit/sipwire/offers/README.md) calls the broadcaster's number, is answered, decodes the
+// group's video (its AAC audio needs transcoding: port 0), and hangs up with a BYE that removes it.
+// Skipped where baresip is not installed.
+TEST_F(SipFlowTest, BaresipCallsTheBroadcasterAndIsAnsweredWithTheGroupsVideo) {
+  if (std::system("command -v baresip >/dev/null 2>&1") != 0) GTEST_SKIP() << "no baresip";
+  Broadcast broadcast = start_broadcast();
+  ASSERT_FALSE(broadcast.publish_url.empty());
+  const auto config = dir() / "baresip";
+  std::filesystem::create_directories(config);
+  const auto port = free_udp_port();
+  ASSERT_NE(port, 0);
+  std::ofstream(config / "config")
+      << "sip_listen 127.0.0.1:" << port << "\n"
+      << "module_path /usr/lib/baresip/modules\n"
+         "module g711.so\nmodule avcodec.so\nmodule avformat.so\nmodule fakevideo.so\n"
+         "module ausine.so\nmodule account.so\nmodule_app menu.so\n"
+         "video_source fakevideo,nil\nvideo_display fakevideo,nil\naudio_source ausine,440\n"
+         "rtcp_mux no\n";
+  std::ofstream(config / "accounts") << "<sip:" << kViewer << "@" << sip_domain()
+                                     << ";transport=udp>;auth_pass=" << kPassword << ";regint=0\n";
+  std::ofstream(config / "contacts");
+  ChildOptions options;
+  options.argv = {"baresip",
+                  "-f",
+                  config.string(),
+                  "-t",
+                  "6",
+                  "-e",
+                  "/dial sip:" + std::string(kMaster) + "@" + sip_domain()};
+  options.stdout_file = config / "stdout.log";
+  options.stderr_file = config / "stderr.log";
+  auto& phone = spawn(options);
+  ASSERT_TRUE(phone.started()) << phone.error();
+  EXPECT_TRUE(server().wait_for_log("event=viewer_answered kind=phone", 10s))
+      << server().log_tail() << file_text(config / "stdout.log");
+  // It quits after 6 s and hangs up first.
+  EXPECT_TRUE(server().wait_for_log("step=714 event=call_ended role=viewer by=BYE", 10s))
+      << file_text(config / "stdout.log");
+  const std::string output = file_text(config / "stdout.log");
+  EXPECT_NE(output.find("Call established"), std::string::npos) << output;
+  EXPECT_NE(output.find("Set video decoder: H264 packetization-mode=1"), std::string::npos)
+      << output;
+  // Printed once its decoder has given a picture: the relayed stream decodes.
+  const auto picture = output.find("video: receiving with resolution");
+  EXPECT_NE(picture, std::string::npos) << output;
+  if (picture != std::string::npos) {
+    std::printf("[e2e] baresip: %s\n",
+                output.substr(picture, output.find('\n', picture) - picture).c_str());
+  }
   broadcast.call->hang_up();
   ASSERT_TRUE(broadcast.call->wait_terminated(5s));
   EXPECT_TRUE(wait_all_clean());
