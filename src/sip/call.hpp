@@ -35,6 +35,11 @@ struct Call {
   std::string offer;        // the INVITE's SDP, may be empty
   std::string sdp;          // what 183 / 200 carry
   bool media_done = false;  // the group was created / the viewer admitted on the media side
+  // Viewer: the offer is a SIP phone's (audio/video RTP lines, no iptv_rtsp line), answered by
+  // RFC 3264 offer/answer and plain RTP from the media side (issue 13), not with an RTSP URI.
+  bool phone = false;
+  std::string source_address;  // where the INVITE came from (SipRequest::source_address)
+  std::string warning;         // a Warning on the 200 (a phone told why it has no picture)
   std::unique_ptr<core::Timer> join_timer;  // master: 706 must come within the join timeout
   core::SteadyClock::time_point invited_at;
   // Master: rebuilt after a restart of this process from the media side's live group. It has

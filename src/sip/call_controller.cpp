@@ -6,8 +6,12 @@
 
 #include "core/group_registry.hpp"
 #include "sip/forwarding_route.hpp"
+#include "sip/phone_viewer_answer.hpp"
 #include "sipwire/audience_info.hpp"
 #include "sipwire/iptv_sdp.hpp"
+#include "sipwire/phone_offer.hpp"
+#include "sipwire/viewer_answer.hpp"
+#include "sipwire/warning_text.hpp"
 
 namespace callcast::sip {
 namespace {
@@ -22,6 +26,13 @@ bool takes_audience_info(const SipRequest& request) {
   return std::any_of(
       request.recv_info.begin(), request.recv_info.end(),
       [](const std::string& value) { return recv_info_lists(value, kAudiencePackage); });
+}
+
+// A SIP phone's offer: SDP without an iptv_rtsp line (callcast's terminal always has one; no
+// offer at all is answered with our own iptv_rtsp offer, as today).
+bool is_phone_offer(std::string_view offer) {
+  auto summary = summarize_iptv_offer(offer);
+  return summary && summary->has_offer && !summary->has_iptv;
 }
 
 bool is_wildcard_host(std::string_view host) {
@@ -73,6 +84,8 @@ CallId CallController::add_call(StackHandle handle, CallRole role, const std::st
   call.group = group;
   call.tcp = request.over_tcp;
   call.offer = request.body;
+  call.phone = role == CallRole::viewer && is_phone_offer(request.body);
+  call.source_address = request.source_address;
   call.invited_at = services_.time.now();
   call.reached_host = request.request_host;
   call.takes_audience = role == CallRole::master && takes_audience_info(request);
@@ -250,6 +263,12 @@ void CallController::start_viewer_call(StackHandle handle, const SipRequest& req
   if (master == nullptr || master->state != CallState::answered) {
     return refuse(480, "Temporarily Unavailable", group + " is not broadcasting");
   }
+  if (is_phone_offer(request.body)) {
+    // Read now so that an offer we cannot read is refused before anything is admitted.
+    if (auto offer = parse_phone_offer(request.body); !offer) {
+      return refuse(488, "Not Acceptable Here", "the SDP offer: " + offer.error());
+    }
+  }
   const CallId id = add_call(handle, CallRole::viewer, viewer, group, request);
   // 710: the call is diverted to the service; tell the caller, as a forwarding switch would.
   services_.stack.respond(handle, refusal(181, "Call Is Being Forwarded", {}));
@@ -288,12 +307,93 @@ void CallController::on_viewer_admitted(
       restored != table_.restored_viewers.end()) {
     restored->second.erase(call.caller);  // this dialog owns the admission now
   }
+  if (call.phone) return answer_phone(call, *result);
   auto sdp = make_iptv_sdp(call.offer, IptvSdpParams{result->play_url, id});
   call.sdp = sdp ? *sdp : std::string();
   answer(call, 200, "OK");
   call.state = CallState::answered;
   spdlog::info("sip: group={} terminal={} step=713 event=viewer_answered after_ms={}", call.group,
                call.caller, elapsed_ms(call.invited_at));
+}
+
+void CallController::answer_phone(Call& call, const control::ViewerAdmitted& admitted) {
+  auto offer = parse_phone_offer(call.offer);  // read at the INVITE: cannot fail here
+  if (!offer) return fail_call(call, 488, "Not Acceptable Here", "the SDP offer: " + offer.error());
+  if (admitted.tracks.empty()) {
+    spdlog::info(
+        "sip: group={} terminal={} step=712 event=invite_refused kind=phone status=480 "
+        "reason=no_tracks",
+        call.group, call.caller);
+    return fail_call(call, 480, "Temporarily Unavailable",
+                     call.group + " is not live yet: its broadcast has no media to send");
+  }
+  const GroupCodecs group = group_codecs_of(admitted.tracks);
+  auto plan = plan_viewer_answer(*offer, group, server_media_of(admitted));
+  if (!plan) {
+    spdlog::info(
+        "sip: group={} terminal={} step=713 event=invite_refused kind=phone status={} "
+        "tool=\"{}\" reason=\"{}\"",
+        call.group, call.caller, plan.error().status, offer->tool, plan.error().warning);
+    return fail_call(call, 488, "Not Acceptable Here", plan.error().warning);
+  }
+  std::string warning = user_notes(*plan);
+  if (auto why = drop_audio_needing_transcoding(*plan, *offer, group)) {
+    spdlog::info("sip: group={} terminal={} step=713 event=phone_audio_refused reason=\"{}\"",
+                 call.group, call.caller, *why);
+    if (!plan->video) {
+      return fail_call(call, 488, "Not Acceptable Here",
+                       warning.empty() ? *why : warning + "; " + *why);
+    }
+    warning = warning.empty() ? *why : warning + "; " + *why;
+  }
+  for (const auto& note : plan->notes) {
+    spdlog::info("sip: group={} terminal={} step=713 event=phone_answer_note note=\"{}\"",
+                 call.group, call.caller, note);
+  }
+  call.sdp = phone_answer_sdp(*plan, admitted, call.id);
+  call.warning = std::move(warning);
+  control::PhoneViewerRequest request{call.group, call.caller, call.source_address,
+                                      phone_routes(*plan)};
+  const CallId id = call.id;
+  const std::string group_name = call.group;
+  const std::string viewer = call.caller;
+  services_.media.start_phone_viewer(
+      std::move(request),
+      on_loop<control::PhoneViewerStarted>([this, id, group_name, viewer](auto result) {
+        if (table_.find(id) == nullptr) {
+          // Ended meanwhile (its release went before this start was done): undo.
+          if (result) {
+            Call gone;
+            gone.role = CallRole::viewer;
+            gone.group = group_name;
+            gone.caller = viewer;
+            gone.media_done = true;
+            release_media(gone);
+          }
+          return;
+        }
+        on_phone_viewer_started(id, std::move(result));
+      }));
+}
+
+void CallController::on_phone_viewer_started(
+    CallId id, Result<control::PhoneViewerStarted, control::ControlError> result) {
+  Call& call = *table_.find(id);
+  if (call.state != CallState::setting_up) return;  // the broadcast ended meanwhile
+  if (!result) {
+    const auto& error = result.error();
+    spdlog::info(
+        "sip: group={} terminal={} step=714 event=phone_media_failed error={} message=\"{}\"",
+        call.group, call.caller, control::to_string(error.code), error.message);
+    fail_for_media_error(call, error);
+    return;
+  }
+  answer(call, 200, "OK");
+  call.state = CallState::answered;
+  spdlog::info(
+      "sip: group={} terminal={} step=713 event=viewer_answered kind=phone session={} "
+      "source={} after_ms={}",
+      call.group, call.caller, result->session, call.source_address, elapsed_ms(call.invited_at));
 }
 
 void CallController::on_master_joined(Call& call) {
@@ -338,6 +438,7 @@ void CallController::answer(Call& call, int status, const char* phrase) {
   answer.phrase = phrase;
   answer.content_type = "application/sdp";
   answer.body = call.sdp;
+  if (!call.warning.empty()) answer.warning = make_warning_value(call.warning);
   // The master's terminal learns where to set its forwarding (708), instead of guessing.
   if (call.role == CallRole::master) answer.call_info = ut_call_info(call);
   // Over TCP the dialog's later requests must come back over TCP (NOTES-deps.md).

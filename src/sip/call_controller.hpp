@@ -3,7 +3,8 @@
 //   broadcast: 701 INVITE to the service number -> 702 create_group -> 704 183 with the publish
 //              URI -> 706 master_joined -> 707 200 OK;
 //   watch:     710 INVITE to the master's number -> forwarding -> 181 -> 711-712 admit_viewer ->
-//              713 200 OK with the play URI;
+//              713 200 OK with the play URI; a SIP phone's audio/video offer (no iptv_rtsp line)
+//              is answered by offer/answer instead, after the media side started its RTP;
 //   ending:    the master's BYE or CANCEL, or the media side's master_lost, ends the group and
 //              every viewer dialog of it; a viewer's BYE removes that viewer.
 // Every refusal carries a Warning saying why (sipwire/warning_text.hpp).
@@ -69,6 +70,11 @@ class CallController {
                          const std::string& dialled);
   void on_group_created(CallId id, Result<control::GroupCreated, control::ControlError> result);
   void on_viewer_admitted(CallId id, Result<control::ViewerAdmitted, control::ControlError> result);
+  // 713-714 for a phone (issue 13): the answer planned from its offer and the group's tracks,
+  // the media side started to the phone's routes, then the 200 with the answer SDP.
+  void answer_phone(Call& call, const control::ViewerAdmitted& admitted);
+  void on_phone_viewer_started(CallId id,
+                               Result<control::PhoneViewerStarted, control::ControlError> result);
   void on_join_timeout(CallId id);
   // 708 by the network side itself: the master's number forwards to the service number.
   void set_master_forwarding(const Call& call);

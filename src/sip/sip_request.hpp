@@ -39,6 +39,10 @@ struct SipRequest {
   // body cut short, but RFC 3261 §18.3 asks for 400 (over TCP the stack waits for the body).
   bool body_cut_short = false;
   bool over_tcp = false;  // the top Via's transport
+  // The IP address the request came from (the top Via's received, else its host: RFC 3261
+  // §18.2.1 has the server add received when they differ). Behind a NAT, the public address a
+  // phone's media will come from too (symmetric RTP, RFC 4961). Empty when unknown.
+  std::string source_address;
   // The values of every Recv-Info header (RFC 6086).
   std::vector<std::string> recv_info;
 };

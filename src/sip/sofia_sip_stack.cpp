@@ -102,6 +102,19 @@ SipRequest read_request(const sip_t* sip) {
   const char* protocol = sip->sip_via != nullptr ? sip->sip_via->v_protocol : nullptr;
   request.over_tcp =
       protocol != nullptr && std::string_view(protocol).find("TCP") != std::string_view::npos;
+  // nta adds received= to the top Via when the request came from another address than its host
+  // says (RFC 3261 §18.2.1), so this is the packet's source address either way.
+  if (sip->sip_via != nullptr) {
+    const char* source =
+        sip->sip_via->v_received != nullptr ? sip->sip_via->v_received : sip->sip_via->v_host;
+    if (source != nullptr) {
+      std::string_view address(source);
+      if (address.size() > 2 && address.front() == '[' && address.back() == ']') {
+        address = address.substr(1, address.size() - 2);
+      }
+      request.source_address = std::string(address);
+    }
+  }
   // Recv-Info is not a header this version of sofia knows by name.
   for (const sip_unknown_t* header = sip->sip_unknown; header != nullptr;
        header = header->un_next) {

@@ -74,6 +74,8 @@ SipRequest SignalingCoreTest::invite(const std::string& dialled, const std::stri
   request.call_id = "call-" + std::to_string(next_handle_);
   request.cseq = 1;
   request.body = offer;
+  // Not the address in the real phone offers' SDP: the phone is behind a NAT.
+  request.source_address = "203.0.113.7";
   if (!offer.empty()) request.content_type = "application/sdp";
   if (!password.empty()) {
     auth::DigestCredentials credentials;
