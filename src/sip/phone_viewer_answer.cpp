@@ -11,7 +11,7 @@
 namespace callcast::sip {
 namespace {
 
-bool same_name(std::string_view a, std::string_view b) {
+bool same_encoding(std::string_view a, std::string_view b) {
   return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
            return std::tolower(static_cast<unsigned char>(x)) ==
                   std::tolower(static_cast<unsigned char>(y));
@@ -19,7 +19,7 @@ bool same_name(std::string_view a, std::string_view b) {
 }
 
 std::optional<GroupVideo> video_of(const control::TrackFormat& track) {
-  if (!same_name(track.encoding, "H264")) {
+  if (!same_encoding(track.encoding, "H264")) {
     spdlog::info("sip: event=group_video_not_h264 encoding={}", track.encoding);
     return std::nullopt;
   }
@@ -46,7 +46,7 @@ std::optional<GroupAudio> audio_of(const control::TrackFormat& track) {
   format.clock_rate = track.clock_rate;
   // Not said: Opus is always written /2 (RFC 7587 §7), the others have one channel (RFC 4566).
   format.channels =
-      track.channels != 0 ? track.channels : (same_name(track.encoding, "opus") ? 2 : 1);
+      track.channels != 0 ? track.channels : (same_encoding(track.encoding, "opus") ? 2 : 1);
   format.fmtp = track.fmtp;
   const auto codec = audio_codec_of(format);
   if (!codec) {

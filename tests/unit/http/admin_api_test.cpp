@@ -127,6 +127,28 @@ TEST_F(AdminApiTest, InvalidNumberRejectedByControlIsBadRequest) {
   EXPECT_EQ(reply.json()["message"], "invalid master number: not a number");
 }
 
+TEST_F(AdminApiTest, PhoneViewerTakesTheGroupFromThePathAndRefusesBadRoutes) {
+  start_server();
+  ASSERT_EQ(create_group("13800000001").status, 201);
+  const std::string body =
+      R"({"viewer":"13900000002","signaling_address":"198.51.100.9","tracks":[)"
+      R"({"media":"video","host":"10.0.0.2","rtp_port":40000,"rtcp_port":40001,"payload_type":102}]})";
+  const Reply reply = send("POST", "/v1/groups/13800000001/phone-viewers", body);
+  EXPECT_EQ(reply.status, 201) << reply.body;
+  EXPECT_EQ(reply.json(), nlohmann::json({{"session", "phone-13900000002"}}));
+  ASSERT_TRUE(control_.last_phone_viewer.has_value());
+  EXPECT_EQ(control_.last_phone_viewer->group, "13800000001");
+  EXPECT_EQ(control_.last_phone_viewer->tracks.at(0).payload_type, 102);
+
+  control_.last_phone_viewer.reset();
+  const Reply bad = send("POST", "/v1/groups/13800000001/phone-viewers",
+                         R"({"viewer":"1","signaling_address":"x","tracks":[{"media":"video",)"
+                         R"("host":"h","rtp_port":0,"rtcp_port":1,"payload_type":1}]})");
+  expect_error(bad, 400, "bad_request");
+  EXPECT_FALSE(control_.last_phone_viewer.has_value()) << "nothing reached the media side";
+  expect_error(send("POST", "/v1/groups/404404/phone-viewers", body), 404, "not_found");
+}
+
 TEST_F(AdminApiTest, AdmitViewerAnswers201WithPlayUrl) {
   start_server();
   ASSERT_EQ(create_group("13800000001").status, 201);
@@ -134,7 +156,11 @@ TEST_F(AdminApiTest, AdmitViewerAnswers201WithPlayUrl) {
   EXPECT_EQ(reply.status, 201) << reply.body;
   EXPECT_EQ(reply.json(), nlohmann::json({{"group", "13800000001"},
                                           {"viewer", "13900000002"},
-                                          {"play_url", "rtsp://127.0.0.1:8554/13800000001?t=v"}}));
+                                          {"play_url", "rtsp://127.0.0.1:8554/13800000001?t=v"},
+                                          {"tracks", nlohmann::json::array()},
+                                          {"rtp_host", ""},
+                                          {"rtp_port", 0},
+                                          {"rtcp_port", 0}}));
 }
 
 TEST_F(AdminApiTest, AdmitViewerIntoUnknownGroupIsNotFound) {

@@ -115,6 +115,11 @@ class HttpMediaControlTest : public ::testing::Test {
     return await<control::ViewerAdmitted>(
         [&](auto done) { client_->admit_viewer(group, viewer, std::move(done)); });
   }
+  Result<control::PhoneViewerStarted, ControlError> start_phone_viewer(
+      control::PhoneViewerRequest request) {
+    return await<control::PhoneViewerStarted>(
+        [&](auto done) { client_->start_phone_viewer(std::move(request), std::move(done)); });
+  }
   Result<bool, ControlError> remove_viewer(const std::string& group, const std::string& viewer) {
     return await<bool>([&](auto done) { client_->remove_viewer(group, viewer, std::move(done)); });
   }
@@ -228,6 +233,32 @@ TEST_F(HttpMediaControlTest, ErrorsKeepTheirControlCode) {
   expect_error(get_group("a/b"), ControlErrorCode::not_found);
   const auto message = get_group("404404");
   EXPECT_NE(message.error().message.find("404404"), std::string::npos) << message.error().message;
+}
+
+// Issue 13: a phone viewer's media over the admin API (POST .../phone-viewers): the media side's
+// checks come back with their codes, and what it answers an admission carries the group's address.
+TEST_F(HttpMediaControlTest, PhoneViewerRequestsReachTheMediaSideAndItsRefusalsKeepTheirCode) {
+  start_media();
+  connect();
+  control::PhoneViewerRequest request;
+  request.group = "13800000001";
+  request.viewer = "13900000002";
+  request.signaling_address = "127.0.0.1";
+  request.tracks = {{"video", "127.0.0.1", 40000, 40001, 102}};
+  expect_error(start_phone_viewer(request), ControlErrorCode::not_found);  // no such group
+  ASSERT_TRUE(create_group("13800000001").ok());
+  const auto not_admitted = start_phone_viewer(request);
+  expect_error(not_admitted, ControlErrorCode::unauthorized);
+  EXPECT_NE(not_admitted.error().message.find("not admitted"), std::string::npos);
+  const auto admitted = admit_viewer("13800000001", "13900000002");
+  ASSERT_TRUE(admitted.ok());
+  EXPECT_TRUE(admitted->tracks.empty()) << "its master is not live yet";
+  EXPECT_FALSE(admitted->rtp_host.empty());
+  EXPECT_NE(admitted->rtp_port, 0);
+  EXPECT_EQ(admitted->rtcp_port, admitted->rtp_port + 1);
+  const auto waiting = start_phone_viewer(request);
+  expect_error(waiting, ControlErrorCode::not_found);
+  EXPECT_NE(waiting.error().message.find("waiting for its master"), std::string::npos);
 }
 
 TEST_F(HttpMediaControlTest, NothingListeningIsUnavailableNamingTheUrl) {
