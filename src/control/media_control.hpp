@@ -68,6 +68,11 @@ struct PhoneTrackRoute {
   // The phone's number for the format: sent under it. Its NACKs are answered with the original
   // packets (no RTX format is answered to a phone).
   std::uint8_t payload_type = 0;
+  // Audio the phone cannot take in the group's codec: "PCMU", "PCMA", "G722" or "opus" (its
+  // rtpmap name), transcoded once per group and target, shared by every phone of that target.
+  // Empty: the group's own packets.
+  std::string transcode_to;
+  std::uint8_t channels = 1;  // of `transcode_to` (opus: 2 when the phone asked for stereo)
 };
 
 struct PhoneViewerRequest {

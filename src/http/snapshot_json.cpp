@@ -300,7 +300,8 @@ void to_json(nlohmann::json& j, const PhoneTrackRoute& value) {
        {"host", value.host},
        {"rtp_port", value.rtp_port},
        {"rtcp_port", value.rtcp_port},
-       {"payload_type", value.payload_type}};
+       {"payload_type", value.payload_type}, {"transcode_to", value.transcode_to},
+       {"channels", value.channels}};
 }
 
 void from_json(const nlohmann::json& j, PhoneTrackRoute& value) {
@@ -309,6 +310,8 @@ void from_json(const nlohmann::json& j, PhoneTrackRoute& value) {
   j.at("rtp_port").get_to(value.rtp_port);
   j.at("rtcp_port").get_to(value.rtcp_port);
   j.at("payload_type").get_to(value.payload_type);
+  if (j.contains("transcode_to")) j.at("transcode_to").get_to(value.transcode_to);
+  if (j.contains("channels")) j.at("channels").get_to(value.channels);
 }
 
 void to_json(nlohmann::json& j, const PhoneViewerRequest& value) {

@@ -20,14 +20,19 @@ class GopCache {
   void clear();
   // Becomes `from` with each packet rewritten (a new variant of the stream starts from the
   // relayed GOP, access unit under way included).
+  // A rewrite may return null: that packet is left out (audio a variant gets transcoded).
   template <class Rewrite>
   void assign_rewritten(const GopCache& from, Rewrite rewrite) {
     clear();
-    for (const auto& packet : from.packets_) {
-      packets_.push_back(rewrite(packet));
-      bytes_ += packets_.back()->bytes.size();
+    std::size_t au_start = 0;
+    for (std::size_t i = 0; i < from.packets_.size(); ++i) {
+      if (i == from.au_start_) au_start = packets_.size();
+      SharedPacket packet = rewrite(from.packets_[i]);
+      if (!packet) continue;
+      bytes_ += packet->bytes.size();
+      packets_.push_back(std::move(packet));
     }
-    au_start_ = from.au_start_;
+    au_start_ = from.au_start_ >= from.packets_.size() ? packets_.size() : au_start;
     au_marked_ = from.au_marked_;
     valid_ = from.valid_;
   }

@@ -6,6 +6,7 @@
 #include "media/viewer_offer.hpp"
 #include "rtp/generic_nack.hpp"
 #include "rtp/rtcp.hpp"
+#include "rtp/rtp_packet_view.hpp"
 
 namespace callcast::media {
 
@@ -40,12 +41,17 @@ GroupMedia::GroupMedia(std::string group, std::vector<TrackDescription> tracks,
   last_sender_report_.resize(tracks_.size());
   repairs_ = make_track_repairs(tracks_, limits.repair);
   variants_.push_back(std::make_unique<StreamVariant>(
-      PayloadTypes{}, fanout.new_group(), fanout.shards(), limits.max_batch_packets,
+      StreamForm{}, fanout.new_group(), fanout.shards(), limits.max_batch_packets,
       limits.gop_cache_packets, limits.gop_cache_bytes));
   ingest_out_.reserve(4);
-  for (std::size_t t = 0; t < tracks_.size() && !video_track_; ++t) {
-    if (tracks_[t].description().codec == Codec::h264) video_track_ = t;
+  for (std::size_t t = 0; t < tracks_.size(); ++t) {
+    const bool video = tracks_[t].description().codec == Codec::h264;
+    if (video && !video_track_) video_track_ = t;
+    if (!video && !audio_track_) audio_track_ = t;
   }
+  transcoded_sink_ = [this](std::uint32_t target, rtp::Bytes packet) {
+    on_transcoded(target, packet);
+  };
 }
 
 GroupMedia::~GroupMedia() {
@@ -134,6 +140,16 @@ bool GroupMedia::on_publisher_rtp(std::size_t track, rtp::Bytes packet, Clock::t
     repairs_[track].ring().push(relayed, now);
     deliver(variant_out_, is_video && first && result.keyframe_start, now);
     first = false;
+  }
+  if (audio_transcoders_ && audio_track_ == track && audio_transcoders_->transcoder_count() > 0) {
+    // Each relayed packet (our numbering: gapless, stale ones already out) once into every
+    // target's transcoder; what comes out goes to that target's phones (on_transcoded).
+    transcoding_now_ = now;
+    for (const auto& relayed : ingest_out_) {
+      if (auto view = rtp::RtpPacketView::parse(relayed->view())) {
+        audio_transcoders_->push(transcode::AudioRtpPacket::from(*view), transcoded_sink_);
+      }
+    }
   }
   return true;
 }
@@ -388,24 +404,44 @@ void GroupMedia::clear_gops() {
   }
 }
 
-void GroupMedia::use_payload_types(Viewer& viewer, const PayloadTypes& payload_types) {
+Result<bool, std::string> GroupMedia::use_stream_form(
+    Viewer& viewer, const PayloadTypes& payload_types,
+    const std::optional<transcode::TargetAudioFormat>& audio) {
   take_from_fanout(viewer);
   stop_direct(viewer);
   leave_variant(viewer);
   for (std::size_t t = 0; t < kMaxTracks; ++t)
     viewer.tracks[t].payload_type = payload_types[t];
   // Numbers equal to the relayed ones are no variant of their own.
-  PayloadTypes wanted{};
+  StreamForm wanted;
   for (std::size_t t = 0; t < tracks_.size(); ++t) {
     if (payload_types[t] && *payload_types[t] != tracks_[t].description().payload_type)
-      wanted[t] = payload_types[t];
+      wanted.payload_types[t] = payload_types[t];
+  }
+  if (audio) {
+    if (!audio_track_) return fail(std::string("the group has no audio track"));
+    if (!audio_transcoders_) {
+      const TrackDescription& d = tracks_[*audio_track_].description();
+      const auto map = sdp::rtpmap_for(d.description, d.payload_type);
+      auto source = transcode::SourceAudioFormat::from_sdp(
+          d.encoding, d.clock_rate, map && map->channels ? *map->channels : 1,
+          sdp::fmtp_for(d.description, d.payload_type).value_or(""));
+      if (!source) return fail("the group's audio cannot be transcoded: " + source.error());
+      audio_transcoders_ = std::make_unique<transcode::GroupAudioTranscoders>(*source);
+    }
+    auto target = audio_transcoders_->acquire(*audio);
+    if (!target) return fail("the group's audio cannot be transcoded: " + target.error());
+    wanted.audio_target = *target;
+    wanted.transcoded_track = audio_track_;
+    // The transcoder writes the phone's payload type itself.
+    wanted.payload_types[*audio_track_].reset();
   }
   std::optional<std::size_t> slot;
   for (std::size_t v = 0; v < variants_.size(); ++v) {
-    if (variants_[v] && variants_[v]->payload_types() == wanted) {
+    if (variants_[v] && variants_[v]->form() == wanted) {
       viewer.variant = v;
       ++variants_[v]->viewers;
-      return;
+      return true;
     }
     if (!variants_[v] && !slot) slot = v;
   }
@@ -413,7 +449,7 @@ void GroupMedia::use_payload_types(Viewer& viewer, const PayloadTypes& payload_t
       wanted, fanout_.new_group(), fanout_.shards(), limits_.max_batch_packets,
       limits_.gop_cache_packets, limits_.gop_cache_bytes);
   // Its GOP cache starts as the relayed one, rewritten: the first phone of its kind starts at
-  // once too (one copy per variant, once).
+  // once too (one copy per variant, once). Transcoded audio joins it as it comes out.
   variant->gop().assign_rewritten(variants_.front()->gop(), [&](const SharedPacket& packet) {
     return variant->rewrite(packet);
   });
@@ -424,11 +460,32 @@ void GroupMedia::use_payload_types(Viewer& viewer, const PayloadTypes& payload_t
   variants_[*slot] = std::move(variant);
   viewer.variant = *slot;
   ++variants_[*slot]->viewers;
+  return true;
+}
+
+void GroupMedia::on_transcoded(std::uint32_t target, rtp::Bytes packet) {
+  const auto view = rtp::RtpPacketView::parse(packet);
+  if (!view || !audio_track_) return;
+  auto relay = std::make_shared<RelayPacket>();
+  relay->bytes.assign(packet.begin(), packet.end());
+  relay->track = static_cast<std::uint8_t>(*audio_track_);
+  relay->sequence = view->sequence_number();
+  relay->timestamp = view->timestamp();
+  const SharedPacket shared = std::move(relay);
+  variant_out_.assign(variants_.size(), nullptr);
+  for (std::size_t v = 0; v < variants_.size(); ++v) {
+    if (!variants_[v] || variants_[v]->audio_target() != target) continue;
+    variant_out_[v] = shared;
+    variants_[v]->gop().push(shared, false, false, false);
+  }
+  deliver(variant_out_, false, transcoding_now_);
 }
 
 void GroupMedia::leave_variant(Viewer& viewer) {
   const std::size_t v = std::exchange(viewer.variant, 0);
   if (v == 0 || !variants_[v]) return;
+  if (const auto target = variants_[v]->audio_target(); target && audio_transcoders_)
+    audio_transcoders_->release(*target);  // each viewer acquired it
   if (--variants_[v]->viewers == 0) {
     fanout_.remove_group(variants_[v]->fanout_group());
     variants_[v].reset();

@@ -26,6 +26,7 @@
 #include "media/track_repair.hpp"
 #include "media/viewer.hpp"
 #include "sdp/session_description.hpp"
+#include "transcode/group_audio_transcoders.hpp"
 
 namespace callcast::media {
 
@@ -125,7 +126,19 @@ class GroupMedia {
 
   // Issue 13: the payload types the viewer (a phone) chose for the group's formats; before
   // start_playing(). Viewers with the same numbers share one rewritten form of the stream.
-  void use_payload_types(Viewer& viewer, const PayloadTypes& payload_types);
+  void use_payload_types(Viewer& viewer, const PayloadTypes& payload_types) {
+    (void)use_stream_form(viewer, payload_types, std::nullopt);
+  }
+  // ...and, for a phone that cannot take the group's audio codec, that audio transcoded to
+  // `audio` (once per group and target: GroupAudioTranscoders). An error names what cannot be
+  // transcoded; the viewer then gets the relayed form.
+  Result<bool, std::string> use_stream_form(
+      Viewer& viewer, const PayloadTypes& payload_types,
+      const std::optional<transcode::TargetAudioFormat>& audio);
+  // The group's audio transcoders (none until a phone needed one).
+  const transcode::GroupAudioTranscoders* audio_transcoders() const {
+    return audio_transcoders_.get();
+  }
   // The distinct forms of the stream in use (1: every viewer gets the relayed packets).
   std::size_t variants_in_use() const;
 
@@ -180,6 +193,8 @@ class GroupMedia {
   void clear_gops();
   // A viewer leaves its variant; the last one out takes it along (but never the relayed one).
   void leave_variant(Viewer& viewer);
+  // One packet of a transcoder's output: to the variants of that target, as their audio.
+  void on_transcoded(std::uint32_t target, rtp::Bytes packet);
   // Sends at once on TCP; queues on rtp_out_ for UDP (the caller flushes it).
   void send_to(Viewer& viewer, const SharedPacket& packet);
   // A UDP viewer that has caught up goes to a fan-out worker; back to the loop on pause/removal.
@@ -230,6 +245,11 @@ class GroupMedia {
   // Scratch space reused for every packet (no allocation per packet in steady state).
   std::vector<SharedPacket> ingest_out_;
   std::vector<SharedPacket> variant_out_;
+  // Issue 13: the first audio track, transcoded for phones that cannot take its codec.
+  std::optional<std::size_t> audio_track_;
+  std::unique_ptr<transcode::GroupAudioTranscoders> audio_transcoders_;
+  transcode::GroupAudioTranscoders::Sink transcoded_sink_;
+  Clock::time_point transcoding_now_{};
 
   MediaMetrics* metrics_ = nullptr;
   std::uint64_t malformed_rtcp_ = 0;

@@ -2,12 +2,15 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <boost/asio/ip/address.hpp>
+#include <cctype>
 
 #include "media/group_directory.hpp"
 #include "media/session_table.hpp"
 #include "media/udp_router.hpp"
 #include "media/viewer_session.hpp"
+#include "transcode/target_audio_format.hpp"
 
 namespace callcast::media {
 
@@ -36,6 +39,22 @@ bool is_private(const boost::asio::ip::address& address) {
   return bytes[0] == 10 || (bytes[0] == 172 && (bytes[1] & 0xF0U) == 16) ||
          (bytes[0] == 192 && bytes[1] == 168) || (bytes[0] == 100 && (bytes[1] & 0xC0U) == 64) ||
          (bytes[0] == 169 && bytes[1] == 254);
+}
+
+std::optional<transcode::TargetAudioCodec> target_codec(std::string_view name) {
+  using transcode::TargetAudioCodec;
+  for (const auto codec : {TargetAudioCodec::pcmu, TargetAudioCodec::pcma, TargetAudioCodec::g722,
+                           TargetAudioCodec::opus}) {
+    const auto known = transcode::encoding_name(codec);
+    if (name.size() == known.size() &&
+        std::equal(name.begin(), name.end(), known.begin(), [](char a, char b) {
+          return std::tolower(static_cast<unsigned char>(a)) ==
+                 std::tolower(static_cast<unsigned char>(b));
+        })) {
+      return codec;
+    }
+  }
+  return std::nullopt;
 }
 
 }  // namespace
@@ -68,6 +87,7 @@ Result<control::PhoneViewerStarted, ControlError> PhoneViewers::start(
   };
   std::vector<Planned> planned;
   PayloadTypes payload_types{};
+  std::optional<transcode::TargetAudioFormat> audio_target;
   for (const auto& route : request.tracks) {
     std::optional<std::size_t> track;
     for (std::size_t t = 0; t < media->tracks().size() && !track; ++t) {
@@ -87,6 +107,15 @@ Result<control::PhoneViewerStarted, ControlError> PhoneViewers::start(
     // show the ports (what SBCs do; the ports of a port-preserving NAT then are right at once).
     if (signaling && *signaling != *address && is_private(*address) && !is_private(*signaling)) {
       address = signaling;
+    }
+    if (!route.transcode_to.empty()) {
+      const auto codec = target_codec(route.transcode_to);
+      if (route.media != "audio" || !codec) {
+        return fail(bad_request("cannot transcode " + route.media + " to '" + route.transcode_to +
+                                "' (PCMU, PCMA, G722 or opus audio)"));
+      }
+      audio_target = transcode::TargetAudioFormat{*codec, route.payload_type,
+                                                  std::max<std::uint8_t>(route.channels, 1), 0};
     }
     payload_types[*track] = route.payload_type;
     planned.push_back(
@@ -118,7 +147,12 @@ Result<control::PhoneViewerStarted, ControlError> PhoneViewers::start(
     ctx_.routes.add(route.rtcp, s, p.track);
   }
   ctx_.routes.remember_unlatched(s);
-  media->use_payload_types(viewer, payload_types);
+  if (auto formed = media->use_stream_form(viewer, payload_types, audio_target); !formed) {
+    spdlog::warn("group={} terminal={} step=714 event=phone_viewer_refused reason=\"{}\"",
+                 request.group, request.viewer, formed.error());
+    ctx_.directory.close_session(id, "refused", false);
+    return fail(ControlError{ControlErrorCode::bad_request, formed.error()});
+  }
 
   if (auto playing = ctx_.directory.registry().viewer_playing(request.group, request.viewer);
       !playing) {
@@ -131,10 +165,13 @@ Result<control::PhoneViewerStarted, ControlError> PhoneViewers::start(
   media->start_delivery(viewer, now);
   if (!viewer.backlog.empty()) ctx_.schedule_pacing();
   spdlog::info(
-      "group={} terminal={} step=714 phone viewer playing over RTP to {}:{} ({} track(s), {} "
-      "variant(s) of the stream) from {} cached packets",
+      "group={} terminal={} step=714 phone viewer playing over RTP to {}:{} ({} track(s), audio "
+      "{}, {} variant(s) of the stream) from {} cached packets",
       request.group, request.viewer, planned.front().rtp.address().to_string(),
-      planned.front().rtp.port(), planned.size(), media->variants_in_use(), viewer.backlog.size());
+      planned.front().rtp.port(), planned.size(),
+      audio_target ? "transcoded to " + std::string(transcode::encoding_name(audio_target->codec))
+                   : std::string("as relayed"),
+      media->variants_in_use(), viewer.backlog.size());
   return control::PhoneViewerStarted{id};
 }
 

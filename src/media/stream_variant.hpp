@@ -21,14 +21,26 @@ namespace callcast::media {
 // Per track: the payload type this variant carries it under; none: as relayed.
 using PayloadTypes = std::array<std::optional<std::uint8_t>, kMaxTracks>;
 
+// What sets a variant apart: its payload types and, for phones that cannot take the group's audio
+// codec, the transcoder whose output replaces the relayed audio track (GroupAudioTranscoders id).
+struct StreamForm {
+  PayloadTypes payload_types{};
+  std::optional<std::uint32_t> audio_target;
+  std::optional<std::size_t> transcoded_track;  // the audio track `audio_target` replaces
+  bool operator==(const StreamForm&) const = default;
+};
+
 class StreamVariant {
  public:
-  StreamVariant(PayloadTypes payload_types, std::uint64_t fanout_group, std::size_t shards,
+  StreamVariant(StreamForm form, std::uint64_t fanout_group, std::size_t shards,
                 std::size_t max_batch_packets, std::size_t gop_packets, std::size_t gop_bytes);
 
-  const PayloadTypes& payload_types() const { return payload_types_; }
+  const StreamForm& form() const { return form_; }
+  const PayloadTypes& payload_types() const { return form_.payload_types; }
+  std::optional<std::uint32_t> audio_target() const { return form_.audio_target; }
   // The relayed packet as this variant carries it: the same shared packet where nothing differs,
-  // else one copy with its payload type (the marker bit kept).
+  // else one copy with its payload type (the marker bit kept); null for the relayed audio of a
+  // variant that gets it transcoded.
   SharedPacket rewrite(const SharedPacket& relayed) const;
   // Whether `relayed` comes out of rewrite() as a copy.
   bool rewrites(const RelayPacket& relayed) const;
@@ -43,7 +55,7 @@ class StreamVariant {
   std::size_t viewers = 0;
 
  private:
-  PayloadTypes payload_types_;
+  StreamForm form_;
   std::uint64_t fanout_group_;
   std::vector<std::uint32_t> shard_viewers_;
   std::shared_ptr<PacketBatch> pending_;

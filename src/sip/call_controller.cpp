@@ -337,14 +337,11 @@ void CallController::answer_phone(Call& call, const control::ViewerAdmitted& adm
     return fail_call(call, 488, "Not Acceptable Here", plan.error().warning);
   }
   std::string warning = user_notes(*plan);
-  if (auto why = drop_audio_needing_transcoding(*plan, *offer, group)) {
-    spdlog::info("sip: group={} terminal={} step=713 event=phone_audio_refused reason=\"{}\"",
-                 call.group, call.caller, *why);
-    if (!plan->video) {
-      return fail_call(call, 488, "Not Acceptable Here",
-                       warning.empty() ? *why : warning + "; " + *why);
-    }
-    warning = warning.empty() ? *why : warning + "; " + *why;
+  if (plan->audio && plan->audio->transcode_from) {
+    spdlog::info(
+        "sip: group={} terminal={} step=713 event=phone_audio_transcoded from={} to={}/{}",
+        call.group, call.caller, encoding_name(*plan->audio->transcode_from),
+        encoding_name(plan->audio->codec), plan->audio->clock_rate);
   }
   for (const auto& note : plan->notes) {
     spdlog::info("sip: group={} terminal={} step=713 event=phone_answer_note note=\"{}\"",

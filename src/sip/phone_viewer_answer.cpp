@@ -98,29 +98,17 @@ ServerMedia server_media_of(const control::ViewerAdmitted& admitted) {
   return server;
 }
 
-std::optional<std::string> drop_audio_needing_transcoding(AnswerPlan& plan, const PhoneOffer& offer,
-                                                          const GroupCodecs& group) {
-  if (!plan.audio || !plan.audio->transcode_from) return std::nullopt;
-  // ISSUE 13, NEXT STEP: the media side transcodes once per group and target codec (the
-  // transcoder library is on another branch). Until it is wired in, the line is refused here.
-  const AudioPlan& audio = *plan.audio;
-  GroupAudio to;
-  to.codec = audio.codec;
-  to.clock_rate = audio.clock_rate;
-  to.channels = audio.channels;
-  const std::string from =
-      group.audio ? describe(*group.audio) : std::string(encoding_name(*audio.transcode_from));
-  std::string why =
-      "audio needs transcoding from " + from + " to " + describe(to) + ": not available yet";
-  plan.lines.at(audio.line) = answer_rules::rejected(offer.media.at(audio.line), why);
-  plan.audio.reset();
-  return why;
-}
-
 std::vector<control::PhoneTrackRoute> phone_routes(const AnswerPlan& plan) {
   std::vector<control::PhoneTrackRoute> routes;
   if (plan.video) routes.push_back(route("video", plan.video->phone, plan.video->payload_type));
-  if (plan.audio) routes.push_back(route("audio", plan.audio->phone, plan.audio->payload_type));
+  if (plan.audio) {
+    auto audio = route("audio", plan.audio->phone, plan.audio->payload_type);
+    if (plan.audio->transcode_from) {
+      audio.transcode_to = std::string(encoding_name(plan.audio->codec));
+      audio.channels = static_cast<std::uint8_t>(plan.audio->channels);
+    }
+    routes.push_back(std::move(audio));
+  }
   return routes;
 }
 

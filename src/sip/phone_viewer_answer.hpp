@@ -25,14 +25,10 @@ GroupCodecs group_codecs_of(const std::vector<control::TrackFormat>& tracks);
 // them apart by SSRC). No rtcp-mux: the media side's RTCP is on its own port.
 ServerMedia server_media_of(const control::ViewerAdmitted& admitted);
 
-// The media side cannot transcode audio yet. When the plan's audio needs it, the audio line is
-// answered with port 0 instead and the returned sentence says why ("audio needs transcoding from
-// MPEG4-GENERIC/44100/2 to PCMU/8000: not available yet"). Issue 13's next step wires the
-// transcoder of the media side in here: then the plan stays as it is.
-std::optional<std::string> drop_audio_needing_transcoding(AnswerPlan& plan, const PhoneOffer& offer,
-                                                          const GroupCodecs& group);
 
-// One route per accepted line (video first): the phone's address and ports, its payload type.
+// One route per accepted line (video first): the phone's address and ports, its payload type;
+// audio the phone takes in another codec than the group's names that codec (`transcode_to`): the
+// media side transcodes once per group and target.
 std::vector<control::PhoneTrackRoute> phone_routes(const AnswerPlan& plan);
 
 // The answer SDP of the 200. A phone without a=rtcp sends and expects RTCP on RTP port + 1

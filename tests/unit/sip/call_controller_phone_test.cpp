@@ -181,32 +181,37 @@ TEST_F(PhoneViewerTest, GroupWithoutTracksYetIs480AndReleasesTheAdmission) {
   EXPECT_TRUE(viewer_removed());
 }
 
-TEST_F(PhoneViewerTest, AudioNeedingTranscodingIsRefusedWithPort0WhileVideoIsAccepted) {
+TEST_F(PhoneViewerTest, AudioTheGroupSendsInAacGoesToThePhoneTranscodedToItsFirstCodec) {
   start_live_broadcast(kMaster);
   // baresip prefers PCMU; the group's audio is AAC, which no phone here decodes.
   const auto phone = phone_calls(offer_text("baresip_1.0_audio_video.sdp"));
   media_admits_with({h264_track("packetization-mode=1;profile-level-id=42e01f"), aac_track()});
   ASSERT_EQ(media_.phone_viewers.size(), 1u);
   const auto& routes = media_.phone_viewers.front().request.tracks;
-  ASSERT_EQ(routes.size(), 1u);
+  ASSERT_EQ(routes.size(), 2u);
   EXPECT_EQ(routes[0].media, "video");
+  EXPECT_EQ(routes[0].transcode_to, "");
+  EXPECT_EQ(routes[1].media, "audio");
+  EXPECT_EQ(routes[1].transcode_to, "PCMU");
+  EXPECT_EQ(routes[1].payload_type, 0);
   media_starts_phone();
   const auto ok = expect_final_answer(phone, 200);
-  EXPECT_TRUE(has_line(ok.body, "m=audio 0 RTP/AVP 0 8 9 96 101")) << ok.body;
+  EXPECT_TRUE(has_line(ok.body, "m=audio 40000 RTP/AVP 0")) << ok.body;
+  EXPECT_TRUE(has_line(ok.body, "a=rtpmap:0 PCMU/8000")) << ok.body;
   EXPECT_TRUE(has_line(ok.body, "m=video 40000 RTP/AVP 97")) << ok.body;
-  EXPECT_THAT(warning_text(ok.warning),
-              HasSubstr("audio needs transcoding from MPEG4-GENERIC/44100/2 to PCMU/8000: not "
-                        "available yet"));
 }
 
-TEST_F(PhoneViewerTest, AudioOnlyPhoneWhoseAudioNeedsTranscodingIs488) {
+TEST_F(PhoneViewerTest, AudioOnlyPhoneGetsTheGroupsAudioTranscoded) {
   start_live_broadcast(kMaster);
   const auto phone = phone_calls(offer_text("baresip_1.0_audio_only.sdp"));
   media_admits_with({h264_track("packetization-mode=1;profile-level-id=42e01f"), aac_track()});
-  EXPECT_THAT(warning_text(expect_final_answer(phone, 488).warning),
-              HasSubstr("audio needs transcoding"));
-  EXPECT_TRUE(media_.phone_viewers.empty());
-  EXPECT_TRUE(viewer_removed());
+  ASSERT_EQ(media_.phone_viewers.size(), 1u);
+  const auto& routes = media_.phone_viewers.front().request.tracks;
+  ASSERT_EQ(routes.size(), 1u);
+  EXPECT_EQ(routes[0].media, "audio");
+  EXPECT_FALSE(routes[0].transcode_to.empty());
+  media_starts_phone();
+  expect_final_answer(phone, 200);
 }
 
 TEST_F(PhoneViewerTest, ServerRtcpOffItsRtpPortPlusOneIsSaidWithARtcpOnAcceptedLines) {

@@ -100,18 +100,27 @@ TEST_F(PhonePlan, ServerRtcpElsewhereIsWrittenAfterEachAcceptedLineOnly) {
   EXPECT_THAT(sdp, ::testing::EndsWith("m=video 0 RTP/AVP 96 97 34 98 99 100\r\n"));
 }
 
-TEST_F(PhonePlan, AudioNeedingTranscodingIsDroppedToPort0WithASentence) {
+TEST_F(PhonePlan, AudioNeedingTranscodingIsRoutedWithItsTargetCodec) {
   const auto media =
       admitted({{"video", "H264", 90000, 0, 96, "packetization-mode=1;profile-level-id=42e01f"},
                 {"audio", "MP4A-LATM", 44100, 2, 97, "config=40002420"}});
   auto plan = plan_for("linphonec_5.1_audio_only.sdp", media);
   ASSERT_TRUE(plan.audio);
-  const auto why = drop_audio_needing_transcoding(plan, offer_, group_);
-  ASSERT_TRUE(why);
-  EXPECT_THAT(*why, HasSubstr("audio needs transcoding from MP4A-LATM/44100/2 to opus/48000/2"));
-  EXPECT_FALSE(plan.audio);
-  EXPECT_FALSE(plan.lines.at(0).accepted());
-  EXPECT_TRUE(phone_routes(plan).empty());
+  ASSERT_TRUE(plan.audio->transcode_from);
+  const auto routes = phone_routes(plan);
+  ASSERT_EQ(routes.size(), 1U);
+  EXPECT_EQ(routes[0].media, "audio");
+  EXPECT_EQ(routes[0].transcode_to, "opus");
+  EXPECT_EQ(routes[0].channels, 2);
+  EXPECT_EQ(routes[0].payload_type, plan.audio->payload_type);
+}
+
+TEST_F(PhonePlan, AudioInTheGroupsOwnCodecIsNotTranscoded) {
+  const auto media = admitted({{"audio", "opus", 48000, 2, 97, ""}});
+  const auto plan = plan_for("baresip_1.0_audio_video.sdp", media);
+  const auto routes = phone_routes(plan);
+  ASSERT_EQ(routes.size(), 1U);
+  EXPECT_EQ(routes[0].transcode_to, "");
 }
 
 }  // namespace
