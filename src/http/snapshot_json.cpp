@@ -300,7 +300,8 @@ void to_json(nlohmann::json& j, const PhoneTrackRoute& value) {
        {"host", value.host},
        {"rtp_port", value.rtp_port},
        {"rtcp_port", value.rtcp_port},
-       {"payload_type", value.payload_type}, {"transcode_to", value.transcode_to},
+       {"payload_type", value.payload_type},
+       {"transcode_to", value.transcode_to},
        {"channels", value.channels}};
 }
 

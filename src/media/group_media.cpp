@@ -132,7 +132,7 @@ bool GroupMedia::on_publisher_rtp(std::size_t track, rtp::Bytes packet, Clock::t
     variant_out_.clear();
     for (const auto& variant : variants_) {
       variant_out_.push_back(variant ? variant->rewrite(relayed) : nullptr);
-      if (variant) {
+      if (variant_out_.back()) {
         variant->gop().push(variant_out_.back(), is_video, first && result.new_access_unit,
                             result.keyframe_au);
       }

@@ -2,9 +2,9 @@
 
 namespace callcast::media {
 
-StreamVariant::StreamVariant(StreamForm form, std::uint64_t fanout_group,
-                             std::size_t shards, std::size_t max_batch_packets,
-                             std::size_t gop_packets, std::size_t gop_bytes)
+StreamVariant::StreamVariant(StreamForm form, std::uint64_t fanout_group, std::size_t shards,
+                             std::size_t max_batch_packets, std::size_t gop_packets,
+                             std::size_t gop_bytes)
     : form_(form),
       fanout_group_(fanout_group),
       shard_viewers_(shards, 0),

@@ -338,10 +338,9 @@ void CallController::answer_phone(Call& call, const control::ViewerAdmitted& adm
   }
   std::string warning = user_notes(*plan);
   if (plan->audio && plan->audio->transcode_from) {
-    spdlog::info(
-        "sip: group={} terminal={} step=713 event=phone_audio_transcoded from={} to={}/{}",
-        call.group, call.caller, encoding_name(*plan->audio->transcode_from),
-        encoding_name(plan->audio->codec), plan->audio->clock_rate);
+    spdlog::info("sip: group={} terminal={} step=713 event=phone_audio_transcoded from={} to={}/{}",
+                 call.group, call.caller, encoding_name(*plan->audio->transcode_from),
+                 encoding_name(plan->audio->codec), plan->audio->clock_rate);
   }
   for (const auto& note : plan->notes) {
     spdlog::info("sip: group={} terminal={} step=713 event=phone_answer_note note=\"{}\"",

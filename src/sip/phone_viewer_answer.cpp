@@ -65,8 +65,13 @@ std::optional<GroupAudio> audio_of(const control::TrackFormat& track) {
 
 control::PhoneTrackRoute route(std::string media, const PhoneEndpoint& phone,
                                std::uint8_t payload_type) {
-  return control::PhoneTrackRoute{std::move(media), phone.address.address, phone.rtp_port,
-                                  phone.rtcp_port, payload_type};
+  control::PhoneTrackRoute route;
+  route.media = std::move(media);
+  route.host = phone.address.address;
+  route.rtp_port = phone.rtp_port;
+  route.rtcp_port = phone.rtcp_port;
+  route.payload_type = payload_type;
+  return route;
 }
 
 }  // namespace

@@ -25,7 +25,6 @@ GroupCodecs group_codecs_of(const std::vector<control::TrackFormat>& tracks);
 // them apart by SSRC). No rtcp-mux: the media side's RTCP is on its own port.
 ServerMedia server_media_of(const control::ViewerAdmitted& admitted);
 
-
 // One route per accepted line (video first): the phone's address and ports, its payload type;
 // audio the phone takes in another codec than the group's names that codec (`transcode_to`): the
 // media side transcodes once per group and target.

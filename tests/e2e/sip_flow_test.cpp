@@ -186,9 +186,11 @@ std::string file_text(const std::filesystem::path& path) {
 
 // Issue 13 with a real phone: Debian's baresip (with baresip-ffmpeg for H.264, set up as in
 // tests/unit/sipwire/offers/README.md) calls the broadcaster's number, is answered, decodes the
-// group's video (its AAC audio needs transcoding: port 0), and hangs up with a BYE that removes it.
-// `make deps` installs baresip: without it the test fails (a phone that cannot be tried is no pass).
-TEST_F(SipFlowTest, BaresipCallsTheBroadcasterAndIsAnsweredWithTheGroupsVideo) {
+// group's video, receives its AAC audio transcoded to PCMU (the first codec it offers), and
+// hangs up with a BYE that removes it.
+// `make deps` installs baresip: without it the test fails (a phone that cannot be tried is no
+// pass).
+TEST_F(SipFlowTest, BaresipCallsTheBroadcasterAndGetsTheGroupsVideoAndItsAudioTranscoded) {
   ASSERT_EQ(std::system("command -v baresip >/dev/null 2>&1"), 0)
       << "baresip is not installed (apt-get install baresip baresip-ffmpeg)";
   Broadcast broadcast = start_broadcast();
@@ -201,8 +203,10 @@ TEST_F(SipFlowTest, BaresipCallsTheBroadcasterAndIsAnsweredWithTheGroupsVideo) {
       << "sip_listen 127.0.0.1:" << port << "\n"
       << "module_path /usr/lib/baresip/modules\n"
          "module g711.so\nmodule avcodec.so\nmodule avformat.so\nmodule fakevideo.so\n"
-         "module ausine.so\nmodule account.so\nmodule_app menu.so\n"
-         "video_source fakevideo,nil\nvideo_display fakevideo,nil\naudio_source ausine,440\n"
+         "module aubridge.so\nmodule account.so\nmodule_app menu.so\n"
+         // No sound card: what it decodes plays into a bridge (its own source, as a loop).
+         "audio_player aubridge,nil\n"
+         "video_source fakevideo,nil\nvideo_display fakevideo,nil\naudio_source aubridge,nil\n"
          "rtcp_mux no\n";
   std::ofstream(config / "accounts") << "<sip:" << kViewer << "@" << sip_domain()
                                      << ";transport=udp>;auth_pass=" << kPassword << ";regint=0\n";
@@ -228,6 +232,10 @@ TEST_F(SipFlowTest, BaresipCallsTheBroadcasterAndIsAnsweredWithTheGroupsVideo) {
   EXPECT_NE(output.find("Call established"), std::string::npos) << output;
   EXPECT_NE(output.find("Set video decoder: H264 packetization-mode=1"), std::string::npos)
       << output;
+  // The group's AAC, transcoded once for the group, reaches it as the PCMU it asked for.
+  EXPECT_TRUE(server().wait_for_log("audio transcoded to PCMU", 1s)) << server().log_tail();
+  EXPECT_NE(output.find("audio: Set audio decoder: PCMU 8000Hz 1ch"), std::string::npos) << output;
+  EXPECT_NE(output.find("incoming rtp for 'audio' established"), std::string::npos) << output;
   // Printed once its decoder has given a picture: the relayed stream decodes.
   const auto picture = output.find("video: receiving with resolution");
   EXPECT_NE(picture, std::string::npos) << output;

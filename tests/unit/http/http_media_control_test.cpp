@@ -244,7 +244,7 @@ TEST_F(HttpMediaControlTest, PhoneViewerRequestsReachTheMediaSideAndItsRefusalsK
   request.group = "13800000001";
   request.viewer = "13900000002";
   request.signaling_address = "127.0.0.1";
-  request.tracks = {{"video", "127.0.0.1", 40000, 40001, 102}};
+  request.tracks = {{"video", "127.0.0.1", 40000, 40001, 102, "", 1}};
   expect_error(start_phone_viewer(request), ControlErrorCode::not_found);  // no such group
   ASSERT_TRUE(create_group("13800000001").ok());
   const auto not_admitted = start_phone_viewer(request);

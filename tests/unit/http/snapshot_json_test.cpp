@@ -214,8 +214,8 @@ TEST(SnapshotJson, PhoneViewerRequestRoundTripsAndAMissingRouteFieldIsAnError) {
   request.group = "13800000001";  // from the path: not in the body
   request.viewer = "13900000002";
   request.signaling_address = "198.51.100.9";
-  request.tracks = {{"video", "10.0.0.2", 40000, 40001, 102},
-                    {"audio", "10.0.0.2", 40002, 40003, 0}};
+  request.tracks = {{"video", "10.0.0.2", 40000, 40001, 102, "", 1},
+                    {"audio", "10.0.0.2", 40002, 40003, 0, "PCMU", 1}};
   const auto parsed = parse_phone_viewer_request(json(request).dump());
   ASSERT_TRUE(parsed.ok()) << parsed.error();
   EXPECT_EQ(parsed->viewer, request.viewer);
@@ -223,6 +223,8 @@ TEST(SnapshotJson, PhoneViewerRequestRoundTripsAndAMissingRouteFieldIsAnError) {
   ASSERT_EQ(parsed->tracks.size(), 2U);
   EXPECT_EQ(parsed->tracks[0].payload_type, 102);
   EXPECT_EQ(parsed->tracks[1].rtcp_port, 40003);
+  EXPECT_EQ(parsed->tracks[0].transcode_to, "");
+  EXPECT_EQ(parsed->tracks[1].transcode_to, "PCMU");
 
   json broken = json(request);
   broken["tracks"][0].erase("rtp_port");

@@ -24,8 +24,9 @@ class PhoneAudioTest : public GroupMediaTest {
         "\r\na=control:streamid=0\r\n"
         "m=audio 0 RTP/AVP " +
         std::to_string(capture_pt_) + "\r\na=rtpmap:" + std::to_string(capture_pt_) + " " +
-        capture_.encoding + "/" + std::to_string(capture_.clock_rate) + "/2\r\na=fmtp:" +
-        std::to_string(capture_pt_) + " " + capture_.fmtp + "\r\na=control:streamid=1\r\n";
+        capture_.encoding + "/" + std::to_string(capture_.clock_rate) +
+        "/2\r\na=fmtp:" + std::to_string(capture_pt_) + " " + capture_.fmtp +
+        "\r\na=control:streamid=1\r\n";
     auto announced = sdp::SessionDescription::parse(sdp);
     ASSERT_TRUE(announced) << announced.error();
     auto tracks = describe_tracks(*announced);
@@ -48,7 +49,8 @@ class PhoneAudioTest : public GroupMediaTest {
     types[kVideo] = kPhoneVideoPt;
     types[kAudio] = kPcmu;
     const auto formed = media().use_stream_form(
-        viewer, types, transcode::TargetAudioFormat{transcode::TargetAudioCodec::pcmu, kPcmu, 1, 0});
+        viewer, types,
+        transcode::TargetAudioFormat{transcode::TargetAudioCodec::pcmu, kPcmu, 1, 0});
     EXPECT_TRUE(formed.ok()) << formed.error();
     return viewer;
   }
@@ -76,7 +78,7 @@ TEST_F(PhoneAudioTest, PhonesGetG711FromOneTranscoderAndRtspViewersTheRelayedAac
   for (const auto& packet : relayed)
     EXPECT_EQ(packet[1] & 0x7F, media().tracks()[kAudio].description().payload_type);
 
-  for (std::uint16_t base : {6000, 6100}) {
+  for (const std::uint16_t base : {std::uint16_t{6000}, std::uint16_t{6100}}) {
     const auto audio = udp_.rtp_to(endpoint(static_cast<std::uint16_t>(base + 2)));
     // 40 AAC frames of 1024 samples at 48 kHz: 853 ms, about 42 frames of 20 ms (less what the
     // encoder still holds).
@@ -87,7 +89,9 @@ TEST_F(PhoneAudioTest, PhonesGetG711FromOneTranscoderAndRtspViewersTheRelayedAac
     for (std::size_t i = 0; i < audio.size(); ++i) {
       EXPECT_EQ(audio[i][1] & 0x7F, kPcmu);
       EXPECT_EQ(received[i].payload.size(), 160U) << "20 ms of G.711 at 8 kHz";
-      if (i > 0) EXPECT_EQ(received[i].timestamp - received[i - 1].timestamp, 160U);
+      if (i > 0) {
+        EXPECT_EQ(received[i].timestamp - received[i - 1].timestamp, 160U);
+      }
     }
     // The video, as for any phone: under its payload type.
     const auto video = udp_.rtp_to(endpoint(base));
