@@ -110,9 +110,8 @@ TEST_F(SipFlowTest, ACallerWithout100relGetsAnUnreliable183) {
 // Issue 13: a standard SIP phone's offer (audio/video RTP lines, no iptv_rtsp line) to the
 // broadcaster's number is answered by offer/answer, and the group's video arrives as plain RTP
 // under the phone's payload type at the address of its SDP. The group's audio is AAC, which the
-// phone does not offer and the media side cannot transcode yet: that line gets port 0 and the
-// 200 a Warning saying so.
-TEST_F(SipFlowTest, APhoneGetsTheGroupsVideoAsPlainRtpUnderItsPayloadType) {
+// phone does not offer: it gets it transcoded to the PCMU it offers, 20 ms per packet.
+TEST_F(SipFlowTest, APhoneGetsTheGroupsVideoAsPlainRtpUnderItsPayloadTypeAndItsAudioAsPcmu) {
   Broadcast broadcast = start_broadcast();
   ASSERT_FALSE(broadcast.publish_url.empty());
   UdpMediaReceiver audio;
@@ -133,15 +132,17 @@ TEST_F(SipFlowTest, APhoneGetsTheGroupsVideoAsPlainRtpUnderItsPayloadType) {
   phone.call = phone.agent->call(kMaster, offer);
   ASSERT_TRUE(phone.call->wait_answered(10s));
   const std::string answer = phone.call->last_response(200)->body;
-  EXPECT_NE(answer.find("m=audio 0 RTP/AVP 0\r\n"), std::string::npos) << answer;
+  EXPECT_NE(answer.find(" RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n"), std::string::npos) << answer;
+  EXPECT_EQ(answer.find("m=audio 0 "), std::string::npos) << answer;
   EXPECT_NE(answer.find(" RTP/AVP 109\r\na=rtpmap:109 H264/90000\r\n"), std::string::npos)
       << answer;
   EXPECT_NE(answer.find("a=sendonly\r\n"), std::string::npos) << answer;
   EXPECT_TRUE(sip::rtsp_uri_from_sdp(answer).empty()) << answer;
   // The media side was told where the phone's SIP came from (its Via), to latch its RTP from.
   EXPECT_TRUE(server().wait_for_log("source=127.0.0.1 after_ms=", 1s)) << server().log_tail();
-  const std::string ok = phone.call->message_text("<200").value_or("");
-  EXPECT_NE(ok.find("audio needs transcoding from MPEG4-GENERIC"), std::string::npos) << ok;
+  EXPECT_TRUE(
+      server().wait_for_log("event=phone_audio_transcoded from=MPEG4-GENERIC to=PCMU/8000", 1s))
+      << server().log_tail();
 
   int packets = 0;
   for (int i = 0; i < 20; ++i) {
@@ -151,7 +152,12 @@ TEST_F(SipFlowTest, APhoneGetsTheGroupsVideoAsPlainRtpUnderItsPayloadType) {
     EXPECT_EQ((*rtp)[1] & 0x7f, 109) << "not the phone's payload type";
     ++packets;
   }
-  EXPECT_FALSE(audio.receive_rtp(500ms)) << "audio sent on a refused line";
+  for (int i = 0; i < 10; ++i) {
+    const auto rtp = audio.receive_rtp(5s);
+    ASSERT_TRUE(rtp) << "no RTP to the phone's audio port after " << i << " packets";
+    ASSERT_EQ(rtp->size(), 12u + 160u) << "20 ms of G.711 at 8 kHz";
+    EXPECT_EQ((*rtp)[1] & 0x7f, 0) << "not PCMU";
+  }
 
   phone.call->hang_up();
   ASSERT_TRUE(phone.call->wait_terminated(5s));
