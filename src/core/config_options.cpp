@@ -53,12 +53,14 @@ constexpr std::array kOptions{
                    c.role = *role;
                    return std::nullopt;
                  }},
-    ConfigOption{"--rtsp", "media.rtsp", "RTSP listen address",
-                 [](const Config& c) { return to_string(c.media.rtsp); },
-                 [](std::string_view v, Config& c) { return read_host_port_option(v, c.media.rtsp); }},
-    ConfigOption{"--http", "http.listen", "HTTP address of the Ut, admin and control API",
-                 [](const Config& c) { return to_string(c.http.listen); },
-                 [](std::string_view v, Config& c) { return read_host_port_option(v, c.http.listen); }},
+    ConfigOption{
+        "--rtsp", "media.rtsp", "RTSP listen address",
+        [](const Config& c) { return to_string(c.media.rtsp); },
+        [](std::string_view v, Config& c) { return read_host_port_option(v, c.media.rtsp); }},
+    ConfigOption{
+        "--http", "http.listen", "HTTP address of the Ut, admin and control API",
+        [](const Config& c) { return to_string(c.http.listen); },
+        [](std::string_view v, Config& c) { return read_host_port_option(v, c.http.listen); }},
     ConfigOption{"--rtp-ports", "media.rtp_ports", "server RTP-RTCP UDP ports; 0-0 = any",
                  [](const Config& c) { return to_string(c.media.rtp_ports); },
                  [](std::string_view v, Config& c) -> Error {
@@ -67,9 +69,10 @@ constexpr std::array kOptions{
                    c.media.rtp_ports = *ports;
                    return std::nullopt;
                  }},
-    ConfigOption{"--sip", "sip.listen", "SIP listen address, UDP and TCP; port 0 = any",
-                 [](const Config& c) { return to_string(c.sip.listen); },
-                 [](std::string_view v, Config& c) { return read_host_port_option(v, c.sip.listen); }},
+    ConfigOption{
+        "--sip", "sip.listen", "SIP listen address, UDP and TCP; port 0 = any",
+        [](const Config& c) { return to_string(c.sip.listen); },
+        [](std::string_view v, Config& c) { return read_host_port_option(v, c.sip.listen); }},
     ConfigOption{"--workers", "media.workers", "fan-out worker threads; 0 = one per CPU core",
                  [](const Config& c) { return std::to_string(c.media.workers); },
                  [](std::string_view v, Config& c) { return read_workers(v, c.media.workers); }},

@@ -56,8 +56,8 @@ void RegisterHandler::on_register(StackHandle handle, const SipRequest& request)
         break;
       case RegisterErrorCode::too_many:
         ++counters_.rejected_over_cap;
-        stack_.respond(handle,
-                       refusal(503, "Service Unavailable", error.message, kRegisterRetryAfterSeconds));
+        stack_.respond(
+            handle, refusal(503, "Service Unavailable", error.message, kRegisterRetryAfterSeconds));
         break;
     }
     spdlog::info("sip: terminal={} event=register_refused reason=\"{}\"", *user, error.message);

@@ -315,7 +315,8 @@ struct BroadcastPipeline::State {
         break;
       case GST_MESSAGE_APPLICATION:
         if (self->feedback->handle(message)) break;
-        if (gst_structure_has_name(gst_message_get_structure(message), kBroadcastFirstFrameMessage)) {
+        if (gst_structure_has_name(gst_message_get_structure(message),
+                                   kBroadcastFirstFrameMessage)) {
           self->maybe_streaming();
         }
         break;
