@@ -278,18 +278,20 @@ void CallController::start_viewer_call(StackHandle handle, const SipRequest& req
       group, viewer, on_loop<control::ViewerAdmitted>([this, id, group, viewer](auto result) {
         if (table_.find(id) == nullptr) {
           // Cancelled meanwhile: undo unless another dialog still holds it.
-          if (result) {
-            Call gone;
-            gone.role = CallRole::viewer;
-            gone.group = group;
-            gone.caller = viewer;
-            gone.media_done = true;
-            release_media(gone);
-          }
+          if (result) release_viewer_admission(group, viewer);
           return;
         }
         on_viewer_admitted(id, std::move(result));
       }));
+}
+
+void CallController::release_viewer_admission(const std::string& group, const std::string& viewer) {
+  Call gone;
+  gone.role = CallRole::viewer;
+  gone.group = group;
+  gone.caller = viewer;
+  gone.media_done = true;
+  release_media(gone);
 }
 
 void CallController::on_viewer_admitted(
@@ -358,14 +360,7 @@ void CallController::answer_phone(Call& call, const control::ViewerAdmitted& adm
       on_loop<control::PhoneViewerStarted>([this, id, group_name, viewer](auto result) {
         if (table_.find(id) == nullptr) {
           // Ended meanwhile (its release went before this start was done): undo.
-          if (result) {
-            Call gone;
-            gone.role = CallRole::viewer;
-            gone.group = group_name;
-            gone.caller = viewer;
-            gone.media_done = true;
-            release_media(gone);
-          }
+          if (result) release_viewer_admission(group_name, viewer);
           return;
         }
         on_phone_viewer_started(id, std::move(result));

@@ -90,6 +90,9 @@ class CallController {
   // The final answer for a media side that refused (702 create_group, 711 admit_viewer).
   void fail_for_media_error(Call& call, const control::ControlError& error);
   void release_media(const Call& call);
+  // A viewer's admission (or phone media) that completed after its dialog was gone: undone,
+  // unless another dialog of the same viewer still holds it (release_media's rule).
+  void release_viewer_admission(const std::string& group, const std::string& viewer);
   CallId add_call(StackHandle handle, CallRole role, const std::string& caller,
                   const std::string& group, const SipRequest& request);
   long long elapsed_ms(core::SteadyClock::time_point since) const;

@@ -1,6 +1,7 @@
 #include "sipwire/answer_plan.hpp"
 
 #include <algorithm>
+#include <cassert>
 
 namespace callcast::sip {
 namespace {
@@ -68,6 +69,29 @@ AnswerLine rejected(const OfferedMedia& offered, std::string reason) {
   line.port = 0;
   line.format_tokens = offered.format_tokens;
   line.rejection = std::move(reason);
+  return line;
+}
+
+std::optional<std::string> unusable(const OfferedMedia& offered) {
+  if (offered.port == 0) return "the phone's offer has it with port 0";
+  if (offered.kind == MediaKind::other) return "not an audio or video stream";
+  if (offered.is_secure_rtp()) {
+    return "secure RTP (" + offered.proto + ") is not served; plain RTP only";
+  }
+  if (!offered.is_rtp()) return offered.proto + " is not RTP/AVP or RTP/AVPF";
+  return std::nullopt;
+}
+
+AnswerLine accepted(const OfferedMedia& offered, AnsweredFormat format, std::uint16_t port,
+                    MediaDirection direction, bool rtcp_mux_possible) {
+  assert(port != 0 && "ServerMedia ports must not be 0: port 0 rejects a line");
+  AnswerLine line;
+  line.media = offered.media;
+  line.proto = offered.proto;  // RTP/AVP or RTP/AVPF, as offered
+  line.port = port;
+  line.format = std::move(format);
+  line.direction = direction;
+  line.rtcp_mux = offered.rtcp_mux && rtcp_mux_possible;
   return line;
 }
 

@@ -118,6 +118,13 @@ std::string serialize_answer(const AnswerPlan& plan, std::uint64_t session_id,
 namespace answer_rules {
 // A port-0 line echoing the offered media, proto and formats (RFC 3264 §6).
 AnswerLine rejected(const OfferedMedia& offered, std::string reason);
+// Why a line cannot be answered at all (port 0, not audio/video, secure or non-RTP profile), or
+// nullopt: what both planners check before choosing a format.
+std::optional<std::string> unusable(const OfferedMedia& offered);
+// An accepted line: `format` on `port` (never 0), the offer's proto, `direction`, and rtcp-mux when
+// both the phone offered it and the server can.
+AnswerLine accepted(const OfferedMedia& offered, AnsweredFormat format, std::uint16_t port,
+                    MediaDirection direction, bool rtcp_mux_possible);
 // Of what the offer has for `format` (its own and "*" lines), the feedback callcast uses: nack,
 // nack pli, ccm fir. RFC 4585 §4.2: an answer carries no feedback type the offer lacked.
 std::vector<RtcpFeedback> agreed_feedback(const OfferedFormat& format);

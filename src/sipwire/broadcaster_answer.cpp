@@ -1,12 +1,12 @@
 #include "sipwire/broadcaster_answer.hpp"
 
 #include <array>
-#include <cassert>
 
 namespace callcast::sip {
 namespace {
 
 using answer_rules::rejected;
+using answer_rules::unusable;
 
 MediaDirection broadcaster_direction(MediaDirection offered) {
   return (offered == MediaDirection::sendrecv || offered == MediaDirection::sendonly)
@@ -29,7 +29,8 @@ std::optional<BroadcastVideoChoice> choose_broadcast_video(const OfferedMedia& m
       if (!format.is("H264") || format.clock_rate != 90000) continue;
       const auto mode = packetization_mode_from_fmtp(format.fmtp);
       const auto profile_level_id = H264ProfileLevelId::from_fmtp(format.fmtp);
-      if (mode == wanted && profile_level_id) return BroadcastVideoChoice{&format, *profile_level_id, *mode};
+      if (mode == wanted && profile_level_id)
+        return BroadcastVideoChoice{&format, *profile_level_id, *mode};
     }
   }
   return std::nullopt;
@@ -51,25 +52,14 @@ class BroadcasterPlanner {
 
  private:
   AnswerLine answer(std::size_t index, const OfferedMedia& media) {
-    if (media.port == 0) return rejected(media, "the phone's offer has it with port 0");
-    if (media.kind == MediaKind::other) return rejected(media, "not an audio or video stream");
-    if (media.is_secure_rtp()) {
-      return rejected(media, "secure RTP (" + media.proto + ") is not served; plain RTP only");
-    }
-    if (!media.is_rtp()) return rejected(media, media.proto + " is not RTP/AVP or RTP/AVPF");
+    if (auto why = unusable(media)) return rejected(media, std::move(*why));
     return media.kind == MediaKind::video ? answer_video(index, media) : answer_audio(index, media);
   }
 
   AnswerLine accepted(const OfferedMedia& media, AnsweredFormat format, std::uint16_t port) {
-    assert(port != 0 && "ServerMedia ports must not be 0: port 0 rejects a line");
-    AnswerLine line;
-    line.media = media.media;
-    line.proto = media.proto;
-    line.port = port;
-    line.format = std::move(format);
-    line.direction = broadcaster_direction(media.direction);
-    line.rtcp_mux = media.rtcp_mux && plan_.answer.server.rtcp_mux_possible;
-    return line;
+    return answer_rules::accepted(media, std::move(format), port,
+                                  broadcaster_direction(media.direction),
+                                  plan_.answer.server.rtcp_mux_possible);
   }
 
   AnswerLine answer_video(std::size_t index, const OfferedMedia& media) {

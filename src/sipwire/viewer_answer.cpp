@@ -1,12 +1,12 @@
 #include "sipwire/viewer_answer.hpp"
 
 #include <algorithm>
-#include <cassert>
 
 namespace callcast::sip {
 namespace {
 
 using answer_rules::rejected;
+using answer_rules::unusable;
 
 // The server sends; a phone that only sends, or wants nothing, gets nothing on that line.
 MediaDirection viewer_direction(MediaDirection offered) {
@@ -85,25 +85,13 @@ class ViewerPlanner {
 
  private:
   AnswerLine answer(std::size_t index, const OfferedMedia& media) {
-    if (media.port == 0) return rejected(media, "the phone's offer has it with port 0");
-    if (media.kind == MediaKind::other) return rejected(media, "not an audio or video stream");
-    if (media.is_secure_rtp()) {
-      return rejected(media, "secure RTP (" + media.proto + ") is not served; plain RTP only");
-    }
-    if (!media.is_rtp()) return rejected(media, media.proto + " is not RTP/AVP or RTP/AVPF");
+    if (auto why = unusable(media)) return rejected(media, std::move(*why));
     return media.kind == MediaKind::video ? answer_video(index, media) : answer_audio(index, media);
   }
 
   AnswerLine accepted(const OfferedMedia& media, AnsweredFormat format, std::uint16_t port) {
-    assert(port != 0 && "ServerMedia ports must not be 0: port 0 rejects a line");
-    AnswerLine line;
-    line.media = media.media;
-    line.proto = media.proto;  // RTP/AVP or RTP/AVPF, as offered
-    line.port = port;
-    line.format = std::move(format);
-    line.direction = viewer_direction(media.direction);
-    line.rtcp_mux = media.rtcp_mux && plan_.server.rtcp_mux_possible;
-    return line;
+    return answer_rules::accepted(media, std::move(format), port, viewer_direction(media.direction),
+                                  plan_.server.rtcp_mux_possible);
   }
 
   AnswerLine answer_video(std::size_t index, const OfferedMedia& media) {

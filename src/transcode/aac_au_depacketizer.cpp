@@ -19,43 +19,11 @@ Result<std::unique_ptr<AacAuDepacketizer>, std::string> AacAuDepacketizer::creat
 }
 
 AacAuDepacketizer::AacAuDepacketizer(const AuHeaderLayout& layout, std::uint32_t frame_duration)
-    : layout_(layout), frame_duration_(frame_duration) {
-  fragment_.reserve(kMaxAccessUnitBytes);
-}
+    : FragmentingDepacketizer(kMaxAccessUnitBytes),
+      layout_(layout),
+      frame_duration_(frame_duration) {}
 
-void AacAuDepacketizer::drop_fragment() {
-  if (in_fragment_) ++counters_.broken_fragments;
-  in_fragment_ = false;
-  fragment_.clear();
-}
-
-Result<std::span<const AccessUnit>, std::string> AacAuDepacketizer::push(
-    const AudioRtpPacket& packet) {
-  ++counters_.packets;
-  switch (sequence_.accept(packet.sequence_number)) {
-    case PacketSequence::Order::late:
-      ++counters_.late;
-      return std::span<const AccessUnit>{};
-    case PacketSequence::Order::after_gap:
-    case PacketSequence::Order::restart:
-      drop_fragment();
-      break;
-    case PacketSequence::Order::first:
-    case PacketSequence::Order::in_order:
-      break;
-  }
-  counters_.lost = sequence_.lost();
-  auto units = parse(packet);
-  if (!units) {
-    ++counters_.malformed;
-    drop_fragment();
-    return units;
-  }
-  counters_.access_units += units->size();
-  return units;
-}
-
-Result<std::span<const AccessUnit>, std::string> AacAuDepacketizer::parse(
+Result<std::span<const AccessUnit>, std::string> AacAuDepacketizer::assemble(
     const AudioRtpPacket& packet) {
   const rtp::Bytes payload = packet.payload;
   if (layout_.size_length == 0) {  // no AU header section: one unit, ended by the marker

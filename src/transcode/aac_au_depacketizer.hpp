@@ -22,8 +22,7 @@
 #include <string>
 #include <vector>
 
-#include "transcode/audio_depacketizer.hpp"
-#include "transcode/packet_sequence.hpp"
+#include "transcode/fragmenting_depacketizer.hpp"
 
 namespace callcast::transcode {
 
@@ -33,33 +32,24 @@ struct AuHeaderLayout {
   unsigned index_delta_length = 3;
 };
 
-class AacAuDepacketizer final : public AudioDepacketizer {
+class AacAuDepacketizer final : public FragmentingDepacketizer {
  public:
   // frame_duration: RTP clock ticks per access unit (1024 for AAC with the clock at its rate).
   static Result<std::unique_ptr<AacAuDepacketizer>, std::string> create(
       const AuHeaderLayout& layout, std::uint32_t frame_duration);
 
-  Result<std::span<const AccessUnit>, std::string> push(const AudioRtpPacket& packet) override;
-  const DepacketizerCounters& counters() const override { return counters_; }
-
  private:
   AacAuDepacketizer(const AuHeaderLayout& layout, std::uint32_t frame_duration);
-  Result<std::span<const AccessUnit>, std::string> parse(const AudioRtpPacket& packet);
+  Result<std::span<const AccessUnit>, std::string> assemble(const AudioRtpPacket& packet) override;
   Result<std::span<const AccessUnit>, std::string> add_fragment(const AudioRtpPacket& packet,
                                                                 rtp::Bytes data,
                                                                 std::size_t unit_size);
-  void drop_fragment();
 
   AuHeaderLayout layout_;
   std::uint32_t frame_duration_;
-  PacketSequence sequence_;
-  DepacketizerCounters counters_;
   std::array<AccessUnit, kMaxAccessUnitsPerPacket> units_{};
   std::array<std::size_t, kMaxAccessUnitsPerPacket> sizes_{};
-  std::vector<std::uint8_t> fragment_;  // capacity kMaxAccessUnitBytes, reserved once
-  bool in_fragment_ = false;
   std::size_t fragment_unit_size_ = 0;  // 0: no AU header section, the marker ends the unit
-  std::uint32_t fragment_timestamp_ = 0;
 };
 
 }  // namespace callcast::transcode

@@ -12,43 +12,10 @@ Result<std::unique_ptr<LatmDepacketizer>, std::string> LatmDepacketizer::create(
 }
 
 LatmDepacketizer::LatmDepacketizer(const StreamMuxConfig& config, std::uint32_t frame_duration)
-    : sub_frames_(config.sub_frames),
+    : FragmentingDepacketizer(kMaxElementBytes),
+      sub_frames_(config.sub_frames),
       other_data_bytes_((config.other_data_bits + 7) / 8),
-      frame_duration_(frame_duration) {
-  fragment_.reserve(kMaxElementBytes);
-}
-
-void LatmDepacketizer::drop_fragment() {
-  if (in_fragment_) ++counters_.broken_fragments;
-  in_fragment_ = false;
-  fragment_.clear();
-}
-
-Result<std::span<const AccessUnit>, std::string> LatmDepacketizer::push(
-    const AudioRtpPacket& packet) {
-  ++counters_.packets;
-  switch (sequence_.accept(packet.sequence_number)) {
-    case PacketSequence::Order::late:
-      ++counters_.late;
-      return std::span<const AccessUnit>{};
-    case PacketSequence::Order::after_gap:
-    case PacketSequence::Order::restart:
-      drop_fragment();
-      break;
-    case PacketSequence::Order::first:
-    case PacketSequence::Order::in_order:
-      break;
-  }
-  counters_.lost = sequence_.lost();
-  auto units = assemble(packet);
-  if (!units) {
-    ++counters_.malformed;
-    drop_fragment();
-    return units;
-  }
-  counters_.access_units += units->size();
-  return units;
-}
+      frame_duration_(frame_duration) {}
 
 Result<std::span<const AccessUnit>, std::string> LatmDepacketizer::assemble(
     const AudioRtpPacket& packet) {

@@ -17,13 +17,12 @@
 #include <string>
 #include <vector>
 
-#include "transcode/audio_depacketizer.hpp"
-#include "transcode/packet_sequence.hpp"
+#include "transcode/fragmenting_depacketizer.hpp"
 #include "transcode/stream_mux_config.hpp"
 
 namespace callcast::transcode {
 
-class LatmDepacketizer final : public AudioDepacketizer {
+class LatmDepacketizer final : public FragmentingDepacketizer {
  public:
   // Bound on one AudioMuxElement reassembled from fragments.
   static constexpr std::size_t kMaxElementBytes = 2 * kMaxAccessUnitBytes;
@@ -31,25 +30,16 @@ class LatmDepacketizer final : public AudioDepacketizer {
   static Result<std::unique_ptr<LatmDepacketizer>, std::string> create(
       const StreamMuxConfig& config, std::uint32_t frame_duration);
 
-  Result<std::span<const AccessUnit>, std::string> push(const AudioRtpPacket& packet) override;
-  const DepacketizerCounters& counters() const override { return counters_; }
-
  private:
   LatmDepacketizer(const StreamMuxConfig& config, std::uint32_t frame_duration);
-  Result<std::span<const AccessUnit>, std::string> assemble(const AudioRtpPacket& packet);
+  Result<std::span<const AccessUnit>, std::string> assemble(const AudioRtpPacket& packet) override;
   Result<std::span<const AccessUnit>, std::string> parse_elements(rtp::Bytes data,
                                                                   std::uint32_t timestamp);
-  void drop_fragment();
 
   std::size_t sub_frames_;
   std::size_t other_data_bytes_;
   std::uint32_t frame_duration_;
-  PacketSequence sequence_;
-  DepacketizerCounters counters_;
   std::array<AccessUnit, kMaxAccessUnitsPerPacket> units_{};
-  std::vector<std::uint8_t> fragment_;  // capacity kMaxElementBytes, reserved once
-  bool in_fragment_ = false;
-  std::uint32_t fragment_timestamp_ = 0;
 };
 
 }  // namespace callcast::transcode
