@@ -34,6 +34,10 @@ std::string_view to_string(ControlErrorCode code);
 struct GroupCreated {
   std::string group;
   std::string publish_url;
+  // Where a master that is not an RTSP client (a phone, issue 13) sends its RTP and RTCP.
+  std::string rtp_host;
+  std::uint16_t rtp_port = 0;
+  std::uint16_t rtcp_port = 0;
 };
 
 // One track of a live group as a phone's SDP answer describes it (issue 13).
@@ -86,6 +90,36 @@ struct PhoneViewerRequest {
 
 struct PhoneViewerStarted {
   std::string session;  // the media session's id (its stats; ended by remove_viewer)
+};
+
+// One stream a phone broadcasting to the service number sends (issue 13, 705 without RTSP): the
+// format its answered m= line carries and where its RTP/RTCP come from until the media side
+// latches onto the source of its first packets.
+struct PhonePublishTrack {
+  std::string media;     // "video" or "audio"
+  std::string encoding;  // its rtpmap name: "H264", "opus", "PCMU", "PCMA", "G722"
+  std::uint32_t clock_rate = 0;
+  std::uint32_t channels = 0;  // audio; 0 when not said
+  std::uint8_t payload_type = 0;
+  std::string fmtp;  // as answered (profile-level-id, packetization-mode ...)
+  std::string host;  // the m= line's connection address
+  std::uint16_t rtp_port = 0;
+  std::uint16_t rtcp_port = 0;
+  // RTCP feedback the answer agreed: the server NACKs lost packets and asks for keyframes.
+  bool nack = false;
+  bool pli = false;
+  bool fir = false;
+};
+
+struct PhonePublisherRequest {
+  std::string group;
+  std::string master;
+  std::string signaling_address;  // where its SIP came from (see PhoneViewerRequest)
+  std::vector<PhonePublishTrack> tracks;
+};
+
+struct PhonePublisherStarted {
+  std::string session;
 };
 
 struct ReceptionStats {      // from the viewer's last RTCP receiver report
@@ -215,6 +249,10 @@ class MediaControl {
   // 714 for a phone: media starts at once (GOP cache first) to the routes of its answered SDP.
   // The viewer must be admitted; a session of the same viewer is replaced.
   virtual void start_phone_viewer(PhoneViewerRequest request, Done<PhoneViewerStarted> done) = 0;
+  // 705 for a phone that called the service number: the group (created, no publisher yet) is fed
+  // by the phone's plain RTP from now on, and goes live at once (706: master_joined).
+  virtual void start_phone_publisher(PhonePublisherRequest request,
+                                     Done<PhonePublisherStarted> done) = 0;
   virtual void remove_viewer(std::string group, std::string viewer, Done<bool> done) = 0;
   virtual void close_group(std::string group, Done<bool> done) = 0;
   virtual void list_groups(Done<std::vector<GroupSnapshot>> done) = 0;

@@ -234,6 +234,25 @@ void add_routes(HttpServer& server, control::MediaControl& media) {
                      });
                });
 
+  // Issue 13: a phone that called the service number publishes into the group over plain RTP.
+  server.route(
+      "POST", "/v1/groups/{group}/phone-publisher",
+      [control](const Request& request, Responder respond) {
+        auto parsed = parse_phone_publisher_request(request.body);
+        if (!parsed) {
+          return respond(
+              AdminApi::error(400, "bad_request", "phone publisher request: " + parsed.error()));
+        }
+        control::PhonePublisherRequest phone = std::move(parsed).value();
+        phone.group = std::string(request.param("group"));
+        control->start_phone_publisher(
+            std::move(phone),
+            [respond](Result<control::PhonePublisherStarted, control::ControlError> result) {
+              if (!result) return respond(control_failure(result.error()));
+              respond(json_response(201, json(result.value())));
+            });
+      });
+
   server.route("DELETE", "/v1/groups/{group}/viewers/{viewer}",
                [control](const Request& request, Responder respond) {
                  control->remove_viewer(std::string(request.param("group")),

@@ -384,6 +384,17 @@ void HttpMediaControl::start_phone_viewer(control::PhoneViewerRequest request,
   });
 }
 
+void HttpMediaControl::start_phone_publisher(control::PhonePublisherRequest request,
+                                             control::Done<control::PhonePublisherStarted> done) {
+  asio::post(client_->io, [client = client_, request = std::move(request),
+                           done = std::move(done)]() mutable {
+    const std::string path = "/v1/groups/" + path_segment(request.group) + "/phone-publisher";
+    client->call<control::PhonePublisherStarted>(bhttp::verb::post, path,
+                                                 nlohmann::json(request).dump(),
+                                                 parse_phone_publisher_started, std::move(done));
+  });
+}
+
 void HttpMediaControl::remove_viewer(std::string group, std::string viewer,
                                      control::Done<bool> done) {
   asio::post(client_->io, [client = client_, group = std::move(group), viewer = std::move(viewer),

@@ -100,6 +100,8 @@ class HttpMediaControl final : public control::MediaControl {
                     control::Done<control::ViewerAdmitted> done) override;
   void start_phone_viewer(control::PhoneViewerRequest request,
                           control::Done<control::PhoneViewerStarted> done) override;
+  void start_phone_publisher(control::PhonePublisherRequest request,
+                             control::Done<control::PhonePublisherStarted> done) override;
   void remove_viewer(std::string group, std::string viewer, control::Done<bool> done) override;
   void close_group(std::string group, control::Done<bool> done) override;
   void list_groups(control::Done<std::vector<control::GroupSnapshot>> done) override;

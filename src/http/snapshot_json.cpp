@@ -252,12 +252,20 @@ void from_json(const nlohmann::json& j, GroupSnapshot& value) {
 }
 
 void to_json(nlohmann::json& j, const GroupCreated& value) {
-  j = {{"group", value.group}, {"publish_url", value.publish_url}};
+  j = {{"group", value.group},
+       {"publish_url", value.publish_url},
+       {"rtp_host", value.rtp_host},
+       {"rtp_port", value.rtp_port},
+       {"rtcp_port", value.rtcp_port}};
 }
 
 void from_json(const nlohmann::json& j, GroupCreated& value) {
   j.at("group").get_to(value.group);
   j.at("publish_url").get_to(value.publish_url);
+  // From an older media side these are absent: its masters can be RTSP publishers only.
+  if (j.contains("rtp_host")) j.at("rtp_host").get_to(value.rtp_host);
+  if (j.contains("rtp_port")) j.at("rtp_port").get_to(value.rtp_port);
+  if (j.contains("rtcp_port")) j.at("rtcp_port").get_to(value.rtcp_port);
 }
 
 void to_json(nlohmann::json& j, const ViewerAdmitted& value) {
@@ -335,6 +343,56 @@ void from_json(const nlohmann::json& j, PhoneViewerStarted& value) {
   j.at("session").get_to(value.session);
 }
 
+void to_json(nlohmann::json& j, const PhonePublishTrack& value) {
+  j = {{"media", value.media},
+       {"encoding", value.encoding},
+       {"clock_rate", value.clock_rate},
+       {"channels", value.channels},
+       {"payload_type", value.payload_type},
+       {"fmtp", value.fmtp},
+       {"host", value.host},
+       {"rtp_port", value.rtp_port},
+       {"rtcp_port", value.rtcp_port},
+       {"nack", value.nack},
+       {"pli", value.pli},
+       {"fir", value.fir}};
+}
+
+void from_json(const nlohmann::json& j, PhonePublishTrack& value) {
+  j.at("media").get_to(value.media);
+  j.at("encoding").get_to(value.encoding);
+  j.at("clock_rate").get_to(value.clock_rate);
+  j.at("payload_type").get_to(value.payload_type);
+  j.at("host").get_to(value.host);
+  j.at("rtp_port").get_to(value.rtp_port);
+  j.at("rtcp_port").get_to(value.rtcp_port);
+  if (j.contains("channels")) j.at("channels").get_to(value.channels);
+  if (j.contains("fmtp")) j.at("fmtp").get_to(value.fmtp);
+  if (j.contains("nack")) j.at("nack").get_to(value.nack);
+  if (j.contains("pli")) j.at("pli").get_to(value.pli);
+  if (j.contains("fir")) j.at("fir").get_to(value.fir);
+}
+
+void to_json(nlohmann::json& j, const PhonePublisherRequest& value) {
+  j = {{"master", value.master},
+       {"signaling_address", value.signaling_address},
+       {"tracks", value.tracks}};
+}
+
+void from_json(const nlohmann::json& j, PhonePublisherRequest& value) {
+  j.at("master").get_to(value.master);
+  j.at("signaling_address").get_to(value.signaling_address);
+  j.at("tracks").get_to(value.tracks);
+}
+
+void to_json(nlohmann::json& j, const PhonePublisherStarted& value) {
+  j = {{"session", value.session}};
+}
+
+void from_json(const nlohmann::json& j, PhonePublisherStarted& value) {
+  j.at("session").get_to(value.session);
+}
+
 void to_json(nlohmann::json& j, const LoggedEvent& value) {
   j = {{"seq", value.seq},
        {"kind", core::to_string(value.event.kind)},
@@ -404,6 +462,33 @@ Result<control::PhoneViewerRequest, std::string> parse_phone_viewer_request(std:
     }
     return j.get<control::PhoneViewerRequest>();
   });
+}
+
+Result<control::PhonePublisherRequest, std::string> parse_phone_publisher_request(
+    std::string_view text) {
+  using Parsed = Result<control::PhonePublisherRequest, std::string>;
+  return parse_with<control::PhonePublisherRequest>(text, [](const nlohmann::json& j) -> Parsed {
+    const auto in_range = [](const nlohmann::json& v, std::int64_t low, std::int64_t high) {
+      return v.is_number_integer() && v.get<std::int64_t>() >= low && v.get<std::int64_t>() <= high;
+    };
+    for (const auto& track : j.at("tracks")) {
+      if (!in_range(track.at("rtp_port"), 1, 65535) || !in_range(track.at("rtcp_port"), 1, 65535))
+        return fail(std::string("rtp_port and rtcp_port must be 1-65535"));
+      if (!in_range(track.at("payload_type"), 0, 127))
+        return fail(std::string("payload_type must be 0-127"));
+      if (!in_range(track.at("clock_rate"), 1, 1000000))
+        return fail(std::string("clock_rate must be 1-1000000"));
+      if (track.contains("channels") && !in_range(track.at("channels"), 0, 8))
+        return fail(std::string("channels must be 0-8"));
+    }
+    return j.get<control::PhonePublisherRequest>();
+  });
+}
+
+Result<control::PhonePublisherStarted, std::string> parse_phone_publisher_started(
+    std::string_view text) {
+  return parse_with<control::PhonePublisherStarted>(
+      text, [](const nlohmann::json& j) { return j.get<control::PhonePublisherStarted>(); });
 }
 
 Result<control::PhoneViewerStarted, std::string> parse_phone_viewer_started(std::string_view text) {

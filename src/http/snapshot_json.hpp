@@ -40,6 +40,12 @@ void to_json(nlohmann::json& j, const PhoneViewerRequest& value);
 void from_json(const nlohmann::json& j, PhoneViewerRequest& value);
 void to_json(nlohmann::json& j, const PhoneViewerStarted& value);
 void from_json(const nlohmann::json& j, PhoneViewerStarted& value);
+void to_json(nlohmann::json& j, const PhonePublishTrack& value);
+void from_json(const nlohmann::json& j, PhonePublishTrack& value);
+void to_json(nlohmann::json& j, const PhonePublisherRequest& value);
+void from_json(const nlohmann::json& j, PhonePublisherRequest& value);
+void to_json(nlohmann::json& j, const PhonePublisherStarted& value);
+void from_json(const nlohmann::json& j, PhonePublisherStarted& value);
 // {"seq":12,"kind":"master_joined","group":..,"terminal":..,"reason":..,"unix_ms":..}
 void to_json(nlohmann::json& j, const LoggedEvent& value);
 // {"events":[...],"next":12,"gap":false,"epoch":".."}; read back with http::parse_event_page.
@@ -59,6 +65,10 @@ Result<control::ViewerAdmitted, std::string> parse_viewer_admitted(std::string_v
 // POST /v1/groups/{group}/phone-viewers: its body (the group comes from the path) and answer.
 Result<control::PhoneViewerRequest, std::string> parse_phone_viewer_request(std::string_view text);
 Result<control::PhoneViewerStarted, std::string> parse_phone_viewer_started(std::string_view text);
+Result<control::PhonePublisherRequest, std::string> parse_phone_publisher_request(
+    std::string_view text);
+Result<control::PhonePublisherStarted, std::string> parse_phone_publisher_started(
+    std::string_view text);
 // A body of GET /v1/events. Events of a kind this build does not know are left out (a newer
 // media side may report more kinds); `next` still moves past them.
 Result<control::EventPage, std::string> parse_event_page(std::string_view text);

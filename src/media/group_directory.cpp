@@ -127,7 +127,15 @@ Result<control::GroupCreated, control::ControlError> GroupDirectory::create_grou
                                  unix_now() + config_.token_ttl.count()};
   spdlog::info("group={} terminal={} step=703 group created, waiting for the master", master,
                master);
-  return control::GroupCreated{master, url_for(master, tokens_.issue(claims))};
+  control::GroupCreated out;
+  out.group = master;
+  out.publish_url = url_for(master, tokens_.issue(claims));
+  out.rtp_host = public_host();
+  if (bound_ != nullptr) {
+    out.rtp_port = bound_->rtp_ports.rtp;
+    out.rtcp_port = bound_->rtp_ports.rtcp;
+  }
+  return out;
 }
 
 Result<control::ViewerAdmitted, control::ControlError> GroupDirectory::admit_viewer(

@@ -172,6 +172,8 @@ class GroupMedia {
   // From RECORD on (publisher_left() forgets it): the viewers' keyframe requests and the group's
   // bitrate requests go there as RTCP.
   void set_publisher_rtcp(PublisherRtcpPath path);
+  // A phone publisher's RTCP was latched (behind a NAT, issue 13): requests for it go there now.
+  void set_publisher_rtcp_destination(std::size_t track, const UdpEndpoint& to);
   // Periodic (the media service's sweep): merged keyframe requests due, the group's rate.
   void update_qos(Clock::time_point now);
   const GroupQos& qos() const { return qos_; }

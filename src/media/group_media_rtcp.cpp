@@ -169,6 +169,12 @@ void GroupMedia::set_publisher_rtcp(PublisherRtcpPath path) {
       [this](std::size_t track, rtp::Bytes compound) { send_to_publisher(track, compound); });
 }
 
+void GroupMedia::set_publisher_rtcp_destination(std::size_t track, const UdpEndpoint& to) {
+  if (publisher_rtcp_ && !publisher_rtcp_->tcp && track < kMaxTracks) {
+    publisher_rtcp_->udp_rtcp[track] = to;
+  }
+}
+
 void GroupMedia::send_to_publisher(std::size_t track, rtp::Bytes compound) {
   if (!publisher_rtcp_) return;
   if (publisher_rtcp_->tcp) {

@@ -120,6 +120,13 @@ void MediaService::start_phone_viewer(control::PhoneViewerRequest request,
   });
 }
 
+void MediaService::start_phone_publisher(control::PhonePublisherRequest request,
+                                         control::Done<control::PhonePublisherStarted> done) {
+  asio::post(io_, [this, request = std::move(request), done = std::move(done)] {
+    done(server_.start_phone_publisher(request));
+  });
+}
+
 void MediaService::close_group(std::string group, control::Done<bool> done) {
   asio::post(io_, [this, group = std::move(group), done = std::move(done)] {
     done(server_.close_group(group, "deleted"));

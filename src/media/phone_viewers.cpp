@@ -7,6 +7,7 @@
 #include <cctype>
 
 #include "media/group_directory.hpp"
+#include "media/phone_address.hpp"
 #include "media/session_table.hpp"
 #include "media/udp_router.hpp"
 #include "media/viewer_session.hpp"
@@ -21,24 +22,6 @@ using control::ControlErrorCode;
 
 ControlError bad_request(std::string message) {
   return ControlError{ControlErrorCode::bad_request, std::move(message)};
-}
-
-std::optional<boost::asio::ip::address> parse_address(const std::string& text) {
-  boost::system::error_code ec;
-  const auto address = boost::asio::ip::make_address(text, ec);
-  if (ec || address.is_unspecified()) return std::nullopt;
-  return address;
-}
-
-bool is_private(const boost::asio::ip::address& address) {
-  if (address.is_v6()) {
-    const auto bytes = address.to_v6().to_bytes();
-    return address.to_v6().is_link_local() || (bytes[0] & 0xFEU) == 0xFCU;  // fc00::/7
-  }
-  const auto bytes = address.to_v4().to_bytes();
-  return bytes[0] == 10 || (bytes[0] == 172 && (bytes[1] & 0xF0U) == 16) ||
-         (bytes[0] == 192 && bytes[1] == 168) || (bytes[0] == 100 && (bytes[1] & 0xC0U) == 64) ||
-         (bytes[0] == 169 && bytes[1] == 254);
 }
 
 std::optional<transcode::TargetAudioCodec> target_codec(std::string_view name) {
@@ -77,7 +60,7 @@ Result<control::PhoneViewerStarted, ControlError> PhoneViewers::start(
                              "group " + request.group + " is waiting for its master"});
   }
   if (request.tracks.empty()) return fail(bad_request("no track to send"));
-  const auto signaling = parse_address(request.signaling_address);
+  const auto signaling = parse_phone_address(request.signaling_address);
 
   // Which of the group's tracks each route takes, and where its packets go first.
   struct Planned {
@@ -97,17 +80,12 @@ Result<control::PhoneViewerStarted, ControlError> PhoneViewers::start(
       return fail(bad_request("group " + request.group + " has no " + route.media + " track"));
     if (payload_types[*track])
       return fail(bad_request("two routes for the " + route.media + " track"));
-    auto address = parse_address(route.host);
+    auto address = parse_phone_address(route.host);
     if (!address || route.rtp_port == 0 || route.rtcp_port == 0) {
       return fail(bad_request("unusable " + route.media + " destination '" + route.host + ":" +
                               std::to_string(route.rtp_port) + "'"));
     }
-    // A private address that is not where the phone's SIP came from is its side of a NAT: the
-    // NAT's public address (its SIP source) is the better first guess, until its own packets
-    // show the ports (what SBCs do; the ports of a port-preserving NAT then are right at once).
-    if (signaling && *signaling != *address && is_private(*address) && !is_private(*signaling)) {
-      address = signaling;
-    }
+    address = first_phone_destination(*address, signaling);
     if (!route.transcode_to.empty()) {
       const auto codec = target_codec(route.transcode_to);
       if (route.media != "audio" || !codec) {

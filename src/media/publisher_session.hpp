@@ -45,6 +45,14 @@ class PublisherSession final : public Session {
   std::array<std::uint8_t, kMaxTracks> rtcp_channel{};
   std::uint64_t wrong_channel_packets = 0;
 
+  // A phone publishing over plain RTP (issue 13): set up by SIP offer/answer, not RTSP. Behind a
+  // NAT its packets come from other ports than its SDP said: each track's RTP is latched by
+  // payload type, its RTCP by the SSRC that RTP showed (UdpRouter::latch_publisher).
+  bool phone = false;
+  std::array<bool, kMaxTracks> rtp_latched{};
+  std::array<bool, kMaxTracks> rtcp_latched{};
+  std::array<std::optional<std::uint32_t>, kMaxTracks> source_ssrc{};
+
  private:
   std::vector<TrackDescription> tracks_;
   sdp::SessionDescription announced_;

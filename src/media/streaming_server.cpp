@@ -42,6 +42,7 @@ StreamingServer::StreamingServer(boost::asio::io_context& io, core::MediaConfig 
                       rtp::Bytes data) { on_udp(rtcp, from, data); }),
       rtsp_(io, context_),
       phones_(context_),
+      phone_publishers_(context_),
       sweep_timer_(timers.create_timer([this] { sweep(); })),
       pacing_timer_(timers.create_timer([this] { pace(); })) {
   directory_.on_group_closing([this](const std::string& group) { rtsp_.forget_group(group); });

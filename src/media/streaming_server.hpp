@@ -20,6 +20,7 @@
 #include "media/fanout_engine.hpp"
 #include "media/group_directory.hpp"
 #include "media/media_metrics.hpp"
+#include "media/phone_publishers.hpp"
 #include "media/phone_viewers.hpp"
 #include "media/rtsp_server.hpp"
 #include "media/server_context.hpp"
@@ -64,6 +65,10 @@ class StreamingServer final {
       const control::PhoneViewerRequest& request) {
     return phones_.start(request);
   }
+  Result<control::PhonePublisherStarted, control::ControlError> start_phone_publisher(
+      const control::PhonePublisherRequest& request) {
+    return phone_publishers_.start(request);
+  }
   // `master_lost`: the master's media is gone for good (emits master_lost before group_closed).
   Result<bool, control::ControlError> close_group(const std::string& group,
                                                   const std::string& reason,
@@ -101,6 +106,7 @@ class StreamingServer final {
   UdpMediaPorts udp_;
   RtspServer rtsp_;
   PhoneViewers phones_;
+  PhonePublishers phone_publishers_;
   std::unique_ptr<core::Timer> sweep_timer_;
   std::unique_ptr<core::Timer> pacing_timer_;
   bool trim_pending_ = false;  // backlogs were drained since the last malloc_trim

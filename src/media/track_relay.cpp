@@ -23,6 +23,9 @@ std::optional<Codec> codec_for(std::string_view media, std::string_view encoding
   if (media == "audio" && iequals(encoding, "MPEG4-GENERIC")) return Codec::aac;
   if (media == "audio" && iequals(encoding, "opus")) return Codec::opus;
   if (media == "audio" && iequals(encoding, "MP4A-LATM")) return Codec::aac_latm;
+  if (media == "audio" && iequals(encoding, "PCMU")) return Codec::pcmu;
+  if (media == "audio" && iequals(encoding, "PCMA")) return Codec::pcma;
+  if (media == "audio" && iequals(encoding, "G722")) return Codec::g722;
   return std::nullopt;
 }
 
@@ -38,6 +41,12 @@ std::string_view to_string(Codec codec) {
       return "OPUS";
     case Codec::aac_latm:
       return "MP4A-LATM";
+    case Codec::pcmu:
+      return "PCMU";
+    case Codec::pcma:
+      return "PCMA";
+    case Codec::g722:
+      return "G722";
   }
   return "?";
 }
@@ -69,7 +78,7 @@ Result<std::vector<TrackDescription>, std::string> describe_tracks(
     if (!codec) {
       return fail(m.media + " codec '" + map->encoding +
                   "' is not supported: callcast relays H264 video and AAC (MPEG4-GENERIC or "
-                  "MP4A-LATM) or opus audio");
+                  "MP4A-LATM), opus, PCMU, PCMA or G722 audio");
     }
     track.codec = *codec;
     track.encoding = map->encoding;

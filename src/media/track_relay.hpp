@@ -16,7 +16,8 @@ namespace callcast::media {
 
 // aac: RFC 3640 (mpeg4-generic); aac_latm: RFC 6416/3016 (MP4A-LATM, GStreamer's default AAC
 // payload). Both are relayed as they come and described to viewers exactly as announced.
-enum class Codec { h264, aac, opus, aac_latm };
+// G.711 and G.722 come from phones broadcasting over plain RTP (issue 13): relayed as they are.
+enum class Codec { h264, aac, opus, aac_latm, pcmu, pcma, g722 };
 std::string_view to_string(Codec codec);
 
 struct TrackDescription {

@@ -8,17 +8,22 @@
 // from the first one on, it goes where the datagram came from. Only datagrams from the RTSP
 // peer's address can latch a session's track, and only a track that is not latched yet: a
 // datagram from anywhere else never redirects anybody (it is counted and dropped).
+// A phone publishing over plain RTP (issue 13) is latched the same way, from its SIP source
+// address: its RTP by payload type, its RTCP by the SSRC its RTP showed.
 #include "media/udp_router.hpp"
 
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <iterator>
+#include <tuple>
 #include <vector>
 
 #include "media/group_media.hpp"
+#include "media/publisher_session.hpp"
 #include "media/viewer_session.hpp"
 #include "rtp/rtcp.hpp"
+#include "rtp/rtp_packet_view.hpp"
 
 namespace callcast::media {
 
@@ -84,14 +89,22 @@ void UdpRouter::remember_unlatched(ViewerSession& s) {
   }
 }
 
+void UdpRouter::remember_unlatched(PublisherSession& s) {
+  unlatched_publishers_.emplace(s.peer, &s);
+}
+
 void UdpRouter::forget_unlatched(const Session& s) {
-  auto [first, last] = unlatched_.equal_range(s.peer);
-  for (auto it = first; it != last; ++it) {
-    if (it->second == &s) {
-      unlatched_.erase(it);
-      return;
+  auto drop = [&](auto& unlatched) {
+    auto [first, last] = unlatched.equal_range(s.peer);
+    for (auto it = first; it != last; ++it) {
+      if (it->second == &s) {
+        unlatched.erase(it);
+        return;
+      }
     }
-  }
+  };
+  drop(unlatched_);
+  drop(unlatched_publishers_);
 }
 
 void UdpRouter::confirm_latched(ViewerSession& s, std::size_t track, bool rtcp,
@@ -111,6 +124,79 @@ void UdpRouter::confirm_latched(ViewerSession& s, std::size_t track, bool rtcp,
 }
 
 bool UdpRouter::latch(bool rtcp, const UdpEndpoint& from, rtp::Bytes data) {
+  return latch_viewer(rtcp, from, data) || latch_publisher(rtcp, from, data);
+}
+
+bool UdpRouter::latch_publisher(bool rtcp, const UdpEndpoint& from, rtp::Bytes data) {
+  auto [first, last] = unlatched_publishers_.equal_range(from.address());
+  if (first == last) return false;
+  PublisherSession* chosen = nullptr;
+  std::size_t track = 0;
+  std::optional<std::uint32_t> ssrc;
+  if (!rtcp) {
+    // RTP: the track of its payload type (a phone sends each stream under the type answered).
+    auto packet = rtp::RtpPacketView::parse(data);
+    if (!packet) return false;
+    ssrc = packet->ssrc();
+    for (auto it = first; it != last && chosen == nullptr; ++it) {
+      PublisherSession& s = *it->second;
+      for (const auto& t : s.tracks()) {
+        if (!s.rtp_latched[t.index] && t.payload_type == packet->payload_type()) {
+          chosen = &s;
+          track = t.index;
+          break;
+        }
+      }
+    }
+  } else {
+    // RTCP: the track whose RTP came with the sender's SSRC; else the only track left unlatched.
+    const RtcpSender sender = rtcp_sender(data);
+    std::vector<std::pair<PublisherSession*, std::size_t>> open;
+    for (auto it = first; it != last && chosen == nullptr; ++it) {
+      PublisherSession& s = *it->second;
+      for (const auto& t : s.tracks()) {
+        if (s.rtcp_latched[t.index]) continue;
+        if (sender.ssrc && s.source_ssrc[t.index] == sender.ssrc) {
+          chosen = &s;
+          track = t.index;
+          break;
+        }
+        open.emplace_back(&s, t.index);
+      }
+    }
+    if (chosen == nullptr && open.size() == 1) std::tie(chosen, track) = open.front();
+  }
+  if (chosen == nullptr) {
+    ++counters_.udp_latch_ambiguous;
+    return false;
+  }
+  PublisherSession& s = *chosen;
+  UdpEndpoint& source = rtcp ? s.udp_rtcp_from[track] : s.udp_rtp_from[track];
+  if (auto old = routes_.find(source);
+      old != routes_.end() && old->second.session == &s && old->second.track == track) {
+    routes_.erase(old);
+  }
+  const UdpEndpoint was = source;
+  source = from;
+  (rtcp ? s.rtcp_latched : s.rtp_latched)[track] = true;
+  if (ssrc) s.source_ssrc[track] = ssrc;
+  routes_[from] = {&s, track};
+  ++counters_.udp_destinations_latched;
+  spdlog::info(
+      "group={} terminal={} step=705 phone publisher behind a NAT: its {} of track {} comes from "
+      "{} (its SDP said {})",
+      s.group(), s.terminal(), rtcp ? "RTCP" : "RTP", track, endpoint_text(from),
+      endpoint_text(was));
+  // Keyframe requests and NACKs go where its RTCP comes from.
+  if (rtcp && s.media() != nullptr) s.media()->set_publisher_rtcp_destination(track, from);
+  const bool all = std::all_of(s.tracks().begin(), s.tracks().end(), [&](const auto& t) {
+    return s.rtp_latched[t.index] && s.rtcp_latched[t.index];
+  });
+  if (all) forget_unlatched(s);
+  return true;
+}
+
+bool UdpRouter::latch_viewer(bool rtcp, const UdpEndpoint& from, rtp::Bytes data) {
   auto [first, last] = unlatched_.equal_range(from.address());
   if (first == last) return false;
   struct Candidate {

@@ -11,6 +11,7 @@
 
 namespace callcast::media {
 
+class PublisherSession;
 class ViewerSession;
 
 struct UdpRoute {
@@ -30,6 +31,7 @@ class UdpRouter {
   void clear() {
     routes_.clear();
     unlatched_.clear();
+    unlatched_publishers_.clear();
   }
 
   // A UDP viewer with a track not latched yet: datagrams from unknown ports of its RTSP peer's
@@ -39,15 +41,23 @@ class UdpRouter {
   // the ports).
   void confirm_latched(ViewerSession& session, std::size_t track, bool rtcp,
                        const UdpEndpoint& from);
-  // True when `from` was latched to a viewer's track (a route now exists for it).
+  // True when `from` was latched to a viewer's or a phone publisher's track (a route now exists
+  // for it).
   bool latch(bool rtcp, const UdpEndpoint& from, rtp::Bytes data);
+
+  // A phone publisher (issue 13) whose tracks are not latched yet: datagrams from unknown ports
+  // of its address (its SIP source, a NAT's public address) may latch them.
+  void remember_unlatched(PublisherSession& session);
 
  private:
   void forget_unlatched(const Session& session);
+  bool latch_viewer(bool rtcp, const UdpEndpoint& from, rtp::Bytes data);
+  bool latch_publisher(bool rtcp, const UdpEndpoint& from, rtp::Bytes data);
 
   ServerCounters& counters_;
   std::map<UdpEndpoint, UdpRoute> routes_;
   std::multimap<boost::asio::ip::address, ViewerSession*> unlatched_;
+  std::multimap<boost::asio::ip::address, PublisherSession*> unlatched_publishers_;
 };
 
 }  // namespace callcast::media

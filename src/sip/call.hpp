@@ -35,8 +35,9 @@ struct Call {
   std::string offer;        // the INVITE's SDP, may be empty
   std::string sdp;          // what 183 / 200 carry
   bool media_done = false;  // the group was created / the viewer admitted on the media side
-  // Viewer: the offer is a SIP phone's (audio/video RTP lines, no iptv_rtsp line), answered by
-  // RFC 3264 offer/answer and plain RTP from the media side (issue 13), not with an RTSP URI.
+  // The offer is a SIP phone's (audio/video RTP lines, no iptv_rtsp line), answered by RFC 3264
+  // offer/answer and plain RTP (issue 13), not with an RTSP URI: a viewer gets the group's media
+  // from the media side, a master's media is received by it.
   bool phone = false;
   std::string source_address;  // where the INVITE came from (SipRequest::source_address)
   std::string warning;         // a Warning on the 200 (a phone told why it has no picture)

@@ -6,8 +6,10 @@
 
 #include "core/group_registry.hpp"
 #include "sip/forwarding_route.hpp"
+#include "sip/phone_broadcast_answer.hpp"
 #include "sip/phone_viewer_answer.hpp"
 #include "sipwire/audience_info.hpp"
+#include "sipwire/broadcaster_answer.hpp"
 #include "sipwire/iptv_sdp.hpp"
 #include "sipwire/phone_offer.hpp"
 #include "sipwire/viewer_answer.hpp"
@@ -60,11 +62,13 @@ std::string CallController::refuse_at_service_number(std::string_view offer) con
   // No offer: the 183 carries ours (a terminal that sends none still publishes).
   if (!summary || !summary->has_offer) return {};
   if (!summary->has_iptv) {
-    // A SIP phone's audio/video offer: nothing here can take its RTP yet. Say so at once rather
-    // than let it wait for a media connection that never comes (408 after 15 s).
-    return "publishing to " + config_.service_number +
-           " needs an iptv_rtsp offer (m=application 9 TCP iptv_rtsp); SIP phones cannot "
-           "broadcast here yet";
+    // A SIP phone's audio/video offer (issue 13): what it would send must be something the
+    // relay takes, checked before a group is made (the real answer needs the group's address).
+    auto phone = parse_phone_offer(offer);
+    if (!phone) return "the SDP offer: " + phone.error();
+    auto plan = plan_broadcaster_answer(*phone, server_media_at("127.0.0.1", 9));
+    if (!plan) return plan.error().warning;
+    return {};
   }
   if (summary->direction == IptvDirection::recvonly) {
     return config_.service_number +
@@ -84,7 +88,7 @@ CallId CallController::add_call(StackHandle handle, CallRole role, const std::st
   call.group = group;
   call.tcp = request.over_tcp;
   call.offer = request.body;
-  call.phone = role == CallRole::viewer && is_phone_offer(request.body);
+  call.phone = is_phone_offer(request.body);
   call.source_address = request.source_address;
   call.invited_at = services_.time.now();
   call.reached_host = request.request_host;
@@ -192,6 +196,7 @@ void CallController::on_group_created(CallId id,
     return;
   }
   call.media_done = true;
+  if (call.phone) return start_phone_broadcast(call, *result);
   auto sdp = make_iptv_sdp(call.offer, IptvSdpParams{result->publish_url, id});
   call.sdp = sdp ? *sdp : std::string();
   answer(call, 183, "Session Progress");
@@ -202,6 +207,63 @@ void CallController::on_group_created(CallId id,
       call.group, call.caller, elapsed_ms(call.invited_at));
   call.join_timer = services_.timers.create_timer([this, id] { on_join_timeout(id); });
   call.join_timer->enable(config_.master_join_timeout);
+}
+
+void CallController::start_phone_broadcast(Call& call, const control::GroupCreated& created) {
+  // Read and planned at the INVITE already (refuse_at_service_number): cannot fail here but for
+  // a media side that answered no RTP address.
+  auto offer = parse_phone_offer(call.offer);
+  if (!offer) return fail_phone_broadcast(call, "the SDP offer: " + offer.error());
+  if (created.rtp_host.empty() || created.rtp_port == 0) {
+    return fail_phone_broadcast(call, "the media side gave no RTP address for a phone");
+  }
+  auto plan = plan_broadcaster_answer(*offer, server_media_of(created));
+  if (!plan) return fail_phone_broadcast(call, plan.error().warning);
+  for (const auto& note : plan->answer.notes) {
+    spdlog::info("sip: group={} terminal={} step=704 event=phone_answer_note note=\"{}\"",
+                 call.group, call.caller, note);
+  }
+  // 704-707 are one answer for a phone: the 200 goes with this SDP when the media side tells
+  // that the group is live (706, master_joined), right after its RTP was set up here.
+  call.sdp = phone_broadcast_answer_sdp(*plan, created, call.id);
+  call.state = CallState::early;
+  call.join_timer = services_.timers.create_timer([this, id = call.id] { on_join_timeout(id); });
+  call.join_timer->enable(config_.master_join_timeout);
+  control::PhonePublisherRequest request{call.group, call.caller, call.source_address,
+                                         phone_publish_tracks(*plan)};
+  spdlog::info(
+      "sip: group={} terminal={} step=704 event=phone_broadcast tool=\"{}\" tracks={} "
+      "source={}",
+      call.group, call.caller, offer->tool, request.tracks.size(), call.source_address);
+  services_.media.start_phone_publisher(
+      std::move(request),
+      on_loop<control::PhonePublisherStarted>([this, id = call.id](auto result) {
+        Call* master = table_.find(id);
+        if (master == nullptr || master->state == CallState::ending) return;  // ended meanwhile
+        if (!result) {
+          const auto& error = result.error();
+          spdlog::warn(
+              "sip: group={} terminal={} step=705 event=phone_media_failed error={} "
+              "message=\"{}\"",
+              master->group, master->caller, control::to_string(error.code), error.message);
+          return fail_phone_broadcast(*master, "media side: " + error.message);
+        }
+        spdlog::info("sip: group={} terminal={} step=705 event=phone_publishing session={}",
+                     master->group, master->caller, result->session);
+      }));
+}
+
+void CallController::fail_phone_broadcast(Call& call, const std::string& why) {
+  const std::string group = call.group;
+  spdlog::info(
+      "sip: group={} terminal={} step=704 event=invite_refused kind=phone status=488 "
+      "reason=\"{}\"",
+      group, call.caller, why);
+  // The group was made for this call: it goes with it (fail_call forgets that it was made).
+  const bool group_created = call.media_done;
+  fail_call(call, 488, "Not Acceptable Here", why);
+  end_broadcast(group, "phone_media_refused", false);
+  if (group_created) services_.media.close_group(group, [](auto) {});
 }
 
 void CallController::on_join_timeout(CallId id) {

@@ -1,7 +1,9 @@
 #pragma once
 // The calls of the patent's figure 7 on the network side, over the SipStack adapter:
 //   broadcast: 701 INVITE to the service number -> 702 create_group -> 704 183 with the publish
-//              URI -> 706 master_joined -> 707 200 OK;
+//              URI -> 706 master_joined -> 707 200 OK; a SIP phone's audio/video offer is answered
+//              recvonly instead: 702 -> start_phone_publisher (its RTP feeds the group) -> 706
+//              -> 200 OK with the answer;
 //   watch:     710 INVITE to the master's number -> forwarding -> 181 -> 711-712 admit_viewer ->
 //              713 200 OK with the play URI; a SIP phone's audio/video offer (no iptv_rtsp line)
 //              is answered by offer/answer instead, after the media side started its RTP;
@@ -69,6 +71,11 @@ class CallController {
   void start_viewer_call(StackHandle handle, const SipRequest& request, const std::string& viewer,
                          const std::string& dialled);
   void on_group_created(CallId id, Result<control::GroupCreated, control::ControlError> result);
+  // 704-705 for a phone (issue 13): the recvonly answer planned from its offer and the group's
+  // RTP address, the media side set up to receive its RTP; the 200 follows at 706.
+  void start_phone_broadcast(Call& call, const control::GroupCreated& created);
+  // A phone's broadcast that cannot start after its group was made: 488, the group closed.
+  void fail_phone_broadcast(Call& call, const std::string& why);
   void on_viewer_admitted(CallId id, Result<control::ViewerAdmitted, control::ControlError> result);
   // 713-714 for a phone (issue 13): the answer planned from its offer and the group's tracks,
   // the media side started to the phone's routes, then the 200 with the answer SDP.

@@ -93,14 +93,18 @@ GroupCodecs group_codecs_of(const std::vector<control::TrackFormat>& tracks) {
   return group;
 }
 
-ServerMedia server_media_of(const control::ViewerAdmitted& admitted) {
+ServerMedia server_media_at(const std::string& rtp_host, std::uint16_t rtp_port) {
   ServerMedia server;
-  server.address.ipv6 = admitted.rtp_host.find(':') != std::string::npos;
-  server.address.address = admitted.rtp_host;
-  server.audio_port = admitted.rtp_port;
-  server.video_port = admitted.rtp_port;
+  server.address.ipv6 = rtp_host.find(':') != std::string::npos;
+  server.address.address = rtp_host;
+  server.audio_port = rtp_port;
+  server.video_port = rtp_port;
   server.rtcp_mux_possible = false;
   return server;
+}
+
+ServerMedia server_media_of(const control::ViewerAdmitted& admitted) {
+  return server_media_at(admitted.rtp_host, admitted.rtp_port);
 }
 
 std::vector<control::PhoneTrackRoute> phone_routes(const AnswerPlan& plan) {
@@ -119,11 +123,18 @@ std::vector<control::PhoneTrackRoute> phone_routes(const AnswerPlan& plan) {
 
 std::string phone_answer_sdp(const AnswerPlan& plan, const control::ViewerAdmitted& admitted,
                              std::uint64_t session_id) {
-  std::string sdp = serialize_answer(plan, session_id, 1, admitted.rtp_host);
-  if (admitted.rtcp_port == 0 || admitted.rtcp_port == admitted.rtp_port + 1) return sdp;
+  return phone_answer_sdp(plan, admitted.rtp_host, admitted.rtp_port, admitted.rtcp_port,
+                          session_id);
+}
+
+std::string phone_answer_sdp(const AnswerPlan& plan, const std::string& rtp_host,
+                             std::uint16_t rtp_port, std::uint16_t rtcp_port,
+                             std::uint64_t session_id) {
+  std::string sdp = serialize_answer(plan, session_id, 1, rtp_host);
+  if (rtcp_port == 0 || rtcp_port == rtp_port + 1) return sdp;
   // The answer has no media-level c= (serialize_answer writes it once, at session level), so
   // an attribute may follow each accepted m= line at once.
-  const std::string rtcp = "a=rtcp:" + std::to_string(admitted.rtcp_port) + "\r\n";
+  const std::string rtcp = "a=rtcp:" + std::to_string(rtcp_port) + "\r\n";
   std::string out;
   std::size_t start = 0;
   while (start < sdp.size()) {

@@ -24,6 +24,7 @@ GroupCodecs group_codecs_of(const std::vector<control::TrackFormat>& tracks);
 // Where the server sends from: audio and video share the group's RTP port (the media side tells
 // them apart by SSRC). No rtcp-mux: the media side's RTCP is on its own port.
 ServerMedia server_media_of(const control::ViewerAdmitted& admitted);
+ServerMedia server_media_at(const std::string& rtp_host, std::uint16_t rtp_port);
 
 // One route per accepted line (video first): the phone's address and ports, its payload type;
 // audio the phone takes in another codec than the group's names that codec (`transcode_to`): the
@@ -34,6 +35,9 @@ std::vector<control::PhoneTrackRoute> phone_routes(const AnswerPlan& plan);
 // (RFC 3550 §11); when the server's RTCP port is another one, each accepted line says it with
 // a=rtcp (RFC 3605).
 std::string phone_answer_sdp(const AnswerPlan& plan, const control::ViewerAdmitted& admitted,
+                             std::uint64_t session_id);
+std::string phone_answer_sdp(const AnswerPlan& plan, const std::string& rtp_host,
+                             std::uint16_t rtp_port, std::uint16_t rtcp_port,
                              std::uint64_t session_id);
 
 // The plan's sentences the phone's user should read in the 200's Warning (the missing picture),

@@ -75,7 +75,7 @@ class FakeMediaControl final : public control::MediaControl {
                group.state = "waiting_for_master";
                group.created_unix = 1700000000;
                groups_[master] = group;
-               return control::GroupCreated{master, "rtsp://127.0.0.1:8554/" + master + "?t=p"};
+               return control::GroupCreated{master, "rtsp://127.0.0.1:8554/" + master + "?t=p", "127.0.0.1", 8000, 8001};
              });
   }
 
@@ -113,6 +113,19 @@ class FakeMediaControl final : public control::MediaControl {
              });
   }
   std::optional<control::PhoneViewerRequest> last_phone_viewer;
+
+  void start_phone_publisher(control::PhonePublisherRequest request,
+                             control::Done<control::PhonePublisherStarted> done) override {
+    const std::string what = "start_phone_publisher " + request.group + " " + request.master;
+    complete(what, std::move(done),
+             [this, request]() -> Result<control::PhonePublisherStarted, control::ControlError> {
+               const auto it = groups_.find(request.group);
+               if (it == groups_.end()) return no_group(request.group);
+               last_phone_publisher = request;
+               return control::PhonePublisherStarted{"phone-" + request.master};
+             });
+  }
+  std::optional<control::PhonePublisherRequest> last_phone_publisher;
 
   void remove_viewer(std::string group, std::string viewer, control::Done<bool> done) override {
     complete("remove_viewer " + group + " " + viewer, std::move(done),

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ip/udp.hpp>
 #include <boost/asio/write.hpp>
 #include <chrono>
 #include <future>
@@ -119,6 +120,11 @@ class HttpMediaControlTest : public ::testing::Test {
       control::PhoneViewerRequest request) {
     return await<control::PhoneViewerStarted>(
         [&](auto done) { client_->start_phone_viewer(std::move(request), std::move(done)); });
+  }
+  Result<control::PhonePublisherStarted, ControlError> start_phone_publisher(
+      control::PhonePublisherRequest request) {
+    return await<control::PhonePublisherStarted>(
+        [&](auto done) { client_->start_phone_publisher(std::move(request), std::move(done)); });
   }
   Result<bool, ControlError> remove_viewer(const std::string& group, const std::string& viewer) {
     return await<bool>([&](auto done) { client_->remove_viewer(group, viewer, std::move(done)); });
@@ -259,6 +265,73 @@ TEST_F(HttpMediaControlTest, PhoneViewerRequestsReachTheMediaSideAndItsRefusalsK
   const auto waiting = start_phone_viewer(request);
   expect_error(waiting, ControlErrorCode::not_found);
   EXPECT_NE(waiting.error().message.find("waiting for its master"), std::string::npos);
+}
+
+// Issue 13 (705 without RTSP): a phone that called the service number feeds its group with plain
+// RTP to the group's RTP address. The group is live at once; the phone's packets come from other
+// ports than its SDP said (a NAT), and are latched by their payload type.
+TEST_F(HttpMediaControlTest,
+       APhonePublisherFeedsItsGroupOverPlainRtpFromWhereverItsPacketsComeFrom) {
+  start_media();
+  connect();
+  control::PhonePublisherRequest request;
+  request.group = "13800000001";
+  request.master = "13800000001";
+  request.signaling_address = "127.0.0.1";
+  control::PhonePublishTrack video;
+  video.media = "video";
+  video.encoding = "H264";
+  video.clock_rate = 90000;
+  video.payload_type = 102;
+  video.fmtp = "packetization-mode=1;profile-level-id=42e01f";
+  video.host = "127.0.0.1";
+  video.rtp_port = 9;  // what its SDP said; its packets come from elsewhere
+  video.rtcp_port = 10;
+  video.nack = video.pli = true;
+  request.tracks = {video};
+  expect_error(start_phone_publisher(request), ControlErrorCode::not_found);
+  const auto created = create_group("13800000001");
+  ASSERT_TRUE(created.ok());
+  ASSERT_NE(created->rtp_port, 0) << "a phone needs the group's RTP address";
+
+  auto stranger = request;
+  stranger.master = "13900000002";
+  expect_error(start_phone_publisher(stranger), ControlErrorCode::unauthorized);
+  auto injected = request;
+  injected.tracks[0].fmtp = "packetization-mode=1\r\na=control:evil";
+  expect_error(start_phone_publisher(injected), ControlErrorCode::bad_request);
+  auto vp8 = request;
+  vp8.tracks[0].encoding = "VP8";
+  expect_error(start_phone_publisher(vp8), ControlErrorCode::bad_request);
+
+  const auto started = start_phone_publisher(request);
+  ASSERT_TRUE(started.ok()) << started.error().message;
+  expect_error(start_phone_publisher(request), ControlErrorCode::conflict);
+  auto group = get_group("13800000001");
+  ASSERT_TRUE(group.ok());
+  EXPECT_EQ(group->state, "live");
+  ASSERT_EQ(group->tracks.size(), 1U);
+  EXPECT_EQ(group->tracks[0].codec, "H264");
+
+  // An IDR as a single NAL unit under the phone's payload type, from a port nobody announced.
+  boost::asio::io_context io;
+  boost::asio::ip::udp::socket phone(io, {boost::asio::ip::make_address("127.0.0.1"), 0});
+  const boost::asio::ip::udp::endpoint server(boost::asio::ip::make_address(created->rtp_host),
+                                              created->rtp_port);
+  for (std::uint16_t seq = 0; seq < 3; ++seq) {
+    const std::uint8_t packet[] = {0x80, 0x80 | 102, 0,    static_cast<std::uint8_t>(seq),
+                                   0,    0,          0,    1,
+                                   0x11, 0x22,       0x33, 0x44,
+                                   0x65, 0x88,       0x84, 0x00};
+    phone.send_to(boost::asio::buffer(packet), server);
+  }
+  ASSERT_TRUE(callcast::test::wait_until(
+      [&] {
+        auto now = get_group("13800000001");
+        return now.ok() && !now->tracks.empty() && now->tracks[0].packets >= 3;
+      },
+      5s, 20ms))
+      << "the phone's RTP from an unannounced port was not taken";
 }
 
 TEST_F(HttpMediaControlTest, NothingListeningIsUnavailableNamingTheUrl) {

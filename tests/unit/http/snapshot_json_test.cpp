@@ -183,10 +183,16 @@ TEST(SnapshotJson, GroupListRoundTrip) {
 }
 
 TEST(SnapshotJson, CreatedAndAdmittedRoundTrip) {
-  const control::GroupCreated created{"1", "rtsp://h:8554/1?t=x"};
+  const control::GroupCreated created{"1", "rtsp://h:8554/1?t=x", "192.0.2.5", 8000, 8001};
   const auto created_back = json(created).get<control::GroupCreated>();
   EXPECT_EQ(created_back.group, created.group);
   EXPECT_EQ(created_back.publish_url, created.publish_url);
+  EXPECT_EQ(created_back.rtp_host, "192.0.2.5");
+  EXPECT_EQ(created_back.rtp_port, 8000);
+  EXPECT_EQ(created_back.rtcp_port, 8001);
+  // An older media side's answer has no RTP address: still read.
+  const auto older = nlohmann::json::parse(R"({"group":"1","publish_url":"rtsp://h/1"})");
+  EXPECT_EQ(older.get<control::GroupCreated>().rtp_port, 0);
   control::ViewerAdmitted admitted;
   admitted.group = "1";
   admitted.viewer = "2";
@@ -237,6 +243,57 @@ TEST(SnapshotJson, PhoneViewerRequestRoundTripsAndAMissingRouteFieldIsAnError) {
   const auto started = parse_phone_viewer_started(R"({"session":"abc"})");
   ASSERT_TRUE(started.ok());
   EXPECT_EQ(started->session, "abc");
+}
+
+// Issue 13: POST /v1/groups/{group}/phone-publisher's body: checked before anything reads it.
+TEST(SnapshotJson, PhonePublisherRequestRoundTripsAndOutOfRangeFieldsAreErrors) {
+  control::PhonePublisherRequest request;
+  request.master = "13800000001";
+  request.signaling_address = "198.51.100.9";
+  control::PhonePublishTrack video;
+  video.media = "video";
+  video.encoding = "H264";
+  video.clock_rate = 90000;
+  video.payload_type = 102;
+  video.fmtp = "packetization-mode=0";
+  video.host = "10.0.0.2";
+  video.rtp_port = 40000;
+  video.rtcp_port = 40001;
+  video.nack = true;
+  control::PhonePublishTrack audio = video;
+  audio.media = "audio";
+  audio.encoding = "opus";
+  audio.clock_rate = 48000;
+  audio.channels = 2;
+  audio.payload_type = 111;
+  audio.nack = false;
+  request.tracks = {video, audio};
+  const auto parsed = parse_phone_publisher_request(json(request).dump());
+  ASSERT_TRUE(parsed.ok()) << parsed.error();
+  EXPECT_EQ(parsed->master, request.master);
+  ASSERT_EQ(parsed->tracks.size(), 2U);
+  EXPECT_EQ(parsed->tracks[0].fmtp, "packetization-mode=0");
+  EXPECT_TRUE(parsed->tracks[0].nack);
+  EXPECT_EQ(parsed->tracks[1].channels, 2U);
+  EXPECT_EQ(parsed->tracks[1].clock_rate, 48000U);
+
+  for (const auto& [field, value] :
+       std::vector<std::pair<std::string, json>>{{"rtp_port", 0},
+                                                 {"rtcp_port", 65536},
+                                                 {"payload_type", 128},
+                                                 {"clock_rate", 0},
+                                                 {"channels", 9},
+                                                 {"payload_type", "x"}}) {
+    json broken = json(request);
+    broken["tracks"][1][field] = value;
+    EXPECT_FALSE(parse_phone_publisher_request(broken.dump()).ok()) << field << "=" << value;
+  }
+  json missing = json(request);
+  missing.erase("master");
+  EXPECT_FALSE(parse_phone_publisher_request(missing.dump()).ok());
+  const auto started = parse_phone_publisher_started(R"({"session":"s1"})");
+  ASSERT_TRUE(started.ok());
+  EXPECT_EQ(started->session, "s1");
 }
 
 TEST(SnapshotJson, ParseRejectsText) {

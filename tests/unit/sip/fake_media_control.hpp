@@ -26,6 +26,11 @@ class FakeMediaControl final : public control::MediaControl {
     control::Done<control::PhoneViewerStarted> done;
   };
   std::vector<PhoneViewerCall> phone_viewers;
+  struct PhonePublisherCall {
+    control::PhonePublisherRequest request;
+    control::Done<control::PhonePublisherStarted> done;
+  };
+  std::vector<PhonePublisherCall> phone_publishers;
 
   void create_group(std::string master, control::Done<control::GroupCreated> done) override {
     creates.push_back({std::move(master), std::move(done)});
@@ -37,6 +42,10 @@ class FakeMediaControl final : public control::MediaControl {
   void start_phone_viewer(control::PhoneViewerRequest request,
                           control::Done<control::PhoneViewerStarted> done) override {
     phone_viewers.push_back({std::move(request), std::move(done)});
+  }
+  void start_phone_publisher(control::PhonePublisherRequest request,
+                             control::Done<control::PhonePublisherStarted> done) override {
+    phone_publishers.push_back({std::move(request), std::move(done)});
   }
   void remove_viewer(std::string group, std::string viewer, control::Done<bool> done) override {
     removed_viewers.emplace_back(group, viewer);

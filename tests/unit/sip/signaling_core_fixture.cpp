@@ -175,7 +175,8 @@ void SignalingCoreTest::media_reports_group_created() {
   ASSERT_FALSE(media_.creates.empty());
   auto request = std::move(media_.creates.front());
   media_.creates.pop_front();
-  request.done(control::GroupCreated{request.master, "rtsp://media/publish/" + request.master});
+  request.done(control::GroupCreated{request.master, "rtsp://media/publish/" + request.master,
+                                     "127.0.0.1", 8000, 8001});
 }
 
 void SignalingCoreTest::media_refuses_group(control::ControlErrorCode code) {
