@@ -135,19 +135,23 @@ bool UdpRouter::latch_publisher(bool rtcp, const UdpEndpoint& from, rtp::Bytes d
   std::optional<std::uint32_t> ssrc;
   if (!rtcp) {
     // RTP: the track of its payload type (a phone sends each stream under the type answered).
+    // Audio and video may share a number (two m= lines, two spaces): then nothing is guessed,
+    // and only the ports its SDP said are routed.
     auto packet = rtp::RtpPacketView::parse(data);
     if (!packet) return false;
     ssrc = packet->ssrc();
-    for (auto it = first; it != last && chosen == nullptr; ++it) {
+    std::size_t matches = 0;
+    for (auto it = first; it != last; ++it) {
       PublisherSession& s = *it->second;
       for (const auto& t : s.tracks()) {
         if (!s.rtp_latched[t.index] && t.payload_type == packet->payload_type()) {
           chosen = &s;
           track = t.index;
-          break;
+          ++matches;
         }
       }
     }
+    if (matches > 1) chosen = nullptr;
   } else {
     // RTCP: the track whose RTP came with the sender's SSRC; else the only track left unlatched.
     const RtcpSender sender = rtcp_sender(data);

@@ -2,9 +2,6 @@
 // user agents as the master and viewer terminals, ffmpeg publishing to the URI of the 183 and
 // ffprobe playing the URI of the viewer's 200 OK. Each step's messages are asserted exactly.
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <csignal>
@@ -14,6 +11,7 @@
 #include <sstream>
 
 #include "sipwire/iptv_sdp.hpp"
+#include "support/baresip_phone.hpp"
 #include "support/sip_e2e.hpp"
 #include "support/udp_media_receiver.hpp"
 #include "support/wait_until.hpp"
@@ -167,22 +165,6 @@ TEST_F(SipFlowTest, APhoneGetsTheGroupsVideoAsPlainRtpUnderItsPayloadTypeAndItsA
   EXPECT_TRUE(wait_all_clean());
 }
 
-// A free UDP port on the loopback for a phone's SIP (taken by the phone right after).
-std::uint16_t free_udp_port() {
-  const int fd = ::socket(AF_INET, SOCK_DGRAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t length = sizeof address;
-  std::uint16_t port = 0;
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0 &&
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) == 0) {
-    port = ntohs(address.sin_port);
-  }
-  ::close(fd);
-  return port;
-}
-
 std::string file_text(const std::filesystem::path& path) {
   std::ifstream file(path);
   std::ostringstream text;
@@ -197,36 +179,12 @@ std::string file_text(const std::filesystem::path& path) {
 // `make deps` installs baresip: without it the test fails (a phone that cannot be tried is no
 // pass).
 TEST_F(SipFlowTest, BaresipCallsTheBroadcasterAndGetsTheGroupsVideoAndItsAudioTranscoded) {
-  ASSERT_EQ(std::system("command -v baresip >/dev/null 2>&1"), 0)
-      << "baresip is not installed (apt-get install baresip baresip-ffmpeg)";
+  ASSERT_EQ(baresip_missing(), "") << "apt-get install baresip baresip-ffmpeg";
   Broadcast broadcast = start_broadcast();
   ASSERT_FALSE(broadcast.publish_url.empty());
   const auto config = dir() / "baresip";
-  std::filesystem::create_directories(config);
-  const auto port = free_udp_port();
-  ASSERT_NE(port, 0);
-  std::ofstream(config / "config")
-      << "sip_listen 127.0.0.1:" << port << "\n"
-      << "module_path /usr/lib/baresip/modules\n"
-         "module g711.so\nmodule avcodec.so\nmodule avformat.so\nmodule fakevideo.so\n"
-         "module aubridge.so\nmodule account.so\nmodule_app menu.so\n"
-         // No sound card: what it decodes plays into a bridge (its own source, as a loop).
-         "audio_player aubridge,nil\n"
-         "video_source fakevideo,nil\nvideo_display fakevideo,nil\naudio_source aubridge,nil\n"
-         "rtcp_mux no\n";
-  std::ofstream(config / "accounts") << "<sip:" << kViewer << "@" << sip_domain()
-                                     << ";transport=udp>;auth_pass=" << kPassword << ";regint=0\n";
-  std::ofstream(config / "contacts");
-  ChildOptions options;
-  options.argv = {"baresip",
-                  "-f",
-                  config.string(),
-                  "-t",
-                  "6",
-                  "-e",
-                  "/dial sip:" + std::string(kMaster) + "@" + sip_domain()};
-  options.stdout_file = config / "stdout.log";
-  options.stderr_file = config / "stderr.log";
+  const ChildOptions options =
+      baresip_phone({config, kViewer, kPassword, sip_domain(), kMaster, 6, {}});
   auto& phone = spawn(options);
   ASSERT_TRUE(phone.started()) << phone.error();
   EXPECT_TRUE(server().wait_for_log("event=viewer_answered kind=phone", 10s))

@@ -111,12 +111,14 @@ TEST_F(SignalingCoreTest, ViewersRecvonlyOfferAtTheServiceNumberGets488) {
   EXPECT_TRUE(media_.creates.empty());
 }
 
-TEST_F(SignalingCoreTest, PhonesAudioOfferAtTheServiceNumberGets488) {
+TEST_F(SignalingCoreTest, PhonesOfferAtTheServiceNumberWithNothingToBroadcastGets488) {
+  // Issue 13: a phone broadcasts what it offers to send; G.729 alone is nothing callcast takes.
   const std::string audio =
       "v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\ns=-\r\nc=IN IP4 192.0.2.1\r\nt=0 0\r\n"
-      "m=audio 4000 RTP/AVP 0\r\n";
+      "m=audio 4000 RTP/AVP 18\r\n";
   const auto handle = receive(invite(config_.service_number, kMaster, audio));
-  EXPECT_THAT(expect_final_answer(handle, 488).warning, HasSubstr("needs an iptv_rtsp offer"));
+  EXPECT_THAT(expect_final_answer(handle, 488).warning, HasSubstr("nothing to broadcast"));
+  EXPECT_TRUE(media_.creates.empty());
 }
 
 TEST_F(SignalingCoreTest, SecondBroadcastOfTheSameMasterIsBusy) {
