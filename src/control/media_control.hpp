@@ -211,7 +211,7 @@ struct ViewerStats {
 
 struct PublisherStats {
   std::string terminal;
-  std::string transport;  // "tcp" (interleaved) or "udp"
+  std::string transport;  // "tcp" (interleaved), "udp" (RTSP over UDP) or "rtp" (a SIP phone)
   std::string remote;
   double connected_s = 0;
   std::uint64_t malformed_packets = 0;

@@ -18,6 +18,38 @@ namespace callcast::media {
 
 namespace {
 
+// The profile-level-id a phone's answer is planned against (issue 13) is the stream's own: the
+// profile, constraint flags and level of its sequence parameter set (bytes 1-3 after the NAL
+// header, RFC 6184 §8.1), which is what decoders meet, rather than what its publisher's SDP said
+// (`callcast broadcast`'s rtspclientsink announces Baseline level 1.0, 42000a, for x264's
+// constrained-baseline stream, which phones offering constrained baseline then could not get).
+std::string with_stream_profile(const std::string& fmtp, const std::vector<std::uint8_t>& sps) {
+  if (sps.size() < 4) return fmtp;
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string value;
+  for (std::size_t i = 1; i <= 3; ++i) {
+    value += kHex[sps[i] >> 4];
+    value += kHex[sps[i] & 0x0f];
+  }
+  std::string out;
+  std::size_t start = 0;
+  bool replaced = false;
+  while (start <= fmtp.size()) {
+    std::size_t end = fmtp.find(';', start);
+    if (end == std::string::npos) end = fmtp.size();
+    std::string parameter = fmtp.substr(start, end - start);
+    const auto first = parameter.find_first_not_of(' ');
+    if (first != std::string::npos && parameter.compare(first, 17, "profile-level-id=") == 0) {
+      parameter = parameter.substr(0, first) + "profile-level-id=" + value;
+      replaced = true;
+    }
+    if (!parameter.empty()) out += (out.empty() ? "" : ";") + parameter;
+    start = end + 1;
+  }
+  if (!replaced) out += (out.empty() ? "" : ";") + std::string("profile-level-id=") + value;
+  return out;
+}
+
 control::ControlError control_error(core::RegistryError error, std::string_view subject) {
   using control::ControlErrorCode;
   using core::RegistryError;
@@ -158,6 +190,9 @@ Result<control::ViewerAdmitted, control::ControlError> GroupDirectory::admit_vie
       if (auto map = sdp::rtpmap_for(d.description, d.payload_type); map && map->channels)
         format.channels = *map->channels;
       format.fmtp = sdp::fmtp_for(d.description, d.payload_type).value_or("");
+      if (d.codec == Codec::h264) {
+        format.fmtp = with_stream_profile(format.fmtp, track.sequence_parameter_set());
+      }
       out.tracks.push_back(std::move(format));
     }
   }

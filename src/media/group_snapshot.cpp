@@ -83,6 +83,10 @@ control::GroupSnapshot make_group_snapshot(const core::Group& group, const Group
     if (auto connection = session.connection.lock()) {
       publisher.remote = connection->remote().address().to_string() + ":" +
                          std::to_string(connection->remote().port());
+    } else if (session.phone) {
+      // A phone has no RTSP connection: where its first track's RTP comes from (latched).
+      publisher.transport = "rtp";
+      publisher.remote = snapshot_endpoint_text(session.udp_rtp_from[0]);
     }
     if (media != nullptr) {
       for (const auto& track : media->tracks())

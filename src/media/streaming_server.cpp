@@ -95,6 +95,10 @@ void StreamingServer::stop() {
 // ---- UDP: publishers' RTP over UDP, viewers' RTCP -----------------------------------------------
 
 void StreamingServer::on_udp(bool rtcp, const UdpEndpoint& from, rtp::Bytes data) {
+  // RTCP multiplexed on the RTP port (RFC 5761 §4, phones answered with rtcp-mux): its packet type
+  // (200-204, feedback 205-206) sits where RTP has its marker bit and payload type, which for
+  // RTP is never 64-95 (dynamic types are 96-127).
+  if (!rtcp && data.size() >= 2 && data[1] >= 192 && data[1] <= 223) rtcp = true;
   const UdpRoute* route = routes_.find(from);
   if (route == nullptr) {
     // Maybe a viewer behind a NAT, from its mapped port: latching adds the route.

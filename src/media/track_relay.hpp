@@ -79,6 +79,8 @@ class TrackRelay {
   void rebase(Clock::time_point now);
 
   const TrackDescription& description() const { return description_; }
+  // H.264: the latest sequence parameter set (announced or in band), empty before one came.
+  const std::vector<std::uint8_t>& sequence_parameter_set() const { return sps_; }
   std::uint32_t out_ssrc() const { return out_ssrc_; }
   // Where the relayed stream stands: the next sequence number and the last timestamp sent.
   std::uint16_t next_sequence() const { return static_cast<std::uint16_t>(last_out_seq_ + 1); }

@@ -40,6 +40,7 @@ struct Call {
   // from the media side, a master's media is received by it.
   bool phone = false;
   std::string source_address;  // where the INVITE came from (SipRequest::source_address)
+  bool behind_nat = false;     // SipRequest::behind_nat
   std::string warning;         // a Warning on the 200 (a phone told why it has no picture)
   std::unique_ptr<core::Timer> join_timer;  // master: 706 must come within the join timeout
   core::SteadyClock::time_point invited_at;

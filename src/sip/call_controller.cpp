@@ -90,6 +90,7 @@ CallId CallController::add_call(StackHandle handle, CallRole role, const std::st
   call.offer = request.body;
   call.phone = is_phone_offer(request.body);
   call.source_address = request.source_address;
+  call.behind_nat = request.behind_nat;
   call.invited_at = services_.time.now();
   call.reached_host = request.request_host;
   call.takes_audience = role == CallRole::master && takes_audience_info(request);
@@ -209,6 +210,18 @@ void CallController::on_group_created(CallId id,
   call.join_timer->enable(config_.master_join_timeout);
 }
 
+std::string CallController::media_host_of(const Call& call, const std::string& sdp_host) const {
+  // A phone behind a NAT writes its private address into its SDP; its RTP comes from (and must
+  // go to) the NAT's public address, where its SIP came from, with the ports a port-preserving
+  // NAT keeps (what an SBC's "fix nated SDP" does). Latching then corrects the ports.
+  if (!call.behind_nat || call.source_address.empty() || sdp_host == call.source_address) {
+    return sdp_host;
+  }
+  spdlog::info("sip: group={} terminal={} event=phone_behind_nat sdp_address={} media_address={}",
+               call.group, call.caller, sdp_host, call.source_address);
+  return call.source_address;
+}
+
 void CallController::start_phone_broadcast(Call& call, const control::GroupCreated& created) {
   // Read and planned at the INVITE already (refuse_at_service_number): cannot fail here but for
   // a media side that answered no RTP address.
@@ -231,6 +244,8 @@ void CallController::start_phone_broadcast(Call& call, const control::GroupCreat
   call.join_timer->enable(config_.master_join_timeout);
   control::PhonePublisherRequest request{call.group, call.caller, call.source_address,
                                          phone_publish_tracks(*plan)};
+  for (auto& track : request.tracks)
+    track.host = media_host_of(call, track.host);
   spdlog::info(
       "sip: group={} terminal={} step=704 event=phone_broadcast tool=\"{}\" tracks={} "
       "source={}",
@@ -414,6 +429,8 @@ void CallController::answer_phone(Call& call, const control::ViewerAdmitted& adm
   call.warning = std::move(warning);
   control::PhoneViewerRequest request{call.group, call.caller, call.source_address,
                                       phone_routes(*plan)};
+  for (auto& route : request.tracks)
+    route.host = media_host_of(call, route.host);
   const CallId id = call.id;
   const std::string group_name = call.group;
   const std::string viewer = call.caller;

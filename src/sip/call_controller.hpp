@@ -74,6 +74,9 @@ class CallController {
   // 704-705 for a phone (issue 13): the recvonly answer planned from its offer and the group's
   // RTP address, the media side set up to receive its RTP; the 200 follows at 706.
   void start_phone_broadcast(Call& call, const control::GroupCreated& created);
+  // Where a phone's media is: its SDP's address, or for a phone behind a NAT where its SIP came
+  // from.
+  std::string media_host_of(const Call& call, const std::string& sdp_host) const;
   // A phone's broadcast that cannot start after its group was made: 488, the group closed.
   void fail_phone_broadcast(Call& call, const std::string& why);
   void on_viewer_admitted(CallId id, Result<control::ViewerAdmitted, control::ControlError> result);

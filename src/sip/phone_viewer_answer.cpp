@@ -99,7 +99,10 @@ ServerMedia server_media_at(const std::string& rtp_host, std::uint16_t rtp_port)
   server.address.address = rtp_host;
   server.audio_port = rtp_port;
   server.video_port = rtp_port;
-  server.rtcp_mux_possible = false;
+  // RTCP on the RTP port (RFC 5761) when the phone offers it: the media side tells RTCP from RTP
+  // by its packet type. Behind a NAT it is what opens the phone's RTP port for a phone that only
+  // receives (its receiver reports leave from there).
+  server.rtcp_mux_possible = true;
   return server;
 }
 
@@ -132,6 +135,8 @@ std::string phone_answer_sdp(const AnswerPlan& plan, const std::string& rtp_host
                              std::uint64_t session_id) {
   std::string sdp = serialize_answer(plan, session_id, 1, rtp_host);
   if (rtcp_port == 0 || rtcp_port == rtp_port + 1) return sdp;
+  // Lines answered with rtcp-mux have their RTCP on the RTP port: no a=rtcp for them.
+  std::size_t line_index = 0;
   // The answer has no media-level c= (serialize_answer writes it once, at session level), so
   // an attribute may follow each accepted m= line at once.
   const std::string rtcp = "a=rtcp:" + std::to_string(rtcp_port) + "\r\n";
@@ -144,7 +149,9 @@ std::string phone_answer_sdp(const AnswerPlan& plan, const std::string& rtp_host
     out += line;
     if (line.starts_with("m=")) {
       const auto port_start = line.find(' ') + 1;
-      if (line.substr(port_start, 2) != "0 ") out += rtcp;
+      const bool muxed = line_index < plan.lines.size() && plan.lines[line_index].rtcp_mux;
+      if (line.substr(port_start, 2) != "0 " && !muxed) out += rtcp;
+      ++line_index;
     }
     start = end;
   }

@@ -22,7 +22,7 @@ namespace callcast::sip {
 GroupCodecs group_codecs_of(const std::vector<control::TrackFormat>& tracks);
 
 // Where the server sends from: audio and video share the group's RTP port (the media side tells
-// them apart by SSRC). No rtcp-mux: the media side's RTCP is on its own port.
+// them apart by SSRC). RTCP is multiplexed on it (RFC 5761) for a phone that offers rtcp-mux.
 ServerMedia server_media_of(const control::ViewerAdmitted& admitted);
 ServerMedia server_media_at(const std::string& rtp_host, std::uint16_t rtp_port);
 

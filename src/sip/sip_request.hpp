@@ -43,6 +43,9 @@ struct SipRequest {
   // §18.2.1 has the server add received when they differ). Behind a NAT, the public address a
   // phone's media will come from too (symmetric RTP, RFC 4961). Empty when unknown.
   std::string source_address;
+  // The top Via's received differs from its host: the sender is behind a NAT (what it believes its
+  // address is, its SDP's too, is not where its packets come from; Kamailio's nat_uac_test 2).
+  bool behind_nat = false;
   // The values of every Recv-Info header (RFC 6086).
   std::vector<std::string> recv_info;
 };

@@ -114,6 +114,9 @@ SipRequest read_request(const sip_t* sip) {
       }
       request.source_address = std::string(address);
     }
+    request.behind_nat =
+        sip->sip_via->v_received != nullptr && sip->sip_via->v_host != nullptr &&
+        std::string_view(sip->sip_via->v_received) != std::string_view(sip->sip_via->v_host);
   }
   // Recv-Info is not a header this version of sofia knows by name.
   for (const sip_unknown_t* header = sip->sip_unknown; header != nullptr;

@@ -27,13 +27,16 @@ std::uint16_t free_loopback_udp_port() {
 ChildOptions baresip_phone(const BaresipPhone& phone) {
   std::filesystem::create_directories(phone.dir);
   std::ofstream config(phone.dir / "config");
-  config << "sip_listen 127.0.0.1:" << free_loopback_udp_port() << "\n"
+  // In a lab host's namespace any port is free; on the loopback one the OS just gave.
+  const std::uint16_t port = phone.listen_address == "127.0.0.1" ? free_loopback_udp_port() : 5062;
+  config << "sip_listen " << phone.listen_address << ":" << port << "\n"
          << "module_path /usr/lib/baresip/modules\n"
             "module g711.so\nmodule opus.so\nmodule avcodec.so\nmodule avformat.so\n"
             "module fakevideo.so\nmodule aubridge.so\nmodule ausine.so\nmodule account.so\n"
             "module_app menu.so\n"
             // No sound card: what it decodes plays into a bridge.
-            "audio_player aubridge,nil\nvideo_display fakevideo,nil\nrtcp_mux no\n";
+            "audio_player aubridge,nil\nvideo_display fakevideo,nil\n"
+         << "rtcp_mux " << (phone.rtcp_mux ? "yes" : "no") << "\n";
   if (!phone.camera_file.empty()) {
     // ausine's tone is 48 kHz: Opus (which baresip offers) takes it as it is.
     config << "video_source avformat," << phone.camera_file.string() << "\n"

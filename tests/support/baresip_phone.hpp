@@ -22,6 +22,10 @@ struct BaresipPhone {
   // it; its avcodec module encodes H.264 with libx264) and a 440 Hz tone as its microphone; empty:
   // it sends nothing of its own.
   std::filesystem::path camera_file;
+  std::string listen_address = "127.0.0.1";  // its SIP address (a lab host's own, in a netns)
+  // RTCP on the RTP port (RFC 5761, baresip's rtcp_mux): behind a NAT, a phone that only receives
+  // then opens its RTP port with its receiver reports, so that the NAT lets the media in.
+  bool rtcp_mux = false;
 };
 
 // A free UDP port on the loopback for a phone's SIP (taken by the phone right after).

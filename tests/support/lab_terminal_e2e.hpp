@@ -81,9 +81,11 @@ class LabTerminalTest : public ::testing::Test {
   void expect_recording_decodes(const std::filesystem::path& file, double min_seconds,
                                 const ChildProcess& viewer);
 
+  // host:port of the SIP of the server host.
+  std::string sip_server() const;
+
  private:
   ServerOptions server_options(const std::string& role) const;
-  std::string sip_server() const;
   ChildOptions terminal(const LabHost& host, std::vector<std::string> argv,
                         const std::string& name) const;
   std::vector<std::string> account(const std::string& number, const std::string& name) const;

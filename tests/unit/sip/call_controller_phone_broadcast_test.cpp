@@ -122,5 +122,39 @@ TEST_F(PhoneBroadcastTest, PhonesByeEndsTheBroadcastAndItsViewers) {
   EXPECT_FALSE(forwarding_of(kMaster)) << "708 undone";
 }
 
+// A phone behind a NAT: its Via says its private address, its SIP came from the NAT's public one
+// (received=). Its SDP's private address is replaced by that public address for the media side,
+// for a broadcasting phone and a watching one alike; a phone not behind a NAT keeps its SDP's.
+TEST_F(PhoneBroadcastTest, APhoneBehindANatIsReachedAtTheAddressItsSipCameFrom) {
+  auto natted = invite(config_.service_number, kMaster, offer_text("baresip_1.0_audio_video.sdp"));
+  natted.behind_nat = true;
+  receive(natted);
+  media_reports_group_created();
+  ASSERT_EQ(media_.phone_publishers.size(), 1U);
+  for (const auto& track : media_.phone_publishers.front().request.tracks)
+    EXPECT_EQ(track.host, natted.source_address) << track.media;
+  media_.phone_publishers.front().done(control::PhonePublisherStarted{"phone-publisher-1"});
+  media_reports_master_joined(kMaster);
+
+  auto direct = invite(kMaster, kViewer, offer_text("baresip_1.0_audio_video.sdp"));
+  receive(direct);
+  ASSERT_FALSE(media_.admits.empty());
+  auto admit = std::move(media_.admits.front());
+  media_.admits.pop_front();
+  control::ViewerAdmitted admitted;
+  admitted.group = kMaster;
+  admitted.viewer = kViewer;
+  admitted.tracks = {
+      {"video", "H264", 90000, 0, 97, "packetization-mode=1;profile-level-id=42e01f"},
+      {"audio", "opus", 48000, 2, 96, ""}};
+  admitted.rtp_host = "127.0.0.1";
+  admitted.rtp_port = 8000;
+  admitted.rtcp_port = 8001;
+  admit.done(admitted);
+  ASSERT_EQ(media_.phone_viewers.size(), 1U);
+  for (const auto& route : media_.phone_viewers.front().request.tracks)
+    EXPECT_EQ(route.host, "10.77.0.1") << "not behind a NAT: its SDP's address";
+}
+
 }  // namespace
 }  // namespace callcast::sip::test::call_controller_phone_broadcast_test

@@ -55,13 +55,13 @@ TEST(GroupCodecsOf, LeavesOutWhatCannotBeSentToAPhone) {
   EXPECT_FALSE(group_codecs_of({{"video", "H264", 90000, 0, 96, "profile-level-id=zz"}}).video);
 }
 
-TEST(ServerMediaOf, SharesTheRtpPortAndNeverMuxesRtcp) {
+TEST(ServerMediaOf, SharesTheRtpPortAndMuxesRtcpWhenOffered) {
   auto server = server_media_of(admitted({}));
   EXPECT_EQ(server.address.address, "192.0.2.10");
   EXPECT_FALSE(server.address.ipv6);
   EXPECT_EQ(server.audio_port, 30000);
   EXPECT_EQ(server.video_port, 30000);
-  EXPECT_FALSE(server.rtcp_mux_possible);
+  EXPECT_TRUE(server.rtcp_mux_possible);
   auto v6 = admitted({});
   v6.rtp_host = "2001:db8::10";
   EXPECT_TRUE(server_media_of(v6).address.ipv6);
@@ -80,15 +80,20 @@ class PhonePlan : public ::testing::Test {
   GroupCodecs group_;
 };
 
-TEST_F(PhonePlan, RtcpMuxOfferedIsNotAnsweredAndRoutesUseThePhonesRtcpPort) {
+// RFC 5761: a phone that offers rtcp-mux gets it, and its RTCP is expected on its RTP port (behind
+// a NAT, what opens that port for a phone that only receives). No a=rtcp for such a line even
+// when the server's RTCP port is elsewhere: its RTCP is on the RTP port.
+TEST_F(PhonePlan, RtcpMuxOfferedIsAnsweredAndRoutesUseThePhonesRtpPortForRtcp) {
   const auto media =
       admitted({{"video", "H264", 90000, 0, 96, "packetization-mode=1;profile-level-id=42e01f"},
-                {"audio", "opus", 48000, 2, 97, ""}});
+                {"audio", "opus", 48000, 2, 97, ""}},
+               30100);
   const auto plan = plan_for("baresip_1.0_rtcp_mux.sdp", media);
   const std::string sdp = phone_answer_sdp(plan, media, 7);
-  EXPECT_THAT(sdp, Not(HasSubstr("a=rtcp-mux")));
+  EXPECT_THAT(sdp, HasSubstr("a=rtcp-mux"));
+  EXPECT_THAT(sdp, Not(HasSubstr("a=rtcp:")));
   for (const auto& route : phone_routes(plan)) {
-    EXPECT_EQ(route.rtcp_port, route.rtp_port + 1) << route.media;
+    EXPECT_EQ(route.rtcp_port, route.rtp_port) << route.media;
   }
 }
 
