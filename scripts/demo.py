@@ -5,7 +5,9 @@ Starts callcastd (network side + streaming server) with demo users, then one bro
 `callcast broadcast`, which calls the service number 777 (701), publishes a 1280x720 test
 pattern with a running clock and a tone over RTSP/TCP (704-708) and forwards its number to the
 service; then three viewers, `callcast watch`, call the broadcaster's number (710-713), play it
-over RTSP/UDP (714) and record 10 s each; the third joins 5 s late. The terminals' own step lines
+over RTSP/UDP (714) and record 10 s each; the third joins 5 s late; beside them a standard SIP
+phone, Debian's baresip, calls the broadcaster's number too and plays the broadcast over plain
+RTP (issue 13). The terminals' own step lines
 are shown as they happen. At the end: a summary per viewer (join time, frames, loss,
 glass-to-glass latency), and under demo-out/ the recordings, a PNG frame of each and
 summary.json. While the viewers watch, callcastd's Prometheus series are scraped from
@@ -26,6 +28,7 @@ import urllib.request
 
 MASTER = "13800000001"
 VIEWERS = [("13900000002", 0.0), ("13900000003", 0.0), ("13900000004", 5.0)]
+PHONE = "13900000005"  # a baresip phone watching beside the terminals
 PASSWORD = "demo-secret"
 RECORD_SECONDS = 10
 FPS = 25
@@ -144,6 +147,68 @@ class Terminal:
             return {}
 
 
+class Phone:
+    """baresip, headless (no sound card, no window), calling the broadcaster's number; what it
+    prints is kept with the time each line came."""
+
+    def __init__(self, sip, seconds):
+        self.dir = os.path.join(OUT, "phone")
+        os.makedirs(self.dir)
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        with open(os.path.join(self.dir, "config"), "w") as config:
+            config.write(f"sip_listen 127.0.0.1:{port}\nmodule_path /usr/lib/baresip/modules\n"
+                         "module g711.so\nmodule opus.so\nmodule avcodec.so\n"
+                         "module fakevideo.so\nmodule aubridge.so\nmodule account.so\n"
+                         "module_app menu.so\n"
+                         "audio_player aubridge,nil\naudio_source aubridge,nil\n"
+                         "video_display fakevideo,nil\nvideo_source fakevideo,nil\n")
+        with open(os.path.join(self.dir, "accounts"), "w") as accounts:
+            accounts.write(f"<sip:{PHONE}@{sip};transport=udp>;auth_pass={PASSWORD};regint=0\n")
+        open(os.path.join(self.dir, "contacts"), "w").close()
+        self.lines = []
+        self.process = start(["baresip", "-f", self.dir, "-t", str(seconds), "-e",
+                              f"/dial sip:{MASTER}@{sip}"],
+                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
+
+    def _read(self):
+        with open(os.path.join(self.dir, "stdout.log"), "w") as log:
+            for line in self.process.stdout:
+                line = line.rstrip("\n")
+                self.lines.append((time.time(), line))
+                log.write(line + "\n")
+                for shown in ("Call established", "receiving with resolution",
+                              "incoming rtp for 'audio' established", "terminated"):
+                    if shown in line:
+                        say(f"phone {PHONE}", line.split(": ", 1)[-1] if "video:" in line
+                            else line)
+
+    def first(self, text):
+        return next((when for when, line in self.lines if text in line), None)
+
+    def summary(self):
+        dialled = self.first("call: connecting to")
+        picture = self.first("receiving with resolution")
+        resolution = next((re.search(r"resolution (\d+ x \d+)", line).group(1)
+                           for _, line in self.lines if "receiving with resolution" in line),
+                          None)
+        # Its status line: "audio=tx/rx video=tx/rx (bit/s) efps=tx/rx", the last one seen.
+        status = [re.search(r"audio=\d+/(\d+) video=\d+/(\d+) \(bit/s\) efps=[\d.]+/([\d.]+)",
+                            line) for _, line in self.lines]
+        status = [m for m in status if m]
+        last = status[-1] if status else None
+        return {"phone": PHONE, "tool": "baresip",
+                "join_ms": round((picture - dialled) * 1000) if picture and dialled else None,
+                "picture": resolution.replace(" ", "") if resolution else None,
+                "audio": self.first("incoming rtp for 'audio' established") is not None,
+                "decoded_fps": float(last.group(3)) if last else None,
+                "audio_kbps": round(int(last.group(1)) / 1000) if last else None,
+                "video_kbps": round(int(last.group(2)) / 1000) if last else None}
+
+
 def main():
     build_dir = sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "build", "dev")
     callcastd = os.path.join(build_dir, "apps", "callcastd", "callcastd")
@@ -153,8 +218,9 @@ def main():
     failures = []
     users = os.path.join(OUT, "users")
 
-    say("demo", f"creating the demo users {MASTER}, " + ", ".join(v for v, _ in VIEWERS))
-    for number in [MASTER] + [v for v, _ in VIEWERS]:
+    say("demo", f"creating the demo users {MASTER}, " + ", ".join(v for v, _ in VIEWERS) +
+        f" and the phone {PHONE}")
+    for number in [MASTER] + [v for v, _ in VIEWERS] + [PHONE]:
         subprocess.run([callcastd, "user", "add", number, "--users", users, "--password",
                         PASSWORD], check=True, stdout=subprocess.DEVNULL)
 
@@ -181,6 +247,8 @@ def main():
             "now forward to the service number", 10):
         raise SystemExit("the broadcast did not go live; see demo-out/broadcaster-*.log")
 
+    say("demo", f"phone {PHONE} (baresip) calls {MASTER}: plain RTP, no RTSP (issue 13)")
+    phone = Phone(fields["sip"], RECORD_SECONDS)
     viewers = []
     for number, delay in VIEWERS:
         if delay:
@@ -215,6 +283,12 @@ def main():
         terminal.reader.join(timeout=5)
         if code != 0:
             failures.append(f"viewer {number} exited {code}")
+
+    try:
+        phone.process.wait(timeout=RECORD_SECONDS + 20)
+    except subprocess.TimeoutExpired:
+        failures.append("the phone did not hang up")
+    phone.reader.join(timeout=5)
 
     say("demo", "the broadcaster hangs up (Ctrl-C): the network side ends the group")
     broadcaster.process.send_signal(signal.SIGINT)
@@ -264,6 +338,16 @@ def main():
             failures.append(f"viewer {number} recorded {frames} of {expected} frames")
         if audio is None:
             failures.append(f"viewer {number}'s recording has no audio")
+    phone_row = phone.summary()
+    summary["phone"] = phone_row
+    print(f"{'phone':<13} {'':>4} {str(phone_row['join_ms'] or '-'):>7}  baresip over plain RTP: "
+          f"picture {phone_row['picture'] or 'none'}, audio {'yes' if phone_row['audio'] else 'no'}"
+          f", decoding {phone_row['decoded_fps'] or '-'} fps, receiving video "
+          f"{phone_row['video_kbps'] or '-'} kbit/s, audio {phone_row['audio_kbps'] or '-'} kbit/s")
+    if not phone_row["picture"]:
+        failures.append(f"the phone {PHONE} decoded no picture (demo-out/phone/stdout.log)")
+    if not phone_row["audio"]:
+        failures.append(f"the phone {PHONE} received no audio (demo-out/phone/stdout.log)")
     summary["failures"] = failures
     with open(os.path.join(OUT, "summary.json"), "w") as out:
         json.dump(summary, out, indent=2)
@@ -272,7 +356,8 @@ def main():
     if failures:
         print("DEMO FAILED: " + "; ".join(failures))
         return 1
-    print("demo OK: one broadcast by phone call, three viewers by calling the broadcaster")
+    print("demo OK: one broadcast by phone call, three viewers and a SIP phone by calling the "
+          "broadcaster")
     return 0
 
 
