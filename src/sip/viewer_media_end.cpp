@@ -22,8 +22,8 @@ std::string viewer_media_end_bye_reason(ViewerMediaEnd end) {
     case ViewerMediaEnd::connection_lost:
       return "SIP;cause=408;text=\"the terminal's connection to the streaming server closed\"";
     case ViewerMediaEnd::admission_expired:
-      return "SIP;cause=408;text=\"the media did not start before the viewer's admission "
-             "expired\"";
+      return "SIP;cause=408;text=\"the admission to the broadcast expired with no media using "
+             "it\"";
     case ViewerMediaEnd::replaced_by_call:
       return "SIP;cause=200;text=\"replaced by a new call from the same number\"";
     case ViewerMediaEnd::removed:
