@@ -320,6 +320,10 @@ Status apply_sip(const toml::table& table, SipConfig& sip) {
       error = read_string(node, key, sip.media_api_key);
     } else if (n == "master_join_timeout_s") {
       error = read_seconds(node, key, sip.master_join_timeout);
+    } else if (n == "viewer_media_start_timeout_s") {
+      error = read_seconds(node, key, sip.viewer_media_start_timeout);
+    } else if (n == "auto_forwarding") {
+      error = read_bool(node, key, sip.auto_forwarding);
     } else if (n == "digest_algorithms") {
       error = read_digest_algorithms(node, key, sip.digest_algorithms);
     } else if (n == "ut_digest_algorithms") {

@@ -90,6 +90,13 @@ struct SipConfig {
   std::string media_api_key;
   // 706-707: how long the service number waits for the master's RTSP RECORD before 408.
   std::chrono::seconds master_join_timeout{15};
+  // 713-714: an answered viewer call whose media does not start within this (an RTSP terminal's
+  // PLAY; a phone's RTP starts before its 200) is ended with a BYE saying why (issue 13).
+  std::chrono::seconds viewer_media_start_timeout{15};
+  // 708 ([0154]) for terminals that never call the Ut API (SIP phones): a broadcast from a
+  // number without a forwarding rule of its own forwards it to the service number while it
+  // lasts. Off: forwarding is the terminal's business alone (its Ut PUT and DELETE).
+  bool auto_forwarding = true;
   std::chrono::seconds nonce_ttl{300};
   // Digest algorithms offered in SIP challenges, most preferred first ("SHA-256", "MD5";
   // RFC 8760). MD5 alone by default: sofia-sip's client fails on a 401 that holds any SHA-256

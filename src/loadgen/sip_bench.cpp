@@ -150,6 +150,9 @@ Result<bool, std::string> SipBench::prepare_server() {
          << "service_number = \"" << options_.service_number << "\"\n"
          << "realm = \"" << options_.realm << "\"\n"
          << "max_calls = " << options_.masters + viewer_calls + 100 << "\n";
+  // Its viewers only signal, they never PLAY: no BYE for media that never starts while a round
+  // lasts (sip.viewer_media_start_timeout_s).
+  config << "viewer_media_start_timeout_s = 86400\n";
   config.close();
   if (!config) return fail("cannot write " + (dir / "callcastd.toml").string());
 

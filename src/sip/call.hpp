@@ -43,6 +43,10 @@ struct Call {
   bool behind_nat = false;     // SipRequest::behind_nat
   std::string warning;         // a Warning on the 200 (a phone told why it has no picture)
   std::unique_ptr<core::Timer> join_timer;  // master: 706 must come within the join timeout
+  // Viewer: the media side reported this call's media playing (viewer_joined; a phone's comes
+  // before its 200). Until then, from the 200 on, `media_start_timer` runs (issue 13).
+  bool media_started = false;
+  std::unique_ptr<core::Timer> media_start_timer;
   core::SteadyClock::time_point invited_at;
   // Master: rebuilt after a restart of this process from the media side's live group. It has
   // no SIP dialog here (sofia's nua cannot take one over: an in-dialog request it does not know

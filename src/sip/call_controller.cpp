@@ -8,6 +8,7 @@
 #include "sip/forwarding_route.hpp"
 #include "sip/phone_broadcast_answer.hpp"
 #include "sip/phone_viewer_answer.hpp"
+#include "sip/viewer_media_end.hpp"
 #include "sipwire/audience_info.hpp"
 #include "sipwire/broadcaster_answer.hpp"
 #include "sipwire/iptv_sdp.hpp"
@@ -393,6 +394,7 @@ void CallController::on_viewer_admitted(
   call.state = CallState::answered;
   spdlog::info("sip: group={} terminal={} step=713 event=viewer_answered after_ms={}", call.group,
                call.caller, elapsed_ms(call.invited_at));
+  expect_viewer_media(call);
 }
 
 void CallController::answer_phone(Call& call, const control::ViewerAdmitted& admitted) {
@@ -464,6 +466,78 @@ void CallController::on_phone_viewer_started(
       "sip: group={} terminal={} step=713 event=viewer_answered kind=phone session={} "
       "source={} after_ms={}",
       call.group, call.caller, result->session, call.source_address, elapsed_ms(call.invited_at));
+  expect_viewer_media(call);
+}
+
+void CallController::expect_viewer_media(Call& call) {
+  if (call.media_started) return;  // a phone's media starts before its 200
+  const CallId id = call.id;
+  call.media_start_timer =
+      services_.timers.create_timer([this, id] { on_media_start_timeout(id); });
+  call.media_start_timer->enable(config_.viewer_media_start_timeout);
+}
+
+void CallController::on_media_start_timeout(CallId id) {
+  Call* call = table_.find(id);
+  if (call == nullptr || call->state != CallState::answered || call->media_started) return;
+  const auto seconds = config_.viewer_media_start_timeout.count();
+  spdlog::warn(
+      "sip: group={} terminal={} step=714 event=viewer_media_start_timeout kind={} after_s={}",
+      call->group, call->caller, call->phone ? "phone" : "rtsp", seconds);
+  // An answered call with nothing in it must not stay up silently: the BYE says why, and
+  // hang_up releases the admission (unless another call of the viewer holds it).
+  hang_up(*call, "media did not start within " + std::to_string(seconds) + " s",
+          media_start_timeout_bye_reason(seconds));
+}
+
+Call* CallController::newest_viewer_call(const std::string& group, const std::string& viewer) {
+  Call* newest = nullptr;
+  for (auto& [id, call] : table_.calls) {
+    if (call.role == CallRole::viewer && call.group == group && call.caller == viewer &&
+        call.media_done &&
+        (call.state == CallState::setting_up || call.state == CallState::answered)) {
+      newest = &call;  // the map is ordered by id: the last one is the newest
+    }
+  }
+  return newest;
+}
+
+void CallController::on_viewer_playing(const std::string& group, const std::string& viewer) {
+  Call* call = newest_viewer_call(group, viewer);
+  if (call == nullptr || call->media_started) return;
+  call->media_started = true;
+  if (call->media_start_timer) call->media_start_timer->disable();
+  spdlog::info("sip: group={} terminal={} step=714 event=viewer_media_started after_ms={}", group,
+               viewer, elapsed_ms(call->invited_at));
+}
+
+void CallController::on_viewer_media_ended(const std::string& group, const std::string& viewer,
+                                           const std::string& reason) {
+  const ViewerMediaEnd end = classify_viewer_media_end(reason);
+  const std::string bye_reason = viewer_media_end_bye_reason(end);
+  if (bye_reason.empty()) return;
+  // A replacing call is the newest: the older ones lost their media to it. Otherwise the
+  // session was that of a call whose media had started; a call of the same viewer that is
+  // still waiting for its own media keeps waiting (its start timer runs).
+  const Call* newest = newest_viewer_call(group, viewer);
+  std::vector<CallId> ending;
+  for (const auto& [id, call] : table_.calls) {
+    if (call.role != CallRole::viewer || call.group != group || call.caller != viewer ||
+        call.state != CallState::answered) {
+      continue;
+    }
+    const bool its_media = end == ViewerMediaEnd::replaced_by_call
+                               ? newest != nullptr && id < newest->id
+                               : call.media_started;
+    if (its_media) ending.push_back(id);
+  }
+  for (const CallId id : ending) {
+    Call& call = *table_.find(id);
+    spdlog::info(
+        "sip: group={} terminal={} step=714 event=viewer_media_ended_by_media_side reason=\"{}\"",
+        group, viewer, reason);
+    hang_up(call, "media ended by the media side: " + reason, bye_reason);
+  }
 }
 
 void CallController::on_master_joined(Call& call) {
@@ -478,8 +552,24 @@ void CallController::on_master_joined(Call& call) {
 
 void CallController::set_master_forwarding(const Call& call) {
   // 708 ([0154]): the network side points the master's number at the service number itself,
-  // so viewers reach the broadcast whatever Ut URL the terminal knows; the terminal's own PUT
-  // (older terminals, or --ut-url) then only replaces the rule with the same one.
+  // so viewers reach the broadcast whatever the terminal knows (a SIP phone never calls the Ut
+  // API); the terminal's own PUT (older terminals, or --ut-url) then only replaces the rule with
+  // the same one. Off: forwarding is the terminal's alone.
+  if (!config_.auto_forwarding) return;
+  auto current = services_.forwarding.unconditional_target(call.group);
+  if (!current) {
+    spdlog::error("sip: group={} terminal={} step=708 event=forwarding_read_failed error=\"{}\"",
+                  call.group, call.caller, current.error());
+    return;
+  }
+  if (*current) {
+    // The user's own rule: to another number it is kept (viewers go where the user said, and
+    // the end of the broadcast leaves it); to the service number the terminal set it already.
+    const bool own = **current != config_.service_number;
+    spdlog::info("sip: group={} terminal={} step=708 event={} target={}", call.group, call.caller,
+                 own ? "forwarding_kept" : "forwarding_already_set", **current);
+    return;
+  }
   auto set = services_.forwarding.set_unconditional(call.group, config_.service_number);
   if (!set) {
     spdlog::error("sip: group={} terminal={} step=708 event=forwarding_set_failed error=\"{}\"",
@@ -558,6 +648,7 @@ void CallController::fail_for_media_error(Call& call, const control::ControlErro
 void CallController::fail_call(Call& call, int status, const char* phrase,
                                const std::string& warning, int retry_after_s) {
   if (call.join_timer) call.join_timer->disable();
+  if (call.media_start_timer) call.media_start_timer->disable();
   respond_invite(call.handle, refusal(status, phrase, warning, retry_after_s),
                  invite_kind(call.role));
   release_media(call);
@@ -567,6 +658,7 @@ void CallController::fail_call(Call& call, int status, const char* phrase,
 
 void CallController::hang_up(Call& call, const std::string& why, const std::string& bye_reason) {
   if (call.audience_timer) call.audience_timer->disable();
+  if (call.media_start_timer) call.media_start_timer->disable();
   if (call.state == CallState::answered) {
     services_.stack.bye(call.handle, bye_reason);
     spdlog::info("sip: group={} terminal={} step=714 event=bye_sent role={} reason=\"{}\"",
@@ -621,12 +713,17 @@ void CallController::end_broadcast(const std::string& group, const std::string& 
   table_.playing.erase(group);
   table_.restored_viewers.erase(group);
   if (close_media) services_.media.close_group(group, [](auto) {});
-  auto cleared = services_.forwarding.clear_unconditional_if(group, config_.service_number);
-  if (!cleared) {
-    spdlog::error("sip: group={} event=forwarding_clear_failed error=\"{}\"", group,
-                  cleared.error());
-  } else if (*cleared) {
-    spdlog::info("sip: group={} terminal={} step=708 event=forwarding_cleared", group, group);
+  // Only a rule that still points at the service number goes: one the user set to another
+  // number (before or during the broadcast) is theirs. Without auto_forwarding the terminal
+  // clears its own rule (Ut DELETE).
+  if (config_.auto_forwarding) {
+    auto cleared = services_.forwarding.clear_unconditional_if(group, config_.service_number);
+    if (!cleared) {
+      spdlog::error("sip: group={} event=forwarding_clear_failed error=\"{}\"", group,
+                    cleared.error());
+    } else if (*cleared) {
+      spdlog::info("sip: group={} terminal={} step=708 event=forwarding_cleared", group, group);
+    }
   }
   spdlog::info("sip: group={} step=703 event=broadcast_ended reason=\"{}\"", group, why);
 }
@@ -639,6 +736,7 @@ void CallController::on_call_ended(CallId id, const char* why) {
   // `call` and its timers go at the end of this scope, which cancels them.
   if (call.join_timer) call.join_timer->disable();
   if (call.audience_timer) call.audience_timer->disable();
+  if (call.media_start_timer) call.media_start_timer->disable();
   spdlog::info("sip: group={} terminal={} step={} event=call_ended role={} by={} after_ms={}",
                call.group, call.caller, call.role == CallRole::master ? 703 : 714,
                role_name(call.role), why, elapsed_ms(call.invited_at));

@@ -8,7 +8,9 @@
 //              713 200 OK with the play URI; a SIP phone's audio/video offer (no iptv_rtsp line)
 //              is answered by offer/answer instead, after the media side started its RTP;
 //   ending:    the master's BYE or CANCEL, or the media side's master_lost, ends the group and
-//              every viewer dialog of it; a viewer's BYE removes that viewer.
+//              every viewer dialog of it; a viewer's BYE removes that viewer; a viewer whose
+//              media never starts (sip.viewer_media_start_timeout_s) or that the media side
+//              dropped on its own (silence, lost connection) gets a BYE whose Reason says why.
 // Every refusal carries a Warning saying why (sipwire/warning_text.hpp).
 //
 // SIP thread only. The media side's completions come back through `post` (production: the
@@ -62,6 +64,15 @@ class CallController {
   void on_master_joined(Call& call);
   void end_broadcast(const std::string& group, const std::string& why, bool close_media,
                      const std::string& bye_reason = kBroadcastEndedReason);
+  // 714 as the media side reports it. The media side keeps one media session per viewer number
+  // (a new call's session replaces the old one), so a session is the viewer's newest call's.
+  // viewer_joined (or a snapshot listing it playing): that call's media started.
+  void on_viewer_playing(const std::string& group, const std::string& viewer);
+  // viewer_left: when the media side ended the session on its own (viewer_media_end.hpp), the
+  // answered calls whose media it was get a BYE saying why; with "replaced by a new call", the
+  // viewer's calls older than its newest, never the newest.
+  void on_viewer_media_ended(const std::string& group, const std::string& viewer,
+                             const std::string& reason);
 
  private:
   // Why an offer to the service number cannot start a broadcast (488), empty when it can: a
@@ -86,7 +97,13 @@ class CallController {
   void on_phone_viewer_started(CallId id,
                                Result<control::PhoneViewerStarted, control::ControlError> result);
   void on_join_timeout(CallId id);
-  // 708 by the network side itself: the master's number forwards to the service number.
+  // After a viewer's 200: its media must start within sip.viewer_media_start_timeout_s.
+  void expect_viewer_media(Call& call);
+  void on_media_start_timeout(CallId id);
+  // The newest call of `viewer` to `group` that holds its admission and is not ending.
+  Call* newest_viewer_call(const std::string& group, const std::string& viewer);
+  // 708 by the network side itself (sip.auto_forwarding): a master's number without a rule of
+  // its own forwards to the service number.
   void set_master_forwarding(const Call& call);
   // The Call-Info value naming the Ut server for this master's terminal, empty when unknown.
   std::string ut_call_info(const Call& call) const;

@@ -38,6 +38,7 @@ void MediaSync::on_media_event(const core::GroupEvent& event) {
       return;
     case core::GroupEventKind::viewer_joined:
       table_.playing[event.group].insert(event.terminal);
+      calls_.on_viewer_playing(event.group, event.terminal);
       audience_.on_audience_changed(event.group);
       return;
     // A stalled master keeps its call: the media side ends it with master_lost past the grace.
@@ -59,6 +60,9 @@ void MediaSync::on_media_event(const core::GroupEvent& event) {
             event.group, event.terminal);
         media_.remove_viewer(event.group, event.terminal, [](auto) {});
       }
+      // The media side ended the session on its own (silence, lost connection...): the calls
+      // whose media it was must not stay up with nothing in them (issue 13).
+      calls_.on_viewer_media_ended(event.group, event.terminal, event.reason);
       return;
     }
   }
@@ -99,6 +103,9 @@ void MediaSync::on_resync(const std::vector<control::GroupSnapshot>& groups,
   for (const auto& group : groups) {
     if (table_.broadcasts.contains(group.group)) {
       table_.playing[group.group] = playing_viewers(group);
+      // A viewer_joined missed meanwhile must not let a playing call's start timer end it.
+      for (const auto& viewer : table_.playing[group.group])
+        calls_.on_viewer_playing(group.group, viewer);
       audience_.on_audience_changed(group.group);
       continue;
     }

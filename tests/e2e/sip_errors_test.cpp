@@ -9,6 +9,7 @@
 #include <cstdio>
 
 #include "sipwire/iptv_sdp.hpp"
+#include "support/raw_viewer.hpp"
 #include "support/sip_e2e.hpp"
 #include "support/wait_until.hpp"
 
@@ -442,6 +443,66 @@ TEST_F(SipGroupCapTest, ABroadcastBeyondMaxGroupsGets503WithRetryAfter) {
 
   first_call->hang_up();
   EXPECT_TRUE(first_call->wait_terminated(5s));
+  EXPECT_TRUE(wait_all_clean());
+}
+
+// Issue 13 items 3-4: an answered viewer call never stays up with nothing in it; its BYE's
+// Reason (RFC 3326) says why.
+class SipViewerMediaTest : public SipErrorsTest {
+ protected:
+  std::string extra_config() const override {
+    return "[sip]\nviewer_media_start_timeout_s = 2\n[media]\nsession_timeout_s = 2\n";
+  }
+
+  // The viewer's call ended by the network side, with this text in the BYE's Reason header.
+  void expect_ended_with_reason(TestCall& watch, const std::string& reason,
+                                std::chrono::milliseconds timeout) {
+    EXPECT_EQ(watch.wait_terminated(timeout).value_or("not ended"), "BYE from remote");
+    const std::string bye = watch.message_text("<BYE").value_or("");
+    EXPECT_NE(bye.find("Reason: " + reason), std::string::npos) << bye;
+  }
+};
+
+TEST_F(SipViewerMediaTest, AViewerWhoseMediaNeverStartsGetsAByeSayingWhy) {
+  Broadcast broadcast = start_broadcast();
+  ASSERT_FALSE(broadcast.publish_url.empty());
+  auto viewer = agent(kViewer);
+  auto watch = viewer->call(kMaster, offer());
+  ASSERT_TRUE(watch->wait_answered(10s));
+  const auto answered_at = Clock::now();
+  // No RTSP PLAY follows the 200.
+  expect_ended_with_reason(*watch, "SIP;cause=408;text=\"the media did not start within 2 s\"", 8s);
+  const auto waited =
+      std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - answered_at);
+  std::printf("[e2e] BYE %lld ms after the 200 (viewer_media_start_timeout_s = 2)\n",
+              static_cast<long long>(waited.count()));
+  EXPECT_GE(waited.count(), 1500);
+  EXPECT_TRUE(server().wait_for_log("step=714 event=viewer_media_start_timeout", 1s));
+  EXPECT_FALSE(broadcast.call->end()) << "the broadcast goes on";
+  broadcast.call->hang_up();
+  ASSERT_TRUE(broadcast.call->wait_terminated(5s));
+  EXPECT_TRUE(wait_all_clean());
+}
+
+TEST_F(SipViewerMediaTest, AViewerTheMediaSideTimesOutGetsAByeSayingWhy) {
+  Broadcast broadcast = start_broadcast();
+  ASSERT_FALSE(broadcast.publish_url.empty());
+  auto viewer = agent(kViewer);
+  auto watch = viewer->call(kMaster, offer());
+  ASSERT_TRUE(watch->wait_answered(10s));
+  const auto answer = watch->last_response(200);
+  ASSERT_TRUE(answer);
+  // PLAY, then silence: no RTCP, no RTSP (a terminal that died, or whose reports are blocked).
+  RawViewer player;
+  ASSERT_TRUE(player.start(sip::rtsp_uri_from_sdp(answer->body)));
+  EXPECT_TRUE(server().wait_for_log("step=714 event=viewer_media_started", 2s));
+  expect_ended_with_reason(
+      *watch, "SIP;cause=408;text=\"no media reports from the terminal: the streaming server", 10s);
+  EXPECT_TRUE(server().wait_for_log(
+      "step=714 event=viewer_media_ended_by_media_side reason=\"timeout\"", 1s));
+  EXPECT_FALSE(broadcast.call->end()) << "the broadcast goes on";
+  broadcast.call->hang_up();
+  ASSERT_TRUE(broadcast.call->wait_terminated(5s));
   EXPECT_TRUE(wait_all_clean());
 }
 

@@ -55,6 +55,8 @@ TEST(ConfigDefaultsTest, MatchTheDesign) {
   EXPECT_TRUE(config.media.rate_control);
   EXPECT_TRUE(config.media.thinning);
   EXPECT_DOUBLE_EQ(config.media.congested_share, 0.5);
+  EXPECT_EQ(config.sip.viewer_media_start_timeout, std::chrono::seconds(15));
+  EXPECT_TRUE(config.sip.auto_forwarding);
 }
 
 TEST(ParseConfigTomlTest, KeyframeRequestsAndRateControlAreBounded) {
@@ -131,6 +133,8 @@ TEST(ParseConfigTomlTest, EveryKeyIsApplied) {
     [sip]
     listen = "10.0.0.1:5070"
     service_number = "888"
+    viewer_media_start_timeout_s = 21
+    auto_forwarding = false
   )");
   EXPECT_EQ(config.role, Role::media);
   EXPECT_EQ(config.log_level, "debug");
@@ -154,6 +158,8 @@ TEST(ParseConfigTomlTest, EveryKeyIsApplied) {
   EXPECT_EQ(config.http.api_key, "k3y");
   EXPECT_EQ(config.sip.listen, (HostPort{"10.0.0.1", 5070}));
   EXPECT_EQ(config.sip.service_number, "888");
+  EXPECT_EQ(config.sip.viewer_media_start_timeout, std::chrono::seconds(21));
+  EXPECT_FALSE(config.sip.auto_forwarding);
 }
 
 TEST(ParseConfigTomlTest, KeysNotPresentKeepTheBaseValues) {
@@ -229,6 +235,15 @@ TEST(ParseConfigTomlTest, LimitsAndTimeoutsMustBePositive) {
     EXPECT_THAT(parse_error("[media]\n" + name + " = -5\n"), HasSubstr("media." + name));
     EXPECT_TRUE(parse_config_toml("[media]\n" + name + " = 1\n").ok()) << name;
   }
+}
+
+TEST(ParseConfigTomlTest, ViewerMediaStartTimeoutIsPositiveAndAutoForwardingABoolean) {
+  EXPECT_THAT(parse_error("[sip]\nviewer_media_start_timeout_s = 0\n"),
+              HasSubstr("sip.viewer_media_start_timeout_s: must be between 1 and"));
+  EXPECT_THAT(parse_error("[sip]\nviewer_media_start_timeout_s = \"15\"\n"),
+              HasSubstr("sip.viewer_media_start_timeout_s"));
+  EXPECT_THAT(parse_error("[sip]\nauto_forwarding = \"yes\"\n"),
+              HasSubstr("sip.auto_forwarding: expected true or false"));
 }
 
 TEST(ParseConfigTomlTest, AbsurdlyLargeValuesAreRejected) {

@@ -71,9 +71,12 @@ class PhoneViewerTest : public SignalingCoreTest {
     request.done(std::move(admitted));
   }
 
-  // The media side started the phone's RTP (the last start_phone_viewer asked).
+  // The media side started the phone's RTP (the last start_phone_viewer asked): the viewer is
+  // playing (viewer_joined) before the start completes, as in PhoneViewers::start.
   void media_starts_phone() {
     ASSERT_FALSE(media_.phone_viewers.empty());
+    const auto& request = media_.phone_viewers.back().request;
+    media_reports(core::GroupEventKind::viewer_joined, request.group, request.viewer, "");
     media_.phone_viewers.back().done(control::PhoneViewerStarted{"phone-session-1"});
   }
 
@@ -279,6 +282,44 @@ TEST_F(PhoneViewerTest, BroadcastEndWhileThePhonesMediaStartsRefusesIt) {
   media_starts_phone();  // the group is gone: no 200 after the 480
   expect_final_answer(phone, 480);
   expect_no_bye(phone);
+}
+
+// Issue 13 item 4: a phone's media starts before its 200, so the start timeout never ends it.
+TEST_F(PhoneViewerTest, PhoneWhoseMediaStartedBeforeItsAnswerKeepsItsCall) {
+  const auto phone = phone_watches();
+  time_.advance(config_.viewer_media_start_timeout * 3);
+  expect_no_bye(phone);
+  EXPECT_FALSE(viewer_removed());
+}
+
+// Item 3: a phone silent for the media side's session timeout is dropped there; its call ends.
+TEST_F(PhoneViewerTest, PhoneTheMediaSideTimedOutGetsAByeSayingWhy) {
+  const auto phone = phone_watches();
+  media_reports(core::GroupEventKind::viewer_left, kMaster, kViewer, "timeout");
+  expect_bye(phone, "SIP;cause=408;text=\"no media reports from the terminal");
+  EXPECT_TRUE(viewer_removed());
+  expect_no_bye(master_);
+}
+
+// The phone calls again while its old call is up: the new call's media replaces the old one's
+// ("replaced by a new call"). The old call ends, the new one is answered and stays.
+TEST_F(PhoneViewerTest, PhoneCallingAgainKeepsItsNewCallAndItsOldOneEnds) {
+  const auto old_call = phone_watches();
+  const auto new_call = phone_calls(offer_text("baresip_1.0_audio_video.sdp"));
+  media_admits_with(h264_and_opus());
+  media_reports(core::GroupEventKind::viewer_left, kMaster, kViewer, "replaced by a new call");
+  media_starts_phone();
+  expect_final_answer(new_call, 200);
+  expect_bye(old_call, "replaced by a new call");
+  expect_no_bye(new_call);
+  EXPECT_FALSE(viewer_removed()) << "the new call holds the admission";
+
+  time_.advance(config_.viewer_media_start_timeout * 3);
+  expect_no_bye(new_call);
+  receive_bye(old_call);  // the old dialog's end, reported by the stack
+  EXPECT_FALSE(viewer_removed());
+  receive_bye(new_call);
+  EXPECT_TRUE(viewer_removed());
 }
 
 TEST_F(PhoneViewerTest, TerminalsIptvViewerIsStillAnsweredWithThePlayUri) {

@@ -191,8 +191,8 @@ void SignalingCoreTest::media_reports_master_joined(const std::string& group) {
 }
 
 void SignalingCoreTest::media_reports(core::GroupEventKind kind, const std::string& group,
-                                      const std::string& terminal) {
-  core_->on_media_event(core::GroupEvent{kind, group, terminal, "test"});
+                                      const std::string& terminal, const std::string& reason) {
+  core_->on_media_event(core::GroupEvent{kind, group, terminal, reason});
 }
 
 void SignalingCoreTest::media_admits_viewer() {

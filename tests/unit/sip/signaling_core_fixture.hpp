@@ -55,8 +55,9 @@ class SignalingCoreTest : public ::testing::Test {
   void media_reports_group_created();
   void media_refuses_group(control::ControlErrorCode code);
   void media_reports_master_joined(const std::string& group);
+  // `reason` as the media side words it (viewer_left: "timeout", "teardown", "removed"...).
   void media_reports(core::GroupEventKind kind, const std::string& group,
-                     const std::string& terminal);
+                     const std::string& terminal, const std::string& reason = "test");
   void media_admits_viewer();
   void media_refuses_viewer(control::ControlErrorCode code);
 
