@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <csignal>
+#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -12,6 +13,7 @@
 
 #include "sipwire/iptv_sdp.hpp"
 #include "support/baresip_phone.hpp"
+#include "support/control_api.hpp"
 #include "support/sip_e2e.hpp"
 #include "support/udp_media_receiver.hpp"
 #include "support/wait_until.hpp"
@@ -207,6 +209,60 @@ TEST_F(SipFlowTest, BaresipCallsTheBroadcasterAndGetsTheGroupsVideoAndItsAudioTr
     std::printf("[e2e] baresip: %s\n",
                 output.substr(picture, output.find('\n', picture) - picture).c_str());
   }
+  broadcast.call->hang_up();
+  ASSERT_TRUE(broadcast.call->wait_terminated(5s));
+  EXPECT_TRUE(wait_all_clean());
+}
+
+// Issue 13 with Debian's other phone: linphonec (linphone-cli 5.1, driven from its stdin) calls the
+// broadcaster's number. Its video offer is VP8 and H.264 in packetization-mode 0 only, which the
+// group's FU-A stream cannot be (a mode-0 receiver needs every NAL unit in one packet): it is
+// answered with the audio and a Warning saying why there is no picture, and the call is up with
+// its media until it hangs up.
+TEST_F(SipFlowTest, LinphonecCallsTheBroadcasterAndGetsItsAudioAndAWarningWhyNoPicture) {
+  ASSERT_EQ(std::system("command -v linphonec >/dev/null 2>&1"), 0)
+      << "linphonec is not installed (apt-get install linphone-cli)";
+  Broadcast broadcast = start_broadcast();
+  ASSERT_FALSE(broadcast.publish_url.empty());
+  const auto home = dir() / "linphone-home";
+  std::filesystem::create_directories(home / ".local" / "share" / "linphone");
+  const std::string domain = sip_domain();
+  const std::string port = std::to_string(free_loopback_udp_port());
+  const std::string script = "{ echo 'ipv6 disable'; echo 'ports sip " + port +
+                             "'; sleep 1; echo 'register sip:" + std::string(kViewer) + "@" +
+                             domain + " sip:" + domain + " " + kPassword +
+                             "'; sleep 2; echo 'call sip:" + std::string(kMaster) + "@" + domain +
+                             "'; sleep 6; echo 'terminate'; sleep 1; echo 'quit'; } | linphonec -V";
+  ChildOptions options;
+  options.argv = {"sh", "-c", script};
+  options.extra_env = {"HOME=" + home.string()};
+  options.stdout_file = dir() / "linphonec.out";
+  options.stderr_file = dir() / "linphonec.err";
+  auto& phone = spawn(options);
+  ASSERT_TRUE(phone.started()) << phone.error();
+  EXPECT_TRUE(server().wait_for_log("event=viewer_answered kind=phone", 15s))
+      << server().log_tail() << file_text(dir() / "linphonec.out");
+  EXPECT_TRUE(server().wait_for_log("note=\"no picture", 1s)) << server().log_tail();
+  // Its audio goes out and its receiver reports come back while the call is up.
+  std::string entry;
+  EXPECT_TRUE(wait_until(
+      [&] {
+        const auto group = api().group(kMaster);
+        if (!group) return false;
+        const auto viewer = find_viewer(*group, kViewer);
+        if (viewer.is_null()) return false;
+        entry = viewer.dump();
+        return viewer.value("packets_sent", 0) > 50 && viewer.value("rtcp_reports", 0) > 0;
+      },
+      8s, 100ms))
+      << entry;
+  std::printf("[e2e] linphonec watching: %s\n", entry.c_str());
+  EXPECT_TRUE(server().wait_for_log("step=714 event=call_ended role=viewer by=BYE", 15s))
+      << file_text(dir() / "linphonec.out");
+  const std::string output = file_text(dir() / "linphonec.out");
+  EXPECT_NE(output.find("connected."), std::string::npos) << output;
+  EXPECT_EQ(output.find("Incompatible SDP"), std::string::npos) << output;
+  phone.wait_for(10s);
   broadcast.call->hang_up();
   ASSERT_TRUE(broadcast.call->wait_terminated(5s));
   EXPECT_TRUE(wait_all_clean());
