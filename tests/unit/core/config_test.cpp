@@ -55,6 +55,12 @@ TEST(ConfigDefaultsTest, MatchTheDesign) {
   EXPECT_TRUE(config.media.rate_control);
   EXPECT_TRUE(config.media.thinning);
   EXPECT_DOUBLE_EQ(config.media.congested_share, 0.5);
+  EXPECT_TRUE(config.media.publisher_nack);
+}
+
+TEST(ParseConfigTomlTest, PublisherNackCanBeTurnedOff) {
+  EXPECT_FALSE(parse_ok("[media]\npublisher_nack = false\n", Config{}).media.publisher_nack);
+  EXPECT_THAT(parse_error("[media]\npublisher_nack = 0\n"), HasSubstr("media.publisher_nack"));
 }
 
 TEST(ParseConfigTomlTest, KeyframeRequestsAndRateControlAreBounded) {
