@@ -129,12 +129,15 @@ bool GroupMedia::on_publisher_rtp(std::size_t track, rtp::Bytes packet, Clock::t
     qos_.publisher_video(track, rtp::read_u32(packet.data() + 8));
     if (result.keyframe_start) qos_.keyframe_started(now);
     if (publisher_nacks_on()) {
-      // Issue 13 item 6: a hole this packet reveals is asked for at once, and the retries of
-      // older ones ride on the packets too (the sweep is too coarse for them).
       publisher_ssrc_[track] = rtp::read_u32(packet.data() + 8);
       ingest_loss_[track].on_packet(rtp::read_u16(packet.data() + 2), now);
-      send_publisher_nacks(track, now);
     }
+  }
+  if (publisher_nacks_on()) {
+    // Issue 13 item 6: a hole this packet reveals is asked for at once; reorder waits and
+    // retries fall due between packets, and every packet of the publisher's, audio too, is the
+    // clock that sends them (the sweep is far too coarse).
+    send_publisher_nacks(is_video ? track : video_track_.value_or(track), now);
   }
   bool first = true;
   for (const auto& relayed : ingest_out_) {

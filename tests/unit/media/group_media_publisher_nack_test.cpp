@@ -92,6 +92,18 @@ TEST_F(GroupMediaPublisherNackTest, ALostVideoPacketIsNackedOnThePublishersRtcpP
   EXPECT_EQ(media().publisher_loss().holes, 1U);
 }
 
+TEST_F(GroupMediaPublisherNackTest, TheAudioBetweenFramesSendsANackWhoseReorderWaitIsOver) {
+  publisher_over_udp();
+  publish_keyframe();
+  const std::uint16_t lost = lose_video_packet();
+  publish_delta();  // the frame's last packet: no later video for a frame interval
+  EXPECT_TRUE(to_publisher().nacks.empty());
+  now_ += 15ms;
+  publish_audio();
+  EXPECT_THAT(lost_in(to_publisher().nacks), ElementsAre(lost));
+  EXPECT_TRUE(udp_.rtcp_to(endpoint(kPublisherRtcp + 2)).empty()) << "on the video's port";
+}
+
 TEST_F(GroupMediaPublisherNackTest, TheNackComesFromTheSsrcThePublishersPlisComeFrom) {
   publisher_over_udp();
   publish_keyframe();
