@@ -12,6 +12,9 @@
 namespace callcast::media::group_media_publisher_nack_test {
 
 using namespace group_media_test;
+// Unity builds: other tests of this folder have a kVideo of their own in callcast::media.
+using group_media_test::kAudio;
+using group_media_test::kVideo;
 using namespace std::chrono_literals;
 using ::testing::ElementsAre;
 
