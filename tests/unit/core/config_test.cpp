@@ -55,12 +55,6 @@ TEST(ConfigDefaultsTest, MatchTheDesign) {
   EXPECT_TRUE(config.media.rate_control);
   EXPECT_TRUE(config.media.thinning);
   EXPECT_DOUBLE_EQ(config.media.congested_share, 0.5);
-  EXPECT_TRUE(config.media.publisher_nack);
-}
-
-TEST(ParseConfigTomlTest, PublisherNackCanBeTurnedOff) {
-  EXPECT_FALSE(parse_ok("[media]\npublisher_nack = false\n", Config{}).media.publisher_nack);
-  EXPECT_THAT(parse_error("[media]\npublisher_nack = 0\n"), HasSubstr("media.publisher_nack"));
 }
 
 TEST(ParseConfigTomlTest, KeyframeRequestsAndRateControlAreBounded) {
@@ -78,6 +72,12 @@ TEST(ParseConfigTomlTest, KeyframeRequestsAndRateControlAreBounded) {
   EXPECT_THAT(parse_error("[media]\nthinning = \"yes\"\n"), HasSubstr("media.thinning"));
   EXPECT_THAT(parse_error("[media]\ncongested_share = 2\n"),
               HasSubstr("media.congested_share: must be between 0 and 1"));
+}
+
+TEST(ParseConfigTomlTest, PublisherNackIsOnByDefaultAndCanBeTurnedOff) {
+  EXPECT_TRUE(Config{}.media.publisher_nack);
+  EXPECT_FALSE(parse_ok("[media]\npublisher_nack = false\n", Config{}).media.publisher_nack);
+  EXPECT_THAT(parse_error("[media]\npublisher_nack = 0\n"), HasSubstr("media.publisher_nack"));
 }
 
 TEST(ParseConfigTomlTest, RepairWindowAndShareAreBounded) {
