@@ -171,6 +171,13 @@ struct GroupQosStats {
   std::uint64_t thinned_viewers = 0;        // now
   std::optional<std::uint64_t> target_bps;  // none until the first bitrate request
   std::uint64_t ceiling_bps = 0;            // the publisher's own rate; 0 while unknown
+  // Issue 13 item 6: the relay as a UDP publisher's receiver (its video). NACKs sent count each
+  // sequence number asked for, each retry again; recovered: resent after a NACK; lost: still
+  // missing after the retries (each asks for a keyframe: publisher_loss_requests).
+  std::uint64_t publisher_nacks_sent = 0;
+  std::uint64_t publisher_packets_recovered = 0;
+  std::uint64_t publisher_packets_lost = 0;
+  std::uint64_t publisher_loss_requests = 0;
 };
 
 struct TrackStats {

@@ -223,6 +223,8 @@ Status apply_media(const toml::table& table, MediaConfig& media) {
       error = read_share(node, key, media.congested_share);
     } else if (n == "thinning") {
       error = read_bool(node, key, media.thinning);
+    } else if (n == "publisher_nack") {
+      error = read_bool(node, key, media.publisher_nack);
     } else if (n == "workers") {
       std::int64_t workers = 0;
       error = read_integer(node, key, 0, 256, workers);

@@ -62,6 +62,10 @@ struct MediaConfig {
   // instead of a broken picture (and instead of lowering everyone's rate). Congested means loss
   // that repair could not make whole, or a queue: random loss that NACKs repair is not.
   bool thinning = true;
+  // A publisher on UDP (RTSP RECORD with UDP ports, a SIP phone) loses packets on its way to the
+  // server, and every viewer then sees the damage: the server, as its receiver, NACKs the lost
+  // video packets (RFC 4585), a few times within a second, then asks for a keyframe.
+  bool publisher_nack = true;
   bool operator==(const MediaConfig&) const = default;
 };
 

@@ -48,7 +48,7 @@ constexpr std::array<Field<ViewerQosStats>, 4> kViewerQosCounters{{
     {nullptr, "", "packets_thinned", &ViewerQosStats::packets_thinned},
 }};
 
-constexpr std::array<Field<GroupQosStats>, 12> kGroupQosCounters{{
+constexpr std::array<Field<GroupQosStats>, 16> kGroupQosCounters{{
     {nullptr, "", "plis_received", &GroupQosStats::plis_received},
     {nullptr, "", "firs_received", &GroupQosStats::firs_received},
     {nullptr, "", "repair_miss_requests", &GroupQosStats::repair_miss_requests},
@@ -61,6 +61,11 @@ constexpr std::array<Field<GroupQosStats>, 12> kGroupQosCounters{{
     {nullptr, "", "bitrate_requests_unsent", &GroupQosStats::bitrate_requests_unsent},
     {nullptr, "", "thinned_viewers", &GroupQosStats::thinned_viewers},
     {nullptr, "", "ceiling_bps", &GroupQosStats::ceiling_bps},
+    // Added later (issue 13 item 6): a media side that predates them gives zeros.
+    {nullptr, "", "publisher_nacks_sent", &GroupQosStats::publisher_nacks_sent, true},
+    {nullptr, "", "publisher_packets_recovered", &GroupQosStats::publisher_packets_recovered, true},
+    {nullptr, "", "publisher_packets_lost", &GroupQosStats::publisher_packets_lost, true},
+    {nullptr, "", "publisher_loss_requests", &GroupQosStats::publisher_loss_requests, true},
 }};
 
 constexpr std::array<Field<PublisherStats>, 4> kPublisherCounters{{

@@ -18,6 +18,7 @@
 #include "media/fanout_engine.hpp"
 #include "media/gop_cache.hpp"
 #include "media/group_qos.hpp"
+#include "media/ingest_loss_tracker.hpp"
 #include "media/media_metrics.hpp"
 #include "media/nack_responder.hpp"
 #include "media/repair_counters.hpp"
@@ -43,8 +44,9 @@ struct GroupMediaLimits {
   // Packets lagging real time by more than this are stale (StaleMediaFilter): half the stall
   // time, so that whatever a stall held back is beyond it and ordinary jitter far within it.
   Clock::duration stale_lag = kDefaultStaleLag;
-  RepairLimits repair;  // NACK repair: media.rtx_window_ms, media.rtx_max_share
-  QosSettings qos;      // keyframe requests, path health, rate control
+  RepairLimits repair;             // NACK repair: media.rtx_window_ms, media.rtx_max_share
+  QosSettings qos;                 // keyframe requests, path health, rate control
+  IngestLossSettings ingest_loss;  // NACKs to a UDP publisher (PublisherRtcpPath::nack)
 };
 
 // Where RTCP for the publisher goes: its RECORD connection's interleaved RTCP channels, or its
@@ -54,6 +56,10 @@ struct PublisherRtcpPath {
   std::weak_ptr<InterleavedWriter> writer;
   std::array<std::uint8_t, kMaxTracks> rtcp_channel{};
   std::array<UdpEndpoint, kMaxTracks> udp_rtcp{};
+  // Issue 13 item 6: over UDP, the relay NACKs the publisher's lost video packets (RFC 4585
+  // generic NACK) on that track's RTCP path. Set false for a publisher that does not take them:
+  // media.publisher_nack = false, or a phone whose SDP did not negotiate a=rtcp-fb nack.
+  bool nack = true;
 };
 
 // The publisher's media came back after a stall (master_resumed).
@@ -182,6 +188,9 @@ class GroupMedia {
   const std::vector<TrackRepair>& repairs() const { return repairs_; }
   // Of every viewer this group had, those gone included.
   const RepairCounters& repair_totals() const { return repair_totals_; }
+  // Issue 13 item 6: the relay as the publisher's receiver, NACKing its lost video packets over
+  // UDP; summed over tracks and every publisher the group had.
+  IngestLossCounters publisher_loss() const;
   const GopCache& gop_cache() const { return variants_.front()->gop(); }
   // Where join times, reception reports and the totals of viewers that leave go (none: unit
   // tests). Set once, before media flows; `metrics` outlives this object.
@@ -214,6 +223,12 @@ class GroupMedia {
   // Queued on rtcp_out_ for UDP (`compound` must live until the caller flushes it).
   void send_rtcp_to(Viewer& viewer, std::size_t track, rtp::Bytes compound);
   void send_to_publisher(std::size_t track, rtp::Bytes compound);
+  bool publisher_nacks_on() const {
+    return publisher_rtcp_ && !publisher_rtcp_->tcp && publisher_rtcp_->nack;
+  }
+  // The NACKs due on `track` as one compound to the publisher; a hole given up asks for a
+  // keyframe (through the gate).
+  void send_publisher_nacks(std::size_t track, Clock::time_point now);
   void recount_backlog();  // after a viewer's backlog was dropped (pause, removal)
   void resume_after_stall(Clock::time_point now);
   void record_reception(Viewer& viewer, const rtp::RtcpPacketView& packet, Clock::time_point now);
@@ -243,6 +258,10 @@ class GroupMedia {
   std::vector<TrackRepair> repairs_;                           // per track
   NackResponder nack_responder_{rtp_out_};
   RepairCounters repair_totals_;
+  // Per track (video only fed): the publisher's sequence numbers as its receiver sees them, and
+  // the SSRC its NACKs name.
+  std::vector<IngestLossTracker> ingest_loss_;
+  std::array<std::uint32_t, kMaxTracks> publisher_ssrc_{};
 
   // Scratch space reused for every packet (no allocation per packet in steady state).
   std::vector<SharedPacket> ingest_out_;

@@ -1,6 +1,7 @@
 // GroupMedia's RTCP (modules 607-608): the publisher's sender reports relayed to the viewers,
 // and the viewers' reports and feedback: receiver reports into their stats and path health,
-// NACKs repaired (issue 12 item 2), PLI/FIR merged into requests for the publisher (item 3).
+// NACKs repaired (issue 12 item 2), PLI/FIR merged into requests for the publisher (item 3);
+// and the relay's own NACKs for what a UDP publisher lost on its way to us (issue 13 item 6).
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -10,6 +11,7 @@
 #include "media/group_media.hpp"
 #include "rtp/generic_nack.hpp"
 #include "rtp/rtcp.hpp"
+#include "rtp/rtcp_feedback.hpp"
 
 namespace callcast::media {
 
@@ -186,7 +188,39 @@ void GroupMedia::send_to_publisher(std::size_t track, rtp::Bytes compound) {
   rtcp_out_.flush();  // before `compound` goes
 }
 
+void GroupMedia::send_publisher_nacks(std::size_t track, Clock::time_point now) {
+  const IngestLossDue due = ingest_loss_[track].due(now);
+  // 64 per message: RR + SDES + NACK stay far below a datagram, and a burst that lost more
+  // still goes in the same call.
+  constexpr std::size_t kPerMessage = 64;
+  std::span<const std::uint16_t> lost(due.nacks);
+  while (!lost.empty()) {
+    const auto part = lost.first(std::min(kPerMessage, lost.size()));
+    std::array<std::uint8_t, rtp::kFeedbackHeaderSize + 4 * kPerMessage> nack{};
+    const std::size_t size =
+        rtp::write_generic_nack(nack, qos_.relay_ssrc(), publisher_ssrc_[track], part);
+    if (size > 0) (void)qos_.send_feedback(track, std::span(nack.data(), size));
+    lost = lost.subspan(part.size());
+  }
+  // A video packet past repair leaves its picture and the ones after it damaged for every
+  // viewer until the next keyframe: ask for one (the gate merges and rate-limits).
+  if (due.keyframe_needed && video_track_ && track == *video_track_)
+    qos_.request_keyframe(KeyframeRequestSource::publisher_loss, now);
+}
+
+IngestLossCounters GroupMedia::publisher_loss() const {
+  IngestLossCounters total;
+  for (const auto& loss : ingest_loss_)
+    total.add(loss.counters());
+  return total;
+}
+
 void GroupMedia::update_qos(Clock::time_point now) {
+  if (publisher_nacks_on()) {
+    // Holes whose retries are over are given up here when the publisher's media stopped.
+    for (std::size_t t = 0; t < tracks_.size(); ++t)
+      send_publisher_nacks(t, now);
+  }
   // UDP viewers only: over TCP nothing is lost, and its queue is the connection's own.
   std::vector<Viewer*> playing;
   std::vector<ViewerQos*> paths;

@@ -92,22 +92,24 @@ void GroupQos::send_bitrate_request(std::uint64_t bps) {
 }
 
 bool GroupQos::send_to_publisher(std::span<const std::uint8_t> request) {
-  if (!publisher_ || !video_track_) {
+  if (!video_track_ || !send_feedback(*video_track_, request)) {
     ++unsent_;
     return false;
   }
+  return true;
+}
+
+bool GroupQos::send_feedback(std::size_t track, std::span<const std::uint8_t> feedback) {
+  if (!publisher_) return false;
   std::array<std::uint8_t, 512> compound{};
   const std::size_t rr = rtp::write_receiver_report(compound, relay_ssrc_, {});
   const std::size_t sdes =
       rr == 0 ? 0
               : rtp::write_sdes_cname(rtp::MutableBytes(compound).subspan(rr), relay_ssrc_, cname_);
   const std::size_t used = rr + sdes;
-  if (sdes == 0 || used + request.size() > compound.size()) {
-    ++unsent_;
-    return false;
-  }
-  std::copy(request.begin(), request.end(), compound.begin() + static_cast<std::ptrdiff_t>(used));
-  publisher_(*video_track_, rtp::Bytes(compound.data(), used + request.size()));
+  if (sdes == 0 || used + feedback.size() > compound.size()) return false;
+  std::copy(feedback.begin(), feedback.end(), compound.begin() + static_cast<std::ptrdiff_t>(used));
+  publisher_(track, rtp::Bytes(compound.data(), used + feedback.size()));
   return true;
 }
 

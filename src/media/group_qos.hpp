@@ -76,8 +76,13 @@ class GroupQos {
   void on_viewer_nack(ViewerQos& viewer, std::uint16_t sequence, bool resent) {
     viewer.health.on_nack(sequence, resent);
   }
-  // The relay's own: a viewer's loss could not be repaired (beyond the retransmission window).
+  // The relay's own: a viewer's loss could not be repaired (beyond the retransmission window),
+  // or the publisher's could not (publisher_loss).
   void request_keyframe(KeyframeRequestSource source, Clock::time_point now);
+  // RR + SDES + `feedback` (e.g. a generic NACK) to the publisher's `track`, as our requests go;
+  // false when there is no publisher to send it to or it does not fit. Not counted unsent.
+  bool send_feedback(std::size_t track, std::span<const std::uint8_t> feedback);
+  std::uint32_t relay_ssrc() const { return relay_ssrc_; }
 
   // Periodic (the media service's sweep): requests that fell due, the group's rate, and each
   // viewer's thinning. Returns the viewers whose thinning changed (the fan-out must learn it).

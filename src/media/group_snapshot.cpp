@@ -46,6 +46,7 @@ control::GroupQosStats group_qos_stats(const GroupQos& qos) {
   out.plis_received = counters.plis_received;
   out.firs_received = counters.firs_received;
   out.repair_miss_requests = counters.repair_miss_requests;
+  out.publisher_loss_requests = counters.publisher_loss_requests;
   out.keyframe_requests_merged = counters.keyframe_requests_merged;
   out.keyframe_requests_forwarded = counters.keyframe_requests_forwarded;
   out.keyframe_requests_unsent = counters.keyframe_requests_unsent;
@@ -102,6 +103,10 @@ control::GroupSnapshot make_group_snapshot(const core::Group& group, const Group
   if (media != nullptr) {
     out.repair = repair_stats(media->repair_totals());
     out.qos = group_qos_stats(media->qos());
+    const IngestLossCounters loss = media->publisher_loss();
+    out.qos.publisher_nacks_sent = loss.nacks_sent;
+    out.qos.publisher_packets_recovered = loss.recovered;
+    out.qos.publisher_packets_lost = loss.given_up;
     for (const auto& track : media->tracks()) {
       const auto& d = track.description();
       out.tracks.push_back(

@@ -14,6 +14,9 @@ bool KeyframeRequestGate::request(KeyframeRequestSource source, Clock::time_poin
     case KeyframeRequestSource::repair_miss:
       ++repair_misses_;
       break;
+    case KeyframeRequestSource::publisher_loss:
+      ++publisher_losses_;
+      break;
   }
   if (open(now) && !pending_) {
     ++answered_by_own_;

@@ -13,7 +13,8 @@
 
 namespace callcast::media {
 
-enum class KeyframeRequestSource { pli, fir, repair_miss };
+// publisher_loss: the relay's own, for a packet the publisher never resent after our NACKs.
+enum class KeyframeRequestSource { pli, fir, repair_miss, publisher_loss };
 
 class KeyframeRequestGate {
  public:
@@ -34,6 +35,7 @@ class KeyframeRequestGate {
   std::uint64_t received_pli() const { return received_pli_; }
   std::uint64_t received_fir() const { return received_fir_; }
   std::uint64_t repair_misses() const { return repair_misses_; }
+  std::uint64_t publisher_losses() const { return publisher_losses_; }
   std::uint64_t sent() const { return sent_; }
   // Requests answered without one of their own: merged into one sent, or by a keyframe.
   std::uint64_t merged() const { return received_ - answered_by_own_; }
@@ -51,6 +53,7 @@ class KeyframeRequestGate {
   std::uint64_t received_pli_ = 0;
   std::uint64_t received_fir_ = 0;
   std::uint64_t repair_misses_ = 0;
+  std::uint64_t publisher_losses_ = 0;
   std::uint64_t sent_ = 0;
   std::uint64_t answered_by_own_ = 0;  // requests that left as a request of their own
 };

@@ -25,6 +25,7 @@ void MediaMetrics::group_gone(const GroupMedia& media) {
   malformed_rtcp_ += media.malformed_rtcp();
   repair_.add(media.repair_totals());
   qos_.add(QosCounters::of(media.qos()));
+  publisher_loss_.add(media.publisher_loss());
   for (const auto& [id, viewer] : media.viewers())
     retired_.add(*viewer->delivery);
 }

@@ -7,6 +7,7 @@
 #include <cstdint>
 
 #include "media/delivery_counters.hpp"
+#include "media/ingest_loss_tracker.hpp"
 #include "media/qos_counters.hpp"
 #include "media/relay_packet.hpp"
 #include "media/repair_counters.hpp"
@@ -48,6 +49,7 @@ class MediaMetrics {
   std::uint64_t retired_malformed_rtcp() const { return malformed_rtcp_; }
   const RepairCounters& retired_repair() const { return repair_; }
   const QosCounters& retired_qos() const { return qos_; }
+  const IngestLossCounters& retired_publisher_loss() const { return publisher_loss_; }
   const stats::Histogram& join_times() const { return join_; }
   const stats::Histogram& reported_loss() const { return loss_; }
   const stats::Histogram& reported_jitter() const { return jitter_; }
@@ -61,6 +63,7 @@ class MediaMetrics {
   std::uint64_t malformed_rtcp_ = 0;
   RepairCounters repair_;
   QosCounters qos_;
+  IngestLossCounters publisher_loss_;
   stats::Histogram join_;
   stats::Histogram loss_;
   stats::Histogram jitter_;

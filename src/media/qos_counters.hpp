@@ -20,6 +20,7 @@ struct QosCounters {
   std::uint64_t bitrate_decreases = 0;
   std::uint64_t bitrate_increases = 0;
   std::uint64_t bitrate_requests_unsent = 0;
+  std::uint64_t publisher_loss_requests = 0;  // the relay's own: a publisher's packet lost
 
   static QosCounters of(const GroupQos& qos);
   void add(const QosCounters& other);

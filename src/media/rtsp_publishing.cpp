@@ -167,6 +167,7 @@ void RtspPublishing::record(PublisherSession& s, RtspReply& reply) {
   }
   path.rtcp_channel = s.rtcp_channel;
   path.udp_rtcp = s.udp_rtcp_from;
+  path.nack = ctx_.config.publisher_nack;  // over UDP only: TCP does not lose
   media.set_publisher_rtcp(std::move(path));
   reply.response.add("Range", "npt=now-");
   spdlog::info("group={} terminal={} step=705 master recording over {}", group, s.terminal(),

@@ -52,11 +52,13 @@ constexpr std::array<Field<RepairCounters>, 5> kRepairCounters{{
 }};
 
 // PLIs and FIRs are counted per group, so a viewer that leaves takes none of them away.
-constexpr std::array<Field<QosCounters>, 9> kQosCounters{{
+constexpr std::array<Field<QosCounters>, 10> kQosCounters{{
     {&stats::kKeyframeRequestsReceived, "pli", "plis_received", &QosCounters::plis_received},
     {&stats::kKeyframeRequestsReceived, "fir", "firs_received", &QosCounters::firs_received},
     {&stats::kKeyframeRequestsReceived, "repair_miss", "repair_miss_requests",
      &QosCounters::repair_miss_requests},
+    {&stats::kKeyframeRequestsReceived, "publisher_loss", "publisher_loss_requests",
+     &QosCounters::publisher_loss_requests},
     {&stats::kKeyframeRequestsMerged, "", "keyframe_requests_merged",
      &QosCounters::keyframe_requests_merged},
     {&stats::kKeyframeRequestsForwarded, "", "keyframe_requests_forwarded",
@@ -67,6 +69,13 @@ constexpr std::array<Field<QosCounters>, 9> kQosCounters{{
     {&stats::kBitrateRequests, "increase", "bitrate_increases", &QosCounters::bitrate_increases},
     {&stats::kPublisherRequestsUnsent, "bitrate", "bitrate_requests_unsent",
      &QosCounters::bitrate_requests_unsent},
+}};
+
+constexpr std::array<Field<IngestLossCounters>, 3> kPublisherLossCounters{{
+    {&stats::kPublisherNacksSent, "", "publisher_nacks_sent", &IngestLossCounters::nacks_sent},
+    {&stats::kPublisherPacketsRecovered, "", "publisher_packets_recovered",
+     &IngestLossCounters::recovered},
+    {&stats::kPublisherPacketsLost, "", "publisher_packets_lost", &IngestLossCounters::given_up},
 }};
 
 }  // namespace
@@ -105,6 +114,7 @@ void StreamingServer::expose_metrics(stats::Exposition& out) const {
   DeliveryTotals delivered = metrics_.retired();
   RepairCounters repair = metrics_.retired_repair();
   QosCounters qos = metrics_.retired_qos();
+  IngestLossCounters publisher_loss = metrics_.retired_publisher_loss();
   std::uint64_t thinned_viewers = 0;
   for (const auto& [group, media] : directory_.all_media()) {
     for (const TrackRelay& track : media->tracks()) {
@@ -114,6 +124,7 @@ void StreamingServer::expose_metrics(stats::Exposition& out) const {
     malformed_rtcp += media->malformed_rtcp();
     repair.add(media->repair_totals());
     qos.add(QosCounters::of(media->qos()));
+    publisher_loss.add(media->publisher_loss());
     thinned_viewers += media->qos().thinned_viewers();
     for (const auto& [id, viewer] : media->viewers()) {
       ++(viewer->tcp ? tcp_viewers : udp_viewers);
@@ -138,6 +149,7 @@ void StreamingServer::expose_metrics(stats::Exposition& out) const {
   }
   stats::expose_fields<RepairCounters>(out, kRepairCounters, repair);
   stats::expose_fields<QosCounters>(out, kQosCounters, qos);
+  stats::expose_fields<IngestLossCounters>(out, kPublisherLossCounters, publisher_loss);
   out.add(stats::kThinnedViewers, static_cast<double>(thinned_viewers));
   metrics_.expose(out);
 }

@@ -123,8 +123,9 @@ inline constexpr Metric kRepairRepeats{
     ""};
 inline constexpr Metric kKeyframeRequestsReceived{
     "callcast_keyframe_requests_received_total", Kind::counter,
-    "Keyframe requests before merging, by kind: RTCP PLI and FIR from viewers, and repair_miss "
-    "(the relay's own, for a NACK older than media.rtx_window_ms).",
+    "Keyframe requests before merging, by kind: RTCP PLI and FIR from viewers, repair_miss "
+    "(the relay's own, for a NACK older than media.rtx_window_ms) and publisher_loss (the "
+    "relay's own, for a publisher's packet still missing after its NACKs).",
     "", labels::kind};
 inline constexpr Metric kKeyframeRequestsMerged{
     "callcast_keyframe_requests_merged_total", Kind::counter,
@@ -143,6 +144,17 @@ inline constexpr Metric kBitrateRequests{
     "callcast_bitrate_requests_total", Kind::counter,
     "Bitrate requests made to publishers (RTCP REMB), by direction (decrease, increase).", "",
     labels::direction};
+inline constexpr Metric kPublisherNacksSent{
+    "callcast_publisher_nacks_sent_total", Kind::counter,
+    "Video packets a UDP publisher was asked to resend (RFC 4585 generic NACK), each retry "
+    "counted again.",
+    ""};
+inline constexpr Metric kPublisherPacketsRecovered{
+    "callcast_publisher_packets_recovered_total", Kind::counter,
+    "Video packets a UDP publisher lost and resent after the server's NACK.", ""};
+inline constexpr Metric kPublisherPacketsLost{
+    "callcast_publisher_packets_lost_total", Kind::counter,
+    "Video packets a UDP publisher lost that its resends never brought (given up).", ""};
 inline constexpr Metric kThinnedViewers{
     "callcast_thinned_viewers", Kind::gauge,
     "Viewers thinned now (sent keyframes and audio only while their path is congested).", ""};
@@ -213,7 +225,7 @@ inline constexpr Metric kMediaApiResyncs{
 inline constexpr Metric kMediaApiOutages{"callcast_media_api_outages_total", Kind::counter,
                                          "Times the event feed from the media role was lost.", ""};
 
-inline constexpr std::array<const Metric*, 53> kAll{
+inline constexpr std::array<const Metric*, 56> kAll{
     &kGroups,
     &kViewers,
     &kReceivedPackets,
@@ -248,6 +260,9 @@ inline constexpr std::array<const Metric*, 53> kAll{
     &kKeyframeRequestsForwarded,
     &kPublisherRequestsUnsent,
     &kBitrateRequests,
+    &kPublisherNacksSent,
+    &kPublisherPacketsRecovered,
+    &kPublisherPacketsLost,
     &kThinnedViewers,
     &kViewerJoin,
     &kReportedLoss,

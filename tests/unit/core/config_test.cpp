@@ -76,6 +76,12 @@ TEST(ParseConfigTomlTest, KeyframeRequestsAndRateControlAreBounded) {
               HasSubstr("media.congested_share: must be between 0 and 1"));
 }
 
+TEST(ParseConfigTomlTest, PublisherNackIsOnByDefaultAndCanBeTurnedOff) {
+  EXPECT_TRUE(Config{}.media.publisher_nack);
+  EXPECT_FALSE(parse_ok("[media]\npublisher_nack = false\n", Config{}).media.publisher_nack);
+  EXPECT_THAT(parse_error("[media]\npublisher_nack = 0\n"), HasSubstr("media.publisher_nack"));
+}
+
 TEST(ParseConfigTomlTest, RepairWindowAndShareAreBounded) {
   const Config off = parse_ok("[media]\nrtx_window_ms = 0\nrtx_max_share = 0.1\n", Config{});
   EXPECT_EQ(off.media.rtx_window, std::chrono::milliseconds(0));

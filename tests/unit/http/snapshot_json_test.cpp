@@ -42,7 +42,8 @@ control::GroupSnapshot full_snapshot() {
   admitted.state = "admitted";
   group.viewers.push_back(admitted);
   group.repair = control::RepairStats{14, 33, 3, 1, 6};
-  group.qos = control::GroupQosStats{6, 2, 3, 8, 2, 1, 5, 3, 2, 1, 1, 1700000, 2000000};
+  group.qos =
+      control::GroupQosStats{6, 2, 3, 8, 2, 1, 5, 3, 2, 1, 1, 1700000, 2000000, 40, 9, 2, 2};
   return group;
 }
 
@@ -61,6 +62,10 @@ void expect_equal(const control::GroupSnapshot& a, const control::GroupSnapshot&
   }
   EXPECT_EQ(a.qos.target_bps, b.qos.target_bps);
   EXPECT_EQ(a.qos.keyframe_requests_forwarded, b.qos.keyframe_requests_forwarded);
+  EXPECT_EQ(a.qos.publisher_nacks_sent, b.qos.publisher_nacks_sent);
+  EXPECT_EQ(a.qos.publisher_packets_recovered, b.qos.publisher_packets_recovered);
+  EXPECT_EQ(a.qos.publisher_packets_lost, b.qos.publisher_packets_lost);
+  EXPECT_EQ(a.qos.publisher_loss_requests, b.qos.publisher_loss_requests);
   ASSERT_EQ(a.viewers.size(), b.viewers.size());
   for (std::size_t i = 0; i < a.viewers.size(); ++i) {
     EXPECT_EQ(a.viewers[i].packets_sent, b.viewers[i].packets_sent);
@@ -117,7 +122,9 @@ TEST(SnapshotJson, WritesTheDocumentedFieldNames) {
             "keyframe_requests_merged": 8, "keyframe_requests_forwarded": 2,
             "keyframe_requests_unsent": 1, "bitrate_requests": 5, "bitrate_decreases": 3,
             "bitrate_increases": 2, "bitrate_requests_unsent": 1, "thinned_viewers": 1,
-            "target_bps": 1700000, "ceiling_bps": 2000000}
+            "target_bps": 1700000, "ceiling_bps": 2000000, "publisher_nacks_sent": 40,
+            "publisher_packets_recovered": 9, "publisher_packets_lost": 2,
+            "publisher_loss_requests": 2}
   })"));
 }
 
@@ -161,6 +168,18 @@ TEST(SnapshotJson, SnapshotWithoutTheStallFieldsOfAnOlderMediaSideStillParses) {
   EXPECT_FALSE(parsed->publisher->stalled);
   EXPECT_EQ(parsed->publisher->stalls, 0U);
   EXPECT_EQ(parsed->tracks[0].stale_packets_dropped, 0U);
+}
+
+TEST(SnapshotJson, SnapshotWithoutThePublisherNackFieldsStillParses) {
+  json old = full_snapshot();
+  for (const char* key : {"publisher_nacks_sent", "publisher_packets_recovered",
+                          "publisher_packets_lost", "publisher_loss_requests"})
+    old["qos"].erase(key);
+  const auto parsed = parse_group_snapshot(old.dump());
+  ASSERT_TRUE(parsed.ok()) << parsed.error();
+  EXPECT_EQ(parsed->qos.publisher_nacks_sent, 0U);
+  EXPECT_EQ(parsed->qos.publisher_packets_lost, 0U);
+  EXPECT_EQ(parsed->qos.plis_received, 6U);
 }
 
 TEST(SnapshotJson, RoundTripWithoutOptionalParts) {

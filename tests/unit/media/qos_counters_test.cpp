@@ -116,8 +116,8 @@ TEST_F(QosCountersTest, BitrateRequestsAreCountedByDirectionAndUnsentApartFromKe
 }
 
 TEST(QosCounters, AddSumsEveryCounter) {
-  const QosCounters one{1, 2, 3, 4, 5, 6, 7, 8, 9};
-  QosCounters total{10, 20, 30, 40, 50, 60, 70, 80, 90};
+  const QosCounters one{1, 2, 3, 4, 5, 6, 7, 8, 9, 10};
+  QosCounters total{10, 20, 30, 40, 50, 60, 70, 80, 90, 100};
   total.add(one);
   EXPECT_EQ(total.plis_received, 11u);
   EXPECT_EQ(total.firs_received, 22u);
@@ -128,6 +128,7 @@ TEST(QosCounters, AddSumsEveryCounter) {
   EXPECT_EQ(total.bitrate_decreases, 77u);
   EXPECT_EQ(total.bitrate_increases, 88u);
   EXPECT_EQ(total.bitrate_requests_unsent, 99u);
+  EXPECT_EQ(total.publisher_loss_requests, 110u);
 }
 
 }  // namespace
