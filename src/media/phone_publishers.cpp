@@ -139,6 +139,11 @@ Result<control::PhonePublisherStarted, ControlError> PhonePublishers::start(
   PublisherRtcpPath path;
   path.tcp = false;
   path.udp_rtcp = s.udp_rtcp_from;
+  // Generic NACKs only to a phone whose answer agreed them (RFC 4585 §4.2: baresip offers
+  // "nack pli" alone, keyframe requests, and never resends).
+  path.nack = ctx_.config.publisher_nack &&
+              std::any_of(request.tracks.begin(), request.tracks.end(),
+                          [](const auto& t) { return t.media == "video" && t.nack; });
   media.set_publisher_rtcp(std::move(path));
   spdlog::info(
       "group={} terminal={} step=705 phone publishing over RTP from {}:{} ({} track(s): {}), "

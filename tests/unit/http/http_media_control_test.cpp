@@ -334,6 +334,83 @@ TEST_F(HttpMediaControlTest,
       << "the phone's RTP from an unannounced port was not taken";
 }
 
+// Issue 13 item 6: the server is the receiver of a phone's RTP, so it asks for what it lost with
+// a generic NACK (RFC 4585) to where the phone's RTCP comes from, when (and only when) the phone's
+// answer agreed "nack".
+class PhonePublisherNackTest : public HttpMediaControlTest,
+                               public ::testing::WithParamInterface<bool> {};
+
+TEST_P(PhonePublisherNackTest, ALostPacketIsNackedOnlyWhenTheAnswerAgreedNack) {
+  const bool agreed = GetParam();
+  start_media();
+  connect();
+  const auto created = create_group("13800000001");
+  ASSERT_TRUE(created.ok());
+  boost::asio::io_context io;
+  const auto loopback = boost::asio::ip::make_address("127.0.0.1");
+  boost::asio::ip::udp::socket rtp(io, {loopback, 0});
+  boost::asio::ip::udp::socket rtcp(io, {loopback, 0});
+  control::PhonePublisherRequest request;
+  request.group = request.master = "13800000001";
+  request.signaling_address = "127.0.0.1";
+  control::PhonePublishTrack video;
+  video.media = "video";
+  video.encoding = "H264";
+  video.clock_rate = 90000;
+  video.payload_type = 97;
+  video.fmtp = "packetization-mode=1;profile-level-id=42e01f";
+  video.host = "127.0.0.1";
+  video.rtp_port = rtp.local_endpoint().port();
+  video.rtcp_port = rtcp.local_endpoint().port();
+  video.nack = agreed;
+  video.pli = true;
+  request.tracks = {video};
+  ASSERT_TRUE(start_phone_publisher(request).ok());
+
+  const boost::asio::ip::udp::endpoint server(loopback, created->rtp_port);
+  // An IDR, then sequence numbers 1-2 lost, then 3-6.
+  for (const std::uint8_t seq : std::initializer_list<std::uint8_t>{0, 3, 4, 5, 6}) {
+    const std::uint8_t nal = seq == 0 ? std::uint8_t{0x65} : std::uint8_t{0x41};
+    const std::uint8_t packet[] = {0x80, 97,   0,    seq,  0,    0,    0,    seq,
+                                   0x11, 0x22, 0x33, 0x44, nal,  0x88, 0x84, 0x00};
+    rtp.send_to(boost::asio::buffer(packet), server);
+    std::this_thread::sleep_for(15ms);
+  }
+  std::uint64_t nacks = 0;
+  callcast::test::wait_until(
+      [&] {
+        auto group = get_group("13800000001");
+        nacks = group.ok() ? group->qos.publisher_nacks_sent : 0;
+        return nacks > 0;
+      },
+      agreed ? 3s : 500ms, 20ms);
+  if (!agreed) {
+    EXPECT_EQ(nacks, 0U) << "no NACK to a phone that did not agree nack";
+    return;
+  }
+  EXPECT_GT(nacks, 0U);
+  // The NACK reached the phone's RTCP port: a transport-layer feedback packet (205), FMT 1.
+  rtcp.non_blocking(true);
+  bool nack_seen = false;
+  for (int i = 0; i < 100 && !nack_seen; ++i) {
+    std::uint8_t buffer[1500];
+    boost::system::error_code ec;
+    boost::asio::ip::udp::endpoint from;
+    const std::size_t n = rtcp.receive_from(boost::asio::buffer(buffer), from, 0, ec);
+    if (ec) {
+      std::this_thread::sleep_for(10ms);
+      continue;
+    }
+    for (std::size_t at = 0; at + 4 <= n;) {
+      if (buffer[at + 1] == 205 && (buffer[at] & 0x1f) == 1) nack_seen = true;
+      at += 4 * (static_cast<std::size_t>((buffer[at + 2] << 8) | buffer[at + 3]) + 1);
+    }
+  }
+  EXPECT_TRUE(nack_seen) << "no generic NACK arrived at the phone's RTCP port";
+}
+
+INSTANTIATE_TEST_SUITE_P(AgreedOrNot, PhonePublisherNackTest, ::testing::Bool());
+
 TEST_F(HttpMediaControlTest, NothingListeningIsUnavailableNamingTheUrl) {
   // A bound socket that does not listen: connections to its port are refused.
   boost::asio::io_context io;
