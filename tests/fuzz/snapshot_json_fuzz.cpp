@@ -1,6 +1,7 @@
 // Fuzzes the JSON the signaling role reads from the media role's admin API (http/snapshot_json):
-// group snapshots and lists, created groups, admitted viewers and event pages. They come over
-// the network from another process. Invariants: the readers never throw (they return an error),
+// group snapshots and lists, created groups, admitted viewers and event pages; and what the media
+// role reads from the signaling role: phone viewer and phone publisher requests (issue 13). They
+// come over the network from another process. Invariants: the readers never throw (they return an error),
 // and what they accept, written back as JSON, reads back to the same JSON.
 #include <cstddef>
 #include <cstdint>
@@ -41,6 +42,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
   if (const auto admitted = http::parse_viewer_admitted(input)) {
     check_round_trip(http::parse_viewer_admitted, *admitted);
+  }
+  if (const auto phone = http::parse_phone_viewer_request(input)) {
+    check_round_trip(http::parse_phone_viewer_request, *phone);
+  }
+  if (const auto phone = http::parse_phone_publisher_request(input)) {
+    check_round_trip(http::parse_phone_publisher_request, *phone);
   }
   if (const auto page = http::parse_event_page(input)) {
     check_round_trip(http::parse_event_page, *page);
