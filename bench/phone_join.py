@@ -121,11 +121,13 @@ class PhoneJoin:
     """One baresip that dials the broadcaster; its stdout lines stamped as they arrive."""
 
     MARKS = {"invite": "call: connecting to", "established": "Call established",
-             "picture": "video: receiving with resolution"}
+             "picture": "video: receiving with resolution",
+             "decoder": "Set video decoder", "answer_applied": "stream: update 'video'"}
 
     def __init__(self, directory, sip_domain, log_path, quit_after_s):
         write_phone_config(directory, sip_domain)  # a new SIP port each time
         self.stamps = {}
+        self.decode_errors = 0  # "H264 decode error" lines before the first picture
         self.resolution = None
         self.picture = threading.Event()
         self.log = open(log_path, "w")
@@ -141,6 +143,8 @@ class PhoneJoin:
         for line in self.process.stdout:
             now = time.monotonic()
             self.log.write(f"{now:.6f} {line}")
+            if "H264 decode error" in line and "picture" not in self.stamps:
+                self.decode_errors += 1
             for mark, text in self.MARKS.items():
                 if mark not in self.stamps and text in line:
                     self.stamps[mark] = now
@@ -148,6 +152,12 @@ class PhoneJoin:
                         self.resolution = line.split("resolution", 1)[1].strip()
                         self.picture.set()
         self.picture.set()  # ended: nothing more will come
+
+    def early_decoder(self):
+        """Whether its video decoder was set up by RTP that came before it applied the answer's
+        SDP (baresip sets it up again then)."""
+        decoder, applied = self.stamps.get("decoder"), self.stamps.get("answer_applied")
+        return decoder is not None and applied is not None and decoder < applied
 
     def finish(self, timeout):
         """(join ms or None, answer ms or None); the phone hung up and ended."""
@@ -235,6 +245,7 @@ def main():
         time.sleep(1)
 
         phone_joins, phone_answers, phone_failed = [], [], 0
+        clean_joins, erred_joins, early_decoder_joins = [], [], 0
         terminal_joins, terminal_failed = [], 0
         resolutions = set()
         for index in range(args.joins):
@@ -253,11 +264,16 @@ def main():
                         log(f"  phone {index}: no picture, see baresip-{index}.log")
                     else:
                         phone_joins.append(join)
+                        (erred_joins if phone.decode_errors else clean_joins).append(join)
+                        early_decoder_joins += phone.early_decoder()
                         resolutions.add(phone.resolution)
                         if answer is not None:
                             phone_answers.append(answer)
                         log(f"  phone    {index:>3}: join {join:7.1f} ms (200 OK after "
-                            f"{answer if answer is None else round(answer, 1)} ms)")
+                            f"{answer if answer is None else round(answer, 1)} ms, "
+                            f"{phone.decode_errors} decode errors before the picture, decoder "
+                            f"set up {'before' if phone.early_decoder() else 'after'} the "
+                            "answer was applied)")
                 else:
                     join, log_path = terminal_join(callcast, account, work, index, args.duration)
                     if join is None:
@@ -274,6 +290,11 @@ def main():
         if phone_answers:
             phone["answer_median_ms"] = round(statistics.median(phone_answers), 1)
         phone["resolutions"] = sorted(r for r in resolutions if r)
+        # Joins whose decoder failed on what came first ("non-existing PPS"), and so waited for
+        # a later keyframe, apart from the others.
+        phone["joins_without_decode_errors"] = summary(clean_joins, 0)
+        phone["joins_with_decode_errors"] = summary(erred_joins, 0)
+        phone["joins_decoder_set_up_before_answer"] = early_decoder_joins
         result = {
             "bench": "phone_join", "cores": os.cpu_count(), "joins_per_kind": args.joins,
             "interval_s": args.interval,
