@@ -74,6 +74,10 @@ int run_media_bench(MediaBenchOptions options) {
   auto one_run = [&](std::size_t viewers) -> std::optional<MediaRunResult> {
     MediaRunOptions run = options.run;
     run.viewers = viewers;
+    if (options.phones) {
+      run.phone_viewers = viewers;
+      run.viewers = 0;
+    }
     auto result = run_media_once(run, *clip, packets);
     if (!result) {
       if (is_bench_failure(result.error())) {
