@@ -197,6 +197,7 @@ failures=0
 series_args() { # KEY
   case "$1" in
     callcast_repair_off) echo "--media-config rtx_window_ms=0" ;;
+    callcast_phones) echo "--phones" ;;
   esac
 }
 
@@ -246,6 +247,7 @@ at_thousand() {
 started=$(date +%s)
 ramp callcast "callcast 1 worker" callcast 1 "$server_cpu" "$bench_cpus" ""
 ramp callcast_repair_off "callcast 1 worker, repair off" callcast 1 "$server_cpu" "$bench_cpus" ""
+ramp callcast_phones "callcast 1 worker, phone viewers" callcast 1 "$server_cpu" "$bench_cpus" ""
 ramp peer "gst-rtsp-server peer" peer 1 "$server_cpu" "$bench_cpus" ""
 ramp limit "sendmmsg limit" limit 1 "$server_cpu" "$bench_cpus" ""
 ramp callcast_2w "callcast 2 workers" callcast 2 "$two_worker_server" "$two_worker_bench" \

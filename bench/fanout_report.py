@@ -18,10 +18,11 @@ import os
 import subprocess
 import sys
 
-RAMP_KEYS = ["callcast", "callcast_repair_off", "peer", "limit", "callcast_2w"]
+RAMP_KEYS = ["callcast", "callcast_repair_off", "callcast_phones", "peer", "limit", "callcast_2w"]
 PLOT_TITLES = {
     "callcast": "callcast, 1 worker",
     "callcast_repair_off": "callcast, 1 worker, repair off",
+    "callcast_phones": "callcast, 1 worker, phone viewers (plain RTP)",
     "peer": "gst-rtsp-server peer",
     "limit": "sendmmsg limit",
     "callcast_2w": "callcast, 2 workers",
@@ -320,6 +321,11 @@ def main():
         "repair_on_vs_off_server_cpu_at_1000": ratio(
             thousand("callcast", "server_cpu_pct"),
             thousand("callcast_repair_off", "server_cpu_pct"), 3),
+        # Issue 13: the same ramp with phone-style viewers (plain RTP started through the control
+        # API, no RTSP) instead of RTSP viewers.
+        "callcast_phones_viewers": viewers("callcast_phones"),
+        "callcast_phones_pps": pps("callcast_phones"),
+        "phones_vs_rtsp_viewers": ratio(viewers("callcast_phones"), viewers("callcast"), 3),
         "callcast_2workers_viewers": viewers("callcast_2w"),
         "callcast_2workers_pps_per_core": pps("callcast_2w"),
         "scaling_2_workers": ratio(viewers("callcast_2w"), viewers("callcast")),

@@ -2,12 +2,17 @@
 # own for a 2 s window; the run's JSON line must say no packet was lost and every viewer kept up.
 #
 #   cmake -DBENCH=build/dev/apps/callcast-bench/callcast-bench -P bench/media_bench_smoke.cmake
+# -DPHONES=N: N of the 20 viewers are phone-style viewers (--phone-viewers, issue 13).
 if(NOT BENCH)
   message(FATAL_ERROR "pass -DBENCH=<path of callcast-bench>")
 endif()
+if(NOT PHONES)
+  set(PHONES 0)
+endif()
+math(EXPR rtsp_viewers "20 - ${PHONES}")
 
 execute_process(
-  COMMAND ${BENCH} media --viewers 20 --duration 2 --json-only
+  COMMAND ${BENCH} media --viewers ${rtsp_viewers} --phone-viewers ${PHONES} --duration 2 --json-only
   OUTPUT_VARIABLE out ERROR_VARIABLE err RESULT_VARIABLE rc TIMEOUT 90)
 message(STATUS "callcast-bench output:\n${out}")
 if(NOT rc EQUAL 0)

@@ -90,7 +90,17 @@ int main(int argc, char** argv) {
   auto* media_viewers =
       media_command
           ->add_option("--viewers", media.run.viewers, "viewers of the one run (default 100)")
-          ->check(CLI::Range(1, 1000000));
+          ->check(CLI::Range(0, 1000000));
+  media_command
+      ->add_option("--phone-viewers", media.run.phone_viewers,
+                   "callcast only: this many more viewers as SIP phones get them: admitted through "
+                   "the control API, plain RTP to the bench's sockets (POST phone-viewers), no "
+                   "RTSP; counted like the RTSP viewers (default 0)")
+      ->check(CLI::Range(0, 1000000));
+  media_command->add_flag(
+      "--phones", media.phones,
+      "callcast only: the run's (or every ramp run's) N viewers are phone-style "
+      "viewers (see --phone-viewers) instead of RTSP viewers");
   auto* ramp = media_command->add_flag(
       "--ramp-to-limit", media.ramp_to_limit,
       "find the largest N kept in real time with < 0.1% loss (doubling, then bisection)");

@@ -10,6 +10,7 @@
 #include "loadgen/media_packetizer.hpp"
 #include "loadgen/media_run.hpp"
 #include "loadgen/open_files_limit.hpp"
+#include "loadgen/viewer_fleet.hpp"
 
 #ifndef CALLCAST_BENCH_CLIP_DIR
 #define CALLCAST_BENCH_CLIP_DIR "bench-clip"
@@ -74,6 +75,10 @@ int run_media_bench(MediaBenchOptions options) {
   auto one_run = [&](std::size_t viewers) -> std::optional<MediaRunResult> {
     MediaRunOptions run = options.run;
     run.viewers = viewers;
+    if (options.phones) {
+      run.phone_viewers = viewers;
+      run.viewers = 0;
+    }
     auto result = run_media_once(run, *clip, packets);
     if (!result) {
       if (is_bench_failure(result.error())) {
@@ -99,7 +104,11 @@ int run_media_bench(MediaBenchOptions options) {
 
   constexpr int kBenchFailedExit = 3;
   // A ramp stops where the bench's descriptors end: beyond, it would measure the bench.
-  const std::size_t bench_cap = viewers_within(limit.soft, options.run.target);
+  std::size_t bench_cap = viewers_within(limit.soft, options.run.target);
+  if (options.phones) {  // a phone-style viewer holds four sockets, an RTSP viewer three
+    bench_cap =
+        bench_cap * ViewerFleet::kRtspViewerDescriptors / ViewerFleet::kPhoneViewerDescriptors;
+  }
   const bool capped = options.ramp_to_limit && options.max > bench_cap;
   if (capped) {
     std::cerr << "callcast-bench media: the ramp stops at " << bench_cap

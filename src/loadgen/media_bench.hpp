@@ -19,6 +19,9 @@ struct MediaBenchOptions {
   std::filesystem::path clip_dir;  // empty: the one built with the bench
   std::filesystem::path csv;
   bool json_only = false;
+  // The run's (or every ramp run's) N viewers are phone-style (MediaRunOptions::phone_viewers)
+  // instead of RTSP viewers.
+  bool phones = false;
 };
 
 // The process exit code: 0 when every run was made (kept up or not), 1 when one failed to run,

@@ -113,6 +113,14 @@ Result<StartedTarget, std::string> start_callcast(const MediaRunOptions& options
   StartedTarget target;
   std::ofstream config(dir / "callcastd.toml");
   config << "[media]\nmax_viewers_per_group = 100000\nmax_connections = 100000\n";
+  const bool timeout_set =
+      std::any_of(options.media_config.begin(), options.media_config.end(),
+                  [](const std::string& line) { return line.starts_with("session_timeout_s"); });
+  if (options.phone_viewers > 0 && !timeout_set) {
+    // A real phone sends RTCP receiver reports every few seconds; the bench's phones send
+    // nothing, so a long ramp would outlast the 60 s that a silent phone is kept.
+    config << "session_timeout_s = 3600\n";
+  }
   for (const auto& line : options.media_config)
     config << line << "\n";
   config << "[sip]\nusers_file = \"" << (dir / "users").string() << "\"\n"
@@ -171,6 +179,46 @@ Result<bool, std::string> admit_callcast_viewers(const MediaRunOptions& options,
     target.play_urls.push_back(*url);
   }
   return true;
+}
+
+// The phone-style viewers' start (issue 13): each admitted (POST viewers), then its plain RTP
+// started to the bench's sockets (POST phone-viewers) under the group's own payload types, so
+// the phones share the RTSP viewers' packets (no rewritten variant).
+PhoneStarter phone_starter(const StartedTarget& target) {
+  const auto endpoints = parse_ready_line(target.process->ready_line());
+  std::optional<core::HostPort> http_address;
+  if (endpoints) http_address = endpoints->http;
+  return [http_address](std::size_t i, const PhonePorts& ports) -> std::string {
+    if (!http_address) return "no HTTP address in callcastd's ready line";
+    const HttpClient http(*http_address, kRtspTimeout);
+    const HttpReply admitted =
+        http.request("POST", "/v1/groups/" + kMaster + "/viewers",
+                     nlohmann::json{{"viewer", viewer_number(i)}}.dump(), {});
+    const auto document = nlohmann::json::parse(admitted.body, nullptr, false);
+    if (admitted.status != 201 || !document.is_object() || !document.contains("tracks") ||
+        !document["tracks"].is_array()) {
+      return "admit: " + admitted.describe();
+    }
+    nlohmann::json tracks = nlohmann::json::array();
+    for (const auto& track : document["tracks"]) {
+      const std::string media = track.value("media", "");
+      if (media != "video" && media != "audio") continue;
+      const bool video = media == "video";
+      tracks.push_back({{"media", media},
+                        {"host", "127.0.0.1"},
+                        {"rtp_port", video ? ports.video_rtp : ports.audio_rtp},
+                        {"rtcp_port", video ? ports.video_rtcp : ports.audio_rtcp},
+                        {"payload_type", track.value("payload_type", 0)}});
+    }
+    const HttpReply started = http.request(
+        "POST", "/v1/groups/" + kMaster + "/phone-viewers",
+        nlohmann::json{
+            {"viewer", viewer_number(i)}, {"signaling_address", "127.0.0.1"}, {"tracks", tracks}}
+            .dump(),
+        {});
+    if (started.status != 201) return "phone-viewers: " + started.describe();
+    return {};
+  };
 }
 
 Result<StartedTarget, std::string> start_peer(const MediaRunOptions& options,
@@ -259,9 +307,18 @@ Result<MediaRunResult, std::string> run_media_once(const MediaRunOptions& option
   const auto run_deadline =
       Clock::now() + 60s +
       std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(
-          options.duration_s + 3.0 * static_cast<double>(options.viewers) / options.ramp_rate));
+          options.duration_s +
+          3.0 * static_cast<double>(options.viewers + options.phone_viewers) / options.ramp_rate));
+  if (options.phone_viewers > 0 && options.target != MediaTarget::callcast) {
+    return fail(std::string("--phone-viewers needs --target callcast"));
+  }
+  if (options.viewers + options.phone_viewers == 0) return fail(std::string("no viewer to run"));
   const OpenFilesLimit limit = current_open_files_limit();
-  if (options.viewers > viewers_within(limit.soft, options.target)) {
+  // A phone costs kPhoneViewerDescriptors, counted here as that many RTSP viewers' worth.
+  const std::size_t phone_share = (options.phone_viewers * ViewerFleet::kPhoneViewerDescriptors +
+                                   ViewerFleet::kRtspViewerDescriptors - 1) /
+                                  ViewerFleet::kRtspViewerDescriptors;
+  if (options.viewers + phone_share > viewers_within(limit.soft, options.target)) {
     return fail(std::string(kBenchFailed) + std::to_string(options.viewers) +
                 " viewers need more descriptors than " + limit.describe() +
                 " allows the bench (at most " +
@@ -310,15 +367,18 @@ Result<MediaRunResult, std::string> run_media_once(const MediaRunOptions& option
 
   const auto rss_before = sample_process(server_pid);
   FleetOptions fleet_options;
-  fleet_options.viewers = options.viewers;
+  fleet_options.viewers = options.viewers + options.phone_viewers;
   fleet_options.ramp_rate = options.ramp_rate;
   fleet_options.receive_cpus = options.bench_cpus;
   fleet_options.window_capacity = window.capacity;
   fleet_options.video_payload_type = packets.settings.video_payload_type;
   fleet_options.viewer_gro = options.viewer_gro;
   ViewerFleet fleet(fleet_options, window, ledger);
-  progress(options, "ramping " + std::to_string(options.viewers) + " viewers at " +
-                        std::to_string(static_cast<int>(options.ramp_rate)) + "/s");
+  progress(options, "ramping " + std::to_string(options.viewers) + " viewers" +
+                        (options.phone_viewers > 0
+                             ? " and " + std::to_string(options.phone_viewers) + " phone viewers"
+                             : std::string()) +
+                        " at " + std::to_string(static_cast<int>(options.ramp_rate)) + "/s");
   const auto ramp_start = Clock::now();
   RampOutcome ramp;
   if (options.target == MediaTarget::limit) {
@@ -326,7 +386,17 @@ Result<MediaRunResult, std::string> run_media_once(const MediaRunOptions& option
   } else {
     const auto& urls = target.play_urls;
     ramp = fleet.ramp_rtsp([&urls](std::size_t i) { return urls[std::min(i, urls.size() - 1)]; },
-                           run_deadline - 20s);
+                           run_deadline - 20s, options.viewers);
+  }
+  RampOutcome phones;
+  if (options.phone_viewers > 0) {
+    phones = fleet.ramp_phones(options.viewers, phone_starter(target), run_deadline - 20s);
+    ramp.playing += phones.playing;
+    ramp.setup_ms.insert(ramp.setup_ms.end(), phones.setup_ms.begin(), phones.setup_ms.end());
+    ramp.failed += phones.failed;
+    ramp.timed_out = ramp.timed_out || phones.timed_out;
+    if (ramp.first_error.empty()) ramp.first_error = phones.first_error;
+    if (ramp.bench_error.empty()) ramp.bench_error = phones.bench_error;
   }
   const double ramp_s = std::chrono::duration<double>(Clock::now() - ramp_start).count();
   if (!ramp.bench_error.empty()) {
@@ -416,7 +486,8 @@ Result<MediaRunResult, std::string> run_media_once(const MediaRunOptions& option
 
   auto& j = result.json;
   j["target"] = to_string(options.target);
-  j["viewers"] = options.viewers;
+  j["viewers"] = options.viewers + options.phone_viewers;  // RTSP and phone-style
+  j["phone_viewers"] = options.phone_viewers;
   j["viewers_playing"] = ramp.playing;
   j["viewers_failed"] = ramp.failed;
   if (!ramp.first_error.empty()) j["first_error"] = ramp.first_error;
@@ -449,11 +520,12 @@ Result<MediaRunResult, std::string> run_media_once(const MediaRunOptions& option
   j["server_core_busy_pct"] = round_to(server_busy_max, 1);
   j["server_rss_kib"] = rss_end;
   j["server_rss_before_kib"] = rss_start;
-  j["server_rss_per_viewer_kib"] = round_to(
-      options.viewers == 0 ? 0
-                           : (static_cast<double>(rss_end) - static_cast<double>(rss_start)) /
-                                 static_cast<double>(options.viewers),
-      2);
+  j["server_rss_per_viewer_kib"] =
+      round_to(options.viewers + options.phone_viewers == 0
+                   ? 0
+                   : (static_cast<double>(rss_end) - static_cast<double>(rss_start)) /
+                         static_cast<double>(options.viewers + options.phone_viewers),
+               2);
   j["bench_cpu_pct"] = round_to(self_cpu, 1);
   j["bench_open_files_limit"] = limit.soft;
   j["bench_core_busy_pct"] = round_to(bench_busy_max, 1);

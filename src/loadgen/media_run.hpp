@@ -24,6 +24,9 @@ const char* to_string(MediaTarget target);
 struct MediaRunOptions {
   MediaTarget target = MediaTarget::callcast;
   std::size_t viewers = 100;
+  // callcast only: this many more viewers as SIP phones get them (issue 13): admitted through the
+  // control API and sent plain RTP to the bench's sockets (POST phone-viewers), no RTSP.
+  std::size_t phone_viewers = 0;
   unsigned workers = 1;
   std::vector<std::string> media_config;
   bool viewer_gro = true;  // UDP_GRO on the viewers' RTP sockets (see FleetOptions)  // extra `key

@@ -132,6 +132,7 @@ bool ViewerFleet::launch_rtsp(std::size_t i, const std::string& url, std::string
 struct ViewerFleet::Ramp {
   explicit Ramp(boost::asio::io_context& io) : timer(io) {}
   std::function<std::string(std::size_t)> url_of;
+  std::size_t total = 0;
   std::size_t next = 0;
   std::size_t in_flight = 0;
   std::size_t finished = 0;
@@ -145,7 +146,7 @@ struct ViewerFleet::Ramp {
 
 void ViewerFleet::tick(const std::shared_ptr<Ramp>& ramp) {
   if (ramp->stopped) return;
-  const std::size_t total = options_.viewers;
+  const std::size_t total = ramp->total;
   const double elapsed = std::chrono::duration<double>(Clock::now() - ramp->start).count();
   const auto allowed = std::min<std::size_t>(
       total, static_cast<std::size_t>(std::floor(elapsed * options_.ramp_rate)) + 1);
@@ -185,11 +186,12 @@ void ViewerFleet::tick(const std::shared_ptr<Ramp>& ramp) {
 }
 
 RampOutcome ViewerFleet::ramp_rtsp(const std::function<std::string(std::size_t)>& url_of,
-                                   Clock::time_point deadline) {
+                                   Clock::time_point deadline, std::optional<std::size_t> count) {
   auto ramp = std::make_shared<Ramp>(io_);
   ramp->url_of = url_of;
+  ramp->total = std::min(count.value_or(options_.viewers), options_.viewers);
   auto done = ramp->all_done.get_future();
-  if (options_.viewers == 0) {
+  if (ramp->total == 0) {
     ramp->all_done.set_value();
   } else {
     boost::asio::post(io_, [this, ramp] { tick(ramp); });
@@ -203,7 +205,7 @@ RampOutcome ViewerFleet::ramp_rtsp(const std::function<std::string(std::size_t)>
     ramp->timer.cancel();
     outcome.first_error = ramp->first_error;
     outcome.bench_error = ramp->bench_error;
-    for (std::size_t i = 0; i < options_.viewers; ++i) {
+    for (std::size_t i = 0; i < ramp->total; ++i) {
       if (setup_ms_[i] >= 0) {
         ++outcome.playing;
         outcome.setup_ms.push_back(setup_ms_[i]);
@@ -212,7 +214,7 @@ RampOutcome ViewerFleet::ramp_rtsp(const std::function<std::string(std::size_t)>
     collected.set_value();
   });
   collected.get_future().wait();
-  outcome.failed = options_.viewers - outcome.playing;
+  outcome.failed = ramp->total - outcome.playing;
   if (outcome.timed_out && outcome.first_error.empty()) {
     outcome.first_error = "the ramp did not finish in time";
   }
@@ -270,6 +272,68 @@ RampOutcome ViewerFleet::ramp_join(std::uint16_t port, Clock::time_point deadlin
   return outcome;
 }
 
+RampOutcome ViewerFleet::ramp_phones(std::size_t first, const PhoneStarter& start,
+                                     Clock::time_point deadline) {
+  const auto ramp_start = Clock::now();
+  RampOutcome outcome;
+  std::size_t launched = 0;
+  for (std::size_t i = first; i < options_.viewers; ++i) {
+    // Paced as the other ramps: viewer i goes at (i - first) / rate seconds.
+    const auto due =
+        ramp_start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(
+                         static_cast<double>(i - first) / options_.ramp_rate));
+    if (due > deadline) {
+      outcome.timed_out = true;
+      break;
+    }
+    std::this_thread::sleep_until(due);
+    ViewerSockets& s = sockets_[i];
+    PhonePorts ports;
+    s.video_rtp = bound_udp_socket(kRtpReceiveBuffer, ports.video_rtp, options_.viewer_gro);
+    s.audio_rtp = bound_udp_socket(kRtpReceiveBuffer, ports.audio_rtp, options_.viewer_gro);
+    s.video_rtcp = bound_udp_socket(kRtcpReceiveBuffer, ports.video_rtcp);
+    s.audio_rtcp = bound_udp_socket(kRtcpReceiveBuffer, ports.audio_rtcp);
+    ViewerReceiver& receiver = *receivers_[i % receivers_.size()];
+    const auto viewer = static_cast<std::uint32_t>(i);
+    if (s.video_rtp < 0 || s.audio_rtp < 0 || s.video_rtcp < 0 || s.audio_rtcp < 0 ||
+        !receiver.add(s.video_rtp, viewer, TrackOf::video) ||
+        !receiver.add(s.audio_rtp, viewer, TrackOf::audio)) {
+      const std::string text = "viewer " + std::to_string(i) + ": socket: " + std::strerror(errno);
+      if (outcome.first_error.empty()) outcome.first_error = text;
+      if (outcome.bench_error.empty()) outcome.bench_error = text;
+      continue;
+    }
+    join_ns_[i] = monotonic_ns();
+    ++launched;
+    if (const std::string error = start(i, ports); !error.empty()) {
+      join_ns_[i] = 0;
+      if (outcome.first_error.empty())
+        outcome.first_error = "viewer " + std::to_string(i) + ": " + error;
+    }
+  }
+  // A phone plays from its first packet: wait for the last ones (bounded by the deadline).
+  for (int round = 0; launched > 0 && Clock::now() < deadline && round < 10000; ++round) {
+    std::size_t waiting = 0;
+    for (std::size_t i = first; i < options_.viewers; ++i) {
+      // Read without the receiver's lock: a stale 0 only makes this loop wait once more.
+      if (join_ns_[i] != 0 && tallies_[i].first_packet_ns() == 0) ++waiting;
+    }
+    if (waiting == 0) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  for (std::size_t i = first; i < options_.viewers; ++i) {
+    const std::int64_t first_packet = tallies_[i].first_packet_ns();
+    if (join_ns_[i] != 0 && first_packet != 0) {
+      ++outcome.playing;
+      outcome.setup_ms.push_back(static_cast<double>(first_packet - join_ns_[i]) / 1e6);
+    } else if (outcome.first_error.empty()) {
+      outcome.first_error = "viewer " + std::to_string(i) + ": no packet after phone-viewers";
+    }
+  }
+  outcome.failed = options_.viewers - first - outcome.playing;
+  return outcome;
+}
+
 void ViewerFleet::stop_receiving() {
   for (auto& receiver : receivers_)
     receiver->stop();
@@ -293,7 +357,7 @@ void ViewerFleet::close() {
   players_.clear();
   for (auto& s : sockets_) {
     if (join_port_ != 0 && s.video_rtp >= 0) send_datagram(s.video_rtp, join_port_, "LEAVE");
-    for (int* fd : {&s.video_rtp, &s.audio_rtp}) {
+    for (int* fd : {&s.video_rtp, &s.audio_rtp, &s.video_rtcp, &s.audio_rtcp}) {
       if (*fd >= 0) ::close(*fd);
       *fd = -1;
     }

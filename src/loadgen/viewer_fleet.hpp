@@ -53,6 +53,18 @@ struct RampOutcome {
   bool timed_out = false;
 };
 
+// Where a phone-style viewer receives (issue 13): its own RTP and RTCP socket per track, as a SIP
+// phone's SDP offer names them (the server latches RTCP per phone, so no shared sink).
+struct PhonePorts {
+  std::uint16_t video_rtp = 0;
+  std::uint16_t video_rtcp = 0;
+  std::uint16_t audio_rtp = 0;
+  std::uint16_t audio_rtcp = 0;
+};
+// Starts viewer i's plain RTP to `ports` (the control API's admission and phone-viewers calls);
+// "" when started, else why not.
+using PhoneStarter = std::function<std::string(std::size_t viewer, const PhonePorts& ports)>;
+
 class ViewerFleet {
  public:
   ViewerFleet(FleetOptions options, const MeasureWindow& window, const PublishLedger& ledger);
@@ -62,8 +74,15 @@ class ViewerFleet {
 
   // RTSP viewers: viewer i plays url_of(i). Returns when every viewer plays or failed, or at
   // `deadline`.
+  // With `count`, only viewers 0..count-1 (the others are phones, ramp_phones).
   RampOutcome ramp_rtsp(const std::function<std::string(std::size_t)>& url_of,
-                        std::chrono::steady_clock::time_point deadline);
+                        std::chrono::steady_clock::time_point deadline,
+                        std::optional<std::size_t> count = std::nullopt);
+  // Phone-style viewers first..viewers-1 (issue 13): no RTSP; `start` asks the server to send
+  // plain RTP to the viewer's sockets. A viewer plays from its first packet (waited for until
+  // `deadline`); its set-up is the start call to that packet.
+  RampOutcome ramp_phones(std::size_t first, const PhoneStarter& start,
+                          std::chrono::steady_clock::time_point deadline);
   // The limit's viewers: one "JOIN" each to 127.0.0.1:port; a viewer plays from its first packet
   // (waited for until `deadline`).
   RampOutcome ramp_join(std::uint16_t port, std::chrono::steady_clock::time_point deadline);
@@ -76,6 +95,7 @@ class ViewerFleet {
   // Descriptors one viewer costs (RTSP or JOIN), for the bench's check of its limit.
   static constexpr std::size_t kRtspViewerDescriptors = 3;
   static constexpr std::size_t kJoinViewerDescriptors = 1;
+  static constexpr std::size_t kPhoneViewerDescriptors = 4;
 
   const std::vector<ViewerTally>& tallies() const { return tallies_; }
   const std::vector<std::unique_ptr<ViewerReceiver>>& receivers() const { return receivers_; }
@@ -84,6 +104,8 @@ class ViewerFleet {
   struct ViewerSockets {
     int video_rtp = -1;
     int audio_rtp = -1;
+    int video_rtcp = -1;  // phones only
+    int audio_rtcp = -1;
   };
   struct Ramp;
   // False (and `error` says why) when the bench could not make the viewer's sockets.
