@@ -21,8 +21,9 @@ namespace {
 // The profile-level-id a phone's answer is planned against (issue 13) is the stream's own: the
 // profile, constraint flags and level of its sequence parameter set (bytes 1-3 after the NAL
 // header, RFC 6184 §8.1), which is what decoders meet, rather than what its publisher's SDP said
-// (`callcast broadcast`'s rtspclientsink announces Baseline level 1.0, 42000a, for x264's
-// constrained-baseline stream, which phones offering constrained baseline then could not get).
+// (`callcast broadcast`'s rtspclientsink announces none, which RFC 6184 reads as Baseline level
+// 1.0, 42000a: phones offering constrained baseline were then refused its x264 stream, 42c01f).
+// The SPS is the announced sprop-parameter-sets' until one comes in band.
 std::string with_stream_profile(const std::string& fmtp, const std::vector<std::uint8_t>& sps) {
   if (sps.size() < 4) return fmtp;
   static constexpr char kHex[] = "0123456789abcdef";

@@ -6,8 +6,6 @@
 #include <cctype>
 #include <string_view>
 
-#include "rtp/h264.hpp"
-#include "sdp/session_description.hpp"
 #include "sipwire/h264_profile_level_id.hpp"
 
 namespace callcast::sip {
@@ -20,36 +18,12 @@ bool same_encoding(std::string_view a, std::string_view b) {
          });
 }
 
-// The group's profile and level: its profile-level-id, else those of its SPS in
-// sprop-parameter-sets (profile-level-id is the SPS's profile_idc, constraint flags and
-// level_idc, RFC 6184 8.1). `callcast broadcast` (GStreamer's rtph264pay) announces only the SPS:
-// read as RFC 6184's default, Baseline level 1.0 (42000a), its constrained-baseline 3.1 stream
-// was refused to every phone offering constrained baseline (baresip: "no picture").
-Result<H264ProfileLevelId, std::string> group_profile_level_id(std::string_view fmtp) {
-  if (!sdp::fmtp_parameter(fmtp, "profile-level-id")) {
-    const auto sprop = sdp::fmtp_parameter(fmtp, "sprop-parameter-sets");
-    const auto sets = sprop ? rtp::decode_sprop_parameter_sets(*sprop) : std::nullopt;
-    for (const auto& nal : sets ? *sets : std::vector<std::vector<std::uint8_t>>{}) {
-      constexpr std::uint8_t kSpsType = 7;
-      if (nal.size() < 4 || (nal[0] & 0x1f) != kSpsType) continue;
-      constexpr std::string_view kHex = "0123456789abcdef";
-      std::string text;
-      for (std::size_t i = 1; i <= 3; ++i) {
-        text += kHex[nal[i] >> 4];
-        text += kHex[nal[i] & 0x0f];
-      }
-      return H264ProfileLevelId::parse(text);
-    }
-  }
-  return H264ProfileLevelId::from_fmtp(fmtp);
-}
-
 std::optional<GroupVideo> video_of(const control::TrackFormat& track) {
   if (!same_encoding(track.encoding, "H264")) {
     spdlog::info("sip: event=group_video_not_h264 encoding={}", track.encoding);
     return std::nullopt;
   }
-  auto profile_level_id = group_profile_level_id(track.fmtp);
+  auto profile_level_id = H264ProfileLevelId::from_fmtp(track.fmtp);
   const auto mode = packetization_mode_from_fmtp(track.fmtp);
   // Mode 2 (interleaved) is not what the relay forwards to a phone (viewer_answer.hpp).
   if (!profile_level_id || !mode || *mode > 1) {

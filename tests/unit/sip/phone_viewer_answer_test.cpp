@@ -36,28 +36,6 @@ TEST(GroupCodecsOf, ReadsH264ProfileAndModeAndTheAudioCodec) {
   EXPECT_EQ(describe(*group.audio), "MPEG4-GENERIC/44100/2");
 }
 
-// `callcast broadcast` (GStreamer's rtph264pay) announces its SPS but no profile-level-id: read as
-// RFC 6184's default (Baseline level 1.0), its stream was refused to every phone.
-TEST(GroupCodecsOf, TakesProfileAndLevelFromTheSpsWhenNoProfileLevelIdIsAnnounced) {
-  const auto group = group_codecs_of(
-      {{"video", "H264", 90000, 0, 99,
-        "packetization-mode=1;sprop-parameter-sets=Z0LAH9oBQBbsBagICAoAAAMAAgAAAwB5HjBlQA==,"
-        "aM48gA=="}});
-  ASSERT_TRUE(group.video);
-  EXPECT_EQ(group.video->profile_level_id.to_string(), "42c01f");  // constrained baseline 3.1
-  // Said outright, profile-level-id wins; with neither (or no SPS), RFC 6184's default.
-  EXPECT_EQ(group_codecs_of({{"video", "H264", 90000, 0, 99,
-                              "profile-level-id=640028;sprop-parameter-sets=Z0LAH9oB,aM48gA=="}})
-                .video->profile_level_id.to_string(),
-            "640028");
-  EXPECT_EQ(group_codecs_of({{"video", "H264", 90000, 0, 99, "packetization-mode=1"}})
-                .video->profile_level_id.to_string(),
-            "42000a");
-  EXPECT_EQ(group_codecs_of({{"video", "H264", 90000, 0, 99, "sprop-parameter-sets=aM48gA==,!!"}})
-                .video->profile_level_id.to_string(),
-            "42000a");
-}
-
 TEST(GroupCodecsOf, OpusWithoutAChannelCountIsStereoAsRfc7587WritesIt) {
   const auto group = group_codecs_of({{"audio", "OPUS", 48000, 0, 111, ""}});
   ASSERT_TRUE(group.audio);
