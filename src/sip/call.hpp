@@ -2,8 +2,10 @@
 // One call of the network side: a master's broadcast call (701-709) or a viewer's (710-714).
 // Lives on the SIP thread, in the CallTable.
 #include <memory>
+#include <optional>
 #include <string>
 
+#include "control/media_control.hpp"
 #include "core/time_source.hpp"
 #include "sip/audience_pacer.hpp"
 #include "sip/sip_metrics.hpp"
@@ -42,6 +44,9 @@ struct Call {
   std::string source_address;  // where the INVITE came from (SipRequest::source_address)
   bool behind_nat = false;     // SipRequest::behind_nat
   std::string warning;         // a Warning on the 200 (a phone told why it has no picture)
+  // A watching phone's media, started at its ACK (before it, a phone may take the first packets
+  // for a stream of its own and miss the keyframe: baresip did, in half of its joins).
+  std::optional<control::PhoneViewerRequest> phone_media;
   std::unique_ptr<core::Timer> join_timer;  // master: 706 must come within the join timeout
   // Viewer: the media side reported this call's media playing (viewer_joined; a phone's comes
   // before its 200). Until then, from the 200 on, `media_start_timer` runs (issue 13).

@@ -433,9 +433,22 @@ void CallController::answer_phone(Call& call, const control::ViewerAdmitted& adm
                                       phone_routes(*plan)};
   for (auto& route : request.tracks)
     route.host = media_host_of(call, route.host);
-  const CallId id = call.id;
-  const std::string group_name = call.group;
-  const std::string viewer = call.caller;
+  call.phone_media = std::move(request);
+  answer(call, 200, "OK");
+  call.state = CallState::answered;
+  spdlog::info(
+      "sip: group={} terminal={} step=713 event=viewer_answered kind=phone source={} after_ms={}",
+      call.group, call.caller, call.source_address, elapsed_ms(call.invited_at));
+  expect_viewer_media(call);
+}
+
+void CallController::on_call_confirmed(CallId id) {
+  Call* call = table_.find(id);
+  if (call == nullptr || call->state != CallState::answered || !call->phone_media) return;
+  control::PhoneViewerRequest request = std::move(*call->phone_media);
+  call->phone_media.reset();
+  const std::string group_name = call->group;
+  const std::string viewer = call->caller;
   services_.media.start_phone_viewer(
       std::move(request),
       on_loop<control::PhoneViewerStarted>([this, id, group_name, viewer](auto result) {
@@ -451,26 +464,26 @@ void CallController::answer_phone(Call& call, const control::ViewerAdmitted& adm
 void CallController::on_phone_viewer_started(
     CallId id, Result<control::PhoneViewerStarted, control::ControlError> result) {
   Call& call = *table_.find(id);
-  if (call.state != CallState::setting_up) return;  // the broadcast ended meanwhile
+  if (call.state != CallState::answered) return;  // the broadcast ended meanwhile
   if (!result) {
     const auto& error = result.error();
     spdlog::info(
         "sip: group={} terminal={} step=714 event=phone_media_failed error={} message=\"{}\"",
         call.group, call.caller, control::to_string(error.code), error.message);
-    fail_for_media_error(call, error);
-    return;
+    // Answered already: the BYE says why (hang_up releases the admission).
+    return hang_up(call, "its media could not start: " + error.message,
+                   "SIP;cause=" + std::to_string(control::http_status(error.code)) +
+                       ";text=\"the media could not start\"");
   }
-  answer(call, 200, "OK");
-  call.state = CallState::answered;
+  call.media_started = true;
+  if (call.media_start_timer) call.media_start_timer->disable();
   spdlog::info(
-      "sip: group={} terminal={} step=713 event=viewer_answered kind=phone session={} "
-      "source={} after_ms={}",
-      call.group, call.caller, result->session, call.source_address, elapsed_ms(call.invited_at));
-  expect_viewer_media(call);
+      "sip: group={} terminal={} step=714 event=phone_media_started session={} after_ms={}",
+      call.group, call.caller, result->session, elapsed_ms(call.invited_at));
 }
 
 void CallController::expect_viewer_media(Call& call) {
-  if (call.media_started) return;  // a phone's media starts before its 200
+  if (call.media_started) return;
   const CallId id = call.id;
   call.media_start_timer =
       services_.timers.create_timer([this, id] { on_media_start_timeout(id); });

@@ -57,6 +57,8 @@ class CallController {
 
   void on_invite(StackHandle handle, const SipRequest& request);
   void on_call_ended(CallId id, const char* why);  // BYE/CANCEL received or dialog terminated
+  // The ACK of a 200: a watching phone's media starts (714).
+  void on_call_confirmed(CallId id);
   // Shutting down: new INVITEs get 503; every group created here closes, every call ends.
   void end_all(const std::string& why);
 
@@ -91,8 +93,8 @@ class CallController {
   // A phone's broadcast that cannot start after its group was made: 488, the group closed.
   void fail_phone_broadcast(Call& call, const std::string& why);
   void on_viewer_admitted(CallId id, Result<control::ViewerAdmitted, control::ControlError> result);
-  // 713-714 for a phone (issue 13): the answer planned from its offer and the group's tracks,
-  // the media side started to the phone's routes, then the 200 with the answer SDP.
+  // 713-714 for a phone (issue 13): the answer planned from its offer and the group's tracks, the
+  // 200 with the answer SDP, and at its ACK the media side started to the phone's routes.
   void answer_phone(Call& call, const control::ViewerAdmitted& admitted);
   void on_phone_viewer_started(CallId id,
                                Result<control::PhoneViewerStarted, control::ControlError> result);

@@ -49,6 +49,10 @@ void SignalingCore::on_call_ended(CallId call, const char* why) {
   calls_.on_call_ended(call, why);
 }
 
+void SignalingCore::on_call_confirmed(CallId call) {
+  calls_.on_call_confirmed(call);
+}
+
 void SignalingCore::on_info_answered(CallId call, int status) {
   audience_.on_info_answered(call, status);
 }

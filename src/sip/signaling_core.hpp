@@ -49,6 +49,7 @@ class SignalingCore final : public SipStackEvents {
   void on_invite(StackHandle handle, const SipRequest& request) override;
   void on_register(StackHandle handle, const SipRequest& request) override;
   void on_call_ended(CallId call, const char* why) override;
+  void on_call_confirmed(CallId call) override;
   void on_info_answered(CallId call, int status) override;
 
   void on_media_event(const core::GroupEvent& event) { media_sync_.on_media_event(event); }

@@ -14,6 +14,8 @@ class SipStackEvents {
   virtual void on_register(StackHandle handle, const SipRequest& request) = 0;
   // CANCEL or BYE received, or the stack terminated the dialog ("CANCEL", "BYE", "terminated").
   virtual void on_call_ended(CallId call, const char* why) = 0;
+  // The ACK of our 2xx came: the caller has the answer (a phone's media starts now).
+  virtual void on_call_confirmed(CallId call) = 0;
   virtual void on_info_answered(CallId call, int status) = 0;
 };
 

@@ -239,6 +239,7 @@ void SofiaSipStack::on_event(int event_code, int status, const char* phrase, nua
     case nua_i_state: {
       int state = nua_callstate_init;
       tl_gets(tags, NUTAG_CALLSTATE_REF(state), TAG_END());
+      if (state == nua_callstate_ready && call != 0) events_->on_call_confirmed(call);
       if (state == nua_callstate_terminated) {
         events_->on_call_ended(call, "terminated");
         nua_handle_destroy(nh);

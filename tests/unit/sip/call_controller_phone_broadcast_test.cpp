@@ -137,7 +137,7 @@ TEST_F(PhoneBroadcastTest, APhoneBehindANatIsReachedAtTheAddressItsSipCameFrom) 
   media_reports_master_joined(kMaster);
 
   auto direct = invite(kMaster, kViewer, offer_text("baresip_1.0_audio_video.sdp"));
-  receive(direct);
+  const auto watcher = receive(direct);
   ASSERT_FALSE(media_.admits.empty());
   auto admit = std::move(media_.admits.front());
   media_.admits.pop_front();
@@ -151,6 +151,7 @@ TEST_F(PhoneBroadcastTest, APhoneBehindANatIsReachedAtTheAddressItsSipCameFrom) 
   admitted.rtp_port = 8000;
   admitted.rtcp_port = 8001;
   admit.done(admitted);
+  receive_ack(watcher);
   ASSERT_EQ(media_.phone_viewers.size(), 1U);
   for (const auto& route : media_.phone_viewers.front().request.tracks)
     EXPECT_EQ(route.host, "10.77.0.1") << "not behind a NAT: its SDP's address";

@@ -1,7 +1,7 @@
 // 710-714 for a standard SIP phone (issue 13): it calls the broadcaster's number with an ordinary
 // audio/video offer (the real offers of baresip and linphonec, tests/unit/sipwire/offers), is
-// admitted, its answer is planned from the group's tracks, the media side starts plain RTP to it,
-// and it gets a sendonly 200; every refusal on the way leaves nothing admitted.
+// admitted, its answer is planned from the group's tracks, it gets a sendonly 200, and at its ACK
+// the media side starts plain RTP to it; every refusal on the way leaves nothing admitted.
 #include <gmock/gmock.h>
 
 #include "signaling_core_fixture.hpp"
@@ -71,6 +71,12 @@ class PhoneViewerTest : public SignalingCoreTest {
     request.done(std::move(admitted));
   }
 
+  // The phone's ACK came: the media side is asked to start its RTP.
+  void phone_acks(StackHandle phone) {
+    receive_ack(phone);
+    ASSERT_FALSE(media_.phone_viewers.empty()) << "no start_phone_viewer at the ACK";
+  }
+
   // The media side started the phone's RTP (the last start_phone_viewer asked): the viewer is
   // playing (viewer_joined) before the start completes, as in PhoneViewers::start.
   void media_starts_phone() {
@@ -85,8 +91,9 @@ class PhoneViewerTest : public SignalingCoreTest {
     master_ = start_live_broadcast(kMaster);
     const auto phone = phone_calls(offer_text("baresip_1.0_audio_video.sdp"));
     media_admits_with(h264_and_opus());
-    media_starts_phone();
     expect_final_answer(phone, 200);
+    phone_acks(phone);
+    media_starts_phone();
     return phone;
   }
 
@@ -102,10 +109,11 @@ TEST_F(PhoneViewerTest, BaresipIsAnsweredSendonlyFromTheMediaAddressWithItsPaylo
   start_live_broadcast(kMaster);
   const auto phone = phone_calls(offer_text("baresip_1.0_audio_video.sdp"));
   media_admits_with(h264_and_opus());
-  expect_no_final_answer(phone);  // not before the media side has started its RTP
-
-  media_starts_phone();
   const auto ok = expect_final_answer(phone, 200);
+  EXPECT_TRUE(media_.phone_viewers.empty()) << "its media starts at its ACK, not before";
+  phone_acks(phone);
+  media_starts_phone();
+  expect_no_bye(phone);
   EXPECT_EQ(ok.content_type, "application/sdp");
   EXPECT_TRUE(ok.warning.empty()) << ok.warning;
   const std::string& sdp = ok.body;
@@ -125,8 +133,9 @@ TEST_F(PhoneViewerTest, BaresipIsAnsweredSendonlyFromTheMediaAddressWithItsPaylo
 
 TEST_F(PhoneViewerTest, MediaSideIsAskedForOneRoutePerAcceptedLineToThePhone) {
   start_live_broadcast(kMaster);
-  phone_calls(offer_text("baresip_1.0_audio_video.sdp"));
+  const auto phone = phone_calls(offer_text("baresip_1.0_audio_video.sdp"));
   media_admits_with(h264_and_opus());
+  phone_acks(phone);
   ASSERT_EQ(media_.phone_viewers.size(), 1u);
   const auto& request = media_.phone_viewers.front().request;
   EXPECT_EQ(request.group, kMaster);
@@ -152,13 +161,13 @@ TEST_F(PhoneViewerTest, LinphoneWithoutAUsableH264GetsAudioAndAWarningSayingWhyN
   // linphonec's H.264 has no packetization-mode (0): it cannot take the relay's FU-A fragments.
   const auto phone = phone_calls(offer_text("linphonec_5.1_audio_video.sdp"));
   media_admits_with(h264_and_opus());
+  const auto ok = expect_final_answer(phone, 200);
+  phone_acks(phone);
   ASSERT_EQ(media_.phone_viewers.size(), 1u);
   const auto& routes = media_.phone_viewers.front().request.tracks;
   ASSERT_EQ(routes.size(), 1u);
   EXPECT_EQ(routes[0].media, "audio");
   EXPECT_EQ(routes[0].rtp_port, 7078);
-  media_starts_phone();
-  const auto ok = expect_final_answer(phone, 200);
   EXPECT_THAT(warning_text(ok.warning), HasSubstr("no picture"));
   EXPECT_TRUE(has_line(ok.body, "m=video 0 RTP/AVP 96 97")) << ok.body;
   EXPECT_TRUE(has_line(ok.body, "m=audio 40000 RTP/AVP 96")) << ok.body;
@@ -189,6 +198,8 @@ TEST_F(PhoneViewerTest, AudioTheGroupSendsInAacGoesToThePhoneTranscodedToItsFirs
   // baresip prefers PCMU; the group's audio is AAC, which no phone here decodes.
   const auto phone = phone_calls(offer_text("baresip_1.0_audio_video.sdp"));
   media_admits_with({h264_track("packetization-mode=1;profile-level-id=42e01f"), aac_track()});
+  const auto ok = expect_final_answer(phone, 200);
+  phone_acks(phone);
   ASSERT_EQ(media_.phone_viewers.size(), 1u);
   const auto& routes = media_.phone_viewers.front().request.tracks;
   ASSERT_EQ(routes.size(), 2u);
@@ -197,8 +208,6 @@ TEST_F(PhoneViewerTest, AudioTheGroupSendsInAacGoesToThePhoneTranscodedToItsFirs
   EXPECT_EQ(routes[1].media, "audio");
   EXPECT_EQ(routes[1].transcode_to, "PCMU");
   EXPECT_EQ(routes[1].payload_type, 0);
-  media_starts_phone();
-  const auto ok = expect_final_answer(phone, 200);
   EXPECT_TRUE(has_line(ok.body, "m=audio 40000 RTP/AVP 0")) << ok.body;
   EXPECT_TRUE(has_line(ok.body, "a=rtpmap:0 PCMU/8000")) << ok.body;
   EXPECT_TRUE(has_line(ok.body, "m=video 40000 RTP/AVP 97")) << ok.body;
@@ -208,33 +217,33 @@ TEST_F(PhoneViewerTest, AudioOnlyPhoneGetsTheGroupsAudioTranscoded) {
   start_live_broadcast(kMaster);
   const auto phone = phone_calls(offer_text("baresip_1.0_audio_only.sdp"));
   media_admits_with({h264_track("packetization-mode=1;profile-level-id=42e01f"), aac_track()});
+  expect_final_answer(phone, 200);
+  phone_acks(phone);
   ASSERT_EQ(media_.phone_viewers.size(), 1u);
   const auto& routes = media_.phone_viewers.front().request.tracks;
   ASSERT_EQ(routes.size(), 1u);
   EXPECT_EQ(routes[0].media, "audio");
   EXPECT_FALSE(routes[0].transcode_to.empty());
-  media_starts_phone();
-  expect_final_answer(phone, 200);
 }
 
 TEST_F(PhoneViewerTest, ServerRtcpOffItsRtpPortPlusOneIsSaidWithARtcpOnAcceptedLines) {
   start_live_broadcast(kMaster);
   const auto phone = phone_calls(offer_text("linphonec_5.1_audio_video.sdp"));
   media_admits_with(h264_and_opus(), 40010);
-  media_starts_phone();
   const std::string sdp = expect_final_answer(phone, 200).body;
   EXPECT_THAT(sdp, HasSubstr("m=audio 40000 RTP/AVP 96\r\na=rtcp:40010\r\n"));
   EXPECT_EQ(sdp.find("a=rtcp:"), sdp.rfind("a=rtcp:")) << "only the accepted line: " << sdp;
 }
 
-TEST_F(PhoneViewerTest, MediaSideFailingToStartThePhoneMapsLikeOtherMediaErrors) {
+TEST_F(PhoneViewerTest, MediaSideFailingToStartThePhoneEndsItsCallWithAByeSayingWhy) {
   start_live_broadcast(kMaster);
   const auto phone = phone_calls(offer_text("baresip_1.0_audio_video.sdp"));
   media_admits_with(h264_and_opus());
-  ASSERT_EQ(media_.phone_viewers.size(), 1u);
+  expect_final_answer(phone, 200);
+  phone_acks(phone);
   media_.phone_viewers.back().done(
       callcast::fail(control::ControlError{ControlErrorCode::unavailable, "down"}));
-  EXPECT_EQ(expect_final_answer(phone, 503).retry_after_s, 5);
+  expect_bye(phone, "SIP;cause=503;text=\"the media could not start\"");
   EXPECT_TRUE(viewer_removed());
 }
 
@@ -254,15 +263,27 @@ TEST_F(PhoneViewerTest, PhonesByeRemovesTheViewer) {
   EXPECT_THAT(media_.removed_viewers, ElementsAre(std::make_pair(kMaster, kViewer)));
 }
 
-TEST_F(PhoneViewerTest, CancelWhileItsMediaStartsRemovesTheViewerAndAnswersNothing) {
+TEST_F(PhoneViewerTest, ByeBeforeItsAckRemovesTheViewerAndStartsNothing) {
   start_live_broadcast(kMaster);
   const auto phone = phone_calls(offer_text("baresip_1.0_audio_video.sdp"));
   media_admits_with(h264_and_opus());
-  receive_cancel(phone);
+  expect_final_answer(phone, 200);
+  receive_bye(phone);
+  EXPECT_TRUE(viewer_removed());
+  receive_ack(phone);
+  EXPECT_TRUE(media_.phone_viewers.empty());
+}
+
+TEST_F(PhoneViewerTest, ByeWhileItsMediaStartsRemovesTheViewerAndUndoesTheLateStart) {
+  start_live_broadcast(kMaster);
+  const auto phone = phone_calls(offer_text("baresip_1.0_audio_video.sdp"));
+  media_admits_with(h264_and_opus());
+  expect_final_answer(phone, 200);
+  phone_acks(phone);
+  receive_bye(phone);
   EXPECT_TRUE(viewer_removed());
   media_.removed_viewers.clear();
   media_starts_phone();  // came too late: undone
-  expect_no_final_answer(phone);
   EXPECT_TRUE(viewer_removed());
 }
 
@@ -273,19 +294,21 @@ TEST_F(PhoneViewerTest, BroadcastEndSendsTheAnsweredPhoneABye) {
   EXPECT_EQ(media_.closed_groups, std::vector<std::string>{kMaster});
 }
 
-TEST_F(PhoneViewerTest, BroadcastEndWhileThePhonesMediaStartsRefusesIt) {
+TEST_F(PhoneViewerTest, BroadcastEndWhileThePhonesMediaStartsEndsItsCall) {
   const auto master = start_live_broadcast(kMaster);
   const auto phone = phone_calls(offer_text("baresip_1.0_audio_video.sdp"));
   media_admits_with(h264_and_opus());
+  expect_final_answer(phone, 200);
+  phone_acks(phone);
   receive_bye(master);
-  expect_final_answer(phone, 480);
-  media_starts_phone();  // the group is gone: no 200 after the 480
-  expect_final_answer(phone, 480);
-  expect_no_bye(phone);
+  expect_bye(phone, "broadcast ended");
+  media_starts_phone();  // the group is gone: nothing more happens to the call
+  expect_bye(phone, "broadcast ended");
 }
 
-// Issue 13 item 4: a phone's media starts before its 200, so the start timeout never ends it.
-TEST_F(PhoneViewerTest, PhoneWhoseMediaStartedBeforeItsAnswerKeepsItsCall) {
+// Issue 13 item 4: a phone's media starts at its ACK; once started, the start timeout never ends
+// it.
+TEST_F(PhoneViewerTest, PhoneWhoseMediaStartedAtItsAckKeepsItsCall) {
   const auto phone = phone_watches();
   time_.advance(config_.viewer_media_start_timeout * 3);
   expect_no_bye(phone);
@@ -307,9 +330,10 @@ TEST_F(PhoneViewerTest, PhoneCallingAgainKeepsItsNewCallAndItsOldOneEnds) {
   const auto old_call = phone_watches();
   const auto new_call = phone_calls(offer_text("baresip_1.0_audio_video.sdp"));
   media_admits_with(h264_and_opus());
+  expect_final_answer(new_call, 200);
+  phone_acks(new_call);
   media_reports(core::GroupEventKind::viewer_left, kMaster, kViewer, "replaced by a new call");
   media_starts_phone();
-  expect_final_answer(new_call, 200);
   expect_bye(old_call, "replaced by a new call");
   expect_no_bye(new_call);
   EXPECT_FALSE(viewer_removed()) << "the new call holds the admission";

@@ -112,6 +112,10 @@ StackHandle SignalingCoreTest::receive_invite_to(const std::string& number,
   return receive(invite(number, from, make_iptv_offer("127.0.0.1", IptvDirection::recvonly)));
 }
 
+void SignalingCoreTest::receive_ack(StackHandle handle) {
+  core_->on_call_confirmed(stack_.bound[handle]);
+}
+
 void SignalingCoreTest::receive_bye(StackHandle handle) {
   core_->on_call_ended(stack_.bound[handle], "BYE");
 }

@@ -38,6 +38,7 @@ class SignalingCoreTest : public ::testing::Test {
   StackHandle receive_invite_to_service(const std::string& from);
   StackHandle receive_invite_to(const std::string& number, const std::string& from);
   void receive_bye(StackHandle handle);
+  void receive_ack(StackHandle handle);  // the ACK of our 200
   void receive_cancel(StackHandle handle);
   // A REGISTER of `user` for its own number, signed, with one Contact.
   SipRequest register_request(const std::string& user, std::optional<int> expires_s);
