@@ -1,8 +1,8 @@
 // Fuzzes the JSON the signaling role reads from the media role's admin API (http/snapshot_json):
 // group snapshots and lists, created groups, admitted viewers and event pages; and what the media
 // role reads from the signaling role: phone viewer and phone publisher requests (issue 13). They
-// come over the network from another process. Invariants: the readers never throw (they return an error),
-// and what they accept, written back as JSON, reads back to the same JSON.
+// come over the network from another process. Invariants: the readers never throw (they return an
+// error), and what they accept, written back as JSON, reads back to the same JSON.
 #include <cstddef>
 #include <cstdint>
 #include <nlohmann/json.hpp>

@@ -371,8 +371,8 @@ TEST_P(PhonePublisherNackTest, ALostPacketIsNackedOnlyWhenTheAnswerAgreedNack) {
   // An IDR, then sequence numbers 1-2 lost, then 3-6.
   for (const std::uint8_t seq : std::initializer_list<std::uint8_t>{0, 3, 4, 5, 6}) {
     const std::uint8_t nal = seq == 0 ? std::uint8_t{0x65} : std::uint8_t{0x41};
-    const std::uint8_t packet[] = {0x80, 97,   0,    seq,  0,    0,    0,    seq,
-                                   0x11, 0x22, 0x33, 0x44, nal,  0x88, 0x84, 0x00};
+    const std::uint8_t packet[] = {0x80, 97,   0,    seq,  0,   0,    0,    seq,
+                                   0x11, 0x22, 0x33, 0x44, nal, 0x88, 0x84, 0x00};
     rtp.send_to(boost::asio::buffer(packet), server);
     std::this_thread::sleep_for(15ms);
   }
