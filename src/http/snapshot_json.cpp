@@ -12,6 +12,12 @@ namespace callcast::control {
 
 namespace {
 
+// A field an older peer may leave out: the value keeps its default then.
+template <class T>
+void read_optional(const nlohmann::json& j, const char* key, T& value) {
+  if (j.contains(key)) j.at(key).get_to(value);
+}
+
 // The snapshots' counters, per track, viewer and publisher: JSON only (see CounterField).
 template <class Struct>
 using Field = stats::CounterField<Struct>;
@@ -268,9 +274,9 @@ void from_json(const nlohmann::json& j, GroupCreated& value) {
   j.at("group").get_to(value.group);
   j.at("publish_url").get_to(value.publish_url);
   // From an older media side these are absent: its masters can be RTSP publishers only.
-  if (j.contains("rtp_host")) j.at("rtp_host").get_to(value.rtp_host);
-  if (j.contains("rtp_port")) j.at("rtp_port").get_to(value.rtp_port);
-  if (j.contains("rtcp_port")) j.at("rtcp_port").get_to(value.rtcp_port);
+  read_optional(j, "rtp_host", value.rtp_host);
+  read_optional(j, "rtp_port", value.rtp_port);
+  read_optional(j, "rtcp_port", value.rtcp_port);
 }
 
 void to_json(nlohmann::json& j, const ViewerAdmitted& value) {
@@ -284,10 +290,10 @@ void from_json(const nlohmann::json& j, ViewerAdmitted& value) {
   j.at("viewer").get_to(value.viewer);
   j.at("play_url").get_to(value.play_url);
   // From an older media side these are absent: its viewers can be RTSP players only.
-  if (j.contains("tracks")) j.at("tracks").get_to(value.tracks);
-  if (j.contains("rtp_host")) j.at("rtp_host").get_to(value.rtp_host);
-  if (j.contains("rtp_port")) j.at("rtp_port").get_to(value.rtp_port);
-  if (j.contains("rtcp_port")) j.at("rtcp_port").get_to(value.rtcp_port);
+  read_optional(j, "tracks", value.tracks);
+  read_optional(j, "rtp_host", value.rtp_host);
+  read_optional(j, "rtp_port", value.rtp_port);
+  read_optional(j, "rtcp_port", value.rtcp_port);
 }
 
 void to_json(nlohmann::json& j, const TrackFormat& value) {
@@ -324,8 +330,8 @@ void from_json(const nlohmann::json& j, PhoneTrackRoute& value) {
   j.at("rtp_port").get_to(value.rtp_port);
   j.at("rtcp_port").get_to(value.rtcp_port);
   j.at("payload_type").get_to(value.payload_type);
-  if (j.contains("transcode_to")) j.at("transcode_to").get_to(value.transcode_to);
-  if (j.contains("channels")) j.at("channels").get_to(value.channels);
+  read_optional(j, "transcode_to", value.transcode_to);
+  read_optional(j, "channels", value.channels);
 }
 
 void to_json(nlohmann::json& j, const PhoneViewerRequest& value) {
@@ -371,11 +377,11 @@ void from_json(const nlohmann::json& j, PhonePublishTrack& value) {
   j.at("host").get_to(value.host);
   j.at("rtp_port").get_to(value.rtp_port);
   j.at("rtcp_port").get_to(value.rtcp_port);
-  if (j.contains("channels")) j.at("channels").get_to(value.channels);
-  if (j.contains("fmtp")) j.at("fmtp").get_to(value.fmtp);
-  if (j.contains("nack")) j.at("nack").get_to(value.nack);
-  if (j.contains("pli")) j.at("pli").get_to(value.pli);
-  if (j.contains("fir")) j.at("fir").get_to(value.fir);
+  read_optional(j, "channels", value.channels);
+  read_optional(j, "fmtp", value.fmtp);
+  read_optional(j, "nack", value.nack);
+  read_optional(j, "pli", value.pli);
+  read_optional(j, "fir", value.fir);
 }
 
 void to_json(nlohmann::json& j, const PhonePublisherRequest& value) {
@@ -429,6 +435,22 @@ Result<T, std::string> parse_with(std::string_view text, Read read) {
   }
 }
 
+// get_to() would wrap an out-of-range number into the field's type: numbers are checked first.
+bool json_in_range(const nlohmann::json& v, std::int64_t low, std::int64_t high) {
+  return v.is_number_integer() && v.get<std::int64_t>() >= low && v.get<std::int64_t>() <= high;
+}
+
+// What is wrong with a phone route's or track's ports and payload type (the fields both phone
+// requests share), or nullopt.
+std::optional<std::string> out_of_range_rtp_field(const nlohmann::json& track) {
+  if (!json_in_range(track.at("rtp_port"), 1, 65535) ||
+      !json_in_range(track.at("rtcp_port"), 1, 65535)) {
+    return "rtp_port and rtcp_port must be 1-65535";
+  }
+  if (!json_in_range(track.at("payload_type"), 0, 127)) return "payload_type must be 0-127";
+  return std::nullopt;
+}
+
 }  // namespace
 
 Result<control::GroupSnapshot, std::string> parse_group_snapshot(std::string_view text) {
@@ -455,15 +477,8 @@ Result<control::ViewerAdmitted, std::string> parse_viewer_admitted(std::string_v
 Result<control::PhoneViewerRequest, std::string> parse_phone_viewer_request(std::string_view text) {
   using Parsed = Result<control::PhoneViewerRequest, std::string>;
   return parse_with<control::PhoneViewerRequest>(text, [](const nlohmann::json& j) -> Parsed {
-    // get_to() would wrap an out-of-range number into the field's type: checked first.
-    const auto in_range = [](const nlohmann::json& v, std::int64_t low, std::int64_t high) {
-      return v.is_number_integer() && v.get<std::int64_t>() >= low && v.get<std::int64_t>() <= high;
-    };
     for (const auto& track : j.at("tracks")) {
-      if (!in_range(track.at("rtp_port"), 1, 65535) || !in_range(track.at("rtcp_port"), 1, 65535))
-        return fail(std::string("rtp_port and rtcp_port must be 1-65535"));
-      if (!in_range(track.at("payload_type"), 0, 127))
-        return fail(std::string("payload_type must be 0-127"));
+      if (auto wrong = out_of_range_rtp_field(track)) return fail(std::move(*wrong));
     }
     return j.get<control::PhoneViewerRequest>();
   });
@@ -473,17 +488,11 @@ Result<control::PhonePublisherRequest, std::string> parse_phone_publisher_reques
     std::string_view text) {
   using Parsed = Result<control::PhonePublisherRequest, std::string>;
   return parse_with<control::PhonePublisherRequest>(text, [](const nlohmann::json& j) -> Parsed {
-    const auto in_range = [](const nlohmann::json& v, std::int64_t low, std::int64_t high) {
-      return v.is_number_integer() && v.get<std::int64_t>() >= low && v.get<std::int64_t>() <= high;
-    };
     for (const auto& track : j.at("tracks")) {
-      if (!in_range(track.at("rtp_port"), 1, 65535) || !in_range(track.at("rtcp_port"), 1, 65535))
-        return fail(std::string("rtp_port and rtcp_port must be 1-65535"));
-      if (!in_range(track.at("payload_type"), 0, 127))
-        return fail(std::string("payload_type must be 0-127"));
-      if (!in_range(track.at("clock_rate"), 1, 1000000))
+      if (auto wrong = out_of_range_rtp_field(track)) return fail(std::move(*wrong));
+      if (!json_in_range(track.at("clock_rate"), 1, 1000000))
         return fail(std::string("clock_rate must be 1-1000000"));
-      if (track.contains("channels") && !in_range(track.at("channels"), 0, 8))
+      if (track.contains("channels") && !json_in_range(track.at("channels"), 0, 8))
         return fail(std::string("channels must be 0-8"));
     }
     return j.get<control::PhonePublisherRequest>();

@@ -13,6 +13,7 @@
 #include <string>
 
 #include "sipwire/iptv_sdp.hpp"
+#include "support/child_process.hpp"
 #include "support/sip_e2e.hpp"
 #include "support/wait_until.hpp"
 
@@ -36,13 +37,6 @@ double value(const std::string& text, const std::string& series) {
   return sample(text, series).value_or(-1);
 }
 
-std::string read_file(const std::filesystem::path& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
 class MetricsTest : public SipE2eTest {
  protected:
   MetricsTest() : SipE2eTest(CALLCASTD_PATH) {}
@@ -64,7 +58,7 @@ class MetricsTest : public SipE2eTest {
     if (status == 0) return ::testing::AssertionSuccess();
     return ::testing::AssertionFailure()
            << "promtool check metrics (status " << status << "; `make deps` installs it):\n"
-           << read_file(output);
+           << file_text(output);
   }
 
   // The response's Content-Type, as curl sees it.
@@ -74,7 +68,7 @@ class MetricsTest : public SipE2eTest {
                                 "' http://127.0.0.1:" + std::to_string(from.http_port()) +
                                 "/metrics";
     if (std::system(command.c_str()) != 0) return "(curl failed)";
-    std::istringstream lines(read_file(headers));
+    std::istringstream lines(file_text(headers));
     std::string line;
     while (std::getline(lines, line)) {
       if (line.rfind("Content-Type: ", 0) == 0) {

@@ -8,23 +8,15 @@
 
 #include <csignal>
 #include <cstdio>
-#include <fstream>
-#include <sstream>
 
 #include "support/baresip_phone.hpp"
+#include "support/child_process.hpp"
 #include "support/media_tools.hpp"
 #include "support/terminal_e2e.hpp"
 #include "support/wait_until.hpp"
 
 namespace callcast::test::phone_broadcast_test {
 namespace {
-
-std::string text_of(const std::filesystem::path& path) {
-  std::ifstream file(path);
-  std::ostringstream text;
-  text << file.rdbuf();
-  return text.str();
-}
 
 class PhoneBroadcastTest : public TerminalE2eTest {
  protected:
@@ -40,7 +32,7 @@ TEST_F(PhoneBroadcastTest, BaresipBroadcastsAndATerminalRtspAndAnotherPhoneWatch
       {broadcaster_dir, kMaster, kPassword, sip_domain(), kServiceNumber, 16, camera}));
   ASSERT_TRUE(broadcaster.started()) << broadcaster.error();
   ASSERT_TRUE(server().wait_for_log("step=707 event=broadcast_answered", 10s))
-      << server().log_tail() << text_of(broadcaster_dir / "stdout.log");
+      << server().log_tail() << file_text(broadcaster_dir / "stdout.log");
   EXPECT_TRUE(server().wait_for_log("phone publishing over RTP", 1s));
   // 708: the network side forwards the phone's number to the service (a phone sets none).
   EXPECT_TRUE(wait_until([&] { return ut("GET", kMaster).status == 200; }, 5s));
@@ -82,15 +74,15 @@ TEST_F(PhoneBroadcastTest, BaresipBroadcastsAndATerminalRtspAndAnotherPhoneWatch
               figures->value("join_ms", 0), figures->value("frames_decoded", 0));
 
   ASSERT_TRUE(rtsp_viewer.wait_for(20s));
-  const auto decoded = decoded_from_ffprobe_json(text_of(rtsp_viewer.options().stdout_file),
-                                                 text_of(rtsp_viewer.options().stderr_file));
+  const auto decoded = decoded_from_ffprobe_json(file_text(rtsp_viewer.options().stdout_file),
+                                                 file_text(rtsp_viewer.options().stderr_file));
   EXPECT_TRUE(decoded.error.empty()) << decoded.error;
   EXPECT_GT(decoded.video_frames, 2 * kPublishFps) << decoded.describe();
   EXPECT_GT(decoded.audio_frames, 0) << decoded.describe();
   std::printf("[e2e] ffprobe over RTSP: %s\n", decoded.describe().c_str());
 
   ASSERT_TRUE(watcher.wait_for(20s));
-  const std::string seen = text_of(watcher_dir / "stdout.log");
+  const std::string seen = file_text(watcher_dir / "stdout.log");
   EXPECT_NE(seen.find("Call established"), std::string::npos) << seen;
   const auto picture = seen.find("video: receiving with resolution");
   EXPECT_NE(picture, std::string::npos) << seen;
@@ -103,7 +95,7 @@ TEST_F(PhoneBroadcastTest, BaresipBroadcastsAndATerminalRtspAndAnotherPhoneWatch
   // The broadcaster quits (16 s) and hangs up: the group and its forwarding go (item 8).
   EXPECT_TRUE(server().wait_for_log("step=703 event=call_ended role=master by=BYE", 30s))
       << server().log_tail();
-  const std::string sent = text_of(broadcaster_dir / "stdout.log");
+  const std::string sent = file_text(broadcaster_dir / "stdout.log");
   EXPECT_NE(sent.find("Call established"), std::string::npos) << sent;
   EXPECT_TRUE(wait_until([&] { return ut("GET", kMaster).status == 404; }, 5s));
   EXPECT_TRUE(wait_all_clean());

@@ -7,12 +7,11 @@
 
 #include <chrono>
 #include <cstdio>
-#include <fstream>
 #include <nlohmann/json.hpp>
-#include <sstream>
 #include <string>
 
 #include "support/baresip_phone.hpp"
+#include "support/child_process.hpp"
 #include "support/control_api.hpp"
 #include "support/lab_terminal_e2e.hpp"
 #include "support/wait_until.hpp"
@@ -21,13 +20,6 @@ namespace callcast::test::phone_nat_test {
 namespace {
 
 using namespace std::chrono_literals;
-
-std::string text_of(const std::filesystem::path& path) {
-  std::ifstream file(path);
-  std::ostringstream text;
-  text << file.rdbuf();
-  return text.str();
-}
 
 class PhoneNatTest : public LabTerminalTest {
  protected:
@@ -71,12 +63,12 @@ TEST_F(PhoneNatTest, APhoneBehindANatWatchesABroadcastOverPlainRtp) {
       << "its RTP goes to the router's public address";
   EXPECT_TRUE(wait_until(
       [&] {
-        return text_of(dir() / "phone" / "stdout.log").find("video: receiving with resolution") !=
+        return file_text(dir() / "phone" / "stdout.log").find("video: receiving with resolution") !=
                std::string::npos;
       },
       10s))
-      << text_of(dir() / "phone" / "stdout.log");
-  const std::string seen = text_of(dir() / "phone" / "stdout.log");
+      << file_text(dir() / "phone" / "stdout.log");
+  const std::string seen = file_text(dir() / "phone" / "stdout.log");
   EXPECT_NE(seen.find("incoming rtp for 'audio' established"), std::string::npos) << seen;
 }
 
@@ -97,7 +89,7 @@ TEST_F(PhoneNatTest, APhoneBehindANatBroadcastsAndAViewerOnTheLanDecodesIt) {
         return false;
       },
       15s))
-      << text_of(dir() / "broadcaster" / "stdout.log");
+      << file_text(dir() / "broadcaster" / "stdout.log");
   ChildProcess& viewer = watch(lab().viewer(), kViewer, {"--duration", "5"});
   const auto status = wait_exit(viewer, 30s);
   ASSERT_TRUE(status);

@@ -13,6 +13,7 @@
 
 #include "sipwire/iptv_sdp.hpp"
 #include "support/baresip_phone.hpp"
+#include "support/child_process.hpp"
 #include "support/control_api.hpp"
 #include "support/sip_e2e.hpp"
 #include "support/udp_media_receiver.hpp"
@@ -165,13 +166,6 @@ TEST_F(SipFlowTest, APhoneGetsTheGroupsVideoAsPlainRtpUnderItsPayloadTypeAndItsA
   broadcast.call->hang_up();
   ASSERT_TRUE(broadcast.call->wait_terminated(5s));
   EXPECT_TRUE(wait_all_clean());
-}
-
-std::string file_text(const std::filesystem::path& path) {
-  std::ifstream file(path);
-  std::ostringstream text;
-  text << file.rdbuf();
-  return text.str();
 }
 
 // Issue 13 with a real phone: Debian's baresip (with baresip-ffmpeg for H.264, set up as in

@@ -74,12 +74,16 @@ std::string ExitStatus::describe() const {
   return "killed by signal " + std::to_string(signal) + " (" + ::strsignal(signal) + ")";
 }
 
-std::string file_tail(const std::filesystem::path& path, std::size_t max_bytes) {
+std::string file_text(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return {};
   std::stringstream buffer;
   buffer << in.rdbuf();
-  std::string text = buffer.str();
+  return buffer.str();
+}
+
+std::string file_tail(const std::filesystem::path& path, std::size_t max_bytes) {
+  std::string text = file_text(path);
   if (text.size() > max_bytes) {
     text = "[...]" + text.substr(text.size() - max_bytes);
   }

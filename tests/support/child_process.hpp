@@ -78,6 +78,8 @@ class ChildProcess {
   std::string error_;
 };
 
+// A whole file ("" when it cannot be read): a child's output, a log.
+std::string file_text(const std::filesystem::path& path);
 // The last `max_bytes` of a file ("" when it cannot be read).
 std::string file_tail(const std::filesystem::path& path, std::size_t max_bytes);
 
