@@ -1,5 +1,8 @@
-"""What the Python benches watch in the processes they start: CPU time, and a line in a log."""
+"""What the Python benches do with the processes they start: CPU time, a line in a log, a
+stop; and the quantile their figures use."""
 import os
+import signal
+import subprocess
 import time
 
 
@@ -18,3 +21,21 @@ def wait_for(path, text, timeout, process):
             return False
         time.sleep(0.1)
     return False
+
+
+def stop(process, timeout=10):
+    """Stops a process the bench started: SIGINT, then SIGKILL after `timeout` s."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def quantile(values, q):
+    """Nearest rank: the value below which a fraction q of the samples lie."""
+    ordered = sorted(values)
+    rank = max(1, min(len(ordered), int(-(-q * len(ordered) // 1))))
+    return ordered[rank - 1]

@@ -32,7 +32,6 @@ import datetime
 import json
 import os
 import shutil
-import signal
 import statistics
 import subprocess
 import sys
@@ -40,7 +39,7 @@ import tempfile
 import time
 import urllib.request
 
-from bench_process import cpu_seconds, wait_for
+from bench_process import cpu_seconds, quantile, stop, wait_for
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PASSWORD = "bench-secret"
@@ -68,13 +67,6 @@ def rss_kib(pid):
     return 0
 
 
-def quantile(values, q):
-    """Nearest rank: the value below which a fraction q of the samples lie."""
-    ordered = sorted(values)
-    rank = max(1, min(len(ordered), int(-(-q * len(ordered) // 1))))
-    return ordered[rank - 1]
-
-
 def summary(joins):
     if not joins:
         return {"n": 0}
@@ -88,16 +80,6 @@ def wait_until_no_group(base, timeout=15):
     deadline = time.time() + timeout
     while time.time() < deadline and api(base, "GET", "/v1/groups").get("groups"):
         time.sleep(0.2)
-
-
-def stop(process, timeout=10):
-    if process.poll() is None:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 def audio_frames(path):

@@ -28,7 +28,6 @@ import argparse
 import json
 import os
 import shutil
-import signal
 import socket
 import statistics
 import subprocess
@@ -38,7 +37,7 @@ import threading
 import time
 import urllib.request
 
-from bench_process import wait_for
+from bench_process import quantile, stop, wait_for
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PASSWORD = "bench-secret"
@@ -61,13 +60,6 @@ def api(base, method, path):
         return json.loads(text) if text else None
 
 
-def quantile(values, q):
-    """Nearest rank: the value below which a fraction q of the samples lie."""
-    ordered = sorted(values)
-    rank = max(1, min(len(ordered), int(-(-q * len(ordered) // 1))))
-    return ordered[rank - 1]
-
-
 def summary(joins, failed):
     result = {"n": len(joins), "failed": failed}
     if joins:
@@ -76,16 +68,6 @@ def summary(joins, failed):
                        "min_ms": round(min(joins), 1), "max_ms": round(max(joins), 1),
                        "all_ms": [round(j, 1) for j in sorted(joins)]})
     return result
-
-
-def stop(process, timeout=10):
-    if process.poll() is None:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 def free_udp_port():

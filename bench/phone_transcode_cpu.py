@@ -41,7 +41,6 @@ import json
 import os
 import selectors
 import shutil
-import signal
 import socket
 import statistics
 import subprocess
@@ -52,7 +51,7 @@ import time
 import urllib.error
 import urllib.request
 
-from bench_process import cpu_seconds, wait_for
+from bench_process import cpu_seconds, stop, wait_for
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PASSWORD = "bench-secret"
@@ -75,16 +74,6 @@ def api(base, method, path, body=None):
             return json.loads(text) if text else None
     except urllib.error.HTTPError as error:
         raise SystemExit(f"{method} {path}: {error.code} {error.read().decode()}") from None
-
-
-def stop(process, timeout=10):
-    if process.poll() is None:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 class Counter:
