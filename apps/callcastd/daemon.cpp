@@ -18,6 +18,7 @@
 #include "media/media_service.hpp"
 #include "media/streaming_server.hpp"
 #include "signaling_route.hpp"
+#include "web_call_routes.hpp"
 #include "sip/network_side.hpp"
 
 namespace callcast {
@@ -183,6 +184,7 @@ Result<bool, std::string> Daemon::add_signaling() {
   s.network = std::make_unique<sip::NetworkSide>(sip, *s.media_control, *s.forwarding, *s.users,
                                                  *s.authenticator);
   add_signaling_route(s.http, *s.network);
+  add_web_call_routes(s.http, *s.network, *s.users);
   // Events the feed could not deliver (media role restarted, ring overrun) are made good by
   // comparing the calls with the media side's groups.
   if (s.remote_media) {

@@ -122,6 +122,20 @@ struct PhonePublisherStarted {
   std::string session;
 };
 
+// A browser (or any WHEP player) watching over WebRTC (issue 14): its SDP offer, answered by the
+// media side itself (ICE-lite, DTLS-SRTP on the media UDP port). The viewer must be admitted.
+struct WebRtcViewerRequest {
+  std::string group;
+  std::string viewer;
+  std::string offer;           // application/sdp
+  std::string source_address;  // where its HTTP request came from (logs; may be empty)
+};
+
+struct WebRtcViewerStarted {
+  std::string session;  // the media session's id (its stats; ended by remove_viewer)
+  std::string answer;   // application/sdp
+};
+
 struct ReceptionStats {      // from the viewer's last RTCP receiver report
   double fraction_lost = 0;  // 0..1 over the last report interval
   std::int64_t cumulative_lost = 0;
@@ -260,6 +274,9 @@ class MediaControl {
   // by the phone's plain RTP from now on, and goes live at once (706: master_joined).
   virtual void start_phone_publisher(PhonePublisherRequest request,
                                      Done<PhonePublisherStarted> done) = 0;
+  // 714 for a browser (issue 14): the SDP answer at once, the media once ICE and DTLS are done.
+  virtual void start_webrtc_viewer(WebRtcViewerRequest request,
+                                   Done<WebRtcViewerStarted> done) = 0;
   virtual void remove_viewer(std::string group, std::string viewer, Done<bool> done) = 0;
   virtual void close_group(std::string group, Done<bool> done) = 0;
   virtual void list_groups(Done<std::vector<GroupSnapshot>> done) = 0;

@@ -234,6 +234,24 @@ void add_routes(HttpServer& server, control::MediaControl& media) {
                      });
                });
 
+  // Issue 14: an admitted viewer's media over WebRTC (the browser's offer, answered here).
+  server.route("POST", "/v1/groups/{group}/webrtc-viewers",
+               [control](const Request& request, Responder respond) {
+                 auto parsed = parse_webrtc_viewer_request(request.body);
+                 if (!parsed) {
+                   return respond(AdminApi::error(400, "bad_request",
+                                                  "webrtc viewer request: " + parsed.error()));
+                 }
+                 control::WebRtcViewerRequest browser = std::move(parsed).value();
+                 browser.group = std::string(request.param("group"));
+                 control->start_webrtc_viewer(
+                     std::move(browser),
+                     [respond](Result<control::WebRtcViewerStarted, control::ControlError> result) {
+                       if (!result) return respond(control_failure(result.error()));
+                       respond(json_response(201, json(result.value())));
+                     });
+               });
+
   // Issue 13: a phone that called the service number publishes into the group over plain RTP.
   server.route(
       "POST", "/v1/groups/{group}/phone-publisher",

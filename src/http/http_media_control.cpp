@@ -384,6 +384,17 @@ void HttpMediaControl::start_phone_viewer(control::PhoneViewerRequest request,
   });
 }
 
+void HttpMediaControl::start_webrtc_viewer(control::WebRtcViewerRequest request,
+                                           control::Done<control::WebRtcViewerStarted> done) {
+  asio::post(client_->io, [client = client_, request = std::move(request),
+                           done = std::move(done)]() mutable {
+    const std::string path = "/v1/groups/" + path_segment(request.group) + "/webrtc-viewers";
+    client->call<control::WebRtcViewerStarted>(bhttp::verb::post, path,
+                                               nlohmann::json(request).dump(),
+                                               parse_webrtc_viewer_started, std::move(done));
+  });
+}
+
 void HttpMediaControl::start_phone_publisher(control::PhonePublisherRequest request,
                                              control::Done<control::PhonePublisherStarted> done) {
   asio::post(client_->io, [client = client_, request = std::move(request),

@@ -98,6 +98,8 @@ class HttpMediaControl final : public control::MediaControl {
   void create_group(std::string master, control::Done<control::GroupCreated> done) override;
   void admit_viewer(std::string group, std::string viewer,
                     control::Done<control::ViewerAdmitted> done) override;
+  void start_webrtc_viewer(control::WebRtcViewerRequest request,
+                           control::Done<control::WebRtcViewerStarted> done) override;
   void start_phone_viewer(control::PhoneViewerRequest request,
                           control::Done<control::PhoneViewerStarted> done) override;
   void start_phone_publisher(control::PhonePublisherRequest request,

@@ -354,6 +354,25 @@ void from_json(const nlohmann::json& j, PhoneViewerStarted& value) {
   j.at("session").get_to(value.session);
 }
 
+void to_json(nlohmann::json& j, const WebRtcViewerRequest& value) {
+  j = {{"viewer", value.viewer}, {"offer", value.offer}, {"source_address", value.source_address}};
+}
+
+void from_json(const nlohmann::json& j, WebRtcViewerRequest& value) {
+  j.at("viewer").get_to(value.viewer);
+  j.at("offer").get_to(value.offer);
+  read_optional(j, "source_address", value.source_address);
+}
+
+void to_json(nlohmann::json& j, const WebRtcViewerStarted& value) {
+  j = {{"session", value.session}, {"answer", value.answer}};
+}
+
+void from_json(const nlohmann::json& j, WebRtcViewerStarted& value) {
+  j.at("session").get_to(value.session);
+  j.at("answer").get_to(value.answer);
+}
+
 void to_json(nlohmann::json& j, const PhonePublishTrack& value) {
   j = {{"media", value.media},
        {"encoding", value.encoding},
@@ -508,6 +527,16 @@ Result<control::PhonePublisherStarted, std::string> parse_phone_publisher_starte
 Result<control::PhoneViewerStarted, std::string> parse_phone_viewer_started(std::string_view text) {
   return parse_with<control::PhoneViewerStarted>(
       text, [](const nlohmann::json& j) { return j.get<control::PhoneViewerStarted>(); });
+}
+
+Result<control::WebRtcViewerRequest, std::string> parse_webrtc_viewer_request(std::string_view text) {
+  return parse_with<control::WebRtcViewerRequest>(
+      text, [](const nlohmann::json& j) { return j.get<control::WebRtcViewerRequest>(); });
+}
+
+Result<control::WebRtcViewerStarted, std::string> parse_webrtc_viewer_started(std::string_view text) {
+  return parse_with<control::WebRtcViewerStarted>(
+      text, [](const nlohmann::json& j) { return j.get<control::WebRtcViewerStarted>(); });
 }
 
 std::optional<core::GroupEventKind> parse_event_kind(std::string_view text) {

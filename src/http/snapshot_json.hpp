@@ -39,6 +39,10 @@ void from_json(const nlohmann::json& j, PhoneTrackRoute& value);
 void to_json(nlohmann::json& j, const PhoneViewerRequest& value);
 void from_json(const nlohmann::json& j, PhoneViewerRequest& value);
 void to_json(nlohmann::json& j, const PhoneViewerStarted& value);
+void to_json(nlohmann::json& j, const WebRtcViewerRequest& value);
+void from_json(const nlohmann::json& j, WebRtcViewerRequest& value);
+void to_json(nlohmann::json& j, const WebRtcViewerStarted& value);
+void from_json(const nlohmann::json& j, WebRtcViewerStarted& value);
 void from_json(const nlohmann::json& j, PhoneViewerStarted& value);
 void to_json(nlohmann::json& j, const PhonePublishTrack& value);
 void from_json(const nlohmann::json& j, PhonePublishTrack& value);
@@ -65,6 +69,8 @@ Result<control::ViewerAdmitted, std::string> parse_viewer_admitted(std::string_v
 // POST /v1/groups/{group}/phone-viewers: its body (the group comes from the path) and answer.
 Result<control::PhoneViewerRequest, std::string> parse_phone_viewer_request(std::string_view text);
 Result<control::PhoneViewerStarted, std::string> parse_phone_viewer_started(std::string_view text);
+Result<control::WebRtcViewerRequest, std::string> parse_webrtc_viewer_request(std::string_view text);
+Result<control::WebRtcViewerStarted, std::string> parse_webrtc_viewer_started(std::string_view text);
 Result<control::PhonePublisherRequest, std::string> parse_phone_publisher_request(
     std::string_view text);
 Result<control::PhonePublisherStarted, std::string> parse_phone_publisher_started(

@@ -22,8 +22,9 @@ struct FanoutMessage {
 
 struct FanoutEngine::Worker {
   Worker(std::size_t queue, DatagramTransmitter& transmitter, std::atomic<bool>& gso)
-      // Workers send runs laid out in the batch (enqueue_run): few datagrams of their own.
-      : ring(queue), out(transmitter, &gso, {.messages = 1024, .datagrams = 64}) {}
+      // Workers send runs laid out in the batch (enqueue_run), and WebRTC viewers' protected
+      // copies (issue 14) one datagram each.
+      : ring(queue), out(transmitter, &gso, {.messages = 1024, .datagrams = 1024}) {}
 
   void handle(FanoutMessage& message) {
     switch (message.kind) {

@@ -13,6 +13,10 @@
 #include "media/delivery_counters.hpp"
 #include "media/packet_batch.hpp"
 
+namespace callcast::dtls {
+class SrtpSession;
+}
+
 namespace callcast::media {
 
 // A UDP viewer as a worker sees it: where each track goes and where to count.
@@ -20,6 +24,9 @@ struct FanoutDestination {
   std::uint64_t viewer = 0;
   std::array<UdpEndpoint, kMaxTracks> rtp{};  // port 0: the viewer did not set that track up
   std::shared_ptr<DeliveryCounters> counters;
+  // A WebRTC viewer (issue 14): every packet leaves SRTP-protected with its own keys, so it gets
+  // a copy of the shared bytes (the one per-viewer cost of encryption), not the shared run.
+  std::shared_ptr<dtls::SrtpSession> srtp;
 };
 
 // What the workers sent, summed (DatagramBatcher's counters) and the batches they handled.
@@ -39,7 +46,14 @@ class FanoutShard {
   void deliver(const PacketBatch& batch, DatagramBatcher& out);
 
  private:
+  // The WebRTC viewers' share of deliver(): each packet copied into `scratch_` and protected.
+  void deliver_protected(const PacketBatch& batch, DatagramBatcher& out);
+
   std::vector<FanoutDestination> destinations_;
+  std::size_t protected_viewers_ = 0;
+  // Where protected copies wait for the kernel call: reused once flushed, so a worker
+  // allocates nothing per packet for its WebRTC viewers either.
+  std::vector<std::uint8_t> scratch_;
 };
 
 }  // namespace callcast::media

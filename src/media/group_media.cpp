@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 
+#include "media/srtp_copy.hpp"
 #include "media/viewer_offer.hpp"
 #include "rtp/generic_nack.hpp"
 #include "rtp/rtcp.hpp"
@@ -325,6 +326,14 @@ void GroupMedia::send_backlog(Viewer& viewer, std::size_t max_packets) {
 
 void GroupMedia::send_to(Viewer& viewer, const SharedPacket& packet) {
   const auto& route = viewer.tracks[packet->track];
+  if (viewer.srtp) {
+    if (auto sealed = srtp_protected_copy(*viewer.srtp, packet->view())) {
+      rtp_out_.enqueue(route.rtp, std::move(sealed), viewer.delivery.get());
+    } else {
+      viewer.delivery->dropped(1);
+    }
+    return;
+  }
   if (!viewer.tcp) {
     rtp_out_.enqueue(route.rtp, packet, viewer.delivery.get());
     return;
@@ -505,6 +514,18 @@ void GroupMedia::leave_variant(Viewer& viewer) {
   }
 }
 
+std::uint32_t GroupMedia::ssrc_for(const Viewer& viewer, std::size_t track) const {
+  const StreamVariant* variant =
+      viewer.variant < variants_.size() ? variants_[viewer.variant].get() : nullptr;
+  if (variant != nullptr && variant->audio_target() && variant->form().transcoded_track == track &&
+      audio_transcoders_) {
+    if (const auto* transcoder = audio_transcoders_->find(*variant->audio_target())) {
+      return transcoder->ssrc();
+    }
+  }
+  return tracks_[track].out_ssrc();
+}
+
 std::size_t GroupMedia::variants_in_use() const {
   return static_cast<std::size_t>(std::count_if(variants_.begin(), variants_.end(),
                                                 [](const auto& v) { return v != nullptr; }));
@@ -520,6 +541,7 @@ void GroupMedia::hand_to_fanout(Viewer& viewer) {
     if (viewer.tracks[t].set_up) destination.rtp[t] = viewer.tracks[t].rtp;
   }
   destination.counters = viewer.delivery;
+  destination.srtp = viewer.srtp;
   const std::size_t shard = fanout_.next_shard();
   fanout_.add_viewer(variant.fanout_group(), shard, std::move(destination));
   ++variant.shard_viewers()[shard];

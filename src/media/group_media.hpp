@@ -145,6 +145,8 @@ class GroupMedia {
   const transcode::GroupAudioTranscoders* audio_transcoders() const {
     return audio_transcoders_.get();
   }
+  // The SSRC `track` reaches `viewer` under: the relay's, or its audio transcoder's.
+  std::uint32_t ssrc_for(const Viewer& viewer, std::size_t track) const;
   // The distinct forms of the stream in use (1: every viewer gets the relayed packets).
   std::size_t variants_in_use() const;
 

@@ -9,6 +9,7 @@
 #include <chrono>
 
 #include "media/group_media.hpp"
+#include "media/srtp_copy.hpp"
 #include "rtp/generic_nack.hpp"
 #include "rtp/rtcp.hpp"
 #include "rtp/rtcp_feedback.hpp"
@@ -55,7 +56,13 @@ void GroupMedia::send_sender_reports(Viewer& viewer, Clock::time_point now) {
 
 void GroupMedia::send_rtcp_to(Viewer& viewer, std::size_t track, rtp::Bytes compound) {
   const auto& route = viewer.tracks[track];
-  if (viewer.tcp) {
+  if (viewer.srtp) {
+    // rtcp-mux: from the RTP port, to where its RTP goes (the one ICE-checked 5-tuple).
+    if (auto sealed = srtcp_protected_copy(*viewer.srtp, compound)) {
+      rtp_out_.enqueue(route.rtp, std::move(sealed), nullptr);
+      rtp_out_.flush();
+    }
+  } else if (viewer.tcp) {
     if (auto writer = viewer.writer.lock()) writer->write_bytes(route.rtcp_channel, compound);
   } else {
     rtcp_out_.enqueue(route.rtcp, compound, nullptr);

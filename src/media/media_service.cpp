@@ -120,6 +120,13 @@ void MediaService::start_phone_viewer(control::PhoneViewerRequest request,
   });
 }
 
+void MediaService::start_webrtc_viewer(control::WebRtcViewerRequest request,
+                                       control::Done<control::WebRtcViewerStarted> done) {
+  asio::post(io_, [this, request = std::move(request), done = std::move(done)] {
+    done(server_.start_webrtc_viewer(request));
+  });
+}
+
 void MediaService::start_phone_publisher(control::PhonePublisherRequest request,
                                          control::Done<control::PhonePublisherStarted> done) {
   asio::post(io_, [this, request = std::move(request), done = std::move(done)] {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "media/srtp_copy.hpp"
 #include "rtp/rtx_packet.hpp"
 
 namespace callcast::media {
@@ -104,7 +105,7 @@ NackResponder::Outcome NackResponder::resend(Viewer& viewer, std::size_t track,
   const bool retype = route.payload_type && (packet->bytes[1] & 0x7FU) != *route.payload_type;
   if (!rtx && relayed == sequence && !retype) {
     for (int i = 0; i < copies; ++i)
-      out_.enqueue(route.rtp, packet, viewer.delivery.get());
+      send(viewer, route.rtp, packet);
     return Outcome::repaired;
   }
   // Built in the arena: a copy under the viewer's numbers (if they differ), then the RTX packet.
@@ -127,8 +128,23 @@ NackResponder::Outcome NackResponder::resend(Viewer& viewer, std::size_t track,
   arena_used_ += copied + written;
   const rtp::Bytes sent = rtx ? rtp::Bytes(room.data() + copied, written) : original;
   for (int i = 0; i < copies; ++i)
-    out_.enqueue(route.rtp, sent, viewer.delivery.get());
+    send(viewer, route.rtp, sent);
   return Outcome::repaired;
+}
+
+void NackResponder::send(Viewer& viewer, const UdpEndpoint& to, const SharedPacket& packet) {
+  if (viewer.srtp) return send(viewer, to, packet->view());
+  out_.enqueue(to, packet, viewer.delivery.get());
+}
+
+void NackResponder::send(Viewer& viewer, const UdpEndpoint& to, rtp::Bytes bytes) {
+  if (!viewer.srtp) return out_.enqueue(to, bytes, viewer.delivery.get());
+  // A WebRTC viewer's repair is protected with its keys like its live packets (issue 14).
+  if (auto sealed = srtp_protected_copy(*viewer.srtp, bytes)) {
+    out_.enqueue(to, std::move(sealed), viewer.delivery.get());
+  } else {
+    viewer.delivery->dropped(1);
+  }
 }
 
 rtp::MutableBytes NackResponder::rtx_room(std::size_t size) {

@@ -42,6 +42,9 @@ class NackResponder {
 
  private:
   enum class Outcome { repaired, missed, capped, repeated };
+  // Queues a repair for `viewer`: as it is, or protected for a WebRTC viewer (a copy).
+  void send(Viewer& viewer, const UdpEndpoint& to, const SharedPacket& packet);
+  void send(Viewer& viewer, const UdpEndpoint& to, rtp::Bytes bytes);
   Outcome resend(Viewer& viewer, std::size_t track, std::uint16_t sequence, const Source& source,
                  const RepairLimits& limits, Clock::time_point now);
   static SharedPacket find(const Viewer& viewer, std::size_t track, std::uint16_t sequence,

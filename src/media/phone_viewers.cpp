@@ -107,6 +107,7 @@ Result<control::PhoneViewerStarted, ControlError> PhoneViewers::start(
   const auto now = ctx_.time.now();
   const std::string id = ctx_.sessions.new_id();
   Viewer& viewer = media->add_viewer(request.viewer, id, false, {}, now);
+  viewer.kind = ViewerKind::phone;
   auto session =
       std::make_unique<ViewerSession>(id, request.group, request.viewer, now, *media, viewer);
   session->udp = true;

@@ -22,6 +22,10 @@ struct ServerCounters {
   std::uint64_t udp_latch_ambiguous = 0;
   // Admissions whose token expired before any session used them (issue 11, item 11).
   std::uint64_t admissions_expired = 0;
+  // WebRTC viewers (issue 14): STUN checks refused (unknown credentials, bad integrity, not a
+  // binding request) and SRTCP that did not authenticate.
+  std::uint64_t webrtc_stun_refused = 0;
+  std::uint64_t webrtc_srtcp_rejected = 0;
 };
 
 }  // namespace callcast::media

@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "media/publisher_session.hpp"
+#include "media/viewer.hpp"
 #include "media/viewer_session.hpp"
 
 namespace callcast::media {
@@ -43,6 +44,7 @@ StreamingServer::StreamingServer(boost::asio::io_context& io, core::MediaConfig 
       rtsp_(io, context_),
       phones_(context_),
       phone_publishers_(context_),
+      webrtc_(context_),
       sweep_timer_(timers.create_timer([this] { sweep(); })),
       pacing_timer_(timers.create_timer([this] { pace(); })) {
   directory_.on_group_closing([this](const std::string& group) { rtsp_.forget_group(group); });
@@ -65,6 +67,7 @@ Result<BoundAddresses, std::string> StreamingServer::start() {
   fanout_ = std::make_unique<FanoutEngine>(
       FanoutOptions{.workers = workers, .gso = config_.udp_gso}, *transmitter_);
   directory_.start(udp_.rtcp_transmitter(), *fanout_, bound_);
+  webrtc_.start(udp_.rtp_transmitter());
   sweep();
   spdlog::info("media: RTSP on {}, RTP/RTCP on UDP {}-{}, {} fan-out worker(s)",
                core::to_string(bound_.rtsp), bound_.rtp_ports.rtp, bound_.rtp_ports.rtcp, workers);
@@ -79,6 +82,7 @@ void StreamingServer::stop() {
   // Closing the connections ends their sessions; then the groups' media goes. The workers send
   // on the RTP socket: they stop before it closes (its number could be reused).
   rtsp_.stop();
+  webrtc_.stop();  // close_notify to every browser while the socket is open
   directory_.stop();
   if (fanout_) {
     const FanoutStats stats = fanout_->stats();
@@ -99,6 +103,9 @@ void StreamingServer::on_udp(bool rtcp, const UdpEndpoint& from, rtp::Bytes data
   // (200-204, feedback 205-206) sits where RTP has its marker bit and payload type, which for
   // RTP is never 64-95 (dynamic types are 96-127).
   if (!rtcp && data.size() >= 2 && data[1] >= 192 && data[1] <= 223) rtcp = true;
+  // Browsers (issue 14) share the RTP port: STUN (first byte 0-3) and DTLS (20-63) are theirs
+  // (RFC 7983); RTP and RTCP start with version 2 (128-191).
+  if (!data.empty() && data[0] < 64) return webrtc_.on_datagram(from, data, time_.now());
   const UdpRoute* route = routes_.find(from);
   if (route == nullptr) {
     // Maybe a viewer behind a NAT, from its mapped port: latching adds the route.
@@ -125,6 +132,7 @@ void StreamingServer::on_udp(bool rtcp, const UdpEndpoint& from, rtp::Bytes data
   auto& viewer = static_cast<ViewerSession&>(*route->session);
   viewer.last_activity = now;
   viewer.viewer().last_heard = now;
+  if (viewer.viewer().kind == ViewerKind::browser) return webrtc_.on_srtp(viewer, data, now);
   routes_.confirm_latched(viewer, route->track, rtcp, from);
   // RTP from a viewer is only its NAT keep-alive; RTCP carries its reception report.
   if (rtcp) viewer.receive_rtcp(route->track, data, now);
@@ -152,6 +160,7 @@ void StreamingServer::sweep() {
   // Connections that hold no session and said nothing for the idle timeout.
   rtsp_.close_idle(now);
   directory_.sweep(now);
+  webrtc_.sweep(now);
   if (trim_pending_ && !pacing_timer_->enabled()) {
     // Viewers that caught up freed their backlogs (a join storm's worth of GOP copies): hand the
     // free pages back, so that the server's memory follows its viewers.

@@ -17,9 +17,15 @@
 #include "media/track_relay.hpp"
 #include "media/track_thinning.hpp"
 
+namespace callcast::dtls {
+class SrtpSession;
+}
+
 namespace callcast::media {
 
 enum class ViewerState { set_up, playing, paused };
+// How it came: RTSP SETUP/PLAY, a SIP phone's offer/answer (issue 13), a browser's WHEP (14).
+enum class ViewerKind { rtsp, phone, browser };
 std::string_view to_string(ViewerState state);
 
 struct ViewerReception {  // from its last RTCP receiver report for one track
@@ -57,9 +63,13 @@ struct ViewerTrack {
 
 struct Viewer {
   std::string number;
+  ViewerKind kind = ViewerKind::rtsp;
   std::string session_id;
   bool tcp = false;
   std::weak_ptr<InterleavedWriter> writer;  // TCP only
+  // A WebRTC viewer (issue 14), once its DTLS handshake gave the keys: everything it is sent is
+  // SRTP/SRTCP-protected, its RTCP goes with its RTP (rtcp-mux, one 5-tuple).
+  std::shared_ptr<dtls::SrtpSession> srtp;
   std::array<ViewerTrack, kMaxTracks> tracks{};
   std::size_t variant = 0;  // which form of the stream it gets (GroupMedia::use_payload_types)
   ViewerState state = ViewerState::set_up;

@@ -41,6 +41,9 @@ struct Call {
   // offer/answer and plain RTP (issue 13), not with an RTSP URI: a viewer gets the group's media
   // from the media side, a master's media is received by it.
   bool phone = false;
+  // A browser's call over WHEP (issue 14, SipRequest::web_caller): its offer is WebRTC, answered
+  // by the media side with its media (ICE-lite, DTLS-SRTP); not a phone's nor an RTSP terminal's.
+  bool webrtc = false;
   std::string source_address;  // where the INVITE came from (SipRequest::source_address)
   bool behind_nat = false;     // SipRequest::behind_nat
   std::string warning;         // a Warning on the 200 (a phone told why it has no picture)

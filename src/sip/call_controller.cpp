@@ -89,7 +89,8 @@ CallId CallController::add_call(StackHandle handle, CallRole role, const std::st
   call.group = group;
   call.tcp = request.over_tcp;
   call.offer = request.body;
-  call.phone = is_phone_offer(request.body);
+  call.webrtc = request.web_caller.has_value();
+  call.phone = !call.webrtc && is_phone_offer(request.body);
   call.source_address = request.source_address;
   call.behind_nat = request.behind_nat;
   call.invited_at = services_.time.now();
@@ -122,7 +123,9 @@ void CallController::on_invite(StackHandle handle, const SipRequest& request) {
                           "too many calls (" + std::to_string(config_.max_calls) + ")",
                           kRetryAfterSeconds));
   }
-  auto user = services_.authenticator.authenticate(handle, request, "INVITE");
+  // A browser's request comes authenticated by the HTTP side (issue 14).
+  auto user = request.web_caller ? request.web_caller
+                                 : services_.authenticator.authenticate(handle, request, "INVITE");
   if (!user) return;
   if (!request.from_user || *user != *request.from_user) {
     ++counters_.auth_failures;
@@ -137,6 +140,14 @@ void CallController::on_invite(StackHandle handle, const SipRequest& request) {
     return refuse(refusal(404, "Not Found", "the Request-URI holds no number"));
   }
   const std::string& dialled = *request.request_user;
+  if (request.web_caller) {
+    // Its WebRTC offer is read by the media side, which answers it (a browser only watches here).
+    if (dialled == config_.service_number) {
+      return refuse(refusal(488, "Not Acceptable Here",
+                            "a browser broadcasts over WHIP, not by calling the service number"));
+    }
+    return start_viewer_call(handle, request, *user, dialled);
+  }
   // Check the offer before anything is created: what we cannot use gets 488 and changes nothing.
   auto usable = make_iptv_sdp(request.body, IptvSdpParams{"rtsp://127.0.0.1/check", 0});
   if (!usable) {
@@ -341,7 +352,7 @@ void CallController::start_viewer_call(StackHandle handle, const SipRequest& req
   if (master == nullptr || master->state != CallState::answered) {
     return refuse(480, "Temporarily Unavailable", group + " is not broadcasting");
   }
-  if (is_phone_offer(request.body)) {
+  if (!request.web_caller && is_phone_offer(request.body)) {
     // Read now so that an offer we cannot read is refused before anything is admitted.
     if (auto offer = parse_phone_offer(request.body); !offer) {
       return refuse(488, "Not Acceptable Here", "the SDP offer: " + offer.error());
@@ -388,6 +399,7 @@ void CallController::on_viewer_admitted(
     restored->second.erase(call.caller);  // this dialog owns the admission now
   }
   if (call.phone) return answer_phone(call, *result);
+  if (call.webrtc) return answer_browser(call);
   auto sdp = make_iptv_sdp(call.offer, IptvSdpParams{result->play_url, id});
   call.sdp = sdp ? *sdp : std::string();
   answer(call, 200, "OK");
@@ -440,6 +452,42 @@ void CallController::answer_phone(Call& call, const control::ViewerAdmitted& adm
       "sip: group={} terminal={} step=713 event=viewer_answered kind=phone source={} after_ms={}",
       call.group, call.caller, call.source_address, elapsed_ms(call.invited_at));
   expect_viewer_media(call);
+}
+
+void CallController::answer_browser(Call& browser) {
+  const CallId id = browser.id;
+  const std::string group_name = browser.group;
+  const std::string viewer = browser.caller;
+  services_.media.start_webrtc_viewer(
+      control::WebRtcViewerRequest{browser.group, browser.caller, browser.offer,
+                                   browser.source_address},
+      on_loop<control::WebRtcViewerStarted>([this, id, group_name, viewer](auto result) {
+        Call* call = table_.find(id);
+        if (call == nullptr) {
+          if (result) release_viewer_admission(group_name, viewer);
+          return;
+        }
+        if (call->state != CallState::setting_up) return;  // the broadcast ended meanwhile
+        if (!result) {
+          const auto& error = result.error();
+          spdlog::info(
+              "sip: group={} terminal={} step=713 event=invite_refused kind=browser error={} "
+              "message=\"{}\"",
+              call->group, call->caller, control::to_string(error.code), error.message);
+          if (error.code == control::ControlErrorCode::bad_request) {
+            return fail_call(*call, 488, "Not Acceptable Here", error.message);
+          }
+          return fail_for_media_error(*call, error);
+        }
+        call->sdp = std::move(result->answer);
+        answer(*call, 200, "OK");
+        call->state = CallState::answered;
+        spdlog::info(
+            "sip: group={} terminal={} step=713 event=viewer_answered kind=browser source={} "
+            "after_ms={}",
+            call->group, call->caller, call->source_address, elapsed_ms(call->invited_at));
+        expect_viewer_media(*call);
+      }));
 }
 
 void CallController::on_call_confirmed(CallId id) {

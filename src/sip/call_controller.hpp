@@ -96,6 +96,9 @@ class CallController {
   // 713-714 for a phone (issue 13): the answer planned from its offer and the group's tracks, the
   // 200 with the answer SDP, and at its ACK the media side started to the phone's routes.
   void answer_phone(Call& call, const control::ViewerAdmitted& admitted);
+  // 713-714 for a browser (issue 14): the media side answers its WebRTC offer; the 200 (the
+  // WHEP 201) carries that answer, and its media starts once ICE and DTLS are done.
+  void answer_browser(Call& call);
   void on_phone_viewer_started(CallId id,
                                Result<control::PhoneViewerStarted, control::ControlError> result);
   void on_join_timeout(CallId id);

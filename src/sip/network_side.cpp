@@ -27,6 +27,8 @@ struct NetworkSide::Impl {
   std::shared_ptr<SipLoop> loop = std::make_shared<SipLoop>();
   std::unique_ptr<sipua::SuTimerFactory> timers;  // over the loop's root, once it exists
   SofiaSipStack stack;
+  // Browsers' calls beside the SIP dialogs: what the logic talks to as its stack.
+  WebCalls web{stack};
   // Made and destroyed on the loop thread: its timers belong to the loop's root.
   std::unique_ptr<SignalingCore> core;
   std::string ut_public_url;
@@ -59,9 +61,11 @@ Result<core::HostPort, std::string> NetworkSide::start() {
         impl.core = std::make_unique<SignalingCore>(
             impl.config, SignalingCore::Dependencies{
                              impl.media, impl.forwarding, impl.users, impl.authenticator,
-                             impl.stack, core::RealTimeSource::instance(), *impl.timers,
+                             impl.web, core::RealTimeSource::instance(), *impl.timers,
                              [loop](std::function<void()> task) { loop->post(std::move(task)); }});
         impl.core->set_ut_endpoint(impl.ut_public_url, impl.http_listen);
+        impl.web.set_events(impl.core.get());
+        impl.web.set_post([loop](std::function<void()> task) { loop->post(std::move(task)); });
         if (!impl.stack.start(root, address, *impl.core, why)) {
           impl.core.reset();
           return false;
@@ -75,6 +79,7 @@ Result<core::HostPort, std::string> NetworkSide::start() {
       error,
       [&impl] {
         impl.stack.destroy();
+        impl.web.set_events(nullptr);
         impl.core.reset();
       });
   if (!started) return fail(error);
@@ -122,6 +127,43 @@ void NetworkSide::resync(control::ResyncCause cause) {
         if (self->core) self->core->on_resync(*result, cause);
       });
     });
+  });
+}
+
+void NetworkSide::web_call(WebCallRequest request, std::function<void(WebCallAnswer)> done) {
+  Impl* self = impl_.get();
+  auto refuse_unavailable = [](const std::function<void(WebCallAnswer)>& reply) {
+    WebCallAnswer answer;
+    answer.status = 503;
+    answer.message = "the network side is not running";
+    reply(std::move(answer));
+  };
+  // A task the stopped loop drops takes `done` along: the HTTP side answers a dropped reply.
+  impl_->loop->post([self, request = std::move(request), done = std::move(done),
+                     refuse_unavailable]() mutable {
+        if (!self->core || self->stopping) return refuse_unavailable(done);
+        SipRequest invite;
+        invite.has_request_uri = true;
+        invite.request_user = request.dialled;
+        invite.has_from = true;
+        invite.from_user = request.caller;
+        invite.has_to = true;
+        invite.to_user = request.dialled;
+        invite.web_caller = request.caller;
+        invite.content_type = "application/sdp";
+        invite.body = std::move(request.offer);
+        invite.source_address = std::move(request.source_address);
+        const StackHandle handle = self->web.open(request.caller, std::move(done));
+        self->core->on_invite(handle, invite);
+      });
+}
+
+void NetworkSide::end_web_call(std::string session, std::string caller,
+                               std::function<void(bool)> done) {
+  Impl* self = impl_.get();
+  impl_->loop->post([self, session = std::move(session), caller = std::move(caller),
+                     done = std::move(done)]() {
+    done(self->core && self->web.close(session, caller));
   });
 }
 

@@ -27,6 +27,7 @@
 #include "core/result.hpp"
 #include "forwarding/forwarding_store.hpp"
 #include "sip/signaling_stats.hpp"
+#include "sip/web_calls.hpp"
 
 namespace callcast::sip {
 
@@ -58,6 +59,19 @@ class NetworkSide {
   // HTTP listen address, whose wildcard host (0.0.0.0, ::) is replaced by the host the terminal
   // put in its INVITE's Request-URI. Call before start().
   void set_ut_endpoint(std::string public_url, core::HostPort http_listen);
+
+  // Issue 14: a browser asks to watch `dialled` (WHEP), as `caller`, whom the HTTP side
+  // authenticated. The call takes a SIP viewer's path (710-714); thread-safe, `done` gets its
+  // final answer on the SIP thread (503 when the network side is not running).
+  struct WebCallRequest {
+    std::string caller;
+    std::string dialled;
+    std::string offer;
+    std::string source_address;
+  };
+  void web_call(WebCallRequest request, std::function<void(WebCallAnswer)> done);
+  // The browser ended its call (WHEP DELETE). `done(false)`: no such answered call of `caller`.
+  void end_web_call(std::string session, std::string caller, std::function<void(bool)> done);
 
   struct Impl;
 

@@ -46,6 +46,10 @@ struct SipRequest {
   // The top Via's received differs from its host: the sender is behind a NAT (what it believes its
   // address is, its SDP's too, is not where its packets come from; Kamailio's nat_uac_test 2).
   bool behind_nat = false;
+  // Issue 14: a browser's WHEP (or WHIP) request made into a call by the HTTP side, which
+  // authenticated this number itself (Basic, users file): no digest challenge here. Its offer is
+  // a WebRTC one (ICE, DTLS-SRTP), answered by the media side.
+  std::optional<std::string> web_caller;
   // The values of every Recv-Info header (RFC 6086).
   std::vector<std::string> recv_info;
 };

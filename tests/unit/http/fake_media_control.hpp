@@ -115,6 +115,19 @@ class FakeMediaControl final : public control::MediaControl {
   }
   std::optional<control::PhoneViewerRequest> last_phone_viewer;
 
+  void start_webrtc_viewer(control::WebRtcViewerRequest request,
+                           control::Done<control::WebRtcViewerStarted> done) override {
+    const std::string what = "start_webrtc_viewer " + request.group + " " + request.viewer;
+    complete(what, std::move(done),
+             [this, request]() -> Result<control::WebRtcViewerStarted, control::ControlError> {
+               const auto it = groups_.find(request.group);
+               if (it == groups_.end()) return no_group(request.group);
+               last_webrtc_viewer = request;
+               return control::WebRtcViewerStarted{"webrtc-" + request.viewer, "v=0\r\n"};
+             });
+  }
+  std::optional<control::WebRtcViewerRequest> last_webrtc_viewer;
+
   void start_phone_publisher(control::PhonePublisherRequest request,
                              control::Done<control::PhonePublisherStarted> done) override {
     const std::string what = "start_phone_publisher " + request.group + " " + request.master;

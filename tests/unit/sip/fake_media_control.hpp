@@ -31,6 +31,11 @@ class FakeMediaControl final : public control::MediaControl {
     control::Done<control::PhonePublisherStarted> done;
   };
   std::vector<PhonePublisherCall> phone_publishers;
+  struct WebRtcViewerCall {
+    control::WebRtcViewerRequest request;
+    control::Done<control::WebRtcViewerStarted> done;
+  };
+  std::vector<WebRtcViewerCall> webrtc_viewers;
 
   void create_group(std::string master, control::Done<control::GroupCreated> done) override {
     creates.push_back({std::move(master), std::move(done)});
@@ -46,6 +51,10 @@ class FakeMediaControl final : public control::MediaControl {
   void start_phone_publisher(control::PhonePublisherRequest request,
                              control::Done<control::PhonePublisherStarted> done) override {
     phone_publishers.push_back({std::move(request), std::move(done)});
+  }
+  void start_webrtc_viewer(control::WebRtcViewerRequest request,
+                           control::Done<control::WebRtcViewerStarted> done) override {
+    webrtc_viewers.push_back({std::move(request), std::move(done)});
   }
   void remove_viewer(std::string group, std::string viewer, control::Done<bool> done) override {
     removed_viewers.emplace_back(group, viewer);

@@ -52,8 +52,8 @@ TEST_F(SignalingCoreTest, RegisterOutOfOrderGets500) {
 TEST_F(SignalingCoreTest, RegisterWithoutCallIdIsABadRequest) {
   SipRequest request = invite(kMaster, kMaster, "");
   request.call_id.reset();
-  core_->on_register(9001, request);
-  expect_final_answer(9001, 400);
+  core_->on_register(9002, request);
+  expect_final_answer(9002, 400);
 }
 
 TEST_F(SignalingCoreTest, RegisterWithoutCredentialsIsChallenged) {

@@ -54,11 +54,22 @@ SignalingCoreTest::~SignalingCoreTest() {
 void SignalingCoreTest::make_core() {
   core_.reset();
   core_ = std::make_unique<SignalingCore>(
-      config_, SignalingCore::Dependencies{media_, *forwarding_, *users_, *authenticator_, stack_,
+      config_, SignalingCore::Dependencies{media_, *forwarding_, *users_, *authenticator_, web_,
                                            time_, time_,
                                            // The SIP thread's queue: run at once.
                                            [](std::function<void()> task) { task(); }});
   core_->start(core::HostPort{"127.0.0.1", 5060});
+  web_.set_events(core_.get());
+  // As the SIP loop's queue does: a web call's end is reported after the logic's own call.
+  web_.set_post([this](std::function<void()> task) { web_reports_.push_back(std::move(task)); });
+}
+
+void SignalingCoreTest::run_web_reports() {
+  while (!web_reports_.empty()) {
+    auto task = std::move(web_reports_.front());
+    web_reports_.erase(web_reports_.begin());
+    task();
+  }
 }
 
 SipRequest SignalingCoreTest::invite(const std::string& dialled, const std::string& from,
@@ -97,7 +108,8 @@ SipRequest SignalingCoreTest::invite(const std::string& dialled, const std::stri
 }
 
 StackHandle SignalingCoreTest::receive(const SipRequest& request) {
-  const StackHandle handle = next_handle_++;
+  const StackHandle handle = next_handle_;
+  next_handle_ += 2;  // even, as sofia's handles are (WebCalls gives browsers odd ones)
   core_->on_invite(handle, request);
   return handle;
 }
@@ -143,7 +155,8 @@ StackHandle SignalingCoreTest::receive_register(const std::string& user,
 }
 
 StackHandle SignalingCoreTest::receive_register(const SipRequest& request) {
-  const StackHandle handle = next_handle_++;
+  const StackHandle handle = next_handle_;
+  next_handle_ += 2;
   core_->on_register(handle, request);
   return handle;
 }

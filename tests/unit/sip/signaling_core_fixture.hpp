@@ -14,6 +14,7 @@
 #include "fake_sip_stack.hpp"
 #include "forwarding/forwarding_store.hpp"
 #include "sip/signaling_core.hpp"
+#include "sip/web_calls.hpp"
 #include "support/simulated_time.hpp"
 
 namespace callcast::sip::test {
@@ -68,6 +69,8 @@ class SignalingCoreTest : public ::testing::Test {
   StackHandle watch(const std::string& viewer, const std::string& number);
 
   std::optional<std::string> forwarding_of(const std::string& number);
+  // What WebCalls posted (a browser call's end, for the logic): run now.
+  void run_web_reports();
 
   // The users file and the forwarding database (the store is SQLite on a file).
   class ScratchDir {
@@ -83,6 +86,8 @@ class SignalingCoreTest : public ::testing::Test {
   ::callcast::test::SimulatedTime time_;
   core::SipConfig config_;
   FakeSipStack stack_;
+  WebCalls web_{stack_};  // the core's stack: browsers' calls beside the fake SIP ones
+  std::vector<std::function<void()>> web_reports_;
   FakeMediaControl media_;
   std::unique_ptr<auth::UserDirectory> users_;
   std::unique_ptr<forwarding::ForwardingStore> forwarding_;

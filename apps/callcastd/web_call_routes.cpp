@@ -1,0 +1,166 @@
+#include "web_call_routes.hpp"
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <spdlog/spdlog.h>
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "auth/digest.hpp"
+#include "auth/user_directory.hpp"
+#include "core/group_registry.hpp"
+#include "http/http_server.hpp"
+#include "sip/network_side.hpp"
+
+namespace callcast {
+
+namespace {
+
+using http::Request;
+using http::Responder;
+using http::Response;
+
+constexpr std::string_view kSessionsPath = "/whep/sessions/";
+
+Response text_response(int status, const std::string& text) {
+  Response response;
+  response.status = status;
+  response.body = text + "\n";
+  response.set_header("Content-Type", "text/plain; charset=utf-8");
+  response.set_header("Cache-Control", "no-store");
+  return response;
+}
+
+struct BasicCredentials {
+  std::string user;
+  std::string password;
+};
+
+// RFC 7617: "Basic" base64(user ":" password); nullopt for anything else.
+std::optional<BasicCredentials> basic_credentials(const Request& request) {
+  const auto header = request.header("Authorization");
+  if (!header) return std::nullopt;
+  std::string_view value = *header;
+  constexpr std::string_view kScheme = "basic ";
+  if (value.size() <= kScheme.size()) return std::nullopt;
+  for (std::size_t i = 0; i < kScheme.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(value[i])) != kScheme[i]) return std::nullopt;
+  }
+  value.remove_prefix(kScheme.size());
+  while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
+  while (!value.empty() && value.back() == ' ') value.remove_suffix(1);
+  if (value.empty() || value.size() % 4 != 0 || value.size() > 1024) return std::nullopt;
+  std::string decoded(value.size() / 4 * 3 + 1, '\0');
+  const int length =
+      EVP_DecodeBlock(reinterpret_cast<unsigned char*>(decoded.data()),
+                      reinterpret_cast<const unsigned char*>(value.data()), static_cast<int>(value.size()));
+  if (length < 0) return std::nullopt;
+  std::size_t size = static_cast<std::size_t>(length);
+  // EVP_DecodeBlock counts the padding's zero bytes too.
+  if (value.ends_with("==")) {
+    size -= 2;
+  } else if (value.ends_with("=")) {
+    size -= 1;
+  }
+  decoded.resize(size);
+  const auto colon = decoded.find(':');
+  if (colon == std::string::npos) return std::nullopt;
+  return BasicCredentials{decoded.substr(0, colon), decoded.substr(colon + 1)};
+}
+
+// The number the credentials prove, or nullopt (unknown number, wrong password, none given).
+std::optional<std::string> authenticated_number(const Request& request, auth::UserDirectory& users) {
+  const auto credentials = basic_credentials(request);
+  if (!credentials || !core::is_valid_number(credentials->user)) return std::nullopt;
+  const auto user = users.find(credentials->user);
+  if (!user) return std::nullopt;
+  const std::string ha1 = auth::digest_ha1(auth::DigestAlgorithm::md5, credentials->user,
+                                           users.realm(), credentials->password);
+  if (ha1.size() != user->md5_ha1.size() ||
+      CRYPTO_memcmp(ha1.data(), user->md5_ha1.data(), ha1.size()) != 0) {
+    return std::nullopt;
+  }
+  return credentials->user;
+}
+
+Response unauthorized() {
+  Response response = text_response(401, "wrong number or password");
+  // Not "Basic": a browser would open its own login dialog over the page's.
+  response.set_header("WWW-Authenticate", "Bearer realm=\"callcast\"");
+  return response;
+}
+
+// The HTTP status for a call's final SIP answer (RFC 9725 / WHEP name none beyond 201).
+int http_status_of(int sip_status) {
+  switch (sip_status) {
+    case 403: return 403;
+    case 404:
+    case 480: return 404;  // not a number, or not broadcasting
+    case 482:
+    case 483: return 508;  // forwarding loops or is too long
+    case 486:
+    case 503: return 503;  // the broadcast is full, or the service is
+    case 488: return 400;  // the offer cannot be used
+    default: return sip_status >= 500 ? 502 : 400;
+  }
+}
+
+}  // namespace
+
+void add_web_call_routes(http::HttpServer& server, sip::NetworkSide& network,
+                         auth::UserDirectory& users) {
+  server.route("POST", "/whep/{number}", [&network, &users](const Request& request,
+                                                            Responder respond) {
+    const std::string dialled(request.param("number"));
+    const auto caller = authenticated_number(request, users);
+    if (!caller) {
+      spdlog::info("http: event=whep_refused status=401 dialled={} peer={}", dialled,
+                   request.peer_address);
+      return respond(unauthorized());
+    }
+    const auto type = request.header("Content-Type");
+    if (!type || !type->starts_with("application/sdp")) {
+      return respond(text_response(415, "the offer must be application/sdp"));
+    }
+    if (!core::is_valid_number(dialled)) {
+      return respond(text_response(404, "'" + dialled + "' is not a number"));
+    }
+    spdlog::info("sip: group={} terminal={} step=710 event=whep_request peer={}", dialled, *caller,
+                 request.peer_address);
+    network.web_call(
+        sip::NetworkSide::WebCallRequest{*caller, dialled, request.body, request.peer_address},
+        [respond, dialled](sip::WebCallAnswer answer) {
+          if (answer.status >= 200 && answer.status < 300) {
+            Response created;
+            created.status = 201;
+            created.body = std::move(answer.sdp);
+            created.set_header("Content-Type", "application/sdp");
+            created.set_header("Location", std::string(kSessionsPath) + answer.session);
+            return respond(std::move(created));
+          }
+          std::string message = answer.message.empty()
+                                    ? "the call to " + dialled + " failed (SIP " +
+                                          std::to_string(answer.status) + ")"
+                                    : answer.message;
+          Response refused = text_response(http_status_of(answer.status), message);
+          if (answer.retry_after_s > 0) {
+            refused.set_header("Retry-After", std::to_string(answer.retry_after_s));
+          }
+          respond(std::move(refused));
+        });
+  });
+
+  server.route("DELETE", "/whep/sessions/{session}", [&network, &users](const Request& request,
+                                                                        Responder respond) {
+    const auto caller = authenticated_number(request, users);
+    if (!caller) return respond(unauthorized());
+    network.end_web_call(std::string(request.param("session")), *caller, [respond](bool ended) {
+      if (!ended) return respond(text_response(404, "no such session"));
+      respond(Response::empty(200));
+    });
+  });
+}
+
+}  // namespace callcast

@@ -1,0 +1,433 @@
+#include "media/webrtc_viewers.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <array>
+#include <boost/asio/ip/address.hpp>
+#include <vector>
+
+#include "dtls/dtls_certificate.hpp"
+#include "dtls/dtls_transport.hpp"
+#include "dtls/srtp_session.hpp"
+#include "ice/ice_credentials.hpp"
+#include "ice/ice_lite_session.hpp"
+#include "ice/stun_message.hpp"
+#include "media/group_directory.hpp"
+#include "media/session_table.hpp"
+#include "media/udp_router.hpp"
+#include "media/viewer_session.hpp"
+#include "rtp/rtcp.hpp"
+#include "transcode/target_audio_format.hpp"
+#include "webrtc/webrtc_answer.hpp"
+#include "webrtc/webrtc_codec_choice.hpp"
+#include "webrtc/webrtc_offer.hpp"
+
+namespace callcast::media {
+
+// One browser's transport: its ICE-lite checks, its DTLS association, its SRTP keys.
+struct WebRtcPeer {
+  std::string session_id;
+  std::string group;
+  std::string viewer;
+  ice::IceLiteSession ice;
+  std::unique_ptr<dtls::DtlsTransport> dtls;
+  std::shared_ptr<dtls::SrtpSession> srtp;
+  std::optional<UdpEndpoint> selected;
+  // The SSRC each of the group's tracks reaches this viewer under: its RTCP names them.
+  std::array<std::uint32_t, kMaxTracks> ssrcs{};
+  std::array<bool, kMaxTracks> sent{};
+  Clock::time_point created;
+  bool closing = false;
+};
+
+namespace {
+
+using control::ControlError;
+using control::ControlErrorCode;
+
+ControlError webrtc_bad_request(std::string message) {
+  return ControlError{ControlErrorCode::bad_request, std::move(message)};
+}
+
+std::string sps_profile_hex(const std::vector<std::uint8_t>& sps) {
+  if (sps.size() < 4) return "42e01f";  // nothing in band yet: what our terminal publishes
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (std::size_t i = 1; i <= 3; ++i) {
+    out += kHex[sps[i] >> 4];
+    out += kHex[sps[i] & 0x0f];
+  }
+  return out;
+}
+
+// The media SSRC an RTCP packet is about (report block, feedback's media source), if any.
+std::optional<std::uint32_t> reported_ssrc(const rtp::RtcpPacketView& packet) {
+  const rtp::Bytes bytes = packet.bytes();
+  const auto type = static_cast<rtp::RtcpPacketType>(packet.type());
+  if (type == rtp::RtcpPacketType::receiver_report && packet.count() > 0 && bytes.size() >= 12) {
+    return rtp::read_u32(bytes.data() + 8);
+  }
+  if ((type == rtp::RtcpPacketType::transport_feedback ||
+       type == rtp::RtcpPacketType::payload_feedback) &&
+      bytes.size() >= 12) {
+    return rtp::read_u32(bytes.data() + 8);
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+WebRtcViewers::WebRtcViewers(ServerContext& context) : ctx_(context) {}
+
+WebRtcViewers::~WebRtcViewers() = default;
+
+void WebRtcViewers::start(DatagramTransmitter& transmitter) {
+  out_ = std::make_unique<DatagramBatcher>(transmitter, nullptr,
+                                           DatagramBatcherCapacity{.messages = 64, .datagrams = 64});
+  auto certificate = dtls::DtlsCertificate::generate();
+  if (!certificate) {
+    spdlog::error("media: no DTLS certificate, browsers cannot watch: {}", certificate.error());
+    return;
+  }
+  certificate_ = std::move(*certificate);
+  spdlog::info("media: WebRTC on the RTP port, DTLS certificate sha-256 {}",
+               certificate_->fingerprint());
+}
+
+void WebRtcViewers::stop() {
+  for (auto& [ufrag, peer] : peers_) {
+    if (peer->dtls) peer->dtls->close();
+  }
+  if (out_) out_->flush();
+  by_address_.clear();
+  peers_.clear();
+}
+
+Result<control::WebRtcViewerStarted, ControlError> WebRtcViewers::start_viewer(
+    const control::WebRtcViewerRequest& request) {
+  if (!certificate_) {
+    return fail(ControlError{ControlErrorCode::unavailable, "WebRTC is not available here"});
+  }
+  const core::Group* group = ctx_.directory.registry().find(request.group);
+  if (group == nullptr) {
+    return fail(
+        ControlError{ControlErrorCode::not_found, "group " + request.group + ": no_such_group"});
+  }
+  if (!group->viewers.contains(request.viewer)) {
+    return fail(
+        ControlError{ControlErrorCode::unauthorized,
+                     "viewer " + request.viewer + " is not admitted to group " + request.group});
+  }
+  GroupMedia* media = ctx_.directory.media(request.group);
+  if (media == nullptr) {
+    return fail(ControlError{ControlErrorCode::not_found,
+                             "group " + request.group + " is waiting for its master"});
+  }
+  auto offer = webrtc::parse_webrtc_offer(request.offer);
+  if (!offer) return fail(webrtc_bad_request("the WebRTC offer: " + offer.error()));
+
+  // What each offered m= line gets: the group's video as H.264 in a profile the browser takes,
+  // its audio as it is when the browser takes the codec, else as Opus (one transcoder a group).
+  std::vector<webrtc::AnswerMedia> answers(offer->media.size());
+  PayloadTypes payload_types{};
+  std::optional<transcode::TargetAudioFormat> audio_target;
+  std::array<bool, kMaxTracks> taken{};
+  std::vector<std::pair<std::size_t, std::size_t>> line_tracks;  // (m= line, track)
+  std::string refused;
+  for (std::size_t m = 0; m < offer->media.size(); ++m) {
+    const webrtc::OfferedMedia& line = offer->media[m];
+    answers[m].accepted = false;
+    answers[m].direction = "sendonly";
+    answers[m].msid_stream = "callcast";
+    if (line.rejected || (line.direction != "recvonly" && line.direction != "sendrecv")) continue;
+    for (std::size_t t = 0; t < media->tracks().size(); ++t) {
+      const TrackRelay& track = media->tracks()[t];
+      if (taken[t] || track.description().media != line.kind) continue;
+      std::optional<webrtc::ChosenCodec> chosen;
+      const Codec codec = track.description().codec;
+      if (codec == Codec::h264) {
+        const std::string profile = sps_profile_hex(track.sequence_parameter_set());
+        chosen = webrtc::choose_h264(line, profile);
+        if (!chosen) {
+          refused = "the broadcast's video is H.264 profile-level-id " + profile +
+                    ", which this browser does not decode (browsers take baseline, constrained "
+                    "baseline and main)";
+        }
+      } else if (line.kind == "audio") {
+        std::string_view relayed;
+        if (codec == Codec::opus) relayed = "opus";
+        if (codec == Codec::pcmu) relayed = "PCMU";
+        if (codec == Codec::pcma) relayed = "PCMA";
+        if (codec == Codec::g722) relayed = "G722";
+        if (!relayed.empty()) {
+          const std::array<std::string_view, 1> as_is{relayed};
+          chosen = webrtc::choose_audio(line, as_is);
+        }
+        if (!chosen) {
+          static constexpr std::array<std::string_view, 1> kOpus{"opus"};
+          chosen = webrtc::choose_audio(line, kOpus);
+          if (chosen) {
+            audio_target = transcode::TargetAudioFormat{transcode::TargetAudioCodec::opus,
+                                                        chosen->payload_type, 2, 0};
+          }
+        }
+      }
+      if (!chosen) continue;
+      taken[t] = true;
+      payload_types[t] = chosen->payload_type;
+      answers[m].accepted = true;
+      answers[m].codec = std::move(*chosen);
+      line_tracks.emplace_back(m, t);
+      break;
+    }
+  }
+  if (line_tracks.empty()) {
+    return fail(webrtc_bad_request(
+        refused.empty() ? "the offer asks for nothing this broadcast sends (it needs a recvonly "
+                          "video or audio line in a codec of the broadcast: H.264, Opus)"
+                        : refused));
+  }
+
+  // One media session per admitted viewer: a new one replaces the old (the page reloaded).
+  if (Viewer* old = media->find_viewer_by_number(request.viewer)) {
+    ctx_.directory.close_session(old->session_id, "replaced by a new call", true);
+  }
+  const auto now = ctx_.time.now();
+  const std::string id = ctx_.sessions.new_id();
+  Viewer& viewer = media->add_viewer(request.viewer, id, false, {}, now);
+  viewer.kind = ViewerKind::browser;
+  auto session =
+      std::make_unique<ViewerSession>(id, request.group, request.viewer, now, *media, viewer);
+  session->udp = true;
+  boost::system::error_code unparsed;
+  const auto address = boost::asio::ip::make_address(request.source_address, unparsed);
+  if (!unparsed) session->peer = address;
+  ctx_.sessions.add(std::move(session));
+  for (const auto& [m, t] : line_tracks) {
+    ViewerTrack& route = viewer.tracks[t];
+    route.set_up = true;
+    route.feedback = false;  // no RTX answered: NACKs get the original packets
+    route.rtp_latched = route.rtcp_latched = true;  // ICE decides where its packets go
+  }
+  if (auto formed = media->use_stream_form(viewer, payload_types, audio_target); !formed) {
+    ctx_.directory.close_session(id, "refused", false);
+    return fail(webrtc_bad_request(formed.error()));
+  }
+
+  auto peer = std::make_unique<WebRtcPeer>(WebRtcPeer{
+      id, request.group, request.viewer,
+      ice::IceLiteSession(ice::IceCredentials::generate(), offer->media.front().ice_ufrag,
+                          offer->media.front().ice_pwd),
+      nullptr, nullptr, std::nullopt, {}, {}, now, false});
+  WebRtcPeer* p = peer.get();
+  peer->dtls = std::make_unique<dtls::DtlsTransport>(
+      certificate_, dtls::DtlsRole::server, offer->media.front().fingerprint,
+      [this, p](std::span<const std::uint8_t> datagram) {
+        if (p->selected) send(*p->selected, rtp::Bytes(datagram.data(), datagram.size()));
+      });
+  for (const auto& [m, t] : line_tracks) {
+    peer->ssrcs[t] = media->ssrc_for(viewer, t);
+    peer->sent[t] = true;
+    answers[m].ssrc = peer->ssrcs[t];
+  }
+
+  webrtc::WebRtcAnswerParams params;
+  params.ice_ufrag = peer->ice.local().ufrag;
+  params.ice_pwd = peer->ice.local().password;
+  params.fingerprint = certificate_->fingerprint();
+  params.candidate_address = ctx_.directory.public_host();
+  params.candidate_port = ctx_.bound.rtp_ports.rtp;
+  params.session_id = ++session_version_;
+  params.cname = "callcast-" + request.group;
+  std::string answer = webrtc::build_webrtc_answer(*offer, params, answers);
+  const std::string ufrag = peer->ice.local().ufrag;
+  peers_.emplace(ufrag, std::move(peer));
+  spdlog::info(
+      "group={} terminal={} step=714 event=webrtc_viewer_offered session={} tracks={} audio={} "
+      "peer={} candidate={}:{}",
+      request.group, request.viewer, id, line_tracks.size(),
+      audio_target ? "transcoded to opus" : "as relayed", request.source_address,
+      params.candidate_address, params.candidate_port);
+  return control::WebRtcViewerStarted{id, std::move(answer)};
+}
+
+void WebRtcViewers::on_datagram(const UdpEndpoint& from, rtp::Bytes data, Clock::time_point now) {
+  if (data.empty()) return;
+  if (data[0] < 4) return on_stun(from, data, now);
+  if (data[0] >= 20 && data[0] < 64) return on_dtls(from, data, now);
+  ++ctx_.counters.unknown_udp_datagrams;
+}
+
+void WebRtcViewers::on_stun(const UdpEndpoint& from, rtp::Bytes data, Clock::time_point now) {
+  const std::span<const std::uint8_t> raw(data.data(), data.size());
+  auto message = ice::parse_stun(raw);
+  if (!message || !message->is_binding_request()) {
+    ++ctx_.counters.webrtc_stun_refused;
+    return;  // a response or an indication: nothing a lite agent asked for
+  }
+  const auto ufrag = ice::IceLiteSession::local_ufrag_of(*message);
+  auto it = ufrag ? peers_.find(*ufrag) : peers_.end();
+  if (it == peers_.end()) {
+    // RFC 8445 §7.3: a request for credentials we do not know gets 401, without integrity.
+    auto refusal = ice::binding_error(*message, 401, "Unauthorized", std::nullopt);
+    send(from, rtp::Bytes(refusal.data(), refusal.size()));
+    ++ctx_.counters.webrtc_stun_refused;
+    return;
+  }
+  WebRtcPeer& peer = *it->second;
+  const ice::IceReply reply = peer.ice.on_binding_request(raw, *message, from, now);
+  if (!reply.response.empty()) send(from, rtp::Bytes(reply.response.data(), reply.response.size()));
+  if (!reply.valid) {
+    ++ctx_.counters.webrtc_stun_refused;
+    spdlog::debug("group={} terminal={} webrtc stun check refused from {}: {}", peer.group,
+                  peer.viewer, from.address().to_string(), reply.error);
+    return;
+  }
+  // The first valid check's address carries DTLS until a nomination says otherwise.
+  if (!peer.selected || (reply.nominated && *peer.selected != from)) select(peer, from);
+}
+
+void WebRtcViewers::select(WebRtcPeer& peer, const UdpEndpoint& to) {
+  ViewerSession* session = session_of(peer);
+  if (session == nullptr) return;
+  if (peer.selected) by_address_.erase(*peer.selected);
+  const bool moved = peer.selected.has_value();
+  peer.selected = to;
+  by_address_[to] = &peer;
+  Viewer& viewer = session->viewer();
+  for (std::size_t t = 0; t < kMaxTracks; ++t) {
+    if (!viewer.tracks[t].set_up) continue;
+    viewer.tracks[t].rtp = to;
+    viewer.tracks[t].rtcp = to;  // rtcp-mux
+  }
+  ctx_.routes.add(to, *session, 0);
+  if (moved && peer.srtp) session->media().redirect(viewer);
+  spdlog::info("group={} terminal={} step=714 event=webrtc_ice_selected address={}:{}", peer.group,
+               peer.viewer, to.address().to_string(), to.port());
+}
+
+void WebRtcViewers::on_dtls(const UdpEndpoint& from, rtp::Bytes data, Clock::time_point now) {
+  auto it = by_address_.find(from);
+  if (it == by_address_.end()) {
+    ++ctx_.counters.unknown_udp_datagrams;
+    return;
+  }
+  WebRtcPeer& peer = *it->second;
+  peer.dtls->receive(std::span<const std::uint8_t>(data.data(), data.size()));
+  if (out_) out_->flush();
+  if (peer.dtls->state() == dtls::DtlsState::connected && !peer.srtp) keyed(peer, now);
+}
+
+void WebRtcViewers::keyed(WebRtcPeer& peer, Clock::time_point now) {
+  ViewerSession* session = session_of(peer);
+  if (session == nullptr) return;
+  auto srtp = dtls::SrtpSession::create(*peer.dtls->keys());
+  if (!srtp) {
+    spdlog::warn("group={} terminal={} step=714 event=webrtc_failed reason=\"SRTP: {}\"",
+                 peer.group, peer.viewer, srtp.error());
+    return close(peer, "SRTP could not start: " + srtp.error());
+  }
+  peer.srtp = std::shared_ptr<dtls::SrtpSession>(std::move(*srtp));
+  Viewer& viewer = session->viewer();
+  viewer.srtp = peer.srtp;
+  if (auto playing = ctx_.directory.registry().viewer_playing(peer.group, peer.viewer); !playing) {
+    return close(peer, "viewer " + peer.viewer + ": " + std::string(core::to_string(playing.error())));
+  }
+  GroupMedia& media = session->media();
+  media.start_playing(viewer, now);
+  media.start_delivery(viewer, now);
+  if (!viewer.backlog.empty()) ctx_.schedule_pacing();
+  spdlog::info(
+      "group={} terminal={} step=714 event=webrtc_viewer_playing session={} address={}:{} "
+      "after_ms={} cached_packets={}",
+      peer.group, peer.viewer, peer.session_id, peer.selected->address().to_string(),
+      peer.selected->port(),
+      std::chrono::duration_cast<std::chrono::milliseconds>(now - peer.created).count(),
+      viewer.backlog.size());
+}
+
+void WebRtcViewers::on_srtp(ViewerSession& session, rtp::Bytes data, Clock::time_point now) {
+  Viewer& viewer = session.viewer();
+  if (!viewer.srtp || data.size() < 8) return;
+  if (data[1] < 192 || data[1] > 223) return;  // RTP from a viewer: nothing to do with it
+  std::array<std::uint8_t, 1500> plain{};
+  if (data.size() > plain.size()) return;
+  std::copy(data.begin(), data.end(), plain.begin());
+  auto opened = viewer.srtp->unprotect_rtcp(std::span<std::uint8_t>(plain), data.size());
+  if (!opened) {
+    ++ctx_.counters.webrtc_srtcp_rejected;
+    return;
+  }
+  const rtp::Bytes compound(plain.data(), *opened);
+  auto parsed = rtp::RtcpCompoundView::parse(compound);
+  if (!parsed) {
+    ++ctx_.counters.malformed_rtp;
+    return;
+  }
+  // BUNDLE: one compound speaks of every track; each packet goes to the track it names.
+  for (const auto& packet : *parsed) {
+    const auto ssrc = reported_ssrc(packet);
+    if (!ssrc) continue;
+    for (std::size_t t = 0; t < kMaxTracks; ++t) {
+      if (!viewer.tracks[t].set_up || session.media().ssrc_for(viewer, t) != *ssrc) continue;
+      session.receive_rtcp(t, packet.bytes(), now);
+      break;
+    }
+  }
+}
+
+void WebRtcViewers::sweep(Clock::time_point now) {
+  std::vector<std::string> gone;
+  for (auto& [ufrag, peer] : peers_) {
+    if (session_of(*peer) == nullptr) {
+      // Its session was closed elsewhere (BYE, DELETE, timeout): tell the browser at once.
+      if (peer->dtls->state() == dtls::DtlsState::connected) peer->dtls->close();
+      gone.push_back(ufrag);
+      continue;
+    }
+    if (auto due = peer->dtls->next_timeout(); due && due->count() <= 0) peer->dtls->on_timeout();
+    if (peer->dtls->state() == dtls::DtlsState::failed) {
+      close(*peer, "DTLS failed: " + peer->dtls->error());
+    } else if (peer->dtls->state() == dtls::DtlsState::closed) {
+      close(*peer, "the browser closed the connection");
+    } else if (peer->ice.consent_expired(now)) {
+      close(*peer, "ICE consent expired (no connectivity check for 30 s)");
+    }
+    if (peer->closing) gone.push_back(ufrag);
+  }
+  if (out_) out_->flush();
+  for (const auto& ufrag : gone)
+    forget(ufrag);
+}
+
+void WebRtcViewers::send(const UdpEndpoint& to, rtp::Bytes datagram) {
+  if (!out_) return;
+  // Copied into a packet the batcher keeps until it is sent.
+  auto copy = std::make_shared<RelayPacket>();
+  copy->bytes.assign(datagram.begin(), datagram.end());
+  out_->enqueue(to, SharedPacket(std::move(copy)), nullptr);
+  out_->flush();
+}
+
+ViewerSession* WebRtcViewers::session_of(const WebRtcPeer& peer) const {
+  Session* session = ctx_.sessions.find(peer.session_id);
+  if (session == nullptr || session->kind() != SessionKind::viewer) return nullptr;
+  return static_cast<ViewerSession*>(session);
+}
+
+void WebRtcViewers::close(WebRtcPeer& peer, const std::string& reason) {
+  if (peer.closing) return;
+  peer.closing = true;
+  spdlog::info("group={} terminal={} step=714 event=webrtc_viewer_closed reason=\"{}\"", peer.group,
+               peer.viewer, reason);
+  if (session_of(peer) != nullptr) ctx_.directory.close_session(peer.session_id, reason, true);
+}
+
+void WebRtcViewers::forget(const std::string& ufrag) {
+  auto it = peers_.find(ufrag);
+  if (it == peers_.end()) return;
+  if (it->second->selected) by_address_.erase(*it->second->selected);
+  peers_.erase(it);
+}
+
+}  // namespace callcast::media

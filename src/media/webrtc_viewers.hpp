@@ -1,0 +1,71 @@
+#pragma once
+// A browser's side of step 714 (issue 14): a viewer negotiated by a WebRTC offer (WHEP), served
+// by the streaming server itself on its RTP port. Datagrams there are told apart by their first
+// byte (RFC 7983): STUN (0-3) is the browser's ICE connectivity checks, answered as an ICE-lite
+// agent (RFC 8445 §2.5) with the credentials of its answer; DTLS (20-63) is the key exchange
+// (DTLS-SRTP, RFC 5764, we are the DTLS server); SRTP/SRTCP (128-191) is its RTCP once keyed.
+// The viewer is another viewer of the group's fan-out: shared packets protected per viewer
+// (FanoutShard), the GOP cache first, NACK/PLI answered like any UDP viewer's.
+//
+// Media loop only.
+#include <map>
+#include <memory>
+#include <string>
+
+#include "control/media_control.hpp"
+#include "core/result.hpp"
+#include "media/datagram_batcher.hpp"
+#include "media/server_context.hpp"
+
+namespace callcast::dtls {
+class DtlsCertificate;
+}
+
+namespace callcast::media {
+
+class ViewerSession;
+struct WebRtcPeer;
+
+class WebRtcViewers {
+ public:
+  explicit WebRtcViewers(ServerContext& context);
+  ~WebRtcViewers();
+  WebRtcViewers(const WebRtcViewers&) = delete;
+  WebRtcViewers& operator=(const WebRtcViewers&) = delete;
+
+  // Once the UDP ports are open: where STUN answers and DTLS flights leave (the RTP port).
+  void start(DatagramTransmitter& transmitter);
+  void stop();
+
+  Result<control::WebRtcViewerStarted, control::ControlError> start_viewer(
+      const control::WebRtcViewerRequest& request);
+
+  // A STUN or DTLS datagram on the RTP port (first byte below 64).
+  void on_datagram(const UdpEndpoint& from, rtp::Bytes data, Clock::time_point now);
+  // SRTP/SRTCP from a WebRTC viewer's selected address (routed to its session).
+  void on_srtp(ViewerSession& session, rtp::Bytes data, Clock::time_point now);
+  // Periodic: DTLS retransmissions, ICE consent (RFC 7675), peers whose session is gone.
+  void sweep(Clock::time_point now);
+
+  std::size_t peers() const { return peers_.size(); }
+
+ private:
+  void on_stun(const UdpEndpoint& from, rtp::Bytes data, Clock::time_point now);
+  void on_dtls(const UdpEndpoint& from, rtp::Bytes data, Clock::time_point now);
+  // The handshake finished: keys in, media starts (GOP cache first).
+  void keyed(WebRtcPeer& peer, Clock::time_point now);
+  void select(WebRtcPeer& peer, const UdpEndpoint& to);
+  void send(const UdpEndpoint& to, rtp::Bytes datagram);
+  ViewerSession* session_of(const WebRtcPeer& peer) const;
+  void close(WebRtcPeer& peer, const std::string& reason);
+  void forget(const std::string& ufrag);
+
+  ServerContext& ctx_;
+  std::shared_ptr<const dtls::DtlsCertificate> certificate_;
+  std::unique_ptr<DatagramBatcher> out_;
+  std::map<std::string, std::unique_ptr<WebRtcPeer>, std::less<>> peers_;  // by local ufrag
+  std::map<UdpEndpoint, WebRtcPeer*> by_address_;  // the selected address of each
+  std::uint64_t session_version_ = 0;
+};
+
+}  // namespace callcast::media
