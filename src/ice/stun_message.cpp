@@ -272,7 +272,10 @@ bool check_message_integrity(std::span<const std::uint8_t> raw, const StunMessag
       raw.size() < offset + kStunAttributeHeaderSize + kStunIntegritySize) {
     return false;
   }
-  if (read_u16(raw.data() + offset) != stun_attribute::kMessageIntegrity) return false;
+  if (read_u16(raw.data() + offset) != stun_attribute::kMessageIntegrity ||
+      read_u16(raw.data() + offset + 2) != kStunIntegritySize) {
+    return false;
+  }
   std::array<std::uint8_t, kStunIntegritySize> expected;
   if (!stun_integrity_of(raw, offset, key, expected)) return false;
   return CRYPTO_memcmp(expected.data(), raw.data() + offset + kStunAttributeHeaderSize,
@@ -285,7 +288,10 @@ bool check_fingerprint(std::span<const std::uint8_t> raw, const StunMessage& mes
       raw.size() != offset + kStunAttributeHeaderSize + kStunFingerprintSize) {
     return false;
   }
-  if (read_u16(raw.data() + offset) != stun_attribute::kFingerprint) return false;
+  if (read_u16(raw.data() + offset) != stun_attribute::kFingerprint ||
+      read_u16(raw.data() + offset + 2) != kStunFingerprintSize) {
+    return false;
+  }
   const std::uint32_t expected = stun_crc32(raw.first(offset)) ^ kStunFingerprintXor;
   return read_u32(raw.data() + offset + kStunAttributeHeaderSize) == expected;
 }
