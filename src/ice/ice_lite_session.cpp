@@ -15,6 +15,26 @@ IceReply ice_reject(std::vector<std::uint8_t> response, std::string error) {
   return reply;
 }
 
+// USERNAME as it may appear in a log line: it is the peer's text, so control bytes and non-ASCII
+// are escaped and a long one is cut.
+std::string ice_printable(std::string_view text) {
+  constexpr std::size_t kMaxShown = 64;
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (const char c : text.substr(0, kMaxShown)) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte >= 0x20 && byte < 0x7f && c != '\\') {
+      out += c;
+    } else {
+      out += "\\x";
+      out += kHex[byte >> 4];
+      out += kHex[byte & 0xf];
+    }
+  }
+  if (text.size() > kMaxShown) out += "...";
+  return out;
+}
+
 }  // namespace
 
 IceLiteSession::IceLiteSession(IceCredentials local, std::string remote_ufrag,
@@ -49,8 +69,9 @@ IceReply IceLiteSession::on_binding_request(std::span<const std::uint8_t> raw,
                       std::string("no ") + missing);
   }
   if (*message.username != expected_username_) {
-    return ice_reject(binding_error(message, kUnauthorized, "Unauthorized", std::nullopt),
-                      "USERNAME '" + *message.username + "' is not '" + expected_username_ + "'");
+    return ice_reject(
+        binding_error(message, kUnauthorized, "Unauthorized", std::nullopt),
+        "USERNAME '" + ice_printable(*message.username) + "' is not '" + expected_username_ + "'");
   }
   if (!check_message_integrity(raw, message, local_.password)) {
     return ice_reject(binding_error(message, kUnauthorized, "Unauthorized", std::nullopt),

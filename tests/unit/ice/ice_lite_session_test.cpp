@@ -149,6 +149,17 @@ TEST_F(IceLiteSessionTest, WrongUsernameIs401WithoutIntegrity) {
   EXPECT_FALSE(session_.selected());
 }
 
+TEST_F(IceLiteSessionTest, WrongUsernameIsEscapedInTheErrorText) {
+  // The error text goes to logs: the peer's bytes must not start a new line or forge one.
+  BindingRequestOptions options = browser_check();
+  options.username = "x\nforged log line\\" + std::string(100, 'u');
+  const IceReply reply = receive(options, kBrowserV4, start_);
+  EXPECT_EQ(reply.error.find('\n'), std::string::npos);
+  EXPECT_NE(reply.error.find("x\\x0aforged log line\\x5c"), std::string::npos) << reply.error;
+  EXPECT_NE(reply.error.find("u..."), std::string::npos) << reply.error;
+  EXPECT_EQ(reply.error.find(std::string(64, 'u')), std::string::npos);
+}
+
 TEST_F(IceLiteSessionTest, IntegrityUnderAnotherKeyIs401WithoutIntegrity) {
   BindingRequestOptions options = nomination();
   options.password = kBrowserPassword;  // the browser keyed with its own password: wrong
