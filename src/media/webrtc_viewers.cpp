@@ -217,7 +217,7 @@ Result<control::WebRtcViewerStarted, ControlError> WebRtcViewers::start_viewer(
   auto peer = std::make_unique<WebRtcPeer>(WebRtcPeer{
       id, request.group, request.viewer,
       ice::IceLiteSession(ice::IceCredentials::generate(), offer->media.front().ice_ufrag,
-                          offer->media.front().ice_pwd),
+                          offer->media.front().ice_pwd, now),
       nullptr, nullptr, std::nullopt, {}, {}, now, false});
   WebRtcPeer* p = peer.get();
   peer->dtls = std::make_unique<dtls::DtlsTransport>(
