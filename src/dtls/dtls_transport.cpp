@@ -16,9 +16,17 @@ namespace callcast::dtls {
 // fragmented so that no datagram exceeds it, whatever the certificate size.
 constexpr long kDtlsDatagramMtu = 1200;
 
-// Offered in this order; an OpenSSL server picks the first of its own list that the client
-// offers, so GCM wins when both sides have it (RFC 7714 AEAD: one pass, a 16-byte tag).
-constexpr const char* kSrtpProfiles = "SRTP_AEAD_AES_128_GCM:SRTP_AES128_CM_SHA1_80";
+// OpenSSL's names of the use_srtp profiles, "A:B" in preference order. GCM first by default:
+// RFC 7714 AEAD is one pass with a 16-byte tag.
+std::string dtls_srtp_profile_list(const std::vector<SrtpProfile>& profiles) {
+  std::string list;
+  for (const SrtpProfile profile : profiles) {
+    if (!list.empty()) list += ':';
+    list += profile == SrtpProfile::aead_aes_128_gcm ? "SRTP_AEAD_AES_128_GCM"
+                                                     : "SRTP_AES128_CM_SHA1_80";
+  }
+  return list;
+}
 
 // ECDHE only (forward secrecy), AEAD only. Our certificate is ECDSA, so as a server only the
 // ECDSA suites can be chosen; the RSA ones let us be a client to a peer with an RSA certificate.
@@ -116,12 +124,12 @@ struct DtlsTransportGlue {
   // OpenSSL asks for the next retransmission timeout: 0 means the first of a flight.
   static unsigned int retransmission_timeout(SSL* ssl, unsigned int previous_us) {
     const DtlsTransport* transport = of(ssl);
-    const DtlsRetransmission policy =
-        transport != nullptr ? transport->retransmission_ : DtlsRetransmission{};
+    const DtlsOptions defaults;
+    const DtlsOptions& policy = transport != nullptr ? transport->options_ : defaults;
     const auto initial_us = static_cast<unsigned long long>(
-        std::chrono::duration_cast<std::chrono::microseconds>(policy.initial).count());
+        std::chrono::duration_cast<std::chrono::microseconds>(policy.initial_timeout).count());
     const auto max_us = static_cast<unsigned long long>(
-        std::chrono::duration_cast<std::chrono::microseconds>(policy.max).count());
+        std::chrono::duration_cast<std::chrono::microseconds>(policy.max_timeout).count());
     const unsigned long long next = previous_us == 0 ? initial_us : 2ULL * previous_us;
     return static_cast<unsigned int>(std::min(next, std::max(max_us, initial_us)));
   }
@@ -149,12 +157,8 @@ void DtlsTransport::SslCtxFree::operator()(SSL_CTX* context) const {
 }
 
 DtlsTransport::DtlsTransport(std::shared_ptr<const DtlsCertificate> local, DtlsRole role,
-                             std::string remote_fingerprint, SendDatagram send,
-                             DtlsRetransmission retransmission)
-    : local_(std::move(local)),
-      role_(role),
-      send_(std::move(send)),
-      retransmission_(retransmission) {
+                             std::string remote_fingerprint, SendDatagram send, DtlsOptions options)
+    : local_(std::move(local)), role_(role), send_(std::move(send)), options_(std::move(options)) {
   auto parsed = parse_fingerprint(remote_fingerprint);
   if (!parsed) {
     fail_with("remote fingerprint: " + parsed.error());
@@ -163,6 +167,10 @@ DtlsTransport::DtlsTransport(std::shared_ptr<const DtlsCertificate> local, DtlsR
   remote_fingerprint_ = *parsed;
   if (!local_) {
     fail_with("DTLS transport without a local certificate");
+    return;
+  }
+  if (options_.srtp_profiles.empty()) {
+    fail_with("DTLS transport with no SRTP profile to offer");
     return;
   }
   setup();
@@ -196,7 +204,8 @@ bool DtlsTransport::setup() {
       SSL_CTX_use_PrivateKey(ctx, local_->private_key()) != 1 ||
       SSL_CTX_check_private_key(ctx) != 1 || SSL_CTX_set_cipher_list(ctx, kDtlsCipherSuites) != 1 ||
       SSL_CTX_set1_groups_list(ctx, "X25519:P-256") != 1 ||
-      SSL_CTX_set_tlsext_use_srtp(ctx, kSrtpProfiles) != 0) {
+      SSL_CTX_set_tlsext_use_srtp(ctx, dtls_srtp_profile_list(options_.srtp_profiles).c_str()) !=
+          0) {
     fail_with_ssl_error("DTLS context setup");
     return false;
   }
@@ -354,7 +363,7 @@ void DtlsTransport::on_timeout() {
   // OpenSSL keeps its own clock and counts anything under 15 ms as expired.
   timeval left{};
   if (DTLSv1_get_timeout(ssl_.get(), &left) != 1 || left.tv_sec != 0 || left.tv_usec != 0) return;
-  if (++timeouts_ >= retransmission_.max_timeouts) {
+  if (++timeouts_ >= options_.max_timeouts) {
     fail_with("DTLS handshake timed out: no answer from the peer after " +
               std::to_string(timeouts_ - 1) + " retransmissions");
     return;

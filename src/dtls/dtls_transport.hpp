@@ -20,6 +20,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "dtls/dtls_certificate.hpp"
 #include "dtls/dtls_fingerprint.hpp"
@@ -33,12 +34,16 @@ std::string_view to_string(DtlsState state);
 
 using SendDatagram = std::function<void(std::span<const std::uint8_t>)>;
 
-// Retransmission of lost flights. RFC 6347 §4.2.4.1 starts at 1 s and doubles; the cap and the
-// bound make a peer that vanished mid-handshake fail after about 30 s (1+2+4+8+8+8 s), the same
-// as ICE consent freshness (RFC 7675) would.
-struct DtlsRetransmission {
-  std::chrono::milliseconds initial{1000};
-  std::chrono::milliseconds max{8000};
+struct DtlsOptions {
+  // use_srtp profiles offered (client) or accepted (server), most preferred first. As a server,
+  // OpenSSL picks the first of this list that the client offers.
+  std::vector<SrtpProfile> srtp_profiles{SrtpProfile::aead_aes_128_gcm,
+                                         SrtpProfile::aes128_cm_sha1_80};
+  // Retransmission of lost flights. RFC 6347 §4.2.4.1 starts at 1 s and doubles; the cap and the
+  // bound make a peer that vanished mid-handshake fail after about 30 s (1+2+4+8+8+8 s), as ICE
+  // consent freshness (RFC 7675) would.
+  std::chrono::milliseconds initial_timeout{1000};
+  std::chrono::milliseconds max_timeout{8000};
   int max_timeouts = 6;  // the handshake fails at this many expiries
 };
 
@@ -47,8 +52,7 @@ class DtlsTransport {
   // `remote_fingerprint`: the peer's `a=fingerprint:sha-256` value (hex with colons, any case).
   // A malformed one leaves the transport failed at once, with the reason in error().
   DtlsTransport(std::shared_ptr<const DtlsCertificate> local, DtlsRole role,
-                std::string remote_fingerprint, SendDatagram send,
-                DtlsRetransmission retransmission = {});
+                std::string remote_fingerprint, SendDatagram send, DtlsOptions options = {});
   ~DtlsTransport();
   DtlsTransport(const DtlsTransport&) = delete;
   DtlsTransport& operator=(const DtlsTransport&) = delete;
@@ -68,7 +72,7 @@ class DtlsTransport {
   // Read it again after each start(), receive() and on_timeout().
   std::optional<std::chrono::milliseconds> next_timeout() const;
   // Resends the last flight if its timer has expired (OpenSSL's clock; calling early is harmless),
-  // or fails the handshake after DtlsRetransmission::max_timeouts expiries.
+  // or fails the handshake after DtlsOptions::max_timeouts expiries.
   void on_timeout();
 
   // Sends close_notify (when connected) and moves to `closed`.
@@ -106,7 +110,7 @@ class DtlsTransport {
   DtlsRole role_;
   std::optional<Sha256Digest> remote_fingerprint_;
   SendDatagram send_;
-  DtlsRetransmission retransmission_;
+  DtlsOptions options_;
   std::unique_ptr<SSL_CTX, SslCtxFree> context_;
   std::unique_ptr<SSL, SslFree> ssl_;
   DtlsState state_ = DtlsState::handshaking;
