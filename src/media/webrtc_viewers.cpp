@@ -63,12 +63,12 @@ std::string sps_profile_hex(const std::vector<std::uint8_t>& sps) {
 // The media SSRC an RTCP packet is about (report block, feedback's media source), if any.
 std::optional<std::uint32_t> reported_ssrc(const rtp::RtcpPacketView& packet) {
   const rtp::Bytes bytes = packet.bytes();
-  const auto type = static_cast<rtp::RtcpPacketType>(packet.type());
-  if (type == rtp::RtcpPacketType::receiver_report && packet.count() > 0 && bytes.size() >= 12) {
+  const auto type = static_cast<rtp::RtcpType>(packet.type());
+  if (type == rtp::RtcpType::receiver_report && packet.count() > 0 && bytes.size() >= 12) {
     return rtp::read_u32(bytes.data() + 8);
   }
-  if ((type == rtp::RtcpPacketType::transport_feedback ||
-       type == rtp::RtcpPacketType::payload_feedback) &&
+  if ((type == rtp::RtcpType::transport_feedback ||
+       type == rtp::RtcpType::payload_feedback) &&
       bytes.size() >= 12) {
     return rtp::read_u32(bytes.data() + 8);
   }
@@ -173,6 +173,7 @@ Result<control::WebRtcViewerStarted, ControlError> WebRtcViewers::start_viewer(
         }
       }
       if (!chosen) continue;
+      chosen->rtx_payload_type.reset();  // no RTX answered: NACKs get the original packets
       taken[t] = true;
       payload_types[t] = chosen->payload_type;
       answers[m].accepted = true;
