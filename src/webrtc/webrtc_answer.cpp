@@ -70,8 +70,11 @@ void answer_accepted(std::string& out, const OfferedMedia& offered,
   const std::string pt = std::to_string(codec.payload_type);
   answer_rtpmap(out, codec.payload_type, codec.encoding, codec.clock_rate, codec.channels);
   if (!codec.fmtp.empty()) answer_line(out, "a=fmtp:" + pt + ' ' + codec.fmtp);
-  for (const auto& feedback : codec.feedback)
-    answer_line(out, "a=rtcp-fb:" + pt + ' ' + feedback);
+  for (const auto& feedback : codec.feedback) {
+    std::string line = "a=rtcp-fb:" + pt + ' ';
+    line += feedback;
+    answer_line(out, line);
+  }
   if (codec.rtx_payload_type) {
     // RFC 4588 §8.1: the retransmission format, tied to the original by apt.
     answer_rtpmap(out, *codec.rtx_payload_type, "rtx", codec.clock_rate, 1);

@@ -13,6 +13,7 @@ namespace {
 
 using ::testing::ElementsAre;
 using ::testing::ElementsAreArray;
+using testing::kGstreamerWhipOffer;
 using testing::kWhepOffer;
 using testing::kWhipOffer;
 using testing::real_offer;
@@ -162,6 +163,22 @@ TEST(WebRtcAnswer, AnswersChromiumsWhipOfferReceivingOnly) {
     EXPECT_FALSE(line.attribute("msid"));
     EXPECT_EQ(line.attribute("candidate"), "1 1 udp 2130706431 192.0.2.1 8000 typ host");
   }
+}
+
+TEST(WebRtcAnswer, AcceptsGstreamersBundleOnlyLineOnPortNine) {
+  const auto offer = real_offer(kGstreamerWhipOffer);
+  constexpr std::array<std::string_view, 1> kOpus{"opus"};
+  const std::vector<AnswerMedia> media{
+      {true, "recvonly", *choose_h264_for_ingest(offer.media[0]), std::nullopt, std::nullopt, ""},
+      {true, "recvonly", *choose_audio(offer.media[1], kOpus), std::nullopt, std::nullopt, ""}};
+  const auto description = parsed(build_webrtc_answer(offer, server(), media));
+  EXPECT_EQ(description.attribute("group"), "BUNDLE video0 audio1");
+  ASSERT_EQ(description.media.size(), 2u);
+  EXPECT_EQ(description.media[1].port, 9);  // RFC 8843 §7.3.1: the answer gives it a port
+  EXPECT_FALSE(description.media[1].attribute("bundle-only"));
+  EXPECT_EQ(description.media[1].attribute("mid"), "audio1");
+  EXPECT_THAT(description.media[1].attributes("rtpmap"), ElementsAre("97 OPUS/48000/2"));
+  EXPECT_THAT(description.media[0].formats, ElementsAre("96"));
 }
 
 TEST(WebRtcAnswer, RejectsALineWithPortZeroOutsideTheBundle) {

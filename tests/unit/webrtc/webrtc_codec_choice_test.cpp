@@ -11,6 +11,7 @@ namespace callcast::webrtc::webrtc_codec_choice_test {
 namespace {
 
 using ::testing::ElementsAre;
+using testing::kGstreamerWhipOffer;
 using testing::kWhepOffer;
 using testing::kWhipOffer;
 using testing::real_offer;
@@ -188,6 +189,22 @@ TEST(ChooseH264ForIngest, TakesChromiumsConstrainedBaseline) {
   const auto audio = choose_audio(line_of(offer, "audio"), kOpus);
   ASSERT_TRUE(audio);
   EXPECT_EQ(audio->payload_type, 111);
+}
+
+TEST(ChooseH264ForIngest, TakesGstreamersOnlyFormat) {
+  const auto offer = real_offer(kGstreamerWhipOffer);
+  const auto chosen = choose_h264_for_ingest(line_of(offer, "video"));
+  ASSERT_TRUE(chosen);
+  EXPECT_EQ(chosen->payload_type, 96);
+  EXPECT_FALSE(chosen->rtx_payload_type);
+  // The offer's sprop-parameter-sets are the sender's: not written back.
+  EXPECT_EQ(chosen->fmtp, "level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42c01e");
+  EXPECT_THAT(chosen->feedback, ElementsAre("nack pli", "ccm fir"));
+  constexpr std::array<std::string_view, 1> kOpus{"opus"};
+  const auto audio = choose_audio(line_of(offer, "audio"), kOpus);
+  ASSERT_TRUE(audio);
+  EXPECT_EQ(audio->payload_type, 97);
+  EXPECT_EQ(audio->encoding, "OPUS");
 }
 
 TEST(ChooseH264ForIngest, PrefersWhatPhonesDecode) {

@@ -12,6 +12,7 @@ namespace {
 
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
+using testing::kGstreamerWhipOffer;
 using testing::kWhepOffer;
 using testing::kWhipOffer;
 using testing::real_offer;
@@ -169,6 +170,30 @@ TEST(WebRtcOffer, ReadsChromiumsWhipSendonlyOfferWithItsSsrcs) {
   EXPECT_EQ(codec_with(video, 102).fmtp,
             "level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42001f");
   EXPECT_EQ(codec_with(video, 102).rtx_payload_type, 103);
+}
+
+TEST(WebRtcOffer, ReadsGstreamersWhipOfferWithABundleOnlyLine) {
+  // webrtcbin with bundle-policy max-bundle: the second line has port 0 and a=bundle-only.
+  const auto offer = real_offer(kGstreamerWhipOffer);
+  EXPECT_THAT(offer.bundle_mids, ElementsAre("video0", "audio1"));
+  ASSERT_EQ(offer.media.size(), 2u);
+  const auto& video = offer.media[0];
+  EXPECT_EQ(video.mid, "video0");
+  EXPECT_EQ(video.direction, "sendonly");
+  EXPECT_EQ(video.setup, "actpass");
+  EXPECT_EQ(video.ice_ufrag, "UR7rt+gi7nCEYt7L8vwFxM1A9iXEWmmd");
+  EXPECT_THAT(payload_types(video), ElementsAre(96));
+  EXPECT_FALSE(video.codecs[0].rtx_payload_type);
+  EXPECT_THAT(video.codecs[0].feedback, ElementsAre("nack pli", "ccm fir", "transport-cc"));
+  EXPECT_THAT(video.ssrcs, ElementsAre(2145311108u));
+  EXPECT_FALSE(video.fid);
+
+  const auto& audio = offer.media[1];
+  EXPECT_FALSE(audio.rejected);
+  EXPECT_EQ(offer.sdp.media[1].port, 0);
+  EXPECT_EQ(audio.codecs.at(0).encoding, "OPUS");
+  EXPECT_EQ(audio.codec_named("opus"), &audio.codecs[0]);
+  EXPECT_EQ(audio.fingerprint, video.fingerprint);
 }
 
 TEST(WebRtcOffer, AcceptsTheMinimalOffer) {

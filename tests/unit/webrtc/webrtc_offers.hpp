@@ -12,6 +12,7 @@ namespace callcast::webrtc::testing {
 
 inline constexpr const char* kWhepOffer = "chromium156_whep_recvonly.sdp";
 inline constexpr const char* kWhipOffer = "chromium156_whip_sendonly.sdp";
+inline constexpr const char* kGstreamerWhipOffer = "gstreamer122_whip_sendonly.sdp";
 
 inline std::string offer_text(const std::string& name) {
   std::ifstream file(std::string(CALLCAST_WEBRTC_OFFERS) + "/" + name, std::ios::binary);
