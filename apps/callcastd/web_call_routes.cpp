@@ -22,7 +22,8 @@ using http::Request;
 using http::Responder;
 using http::Response;
 
-constexpr std::string_view kSessionsPath = "/whep/sessions/";
+constexpr std::string_view kWhepSessions = "/whep/sessions/";
+constexpr std::string_view kWhipSessions = "/whip/sessions/";
 
 Response text_response(int status, const std::string& text) {
   Response response;
@@ -107,53 +108,54 @@ int http_status_of(int sip_status) {
   }
 }
 
-}  // namespace
-
-void add_web_call_routes(http::HttpServer& server, sip::NetworkSide& network,
-                         auth::UserDirectory& users) {
-  server.route("POST", "/whep/{number}", [&network, &users](const Request& request,
-                                                            Responder respond) {
-    const std::string dialled(request.param("number"));
-    const auto caller = authenticated_number(request, users);
-    if (!caller) {
-      spdlog::info("http: event=whep_refused status=401 dialled={} peer={}", dialled,
-                   request.peer_address);
-      return respond(unauthorized());
+// Hands a browser's call to the network side and its final answer back as the WHEP/WHIP
+// response (201 with the answer, or the refusal's reason).
+void place_web_call(sip::NetworkSide& network, sip::NetworkSide::WebCallRequest call,
+                    std::string_view sessions_path, Responder respond) {
+  const std::string what = call.publish ? std::string("the broadcast of ") + call.caller
+                                        : "the call to " + call.dialled;
+  network.web_call(std::move(call), [respond, what, sessions_path](sip::WebCallAnswer answer) {
+    if (answer.status >= 200 && answer.status < 300) {
+      Response created;
+      created.status = 201;
+      created.body = std::move(answer.sdp);
+      created.set_header("Content-Type", "application/sdp");
+      created.set_header("Location", std::string(sessions_path) + answer.session);
+      return respond(std::move(created));
     }
-    const auto type = request.header("Content-Type");
-    if (!type || !type->starts_with("application/sdp")) {
-      return respond(text_response(415, "the offer must be application/sdp"));
+    std::string message =
+        answer.message.empty()
+            ? what + " failed (SIP " + std::to_string(answer.status) + ")"
+            : answer.message;
+    Response refused = text_response(http_status_of(answer.status), message);
+    if (answer.retry_after_s > 0) {
+      refused.set_header("Retry-After", std::to_string(answer.retry_after_s));
     }
-    if (!core::is_valid_number(dialled)) {
-      return respond(text_response(404, "'" + dialled + "' is not a number"));
-    }
-    spdlog::info("sip: group={} terminal={} step=710 event=whep_request peer={}", dialled, *caller,
-                 request.peer_address);
-    network.web_call(
-        sip::NetworkSide::WebCallRequest{*caller, dialled, request.body, request.peer_address},
-        [respond, dialled](sip::WebCallAnswer answer) {
-          if (answer.status >= 200 && answer.status < 300) {
-            Response created;
-            created.status = 201;
-            created.body = std::move(answer.sdp);
-            created.set_header("Content-Type", "application/sdp");
-            created.set_header("Location", std::string(kSessionsPath) + answer.session);
-            return respond(std::move(created));
-          }
-          std::string message = answer.message.empty()
-                                    ? "the call to " + dialled + " failed (SIP " +
-                                          std::to_string(answer.status) + ")"
-                                    : answer.message;
-          Response refused = text_response(http_status_of(answer.status), message);
-          if (answer.retry_after_s > 0) {
-            refused.set_header("Retry-After", std::to_string(answer.retry_after_s));
-          }
-          respond(std::move(refused));
-        });
+    respond(std::move(refused));
   });
+}
 
-  server.route("DELETE", "/whep/sessions/{session}", [&network, &users](const Request& request,
-                                                                        Responder respond) {
+// The checks every WHEP/WHIP offer passes first; the caller's number, or the refusal sent.
+std::optional<std::string> admit_offer(const Request& request, auth::UserDirectory& users,
+                                       const Responder& respond, std::string_view protocol) {
+  const auto caller = authenticated_number(request, users);
+  if (!caller) {
+    spdlog::info("http: event={}_refused status=401 peer={}", protocol, request.peer_address);
+    respond(unauthorized());
+    return std::nullopt;
+  }
+  const auto type = request.header("Content-Type");
+  if (!type || !type->starts_with("application/sdp")) {
+    respond(text_response(415, "the offer must be application/sdp"));
+    return std::nullopt;
+  }
+  return caller;
+}
+
+void add_session_end_route(http::HttpServer& server, sip::NetworkSide& network,
+                           auth::UserDirectory& users, std::string pattern) {
+  server.route("DELETE", std::move(pattern), [&network, &users](const Request& request,
+                                                                Responder respond) {
     const auto caller = authenticated_number(request, users);
     if (!caller) return respond(unauthorized());
     network.end_web_call(std::string(request.param("session")), *caller, [respond](bool ended) {
@@ -161,6 +163,37 @@ void add_web_call_routes(http::HttpServer& server, sip::NetworkSide& network,
       respond(Response::empty(200));
     });
   });
+}
+
+}  // namespace
+
+void add_web_call_routes(http::HttpServer& server, sip::NetworkSide& network,
+                         auth::UserDirectory& users) {
+  server.route("POST", "/whep/{number}", [&network, &users](const Request& request,
+                                                            Responder respond) {
+    const auto caller = admit_offer(request, users, respond, "whep");
+    if (!caller) return;
+    const std::string dialled(request.param("number"));
+    if (!core::is_valid_number(dialled)) {
+      return respond(text_response(404, "'" + dialled + "' is not a number"));
+    }
+    spdlog::info("sip: group={} terminal={} step=710 event=whep_request peer={}", dialled, *caller,
+                 request.peer_address);
+    place_web_call(network, {*caller, dialled, false, request.body, request.peer_address},
+                   kWhepSessions, std::move(respond));
+  });
+  add_session_end_route(server, network, users, std::string(kWhepSessions) + "{session}");
+
+  // The group is keyed by the authenticated number (701-702), as a call to the service number.
+  server.route("POST", "/whip", [&network, &users](const Request& request, Responder respond) {
+    const auto caller = admit_offer(request, users, respond, "whip");
+    if (!caller) return;
+    spdlog::info("sip: group={} terminal={} step=701 event=whip_request peer={}", *caller, *caller,
+                 request.peer_address);
+    place_web_call(network, {*caller, {}, true, request.body, request.peer_address}, kWhipSessions,
+                   std::move(respond));
+  });
+  add_session_end_route(server, network, users, std::string(kWhipSessions) + "{session}");
 }
 
 }  // namespace callcast

@@ -5,6 +5,9 @@
 //                                   Content-Type: application/sdp, the browser's WebRTC offer.
 //                                   201 Created: the answer, Location: the session's resource.
 //   DELETE /whep/sessions/{session} the same credentials: the call ends as a BYE ends it.
+//   POST   /whip                    likewise, the browser's camera and microphone as a broadcast
+//                                   keyed by the authenticated number (701-707, RFC 9725).
+//   DELETE /whip/sessions/{session} the broadcast ends as the master's BYE ends it.
 // Refusals are text/plain: the call's Warning text, for the page to show as it is.
 namespace callcast {
 namespace http {

@@ -131,6 +131,15 @@ struct WebRtcViewerRequest {
   std::string source_address;  // where its HTTP request came from (logs; may be empty)
 };
 
+// A browser (or any WHIP client) broadcasting over WebRTC (issue 14, 705 without RTSP): its SDP
+// offer (sendonly audio/video), answered by the media side, which receives its SRTP.
+struct WebRtcPublisherRequest {
+  std::string group;
+  std::string master;
+  std::string offer;
+  std::string source_address;
+};
+
 struct WebRtcViewerStarted {
   std::string session;  // the media session's id (its stats; ended by remove_viewer)
   std::string answer;   // application/sdp
@@ -277,6 +286,11 @@ class MediaControl {
   // 714 for a browser (issue 14): the SDP answer at once, the media once ICE and DTLS are done.
   virtual void start_webrtc_viewer(WebRtcViewerRequest request,
                                    Done<WebRtcViewerStarted> done) = 0;
+  // 705 for a browser that broadcasts (WHIP): the answer at once; the group is live at once (706:
+  // master_joined), its pictures from the browser's first keyframe once ICE and DTLS are done.
+  // The answer comes as a WebRtcViewerStarted (a session and an SDP answer, the same fields).
+  virtual void start_webrtc_publisher(WebRtcPublisherRequest request,
+                                      Done<WebRtcViewerStarted> done) = 0;
   virtual void remove_viewer(std::string group, std::string viewer, Done<bool> done) = 0;
   virtual void close_group(std::string group, Done<bool> done) = 0;
   virtual void list_groups(Done<std::vector<GroupSnapshot>> done) = 0;

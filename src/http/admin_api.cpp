@@ -252,6 +252,24 @@ void add_routes(HttpServer& server, control::MediaControl& media) {
                      });
                });
 
+  // Issue 14: a browser broadcasting into the group over WebRTC (its offer, answered here).
+  server.route("POST", "/v1/groups/{group}/webrtc-publisher",
+               [control](const Request& request, Responder respond) {
+                 auto parsed = parse_webrtc_publisher_request(request.body);
+                 if (!parsed) {
+                   return respond(AdminApi::error(400, "bad_request",
+                                                  "webrtc publisher request: " + parsed.error()));
+                 }
+                 control::WebRtcPublisherRequest browser = std::move(parsed).value();
+                 browser.group = std::string(request.param("group"));
+                 control->start_webrtc_publisher(
+                     std::move(browser),
+                     [respond](Result<control::WebRtcViewerStarted, control::ControlError> result) {
+                       if (!result) return respond(control_failure(result.error()));
+                       respond(json_response(201, json(result.value())));
+                     });
+               });
+
   // Issue 13: a phone that called the service number publishes into the group over plain RTP.
   server.route(
       "POST", "/v1/groups/{group}/phone-publisher",

@@ -395,6 +395,17 @@ void HttpMediaControl::start_webrtc_viewer(control::WebRtcViewerRequest request,
   });
 }
 
+void HttpMediaControl::start_webrtc_publisher(control::WebRtcPublisherRequest request,
+                                              control::Done<control::WebRtcViewerStarted> done) {
+  asio::post(client_->io, [client = client_, request = std::move(request),
+                           done = std::move(done)]() mutable {
+    const std::string path = "/v1/groups/" + path_segment(request.group) + "/webrtc-publisher";
+    client->call<control::WebRtcViewerStarted>(bhttp::verb::post, path,
+                                               nlohmann::json(request).dump(),
+                                               parse_webrtc_viewer_started, std::move(done));
+  });
+}
+
 void HttpMediaControl::start_phone_publisher(control::PhonePublisherRequest request,
                                              control::Done<control::PhonePublisherStarted> done) {
   asio::post(client_->io, [client = client_, request = std::move(request),

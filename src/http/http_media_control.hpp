@@ -100,6 +100,8 @@ class HttpMediaControl final : public control::MediaControl {
                     control::Done<control::ViewerAdmitted> done) override;
   void start_webrtc_viewer(control::WebRtcViewerRequest request,
                            control::Done<control::WebRtcViewerStarted> done) override;
+  void start_webrtc_publisher(control::WebRtcPublisherRequest request,
+                              control::Done<control::WebRtcViewerStarted> done) override;
   void start_phone_viewer(control::PhoneViewerRequest request,
                           control::Done<control::PhoneViewerStarted> done) override;
   void start_phone_publisher(control::PhonePublisherRequest request,

@@ -364,6 +364,16 @@ void from_json(const nlohmann::json& j, WebRtcViewerRequest& value) {
   read_optional(j, "source_address", value.source_address);
 }
 
+void to_json(nlohmann::json& j, const WebRtcPublisherRequest& value) {
+  j = {{"master", value.master}, {"offer", value.offer}, {"source_address", value.source_address}};
+}
+
+void from_json(const nlohmann::json& j, WebRtcPublisherRequest& value) {
+  j.at("master").get_to(value.master);
+  j.at("offer").get_to(value.offer);
+  read_optional(j, "source_address", value.source_address);
+}
+
 void to_json(nlohmann::json& j, const WebRtcViewerStarted& value) {
   j = {{"session", value.session}, {"answer", value.answer}};
 }
@@ -532,6 +542,12 @@ Result<control::PhoneViewerStarted, std::string> parse_phone_viewer_started(std:
 Result<control::WebRtcViewerRequest, std::string> parse_webrtc_viewer_request(std::string_view text) {
   return parse_with<control::WebRtcViewerRequest>(
       text, [](const nlohmann::json& j) { return j.get<control::WebRtcViewerRequest>(); });
+}
+
+Result<control::WebRtcPublisherRequest, std::string> parse_webrtc_publisher_request(
+    std::string_view text) {
+  return parse_with<control::WebRtcPublisherRequest>(
+      text, [](const nlohmann::json& j) { return j.get<control::WebRtcPublisherRequest>(); });
 }
 
 Result<control::WebRtcViewerStarted, std::string> parse_webrtc_viewer_started(std::string_view text) {

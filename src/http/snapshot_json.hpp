@@ -42,6 +42,8 @@ void to_json(nlohmann::json& j, const PhoneViewerStarted& value);
 void to_json(nlohmann::json& j, const WebRtcViewerRequest& value);
 void from_json(const nlohmann::json& j, WebRtcViewerRequest& value);
 void to_json(nlohmann::json& j, const WebRtcViewerStarted& value);
+void to_json(nlohmann::json& j, const WebRtcPublisherRequest& value);
+void from_json(const nlohmann::json& j, WebRtcPublisherRequest& value);
 void from_json(const nlohmann::json& j, WebRtcViewerStarted& value);
 void from_json(const nlohmann::json& j, PhoneViewerStarted& value);
 void to_json(nlohmann::json& j, const PhonePublishTrack& value);
@@ -71,6 +73,8 @@ Result<control::PhoneViewerRequest, std::string> parse_phone_viewer_request(std:
 Result<control::PhoneViewerStarted, std::string> parse_phone_viewer_started(std::string_view text);
 Result<control::WebRtcViewerRequest, std::string> parse_webrtc_viewer_request(std::string_view text);
 Result<control::WebRtcViewerStarted, std::string> parse_webrtc_viewer_started(std::string_view text);
+Result<control::WebRtcPublisherRequest, std::string> parse_webrtc_publisher_request(
+    std::string_view text);
 Result<control::PhonePublisherRequest, std::string> parse_phone_publisher_request(
     std::string_view text);
 Result<control::PhonePublisherStarted, std::string> parse_phone_publisher_started(

@@ -29,6 +29,10 @@
 #include "sdp/session_description.hpp"
 #include "transcode/group_audio_transcoders.hpp"
 
+namespace callcast::dtls {
+class SrtpSession;
+}
+
 namespace callcast::media {
 
 struct GroupMediaLimits {
@@ -60,6 +64,8 @@ struct PublisherRtcpPath {
   // generic NACK) on that track's RTCP path. Set false for a publisher that does not take them:
   // media.publisher_nack = false, or a phone whose SDP did not negotiate a=rtcp-fb nack.
   bool nack = true;
+  // A browser (issue 14): its RTCP is SRTCP, multiplexed on the RTP port (its ICE 5-tuple).
+  std::shared_ptr<dtls::SrtpSession> srtp;
 };
 
 // The publisher's media came back after a stall (master_resumed).

@@ -191,7 +191,16 @@ void GroupMedia::send_to_publisher(std::size_t track, rtp::Bytes compound) {
       writer->write_bytes(publisher_rtcp_->rtcp_channel[track], compound);
     return;
   }
-  rtcp_out_.enqueue(publisher_rtcp_->udp_rtcp[track], compound, nullptr);
+  const UdpEndpoint& to = publisher_rtcp_->udp_rtcp[track];
+  if (to.port() == 0) return;  // not known yet (a browser before its ICE check)
+  if (publisher_rtcp_->srtp) {
+    if (auto sealed = srtcp_protected_copy(*publisher_rtcp_->srtp, compound)) {
+      rtp_out_.enqueue(to, std::move(sealed), nullptr);
+      rtp_out_.flush();
+    }
+    return;
+  }
+  rtcp_out_.enqueue(to, compound, nullptr);
   rtcp_out_.flush();  // before `compound` goes
 }
 

@@ -84,9 +84,9 @@ control::GroupSnapshot make_group_snapshot(const core::Group& group, const Group
     if (auto connection = session.connection.lock()) {
       publisher.remote = connection->remote().address().to_string() + ":" +
                          std::to_string(connection->remote().port());
-    } else if (session.phone) {
-      // A phone has no RTSP connection: where its first track's RTP comes from (latched).
-      publisher.transport = "rtp";
+    } else if (session.phone || session.webrtc) {
+      // A phone or a browser has no RTSP connection: where its first track's RTP comes from.
+      publisher.transport = session.webrtc ? "webrtc" : "rtp";
       publisher.remote = snapshot_endpoint_text(session.udp_rtp_from[0]);
     }
     if (media != nullptr) {

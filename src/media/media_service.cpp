@@ -127,6 +127,13 @@ void MediaService::start_webrtc_viewer(control::WebRtcViewerRequest request,
   });
 }
 
+void MediaService::start_webrtc_publisher(control::WebRtcPublisherRequest request,
+                                          control::Done<control::WebRtcViewerStarted> done) {
+  asio::post(io_, [this, request = std::move(request), done = std::move(done)] {
+    done(server_.start_webrtc_publisher(request));
+  });
+}
+
 void MediaService::start_phone_publisher(control::PhonePublisherRequest request,
                                          control::Done<control::PhonePublisherStarted> done) {
   asio::post(io_, [this, request = std::move(request), done = std::move(done)] {

@@ -43,6 +43,8 @@ class MediaService final : public control::MediaControl, public control::EventSo
   void remove_viewer(std::string group, std::string viewer, control::Done<bool> done) override;
   void start_webrtc_viewer(control::WebRtcViewerRequest request,
                            control::Done<control::WebRtcViewerStarted> done) override;
+  void start_webrtc_publisher(control::WebRtcPublisherRequest request,
+                              control::Done<control::WebRtcViewerStarted> done) override;
   void start_phone_viewer(control::PhoneViewerRequest request,
                           control::Done<control::PhoneViewerStarted> done) override;
   void start_phone_publisher(control::PhonePublisherRequest request,

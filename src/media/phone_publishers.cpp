@@ -31,16 +31,17 @@ bool is_sdp_safe(std::string_view text, bool spaces) {
   });
 }
 
-// The tracks as an announced SDP, the form every publisher's tracks take on the media side (so
-// that DESCRIBE, the relay and the phones' answers read a phone's stream like an RTSP one's).
-Result<std::string, std::string> phone_sdp(const control::PhonePublisherRequest& request) {
-  std::string sdp = "v=0\r\no=- 0 0 IN IP4 0.0.0.0\r\ns=phone " + request.master +
+}  // namespace
+
+Result<std::string, std::string> announced_sdp(const std::string& master,
+                                               const std::vector<control::PhonePublishTrack>& tracks) {
+  std::string sdp = "v=0\r\no=- 0 0 IN IP4 0.0.0.0\r\ns=phone " + master +
                     "\r\nc=IN IP4 0.0.0.0\r\n"
                     "t=0 0\r\n";
   bool video = false;
   bool audio = false;
-  for (std::size_t i = 0; i < request.tracks.size(); ++i) {
-    const auto& t = request.tracks[i];
+  for (std::size_t i = 0; i < tracks.size(); ++i) {
+    const auto& t = tracks[i];
     bool& seen = t.media == "video" ? video : audio;
     if (t.media != "video" && t.media != "audio") {
       return fail("track " + std::to_string(i) + ": media '" + t.media +
@@ -69,8 +70,6 @@ Result<std::string, std::string> phone_sdp(const control::PhonePublisherRequest&
   return sdp;
 }
 
-}  // namespace
-
 Result<control::PhonePublisherStarted, ControlError> PhonePublishers::start(
     const control::PhonePublisherRequest& request) {
   const core::Group* group = ctx_.directory.registry().find(request.group);
@@ -87,7 +86,7 @@ Result<control::PhonePublisherStarted, ControlError> PhonePublishers::start(
                              "group " + request.group + " already has a publisher"});
   }
   if (request.tracks.empty()) return fail(refused_publisher("no track to receive"));
-  auto text = phone_sdp(request);
+  auto text = announced_sdp(request.master, request.tracks);
   if (!text) return fail(refused_publisher(text.error()));
   auto sdp = sdp::SessionDescription::parse(*text);
   if (!sdp) return fail(refused_publisher("the tracks make no SDP: " + sdp.error()));

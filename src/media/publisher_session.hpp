@@ -49,6 +49,8 @@ class PublisherSession final : public Session {
   // NAT its packets come from other ports than its SDP said: each track's RTP is latched by
   // payload type, its RTCP by the SSRC that RTP showed (UdpRouter::latch_publisher).
   bool phone = false;
+  // A browser publishing over WebRTC (issue 14, WHIP): its SRTP comes from the address ICE chose.
+  bool webrtc = false;
   std::array<bool, kMaxTracks> rtp_latched{};
   std::array<bool, kMaxTracks> rtcp_latched{};
   std::array<std::optional<std::uint32_t>, kMaxTracks> source_ssrc{};

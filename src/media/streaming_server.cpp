@@ -117,13 +117,21 @@ void StreamingServer::on_udp(bool rtcp, const UdpEndpoint& from, rtp::Bytes data
   const auto now = time_.now();
   if (route->session->kind() == SessionKind::publisher) {
     auto& publisher = static_cast<PublisherSession&>(*route->session);
+    std::size_t track = route->track;
+    if (publisher.webrtc) {
+      // A browser's SRTP (issue 14): unprotected first; its payload type names the track.
+      const auto opened = webrtc_.open_publisher_packet(publisher, rtcp, data);
+      if (!opened) return;
+      track = opened->track;
+      data = opened->bytes;
+    }
     GroupMedia* media = publisher.media();
     if (media == nullptr) {
       // Not recording yet: nothing to feed, but the peer is alive.
       publisher.last_activity = now;
       return;
     }
-    if (!publisher.receive(route->track, rtcp, data, now)) ++counters_.malformed_rtp;
+    if (!publisher.receive(track, rtcp, data, now)) ++counters_.malformed_rtp;
     media->flush();
     if (media->has_backlog()) schedule_pacing();
     directory_.publisher_input_done(*media);  // may close the group

@@ -22,7 +22,7 @@
 #include "media/media_metrics.hpp"
 #include "media/phone_publishers.hpp"
 #include "media/phone_viewers.hpp"
-#include "media/webrtc_viewers.hpp"
+#include "media/webrtc_sessions.hpp"
 #include "media/rtsp_server.hpp"
 #include "media/server_context.hpp"
 #include "media/server_counters.hpp"
@@ -70,6 +70,10 @@ class StreamingServer final {
       const control::WebRtcViewerRequest& request) {
     return webrtc_.start_viewer(request);
   }
+  Result<control::WebRtcViewerStarted, control::ControlError> start_webrtc_publisher(
+      const control::WebRtcPublisherRequest& request) {
+    return webrtc_.start_publisher(request);
+  }
   Result<control::PhonePublisherStarted, control::ControlError> start_phone_publisher(
       const control::PhonePublisherRequest& request) {
     return phone_publishers_.start(request);
@@ -112,7 +116,7 @@ class StreamingServer final {
   RtspServer rtsp_;
   PhoneViewers phones_;
   PhonePublishers phone_publishers_;
-  WebRtcViewers webrtc_;
+  WebRtcSessions webrtc_;
   std::unique_ptr<core::Timer> sweep_timer_;
   std::unique_ptr<core::Timer> pacing_timer_;
   bool trim_pending_ = false;  // backlogs were drained since the last malloc_trim

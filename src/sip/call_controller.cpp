@@ -141,11 +141,9 @@ void CallController::on_invite(StackHandle handle, const SipRequest& request) {
   }
   const std::string& dialled = *request.request_user;
   if (request.web_caller) {
-    // Its WebRTC offer is read by the media side, which answers it (a browser only watches here).
-    if (dialled == config_.service_number) {
-      return refuse(refusal(488, "Not Acceptable Here",
-                            "a browser broadcasts over WHIP, not by calling the service number"));
-    }
+    // Its WebRTC offer is read by the media side, which answers it: WHEP to watch a number, WHIP
+    // to broadcast (its call to the service number).
+    if (dialled == config_.service_number) return start_broadcast(handle, request, *user);
     return start_viewer_call(handle, request, *user, dialled);
   }
   // Check the offer before anything is created: what we cannot use gets 488 and changes nothing.
@@ -210,6 +208,7 @@ void CallController::on_group_created(CallId id,
   }
   call.media_done = true;
   if (call.phone) return start_phone_broadcast(call, *result);
+  if (call.webrtc) return start_browser_broadcast(call);
   auto sdp = make_iptv_sdp(call.offer, IptvSdpParams{result->publish_url, id});
   call.sdp = sdp ? *sdp : std::string();
   answer(call, 183, "Session Progress");
@@ -277,6 +276,33 @@ void CallController::start_phone_broadcast(Call& call, const control::GroupCreat
         }
         spdlog::info("sip: group={} terminal={} step=705 event=phone_publishing session={}",
                      master->group, master->caller, result->session);
+      }));
+}
+
+void CallController::start_browser_broadcast(Call& call) {
+  call.state = CallState::early;
+  call.join_timer = services_.timers.create_timer([this, id = call.id] { on_join_timeout(id); });
+  call.join_timer->enable(config_.master_join_timeout);
+  spdlog::info("sip: group={} terminal={} step=704 event=browser_broadcast source={}", call.group,
+               call.caller, call.source_address);
+  services_.media.start_webrtc_publisher(
+      control::WebRtcPublisherRequest{call.group, call.caller, call.offer, call.source_address},
+      on_loop<control::WebRtcViewerStarted>([this, id = call.id](auto result) {
+        Call* master = table_.find(id);
+        if (master == nullptr || master->state == CallState::ending) return;  // ended meanwhile
+        if (!result) {
+          const auto& error = result.error();
+          spdlog::warn(
+              "sip: group={} terminal={} step=705 event=browser_media_failed error={} "
+              "message=\"{}\"",
+              master->group, master->caller, control::to_string(error.code), error.message);
+          return fail_phone_broadcast(*master, error.message);
+        }
+        spdlog::info("sip: group={} terminal={} step=705 event=browser_publishing session={}",
+                     master->group, master->caller, result->session);
+        master->sdp = std::move(result->answer);
+        // 706 may have come first (the media side tells it as it takes the publisher).
+        if (master->browser_live) on_master_joined(*master);
       }));
 }
 
@@ -602,6 +628,10 @@ void CallController::on_viewer_media_ended(const std::string& group, const std::
 }
 
 void CallController::on_master_joined(Call& call) {
+  if (call.webrtc && call.sdp.empty()) {
+    call.browser_live = true;  // the 200 waits for the media side's answer to its offer
+    return;
+  }
   if (call.join_timer) call.join_timer->disable();
   answer(call, 200, "OK");
   call.state = CallState::answered;

@@ -90,6 +90,9 @@ class CallController {
   // Where a phone's media is: its SDP's address, or for a phone behind a NAT where its SIP came
   // from.
   std::string media_host_of(const Call& call, const std::string& sdp_host) const;
+  // 704-707 for a browser (WHIP, issue 14): the media side answers its offer and takes its media
+  // as the group's publisher; the 200 (the WHIP 201) carries that answer once 706 came too.
+  void start_browser_broadcast(Call& call);
   // A phone's broadcast that cannot start after its group was made: 488, the group closed.
   void fail_phone_broadcast(Call& call, const std::string& why);
   void on_viewer_admitted(CallId id, Result<control::ViewerAdmitted, control::ControlError> result);

@@ -144,11 +144,13 @@ void NetworkSide::web_call(WebCallRequest request, std::function<void(WebCallAns
         if (!self->core || self->stopping) return refuse_unavailable(done);
         SipRequest invite;
         invite.has_request_uri = true;
-        invite.request_user = request.dialled;
+        const std::string dialled =
+            request.publish ? self->config.service_number : request.dialled;
+        invite.request_user = dialled;
         invite.has_from = true;
         invite.from_user = request.caller;
         invite.has_to = true;
-        invite.to_user = request.dialled;
+        invite.to_user = dialled;
         invite.web_caller = request.caller;
         invite.content_type = "application/sdp";
         invite.body = std::move(request.offer);

@@ -60,12 +60,14 @@ class NetworkSide {
   // put in its INVITE's Request-URI. Call before start().
   void set_ut_endpoint(std::string public_url, core::HostPort http_listen);
 
-  // Issue 14: a browser asks to watch `dialled` (WHEP), as `caller`, whom the HTTP side
-  // authenticated. The call takes a SIP viewer's path (710-714); thread-safe, `done` gets its
-  // final answer on the SIP thread (503 when the network side is not running).
+  // Issue 14: a browser asks to watch `dialled` (WHEP), or to broadcast (WHIP, `publish`: its call
+  // to the service number), as `caller`, whom the HTTP side authenticated. The call takes a SIP
+  // terminal's path (710-714, 701-707); thread-safe, `done` gets its final answer on the SIP
+  // thread (503 when the network side is not running).
   struct WebCallRequest {
     std::string caller;
-    std::string dialled;
+    std::string dialled;  // ignored when `publish`
+    bool publish = false;
     std::string offer;
     std::string source_address;
   };

@@ -128,6 +128,19 @@ class FakeMediaControl final : public control::MediaControl {
   }
   std::optional<control::WebRtcViewerRequest> last_webrtc_viewer;
 
+  void start_webrtc_publisher(control::WebRtcPublisherRequest request,
+                              control::Done<control::WebRtcViewerStarted> done) override {
+    const std::string what = "start_webrtc_publisher " + request.group + " " + request.master;
+    complete(what, std::move(done),
+             [this, request]() -> Result<control::WebRtcViewerStarted, control::ControlError> {
+               const auto it = groups_.find(request.group);
+               if (it == groups_.end()) return no_group(request.group);
+               last_webrtc_publisher = request;
+               return control::WebRtcViewerStarted{"whip-" + request.master, "v=0\r\n"};
+             });
+  }
+  std::optional<control::WebRtcPublisherRequest> last_webrtc_publisher;
+
   void start_phone_publisher(control::PhonePublisherRequest request,
                              control::Done<control::PhonePublisherStarted> done) override {
     const std::string what = "start_phone_publisher " + request.group + " " + request.master;

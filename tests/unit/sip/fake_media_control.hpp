@@ -36,6 +36,11 @@ class FakeMediaControl final : public control::MediaControl {
     control::Done<control::WebRtcViewerStarted> done;
   };
   std::vector<WebRtcViewerCall> webrtc_viewers;
+  struct WebRtcPublisherCall {
+    control::WebRtcPublisherRequest request;
+    control::Done<control::WebRtcViewerStarted> done;
+  };
+  std::vector<WebRtcPublisherCall> webrtc_publishers;
 
   void create_group(std::string master, control::Done<control::GroupCreated> done) override {
     creates.push_back({std::move(master), std::move(done)});
@@ -55,6 +60,10 @@ class FakeMediaControl final : public control::MediaControl {
   void start_webrtc_viewer(control::WebRtcViewerRequest request,
                            control::Done<control::WebRtcViewerStarted> done) override {
     webrtc_viewers.push_back({std::move(request), std::move(done)});
+  }
+  void start_webrtc_publisher(control::WebRtcPublisherRequest request,
+                              control::Done<control::WebRtcViewerStarted> done) override {
+    webrtc_publishers.push_back({std::move(request), std::move(done)});
   }
   void remove_viewer(std::string group, std::string viewer, control::Done<bool> done) override {
     removed_viewers.emplace_back(group, viewer);

@@ -1,6 +1,6 @@
 #pragma once
-// A browser's side of step 714 (issue 14): a viewer negotiated by a WebRTC offer (WHEP), served
-// by the streaming server itself on its RTP port. Datagrams there are told apart by their first
+// Browsers' sessions (issue 14), served by the streaming server itself on its RTP port: a viewer
+// negotiated by a WebRTC offer (WHEP, step 714) and a broadcaster's (WHIP, 704-707). Datagrams there are told apart by their first
 // byte (RFC 7983): STUN (0-3) is the browser's ICE connectivity checks, answered as an ICE-lite
 // agent (RFC 8445 §2.5) with the credentials of its answer; DTLS (20-63) is the key exchange
 // (DTLS-SRTP, RFC 5764, we are the DTLS server); SRTP/SRTCP (128-191) is its RTCP once keyed.
@@ -21,17 +21,22 @@ namespace callcast::dtls {
 class DtlsCertificate;
 }
 
+namespace callcast::webrtc {
+struct WebRtcAnswerParams;
+}
+
 namespace callcast::media {
 
+class PublisherSession;
 class ViewerSession;
 struct WebRtcPeer;
 
-class WebRtcViewers {
+class WebRtcSessions {
  public:
-  explicit WebRtcViewers(ServerContext& context);
-  ~WebRtcViewers();
-  WebRtcViewers(const WebRtcViewers&) = delete;
-  WebRtcViewers& operator=(const WebRtcViewers&) = delete;
+  explicit WebRtcSessions(ServerContext& context);
+  ~WebRtcSessions();
+  WebRtcSessions(const WebRtcSessions&) = delete;
+  WebRtcSessions& operator=(const WebRtcSessions&) = delete;
 
   // Once the UDP ports are open: where STUN answers and DTLS flights leave (the RTP port).
   void start(DatagramTransmitter& transmitter);
@@ -39,6 +44,20 @@ class WebRtcViewers {
 
   Result<control::WebRtcViewerStarted, control::ControlError> start_viewer(
       const control::WebRtcViewerRequest& request);
+
+  // 705 for a browser: the group (created, no publisher yet) takes its SRTP as its media once
+  // ICE and DTLS are done; live at once (706).
+  Result<control::WebRtcViewerStarted, control::ControlError> start_publisher(
+      const control::WebRtcPublisherRequest& request);
+
+  // A browser publisher's SRTP or SRTCP, unprotected: its track and the plain bytes (valid until
+  // the next call). Nothing when it does not authenticate or names no track of it.
+  struct OpenedPacket {
+    std::size_t track = 0;
+    rtp::Bytes bytes;
+  };
+  std::optional<OpenedPacket> open_publisher_packet(const PublisherSession& session, bool rtcp,
+                                                    rtp::Bytes data);
 
   // A STUN or DTLS datagram on the RTP port (first byte below 64).
   void on_datagram(const UdpEndpoint& from, rtp::Bytes data, Clock::time_point now);
@@ -57,6 +76,13 @@ class WebRtcViewers {
   void select(WebRtcPeer& peer, const UdpEndpoint& to);
   void send(const UdpEndpoint& to, rtp::Bytes datagram);
   ViewerSession* session_of(const WebRtcPeer& peer) const;
+  PublisherSession* publisher_of(const WebRtcPeer& peer) const;
+  bool session_exists(const WebRtcPeer& peer) const;
+  webrtc::WebRtcAnswerParams answer_params(const WebRtcPeer& peer);
+  // The ICE credentials, the DTLS transport and the answer of a new peer of `session_id`.
+  WebRtcPeer& add_peer(std::string session_id, const control::WebRtcViewerRequest& names,
+                       const std::string& remote_ufrag, const std::string& remote_password,
+                       const std::string& remote_fingerprint, Clock::time_point now);
   void close(WebRtcPeer& peer, const std::string& reason);
   void forget(const std::string& ufrag);
 
@@ -65,6 +91,8 @@ class WebRtcViewers {
   std::unique_ptr<DatagramBatcher> out_;
   std::map<std::string, std::unique_ptr<WebRtcPeer>, std::less<>> peers_;  // by local ufrag
   std::map<UdpEndpoint, WebRtcPeer*> by_address_;  // the selected address of each
+  std::map<std::string, WebRtcPeer*, std::less<>> by_session_;
+  std::vector<std::uint8_t> plain_ = std::vector<std::uint8_t>(2048);  // unprotected packets
   std::uint64_t session_version_ = 0;
 };
 

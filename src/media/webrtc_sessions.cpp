@@ -1,4 +1,4 @@
-#include "media/webrtc_viewers.hpp"
+#include "media/webrtc_sessions.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -13,10 +13,13 @@
 #include "ice/ice_lite_session.hpp"
 #include "ice/stun_message.hpp"
 #include "media/group_directory.hpp"
+#include "media/phone_publishers.hpp"
+#include "media/publisher_session.hpp"
 #include "media/session_table.hpp"
 #include "media/udp_router.hpp"
 #include "media/viewer_session.hpp"
 #include "rtp/rtcp.hpp"
+#include "sdp/session_description.hpp"
 #include "transcode/target_audio_format.hpp"
 #include "webrtc/webrtc_answer.hpp"
 #include "webrtc/webrtc_codec_choice.hpp"
@@ -38,6 +41,10 @@ struct WebRtcPeer {
   std::array<bool, kMaxTracks> sent{};
   Clock::time_point created;
   bool closing = false;
+  // A broadcaster (WHIP): each track's payload type as answered, and the SSRCs its offer named.
+  bool publisher = false;
+  std::array<std::optional<std::uint8_t>, kMaxTracks> payload_types{};
+  std::vector<std::pair<std::uint32_t, std::size_t>> source_ssrcs;
 };
 
 namespace {
@@ -77,11 +84,11 @@ std::optional<std::uint32_t> reported_ssrc(const rtp::RtcpPacketView& packet) {
 
 }  // namespace
 
-WebRtcViewers::WebRtcViewers(ServerContext& context) : ctx_(context) {}
+WebRtcSessions::WebRtcSessions(ServerContext& context) : ctx_(context) {}
 
-WebRtcViewers::~WebRtcViewers() = default;
+WebRtcSessions::~WebRtcSessions() = default;
 
-void WebRtcViewers::start(DatagramTransmitter& transmitter) {
+void WebRtcSessions::start(DatagramTransmitter& transmitter) {
   out_ = std::make_unique<DatagramBatcher>(transmitter, nullptr,
                                            DatagramBatcherCapacity{.messages = 64, .datagrams = 64});
   auto certificate = dtls::DtlsCertificate::generate();
@@ -94,16 +101,17 @@ void WebRtcViewers::start(DatagramTransmitter& transmitter) {
                certificate_->fingerprint());
 }
 
-void WebRtcViewers::stop() {
+void WebRtcSessions::stop() {
   for (auto& [ufrag, peer] : peers_) {
     if (peer->dtls) peer->dtls->close();
   }
   if (out_) out_->flush();
   by_address_.clear();
+  by_session_.clear();
   peers_.clear();
 }
 
-Result<control::WebRtcViewerStarted, ControlError> WebRtcViewers::start_viewer(
+Result<control::WebRtcViewerStarted, ControlError> WebRtcSessions::start_viewer(
     const control::WebRtcViewerRequest& request) {
   if (!certificate_) {
     return fail(ControlError{ControlErrorCode::unavailable, "WebRTC is not available here"});
@@ -215,51 +223,215 @@ Result<control::WebRtcViewerStarted, ControlError> WebRtcViewers::start_viewer(
     return fail(webrtc_bad_request(formed.error()));
   }
 
-  auto peer = std::make_unique<WebRtcPeer>(WebRtcPeer{
-      id, request.group, request.viewer,
-      ice::IceLiteSession(ice::IceCredentials::generate(), offer->media.front().ice_ufrag,
-                          offer->media.front().ice_pwd, now),
-      nullptr, nullptr, std::nullopt, {}, {}, now, false});
-  WebRtcPeer* p = peer.get();
-  peer->dtls = std::make_unique<dtls::DtlsTransport>(
-      certificate_, dtls::DtlsRole::server, offer->media.front().fingerprint,
-      [this, p](std::span<const std::uint8_t> datagram) {
-        if (p->selected) send(*p->selected, rtp::Bytes(datagram.data(), datagram.size()));
-      });
+  WebRtcPeer& peer = add_peer(id, request, offer->media.front().ice_ufrag,
+                              offer->media.front().ice_pwd, offer->media.front().fingerprint, now);
   for (const auto& [m, t] : line_tracks) {
-    peer->ssrcs[t] = media->ssrc_for(viewer, t);
-    peer->sent[t] = true;
-    answers[m].ssrc = peer->ssrcs[t];
+    peer.ssrcs[t] = media->ssrc_for(viewer, t);
+    peer.sent[t] = true;
+    answers[m].ssrc = peer.ssrcs[t];
   }
 
-  webrtc::WebRtcAnswerParams params;
-  params.ice_ufrag = peer->ice.local().ufrag;
-  params.ice_pwd = peer->ice.local().password;
-  params.fingerprint = certificate_->fingerprint();
-  params.candidate_address = ctx_.directory.public_host();
-  params.candidate_port = ctx_.bound.rtp_ports.rtp;
-  params.session_id = ++session_version_;
-  params.cname = "callcast-" + request.group;
-  std::string answer = webrtc::build_webrtc_answer(*offer, params, answers);
-  const std::string ufrag = peer->ice.local().ufrag;
-  peers_.emplace(ufrag, std::move(peer));
+  std::string answer = webrtc::build_webrtc_answer(*offer, answer_params(peer), answers);
   spdlog::info(
       "group={} terminal={} step=714 event=webrtc_viewer_offered session={} tracks={} audio={} "
       "peer={} candidate={}:{}",
       request.group, request.viewer, id, line_tracks.size(),
       audio_target ? "transcoded to opus" : "as relayed", request.source_address,
-      params.candidate_address, params.candidate_port);
+      ctx_.directory.public_host(), ctx_.bound.rtp_ports.rtp);
   return control::WebRtcViewerStarted{id, std::move(answer)};
 }
 
-void WebRtcViewers::on_datagram(const UdpEndpoint& from, rtp::Bytes data, Clock::time_point now) {
+WebRtcPeer& WebRtcSessions::add_peer(std::string session_id,
+                                     const control::WebRtcViewerRequest& names,
+                                     const std::string& remote_ufrag,
+                                     const std::string& remote_password,
+                                     const std::string& remote_fingerprint, Clock::time_point now) {
+  auto peer = std::make_unique<WebRtcPeer>(WebRtcPeer{
+      std::move(session_id), names.group, names.viewer,
+      ice::IceLiteSession(ice::IceCredentials::generate(), remote_ufrag, remote_password, now),
+      nullptr, nullptr, std::nullopt, {}, {}, now, false, false, {}, {}});
+  WebRtcPeer* p = peer.get();
+  peer->dtls = std::make_unique<dtls::DtlsTransport>(
+      certificate_, dtls::DtlsRole::server, remote_fingerprint,
+      [this, p](std::span<const std::uint8_t> datagram) {
+        if (p->selected) send(*p->selected, rtp::Bytes(datagram.data(), datagram.size()));
+      });
+  by_session_[peer->session_id] = p;
+  peers_.emplace(peer->ice.local().ufrag, std::move(peer));
+  return *p;
+}
+
+webrtc::WebRtcAnswerParams WebRtcSessions::answer_params(const WebRtcPeer& peer) {
+  webrtc::WebRtcAnswerParams params;
+  params.ice_ufrag = peer.ice.local().ufrag;
+  params.ice_pwd = peer.ice.local().password;
+  params.fingerprint = certificate_->fingerprint();
+  params.candidate_address = ctx_.directory.public_host();
+  params.candidate_port = ctx_.bound.rtp_ports.rtp;
+  params.session_id = ++session_version_;
+  params.cname = "callcast-" + peer.group;
+  return params;
+}
+
+Result<control::WebRtcViewerStarted, ControlError> WebRtcSessions::start_publisher(
+    const control::WebRtcPublisherRequest& request) {
+  if (!certificate_) {
+    return fail(ControlError{ControlErrorCode::unavailable, "WebRTC is not available here"});
+  }
+  const core::Group* group = ctx_.directory.registry().find(request.group);
+  if (group == nullptr) {
+    return fail(
+        ControlError{ControlErrorCode::not_found, "group " + request.group + ": no_such_group"});
+  }
+  if (request.master != group->id) {
+    return fail(ControlError{ControlErrorCode::unauthorized,
+                             "only the group's master may publish to group " + request.group});
+  }
+  if (!group->publisher.empty()) {
+    return fail(ControlError{ControlErrorCode::conflict,
+                             "group " + request.group + " already has a publisher"});
+  }
+  auto offer = webrtc::parse_webrtc_offer(request.offer);
+  if (!offer) return fail(webrtc_bad_request("the WebRTC offer: " + offer.error()));
+
+  // The browser's camera as H.264 (what phones and browsers decode), its microphone as Opus.
+  std::vector<webrtc::AnswerMedia> answers(offer->media.size());
+  std::vector<control::PhonePublishTrack> tracks;
+  std::vector<std::pair<std::uint32_t, std::size_t>> source_ssrcs;
+  for (std::size_t m = 0; m < offer->media.size(); ++m) {
+    const webrtc::OfferedMedia& line = offer->media[m];
+    answers[m].accepted = false;
+    answers[m].direction = "recvonly";
+    if (line.rejected || (line.direction != "sendonly" && line.direction != "sendrecv")) continue;
+    std::optional<webrtc::ChosenCodec> chosen;
+    if (line.kind == "video") {
+      chosen = webrtc::choose_h264_for_ingest(line);
+    } else if (line.kind == "audio") {
+      static constexpr std::array<std::string_view, 1> kOpus{"opus"};
+      chosen = webrtc::choose_audio(line, kOpus);
+    }
+    const bool taken = std::any_of(tracks.begin(), tracks.end(),
+                                   [&](const auto& t) { return t.media == line.kind; });
+    if (!chosen || taken) continue;
+    chosen->rtx_payload_type.reset();  // no RTX: NACKed packets come again as they were
+    control::PhonePublishTrack track;
+    track.media = line.kind;
+    track.encoding = chosen->encoding;
+    track.clock_rate = chosen->clock_rate;
+    track.channels = chosen->channels;
+    track.payload_type = chosen->payload_type;
+    track.fmtp = chosen->fmtp;
+    const auto has = [&](std::string_view fb) {
+      return std::find(chosen->feedback.begin(), chosen->feedback.end(), fb) !=
+             chosen->feedback.end();
+    };
+    track.nack = has("nack");
+    track.pli = has("nack pli");
+    track.fir = has("ccm fir");
+    for (const std::uint32_t ssrc : line.ssrcs)
+      source_ssrcs.emplace_back(ssrc, tracks.size());
+    tracks.push_back(std::move(track));
+    answers[m].accepted = true;
+    answers[m].codec = std::move(*chosen);
+  }
+  if (tracks.empty()) {
+    return fail(webrtc_bad_request(
+        "the offer sends nothing a broadcast can carry (a sendonly H.264 video line, packetization "
+        "mode 1, or an Opus audio line)"));
+  }
+  auto text = announced_sdp(request.master, tracks);
+  if (!text) return fail(webrtc_bad_request(text.error()));
+  auto sdp = sdp::SessionDescription::parse(*text);
+  if (!sdp) return fail(webrtc_bad_request("the tracks make no SDP: " + sdp.error()));
+  auto described = describe_tracks(*sdp);
+  if (!described) return fail(webrtc_bad_request(described.error()));
+  if (GroupMedia* media = ctx_.directory.media(request.group);
+      media != nullptr && !media->compatible_with(*described)) {
+    return fail(webrtc_bad_request("the tracks differ from the running broadcast's"));
+  }
+
+  const auto now = ctx_.time.now();
+  auto fresh = std::make_unique<PublisherSession>(ctx_.sessions.new_id(), request.group,
+                                                  request.master, now, *described, std::move(*sdp));
+  fresh->webrtc = true;
+  fresh->udp = true;
+  boost::system::error_code unparsed;
+  const auto address = boost::asio::ip::make_address(request.source_address, unparsed);
+  if (!unparsed) fresh->peer = address;
+  for (std::size_t i = 0; i < tracks.size(); ++i)
+    fresh->track_set_up[i] = true;
+  PublisherSession& s = ctx_.sessions.add(std::move(fresh));
+  const std::string id = s.id();
+  auto joined = ctx_.directory.registry().publisher_joined(request.group, request.master);
+  if (!joined) {
+    ctx_.directory.close_session(id, "refused", false);
+    return fail(ControlError{
+        ControlErrorCode::conflict,
+        "group " + request.group + ": " + std::string(core::to_string(joined.error()))});
+  }
+  GroupMedia& media = ctx_.directory.start_recording(s);
+  PublisherRtcpPath path;
+  path.tcp = false;  // its address comes with ICE, its keys with DTLS (keyed())
+  path.nack = ctx_.config.publisher_nack;
+  media.set_publisher_rtcp(std::move(path));
+
+  WebRtcPeer& peer =
+      add_peer(id, control::WebRtcViewerRequest{request.group, request.master, {}, {}},
+               offer->media.front().ice_ufrag, offer->media.front().ice_pwd,
+               offer->media.front().fingerprint, now);
+  peer.publisher = true;
+  for (std::size_t i = 0; i < tracks.size(); ++i)
+    peer.payload_types[i] = tracks[i].payload_type;
+  peer.source_ssrcs = std::move(source_ssrcs);
+  std::string answer = webrtc::build_webrtc_answer(*offer, answer_params(peer), answers);
+  spdlog::info(
+      "group={} terminal={} step=705 event=webrtc_publisher_offered session={} tracks={} "
+      "peer={}, live at once (706), pictures from its first keyframe",
+      request.group, request.master, id, tracks.size(), request.source_address);
+  return control::WebRtcViewerStarted{id, std::move(answer)};
+}
+
+std::optional<WebRtcSessions::OpenedPacket> WebRtcSessions::open_publisher_packet(
+    const PublisherSession& session, bool rtcp, rtp::Bytes data) {
+  auto it = by_session_.find(session.id());
+  if (it == by_session_.end() || !it->second->srtp || data.size() > plain_.size() ||
+      data.size() < 12) {
+    return std::nullopt;
+  }
+  WebRtcPeer& peer = *it->second;
+  std::copy(data.begin(), data.end(), plain_.begin());
+  const std::span<std::uint8_t> buffer(plain_);
+  auto opened = rtcp ? peer.srtp->unprotect_rtcp(buffer, data.size())
+                     : peer.srtp->unprotect_rtp(buffer, data.size());
+  if (!opened) {
+    ++ctx_.counters.webrtc_srtcp_rejected;
+    return std::nullopt;
+  }
+  const rtp::Bytes plain(plain_.data(), *opened);
+  if (rtcp) {
+    // Its sender reports (lip sync for every viewer): the track of the SSRC it names.
+    const std::uint32_t sender = rtp::read_u32(plain.data() + 4);
+    for (const auto& [ssrc, track] : peer.source_ssrcs) {
+      if (ssrc == sender) return OpenedPacket{track, plain};
+    }
+    return OpenedPacket{0, plain};
+  }
+  const std::uint8_t payload_type = plain[1] & 0x7FU;
+  for (std::size_t t = 0; t < kMaxTracks; ++t) {
+    if (peer.payload_types[t] == payload_type) return OpenedPacket{t, plain};
+  }
+  ++ctx_.counters.malformed_rtp;  // a payload type it was not answered
+  return std::nullopt;
+}
+
+void WebRtcSessions::on_datagram(const UdpEndpoint& from, rtp::Bytes data, Clock::time_point now) {
   if (data.empty()) return;
   if (data[0] < 4) return on_stun(from, data, now);
   if (data[0] >= 20 && data[0] < 64) return on_dtls(from, data, now);
   ++ctx_.counters.unknown_udp_datagrams;
 }
 
-void WebRtcViewers::on_stun(const UdpEndpoint& from, rtp::Bytes data, Clock::time_point now) {
+void WebRtcSessions::on_stun(const UdpEndpoint& from, rtp::Bytes data, Clock::time_point now) {
   const std::span<const std::uint8_t> raw(data.data(), data.size());
   auto message = ice::parse_stun(raw);
   if (!message || !message->is_binding_request()) {
@@ -288,13 +460,20 @@ void WebRtcViewers::on_stun(const UdpEndpoint& from, rtp::Bytes data, Clock::tim
   if (!peer.selected || (reply.nominated && *peer.selected != from)) select(peer, from);
 }
 
-void WebRtcViewers::select(WebRtcPeer& peer, const UdpEndpoint& to) {
-  ViewerSession* session = session_of(peer);
-  if (session == nullptr) return;
+void WebRtcSessions::select(WebRtcPeer& peer, const UdpEndpoint& to) {
+  if (!session_exists(peer)) return;
   if (peer.selected) by_address_.erase(*peer.selected);
   const bool moved = peer.selected.has_value();
   peer.selected = to;
   by_address_[to] = &peer;
+  spdlog::info("group={} terminal={} step={} event=webrtc_ice_selected address={}:{}", peer.group,
+               peer.viewer, peer.publisher ? 705 : 714, to.address().to_string(), to.port());
+  if (PublisherSession* publisher = publisher_of(peer)) {
+    ctx_.routes.add(to, *publisher, 0);
+    if (moved && peer.srtp) keyed(peer, ctx_.time.now());  // its RTCP goes to the new address
+    return;
+  }
+  ViewerSession* session = session_of(peer);
   Viewer& viewer = session->viewer();
   for (std::size_t t = 0; t < kMaxTracks; ++t) {
     if (!viewer.tracks[t].set_up) continue;
@@ -303,11 +482,9 @@ void WebRtcViewers::select(WebRtcPeer& peer, const UdpEndpoint& to) {
   }
   ctx_.routes.add(to, *session, 0);
   if (moved && peer.srtp) session->media().redirect(viewer);
-  spdlog::info("group={} terminal={} step=714 event=webrtc_ice_selected address={}:{}", peer.group,
-               peer.viewer, to.address().to_string(), to.port());
 }
 
-void WebRtcViewers::on_dtls(const UdpEndpoint& from, rtp::Bytes data, Clock::time_point now) {
+void WebRtcSessions::on_dtls(const UdpEndpoint& from, rtp::Bytes data, Clock::time_point now) {
   auto it = by_address_.find(from);
   if (it == by_address_.end()) {
     ++ctx_.counters.unknown_udp_datagrams;
@@ -319,16 +496,38 @@ void WebRtcViewers::on_dtls(const UdpEndpoint& from, rtp::Bytes data, Clock::tim
   if (peer.dtls->state() == dtls::DtlsState::connected && !peer.srtp) keyed(peer, now);
 }
 
-void WebRtcViewers::keyed(WebRtcPeer& peer, Clock::time_point now) {
-  ViewerSession* session = session_of(peer);
-  if (session == nullptr) return;
-  auto srtp = dtls::SrtpSession::create(*peer.dtls->keys());
-  if (!srtp) {
-    spdlog::warn("group={} terminal={} step=714 event=webrtc_failed reason=\"SRTP: {}\"",
-                 peer.group, peer.viewer, srtp.error());
-    return close(peer, "SRTP could not start: " + srtp.error());
+void WebRtcSessions::keyed(WebRtcPeer& peer, Clock::time_point now) {
+  if (!session_exists(peer)) return;
+  if (!peer.srtp) {
+    auto srtp = dtls::SrtpSession::create(*peer.dtls->keys());
+    if (!srtp) {
+      spdlog::warn("group={} terminal={} event=webrtc_failed reason=\"SRTP: {}\"", peer.group,
+                   peer.viewer, srtp.error());
+      return close(peer, "SRTP could not start: " + srtp.error());
+    }
+    peer.srtp = std::shared_ptr<dtls::SrtpSession>(std::move(*srtp));
   }
-  peer.srtp = std::shared_ptr<dtls::SrtpSession>(std::move(*srtp));
+  if (PublisherSession* publisher = publisher_of(peer)) {
+    // Keyframe requests, NACKs and bitrate requests go to the browser as SRTCP from now on.
+    if (GroupMedia* media = publisher->media()) {
+      PublisherRtcpPath path;
+      path.tcp = false;
+      path.nack = ctx_.config.publisher_nack;
+      path.srtp = peer.srtp;
+      for (std::size_t t = 0; t < kMaxTracks; ++t) {
+        if (peer.payload_types[t]) path.udp_rtcp[t] = *peer.selected;
+      }
+      media->set_publisher_rtcp(std::move(path));
+    }
+    spdlog::info(
+        "group={} terminal={} step=705 event=webrtc_publisher_keyed session={} address={}:{} "
+        "after_ms={}",
+        peer.group, peer.viewer, peer.session_id, peer.selected->address().to_string(),
+        peer.selected->port(),
+        std::chrono::duration_cast<std::chrono::milliseconds>(now - peer.created).count());
+    return;
+  }
+  ViewerSession* session = session_of(peer);
   Viewer& viewer = session->viewer();
   viewer.srtp = peer.srtp;
   if (auto playing = ctx_.directory.registry().viewer_playing(peer.group, peer.viewer); !playing) {
@@ -347,7 +546,7 @@ void WebRtcViewers::keyed(WebRtcPeer& peer, Clock::time_point now) {
       viewer.backlog.size());
 }
 
-void WebRtcViewers::on_srtp(ViewerSession& session, rtp::Bytes data, Clock::time_point now) {
+void WebRtcSessions::on_srtp(ViewerSession& session, rtp::Bytes data, Clock::time_point now) {
   Viewer& viewer = session.viewer();
   if (!viewer.srtp || data.size() < 8) return;
   if (data[1] < 192 || data[1] > 223) return;  // RTP from a viewer: nothing to do with it
@@ -377,10 +576,10 @@ void WebRtcViewers::on_srtp(ViewerSession& session, rtp::Bytes data, Clock::time
   }
 }
 
-void WebRtcViewers::sweep(Clock::time_point now) {
+void WebRtcSessions::sweep(Clock::time_point now) {
   std::vector<std::string> gone;
   for (auto& [ufrag, peer] : peers_) {
-    if (session_of(*peer) == nullptr) {
+    if (!session_exists(*peer)) {
       // Its session was closed elsewhere (BYE, DELETE, timeout): tell the browser at once.
       if (peer->dtls->state() == dtls::DtlsState::connected) peer->dtls->close();
       gone.push_back(ufrag);
@@ -401,7 +600,7 @@ void WebRtcViewers::sweep(Clock::time_point now) {
     forget(ufrag);
 }
 
-void WebRtcViewers::send(const UdpEndpoint& to, rtp::Bytes datagram) {
+void WebRtcSessions::send(const UdpEndpoint& to, rtp::Bytes datagram) {
   if (!out_) return;
   // Copied into a packet the batcher keeps until it is sent.
   auto copy = std::make_shared<RelayPacket>();
@@ -410,24 +609,36 @@ void WebRtcViewers::send(const UdpEndpoint& to, rtp::Bytes datagram) {
   out_->flush();
 }
 
-ViewerSession* WebRtcViewers::session_of(const WebRtcPeer& peer) const {
+ViewerSession* WebRtcSessions::session_of(const WebRtcPeer& peer) const {
   Session* session = ctx_.sessions.find(peer.session_id);
   if (session == nullptr || session->kind() != SessionKind::viewer) return nullptr;
   return static_cast<ViewerSession*>(session);
 }
 
-void WebRtcViewers::close(WebRtcPeer& peer, const std::string& reason) {
-  if (peer.closing) return;
-  peer.closing = true;
-  spdlog::info("group={} terminal={} step=714 event=webrtc_viewer_closed reason=\"{}\"", peer.group,
-               peer.viewer, reason);
-  if (session_of(peer) != nullptr) ctx_.directory.close_session(peer.session_id, reason, true);
+PublisherSession* WebRtcSessions::publisher_of(const WebRtcPeer& peer) const {
+  Session* session = ctx_.sessions.find(peer.session_id);
+  if (session == nullptr || session->kind() != SessionKind::publisher) return nullptr;
+  return static_cast<PublisherSession*>(session);
 }
 
-void WebRtcViewers::forget(const std::string& ufrag) {
+bool WebRtcSessions::session_exists(const WebRtcPeer& peer) const {
+  return ctx_.sessions.find(peer.session_id) != nullptr;
+}
+
+void WebRtcSessions::close(WebRtcPeer& peer, const std::string& reason) {
+  if (peer.closing) return;
+  peer.closing = true;
+  spdlog::info("group={} terminal={} step={} event=webrtc_{}_closed reason=\"{}\"", peer.group,
+               peer.viewer, peer.publisher ? 705 : 714, peer.publisher ? "publisher" : "viewer",
+               reason);
+  if (session_exists(peer)) ctx_.directory.close_session(peer.session_id, reason, true);
+}
+
+void WebRtcSessions::forget(const std::string& ufrag) {
   auto it = peers_.find(ufrag);
   if (it == peers_.end()) return;
   if (it->second->selected) by_address_.erase(*it->second->selected);
+  by_session_.erase(it->second->session_id);
   peers_.erase(it);
 }
 
