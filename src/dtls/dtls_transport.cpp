@@ -157,7 +157,8 @@ void DtlsTransport::SslCtxFree::operator()(SSL_CTX* context) const {
 }
 
 DtlsTransport::DtlsTransport(std::shared_ptr<const DtlsCertificate> local, DtlsRole role,
-                             std::string remote_fingerprint, SendDatagram send, DtlsOptions options)
+                             std::string_view remote_fingerprint, SendDatagram send,
+                             DtlsOptions options)
     : local_(std::move(local)), role_(role), send_(std::move(send)), options_(std::move(options)) {
   auto parsed = parse_fingerprint(remote_fingerprint);
   if (!parsed) {

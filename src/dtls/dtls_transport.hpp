@@ -20,6 +20,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "dtls/dtls_certificate.hpp"
@@ -52,7 +53,7 @@ class DtlsTransport {
   // `remote_fingerprint`: the peer's `a=fingerprint:sha-256` value (hex with colons, any case).
   // A malformed one leaves the transport failed at once, with the reason in error().
   DtlsTransport(std::shared_ptr<const DtlsCertificate> local, DtlsRole role,
-                std::string remote_fingerprint, SendDatagram send, DtlsOptions options = {});
+                std::string_view remote_fingerprint, SendDatagram send, DtlsOptions options = {});
   ~DtlsTransport();
   DtlsTransport(const DtlsTransport&) = delete;
   DtlsTransport& operator=(const DtlsTransport&) = delete;
