@@ -194,7 +194,10 @@ bool DtlsTransport::setup() {
     return false;
   }
   SSL_CTX* ctx = context_.get();
-  SSL_CTX_set_options(ctx, SSL_OP_NO_QUERY_MTU | SSL_OP_NO_TICKET | SSL_OP_NO_RENEGOTIATION);
+  // Our suite order decides (AES-128-GCM first); no tickets or renegotiation: one handshake per
+  // association is all DTLS-SRTP needs, and a renegotiation would only be attack surface.
+  SSL_CTX_set_options(ctx, SSL_OP_NO_QUERY_MTU | SSL_OP_NO_TICKET | SSL_OP_NO_RENEGOTIATION |
+                               SSL_OP_CIPHER_SERVER_PREFERENCE);
   SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
   SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT,
                      &DtlsTransportGlue::verify_peer);
