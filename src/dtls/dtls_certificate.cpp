@@ -11,7 +11,7 @@
 namespace callcast::dtls {
 namespace {
 
-constexpr long kSecondsPerDay = 24 * 60 * 60;
+constexpr long kSecondsPerDay = 24L * 60 * 60;
 
 std::string certificate_error(const char* what) {
   std::string text = std::string("DTLS certificate: ") + what;
@@ -50,7 +50,7 @@ DtlsCertificate::DtlsCertificate(std::unique_ptr<EVP_PKEY, EvpPkeyFree> key,
       fingerprint_(std::move(fingerprint)) {}
 
 Result<std::shared_ptr<const DtlsCertificate>, std::string> DtlsCertificate::generate(
-    std::string common_name) {
+    const std::string& common_name) {
   ERR_clear_error();
   // P-256: what browsers generate for themselves and accept everywhere (RSA keys make the
   // handshake slower and the flights larger).

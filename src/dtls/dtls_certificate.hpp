@@ -17,7 +17,7 @@ class DtlsCertificate {
   // CN=<common_name>, valid from a day ago (peers with a slow clock) for 30 days. Fails only when
   // OpenSSL does (no randomness, out of memory); called once at start-up, never on a data path.
   static Result<std::shared_ptr<const DtlsCertificate>, std::string> generate(
-      std::string common_name = "callcast");
+      const std::string& common_name = "callcast");
 
   // "AB:CD:..." (upper-case hex, colons): the value of `a=fingerprint:sha-256 ...`.
   const std::string& fingerprint() const { return fingerprint_; }

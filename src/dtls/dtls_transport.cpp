@@ -157,7 +157,8 @@ void DtlsTransport::SslCtxFree::operator()(SSL_CTX* context) const {
 }
 
 DtlsTransport::DtlsTransport(std::shared_ptr<const DtlsCertificate> local, DtlsRole role,
-                             std::string remote_fingerprint, SendDatagram send, DtlsOptions options)
+                             std::string_view remote_fingerprint, SendDatagram send,
+                             DtlsOptions options)
     : local_(std::move(local)), role_(role), send_(std::move(send)), options_(std::move(options)) {
   auto parsed = parse_fingerprint(remote_fingerprint);
   if (!parsed) {
@@ -193,7 +194,10 @@ bool DtlsTransport::setup() {
     return false;
   }
   SSL_CTX* ctx = context_.get();
-  SSL_CTX_set_options(ctx, SSL_OP_NO_QUERY_MTU | SSL_OP_NO_TICKET | SSL_OP_NO_RENEGOTIATION);
+  // Our suite order decides (AES-128-GCM first); no tickets or renegotiation: one handshake per
+  // association is all DTLS-SRTP needs, and a renegotiation would only be attack surface.
+  SSL_CTX_set_options(ctx, SSL_OP_NO_QUERY_MTU | SSL_OP_NO_TICKET | SSL_OP_NO_RENEGOTIATION |
+                               SSL_OP_CIPHER_SERVER_PREFERENCE);
   SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
   SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT,
                      &DtlsTransportGlue::verify_peer);
@@ -296,29 +300,15 @@ bool DtlsTransport::export_keys() {
     fail_with(std::string("unexpected SRTP profile ") + selected->name);
     return false;
   }
-  const std::size_t key = master_key_length(profile);
-  const std::size_t salt = master_salt_length(profile);
   // RFC 5764 §4.2: client key | server key | client salt | server salt.
-  std::vector<std::uint8_t> material(2 * (key + salt));
+  std::vector<std::uint8_t> material(srtp_exporter_length(profile));
   if (SSL_export_keying_material(ssl_.get(), material.data(), material.size(), kSrtpExporterLabel,
                                  sizeof(kSrtpExporterLabel) - 1, nullptr, 0, 0) != 1) {
     fail_with_ssl_error("SSL_export_keying_material(EXTRACTOR-dtls_srtp)");
     return false;
   }
-  auto key_salt = [&](bool client) {
-    std::vector<std::uint8_t> out;
-    out.reserve(key + salt);
-    const auto key_at = material.begin() + static_cast<std::ptrdiff_t>(client ? 0 : key);
-    const auto salt_at =
-        material.begin() + static_cast<std::ptrdiff_t>(2 * key + (client ? 0 : salt));
-    out.insert(out.end(), key_at, key_at + static_cast<std::ptrdiff_t>(key));
-    out.insert(out.end(), salt_at, salt_at + static_cast<std::ptrdiff_t>(salt));
-    return out;
-  };
-  SrtpKeyMaterial keys;
-  keys.profile = profile;
-  keys.local_master_key_salt = key_salt(role_ == DtlsRole::client);
-  keys.remote_master_key_salt = key_salt(role_ != DtlsRole::client);
+  SrtpKeyMaterial keys =
+      srtp_key_material_from_exporter(profile, role_ == DtlsRole::client, material);
   OPENSSL_cleanse(material.data(), material.size());
   keys_ = std::move(keys);
   return true;

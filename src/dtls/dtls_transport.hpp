@@ -1,8 +1,9 @@
 #pragma once
 // One DTLS 1.2 association (RFC 6347) over an unreliable datagram path, used only to agree SRTP
-// keys (DTLS-SRTP, RFC 5764) with a browser terminal (issue 14). It owns no socket, thread or
-// timer: the caller feeds it the datagrams whose first byte is 20-63 (RFC 7983 demultiplexing),
-// gives it a function that sends one datagram to the peer, and runs one timer from
+// keys (DTLS-SRTP, RFC 5764) with a browser terminal (issue 14): a browser viewer whose player
+// (step 714) receives the group's stream (step 709) over SRTP, or a WHIP broadcaster. It owns no
+// socket, thread or timer: the caller feeds it the datagrams whose first byte is 20-63 (RFC 7983
+// demultiplexing), gives it a function that sends one datagram to the peer, and runs one timer from
 // next_timeout() for the retransmission of lost flights (RFC 6347 §4.2.4).
 //
 // The peer is authenticated by the SHA-256 fingerprint of its certificate, learnt from its SDP
@@ -20,6 +21,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "dtls/dtls_certificate.hpp"
@@ -52,7 +54,7 @@ class DtlsTransport {
   // `remote_fingerprint`: the peer's `a=fingerprint:sha-256` value (hex with colons, any case).
   // A malformed one leaves the transport failed at once, with the reason in error().
   DtlsTransport(std::shared_ptr<const DtlsCertificate> local, DtlsRole role,
-                std::string remote_fingerprint, SendDatagram send, DtlsOptions options = {});
+                std::string_view remote_fingerprint, SendDatagram send, DtlsOptions options = {});
   ~DtlsTransport();
   DtlsTransport(const DtlsTransport&) = delete;
   DtlsTransport& operator=(const DtlsTransport&) = delete;
@@ -69,7 +71,8 @@ class DtlsTransport {
   void receive(std::span<const std::uint8_t> datagram);
 
   // When the caller should call on_timeout(), from now; nullopt when no flight awaits an answer.
-  // Read it again after each start(), receive() and on_timeout().
+  // Read it again after each start(), receive() and on_timeout(). (OpenSSL also resends an
+  // expired flight by itself inside receive(); the caller's timer is for when nothing arrives.)
   std::optional<std::chrono::milliseconds> next_timeout() const;
   // Resends the last flight if its timer has expired (OpenSSL's clock; calling early is harmless),
   // or fails the handshake after DtlsOptions::max_timeouts expiries.

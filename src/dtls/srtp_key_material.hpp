@@ -2,6 +2,7 @@
 // What a DTLS-SRTP handshake hands to SRTP (RFC 5764 §4.2): the negotiated protection profile and
 // one master key + master salt per direction, each as libsrtp wants it (key, then salt).
 #include <cstdint>
+#include <span>
 #include <string_view>
 #include <vector>
 
@@ -32,5 +33,16 @@ struct SrtpKeyMaterial {
   std::vector<std::uint8_t> local_master_key_salt;
   std::vector<std::uint8_t> remote_master_key_salt;
 };
+
+// Bytes the TLS exporter gives for RFC 5764 §4.2, per profile: both keys and both salts.
+constexpr std::size_t srtp_exporter_length(SrtpProfile profile) {
+  return 2 * (master_key_length(profile) + master_salt_length(profile));
+}
+
+// Splits the "EXTRACTOR-dtls_srtp" exporter output (srtp_exporter_length bytes, laid out as
+// client key | server key | client salt | server salt) into our keys and the peer's.
+// `material` must be exactly srtp_exporter_length(profile) bytes (asserted).
+SrtpKeyMaterial srtp_key_material_from_exporter(SrtpProfile profile, bool local_is_client,
+                                                std::span<const std::uint8_t> material);
 
 }  // namespace callcast::dtls
