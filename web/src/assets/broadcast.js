@@ -4,7 +4,7 @@
 // from the control API in the page's URL; 201 brings the answer and, in Location, the session
 // to DELETE when done.
 import {
-  StatusView, basicAuthorization, deleteSession, exchangeSdp, iceGatheringDone, pageQuery,
+  StatusView, basicAuthorization, deleteSession, exchangeSdp, iceGatheringDone, pageQuery, watchTransports,
 } from './common.js';
 
 const $ = (id) => document.getElementById(id);
@@ -109,15 +109,18 @@ async function goLive() {
     const transceiver = pc.addTransceiver(track, { direction: 'sendonly', streams: [stream] });
     if (track.kind === 'video') preferH264(transceiver);
   }
+  const lost = () => {
+    if (session.pc !== pc || session.state === 'ended' || session.state === 'idle') return;
+    setState('ended', 'The broadcast ended: the server closed the connection or it was lost.');
+    deleteSession(session.location, deleteHeaders);
+    session.location = null;
+    release();
+  };
   pc.onconnectionstatechange = () => {
     if (session.pc !== pc) return;
     if (pc.connectionState === 'connected') setState('live', `Live: viewers can call ${number}.`);
-    if (pc.connectionState === 'failed' || pc.connectionState === 'closed') {
-      setState('ended', 'The broadcast ended: the connection to the server was lost.');
-      deleteSession(session.location, deleteHeaders);
-      session.location = null;
-      release();
-    }
+    if (pc.connectionState === 'disconnected') setState('interrupted', 'Connection interrupted, waiting for it to come back...');
+    if (pc.connectionState === 'failed' || pc.connectionState === 'closed') lost();
   };
 
   setState('connecting', 'Connecting...');
@@ -127,6 +130,7 @@ async function goLive() {
     const { answer, location: sessionUrl } = await exchangeSdp(url.href, pc.localDescription.sdp, headers);
     session.location = sessionUrl;
     await pc.setRemoteDescription({ type: 'answer', sdp: answer });
+    watchTransports(pc, lost);
   } catch (e) {
     fail(e.message, e.status);
     session.location = null;

@@ -76,6 +76,19 @@ export function deleteSession(location, headers) {
   fetch(location, { method: 'DELETE', keepalive: true, headers }).catch(() => {});
 }
 
+// Calls `onEnd` once the session's DTLS transport closes or fails: a server that ends the
+// session (the broadcast ended, the session was deleted) sends a DTLS close_notify, which the
+// transport reports at once, where the connection state only turns "closed" after ICE consent
+// expires (about 15 s in Chromium).
+export function watchTransports(pc, onEnd) {
+  const transports = new Set([...pc.getReceivers(), ...pc.getSenders()].map((x) => x.transport).filter(Boolean));
+  for (const transport of transports) {
+    transport.addEventListener('statechange', () => {
+      if (transport.state === 'closed' || transport.state === 'failed') onEnd();
+    });
+  }
+}
+
 // The page's query: ?number=...&token=... (a play or publish token from the control API).
 export function pageQuery() {
   const query = new URLSearchParams(location.search);

@@ -14,7 +14,7 @@ const updated = $('updated');
 const alertBox = $('error');
 
 // For people and for tests (tests/browser/console.mjs): the latest answer and each group's
-// charted history (x: unix seconds, bitrate kbit/s, viewers).
+// charted history (x: unix seconds, bitrate Mbit/s, viewers).
 const consoleState = { groups: [], history: {}, charts: {}, polls: 0, error: null };
 window.callcast = consoleState;
 const rows = new Map();  // group -> {row, cells, chart, history, lastNacks, lastAt}
@@ -52,51 +52,67 @@ function summarize(group) {
   return { kinds, viewers: (group.viewers || []).length, bitrate, worstLoss, nacks: group.repair?.nacks_received ?? 0 };
 }
 
+// One chart per group: bitrate (Mbit/s, left axis) and viewers (right axis, stepped) over the
+// last WINDOW_S seconds, the window ending now so that it scrolls every poll.
+function chartWidth() {
+  return Math.max(260, Math.min(900, document.querySelector('.table-wrap').clientWidth - 24));
+}
+
 function makeChart(cell, history) {
   const opts = {
-    width: 300,
-    height: 120,
-    legend: { show: false },
+    width: chartWidth(),
+    height: 150,
+    legend: { show: true, live: false },
     cursor: { show: false },
     scales: {
-      // The window ends now: the chart scrolls even when nothing changes.
-      x: { time: true, range: () => [history.now - WINDOW_S, history.now] },
-      kbps: { range: (u, min, max) => [0, Math.max(100, max * 1.1)] },
+      x: { time: false, range: () => [history.now - WINDOW_S, history.now] },
+      mbps: { range: (u, min, max) => [0, Math.max(0.5, Math.ceil(max * 1.2 * 2) / 2)] },
       n: { range: (u, min, max) => [0, Math.max(4, max + 1)] },
     },
     axes: [
-      { space: 60, size: 24, values: (u, ticks) => ticks.map((t) => `${Math.round(t - history.now)}s`) },
-      { scale: 'kbps', size: 44, values: (u, ticks) => ticks.map((t) => `${t}k`) },
-      { scale: 'n', side: 1, size: 24, grid: { show: false } },
+      {
+        size: 30,
+        splits: () => [60, 45, 30, 15, 0].map((ago) => history.now - ago),
+        values: (u, ticks) => ticks.map((t) => (Math.round(t - history.now) === 0 ? 'now' : `${Math.round(t - history.now)} s`)),
+      },
+      { scale: 'mbps', size: 50, values: (u, ticks) => ticks.map((t) => `${t.toFixed(1)}`) },
+      { scale: 'n', side: 1, size: 30, grid: { show: false }, incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000] },
     ],
     series: [
-      {},
-      { label: 'bitrate kbit/s', scale: 'kbps', stroke: '#0b5cad', width: 2 },
+      { label: 'time' },
+      { label: 'bitrate (Mbit/s)', scale: 'mbps', stroke: '#0b5cad', width: 2, value: (u, v) => v?.toFixed(2) ?? '-' },
       { label: 'viewers', scale: 'n', stroke: '#c2410c', width: 2, paths: uPlot.paths.stepped({ align: 1 }) },
     ],
   };
-  return new uPlot(opts, [history.t, history.kbps, history.viewers], cell);
+  return new uPlot(opts, [history.t, history.mbps, history.viewers], cell);
 }
 
 function addRow(group) {
   const row = document.createElement('tr');
   row.dataset.group = group.group;
   const cells = {};
-  for (const name of ['group', 'master', 'state', 'viewers', 'bitrate', 'loss', 'nacks', 'chart', 'watch']) {
+  for (const name of ['group', 'master', 'state', 'viewers', 'bitrate', 'loss', 'nacks', 'watch']) {
     cells[name] = document.createElement(name === 'group' ? 'th' : 'td');
     cells[name].className = name;
     row.append(cells[name]);
   }
   cells.group.scope = 'row';
-  cells.chart.className = 'chart';
-  cells.chart.setAttribute('role', 'img');
   const link = document.createElement('a');
   link.textContent = 'watch';
   cells.watch.append(link);
-  tbody.append(row);
-  const history = { t: [], kbps: [], viewers: [], now: Date.now() / 1000 };
-  const entry = { row, cells, link, history, chart: null, lastNacks: null, lastAt: null };
-  entry.chart = makeChart(cells.chart, history);
+  // The chart on a row of its own below, as wide as the table (readable on a phone too).
+  const chartRow = document.createElement('tr');
+  chartRow.className = 'chart-row';
+  chartRow.dataset.chartFor = group.group;
+  const chartCell = document.createElement('td');
+  chartCell.colSpan = 8;
+  chartCell.className = 'chart';
+  chartCell.setAttribute('role', 'img');
+  chartRow.append(chartCell);
+  tbody.append(row, chartRow);
+  const history = { t: [], mbps: [], viewers: [], now: Date.now() / 1000 };
+  const entry = { row, chartRow, cells, chartCell, link, history, chart: null, lastNacks: null, lastAt: null };
+  entry.chart = makeChart(chartCell, history);
   consoleState.history[group.group] = history;
   consoleState.charts[group.group] = entry.chart;
   rows.set(group.group, entry);
@@ -128,16 +144,16 @@ function updateRow(entry, group, now) {
 
   history.now = now;
   history.t.push(now);
-  history.kbps.push(Math.round(s.bitrate / 1000));
+  history.mbps.push(s.bitrate / 1e6);
   history.viewers.push(s.viewers);
   while (history.t.length && history.t[0] < now - WINDOW_S) {
     history.t.shift();
-    history.kbps.shift();
+    history.mbps.shift();
     history.viewers.shift();
   }
-  cells.chart.setAttribute('aria-label',
+  entry.chartCell.setAttribute('aria-label',
     `bitrate ${formatBitrate(s.bitrate)} and ${s.viewers} viewers, over the last ${WINDOW_S} seconds`);
-  entry.chart.setData([history.t, history.kbps, history.viewers]);
+  entry.chart.setData([history.t, history.mbps, history.viewers]);
 }
 
 function render(groups) {
@@ -151,6 +167,7 @@ function render(groups) {
     if (seen.has(name)) continue;
     entry.chart.destroy();
     entry.row.remove();
+    entry.chartRow.remove();
     rows.delete(name);
     delete consoleState.history[name];
     delete consoleState.charts[name];
@@ -205,3 +222,8 @@ async function loop() {
   setTimeout(loop, POLL_MS);
 }
 loop();
+
+// Charts follow the page's width (a phone turned, a window resized).
+window.addEventListener('resize', () => {
+  for (const entry of rows.values()) entry.chart.setSize({ width: chartWidth(), height: 150 });
+});

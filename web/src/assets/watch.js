@@ -3,7 +3,7 @@
 // number and password, or a play token from the control API in the page's URL (?token=);
 // 201 brings the answer and, in Location, the session to DELETE when done.
 import {
-  StatusView, basicAuthorization, deleteSession, exchangeSdp, iceGatheringDone, pageQuery,
+  StatusView, basicAuthorization, deleteSession, exchangeSdp, iceGatheringDone, pageQuery, watchTransports,
 } from './common.js';
 
 const $ = (id) => document.getElementById(id);
@@ -88,6 +88,7 @@ async function watch() {
   pc.onconnectionstatechange = () => {
     if (session.pc !== pc) return;
     if (pc.connectionState === 'connected') setState('playing', `Playing ${number}.`);
+    if (pc.connectionState === 'disconnected') setState('interrupted', 'Connection interrupted, waiting for it to come back...');
     if (pc.connectionState === 'failed' || pc.connectionState === 'closed') ended();
   };
 
@@ -97,6 +98,7 @@ async function watch() {
     const { answer, location: sessionUrl } = await exchangeSdp(url.href, pc.localDescription.sdp, headers);
     session.location = sessionUrl;
     await pc.setRemoteDescription({ type: 'answer', sdp: answer });
+    watchTransports(pc, ended);
   } catch (e) {
     fail(e.message, e.status);
     session.location = null;
