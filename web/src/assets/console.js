@@ -91,9 +91,12 @@ function addRow(group) {
   const row = document.createElement('tr');
   row.dataset.group = group.group;
   const cells = {};
+  const labels = { master: 'Master', state: 'State', viewers: 'Viewers', bitrate: 'Bitrate', loss: 'Loss', nacks: 'NACK/s' };
   for (const name of ['group', 'master', 'state', 'viewers', 'bitrate', 'loss', 'nacks', 'watch']) {
     cells[name] = document.createElement(name === 'group' ? 'th' : 'td');
     cells[name].className = name;
+    // On a narrow screen the cells stack and say what they are (style.css).
+    if (labels[name]) cells[name].dataset.label = labels[name];
     row.append(cells[name]);
   }
   cells.group.scope = 'row';
