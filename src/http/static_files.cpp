@@ -1,7 +1,6 @@
 #include "http/static_files.hpp"
 
 #include <algorithm>
-#include <array>
 #include <fstream>
 #include <iterator>
 #include <system_error>

@@ -126,7 +126,7 @@ class StaticFilesTest : public ::testing::Test {
     return "(none)";
   }
 
-  test::TempDir dir_{"static-files"};
+  callcast::test::TempDir dir_{"static-files"};
 };
 
 TEST_F(StaticFilesTest, ServesPagesWithTheirTypeAndNoCache) {
