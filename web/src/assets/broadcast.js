@@ -105,7 +105,8 @@ async function goLive() {
 
   const pc = new RTCPeerConnection();
   session.pc = pc;
-  for (const track of stream.getTracks()) {
+  // Video first, then audio: the same m= line order as the watch page's offer.
+  for (const track of [...stream.getVideoTracks(), ...stream.getAudioTracks()]) {
     const transceiver = pc.addTransceiver(track, { direction: 'sendonly', streams: [stream] });
     if (track.kind === 'video') preferH264(transceiver);
   }
