@@ -23,7 +23,7 @@ export CALLCAST_UNITY ?= ON
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: deps build test demo asan fuzz format tidy clean
+.PHONY: deps build web test demo asan fuzz format tidy clean
 
 deps:
 	@missing=$$(for p in $(DEB_PACKAGES); do \
@@ -39,11 +39,24 @@ build:
 	cmake --preset $(PRESET)
 	cmake --build --preset $(PRESET) -j $(JOBS)
 
+# The browser pages (issue 14): web/dist, served by callcastd at /, /watch and /broadcast, and
+# what tests/browser drives. npm ci (the exact versions of web/package-lock.json, from the npm
+# registry) runs when the lock file changed, the build when a page did: `make web` is a no-op,
+# and offline, once both are done.
+WEB_SOURCES := $(shell find web/src web/scripts -type f 2>/dev/null)
+web: web/dist/.built
+web/node_modules/.package-lock.json: web/package.json web/package-lock.json
+	@command -v npm >/dev/null || { echo "make web: npm is not installed (apt-get install npm)"; exit 1; }
+	cd web && npm ci --no-audit --no-fund
+web/dist/.built: web/node_modules/.package-lock.json $(WEB_SOURCES)
+	cd web && npm run build
+	touch $@
+
 # Every test runs on the AddressSanitizer + UBSan build: the plain debug build's checks and the
 # sanitizers' besides, in one build and one run (CI ran both before, twice the time for nothing
 # more). TEST_PRESET=dev runs them on the plain debug build instead.
 TEST_PRESET ?= asan
-test: deps
+test: deps web
 	$(MAKE) PRESET=$(TEST_PRESET) build
 	ctest --preset $(TEST_PRESET) -j $(JOBS)
 

@@ -3,6 +3,8 @@
 #include <spdlog/spdlog.h>
 
 #include <boost/asio/post.hpp>
+#include <filesystem>
+#include <system_error>
 #include <thread>
 #include <utility>
 
@@ -14,6 +16,7 @@
 #include "http/http_media_control.hpp"
 #include "http/http_server.hpp"
 #include "http/metrics_endpoint.hpp"
+#include "http/static_files.hpp"
 #include "media/local_addresses.hpp"
 #include "media/media_service.hpp"
 #include "media/streaming_server.hpp"
@@ -45,6 +48,7 @@ struct Daemon::Services {
   std::unique_ptr<http::HttpMediaControl> remote_media;  // role signaling
   control::MediaControl* media_control = nullptr;        // one of the two above
   http::HttpServer http;
+  std::unique_ptr<http::StaticFiles> web_pages;  // issue 14: where the media side runs
   // The signaling role's own state: users, forwarding rules, digest.
   std::unique_ptr<auth::UserDirectory> users;
   std::unique_ptr<forwarding::ForwardingStore> forwarding;
@@ -149,6 +153,7 @@ void Daemon::add_control_routes() {
   Services& s = *services_;
   if (s.media_service) {
     const http::AdminApi admin(s.http, *s.media_control, config_.http.api_key);
+    add_web_pages();
   } else {
     http::AdminApi::protect_only(s.http, config_.http.api_key);
     s.http.route("GET", "/healthz", [](const http::Request&, const http::Responder& respond) {
@@ -157,6 +162,28 @@ void Daemon::add_control_routes() {
   }
   if (config_.http.api_key.empty()) {
     spdlog::info("http: no api_key configured, the /v1 APIs answer loopback clients only");
+  }
+}
+
+// Issue 14: the browser pages beside the admin API the console reads (and, with the media
+// side, the WHEP/WHIP endpoints the watch and broadcast pages call).
+void Daemon::add_web_pages() {
+  Services& s = *services_;
+  const std::filesystem::path root = config_.http.web_root.empty()
+                                         ? http::StaticFiles::default_root()
+                                         : std::filesystem::path(config_.http.web_root);
+  s.web_pages = std::make_unique<http::StaticFiles>(root, config_.http.api_key.empty());
+  s.web_pages->add_routes(s.http);
+  std::error_code ec;
+  if (root.empty()) {
+    spdlog::info(
+        "http: web pages not built (run `make web`, i.e. npm ci && npm run build in web/); "
+        "/, /watch and /broadcast answer 404");
+  } else if (!std::filesystem::is_directory(root, ec)) {
+    spdlog::warn("http: http.web_root {} is not a directory; /, /watch and /broadcast answer 404",
+                 root.string());
+  } else {
+    spdlog::info("http: web pages (/, /watch, /broadcast) served from {}", root.string());
   }
 }
 

@@ -64,6 +64,7 @@ class Daemon {
   Result<bool, std::string> start_media(DaemonAddresses& addresses);
   Result<bool, std::string> start_remote_media();
   void add_control_routes();
+  void add_web_pages();
   // GET /metrics: the series of what this process runs (media, signaling or both).
   void add_metrics_route();
   Result<bool, std::string> add_signaling();

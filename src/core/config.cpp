@@ -256,6 +256,8 @@ Status apply_http(const toml::table& table, HttpConfig& http) {
         error = at(node, key + ": expected \"http://HOST:PORT\" (no path, no trailing /), got \"" +
                              http.public_url + "\"");
       }
+    } else if (n == "web_root") {
+      error = read_string(node, key, http.web_root);
     } else {
       error = unknown_key(node, key);
     }

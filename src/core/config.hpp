@@ -76,6 +76,9 @@ struct HttpConfig {
   // the 183/200 (Call-Info). Empty: the listen address, or the SIP host the terminal used when
   // the listen host is a wildcard.
   std::string public_url;
+  // The built browser pages (issue 14: web/dist, `make web`) served at /, /watch, /broadcast
+  // and /assets/. Empty: the source tree's web/dist when it exists (compiled in), else none.
+  std::string web_root;
   bool operator==(const HttpConfig&) const = default;
 };
 

@@ -222,9 +222,12 @@ void HttpSession::send(Response response, bool close_after) {
     out.insert(header.name, header.value);
   out.set(bhttp::field::server, "callcast");
   const bool bodiless = response.status < 200 || response.status == 204 || response.status == 304;
-  if (!bodiless) out.body() = std::move(response.body);
+  // RFC 9110 section 9.3.2: HEAD gets GET's headers, Content-Length included, and no body.
+  const bool head = request_.method == "HEAD";
+  if (!bodiless && !head) out.body() = std::move(response.body);
   out.keep_alive(!close_after_);
   out.prepare_payload();
+  if (!bodiless && head) out.content_length(response.body.size());
   deadline_->enable(options().write_timeout);
   bhttp::async_write(stream_, out, [self = shared_from_this()](beast::error_code ec, std::size_t) {
     self->on_write(ec);

@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 
 #include <boost/asio/ip/tcp.hpp>
+#include <filesystem>
+#include <fstream>
 #include <thread>
 
 #include "http_test_client.hpp"
@@ -108,10 +110,30 @@ TEST_F(DaemonTest, RoleSignalingUsesTheMediaRoleOverHttp) {
   EXPECT_EQ(status_of(addresses.http.port, "/healthz"), 200);
   EXPECT_EQ(status_of(addresses.http.port, "/v1/signaling"), 200);
   EXPECT_EQ(status_of(addresses.http.port, "/v1/groups"), 404);  // the admin API is media's
+  EXPECT_EQ(status_of(addresses.http.port, "/"), 404);           // and so are the web pages
   stop(signaling);
 
   media.stop();
   media_loop.join();
+}
+
+// Issue 14: the pages of http.web_root beside the admin API, where the media side runs.
+TEST_F(DaemonTest, WebRootPagesAreServedWhereTheMediaSideRuns) {
+  const auto web = dir_ / "web";
+  std::filesystem::create_directories(web / "assets");
+  std::ofstream(web / "index.html") << "<!doctype html><title>console</title>";
+  std::ofstream(web / "watch.html") << "<!doctype html><title>watch</title>";
+  std::ofstream(web / "assets" / "console.js") << "export {};";
+  core::Config with_pages = config(core::Role::all);
+  with_pages.http.web_root = web.string();
+  Daemon daemon(with_pages);
+  const DaemonAddresses addresses = start(daemon);
+  EXPECT_EQ(status_of(addresses.http.port, "/"), 200);
+  EXPECT_EQ(status_of(addresses.http.port, "/watch"), 200);
+  EXPECT_EQ(status_of(addresses.http.port, "/assets/console.js"), 200);
+  EXPECT_EQ(status_of(addresses.http.port, "/broadcast"), 404);  // not in this root
+  EXPECT_EQ(status_of(addresses.http.port, "/v1/groups"), 200);  // the admin API is unchanged
+  stop(daemon);
 }
 
 TEST_F(DaemonTest, SignalingWithoutMediaUrlIsAClearError) {

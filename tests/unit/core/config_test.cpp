@@ -225,6 +225,10 @@ TEST(ParseConfigTomlTest, HttpPublicUrlIsAPlainHttpBaseUrl) {
   EXPECT_EQ(parse_ok("[http]\npublic_url = \"http://callcast.example:8080\"\n").http.public_url,
             "http://callcast.example:8080");
   EXPECT_EQ(parse_ok("").http.public_url, "") << "empty by default: the listen address";
+  EXPECT_EQ(parse_ok("[http]\nweb_root = \"/srv/callcast/web\"\n").http.web_root,
+            "/srv/callcast/web");
+  EXPECT_EQ(parse_ok("").http.web_root, "") << "empty by default: the built-in web/dist";
+  EXPECT_THAT(parse_error("[http]\nweb_root = 1\n"), HasSubstr("http.web_root: expected a string"));
   for (std::string_view bad : {"https://h:1", "h:8080", "http://", "http://h:1/", "http://h :1"}) {
     EXPECT_THAT(parse_error("[http]\npublic_url = \"" + std::string(bad) + "\"\n"),
                 HasSubstr("http.public_url: expected \"http://HOST:PORT\""))

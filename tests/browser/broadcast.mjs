@@ -1,0 +1,101 @@
+#!/usr/bin/env node
+// Goes live through the /broadcast page (WHIP) in headless Chromium (fake camera and
+// microphone), stays live --seconds, prints one JSON line and stops (Stop: DELETE of the
+// session):
+//   {ok, live, state, state_text, packets_sent: {video, audio}, codec, error_text, status,
+//    stopped, screenshot}
+// ok: the page said live and both tracks sent packets. --expect-error: ok when the page shows
+// the server's refusal (an alert with the message and the HTTP status) instead.
+//   node tests/browser/broadcast.mjs --base http://127.0.0.1:8080 --user 13800000001 \
+//     --password secret --seconds 5 [--screenshot live.png] [--expect-error]
+//   (--number N --token T instead of --user/--password: the page's ?number=&token= form)
+// --loopback: no WebRTC server needed; a second page answers the WHIP POST (lib.mjs).
+import {
+  commandLine, fail, finish, hardDeadline, launchChromium, pageTexts, routeToLoopbackPeer, sleep, waitFor,
+} from './lib.mjs';
+
+const args = commandLine(
+  {
+    base: { type: 'string' },
+    user: { type: 'string', default: '' },
+    password: { type: 'string', default: '' },
+    number: { type: 'string' },
+    token: { type: 'string' },
+    seconds: { type: 'string', default: '5' },
+    screenshot: { type: 'string' },
+    'expect-error': { type: 'boolean', default: false },
+    loopback: { type: 'boolean', default: false },
+  },
+  ['base'],
+);
+const seconds = Number(args.seconds);
+let latest = {};
+hardDeadline(Number(args.timeout), () => latest);
+
+const browser = await launchChromium();
+try {
+  const page = await browser.newPage({ viewport: { width: 800, height: 700 } });
+  if (args.loopback) await routeToLoopbackPeer(browser, page, args.base, 'whip');
+  const query = args.token ? `?number=${encodeURIComponent(args.number ?? '')}&token=${encodeURIComponent(args.token)}` : '';
+  const response = await page.goto(`${args.base}/broadcast${query}`);
+  if (!response || response.status() !== 200) fail({ error: `GET /broadcast answered ${response?.status()}` });
+  await page.waitForFunction(() => window.callcast !== undefined, null, { timeout: 5000 });
+  if (!args.token) {
+    await page.fill('#user', args.user);
+    await page.fill('#password', args.password);
+  }
+  await page.click('#go-live');
+
+  const snapshot = async () => {
+    const s = await page.evaluate(async () => {
+      const c = window.callcast;
+      const sent = { video: 0, audio: 0 };
+      let codec = null;
+      if (c.pc && c.pc.connectionState !== 'closed') {
+        const stats = await c.pc.getStats();
+        stats.forEach((r) => {
+          if (r.type === 'outbound-rtp') {
+            sent[r.kind] = r.packetsSent ?? 0;
+            const c = r.kind === 'video' && r.codecId ? stats.get(r.codecId) : null;
+            if (c) codec = `${c.mimeType} ${c.sdpFmtpLine ?? ''}`.trim();
+          }
+        });
+      }
+      return { state: c.state, status: c.status, error: c.error, packets_sent: sent, codec };
+    });
+    latest = { ...s, ...(await pageTexts(page)) };
+    return latest;
+  };
+
+  let result;
+  if (args['expect-error']) {
+    await waitFor(async () => (await snapshot()).error, Math.max(seconds, 10) * 1000);
+    result = await snapshot();
+    result.alert_visible = await page.isVisible('[role=alert]');
+    result.ok = Boolean(result.error) && result.alert_visible && result.error_text.includes(String(result.status));
+  } else {
+    await waitFor(async () => {
+      const s = await snapshot();
+      return s.state === 'live' || s.error;
+    }, 15000);
+    const live = latest.state === 'live';
+    if (live) await sleep(seconds * 1000);
+    result = await snapshot();
+    result.live = live && result.state === 'live';
+    result.ok = result.live && result.packets_sent.video > 0 && result.packets_sent.audio > 0;
+  }
+  if (args.screenshot) {
+    await page.screenshot({ path: args.screenshot, fullPage: true });
+    result.screenshot = args.screenshot;
+  }
+  if (await page.isEnabled('#stop')) {
+    await page.click('#stop');
+    result.stopped = await waitFor(() => page.evaluate(() => window.callcast.state === 'idle'), 3000);
+  }
+  await sleep(200);  // the DELETE is keepalive: let it leave before the browser goes
+  await browser.close();
+  finish(result);
+} catch (e) {
+  await browser.close().catch(() => {});
+  fail({ ...latest, error: e.message });
+}
