@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "auth/digest.hpp"
+#include "core/token.hpp"
 #include "auth/user_directory.hpp"
 #include "forwarding/forwarding_store.hpp"
 #include "forwarding/ut_api.hpp"
@@ -98,11 +99,23 @@ Result<DaemonAddresses, std::string> Daemon::start() {
     if (!signaling) return fail(signaling.error());
   }
   add_metrics_route();
+  add_browser_routes();
 
   Services& s = *services_;
   auto listening = s.http.listen(config_.http.listen.host, config_.http.listen.port);
   if (!listening) return fail(listening.error());
   addresses.http = core::HostPort{config_.http.listen.host, s.http.port()};
+  if (s.server) {
+    // whep_url / whip_url (issue 14): how browsers reach this HTTP server.
+    const bool wildcard =
+        config_.http.listen.host == "0.0.0.0" || config_.http.listen.host == "::";
+    const std::string host = wildcard ? config_.media.public_host : config_.http.listen.host;
+    s.server->set_web_base_url(
+        !config_.http.public_url.empty()
+            ? config_.http.public_url
+            : "http://" + (host.find(':') != std::string::npos ? "[" + host + "]" : host) + ":" +
+                  std::to_string(s.http.port()));
+  }
   if (s.network) {
     s.network->set_ut_endpoint(config_.http.public_url, addresses.http);
     auto sip_bound = s.network->start();
@@ -211,7 +224,6 @@ Result<bool, std::string> Daemon::add_signaling() {
   s.network = std::make_unique<sip::NetworkSide>(sip, *s.media_control, *s.forwarding, *s.users,
                                                  *s.authenticator);
   add_signaling_route(s.http, *s.network);
-  add_web_call_routes(s.http, *s.network, *s.users);
   // Events the feed could not deliver (media role restarted, ring overrun) are made good by
   // comparing the calls with the media side's groups.
   if (s.remote_media) {
@@ -219,6 +231,23 @@ Result<bool, std::string> Daemon::add_signaling() {
         [net = s.network.get()](control::ResyncCause cause) { net->resync(cause); });
   }
   return true;
+}
+
+void Daemon::add_browser_routes() {
+  Services& s = *services_;
+  WebCallServices web;
+  web.network = s.network.get();
+  web.users = s.users.get();
+  if (s.server) {
+    web.media = s.media_control;
+    web.verify_token = [server = s.server.get()](
+                           std::string_view token) -> std::optional<core::TokenClaims> {
+      auto claims = server->verify_token(token);
+      if (!claims) return std::nullopt;
+      return *claims;
+    };
+  }
+  if (web.network != nullptr || web.media != nullptr) add_web_call_routes(s.http, std::move(web));
 }
 
 void Daemon::add_metrics_route() {

@@ -67,6 +67,9 @@ class Daemon {
   void add_web_pages();
   // GET /metrics: the series of what this process runs (media, signaling or both).
   void add_metrics_route();
+  // WHEP/WHIP (issue 14): by number and login where the network side runs, by token where the
+  // media side does.
+  void add_browser_routes();
   Result<bool, std::string> add_signaling();
 
   core::Config config_;

@@ -10,7 +10,9 @@
 
 #include "auth/digest.hpp"
 #include "auth/user_directory.hpp"
+#include "control/media_control.hpp"
 #include "core/group_registry.hpp"
+#include "core/token.hpp"
 #include "http/http_server.hpp"
 #include "sip/network_side.hpp"
 
@@ -152,6 +154,102 @@ std::optional<std::string> admit_offer(const Request& request, auth::UserDirecto
   return caller;
 }
 
+Response no_login_here() {
+  return text_response(404, "this server takes WHEP/WHIP with a ?token= only (the signaling "
+                            "role takes calls by number)");
+}
+
+// The ?token= of the request target, if any (tokens are base64url and '.': nothing to decode).
+std::optional<std::string> query_token(const Request& request) {
+  const auto query = request.target.find('?');
+  if (query == std::string::npos) return std::nullopt;
+  std::string_view rest = std::string_view(request.target).substr(query + 1);
+  while (!rest.empty()) {
+    const auto amp = rest.find('&');
+    const std::string_view pair = rest.substr(0, amp);
+    if (pair.starts_with("token=")) return std::string(pair.substr(6));
+    if (amp == std::string_view::npos) break;
+    rest.remove_prefix(amp + 1);
+  }
+  return std::nullopt;
+}
+
+// The token's holder when it is one of `role` for `group`; else the refusal is sent.
+std::optional<std::string> token_holder(const WebCallServices& services, std::string_view token,
+                                        const std::string& group, bool publish,
+                                        const Responder& respond) {
+  if (services.media == nullptr || !services.verify_token) {
+    respond(text_response(404, "no media side here to take a token"));
+    return std::nullopt;
+  }
+  const auto claims = services.verify_token(token);
+  const core::TokenRole role = publish ? core::TokenRole::publish : core::TokenRole::play;
+  if (!claims || claims->group != group || claims->role != role) {
+    respond(text_response(401, "the token is not valid for " +
+                                   std::string(publish ? "publishing to " : "watching ") + group));
+    return std::nullopt;
+  }
+  return claims->terminal;
+}
+
+void start_token_session(const WebCallServices& services, const Request& request,
+                         const std::string& group, const std::string& token, bool publish,
+                         Responder respond) {
+  const auto holder = token_holder(services, token, group, publish, respond);
+  if (!holder) return;
+  const auto type = request.header("Content-Type");
+  if (!type || !type->starts_with("application/sdp")) {
+    return respond(text_response(415, "the offer must be application/sdp"));
+  }
+  spdlog::info("group={} terminal={} step={} event={}_token_request peer={}", group, *holder,
+               publish ? 705 : 714, publish ? "whip" : "whep", request.peer_address);
+  const std::string location =
+      std::string(publish ? "/whip/" : "/whep/") + group + "/session?token=" + token;
+  auto answered = [respond, location](
+                      Result<control::WebRtcViewerStarted, control::ControlError> result) {
+    if (!result) {
+      return respond(text_response(control::http_status(result.error().code),
+                                   result.error().message));
+    }
+    Response created;
+    created.status = 201;
+    created.body = std::move(result->answer);
+    created.set_header("Content-Type", "application/sdp");
+    created.set_header("Location", location);
+    respond(std::move(created));
+  };
+  if (publish) {
+    services.media->start_webrtc_publisher(
+        control::WebRtcPublisherRequest{group, *holder, request.body, request.peer_address, token},
+        std::move(answered));
+  } else {
+    services.media->start_webrtc_viewer(
+        control::WebRtcViewerRequest{group, *holder, request.body, request.peer_address, token},
+        std::move(answered));
+  }
+}
+
+void end_token_session(const WebCallServices& services, const Request& request, bool publish,
+                       Responder respond) {
+  const std::string group(request.param("group"));
+  const auto token = query_token(request);
+  if (!token) return respond(text_response(401, "the session URL's ?token= is missing"));
+  const auto holder = token_holder(services, *token, group, publish, respond);
+  if (!holder) return;
+  auto ended = [respond](Result<bool, control::ControlError> result) {
+    if (!result) {
+      return respond(
+          text_response(control::http_status(result.error().code), result.error().message));
+    }
+    respond(Response::empty(200));
+  };
+  if (publish) {
+    services.media->close_group(group, std::move(ended));
+  } else {
+    services.media->remove_viewer(group, *holder, std::move(ended));
+  }
+}
+
 void add_session_end_route(http::HttpServer& server, sip::NetworkSide& network,
                            auth::UserDirectory& users, std::string pattern) {
   server.route("DELETE", std::move(pattern), [&network, &users](const Request& request,
@@ -167,33 +265,55 @@ void add_session_end_route(http::HttpServer& server, sip::NetworkSide& network,
 
 }  // namespace
 
-void add_web_call_routes(http::HttpServer& server, sip::NetworkSide& network,
-                         auth::UserDirectory& users) {
-  server.route("POST", "/whep/{number}", [&network, &users](const Request& request,
-                                                            Responder respond) {
-    const auto caller = admit_offer(request, users, respond, "whep");
-    if (!caller) return;
+void add_web_call_routes(http::HttpServer& server, WebCallServices services) {
+  auto shared = std::make_shared<WebCallServices>(std::move(services));
+
+  server.route("POST", "/whep/{number}", [shared](const Request& request, Responder respond) {
     const std::string dialled(request.param("number"));
+    if (auto token = query_token(request)) {
+      return start_token_session(*shared, request, dialled, *token, false, std::move(respond));
+    }
+    if (shared->network == nullptr) return respond(no_login_here());
+    const auto caller = admit_offer(request, *shared->users, respond, "whep");
+    if (!caller) return;
     if (!core::is_valid_number(dialled)) {
       return respond(text_response(404, "'" + dialled + "' is not a number"));
     }
     spdlog::info("sip: group={} terminal={} step=710 event=whep_request peer={}", dialled, *caller,
                  request.peer_address);
-    place_web_call(network, {*caller, dialled, false, request.body, request.peer_address},
+    place_web_call(*shared->network, {*caller, dialled, false, request.body, request.peer_address},
                    kWhepSessions, std::move(respond));
   });
-  add_session_end_route(server, network, users, std::string(kWhepSessions) + "{session}");
 
   // The group is keyed by the authenticated number (701-702), as a call to the service number.
-  server.route("POST", "/whip", [&network, &users](const Request& request, Responder respond) {
-    const auto caller = admit_offer(request, users, respond, "whip");
+  server.route("POST", "/whip", [shared](const Request& request, Responder respond) {
+    if (shared->network == nullptr) return respond(no_login_here());
+    const auto caller = admit_offer(request, *shared->users, respond, "whip");
     if (!caller) return;
     spdlog::info("sip: group={} terminal={} step=701 event=whip_request peer={}", *caller, *caller,
                  request.peer_address);
-    place_web_call(network, {*caller, {}, true, request.body, request.peer_address}, kWhipSessions,
-                   std::move(respond));
+    place_web_call(*shared->network, {*caller, {}, true, request.body, request.peer_address},
+                   kWhipSessions, std::move(respond));
   });
-  add_session_end_route(server, network, users, std::string(kWhipSessions) + "{session}");
+  server.route("POST", "/whip/{number}", [shared](const Request& request, Responder respond) {
+    const auto token = query_token(request);
+    if (!token) return respond(text_response(401, "a WHIP URL with a group needs its ?token="));
+    start_token_session(*shared, request, std::string(request.param("number")), *token, true,
+                        std::move(respond));
+  });
+
+  if (shared->network != nullptr) {
+    add_session_end_route(server, *shared->network, *shared->users,
+                          std::string(kWhepSessions) + "{session}");
+    add_session_end_route(server, *shared->network, *shared->users,
+                          std::string(kWhipSessions) + "{session}");
+  }
+  for (const bool publish : {false, true}) {
+    server.route("DELETE", publish ? "/whip/{group}/session" : "/whep/{group}/session",
+                 [shared, publish](const Request& request, Responder respond) {
+                   end_token_session(*shared, request, publish, std::move(respond));
+                 });
+  }
 }
 
 }  // namespace callcast

@@ -38,6 +38,9 @@ struct GroupCreated {
   std::string rtp_host;
   std::uint16_t rtp_port = 0;
   std::uint16_t rtcp_port = 0;
+  // Issue 14: the same broadcast from a WHIP client (a browser, OBS): its publish token inside.
+  // Empty when this side serves no HTTP for it.
+  std::string whip_url;
 };
 
 // One track of a live group as a phone's SDP answer describes it (issue 13).
@@ -60,6 +63,7 @@ struct ViewerAdmitted {
   std::string rtp_host;
   std::uint16_t rtp_port = 0;
   std::uint16_t rtcp_port = 0;
+  std::string whep_url;  // issue 14: the same admission for a WHEP player (its token inside)
 };
 
 // A viewer negotiated by SIP offer/answer (a phone, issue 13): plain RTP/UDP to where its SDP
@@ -129,6 +133,9 @@ struct WebRtcViewerRequest {
   std::string viewer;
   std::string offer;           // application/sdp
   std::string source_address;  // where its HTTP request came from (logs; may be empty)
+  // A WHEP player's play token (whep_url): names the group and the viewer, whom it admits, in
+  // place of `viewer` (empty then).
+  std::string token;
 };
 
 // A browser (or any WHIP client) broadcasting over WebRTC (issue 14, 705 without RTSP): its SDP
@@ -138,6 +145,7 @@ struct WebRtcPublisherRequest {
   std::string master;
   std::string offer;
   std::string source_address;
+  std::string token;  // a WHIP client's publish token (whip_url), in place of `master`
 };
 
 struct WebRtcViewerStarted {

@@ -265,6 +265,7 @@ void from_json(const nlohmann::json& j, GroupSnapshot& value) {
 void to_json(nlohmann::json& j, const GroupCreated& value) {
   j = {{"group", value.group},
        {"publish_url", value.publish_url},
+       {"whip_url", value.whip_url},
        {"rtp_host", value.rtp_host},
        {"rtp_port", value.rtp_port},
        {"rtcp_port", value.rtcp_port}};
@@ -277,12 +278,13 @@ void from_json(const nlohmann::json& j, GroupCreated& value) {
   read_optional(j, "rtp_host", value.rtp_host);
   read_optional(j, "rtp_port", value.rtp_port);
   read_optional(j, "rtcp_port", value.rtcp_port);
+  read_optional(j, "whip_url", value.whip_url);
 }
 
 void to_json(nlohmann::json& j, const ViewerAdmitted& value) {
   j = {{"group", value.group},        {"viewer", value.viewer},     {"play_url", value.play_url},
-       {"tracks", value.tracks},      {"rtp_host", value.rtp_host}, {"rtp_port", value.rtp_port},
-       {"rtcp_port", value.rtcp_port}};
+       {"whep_url", value.whep_url},  {"tracks", value.tracks},     {"rtp_host", value.rtp_host},
+       {"rtp_port", value.rtp_port},  {"rtcp_port", value.rtcp_port}};
 }
 
 void from_json(const nlohmann::json& j, ViewerAdmitted& value) {
@@ -291,6 +293,7 @@ void from_json(const nlohmann::json& j, ViewerAdmitted& value) {
   j.at("play_url").get_to(value.play_url);
   // From an older media side these are absent: its viewers can be RTSP players only.
   read_optional(j, "tracks", value.tracks);
+  read_optional(j, "whep_url", value.whep_url);
   read_optional(j, "rtp_host", value.rtp_host);
   read_optional(j, "rtp_port", value.rtp_port);
   read_optional(j, "rtcp_port", value.rtcp_port);
@@ -355,23 +358,31 @@ void from_json(const nlohmann::json& j, PhoneViewerStarted& value) {
 }
 
 void to_json(nlohmann::json& j, const WebRtcViewerRequest& value) {
-  j = {{"viewer", value.viewer}, {"offer", value.offer}, {"source_address", value.source_address}};
+  j = {{"viewer", value.viewer},
+       {"offer", value.offer},
+       {"source_address", value.source_address},
+       {"token", value.token}};
 }
 
 void from_json(const nlohmann::json& j, WebRtcViewerRequest& value) {
   j.at("viewer").get_to(value.viewer);
   j.at("offer").get_to(value.offer);
   read_optional(j, "source_address", value.source_address);
+  read_optional(j, "token", value.token);
 }
 
 void to_json(nlohmann::json& j, const WebRtcPublisherRequest& value) {
-  j = {{"master", value.master}, {"offer", value.offer}, {"source_address", value.source_address}};
+  j = {{"master", value.master},
+       {"offer", value.offer},
+       {"source_address", value.source_address},
+       {"token", value.token}};
 }
 
 void from_json(const nlohmann::json& j, WebRtcPublisherRequest& value) {
   j.at("master").get_to(value.master);
   j.at("offer").get_to(value.offer);
   read_optional(j, "source_address", value.source_address);
+  read_optional(j, "token", value.token);
 }
 
 void to_json(nlohmann::json& j, const WebRtcViewerStarted& value) {

@@ -162,7 +162,9 @@ Result<control::GroupCreated, control::ControlError> GroupDirectory::create_grou
                master);
   control::GroupCreated out;
   out.group = master;
-  out.publish_url = url_for(master, tokens_.issue(claims));
+  const std::string token = tokens_.issue(claims);
+  out.publish_url = url_for(master, token);
+  if (!web_base_url_.empty()) out.whip_url = web_base_url_ + "/whip/" + master + "?token=" + token;
   out.rtp_host = public_host();
   if (bound_ != nullptr) {
     out.rtp_port = bound_->rtp_ports.rtp;
@@ -183,7 +185,9 @@ Result<control::ViewerAdmitted, control::ControlError> GroupDirectory::admit_vie
   control::ViewerAdmitted out;
   out.group = group;
   out.viewer = viewer;
-  out.play_url = url_for(group, tokens_.issue(claims));
+  const std::string token = tokens_.issue(claims);
+  out.play_url = url_for(group, token);
+  if (!web_base_url_.empty()) out.whep_url = web_base_url_ + "/whep/" + group + "?token=" + token;
   if (const GroupMedia* live = media(group)) {
     for (const auto& track : live->tracks()) {
       const TrackDescription& d = track.description();

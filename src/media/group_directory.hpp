@@ -58,6 +58,9 @@ class GroupDirectory final : private core::GroupEventSink {
   void close_session(std::string id, const std::string& reason, bool send_bye);
 
   const core::TokenSigner& tokens() const { return tokens_; }
+  // Where browsers reach this side's HTTP (issue 14: whep_url, whip_url), e.g.
+  // "http://192.0.2.10:8080"; empty: none is given.
+  void set_web_base_url(std::string url) { web_base_url_ = std::move(url); }
   const core::GroupRegistry& registry() const { return registry_; }
   core::GroupRegistry& registry() { return registry_; }
   GroupMedia* media(std::string_view group) const;
@@ -85,6 +88,7 @@ class GroupDirectory final : private core::GroupEventSink {
   std::string url_for(const std::string& group, const std::string& token,
                       const std::string& control = {}) const;
   std::string public_host() const;
+  std::int64_t unix_now() const;  // the tokens' clock
 
  private:
   void on_group_event(const core::GroupEvent& event) override;
@@ -94,11 +98,11 @@ class GroupDirectory final : private core::GroupEventSink {
   void check_stalls(Clock::time_point now);
   void expire_admissions(Clock::time_point now);
   GroupMediaLimits media_limits() const;
-  std::int64_t unix_now() const;
 
   const core::MediaConfig& config_;
   const core::TimeSource& time_;
   core::TokenSigner tokens_;
+  std::string web_base_url_;
   core::GroupRegistry registry_;
   ServerCounters& counters_;
   SessionTable& sessions_;

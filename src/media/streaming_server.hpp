@@ -89,6 +89,14 @@ class StreamingServer final {
     return directory_.snapshot(group);
   }
 
+  // Issue 14: where browsers reach this side's HTTP, for the whep_url/whip_url of its answers.
+  void set_web_base_url(std::string url) { directory_.set_web_base_url(std::move(url)); }
+  // A token of this server's secret, checked now (the HTTP side's WHEP/WHIP by token). On the
+  // media loop.
+  Result<core::TokenClaims, core::TokenError> verify_token(std::string_view token) const {
+    return directory_.tokens().verify(token, directory_.unix_now());
+  }
+
   const Counters& counters() const { return counters_; }
   // GET /metrics: this server's series (streaming_server_metrics.cpp). On the event loop.
   void expose_metrics(stats::Exposition& out) const;

@@ -111,10 +111,33 @@ void WebRtcSessions::stop() {
   peers_.clear();
 }
 
+Result<std::string, ControlError> WebRtcSessions::token_holder(const std::string& token,
+                                                             const std::string& group,
+                                                             core::TokenRole role) const {
+  auto claims = ctx_.directory.tokens().verify(token, ctx_.directory.unix_now());
+  if (!claims) {
+    return fail(ControlError{ControlErrorCode::unauthorized,
+                             "the token is " + std::string(core::to_string(claims.error()))});
+  }
+  if (claims->group != group || claims->role != role) {
+    return fail(ControlError{ControlErrorCode::unauthorized,
+                             "the token is not for " + std::string(core::to_string(role)) +
+                                 " in group " + group});
+  }
+  return claims->terminal;
+}
+
 Result<control::WebRtcViewerStarted, ControlError> WebRtcSessions::start_viewer(
-    const control::WebRtcViewerRequest& request) {
+    const control::WebRtcViewerRequest& asked) {
   if (!certificate_) {
     return fail(ControlError{ControlErrorCode::unavailable, "WebRTC is not available here"});
+  }
+  control::WebRtcViewerRequest request = asked;
+  if (!request.token.empty()) {
+    // A WHEP player with the whep_url of an admission: the token names the viewer.
+    auto holder = token_holder(request.token, request.group, core::TokenRole::play);
+    if (!holder) return fail(holder.error());
+    request.viewer = *holder;
   }
   const core::Group* group = ctx_.directory.registry().find(request.group);
   if (group == nullptr) {
@@ -274,9 +297,16 @@ webrtc::WebRtcAnswerParams WebRtcSessions::answer_params(const WebRtcPeer& peer)
 }
 
 Result<control::WebRtcViewerStarted, ControlError> WebRtcSessions::start_publisher(
-    const control::WebRtcPublisherRequest& request) {
+    const control::WebRtcPublisherRequest& asked) {
   if (!certificate_) {
     return fail(ControlError{ControlErrorCode::unavailable, "WebRTC is not available here"});
+  }
+  control::WebRtcPublisherRequest request = asked;
+  if (!request.token.empty()) {
+    // A WHIP client with the whip_url of a group creation: the token names the master.
+    auto holder = token_holder(request.token, request.group, core::TokenRole::publish);
+    if (!holder) return fail(holder.error());
+    request.master = *holder;
   }
   const core::Group* group = ctx_.directory.registry().find(request.group);
   if (group == nullptr) {
@@ -376,7 +406,7 @@ Result<control::WebRtcViewerStarted, ControlError> WebRtcSessions::start_publish
   media.set_publisher_rtcp(std::move(path));
 
   WebRtcPeer& peer =
-      add_peer(id, control::WebRtcViewerRequest{request.group, request.master, {}, {}},
+      add_peer(id, control::WebRtcViewerRequest{request.group, request.master, {}, {}, {}},
                offer->media.front().ice_ufrag, offer->media.front().ice_pwd,
                offer->media.front().fingerprint, now);
   peer.publisher = true;
@@ -628,6 +658,8 @@ bool WebRtcSessions::session_exists(const WebRtcPeer& peer) const {
 void WebRtcSessions::close(WebRtcPeer& peer, const std::string& reason) {
   if (peer.closing) return;
   peer.closing = true;
+  // The page ends its session at once on it (Chromium else waits ~15 s for its own timeout).
+  if (peer.dtls->state() == dtls::DtlsState::connected) peer.dtls->close();
   spdlog::info("group={} terminal={} step={} event=webrtc_{}_closed reason=\"{}\"", peer.group,
                peer.viewer, peer.publisher ? 705 : 714, peer.publisher ? "publisher" : "viewer",
                reason);

@@ -14,6 +14,7 @@
 
 #include "control/media_control.hpp"
 #include "core/result.hpp"
+#include "core/token.hpp"
 #include "media/datagram_batcher.hpp"
 #include "media/server_context.hpp"
 
@@ -75,6 +76,10 @@ class WebRtcSessions {
   void keyed(WebRtcPeer& peer, Clock::time_point now);
   void select(WebRtcPeer& peer, const UdpEndpoint& to);
   void send(const UdpEndpoint& to, rtp::Bytes datagram);
+  // Who a token of `role` for `group` was issued to; refused when it is not such a token.
+  Result<std::string, control::ControlError> token_holder(const std::string& token,
+                                                          const std::string& group,
+                                                          core::TokenRole role) const;
   ViewerSession* session_of(const WebRtcPeer& peer) const;
   PublisherSession* publisher_of(const WebRtcPeer& peer) const;
   bool session_exists(const WebRtcPeer& peer) const;

@@ -160,7 +160,8 @@ TEST_F(AdminApiTest, AdmitViewerAnswers201WithPlayUrl) {
                                           {"tracks", nlohmann::json::array()},
                                           {"rtp_host", ""},
                                           {"rtp_port", 0},
-                                          {"rtcp_port", 0}}));
+                                          {"rtcp_port", 0},
+                                          {"whep_url", ""}}));
 }
 
 TEST_F(AdminApiTest, AdmitViewerIntoUnknownGroupIsNotFound) {

@@ -76,7 +76,7 @@ class FakeMediaControl final : public control::MediaControl {
                group.created_unix = 1700000000;
                groups_[master] = group;
                return control::GroupCreated{master, "rtsp://127.0.0.1:8554/" + master + "?t=p",
-                                            "127.0.0.1", 8000, 8001};
+                                            "127.0.0.1", 8000, 8001, ""};
              });
   }
 

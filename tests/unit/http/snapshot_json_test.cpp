@@ -202,8 +202,10 @@ TEST(SnapshotJson, GroupListRoundTrip) {
 }
 
 TEST(SnapshotJson, CreatedAndAdmittedRoundTrip) {
-  const control::GroupCreated created{"1", "rtsp://h:8554/1?t=x", "192.0.2.5", 8000, 8001};
+  const control::GroupCreated created{"1",  "rtsp://h:8554/1?t=x", "192.0.2.5",
+                                      8000, 8001, "http://h:8080/whip/1?token=x"};
   const auto created_back = json(created).get<control::GroupCreated>();
+  EXPECT_EQ(created_back.whip_url, created.whip_url);
   EXPECT_EQ(created_back.group, created.group);
   EXPECT_EQ(created_back.publish_url, created.publish_url);
   EXPECT_EQ(created_back.rtp_host, "192.0.2.5");
@@ -222,7 +224,9 @@ TEST(SnapshotJson, CreatedAndAdmittedRoundTrip) {
   admitted.rtp_host = "192.0.2.5";
   admitted.rtp_port = 8000;
   admitted.rtcp_port = 8001;
+  admitted.whep_url = "http://h:8080/whep/1?token=y";
   const auto admitted_back = json(admitted).get<control::ViewerAdmitted>();
+  EXPECT_EQ(admitted_back.whep_url, admitted.whep_url);
   EXPECT_EQ(admitted_back.viewer, "2");
   EXPECT_EQ(admitted_back.play_url, admitted.play_url);
   ASSERT_EQ(admitted_back.tracks.size(), 2U);

@@ -94,17 +94,47 @@ TEST_F(BrowserCallTest, ANumberNotBroadcastingOrUnknownIsRefusedWithItsReason) {
   EXPECT_TRUE(media_.admits.empty()) << "nothing was admitted";
 }
 
-TEST_F(BrowserCallTest, AFullBroadcastIsBusyAndTheServiceNumberIsNotForBrowsers) {
+TEST_F(BrowserCallTest, AFullBroadcastIsBusy) {
   start_live_broadcast(kMaster);
   browser_calls(kMaster);
   media_refuses_viewer(control::ControlErrorCode::limit_reached);
   ASSERT_EQ(answers_.size(), 1U);
   EXPECT_EQ(answers_[0].status, 486);
   EXPECT_THAT(answers_[0].message, HasSubstr("is full"));
-  browser_calls(config_.service_number);
-  ASSERT_EQ(answers_.size(), 2U);
-  EXPECT_EQ(answers_[1].status, 488);
-  EXPECT_THAT(answers_[1].message, HasSubstr("WHIP"));
+}
+
+// WHIP (701-707): the browser's call to the service number makes the group; the media side
+// answers its offer and takes its media; the 200 (the WHIP 201) carries that answer once the
+// group is live (706), whichever of the two comes first.
+TEST_F(BrowserCallTest, ABrowserBroadcastsAndIsAnsweredOnceLiveAndAnswered) {
+  browser_calls(config_.service_number, kMaster);
+  media_reports_group_created();
+  ASSERT_EQ(media_.webrtc_publishers.size(), 1U);
+  EXPECT_EQ(media_.webrtc_publishers[0].request.master, kMaster);
+  EXPECT_EQ(media_.webrtc_publishers[0].request.offer, kWebRtcOffer);
+  media_reports_master_joined(kMaster);  // 706 before the answer came back
+  EXPECT_TRUE(answers_.empty()) << "no 200 without the media side's SDP answer";
+  media_.webrtc_publishers[0].done(control::WebRtcViewerStarted{"whip-1", "v=0\r\nwhip\r\n"});
+  ASSERT_EQ(answers_.size(), 1U);
+  EXPECT_EQ(answers_[0].status, 200);
+  EXPECT_EQ(answers_[0].sdp, "v=0\r\nwhip\r\n");
+  EXPECT_EQ(forwarding_of(kMaster), config_.service_number) << "708 as for any broadcaster";
+  // The browser ends it (WHIP DELETE): the group goes.
+  EXPECT_TRUE(web_.close(answers_[0].session, kMaster));
+  run_web_reports();
+  EXPECT_THAT(media_.closed_groups, ::testing::Contains(kMaster));
+}
+
+TEST_F(BrowserCallTest, ABroadcastOfferTheMediaSideRefusesIs488AndTheGroupGoes) {
+  browser_calls(config_.service_number, kMaster);
+  media_reports_group_created();
+  ASSERT_EQ(media_.webrtc_publishers.size(), 1U);
+  media_.webrtc_publishers[0].done(callcast::fail(control::ControlError{
+      control::ControlErrorCode::bad_request, "the offer sends nothing a broadcast can carry"}));
+  ASSERT_EQ(answers_.size(), 1U);
+  EXPECT_EQ(answers_[0].status, 488);
+  EXPECT_THAT(answers_[0].message, HasSubstr("nothing a broadcast can carry"));
+  EXPECT_THAT(media_.closed_groups, ::testing::Contains(kMaster));
 }
 
 TEST_F(BrowserCallTest, AnOfferTheMediaSideCannotUseIs488AndReleasesTheAdmission) {

@@ -193,7 +193,7 @@ void SignalingCoreTest::media_reports_group_created() {
   auto request = std::move(media_.creates.front());
   media_.creates.pop_front();
   request.done(control::GroupCreated{request.master, "rtsp://media/publish/" + request.master,
-                                     "127.0.0.1", 8000, 8001});
+                                     "127.0.0.1", 8000, 8001, ""});
 }
 
 void SignalingCoreTest::media_refuses_group(control::ControlErrorCode code) {
