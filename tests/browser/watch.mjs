@@ -3,7 +3,7 @@
 //   {ok, join_ms, frames_decoded, audio_samples_received, frame_width, frame_height,
 //    video_variance, state, state_text, error_text, status, screenshot}
 // join_ms: from the click on Watch to the first decoded frame (inbound-rtp framesDecoded > 0,
-// polled every 200 ms). ok: frames were decoded, audio samples came, and the picture is not blank
+// polled every 50 ms). ok: frames were decoded, audio samples came, and the picture is not blank
 // (the video drawn on a canvas has a luminance variance above VARIANCE_MIN).
 // --expect-error: ok when the page shows the server's refusal (an alert with the message and the
 // HTTP status) instead.
@@ -48,7 +48,7 @@ try {
   }
   await page.waitForFunction(() => window.callcast !== undefined, null, { timeout: 5000 });
 
-  // Polls the peer connection's stats in the page every 200 ms from the start.
+  // Polls the peer connection's stats in the page every 50 ms from the start.
   await page.evaluate(() => {
     const probe = { firstFrameAt: null, framesDecoded: 0, audioSamples: 0, width: 0, height: 0 };
     window.__probe = probe;
@@ -67,7 +67,7 @@ try {
           probe.audioSamples = s.totalSamplesReceived ?? 0;
         }
       });
-    }, 200);
+    }, 50);
   });
 
   if (!args.token) {

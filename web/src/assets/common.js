@@ -10,25 +10,6 @@ export function basicAuthorization(user, password) {
   return `Basic ${btoa(binary)}`;
 }
 
-// Non-trickle ICE: the offer goes out with its candidates, after gathering completes or after
-// `ms`, whichever is first (a host candidate is there at once; waiting longer buys nothing on
-// the networks callcast serves, where the server is ICE-lite with a public address).
-export function iceGatheringDone(pc, ms = 1000) {
-  if (pc.iceGatheringState === 'complete') return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      pc.removeEventListener('icegatheringstatechange', check);
-      resolve();
-    }
-    function check() {
-      if (pc.iceGatheringState === 'complete') done();
-    }
-    pc.addEventListener('icegatheringstatechange', check);
-  });
-}
-
 // The server's human message of a refusal: text/plain as it is; a JSON error's "message"
 // (the HTTP layer's own 404/405 are JSON); else the body's text.
 export async function refusalText(response) {
