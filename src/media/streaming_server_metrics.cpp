@@ -16,7 +16,7 @@ using Counters = StreamingServer::Counters;
 template <class Struct>
 using Field = stats::CounterField<Struct>;
 
-constexpr std::array<Field<Counters>, 11> kServerCounters{{
+constexpr std::array<Field<Counters>, 13> kServerCounters{{
     {&stats::kRtspConnectionsAccepted, "", "connections_accepted", &Counters::connections_accepted},
     {&stats::kRtspConnectionsRefused, "", "connections_refused", &Counters::connections_refused},
     {&stats::kMalformedInput, "rtsp_request", "bad_requests", &Counters::bad_requests},
@@ -26,6 +26,9 @@ constexpr std::array<Field<Counters>, 11> kServerCounters{{
     {&stats::kMalformedInput, "rtp", "malformed_rtp", &Counters::malformed_rtp},
     {&stats::kMalformedInput, "udp_unknown_source", "unknown_udp_datagrams",
      &Counters::unknown_udp_datagrams},
+    // Issue 14: browsers' STUN checks refused, SRTP/SRTCP that did not authenticate.
+    {&stats::kMalformedInput, "stun", "webrtc_stun_refused", &Counters::webrtc_stun_refused},
+    {&stats::kMalformedInput, "srtp", "webrtc_srtp_rejected", &Counters::webrtc_srtcp_rejected},
     {&stats::kRtspSessionsTimedOut, "", "sessions_timed_out", &Counters::sessions_timed_out},
     {&stats::kRtspForeignSession, "", "foreign_session_requests",
      &Counters::foreign_session_requests},

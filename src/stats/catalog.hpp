@@ -57,7 +57,7 @@ inline constexpr Metric kMalformedInput{
     "callcast_malformed_input_total", Kind::counter,
     "Input dropped as malformed or misplaced, by kind: rtsp_request, rtp, rtcp, "
     "interleaved_channel (on no set-up channel), "
-    "udp_unknown_source.",
+    "udp_unknown_source, stun (a refused ICE check), srtp (SRTP/SRTCP that did not authenticate).",
     "", labels::kind};
 inline constexpr Metric kRtspConnectionsAccepted{"callcast_rtsp_connections_accepted_total",
                                                  Kind::counter, "RTSP connections accepted.", ""};

@@ -9,7 +9,14 @@
 #include <string>
 #include <thread>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include "core/token.hpp"
+#include "ice/stun_message.hpp"
 #include "support/e2e_test.hpp"
 #include "support/media_tools.hpp"
 #include "support/relay_publisher.hpp"
@@ -332,6 +339,67 @@ class BadInputTest : public E2eTest {
 
   // Malformed RTP and frames on channels nobody set up, slipped between real packets on the
   // publisher's connection: counted, dropped, and the stream keeps flowing.
+  // The malformed_input counter of `kind` in the server's /metrics (0 when absent).
+  double malformed_input(const std::string& kind) {
+    const auto scraped = server().http().get("/metrics");
+    const std::string series = "callcast_malformed_input_total{kind=\"" + kind + "\"} ";
+    const auto at = scraped.body.find(series);
+    if (at == std::string::npos) return 0;
+    return std::stod(scraped.body.substr(at + series.size()));
+  }
+
+  // Issue 14: what a browser's transport looks like on the RTP port (STUN, DTLS) from nobody
+  // the server gave ICE credentials to: a check for unknown credentials is answered 401 without
+  // integrity (RFC 8445 §7.3), garbage and a DTLS record from an address no ICE check chose are
+  // dropped and counted; the live group is untouched.
+  void expect_webrtc_datagrams_refused() {
+    SCOPED_TRACE("STUN and DTLS for no WebRTC session");
+    const double stun_before = malformed_input("stun");
+    const double unknown_before = malformed_input("udp_unknown_source");
+    const int fd = ::socket(AF_INET, SOCK_DGRAM, 0);
+    ASSERT_GE(fd, 0);
+    sockaddr_in to{};
+    to.sin_family = AF_INET;
+    to.sin_port = htons(server().ready().rtp_port);
+    ::inet_pton(AF_INET, "127.0.0.1", &to.sin_addr);
+    auto send_bytes = [&](const std::vector<std::uint8_t>& bytes) {
+      ::sendto(fd, bytes.data(), bytes.size(), 0, reinterpret_cast<const sockaddr*>(&to),
+               sizeof(to));
+    };
+    ice::BindingRequestOptions check;
+    check.username = "nosuchuf:browser1";
+    check.password = "not-a-password-of-ours-at-all";
+    check.priority = 1853824767;
+    check.ice_controlling = 42;
+    check.use_candidate = true;
+    check.transaction = ice::random_transaction_id();
+    send_bytes(ice::binding_request(check));
+    pollfd ready{fd, POLLIN, 0};
+    ASSERT_EQ(::poll(&ready, 1, 3000), 1) << "no answer to a STUN check for unknown credentials";
+    std::vector<std::uint8_t> reply(1500);
+    const auto got = ::recv(fd, reply.data(), reply.size(), 0);
+    ASSERT_GT(got, 0);
+    reply.resize(static_cast<std::size_t>(got));
+    auto parsed = ice::parse_stun(reply);
+    ASSERT_TRUE(parsed) << parsed.error();
+    EXPECT_TRUE(parsed->is_binding_error());
+    ASSERT_TRUE(parsed->error.has_value());
+    EXPECT_EQ(parsed->error->code, 401);
+    EXPECT_EQ(parsed->transaction, check.transaction);
+    EXPECT_EQ(parsed->integrity_offset, 0U) << "no key to sign a refusal with";
+    // Not STUN at all though its first byte says so; a DTLS ClientHello's start; a record.
+    send_bytes({0x00, 0x01, 0x00, 0x08, 0xde, 0xad, 0xbe, 0xef, 1, 2, 3});
+    send_bytes({0x16, 0xfe, 0xfd, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x2f, 0x01,
+                0x00, 0x00, 0x23});
+    send_bytes({0x17, 0xfe, 0xfd, 0x00, 0x01});
+    EXPECT_TRUE(wait_until([&] { return malformed_input("stun") >= stun_before + 2; }, 5s))
+        << "the refused checks are counted under kind=\"stun\"";
+    EXPECT_TRUE(
+        wait_until([&] { return malformed_input("udp_unknown_source") >= unknown_before + 2; }, 5s))
+        << "DTLS from an address no ICE check chose is dropped and counted";
+    ::close(fd);
+  }
+
   void expect_bad_media_counted(RelayPublisher& relay) {
     SCOPED_TRACE("malformed RTP and wrong interleaved channels");
     const auto before = api().group(kMaster);
@@ -473,6 +541,12 @@ TEST_F(BadInputTest, HalfOpenAndSilentConnectionsCloseAfterTheIdleTimeout) {
   expect_half_open_and_silent_connections_closed();
 }
 
+TEST_F(BadInputTest, StunAndDtlsForNoWebRtcSessionAreRefusedAndCounted) {
+  create_group(kMaster);
+  ASSERT_FALSE(HasFailure());
+  expect_webrtc_datagrams_refused();
+}
+
 TEST_F(BadInputTest, MalformedRtpAndWrongChannelsAreCountedAndDropped) {
   const std::string publish_url = create_group(kMaster);
   ASSERT_FALSE(HasFailure());
@@ -521,6 +595,7 @@ TEST_F(BadInputTest, AfterEveryBadInputViewersStillDecodeTheStream) {
   expect_endless_headers_rejected();
   expect_binary_garbage_rejected();
   expect_bad_media_counted(*relay);
+  expect_webrtc_datagrams_refused();
   expect_half_open_and_silent_connections_closed();
   std::printf("[e2e] the bad inputs took %.1f s\n",
               std::chrono::duration<double>(Clock::now() - storm_started).count());
