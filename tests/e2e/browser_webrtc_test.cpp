@@ -206,6 +206,10 @@ TEST_F(BrowserWebRtcTest, ABrowserWatchesACallcastBroadcastByNumber) {
       later.dump().c_str());
 
   // Its Stop (DELETE) ends the session: the viewer leaves the group; the broadcast goes on.
+  EXPECT_TRUE(server().wait_for_log(std::string("terminal=") + kBrowserViewer +
+                                        " step=714 event=call_ended role=viewer by=DELETE",
+                                    5s))
+      << server().log_tail(6000);
   EXPECT_TRUE(wait_until([&] { return find_viewer(snapshot(), kBrowserViewer).is_null(); }, 5s))
       << snapshot().dump() << "\n"
       << server().log_tail(6000);
@@ -341,7 +345,11 @@ TEST_F(BrowserWebRtcTest, ABrowserBroadcastsAndEveryKindOfViewerDecodesIt) {
   EXPECT_EQ(sent.value("stopped", false), true) << sent.dump();
   std::printf("[e2e] browser broadcast: %s\n", sent.dump().c_str());
 
-  // The group ends, and with it the terminal's call (BYE from the network side).
+  // The page's Stop is the DELETE of the WHIP session: the master's call ends (703), the group
+  // with it, and the terminal's call (BYE from the network side).
+  EXPECT_TRUE(server().wait_for_log(
+      std::string("terminal=") + kMaster + " step=703 event=call_ended role=master by=DELETE", 5s))
+      << server().log_tail(6000);
   EXPECT_TRUE(wait_until([&] { return snapshot().is_null(); }, 10s)) << snapshot().dump();
   const auto terminal_exit = wait_exit(terminal, 15s);
   ASSERT_TRUE(terminal_exit);
