@@ -60,7 +60,7 @@ test: deps web
 	$(MAKE) PRESET=$(TEST_PRESET) build
 	ctest --preset $(TEST_PRESET) -j $(JOBS)
 
-demo: deps build
+demo: deps build web
 	python3 scripts/demo.py $(BUILD_DIR)
 
 asan:

@@ -7,7 +7,9 @@ pattern with a running clock and a tone over RTSP/TCP (704-708) and forwards its
 service; then three viewers, `callcast watch`, call the broadcaster's number (710-713), play it
 over RTSP/UDP (714) and record 10 s each; the third joins 5 s late; beside them a standard SIP
 phone, Debian's baresip, calls the broadcaster's number too and plays the broadcast over plain
-RTP (issue 13). The terminals' own step lines
+RTP (issue 13); and a browser, headless Chromium on the /watch page, watches the number over
+WebRTC (WHEP, issue 14) and leaves a screenshot, as the operator console (/) does of the group.
+The terminals' own step lines
 are shown as they happen. At the end: a summary per viewer (join time, frames, loss,
 glass-to-glass latency), and under demo-out/ the recordings, a PNG frame of each and
 summary.json. While the viewers watch, callcastd's Prometheus series are scraped from
@@ -29,6 +31,7 @@ import urllib.request
 MASTER = "13800000001"
 VIEWERS = [("13900000002", 0.0), ("13900000003", 0.0), ("13900000004", 5.0)]
 PHONE = "13900000005"  # a baresip phone watching beside the terminals
+BROWSER = "13900000006"  # headless Chromium watching through the /watch page (WHEP)
 PASSWORD = "demo-secret"
 RECORD_SECONDS = 10
 FPS = 25
@@ -209,6 +212,71 @@ class Phone:
                 "video_kbps": round(int(last.group(2)) / 1000) if last else None}
 
 
+class Browser:
+    """tests/browser/watch.mjs: headless Chromium opens callcastd's /watch page, watches the
+    number over WebRTC for `seconds` after its first frame, screenshots the page and prints one
+    JSON line (join_ms, frames_decoded, audio_samples_received, frame size, ...)."""
+
+    def __init__(self, base, seconds):
+        self.screenshot = os.path.join(OUT, f"browser-{BROWSER}.png")
+        self.seconds = seconds
+        self.process = start(["node", os.path.join(ROOT, "tests", "browser", "watch.mjs"),
+                              "--base", base, "--number", MASTER, "--user", BROWSER,
+                              "--password", PASSWORD, "--seconds", str(seconds),
+                              "--screenshot", self.screenshot, "--timeout", str(seconds + 40)],
+                             stdout=subprocess.PIPE,
+                             stderr=open(os.path.join(OUT, f"browser-{BROWSER}.log"), "w"),
+                             text=True)
+
+    def result(self):
+        try:
+            out, _ = self.process.communicate(timeout=self.seconds + 50)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            out, _ = self.process.communicate()
+        lines = [line for line in out.splitlines() if line.startswith("{")]
+        try:
+            return json.loads(lines[-1]) if lines else {"ok": False, "error": "no JSON line"}
+        except ValueError as error:
+            return {"ok": False, "error": f"bad JSON line: {error}"}
+
+
+class ConsoleShot:
+    """tests/browser/console.mjs in the background: the operator console (/) with the group's
+    row and its chart, screenshot into demo-out/console.png while everyone watches."""
+
+    def __init__(self, base):
+        self.process = start(["node", os.path.join(ROOT, "tests", "browser", "console.mjs"),
+                              "--base", base, "--group", MASTER, "--seconds", "2",
+                              "--screenshot", os.path.join(OUT, "console.png")],
+                             stdout=subprocess.PIPE,
+                             stderr=open(os.path.join(OUT, "console.log"), "w"), text=True)
+
+    def result(self):
+        try:
+            out, _ = self.process.communicate(timeout=60)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            out, _ = self.process.communicate()
+        lines = [line for line in out.splitlines() if line.startswith("{")]
+        try:
+            return json.loads(lines[-1]) if lines else {"ok": False, "error": "no JSON line"}
+        except ValueError as error:
+            return {"ok": False, "error": f"bad JSON line: {error}"}
+
+
+def browser_setup_missing():
+    missing = []
+    if shutil.which("node") is None:
+        missing.append("node")
+    if not os.path.exists("/usr/bin/chromium"):
+        missing.append("/usr/bin/chromium (apt-get install chromium)")
+    if not os.path.exists(os.path.join(ROOT, "web", "node_modules", "playwright-core")) or \
+            not os.path.exists(os.path.join(ROOT, "web", "dist", "watch.html")):
+        missing.append("the pages and playwright-core (make web)")
+    return missing
+
+
 def main():
     build_dir = sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "build", "dev")
     callcastd = os.path.join(build_dir, "apps", "callcastd", "callcastd")
@@ -218,9 +286,12 @@ def main():
     failures = []
     users = os.path.join(OUT, "users")
 
+    missing = browser_setup_missing()
+    if missing:
+        raise SystemExit("the browser viewer needs " + ", ".join(missing))
     say("demo", f"creating the demo users {MASTER}, " + ", ".join(v for v, _ in VIEWERS) +
-        f" and the phone {PHONE}")
-    for number in [MASTER] + [v for v, _ in VIEWERS] + [PHONE]:
+        f", the phone {PHONE} and the browser {BROWSER}")
+    for number in [MASTER] + [v for v, _ in VIEWERS] + [PHONE, BROWSER]:
         subprocess.run([callcastd, "user", "add", number, "--users", users, "--password",
                         PASSWORD], check=True, stdout=subprocess.DEVNULL)
 
@@ -249,6 +320,11 @@ def main():
 
     say("demo", f"phone {PHONE} (baresip) calls {MASTER}: plain RTP, no RTSP (issue 13)")
     phone = Phone(fields["sip"], RECORD_SECONDS)
+    say("demo", f"browser {BROWSER}: headless Chromium opens {base}/watch and watches {MASTER} "
+                "over WebRTC (WHEP, issue 14)")
+    browser = Browser(base, RECORD_SECONDS)
+    # The operator console while the viewers watch (its own browser takes a few seconds to start).
+    console_shot = ConsoleShot(base)
     viewers = []
     for number, delay in VIEWERS:
         if delay:
@@ -274,6 +350,13 @@ def main():
             failures.append("series missing from /metrics: " + ", ".join(missing))
     except OSError as error:
         failures.append(f"GET /metrics failed: {error}")
+    console = console_shot.result()
+    say("demo", f"operator console {base}/: row {MASTER}: viewers "
+                f"{(console.get('row') or {}).get('viewers', '?')}, bitrate "
+                f"{(console.get('row') or {}).get('bitrate', '?')}, chart moving "
+                f"{'yes' if console.get('chart_moved') else 'no'} (demo-out/console.png)")
+    if not console.get("ok"):
+        failures.append(f"the operator console: {console.get('error', console)}")
 
     for number, terminal, _, _, _ in viewers:
         try:
@@ -289,6 +372,9 @@ def main():
     except subprocess.TimeoutExpired:
         failures.append("the phone did not hang up")
     phone.reader.join(timeout=5)
+    browser_row = browser.result()
+    say(f"browser {BROWSER}", f"first frame after {browser_row.get('join_ms', '-')} ms; "
+                              f"{browser_row.get('state_text') or browser_row.get('error', '')}")
 
     say("demo", "the broadcaster hangs up (Ctrl-C): the network side ends the group")
     broadcaster.process.send_signal(signal.SIGINT)
@@ -348,16 +434,36 @@ def main():
         failures.append(f"the phone {PHONE} decoded no picture (demo-out/phone/stdout.log)")
     if not phone_row["audio"]:
         failures.append(f"the phone {PHONE} received no audio (demo-out/phone/stdout.log)")
+    browser_frames = browser_row.get("frames_decoded") or 0
+    width, height = browser_row.get("frame_width") or 0, browser_row.get("frame_height") or 0
+    shot = os.path.relpath(browser.screenshot, ROOT) if os.path.exists(browser.screenshot) \
+        else "none"
+    print(f"{'browser':<13} {'':>4} {str(browser_row.get('join_ms') or '-'):>7} "
+          f"{browser_frames:>7} {FPS * RECORD_SECONDS:>8} "
+          f"{'yes' if browser_row.get('audio_samples_received') else 'no':>5} {'-':>5} "
+          f"{'-':>7} {'rtc':>4}  Chromium over WebRTC: picture "
+          f"{f'{width}x{height}' if width else 'none'}, screenshot "
+          f"{shot}")
+    summary["browser"] = {"browser": BROWSER, "tool": "chromium (tests/browser/watch.mjs)",
+                          **browser_row}
+    summary["console"] = console
+    if not browser_row.get("ok"):
+        failures.append(f"the browser {BROWSER} did not play: "
+                        f"{browser_row.get('error') or browser_row}")
+    elif browser_frames < 0.8 * FPS * RECORD_SECONDS:
+        failures.append(f"the browser {BROWSER} decoded {browser_frames} of "
+                        f"{FPS * RECORD_SECONDS} frames")
     summary["failures"] = failures
     with open(os.path.join(OUT, "summary.json"), "w") as out:
         json.dump(summary, out, indent=2)
     print()
-    print("wrote demo-out/summary.json, the recordings and a PNG frame of each under demo-out/")
+    print("wrote demo-out/summary.json, the recordings and a PNG frame of each, the browser's and "
+          "the console's screenshots under demo-out/")
     if failures:
         print("DEMO FAILED: " + "; ".join(failures))
         return 1
     print("demo OK: one broadcast by phone call, three viewers and a SIP phone by calling the "
-          "broadcaster")
+          "broadcaster, a browser by WebRTC")
     return 0
 
 

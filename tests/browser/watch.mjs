@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Watches a number through the /watch page (WHEP) in headless Chromium and prints one JSON line:
 //   {ok, join_ms, frames_decoded, audio_samples_received, frame_width, frame_height,
-//    video_variance, state, state_text, error_text, status, screenshot}
+//    video_variance, state, state_text, error_text, status, stopped, screenshot}
+// Then Stop (the DELETE of the session) when the page is watching.
 // join_ms: from the click on Watch to the first decoded frame (inbound-rtp framesDecoded > 0,
 // polled every 50 ms). ok: frames were decoded, audio samples came, and the picture is not blank
 // (the video drawn on a canvas has a luminance variance above VARIANCE_MIN).
@@ -141,6 +142,13 @@ try {
     result.screenshot = args.screenshot;
   }
   if (consoleErrors.length) result.page_errors = consoleErrors;
+  // Stop: the page's DELETE of its session, as a person leaving does (closing the browser alone
+  // would leave the server to notice the silence).
+  if (await page.isEnabled('#stop')) {
+    await page.click('#stop');
+    result.stopped = await waitFor(() => page.evaluate(() => window.callcast.state === 'idle'), 3000);
+  }
+  await sleep(200);  // the DELETE is keepalive: let it leave before the browser goes
   await browser.close();
   finish(result);
 } catch (e) {

@@ -48,10 +48,10 @@ ServerOptions LabTerminalTest::server_options(const std::string& role) const {
                      {kNattedViewer, kPassword},
                      {kLateViewer, kPassword}};
     // Every interface: the URLs and SDP handed out must still name the server's address.
-    options.sip = "0.0.0.0:" + std::to_string(kSipPort);
+    options.sip = listen_host_ + ":" + std::to_string(kSipPort);
   }
   if (role != "signaling") {
-    options.rtsp = "0.0.0.0:" + std::to_string(kRtspPort);
+    options.rtsp = listen_host_ + ":" + std::to_string(kRtspPort);
     options.rtp_ports = "8000-8001";
   }
   const std::uint16_t http = role == "signaling" ? kSignalingHttpPort : kMediaHttpPort;

@@ -50,6 +50,10 @@ class LabTerminalTest : public ::testing::Test {
   // Lines added to the config's [media] table of the servers started from now on, e.g.
   // "rtx_window_ms = 0\n".
   std::string media_config_;
+  // Where RTSP (with the media UDP ports) and SIP of the servers started from now on listen:
+  // every interface, or the server host's own address. HTTP stays on every interface (the tests
+  // read the admin API over the server host's loopback).
+  std::string listen_host_ = "0.0.0.0";
 
   // callcastd (`role`: "all", "media" or "signaling") on the server host, listening on every
   // interface at the fixed ports; `name` keeps the logs of several apart.

@@ -1,0 +1,477 @@
+// Issue 14 end to end: browsers as terminals of callcastd itself. Headless Chromium (the scripts
+// of tests/browser, node + playwright-core) watches a number through WHEP and broadcasts through
+// WHIP; ICE-lite, DTLS-SRTP and the fan-out run in callcastd. A browser watches a `callcast
+// broadcast`; the watch page shows the server's reason when it is refused; every kind of viewer
+// (terminal, RTSP player, SIP phone, browser) decodes a browser's broadcast; the operator console
+// counts browser viewers; across hosts, browsers on another host and behind a NAT watch.
+//
+// Nothing is skipped for want of a browser: without node, /usr/bin/chromium or the built pages
+// (web/dist, `make web`) the tests fail and say which command sets them up.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "support/baresip_phone.hpp"
+#include "support/child_process.hpp"
+#include "support/control_api.hpp"
+#include "support/http_client.hpp"
+#include "support/lab_terminal_e2e.hpp"
+#include "support/media_tools.hpp"
+#include "support/terminal_e2e.hpp"
+#include "support/wait_until.hpp"
+
+namespace callcast::test::browser_webrtc_test {
+namespace {
+
+using namespace std::chrono_literals;
+
+const std::filesystem::path kSource = CALLCAST_SOURCE_DIR;
+// Users of the browsers (beside the SIP fixture's kMaster, kViewer, kViewer2, kOther).
+constexpr const char* kBrowserViewer = "13900000005";
+constexpr const char* kBrowserViewer2 = "13900000006";
+// The watch page's blank-picture threshold (tests/browser/watch.mjs VARIANCE_MIN).
+constexpr int kVarianceMin = 50;
+
+// Empty when node, Chromium, playwright-core and the built pages are all there; else what is
+// missing and the command that sets it up.
+std::string browser_setup_missing() {
+  std::string missing;
+  if (std::system("command -v node >/dev/null 2>&1") != 0) {
+    missing += "node is not installed (apt-get install nodejs npm); ";
+  }
+  if (!std::filesystem::exists("/usr/bin/chromium")) {
+    missing += "/usr/bin/chromium is not installed (apt-get install chromium); ";
+  }
+  if (!std::filesystem::exists(kSource / "web/node_modules/playwright-core/package.json")) {
+    missing += "web/node_modules/playwright-core is missing (make web); ";
+  }
+  if (!std::filesystem::exists(kSource / "web/dist/index.html")) {
+    missing += "web/dist is not built (make web); ";
+  }
+  return missing;
+}
+
+std::string script_path(const std::string& script) {
+  return (kSource / "tests/browser" / script).string();
+}
+
+// The one JSON line a script printed last (discarded when there is none).
+nlohmann::json last_json_line(std::string text) {
+  while (!text.empty() && text.back() == '\n')
+    text.pop_back();
+  const auto newline = text.rfind('\n');
+  return nlohmann::json::parse(newline == std::string::npos ? text : text.substr(newline + 1),
+                               nullptr, false);
+}
+
+// Waits for a script started as a child and returns its JSON line; a failure with its output
+// when it printed none in time.
+nlohmann::json script_result(ChildProcess& script, std::chrono::milliseconds timeout) {
+  const auto status = script.wait_for(timeout);
+  EXPECT_TRUE(status) << script.command_line() << " still running after " << timeout.count()
+                      << " ms";
+  const std::string out = file_text(script.options().stdout_file);
+  nlohmann::json result = last_json_line(out);
+  if (result.is_discarded()) {
+    ADD_FAILURE() << script.command_line() << " printed no JSON line.\nstdout:\n"
+                  << out << "\nstderr:\n"
+                  << file_tail(script.options().stderr_file, 8000);
+    return nlohmann::json::object();
+  }
+  return result;
+}
+
+bool file_larger_than(const std::filesystem::path& file, std::uintmax_t bytes) {
+  std::error_code error;
+  const auto size = std::filesystem::file_size(file, error);
+  return !error && size > bytes;
+}
+
+class BrowserWebRtcTest : public TerminalE2eTest {
+ protected:
+  BrowserWebRtcTest() : TerminalE2eTest(CALLCASTD_PATH, CALLCAST_PATH) {}
+
+  void SetUp() override {
+    const std::string missing = browser_setup_missing();
+    ASSERT_EQ(missing, "") << "the browser tests need their set-up: " << missing;
+    TerminalE2eTest::SetUp();
+  }
+
+  ServerOptions server_options() const override {
+    ServerOptions options = TerminalE2eTest::server_options();
+    options.users.emplace_back(kBrowserViewer, kPassword);
+    options.users.emplace_back(kBrowserViewer2, kPassword);
+    return options;
+  }
+
+  // TheWatchPageSaysWhy fills a broadcast with one viewer; the others keep the default limit.
+  std::string extra_config() const override {
+    const auto* test = ::testing::UnitTest::GetInstance()->current_test_info();
+    if (test != nullptr && std::string(test->name()) == "TheWatchPageSaysWhy") {
+      return "[media]\nmax_viewers_per_group = 1\n";
+    }
+    return {};
+  }
+
+  std::string base_url() { return "http://127.0.0.1:" + std::to_string(server().http_port()); }
+
+  // tests/browser/<script> started in the background, its output in dir()/<name>.out and .err.
+  ChildProcess& start_script(const std::string& script, std::vector<std::string> args,
+                             const std::string& name) {
+    std::vector<std::string> argv{"node", script_path(script), "--base", base_url()};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return spawn(terminal_child(std::move(argv), name));
+  }
+
+  // watch.mjs as `user` on kMaster's number, playing `seconds` after its first frame.
+  ChildProcess& start_browser_watch(const std::string& user, int seconds, const std::string& name) {
+    return start_script(
+        "watch.mjs",
+        {"--number", kMaster, "--user", user, "--password", kPassword, "--seconds",
+         std::to_string(seconds), "--screenshot", (dir() / (name + ".png")).string()},
+        name);
+  }
+
+  // The snapshot of `group` (null while the media side has none).
+  nlohmann::json snapshot(const std::string& group = kMaster) {
+    const HttpResult got = server().http().get("/v1/groups/" + group);
+    if (got.status != 200) return nullptr;
+    auto parsed = nlohmann::json::parse(got.body, nullptr, false);
+    return parsed.is_discarded() ? nlohmann::json() : parsed;
+  }
+
+  // Waits until the snapshot lists `viewer` as a WebRTC viewer that was sent packets; its entry.
+  nlohmann::json wait_for_webrtc_viewer(const std::string& viewer,
+                                        std::chrono::milliseconds timeout) {
+    nlohmann::json entry;
+    const bool seen = wait_until(
+        [&] {
+          const auto group = snapshot();
+          entry = group.is_null() ? nlohmann::json() : find_viewer(group, viewer);
+          return !entry.is_null() && entry.value("transport", "") == "webrtc" &&
+                 entry.value("packets_sent", 0) > 0;
+        },
+        timeout);
+    EXPECT_TRUE(seen) << viewer << " is not listed as a webrtc viewer that gets packets: "
+                      << snapshot().dump() << "\n"
+                      << server().log_tail(6000);
+    return entry;
+  }
+
+  // A watch.mjs result that played: frames over the whole of `seconds`, sound, a picture.
+  void expect_played(const nlohmann::json& result, int seconds) {
+    EXPECT_EQ(result.value("ok", false), true) << result.dump();
+    // Decoding all along, not a first frame and a freeze: at least 70 % of the frames.
+    EXPECT_GE(result.value("frames_decoded", 0), seconds * kPublishFps * 7 / 10) << result.dump();
+    EXPECT_GT(result.value("audio_samples_received", 0), 0) << result.dump();
+    EXPECT_GT(result.value("video_variance", 0), kVarianceMin) << result.dump();
+    EXPECT_EQ(result.value("stopped", false), true) << result.dump();
+    const std::string screenshot = result.value("screenshot", "");
+    EXPECT_TRUE(file_larger_than(screenshot, 20'000)) << "screenshot " << screenshot;
+  }
+};
+
+TEST_F(BrowserWebRtcTest, ABrowserWatchesACallcastBroadcastByNumber) {
+  start_live_broadcast();
+  ASSERT_FALSE(HasFailure());
+  ASSERT_TRUE(api().wait_until_live(kMaster, 10s));
+  const int seconds = 6;
+  ChildProcess& page = start_browser_watch(kBrowserViewer, seconds, "watch");
+
+  // While it plays, the group lists the browser as a WebRTC viewer and sends to it.
+  const nlohmann::json first = wait_for_webrtc_viewer(kBrowserViewer, 20s);
+  ASSERT_FALSE(first.is_null());
+  std::this_thread::sleep_for(1s);
+  const nlohmann::json later = find_viewer(snapshot(), kBrowserViewer);
+  EXPECT_GT(later.value("packets_sent", 0), first.value("packets_sent", 0) + 50)
+      << first.dump() << "\n"
+      << later.dump();
+
+  const nlohmann::json result = script_result(page, 60s);
+  expect_played(result, seconds);
+  EXPECT_EQ(result.value("frame_width", 0), 640) << result.dump();
+  EXPECT_EQ(result.value("frame_height", 0), 360) << result.dump();
+  std::printf(
+      "[e2e] browser watching callcast broadcast: join %d ms, %d frames in %d s, %d audio "
+      "samples, variance %d; snapshot entry %s\n",
+      result.value("join_ms", 0), result.value("frames_decoded", 0), seconds,
+      result.value("audio_samples_received", 0), result.value("video_variance", 0),
+      later.dump().c_str());
+
+  // Its Stop (DELETE) ends the session: the viewer leaves the group; the broadcast goes on.
+  EXPECT_TRUE(server().wait_for_log(std::string("terminal=") + kBrowserViewer +
+                                        " step=714 event=call_ended role=viewer by=DELETE",
+                                    5s))
+      << server().log_tail(6000);
+  EXPECT_TRUE(wait_until([&] { return find_viewer(snapshot(), kBrowserViewer).is_null(); }, 5s))
+      << snapshot().dump() << "\n"
+      << server().log_tail(6000);
+  EXPECT_EQ(snapshot().value("state", ""), "live");
+}
+
+TEST_F(BrowserWebRtcTest, TheWatchPageSaysWhy) {
+  start_live_broadcast();
+  ASSERT_FALSE(HasFailure());
+  ASSERT_TRUE(api().wait_until_live(kMaster, 10s));
+
+  struct Refusal {
+    std::string name;
+    std::string number;
+    std::string password;
+    int status;
+    std::vector<std::string> reason;  // what the page's alert must say
+  };
+  const auto try_watch = [&](const Refusal& refusal) {
+    return &start_script("watch.mjs",
+                         {"--number", refusal.number, "--user", kBrowserViewer, "--password",
+                          refusal.password, "--seconds", "1", "--expect-error", "--screenshot",
+                          (dir() / (refusal.name + ".png")).string()},
+                         refusal.name);
+  };
+  const auto expect_refused = [&](const Refusal& refusal, ChildProcess& page) {
+    SCOPED_TRACE(refusal.name);
+    const nlohmann::json result = script_result(page, 40s);
+    EXPECT_EQ(result.value("ok", false), true) << result.dump();
+    EXPECT_EQ(result.value("status", 0), refusal.status) << result.dump();
+    const std::string shown = result.value("error_text", "");
+    for (const std::string& words : refusal.reason) {
+      EXPECT_NE(shown.find(words), std::string::npos)
+          << "the alert does not say \"" << words << "\": " << result.dump();
+    }
+    EXPECT_EQ(result.value("state", ""), "idle") << result.dump();
+    std::printf("[e2e] %s: \"%s\"\n", refusal.name.c_str(), shown.c_str());
+  };
+
+  const std::string unknown = "13999999999";
+  const std::vector<Refusal> refusals = {
+      {"wrong-password", kMaster, "not-the-password", 401, {"wrong number or password"}},
+      {"not-broadcasting", kOther, kPassword, 404, {kOther, "not broadcasting"}},
+      {"unknown-number", unknown, kPassword, 404, {unknown, "not a known number"}},
+  };
+  // The three pages at once (each is a browser start and one POST).
+  std::vector<ChildProcess*> pages;
+  for (const Refusal& refusal : refusals)
+    pages.push_back(try_watch(refusal));
+  for (std::size_t i = 0; i < refusals.size(); ++i)
+    expect_refused(refusals[i], *pages[i]);
+
+  // The broadcast's one place (max_viewers_per_group = 1) taken by a terminal.
+  ChildProcess& terminal = watch(kMaster, kViewer);
+  ASSERT_TRUE(wait_for_output(terminal, "step 714", 20s));
+  const Refusal full{
+      "full", kMaster, kPassword, 503, {std::string("the broadcast of ") + kMaster + " is full"}};
+  expect_refused(full, *try_watch(full));
+
+  // Nothing of the refused browsers stays: the terminal alone watches, no other group exists.
+  const nlohmann::json group = snapshot();
+  ASSERT_TRUE(group.is_object());
+  ASSERT_TRUE(group.contains("viewers")) << group.dump();
+  EXPECT_EQ(group["viewers"].size(), 1u) << group.dump();
+  EXPECT_FALSE(find_viewer(group, kViewer).is_null()) << group.dump();
+  const auto groups = api().groups();
+  ASSERT_TRUE(groups);
+  EXPECT_EQ(groups->size(), 1u) << groups->dump();
+  const auto signaling = signaling_stats();
+  // The master's call and the terminal's call, no call of a browser.
+  EXPECT_EQ(signaling.value("calls", -1), 2) << signaling.dump();
+}
+
+TEST_F(BrowserWebRtcTest, ABrowserBroadcastsAndEveryKindOfViewerDecodesIt) {
+  ASSERT_EQ(baresip_missing(), "") << "apt-get install baresip baresip-ffmpeg";
+  const int live_seconds = 20;
+  ChildProcess& broadcaster = start_script(
+      "broadcast.mjs",
+      {"--user", kMaster, "--password", kPassword, "--seconds", std::to_string(live_seconds),
+       "--timeout", "60", "--screenshot", (dir() / "broadcast.png").string()},
+      "broadcast");
+  ASSERT_TRUE(api().wait_until_live(kMaster, 20s))
+      << file_text(broadcaster.options().stdout_file) << broadcaster.stderr_tail(3000);
+  const nlohmann::json publisher = snapshot()["publisher"];
+  EXPECT_EQ(publisher.value("transport", ""), "webrtc") << publisher.dump();
+  // 708: the network side forwards the browser's number to the service, as for a phone.
+  EXPECT_TRUE(wait_until([&] { return ut("GET", kMaster).status == 200; }, 5s));
+
+  // A terminal calls the number and watches until the broadcast ends (710-714, RTSP).
+  ChildProcess& terminal = watch(kMaster, kViewer);
+  // ffprobe plays a URL the control API admitted (RTSP/UDP).
+  const auto play_url = api().admit_viewer(kMaster, kViewer2);
+  ASSERT_TRUE(play_url);
+  ChildProcess& rtsp_viewer = spawn(ffprobe_live_viewer(*play_url, 5, dir(), "ffprobe-viewer"));
+  // A SIP phone calls the number (plain RTP).
+  const auto phone_dir = dir() / "baresip-viewer";
+  ChildProcess& phone =
+      spawn(baresip_phone({phone_dir, kOther, kPassword, sip_domain(), kMaster, 8, {}}));
+  ASSERT_TRUE(phone.started()) << phone.error();
+  // And a second browser (WHEP).
+  const int seconds = 5;
+  ChildProcess& page = start_browser_watch(kBrowserViewer, seconds, "watch");
+
+  const nlohmann::json watched = script_result(page, 60s);
+  expect_played(watched, seconds);
+  std::printf("[e2e] browser watching the browser: join %d ms, %d frames in %d s, %dx%d\n",
+              watched.value("join_ms", 0), watched.value("frames_decoded", 0), seconds,
+              watched.value("frame_width", 0), watched.value("frame_height", 0));
+
+  ASSERT_TRUE(rtsp_viewer.wait_for(30s));
+  const auto decoded = decoded_from_ffprobe_json(file_text(rtsp_viewer.options().stdout_file),
+                                                 file_text(rtsp_viewer.options().stderr_file));
+  EXPECT_TRUE(decoded.error.empty()) << decoded.error;
+  EXPECT_GT(decoded.video_frames, 2 * kPublishFps) << decoded.describe();
+  EXPECT_GT(decoded.audio_frames, 0) << decoded.describe();
+  std::printf("[e2e] ffprobe over RTSP: %s\n", decoded.describe().c_str());
+
+  ASSERT_TRUE(phone.wait_for(30s));
+  const std::string seen = file_text(phone_dir / "stdout.log");
+  EXPECT_NE(seen.find("Call established"), std::string::npos) << seen;
+  const auto picture = seen.find("video: receiving with resolution");
+  EXPECT_NE(picture, std::string::npos) << seen;
+  if (picture != std::string::npos) {
+    std::printf("[e2e] baresip watching: %s\n",
+                seen.substr(picture, seen.find('\n', picture) - picture).c_str());
+  }
+  EXPECT_NE(seen.find("incoming rtp for 'audio' established"), std::string::npos) << seen;
+
+  // The broadcast page stays live its seconds, then Stop (DELETE of the WHIP session).
+  const nlohmann::json sent = script_result(broadcaster, 60s);
+  EXPECT_EQ(sent.value("ok", false), true) << sent.dump();
+  EXPECT_EQ(sent.value("live", false), true) << sent.dump();
+  EXPECT_EQ(sent.value("stopped", false), true) << sent.dump();
+  std::printf("[e2e] browser broadcast: %s\n", sent.dump().c_str());
+
+  // The page's Stop is the DELETE of the WHIP session: the master's call ends (703), the group
+  // with it, and the terminal's call (BYE from the network side).
+  EXPECT_TRUE(server().wait_for_log(
+      std::string("terminal=") + kMaster + " step=703 event=call_ended role=master by=DELETE", 5s))
+      << server().log_tail(6000);
+  EXPECT_TRUE(wait_until([&] { return snapshot().is_null(); }, 10s)) << snapshot().dump();
+  const auto terminal_exit = wait_exit(terminal, 15s);
+  ASSERT_TRUE(terminal_exit);
+  EXPECT_TRUE(terminal_exit->success()) << output(terminal);
+  const auto figures = stats("watch-" + std::string(kViewer));
+  ASSERT_TRUE(figures);
+  EXPECT_GT(figures->value("frames_decoded", 0), 3 * kPublishFps) << figures->dump();
+  EXPECT_EQ(figures->value("has_audio", false), true) << figures->dump();
+  EXPECT_NE(figures->value("end", "").find("ended"), std::string::npos) << figures->dump();
+  std::printf("[e2e] callcast watch of the browser: join %d ms, %d frames decoded, end \"%s\"\n",
+              figures->value("join_ms", 0), figures->value("frames_decoded", 0),
+              figures->value("end", "").c_str());
+  EXPECT_TRUE(wait_until([&] { return ut("GET", kMaster).status == 404; }, 5s));
+  EXPECT_TRUE(wait_all_clean());
+}
+
+TEST_F(BrowserWebRtcTest, TheConsoleShowsBrowserViewers) {
+  start_live_broadcast();
+  ASSERT_FALSE(HasFailure());
+  ASSERT_TRUE(api().wait_until_live(kMaster, 10s));
+  const int seconds = 14;  // longer than the console script takes
+  ChildProcess& page = start_browser_watch(kBrowserViewer, seconds, "watch");
+  ASSERT_FALSE(wait_for_webrtc_viewer(kBrowserViewer, 20s).is_null());
+
+  const auto screenshot = dir() / "console.png";
+  ChildProcess& console = start_script(
+      "console.mjs", {"--group", kMaster, "--seconds", "3", "--screenshot", screenshot.string()},
+      "console");
+  const nlohmann::json result = script_result(console, 60s);
+  EXPECT_EQ(result.value("ok", false), true) << result.dump();
+  EXPECT_EQ(result.value("viewers", 0), 1) << result.dump();
+  ASSERT_TRUE(result["row"].is_object()) << result.dump();
+  // "1 (browser 1)": the snapshot's "webrtc" viewer counted as a browser.
+  EXPECT_EQ(result["row"].value("viewers", ""), "1 (browser 1)") << result.dump();
+  EXPECT_EQ(result["row"].value("state", ""), "live") << result.dump();
+  EXPECT_EQ(result.value("chart_moved", false), true) << result.dump();
+  EXPECT_TRUE(file_larger_than(screenshot, 20'000)) << result.dump();
+  std::printf("[e2e] console row: %s\n", result["row"].dump().c_str());
+
+  expect_played(script_result(page, 60s), seconds);
+}
+
+// Across hosts (support/netns_lab.hpp): callcastd on the server host, bound to its address,
+// `callcast broadcast` on the broadcaster's host, Chromium on the viewer host and on the host
+// behind the masquerading router. ICE-lite answers each browser where its checks come from: the
+// natted one through the router's public address.
+class BrowserWebRtcNetnsTest : public LabTerminalTest {
+ protected:
+  BrowserWebRtcNetnsTest() : LabTerminalTest(CALLCASTD_PATH, CALLCAST_PATH, "browsernetns") {}
+
+  void SetUp() override {
+    const std::string missing = browser_setup_missing();
+    ASSERT_EQ(missing, "") << "the browser tests need their set-up: " << missing;
+    LabTerminalTest::SetUp();
+  }
+
+  // watch.mjs on `host` (its namespace) as `viewer`; Chromium's profile under a HOME of its own.
+  ChildProcess& browser_watch(const LabHost& host, const std::string& viewer, int seconds,
+                              const std::string& name) {
+    const auto home = dir() / (name + "-home");
+    std::filesystem::create_directories(home);
+    ChildOptions options;
+    options.argv = lab().in(
+        host, {"env", "HOME=" + home.string(), "XDG_CONFIG_HOME=" + (home / "config").string(),
+               "XDG_CACHE_HOME=" + (home / "cache").string(), "node", script_path("watch.mjs"),
+               "--base", "http://" + lab().server().address + ":" + std::to_string(kMediaHttpPort),
+               "--number", kMaster, "--user", viewer, "--password", kPassword, "--seconds",
+               std::to_string(seconds), "--screenshot", (dir() / (name + ".png")).string()});
+    options.stdout_file = dir() / (name + ".out");
+    options.stderr_file = dir() / (name + ".err");
+    return spawn(std::move(options));
+  }
+};
+
+TEST_F(BrowserWebRtcNetnsTest, ABrowserOnAnotherHostAndOneBehindANatWatch) {
+  listen_host_ = lab().server().address;
+  media_config_ = "public_host = \"" + lab().server().address + "\"\n";
+  start_server();
+  start_live_broadcast();
+  if (HasFailure()) return;
+
+  const int seconds = 6;
+  ChildProcess& lan = browser_watch(lab().viewer(), kViewer, seconds, "watch-lan");
+  ChildProcess& natted = browser_watch(lab().natted_viewer(), kNattedViewer, seconds, "watch-nat");
+
+  // While both play: their sessions' remote addresses as the server sees them.
+  nlohmann::json lan_entry;
+  nlohmann::json natted_entry;
+  const bool both = wait_until(
+      [&] {
+        const auto group = group_snapshot();
+        if (!group) return false;
+        lan_entry = find_viewer(*group, kViewer);
+        natted_entry = find_viewer(*group, kNattedViewer);
+        const auto playing = [](const nlohmann::json& entry) {
+          return !entry.is_null() && entry.value("transport", "") == "webrtc" &&
+                 entry.value("packets_sent", 0) > 100;
+        };
+        return playing(lan_entry) && playing(natted_entry);
+      },
+      30s);
+  EXPECT_TRUE(both) << "LAN: " << lan_entry.dump() << "\nNAT: " << natted_entry.dump();
+  EXPECT_EQ(lan_entry.value("remote", "").rfind(lab().viewer().address + ":", 0), 0u)
+      << lan_entry.dump();
+  EXPECT_EQ(natted_entry.value("remote", "").rfind(lab().nat_public_address() + ":", 0), 0u)
+      << "the natted browser is answered at the router's public address: " << natted_entry.dump();
+
+  for (ChildProcess* page : {&lan, &natted}) {
+    SCOPED_TRACE(page->options().stdout_file.filename().string());
+    const nlohmann::json result = script_result(*page, 60s);
+    EXPECT_EQ(result.value("ok", false), true) << result.dump() << "\n" << output(*page);
+    EXPECT_GE(result.value("frames_decoded", 0), seconds * 25 * 7 / 10) << result.dump();
+    EXPECT_GT(result.value("audio_samples_received", 0), 0) << result.dump();
+    EXPECT_GT(result.value("video_variance", 0), kVarianceMin) << result.dump();
+    std::printf("[e2e] %s: join %d ms, %d frames in %d s, %d audio samples\n",
+                page->options().stdout_file.stem().c_str(), result.value("join_ms", 0),
+                result.value("frames_decoded", 0), seconds,
+                result.value("audio_samples_received", 0));
+  }
+  std::printf("[e2e] server's view: LAN %s; NAT %s\n", lan_entry.dump().c_str(),
+              natted_entry.dump().c_str());
+}
+
+}  // namespace
+}  // namespace callcast::test::browser_webrtc_test
