@@ -302,11 +302,11 @@ TEST(WebRtcViewerClient, GarbageAndForeignSrtpAreCountedNotFatal) {
   std::array<std::uint8_t, 64> junk{};
   for (std::size_t i = 0; i < junk.size(); ++i)
     junk[i] = static_cast<std::uint8_t>(i * 37 + 5);
-  for (const int first : {0x01, 0x17, 0x40, 0x80, 0xc9, 0xff}) {
+  for (const int first : {0x01, 0x17, 0x40, 0x80, 0x81, 0xff}) {
     auto copy = junk;
     copy[0] = static_cast<std::uint8_t>(first);
     if (first == 0x80) copy[1] = 96;
-    if (first == 0xc9) copy[1] = 201;
+    if (first == 0x81) copy[1] = 201;  // an RR's packet type: SRTCP
     server.send(copy);
   }
   server.send(std::span<const std::uint8_t>());
@@ -316,7 +316,10 @@ TEST(WebRtcViewerClient, GarbageAndForeignSrtpAreCountedNotFatal) {
   server.send_media(kVideoSsrc, 96, 1);
   ASSERT_TRUE(pump(*client, server, received, [&] { return received.video == 1; }));
   EXPECT_EQ(client->state(), WebRtcClientState::connected) << client->error();
-  EXPECT_EQ(client->counters().decrypt_failures, 2U);  // the junk SRTP and SRTCP
+  EXPECT_EQ(client->counters().decrypt_failures, 2U)  // the junk SRTP and SRTCP
+      << "stray " << client->counters().stray << ", srtcp " << client->counters().srtcp_packets
+      << ", dtls " << client->counters().dtls_datagrams << ", datagrams "
+      << client->counters().datagrams;
   // Before the keys, the junk STUN (unparsable), 0x40, 0xff, the empty one.
   EXPECT_GE(client->counters().stray, 5U);
   EXPECT_GE(client->counters().stun_rejected, 1U);  // the answer to nothing it asked
