@@ -9,6 +9,8 @@
 // client_port names an RTP/RTCP port pair, but nothing requires the RTCP port to be a socket of
 // the viewer's own: every viewer names the fleet's one RTCP sink (bound above the ephemeral port
 // range, so that each pair still reads low-high), which nobody reads (the bench measures RTP).
+// A phone-style viewer costs four (RTP and RTCP per track), a WebRTC viewer one (its BUNDLEd
+// socket, whose STUN, DTLS and SRTP its WebRtcViewerClient handles on the receive thread).
 #include <atomic>
 #include <chrono>
 #include <cstdint>
