@@ -3,23 +3,32 @@
 # (issue 5). Runs the same `callcast-bench media` load against
 #   1. callcastd (1 media worker, its default config: NACK repair on),
 #   1b. the same with repair off (`[media] rtx_window_ms = 0`): what repair costs (issue 12),
+#   1c. the same with phone-style viewers (plain RTP through the control API, issue 13),
+#   1d. the same with WebRTC viewers (issue 14): the bench plays browsers (ICE, DTLS handshake,
+#       SRTP decryption per viewer), the server protects every packet per viewer,
 #   2. a gst-rtsp-server shared-media relay (bench/peers/gst_shared_relay.c),
 #   3. a bare sendmmsg relay (bench/peers/limit_relay.cpp), 4. callcastd with 2 workers,
 # ramps each to the largest number of viewers kept in real time with < 0.1 % loss, then runs
-# each of 1-3 once with 1,000 viewers for latency, memory and server CPU. Prints a table and, as
-# its last stdout line, one JSON object (repair_on_vs_off_*: 1 over 1b); writes the curve (CSV,
-# PNG) and latest.json to bench/results/.
+# each of 1, 1b, 1d, 2 and 3 once with 1,000 viewers (--at N) for latency, memory and server CPU.
+# Prints a table and, as its last stdout line, one JSON object (repair_on_vs_off_*: 1 over 1b;
+# webrtc_vs_rtsp_*: 1d over 1); writes the curve (CSV, PNG) and latest.json to bench/results/.
 #
-#   bench/fanout.sh [--quick] [--build-dir DIR] [--duration S] [--max N] [--bench PATH]
+#   bench/fanout.sh [--quick] [--webrtc] [--series LIST] [--at N] [--build-dir DIR] [--duration S]
+#                   [--max N] [--bench PATH]
 #
 # Progress goes to stderr; stdout holds only the table and the JSON line.
 set -euo pipefail
 
 usage() {
   cat <<'EOF'
-usage: bench/fanout.sh [--quick] [--build-dir DIR] [--duration S] [--max N] [--bench PATH]
+usage: bench/fanout.sh [--quick] [--webrtc] [--series LIST] [--at N] [--build-dir DIR]
+                       [--duration S] [--max N] [--bench PATH]
   --quick          coarse ramp (--precision 25 --duration 3 --max 8000, viewers set up at
                    1000/s instead of 500/s): under 5 minutes
+  --webrtc         only RTSP and WebRTC viewers side by side (--series callcast,callcast_webrtc)
+  --series LIST    only these series, comma-separated, of: callcast callcast_repair_off
+                   callcast_phones callcast_webrtc peer limit callcast_2w (default: all)
+  --at N           the fixed-N runs' viewers (default 1000)
   --build-dir DIR  where callcast-bench and callcastd are (default: build/release if built,
                    else build/dev)
   --duration S     measuring window of each run in seconds (default 10; 3 with --quick)
@@ -42,9 +51,14 @@ build_dir=""
 duration=""
 max_viewers=""
 bench=""
+series=""
+at_viewers=1000
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) quick=1 ;;
+    --webrtc) series=callcast,callcast_webrtc ;;
+    --series) [ $# -ge 2 ] || die "--series needs a value"; series=$2; shift ;;
+    --at) [ $# -ge 2 ] || die "--at needs a value"; at_viewers=$2; shift ;;
     --build-dir) [ $# -ge 2 ] || die "--build-dir needs a value"; build_dir=$2; shift ;;
     --duration) [ $# -ge 2 ] || die "--duration needs a value"; duration=$2; shift ;;
     --max) [ $# -ge 2 ] || die "--max needs a value"; max_viewers=$2; shift ;;
@@ -70,6 +84,14 @@ else
 fi
 [[ "$duration" =~ ^[0-9]+$ && "$duration" -ge 1 ]] || die "--duration must be a whole number of seconds >= 1"
 [[ "$max_viewers" =~ ^[0-9]+$ && "$max_viewers" -ge 100 ]] || die "--max must be a number >= 100"
+[[ "$at_viewers" =~ ^[0-9]+$ && "$at_viewers" -ge 1 ]] || die "--at must be a number >= 1"
+all_series="callcast callcast_repair_off callcast_phones callcast_webrtc peer limit callcast_2w"
+for key in ${series//,/ }; do
+  [[ " $all_series " == *" $key "* ]] || die "unknown series: $key (of: $all_series)"
+done
+wanted() { # KEY: in --series (or no --series)
+  [ -z "$series" ] || [[ ",$series," == *",$1,"* ]]
+}
 
 # --- Debian packages the peers and the plot need (the same way as `make deps`) ---------------
 needed_packages=(libgstrtspserver-1.0-dev gnuplot-nox pkg-config g++ python3)
@@ -190,7 +212,7 @@ target_args() { # TARGET
 # A ramp runs at most ~log2(max/100) doubling runs plus a few bisecting ones; each one ramps up
 # to max viewers at 500/s, settles 2 s, measures, and restarts the server.
 ramp_timeout=$((16 * (max_viewers / ramp_rate + duration + 20)))
-single_timeout=$((1000 / ramp_rate + duration + 90))
+single_timeout=$((at_viewers / ramp_rate + duration + 90))
 failures=0
 
 # The extra callcast-bench flags of a series: repair off is one line of callcastd's [media] table.
@@ -198,6 +220,7 @@ series_args() { # KEY
   case "$1" in
     callcast_repair_off) echo "--media-config rtx_window_ms=0" ;;
     callcast_phones) echo "--phones" ;;
+    callcast_webrtc) echo "--webrtc-viewers" ;;
   esac
 }
 
@@ -205,6 +228,7 @@ series_args() { # KEY
 ramp() {
   local key=$1 label=$2 target=$3 workers=$4 server_cpus=$5 bench_cpus_here=$6 note=$7
   local out=$work/$key.ramp.jsonl status=ok rc=0
+  wanted "$key" || return 0
   say "ramp: $label (server CPUs $server_cpus, bench CPUs $bench_cpus_here) ..."
   # shellcheck disable=SC2046
   run_bench "$ramp_timeout" "$out" --target "$target" --ramp-to-limit --csv "$csv" \
@@ -224,12 +248,13 @@ ramp() {
     "$key" "$label" "$target" "$workers" "$server_cpus" "$bench_cpus_here" "$note" "$status" "$out" >>"$manifest"
 }
 
-# KEY TARGET: one run with 1,000 viewers, server on CPU 0, 1 worker.
+# KEY TARGET: one run with 1,000 (--at) viewers, server on CPU 0, 1 worker.
 at_thousand() {
   local key=$1 target=$2 out=$work/$1.at1000.jsonl status=ok rc=0
-  say "1,000 viewers: $key ..."
+  wanted "$key" || return 0
+  say "$at_viewers viewers: $key ..."
   # shellcheck disable=SC2046
-  run_bench "$single_timeout" "$out" --target "$target" --viewers 1000 --workers 1 \
+  run_bench "$single_timeout" "$out" --target "$target" --viewers "$at_viewers" --workers 1 \
     --server-cpus "$server_cpu" --bench-cpus "$bench_cpus" --duration "$duration" \
     --ramp-rate "$ramp_rate" $(target_args "$target") $(series_args "$key") || rc=$?
   if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
@@ -239,7 +264,7 @@ at_thousand() {
   elif [ "$rc" != 0 ]; then
     status="callcast-bench exited $rc"
   fi
-  [ "$status" = ok ] || { say "1,000 viewers $target: $status"; failures=$((failures + 1)); }
+  [ "$status" = ok ] || { say "$at_viewers viewers $key: $status"; failures=$((failures + 1)); }
   printf '{"key":"%s","kind":"at1000","target":"%s","status":"%s","file":"%s"}\n' \
     "$key" "$target" "$status" "$out" >>"$manifest"
 }
@@ -248,12 +273,15 @@ started=$(date +%s)
 ramp callcast "callcast 1 worker" callcast 1 "$server_cpu" "$bench_cpus" ""
 ramp callcast_repair_off "callcast 1 worker, repair off" callcast 1 "$server_cpu" "$bench_cpus" ""
 ramp callcast_phones "callcast 1 worker, phone viewers" callcast 1 "$server_cpu" "$bench_cpus" ""
+ramp callcast_webrtc "callcast 1 worker, WebRTC viewers (SRTP)" callcast 1 "$server_cpu" \
+  "$bench_cpus" ""
 ramp peer "gst-rtsp-server peer" peer 1 "$server_cpu" "$bench_cpus" ""
 ramp limit "sendmmsg limit" limit 1 "$server_cpu" "$bench_cpus" ""
 ramp callcast_2w "callcast 2 workers" callcast 2 "$two_worker_server" "$two_worker_bench" \
   "$two_worker_note"
 at_thousand callcast callcast
 at_thousand callcast_repair_off callcast
+at_thousand callcast_webrtc callcast
 at_thousand peer peer
 at_thousand limit limit
 say "all runs done in $(($(date +%s) - started)) s"
@@ -262,5 +290,5 @@ python3 bench/fanout_report.py --manifest "$manifest" --csv "$csv" \
   --png "$results_dir/fanout-$stamp.png" --runs "$results_dir/fanout-$stamp.jsonl" \
   --latest "$results_dir/latest.json" --build-dir "$build_dir" --quick "$quick" \
   --duration "$duration" --precision "$precision" --max "$max_viewers" --cpus "$cpus" \
-  --wall-s "$(($(date +%s) - started))"
+  --wall-s "$(($(date +%s) - started))" --at "$at_viewers"
 [ "$failures" = 0 ] || exit 1

@@ -18,11 +18,19 @@ import os
 import subprocess
 import sys
 
-RAMP_KEYS = ["callcast", "callcast_repair_off", "callcast_phones", "peer", "limit", "callcast_2w"]
+RAMP_KEYS = [
+    "callcast", "callcast_repair_off", "callcast_phones", "callcast_webrtc", "peer", "limit",
+    "callcast_2w",
+]
+# Issue 14's WebRTC fan-out: mediasoup documents ~500 consumers per worker (one core); the goal is
+# at least 1,500 browser viewers per core of a 2 Mbit/s stream.
+WEBRTC_ANCHOR_MEDIASOUP_PER_CORE = 500
+WEBRTC_GOAL_PER_CORE = 1500
 PLOT_TITLES = {
     "callcast": "callcast, 1 worker",
     "callcast_repair_off": "callcast, 1 worker, repair off",
     "callcast_phones": "callcast, 1 worker, phone viewers (plain RTP)",
+    "callcast_webrtc": "callcast, 1 worker, WebRTC viewers (SRTP)",
     "peer": "gst-rtsp-server peer",
     "limit": "sendmmsg limit",
     "callcast_2w": "callcast, 2 workers",
@@ -187,6 +195,7 @@ def main():
     parser.add_argument("--max", type=int)
     parser.add_argument("--cpus", type=int)
     parser.add_argument("--wall-s", type=int)
+    parser.add_argument("--at", type=int, default=1000)
     args = parser.parse_args()
 
     entries = read_json_lines(args.manifest)
@@ -226,7 +235,8 @@ def main():
         return value
 
     rows = [[
-        "target", "server CPUs", "largest N", "pkt/s per core", "p99 ms @1000", "KiB/viewer",
+        "target", "server CPUs", "largest N", "pkt/s per core", f"p99 ms @{args.at}",
+        f"CPU % @{args.at}", "KiB/viewer",
         "bottleneck at largest N", "first failed N: bottleneck",
     ]]
     notes = []
@@ -234,7 +244,8 @@ def main():
     def lagging_mark(run):
         if not run or run.get("kept_up", True):
             return ""
-        note = "x the 1,000-viewer run did not keep up: its latency includes the server's backlog"
+        note = (f"x the {args.at:,}-viewer run did not keep up: its latency includes the server's "
+                "backlog")
         if note not in notes:
             notes.append(note)
         return " x"
@@ -276,6 +287,7 @@ def main():
             number(ramp.largest),
             number(ramp.pps_per_core),
             number(thousand(key, "latency_ms", "p99"), 2) + lagging_mark(at_thousand.get(key)),
+            number(thousand(key, "server_cpu_pct"), 1),
             number(thousand(key, "server_rss_per_viewer_kib"), 1),
             describe_bottleneck(ramp.best),
             first_failed_text,
@@ -326,6 +338,30 @@ def main():
         "callcast_phones_viewers": viewers("callcast_phones"),
         "callcast_phones_pps": pps("callcast_phones"),
         "phones_vs_rtsp_viewers": ratio(viewers("callcast_phones"), viewers("callcast"), 3),
+        # Issue 14: WebRTC viewers (ICE-lite, DTLS-SRTP, every packet SRTP-protected per viewer by
+        # the server; decrypted by the bench) beside the RTSP viewers of "callcast", same core.
+        "callcast_webrtc_viewers": viewers("callcast_webrtc"),
+        "callcast_webrtc_pps": pps("callcast_webrtc"),
+        "webrtc_vs_rtsp_viewers": ratio(viewers("callcast_webrtc"), viewers("callcast"), 3),
+        "webrtc_vs_rtsp_pps": ratio(pps("callcast_webrtc"), pps("callcast"), 3),
+        "at_viewers": args.at,
+        "rtsp_server_cpu_pct_at_n": thousand("callcast", "server_cpu_pct"),
+        "webrtc_server_cpu_pct_at_n": thousand("callcast_webrtc", "server_cpu_pct"),
+        "webrtc_vs_rtsp_server_cpu_at_n": ratio(
+            thousand("callcast_webrtc", "server_cpu_pct"), thousand("callcast", "server_cpu_pct"), 3),
+        "rtsp_bench_cpu_pct_at_n": thousand("callcast", "bench_cpu_pct"),
+        "webrtc_bench_cpu_pct_at_n": thousand("callcast_webrtc", "bench_cpu_pct"),
+        "webrtc_latency_p99_ms_at_n": thousand("callcast_webrtc", "latency_ms", "p99"),
+        "webrtc_at_n": thousand("callcast_webrtc", "webrtc"),
+        "webrtc_at_largest": (ramps["callcast_webrtc"].best or {}).get("webrtc")
+        if "callcast_webrtc" in ramps else None,
+        "webrtc_bottleneck_above_largest": (
+            ramps["callcast_webrtc"].first_failed or {}).get("bottleneck")
+        if "callcast_webrtc" in ramps else None,
+        "webrtc_anchor_mediasoup_per_core": WEBRTC_ANCHOR_MEDIASOUP_PER_CORE,
+        "webrtc_goal_per_core": WEBRTC_GOAL_PER_CORE,
+        "webrtc_meets_goal": (viewers("callcast_webrtc") >= WEBRTC_GOAL_PER_CORE)
+        if viewers("callcast_webrtc") is not None else None,
         "callcast_2workers_viewers": viewers("callcast_2w"),
         "callcast_2workers_pps_per_core": pps("callcast_2w"),
         "scaling_2_workers": ratio(viewers("callcast_2w"), viewers("callcast")),
@@ -357,6 +393,12 @@ def main():
         "png": args.png,
     }
 
+    if args.at != 1000:
+        # Those keys name 1,000 viewers; the fixed-N runs had another N (the *_at_n keys).
+        for key in list(summary):
+            if key.endswith("_at_1000"):
+                summary[key] = None
+
     title = (
         f"callcast fan-out, {os.path.basename(args.csv)[len('fanout-'):-len('.csv')]}, "
         f"{args.build_dir}{', quick' if args.quick else ''}"
@@ -385,6 +427,14 @@ def main():
         f"{summary['repair_on_vs_off_pps'] or '-'}x pkt/s per core, "
         f"{summary['repair_on_vs_off_server_cpu_at_1000'] or '-'}x server CPU at 1,000 viewers"
     )
+    if "callcast_webrtc" in ramps:
+        print(
+            f"WebRTC/RTSP: {summary['webrtc_vs_rtsp_viewers'] or '-'}x viewers per core "
+            f"({number(viewers('callcast_webrtc'))} vs {number(viewers('callcast'))}); server CPU at "
+            f"{args.at:,} viewers: WebRTC {number(summary['webrtc_server_cpu_pct_at_n'], 1)} %, RTSP "
+            f"{number(summary['rtsp_server_cpu_pct_at_n'], 1)} %; goal "
+            f"{WEBRTC_GOAL_PER_CORE:,} per core (mediasoup ~{WEBRTC_ANCHOR_MEDIASOUP_PER_CORE} per worker)"
+        )
     print(f"curve: {args.csv}" + (f", plot: {args.png}" if summary["png"] else " (no plot)"))
     with open(args.latest, "w", encoding="utf-8") as out:
         json.dump(summary, out, indent=2)

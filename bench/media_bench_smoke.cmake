@@ -3,16 +3,23 @@
 #
 #   cmake -DBENCH=build/dev/apps/callcast-bench/callcast-bench -P bench/media_bench_smoke.cmake
 # -DPHONES=N: N of the 20 viewers are phone-style viewers (--phone-viewers, issue 13).
+# -DWEBRTC=N: N of the 20 are WebRTC viewers (--with-webrtc-viewers, issue 14): each must have
+# finished ICE and DTLS, decrypted SRTP with no failure, and callcastd must count them as
+# playing, with packets sent and SRTCP receiver reports taken from them.
 if(NOT BENCH)
   message(FATAL_ERROR "pass -DBENCH=<path of callcast-bench>")
 endif()
 if(NOT PHONES)
   set(PHONES 0)
 endif()
-math(EXPR rtsp_viewers "20 - ${PHONES}")
+if(NOT WEBRTC)
+  set(WEBRTC 0)
+endif()
+math(EXPR rtsp_viewers "20 - ${PHONES} - ${WEBRTC}")
 
 execute_process(
-  COMMAND ${BENCH} media --viewers ${rtsp_viewers} --phone-viewers ${PHONES} --duration 2 --json-only
+  COMMAND ${BENCH} media --viewers ${rtsp_viewers} --phone-viewers ${PHONES}
+          --with-webrtc-viewers ${WEBRTC} --duration 2 --json-only
   OUTPUT_VARIABLE out ERROR_VARIABLE err RESULT_VARIABLE rc TIMEOUT 90)
 message(STATUS "callcast-bench output:\n${out}")
 if(NOT rc EQUAL 0)
@@ -34,4 +41,31 @@ if(NOT kept_up STREQUAL "ON")
 endif()
 if(NOT viewers EQUAL 20)
   message(FATAL_ERROR "${viewers} of 20 viewers played: ${line}")
+endif()
+
+if(WEBRTC GREATER 0)
+  string(JSON connected GET "${line}" webrtc connected)
+  string(JSON decrypted GET "${line}" webrtc srtp_packets)
+  string(JSON failures GET "${line}" webrtc decrypt_failures)
+  string(JSON video_lost GET "${line}" webrtc video_by_sequence lost)
+  string(JSON server_playing ERROR_VARIABLE no_server GET "${line}" webrtc server playing)
+  if(no_server)
+    message(FATAL_ERROR "no server view of the WebRTC viewers: ${line}")
+  endif()
+  string(JSON server_packets GET "${line}" webrtc server packets_sent)
+  string(JSON server_reports GET "${line}" webrtc server rtcp_reports)
+  if(NOT connected EQUAL WEBRTC)
+    message(FATAL_ERROR "${connected} of ${WEBRTC} WebRTC viewers connected (ICE + DTLS): ${line}")
+  endif()
+  # At least 2 s of 2 Mbit/s video (~190 packets/s) each, decrypted.
+  math(EXPR least "${WEBRTC} * 300")
+  if(decrypted LESS least)
+    message(FATAL_ERROR "the WebRTC viewers decrypted ${decrypted} SRTP packets, expected at least ${least}: ${line}")
+  endif()
+  if(NOT failures EQUAL 0 OR NOT video_lost EQUAL 0)
+    message(FATAL_ERROR "SRTP decrypt failures ${failures}, video sequence gaps ${video_lost}: ${line}")
+  endif()
+  if(NOT server_playing EQUAL WEBRTC OR server_packets LESS least OR server_reports LESS WEBRTC)
+    message(FATAL_ERROR "callcastd counts ${server_playing} WebRTC viewers playing, ${server_packets} packets sent, ${server_reports} receiver reports: ${line}")
+  endif()
 endif()

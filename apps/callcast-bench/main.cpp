@@ -4,6 +4,7 @@
 //   callcast-bench sip [--masters N] [--viewers M] [--concurrency C] [--transport udp|tcp] ...
 //   callcast-bench sip --churn-rounds R ...   (memory after N and 2N calls against one server)
 //   callcast-bench media [--target callcast|peer|limit] [--viewers N | --ramp-to-limit] ...
+//   callcast-bench media --webrtc-viewers ...   (the N viewers are browsers: ICE, DTLS, SRTP)
 #include <CLI/CLI.hpp>
 #include <chrono>
 #include <cstdint>
@@ -101,6 +102,21 @@ int main(int argc, char** argv) {
       "--phones", media.phones,
       "callcast only: the run's (or every ramp run's) N viewers are phone-style "
       "viewers (see --phone-viewers) instead of RTSP viewers");
+  auto* webrtc_flag = media_command->add_flag(
+      "--webrtc-viewers", media.webrtc,
+      "callcast only: the run's (or every ramp run's) N viewers are WebRTC viewers (issue 14): "
+      "admitted through the control API, a browser's offer each (POST webrtc-viewers), ICE, "
+      "the DTLS handshake and SRTP decryption done by the bench, no browser");
+  webrtc_flag->excludes("--phones");
+  media_command
+      ->add_option("--with-webrtc-viewers", media.run.webrtc_viewers,
+                   "callcast only: this many more viewers as WebRTC viewers (see "
+                   "--webrtc-viewers), side by side with the run's others (default 0)")
+      ->check(CLI::Range(0, 1000000));
+  media_command->add_flag("--webrtc-audio,!--no-webrtc-audio", media.run.webrtc_audio,
+                          "the WebRTC viewers' offers carry an Opus line as a browser's do "
+                          "(default on: the server transcodes the clip's AAC, one encoder); off: "
+                          "video only");
   auto* ramp = media_command->add_flag(
       "--ramp-to-limit", media.ramp_to_limit,
       "find the largest N kept in real time with < 0.1% loss (doubling, then bisection)");

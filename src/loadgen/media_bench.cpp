@@ -78,6 +78,9 @@ int run_media_bench(MediaBenchOptions options) {
     if (options.phones) {
       run.phone_viewers = viewers;
       run.viewers = 0;
+    } else if (options.webrtc) {
+      run.webrtc_viewers = viewers;
+      run.viewers = 0;
     }
     auto result = run_media_once(run, *clip, packets);
     if (!result) {
@@ -108,6 +111,9 @@ int run_media_bench(MediaBenchOptions options) {
   if (options.phones) {  // a phone-style viewer holds four sockets, an RTSP viewer three
     bench_cap =
         bench_cap * ViewerFleet::kRtspViewerDescriptors / ViewerFleet::kPhoneViewerDescriptors;
+  } else if (options.webrtc) {  // a WebRTC viewer holds one
+    bench_cap =
+        bench_cap * ViewerFleet::kRtspViewerDescriptors / ViewerFleet::kWebRtcViewerDescriptors;
   }
   const bool capped = options.ramp_to_limit && options.max > bench_cap;
   if (capped) {

@@ -22,6 +22,8 @@ struct MediaBenchOptions {
   // The run's (or every ramp run's) N viewers are phone-style (MediaRunOptions::phone_viewers)
   // instead of RTSP viewers.
   bool phones = false;
+  // ... or WebRTC viewers (MediaRunOptions::webrtc_viewers): browsers played by the bench.
+  bool webrtc = false;
 };
 
 // The process exit code: 0 when every run was made (kept up or not), 1 when one failed to run,

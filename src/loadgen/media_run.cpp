@@ -11,6 +11,7 @@
 #include <fstream>
 #include <iostream>
 #include <memory>
+#include <set>
 #include <thread>
 
 #include "loadgen/callcastd_process.hpp"
@@ -221,6 +222,66 @@ PhoneStarter phone_starter(const StartedTarget& target) {
   };
 }
 
+// The WebRTC viewers' start (issue 14): each admitted (POST viewers), then its offer posted
+// (POST webrtc-viewers, as callcastd's WHEP handler does for a browser); the answer back.
+WebRtcStarter webrtc_starter(const StartedTarget& target) {
+  const auto endpoints = parse_ready_line(target.process->ready_line());
+  std::optional<core::HostPort> http_address;
+  if (endpoints) http_address = endpoints->http;
+  return
+      [http_address](std::size_t i, const std::string& offer) -> Result<std::string, std::string> {
+        if (!http_address) return fail(std::string("no HTTP address in callcastd's ready line"));
+        const HttpClient http(*http_address, kRtspTimeout);
+        const HttpReply admitted =
+            http.request("POST", "/v1/groups/" + kMaster + "/viewers",
+                         nlohmann::json{{"viewer", viewer_number(i)}}.dump(), {});
+        if (admitted.status != 201) return fail("admit: " + admitted.describe());
+        const HttpReply started = http.request(
+            "POST", "/v1/groups/" + kMaster + "/webrtc-viewers",
+            nlohmann::json{
+                {"viewer", viewer_number(i)}, {"offer", offer}, {"source_address", "127.0.0.1"}}
+                .dump(),
+            {});
+        const auto answer = json_string(started.body, "answer");
+        if (started.status != 201 || !answer) return fail("webrtc-viewers: " + started.describe());
+        return *answer;
+      };
+}
+
+// What callcastd says of viewers first..first+count-1 (GET /v1/groups/{group}): how many play,
+// the packets it sent them and the receiver reports it took from them (for WebRTC viewers: SRTCP
+// it decrypted). Empty when the snapshot cannot be had.
+nlohmann::ordered_json server_view_of(const StartedTarget& target, std::size_t first,
+                                      std::size_t count) {
+  const auto endpoints = parse_ready_line(target.process->ready_line());
+  if (!endpoints) return {};
+  const HttpClient http(endpoints->http, kRtspTimeout);
+  const HttpReply reply = http.request("GET", "/v1/groups/" + kMaster, "", {});
+  const auto document = nlohmann::json::parse(reply.body, nullptr, false);
+  if (reply.status != 200 || !document.is_object() || !document.contains("viewers") ||
+      !document["viewers"].is_array()) {
+    return {};
+  }
+  std::set<std::string> numbers;
+  for (std::size_t i = first; i < first + count; ++i)
+    numbers.insert(viewer_number(i));
+  std::uint64_t playing = 0;
+  std::uint64_t packets = 0;
+  std::uint64_t dropped = 0;
+  std::uint64_t reports = 0;
+  for (const auto& viewer : document["viewers"]) {
+    if (!viewer.is_object() || !numbers.contains(viewer.value("viewer", ""))) continue;
+    if (viewer.value("state", "") == "playing") ++playing;
+    packets += viewer.value("packets_sent", std::uint64_t{0});
+    dropped += viewer.value("packets_dropped", std::uint64_t{0});
+    reports += viewer.value("rtcp_reports", std::uint64_t{0});
+  }
+  return {{"playing", playing},
+          {"packets_sent", packets},
+          {"packets_dropped", dropped},
+          {"rtcp_reports", reports}};
+}
+
 Result<StartedTarget, std::string> start_peer(const MediaRunOptions& options,
                                               const std::filesystem::path& dir,
                                               const MediaClip& clip) {
@@ -307,19 +368,28 @@ Result<MediaRunResult, std::string> run_media_once(const MediaRunOptions& option
   const auto run_deadline =
       Clock::now() + 60s +
       std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(
-          options.duration_s +
-          3.0 * static_cast<double>(options.viewers + options.phone_viewers) / options.ramp_rate));
+          options.duration_s + 3.0 *
+                                   static_cast<double>(options.viewers + options.phone_viewers +
+                                                       options.webrtc_viewers) /
+                                   options.ramp_rate));
   if (options.phone_viewers > 0 && options.target != MediaTarget::callcast) {
     return fail(std::string("--phone-viewers needs --target callcast"));
   }
-  if (options.viewers + options.phone_viewers == 0) return fail(std::string("no viewer to run"));
+  if (options.webrtc_viewers > 0 && options.target != MediaTarget::callcast) {
+    return fail(std::string("WebRTC viewers need --target callcast"));
+  }
+  const std::size_t all_viewers = options.viewers + options.phone_viewers + options.webrtc_viewers;
+  if (all_viewers == 0) return fail(std::string("no viewer to run"));
   const OpenFilesLimit limit = current_open_files_limit();
   // A phone costs kPhoneViewerDescriptors, counted here as that many RTSP viewers' worth.
   const std::size_t phone_share = (options.phone_viewers * ViewerFleet::kPhoneViewerDescriptors +
                                    ViewerFleet::kRtspViewerDescriptors - 1) /
                                   ViewerFleet::kRtspViewerDescriptors;
-  if (options.viewers + phone_share > viewers_within(limit.soft, options.target)) {
-    return fail(std::string(kBenchFailed) + std::to_string(options.viewers) +
+  const std::size_t webrtc_share = (options.webrtc_viewers * ViewerFleet::kWebRtcViewerDescriptors +
+                                    ViewerFleet::kRtspViewerDescriptors - 1) /
+                                   ViewerFleet::kRtspViewerDescriptors;
+  if (options.viewers + phone_share + webrtc_share > viewers_within(limit.soft, options.target)) {
+    return fail(std::string(kBenchFailed) + std::to_string(all_viewers) +
                 " viewers need more descriptors than " + limit.describe() +
                 " allows the bench (at most " +
                 std::to_string(viewers_within(limit.soft, options.target)) +
@@ -367,7 +437,8 @@ Result<MediaRunResult, std::string> run_media_once(const MediaRunOptions& option
 
   const auto rss_before = sample_process(server_pid);
   FleetOptions fleet_options;
-  fleet_options.viewers = options.viewers + options.phone_viewers;
+  fleet_options.viewers = all_viewers;
+  fleet_options.webrtc_audio = options.webrtc_audio;
   fleet_options.ramp_rate = options.ramp_rate;
   fleet_options.receive_cpus = options.bench_cpus;
   fleet_options.window_capacity = window.capacity;
@@ -377,6 +448,9 @@ Result<MediaRunResult, std::string> run_media_once(const MediaRunOptions& option
   progress(options, "ramping " + std::to_string(options.viewers) + " viewers" +
                         (options.phone_viewers > 0
                              ? " and " + std::to_string(options.phone_viewers) + " phone viewers"
+                             : std::string()) +
+                        (options.webrtc_viewers > 0
+                             ? " and " + std::to_string(options.webrtc_viewers) + " WebRTC viewers"
                              : std::string()) +
                         " at " + std::to_string(static_cast<int>(options.ramp_rate)) + "/s");
   const auto ramp_start = Clock::now();
@@ -388,15 +462,23 @@ Result<MediaRunResult, std::string> run_media_once(const MediaRunOptions& option
     ramp = fleet.ramp_rtsp([&urls](std::size_t i) { return urls[std::min(i, urls.size() - 1)]; },
                            run_deadline - 20s, options.viewers);
   }
-  RampOutcome phones;
+  const auto merge = [&ramp](const RampOutcome& more) {
+    ramp.playing += more.playing;
+    ramp.setup_ms.insert(ramp.setup_ms.end(), more.setup_ms.begin(), more.setup_ms.end());
+    ramp.failed += more.failed;
+    ramp.timed_out = ramp.timed_out || more.timed_out;
+    if (ramp.first_error.empty()) ramp.first_error = more.first_error;
+    if (ramp.bench_error.empty()) ramp.bench_error = more.bench_error;
+  };
   if (options.phone_viewers > 0) {
-    phones = fleet.ramp_phones(options.viewers, phone_starter(target), run_deadline - 20s);
-    ramp.playing += phones.playing;
-    ramp.setup_ms.insert(ramp.setup_ms.end(), phones.setup_ms.begin(), phones.setup_ms.end());
-    ramp.failed += phones.failed;
-    ramp.timed_out = ramp.timed_out || phones.timed_out;
-    if (ramp.first_error.empty()) ramp.first_error = phones.first_error;
-    if (ramp.bench_error.empty()) ramp.bench_error = phones.bench_error;
+    merge(fleet.ramp_phones(options.viewers, phone_starter(target), run_deadline - 20s,
+                            options.phone_viewers));
+  }
+  RampOutcome browsers;
+  if (options.webrtc_viewers > 0) {
+    browsers = fleet.ramp_webrtc(options.viewers + options.phone_viewers, options.webrtc_viewers,
+                                 webrtc_starter(target), run_deadline - 20s);
+    merge(browsers);
   }
   const double ramp_s = std::chrono::duration<double>(Clock::now() - ramp_start).count();
   if (!ramp.bench_error.empty()) {
@@ -441,8 +523,18 @@ Result<MediaRunResult, std::string> run_media_once(const MediaRunOptions& option
   std::uint64_t unmatched = 0;
   double worst_loss = 0;
   std::vector<double> realtimes;
-  for (const auto& tally : fleet.tallies()) {
-    ViewerFigures figures = tally.figures(first_index, last_index, window_s);
+  const std::size_t first_webrtc = options.viewers + options.phone_viewers;
+  std::uint64_t webrtc_expected = 0;
+  std::uint64_t webrtc_lost = 0;
+  std::uint64_t rtsp_expected = 0;
+  std::uint64_t rtsp_lost = 0;
+  for (std::size_t v = 0; v < fleet.tallies().size(); ++v) {
+    const ViewerTally& tally = fleet.tallies()[v];
+    const bool browser = v >= first_webrtc;
+    ViewerFigures figures =
+        tally.figures(first_index, last_index, window_s, browser ? &packets : nullptr);
+    (browser ? webrtc_expected : rtsp_expected) += figures.expected;
+    (browser ? webrtc_lost : rtsp_lost) += figures.lost;
     expected += figures.expected;
     lost += figures.lost;
     duplicates += figures.duplicates;
@@ -486,8 +578,9 @@ Result<MediaRunResult, std::string> run_media_once(const MediaRunOptions& option
 
   auto& j = result.json;
   j["target"] = to_string(options.target);
-  j["viewers"] = options.viewers + options.phone_viewers;  // RTSP and phone-style
+  j["viewers"] = all_viewers;  // RTSP, phone-style and WebRTC
   j["phone_viewers"] = options.phone_viewers;
+  j["webrtc_viewers"] = options.webrtc_viewers;
   j["viewers_playing"] = ramp.playing;
   j["viewers_failed"] = ramp.failed;
   if (!ramp.first_error.empty()) j["first_error"] = ramp.first_error;
@@ -521,16 +614,64 @@ Result<MediaRunResult, std::string> run_media_once(const MediaRunOptions& option
   j["server_rss_kib"] = rss_end;
   j["server_rss_before_kib"] = rss_start;
   j["server_rss_per_viewer_kib"] =
-      round_to(options.viewers + options.phone_viewers == 0
-                   ? 0
-                   : (static_cast<double>(rss_end) - static_cast<double>(rss_start)) /
-                         static_cast<double>(options.viewers + options.phone_viewers),
+      round_to((static_cast<double>(rss_end) - static_cast<double>(rss_start)) /
+                   static_cast<double>(all_viewers),
                2);
   j["bench_cpu_pct"] = round_to(self_cpu, 1);
   j["bench_open_files_limit"] = limit.soft;
   j["bench_core_busy_pct"] = round_to(bench_busy_max, 1);
   j["publisher_late_packets"] = publisher.late_packets();
   j["publisher_send_errors"] = publisher.send_errors();
+  if (options.webrtc_viewers > 0) {
+    // The WebRTC viewers apart: their window loss (video, against the ledger), what their
+    // clients counted over the whole run (SRTP decrypted, sequence gaps per SSRC, audio
+    // included), and the other viewers' window loss beside it.
+    const WebRtcFleetFigures browsers_seen = fleet.webrtc_figures();
+    const auto connect = summarize_latencies(browsers_seen.connect_ms);
+    const auto kind_json = [](const WebRtcFleetFigures::Kind& kind) {
+      return nlohmann::ordered_json{
+          {"packets", kind.packets},
+          {"expected", kind.expected},
+          {"lost", kind.lost},
+          {"loss_pct", round_to(kind.expected == 0 ? 0
+                                                   : 100.0 * static_cast<double>(kind.lost) /
+                                                         static_cast<double>(kind.expected),
+                                4)}};
+    };
+    j["webrtc"] = {
+        {"viewers", options.webrtc_viewers},
+        {"playing", browsers.playing},
+        {"connected", browsers_seen.connected},
+        {"failed", browsers_seen.failed},
+        {"srtp_profile", browsers_seen.profile},
+        {"window_video_loss_pct",
+         round_to(webrtc_expected == 0 ? 100.0
+                                       : 100.0 * static_cast<double>(webrtc_lost) /
+                                             static_cast<double>(webrtc_expected),
+                  4)},
+        {"srtp_packets", browsers_seen.srtp_packets},
+        {"srtp_mbytes", round_to(static_cast<double>(browsers_seen.srtp_bytes) / 1e6, 2)},
+        {"decrypt_failures", browsers_seen.decrypt_failures},
+        {"srtcp_from_server", browsers_seen.srtcp_packets},
+        {"stray_datagrams", browsers_seen.stray},
+        {"reports_sent", browsers_seen.reports_sent},
+        {"checks_sent", browsers_seen.checks_sent},
+        {"video_by_sequence", kind_json(browsers_seen.video)},
+        {"audio_by_sequence", kind_json(browsers_seen.audio)},
+        {"connect_ms",
+         {{"p50", round_to(connect.p50_ms, 2)}, {"p99", round_to(connect.p99_ms, 2)}}},
+        {"setup_ms",
+         {{"p50", round_to(summarize_latencies(browsers.setup_ms).p50_ms, 2)},
+          {"p99", round_to(summarize_latencies(browsers.setup_ms).p99_ms, 2)}}}};
+    j["webrtc"]["server"] = server_view_of(target, first_webrtc, options.webrtc_viewers);
+    if (first_webrtc > 0) {
+      j["other_viewers_loss_pct"] = round_to(
+          rtsp_expected == 0
+              ? 0
+              : 100.0 * static_cast<double>(rtsp_lost) / static_cast<double>(rtsp_expected),
+          4);
+    }
+  }
   j["bottleneck"] = server_busy_max >= kBusyLimitPct  ? "server"
                     : bench_busy_max >= kBusyLimitPct ? "bench"
                                                       : "none";

@@ -27,6 +27,12 @@ struct MediaRunOptions {
   // callcast only: this many more viewers as SIP phones get them (issue 13): admitted through the
   // control API and sent plain RTP to the bench's sockets (POST phone-viewers), no RTSP.
   std::size_t phone_viewers = 0;
+  // callcast only: this many more viewers as browsers get them (issue 14): admitted, then a
+  // WebRTC offer each (POST webrtc-viewers) from a WebRtcViewerClient of the bench, which does
+  // ICE, the DTLS handshake and SRTP decryption itself. Counted by their video (their audio is
+  // the server's Opus, counted by the clients' sequence numbers).
+  std::size_t webrtc_viewers = 0;
+  bool webrtc_audio = true;  // their offers carry an Opus line (as a browser's do)
   unsigned workers = 1;
   std::vector<std::string> media_config;
   bool viewer_gro = true;  // UDP_GRO on the viewers' RTP sockets (see FleetOptions)  // extra `key

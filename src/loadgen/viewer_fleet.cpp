@@ -12,6 +12,7 @@
 #include <future>
 
 #include "loadgen/media_publisher.hpp"
+#include "loadgen/webrtc_viewer_client.hpp"
 
 namespace callcast::loadgen {
 namespace {
@@ -80,7 +81,8 @@ ViewerFleet::ViewerFleet(FleetOptions options, const MeasureWindow& window,
       sockets_(options_.viewers),
       players_(options_.viewers),
       setup_ms_(options_.viewers, -1),
-      join_ns_(options_.viewers, 0) {
+      join_ns_(options_.viewers, 0),
+      webrtc_clients_(options_.viewers) {
   for (auto& tally : tallies_)
     tally.reserve_window(options_.window_capacity);
   std::vector<int> cpus = options_.receive_cpus;
@@ -273,11 +275,12 @@ RampOutcome ViewerFleet::ramp_join(std::uint16_t port, Clock::time_point deadlin
 }
 
 RampOutcome ViewerFleet::ramp_phones(std::size_t first, const PhoneStarter& start,
-                                     Clock::time_point deadline) {
+                                     Clock::time_point deadline, std::optional<std::size_t> count) {
   const auto ramp_start = Clock::now();
   RampOutcome outcome;
   std::size_t launched = 0;
-  for (std::size_t i = first; i < options_.viewers; ++i) {
+  const std::size_t end = std::min(options_.viewers, first + count.value_or(options_.viewers));
+  for (std::size_t i = first; i < end; ++i) {
     // Paced as the other ramps: viewer i goes at (i - first) / rate seconds.
     const auto due =
         ramp_start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(
@@ -314,14 +317,14 @@ RampOutcome ViewerFleet::ramp_phones(std::size_t first, const PhoneStarter& star
   // A phone plays from its first packet: wait for the last ones (bounded by the deadline).
   for (int round = 0; launched > 0 && Clock::now() < deadline && round < 10000; ++round) {
     std::size_t waiting = 0;
-    for (std::size_t i = first; i < options_.viewers; ++i) {
+    for (std::size_t i = first; i < end; ++i) {
       // Read without the receiver's lock: a stale 0 only makes this loop wait once more.
       if (join_ns_[i] != 0 && tallies_[i].first_packet_ns() == 0) ++waiting;
     }
     if (waiting == 0) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
-  for (std::size_t i = first; i < options_.viewers; ++i) {
+  for (std::size_t i = first; i < end; ++i) {
     const std::int64_t first_packet = tallies_[i].first_packet_ns();
     if (join_ns_[i] != 0 && first_packet != 0) {
       ++outcome.playing;
@@ -330,8 +333,130 @@ RampOutcome ViewerFleet::ramp_phones(std::size_t first, const PhoneStarter& star
       outcome.first_error = "viewer " + std::to_string(i) + ": no packet after phone-viewers";
     }
   }
-  outcome.failed = options_.viewers - first - outcome.playing;
+  outcome.failed = end - first - outcome.playing;
   return outcome;
+}
+
+RampOutcome ViewerFleet::ramp_webrtc(std::size_t first, std::size_t count,
+                                     const WebRtcStarter& start, Clock::time_point deadline) {
+  const auto ramp_start = Clock::now();
+  RampOutcome outcome;
+  const std::size_t end = std::min(options_.viewers, first + count);
+  if (end <= first) return outcome;
+  if (!webrtc_certificate_) {
+    // One certificate for all the bench's clients: the server checks each handshake against the
+    // offer's fingerprint, so they may share it, and a ramp of thousands makes no key pairs.
+    auto certificate = dtls::DtlsCertificate::generate("callcast-bench");
+    if (!certificate) {
+      outcome.bench_error = "DTLS certificate: " + certificate.error();
+      outcome.first_error = outcome.bench_error;
+      outcome.failed = end - first;
+      return outcome;
+    }
+    webrtc_certificate_ = std::move(certificate).value();
+  }
+  std::size_t launched = 0;
+  for (std::size_t i = first; i < end; ++i) {
+    const auto due =
+        ramp_start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(
+                         static_cast<double>(i - first) / options_.ramp_rate));
+    if (due > deadline) {
+      outcome.timed_out = true;
+      break;
+    }
+    std::this_thread::sleep_until(due);
+    WebRtcClientOptions client_options;
+    client_options.certificate = webrtc_certificate_;
+    client_options.audio = options_.webrtc_audio;
+    client_options.video_payload_type = options_.video_payload_type;
+    client_options.gro = options_.viewer_gro;
+    client_options.receive_buffer = kRtpReceiveBuffer;
+    auto client = WebRtcViewerClient::create(client_options);
+    if (!client) {
+      const std::string text = "viewer " + std::to_string(i) + ": " + client.error();
+      if (outcome.first_error.empty()) outcome.first_error = text;
+      if (outcome.bench_error.empty()) outcome.bench_error = text;
+      continue;
+    }
+    const std::int64_t asked_ns = monotonic_ns();
+    auto answer = start(i, (*client)->offer());
+    if (!answer) {
+      if (outcome.first_error.empty()) {
+        outcome.first_error = "viewer " + std::to_string(i) + ": " + answer.error();
+      }
+      continue;
+    }
+    if (auto accepted = (*client)->accept_answer(*answer); !accepted) {
+      if (outcome.first_error.empty()) {
+        outcome.first_error = "viewer " + std::to_string(i) + ": " + accepted.error();
+      }
+      continue;
+    }
+    webrtc_clients_[i] = std::move(client).value();
+    join_ns_[i] = asked_ns;
+    ++launched;
+    receivers_[i % receivers_.size()]->add_webrtc(webrtc_clients_[i].get(),
+                                                  static_cast<std::uint32_t>(i));
+  }
+  // A WebRTC viewer plays from its first decrypted video packet (after ICE and DTLS).
+  const auto gone = [this](std::size_t i) {
+    const WebRtcClientState state = webrtc_clients_[i]->state();
+    return state == WebRtcClientState::failed || state == WebRtcClientState::closed;
+  };
+  for (int round = 0; launched > 0 && Clock::now() < deadline && round < 10000; ++round) {
+    std::size_t waiting = 0;
+    for (std::size_t i = first; i < end; ++i) {
+      if (join_ns_[i] != 0 && tallies_[i].first_packet_ns() == 0 && !gone(i)) ++waiting;
+    }
+    if (waiting == 0) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  for (std::size_t i = first; i < end; ++i) {
+    const std::int64_t first_packet = tallies_[i].first_packet_ns();
+    if (join_ns_[i] != 0 && first_packet != 0) {
+      ++outcome.playing;
+      outcome.setup_ms.push_back(static_cast<double>(first_packet - join_ns_[i]) / 1e6);
+    } else if (outcome.first_error.empty() && webrtc_clients_[i]) {
+      const WebRtcClientState state = webrtc_clients_[i]->state();
+      // error() is written before a failed state is published (release/acquire).
+      outcome.first_error = "viewer " + std::to_string(i) + ": WebRTC " +
+                            std::string(to_string(state)) +
+                            (state == WebRtcClientState::failed ? ": " + webrtc_clients_[i]->error()
+                                                                : std::string(", no video packet"));
+    }
+  }
+  outcome.failed = end - first - outcome.playing;
+  return outcome;
+}
+
+WebRtcFleetFigures ViewerFleet::webrtc_figures() const {
+  WebRtcFleetFigures figures;
+  for (const auto& client : webrtc_clients_) {
+    if (!client) continue;
+    ++figures.clients;
+    if (client->connect_time()) ++figures.connected;
+    if (client->state() == WebRtcClientState::failed) ++figures.failed;
+    const WebRtcClientCounters& c = client->counters();
+    figures.srtp_packets += c.srtp_packets;
+    figures.srtp_bytes += c.srtp_bytes;
+    figures.srtcp_packets += c.srtcp_packets;
+    figures.decrypt_failures += c.decrypt_failures;
+    figures.stray += c.stray;
+    figures.reports_sent += c.reports_sent;
+    figures.checks_sent += c.checks_sent;
+    for (const WebRtcStreamReception& stream : client->streams()) {
+      auto& kind = stream.video ? figures.video : figures.audio;
+      kind.packets += stream.packets;
+      kind.expected += stream.expected();
+      kind.lost += stream.lost();
+    }
+    if (client->connect_time()) {
+      figures.connect_ms.push_back(static_cast<double>(client->connect_time()->count()) / 1e3);
+    }
+    if (auto profile = client->srtp_profile())
+      figures.profile = std::string(dtls::to_string(*profile));
+  }
+  return figures;
 }
 
 void ViewerFleet::stop_receiving() {
@@ -355,6 +480,12 @@ void ViewerFleet::close() {
   io_.stop();
   if (io_thread_.joinable()) io_thread_.join();
   players_.clear();
+  // The receive threads are stopped: this thread may use the clients now. close_notify tells
+  // the server at once, as a browser closing its tab does.
+  for (auto& client : webrtc_clients_) {
+    if (client) client->close();
+  }
+  webrtc_clients_.clear();
   for (auto& s : sockets_) {
     if (join_port_ != 0 && s.video_rtp >= 0) send_datagram(s.video_rtp, join_port_, "LEAVE");
     for (int* fd : {&s.video_rtp, &s.audio_rtp, &s.video_rtcp, &s.audio_rtcp}) {

@@ -9,6 +9,8 @@
 // client_port names an RTP/RTCP port pair, but nothing requires the RTCP port to be a socket of
 // the viewer's own: every viewer names the fleet's one RTCP sink (bound above the ephemeral port
 // range, so that each pair still reads low-high), which nobody reads (the bench measures RTP).
+// A phone-style viewer costs four (RTP and RTCP per track), a WebRTC viewer one (its BUNDLEd
+// socket, whose STUN, DTLS and SRTP its WebRtcViewerClient handles on the receive thread).
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -19,6 +21,8 @@
 #include <thread>
 #include <vector>
 
+#include "core/result.hpp"
+#include "dtls/dtls_certificate.hpp"
 #include "http/beast.hpp"
 #include "loadgen/publish_ledger.hpp"
 #include "loadgen/rtsp_player.hpp"
@@ -26,6 +30,8 @@
 #include "loadgen/viewer_tally.hpp"
 
 namespace callcast::loadgen {
+
+class WebRtcViewerClient;
 
 struct FleetOptions {
   std::size_t viewers = 0;
@@ -40,6 +46,9 @@ struct FleetOptions {
   // loopback charges to the SENDER's core. A player on another machine never costs the server
   // that, so it is on by default; --no-viewer-gro shows the per-datagram receive cost.
   bool viewer_gro = true;
+  // WebRTC viewers offer an Opus line besides the video, as a browser does (the server then
+  // transcodes the published AAC, one encoder for the group).
+  bool webrtc_audio = true;
 };
 
 struct RampOutcome {
@@ -65,6 +74,34 @@ struct PhonePorts {
 // "" when started, else why not.
 using PhoneStarter = std::function<std::string(std::size_t viewer, const PhonePorts& ports)>;
 
+// Starts viewer i as a browser (issue 14): the control API's admission, then its WebRTC offer
+// (POST webrtc-viewers); the server's SDP answer, else why not.
+using WebRtcStarter =
+    std::function<Result<std::string, std::string>(std::size_t viewer, const std::string& offer)>;
+
+// What the fleet's WebRTC clients saw over the whole run (their own counts, beside the tallies'
+// window figures): sequence gaps per SSRC, decryption failures, set-up times.
+struct WebRtcFleetFigures {
+  struct Kind {
+    std::uint64_t packets = 0;
+    std::uint64_t expected = 0;  // by sequence numbers
+    std::uint64_t lost = 0;
+  };
+  std::size_t clients = 0;
+  std::size_t connected = 0;  // SRTP keyed at some point
+  std::size_t failed = 0;
+  std::uint64_t srtp_packets = 0;
+  std::uint64_t srtp_bytes = 0;
+  std::uint64_t srtcp_packets = 0;
+  std::uint64_t decrypt_failures = 0;
+  std::uint64_t stray = 0;
+  std::uint64_t reports_sent = 0;
+  std::uint64_t checks_sent = 0;
+  Kind video, audio;
+  std::vector<double> connect_ms;  // start (first check) to SRTP keyed
+  std::string profile;             // the SRTP profile DTLS chose
+};
+
 class ViewerFleet {
  public:
   ViewerFleet(FleetOptions options, const MeasureWindow& window, const PublishLedger& ledger);
@@ -82,7 +119,16 @@ class ViewerFleet {
   // plain RTP to the viewer's sockets. A viewer plays from its first packet (waited for until
   // `deadline`); its set-up is the start call to that packet.
   RampOutcome ramp_phones(std::size_t first, const PhoneStarter& start,
+                          std::chrono::steady_clock::time_point deadline,
+                          std::optional<std::size_t> count = std::nullopt);
+  // WebRTC viewers first..first+count-1 (issue 14): a WebRtcViewerClient each (one socket),
+  // `start` posts its offer, the answer starts it on its receive thread (ICE, DTLS, SRTP). A
+  // viewer plays from its first decrypted video packet (waited for until `deadline`); its
+  // set-up is the start call to that packet.
+  RampOutcome ramp_webrtc(std::size_t first, std::size_t count, const WebRtcStarter& start,
                           std::chrono::steady_clock::time_point deadline);
+  // After stop_receiving().
+  WebRtcFleetFigures webrtc_figures() const;
   // The limit's viewers: one "JOIN" each to 127.0.0.1:port; a viewer plays from its first packet
   // (waited for until `deadline`).
   RampOutcome ramp_join(std::uint16_t port, std::chrono::steady_clock::time_point deadline);
@@ -96,6 +142,7 @@ class ViewerFleet {
   static constexpr std::size_t kRtspViewerDescriptors = 3;
   static constexpr std::size_t kJoinViewerDescriptors = 1;
   static constexpr std::size_t kPhoneViewerDescriptors = 4;
+  static constexpr std::size_t kWebRtcViewerDescriptors = 1;  // one BUNDLEd socket
 
   const std::vector<ViewerTally>& tallies() const { return tallies_; }
   const std::vector<std::unique_ptr<ViewerReceiver>>& receivers() const { return receivers_; }
@@ -119,6 +166,8 @@ class ViewerFleet {
   std::vector<std::shared_ptr<RtspPlayer>> players_;
   std::vector<double> setup_ms_;  // -1: not playing
   std::vector<std::int64_t> join_ns_;
+  std::vector<std::unique_ptr<WebRtcViewerClient>> webrtc_clients_;  // by viewer
+  std::shared_ptr<const dtls::DtlsCertificate> webrtc_certificate_;
   std::uint16_t join_port_ = 0;
   int rtcp_sink_ = -1;  // every RTSP viewer's RTCP port (see above)
   std::uint16_t rtcp_sink_port_ = 0;

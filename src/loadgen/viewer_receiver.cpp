@@ -13,6 +13,7 @@
 #include <cstring>
 
 #include "loadgen/media_publisher.hpp"
+#include "loadgen/webrtc_viewer_client.hpp"
 
 namespace callcast::loadgen {
 namespace {
@@ -22,6 +23,8 @@ constexpr int kBatch = 64;
 constexpr std::size_t kDatagram = 65536;
 constexpr std::size_t kControl = CMSG_SPACE(sizeof(int));
 constexpr int kMaxRecvPerEvent = 8;  // then the next socket gets its turn
+// WebRTC clients' timers (checks every 100 ms, reports every 1 s) are looked at this often.
+constexpr std::int64_t kTimerSweepNs = 10'000'000;
 
 // epoll's user data: fd (32 bits) | viewer (24 bits) | track (8 bits).
 std::uint64_t epoll_key(int fd, std::uint32_t viewer, TrackOf track) {
@@ -51,6 +54,41 @@ bool ViewerReceiver::add(int fd, std::uint32_t viewer, TrackOf track) {
   event.events = EPOLLIN;
   event.data.u64 = epoll_key(fd, viewer, track);
   return epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &event) == 0;
+}
+
+void ViewerReceiver::add_webrtc(WebRtcViewerClient* client, std::uint32_t viewer) {
+  const std::lock_guard lock(pending_mutex_);
+  pending_webrtc_.emplace_back(client, viewer);
+  have_pending_.store(true, std::memory_order_release);
+}
+
+void ViewerReceiver::adopt_webrtc_clients() {
+  if (!have_pending_.load(std::memory_order_acquire)) return;
+  std::vector<std::pair<WebRtcViewerClient*, std::uint32_t>> adopted;
+  {
+    const std::lock_guard lock(pending_mutex_);
+    adopted.swap(pending_webrtc_);
+    have_pending_.store(false, std::memory_order_release);
+  }
+  const auto now = WebRtcViewerClient::Clock::now();
+  for (const auto& [client, viewer] : adopted) {
+    if (webrtc_.size() <= viewer) webrtc_.resize(viewer + 1, nullptr);
+    webrtc_[viewer] = client;
+    webrtc_list_.push_back(client);
+    if (!add(client->fd(), viewer, TrackOf::webrtc)) ++recv_errors_;
+    client->start(now);
+  }
+}
+
+void ViewerReceiver::run_webrtc_timers() {
+  if (webrtc_list_.empty()) return;
+  const std::int64_t now_ns = monotonic_ns();
+  if (now_ns < next_timer_sweep_ns_) return;
+  next_timer_sweep_ns_ = now_ns + kTimerSweepNs;
+  const auto now = WebRtcViewerClient::Clock::now();
+  for (WebRtcViewerClient* client : webrtc_list_) {
+    if (client->next_timer() <= now) client->on_timer(now);
+  }
 }
 
 void ViewerReceiver::start() {
@@ -88,7 +126,11 @@ void ViewerReceiver::run() {
   };
   std::array<epoll_event, 256> events{};
   while (!stopping_.load(std::memory_order_relaxed)) {
-    const int ready = epoll_wait(epoll_fd_, events.data(), static_cast<int>(events.size()), 20);
+    adopt_webrtc_clients();
+    run_webrtc_timers();
+    const int timeout_ms = webrtc_list_.empty() && !have_pending_.load() ? 20 : 5;
+    const int ready =
+        epoll_wait(epoll_fd_, events.data(), static_cast<int>(events.size()), timeout_ms);
     if (ready < 0) {
       if (errno == EINTR) continue;
       ++recv_errors_;
@@ -100,6 +142,16 @@ void ViewerReceiver::run() {
       const auto viewer = static_cast<std::uint32_t>((key >> 8) & 0xffffffu);
       const auto track = static_cast<TrackOf>(key & 0xff);
       ViewerTally& tally = tallies_[viewer];
+      WebRtcViewerClient* client = track == TrackOf::webrtc ? webrtc_[viewer] : nullptr;
+      std::int64_t sink_now = 0;
+      // Decrypted video goes to the tally; the client counts the audio (Opus transcoded by the
+      // server from the published AAC, so not in the ledger) itself.
+      WebRtcViewerClient::MediaSink sink;
+      if (client != nullptr) {
+        sink = [&](bool video, std::span<const std::uint8_t> rtp) {
+          if (video) tally.on_packet(MediaKind::video, rtp, sink_now, window_, ledger_, traffic_);
+        };
+      }
       for (int round = 0; round < kMaxRecvPerEvent; ++round) {
         arm_controls();
         const int got = recvmmsg(fd, messages.data(), kBatch, MSG_DONTWAIT, nullptr);
@@ -122,6 +174,15 @@ void ViewerReceiver::run() {
             }
           }
           for (std::size_t offset = 0; offset < messages[at].msg_len; offset += segment) {
+            if (client != nullptr) {
+              sink_now = now;
+              client->on_datagram(
+                  std::span<std::uint8_t>(
+                      buffers[at].data() + offset,
+                      std::min<std::size_t>(segment, messages[at].msg_len - offset)),
+                  WebRtcViewerClient::Clock::time_point(std::chrono::nanoseconds(now)), sink);
+              continue;
+            }
             const std::span<const std::uint8_t> rtp(
                 buffers[at].data() + offset,
                 std::min<std::size_t>(segment, messages[at].msg_len - offset));

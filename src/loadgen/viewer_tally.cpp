@@ -102,13 +102,27 @@ void ViewerTally::on_packet(MediaKind kind, std::span<const std::uint8_t> rtp, s
   last_index_[track] = std::max(last_index_[track], match->index);
 }
 
-ViewerFigures ViewerTally::figures(std::int64_t first, std::int64_t last, double window_s) const {
+ViewerFigures ViewerTally::figures(std::int64_t first, std::int64_t last, double window_s,
+                                   const PacketizedClip* video_only) const {
   ViewerFigures out;
   out.duplicates = duplicates_;
   out.reordered = reordered_;
   out.unmatched = unmatched_;
   out.packets = packets_;
-  if (last >= first) {
+  if (last >= first && video_only != nullptr) {
+    std::uint64_t expected = 0;
+    std::uint64_t received = 0;
+    const std::uint64_t covered = window_bits_.size() * 64;
+    for (std::int64_t index = first; index <= last; ++index) {
+      if (video_only->at(static_cast<std::uint64_t>(index)).kind != MediaKind::video) continue;
+      ++expected;
+      const auto offset = static_cast<std::uint64_t>(index - first);
+      if (offset < covered && (window_bits_[offset / 64] >> (offset % 64) & 1u) != 0) ++received;
+    }
+    out.expected = expected;
+    out.received = received;
+    out.lost = expected - received;
+  } else if (last >= first) {
     const auto count = static_cast<std::uint64_t>(last - first + 1);
     out.expected = count;
     const std::uint64_t covered = std::min<std::uint64_t>(count, window_bits_.size() * 64);

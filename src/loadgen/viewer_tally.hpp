@@ -77,7 +77,10 @@ class ViewerTally {
                  const MeasureWindow& window, const PublishLedger& ledger, WindowTraffic& traffic);
 
   // After the window and the stragglers' grace: indices [first, last] were published in it.
-  ViewerFigures figures(std::int64_t first, std::int64_t last, double window_s) const;
+  // With `video_only`, only the clip's video indices are expected (a WebRTC viewer's audio is
+  // the server's Opus, which the ledger cannot match: its client counts it by sequence numbers).
+  ViewerFigures figures(std::int64_t first, std::int64_t last, double window_s,
+                        const PacketizedClip* video_only = nullptr) const;
   // Read by other threads (the JOIN ramp waits for it): atomic.
   std::int64_t first_packet_ns() const { return first_packet_ns_.load(std::memory_order_relaxed); }
 
