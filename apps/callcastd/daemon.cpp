@@ -9,8 +9,8 @@
 #include <utility>
 
 #include "auth/digest.hpp"
-#include "core/token.hpp"
 #include "auth/user_directory.hpp"
+#include "core/token.hpp"
 #include "forwarding/forwarding_store.hpp"
 #include "forwarding/ut_api.hpp"
 #include "http/admin_api.hpp"
@@ -22,8 +22,8 @@
 #include "media/media_service.hpp"
 #include "media/streaming_server.hpp"
 #include "signaling_route.hpp"
-#include "web_call_routes.hpp"
 #include "sip/network_side.hpp"
+#include "web_call_routes.hpp"
 
 namespace callcast {
 
@@ -107,8 +107,7 @@ Result<DaemonAddresses, std::string> Daemon::start() {
   addresses.http = core::HostPort{config_.http.listen.host, s.http.port()};
   if (s.server) {
     // whep_url / whip_url (issue 14): how browsers reach this HTTP server.
-    const bool wildcard =
-        config_.http.listen.host == "0.0.0.0" || config_.http.listen.host == "::";
+    const bool wildcard = config_.http.listen.host == "0.0.0.0" || config_.http.listen.host == "::";
     const std::string host = wildcard ? config_.media.public_host : config_.http.listen.host;
     s.server->set_web_base_url(
         !config_.http.public_url.empty()
@@ -240,8 +239,8 @@ void Daemon::add_browser_routes() {
   web.users = s.users.get();
   if (s.server) {
     web.media = s.media_control;
-    web.verify_token = [server = s.server.get()](
-                           std::string_view token) -> std::optional<core::TokenClaims> {
+    web.verify_token =
+        [server = s.server.get()](std::string_view token) -> std::optional<core::TokenClaims> {
       auto claims = server->verify_token(token);
       if (!claims) return std::nullopt;
       return *claims;

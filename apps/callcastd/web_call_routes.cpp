@@ -52,13 +52,15 @@ std::optional<BasicCredentials> basic_credentials(const Request& request) {
     if (std::tolower(static_cast<unsigned char>(value[i])) != kScheme[i]) return std::nullopt;
   }
   value.remove_prefix(kScheme.size());
-  while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
-  while (!value.empty() && value.back() == ' ') value.remove_suffix(1);
+  while (!value.empty() && value.front() == ' ')
+    value.remove_prefix(1);
+  while (!value.empty() && value.back() == ' ')
+    value.remove_suffix(1);
   if (value.empty() || value.size() % 4 != 0 || value.size() > 1024) return std::nullopt;
   std::string decoded(value.size() / 4 * 3 + 1, '\0');
-  const int length =
-      EVP_DecodeBlock(reinterpret_cast<unsigned char*>(decoded.data()),
-                      reinterpret_cast<const unsigned char*>(value.data()), static_cast<int>(value.size()));
+  const int length = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(decoded.data()),
+                                     reinterpret_cast<const unsigned char*>(value.data()),
+                                     static_cast<int>(value.size()));
   if (length < 0) return std::nullopt;
   std::size_t size = static_cast<std::size_t>(length);
   // EVP_DecodeBlock counts the padding's zero bytes too.
@@ -74,7 +76,8 @@ std::optional<BasicCredentials> basic_credentials(const Request& request) {
 }
 
 // The number the credentials prove, or nullopt (unknown number, wrong password, none given).
-std::optional<std::string> authenticated_number(const Request& request, auth::UserDirectory& users) {
+std::optional<std::string> authenticated_number(const Request& request,
+                                                auth::UserDirectory& users) {
   const auto credentials = basic_credentials(request);
   if (!credentials || !core::is_valid_number(credentials->user)) return std::nullopt;
   const auto user = users.find(credentials->user);
@@ -98,15 +101,21 @@ Response unauthorized() {
 // The HTTP status for a call's final SIP answer (RFC 9725 / WHEP name none beyond 201).
 int http_status_of(int sip_status) {
   switch (sip_status) {
-    case 403: return 403;
+    case 403:
+      return 403;
     case 404:
-    case 480: return 404;  // not a number, or not broadcasting
+    case 480:
+      return 404;  // not a number, or not broadcasting
     case 482:
-    case 483: return 508;  // forwarding loops or is too long
+    case 483:
+      return 508;  // forwarding loops or is too long
     case 486:
-    case 503: return 503;  // the broadcast is full, or the service is
-    case 488: return 400;  // the offer cannot be used
-    default: return sip_status >= 500 ? 502 : 400;
+    case 503:
+      return 503;  // the broadcast is full, or the service is
+    case 488:
+      return 400;  // the offer cannot be used
+    default:
+      return sip_status >= 500 ? 502 : 400;
   }
 }
 
@@ -114,8 +123,8 @@ int http_status_of(int sip_status) {
 // response (201 with the answer, or the refusal's reason).
 void place_web_call(sip::NetworkSide& network, sip::NetworkSide::WebCallRequest call,
                     std::string_view sessions_path, Responder respond) {
-  const std::string what = call.publish ? std::string("the broadcast of ") + call.caller
-                                        : "the call to " + call.dialled;
+  const std::string what =
+      call.publish ? std::string("the broadcast of ") + call.caller : "the call to " + call.dialled;
   network.web_call(std::move(call), [respond, what, sessions_path](sip::WebCallAnswer answer) {
     if (answer.status >= 200 && answer.status < 300) {
       Response created;
@@ -125,10 +134,9 @@ void place_web_call(sip::NetworkSide& network, sip::NetworkSide::WebCallRequest 
       created.set_header("Location", std::string(sessions_path) + answer.session);
       return respond(std::move(created));
     }
-    std::string message =
-        answer.message.empty()
-            ? what + " failed (SIP " + std::to_string(answer.status) + ")"
-            : answer.message;
+    std::string message = answer.message.empty()
+                              ? what + " failed (SIP " + std::to_string(answer.status) + ")"
+                              : answer.message;
     Response refused = text_response(http_status_of(answer.status), message);
     if (answer.retry_after_s > 0) {
       refused.set_header("Retry-After", std::to_string(answer.retry_after_s));
@@ -155,8 +163,9 @@ std::optional<std::string> admit_offer(const Request& request, auth::UserDirecto
 }
 
 Response no_login_here() {
-  return text_response(404, "this server takes WHEP/WHIP with a ?token= only (the signaling "
-                            "role takes calls by number)");
+  return text_response(404,
+                       "this server takes WHEP/WHIP with a ?token= only (the signaling "
+                       "role takes calls by number)");
 }
 
 // The ?token= of the request target, if any (tokens are base64url and '.': nothing to decode).
@@ -205,11 +214,11 @@ void start_token_session(const WebCallServices& services, const Request& request
                publish ? 705 : 714, publish ? "whip" : "whep", request.peer_address);
   const std::string location =
       std::string(publish ? "/whip/" : "/whep/") + group + "/session?token=" + token;
-  auto answered = [respond, location](
-                      Result<control::WebRtcViewerStarted, control::ControlError> result) {
+  auto answered = [respond,
+                   location](Result<control::WebRtcViewerStarted, control::ControlError> result) {
     if (!result) {
-      return respond(text_response(control::http_status(result.error().code),
-                                   result.error().message));
+      return respond(
+          text_response(control::http_status(result.error().code), result.error().message));
     }
     Response created;
     created.status = 201;
@@ -252,15 +261,15 @@ void end_token_session(const WebCallServices& services, const Request& request, 
 
 void add_session_end_route(http::HttpServer& server, sip::NetworkSide& network,
                            auth::UserDirectory& users, std::string pattern) {
-  server.route("DELETE", std::move(pattern), [&network, &users](const Request& request,
-                                                                Responder respond) {
-    const auto caller = authenticated_number(request, users);
-    if (!caller) return respond(unauthorized());
-    network.end_web_call(std::string(request.param("session")), *caller, [respond](bool ended) {
-      if (!ended) return respond(text_response(404, "no such session"));
-      respond(Response::empty(200));
-    });
-  });
+  server.route(
+      "DELETE", std::move(pattern), [&network, &users](const Request& request, Responder respond) {
+        const auto caller = authenticated_number(request, users);
+        if (!caller) return respond(unauthorized());
+        network.end_web_call(std::string(request.param("session")), *caller, [respond](bool ended) {
+          if (!ended) return respond(text_response(404, "no such session"));
+          respond(Response::empty(200));
+        });
+      });
 }
 
 }  // namespace

@@ -292,8 +292,7 @@ class MediaControl {
   virtual void start_phone_publisher(PhonePublisherRequest request,
                                      Done<PhonePublisherStarted> done) = 0;
   // 714 for a browser (issue 14): the SDP answer at once, the media once ICE and DTLS are done.
-  virtual void start_webrtc_viewer(WebRtcViewerRequest request,
-                                   Done<WebRtcViewerStarted> done) = 0;
+  virtual void start_webrtc_viewer(WebRtcViewerRequest request, Done<WebRtcViewerStarted> done) = 0;
   // 705 for a browser that broadcasts (WHIP): the answer at once; the group is live at once (706:
   // master_joined), its pictures from the browser's first keyframe once ICE and DTLS are done.
   // The answer comes as a WebRtcViewerStarted (a session and an SDP answer, the same fields).

@@ -263,12 +263,9 @@ void from_json(const nlohmann::json& j, GroupSnapshot& value) {
 }
 
 void to_json(nlohmann::json& j, const GroupCreated& value) {
-  j = {{"group", value.group},
-       {"publish_url", value.publish_url},
-       {"whip_url", value.whip_url},
-       {"rtp_host", value.rtp_host},
-       {"rtp_port", value.rtp_port},
-       {"rtcp_port", value.rtcp_port}};
+  j = {{"group", value.group},       {"publish_url", value.publish_url},
+       {"whip_url", value.whip_url}, {"rtp_host", value.rtp_host},
+       {"rtp_port", value.rtp_port}, {"rtcp_port", value.rtcp_port}};
 }
 
 void from_json(const nlohmann::json& j, GroupCreated& value) {
@@ -282,9 +279,9 @@ void from_json(const nlohmann::json& j, GroupCreated& value) {
 }
 
 void to_json(nlohmann::json& j, const ViewerAdmitted& value) {
-  j = {{"group", value.group},        {"viewer", value.viewer},     {"play_url", value.play_url},
-       {"whep_url", value.whep_url},  {"tracks", value.tracks},     {"rtp_host", value.rtp_host},
-       {"rtp_port", value.rtp_port},  {"rtcp_port", value.rtcp_port}};
+  j = {{"group", value.group},       {"viewer", value.viewer},      {"play_url", value.play_url},
+       {"whep_url", value.whep_url}, {"tracks", value.tracks},      {"rtp_host", value.rtp_host},
+       {"rtp_port", value.rtp_port}, {"rtcp_port", value.rtcp_port}};
 }
 
 void from_json(const nlohmann::json& j, ViewerAdmitted& value) {
@@ -550,7 +547,8 @@ Result<control::PhoneViewerStarted, std::string> parse_phone_viewer_started(std:
       text, [](const nlohmann::json& j) { return j.get<control::PhoneViewerStarted>(); });
 }
 
-Result<control::WebRtcViewerRequest, std::string> parse_webrtc_viewer_request(std::string_view text) {
+Result<control::WebRtcViewerRequest, std::string> parse_webrtc_viewer_request(
+    std::string_view text) {
   return parse_with<control::WebRtcViewerRequest>(
       text, [](const nlohmann::json& j) { return j.get<control::WebRtcViewerRequest>(); });
 }
@@ -561,7 +559,8 @@ Result<control::WebRtcPublisherRequest, std::string> parse_webrtc_publisher_requ
       text, [](const nlohmann::json& j) { return j.get<control::WebRtcPublisherRequest>(); });
 }
 
-Result<control::WebRtcViewerStarted, std::string> parse_webrtc_viewer_started(std::string_view text) {
+Result<control::WebRtcViewerStarted, std::string> parse_webrtc_viewer_started(
+    std::string_view text) {
   return parse_with<control::WebRtcViewerStarted>(
       text, [](const nlohmann::json& j) { return j.get<control::WebRtcViewerStarted>(); });
 }

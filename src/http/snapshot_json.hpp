@@ -71,8 +71,10 @@ Result<control::ViewerAdmitted, std::string> parse_viewer_admitted(std::string_v
 // POST /v1/groups/{group}/phone-viewers: its body (the group comes from the path) and answer.
 Result<control::PhoneViewerRequest, std::string> parse_phone_viewer_request(std::string_view text);
 Result<control::PhoneViewerStarted, std::string> parse_phone_viewer_started(std::string_view text);
-Result<control::WebRtcViewerRequest, std::string> parse_webrtc_viewer_request(std::string_view text);
-Result<control::WebRtcViewerStarted, std::string> parse_webrtc_viewer_started(std::string_view text);
+Result<control::WebRtcViewerRequest, std::string> parse_webrtc_viewer_request(
+    std::string_view text);
+Result<control::WebRtcViewerStarted, std::string> parse_webrtc_viewer_started(
+    std::string_view text);
 Result<control::WebRtcPublisherRequest, std::string> parse_webrtc_publisher_request(
     std::string_view text);
 Result<control::PhonePublisherRequest, std::string> parse_phone_publisher_request(

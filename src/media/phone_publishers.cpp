@@ -33,8 +33,8 @@ bool is_sdp_safe(std::string_view text, bool spaces) {
 
 }  // namespace
 
-Result<std::string, std::string> announced_sdp(const std::string& master,
-                                               const std::vector<control::PhonePublishTrack>& tracks) {
+Result<std::string, std::string> announced_sdp(
+    const std::string& master, const std::vector<control::PhonePublishTrack>& tracks) {
   std::string sdp = "v=0\r\no=- 0 0 IN IP4 0.0.0.0\r\ns=phone " + master +
                     "\r\nc=IN IP4 0.0.0.0\r\n"
                     "t=0 0\r\n";

@@ -15,8 +15,8 @@ namespace callcast::media {
 // The tracks of a publisher negotiated by offer/answer (a phone, a browser) as an announced SDP,
 // the form every publisher's tracks take on the media side (so that DESCRIBE, the relay and the
 // phones' answers read them like an RTSP publisher's). The error names the bad track.
-Result<std::string, std::string> announced_sdp(const std::string& master,
-                                               const std::vector<control::PhonePublishTrack>& tracks);
+Result<std::string, std::string> announced_sdp(
+    const std::string& master, const std::vector<control::PhonePublishTrack>& tracks);
 
 class PhonePublishers {
  public:

@@ -22,13 +22,13 @@
 #include "media/media_metrics.hpp"
 #include "media/phone_publishers.hpp"
 #include "media/phone_viewers.hpp"
-#include "media/webrtc_sessions.hpp"
 #include "media/rtsp_server.hpp"
 #include "media/server_context.hpp"
 #include "media/server_counters.hpp"
 #include "media/session_table.hpp"
 #include "media/udp_media_ports.hpp"
 #include "media/udp_router.hpp"
+#include "media/webrtc_sessions.hpp"
 #include "stats/exposition.hpp"
 
 namespace callcast::media {

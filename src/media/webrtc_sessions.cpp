@@ -74,8 +74,7 @@ std::optional<std::uint32_t> reported_ssrc(const rtp::RtcpPacketView& packet) {
   if (type == rtp::RtcpType::receiver_report && packet.count() > 0 && bytes.size() >= 12) {
     return rtp::read_u32(bytes.data() + 8);
   }
-  if ((type == rtp::RtcpType::transport_feedback ||
-       type == rtp::RtcpType::payload_feedback) &&
+  if ((type == rtp::RtcpType::transport_feedback || type == rtp::RtcpType::payload_feedback) &&
       bytes.size() >= 12) {
     return rtp::read_u32(bytes.data() + 8);
   }
@@ -89,8 +88,8 @@ WebRtcSessions::WebRtcSessions(ServerContext& context) : ctx_(context) {}
 WebRtcSessions::~WebRtcSessions() = default;
 
 void WebRtcSessions::start(DatagramTransmitter& transmitter) {
-  out_ = std::make_unique<DatagramBatcher>(transmitter, nullptr,
-                                           DatagramBatcherCapacity{.messages = 64, .datagrams = 64});
+  out_ = std::make_unique<DatagramBatcher>(
+      transmitter, nullptr, DatagramBatcherCapacity{.messages = 64, .datagrams = 64});
   auto certificate = dtls::DtlsCertificate::generate();
   if (!certificate) {
     spdlog::error("media: no DTLS certificate, browsers cannot watch: {}", certificate.error());
@@ -112,17 +111,17 @@ void WebRtcSessions::stop() {
 }
 
 Result<std::string, ControlError> WebRtcSessions::token_holder(const std::string& token,
-                                                             const std::string& group,
-                                                             core::TokenRole role) const {
+                                                               const std::string& group,
+                                                               core::TokenRole role) const {
   auto claims = ctx_.directory.tokens().verify(token, ctx_.directory.unix_now());
   if (!claims) {
     return fail(ControlError{ControlErrorCode::unauthorized,
                              "the token is " + std::string(core::to_string(claims.error()))});
   }
   if (claims->group != group || claims->role != role) {
-    return fail(ControlError{ControlErrorCode::unauthorized,
-                             "the token is not for " + std::string(core::to_string(role)) +
-                                 " in group " + group});
+    return fail(ControlError{
+        ControlErrorCode::unauthorized,
+        "the token is not for " + std::string(core::to_string(role)) + " in group " + group});
   }
   return claims->terminal;
 }
@@ -270,9 +269,20 @@ WebRtcPeer& WebRtcSessions::add_peer(std::string session_id,
                                      const std::string& remote_password,
                                      const std::string& remote_fingerprint, Clock::time_point now) {
   auto peer = std::make_unique<WebRtcPeer>(WebRtcPeer{
-      std::move(session_id), names.group, names.viewer,
+      std::move(session_id),
+      names.group,
+      names.viewer,
       ice::IceLiteSession(ice::IceCredentials::generate(), remote_ufrag, remote_password, now),
-      nullptr, nullptr, std::nullopt, {}, {}, now, false, false, {}, {}});
+      nullptr,
+      nullptr,
+      std::nullopt,
+      {},
+      {},
+      now,
+      false,
+      false,
+      {},
+      {}});
   WebRtcPeer* p = peer.get();
   peer->dtls = std::make_unique<dtls::DtlsTransport>(
       certificate_, dtls::DtlsRole::server, remote_fingerprint,
@@ -561,7 +571,8 @@ void WebRtcSessions::keyed(WebRtcPeer& peer, Clock::time_point now) {
   Viewer& viewer = session->viewer();
   viewer.srtp = peer.srtp;
   if (auto playing = ctx_.directory.registry().viewer_playing(peer.group, peer.viewer); !playing) {
-    return close(peer, "viewer " + peer.viewer + ": " + std::string(core::to_string(playing.error())));
+    return close(peer,
+                 "viewer " + peer.viewer + ": " + std::string(core::to_string(playing.error())));
   }
   GroupMedia& media = session->media();
   media.start_playing(viewer, now);

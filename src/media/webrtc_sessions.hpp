@@ -1,11 +1,11 @@
 #pragma once
 // Browsers' sessions (issue 14), served by the streaming server itself on its RTP port: a viewer
-// negotiated by a WebRTC offer (WHEP, step 714) and a broadcaster's (WHIP, 704-707). Datagrams there are told apart by their first
-// byte (RFC 7983): STUN (0-3) is the browser's ICE connectivity checks, answered as an ICE-lite
-// agent (RFC 8445 §2.5) with the credentials of its answer; DTLS (20-63) is the key exchange
-// (DTLS-SRTP, RFC 5764, we are the DTLS server); SRTP/SRTCP (128-191) is its RTCP once keyed.
-// The viewer is another viewer of the group's fan-out: shared packets protected per viewer
-// (FanoutShard), the GOP cache first, NACK/PLI answered like any UDP viewer's.
+// negotiated by a WebRTC offer (WHEP, step 714) and a broadcaster's (WHIP, 704-707). Datagrams
+// there are told apart by their first byte (RFC 7983): STUN (0-3) is the browser's ICE connectivity
+// checks, answered as an ICE-lite agent (RFC 8445 §2.5) with the credentials of its answer; DTLS
+// (20-63) is the key exchange (DTLS-SRTP, RFC 5764, we are the DTLS server); SRTP/SRTCP (128-191)
+// is its RTCP once keyed. The viewer is another viewer of the group's fan-out: shared packets
+// protected per viewer (FanoutShard), the GOP cache first, NACK/PLI answered like any UDP viewer's.
 //
 // Media loop only.
 #include <map>

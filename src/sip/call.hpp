@@ -44,7 +44,7 @@ struct Call {
   // A browser's call over WHEP (issue 14, SipRequest::web_caller): its offer is WebRTC, answered
   // by the media side with its media (ICE-lite, DTLS-SRTP); not a phone's nor an RTSP terminal's.
   bool webrtc = false;
-  bool browser_live = false;  // master: 706 came before the media side's answer
+  bool browser_live = false;   // master: 706 came before the media side's answer
   std::string source_address;  // where the INVITE came from (SipRequest::source_address)
   bool behind_nat = false;     // SipRequest::behind_nat
   std::string warning;         // a Warning on the 200 (a phone told why it has no picture)

@@ -286,8 +286,7 @@ void CallController::start_browser_broadcast(Call& call) {
   spdlog::info("sip: group={} terminal={} step=704 event=browser_broadcast source={}", call.group,
                call.caller, call.source_address);
   services_.media.start_webrtc_publisher(
-      control::WebRtcPublisherRequest{call.group, call.caller, call.offer, call.source_address,
-                                      {}},
+      control::WebRtcPublisherRequest{call.group, call.caller, call.offer, call.source_address, {}},
       on_loop<control::WebRtcViewerStarted>([this, id = call.id](auto result) {
         Call* master = table_.find(id);
         if (master == nullptr || master->state == CallState::ending) return;  // ended meanwhile
@@ -486,8 +485,8 @@ void CallController::answer_browser(Call& browser) {
   const std::string group_name = browser.group;
   const std::string viewer = browser.caller;
   services_.media.start_webrtc_viewer(
-      control::WebRtcViewerRequest{browser.group, browser.caller, browser.offer,
-                                   browser.source_address, {}},
+      control::WebRtcViewerRequest{
+          browser.group, browser.caller, browser.offer, browser.source_address, {}},
       on_loop<control::WebRtcViewerStarted>([this, id, group_name, viewer](auto result) {
         Call* call = table_.find(id);
         if (call == nullptr) {

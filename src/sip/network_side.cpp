@@ -60,8 +60,8 @@ Result<core::HostPort, std::string> NetworkSide::start() {
         impl.timers = std::make_unique<sipua::SuTimerFactory>(root);
         impl.core = std::make_unique<SignalingCore>(
             impl.config, SignalingCore::Dependencies{
-                             impl.media, impl.forwarding, impl.users, impl.authenticator,
-                             impl.web, core::RealTimeSource::instance(), *impl.timers,
+                             impl.media, impl.forwarding, impl.users, impl.authenticator, impl.web,
+                             core::RealTimeSource::instance(), *impl.timers,
                              [loop](std::function<void()> task) { loop->post(std::move(task)); }});
         impl.core->set_ut_endpoint(impl.ut_public_url, impl.http_listen);
         impl.web.set_events(impl.core.get());
@@ -139,13 +139,12 @@ void NetworkSide::web_call(WebCallRequest request, std::function<void(WebCallAns
     reply(std::move(answer));
   };
   // A task the stopped loop drops takes `done` along: the HTTP side answers a dropped reply.
-  impl_->loop->post([self, request = std::move(request), done = std::move(done),
-                     refuse_unavailable]() mutable {
+  impl_->loop->post(
+      [self, request = std::move(request), done = std::move(done), refuse_unavailable]() mutable {
         if (!self->core || self->stopping) return refuse_unavailable(done);
         SipRequest invite;
         invite.has_request_uri = true;
-        const std::string dialled =
-            request.publish ? self->config.service_number : request.dialled;
+        const std::string dialled = request.publish ? self->config.service_number : request.dialled;
         invite.request_user = dialled;
         invite.has_from = true;
         invite.from_user = request.caller;
@@ -163,10 +162,10 @@ void NetworkSide::web_call(WebCallRequest request, std::function<void(WebCallAns
 void NetworkSide::end_web_call(std::string session, std::string caller,
                                std::function<void(bool)> done) {
   Impl* self = impl_.get();
-  impl_->loop->post([self, session = std::move(session), caller = std::move(caller),
-                     done = std::move(done)]() {
-    done(self->core && self->web.close(session, caller));
-  });
+  impl_->loop->post(
+      [self, session = std::move(session), caller = std::move(caller), done = std::move(done)]() {
+        done(self->core && self->web.close(session, caller));
+      });
 }
 
 void NetworkSide::set_ut_endpoint(std::string public_url, core::HostPort http_listen) {

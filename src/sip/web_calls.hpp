@@ -20,10 +20,10 @@ namespace callcast::sip {
 
 // What the HTTP side returns for a browser's call.
 struct WebCallAnswer {
-  int status = 0;          // the SIP final status (200, 404, 480, 486, 488, 503, ...)
-  std::string message;     // the refusal's Warning text: why, for the page
-  std::string sdp;         // 200: the SDP answer
-  std::string session;     // 200: names the call for its end (the WHEP resource)
+  int status = 0;       // the SIP final status (200, 404, 480, 486, 488, 503, ...)
+  std::string message;  // the refusal's Warning text: why, for the page
+  std::string sdp;      // 200: the SDP answer
+  std::string session;  // 200: names the call for its end (the WHEP resource)
   int retry_after_s = 0;
 };
 

@@ -1,19 +1,18 @@
 // Bad input against a running callcastd (issue 2, "Bad input"): each gets its documented answer
 // (401, 403, 404, 461, 400/413 and a closed connection, counters for bad media), and a stream
 // that flows meanwhile is not disturbed.
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
 #include <random>
 #include <string>
 #include <thread>
-
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <poll.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include "core/token.hpp"
 #include "ice/stun_message.hpp"

@@ -75,8 +75,8 @@ class FakeMediaControl final : public control::MediaControl {
                group.state = "waiting_for_master";
                group.created_unix = 1700000000;
                groups_[master] = group;
-               return control::GroupCreated{master, "rtsp://127.0.0.1:8554/" + master + "?t=p",
-                                            "127.0.0.1", 8000, 8001, ""};
+               return control::GroupCreated{
+                   master, "rtsp://127.0.0.1:8554/" + master + "?t=p", "127.0.0.1", 8000, 8001, ""};
              });
   }
 

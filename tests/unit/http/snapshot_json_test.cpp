@@ -202,8 +202,8 @@ TEST(SnapshotJson, GroupListRoundTrip) {
 }
 
 TEST(SnapshotJson, CreatedAndAdmittedRoundTrip) {
-  const control::GroupCreated created{"1",  "rtsp://h:8554/1?t=x", "192.0.2.5",
-                                      8000, 8001, "http://h:8080/whip/1?token=x"};
+  const control::GroupCreated created{"1",  "rtsp://h:8554/1?t=x",         "192.0.2.5", 8000,
+                                      8001, "http://h:8080/whip/1?token=x"};
   const auto created_back = json(created).get<control::GroupCreated>();
   EXPECT_EQ(created_back.whip_url, created.whip_url);
   EXPECT_EQ(created_back.group, created.group);
