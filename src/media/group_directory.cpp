@@ -150,6 +150,45 @@ GroupMedia* GroupDirectory::media(std::string_view group) const {
   return it == media_.end() ? nullptr : it->second.get();
 }
 
+Result<GroupMedia*, control::ControlError> GroupDirectory::admitted_viewer_media(
+    const std::string& group, const std::string& viewer) const {
+  using control::ControlError;
+  using control::ControlErrorCode;
+  const core::Group* found = registry_.find(group);
+  if (found == nullptr) {
+    return fail(ControlError{ControlErrorCode::not_found, "group " + group + ": no_such_group"});
+  }
+  if (!found->viewers.contains(viewer)) {
+    return fail(ControlError{ControlErrorCode::unauthorized,
+                             "viewer " + viewer + " is not admitted to group " + group});
+  }
+  GroupMedia* live = media(group);
+  if (live == nullptr) {
+    return fail(
+        ControlError{ControlErrorCode::not_found, "group " + group + " is waiting for its master"});
+  }
+  return live;
+}
+
+Result<bool, control::ControlError> GroupDirectory::may_publish(const std::string& group,
+                                                                const std::string& master) const {
+  using control::ControlError;
+  using control::ControlErrorCode;
+  const core::Group* found = registry_.find(group);
+  if (found == nullptr) {
+    return fail(ControlError{ControlErrorCode::not_found, "group " + group + ": no_such_group"});
+  }
+  if (master != found->id) {
+    return fail(ControlError{ControlErrorCode::unauthorized,
+                             "only the group's master may publish to group " + group});
+  }
+  if (!found->publisher.empty()) {
+    return fail(
+        ControlError{ControlErrorCode::conflict, "group " + group + " already has a publisher"});
+  }
+  return true;
+}
+
 // ---- control operations -----------------------------------------------------------------------
 
 Result<control::GroupCreated, control::ControlError> GroupDirectory::create_group(

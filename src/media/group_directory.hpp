@@ -64,6 +64,14 @@ class GroupDirectory final : private core::GroupEventSink {
   const core::GroupRegistry& registry() const { return registry_; }
   core::GroupRegistry& registry() { return registry_; }
   GroupMedia* media(std::string_view group) const;
+  // The checks before a viewer negotiated outside RTSP (a phone, a browser) gets media: the group
+  // exists, the viewer is admitted, the master publishes. Its media then; else why not.
+  Result<GroupMedia*, control::ControlError> admitted_viewer_media(const std::string& group,
+                                                                   const std::string& viewer) const;
+  // ...and before a master negotiated outside RTSP publishes: the group exists, is its own and
+  // has no publisher yet.
+  Result<bool, control::ControlError> may_publish(const std::string& group,
+                                                  const std::string& master) const;
   // Every group's media, for the scrape of GET /metrics (StreamingServer::expose_metrics).
   const std::map<std::string, std::unique_ptr<GroupMedia>, std::less<>>& all_media() const {
     return media_;

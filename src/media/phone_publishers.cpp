@@ -72,18 +72,8 @@ Result<std::string, std::string> announced_sdp(
 
 Result<control::PhonePublisherStarted, ControlError> PhonePublishers::start(
     const control::PhonePublisherRequest& request) {
-  const core::Group* group = ctx_.directory.registry().find(request.group);
-  if (group == nullptr) {
-    return fail(
-        ControlError{ControlErrorCode::not_found, "group " + request.group + ": no_such_group"});
-  }
-  if (request.master != group->id) {
-    return fail(ControlError{ControlErrorCode::unauthorized,
-                             "only the group's master may publish to group " + request.group});
-  }
-  if (!group->publisher.empty()) {
-    return fail(ControlError{ControlErrorCode::conflict,
-                             "group " + request.group + " already has a publisher"});
+  if (auto allowed = ctx_.directory.may_publish(request.group, request.master); !allowed) {
+    return fail(allowed.error());
   }
   if (request.tracks.empty()) return fail(refused_publisher("no track to receive"));
   auto text = announced_sdp(request.master, request.tracks);

@@ -44,21 +44,9 @@ std::optional<transcode::TargetAudioCodec> target_codec(std::string_view name) {
 
 Result<control::PhoneViewerStarted, ControlError> PhoneViewers::start(
     const control::PhoneViewerRequest& request) {
-  const core::Group* group = ctx_.directory.registry().find(request.group);
-  if (group == nullptr) {
-    return fail(
-        ControlError{ControlErrorCode::not_found, "group " + request.group + ": no_such_group"});
-  }
-  if (!group->viewers.contains(request.viewer)) {
-    return fail(
-        ControlError{ControlErrorCode::unauthorized,
-                     "viewer " + request.viewer + " is not admitted to group " + request.group});
-  }
-  GroupMedia* media = ctx_.directory.media(request.group);
-  if (media == nullptr) {
-    return fail(ControlError{ControlErrorCode::not_found,
-                             "group " + request.group + " is waiting for its master"});
-  }
+  auto admitted = ctx_.directory.admitted_viewer_media(request.group, request.viewer);
+  if (!admitted) return fail(admitted.error());
+  GroupMedia* media = *admitted;
   if (request.tracks.empty()) return fail(bad_request("no track to send"));
   const auto signaling = parse_phone_address(request.signaling_address);
 

@@ -138,21 +138,9 @@ Result<control::WebRtcViewerStarted, ControlError> WebRtcSessions::start_viewer(
     if (!holder) return fail(holder.error());
     request.viewer = *holder;
   }
-  const core::Group* group = ctx_.directory.registry().find(request.group);
-  if (group == nullptr) {
-    return fail(
-        ControlError{ControlErrorCode::not_found, "group " + request.group + ": no_such_group"});
-  }
-  if (!group->viewers.contains(request.viewer)) {
-    return fail(
-        ControlError{ControlErrorCode::unauthorized,
-                     "viewer " + request.viewer + " is not admitted to group " + request.group});
-  }
-  GroupMedia* media = ctx_.directory.media(request.group);
-  if (media == nullptr) {
-    return fail(ControlError{ControlErrorCode::not_found,
-                             "group " + request.group + " is waiting for its master"});
-  }
+  auto admitted = ctx_.directory.admitted_viewer_media(request.group, request.viewer);
+  if (!admitted) return fail(admitted.error());
+  GroupMedia* media = *admitted;
   auto offer = webrtc::parse_webrtc_offer(request.offer);
   if (!offer) return fail(webrtc_bad_request("the WebRTC offer: " + offer.error()));
 
@@ -318,18 +306,8 @@ Result<control::WebRtcViewerStarted, ControlError> WebRtcSessions::start_publish
     if (!holder) return fail(holder.error());
     request.master = *holder;
   }
-  const core::Group* group = ctx_.directory.registry().find(request.group);
-  if (group == nullptr) {
-    return fail(
-        ControlError{ControlErrorCode::not_found, "group " + request.group + ": no_such_group"});
-  }
-  if (request.master != group->id) {
-    return fail(ControlError{ControlErrorCode::unauthorized,
-                             "only the group's master may publish to group " + request.group});
-  }
-  if (!group->publisher.empty()) {
-    return fail(ControlError{ControlErrorCode::conflict,
-                             "group " + request.group + " already has a publisher"});
+  if (auto allowed = ctx_.directory.may_publish(request.group, request.master); !allowed) {
+    return fail(allowed.error());
   }
   auto offer = webrtc::parse_webrtc_offer(request.offer);
   if (!offer) return fail(webrtc_bad_request("the WebRTC offer: " + offer.error()));
