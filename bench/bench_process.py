@@ -1,7 +1,9 @@
 """What the Python benches do with the processes they start: CPU time, a line in a log, a
-stop; and the quantile their figures use."""
+stop, a `callcast watch` join; and the quantile and join summary their figures use."""
+import json
 import os
 import signal
+import statistics
 import subprocess
 import time
 
@@ -39,3 +41,34 @@ def quantile(values, q):
     ordered = sorted(values)
     rank = max(1, min(len(ordered), int(-(-q * len(ordered) // 1))))
     return ordered[rank - 1]
+
+
+def join_summary(joins, failed):
+    """Join times (ms) as the join benches print them: n, failures, median, p90, min, max, all."""
+    result = {"n": len(joins), "failed": failed}
+    if joins:
+        result.update({"median_ms": round(statistics.median(joins), 1),
+                       "p90_ms": round(quantile(joins, 0.9), 1),
+                       "min_ms": round(min(joins), 1), "max_ms": round(max(joins), 1),
+                       "all_ms": [round(j, 1) for j in sorted(joins)]})
+    return result
+
+
+def terminal_join(callcast, target, viewer, account, work, index, duration):
+    """One `callcast watch target` of `duration` s: its own join_ms (INVITE sent to the first
+    decoded video frame), None when it failed; and the path of its log."""
+    stats_path = os.path.join(work, f"watch-{index}.json")
+    log_path = os.path.join(work, f"watch-{index}.log")
+    process = subprocess.Popen(
+        [callcast, "watch", target, "--number", viewer, *account, "--duration", str(duration),
+         "--stats-json", stats_path, "--log-level", "info"],
+        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=open(log_path, "w"))
+    try:
+        process.wait(timeout=duration + 30)
+    except subprocess.TimeoutExpired:
+        stop(process)
+    try:
+        stats = json.load(open(stats_path))
+    except (OSError, ValueError):
+        stats = {}
+    return stats.get("join_ms") if process.returncode == 0 else None, log_path

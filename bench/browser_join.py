@@ -22,13 +22,12 @@ import argparse
 import json
 import os
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
 
-from bench_process import quantile, stop, wait_for
+from bench_process import join_summary as summary, quantile, stop, terminal_join, wait_for
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PASSWORD = "bench-secret"
@@ -42,15 +41,6 @@ GOAL_P90_MS = 500
 def log(text):
     print(text, file=sys.stderr, flush=True)
 
-
-def summary(joins, failed):
-    result = {"n": len(joins), "failed": failed}
-    if joins:
-        result.update({"median_ms": round(statistics.median(joins), 1),
-                       "p90_ms": round(quantile(joins, 0.9), 1),
-                       "min_ms": round(min(joins), 1), "max_ms": round(max(joins), 1),
-                       "all_ms": [round(j, 1) for j in sorted(joins)]})
-    return result
 
 
 def browser_join(base, work, index):
@@ -70,23 +60,6 @@ def browser_join(base, work, index):
         result = {}
     return (result.get("join_ms") if result.get("ok") else None), out_path
 
-
-def terminal_join(callcast, account, work, index, duration):
-    stats_path = os.path.join(work, f"watch-{index}.json")
-    log_path = os.path.join(work, f"watch-{index}.log")
-    process = subprocess.Popen(
-        [callcast, "watch", MASTER, "--number", TERMINAL, *account, "--duration", str(duration),
-         "--stats-json", stats_path, "--log-level", "info"],
-        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=open(log_path, "w"))
-    try:
-        process.wait(timeout=duration + 30)
-    except subprocess.TimeoutExpired:
-        stop(process)
-    try:
-        stats = json.load(open(stats_path))
-    except (OSError, ValueError):
-        stats = {}
-    return stats.get("join_ms") if process.returncode == 0 else None, log_path
 
 
 def main():
@@ -155,7 +128,8 @@ def main():
                         browser_joins.append(join)
                         log(f"  browser  {index:>3}: join {join:7.1f} ms")
                 else:
-                    join, path = terminal_join(callcast, account, work, index, args.duration)
+                    join, path = terminal_join(callcast, MASTER, TERMINAL, account, work, index,
+                                               args.duration)
                     if join is None:
                         terminal_failed += 1
                         log(f"  terminal {index}: join failed, see {path}")

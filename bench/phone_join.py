@@ -37,7 +37,7 @@ import threading
 import time
 import urllib.request
 
-from bench_process import quantile, stop, wait_for
+from bench_process import join_summary as summary, quantile, stop, terminal_join, wait_for
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PASSWORD = "bench-secret"
@@ -59,15 +59,6 @@ def api(base, method, path):
         text = response.read().decode()
         return json.loads(text) if text else None
 
-
-def summary(joins, failed):
-    result = {"n": len(joins), "failed": failed}
-    if joins:
-        result.update({"median_ms": round(statistics.median(joins), 1),
-                       "p90_ms": round(quantile(joins, 0.9), 1),
-                       "min_ms": round(min(joins), 1), "max_ms": round(max(joins), 1),
-                       "all_ms": [round(j, 1) for j in sorted(joins)]})
-    return result
 
 
 def free_udp_port():
@@ -155,23 +146,6 @@ class PhoneJoin:
         return join, answer
 
 
-def terminal_join(callcast, account, work, index, duration):
-    stats_path = os.path.join(work, f"watch-{index}.json")
-    log_path = os.path.join(work, f"watch-{index}.log")
-    process = subprocess.Popen(
-        [callcast, "watch", MASTER, "--number", TERMINAL, *account, "--duration", str(duration),
-         "--stats-json", stats_path, "--log-level", "info"],
-        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=open(log_path, "w"))
-    try:
-        process.wait(timeout=duration + 30)
-    except subprocess.TimeoutExpired:
-        stop(process)
-    try:
-        stats = json.load(open(stats_path))
-    except (OSError, ValueError):
-        stats = {}
-    return stats.get("join_ms") if process.returncode == 0 else None, log_path
-
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -257,7 +231,8 @@ def main():
                             f"set up {'before' if phone.early_decoder() else 'after'} the "
                             "answer was applied)")
                 else:
-                    join, log_path = terminal_join(callcast, account, work, index, args.duration)
+                    join, log_path = terminal_join(callcast, MASTER, TERMINAL, account, work, index,
+                                               args.duration)
                     if join is None:
                         terminal_failed += 1
                         log(f"  terminal {index}: join failed, see {log_path}")
