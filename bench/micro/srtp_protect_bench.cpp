@@ -8,6 +8,7 @@
 // Protect/2 threads: the fan-out worker and the media loop protecting for the same viewer at
 // once (the outbound context's mutex contended); per-thread time per packet.
 #include <benchmark/benchmark.h>
+#include <srtp2/srtp.h>
 
 #include <array>
 #include <cstdint>
@@ -79,6 +80,49 @@ void BM_ProtectRtp(benchmark::State& state) {
   label(state);
 }
 BENCHMARK(BM_ProtectRtp)->Arg(0)->Arg(1);
+
+// Baseline: the same protect straight through Debian's libsrtp2 (AES through NSS), which sent
+// to browsers before SrtpSession's send direction moved to libre (OpenSSL's AES).
+void BM_ProtectRtpLibsrtp2(benchmark::State& state) {
+  static const bool initialised = srtp_init() == srtp_err_status_ok;
+  if (!initialised) {
+    state.SkipWithError("srtp_init failed");
+    return;
+  }
+  auto keys = bench_keys(profile_of(state));
+  srtp_policy_t policy;
+  std::memset(&policy, 0, sizeof(policy));
+  if (profile_of(state) == SrtpProfile::aead_aes_128_gcm) {
+    srtp_crypto_policy_set_aes_gcm_128_16_auth(&policy.rtp);
+    srtp_crypto_policy_set_aes_gcm_128_16_auth(&policy.rtcp);
+  } else {
+    srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(&policy.rtp);
+    srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(&policy.rtcp);
+  }
+  policy.ssrc.type = ssrc_any_outbound;
+  policy.key = keys.local_master_key_salt.data();
+  policy.window_size = 1024;
+  policy.allow_repeat_tx = 1;
+  srtp_t context = nullptr;
+  if (srtp_create(&context, &policy) != srtp_err_status_ok) {
+    state.SkipWithError("srtp_create failed");
+    return;
+  }
+  const auto plain = shared_packet(0x55555555);
+  std::array<std::uint8_t, kPacketSize + SrtpSession::kMaxTrailer> buffer{};
+  std::memcpy(buffer.data(), plain.data(), plain.size());
+  std::uint16_t sequence = 0;
+  for (auto _ : state) {
+    set_sequence(buffer.data(), sequence++);
+    int length = static_cast<int>(kPacketSize);
+    benchmark::DoNotOptimize(srtp_protect(context, buffer.data(), &length));
+  }
+  srtp_dealloc(context);
+  state.SetItemsProcessed(state.iterations());
+  state.SetBytesProcessed(state.iterations() * static_cast<std::int64_t>(kPacketSize));
+  label(state);
+}
+BENCHMARK(BM_ProtectRtpLibsrtp2)->Arg(0)->Arg(1);
 
 // What the fan-out worker does per browser viewer: copy the shared packet into its scratch
 // buffer, write the viewer's sequence number, protect.

@@ -2,8 +2,19 @@
 
 #include <srtp2/srtp.h>
 
+#include <array>
+#include <cerrno>
 #include <climits>
 #include <cstring>
+
+// libre (baresip's base library): SRTP over OpenSSL's EVP ciphers. Its headers define C macros
+// (MIN, MAX, ARRAY_SIZE, error numbers): this file is kept out of unity batches.
+extern "C" {
+#include <re_mbuf.h>
+#include <re_mem.h>
+#include <re_srtp.h>
+#include <re_types.h>
+}
 
 namespace callcast::dtls {
 namespace {
@@ -60,7 +71,45 @@ struct SrtpSession::Context {
   }
 };
 
-SrtpSession::SrtpSession(SrtpProfile profile, std::unique_ptr<Context> outbound,
+// The send direction, on libre. libre keeps one rollover counter per SSRC and derives a packet's
+// index from the highest sequence number it has protected. That is right for the live stream and
+// for resends from the same cycle, but a resend of a packet from before the sequence number
+// wrapped would be given the new cycle's index and would move libre's counter forward for good
+// (every later packet of that SSRC would then fail the browser's check). So the highest sequence
+// number per SSRC is tracked here too, and such a resend is refused before libre sees it.
+struct SrtpSession::Outbound {
+  struct srtp* srtp = nullptr;
+  struct SequenceFront {
+    std::uint32_t ssrc = 0;
+    std::uint16_t highest = 0;
+  };
+  // libre's own limit of streams per context (SRTP_MAX_STREAMS).
+  static constexpr std::size_t kMaxStreams = 8;
+  std::array<SequenceFront, kMaxStreams> fronts{};
+  std::size_t streams = 0;
+
+  ~Outbound() { mem_deref(srtp); }
+
+  // False when `sequence` is older than the SSRC's highest and from before a wrap.
+  bool accept(std::uint32_t ssrc, std::uint16_t sequence) {
+    for (std::size_t i = 0; i < streams; ++i) {
+      SequenceFront& front = fronts[i];
+      if (front.ssrc != ssrc) continue;
+      const auto ahead =
+          static_cast<std::int16_t>(static_cast<std::uint16_t>(sequence - front.highest));
+      if (ahead > 0) {
+        front.highest = sequence;
+        return true;
+      }
+      return sequence <= front.highest;
+    }
+    if (streams == kMaxStreams) return true;  // libre refuses it itself (ENOSR)
+    fronts[streams++] = {ssrc, sequence};
+    return true;
+  }
+};
+
+SrtpSession::SrtpSession(SrtpProfile profile, std::unique_ptr<Outbound> outbound,
                          std::unique_ptr<Context> inbound)
     : profile_(profile), outbound_(std::move(outbound)), inbound_(std::move(inbound)) {}
 
@@ -77,37 +126,37 @@ Result<std::unique_ptr<SrtpSession>, std::string> SrtpSession::create(const Srtp
                 "-byte master key + salt per direction");
   }
 
-  auto make = [&](const std::vector<std::uint8_t>& key_salt, srtp_ssrc_type_t direction,
-                  std::unique_ptr<Context>& out) -> srtp_err_status_t {
-    srtp_policy_t policy;
-    std::memset(&policy, 0, sizeof(policy));
-    if (keys.profile == SrtpProfile::aead_aes_128_gcm) {
-      srtp_crypto_policy_set_aes_gcm_128_16_auth(&policy.rtp);
-      srtp_crypto_policy_set_aes_gcm_128_16_auth(&policy.rtcp);
-    } else {
-      srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(&policy.rtp);
-      srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(&policy.rtcp);
-    }
-    policy.ssrc.type = direction;
-    // libsrtp copies the key into its own context during srtp_create.
-    policy.key = const_cast<unsigned char*>(key_salt.data());
-    policy.window_size = kReplayWindow;
-    // Outbound only: a NACK repair or a catch-up resend is the same packet with the same
-    // sequence number (and the same payload, which is what makes reusing the index safe).
-    policy.allow_repeat_tx = direction == ssrc_any_outbound ? 1 : 0;
-    policy.next = nullptr;
-    out = std::make_unique<Context>();
-    return srtp_create(&out->srtp, &policy);
-  };
-  std::unique_ptr<Context> outbound;
-  std::unique_ptr<Context> inbound;
-  if (const auto status = make(keys.local_master_key_salt, ssrc_any_outbound, outbound);
-      status != srtp_err_status_ok) {
-    return fail(srtp_failure("srtp_create (outbound)", status));
+  // Receive direction: libsrtp2, for its replay window (kReplayWindow) on what browsers send.
+  srtp_policy_t policy;
+  std::memset(&policy, 0, sizeof(policy));
+  if (keys.profile == SrtpProfile::aead_aes_128_gcm) {
+    srtp_crypto_policy_set_aes_gcm_128_16_auth(&policy.rtp);
+    srtp_crypto_policy_set_aes_gcm_128_16_auth(&policy.rtcp);
+  } else {
+    srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(&policy.rtp);
+    srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(&policy.rtcp);
   }
-  if (const auto status = make(keys.remote_master_key_salt, ssrc_any_inbound, inbound);
-      status != srtp_err_status_ok) {
+  policy.ssrc.type = ssrc_any_inbound;
+  // libsrtp copies the key into its own context during srtp_create.
+  policy.key = const_cast<unsigned char*>(keys.remote_master_key_salt.data());
+  policy.window_size = kReplayWindow;
+  policy.next = nullptr;
+  auto inbound = std::make_unique<Context>();
+  if (const auto status = srtp_create(&inbound->srtp, &policy); status != srtp_err_status_ok) {
     return fail(srtp_failure("srtp_create (inbound)", status));
+  }
+
+  // Send direction: libre, whose AES runs on OpenSSL's EVP (AES-NI). Debian's libsrtp2 does its
+  // AES through NSS, which costs 2-5 times as much per packet (bench/micro/srtp_protect_bench),
+  // and this direction runs once per browser viewer per packet (step 709).
+  auto outbound = std::make_unique<Outbound>();
+  const srtp_suite suite = keys.profile == SrtpProfile::aead_aes_128_gcm
+                               ? SRTP_AES_128_GCM
+                               : SRTP_AES_CM_128_HMAC_SHA1_80;
+  if (const int err = srtp_alloc(&outbound->srtp, suite, keys.local_master_key_salt.data(),
+                                 keys.local_master_key_salt.size(), 0);
+      err != 0) {
+    return fail("libre srtp_alloc (outbound): " + std::string(std::strerror(err)));
   }
   return std::unique_ptr<SrtpSession>(
       new SrtpSession(keys.profile, std::move(outbound), std::move(inbound)));
@@ -128,32 +177,56 @@ Result<int, std::string> srtp_checked_length(std::span<std::uint8_t> buffer, std
 
 }  // namespace
 
+namespace {
+
+std::string libre_failure(const char* what, int err) {
+  switch (err) {
+    case EBADMSG:
+      return std::string(what) + ": malformed packet";
+    case ENOSR:
+      return std::string(what) + ": more SSRCs than one SRTP context holds (8)";
+    default:
+      return std::string(what) + ": " + std::strerror(err) + " [" + std::to_string(err) + "]";
+  }
+}
+
+}  // namespace
+
 Result<std::size_t, std::string> SrtpSession::protect_rtp(std::span<std::uint8_t> buffer,
                                                           std::size_t length) {
   auto checked = srtp_checked_length(buffer, length, kMaxTrailer);
   if (!checked) return fail("protect RTP: " + checked.error());
-  int size = *checked;
-  srtp_err_status_t status;
+  if (length < 12) return fail("protect RTP: malformed packet");
+  const std::uint16_t sequence = static_cast<std::uint16_t>((buffer[2] << 8) | buffer[3]);
+  const std::uint32_t ssrc = (std::uint32_t{buffer[8]} << 24) | (std::uint32_t{buffer[9]} << 16) |
+                             (std::uint32_t{buffer[10]} << 8) | std::uint32_t{buffer[11]};
+  // libre writes its trailer through the mbuf: it must never need to grow (it would realloc
+  // memory it does not own), hence the room checked above.
+  mbuf mb{buffer.data(), buffer.size(), 0, length};
+  int err = 0;
   {
     std::lock_guard lock(outbound_mutex_);
-    status = srtp_protect(outbound_->srtp, buffer.data(), &size);
+    if (!outbound_->accept(ssrc, sequence)) {
+      return fail("protect RTP: a resend from before the sequence number wrapped");
+    }
+    err = srtp_encrypt(outbound_->srtp, &mb);
   }
-  if (status != srtp_err_status_ok) return fail(srtp_failure("protect RTP", status));
-  return static_cast<std::size_t>(size);
+  if (err != 0) return fail(libre_failure("protect RTP", err));
+  return mb.end;
 }
 
 Result<std::size_t, std::string> SrtpSession::protect_rtcp(std::span<std::uint8_t> buffer,
                                                            std::size_t length) {
   auto checked = srtp_checked_length(buffer, length, kMaxTrailer);
   if (!checked) return fail("protect RTCP: " + checked.error());
-  int size = *checked;
-  srtp_err_status_t status;
+  mbuf mb{buffer.data(), buffer.size(), 0, length};
+  int err = 0;
   {
     std::lock_guard lock(outbound_mutex_);
-    status = srtp_protect_rtcp(outbound_->srtp, buffer.data(), &size);
+    err = srtcp_encrypt(outbound_->srtp, &mb);
   }
-  if (status != srtp_err_status_ok) return fail(srtp_failure("protect RTCP", status));
-  return static_cast<std::size_t>(size);
+  if (err != 0) return fail(libre_failure("protect RTCP", err));
+  return mb.end;
 }
 
 Result<std::size_t, std::string> SrtpSession::unprotect_rtp(std::span<std::uint8_t> buffer,

@@ -1,8 +1,9 @@
 #pragma once
 // SRTP and SRTCP (RFC 3711, AEAD GCM RFC 7714) for one browser terminal, with the keys its
-// DTLS-SRTP handshake agreed (dtls_transport.hpp). A libsrtp2 wrapper: one outbound context with
-// our key, one inbound context with the peer's; both take any SSRC, since one BUNDLEd
-// 5-tuple carries audio, video and their RTCP (RFC 8843).
+// DTLS-SRTP handshake agreed (dtls_transport.hpp). One outbound context with our key, on libre
+// (OpenSSL's AES: it runs once per browser viewer per packet), one inbound context with the
+// peer's, on libsrtp2 (its replay window); both take any SSRC, since one BUNDLEd 5-tuple carries
+// audio, video and their RTCP (RFC 8843).
 //
 // Every call works in place on the caller's buffer and returns the new length.
 //
@@ -28,8 +29,8 @@ class SrtpSession {
   // RTCP (no MKI). AES_CM_SHA1_80 adds 10 (RTP) and 14 (RTCP). Buffers handed to protect_*()
   // must have this much room after `length`.
   static constexpr std::size_t kMaxTrailer = 20;
-  // Replay window (packets) of both directions. Large enough that a NACKed packet is still inside
-  // it when its repair is protected again (allow_repeat_tx only accepts indices in the window).
+  // Replay window (packets) of the receive direction: a browser publisher's repairs of lost
+  // packets arrive late, with their old sequence numbers.
   static constexpr unsigned long kReplayWindow = 1024;
 
   // Fails when the key lengths do not match the profile or libsrtp refuses the policy.
@@ -40,7 +41,9 @@ class SrtpSession {
 
   // `buffer[0, length)` holds a plain RTP packet (or compound RTCP), and `buffer` has at least
   // kMaxTrailer more bytes. The same sequence number may be protected again (a repair resends
-  // the same packet, RFC 4588 is not used): libsrtp's allow_repeat_tx.
+  // the same packet, RFC 4588 is not used), however old, except one from before the SSRC's
+  // sequence number last wrapped (refused: its index is ambiguous to the sender's counter). At
+  // most 8 SSRCs per session.
   Result<std::size_t, std::string> protect_rtp(std::span<std::uint8_t> buffer, std::size_t length);
   Result<std::size_t, std::string> protect_rtcp(std::span<std::uint8_t> buffer, std::size_t length);
   // `buffer[0, length)` holds an SRTP (SRTCP) packet from the network. On success it holds the
@@ -54,14 +57,15 @@ class SrtpSession {
   SrtpProfile profile() const { return profile_; }
 
  private:
-  struct Context;  // a libsrtp srtp_t, kept out of this header
-  SrtpSession(SrtpProfile profile, std::unique_ptr<Context> outbound,
+  struct Context;   // a libsrtp srtp_t, kept out of this header
+  struct Outbound;  // a libre srtp context and the sequence fronts it protected
+  SrtpSession(SrtpProfile profile, std::unique_ptr<Outbound> outbound,
               std::unique_ptr<Context> inbound);
 
   SrtpProfile profile_;
   std::mutex outbound_mutex_;
-  std::unique_ptr<Context> outbound_;  // guarded by outbound_mutex_
-  std::unique_ptr<Context> inbound_;   // the media loop's only
+  std::unique_ptr<Outbound> outbound_;  // guarded by outbound_mutex_
+  std::unique_ptr<Context> inbound_;    // the media loop's only
 };
 
 }  // namespace callcast::dtls

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <cstdint>
@@ -178,6 +179,80 @@ TEST_P(SrtpSessionTest, RepairWithTheSameSequenceNumberIsProtectedAgain) {
   ASSERT_TRUE(length.ok()) << length.error();
   received.length = *length;
   EXPECT_EQ(received.bytes(), rtp_packet(0x11223344, 100).bytes());
+}
+
+TEST_P(SrtpSessionTest, AcrossTheSequenceWrapLiveAndRepairsDecryptAndAPreWrapResendIsRefused) {
+  constexpr std::uint32_t kSsrc = 0x0badcafe;
+  // Live packets 65533..65535, 0..5 with 2 lost on the way; the receiver takes each.
+  std::vector<std::uint16_t> live = {65533, 65534, 65535, 0, 1, 2, 3, 4, 5};
+  for (const std::uint16_t sequence : live) {
+    Packet sent = protect(rtp_packet(kSsrc, sequence));
+    if (sequence == 2) continue;  // lost
+    const auto length = receiver().unprotect_rtp(sent.span(), sent.length);
+    ASSERT_TRUE(length.ok()) << sequence << ": " << length.error();
+  }
+  // The repair of 2 (same cycle as the front) is protected with the right index.
+  Packet repair = protect(rtp_packet(kSsrc, 2));
+  const auto repaired = receiver().unprotect_rtp(repair.span(), repair.length);
+  ASSERT_TRUE(repaired.ok()) << repaired.error();
+  repair.length = *repaired;
+  EXPECT_EQ(repair.bytes(), rtp_packet(kSsrc, 2).bytes());
+  // A resend of 65534 (before the wrap) is refused, not protected with the wrong index...
+  Packet stale = rtp_packet(kSsrc, 65534);
+  const auto refused = sender().protect_rtp(stale.span(), stale.length);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.error().find("before the sequence number wrapped"), std::string::npos)
+      << refused.error();
+  // ...and the stream goes on: the next live packets still decrypt.
+  for (std::uint16_t sequence = 6; sequence < 10; ++sequence) {
+    Packet sent = protect(rtp_packet(kSsrc, sequence));
+    const auto length = receiver().unprotect_rtp(sent.span(), sent.length);
+    ASSERT_TRUE(length.ok()) << sequence << ": " << length.error();
+  }
+}
+
+TEST_P(SrtpSessionTest, ManyWrapsKeepTheIndexInStep) {
+  constexpr std::uint32_t kSsrc = 0x01020304;
+  // 3 cycles of the 16-bit sequence number; the receiver sees every 7th packet (its rollover
+  // estimate, RFC 3711 §3.3.1, only needs gaps below 2^15).
+  std::uint16_t sequence = 60000;
+  for (int i = 0; i < 3 * 65536; ++i, ++sequence) {
+    Packet plain = rtp_packet(kSsrc, sequence, 16);
+    const auto length = sender().protect_rtp(plain.span(), plain.length);
+    ASSERT_TRUE(length.ok()) << length.error();
+    if (i % 7 != 0) continue;
+    const auto received = receiver().unprotect_rtp(plain.span(), *length);
+    ASSERT_TRUE(received.ok()) << "packet " << i << ": " << received.error();
+  }
+}
+
+TEST_P(SrtpSessionTest, AHeaderExtensionIsAuthenticatedNotEncrypted) {
+  // One-byte header extension (RFC 8285), as a publisher's abs-send-time is relayed.
+  Packet plain = rtp_packet(0x11223344, 7, 100);
+  plain.buffer[0] = 0x90;  // X bit
+  const std::array<std::uint8_t, 8> extension = {0xbe, 0xde, 0x00, 0x01, 0x32, 0xaa, 0xbb, 0xcc};
+  std::copy(extension.begin(), extension.end(), plain.buffer.begin() + 12);
+  const std::vector<std::uint8_t> expected = plain.bytes();
+  Packet sent = protect(plain);
+  EXPECT_TRUE(std::equal(extension.begin(), extension.end(), sent.buffer.begin() + 12));
+  const auto length = receiver().unprotect_rtp(sent.span(), sent.length);
+  ASSERT_TRUE(length.ok()) << length.error();
+  sent.length = *length;
+  EXPECT_EQ(sent.bytes(), expected);
+}
+
+TEST_P(SrtpSessionTest, MoreSsrcsThanASessionHoldsAreRefusedClearly) {
+  for (std::uint32_t ssrc = 1; ssrc <= 8; ++ssrc) {
+    Packet sent = protect(rtp_packet(ssrc, 1));
+    ASSERT_TRUE(receiver().unprotect_rtp(sent.span(), sent.length).ok()) << ssrc;
+  }
+  Packet ninth = rtp_packet(9, 1);
+  const auto refused = sender().protect_rtp(ninth.span(), ninth.length);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.error().find("more SSRCs"), std::string::npos) << refused.error();
+  // The first eight go on.
+  Packet again = protect(rtp_packet(3, 2));
+  EXPECT_TRUE(receiver().unprotect_rtp(again.span(), again.length).ok());
 }
 
 TEST_P(SrtpSessionTest, BufferWithoutRoomForTheTrailerIsRefused) {
