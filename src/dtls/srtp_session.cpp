@@ -7,14 +7,22 @@
 #include <climits>
 #include <cstring>
 
-// libre (baresip's base library): SRTP over OpenSSL's EVP ciphers. Its headers define C macros
-// (MIN, MAX, ARRAY_SIZE, error numbers): this file is kept out of unity batches.
+// libre (baresip's base library): SRTP over OpenSSL's EVP ciphers. re_types.h must come first;
+// the generic macros its headers define are undone right after (unity builds put other sources
+// after this one in the same translation unit).
+// clang-format off
 extern "C" {
+#include <re_types.h>
 #include <re_mbuf.h>
 #include <re_mem.h>
 #include <re_srtp.h>
-#include <re_types.h>
 }
+// clang-format on
+#undef MIN
+#undef MAX
+#undef ARRAY_SIZE
+#undef ALIGN_MASK
+#undef BREAKPOINT
 
 namespace callcast::dtls {
 namespace {
