@@ -52,6 +52,10 @@ namespace {
 using control::ControlError;
 using control::ControlErrorCode;
 
+// The reason of a session the browser ended with its DTLS close_notify (the page's Stop, or the
+// page left): the network side ends a browser viewer's call on it (sip/viewer_media_end.hpp).
+constexpr const char* kBrowserClosed = "the browser closed the connection";
+
 ControlError webrtc_bad_request(std::string message) {
   return ControlError{ControlErrorCode::bad_request, std::move(message)};
 }
@@ -512,6 +516,9 @@ void WebRtcSessions::on_dtls(const UdpEndpoint& from, rtp::Bytes data, Clock::ti
   peer.dtls->receive(std::span<const std::uint8_t>(data.data(), data.size()));
   if (out_) out_->flush();
   if (peer.dtls->state() == dtls::DtlsState::connected && !peer.srtp) keyed(peer, now);
+  // Its close_notify ends the session now rather than at the next sweep: with the page's
+  // DELETE, the first of the two ends it.
+  if (peer.dtls->state() == dtls::DtlsState::closed) close(peer, kBrowserClosed, true);
 }
 
 void WebRtcSessions::keyed(WebRtcPeer& peer, Clock::time_point now) {
@@ -608,7 +615,7 @@ void WebRtcSessions::sweep(Clock::time_point now) {
     if (peer->dtls->state() == dtls::DtlsState::failed) {
       close(*peer, "DTLS failed: " + peer->dtls->error());
     } else if (peer->dtls->state() == dtls::DtlsState::closed) {
-      close(*peer, "the browser closed the connection");
+      close(*peer, kBrowserClosed, true);
     } else if (peer->ice.consent_expired(now)) {
       close(*peer, "ICE consent expired (no connectivity check for 30 s)");
     }
@@ -644,15 +651,26 @@ bool WebRtcSessions::session_exists(const WebRtcPeer& peer) const {
   return ctx_.sessions.find(peer.session_id) != nullptr;
 }
 
-void WebRtcSessions::close(WebRtcPeer& peer, const std::string& reason) {
-  if (peer.closing) return;
+void WebRtcSessions::close(WebRtcPeer& peer, const std::string& reason, bool hung_up) {
+  // Closing already, or its session ended elsewhere (the DELETE came first): nothing more.
+  if (peer.closing || !session_exists(peer)) return;
   peer.closing = true;
   // The page ends its session at once on it (Chromium else waits ~15 s for its own timeout).
   if (peer.dtls->state() == dtls::DtlsState::connected) peer.dtls->close();
   spdlog::info("group={} terminal={} step={} event=webrtc_{}_closed reason=\"{}\"", peer.group,
                peer.viewer, peer.publisher ? 705 : 714, peer.publisher ? "publisher" : "viewer",
                reason);
-  if (session_exists(peer)) ctx_.directory.close_session(peer.session_id, reason, true);
+  // A broadcaster that hung up ends its group as the master's BYE does (703; the network side
+  // ends the calls and clears forwarding on group_closed): a closed DTLS association does not
+  // come back, so no grace. A lost one (consent) waits out the grace, as a lost RTSP connection.
+  // The group's reason is the master's: its viewers' sessions end with it, and the network side
+  // must not read their end as their own browsers closing.
+  if (PublisherSession* publisher = publisher_of(peer);
+      hung_up && publisher != nullptr && publisher->recording()) {
+    (void)ctx_.directory.close_group(peer.group, "master hung up: " + reason, false);
+    return;
+  }
+  ctx_.directory.close_session(peer.session_id, reason, true);
 }
 
 void WebRtcSessions::forget(const std::string& ufrag) {

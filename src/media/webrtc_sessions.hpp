@@ -88,7 +88,9 @@ class WebRtcSessions {
   WebRtcPeer& add_peer(std::string session_id, const control::WebRtcViewerRequest& names,
                        const std::string& remote_ufrag, const std::string& remote_password,
                        const std::string& remote_fingerprint, Clock::time_point now);
-  void close(WebRtcPeer& peer, const std::string& reason);
+  // Ends `peer`'s session for `reason`; `hung_up`: the browser ended it itself (close_notify),
+  // which ends a broadcaster's group at once.
+  void close(WebRtcPeer& peer, const std::string& reason, bool hung_up = false);
   void forget(const std::string& ufrag);
 
   ServerContext& ctx_;

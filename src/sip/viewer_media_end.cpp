@@ -10,6 +10,8 @@ ViewerMediaEnd classify_viewer_media_end(std::string_view reason) {
   if (reason == "timeout") return ViewerMediaEnd::silent;
   if (reason.starts_with("connection closed")) return ViewerMediaEnd::connection_lost;
   if (reason == "admission expired") return ViewerMediaEnd::admission_expired;
+  if (reason == "the browser closed the connection") return ViewerMediaEnd::browser_closed;
+  if (reason.starts_with("ICE consent expired")) return ViewerMediaEnd::consent_expired;
   return ViewerMediaEnd::other;
 }
 
@@ -24,6 +26,11 @@ std::string viewer_media_end_bye_reason(ViewerMediaEnd end) {
     case ViewerMediaEnd::admission_expired:
       return "SIP;cause=408;text=\"the admission to the broadcast expired with no media using "
              "it\"";
+    case ViewerMediaEnd::browser_closed:
+      return "SIP;cause=200;text=\"the browser closed its connection (the tab closed or the page "
+             "stopped)\"";
+    case ViewerMediaEnd::consent_expired:
+      return "SIP;cause=408;text=\"the browser stopped answering (ICE consent expired)\"";
     case ViewerMediaEnd::replaced_by_call:
       return "SIP;cause=200;text=\"replaced by a new call from the same number\"";
     case ViewerMediaEnd::removed:

@@ -4,8 +4,8 @@
 // on its own is ended with a BYE that says why, instead of staying up with nothing in it.
 //
 // The reasons are the media side's own words (src/media: StreamingServer::close_silent_sessions,
-// RtspServer, PhoneViewers, GroupDirectory); a reason this file does not know is `other`, which
-// changes nothing but the audience, as before.
+// RtspServer, PhoneViewers, GroupDirectory, WebRtcSessions); a reason this file does not know is
+// `other`, which changes nothing but the audience, as before.
 #include <string>
 #include <string_view>
 
@@ -19,6 +19,9 @@ enum class ViewerMediaEnd {
   silent,              // "timeout": no RTSP, RTCP or RTP from it for media.session_timeout_s
   connection_lost,     // "connection closed: ...": its RTSP connection ended without TEARDOWN
   admission_expired,   // "admission expired": its play token lapsed, unused
+  browser_closed,      // "the browser closed the connection": its DTLS close_notify (the page's
+                       // Stop or the tab closed), the browser's BYE when its DELETE is lost
+  consent_expired,     // "ICE consent expired ...": a browser that stopped its checks (killed)
   other,  // the group closing ("master lost", "deleted"...: group_closed follows) or unknown
 };
 

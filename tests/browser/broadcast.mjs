@@ -3,15 +3,19 @@
 // microphone), stays live --seconds, prints one JSON line and stops (Stop: DELETE of the
 // session):
 //   {ok, live, state, state_text, packets_sent: {video, audio}, codec, error_text, status,
-//    stopped, screenshot}
+//    stopped, screenshot, ended}
+// --end close closes the tab instead of Stop (closed_at_ms: when; the line is printed at once and
+// the browser stays up --linger seconds), --end kill SIGKILLs the browser (lib.mjs endPage).
 // ok: the page said live and both tracks sent packets. --expect-error: ok when the page shows
 // the server's refusal (an alert with the message and the HTTP status) instead.
 //   node tests/browser/broadcast.mjs --base http://127.0.0.1:8080 --user 13800000001 \
 //     --password secret --seconds 5 [--screenshot live.png] [--expect-error]
+//     [--end stop|close|kill] [--linger 30] [--lose-delete]
 //   (--number N --token T instead of --user/--password: the page's ?number=&token= form)
 // --loopback: no WebRTC server needed; a second page answers the WHIP POST (lib.mjs).
 import {
-  commandLine, fail, finish, hardDeadline, launchChromium, pageTexts, routeToLoopbackPeer, sleep, waitFor,
+  commandLine, endPage, fail, finish, hardDeadline, launchChromium, pageTexts, report, routeToLoopbackPeer, sleep,
+  waitFor,
 } from './lib.mjs';
 
 const args = commandLine(
@@ -25,6 +29,9 @@ const args = commandLine(
     screenshot: { type: 'string' },
     'expect-error': { type: 'boolean', default: false },
     loopback: { type: 'boolean', default: false },
+    end: { type: 'string', default: 'stop' },
+    linger: { type: 'string', default: '30' },
+    'lose-delete': { type: 'boolean', default: false },
   },
   ['base'],
 );
@@ -88,14 +95,22 @@ try {
     await page.screenshot({ path: args.screenshot, fullPage: true });
     result.screenshot = args.screenshot;
   }
-  if (await page.isEnabled('#stop')) {
-    await page.click('#stop');
-    result.stopped = await waitFor(() => page.evaluate(() => window.callcast.state === 'idle'), 3000);
-  }
-  await sleep(200);  // the DELETE is keepalive: let it leave before the browser goes
-  await browser.close();
-  finish(result);
+  await leave(browser, page, result);
 } catch (e) {
   await browser.close().catch(() => {});
   fail({ ...latest, error: e.message });
+}
+
+// --end: Stop, the tab closed or the browser killed (lib.mjs endPage). A closed tab's line is
+// printed at once and the browser stays up --linger seconds (the caller ends the script sooner).
+async function leave(browser, page, result) {
+  Object.assign(result, await endPage(page, args.end, args['lose-delete']));
+  if (result.end_error) result.ok = false;
+  if (args.end === 'close') {
+    report(result);
+    await sleep(Number(args.linger) * 1000);
+  }
+  // A killed browser's connection is gone: playwright's close only tidies up.
+  await Promise.race([browser.close().catch(() => {}), sleep(3000)]);
+  finish(result);
 }

@@ -2,7 +2,7 @@
 // `make web`: one npm install for the pages and their tests), the command line, the one JSON
 // line each script prints, and a hard deadline so that nothing hangs a test run.
 import { createRequire } from 'node:module';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -42,17 +42,25 @@ export function commandLine(options, required) {
   const { values } = parseArgs({ options: { ...options, timeout: { type: 'string', default: '40' } } });
   const missing = required.filter((name) => values[name] === undefined);
   if (missing.length) fail({ error: `missing ${missing.map((m) => `--${m}`).join(', ')}` });
+  if (values.end !== undefined && !END_MODES.includes(values.end)) {
+    fail({ error: `--end ${values.end}: one of ${END_MODES.join(', ')}` });
+  }
   return values;
 }
 
-let printed = false;
+let printed = null;
 
-// Prints the one JSON line and exits 0 when result.ok, else 1.
-export function finish(result) {
+// Prints the one JSON line, without exiting (the browser may have to stay up after it).
+export function report(result) {
   if (printed) return;
-  printed = true;
+  printed = result;
   process.stdout.write(`${JSON.stringify(result)}\n`);
-  process.exit(result.ok ? 0 : 1);
+}
+
+// Prints the one JSON line (unless report() did) and exits 0 when it said ok, else 1.
+export function finish(result) {
+  report(result);
+  process.exit(printed.ok ? 0 : 1);
 }
 
 export function fail(fields) {
@@ -71,6 +79,62 @@ export function hardDeadline(seconds, partial = () => ({})) {
     fail({ ...fields, error: `timed out after ${seconds} s` });
   }, seconds * 1000);
   return timer;
+}
+
+// The processes `pid` started (from /proc).
+function childrenOf(pid) {
+  const found = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^[0-9]+$/.test(entry)) continue;
+    try {
+      // comm may hold spaces and parentheses: the fields after its last ')'.
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid) found.push(Number(entry));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return found;
+}
+
+// --end: how a script leaves the page once it has what it measured.
+//   stop:  clicks Stop (the page's DELETE of its session), as a person leaving does;
+//   close: closes the tab (the page's pagehide handler runs; the browser itself stays up, as a
+//          person's would: the caller ends the script when it has seen what it waits for);
+//   kill:  SIGKILLs the browser's main process (no code of the page runs; its child processes
+//          die with it), as a crash or a power cut would.
+// loseDelete: the page forgets its session's URL first, so that it sends no DELETE (as when the
+// request is lost): what ends the session then is the peer connection's own end.
+// Resolves to the fields it adds to the script's JSON line; closed_at_ms (Unix ms) is the
+// moment the tab was closed or the browser killed, for the caller to time the server's reaction.
+export const END_MODES = ['stop', 'close', 'kill'];
+export async function endPage(page, how, loseDelete = false) {
+  if (loseDelete) await page.evaluate(() => { window.callcast.location = null; });
+  if (how === 'stop') {
+    if (!(await page.isEnabled('#stop'))) return { ended: 'stop', stopped: false };
+    await page.click('#stop');
+    const stopped = await waitFor(() => page.evaluate(() => window.callcast.state === 'idle'), 3000);
+    await sleep(200); // the DELETE is keepalive: let it leave before the browser goes
+    return { ended: 'stop', stopped: Boolean(stopped) };
+  }
+  if (how === 'close') {
+    const closedAt = Date.now();
+    await page.close();
+    return { ended: 'close', closed_at_ms: closedAt, close_ms: Date.now() - closedAt };
+  }
+  // The browser's main process is this node process's child (Debian's /usr/bin/chromium wrapper
+  // execs it when given a profile, as playwright does).
+  const main = childrenOf(process.pid).find((pid) => {
+    try {
+      return readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'chromium';
+    } catch {
+      return false;
+    }
+  });
+  if (!main) return { ended: 'kill', killed: false, end_error: 'no chromium process found to kill' };
+  const closedAt = Date.now();
+  process.kill(main, 'SIGKILL');
+  return { ended: 'kill', killed: true, closed_at_ms: closedAt };
 }
 
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -1,8 +1,10 @@
 #!/usr/bin/env node
 // Watches a number through the /watch page (WHEP) in headless Chromium and prints one JSON line:
 //   {ok, join_ms, frames_decoded, audio_samples_received, frame_width, frame_height,
-//    video_variance, state, state_text, error_text, status, stopped, screenshot}
-// Then Stop (the DELETE of the session) when the page is watching.
+//    video_variance, state, state_text, error_text, status, stopped, screenshot, ended}
+// Then Stop (the DELETE of the session) when the page is watching; --end close closes the tab
+// instead (closed_at_ms: when; the line is printed at once and the browser stays up --linger
+// seconds), --end kill SIGKILLs the browser (lib.mjs endPage).
 // join_ms: from the click on Watch to the first decoded frame (inbound-rtp framesDecoded > 0,
 // polled every 50 ms). ok: frames were decoded, audio samples came, and the picture is not blank
 // (the video drawn on a canvas has a luminance variance above VARIANCE_MIN).
@@ -10,10 +12,12 @@
 // HTTP status) instead.
 //   node tests/browser/watch.mjs --base http://127.0.0.1:8080 --number 13800000001 \
 //     --user 13900000002 --password secret [--seconds 5] [--screenshot watch.png] [--expect-error]
+//     [--end stop|close|kill] [--linger 30] [--lose-delete]
 //   (--token T instead of --user/--password: the page's ?number=&token= form)
 // --loopback: no WebRTC server needed; a second page answers the WHEP POST (lib.mjs).
 import {
-  commandLine, fail, finish, hardDeadline, launchChromium, pageTexts, routeToLoopbackPeer, sleep, waitFor,
+  commandLine, endPage, fail, finish, hardDeadline, launchChromium, pageTexts, report, routeToLoopbackPeer, sleep,
+  waitFor,
 } from './lib.mjs';
 
 const VARIANCE_MIN = 50;
@@ -29,6 +33,9 @@ const args = commandLine(
     screenshot: { type: 'string' },
     'expect-error': { type: 'boolean', default: false },
     loopback: { type: 'boolean', default: false },
+    end: { type: 'string', default: 'stop' },
+    linger: { type: 'string', default: '30' },
+    'lose-delete': { type: 'boolean', default: false },
   },
   ['base', 'number'],
 );
@@ -115,25 +122,35 @@ try {
     }, Math.max(10, Number(args.timeout) - seconds - 5) * 1000);
     if (!latest.error) await sleep(seconds * 1000);
     result = await snapshot();
-    result.video_variance = Math.round(await page.evaluate(() => {
+    // The largest of a few pictures over a second: Chromium's fake camera (a browser
+    // broadcasting) is a plain green field with a turning pie, nearly uniform while the pie is thin.
+    result.video_variance = Math.round(await page.evaluate(async (enough) => {
       const video = document.getElementById('video');
       if (!video.videoWidth) return 0;
       const canvas = document.createElement('canvas');
       canvas.width = 160;
       canvas.height = 90;
       const g = canvas.getContext('2d');
-      g.drawImage(video, 0, 0, canvas.width, canvas.height);
-      const d = g.getImageData(0, 0, canvas.width, canvas.height).data;
-      let sum = 0;
-      let sum2 = 0;
-      const n = d.length / 4;
-      for (let i = 0; i < d.length; i += 4) {
-        const y = 0.299 * d[i] + 0.587 * d[i + 1] + 0.114 * d[i + 2];
-        sum += y;
-        sum2 += y * y;
+      const variance = () => {
+        g.drawImage(video, 0, 0, canvas.width, canvas.height);
+        const d = g.getImageData(0, 0, canvas.width, canvas.height).data;
+        let sum = 0;
+        let sum2 = 0;
+        const n = d.length / 4;
+        for (let i = 0; i < d.length; i += 4) {
+          const y = 0.299 * d[i] + 0.587 * d[i + 1] + 0.114 * d[i + 2];
+          sum += y;
+          sum2 += y * y;
+        }
+        return sum2 / n - (sum / n) ** 2;
+      };
+      let largest = 0;
+      for (let i = 0; i < 10 && largest <= enough; i += 1) {
+        if (i > 0) await new Promise((resolve) => setTimeout(resolve, 100));
+        largest = Math.max(largest, variance());
       }
-      return sum2 / n - (sum / n) ** 2;
-    }));
+      return largest;
+    }, VARIANCE_MIN));
     result.ok = !result.error && result.frames_decoded > 0 && result.audio_samples_received > 0 &&
       result.video_variance > VARIANCE_MIN;
   }
@@ -142,16 +159,22 @@ try {
     result.screenshot = args.screenshot;
   }
   if (consoleErrors.length) result.page_errors = consoleErrors;
-  // Stop: the page's DELETE of its session, as a person leaving does (closing the browser alone
-  // would leave the server to notice the silence).
-  if (await page.isEnabled('#stop')) {
-    await page.click('#stop');
-    result.stopped = await waitFor(() => page.evaluate(() => window.callcast.state === 'idle'), 3000);
-  }
-  await sleep(200);  // the DELETE is keepalive: let it leave before the browser goes
-  await browser.close();
-  finish(result);
+  await leave(browser, page, result);
 } catch (e) {
   await browser.close().catch(() => {});
   fail({ ...latest, error: e.message });
+}
+
+// --end: Stop, the tab closed or the browser killed (lib.mjs endPage). A closed tab's line is
+// printed at once and the browser stays up --linger seconds (the caller ends the script sooner).
+async function leave(browser, page, result) {
+  Object.assign(result, await endPage(page, args.end, args['lose-delete']));
+  if (result.end_error) result.ok = false;
+  if (args.end === 'close') {
+    report(result);
+    await sleep(Number(args.linger) * 1000);
+  }
+  // A killed browser's connection is gone: playwright's close only tidies up.
+  await Promise.race([browser.close().catch(() => {}), sleep(3000)]);
+  finish(result);
 }

@@ -14,6 +14,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <nlohmann/json.hpp>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -88,11 +89,47 @@ nlohmann::json script_result(ChildProcess& script, std::chrono::milliseconds tim
   return result;
 }
 
+// The JSON line a script prints while it keeps running (--end close: the tab is closed, the
+// browser stays up); discarded when there is none within `timeout` or the script exited first.
+nlohmann::json reported_line(ChildProcess& script, std::chrono::milliseconds timeout) {
+  nlohmann::json result;
+  wait_until(
+      [&] {
+        result = last_json_line(file_text(script.options().stdout_file));
+        return !result.is_discarded() || !script.running();
+      },
+      timeout, 20ms);
+  if (result.is_discarded()) {
+    ADD_FAILURE() << script.command_line() << " printed no JSON line in " << timeout.count()
+                  << " ms.\nstdout:\n"
+                  << file_text(script.options().stdout_file) << "\nstderr:\n"
+                  << file_tail(script.options().stderr_file, 8000);
+  }
+  return result;
+}
+
+// Milliseconds from a script's closed_at_ms (Unix ms, the moment it closed the tab) to now.
+long long ms_since(const nlohmann::json& result, const char* field = "closed_at_ms") {
+  const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                       std::chrono::system_clock::now().time_since_epoch())
+                       .count();
+  return now - result.value(field, now);
+}
+
 bool file_larger_than(const std::filesystem::path& file, std::uintmax_t bytes) {
   std::error_code error;
   const auto size = std::filesystem::file_size(file, error);
   return !error && size > bytes;
 }
+
+// How a test's page leaves: `end` is the scripts' --end (close, kill), `lose_delete` makes the
+// page send no DELETE.
+struct PageEnd {
+  std::string end;
+  bool lose_delete = false;
+  std::chrono::milliseconds within;  // from the close to the session's end on both sides
+  std::string media_reason;          // the media side's reason when it ends the session itself
+};
 
 class BrowserWebRtcTest : public TerminalE2eTest {
  protected:
@@ -111,10 +148,13 @@ class BrowserWebRtcTest : public TerminalE2eTest {
     return options;
   }
 
-  // TheWatchPageSaysWhy fills a broadcast with one viewer; the others keep the default limit.
+  // These tests fill a broadcast with one viewer; the others keep the default limit.
   std::string extra_config() const override {
     const auto* test = ::testing::UnitTest::GetInstance()->current_test_info();
-    if (test != nullptr && std::string(test->name()) == "TheWatchPageSaysWhy") {
+    const std::string name = test != nullptr ? test->name() : "";
+    if (name == "TheWatchPageSaysWhy" || name == "ClosingAWatchingTabEndsItsCall" ||
+        name == "AWatchingTabClosedWithoutItsDeleteEndsOnCloseNotify" ||
+        name == "AKilledWatchingBrowserEndsWhenItsConsentExpires") {
       return "[media]\nmax_viewers_per_group = 1\n";
     }
     return {};
@@ -145,6 +185,53 @@ class BrowserWebRtcTest : public TerminalE2eTest {
     if (got.status != 200) return nullptr;
     auto parsed = nlohmann::json::parse(got.body, nullptr, false);
     return parsed.is_discarded() ? nlohmann::json() : parsed;
+  }
+
+  void watch_then_leave(const PageEnd& how);
+  void broadcast_then_leave(const PageEnd& how);
+
+  // The server's log lines of how `terminal`'s session and call ended (the DELETE, the DTLS
+  // close_notify or the consent timeout) and of the DELETEs of `sessions` (/whep/sessions/ or
+  // /whip/sessions/), printed: which came first is the browser's doing.
+  void print_session_end(const std::string& terminal, const std::string& sessions) {
+    std::istringstream log(file_text(server().log_path()));
+    const std::string who = "terminal=" + terminal + " ";
+    for (std::string line; std::getline(log, line);) {
+      bool shown = line.find("http DELETE " + sessions) != std::string::npos;
+      for (const char* what : {"_closed reason", "call_ended", "bye_sent", "media_ended",
+                               "broadcast_ended", "forwarding_cleared", "group_closed"}) {
+        shown =
+            shown || (line.find(who) != std::string::npos && line.find(what) != std::string::npos);
+      }
+      if (shown) std::printf("[e2e]   %s\n", line.c_str());
+    }
+  }
+
+  // The statuses the server answered the DELETEs of `sessions` with (its HTTP log lines).
+  std::vector<int> delete_statuses(const std::string& sessions) {
+    std::istringstream log(file_text(server().log_path()));
+    const std::string request = "http DELETE " + sessions;
+    std::vector<int> statuses;
+    for (std::string line; std::getline(log, line);) {
+      const auto at = line.find(request);
+      if (at == std::string::npos) continue;
+      const auto status = line.find(' ', at + request.size());
+      if (status != std::string::npos) statuses.push_back(std::atoi(line.c_str() + status + 1));
+    }
+    return statuses;
+  }
+
+  // The page sent its DELETE (authenticated: answered 200, or 404 when its close_notify had
+  // ended the session first) when it could, none when it was told to lose it or was killed.
+  void expect_delete(const PageEnd& how, const std::string& sessions) {
+    const std::vector<int> statuses = delete_statuses(sessions);
+    if (how.end == "close" && !how.lose_delete) {
+      ASSERT_EQ(statuses.size(), 1u) << "the pagehide DELETE did not arrive";
+      EXPECT_TRUE(statuses[0] == 200 || statuses[0] == 404) << statuses[0];
+    } else {
+      EXPECT_TRUE(statuses.empty())
+          << statuses.size() << " DELETEs, first answered " << statuses.front();
+    }
   }
 
   // Waits until the snapshot lists `viewer` as a WebRTC viewer that was sent packets; its entry.
@@ -390,6 +477,147 @@ TEST_F(BrowserWebRtcTest, TheConsoleShowsBrowserViewers) {
   std::printf("[e2e] console row: %s\n", result["row"].dump().c_str());
 
   expect_played(script_result(page, 60s), seconds);
+}
+
+// "Closing the tab, or the broadcaster hanging up, ends the session as a BYE does" (issue 14).
+// On pagehide the pages end their session as Stop does: the DELETE (a keepalive fetch, which
+// outlives the page) and the peer connection's close, whose DTLS close_notify ends the session on
+// the media side by itself when the DELETE is lost. A browser killed outright says nothing: ICE
+// consent (30 s without a check) ends a viewer, the publisher's stall and grace a broadcaster.
+// Each test times the server from the tab's close (closed_at_ms of the script's line) to the end.
+
+// Watches a `callcast broadcast` (one place: max_viewers_per_group = 1), then leaves as `how`:
+// the viewer leaves the group, its call ends on the network side, and its admission is released
+// (the next caller takes the one place).
+void BrowserWebRtcTest::watch_then_leave(const PageEnd& how) {
+  start_live_broadcast();
+  ASSERT_FALSE(HasFailure());
+  ASSERT_TRUE(api().wait_until_live(kMaster, 10s));
+  std::vector<std::string> args{
+      "--number", kMaster, "--user", kBrowserViewer, "--password", kPassword,   "--seconds",
+      "2",        "--end", how.end,  "--linger",     "50",         "--timeout", "58"};
+  if (how.lose_delete) args.emplace_back("--lose-delete");
+  ChildProcess& page = start_script("watch.mjs", args, "watch-" + how.end);
+  ASSERT_FALSE(wait_for_webrtc_viewer(kBrowserViewer, 20s).is_null());
+  EXPECT_EQ(signaling_stats().value("calls", -1), 2);  // the master's and the browser's
+
+  const nlohmann::json result = reported_line(page, 30s);
+  ASSERT_FALSE(result.is_discarded());
+  ASSERT_EQ(result.value("ok", false), true) << result.dump();
+  ASSERT_EQ(result.value("ended", ""), how.end) << result.dump();
+  ASSERT_TRUE(result.contains("closed_at_ms")) << result.dump();
+
+  const bool left = wait_until([&] { return find_viewer(snapshot(), kBrowserViewer).is_null(); },
+                               how.within, 20ms);
+  const long long left_ms = ms_since(result);
+  EXPECT_TRUE(left) << snapshot().dump() << "\n" << server().log_tail(6000);
+  const bool ended =
+      wait_until([&] { return signaling_stats().value("calls", -1) == 1; }, how.within, 20ms);
+  const long long ended_ms = ms_since(result);
+  EXPECT_TRUE(ended) << signaling_stats().dump() << "\n" << server().log_tail(6000);
+  EXPECT_TRUE(server().wait_for_log(
+      std::string("terminal=") + kBrowserViewer + " step=714 event=call_ended role=viewer", 1s))
+      << server().log_tail(6000);
+  if (!how.media_reason.empty()) {
+    EXPECT_TRUE(server().wait_for_log(std::string("terminal=") + kBrowserViewer +
+                                          " step=714 event=webrtc_viewer_closed reason=\"" +
+                                          how.media_reason,
+                                      1s))
+        << server().log_tail(6000);
+  }
+  EXPECT_EQ(snapshot().value("state", ""), "live");
+  std::printf(
+      "[e2e] watching browser, %s%s: left the group after %lld ms, call ended after %lld "
+      "ms\n",
+      how.end.c_str(), how.lose_delete ? " (no DELETE)" : "", left_ms, ended_ms);
+  print_session_end(kBrowserViewer, "/whep/sessions/");
+  expect_delete(how, "/whep/sessions/");
+
+  ChildProcess& terminal = watch(kMaster, kViewer);
+  EXPECT_TRUE(wait_for_output(terminal, "step 714", 20s));
+  EXPECT_FALSE(find_viewer(snapshot(), kViewer).is_null()) << snapshot().dump();
+  page.terminate();
+}
+
+// A browser broadcasts, `callcast watch` watches it, then the broadcaster's page leaves as `how`:
+// the broadcast ends as the master's BYE ends it (703): the group goes, forwarding for the number
+// is cleared (708 undone) and the terminal sees the broadcast end.
+void BrowserWebRtcTest::broadcast_then_leave(const PageEnd& how) {
+  std::vector<std::string> args{"--user", kMaster, "--password", kPassword, "--seconds", "4",
+                                "--end",  how.end, "--linger",   "50",      "--timeout", "58"};
+  if (how.lose_delete) args.emplace_back("--lose-delete");
+  ChildProcess& broadcaster = start_script("broadcast.mjs", args, "broadcast-" + how.end);
+  ASSERT_TRUE(api().wait_until_live(kMaster, 20s))
+      << file_text(broadcaster.options().stdout_file) << broadcaster.stderr_tail(3000);
+  EXPECT_TRUE(wait_until([&] { return ut("GET", kMaster).status == 200; }, 5s));
+  ChildProcess& terminal = watch(kMaster, kViewer);
+  ASSERT_TRUE(wait_for_output(terminal, "step 714", 20s));
+
+  const nlohmann::json result = reported_line(broadcaster, 30s);
+  ASSERT_FALSE(result.is_discarded());
+  ASSERT_EQ(result.value("ok", false), true) << result.dump();
+  ASSERT_EQ(result.value("ended", ""), how.end) << result.dump();
+  ASSERT_TRUE(result.contains("closed_at_ms")) << result.dump();
+
+  const bool gone = wait_until([&] { return snapshot().is_null(); }, how.within, 20ms);
+  const long long gone_ms = ms_since(result);
+  EXPECT_TRUE(gone) << snapshot().dump() << "\n" << server().log_tail(6000);
+  EXPECT_TRUE(server().wait_for_log(
+      std::string("terminal=") + kMaster + " step=703 event=call_ended role=master", 2s))
+      << server().log_tail(6000);
+  if (!how.media_reason.empty()) {
+    EXPECT_TRUE(server().wait_for_log(std::string("terminal=") + kMaster + " step=705 event=" +
+                                          "webrtc_publisher_closed reason=\"" + how.media_reason,
+                                      1s))
+        << server().log_tail(6000);
+  }
+  EXPECT_TRUE(wait_until([&] { return ut("GET", kMaster).status == 404; }, 5s))
+      << "forwarding of " << kMaster << " still set";
+  const long long forwarding_ms = ms_since(result);
+  const auto terminal_exit = wait_exit(terminal, 15s);
+  const long long terminal_ms = ms_since(result);
+  ASSERT_TRUE(terminal_exit);
+  EXPECT_TRUE(terminal_exit->success()) << output(terminal);
+  const auto figures = stats("watch-" + std::string(kViewer));
+  ASSERT_TRUE(figures);
+  EXPECT_NE(figures->value("end", "").find("ended"), std::string::npos) << figures->dump();
+  // The broadcast's end, not the end of this viewer's own connection.
+  EXPECT_EQ(figures->value("end", "").find("closed its connection"), std::string::npos)
+      << figures->dump();
+  EXPECT_TRUE(wait_all_clean());
+  std::printf(
+      "[e2e] broadcasting browser, %s%s: group gone after %lld ms, forwarding cleared by "
+      "%lld ms, callcast watch exited after %lld ms (\"%s\")\n",
+      how.end.c_str(), how.lose_delete ? " (no DELETE)" : "", gone_ms, forwarding_ms, terminal_ms,
+      figures->value("end", "").c_str());
+  print_session_end(kMaster, "/whip/sessions/");
+  expect_delete(how, "/whip/sessions/");
+  broadcaster.terminate();
+}
+
+TEST_F(BrowserWebRtcTest, ClosingAWatchingTabEndsItsCall) {
+  watch_then_leave({"close", false, 5s, {}});
+}
+
+TEST_F(BrowserWebRtcTest, AWatchingTabClosedWithoutItsDeleteEndsOnCloseNotify) {
+  watch_then_leave({"close", true, 5s, "the browser closed the connection"});
+}
+
+TEST_F(BrowserWebRtcTest, AKilledWatchingBrowserEndsWhenItsConsentExpires) {
+  watch_then_leave({"kill", false, 36s, "ICE consent expired"});
+}
+
+TEST_F(BrowserWebRtcTest, ClosingABroadcastingTabEndsTheBroadcast) {
+  broadcast_then_leave({"close", false, 5s, {}});
+}
+
+TEST_F(BrowserWebRtcTest, ABroadcastingTabClosedWithoutItsDeleteEndsOnCloseNotify) {
+  broadcast_then_leave({"close", true, 5s, "the browser closed the connection"});
+}
+
+// Its media stops: stalled after media.publisher_stall_s (2), master_lost past its grace (5).
+TEST_F(BrowserWebRtcTest, AKilledBroadcastingBrowserEndsAfterItsGrace) {
+  broadcast_then_leave({"kill", false, 12s, {}});
 }
 
 // Across hosts (support/netns_lab.hpp): callcastd on the server host, bound to its address,

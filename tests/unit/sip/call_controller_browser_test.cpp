@@ -165,6 +165,30 @@ TEST_F(BrowserCallTest, TheBroadcastsEndEndsTheBrowsersCall) {
   EXPECT_FALSE(web_.close(answers_[0].session, kViewer)) << "a DELETE after it finds nothing";
 }
 
+// The tab closed (or the browser died) without its DELETE reaching us: the media side ended the
+// session on the browser's DTLS close_notify, or when its ICE consent expired. Its call ends as at
+// a BYE: the admission goes (the broadcast's place is free), no open call is left behind.
+TEST_F(BrowserCallTest, TheMediaSideEndingABrowsersSessionEndsItsCall) {
+  start_live_broadcast(kMaster);
+  for (const std::string reason : {"the browser closed the connection",
+                                   "ICE consent expired (no connectivity check for 30 s)"}) {
+    SCOPED_TRACE(reason);
+    media_.removed_viewers.clear();
+    answers_.clear();
+    browser_calls(kMaster);
+    media_admits_viewer();
+    media_answers_browser();
+    ASSERT_EQ(answers_.size(), 1U);
+    media_reports(core::GroupEventKind::viewer_joined, kMaster, kViewer, "");
+    EXPECT_FALSE(viewer_removed());
+    media_reports(core::GroupEventKind::viewer_left, kMaster, kViewer, reason);
+    run_web_reports();
+    EXPECT_TRUE(viewer_removed()) << "its admission goes as at a BYE";
+    EXPECT_EQ(web_.open_calls(), 0U);
+    EXPECT_FALSE(web_.close(answers_[0].session, kViewer)) << "a DELETE after it finds nothing";
+  }
+}
+
 TEST_F(BrowserCallTest, AMediaSessionThatNeverStartsIsHungUpAfterTheTimeout) {
   start_live_broadcast(kMaster);
   browser_calls(kMaster);

@@ -17,13 +17,19 @@ TEST(ViewerMediaEndTest, ReadsTheMediaSidesReasons) {
             ViewerMediaEnd::replaced_by_player);
   EXPECT_EQ(classify_viewer_media_end("teardown"), ViewerMediaEnd::torn_down);
   EXPECT_EQ(classify_viewer_media_end("removed"), ViewerMediaEnd::removed);
+  // WebRtcSessions' words: a browser's close_notify, a browser that stopped its ICE checks.
+  EXPECT_EQ(classify_viewer_media_end("the browser closed the connection"),
+            ViewerMediaEnd::browser_closed);
+  EXPECT_EQ(classify_viewer_media_end("ICE consent expired (no connectivity check for 30 s)"),
+            ViewerMediaEnd::consent_expired);
   for (const char* closing : {"master lost", "master teardown", "deleted", "", "Timeout"})
     EXPECT_EQ(classify_viewer_media_end(closing), ViewerMediaEnd::other) << closing;
 }
 
 TEST(ViewerMediaEndTest, OnlyEndsTheMediaSideDecidedOnItsOwnEndTheCall) {
   for (auto end : {ViewerMediaEnd::silent, ViewerMediaEnd::connection_lost,
-                   ViewerMediaEnd::admission_expired, ViewerMediaEnd::replaced_by_call}) {
+                   ViewerMediaEnd::admission_expired, ViewerMediaEnd::replaced_by_call,
+                   ViewerMediaEnd::browser_closed, ViewerMediaEnd::consent_expired}) {
     const std::string reason = viewer_media_end_bye_reason(end);
     EXPECT_EQ(reason.rfind("SIP;cause=", 0), 0u) << reason;
     EXPECT_NE(reason.find(";text=\""), std::string::npos) << reason;

@@ -34,6 +34,10 @@ function fail(message, httpStatus) {
 
 function release() {
   if (session.pc) session.pc.close();
+  releaseCamera();
+}
+
+function releaseCamera() {
   if (stream) stream.getTracks().forEach((t) => t.stop());
   stream = null;
   preview.srcObject = null;
@@ -41,11 +45,25 @@ function release() {
   stopButton.disabled = true;
 }
 
-function stop() {
-  deleteSession(session.location, deleteHeaders);
+// Stop ends the broadcast as the master's BYE does: the DELETE, then the peer connection closed
+// once it is answered, so that the server hears the DELETE first (its close_notify finds the
+// session gone). Leaving the page cannot wait: there both go at once, and the server ends the
+// broadcast on whichever comes first (Chromium sends its DTLS close_notify on close() only, none
+// when a tab goes with the connection open; a killed browser's media stops, and the group ends
+// past the publisher's grace).
+function stop(leaving = false) {
+  const { pc } = session;
+  const deleted = deleteSession(session.location, deleteHeaders);
   session.location = null;
-  release();
+  session.pc = null;
   setState('idle', 'Not live.');
+  releaseCamera();
+  if (!pc) return;
+  if (leaving) {
+    pc.close();
+  } else {
+    deleted.then(() => pc.close());
+  }
 }
 
 // The group's viewers include RTSP terminals and SIP phones, which take H.264 only: offer it
@@ -130,6 +148,11 @@ async function goLive() {
     // Posted at once, without waiting for ICE gathering: callcast is an ICE-lite server with a
     // public host candidate, so it needs none of the browser's (the browser's checks reach it).
     const { answer, location: sessionUrl } = await exchangeSdp(url.href, pc.localDescription.sdp, headers);
+    if (session.pc !== pc) {
+      // Stopped (or left) while the offer was out: the session it made ends at once.
+      deleteSession(sessionUrl, headers);
+      return;
+    }
     session.location = sessionUrl;
     await pc.setRemoteDescription({ type: 'answer', sdp: answer });
     watchTransports(pc, lost);
@@ -145,8 +168,9 @@ form.addEventListener('submit', (event) => {
   event.preventDefault();
   goLive();
 });
-stopButton.addEventListener('click', stop);
-window.addEventListener('pagehide', () => deleteSession(session.location, deleteHeaders));
+stopButton.addEventListener('click', () => stop());
+// The tab closed or another page loaded.
+window.addEventListener('pagehide', () => stop(true));
 
 if (query.token) {
   // A publish token stands for the login; the number comes with it.

@@ -51,10 +51,13 @@ export async function exchangeSdp(url, offerSdp, headers) {
   return { answer, location: location ? new URL(location, url).href : null };
 }
 
-// Ends a session; keepalive so that it still goes out while the page unloads.
-export function deleteSession(location, headers) {
-  if (!location) return;
-  fetch(location, { method: 'DELETE', keepalive: true, headers }).catch(() => {});
+// Ends a session: its DELETE, keepalive so that it still goes out while the page unloads (a
+// same-origin keepalive fetch may carry Authorization). Resolves once answered or failed, or
+// after waitMs at most.
+export function deleteSession(location, headers, waitMs = 2000) {
+  if (!location) return Promise.resolve();
+  const answered = fetch(location, { method: 'DELETE', keepalive: true, headers }).catch(() => {});
+  return Promise.race([answered, new Promise((resolve) => setTimeout(resolve, waitMs))]);
 }
 
 // Calls `onEnd` once the session's DTLS transport closes or fails: a server that ends the

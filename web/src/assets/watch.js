@@ -46,11 +46,25 @@ function finish() {
   stopButton.disabled = true;
 }
 
-function stop() {
-  deleteSession(session.location, deleteHeaders);
+// Stop ends the call as a BYE does: the DELETE, then the peer connection closed once it is
+// answered, so that the server hears the DELETE first (its close_notify finds the session gone).
+// Leaving the page cannot wait: there both go at once, and the server ends the session on
+// whichever comes first (Chromium sends its DTLS close_notify on close() only, none when a tab
+// goes with the connection open; a killed browser is ended by ICE consent, 30 s).
+function stop(leaving = false) {
+  const { pc } = session;
+  const deleted = deleteSession(session.location, deleteHeaders);
   session.location = null;
-  finish();
+  session.pc = null;
   setState('idle', 'Not watching.');
+  watchButton.disabled = false;
+  stopButton.disabled = true;
+  if (!pc) return;
+  if (leaving) {
+    pc.close();
+  } else {
+    deleted.then(() => pc.close());
+  }
 }
 
 async function watch() {
@@ -97,6 +111,11 @@ async function watch() {
     // Posted at once, without waiting for ICE gathering: callcast is an ICE-lite server with a
     // public host candidate, so it needs none of the browser's (the browser's checks reach it).
     const { answer, location: sessionUrl } = await exchangeSdp(url.href, pc.localDescription.sdp, headers);
+    if (session.pc !== pc) {
+      // Stopped (or left) while the offer was out: the session it made ends at once.
+      deleteSession(sessionUrl, headers);
+      return;
+    }
     session.location = sessionUrl;
     await pc.setRemoteDescription({ type: 'answer', sdp: answer });
     watchTransports(pc, ended);
@@ -112,8 +131,9 @@ form.addEventListener('submit', (event) => {
   event.preventDefault();
   watch();
 });
-stopButton.addEventListener('click', stop);
-window.addEventListener('pagehide', () => deleteSession(session.location, deleteHeaders));
+stopButton.addEventListener('click', () => stop());
+// The tab closed or another page loaded.
+window.addEventListener('pagehide', () => stop(true));
 
 numberInput.value = query.number;
 if (query.token) {
