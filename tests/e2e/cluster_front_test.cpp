@@ -22,6 +22,7 @@
 #include <string>
 #include <vector>
 
+#include "support/baresip_phone.hpp"
 #include "support/callcast_server.hpp"
 #include "support/child_process.hpp"
 #include "support/control_api.hpp"
@@ -140,9 +141,11 @@ class ClusterFrontTest : public ::testing::Test {
       options.forwarding_db = dir() / "forwarding.sqlite";
       options.extra_args = {"--media-url", "http://" + lab_->host("media1").address + ":" +
                                                std::to_string(kMediaHttpPort)};
-      // The Ut API a broadcaster is told is this node's own (the Request-URI names Kamailio).
+      // The Ut API a broadcaster is told is this node's own (the Request-URI names Kamailio);
+      // what Kamailio relays is read for the terminal's address below Kamailio's Via.
       options.config_toml = std::string("token_secret = \"") + kClusterSecret +
-                            "\"\n[sip]\nmedia_api_key = \"" + kMediaKey +
+                            "\"\n[sip]\ntrusted_proxies = [\"" + lab_->host("kam").address +
+                            "\"]\nmedia_api_key = \"" + kMediaKey +
                             "\"\n[http]\npublic_url = \"http://" + lab_->host(host).address + ":" +
                             std::to_string(kSignalingHttpPort) + "\"\n";
     }
@@ -412,6 +415,45 @@ TEST_F(ClusterFrontTest, DialogsOfABroadcastShareANodeAndADeadNodeIsTakenOut) {
   const auto master_b_end = master_b.wait_for(within(20s));
   ASSERT_TRUE(master_b_end) << output(master_b);
   EXPECT_TRUE(master_b_end->success()) << output(master_b);
+}
+
+// A SIP phone (baresip, issue 13) broadcasts through Kamailio: its INVITE reaches the node with
+// Kamailio's Via on top, and the phone's own address, which its RTP comes from, below it.
+TEST_F(ClusterFrontTest, APhoneBroadcastsThroughKamailioAndATerminalWatchesIt) {
+  ASSERT_EQ(baresip_missing(), "");
+  const std::string master = kBroadcasterCandidates[0];
+  const auto camera = dir() / "camera.mp4";
+  ASSERT_TRUE(make_camera_file(camera, 30));
+  BaresipPhone phone{dir() / "phone", master,
+                     kPassword,       lab_->host("kam").address + ":" + std::to_string(kSipPort),
+                     "777",           20,
+                     camera,          lab_->host("pub").address};
+  ChildOptions options = baresip_phone(phone);
+  options.argv = lab_->in(lab_->host("pub"), std::move(options.argv));
+  terminals_.push_back(std::make_unique<ChildProcess>(std::move(options)));
+  ASSERT_TRUE(terminals_.back()->started()) << terminals_.back()->error();
+
+  // The node its number hashes to takes the phone's RTP from the phone's address, not from
+  // Kamailio's (where the INVITE came from).
+  const std::string publishing = "terminal=" + master + " step=705 event=phone_publishing";
+  ASSERT_TRUE(wait_until([&] { return node_logging(publishing) != -1; }, within(15s)))
+      << "no node took the phone's media; the phone's log:\n"
+      << file_text(dir() / "phone" / "stdout.log");
+  const int node = node_logging(publishing);
+  EXPECT_EQ(node_logging("terminal=" + master + " step=704 event=phone_broadcast"), node);
+  const std::string log = file_tail(sig_[node]->log_path(), 1 << 24);
+  const auto line = log.substr(log.find("step=704 event=phone_broadcast"));
+  EXPECT_NE(line.substr(0, line.find('\n')).find("source=" + lab_->host("pub").address),
+            std::string::npos)
+      << line.substr(0, line.find('\n'));
+
+  ChildProcess& viewer = watch(master, kViewers[0]);
+  ASSERT_TRUE(wait_for_output(viewer, "step 714: first frame", within(30s)))
+      << "the phone's log:\n"
+      << file_text(dir() / "phone" / "stdout.log");
+  EXPECT_EQ(node_logging("group=" + master + " terminal=" + kViewers[0] +
+                         " step=710 event=viewer_invite"),
+            node);
 }
 
 // The named lab refuses names it cannot make interfaces and namespaces of, before it makes any.
