@@ -273,7 +273,7 @@ class ClusterFrontTest : public ::testing::Test {
 
 TEST_F(ClusterFrontTest, DialogsOfABroadcastShareANodeAndADeadNodeIsTakenOut) {
   // Which slot each candidate number hashes to, as Kamailio computes it (dispatcher algorithm 7
-  // over the broadcaster's number): A, B on different slots, C on A's slot.
+  // over the broadcaster's number): A and B on different slots, C and D on A's.
   std::vector<int> slots;
   std::string spread;
   for (const auto& number : kBroadcasterCandidates) {
