@@ -1,5 +1,7 @@
 #include "core/config.hpp"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <toml++/toml.h>
 
 #include <algorithm>
@@ -266,6 +268,30 @@ Status apply_http(const toml::table& table, HttpConfig& http) {
   return std::nullopt;
 }
 
+// An array of IPv4 or IPv6 address literals (no names: a request's Via holds addresses), each
+// once.
+Status read_ip_addresses(const toml::node& node, const std::string& key,
+                         std::vector<std::string>& out) {
+  const auto* array = node.as_array();
+  if (array == nullptr) return at(node, key + ": expected an array such as [\"10.0.0.1\"]");
+  std::vector<std::string> addresses;
+  for (const auto& element : *array) {
+    const auto* text = element.as_string();
+    const std::string address = text != nullptr ? text->get() : std::string();
+    in6_addr binary{};
+    if (inet_pton(AF_INET, address.c_str(), &binary) != 1 &&
+        inet_pton(AF_INET6, address.c_str(), &binary) != 1) {
+      return at(element, key + ": expected an IPv4 or IPv6 address, got " + in_quotes(address));
+    }
+    if (std::find(addresses.begin(), addresses.end(), address) != addresses.end()) {
+      return at(element, key + ": " + address + " is listed twice");
+    }
+    addresses.push_back(address);
+  }
+  out = std::move(addresses);
+  return std::nullopt;
+}
+
 // A non-empty array of distinct "SHA-256" / "MD5", kept in the canonical spelling.
 Status read_digest_algorithms(const toml::node& node, const std::string& key,
                               std::vector<std::string>& out) {
@@ -332,6 +358,8 @@ Status apply_sip(const toml::table& table, SipConfig& sip) {
       error = read_digest_algorithms(node, key, sip.digest_algorithms);
     } else if (n == "ut_digest_algorithms") {
       error = read_digest_algorithms(node, key, sip.ut_digest_algorithms);
+    } else if (n == "trusted_proxies") {
+      error = read_ip_addresses(node, key, sip.trusted_proxies);
     } else if (n == "nonce_ttl_s") {
       error = read_seconds(node, key, sip.nonce_ttl);
     } else if (n == "min_expires_s") {

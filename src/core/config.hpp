@@ -119,6 +119,11 @@ struct SipConfig {
   std::size_t max_registrations = 10000;   // bindings in all; beyond: 503 + Retry-After
   std::size_t max_contacts_per_user = 10;
   std::size_t max_calls = 2000;  // dialogs in progress or up; beyond: 503
+  // IP addresses of the SIP proxies in front of this node (Kamailio, issue 15). A request one of
+  // them relayed tells where its terminal is in the Via below the proxy's (the proxy's received
+  // and rport there), not in its own: a phone's media address and NAT come from there. Empty:
+  // requests come straight from terminals.
+  std::vector<std::string> trusted_proxies;
   bool operator==(const SipConfig&) const = default;
 };
 

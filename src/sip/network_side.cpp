@@ -66,7 +66,7 @@ Result<core::HostPort, std::string> NetworkSide::start() {
         impl.core->set_ut_endpoint(impl.ut_public_url, impl.http_listen);
         impl.web.set_events(impl.core.get());
         impl.web.set_post([loop](std::function<void()> task) { loop->post(std::move(task)); });
-        if (!impl.stack.start(root, address, *impl.core, why)) {
+        if (!impl.stack.start(root, address, *impl.core, why, impl.config.trusted_proxies)) {
           impl.core.reset();
           return false;
         }

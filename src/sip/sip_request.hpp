@@ -40,10 +40,11 @@ struct SipRequest {
   bool body_cut_short = false;
   bool over_tcp = false;  // the top Via's transport
   // The IP address the request came from (the top Via's received, else its host: RFC 3261
-  // §18.2.1 has the server add received when they differ). Behind a NAT, the public address a
-  // phone's media will come from too (symmetric RTP, RFC 4961). Empty when unknown.
+  // §18.2.1 has the server add received when they differ; relayed by a trusted proxy, the Via
+  // below the proxy's: request_source.hpp). Behind a NAT, the public address a phone's media
+  // will come from too (symmetric RTP, RFC 4961). Empty when unknown.
   std::string source_address;
-  // The top Via's received differs from its host: the sender is behind a NAT (what it believes its
+  // That Via's received differs from its host: the sender is behind a NAT (what it believes its
   // address is, its SDP's too, is not where its packets come from; Kamailio's nat_uac_test 2).
   bool behind_nat = false;
   // Issue 14: a browser's WHEP (or WHIP) request made into a call by the HTTP side, which

@@ -14,6 +14,7 @@
 #include <string_view>
 
 #include "auth/authorization_header.hpp"
+#include "sip/request_source.hpp"
 
 namespace callcast::sip {
 namespace {
@@ -55,7 +56,7 @@ bool same_name(std::string_view a, std::string_view b) {
 }
 
 // What the network side reads of an INVITE or a REGISTER.
-SipRequest read_request(const sip_t* sip) {
+SipRequest read_request(const sip_t* sip, const std::vector<std::string>& trusted_proxies) {
   SipRequest request;
   if (sip == nullptr) return request;
   if (sip->sip_request != nullptr) {
@@ -103,21 +104,16 @@ SipRequest read_request(const sip_t* sip) {
   request.over_tcp =
       protocol != nullptr && std::string_view(protocol).find("TCP") != std::string_view::npos;
   // nta adds received= to the top Via when the request came from another address than its host
-  // says (RFC 3261 §18.2.1), so this is the packet's source address either way.
-  if (sip->sip_via != nullptr) {
-    const char* source =
-        sip->sip_via->v_received != nullptr ? sip->sip_via->v_received : sip->sip_via->v_host;
-    if (source != nullptr) {
-      std::string_view address(source);
-      if (address.size() > 2 && address.front() == '[' && address.back() == ']') {
-        address = address.substr(1, address.size() - 2);
-      }
-      request.source_address = std::string(address);
-    }
-    request.behind_nat =
-        sip->sip_via->v_received != nullptr && sip->sip_via->v_host != nullptr &&
-        std::string_view(sip->sip_via->v_received) != std::string_view(sip->sip_via->v_host);
+  // says (RFC 3261 §18.2.1), so this is the packet's source address either way; below a trusted
+  // proxy's Via, the proxy's received= says where the terminal's packet came from.
+  std::vector<ViaHop> vias;
+  for (const sip_via_t* via = sip->sip_via; via != nullptr; via = via->v_next) {
+    vias.push_back({via->v_host != nullptr ? via->v_host : "",
+                    via->v_received != nullptr ? via->v_received : ""});
   }
+  const RequestSource source = request_source(vias, trusted_proxies);
+  request.source_address = source.address;
+  request.behind_nat = source.behind_nat;
   // Recv-Info is not a header this version of sofia knows by name.
   for (const sip_unknown_t* header = sip->sip_unknown; header != nullptr;
        header = header->un_next) {
@@ -136,8 +132,9 @@ SofiaSipStack::~SofiaSipStack() {
 }
 
 bool SofiaSipStack::start(su_root_s* root, const core::HostPort& address, SipStackEvents& events,
-                          std::string& why) {
+                          std::string& why, std::vector<std::string> trusted_proxies) {
   events_ = &events;
+  trusted_proxies_ = std::move(trusted_proxies);
   const std::string url = "sip:" + sip_url_host(address.host) + ":" + std::to_string(address.port);
   nua_ = nua_create(
       root, nua_callback, reinterpret_cast<nua_magic_t*>(this), NUTAG_URL(url.c_str()),
@@ -221,12 +218,12 @@ void SofiaSipStack::on_event(int event_code, int status, const char* phrase, nua
   switch (event) {
     case nua_i_invite:
       dispatching_ = nh;
-      events_->on_invite(handle, read_request(sip));
+      events_->on_invite(handle, read_request(sip, trusted_proxies_));
       dispatching_ = nullptr;
       return;
     case nua_i_register:
       dispatching_ = nh;
-      events_->on_register(handle, read_request(sip));
+      events_->on_register(handle, read_request(sip, trusted_proxies_));
       dispatching_ = nullptr;
       nua_handle_destroy(nh);
       return;

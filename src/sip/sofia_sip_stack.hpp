@@ -4,6 +4,7 @@
 // nua_respond. Everything of sofia that the network side uses lives here. Loop thread only.
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "core/config.hpp"
 #include "sip/sip_stack.hpp"
@@ -24,8 +25,10 @@ class SofiaSipStack final : public SipStack {
   SofiaSipStack& operator=(const SofiaSipStack&) = delete;
 
   // Binds UDP and TCP on `address` (a port already chosen); false with the reason in `why`.
+  // Requests relayed by `trusted_proxies` (sip.trusted_proxies) are read for their terminal's
+  // address below the proxy's Via (request_source.hpp).
   bool start(su_root_s* root, const core::HostPort& address, SipStackEvents& events,
-             std::string& why);
+             std::string& why, std::vector<std::string> trusted_proxies = {});
   // Ends the stack's transactions and dialogs; `done` runs once it has finished. Without a
   // started stack, `done` runs at once.
   void shutdown(std::function<void()> done);
@@ -45,6 +48,7 @@ class SofiaSipStack final : public SipStack {
  private:
   nua_s* nua_ = nullptr;
   SipStackEvents* events_ = nullptr;
+  std::vector<std::string> trusted_proxies_;
   std::function<void()> shutdown_done_;
   // The handle whose INVITE or REGISTER is being dispatched: answers to it go "with this"
   // message (NUTAG_WITH_THIS), as nua wants for a request it has not kept.

@@ -33,6 +33,10 @@ struct ServerOptions {
   std::vector<std::string> exec_prefix;
   // Users written to the users file (realm "callcast") before the start: {number, password}.
   std::vector<std::pair<std::string, std::string>> users;
+  // The users file and forwarding database; empty: the fixture's own in its directory. Several
+  // signaling nodes on one machine share them by naming the same files.
+  std::filesystem::path users_file;
+  std::filesystem::path forwarding_db;
   std::vector<std::string> extra_args;
   std::chrono::milliseconds ready_timeout = std::chrono::seconds(10);
 };
@@ -92,8 +96,12 @@ class CallcastServer {
   std::uint16_t http_port() const { return ready_.http_port; }
   std::uint16_t sip_port() const { return ready_.sip_port; }
   // Kept in the fixture's directory, so a restart of the same fixture finds them again.
-  std::filesystem::path users_path() const { return dir_ / "users"; }
-  std::filesystem::path forwarding_db_path() const { return dir_ / "forwarding.sqlite"; }
+  std::filesystem::path users_path() const {
+    return options_.users_file.empty() ? dir_ / "users" : options_.users_file;
+  }
+  std::filesystem::path forwarding_db_path() const {
+    return options_.forwarding_db.empty() ? dir_ / "forwarding.sqlite" : options_.forwarding_db;
+  }
   HttpClient http() const { return HttpClient(ready_.http_host, ready_.http_port); }
   ControlApi api() const { return ControlApi(http()); }
 

@@ -3,11 +3,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <csignal>
 #include <fstream>
 #include <sstream>
+#include <stdexcept>
 
 namespace callcast::test {
 
@@ -94,6 +96,69 @@ void NetnsLab::remove_stale_labs() const {
   }
 }
 
+bool NetnsLab::build_switched_hosts() {
+  if (!sh({"ip", "netns", "add", switch_ns_})) return false;
+  created_.push_back(switch_ns_);
+  for (const LabHost& host : hosts_) {
+    if (!sh({"ip", "netns", "add", host.netns})) return false;
+    created_.push_back(host.netns);
+    sh({"ip", "-n", host.netns, "link", "set", "lo", "up"});
+  }
+  sh({"ip", "-n", switch_ns_, "link", "set", "lo", "up"});
+  sh({"ip", "-n", switch_ns_, "link", "add", "br0", "type", "bridge"});
+  sh({"ip", "-n", switch_ns_, "link", "set", "br0", "up"});
+  for (const LabHost& host : hosts_) {
+    if (host.lan_port.empty()) continue;
+    sh({"ip", "-n", switch_ns_, "link", "add", host.lan_port, "type", "veth", "peer", "name",
+        "eth0", "netns", host.netns});
+    sh({"ip", "-n", switch_ns_, "link", "set", host.lan_port, "master", "br0", "up"});
+    sh({"ip", "-n", host.netns, "addr", "add", host.address + "/24", "dev", "eth0"});
+    sh({"ip", "-n", host.netns, "link", "set", "eth0", "up"});
+  }
+  return ok();
+}
+
+NetnsLab::NetnsLab(std::filesystem::path dir, const std::vector<std::string>& host_names)
+    : dir_(std::move(dir)) {
+  if (auto reason = unavailable_reason()) {
+    error_ = *reason;
+    return;
+  }
+  constexpr std::size_t kMaxHosts = 250;  // 10.99.0.1 to .250 on the /24
+  constexpr std::size_t kMaxName = 12;    // "p-" + name fits IFNAMSIZ
+  if (host_names.empty() || host_names.size() > kMaxHosts) {
+    error_ = "a lab has 1 to " + std::to_string(kMaxHosts) + " hosts, not " +
+             std::to_string(host_names.size());
+    return;
+  }
+  for (std::size_t i = 0; i < host_names.size(); ++i) {
+    const std::string& name = host_names[i];
+    const bool well_formed =
+        !name.empty() && name.size() <= kMaxName &&
+        name.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-") ==
+            std::string::npos &&
+        name != "lan";
+    if (!well_formed) {
+      error_ = "host name \"" + name + "\": 1 to " + std::to_string(kMaxName) +
+               " letters, digits or '-', not \"lan\" (the switch)";
+      return;
+    }
+    if (std::find(host_names.begin(), host_names.begin() + static_cast<std::ptrdiff_t>(i), name) !=
+        host_names.begin() + static_cast<std::ptrdiff_t>(i)) {
+      error_ = "host name \"" + name + "\" given twice";
+      return;
+    }
+  }
+  remove_stale_labs();
+  prefix_ = std::string(kLabTag) + std::to_string(::getpid()) + "-";
+  switch_ns_ = prefix_ + "lan";
+  for (std::size_t i = 0; i < host_names.size(); ++i) {
+    const std::string& name = host_names[i];
+    hosts_.push_back({name, prefix_ + name, "10.99.0." + std::to_string(i + 1), "p-" + name});
+  }
+  build_switched_hosts();
+}
+
 NetnsLab::NetnsLab(std::filesystem::path dir) : dir_(std::move(dir)) {
   if (auto reason = unavailable_reason()) {
     error_ = *reason;
@@ -109,22 +174,7 @@ NetnsLab::NetnsLab(std::filesystem::path dir) : dir_(std::move(dir)) {
       {"nat", prefix_ + "nat", "10.99.0.254", "p-nat"},
       {"v2", prefix_ + "v2", "192.168.99.2", ""},
   };
-  for (const auto& ns : {switch_ns_, hosts_[0].netns, hosts_[1].netns, hosts_[2].netns,
-                         hosts_[3].netns, hosts_[4].netns}) {
-    if (!sh({"ip", "netns", "add", ns})) return;
-    created_.push_back(ns);
-    sh({"ip", "-n", ns, "link", "set", "lo", "up"});
-  }
-  sh({"ip", "-n", switch_ns_, "link", "add", "br0", "type", "bridge"});
-  sh({"ip", "-n", switch_ns_, "link", "set", "br0", "up"});
-  for (std::size_t i = 0; i < 4; ++i) {
-    const LabHost& host = hosts_[i];
-    sh({"ip", "-n", switch_ns_, "link", "add", host.lan_port, "type", "veth", "peer", "name",
-        "eth0", "netns", host.netns});
-    sh({"ip", "-n", switch_ns_, "link", "set", host.lan_port, "master", "br0", "up"});
-    sh({"ip", "-n", host.netns, "addr", "add", host.address + "/24", "dev", "eth0"});
-    sh({"ip", "-n", host.netns, "link", "set", "eth0", "up"});
-  }
+  if (!build_switched_hosts()) return;
   // The home router: v2's only way out, rewriting its source to 10.99.0.254.
   const LabHost& nat = router();
   const LabHost& inside = natted_viewer();
@@ -157,6 +207,13 @@ NetnsLab::~NetnsLab() {
     }
     (void)command({"ip", "netns", "del", *it});
   }
+}
+
+const LabHost& NetnsLab::host(const std::string& name) const {
+  for (const LabHost& host : hosts_) {
+    if (host.name == name) return host;
+  }
+  throw std::out_of_range("the lab has no host \"" + name + "\"");
 }
 
 std::vector<std::string> NetnsLab::in(const LabHost& host, std::vector<std::string> argv) const {

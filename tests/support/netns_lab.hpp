@@ -10,6 +10,9 @@
 //   .1       .2        .3         | eth1 192.168.99.1
 //                                 v2 192.168.99.2 (default route via the router)
 //
+// Or any number of named hosts on one bridge and nothing else (NetnsLab(dir, {"kam", "sig1",
+// ...}): 10.99.0.1, .2, ... in the order given), for a cluster of servers on one machine.
+//
 // The lab creates its namespaces (names carry the test's PID, so parallel tests never meet) and
 // removes them, with every process still inside, when it ends, even when the test failed; stale
 // namespaces of test processes that died are removed at the next start. Needs root and a kernel
@@ -38,12 +41,20 @@ class NetnsLab {
 
   // Builds the hosts; check ok() (and error()) before use. Command output goes to `dir`.
   explicit NetnsLab(std::filesystem::path dir);
+  // Builds `host_names` on one bridge, 10.99.0.1 up in that order (at most 250; names of 1 to 12
+  // letters, digits or '-', unique: they name namespaces and interfaces). Only host() and hosts()
+  // reach them; the fixed lab's accessors below are the first constructor's.
+  NetnsLab(std::filesystem::path dir, const std::vector<std::string>& host_names);
   ~NetnsLab();
   NetnsLab(const NetnsLab&) = delete;
   NetnsLab& operator=(const NetnsLab&) = delete;
 
   bool ok() const { return error_.empty(); }
   const std::string& error() const { return error_; }
+
+  // A host by its name; throws std::out_of_range for a name the lab has not.
+  const LabHost& host(const std::string& name) const;
+  const std::vector<LabHost>& hosts() const { return hosts_; }
 
   const LabHost& server() const { return hosts_[0]; }
   const LabHost& broadcaster() const { return hosts_[1]; }
@@ -68,6 +79,9 @@ class NetnsLab {
   bool sh(const std::vector<std::string>& argv);  // setup step; records the first error
   std::optional<std::string> command(const std::vector<std::string>& argv) const;
   void remove_stale_labs() const;
+  // Namespaces (the switch and every host), the bridge, and a port on it for each host that has
+  // one; false when it could not (error() says why).
+  bool build_switched_hosts();
 
   std::filesystem::path dir_;
   std::string prefix_;

@@ -236,6 +236,22 @@ TEST(ParseConfigTomlTest, HttpPublicUrlIsAPlainHttpBaseUrl) {
   }
 }
 
+TEST(ParseConfigTomlTest, TrustedProxiesAreIpAddresses) {
+  EXPECT_TRUE(parse_ok("").sip.trusted_proxies.empty()) << "none by default";
+  EXPECT_EQ(
+      parse_ok("[sip]\ntrusted_proxies = [\"10.99.0.1\", \"2001:db8::1\"]\n").sip.trusted_proxies,
+      (std::vector<std::string>{"10.99.0.1", "2001:db8::1"}));
+  EXPECT_THAT(parse_error("[sip]\ntrusted_proxies = \"10.99.0.1\"\n"),
+              HasSubstr("sip.trusted_proxies: expected an array"));
+  for (std::string_view bad : {"kamailio.example", "10.99.0.1:5060", "[::1]", ""}) {
+    EXPECT_THAT(parse_error("[sip]\ntrusted_proxies = [\"" + std::string(bad) + "\"]\n"),
+                HasSubstr("sip.trusted_proxies: expected an IPv4 or IPv6 address"))
+        << bad;
+  }
+  EXPECT_THAT(parse_error("[sip]\ntrusted_proxies = [\"10.0.0.1\", \"10.0.0.1\"]\n"),
+              HasSubstr("10.0.0.1 is listed twice"));
+}
+
 TEST(ParseConfigTomlTest, LimitsAndTimeoutsMustBePositive) {
   for (std::string_view key : {"max_groups", "max_viewers_per_group", "max_rtsp_headers",
                                "max_connections", "session_timeout_s", "idle_timeout_s",
