@@ -230,7 +230,9 @@ class GroupMedia {
   void send_backlog(Viewer& viewer, std::size_t max_packets);
   // Queued on rtcp_out_ for UDP (`compound` must live until the caller flushes it).
   void send_rtcp_to(Viewer& viewer, std::size_t track, rtp::Bytes compound);
-  void send_to_publisher(std::size_t track, rtp::Bytes compound);
+  // False when it could not leave: no path, its connection gone, a browser's address or keys
+  // not known yet (before its ICE check and DTLS), or SRTCP refused it.
+  bool send_to_publisher(std::size_t track, rtp::Bytes compound);
   bool publisher_nacks_on() const {
     return publisher_rtcp_ && !publisher_rtcp_->tcp && publisher_rtcp_->nack;
   }

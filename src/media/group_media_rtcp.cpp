@@ -174,8 +174,9 @@ void GroupMedia::on_transport_feedback(Viewer& viewer, const rtp::RtcpPacketView
 
 void GroupMedia::set_publisher_rtcp(PublisherRtcpPath path) {
   publisher_rtcp_ = std::move(path);
-  qos_.set_publisher(
-      [this](std::size_t track, rtp::Bytes compound) { send_to_publisher(track, compound); });
+  qos_.set_publisher([this](std::size_t track, rtp::Bytes compound) {
+    return send_to_publisher(track, compound);
+  });
 }
 
 void GroupMedia::set_publisher_rtcp_destination(std::size_t track, const UdpEndpoint& to) {
@@ -184,24 +185,24 @@ void GroupMedia::set_publisher_rtcp_destination(std::size_t track, const UdpEndp
   }
 }
 
-void GroupMedia::send_to_publisher(std::size_t track, rtp::Bytes compound) {
-  if (!publisher_rtcp_) return;
+bool GroupMedia::send_to_publisher(std::size_t track, rtp::Bytes compound) {
+  if (!publisher_rtcp_) return false;
   if (publisher_rtcp_->tcp) {
-    if (auto writer = publisher_rtcp_->writer.lock())
-      writer->write_bytes(publisher_rtcp_->rtcp_channel[track], compound);
-    return;
+    auto writer = publisher_rtcp_->writer.lock();
+    return writer && writer->write_bytes(publisher_rtcp_->rtcp_channel[track], compound);
   }
   const UdpEndpoint& to = publisher_rtcp_->udp_rtcp[track];
-  if (to.port() == 0) return;  // not known yet (a browser before its ICE check)
+  if (to.port() == 0) return false;  // not known yet (a browser before its ICE check)
   if (publisher_rtcp_->srtp) {
-    if (auto sealed = srtcp_protected_copy(*publisher_rtcp_->srtp, compound)) {
-      rtp_out_.enqueue(to, std::move(sealed), nullptr);
-      rtp_out_.flush();
-    }
-    return;
+    auto sealed = srtcp_protected_copy(*publisher_rtcp_->srtp, compound);
+    if (!sealed) return false;
+    rtp_out_.enqueue(to, std::move(sealed), nullptr);
+    rtp_out_.flush();
+    return true;
   }
   rtcp_out_.enqueue(to, compound, nullptr);
   rtcp_out_.flush();  // before `compound` goes
+  return true;
 }
 
 void GroupMedia::send_publisher_nacks(std::size_t track, Clock::time_point now) {
@@ -253,7 +254,18 @@ void GroupMedia::update_qos(Clock::time_point now) {
           tracks_[*video_track_].packets() - video.thinning.packets_skipped(), now);
     }
   }
-  for (ViewerQos* changed : qos_.tick(paths, now)) {
+  const std::uint64_t bitrate_requests = qos_.bitrate_requests();
+  const std::vector<ViewerQos*> thinning_changed = qos_.tick(paths, now);
+  if (const auto& request = qos_.last_bitrate_request();
+      request && qos_.bitrate_requests() != bitrate_requests) {
+    // [0091]: the group's rate, asked of the master (REMB; SRTCP for a browser) for its viewers.
+    spdlog::info(
+        "group={} step=709 event=bitrate_request bps={} ssrc={} sent={} congested={}/{} "
+        "ceiling_bps={}",
+        group_, request->bps, request->ssrc, request->sent, request->paths.congested,
+        request->paths.reporting, qos_.rate_policy().ceiling_bps());
+  }
+  for (ViewerQos* changed : thinning_changed) {
     const auto at = std::find(paths.begin(), paths.end(), changed);
     Viewer& viewer = *playing[static_cast<std::size_t>(at - paths.begin())];
     const ViewerHealth& health = changed->health;

@@ -5,6 +5,7 @@
 #include <array>
 
 #include "media/group_snapshot.hpp"
+#include "media/qos_counters.hpp"
 #include "rtp/full_intra_request.hpp"
 #include "rtp/picture_loss_indication.hpp"
 #include "rtp/receiver_estimated_max_bitrate.hpp"
@@ -295,6 +296,41 @@ TEST_F(GroupMediaQosTest, ACongestedAudienceAsksThePublisherForALowerRate) {
   ASSERT_EQ(remb->ssrc_count, 1U);
   EXPECT_EQ(remb->ssrcs[0], video_ssrc_in_);
   EXPECT_EQ(media().qos().bitrate_requests(), 1U);
+  const auto& request = media().qos().last_bitrate_request();
+  ASSERT_TRUE(request);
+  EXPECT_TRUE(request->sent);
+  EXPECT_EQ(request->bps, remb->bitrate_bps);
+  EXPECT_EQ(request->ssrc, video_ssrc_in_);
+  EXPECT_EQ(request->paths.congested, 2U);
+  EXPECT_EQ(request->paths.reporting, 2U);
+}
+
+// A browser publisher (issue 14) is set up before its ICE check brings its address and DTLS its
+// keys: a request made then cannot leave, and says so (it was counted sent and dropped).
+TEST_F(GroupMediaQosTest, ARequestForABrowserNotConnectedYetIsCountedUnsent) {
+  limits_.qos.rate.min_bps = 1000;
+  publish_keyframe();
+  PublisherRtcpPath path;  // as WebRtcSessions::start_publisher sets it: no address yet
+  path.tcp = false;
+  media().set_publisher_rtcp(path);
+  Viewer& a = playing_viewer("a", 6000);
+  media().update_rates(now_);
+  for (int i = 0; i < 25; ++i)
+    publish_delta();
+  now_ += 1s;
+  media().update_rates(now_);
+  first_report(a);
+  EXPECT_TRUE(media().on_viewer_rtcp(
+      a, kVideo, bytes_of(viewer_rtcp(video_ssrc(), 64, 100, 0, 0, false)), now_));
+  udp_.rtcp.clear();
+  media().update_qos(now_);
+  EXPECT_TRUE(udp_.rtcp.empty());
+  EXPECT_EQ(media().qos().bitrate_requests(), 1U);
+  EXPECT_EQ(QosCounters::of(media().qos()).bitrate_requests_unsent, 1U);
+  const auto& request = media().qos().last_bitrate_request();
+  ASSERT_TRUE(request);
+  EXPECT_FALSE(request->sent);
+  EXPECT_EQ(request->ssrc, video_ssrc_in_);
 }
 
 // Issue 12 item 5: what GET /v1/groups shows of the group's QoS and of each viewer's, every
