@@ -488,6 +488,10 @@ void WebRtcSessions::select(WebRtcPeer& peer, const UdpEndpoint& to) {
                peer.viewer, peer.publisher ? 705 : 714, to.address().to_string(), to.port());
   if (PublisherSession* publisher = publisher_of(peer)) {
     ctx_.routes.add(to, *publisher, 0);
+    // Where its media comes from, as the group snapshot shows a publisher (BUNDLE: one 5-tuple).
+    for (std::size_t t = 0; t < kMaxTracks; ++t) {
+      if (peer.payload_types[t]) publisher->udp_rtp_from[t] = publisher->udp_rtcp_from[t] = to;
+    }
     if (moved && peer.srtp) keyed(peer, ctx_.time.now());  // its RTCP goes to the new address
     return;
   }
