@@ -27,6 +27,7 @@ bool GroupMedia::on_publisher_rtcp(std::size_t track, rtp::Bytes compound, Clock
     auto sr = rtp::parse_sender_report(packet);
     if (!sr) continue;
     ++sender_reports_;
+    reception_[track].on_sender_report(sr->sender.ssrc, sr->sender.ntp_timestamp, now);
     std::array<std::uint8_t, 256> out{};
     const std::size_t size = tracks_[track].relay_sender_report(sr->sender, "callcast-" + group_,
                                                                 rtp::MutableBytes(out));
@@ -225,6 +226,23 @@ void GroupMedia::send_publisher_nacks(std::size_t track, Clock::time_point now) 
     qos_.request_keyframe(KeyframeRequestSource::publisher_loss, now);
 }
 
+void GroupMedia::send_receiver_report(Clock::time_point now) {
+  // RFC 3550 §6.2 would allow a few seconds at our share of the bandwidth; Chromium's loss-based
+  // estimate steps once per report, so a second apart, as its own receivers report.
+  constexpr auto kReportInterval = std::chrono::seconds(1);
+  if (!publisher_rtcp_ || !publisher_rtcp_->receiver_reports) return;
+  if (last_receiver_report_ && now - *last_receiver_report_ < kReportInterval) return;
+  std::array<rtp::ReportBlock, kMaxTracks> blocks{};
+  std::size_t count = 0;
+  for (std::size_t t = 0; t < tracks_.size() && count < blocks.size(); ++t) {
+    if (auto block = reception_[t].report(now)) blocks[count++] = *block;
+  }
+  if (count == 0) return;
+  last_receiver_report_ = now;
+  if (qos_.send_receiver_report(video_track_.value_or(0), std::span(blocks.data(), count)))
+    ++receiver_reports_sent_;
+}
+
 IngestLossCounters GroupMedia::publisher_loss() const {
   IngestLossCounters total;
   for (const auto& loss : ingest_loss_)
@@ -233,6 +251,7 @@ IngestLossCounters GroupMedia::publisher_loss() const {
 }
 
 void GroupMedia::update_qos(Clock::time_point now) {
+  send_receiver_report(now);
   if (publisher_nacks_on()) {
     // Holes whose retries are over are given up here when the publisher's media stopped.
     for (std::size_t t = 0; t < tracks_.size(); ++t)

@@ -99,6 +99,17 @@ bool GroupQos::send_to_publisher(std::span<const std::uint8_t> request) {
   return true;
 }
 
+bool GroupQos::send_receiver_report(std::size_t track, std::span<const rtp::ReportBlock> blocks) {
+  if (!publisher_) return false;
+  std::array<std::uint8_t, 512> compound{};
+  const std::size_t rr = rtp::write_receiver_report(compound, relay_ssrc_, blocks);
+  const std::size_t sdes =
+      rr == 0 ? 0
+              : rtp::write_sdes_cname(rtp::MutableBytes(compound).subspan(rr), relay_ssrc_, cname_);
+  if (sdes == 0) return false;
+  return publisher_(track, rtp::Bytes(compound.data(), rr + sdes));
+}
+
 bool GroupQos::send_feedback(std::size_t track, std::span<const std::uint8_t> feedback) {
   if (!publisher_) return false;
   std::array<std::uint8_t, 512> compound{};

@@ -92,6 +92,9 @@ class GroupQos {
   // false when there is no publisher to send it to, it did not leave, or it does not fit. Not
   // counted unsent.
   bool send_feedback(std::size_t track, std::span<const std::uint8_t> feedback);
+  // Our receiver report about the publisher's sources (`blocks`) + SDES, on `track`'s path;
+  // false when it could not leave.
+  bool send_receiver_report(std::size_t track, std::span<const rtp::ReportBlock> blocks);
   std::uint32_t relay_ssrc() const { return relay_ssrc_; }
 
   // Periodic (the media service's sweep): requests that fell due, the group's rate, and each

@@ -536,6 +536,7 @@ void WebRtcSessions::keyed(WebRtcPeer& peer, Clock::time_point now) {
       path.tcp = false;
       path.nack = ctx_.config.publisher_nack;
       path.srtp = peer.srtp;
+      path.receiver_reports = true;
       for (std::size_t t = 0; t < kMaxTracks; ++t) {
         if (peer.payload_types[t]) path.udp_rtcp[t] = *peer.selected;
       }

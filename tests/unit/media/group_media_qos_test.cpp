@@ -333,6 +333,46 @@ TEST_F(GroupMediaQosTest, ARequestForABrowserNotConnectedYetIsCountedUnsent) {
   EXPECT_EQ(request->ssrc, video_ssrc_in_);
 }
 
+// Issue 14: a browser publisher gets our receiver reports, a second apart, one compound with a
+// block for each of its tracks (BUNDLE: on the video's path); its send-side estimate grows only
+// on them. Other publishers do not (path.receiver_reports false): their requests alone.
+TEST_F(GroupMediaQosTest, ABrowserPublisherGetsReceiverReportsAboutEachOfItsTracks) {
+  publish_keyframe();
+  PublisherRtcpPath path;
+  path.tcp = false;
+  path.udp_rtcp[kVideo] = path.udp_rtcp[kAudio] = endpoint(9001);
+  media().set_publisher_rtcp(path);
+  publish_audio();
+  ++video_seq_;  // one video packet lost on its way
+  publish_delta();
+  udp_.rtcp.clear();
+  media().update_qos(now_);
+  EXPECT_TRUE(udp_.rtcp_to(endpoint(9001)).empty()) << "receiver_reports is off";
+
+  path.receiver_reports = true;
+  media().set_publisher_rtcp(path);
+  media().update_qos(now_);
+  media().update_qos(now_ + 500ms);  // within the second: nothing more
+  const auto sent = udp_.rtcp_to(endpoint(9001));
+  ASSERT_EQ(sent.size(), 1U);
+  const auto packets = rtcp_packets(sent[0]);
+  ASSERT_EQ(packets.size(), 2U) << "RR, SDES";
+  const auto rr = rtp::parse_receiver_report(packets[0]);
+  ASSERT_TRUE(rr);
+  EXPECT_EQ(rr->sender_ssrc, media().qos().relay_ssrc());
+  ASSERT_EQ(rr->block_count, 2U);
+  EXPECT_EQ(rr->blocks[0].ssrc, video_ssrc_in_);
+  EXPECT_EQ(rr->blocks[0].cumulative_lost, 1);
+  EXPECT_EQ(rr->blocks[0].highest_sequence, std::uint32_t{video_seq_} - 1);
+  EXPECT_EQ(rr->blocks[1].ssrc, 0x5555U);  // the audio's
+  EXPECT_EQ(rr->blocks[1].cumulative_lost, 0);
+  EXPECT_EQ(media().receiver_reports_sent(), 1U);
+
+  media().update_qos(now_ + 1s);
+  EXPECT_EQ(udp_.rtcp_to(endpoint(9001)).size(), 2U);
+  EXPECT_EQ(media().receiver_reports_sent(), 2U);
+}
+
 // Issue 12 item 5: what GET /v1/groups shows of the group's QoS and of each viewer's, every
 // counter brought off its default through the paths a live group takes.
 TEST_F(GroupMediaQosTest, TheGroupSnapshotShowsTheQosOfTheGroupAndOfEachViewer) {
