@@ -258,6 +258,8 @@ struct PublisherStats {
   bool stalled = false;             // no media for media.publisher_stall_s, connection up
   std::int64_t stalled_for_ms = 0;  // since its last media packet, while stalled; else 0
   std::uint64_t stalls = 0;         // stalls of this group's media so far
+  // Our receiver reports sent to it (a browser's: its send-side estimate grows on them).
+  std::uint64_t rtcp_receiver_reports_sent = 0;
 };
 
 struct GroupSnapshot {

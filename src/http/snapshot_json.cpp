@@ -74,11 +74,13 @@ constexpr std::array<Field<GroupQosStats>, 16> kGroupQosCounters{{
     {nullptr, "", "publisher_loss_requests", &GroupQosStats::publisher_loss_requests, true},
 }};
 
-constexpr std::array<Field<PublisherStats>, 4> kPublisherCounters{{
+constexpr std::array<Field<PublisherStats>, 5> kPublisherCounters{{
     {nullptr, "", "malformed_packets", &PublisherStats::malformed_packets},
     {nullptr, "", "wrong_channel_packets", &PublisherStats::wrong_channel_packets},
     {nullptr, "", "rtcp_sender_reports", &PublisherStats::rtcp_sender_reports},
     {nullptr, "", "stalls", &PublisherStats::stalls, true},
+    // Added later (issue 14): a media side that predates it gives zero.
+    {nullptr, "", "rtcp_receiver_reports_sent", &PublisherStats::rtcp_receiver_reports_sent, true},
 }};
 
 template <class Struct, std::size_t N>

@@ -42,6 +42,8 @@ GroupMedia::GroupMedia(std::string group, std::vector<TrackDescription> tracks,
   last_sender_report_.resize(tracks_.size());
   repairs_ = make_track_repairs(tracks_, limits.repair);
   ingest_loss_.assign(tracks_.size(), IngestLossTracker(limits.ingest_loss));
+  for (const auto& track : tracks_)
+    reception_.emplace_back(track.description().clock_rate);
   variants_.push_back(std::make_unique<StreamVariant>(
       StreamForm{}, fanout.new_group(), fanout.shards(), limits.max_batch_packets,
       limits.gop_cache_packets, limits.gop_cache_bytes));
@@ -125,6 +127,8 @@ bool GroupMedia::on_publisher_rtp(std::size_t track, rtp::Bytes packet, Clock::t
   const IngestResult result = tracks_[track].ingest(packet, now, ingest_out_);
   if (!result.accepted) return false;
   last_media_at_ = now;
+  reception_[track].on_packet(rtp::read_u32(packet.data() + 8), rtp::read_u16(packet.data() + 2),
+                              rtp::read_u32(packet.data() + 4), now);
   const bool is_video = tracks_[track].description().codec == Codec::h264;
   if (is_video) {
     qos_.publisher_video(track, rtp::read_u32(packet.data() + 8));

@@ -19,6 +19,7 @@
 #include "media/gop_cache.hpp"
 #include "media/group_qos.hpp"
 #include "media/ingest_loss_tracker.hpp"
+#include "media/ingest_reception.hpp"
 #include "media/media_metrics.hpp"
 #include "media/nack_responder.hpp"
 #include "media/repair_counters.hpp"
@@ -66,6 +67,9 @@ struct PublisherRtcpPath {
   bool nack = true;
   // A browser (issue 14): its RTCP is SRTCP, multiplexed on the RTP port (its ICE 5-tuple).
   std::shared_ptr<dtls::SrtpSession> srtp;
+  // Our receiver reports about its tracks, one compound a second on the first track's path (a
+  // browser's BUNDLE): Chromium's send-side estimate grows only on them (IngestReception).
+  bool receiver_reports = false;
 };
 
 // The publisher's media came back after a stall (master_resumed).
@@ -193,6 +197,7 @@ class GroupMedia {
   const GroupQos& qos() const { return qos_; }
   std::uint64_t malformed_rtcp() const { return malformed_rtcp_; }
   std::uint64_t sender_reports() const { return sender_reports_; }
+  std::uint64_t receiver_reports_sent() const { return receiver_reports_sent_; }
   const std::vector<TrackRepair>& repairs() const { return repairs_; }
   // Of every viewer this group had, those gone included.
   const RepairCounters& repair_totals() const { return repair_totals_; }
@@ -230,7 +235,10 @@ class GroupMedia {
   void send_backlog(Viewer& viewer, std::size_t max_packets);
   // Queued on rtcp_out_ for UDP (`compound` must live until the caller flushes it).
   void send_rtcp_to(Viewer& viewer, std::size_t track, rtp::Bytes compound);
-  void send_to_publisher(std::size_t track, rtp::Bytes compound);
+  // False when it could not leave: no path, its connection gone, a browser's address or keys
+  // not known yet (before its ICE check and DTLS), or SRTCP refused it.
+  bool send_to_publisher(std::size_t track, rtp::Bytes compound);
+  void send_receiver_report(Clock::time_point now);
   bool publisher_nacks_on() const {
     return publisher_rtcp_ && !publisher_rtcp_->tcp && publisher_rtcp_->nack;
   }
@@ -270,6 +278,10 @@ class GroupMedia {
   // the SSRC its NACKs name.
   std::vector<IngestLossTracker> ingest_loss_;
   std::array<std::uint32_t, kMaxTracks> publisher_ssrc_{};
+  // Per track: what our receiver reports say (PublisherRtcpPath::receiver_reports).
+  std::vector<IngestReception> reception_;
+  std::optional<Clock::time_point> last_receiver_report_;
+  std::uint64_t receiver_reports_sent_ = 0;
 
   // Scratch space reused for every packet (no allocation per packet in steady state).
   std::vector<SharedPacket> ingest_out_;

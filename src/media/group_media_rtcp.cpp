@@ -27,6 +27,7 @@ bool GroupMedia::on_publisher_rtcp(std::size_t track, rtp::Bytes compound, Clock
     auto sr = rtp::parse_sender_report(packet);
     if (!sr) continue;
     ++sender_reports_;
+    reception_[track].on_sender_report(sr->sender.ssrc, sr->sender.ntp_timestamp, now);
     std::array<std::uint8_t, 256> out{};
     const std::size_t size = tracks_[track].relay_sender_report(sr->sender, "callcast-" + group_,
                                                                 rtp::MutableBytes(out));
@@ -174,8 +175,9 @@ void GroupMedia::on_transport_feedback(Viewer& viewer, const rtp::RtcpPacketView
 
 void GroupMedia::set_publisher_rtcp(PublisherRtcpPath path) {
   publisher_rtcp_ = std::move(path);
-  qos_.set_publisher(
-      [this](std::size_t track, rtp::Bytes compound) { send_to_publisher(track, compound); });
+  qos_.set_publisher([this](std::size_t track, rtp::Bytes compound) {
+    return send_to_publisher(track, compound);
+  });
 }
 
 void GroupMedia::set_publisher_rtcp_destination(std::size_t track, const UdpEndpoint& to) {
@@ -184,24 +186,24 @@ void GroupMedia::set_publisher_rtcp_destination(std::size_t track, const UdpEndp
   }
 }
 
-void GroupMedia::send_to_publisher(std::size_t track, rtp::Bytes compound) {
-  if (!publisher_rtcp_) return;
+bool GroupMedia::send_to_publisher(std::size_t track, rtp::Bytes compound) {
+  if (!publisher_rtcp_) return false;
   if (publisher_rtcp_->tcp) {
-    if (auto writer = publisher_rtcp_->writer.lock())
-      writer->write_bytes(publisher_rtcp_->rtcp_channel[track], compound);
-    return;
+    auto writer = publisher_rtcp_->writer.lock();
+    return writer && writer->write_bytes(publisher_rtcp_->rtcp_channel[track], compound);
   }
   const UdpEndpoint& to = publisher_rtcp_->udp_rtcp[track];
-  if (to.port() == 0) return;  // not known yet (a browser before its ICE check)
+  if (to.port() == 0) return false;  // not known yet (a browser before its ICE check)
   if (publisher_rtcp_->srtp) {
-    if (auto sealed = srtcp_protected_copy(*publisher_rtcp_->srtp, compound)) {
-      rtp_out_.enqueue(to, std::move(sealed), nullptr);
-      rtp_out_.flush();
-    }
-    return;
+    auto sealed = srtcp_protected_copy(*publisher_rtcp_->srtp, compound);
+    if (!sealed) return false;
+    rtp_out_.enqueue(to, std::move(sealed), nullptr);
+    rtp_out_.flush();
+    return true;
   }
   rtcp_out_.enqueue(to, compound, nullptr);
   rtcp_out_.flush();  // before `compound` goes
+  return true;
 }
 
 void GroupMedia::send_publisher_nacks(std::size_t track, Clock::time_point now) {
@@ -224,6 +226,23 @@ void GroupMedia::send_publisher_nacks(std::size_t track, Clock::time_point now) 
     qos_.request_keyframe(KeyframeRequestSource::publisher_loss, now);
 }
 
+void GroupMedia::send_receiver_report(Clock::time_point now) {
+  // RFC 3550 §6.2 would allow a few seconds at our share of the bandwidth; Chromium's loss-based
+  // estimate steps once per report, so a second apart, as its own receivers report.
+  constexpr auto kReportInterval = std::chrono::seconds(1);
+  if (!publisher_rtcp_ || !publisher_rtcp_->receiver_reports) return;
+  if (last_receiver_report_ && now - *last_receiver_report_ < kReportInterval) return;
+  std::array<rtp::ReportBlock, kMaxTracks> blocks{};
+  std::size_t count = 0;
+  for (std::size_t t = 0; t < tracks_.size() && count < blocks.size(); ++t) {
+    if (auto block = reception_[t].report(now)) blocks[count++] = *block;
+  }
+  if (count == 0) return;
+  last_receiver_report_ = now;
+  if (qos_.send_receiver_report(video_track_.value_or(0), std::span(blocks.data(), count)))
+    ++receiver_reports_sent_;
+}
+
 IngestLossCounters GroupMedia::publisher_loss() const {
   IngestLossCounters total;
   for (const auto& loss : ingest_loss_)
@@ -232,6 +251,7 @@ IngestLossCounters GroupMedia::publisher_loss() const {
 }
 
 void GroupMedia::update_qos(Clock::time_point now) {
+  send_receiver_report(now);
   if (publisher_nacks_on()) {
     // Holes whose retries are over are given up here when the publisher's media stopped.
     for (std::size_t t = 0; t < tracks_.size(); ++t)
@@ -253,7 +273,18 @@ void GroupMedia::update_qos(Clock::time_point now) {
           tracks_[*video_track_].packets() - video.thinning.packets_skipped(), now);
     }
   }
-  for (ViewerQos* changed : qos_.tick(paths, now)) {
+  const std::uint64_t bitrate_requests = qos_.bitrate_requests();
+  const std::vector<ViewerQos*> thinning_changed = qos_.tick(paths, now);
+  if (const auto& request = qos_.last_bitrate_request();
+      request && qos_.bitrate_requests() != bitrate_requests) {
+    // [0091]: the group's rate, asked of the master (REMB; SRTCP for a browser) for its viewers.
+    spdlog::info(
+        "group={} step=709 event=bitrate_request bps={} ssrc={} sent={} congested={}/{} "
+        "ceiling_bps={}",
+        group_, request->bps, request->ssrc, request->sent, request->paths.congested,
+        request->paths.reporting, qos_.rate_policy().ceiling_bps());
+  }
+  for (ViewerQos* changed : thinning_changed) {
     const auto at = std::find(paths.begin(), paths.end(), changed);
     Viewer& viewer = *playing[static_cast<std::size_t>(at - paths.begin())];
     const ViewerHealth& health = changed->health;

@@ -60,7 +60,7 @@ std::vector<ViewerQos*> GroupQos::tick(std::span<ViewerQos* const> viewers, Cloc
     if (viewer->health.verdict() == PathVerdict::congested) ++paths.congested;
     if (viewer->health.verdict() == PathVerdict::clear) ++paths.clear;
   }
-  if (auto bps = rate_.evaluate(paths, now)) send_bitrate_request(*bps);
+  if (auto bps = rate_.evaluate(paths, now)) send_bitrate_request(*bps, paths);
   if (!settings_.thinning) return changed;
 
   thinned_ = 0;
@@ -82,13 +82,13 @@ void GroupQos::send_keyframe_request() {
   if (!send_to_publisher(pli)) ++keyframe_unsent_;
 }
 
-void GroupQos::send_bitrate_request(std::uint64_t bps) {
+void GroupQos::send_bitrate_request(std::uint64_t bps, const GroupPaths& paths) {
   ++bitrate_requests_;
   std::array<std::uint8_t, 24> remb{};
   const std::array<std::uint32_t, 1> ssrcs{video_ssrc_};
   const std::size_t size = rtp::write_receiver_estimated_max_bitrate(remb, relay_ssrc_, bps, ssrcs);
-  if (size == 0) return;
-  send_to_publisher(std::span(remb.data(), size));
+  const bool sent = size > 0 && send_to_publisher(std::span(remb.data(), size));
+  last_bitrate_ = BitrateRequest{bps, video_ssrc_, sent, paths};
 }
 
 bool GroupQos::send_to_publisher(std::span<const std::uint8_t> request) {
@@ -97,6 +97,17 @@ bool GroupQos::send_to_publisher(std::span<const std::uint8_t> request) {
     return false;
   }
   return true;
+}
+
+bool GroupQos::send_receiver_report(std::size_t track, std::span<const rtp::ReportBlock> blocks) {
+  if (!publisher_) return false;
+  std::array<std::uint8_t, 512> compound{};
+  const std::size_t rr = rtp::write_receiver_report(compound, relay_ssrc_, blocks);
+  const std::size_t sdes =
+      rr == 0 ? 0
+              : rtp::write_sdes_cname(rtp::MutableBytes(compound).subspan(rr), relay_ssrc_, cname_);
+  if (sdes == 0) return false;
+  return publisher_(track, rtp::Bytes(compound.data(), rr + sdes));
 }
 
 bool GroupQos::send_feedback(std::size_t track, std::span<const std::uint8_t> feedback) {
@@ -109,8 +120,7 @@ bool GroupQos::send_feedback(std::size_t track, std::span<const std::uint8_t> fe
   const std::size_t used = rr + sdes;
   if (sdes == 0 || used + feedback.size() > compound.size()) return false;
   std::copy(feedback.begin(), feedback.end(), compound.begin() + static_cast<std::ptrdiff_t>(used));
-  publisher_(track, rtp::Bytes(compound.data(), used + feedback.size()));
-  return true;
+  return publisher_(track, rtp::Bytes(compound.data(), used + feedback.size()));
 }
 
 }  // namespace callcast::media

@@ -38,6 +38,14 @@ struct QosSettings {
   RatePolicySettings rate;
 };
 
+// The last bitrate request (REMB) made to the publisher, and why.
+struct BitrateRequest {
+  std::uint64_t bps = 0;
+  std::uint32_t ssrc = 0;  // the publisher's video SSRC, the one the REMB names
+  bool sent = false;       // false: no publisher path could take it (counted unsent)
+  GroupPaths paths;        // the viewers' verdicts it answered
+};
+
 // A viewer's side of it, kept in its Viewer.
 struct ViewerQos {
   ViewerHealth health;
@@ -49,8 +57,9 @@ struct ViewerQos {
 
 class GroupQos {
  public:
-  // RTCP for the publisher about `track` (its channel or port for that track).
-  using PublisherRtcp = std::function<void(std::size_t track, rtp::Bytes compound)>;
+  // RTCP for the publisher about `track` (its channel or port for that track); false when it
+  // could not leave (no connection, no address or keys yet).
+  using PublisherRtcp = std::function<bool(std::size_t track, rtp::Bytes compound)>;
 
   // `relay_ssrc`: the SSRC our RTCP is sent as; `cname`: our SDES CNAME.
   GroupQos(QosSettings settings, std::uint32_t relay_ssrc, std::string cname);
@@ -80,8 +89,12 @@ class GroupQos {
   // or the publisher's could not (publisher_loss).
   void request_keyframe(KeyframeRequestSource source, Clock::time_point now);
   // RR + SDES + `feedback` (e.g. a generic NACK) to the publisher's `track`, as our requests go;
-  // false when there is no publisher to send it to or it does not fit. Not counted unsent.
+  // false when there is no publisher to send it to, it did not leave, or it does not fit. Not
+  // counted unsent.
   bool send_feedback(std::size_t track, std::span<const std::uint8_t> feedback);
+  // Our receiver report about the publisher's sources (`blocks`) + SDES, on `track`'s path;
+  // false when it could not leave.
+  bool send_receiver_report(std::size_t track, std::span<const rtp::ReportBlock> blocks);
   std::uint32_t relay_ssrc() const { return relay_ssrc_; }
 
   // Periodic (the media service's sweep): requests that fell due, the group's rate, and each
@@ -91,13 +104,14 @@ class GroupQos {
   const KeyframeRequestGate& keyframe_requests() const { return keyframes_; }
   const GroupRatePolicy& rate_policy() const { return rate_; }
   std::uint64_t bitrate_requests() const { return bitrate_requests_; }
+  const std::optional<BitrateRequest>& last_bitrate_request() const { return last_bitrate_; }
   std::uint64_t requests_unsent() const { return unsent_; }  // no publisher to send them to
   std::uint64_t keyframe_requests_unsent() const { return keyframe_unsent_; }  // of those
   std::size_t thinned_viewers() const { return thinned_; }
 
  private:
   void send_keyframe_request();
-  void send_bitrate_request(std::uint64_t bps);
+  void send_bitrate_request(std::uint64_t bps, const GroupPaths& paths);
   // RR + SDES + `request` to the publisher's video track; false when it could not be sent.
   bool send_to_publisher(std::span<const std::uint8_t> request);
 
@@ -110,6 +124,7 @@ class GroupQos {
   KeyframeRequestGate keyframes_;
   GroupRatePolicy rate_;
   std::uint64_t bitrate_requests_ = 0;
+  std::optional<BitrateRequest> last_bitrate_;
   std::uint64_t unsent_ = 0;
   std::uint64_t keyframe_unsent_ = 0;
   std::size_t thinned_ = 0;

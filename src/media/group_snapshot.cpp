@@ -93,6 +93,7 @@ control::GroupSnapshot make_group_snapshot(const core::Group& group, const Group
       for (const auto& track : media->tracks())
         publisher.malformed_packets += track.malformed();
       publisher.rtcp_sender_reports = media->sender_reports();
+      publisher.rtcp_receiver_reports_sent = media->receiver_reports_sent();
       publisher.stalled = media->stalled();
       if (publisher.stalled) publisher.stalled_for_ms = snapshot_ms(media->silent_for(now));
       publisher.stalls = media->stalls();

@@ -492,6 +492,10 @@ void WebRtcSessions::select(WebRtcPeer& peer, const UdpEndpoint& to) {
                peer.viewer, peer.publisher ? 705 : 714, to.address().to_string(), to.port());
   if (PublisherSession* publisher = publisher_of(peer)) {
     ctx_.routes.add(to, *publisher, 0);
+    // Where its media comes from, as the group snapshot shows a publisher (BUNDLE: one 5-tuple).
+    for (std::size_t t = 0; t < kMaxTracks; ++t) {
+      if (peer.payload_types[t]) publisher->udp_rtp_from[t] = publisher->udp_rtcp_from[t] = to;
+    }
     if (moved && peer.srtp) keyed(peer, ctx_.time.now());  // its RTCP goes to the new address
     return;
   }
@@ -539,6 +543,7 @@ void WebRtcSessions::keyed(WebRtcPeer& peer, Clock::time_point now) {
       path.tcp = false;
       path.nack = ctx_.config.publisher_nack;
       path.srtp = peer.srtp;
+      path.receiver_reports = true;
       for (std::size_t t = 0; t < kMaxTracks; ++t) {
         if (peer.payload_types[t]) path.udp_rtcp[t] = *peer.selected;
       }

@@ -138,7 +138,7 @@ inline constexpr Metric kKeyframeRequestsForwarded{
 inline constexpr Metric kPublisherRequestsUnsent{
     "callcast_publisher_requests_unsent_total", Kind::counter,
     "Requests for a publisher (kind: keyframe, bitrate) not sent: it had no connection to take "
-    "them.",
+    "them, or (a browser) no address or keys yet.",
     "", labels::kind};
 inline constexpr Metric kBitrateRequests{
     "callcast_bitrate_requests_total", Kind::counter,

@@ -3,7 +3,7 @@
 // microphone), stays live --seconds, prints one JSON line and stops (Stop: DELETE of the
 // session):
 //   {ok, live, state, state_text, packets_sent: {video, audio}, codec, error_text, status,
-//    stopped, screenshot, ended}
+//    stopped, screenshot, ended, samples}
 // --end close closes the tab instead of Stop (closed_at_ms: when; the line is printed at once and
 // the browser stays up --linger seconds), --end kill SIGKILLs the browser (lib.mjs endPage).
 // ok: the page said live and both tracks sent packets. --expect-error: ok when the page shows
@@ -13,6 +13,13 @@
 //     [--end stop|close|kill] [--linger 30] [--lose-delete]
 //   (--number N --token T instead of --user/--password: the page's ?number=&token= form)
 // --loopback: no WebRTC server needed; a second page answers the WHIP POST (lib.mjs).
+// --sample-ms N: while live, every N ms, what Chromium's sender does with the video, for the
+// tests of the server's bitrate requests (REMB): samples [{at (Date.now() ms), ssrc, target_bps
+// (outbound-rtp targetBitrate: the encoder's target), bytes_sent, frames_encoded,
+// frame_width, limitation (qualityLimitationReason), available_bps (the selected candidate
+// pair's availableOutgoingBitrate: the send-side estimate, REMB included)}]. --stop-file F:
+// live until F exists (at most --seconds).
+import { existsSync } from 'node:fs';
 import {
   commandLine, endPage, fail, finish, hardDeadline, launchChromium, pageTexts, report, routeToLoopbackPeer, sleep,
   waitFor,
@@ -32,14 +39,45 @@ const args = commandLine(
     end: { type: 'string', default: 'stop' },
     linger: { type: 'string', default: '30' },
     'lose-delete': { type: 'boolean', default: false },
+    'sample-ms': { type: 'string', default: '0' },
+    'stop-file': { type: 'string' },
   },
   ['base'],
 );
 const seconds = Number(args.seconds);
+const sampleMs = Number(args['sample-ms']);
 let latest = {};
-hardDeadline(Number(args.timeout), () => latest);
+const samples = [];
+hardDeadline(Number(args.timeout), () => ({ ...latest, samples }));
 
-const browser = await launchChromium();
+// In the page: one sample of the video sender (null before it has stats).
+async function videoSenderSample() {
+  const pc = window.callcast.pc;
+  if (!pc || pc.connectionState === 'closed') return null;
+  const stats = await pc.getStats();
+  let sample = null;
+  let available = null;
+  stats.forEach((r) => {
+    if (r.type === 'outbound-rtp' && r.kind === 'video') {
+      sample = {
+        at: Date.now(),
+        ssrc: r.ssrc,
+        target_bps: r.targetBitrate ?? null,
+        bytes_sent: r.bytesSent ?? 0,
+        frames_encoded: r.framesEncoded ?? 0,
+        frame_width: r.frameWidth ?? 0,
+        limitation: r.qualityLimitationReason ?? null,
+      };
+    }
+    if (r.type === 'candidate-pair' && r.nominated && r.availableOutgoingBitrate !== undefined) {
+      available = r.availableOutgoingBitrate;
+    }
+  });
+  if (sample) sample.available_bps = available;
+  return sample;
+}
+
+const browser = await launchChromium(args.base);
 try {
   const page = await browser.newPage({ viewport: { width: 800, height: 700 } });
   if (args.loopback) await routeToLoopbackPeer(browser, page, args.base, 'whip');
@@ -86,10 +124,20 @@ try {
       return s.state === 'live' || s.error;
     }, 15000);
     const live = latest.state === 'live';
-    if (live) await sleep(seconds * 1000);
+    const end = Date.now() + seconds * 1000;
+    const stopped = () => args['stop-file'] !== undefined && existsSync(args['stop-file']);
+    const everyMs = sampleMs > 0 ? sampleMs : 200;
+    while (live && Date.now() < end && !stopped()) {
+      if (sampleMs > 0) {
+        const sample = await page.evaluate(videoSenderSample);
+        if (sample) samples.push(sample);
+      }
+      await sleep(Math.min(everyMs, Math.max(0, end - Date.now())));
+    }
     result = await snapshot();
     result.live = live && result.state === 'live';
     result.ok = result.live && result.packets_sent.video > 0 && result.packets_sent.audio > 0;
+    if (sampleMs > 0) result.samples = samples;
   }
   if (args.screenshot) {
     await page.screenshot({ path: args.screenshot, fullPage: true });

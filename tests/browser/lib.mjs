@@ -16,13 +16,19 @@ function loadPlaywright() {
   }
 }
 
-export async function launchChromium() {
+// `base`: the server's URL. Camera and microphone are for secure contexts only (HTTPS, or
+// http://localhost): a test server on another host of the lab is plain HTTP at its address, so
+// its origin is treated as secure, as a deployment's HTTPS would be.
+export async function launchChromium(base) {
   if (!existsSync(CHROMIUM)) fail({ error: `${CHROMIUM} not found (apt-get install chromium)` });
   const { chromium } = loadPlaywright();
+  const origin = base ? new URL(base).origin : null;
+  const secure = origin?.startsWith('http:') ? [`--unsafely-treat-insecure-origin-as-secure=${origin}`] : [];
   return chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
     args: [
+      ...secure,
       '--no-sandbox',
       '--use-fake-device-for-media-stream',
       '--use-fake-ui-for-media-stream',

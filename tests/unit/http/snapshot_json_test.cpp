@@ -18,7 +18,7 @@ control::GroupSnapshot full_snapshot() {
   group.state = "live";
   group.created_unix = 1700000123;
   group.publisher = control::PublisherStats{
-      "13800000001", "tcp", "10.0.0.2:51000", 12.25, 1, 2, 7, true, 2500, 3};
+      "13800000001", "tcp", "10.0.0.2:51000", 12.25, 1, 2, 7, true, 2500, 3, 9};
   group.tracks.push_back(
       {0, "video", "H264", 90000, 1000, 1200000, 812345.5, 3, 4, 2800, 40, 12.5});
   group.tracks.push_back({1, "audio", "OPUS", 48000, 500, 40000, 0.1, 0, 0});
@@ -91,7 +91,7 @@ TEST(SnapshotJson, WritesTheDocumentedFieldNames) {
     "publisher": {"terminal": "13800000001", "transport": "tcp", "remote": "10.0.0.2:51000",
                   "connected_s": 12.25, "malformed_packets": 1, "wrong_channel_packets": 2,
                   "rtcp_sender_reports": 7, "stalled": true, "stalled_for_ms": 2500,
-                  "stalls": 3},
+                  "stalls": 3, "rtcp_receiver_reports_sent": 9},
     "tracks": [
       {"id": 0, "media": "video", "codec": "H264", "clock_rate": 90000, "packets": 1000,
        "bytes": 1200000, "bitrate_bps": 812345.5, "malformed": 3, "keyframes": 4,
@@ -149,7 +149,7 @@ TEST(SnapshotJson, RoundTripThroughText) {
 
 TEST(SnapshotJson, SnapshotWithoutTheStallFieldsOfAnOlderMediaSideStillParses) {
   json old = full_snapshot();
-  for (const char* key : {"stalled", "stalled_for_ms", "stalls"})
+  for (const char* key : {"stalled", "stalled_for_ms", "stalls", "rtcp_receiver_reports_sent"})
     old["publisher"].erase(key);
   for (const char* key : {"stale_packets_dropped", "held_for_keyframe", "lag_ms"})
     old["tracks"][0].erase(key);
@@ -167,6 +167,7 @@ TEST(SnapshotJson, SnapshotWithoutTheStallFieldsOfAnOlderMediaSideStillParses) {
   EXPECT_FALSE(parsed->viewers[0].qos.thinned);
   EXPECT_FALSE(parsed->publisher->stalled);
   EXPECT_EQ(parsed->publisher->stalls, 0U);
+  EXPECT_EQ(parsed->publisher->rtcp_receiver_reports_sent, 0U);
   EXPECT_EQ(parsed->tracks[0].stale_packets_dropped, 0U);
 }
 

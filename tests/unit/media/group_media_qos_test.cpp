@@ -5,6 +5,7 @@
 #include <array>
 
 #include "media/group_snapshot.hpp"
+#include "media/qos_counters.hpp"
 #include "rtp/full_intra_request.hpp"
 #include "rtp/picture_loss_indication.hpp"
 #include "rtp/receiver_estimated_max_bitrate.hpp"
@@ -295,6 +296,81 @@ TEST_F(GroupMediaQosTest, ACongestedAudienceAsksThePublisherForALowerRate) {
   ASSERT_EQ(remb->ssrc_count, 1U);
   EXPECT_EQ(remb->ssrcs[0], video_ssrc_in_);
   EXPECT_EQ(media().qos().bitrate_requests(), 1U);
+  const auto& request = media().qos().last_bitrate_request();
+  ASSERT_TRUE(request);
+  EXPECT_TRUE(request->sent);
+  EXPECT_EQ(request->bps, remb->bitrate_bps);
+  EXPECT_EQ(request->ssrc, video_ssrc_in_);
+  EXPECT_EQ(request->paths.congested, 2U);
+  EXPECT_EQ(request->paths.reporting, 2U);
+}
+
+// A browser publisher (issue 14) is set up before its ICE check brings its address and DTLS its
+// keys: a request made then cannot leave, and says so (it was counted sent and dropped).
+TEST_F(GroupMediaQosTest, ARequestForABrowserNotConnectedYetIsCountedUnsent) {
+  limits_.qos.rate.min_bps = 1000;
+  publish_keyframe();
+  PublisherRtcpPath path;  // as WebRtcSessions::start_publisher sets it: no address yet
+  path.tcp = false;
+  media().set_publisher_rtcp(path);
+  Viewer& a = playing_viewer("a", 6000);
+  media().update_rates(now_);
+  for (int i = 0; i < 25; ++i)
+    publish_delta();
+  now_ += 1s;
+  media().update_rates(now_);
+  first_report(a);
+  EXPECT_TRUE(media().on_viewer_rtcp(
+      a, kVideo, bytes_of(viewer_rtcp(video_ssrc(), 64, 100, 0, 0, false)), now_));
+  udp_.rtcp.clear();
+  media().update_qos(now_);
+  EXPECT_TRUE(udp_.rtcp.empty());
+  EXPECT_EQ(media().qos().bitrate_requests(), 1U);
+  EXPECT_EQ(QosCounters::of(media().qos()).bitrate_requests_unsent, 1U);
+  const auto& request = media().qos().last_bitrate_request();
+  ASSERT_TRUE(request);
+  EXPECT_FALSE(request->sent);
+  EXPECT_EQ(request->ssrc, video_ssrc_in_);
+}
+
+// Issue 14: a browser publisher gets our receiver reports, a second apart, one compound with a
+// block for each of its tracks (BUNDLE: on the video's path); its send-side estimate grows only
+// on them. Other publishers do not (path.receiver_reports false): their requests alone.
+TEST_F(GroupMediaQosTest, ABrowserPublisherGetsReceiverReportsAboutEachOfItsTracks) {
+  publish_keyframe();
+  PublisherRtcpPath path;
+  path.tcp = false;
+  path.udp_rtcp[kVideo] = path.udp_rtcp[kAudio] = endpoint(9001);
+  media().set_publisher_rtcp(path);
+  publish_audio();
+  ++video_seq_;  // one video packet lost on its way
+  publish_delta();
+  udp_.rtcp.clear();
+  media().update_qos(now_);
+  EXPECT_TRUE(udp_.rtcp_to(endpoint(9001)).empty()) << "receiver_reports is off";
+
+  path.receiver_reports = true;
+  media().set_publisher_rtcp(path);
+  media().update_qos(now_);
+  media().update_qos(now_ + 500ms);  // within the second: nothing more
+  const auto sent = udp_.rtcp_to(endpoint(9001));
+  ASSERT_EQ(sent.size(), 1U);
+  const auto packets = rtcp_packets(sent[0]);
+  ASSERT_EQ(packets.size(), 2U) << "RR, SDES";
+  const auto rr = rtp::parse_receiver_report(packets[0]);
+  ASSERT_TRUE(rr);
+  EXPECT_EQ(rr->sender_ssrc, media().qos().relay_ssrc());
+  ASSERT_EQ(rr->block_count, 2U);
+  EXPECT_EQ(rr->blocks[0].ssrc, video_ssrc_in_);
+  EXPECT_EQ(rr->blocks[0].cumulative_lost, 1);
+  EXPECT_EQ(rr->blocks[0].highest_sequence, std::uint32_t{video_seq_} - 1);
+  EXPECT_EQ(rr->blocks[1].ssrc, 0x5555U);  // the audio's
+  EXPECT_EQ(rr->blocks[1].cumulative_lost, 0);
+  EXPECT_EQ(media().receiver_reports_sent(), 1U);
+
+  media().update_qos(now_ + 1s);
+  EXPECT_EQ(udp_.rtcp_to(endpoint(9001)).size(), 2U);
+  EXPECT_EQ(media().receiver_reports_sent(), 2U);
 }
 
 // Issue 12 item 5: what GET /v1/groups shows of the group's QoS and of each viewer's, every

@@ -36,6 +36,7 @@ class GroupQosTest : public ::testing::Test {
     qos.publisher_video_rate(2'000'000);
     qos.set_publisher([this](std::size_t track, rtp::Bytes compound) {
       sent.push_back({track, {compound.begin(), compound.end()}});
+      return true;
     });
   }
 
@@ -124,6 +125,30 @@ TEST_F(GroupQosTest, WithoutAPublisherRequestsAreCountedNotSent) {
   viewer_pli(viewer, now);
   EXPECT_TRUE(sent.empty());
   EXPECT_EQ(qos.requests_unsent(), 1u);
+}
+
+TEST_F(GroupQosTest, ARequestThePublishersPathRefusedIsCountedUnsent) {
+  bool takes = false;  // e.g. a browser's before its ICE check and DTLS
+  qos.set_publisher([&](std::size_t, rtp::Bytes) { return takes; });
+  ViewerQos a, b;
+  std::vector<ViewerQos*> all{&a, &b};
+  reports(all, 0.15, 1);
+  qos.tick(all, now);
+  EXPECT_EQ(qos.bitrate_requests(), 1u);
+  EXPECT_EQ(qos.requests_unsent(), 1u);
+  ASSERT_TRUE(qos.last_bitrate_request());
+  EXPECT_FALSE(qos.last_bitrate_request()->sent);
+  takes = true;
+  reports(all, 0.15, 1);
+  qos.tick(all, now);
+  EXPECT_EQ(qos.bitrate_requests(), 2u);
+  EXPECT_EQ(qos.requests_unsent(), 1u);
+  const auto& request = qos.last_bitrate_request();
+  ASSERT_TRUE(request);
+  EXPECT_TRUE(request->sent);
+  EXPECT_EQ(request->ssrc, kPublisherVideo);
+  EXPECT_EQ(request->bps, *qos.rate_policy().target_bps());
+  EXPECT_EQ(request->paths.congested, 2u);
 }
 
 TEST_F(GroupQosTest, ACongestedMajorityAsksThePublisherForLessThenMoreOnceClear) {

@@ -30,7 +30,10 @@ class QosCountersTest : public ::testing::Test {
   }
 
   void connect_publisher() {
-    qos.set_publisher([this](std::size_t, rtp::Bytes) { ++sent; });
+    qos.set_publisher([this](std::size_t, rtp::Bytes) {
+      ++sent;
+      return true;
+    });
   }
 
   bool feedback(ViewerQos& viewer, std::span<const std::uint8_t> packet) {
