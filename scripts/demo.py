@@ -342,10 +342,12 @@ def main():
         missing, text = scrape_metrics(base)
         samples = dict(line.rsplit(" ", 1) for line in text.splitlines()
                        if line and not line.startswith("#"))
-        udp_viewers = samples.get('callcast_viewers{transport="udp"}', "?")
+        by_transport = {transport: samples.get('callcast_viewers{transport="%s"}' % transport, "?")
+                        for transport in ("udp", "tcp", "webrtc", "rtp")}
+        counted = ", ".join(f"{transport} {count}" for transport, count in by_transport.items())
         sent = samples.get("callcast_media_sent_packets_total", "?")
         say("demo", f"metrics: curl -s {base}/metrics (saved in demo-out/metrics.txt): "
-                    f"viewers over UDP {udp_viewers}, RTP packets sent {sent}")
+                    f"viewers by transport {counted}, RTP packets sent {sent}")
         if missing:
             failures.append("series missing from /metrics: " + ", ".join(missing))
     except OSError as error:

@@ -159,26 +159,29 @@ Result<bool, std::string> Daemon::start_remote_media() {
   return true;
 }
 
-// The admin API where the media side runs here; elsewhere only its access rule, which the
-// signaling role's /v1 routes share, and the health check.
+// The admin API where the media side runs here; elsewhere its access rule, which the signaling
+// role's /v1 routes share, its reads of groups (from the media role, for the console) and the
+// health check. The pages everywhere.
 void Daemon::add_control_routes() {
   Services& s = *services_;
   if (s.media_service) {
     const http::AdminApi admin(s.http, *s.media_control, config_.http.api_key);
-    add_web_pages();
   } else {
-    http::AdminApi::protect_only(s.http, config_.http.api_key);
+    http::AdminApi::add_read_only(s.http, *s.media_control, config_.http.api_key);
     s.http.route("GET", "/healthz", [](const http::Request&, const http::Responder& respond) {
       respond(http::Response::json(200, R"({"status":"ok"})"));
     });
   }
+  add_web_pages();
   if (config_.http.api_key.empty()) {
     spdlog::info("http: no api_key configured, the /v1 APIs answer loopback clients only");
   }
 }
 
-// Issue 14: the browser pages beside the admin API the console reads (and, with the media
-// side, the WHEP/WHIP endpoints the watch and broadcast pages call).
+// Issue 14: the browser pages, by every role. The watch and broadcast pages call WHEP/WHIP on
+// their own origin: by number and login where the network side runs (roles all and signaling),
+// with a token where the media side does (all and media). Roles apart, a user therefore opens
+// the signaling role's pages, and the media role's serve token links (whep_url, whip_url).
 void Daemon::add_web_pages() {
   Services& s = *services_;
   const std::filesystem::path root = config_.http.web_root.empty()
@@ -196,6 +199,11 @@ void Daemon::add_web_pages() {
                  root.string());
   } else {
     spdlog::info("http: web pages (/, /watch, /broadcast) served from {}", root.string());
+    if (config_.role == core::Role::media) {
+      spdlog::info(
+          "http: role media: /watch and /broadcast play and publish with a token here; by number "
+          "on the signaling role's HTTP");
+    }
   }
 }
 

@@ -159,6 +159,26 @@ void add_event_route(HttpServer& server, control::EventSource& source) {
   });
 }
 
+// The snapshots: what the console reads, served by every role.
+void add_read_routes(HttpServer& server, control::MediaControl& media) {
+  control::MediaControl* control = &media;
+  server.route("GET", "/v1/groups", [control](const Request&, Responder respond) {
+    control->list_groups(
+        [respond](Result<std::vector<control::GroupSnapshot>, control::ControlError> result) {
+          if (!result) return respond(control_failure(result.error()));
+          respond(json_response(200, {{"groups", result.value()}}));
+        });
+  });
+
+  server.route("GET", "/v1/groups/{group}", [control](const Request& request, Responder respond) {
+    control->get_group(std::string(request.param("group")),
+                       [respond](Result<control::GroupSnapshot, control::ControlError> result) {
+                         if (!result) return respond(control_failure(result.error()));
+                         respond(json_response(200, json(result.value())));
+                       });
+  });
+}
+
 void add_routes(HttpServer& server, control::MediaControl& media) {
   control::MediaControl* control = &media;
 
@@ -178,21 +198,7 @@ void add_routes(HttpServer& server, control::MediaControl& media) {
                           });
   });
 
-  server.route("GET", "/v1/groups", [control](const Request&, Responder respond) {
-    control->list_groups(
-        [respond](Result<std::vector<control::GroupSnapshot>, control::ControlError> result) {
-          if (!result) return respond(control_failure(result.error()));
-          respond(json_response(200, {{"groups", result.value()}}));
-        });
-  });
-
-  server.route("GET", "/v1/groups/{group}", [control](const Request& request, Responder respond) {
-    control->get_group(std::string(request.param("group")),
-                       [respond](Result<control::GroupSnapshot, control::ControlError> result) {
-                         if (!result) return respond(control_failure(result.error()));
-                         respond(json_response(200, json(result.value())));
-                       });
-  });
+  add_read_routes(server, media);
 
   server.route("DELETE", "/v1/groups/{group}",
                [control](const Request& request, Responder respond) {
@@ -324,6 +330,12 @@ AdminApi::AdminApi(HttpServer& server, control::MediaControl& control, std::stri
   key_ = protect(server, api_key);
   add_routes(server, control);
   if (control::EventSource* events = control.event_source()) add_event_route(server, *events);
+}
+
+void AdminApi::add_read_only(HttpServer& server, control::MediaControl& control,
+                             const std::string& api_key) {
+  (void)protect(server, api_key);
+  add_read_routes(server, control);
 }
 
 bool AdminApi::guards(std::string_view path) {

@@ -11,6 +11,9 @@
 //   GET    /healthz                                          -> 200 {"status":"ok"}
 //   GET    /metrics (MetricsEndpoint, same access rule)      -> 200 Prometheus text
 //
+// The signaling role (roles apart) serves the two GET /v1/groups routes alone (add_read_only),
+// read from the media role.
+//
 // The event feed (only when the control keeps events, control::MediaControl::event_source()):
 // answers at once with the events whose seq > after, else waits up to wait_ms (default 25000,
 // at most 30000) for one and then answers, with an empty list if none came. Without `after`,
@@ -44,11 +47,13 @@ class AdminApi {
   // `control`, which must outlive the server; this object itself may go away after construction.
   AdminApi(HttpServer& server, control::MediaControl& control, std::string api_key);
 
-  // The access rule and JSON errors without the control routes, for a server whose other
-  // /v1/ routes (the signaling role's) need the same protection.
-  static void protect_only(HttpServer& server, const std::string& api_key) {
-    (void)protect(server, api_key);
-  }
+  // The signaling role's (roles apart): the access rule and JSON errors, which its own /v1/
+  // routes share, and the two reads of groups (GET /v1/groups, GET /v1/groups/{group}) answered
+  // from `control`, its client of the media role's API, so that the operator console it serves
+  // beside the watch and broadcast pages has its data from the same origin. Nothing that creates
+  // or ends a group or a viewer: there, calls do.
+  static void add_read_only(HttpServer& server, control::MediaControl& control,
+                            const std::string& api_key);
 
   // The access rule alone: nullopt to serve the request, else the 401 or 403 to send.
   std::optional<Response> check_access(const Request& request) const;

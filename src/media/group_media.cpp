@@ -23,6 +23,18 @@ std::string_view to_string(ViewerState state) {
   return "?";
 }
 
+std::string_view transport_of(const Viewer& viewer) {
+  switch (viewer.kind) {
+    case ViewerKind::browser:
+      return kViewerTransports[0];
+    case ViewerKind::phone:
+      return kViewerTransports[1];
+    case ViewerKind::rtsp:
+      break;
+  }
+  return viewer.tcp ? kViewerTransports[3] : kViewerTransports[2];
+}
+
 GroupMedia::GroupMedia(std::string group, std::vector<TrackDescription> tracks,
                        sdp::SessionDescription announced, DatagramTransmitter& rtcp,
                        FanoutEngine& fanout, GroupMediaLimits limits, std::uint32_t ssrc_seed)

@@ -127,10 +127,7 @@ control::GroupSnapshot make_group_snapshot(const core::Group& group, const Group
         stats.state = viewer->state == ViewerState::playing  ? "playing"
                       : viewer->state == ViewerState::paused ? "paused"
                                                              : "set_up";
-        stats.transport = viewer->kind == ViewerKind::browser ? "webrtc"
-                          : viewer->kind == ViewerKind::phone ? "rtp"
-                          : viewer->tcp                       ? "tcp"
-                                                              : "udp";
+        stats.transport = std::string(transport_of(*viewer));
         stats.latched = !viewer->tcp;
         for (const auto& t : viewer->tracks) {
           if (t.set_up && stats.remote.empty()) {

@@ -1,5 +1,6 @@
 // StreamingServer's series for GET /metrics, computed at scrape time on the event loop from the
 // counters and tables it keeps anyway: nothing on the packet path changes for them.
+#include <algorithm>
 #include <array>
 
 #include "media/group_media.hpp"
@@ -109,8 +110,8 @@ void StreamingServer::expose_metrics(stats::Exposition& out) const {
   out.add(stats::kGroups, {core::to_string(core::GroupState::stalled)},
           static_cast<double>(groups[2]));
 
-  std::uint64_t udp_viewers = 0;
-  std::uint64_t tcp_viewers = 0;
+  // Every transport's series, 0 when it has no viewer, so that dashboards always see them.
+  std::array<std::uint64_t, kViewerTransports.size()> viewers_by_transport{};
   std::uint64_t received_packets = metrics_.retired_received_packets();
   std::uint64_t received_bytes = metrics_.retired_received_bytes();
   std::uint64_t malformed_rtcp = metrics_.retired_malformed_rtcp();
@@ -130,12 +131,13 @@ void StreamingServer::expose_metrics(stats::Exposition& out) const {
     publisher_loss.add(media->publisher_loss());
     thinned_viewers += media->qos().thinned_viewers();
     for (const auto& [id, viewer] : media->viewers()) {
-      ++(viewer->tcp ? tcp_viewers : udp_viewers);
+      const auto transport = std::ranges::find(kViewerTransports, transport_of(*viewer));
+      ++viewers_by_transport[static_cast<std::size_t>(transport - kViewerTransports.begin())];
       delivered.add(*viewer->delivery);
     }
   }
-  out.add(stats::kViewers, {"udp"}, static_cast<double>(udp_viewers));
-  out.add(stats::kViewers, {"tcp"}, static_cast<double>(tcp_viewers));
+  for (std::size_t i = 0; i < kViewerTransports.size(); ++i)
+    out.add(stats::kViewers, {kViewerTransports[i]}, static_cast<double>(viewers_by_transport[i]));
   out.add(stats::kReceivedPackets, static_cast<double>(received_packets));
   out.add(stats::kReceivedBytes, static_cast<double>(received_bytes));
   out.add(stats::kSentPackets, static_cast<double>(delivered.packets_sent));

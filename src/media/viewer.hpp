@@ -5,6 +5,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "media/delivery.hpp"
 #include "media/delivery_counters.hpp"
@@ -89,5 +90,10 @@ struct Viewer {
   ViewerQos qos;  // its path's health, its keyframe requests, whether it is thinned
   Clock::time_point last_heard{};
 };
+
+// How its media travels, as the JSON snapshot and /metrics both name it: "webrtc" (a browser,
+// SRTP), "rtp" (a SIP phone), else its RTSP transport, "tcp" (interleaved) or "udp".
+inline constexpr std::array<std::string_view, 4> kViewerTransports{"webrtc", "rtp", "udp", "tcp"};
+std::string_view transport_of(const Viewer& viewer);
 
 }  // namespace callcast::media

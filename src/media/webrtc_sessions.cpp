@@ -499,7 +499,10 @@ void WebRtcSessions::select(WebRtcPeer& peer, const UdpEndpoint& to) {
     if (moved && peer.srtp) keyed(peer, ctx_.time.now());  // its RTCP goes to the new address
     return;
   }
+  // A session that is no publisher's is a viewer's; the kind is checked here all the same, where
+  // the session is used, rather than trusted from session_exists() above.
   ViewerSession* session = session_of(peer);
+  if (session == nullptr) return;
   Viewer& viewer = session->viewer();
   for (std::size_t t = 0; t < kMaxTracks; ++t) {
     if (!viewer.tracks[t].set_up) continue;
@@ -557,7 +560,8 @@ void WebRtcSessions::keyed(WebRtcPeer& peer, Clock::time_point now) {
         std::chrono::duration_cast<std::chrono::milliseconds>(now - peer.created).count());
     return;
   }
-  ViewerSession* session = session_of(peer);
+  ViewerSession* session = session_of(peer);  // checked where used, as in select()
+  if (session == nullptr) return;
   Viewer& viewer = session->viewer();
   viewer.srtp = peer.srtp;
   if (auto playing = ctx_.directory.registry().viewer_playing(peer.group, peer.viewer); !playing) {

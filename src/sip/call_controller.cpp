@@ -78,8 +78,8 @@ std::string CallController::refuse_at_service_number(std::string_view offer) con
   return {};
 }
 
-CallId CallController::add_call(StackHandle handle, CallRole role, const std::string& caller,
-                                const std::string& group, const SipRequest& request) {
+Call& CallController::add_call(StackHandle handle, CallRole role, const std::string& caller,
+                               const std::string& group, const SipRequest& request) {
   const CallId id = table_.next_call++;
   Call call;
   call.id = id;
@@ -96,9 +96,9 @@ CallId CallController::add_call(StackHandle handle, CallRole role, const std::st
   call.invited_at = services_.time.now();
   call.reached_host = request.request_host;
   call.takes_audience = role == CallRole::master && takes_audience_info(request);
-  table_.calls.emplace(id, std::move(call));
+  Call& added = table_.calls.emplace(id, std::move(call)).first->second;
   services_.stack.bind(handle, id);
-  return id;
+  return added;
 }
 
 void CallController::on_invite(StackHandle handle, const SipRequest& request) {
@@ -176,26 +176,27 @@ void CallController::start_broadcast(StackHandle handle, const SipRequest& reque
                    SipMetrics::InviteKind::service);
     return;
   }
-  const CallId id = add_call(handle, CallRole::master, master, master, request);
+  const Call& call = add_call(handle, CallRole::master, master, master, request);
+  const CallId id = call.id;
   table_.broadcasts[master] = id;
-  const Call& call = *table_.find(id);
   spdlog::info(
       "sip: group={} terminal={} step=701 event=broadcast_invite transport={} audience_info={}",
       master, master, call.tcp ? "tcp" : "udp", call.takes_audience ? 1 : 0);
   services_.media.create_group(master,
                                on_loop<control::GroupCreated>([this, id, master](auto result) {
-                                 if (table_.find(id) == nullptr) {
+                                 Call* master_call = table_.find(id);
+                                 if (master_call == nullptr) {
                                    // Cancelled while the group was being made.
                                    if (result) services_.media.close_group(master, [](auto) {});
                                    return;
                                  }
-                                 on_group_created(id, std::move(result));
+                                 on_group_created(*master_call, std::move(result));
                                }));
 }
 
-void CallController::on_group_created(CallId id,
+void CallController::on_group_created(Call& call,
                                       Result<control::GroupCreated, control::ControlError> result) {
-  Call& call = *table_.find(id);
+  const CallId id = call.id;
   if (!result) {
     const auto& error = result.error();
     spdlog::warn(
@@ -384,19 +385,20 @@ void CallController::start_viewer_call(StackHandle handle, const SipRequest& req
       return refuse(488, "Not Acceptable Here", "the SDP offer: " + offer.error());
     }
   }
-  const CallId id = add_call(handle, CallRole::viewer, viewer, group, request);
+  const CallId id = add_call(handle, CallRole::viewer, viewer, group, request).id;
   // 710: the call is diverted to the service; tell the caller, as a forwarding switch would.
   services_.stack.respond(handle, refusal(181, "Call Is Being Forwarded", {}));
   spdlog::info("sip: group={} terminal={} step=710 event=viewer_invite dialled={} hops={}", group,
                viewer, dialled, route.chain.size() - 1);
   services_.media.admit_viewer(
       group, viewer, on_loop<control::ViewerAdmitted>([this, id, group, viewer](auto result) {
-        if (table_.find(id) == nullptr) {
+        Call* call = table_.find(id);
+        if (call == nullptr) {
           // Cancelled meanwhile: undo unless another dialog still holds it.
           if (result) release_viewer_admission(group, viewer);
           return;
         }
-        on_viewer_admitted(id, std::move(result));
+        on_viewer_admitted(*call, std::move(result));
       }));
 }
 
@@ -410,8 +412,8 @@ void CallController::release_viewer_admission(const std::string& group, const st
 }
 
 void CallController::on_viewer_admitted(
-    CallId id, Result<control::ViewerAdmitted, control::ControlError> result) {
-  Call& call = *table_.find(id);
+    Call& call, Result<control::ViewerAdmitted, control::ControlError> result) {
+  const CallId id = call.id;
   if (!result) {
     const auto& error = result.error();
     spdlog::info("sip: group={} terminal={} step=712 event=admit_failed error={} message=\"{}\"",
@@ -526,18 +528,18 @@ void CallController::on_call_confirmed(CallId id) {
   services_.media.start_phone_viewer(
       std::move(request),
       on_loop<control::PhoneViewerStarted>([this, id, group_name, viewer](auto result) {
-        if (table_.find(id) == nullptr) {
+        Call* confirmed = table_.find(id);
+        if (confirmed == nullptr) {
           // Ended meanwhile (its release went before this start was done): undo.
           if (result) release_viewer_admission(group_name, viewer);
           return;
         }
-        on_phone_viewer_started(id, std::move(result));
+        on_phone_viewer_started(*confirmed, std::move(result));
       }));
 }
 
 void CallController::on_phone_viewer_started(
-    CallId id, Result<control::PhoneViewerStarted, control::ControlError> result) {
-  Call& call = *table_.find(id);
+    Call& call, Result<control::PhoneViewerStarted, control::ControlError> result) {
   if (call.state != CallState::answered) return;  // the broadcast ended meanwhile
   if (!result) {
     const auto& error = result.error();
@@ -619,11 +621,12 @@ void CallController::on_viewer_media_ended(const std::string& group, const std::
     if (its_media) ending.push_back(id);
   }
   for (const CallId id : ending) {
-    Call& call = *table_.find(id);
+    Call* call = table_.find(id);
+    if (call == nullptr) continue;  // looked up again after hang_up() of the ones before
     spdlog::info(
         "sip: group={} terminal={} step=714 event=viewer_media_ended_by_media_side reason=\"{}\"",
         group, viewer, reason);
-    hang_up(call, "media ended by the media side: " + reason, bye_reason);
+    hang_up(*call, "media ended by the media side: " + reason, bye_reason);
   }
 }
 

@@ -83,7 +83,8 @@ class CallController {
   void start_broadcast(StackHandle handle, const SipRequest& request, const std::string& master);
   void start_viewer_call(StackHandle handle, const SipRequest& request, const std::string& viewer,
                          const std::string& dialled);
-  void on_group_created(CallId id, Result<control::GroupCreated, control::ControlError> result);
+  // The media side's answers, for a call still in the table (the completions look it up).
+  void on_group_created(Call& call, Result<control::GroupCreated, control::ControlError> result);
   // 704-705 for a phone (issue 13): the recvonly answer planned from its offer and the group's
   // RTP address, the media side set up to receive its RTP; the 200 follows at 706.
   void start_phone_broadcast(Call& call, const control::GroupCreated& created);
@@ -95,14 +96,15 @@ class CallController {
   void start_browser_broadcast(Call& call);
   // A phone's broadcast that cannot start after its group was made: 488, the group closed.
   void fail_phone_broadcast(Call& call, const std::string& why);
-  void on_viewer_admitted(CallId id, Result<control::ViewerAdmitted, control::ControlError> result);
+  void on_viewer_admitted(Call& call,
+                          Result<control::ViewerAdmitted, control::ControlError> result);
   // 713-714 for a phone (issue 13): the answer planned from its offer and the group's tracks, the
   // 200 with the answer SDP, and at its ACK the media side started to the phone's routes.
   void answer_phone(Call& call, const control::ViewerAdmitted& admitted);
   // 713-714 for a browser (issue 14): the media side answers its WebRTC offer; the 200 (the
   // WHEP 201) carries that answer, and its media starts once ICE and DTLS are done.
   void answer_browser(Call& call);
-  void on_phone_viewer_started(CallId id,
+  void on_phone_viewer_started(Call& call,
                                Result<control::PhoneViewerStarted, control::ControlError> result);
   void on_join_timeout(CallId id);
   // After a viewer's 200: its media must start within sip.viewer_media_start_timeout_s.
@@ -128,8 +130,9 @@ class CallController {
   // A viewer's admission (or phone media) that completed after its dialog was gone: undone,
   // unless another dialog of the same viewer still holds it (release_media's rule).
   void release_viewer_admission(const std::string& group, const std::string& viewer);
-  CallId add_call(StackHandle handle, CallRole role, const std::string& caller,
-                  const std::string& group, const SipRequest& request);
+  // The new call, in the table (a reference valid while it stays there).
+  Call& add_call(StackHandle handle, CallRole role, const std::string& caller,
+                 const std::string& group, const SipRequest& request);
   long long elapsed_ms(core::SteadyClock::time_point since) const;
   // Wraps a media-side completion so that it runs on the SIP thread.
   template <class T>

@@ -37,9 +37,10 @@ inline constexpr std::array<double, 9> jitter_seconds{0.001, 0.002, 0.005, 0.01,
 inline constexpr Metric kGroups{"callcast_groups", Kind::gauge,
                                 "Temporary groups by state (waiting_for_master, live, stalled).",
                                 "", labels::state};
-inline constexpr Metric kViewers{"callcast_viewers", Kind::gauge,
-                                 "Viewer sessions by media transport (udp, tcp).", "",
-                                 labels::transport};
+inline constexpr Metric kViewers{
+    "callcast_viewers", Kind::gauge,
+    "Viewer sessions by media transport (webrtc: browsers, rtp: SIP phones, udp and tcp: RTSP).",
+    "", labels::transport};
 inline constexpr Metric kReceivedPackets{"callcast_media_received_packets_total", Kind::counter,
                                          "RTP packets received from publishers.", ""};
 inline constexpr Metric kReceivedBytes{"callcast_media_received_bytes_total", Kind::counter,

@@ -3,8 +3,9 @@
 // WHIP; ICE-lite, DTLS-SRTP and the fan-out run in callcastd. A browser watches a `callcast
 // broadcast`; the watch page shows the server's reason when it is refused; every kind of viewer
 // (terminal, RTSP player, SIP phone, browser) decodes a browser's broadcast; the operator console
-// counts browser viewers; across hosts, browsers on another host and behind a NAT watch, and a
-// browser broadcaster follows the REMB its congested group sends it.
+// counts browser viewers; /metrics counts them by transport; with the roles apart, a browser
+// watches by number from the signaling role's pages; across hosts, browsers on another host and
+// behind a NAT watch, and a browser broadcaster follows the REMB its congested group sends it.
 //
 // Nothing is skipped for want of a browser: without node, /usr/bin/chromium or the built pages
 // (web/dist, `make web`) the tests fail and say which command sets them up.
@@ -16,9 +17,10 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <nlohmann/json.hpp>
-#include <sstream>
 #include <optional>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -134,6 +136,20 @@ struct PageEnd {
   std::chrono::milliseconds within;  // from the close to the session's end on both sides
   std::string media_reason;          // the media side's reason when it ends the session itself
 };
+// The value of one series (name and labels as exposed) in a /metrics text; -1 when absent.
+double metric_sample(const std::string& text, const std::string& series) {
+  const auto at = text.find("\n" + series + " ");
+  return at == std::string::npos ? -1 : std::strtod(text.c_str() + at + series.size() + 2, nullptr);
+}
+
+// callcast_viewers of one transport (webrtc, rtp, udp, tcp) as `server` exposes it now.
+double viewers_metric(CallcastServer& server, const std::string& transport,
+                      std::string* text = nullptr) {
+  const HttpResult scraped = server.http().get("/metrics");
+  if (text != nullptr) *text = scraped.body;
+  if (scraped.status != 200) return -1;
+  return metric_sample(scraped.body, "callcast_viewers{transport=\"" + transport + "\"}");
+}
 
 class BrowserWebRtcTest : public TerminalE2eTest {
  protected:
@@ -164,7 +180,10 @@ class BrowserWebRtcTest : public TerminalE2eTest {
     return {};
   }
 
-  std::string base_url() { return "http://127.0.0.1:" + std::to_string(server().http_port()); }
+  // Where the browsers open the pages: the server that takes calls by number.
+  virtual std::string base_url() {
+    return "http://127.0.0.1:" + std::to_string(signaling_server().http_port());
+  }
 
   // tests/browser/<script> started in the background, its output in dir()/<name>.out and .err.
   ChildProcess& start_script(const std::string& script, std::vector<std::string> args,
@@ -284,6 +303,11 @@ TEST_F(BrowserWebRtcTest, ABrowserWatchesACallcastBroadcastByNumber) {
   EXPECT_GT(later.value("packets_sent", 0), first.value("packets_sent", 0) + 50)
       << first.dump() << "\n"
       << later.dump();
+  // /metrics counts it as the snapshot names it, and no RTSP viewer (the publisher is none).
+  std::string metrics;
+  EXPECT_EQ(viewers_metric(server(), "webrtc", &metrics), 1) << metrics;
+  for (const char* transport : {"rtp", "udp", "tcp"})
+    EXPECT_EQ(viewers_metric(server(), transport, &metrics), 0) << transport << "\n" << metrics;
 
   const nlohmann::json result = script_result(page, 60s);
   expect_played(result, seconds);
@@ -398,11 +422,25 @@ TEST_F(BrowserWebRtcTest, ABrowserBroadcastsAndEveryKindOfViewerDecodesIt) {
   // A SIP phone calls the number (plain RTP).
   const auto phone_dir = dir() / "baresip-viewer";
   ChildProcess& phone =
-      spawn(baresip_phone({phone_dir, kOther, kPassword, sip_domain(), kMaster, 8, {}}));
+      // 12 s: long enough to be counted beside the browser, whose Chromium starts slower.
+      spawn(baresip_phone({phone_dir, kOther, kPassword, sip_domain(), kMaster, 12, {}}));
   ASSERT_TRUE(phone.started()) << phone.error();
   // And a second browser (WHEP).
   const int seconds = 5;
   ChildProcess& page = start_browser_watch(kBrowserViewer, seconds, "watch");
+
+  // While they watch, /metrics counts each kind under the snapshot's transport: the phone as
+  // rtp, the browser as webrtc, the terminal and ffprobe as RTSP (udp or tcp).
+  std::string metrics;
+  EXPECT_TRUE(wait_until(
+      [&] {
+        return viewers_metric(server(), "webrtc", &metrics) == 1 &&
+               viewers_metric(server(), "rtp", &metrics) == 1;
+      },
+      20s))
+      << metrics << "\n"
+      << snapshot().dump();
+  EXPECT_GE(viewers_metric(server(), "udp") + viewers_metric(server(), "tcp"), 1) << metrics;
 
   const nlohmann::json watched = script_result(page, 60s);
   expect_played(watched, seconds);
@@ -622,6 +660,102 @@ TEST_F(BrowserWebRtcTest, ABroadcastingTabClosedWithoutItsDeleteEndsOnCloseNotif
 // Its media stops: stalled after media.publisher_stall_s (2), master_lost past its grace (5).
 TEST_F(BrowserWebRtcTest, AKilledBroadcastingBrowserEndsAfterItsGrace) {
   broadcast_then_leave({"kill", false, 12s, {}});
+}
+
+// The roles apart (README "Roles apart"): the fixture's server is `--role media`, a second
+// callcastd `--role signaling --media-url` takes the calls. WHEP by number is the signaling role's,
+// so the browser opens the signaling role's pages: its /watch calls by number on its own origin,
+// its console reads the groups the signaling role gets from the media role.
+class BrowserRolesApartTest : public BrowserWebRtcTest {
+ protected:
+  ServerOptions server_options() const override {
+    ServerOptions options;
+    options.role = "media";
+    return options;
+  }
+
+  void SetUp() override {
+    BrowserWebRtcTest::SetUp();
+    if (HasFatalFailure()) return;
+    ServerOptions options = BrowserWebRtcTest::server_options();
+    options.role = "signaling";
+    options.extra_args = {"--media-url",
+                          "http://127.0.0.1:" + std::to_string(server().http_port())};
+    const auto signaling_dir = dir() / "signaling";
+    std::filesystem::create_directories(signaling_dir);
+    signaling_ = std::make_unique<CallcastServer>(CALLCASTD_PATH, signaling_dir, options);
+    ASSERT_TRUE(signaling_->start());
+    ASSERT_EQ(signaling_->ready().rtsp_port, 0) << "the signaling role serves no RTSP";
+  }
+
+  void TearDown() override {
+    signaling_.reset();  // before the media role, so that its last requests find it
+    BrowserWebRtcTest::TearDown();
+  }
+
+  CallcastServer& signaling_server() override { return *signaling_; }
+
+  std::unique_ptr<CallcastServer> signaling_;
+};
+
+TEST_F(BrowserRolesApartTest, ABrowserWatchesByNumberFromTheSignalingRolesPages) {
+  start_live_broadcast();
+  ASSERT_FALSE(HasFailure());
+  ASSERT_TRUE(api().wait_until_live(kMaster, 10s));
+  // Both roles serve the pages: the signaling role's call by number, the media role's take
+  // token links; the media role refuses a call by number and says where to make it.
+  for (CallcastServer* role : {&signaling_server(), &server()}) {
+    for (const char* page : {"/watch", "/broadcast", "/"}) {
+      const HttpResult got = role->http().get(page);
+      EXPECT_EQ(got.status, 200) << page << ": " << got.describe();
+    }
+  }
+  // (The test's HTTP client posts JSON: the refusal comes before the offer is read.)
+  const HttpResult by_number =
+      server().http().post(std::string("/whep/") + kMaster, nlohmann::json::object());
+  EXPECT_EQ(by_number.status, 404) << by_number.describe();
+  EXPECT_NE(by_number.body.find("the signaling role takes calls by number"), std::string::npos)
+      << by_number.body;
+
+  const int seconds = 8;  // longer than the console script takes
+  ChildProcess& page = start_browser_watch(kBrowserViewer, seconds, "watch");
+  const nlohmann::json first = wait_for_webrtc_viewer(kBrowserViewer, 20s);
+  ASSERT_FALSE(first.is_null());
+  EXPECT_TRUE(signaling_->wait_for_log(
+      std::string("terminal=") + kBrowserViewer + " step=710 event=whep_request", 1s))
+      << signaling_->log_tail(6000);
+  std::string metrics;
+  EXPECT_EQ(viewers_metric(server(), "webrtc", &metrics), 1) << metrics;
+
+  // The signaling role's console: the group and its browser viewer, read from the media role.
+  const auto screenshot = dir() / "console.png";
+  ChildProcess& console = start_script(
+      "console.mjs", {"--group", kMaster, "--seconds", "3", "--screenshot", screenshot.string()},
+      "console");
+  const nlohmann::json shown = script_result(console, 40s);
+  EXPECT_EQ(shown.value("ok", false), true) << shown.dump();
+  ASSERT_TRUE(shown["row"].is_object()) << shown.dump();
+  EXPECT_EQ(shown["row"].value("viewers", ""), "1 (browser 1)") << shown.dump();
+  EXPECT_EQ(shown["row"].value("state", ""), "live") << shown.dump();
+
+  const nlohmann::json result = script_result(page, 60s);
+  expect_played(result, seconds);
+  std::printf(
+      "[e2e] roles apart, browser on the signaling role's /watch: join %d ms, %d frames in %d s, "
+      "%d audio samples; console row %s\n",
+      result.value("join_ms", 0), result.value("frames_decoded", 0), seconds,
+      result.value("audio_samples_received", 0), shown["row"].dump().c_str());
+
+  // Its Stop is the DELETE of the session on the signaling role: the call ends there, and the
+  // media role's viewer with it; the broadcast goes on.
+  EXPECT_TRUE(signaling_->wait_for_log(std::string("terminal=") + kBrowserViewer +
+                                           " step=714 event=call_ended role=viewer by=DELETE",
+                                       5s))
+      << signaling_->log_tail(6000);
+  EXPECT_TRUE(wait_until([&] { return find_viewer(snapshot(), kBrowserViewer).is_null(); }, 5s))
+      << snapshot().dump();
+  EXPECT_EQ(viewers_metric(server(), "webrtc", &metrics), 0) << metrics;
+  EXPECT_EQ(snapshot().value("state", ""), "live");
 }
 
 // Across hosts (support/netns_lab.hpp): callcastd on the server host, bound to its address,

@@ -110,6 +110,9 @@ TEST_F(MetricsTest, SeriesMoveDuringALiveBroadcastAndPromtoolAcceptsThem) {
       15s))
       << live;
   EXPECT_EQ(value(live, "callcast_groups{state=\"live\"}"), 1) << live;
+  // An RTSP player only: the browser and phone series are there all the same, at 0.
+  EXPECT_EQ(value(live, "callcast_viewers{transport=\"webrtc\"}"), 0) << live;
+  EXPECT_EQ(value(live, "callcast_viewers{transport=\"rtp\"}"), 0) << live;
   EXPECT_GT(value(live, "callcast_media_received_packets_total"), 0) << live;
   EXPECT_GT(value(live, "callcast_media_received_bytes_total"), 0) << live;
   EXPECT_EQ(value(live, "callcast_viewer_join_seconds_bucket{le=\"+Inf\"}"),

@@ -109,16 +109,25 @@ TEST_F(DaemonTest, RoleSignalingUsesTheMediaRoleOverHttp) {
   EXPECT_TRUE(addresses.sip.has_value());
   EXPECT_EQ(status_of(addresses.http.port, "/healthz"), 200);
   EXPECT_EQ(status_of(addresses.http.port, "/v1/signaling"), 200);
-  EXPECT_EQ(status_of(addresses.http.port, "/v1/groups"), 404);  // the admin API is media's
-  EXPECT_EQ(status_of(addresses.http.port, "/"), 404);           // and so are the web pages
+  // The admin API is media's: the signaling role reads its groups from there (for the console)
+  // and changes none.
+  TestClient client(addresses.http.port);
+  const auto groups = client.request("GET", "/v1/groups");
+  ASSERT_TRUE(groups) << client.error();
+  EXPECT_EQ(groups->status, 200) << groups->body;
+  EXPECT_EQ(groups->body, R"({"groups":[]})");
+  EXPECT_EQ(status_of(addresses.http.port, "/v1/groups/13800000001"), 404);
+  const auto create = client.request("POST", "/v1/groups", R"({"master":"13800000001"})");
+  ASSERT_TRUE(create) << client.error();
+  EXPECT_EQ(create->status, 405) << create->body;
   stop(signaling);
 
   media.stop();
   media_loop.join();
 }
 
-// Issue 14: the pages of http.web_root beside the admin API, where the media side runs.
-TEST_F(DaemonTest, WebRootPagesAreServedWhereTheMediaSideRuns) {
+// Issue 14: the pages of http.web_root beside the admin API.
+TEST_F(DaemonTest, WebRootPagesAreServedBesideTheAdminApi) {
   const auto web = dir_ / "web";
   std::filesystem::create_directories(web / "assets");
   std::ofstream(web / "index.html") << "<!doctype html><title>console</title>";
@@ -134,6 +143,31 @@ TEST_F(DaemonTest, WebRootPagesAreServedWhereTheMediaSideRuns) {
   EXPECT_EQ(status_of(addresses.http.port, "/broadcast"), 404);  // not in this root
   EXPECT_EQ(status_of(addresses.http.port, "/v1/groups"), 200);  // the admin API is unchanged
   stop(daemon);
+}
+
+// Roles apart, the signaling role serves the pages too: theirs are the calls by number the watch
+// and broadcast pages make on their own origin (issue 14).
+TEST_F(DaemonTest, TheSignalingRoleServesThePagesToo) {
+  const auto web = dir_ / "web";
+  std::filesystem::create_directories(web);
+  std::ofstream(web / "index.html") << "<!doctype html><title>console</title>";
+  std::ofstream(web / "watch.html") << "<!doctype html><title>watch</title>";
+  std::ofstream(web / "broadcast.html") << "<!doctype html><title>broadcast</title>";
+  Daemon media(config(core::Role::media));
+  const DaemonAddresses media_addresses = start(media);
+  std::thread media_loop = std::move(loop_);
+
+  core::Config signaling_config = config(core::Role::signaling);
+  signaling_config.sip.media_url = "http://127.0.0.1:" + std::to_string(media_addresses.http.port);
+  signaling_config.http.web_root = web.string();
+  Daemon signaling(signaling_config);
+  const DaemonAddresses addresses = start(signaling);
+  for (const char* page : {"/", "/watch", "/broadcast"})
+    EXPECT_EQ(status_of(addresses.http.port, page), 200) << page;
+  stop(signaling);
+
+  media.stop();
+  media_loop.join();
 }
 
 TEST_F(DaemonTest, SignalingWithoutMediaUrlIsAClearError) {

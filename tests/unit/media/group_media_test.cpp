@@ -10,6 +10,21 @@ namespace {
 using namespace group_media_test;
 using namespace std::chrono_literals;
 
+// The JSON snapshot and /metrics name a viewer's transport alike: by how it came first (a browser
+// or a phone, whatever its socket), then by its RTSP transport.
+TEST(ViewerTransport, NamesBrowsersPhonesAndRtspUdpAndTcpViewers) {
+  Viewer viewer;
+  EXPECT_EQ(transport_of(viewer), "udp");
+  viewer.tcp = true;
+  EXPECT_EQ(transport_of(viewer), "tcp");
+  viewer.tcp = false;
+  viewer.kind = ViewerKind::phone;
+  EXPECT_EQ(transport_of(viewer), "rtp");
+  viewer.kind = ViewerKind::browser;
+  EXPECT_EQ(transport_of(viewer), "webrtc");
+  EXPECT_EQ(kViewerTransports.size(), 4U);
+}
+
 TEST_F(GroupMediaTest, ViewerStartsWithGopCacheThenLivePacketsInOrderWithoutGapsOrDuplicates) {
   publish_delta();  // before any keyframe: never cached
   publish_audio();

@@ -270,6 +270,11 @@ TEST_F(LatchingTest, MetricsFollowTheServersCountersGroupsAndViewers) {
   const std::string text = scrape();
   EXPECT_TRUE(has(text, "callcast_groups{state=\"live\"} 1")) << text;
   EXPECT_TRUE(has(text, "callcast_viewers{transport=\"udp\"} 1")) << text;
+  // The other transports' series are there at 0, as the JSON snapshot names them.
+  EXPECT_TRUE(has(text, "callcast_viewers{transport=\"tcp\"} 0")) << text;
+  EXPECT_TRUE(has(text, "callcast_viewers{transport=\"webrtc\"} 0")) << text;
+  EXPECT_TRUE(has(text, "callcast_viewers{transport=\"rtp\"} 0")) << text;
+  EXPECT_EQ(viewer_stats("13900000001").transport, "udp");
   EXPECT_TRUE(has(text, "callcast_udp_destinations_latched_total " +
                             std::to_string(counters().udp_destinations_latched)))
       << text;
