@@ -46,6 +46,14 @@ void WatchRecorder::add_stream(const std::string& media, GstElement* tee) {
   add_chain(GST_BIN(pipeline_), {stream.queue});
   gst_element_link(tee, stream.queue);
   GstOwned<GstPad> out(gst_element_get_static_pad(stream.queue, "src"));
+  // A buffer without a PTS cannot be placed in an MP4: mp4mux (qtmux) answers one with an error
+  // ("Buffer has no PTS") and writes no more of that stream, so a recording ended with its audio
+  // only. The depayloader pushes such a buffer when the EOS of `--duration` cuts a picture short.
+  // (matroskamux takes it as it is.)
+  if (container_of(path_) == Container::mp4) {
+    gst_pad_add_probe(out.get(), GST_PAD_PROBE_TYPE_BUFFER, &WatchRecorder::untimed_probe, nullptr,
+                      nullptr);
+  }
   stream.block = gst_pad_add_probe(
       out.get(), GST_PAD_PROBE_TYPE_BLOCK_DOWNSTREAM,
       [](GstPad*, GstPadProbeInfo*, gpointer) { return GST_PAD_PROBE_OK; }, nullptr, nullptr);
@@ -60,6 +68,13 @@ void WatchRecorder::add_stream(const std::string& media, GstElement* tee) {
   gst_pad_add_probe(in.get(), GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, &WatchRecorder::caps_probe, this,
                     nullptr);
   streams_.push_back(std::move(stream));
+}
+
+GstPadProbeReturn WatchRecorder::untimed_probe(GstPad*, GstPadProbeInfo* info, gpointer) {
+  GstBuffer* buffer = GST_PAD_PROBE_INFO_BUFFER(info);
+  if (buffer == nullptr || GST_BUFFER_PTS_IS_VALID(buffer)) return GST_PAD_PROBE_OK;
+  spdlog::debug("watch recording: a buffer without a timestamp left out");
+  return GST_PAD_PROBE_DROP;
 }
 
 GstPadProbeReturn WatchRecorder::query_probe(GstPad*, GstPadProbeInfo* info, gpointer) {

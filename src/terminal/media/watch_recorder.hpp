@@ -57,6 +57,7 @@ class WatchRecorder {
   WatchRecorder(GstElement* pipeline, GstElement* mux, std::string path, const char* caps_message);
   static GstPadProbeReturn caps_probe(GstPad* pad, GstPadProbeInfo* info, gpointer data);
   static GstPadProbeReturn query_probe(GstPad*, GstPadProbeInfo* info, gpointer);
+  static GstPadProbeReturn untimed_probe(GstPad*, GstPadProbeInfo* info, gpointer);
 
   GstElement* pipeline_;  // owns the recorder's elements
   GstElement* mux_;
