@@ -229,16 +229,22 @@ class Browser:
                              text=True)
 
     def result(self):
-        try:
-            out, _ = self.process.communicate(timeout=self.seconds + 50)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            out, _ = self.process.communicate()
-        lines = [line for line in out.splitlines() if line.startswith("{")]
-        try:
-            return json.loads(lines[-1]) if lines else {"ok": False, "error": "no JSON line"}
-        except ValueError as error:
-            return {"ok": False, "error": f"bad JSON line: {error}"}
+        return last_json_line(self.process, self.seconds + 50)
+
+
+def last_json_line(process, timeout):
+    """The last JSON line a browser script (tests/browser/*.mjs) printed, once it ended (killed
+    after `timeout` seconds); {"ok": False, "error": ...} when there is none."""
+    try:
+        out, _ = process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        out, _ = process.communicate()
+    lines = [line for line in out.splitlines() if line.startswith("{")]
+    try:
+        return json.loads(lines[-1]) if lines else {"ok": False, "error": "no JSON line"}
+    except ValueError as error:
+        return {"ok": False, "error": f"bad JSON line: {error}"}
 
 
 class ConsoleShot:
@@ -253,16 +259,7 @@ class ConsoleShot:
                              stderr=open(os.path.join(OUT, "console.log"), "w"), text=True)
 
     def result(self):
-        try:
-            out, _ = self.process.communicate(timeout=60)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            out, _ = self.process.communicate()
-        lines = [line for line in out.splitlines() if line.startswith("{")]
-        try:
-            return json.loads(lines[-1]) if lines else {"ok": False, "error": "no JSON line"}
-        except ValueError as error:
-            return {"ok": False, "error": f"bad JSON line: {error}"}
+        return last_json_line(self.process, 60)
 
 
 def browser_setup_missing():
