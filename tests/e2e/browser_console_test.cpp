@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "support/browser_setup.hpp"
 #include "support/e2e_test.hpp"
 #include "support/media_tools.hpp"
 
@@ -27,31 +28,12 @@ using namespace std::chrono_literals;
 const std::string kMaster = "13800000001";
 const std::filesystem::path kSource = CALLCAST_SOURCE_DIR;
 
-// Empty when node, Chromium, playwright-core and the built pages are all there; else what is
-// missing and the command that sets it up.
-std::string browser_setup_missing() {
-  std::string missing;
-  if (std::system("command -v node >/dev/null 2>&1") != 0) {
-    missing += "node is not installed (apt-get install nodejs npm); ";
-  }
-  if (!std::filesystem::exists("/usr/bin/chromium")) {
-    missing += "/usr/bin/chromium is not installed (apt-get install chromium); ";
-  }
-  if (!std::filesystem::exists(kSource / "web/node_modules/playwright-core/package.json")) {
-    missing += "web/node_modules/playwright-core is missing (make web); ";
-  }
-  if (!std::filesystem::exists(kSource / "web/dist/index.html")) {
-    missing += "web/dist is not built (make web); ";
-  }
-  return missing;
-}
-
 class BrowserPagesTest : public E2eTest {
  protected:
   BrowserPagesTest() : E2eTest(CALLCASTD_PATH) {}
 
   void SetUp() override {
-    const std::string missing = browser_setup_missing();
+    const std::string missing = browser_setup_missing(kSource);
     ASSERT_EQ(missing, "") << "the browser tests need their set-up: " << missing;
     E2eTest::SetUp();
   }

@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "support/baresip_phone.hpp"
+#include "support/browser_setup.hpp"
 #include "support/child_process.hpp"
 #include "support/control_api.hpp"
 #include "support/http_client.hpp"
@@ -45,25 +46,6 @@ constexpr const char* kBrowserViewer = "13900000005";
 constexpr const char* kBrowserViewer2 = "13900000006";
 // The watch page's blank-picture threshold (tests/browser/watch.mjs VARIANCE_MIN).
 constexpr int kVarianceMin = 50;
-
-// Empty when node, Chromium, playwright-core and the built pages are all there; else what is
-// missing and the command that sets it up.
-std::string browser_setup_missing() {
-  std::string missing;
-  if (std::system("command -v node >/dev/null 2>&1") != 0) {
-    missing += "node is not installed (apt-get install nodejs npm); ";
-  }
-  if (!std::filesystem::exists("/usr/bin/chromium")) {
-    missing += "/usr/bin/chromium is not installed (apt-get install chromium); ";
-  }
-  if (!std::filesystem::exists(kSource / "web/node_modules/playwright-core/package.json")) {
-    missing += "web/node_modules/playwright-core is missing (make web); ";
-  }
-  if (!std::filesystem::exists(kSource / "web/dist/index.html")) {
-    missing += "web/dist is not built (make web); ";
-  }
-  return missing;
-}
 
 std::string script_path(const std::string& script) {
   return (kSource / "tests/browser" / script).string();
@@ -156,7 +138,7 @@ class BrowserWebRtcTest : public TerminalE2eTest {
   BrowserWebRtcTest() : TerminalE2eTest(CALLCASTD_PATH, CALLCAST_PATH) {}
 
   void SetUp() override {
-    const std::string missing = browser_setup_missing();
+    const std::string missing = browser_setup_missing(kSource);
     ASSERT_EQ(missing, "") << "the browser tests need their set-up: " << missing;
     TerminalE2eTest::SetUp();
   }
@@ -767,7 +749,7 @@ class BrowserWebRtcNetnsTest : public LabTerminalTest {
   BrowserWebRtcNetnsTest() : LabTerminalTest(CALLCASTD_PATH, CALLCAST_PATH, "browsernetns") {}
 
   void SetUp() override {
-    const std::string missing = browser_setup_missing();
+    const std::string missing = browser_setup_missing(kSource);
     ASSERT_EQ(missing, "") << "the browser tests need their set-up: " << missing;
     LabTerminalTest::SetUp();
   }
