@@ -52,7 +52,7 @@ struct Daemon::Services {
   std::unique_ptr<http::StaticFiles> web_pages;  // issue 14: where the media side runs
   // The signaling role's own state: users, forwarding rules, digest.
   std::unique_ptr<auth::UserDirectory> users;
-  std::unique_ptr<forwarding::ForwardingStore> forwarding;
+  std::unique_ptr<forwarding::ForwardingRules> forwarding;
   std::unique_ptr<auth::DigestAuthenticator> authenticator;     // SIP
   std::unique_ptr<auth::DigestAuthenticator> ut_authenticator;  // the Ut API over HTTP
   std::unique_ptr<sip::NetworkSide> network;
