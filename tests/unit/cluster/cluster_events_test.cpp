@@ -197,7 +197,8 @@ TEST_F(ClusterEventsTest, FullQueueDropsAndCountsInsteadOfBlocking) {
       ++accepted;
     }
   }
-  EXPECT_LT(std::chrono::steady_clock::now() - started, milliseconds(100));
+  EXPECT_LT(std::chrono::steady_clock::now() - started, milliseconds(250))
+      << "post() never waits for Redis (a PUBLISH here takes 300 ms)";
   EXPECT_GE(accepted, 2);
   EXPECT_LE(accepted, 3) << "the queue, plus the one being sent";
   EXPECT_EQ(media_1->dropped(), static_cast<std::uint64_t>(20 - accepted));

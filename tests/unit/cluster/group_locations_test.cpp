@@ -177,7 +177,7 @@ TEST_F(GroupLocationsTest, OnlyTheOwnerReleasesAndReleaseTakesTheEdges) {
 TEST_F(GroupLocationsTest, EdgesAreListedWhileTheirNodesAreFresh) {
   ASSERT_TRUE(locations_.claim(location_of("1001", "media-1"))->claimed);
   publish_node("media-2");
-  publish_node("media-3", milliseconds(300));
+  publish_node("media-3", milliseconds(1000));
   EXPECT_TRUE(*locations_.add_edge("1001", "media-3"));
   EXPECT_TRUE(*locations_.add_edge("1001", "media-2"));
   EXPECT_FALSE(*locations_.add_edge("1001", "media-2")) << "listed already: refreshed only";
@@ -186,7 +186,7 @@ TEST_F(GroupLocationsTest, EdgesAreListedWhileTheirNodesAreFresh) {
 
   // media-3 stops refreshing its directory entry (it died): it is dropped from the edges.
   ASSERT_TRUE(test::wait_until([&] { return locations_.edges("1001")->size() == 1; },
-                               milliseconds(3000), milliseconds(20)));
+                               milliseconds(5000), milliseconds(20)));
   EXPECT_THAT(*locations_.edges("1001"), ElementsAre("media-2"));
   auto members = inspector_.strings({"SMEMBERS", "callcast:group:1001:edges"});
   ASSERT_TRUE(members.ok());

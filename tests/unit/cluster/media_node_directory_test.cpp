@@ -98,7 +98,7 @@ TEST_F(MediaNodeDirectoryTest, PublishedNodeIsReadBackWithItsAddressAndLoad) {
 }
 
 TEST_F(MediaNodeDirectoryTest, NodeThatStopsRefreshingDisappearsWithinItsTtl) {
-  const milliseconds ttl(600);
+  const milliseconds ttl(1000);
   RedisClient other_client(redis_.address());
   MediaNodeDirectory stopping = directory_for(media_client_, node_address("media-1"), ttl);
   MediaNodeDirectory staying = directory_for(other_client, node_address("media-2"), ttl);
@@ -122,8 +122,9 @@ TEST_F(MediaNodeDirectoryTest, NodeThatStopsRefreshingDisappearsWithinItsTtl) {
     }
   }
   ASSERT_TRUE(gone) << "media-1 still listed " << (5 * ttl).count() << " ms after its last refresh";
-  EXPECT_GE(gone_at - last_refresh, ttl - milliseconds(50));
-  EXPECT_LT(gone_at - last_refresh, ttl + milliseconds(500));
+  // Bounds with room for a loaded machine: the point is "at the TTL", not "some time later".
+  EXPECT_GE(gone_at - last_refresh, ttl - milliseconds(200));
+  EXPECT_LT(gone_at - last_refresh, ttl + milliseconds(1000));
 }
 
 TEST_F(MediaNodeDirectoryTest, WithdrawRemovesTheEntryAtOnce) {

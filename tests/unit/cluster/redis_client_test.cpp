@@ -45,8 +45,8 @@ TEST_F(RedisClientTest, RepliesComeBackTyped) {
 // Values reach Redis as they are: a format directive, CRLF, spaces and NUL bytes are data, never
 // protocol (redisCommandArgv, not a format string).
 TEST_F(RedisClientTest, ArgumentsAreBinarySafe) {
-  const std::string nasty = std::string("%s %d %b\r\n*3\r\n$3\r\nDEL\r\n", 32) +
-                            std::string(1, '\0') + "rtsp://h:1/a b?c=%00";
+  const std::string nasty = std::string("%s %d %b\r\n*3\r\n$3\r\nDEL\r\n") + std::string(1, '\0') +
+                            "rtsp://h:1/a b?c=%00";
   ASSERT_TRUE(*client_.status_ok({"SET", "callcast:test:nasty", nasty}));
   EXPECT_EQ(client_.string_or_nil({"GET", "callcast:test:nasty"})->value_or(""), nasty);
   EXPECT_EQ(*client_.integer({"STRLEN", "callcast:test:nasty"}),
@@ -132,7 +132,7 @@ TEST_F(RedisClientTest, CommandWithoutReplyTimesOutAndTheClientRecovers) {
   ASSERT_FALSE(paused.ok());
   EXPECT_THAT(paused.error(), HasSubstr(": GET callcast:test:k: no reply within 200 ms"));
   EXPECT_GE(waited, std::chrono::milliseconds(150));
-  EXPECT_LT(waited, std::chrono::milliseconds(700));
+  EXPECT_LT(waited, std::chrono::milliseconds(1500));
   EXPECT_FALSE(hasty.connected()) << "a connection with a reply still due is out of step";
   ASSERT_TRUE(pauser.status_ok({"CLIENT", "UNPAUSE"}).ok());
   auto later = hasty.command({"PING"});
