@@ -27,6 +27,13 @@ constexpr std::size_t kMaxScanRounds = 10'000;
 RedisForwardingRules::RedisForwardingRules(core::HostPort server, RedisClientOptions options)
     : redis_(std::move(server), options), clear_if_script_("forwarding-clear-if", kClearIfScript) {}
 
+Result<bool, std::string> RedisForwardingRules::check() {
+  const std::lock_guard lock(mutex_);
+  auto pong = redis_.command({"PING"});
+  if (!pong) return fail(pong.error());
+  return true;
+}
+
 Result<std::optional<std::string>, std::string> RedisForwardingRules::unconditional_target(
     std::string_view number) {
   const std::lock_guard lock(mutex_);

@@ -36,6 +36,10 @@ class RedisForwardingRules final : public forwarding::ForwardingRules {
   // SCANs callcast:fwd:* (a rule count is for operators and tests, not for every call).
   Result<std::size_t, std::string> count() override;
 
+  // Connects and PINGs: a start-up check, so that a signaling node without its cluster's Redis
+  // says so at once instead of failing its first forwarded call.
+  Result<bool, std::string> check();
+
   const std::string& server_name() const { return redis_.server_name(); }
 
  private:

@@ -3,7 +3,7 @@
 // stopped (by PID) when the test ends, passed or failed.
 #include <gtest/gtest.h>
 
-#include "redis_server.hpp"
+#include "support/redis_server.hpp"
 #include "support/temp_dir.hpp"
 
 namespace callcast::test {

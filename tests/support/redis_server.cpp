@@ -1,4 +1,4 @@
-#include "redis_server.hpp"
+#include "support/redis_server.hpp"
 
 #include <arpa/inet.h>
 #include <hiredis/hiredis.h>
