@@ -14,7 +14,8 @@ DEB_PACKAGES := \
   gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav gstreamer1.0-rtsp \
   gstreamer1.0-x libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev xvfb \
   libsofia-sip-ua-dev libsqlite3-dev libavcodec-dev libavutil-dev libswresample-dev sipsak sip-tester iproute2 iptables prometheus \
-  baresip baresip-ffmpeg linphone-cli libsrtp2-dev libre-dev chromium chromium-driver kamailio
+  baresip baresip-ffmpeg linphone-cli libsrtp2-dev libre-dev chromium chromium-driver kamailio \
+  redis-server libhiredis-dev
 
 # Unity builds (CMake batches a target's sources into a few translation units): a clean build
 # of everything takes about half the time. A developer's own `cmake --preset dev` builds each file

@@ -10,6 +10,7 @@
 
 #include "auth/digest.hpp"
 #include "auth/user_directory.hpp"
+#include "cluster/redis_forwarding_rules.hpp"
 #include "core/token.hpp"
 #include "forwarding/forwarding_store.hpp"
 #include "forwarding/ut_api.hpp"
@@ -52,7 +53,7 @@ struct Daemon::Services {
   std::unique_ptr<http::StaticFiles> web_pages;  // issue 14: where the media side runs
   // The signaling role's own state: users, forwarding rules, digest.
   std::unique_ptr<auth::UserDirectory> users;
-  std::unique_ptr<forwarding::ForwardingStore> forwarding;
+  std::unique_ptr<forwarding::ForwardingRules> forwarding;
   std::unique_ptr<auth::DigestAuthenticator> authenticator;     // SIP
   std::unique_ptr<auth::DigestAuthenticator> ut_authenticator;  // the Ut API over HTTP
   std::unique_ptr<sip::NetworkSide> network;
@@ -214,9 +215,11 @@ Result<bool, std::string> Daemon::add_signaling() {
   auto loaded = s.users->load();
   if (!loaded) return fail("users file: " + loaded.error());
   spdlog::info("sip: {} users of realm {} from {}", *loaded, sip.realm, sip.users_file);
-  auto store = forwarding::ForwardingStore::open(sip.forwarding_db);
-  if (!store) return fail("forwarding store: " + store.error());
-  s.forwarding = std::move(*store);
+  if (auto rules = open_forwarding_rules(); rules) {
+    s.forwarding = std::move(rules).value();
+  } else {
+    return fail(rules.error());
+  }
   // Nonces are signed with a key of their own, derived from the shared secret when there is one.
   const std::string nonce_secret =
       config_.token_secret.empty() ? std::string() : "digest-nonce|" + config_.token_secret;
@@ -238,6 +241,25 @@ Result<bool, std::string> Daemon::add_signaling() {
         [net = s.network.get()](control::ResyncCause cause) { net->resync(cause); });
   }
   return true;
+}
+
+// A cluster's signaling nodes share the rules in Redis (issue 15), so that a rule a terminal set
+// through one node's Ut API is what every node reads; a single node keeps its SQLite file.
+Result<std::unique_ptr<forwarding::ForwardingRules>, std::string> Daemon::open_forwarding_rules()
+    const {
+  if (config_.cluster.enabled()) {
+    auto server = core::parse_redis_url(config_.cluster.redis_url);
+    if (!server) return fail("cluster.redis_url: " + server.error());
+    auto rules = std::make_unique<cluster::RedisForwardingRules>(*server);
+    if (auto reachable = rules->check(); !reachable) {
+      return fail("forwarding rules: " + reachable.error());
+    }
+    spdlog::info("sip: forwarding rules in {} (cluster.redis_url)", rules->server_name());
+    return std::unique_ptr<forwarding::ForwardingRules>(std::move(rules));
+  }
+  auto store = forwarding::ForwardingStore::open(config_.sip.forwarding_db);
+  if (!store) return fail("forwarding store: " + store.error());
+  return std::unique_ptr<forwarding::ForwardingRules>(std::move(store).value());
 }
 
 void Daemon::add_browser_routes() {

@@ -21,6 +21,9 @@ namespace callcast {
 namespace http {
 class HttpServer;
 }  // namespace http
+namespace forwarding {
+class ForwardingRules;
+}  // namespace forwarding
 
 // The addresses a started daemon serves, each only when its role serves it.
 struct DaemonAddresses {
@@ -71,6 +74,8 @@ class Daemon {
   // media side does.
   void add_browser_routes();
   Result<bool, std::string> add_signaling();
+  // The SQLite file (sip.forwarding_db), or the cluster's Redis when cluster.redis_url is set.
+  Result<std::unique_ptr<forwarding::ForwardingRules>, std::string> open_forwarding_rules() const;
 
   core::Config config_;
   boost::asio::io_context io_{1};

@@ -380,6 +380,50 @@ Status apply_sip(const toml::table& table, SipConfig& sip) {
   return std::nullopt;
 }
 
+Status read_milliseconds(const toml::node& node, const std::string& key, std::int64_t min,
+                         std::int64_t max, std::chrono::milliseconds& out) {
+  std::int64_t ms = 0;
+  if (auto error = read_integer(node, key, min, max, ms)) return error;
+  out = std::chrono::milliseconds{ms};
+  return std::nullopt;
+}
+
+Status apply_cluster(const toml::table& table, ClusterConfig& cluster) {
+  for (const auto& [name, node] : table) {
+    const std::string key = "cluster." + std::string(name.str());
+    const std::string_view n = name.str();
+    Status error;
+    if (n == "redis_url") {
+      std::string url;
+      error = read_string(node, key, url);
+      if (!error && !url.empty()) {
+        if (auto parsed = parse_redis_url(url); !parsed)
+          error = at(node, key + ": " + parsed.error());
+      }
+      if (!error) cluster.redis_url = std::move(url);
+    } else if (n == "node_id") {
+      std::string id;
+      error = read_string(node, key, id);
+      if (!error && !id.empty() && !is_valid_node_id(id)) {
+        error = at(node, key + ": invalid node id " + in_quotes(id) +
+                             " (1-64 characters of [0-9A-Za-z._:-])");
+      }
+      if (!error) cluster.node_id = std::move(id);
+    } else if (n == "media_node_ttl_ms") {
+      // At least a second: refreshed every third of it, a shorter one would flap on a busy node.
+      error = read_milliseconds(node, key, 1000, 600'000, cluster.media_node_ttl);
+    } else if (n == "group_ttl_ms") {
+      error = read_milliseconds(node, key, 1000, 600'000, cluster.group_ttl);
+    } else if (n == "max_viewers_per_node") {
+      error = read_count(node, key, 1, cluster.max_viewers_per_node);
+    } else {
+      error = unknown_key(node, key);
+    }
+    if (error) return error;
+  }
+  return std::nullopt;
+}
+
 Status apply_root(const toml::table& root, Config& config) {
   for (const auto& [name, node] : root) {
     const std::string key(name.str());
@@ -412,6 +456,9 @@ Status apply_root(const toml::table& root, Config& config) {
       if (const auto* table = as_section(node, key, error)) error = apply_http(*table, config.http);
     } else if (key == "sip") {
       if (const auto* table = as_section(node, key, error)) error = apply_sip(*table, config.sip);
+    } else if (key == "cluster") {
+      if (const auto* table = as_section(node, key, error))
+        error = apply_cluster(*table, config.cluster);
     } else {
       error = unknown_key(node, key);
     }
@@ -439,6 +486,56 @@ std::string_view to_string(Role role) {
       return "signaling";
   }
   return "unknown";
+}
+
+Result<HostPort, std::string> parse_redis_url(std::string_view url) {
+  constexpr std::string_view scheme = "tcp://";
+  const std::string expected = " (expected tcp://HOST:PORT, e.g. tcp://10.0.0.5:6379)";
+  if (!url.starts_with(scheme)) {
+    const std::size_t colon = url.find("://");
+    if (colon != std::string_view::npos) {
+      return fail("unsupported scheme " + in_quotes(url.substr(0, colon + 3)) + " in " +
+                  in_quotes(url) + expected);
+    }
+    return fail(in_quotes(url) + " is not a URL" + expected);
+  }
+  std::string_view authority = url.substr(scheme.size());
+  if (authority.find_first_of("/?#@") != std::string_view::npos) {
+    return fail(in_quotes(url) + ": no user, password, database or path is accepted" + expected);
+  }
+  if (authority.empty()) return fail(in_quotes(url) + ": no host" + expected);
+  // Without a port: Redis's own. A bracketed IPv6 literal has colons of its own.
+  const bool bracketed = authority.front() == '[';
+  const std::size_t close = bracketed ? authority.find(']') : std::string_view::npos;
+  const bool has_port = bracketed ? (close != std::string_view::npos &&
+                                     close + 1 < authority.size() && authority[close + 1] == ':')
+                                  : authority.find(':') != std::string_view::npos;
+  const std::string text = has_port ? std::string(authority) : std::string(authority) + ":6379";
+  auto parsed = parse_host_port(text);
+  if (!parsed) return fail(in_quotes(url) + ": " + parsed.error() + expected);
+  if (parsed->port == 0) return fail(in_quotes(url) + ": port 0 is not a Redis port" + expected);
+  return parsed;
+}
+
+bool is_valid_node_id(std::string_view id) {
+  if (id.empty() || id.size() > 64) return false;
+  return std::all_of(id.begin(), id.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '.' || c == '_' || c == ':' ||
+           c == '-';
+  });
+}
+
+std::string default_node_id(std::string_view hostname, std::uint16_t port) {
+  const std::string suffix = ":" + std::to_string(port);
+  std::string id;
+  for (const char c : hostname) {
+    if (id.size() + suffix.size() >= 64) break;
+    const bool kept =
+        std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '.' || c == '_' || c == '-';
+    id.push_back(kept ? c : '-');
+  }
+  if (id.empty()) id = "node";
+  return id + suffix;
 }
 
 Result<Config, std::string> parse_config_toml(std::string_view text, Config base) {

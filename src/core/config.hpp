@@ -127,11 +127,42 @@ struct SipConfig {
   bool operator==(const SipConfig&) const = default;
 };
 
+// Issue 15: nodes sharing their directory, group locations, forwarding rules and events on one
+// Redis. Empty redis_url: this callcastd is the whole service on its own (SQLite and memory, no
+// Redis needed), as before.
+struct ClusterConfig {
+  // "tcp://HOST:PORT" (PORT defaults to 6379); parse_redis_url reads it.
+  std::string redis_url;
+  // This node's name in the cluster's keys and events; 1-64 characters of [0-9A-Za-z._:-].
+  // Empty: default_node_id(), this host's name and HTTP port, resolved at start.
+  std::string node_id;
+  // A media node's entry lives this long unless refreshed (every third of it): a node that stops
+  // refreshing is out of placement within it. 6 s: two refreshes may be lost before it goes.
+  std::chrono::milliseconds media_node_ttl{6000};
+  // A live group's location key lives this long unless renewed (by its media node, every third
+  // of it): the longest a dead node's groups keep pointing at it.
+  std::chrono::milliseconds group_ttl{10000};
+  // Viewers a media node takes before new ones go to another node (an edge, issue 15).
+  std::size_t max_viewers_per_node = 1000;
+  bool enabled() const { return !redis_url.empty(); }
+  bool operator==(const ClusterConfig&) const = default;
+};
+
+// "tcp://10.0.0.5:6379" -> {10.0.0.5, 6379}; "tcp://redis" -> port 6379. Anything else (redis://,
+// unix://, a path, a user) is an error saying what is accepted.
+Result<HostPort, std::string> parse_redis_url(std::string_view url);
+// 1-64 characters of [0-9A-Za-z._:-]: no spaces, '*' or '?' (it is part of Redis keys that are
+// SCANned with MATCH) and nothing a log line would misread.
+bool is_valid_node_id(std::string_view id);
+// "<hostname>:<port>" with the host name cut to what is_valid_node_id accepts.
+std::string default_node_id(std::string_view hostname, std::uint16_t port);
+
 struct Config {
   Role role = Role::all;
   MediaConfig media;
   HttpConfig http;
   SipConfig sip;
+  ClusterConfig cluster;
   std::string token_secret;  // empty: a random one is generated at start
   std::string log_level = "info";
   bool operator==(const Config&) const = default;

@@ -96,6 +96,27 @@ constexpr std::array kOptions{
                    c.sip.media_url = std::string(v);
                    return std::nullopt;
                  }},
+    ConfigOption{"--redis-url", "cluster.redis_url",
+                 "the cluster's Redis, tcp://HOST:PORT; empty: a single node, no Redis",
+                 [](const Config& c) { return c.cluster.redis_url; },
+                 [](std::string_view v, Config& c) -> Error {
+                   if (!v.empty()) {
+                     if (auto parsed = parse_redis_url(v); !parsed) return parsed.error();
+                   }
+                   c.cluster.redis_url = std::string(v);
+                   return std::nullopt;
+                 }},
+    ConfigOption{"--node-id", "cluster.node_id",
+                 "this node's name in the cluster; empty: this host's name and HTTP port",
+                 [](const Config& c) { return c.cluster.node_id; },
+                 [](std::string_view v, Config& c) -> Error {
+                   if (!v.empty() && !is_valid_node_id(v)) {
+                     return "invalid node id " + in_quotes(v) +
+                            " (1-64 characters of [0-9A-Za-z._:-])";
+                   }
+                   c.cluster.node_id = std::string(v);
+                   return std::nullopt;
+                 }},
     ConfigOption{"--users", "sip.users_file", "users file",
                  [](const Config& c) { return c.sip.users_file; },
                  [](std::string_view v, Config& c) -> Error {

@@ -38,6 +38,16 @@ std::string_view to_string(GroupEventKind kind) {
   return "unknown";
 }
 
+std::optional<GroupEventKind> parse_group_event_kind(std::string_view text) {
+  for (const GroupEventKind kind :
+       {GroupEventKind::master_joined, GroupEventKind::master_lost, GroupEventKind::viewer_joined,
+        GroupEventKind::viewer_left, GroupEventKind::group_closed, GroupEventKind::master_stalled,
+        GroupEventKind::master_resumed}) {
+    if (to_string(kind) == text) return kind;
+  }
+  return std::nullopt;
+}
+
 std::string_view to_string(RegistryError error) {
   switch (error) {
     case RegistryError::invalid_number:

@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -26,6 +27,9 @@ enum class GroupEventKind {
   master_resumed,  // 708: ...and came back before the group was given up
 };
 std::string_view to_string(GroupEventKind kind);
+// "master_joined" -> GroupEventKind::master_joined; nullopt for anything else (a kind a newer
+// media side reports and this build does not know).
+std::optional<GroupEventKind> parse_group_event_kind(std::string_view text);
 
 struct GroupEvent {
   GroupEventKind kind;

@@ -18,13 +18,14 @@
 #include <string_view>
 
 #include "core/result.hpp"
+#include "forwarding/forwarding_rules.hpp"
 
 struct sqlite3;
 struct sqlite3_stmt;
 
 namespace callcast::forwarding {
 
-class ForwardingStore {
+class ForwardingStore final : public ForwardingRules {
  public:
   // Opens the store, creating the file and its table when missing. Errors name the file and
   // carry SQLite's message (not a database, cannot open, read-only, newer schema...).
@@ -33,23 +34,18 @@ class ForwardingStore {
       const std::filesystem::path& file,
       std::chrono::milliseconds busy_timeout = std::chrono::seconds(5));
 
-  ~ForwardingStore();
+  ~ForwardingStore() override;
   ForwardingStore(const ForwardingStore&) = delete;
   ForwardingStore& operator=(const ForwardingStore&) = delete;
 
-  // The number `number` forwards every call to, or nullopt when it has no rule.
-  Result<std::optional<std::string>, std::string> unconditional_target(std::string_view number);
-  // true when it replaced an existing rule, false when it created one.
-  Result<bool, std::string> set_unconditional(std::string_view number, std::string_view target);
-  // true when a rule was removed.
-  Result<bool, std::string> clear_unconditional(std::string_view number);
-  // Clears the rule only while it still points at `target`: the network side clears a master's
-  // forwarding to the service number when its broadcast ends, but must not erase a rule that
-  // the user changed meanwhile. true when a rule was removed.
+  Result<std::optional<std::string>, std::string> unconditional_target(
+      std::string_view number) override;
+  Result<bool, std::string> set_unconditional(std::string_view number,
+                                              std::string_view target) override;
+  Result<bool, std::string> clear_unconditional(std::string_view number) override;
   Result<bool, std::string> clear_unconditional_if(std::string_view number,
-                                                   std::string_view target);
-  // Rules of every kind.
-  Result<std::size_t, std::string> count();
+                                                   std::string_view target) override;
+  Result<std::size_t, std::string> count() override;
 
   const std::filesystem::path& file() const { return file_; }
 

@@ -24,7 +24,7 @@ using http::Response;
 using nlohmann::json;
 
 struct Services {
-  ForwardingStore* store;
+  ForwardingRules* store;
   auth::HashLookup* users;
   const auth::DigestAuthenticator* authenticator;
 };
@@ -165,7 +165,7 @@ void delete_rule(const Services& services, const Request& request, const Respond
 
 }  // namespace
 
-UtApi::UtApi(http::HttpServer& server, ForwardingStore& store, auth::HashLookup& users,
+UtApi::UtApi(http::HttpServer& server, ForwardingRules& store, auth::HashLookup& users,
              const auth::DigestAuthenticator& authenticator) {
   const Services services{&store, &users, &authenticator};
   server.route("GET", kUnconditionalPath, std::bind_front(&get_rule, services));

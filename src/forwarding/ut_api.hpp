@@ -29,9 +29,10 @@
 //     rules.
 //
 // Threading: the handlers run on the HttpServer's io_context and call the store synchronously;
-// a write waits for SQLite's fsync (a few milliseconds), acceptable on this control path.
+// a write waits for SQLite's fsync or a Redis round trip (a few milliseconds, bounded by the
+// store's timeout), acceptable on this control path.
 #include "auth/digest.hpp"
-#include "forwarding/forwarding_store.hpp"
+#include "forwarding/forwarding_rules.hpp"
 #include "http/http_server.hpp"
 
 namespace callcast::forwarding {
@@ -41,7 +42,7 @@ class UtApi {
   // Registers the routes on `server`. `store`, `users` and `authenticator` must outlive the
   // server; this object itself may go away after construction. Installs no filter or error
   // renderer: those are server-wide (AdminApi sets them, and its filter leaves /ut/ alone).
-  UtApi(http::HttpServer& server, ForwardingStore& store, auth::HashLookup& users,
+  UtApi(http::HttpServer& server, ForwardingRules& store, auth::HashLookup& users,
         const auth::DigestAuthenticator& authenticator);
 
   static constexpr const char* kUnconditionalPath =

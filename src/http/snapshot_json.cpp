@@ -568,14 +568,7 @@ Result<control::WebRtcViewerStarted, std::string> parse_webrtc_viewer_started(
 }
 
 std::optional<core::GroupEventKind> parse_event_kind(std::string_view text) {
-  using core::GroupEventKind;
-  for (const GroupEventKind kind :
-       {GroupEventKind::master_joined, GroupEventKind::master_lost, GroupEventKind::viewer_joined,
-        GroupEventKind::viewer_left, GroupEventKind::group_closed, GroupEventKind::master_stalled,
-        GroupEventKind::master_resumed}) {
-    if (core::to_string(kind) == text) return kind;
-  }
-  return std::nullopt;
+  return core::parse_group_event_kind(text);
 }
 
 Result<control::EventPage, std::string> parse_event_page(std::string_view text) {

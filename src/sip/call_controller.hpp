@@ -24,7 +24,7 @@
 #include "control/media_control.hpp"
 #include "core/config.hpp"
 #include "core/time_source.hpp"
-#include "forwarding/forwarding_store.hpp"
+#include "forwarding/forwarding_rules.hpp"
 #include "sip/audience_reporter.hpp"
 #include "sip/call_table.hpp"
 #include "sip/request_authenticator.hpp"
@@ -37,7 +37,7 @@ class CallController {
 
   struct Services {
     control::MediaControl& media;
-    forwarding::ForwardingStore& forwarding;
+    forwarding::ForwardingRules& forwarding;
     auth::UserDirectory& users;
     RequestAuthenticator& authenticator;
     SipStack& stack;

@@ -8,7 +8,7 @@
 #include "control/resync_cause.hpp"
 #include "core/config.hpp"
 #include "core/time_source.hpp"
-#include "forwarding/forwarding_store.hpp"
+#include "forwarding/forwarding_rules.hpp"
 #include "sip/audience_reporter.hpp"
 #include "sip/call_controller.hpp"
 #include "sip/call_table.hpp"
@@ -19,7 +19,7 @@ class MediaSync {
  public:
   MediaSync(const core::SipConfig& config, CallTable& table, CallController& calls,
             AudienceReporter& audience, control::MediaControl& media,
-            forwarding::ForwardingStore& forwarding, const core::TimeSource& time)
+            forwarding::ForwardingRules& forwarding, const core::TimeSource& time)
       : config_(config),
         table_(table),
         calls_(calls),
@@ -40,7 +40,7 @@ class MediaSync {
   CallController& calls_;
   AudienceReporter& audience_;
   control::MediaControl& media_;
-  forwarding::ForwardingStore& forwarding_;
+  forwarding::ForwardingRules& forwarding_;
   const core::TimeSource& time_;
 };
 

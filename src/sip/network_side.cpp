@@ -13,13 +13,13 @@
 namespace callcast::sip {
 
 struct NetworkSide::Impl {
-  Impl(core::SipConfig c, control::MediaControl& m, forwarding::ForwardingStore& f,
+  Impl(core::SipConfig c, control::MediaControl& m, forwarding::ForwardingRules& f,
        auth::UserDirectory& u, const auth::DigestAuthenticator& a)
       : config(std::move(c)), media(m), forwarding(f), users(u), authenticator(a) {}
 
   core::SipConfig config;
   control::MediaControl& media;
-  forwarding::ForwardingStore& forwarding;
+  forwarding::ForwardingRules& forwarding;
   auth::UserDirectory& users;
   const auth::DigestAuthenticator& authenticator;
   // Shared with the callbacks handed to the media side, which may run after this is gone: a
@@ -37,7 +37,7 @@ struct NetworkSide::Impl {
 };
 
 NetworkSide::NetworkSide(core::SipConfig config, control::MediaControl& media,
-                         forwarding::ForwardingStore& forwarding, auth::UserDirectory& users,
+                         forwarding::ForwardingRules& forwarding, auth::UserDirectory& users,
                          const auth::DigestAuthenticator& authenticator)
     : impl_(std::make_unique<Impl>(std::move(config), media, forwarding, users, authenticator)) {}
 

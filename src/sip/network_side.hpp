@@ -25,7 +25,7 @@
 #include "control/resync_cause.hpp"
 #include "core/config.hpp"
 #include "core/result.hpp"
-#include "forwarding/forwarding_store.hpp"
+#include "forwarding/forwarding_rules.hpp"
 #include "sip/signaling_stats.hpp"
 #include "sip/web_calls.hpp"
 
@@ -34,7 +34,7 @@ namespace callcast::sip {
 class NetworkSide {
  public:
   NetworkSide(core::SipConfig config, control::MediaControl& media,
-              forwarding::ForwardingStore& forwarding, auth::UserDirectory& users,
+              forwarding::ForwardingRules& forwarding, auth::UserDirectory& users,
               const auth::DigestAuthenticator& authenticator);
   ~NetworkSide();  // stop()
   NetworkSide(const NetworkSide&) = delete;

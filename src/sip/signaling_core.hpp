@@ -11,7 +11,7 @@
 #include "control/resync_cause.hpp"
 #include "core/config.hpp"
 #include "core/time_source.hpp"
-#include "forwarding/forwarding_store.hpp"
+#include "forwarding/forwarding_rules.hpp"
 #include "sip/audience_reporter.hpp"
 #include "sip/call_controller.hpp"
 #include "sip/call_table.hpp"
@@ -28,7 +28,7 @@ class SignalingCore final : public SipStackEvents {
  public:
   struct Dependencies {
     control::MediaControl& media;
-    forwarding::ForwardingStore& forwarding;
+    forwarding::ForwardingRules& forwarding;
     auth::UserDirectory& users;
     const auth::DigestAuthenticator& authenticator;
     SipStack& stack;

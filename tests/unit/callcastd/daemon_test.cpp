@@ -8,8 +8,12 @@
 #include <filesystem>
 #include <fstream>
 #include <thread>
+#include <vector>
 
+#include "auth/user_directory.hpp"
+#include "cluster/redis_client.hpp"
 #include "http_test_client.hpp"
+#include "support/redis_server.hpp"
 #include "support/temp_dir.hpp"
 
 namespace callcast {
@@ -58,6 +62,30 @@ class DaemonTest : public ::testing::Test {
     boost::system::error_code ec;
     socket.connect({boost::asio::ip::make_address("127.0.0.1"), port}, ec);
     return !ec;
+  }
+
+  // "<status> <body>" of a Ut request made by curl --digest as 1001.
+  std::string ut_request(const std::string& method, const std::string& url,
+                         const std::string& body = {}) const {
+    const std::filesystem::path out = dir_ / "curl-body";
+    std::filesystem::remove(out);
+    std::vector<std::string> argv{"curl",      "--silent",     "--show-error", "--digest",
+                                  "--user",    "1001:pw-1001", "--max-time",   "10",
+                                  "--output",  out.string(),   "--write-out",  "%{http_code}",
+                                  "--request", method};
+    if (!body.empty()) {
+      argv.insert(argv.end(),
+                  {"--header", "Content-Type: application/json", "--data-binary", body});
+    }
+    argv.push_back(url);
+    test::ChildOptions options;
+    options.argv = argv;
+    options.stdout_file = dir_ / "curl-status";
+    options.stderr_file = dir_ / "curl-err";
+    test::ChildProcess curl(std::move(options));
+    const auto status = curl.wait_for(std::chrono::seconds(15));
+    if (!status || !status->success()) return "curl failed: " + curl.stderr_tail();
+    return test::file_text(dir_ / "curl-status") + " " + test::file_text(out);
   }
 
   test::TempDir dir_{"daemon"};
@@ -195,6 +223,45 @@ TEST_F(DaemonTest, BusyHttpPortIsAnErrorAndTheRunningDaemonIsUndisturbed) {
   EXPECT_EQ(status_of(taken.http.port, "/healthz"), 200);  // the first one is undisturbed
   first.stop();
   first_loop.join();
+}
+
+// Issue 15: with cluster.redis_url the signaling side keeps its forwarding rules in the cluster's
+// Redis (what a terminal set through one node is what every node reads), not in its SQLite file.
+TEST_F(DaemonTest, ClusterKeepsTheForwardingRulesInRedis) {
+  test::RedisServer redis(dir_.path());
+  ASSERT_TRUE(redis.started()) << redis.error();
+  core::Config clustered = config(core::Role::all);
+  clustered.cluster.redis_url = "tcp://127.0.0.1:" + std::to_string(redis.port());
+  ASSERT_TRUE(
+      auth::add_user(clustered.sip.users_file, clustered.sip.realm, "1001", "pw-1001").ok());
+  Daemon daemon(clustered);
+  const DaemonAddresses addresses = start(daemon);
+  const std::string rule_url = "http://127.0.0.1:" + std::to_string(addresses.http.port) +
+                               "/ut/v1/users/1001/forwarding/unconditional";
+
+  // A terminal sets its rule through this node's Ut API (curl as the real digest peer)...
+  EXPECT_EQ(ut_request("PUT", rule_url, R"({"target":"777"})"), R"(201 {"target":"777"})");
+  cluster::RedisClient other_node(redis.address());
+  EXPECT_EQ(other_node.string_or_nil({"GET", "callcast:fwd:1001"})->value_or("<none>"), "777");
+  // ...and a rule another node wrote is the one this node reads.
+  ASSERT_TRUE(other_node.status_ok({"SET", "callcast:fwd:1001", "1005"}).ok());
+  EXPECT_EQ(ut_request("GET", rule_url), R"(200 {"target":"1005"})");
+  EXPECT_FALSE(std::filesystem::exists(clustered.sip.forwarding_db))
+      << "no SQLite file beside the cluster's rules";
+  stop(daemon);
+}
+
+TEST_F(DaemonTest, ClusterWithoutItsRedisIsAClearError) {
+  core::Config clustered = config(core::Role::all);
+  const std::uint16_t nobody = test::free_tcp_port();
+  clustered.cluster.redis_url = "tcp://127.0.0.1:" + std::to_string(nobody);
+  Daemon daemon(clustered);
+  const auto started = daemon.start();
+  ASSERT_FALSE(started.ok());
+  EXPECT_NE(started.error().find("forwarding rules: redis 127.0.0.1:" + std::to_string(nobody) +
+                                 ": PING: cannot connect"),
+            std::string::npos)
+      << started.error();
 }
 
 TEST(DaemonAddresses, ReadyLineNamesOnlyWhatIsServedInAFixedOrder) {

@@ -29,9 +29,9 @@ TEST(ConfigOptionsTest, EveryFlagIsListedOnceWithItsKey) {
     EXPECT_FALSE(o.help.empty()) << o.flag;
     EXPECT_TRUE(flags.insert(o.flag).second) << o.flag << " twice";
   }
-  for (const char* flag :
-       {"--role", "--rtsp", "--http", "--rtp-ports", "--sip", "--workers", "--public-host",
-        "--media-url", "--users", "--forwarding-db", "--service-number", "--log-level"}) {
+  for (const char* flag : {"--role", "--rtsp", "--http", "--rtp-ports", "--sip", "--workers",
+                           "--public-host", "--media-url", "--users", "--forwarding-db",
+                           "--service-number", "--log-level", "--redis-url", "--node-id"}) {
     EXPECT_TRUE(flags.contains(flag)) << flag;
   }
 }
@@ -45,6 +45,8 @@ TEST(ConfigOptionsTest, HelpShowsTheDefaultsOfConfigItself) {
   EXPECT_THAT(option("--service-number").help_text(), HasSubstr("default 777)"));
   EXPECT_THAT(option("--media-url").help_text(), HasSubstr("(sip.media_url, default none)"));
   EXPECT_THAT(option("--role").help_text(), HasSubstr("default all)"));
+  EXPECT_THAT(option("--redis-url").help_text(),
+              HasSubstr("empty: a single node, no Redis (cluster.redis_url, default none)"));
   // Another default Config shows other defaults: nothing is written twice.
   Config other;
   other.media.rtsp.port = 9554;
@@ -60,6 +62,8 @@ TEST(ConfigOptionsTest, ShowThenApplyGivesTheSameConfig) {
   changed.media.rtx_window = std::chrono::milliseconds(0);
   changed.sip.service_number = "888";
   changed.log_level = "debug";
+  changed.cluster.redis_url = "tcp://10.0.0.5:6379";
+  changed.cluster.node_id = "media-1:8080";
   Config rebuilt;
   for (const ConfigOption& o : config_options()) {
     ASSERT_TRUE(apply_flag(o, o.show(changed), rebuilt).ok()) << o.flag;
@@ -83,6 +87,10 @@ TEST(ConfigOptionsTest, BadValuesAreErrorsNamingTheFlag) {
   EXPECT_THAT(apply_flag(option("--rtx-window-ms"), "10001", config).error(),
               HasSubstr("--rtx-window-ms:"));
   EXPECT_FALSE(apply_flag(option("--rtx-window-ms"), "0.5", config).ok());
+  EXPECT_THAT(apply_flag(option("--redis-url"), "redis://10.0.0.5", config).error(),
+              HasSubstr("--redis-url: unsupported scheme \"redis://\""));
+  EXPECT_THAT(apply_flag(option("--node-id"), "a b", config).error(),
+              HasSubstr("--node-id: invalid node id \"a b\""));
   EXPECT_EQ(config, Config{});  // a refused value changes nothing
 }
 

@@ -272,6 +272,99 @@ TEST(ParseConfigTomlTest, ViewerMediaStartTimeoutIsPositiveAndAutoForwardingABoo
               HasSubstr("sip.auto_forwarding: expected true or false"));
 }
 
+// ---- [cluster] (issue 15) ---------------------------------------------------------------------
+
+TEST(ClusterConfigTest, EmptyRedisUrlMeansASingleNode) {
+  const Config config;
+  EXPECT_FALSE(config.cluster.enabled()) << "make demo and every single-node setup need no Redis";
+  EXPECT_EQ(config.cluster.node_id, "");
+  EXPECT_EQ(config.cluster.media_node_ttl, std::chrono::milliseconds(6000));
+  EXPECT_EQ(config.cluster.group_ttl, std::chrono::milliseconds(10000));
+  EXPECT_EQ(config.cluster.max_viewers_per_node, 1000U);
+  EXPECT_FALSE(parse_ok("[cluster]\nredis_url = \"\"\n").cluster.enabled());
+}
+
+TEST(ClusterConfigTest, EveryKeyIsApplied) {
+  const Config config = parse_ok(R"(
+    [cluster]
+    redis_url = "tcp://10.0.0.5:6380"
+    node_id = "media-2:8080"
+    media_node_ttl_ms = 3000
+    group_ttl_ms = 12000
+    max_viewers_per_node = 250
+  )");
+  EXPECT_TRUE(config.cluster.enabled());
+  EXPECT_EQ(config.cluster.redis_url, "tcp://10.0.0.5:6380");
+  EXPECT_EQ(config.cluster.node_id, "media-2:8080");
+  EXPECT_EQ(config.cluster.media_node_ttl, std::chrono::milliseconds(3000));
+  EXPECT_EQ(config.cluster.group_ttl, std::chrono::milliseconds(12000));
+  EXPECT_EQ(config.cluster.max_viewers_per_node, 250U);
+}
+
+TEST(ClusterConfigTest, RedisUrlIsTcpHostAndPort) {
+  EXPECT_EQ(*parse_redis_url("tcp://10.0.0.5:6379"), (HostPort{"10.0.0.5", 6379}));
+  EXPECT_EQ(*parse_redis_url("tcp://redis.internal"), (HostPort{"redis.internal", 6379}))
+      << "Redis's own port when none is written";
+  EXPECT_EQ(*parse_redis_url("tcp://[::1]:7000"), (HostPort{"::1", 7000}));
+  EXPECT_EQ(*parse_redis_url("tcp://[fd00::5]"), (HostPort{"fd00::5", 6379}));
+}
+
+TEST(ClusterConfigTest, OtherRedisUrlsAreRejectedSayingWhatIsAccepted) {
+  EXPECT_THAT(parse_redis_url("redis://10.0.0.5:6379").error(),
+              HasSubstr("unsupported scheme \"redis://\""));
+  EXPECT_THAT(parse_redis_url("unix:///run/redis.sock").error(),
+              HasSubstr("unsupported scheme \"unix://\""));
+  EXPECT_THAT(parse_redis_url("10.0.0.5:6379").error(), HasSubstr("is not a URL"));
+  EXPECT_THAT(parse_redis_url("tcp://user:pw@10.0.0.5:6379").error(),
+              HasSubstr("no user, password, database or path"));
+  EXPECT_THAT(parse_redis_url("tcp://10.0.0.5:6379/0").error(), HasSubstr("database or path"));
+  EXPECT_THAT(parse_redis_url("tcp://").error(), HasSubstr("no host"));
+  EXPECT_THAT(parse_redis_url("tcp://10.0.0.5:0").error(), HasSubstr("port 0"));
+  EXPECT_THAT(parse_redis_url("tcp://10.0.0.5:70000").error(), HasSubstr("invalid port"));
+  EXPECT_THAT(parse_redis_url("tcp://bad host:1").error(), HasSubstr("invalid host"));
+  for (std::string_view url : {"redis://h:1", "tcp://h:1/2", "tcp://"}) {
+    EXPECT_THAT(parse_redis_url(url).error(), HasSubstr("expected tcp://HOST:PORT")) << url;
+  }
+  EXPECT_THAT(parse_error("[cluster]\nredis_url = \"redis://10.0.0.5\"\n"),
+              HasSubstr("cluster.redis_url: unsupported scheme"));
+}
+
+TEST(ClusterConfigTest, NodeIdsAreShortAndFreeOfGlobCharacters) {
+  EXPECT_TRUE(is_valid_node_id("media-1:8080"));
+  EXPECT_TRUE(is_valid_node_id("m_1.example.org"));
+  EXPECT_TRUE(is_valid_node_id(std::string(64, 'n')));
+  EXPECT_FALSE(is_valid_node_id(""));
+  EXPECT_FALSE(is_valid_node_id(std::string(65, 'n')));
+  for (std::string_view bad : {"media 1", "media*", "media?", "m[1]", "a/b", "n\n"}) {
+    EXPECT_FALSE(is_valid_node_id(bad)) << bad;
+  }
+  EXPECT_THAT(parse_error("[cluster]\nnode_id = \"media 1\"\n"),
+              HasSubstr("cluster.node_id: invalid node id \"media 1\""));
+}
+
+TEST(ClusterConfigTest, DefaultNodeIdIsTheHostNameAndPort) {
+  EXPECT_EQ(default_node_id("media-1", 8080), "media-1:8080");
+  EXPECT_EQ(default_node_id("odd host*", 80), "odd-host-:80");
+  EXPECT_EQ(default_node_id("", 8080), "node:8080");
+  const std::string id = default_node_id(std::string(100, 'h'), 65535);
+  EXPECT_TRUE(is_valid_node_id(id)) << id;
+  EXPECT_TRUE(id.ends_with(":65535")) << id;
+}
+
+TEST(ClusterConfigTest, TtlsAndViewerLimitAreBounded) {
+  EXPECT_THAT(parse_error("[cluster]\nmedia_node_ttl_ms = 999\n"),
+              HasSubstr("cluster.media_node_ttl_ms: must be between 1000 and 600000"));
+  EXPECT_THAT(parse_error("[cluster]\ngroup_ttl_ms = 600001\n"),
+              HasSubstr("cluster.group_ttl_ms: must be between 1000 and 600000"));
+  EXPECT_THAT(parse_error("[cluster]\nmax_viewers_per_node = 0\n"),
+              HasSubstr("cluster.max_viewers_per_node"));
+  EXPECT_THAT(parse_error("[cluster]\ngroup_ttl_ms = \"10s\"\n"),
+              HasSubstr("cluster.group_ttl_ms: expected an integer"));
+  EXPECT_THAT(parse_error("[cluster]\nredis = \"tcp://h\"\n"),
+              HasSubstr("unknown key cluster.redis"));
+  EXPECT_THAT(parse_error("cluster = 1\n"), HasSubstr("cluster: expected a table"));
+}
+
 TEST(ParseConfigTomlTest, AbsurdlyLargeValuesAreRejected) {
   EXPECT_THAT(parse_error("[media]\ntoken_ttl_s = 9223372036854775807\n"),
               HasSubstr("media.token_ttl_s"));
