@@ -231,7 +231,7 @@ TEST_F(ClusterPlacementTest, BroadcastsSpreadOverMediaNodesAndALostNodesCallsEnd
   // Three broadcasts, one after the other: each on the least loaded node, so all three differ.
   std::vector<ChildProcess*> masters;
   std::vector<std::string> nodes;
-  for (int i = 0; i < 3; ++i) {
+  for (std::size_t i = 0; i < 3; ++i) {
     masters.push_back(&broadcast(kBroadcasters[i]));
     ASSERT_TRUE(wait_live(*masters.back()));
     const auto node = placed_on(kBroadcasters[i]);
@@ -246,7 +246,7 @@ TEST_F(ClusterPlacementTest, BroadcastsSpreadOverMediaNodesAndALostNodesCallsEnd
 
   // A viewer of each decodes: its admission went to its broadcast's node.
   std::vector<ChildProcess*> viewers;
-  for (int i = 0; i < 3; ++i)
+  for (std::size_t i = 0; i < 3; ++i)
     viewers.push_back(&watch(kBroadcasters[i], kViewers[i]));
   for (auto* viewer : viewers)
     ASSERT_TRUE(wait_for_output(*viewer, "step 714: first frame", within(30s)));
@@ -266,7 +266,7 @@ TEST_F(ClusterPlacementTest, BroadcastsSpreadOverMediaNodesAndALostNodesCallsEnd
   EXPECT_TRUE(masters[0]->wait_for(within(10s))) << output(*masters[0]);
 
   // The others play on.
-  for (int i = 1; i < 3; ++i) {
+  for (std::size_t i = 1; i < 3; ++i) {
     EXPECT_TRUE(masters[i]->running()) << output(*masters[i]);
     EXPECT_TRUE(viewers[i]->running()) << output(*viewers[i]);
   }
@@ -278,7 +278,7 @@ TEST_F(ClusterPlacementTest, BroadcastsSpreadOverMediaNodesAndALostNodesCallsEnd
   ASSERT_TRUE(late_node);
   EXPECT_NE(*late_node, lost);
   std::printf("[measured] a new broadcast after the loss: on %s\n", late_node->c_str());
-  for (int i = 1; i < 3; ++i) {
+  for (std::size_t i = 1; i < 3; ++i) {
     EXPECT_TRUE(viewers[i]->running()) << output(*viewers[i]);
   }
 }
