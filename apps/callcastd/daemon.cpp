@@ -1,6 +1,7 @@
 #include "daemon.hpp"
 
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include <boost/asio/post.hpp>
 #include <filesystem>
@@ -10,6 +11,8 @@
 
 #include "auth/digest.hpp"
 #include "auth/user_directory.hpp"
+#include "cluster/cluster_media_control.hpp"
+#include "cluster/media_node_agent.hpp"
 #include "cluster/redis_forwarding_rules.hpp"
 #include "core/token.hpp"
 #include "forwarding/forwarding_store.hpp"
@@ -47,8 +50,11 @@ struct Daemon::Services {
 
   std::unique_ptr<media::StreamingServer> server;
   std::unique_ptr<media::MediaService> media_service;
-  std::unique_ptr<http::HttpMediaControl> remote_media;  // role signaling
-  control::MediaControl* media_control = nullptr;        // one of the two above
+  // Issue 15, a media node of a cluster: the media service as the admin API reaches it.
+  std::unique_ptr<cluster::MediaNodeAgent> media_agent;
+  std::unique_ptr<http::HttpMediaControl> remote_media;         // role signaling, --media-url
+  std::unique_ptr<cluster::ClusterMediaControl> cluster_media;  // role signaling, cluster
+  control::MediaControl* media_control = nullptr;               // one of the above
   http::HttpServer http;
   std::unique_ptr<http::StaticFiles> web_pages;  // issue 14: where the media side runs
   // The signaling role's own state: users, forwarding rules, digest.
@@ -86,13 +92,15 @@ http::HttpServer& Daemon::http_server() {
 
 Result<DaemonAddresses, std::string> Daemon::start() {
   DaemonAddresses addresses;
-  if (config_.role == core::Role::signaling && config_.sip.media_url.empty()) {
+  const bool signaling_only = config_.role == core::Role::signaling;
+  if (signaling_only && config_.sip.media_url.empty() && !config_.cluster.enabled()) {
     return fail(
         std::string("--role signaling needs --media-url (the media role's HTTP API, e.g. "
-                    "http://127.0.0.1:8080)"));
+                    "http://127.0.0.1:8080) or cluster.redis_url (the cluster's media nodes)"));
   }
-  auto media =
-      config_.role == core::Role::signaling ? start_remote_media() : start_media(addresses);
+  auto media = !signaling_only                 ? start_media(addresses)
+               : config_.sip.media_url.empty() ? start_cluster_media()
+                                               : start_remote_media();
   if (!media) return fail(media.error());
   add_control_routes();
   if (config_.role != core::Role::media) {
@@ -106,6 +114,10 @@ Result<DaemonAddresses, std::string> Daemon::start() {
   auto listening = s.http.listen(config_.http.listen.host, config_.http.listen.port);
   if (!listening) return fail(listening.error());
   addresses.http = core::HostPort{config_.http.listen.host, s.http.port()};
+  if (s.media_agent) {
+    auto joined = start_media_node_agent(addresses);
+    if (!joined) return fail(joined.error());
+  }
   if (s.server) {
     // whep_url / whip_url (issue 14): how browsers reach this HTTP server.
     const bool wildcard = config_.http.listen.host == "0.0.0.0" || config_.http.listen.host == "::";
@@ -145,6 +157,17 @@ Result<bool, std::string> Daemon::start_media(DaemonAddresses& addresses) {
   s.media_service = std::make_unique<media::MediaService>(
       io_, *s.server, core::RealTimeSource::instance(), timers_);
   s.media_control = s.media_service.get();
+  if (config_.role == core::Role::media && config_.cluster.enabled()) {
+    auto server = core::parse_redis_url(config_.cluster.redis_url);
+    if (!server) return fail("cluster.redis_url: " + server.error());
+    // Started once the HTTP port is known (start_media_node_agent); the admin API calls it.
+    cluster::MediaNodeAgentOptions agent;
+    agent.redis = *server;
+    agent.media_node_ttl = config_.cluster.media_node_ttl;
+    agent.group_ttl = config_.cluster.group_ttl;
+    s.media_agent = std::make_unique<cluster::MediaNodeAgent>(io_, *s.media_service, agent);
+    s.media_control = s.media_agent.get();
+  }
   addresses.rtsp = bound->rtsp;
   addresses.rtp_ports = bound->rtp_ports;
   return true;
@@ -157,6 +180,62 @@ Result<bool, std::string> Daemon::start_remote_media() {
   if (!remote) return fail("--media-url: " + remote.error());
   s.remote_media = std::move(*remote);
   s.media_control = s.remote_media.get();
+  return true;
+}
+
+// Issue 15: a media node tells the cluster where other hosts reach it. Its admin API's host must
+// be one they can connect to: a wildcard listen address names no host, so it needs
+// cluster.advertise_host.
+Result<bool, std::string> Daemon::start_media_node_agent(const DaemonAddresses& addresses) {
+  Services& s = *services_;
+  const std::string& listen_host = config_.http.listen.host;
+  const std::string host =
+      config_.cluster.advertise_host.empty() ? listen_host : config_.cluster.advertise_host;
+  if (host.empty() || host == "0.0.0.0" || host == "::" || host == "[::]") {
+    return fail("cluster: a media node must tell the other nodes where its HTTP API is, and " +
+                (config_.cluster.advertise_host.empty()
+                     ? "http.listen is " + core::to_string(addresses.http)
+                     : "cluster.advertise_host is \"" + host + "\"") +
+                ", which names no host: set cluster.advertise_host (--advertise-host) to an "
+                "address the signaling nodes reach");
+  }
+  auto bracketed = [](const std::string& h) {
+    return h.find(':') != std::string::npos ? "[" + h + "]" : h;
+  };
+  std::string node_id = config_.cluster.node_id;
+  if (node_id.empty()) {
+    char name[256] = {};
+    if (gethostname(name, sizeof name - 1) != 0) name[0] = '\0';
+    node_id = core::default_node_id(name, addresses.http.port);
+  }
+  cluster::MediaNodeAddress self;
+  self.node_id = node_id;
+  self.http_url = "http://" + bracketed(host) + ":" + std::to_string(addresses.http.port);
+  if (addresses.rtsp) {
+    self.rtsp_url = "rtsp://" + bracketed(config_.media.public_host) + ":" +
+                    std::to_string(addresses.rtsp->port);
+  }
+  self.rtp_host = config_.media.public_host;
+  if (addresses.rtp_ports) self.rtp_port = addresses.rtp_ports->rtp;
+  self.max_viewers = config_.cluster.max_viewers_per_node;
+  s.media_agent->start(std::move(self));
+  return true;
+}
+
+Result<bool, std::string> Daemon::start_cluster_media() {
+  Services& s = *services_;
+  auto server = core::parse_redis_url(config_.cluster.redis_url);
+  if (!server) return fail("cluster.redis_url: " + server.error());
+  cluster::ClusterMediaControlOptions options;
+  options.redis = *server;
+  options.api_key = config_.sip.media_api_key;
+  options.media_node_ttl = config_.cluster.media_node_ttl;
+  s.cluster_media = std::make_unique<cluster::ClusterMediaControl>(io_, std::move(options));
+  auto nodes = s.cluster_media->start();
+  if (!nodes) return fail(nodes.error());
+  spdlog::info("sip: media nodes from the cluster's directory in {} ({} fresh now)",
+               core::to_string(*server), *nodes);
+  s.media_control = s.cluster_media.get();
   return true;
 }
 
@@ -238,6 +317,10 @@ Result<bool, std::string> Daemon::add_signaling() {
   // comparing the calls with the media side's groups.
   if (s.remote_media) {
     s.remote_media->set_resync_handler(
+        [net = s.network.get()](control::ResyncCause cause) { net->resync(cause); });
+  }
+  if (s.cluster_media) {
+    s.cluster_media->set_resync_handler(
         [net = s.network.get()](control::ResyncCause cause) { net->resync(cause); });
   }
   return true;

@@ -66,6 +66,10 @@ class Daemon {
 
   Result<bool, std::string> start_media(DaemonAddresses& addresses);
   Result<bool, std::string> start_remote_media();
+  // Issue 15: the signaling side's MediaControl over the cluster's media nodes (no --media-url).
+  Result<bool, std::string> start_cluster_media();
+  // Issue 15: a media node's entry, group claims and events in the cluster's Redis.
+  Result<bool, std::string> start_media_node_agent(const DaemonAddresses& addresses);
   void add_control_routes();
   void add_web_pages();
   // GET /metrics: the series of what this process runs (media, signaling or both).

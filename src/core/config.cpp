@@ -416,6 +416,8 @@ Status apply_cluster(const toml::table& table, ClusterConfig& cluster) {
       error = read_milliseconds(node, key, 1000, 600'000, cluster.group_ttl);
     } else if (n == "max_viewers_per_node") {
       error = read_count(node, key, 1, cluster.max_viewers_per_node);
+    } else if (n == "advertise_host") {
+      error = read_string(node, key, cluster.advertise_host);
     } else {
       error = unknown_key(node, key);
     }

@@ -144,6 +144,9 @@ struct ClusterConfig {
   std::chrono::milliseconds group_ttl{10000};
   // Viewers a media node takes before new ones go to another node (an edge, issue 15).
   std::size_t max_viewers_per_node = 1000;
+  // A media node: the host other nodes reach its admin API at (its entry in the directory).
+  // Empty: http.listen's host, which then must not be a wildcard (0.0.0.0, ::).
+  std::string advertise_host;
   bool enabled() const { return !redis_url.empty(); }
   bool operator==(const ClusterConfig&) const = default;
 };

@@ -117,6 +117,13 @@ constexpr std::array kOptions{
                    c.cluster.node_id = std::string(v);
                    return std::nullopt;
                  }},
+    ConfigOption{"--advertise-host", "cluster.advertise_host",
+                 "a media node's host as other nodes reach its HTTP API; empty: http.listen's",
+                 [](const Config& c) { return c.cluster.advertise_host; },
+                 [](std::string_view v, Config& c) -> Error {
+                   c.cluster.advertise_host = std::string(v);
+                   return std::nullopt;
+                 }},
     ConfigOption{"--users", "sip.users_file", "users file",
                  [](const Config& c) { return c.sip.users_file; },
                  [](std::string_view v, Config& c) -> Error {

@@ -17,6 +17,10 @@ namespace callcast::sip {
 inline const std::string kBroadcastEndedReason = "SIP;cause=200;text=\"broadcast ended\"";
 inline const std::string kMediaRestartedReason =
     "SIP;cause=503;text=\"the streaming server restarted\"";
+// Issue 15: the media node holding the group was lost (a cluster's group_closed with reason
+// "media_node_lost", cluster::kMediaNodeLost).
+inline const std::string kMediaNodeLostEvent = "media_node_lost";
+inline const std::string kMediaNodeLostReason = "SIP;cause=503;text=\"the media node was lost\"";
 
 enum class CallRole { master, viewer };
 enum class CallState {

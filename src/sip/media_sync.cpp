@@ -34,7 +34,11 @@ void MediaSync::on_media_event(const core::GroupEvent& event) {
       }
       spdlog::info("sip: group={} terminal={} step=709 event=media_{} ending_calls=1", event.group,
                    event.terminal, core::to_string(event.kind));
-      calls_.end_broadcast(event.group, std::string(core::to_string(event.kind)), false);
+      // Issue 15: a lost media node's groups end with a BYE that says so (not re-created: the
+      // broadcaster cannot be given a new publish URL mid-call; it may call again).
+      calls_.end_broadcast(
+          event.group, std::string(core::to_string(event.kind)), false,
+          event.reason == kMediaNodeLostEvent ? kMediaNodeLostReason : kBroadcastEndedReason);
       return;
     case core::GroupEventKind::viewer_joined:
       table_.playing[event.group].insert(event.terminal);

@@ -1,0 +1,287 @@
+// Issue 15, placement over media nodes: one signaling node without --media-url and three media
+// nodes sharing one Redis, every one on a host of its own (network namespaces on one bridge),
+// the terminals on two more:
+//
+//   redis 10.99.0.1   sig .2   media1 .3   media2 .4   media3 .5   pub .6   view .7
+//
+// Three `callcast broadcast`s land on three different media nodes (the least loaded one each
+// time), a `callcast watch` of each decodes, routed to its broadcast's node. One media node is
+// killed (SIGKILL): its broadcaster and viewer get a BYE saying the media node was lost once its
+// directory entry expires, the other two broadcasts play on, and a new broadcast lands on a
+// live node.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <map>
+#include <memory>
+#include <optional>
+#include <regex>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "support/callcast_server.hpp"
+#include "support/child_process.hpp"
+#include "support/media_tools.hpp"
+#include "support/netns_lab.hpp"
+#include "support/temp_dir.hpp"
+#include "support/wait_until.hpp"
+
+namespace callcast::test {
+namespace cluster_placement {
+
+using namespace std::chrono_literals;
+using Clock = std::chrono::steady_clock;
+
+constexpr const char* kPassword = "secret-pass";
+constexpr const char* kMediaKey = "cluster-media-key";
+constexpr const char* kClusterSecret = "cluster-secret";
+constexpr std::uint16_t kSipPort = 5060;
+constexpr std::uint16_t kHttpPort = 8080;
+constexpr std::uint16_t kRedisPort = 6379;
+// Short, so that the test sees a lost node within seconds (the default is 6 s).
+constexpr int kMediaNodeTtlMs = 2000;
+const std::vector<std::string> kMediaHosts = {"media1", "media2", "media3"};
+const std::vector<std::string> kBroadcasters = {"13800000001", "13800000002", "13800000003",
+                                                "13800000004"};
+const std::vector<std::string> kViewers = {"13900000011", "13900000012", "13900000013"};
+constexpr auto kTestBudget = 150s;
+
+class ClusterPlacementTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    deadline_ = Clock::now() + kTestBudget;
+    if (auto reason = NetnsLab::unavailable_reason()) {
+      GTEST_SKIP() << "network namespaces unavailable here: " << *reason;
+    }
+    const std::string missing = missing_tools();
+    ASSERT_TRUE(missing.empty()) << "tools missing: " << missing;
+    dir_ = std::make_unique<TempDir>("cluster-placement");
+    lab_ = std::make_unique<NetnsLab>(
+        dir_->path(),
+        std::vector<std::string>{"redis", "sig", "media1", "media2", "media3", "pub", "view"});
+    ASSERT_TRUE(lab_->ok()) << "cannot build the lab: " << lab_->error();
+    start_redis();
+    for (const auto& host : kMediaHosts) {
+      media_[host] = start_node(host, "media");
+      ASSERT_TRUE(media_[host]);
+    }
+    sig_ = start_node("sig", "signaling");
+    ASSERT_TRUE(sig_);
+  }
+
+  void TearDown() override {
+    terminals_.clear();
+    sig_.reset();
+    media_.clear();
+    redis_.reset();
+    lab_.reset();
+  }
+
+  const std::filesystem::path& dir() const { return dir_->path(); }
+  std::chrono::milliseconds within(std::chrono::milliseconds timeout) const {
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline_ - Clock::now());
+    return std::max(std::chrono::milliseconds(0), std::min(timeout, left));
+  }
+  std::string redis_url() const {
+    return "tcp://" + lab_->host("redis").address + ":" + std::to_string(kRedisPort);
+  }
+
+  void start_redis() {
+    ChildOptions child;
+    child.argv = lab_->in(lab_->host("redis"),
+                          {"redis-server", "--bind", lab_->host("redis").address, "--port",
+                           std::to_string(kRedisPort), "--save", "", "--appendonly", "no",
+                           "--protected-mode", "no", "--dir", dir().string()});
+    child.stdout_file = dir() / "redis.out";
+    child.stderr_file = dir() / "redis.err";
+    redis_ = std::make_unique<ChildProcess>(std::move(child));
+    ASSERT_TRUE(redis_->started()) << redis_->error();
+    ASSERT_TRUE(wait_until(
+        [&] {
+          return file_tail(dir() / "redis.out", 1 << 16).find("Ready to accept") !=
+                     std::string::npos ||
+                 !redis_->running();
+        },
+        10s, 50ms));
+    ASSERT_TRUE(redis_->running()) << file_tail(dir() / "redis.out", 1 << 16);
+  }
+
+  std::unique_ptr<CallcastServer> start_node(const std::string& host, const std::string& role) {
+    const auto where = dir() / host;
+    std::filesystem::create_directories(where);
+    ServerOptions options;
+    options.role = role;
+    options.log_level = "info";
+    options.exec_prefix = lab_->in(lab_->host(host), {});
+    options.http = "0.0.0.0:" + std::to_string(kHttpPort);
+    const std::string cluster = "[cluster]\nredis_url = \"" + redis_url() +
+                                "\"\nmedia_node_ttl_ms = " + std::to_string(kMediaNodeTtlMs) +
+                                "\ngroup_ttl_ms = 4000\n";
+    if (role == "media") {
+      options.rtsp = "0.0.0.0:8554";
+      options.rtp_ports = "8000-8001";
+      // Listening on every interface: the node says where the others reach it.
+      options.config_toml = std::string("token_secret = \"") + kClusterSecret +
+                            "\"\n[http]\napi_key = \"" + kMediaKey +
+                            "\"\n[media]\npublisher_grace_s = 5\n" + cluster + "node_id = \"" +
+                            host + "\"\nadvertise_host = \"" + lab_->host(host).address + "\"\n";
+    } else {
+      options.sip = "0.0.0.0:" + std::to_string(kSipPort);
+      for (const auto& number : kBroadcasters)
+        options.users.emplace_back(number, kPassword);
+      for (const auto& number : kViewers)
+        options.users.emplace_back(number, kPassword);
+      options.config_toml = std::string("token_secret = \"") + kClusterSecret +
+                            "\"\n[sip]\nmedia_api_key = \"" + kMediaKey +
+                            "\"\n[http]\npublic_url = \"http://" + lab_->host(host).address + ":" +
+                            std::to_string(kHttpPort) + "\"\n" + cluster + "node_id = \"sig\"\n";
+    }
+    auto server = std::make_unique<CallcastServer>(CALLCASTD_PATH, where, options);
+    if (!server->start()) {
+      ADD_FAILURE() << "cannot start " << role << " on " << host << ": " << server->log_tail();
+      return nullptr;
+    }
+    return server;
+  }
+
+  ChildProcess& terminal(const std::string& host, std::vector<std::string> argv,
+                         const std::string& name) {
+    ChildOptions child;
+    child.argv = lab_->in(lab_->host(host), std::move(argv));
+    child.stdout_file = dir() / (name + ".out");
+    child.stderr_file = dir() / (name + ".err");
+    terminals_.push_back(std::make_unique<ChildProcess>(std::move(child)));
+    EXPECT_TRUE(terminals_.back()->started()) << terminals_.back()->error();
+    return *terminals_.back();
+  }
+
+  std::vector<std::string> account(const std::string& number, const std::string& name) const {
+    return {"--number",     number,
+            "--password",   kPassword,
+            "--server",     lab_->host("sig").address + ":" + std::to_string(kSipPort),
+            "--log-level",  "info",
+            "--stats-json", (dir() / (name + ".stats.json")).string()};
+  }
+
+  ChildProcess& broadcast(const std::string& number) {
+    std::vector<std::string> argv = {CALLCAST_PATH, "broadcast"};
+    for (auto& flag : account(number, "broadcast-" + number))
+      argv.push_back(std::move(flag));
+    for (const char* flag :
+         {"--size", "320x180", "--fps", "15", "--bitrate", "300k", "--keyframe-interval", "1"}) {
+      argv.emplace_back(flag);
+    }
+    return terminal("pub", std::move(argv), "broadcast-" + number);
+  }
+
+  ChildProcess& watch(const std::string& number, const std::string& viewer) {
+    std::vector<std::string> argv = {CALLCAST_PATH, "watch", number};
+    for (auto& flag : account(viewer, "watch-" + viewer))
+      argv.push_back(std::move(flag));
+    return terminal("view", std::move(argv), "watch-" + viewer);
+  }
+
+  static std::string output(const ChildProcess& child) {
+    return file_tail(child.options().stdout_file, 256 * 1024) +
+           file_tail(child.options().stderr_file, 64 * 1024);
+  }
+
+  ::testing::AssertionResult wait_for_output(ChildProcess& child, const std::string& text,
+                                             std::chrono::milliseconds timeout) {
+    if (wait_until(
+            [&] { return output(child).find(text) != std::string::npos || !child.running(); },
+            timeout, 50ms) &&
+        output(child).find(text) != std::string::npos) {
+      return ::testing::AssertionSuccess();
+    }
+    return ::testing::AssertionFailure()
+           << "\"" << text << "\" not in the output of " << child.command_line() << " ("
+           << (child.running() ? "still running" : child.status()->describe()) << "):\n"
+           << output(child) << "\nsignaling log:\n"
+           << sig_->log_tail();
+  }
+
+  ::testing::AssertionResult wait_live(ChildProcess& master) {
+    return wait_for_output(master, "step 707", within(30s));
+  }
+
+  // The media node the signaling node placed `group` on, from its log.
+  std::optional<std::string> placed_on(const std::string& group) const {
+    const std::string log = file_tail(sig_->log_path(), 1 << 24);
+    const std::regex line("group=" + group + " step=703 placed on media node ([A-Za-z0-9]+)");
+    std::smatch match;
+    if (!std::regex_search(log, match, line)) return std::nullopt;
+    return match[1].str();
+  }
+
+  Clock::time_point deadline_;
+  std::unique_ptr<TempDir> dir_;
+  std::unique_ptr<NetnsLab> lab_;
+  std::unique_ptr<ChildProcess> redis_;
+  std::map<std::string, std::unique_ptr<CallcastServer>> media_;
+  std::unique_ptr<CallcastServer> sig_;
+  std::vector<std::unique_ptr<ChildProcess>> terminals_;
+};
+
+TEST_F(ClusterPlacementTest, BroadcastsSpreadOverMediaNodesAndALostNodesCallsEnd) {
+  // Three broadcasts, one after the other: each on the least loaded node, so all three differ.
+  std::vector<ChildProcess*> masters;
+  std::vector<std::string> nodes;
+  for (std::size_t i = 0; i < 3; ++i) {
+    masters.push_back(&broadcast(kBroadcasters[i]));
+    ASSERT_TRUE(wait_live(*masters.back()));
+    const auto node = placed_on(kBroadcasters[i]);
+    ASSERT_TRUE(node) << sig_->log_tail();
+    nodes.push_back(*node);
+  }
+  EXPECT_EQ(std::set<std::string>(nodes.begin(), nodes.end()).size(), 3U)
+      << nodes[0] << " " << nodes[1] << " " << nodes[2];
+  std::printf("[measured] placed %s->%s %s->%s %s->%s\n", kBroadcasters[0].c_str(),
+              nodes[0].c_str(), kBroadcasters[1].c_str(), nodes[1].c_str(),
+              kBroadcasters[2].c_str(), nodes[2].c_str());
+
+  // A viewer of each decodes: its admission went to its broadcast's node.
+  std::vector<ChildProcess*> viewers;
+  for (std::size_t i = 0; i < 3; ++i)
+    viewers.push_back(&watch(kBroadcasters[i], kViewers[i]));
+  for (auto* viewer : viewers)
+    ASSERT_TRUE(wait_for_output(*viewer, "step 714: first frame", within(30s)));
+
+  // The first broadcast's media node dies outright: no withdrawal, its entry expires.
+  const std::string lost = nodes[0];
+  const auto killed_at = Clock::now();
+  media_[lost]->kill();
+  const std::string why = "the media node was lost";
+  ASSERT_TRUE(wait_for_output(*viewers[0], why, within(20s)));
+  ASSERT_TRUE(wait_for_output(*masters[0], why, within(10s)));
+  const double ended_s = std::chrono::duration<double>(Clock::now() - killed_at).count();
+  EXPECT_LE(ended_s, kMediaNodeTtlMs / 1000.0 + 5.0) << "the TTL, a directory poll and the BYEs";
+  std::printf("[measured] media node %s killed: its calls ended after %.2f s (ttl %d ms)\n",
+              lost.c_str(), ended_s, kMediaNodeTtlMs);
+  EXPECT_TRUE(viewers[0]->wait_for(within(10s))) << output(*viewers[0]);
+  EXPECT_TRUE(masters[0]->wait_for(within(10s))) << output(*masters[0]);
+
+  // The others play on.
+  for (std::size_t i = 1; i < 3; ++i) {
+    EXPECT_TRUE(masters[i]->running()) << output(*masters[i]);
+    EXPECT_TRUE(viewers[i]->running()) << output(*viewers[i]);
+  }
+
+  // A new broadcast lands on a live node, and is watched there.
+  ChildProcess& late = broadcast(kBroadcasters[3]);
+  ASSERT_TRUE(wait_live(late));
+  const auto late_node = placed_on(kBroadcasters[3]);
+  ASSERT_TRUE(late_node);
+  EXPECT_NE(*late_node, lost);
+  std::printf("[measured] a new broadcast after the loss: on %s\n", late_node->c_str());
+  for (std::size_t i = 1; i < 3; ++i) {
+    EXPECT_TRUE(viewers[i]->running()) << output(*viewers[i]);
+  }
+}
+
+}  // namespace cluster_placement
+}  // namespace callcast::test
