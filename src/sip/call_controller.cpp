@@ -376,7 +376,7 @@ void CallController::start_viewer_call(StackHandle handle, const SipRequest& req
   }
   const std::string& group = route.number;
   const Call* master = table_.master_of(group);
-  if (master == nullptr || master->state != CallState::answered) {
+  if (master != nullptr && master->state != CallState::answered) {
     return refuse(480, "Temporarily Unavailable", group + " is not broadcasting");
   }
   if (!request.web_caller && is_phone_offer(request.body)) {
@@ -390,6 +390,71 @@ void CallController::start_viewer_call(StackHandle handle, const SipRequest& req
   services_.stack.respond(handle, refusal(181, "Call Is Being Forwarded", {}));
   spdlog::info("sip: group={} terminal={} step=710 event=viewer_invite dialled={} hops={}", group,
                viewer, dialled, route.chain.size() - 1);
+  if (master == nullptr) {
+    // No broadcast of this number here, yet its calls forward to the service: its master's
+    // dialog may be on another signaling node of the cluster (issue 15: the node Kamailio sent
+    // it to died, or was taken out, and the number's hash now lands here). The media side is
+    // the truth about whether the group is live, so ask it, without blocking this thread.
+    services_.media.get_group(
+        group, on_loop<control::GroupSnapshot>([this, id](auto result) {
+          Call* call = table_.find(id);
+          if (call == nullptr || call->state == CallState::ending) return;  // cancelled
+          if (!adopt_broadcast(call->group, result)) {
+            if (!result && result.error().code != control::ControlErrorCode::not_found) {
+              return fail_for_media_error(*call, result.error());
+            }
+            return fail_call(*call, 480, "Temporarily Unavailable",
+                             call->group + " is not broadcasting");
+          }
+          admit_viewer(*call);
+        }));
+    return;
+  }
+  admit_viewer(table_.calls.at(id));
+}
+
+bool CallController::adopt_broadcast(
+    const std::string& group, const Result<control::GroupSnapshot, control::ControlError>& found) {
+  if (const Call* master = table_.master_of(group); master != nullptr) {
+    return master->state == CallState::answered;  // another viewer's call adopted it meanwhile
+  }
+  // A stalled master is still the group's master until the media side says master_lost.
+  if (!found || (found->state != "live" && found->state != "stalled")) return false;
+  restore_broadcast(*found, "adopted");
+  return true;
+}
+
+void CallController::restore_broadcast(const control::GroupSnapshot& group, const char* how) {
+  const CallId id = table_.next_call++;
+  Call call;
+  call.id = id;
+  call.role = CallRole::master;
+  call.state = CallState::answered;
+  call.caller = group.master.empty() ? group.group : group.master;
+  call.group = group.group;
+  call.media_done = true;
+  call.restored = true;
+  call.invited_at = services_.time.now();
+  table_.calls.emplace(id, std::move(call));
+  table_.broadcasts[group.group] = id;
+  auto& now_playing = table_.playing[group.group];
+  now_playing.clear();
+  auto& admitted = table_.restored_viewers[group.group];
+  for (const auto& viewer : group.viewers) {
+    admitted.insert(viewer.viewer);
+    if (viewer.state == "playing" || viewer.state == "paused") now_playing.insert(viewer.viewer);
+  }
+  auto target = services_.forwarding.unconditional_target(group.group);
+  const bool forwarded = target && *target && **target == config_.service_number;
+  spdlog::info(
+      "sip: group={} terminal={} step=703 event=broadcast_{} viewers={} forwarding_to_service={}",
+      group.group, group.master, how, now_playing.size(), forwarded ? 1 : 0);
+}
+
+void CallController::admit_viewer(Call& admitting) {
+  const CallId id = admitting.id;
+  const std::string group = admitting.group;
+  const std::string viewer = admitting.caller;
   services_.media.admit_viewer(
       group, viewer, on_loop<control::ViewerAdmitted>([this, id, group, viewer](auto result) {
         Call* call = table_.find(id);
