@@ -420,11 +420,11 @@ bool CallController::adopt_broadcast(
   }
   // A stalled master is still the group's master until the media side says master_lost.
   if (!found || (found->state != "live" && found->state != "stalled")) return false;
-  restore_broadcast(*found, "adopted");
+  restore_broadcast(*found, /*adopted=*/true);
   return true;
 }
 
-void CallController::restore_broadcast(const control::GroupSnapshot& group, const char* how) {
+void CallController::restore_broadcast(const control::GroupSnapshot& group, bool adopted) {
   const CallId id = table_.next_call++;
   Call call;
   call.id = id;
@@ -434,6 +434,7 @@ void CallController::restore_broadcast(const control::GroupSnapshot& group, cons
   call.group = group.group;
   call.media_done = true;
   call.restored = true;
+  call.adopted = adopted;
   call.invited_at = services_.time.now();
   table_.calls.emplace(id, std::move(call));
   table_.broadcasts[group.group] = id;
@@ -448,7 +449,8 @@ void CallController::restore_broadcast(const control::GroupSnapshot& group, cons
   const bool forwarded = target && *target && **target == config_.service_number;
   spdlog::info(
       "sip: group={} terminal={} step=703 event=broadcast_{} viewers={} forwarding_to_service={}",
-      group.group, group.master, how, now_playing.size(), forwarded ? 1 : 0);
+      group.group, group.master, adopted ? "adopted" : "restored", now_playing.size(),
+      forwarded ? 1 : 0);
 }
 
 void CallController::admit_viewer(Call& admitting) {
@@ -844,12 +846,15 @@ void CallController::release_media(const Call& call) {
 void CallController::end_broadcast(const std::string& group, const std::string& why,
                                    bool close_media, const std::string& bye_reason) {
   auto it = table_.broadcasts.find(group);
+  bool leave_to_cluster = false;
   if (it != table_.broadcasts.end()) {
     const CallId master_id = it->second;
     if (Call* master = table_.find(master_id); master != nullptr) {
       // A restored broadcast's group always goes: it takes the viewers whose dialogs are
-      // unknown here (they cannot be sent a BYE) off the media side with it.
-      close_media = (close_media || master->restored) && master->media_done;
+      // unknown here (they cannot be sent a BYE) off the media side with it. Except when this
+      // node stops while the broadcast lives on: an adopted one stays for the cluster.
+      leave_to_cluster = master->adopted && stopping_;
+      close_media = (close_media || master->restored) && master->media_done && !leave_to_cluster;
       master->media_done = false;
       if (master->restored) {
         spdlog::info(
@@ -875,7 +880,7 @@ void CallController::end_broadcast(const std::string& group, const std::string& 
   // Only a rule that still points at the service number goes: one the user set to another
   // number (before or during the broadcast) is theirs. Without auto_forwarding the terminal
   // clears its own rule (Ut DELETE).
-  if (config_.auto_forwarding) {
+  if (config_.auto_forwarding && !leave_to_cluster) {
     auto cleared = services_.forwarding.clear_unconditional_if(group, config_.service_number);
     if (!cleared) {
       spdlog::error("sip: group={} event=forwarding_clear_failed error=\"{}\"", group,

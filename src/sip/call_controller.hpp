@@ -78,9 +78,9 @@ class CallController {
   // A live group of the media side that no call here knows (a broadcast of before a restart of
   // this process, or one whose master's dialog is on another signaling node): a master call
   // without a dialog (Call::restored), so that viewers are admitted to it as to any broadcast
-  // and its end, which only the media side's events can tell, ends their calls. `how` names it
-  // in the log ("restored", "adopted").
-  void restore_broadcast(const control::GroupSnapshot& group, const char* how);
+  // and its end, which only the media side's events can tell, ends their calls. `adopted`: its
+  // master's dialog is on another node (Call::adopted), not one of before this process started.
+  void restore_broadcast(const control::GroupSnapshot& group, bool adopted);
 
  private:
   // Why an offer to the service number cannot start a broadcast (488), empty when it can: a

@@ -93,9 +93,14 @@ bool RedisServer::start_once() {
   ++starts_;
   const std::filesystem::path log = dir_ / ("redis-" + std::to_string(starts_) + ".log");
   auto process = std::make_unique<ChildProcess>(ChildOptions{
-      .argv = with_prefix(place_.exec_prefix, {"redis-server", "--port", std::to_string(port_),
-                                               "--bind", place_.bind, "--save", "", "--appendonly",
-                                               "no", "--dir", dir_.string(), "--daemonize", "no"}),
+      .argv = with_prefix(
+          place_.exec_prefix,
+          {"redis-server", "--port", std::to_string(port_), "--bind", place_.bind, "--save", "",
+           "--appendonly", "no", "--dir", dir_.string(), "--daemonize", "no",
+           // Without a password Redis takes only loopback
+           // clients otherwise; a lab host's Redis serves
+           // the other hosts of its closed bridge.
+           "--protected-mode", place_.bind == "127.0.0.1" ? "yes" : "no"}),
       .stdout_file = log,
       .stderr_file = log.string() + ".err",
       .pipe_stdout = false,

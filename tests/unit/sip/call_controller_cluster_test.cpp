@@ -110,6 +110,18 @@ TEST_F(ClusterAdoptionTest, ViewerThatHungUpDuringTheLookupIsNotAdmitted) {
   EXPECT_TRUE(media_.admits.empty());
 }
 
+// This node stops: its own viewers' calls end, the adopted group stays on the media side for
+// the cluster (another node takes it up at its next viewer).
+TEST_F(ClusterAdoptionTest, StoppingNodeLeavesAnAdoptedGroupToTheCluster) {
+  master_forwards_to_the_service();
+  media_.groups.push_back(live_group_held_elsewhere());
+  const auto viewer = watch(kViewer, kMaster);
+  core_->stop("shutting down");
+  expect_bye(viewer, "");
+  EXPECT_THAT(media_.closed_groups, ::testing::Not(::testing::Contains(kMaster)));
+  EXPECT_EQ(forwarding_of(kMaster), config_.service_number) << "its viewers still find it";
+}
+
 // A node that held no broadcast of the number hears its end: a rule still pointing at the
 // service number goes (its owner may be dead), one the user set elsewhere stays.
 TEST_F(ClusterAdoptionTest, EndOfAGroupHeldNowhereHereClearsOnlyTheServiceForwarding) {
