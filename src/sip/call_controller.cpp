@@ -386,31 +386,43 @@ void CallController::start_viewer_call(StackHandle handle, const SipRequest& req
     }
   }
   const CallId id = add_call(handle, CallRole::viewer, viewer, group, request).id;
-  // 710: the call is diverted to the service; tell the caller, as a forwarding switch would.
-  services_.stack.respond(handle, refusal(181, "Call Is Being Forwarded", {}));
-  spdlog::info("sip: group={} terminal={} step=710 event=viewer_invite dialled={} hops={}", group,
-               viewer, dialled, route.chain.size() - 1);
+  // 710: the call is diverted to the service; tell the caller, as a forwarding switch would
+  // (only once there is a broadcast to divert it to).
+  auto diverted = [this, dialled, hops = route.chain.size() - 1](const Call& call) {
+    services_.stack.respond(call.handle, refusal(181, "Call Is Being Forwarded", {}));
+    spdlog::info("sip: group={} terminal={} step=710 event=viewer_invite dialled={} hops={}",
+                 call.group, call.caller, dialled, hops);
+  };
   if (master == nullptr) {
     // No broadcast of this number here, yet its calls forward to the service: its master's
     // dialog may be on another signaling node of the cluster (issue 15: the node Kamailio sent
     // it to died, or was taken out, and the number's hash now lands here). The media side is
     // the truth about whether the group is live, so ask it, without blocking this thread.
     services_.media.get_group(
-        group, on_loop<control::GroupSnapshot>([this, id](auto result) {
+        group, on_loop<control::GroupSnapshot>([this, id, diverted](auto result) {
           Call* call = table_.find(id);
           if (call == nullptr || call->state == CallState::ending) return;  // cancelled
           if (!adopt_broadcast(call->group, result)) {
+            spdlog::info(
+                "sip: group={} terminal={} step=710 event=invite_refused status={} "
+                "reason=\"{}\"",
+                call->group, call->caller,
+                !result && result.error().code != control::ControlErrorCode::not_found ? 503 : 480,
+                result ? "not live on the media side" : result.error().message);
             if (!result && result.error().code != control::ControlErrorCode::not_found) {
               return fail_for_media_error(*call, result.error());
             }
             return fail_call(*call, 480, "Temporarily Unavailable",
                              call->group + " is not broadcasting");
           }
+          diverted(*call);
           admit_viewer(*call);
         }));
     return;
   }
-  admit_viewer(table_.calls.at(id));
+  Call& call = table_.calls.at(id);
+  diverted(call);
+  admit_viewer(call);
 }
 
 bool CallController::adopt_broadcast(

@@ -37,6 +37,7 @@ TEST_F(ClusterAdoptionTest, ViewerOfABroadcastHeldByAnotherNodeIsAdmittedAsByIts
   media_.groups.push_back(live_group_held_elsewhere());
   const auto viewer = receive_invite_to(kMaster, kViewer);
   EXPECT_EQ(media_.group_lookups, 1);
+  EXPECT_EQ(last_answer(viewer).status, 181);
   ASSERT_EQ(media_.admits.size(), 1u);
   EXPECT_EQ(media_.admits.front().group, kMaster);
   EXPECT_EQ(media_.admits.front().viewer, kViewer);
@@ -72,6 +73,7 @@ TEST_F(ClusterAdoptionTest, ViewerOfAGroupTheMediaSideDoesNotHoldIsTemporarilyUn
   const auto viewer = receive_invite_to(kMaster, kViewer);
   EXPECT_EQ(media_.group_lookups, 1);
   EXPECT_THAT(expect_final_answer(viewer, 480).warning, HasSubstr("is not broadcasting"));
+  EXPECT_EQ(stack_.answers[viewer].size(), 1u) << "no 181 when there is nothing to forward to";
   EXPECT_TRUE(media_.admits.empty());
   EXPECT_EQ(core_->stats().broadcasts, 0u);
 }
