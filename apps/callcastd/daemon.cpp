@@ -14,6 +14,7 @@
 #include "cluster/cluster_media_control.hpp"
 #include "cluster/media_node_agent.hpp"
 #include "cluster/redis_forwarding_rules.hpp"
+#include "cluster/redis_registrar.hpp"
 #include "core/token.hpp"
 #include "forwarding/forwarding_store.hpp"
 #include "forwarding/ut_api.hpp"
@@ -60,6 +61,7 @@ struct Daemon::Services {
   // The signaling role's own state: users, forwarding rules, digest.
   std::unique_ptr<auth::UserDirectory> users;
   std::unique_ptr<forwarding::ForwardingRules> forwarding;
+  std::unique_ptr<cluster::RedisRegistrar> registrations;       // clustered: bindings in Redis
   std::unique_ptr<auth::DigestAuthenticator> authenticator;     // SIP
   std::unique_ptr<auth::DigestAuthenticator> ut_authenticator;  // the Ut API over HTTP
   std::unique_ptr<sip::NetworkSide> network;
@@ -312,6 +314,23 @@ Result<bool, std::string> Daemon::add_signaling() {
   const forwarding::UtApi ut(s.http, *s.forwarding, *s.users, *s.ut_authenticator);
   s.network = std::make_unique<sip::NetworkSide>(sip, *s.media_control, *s.forwarding, *s.users,
                                                  *s.authenticator);
+  if (config_.cluster.enabled()) {
+    // Issue 15: every signaling node reads and writes the same bindings. REGISTER runs on the
+    // SIP thread, so Redis gets short timeouts: a Redis that is down or stuck costs a REGISTER
+    // a 503 (Retry-After, a Warning naming the Redis) within about a second, which is also
+    // before Kamailio (fr_timer 1.5 s) would take this node for dead.
+    auto server = core::parse_redis_url(config_.cluster.redis_url);
+    if (!server) return fail("cluster.redis_url: " + server.error());
+    s.registrations = std::make_unique<cluster::RedisRegistrar>(
+        *server, sip::registrar_limits(sip),
+        cluster::RedisClientOptions{std::chrono::milliseconds(250),
+                                    std::chrono::milliseconds(250)});
+    if (auto reachable = s.registrations->check(); !reachable) {
+      return fail("registrations: " + reachable.error());
+    }
+    s.network->set_registration_store(*s.registrations);
+    spdlog::info("sip: registrations in {} (cluster.redis_url)", s.registrations->server_name());
+  }
   add_signaling_route(s.http, *s.network);
   // Events the feed could not deliver (media role restarted, ring overrun) are made good by
   // comparing the calls with the media side's groups.

@@ -6,6 +6,8 @@
 //   callcast:group:<number>           HASH    where a live group is held          PEXPIRE 10 s
 //   callcast:group:<number>:edges     SET     media nodes relaying it (edges)     PEXPIRE 10 s
 //   callcast:fwd:<number>             STRING  unconditional forwarding target     no expiry
+//   callcast:reg:<number>             HASH    a terminal's registered contacts    PEXPIREAT its
+//                                             latest binding's expiry
 //   callcast:events                   channel the media nodes' group events (JSON)
 //
 // Node ids (core::is_valid_node_id) and numbers (core::is_valid_number) hold no ':' '*' or '?',
@@ -22,6 +24,8 @@ inline constexpr std::string_view kGroupPrefix = "callcast:group:";
 inline constexpr std::string_view kEdgesSuffix = ":edges";
 inline constexpr std::string_view kForwardingPrefix = "callcast:fwd:";
 inline constexpr std::string_view kForwardingPattern = "callcast:fwd:*";
+inline constexpr std::string_view kRegistrationPrefix = "callcast:reg:";
+inline constexpr std::string_view kRegistrationPattern = "callcast:reg:*";
 inline constexpr std::string_view kEventsChannel = "callcast:events";
 
 inline std::string media_node(std::string_view node_id) {
@@ -35,6 +39,9 @@ inline std::string group_edges(std::string_view number) {
 }
 inline std::string forwarding(std::string_view number) {
   return std::string(kForwardingPrefix).append(number);
+}
+inline std::string registration(std::string_view number) {
+  return std::string(kRegistrationPrefix).append(number);
 }
 
 }  // namespace callcast::cluster::keys

@@ -66,6 +66,10 @@ struct Call {
   // gets 481 from the stack itself), so nothing is ever sent to it; the media side's events end
   // it (see MediaSync::on_resync).
   bool restored = false;
+  // Master, restored: its dialog is on another signaling node of the cluster (or died with it),
+  // and this node took the group up for its viewers (issue 15). Stopping this node leaves the
+  // group to the cluster: another node can take it up again.
+  bool adopted = false;
   // The host of the INVITE's Request-URI: how the terminal reached us (for the Ut URL).
   std::string reached_host;
   // Master: its INVITE carried Recv-Info: callcast-audience (RFC 6086), so it hears its

@@ -376,7 +376,7 @@ void CallController::start_viewer_call(StackHandle handle, const SipRequest& req
   }
   const std::string& group = route.number;
   const Call* master = table_.master_of(group);
-  if (master == nullptr || master->state != CallState::answered) {
+  if (master != nullptr && master->state != CallState::answered) {
     return refuse(480, "Temporarily Unavailable", group + " is not broadcasting");
   }
   if (!request.web_caller && is_phone_offer(request.body)) {
@@ -386,10 +386,89 @@ void CallController::start_viewer_call(StackHandle handle, const SipRequest& req
     }
   }
   const CallId id = add_call(handle, CallRole::viewer, viewer, group, request).id;
-  // 710: the call is diverted to the service; tell the caller, as a forwarding switch would.
-  services_.stack.respond(handle, refusal(181, "Call Is Being Forwarded", {}));
-  spdlog::info("sip: group={} terminal={} step=710 event=viewer_invite dialled={} hops={}", group,
-               viewer, dialled, route.chain.size() - 1);
+  // 710: the call is diverted to the service; tell the caller, as a forwarding switch would
+  // (only once there is a broadcast to divert it to).
+  auto diverted = [this, dialled, hops = route.chain.size() - 1](const Call& call) {
+    services_.stack.respond(call.handle, refusal(181, "Call Is Being Forwarded", {}));
+    spdlog::info("sip: group={} terminal={} step=710 event=viewer_invite dialled={} hops={}",
+                 call.group, call.caller, dialled, hops);
+  };
+  if (master == nullptr) {
+    // No broadcast of this number here, yet its calls forward to the service: its master's
+    // dialog may be on another signaling node of the cluster (issue 15: the node Kamailio sent
+    // it to died, or was taken out, and the number's hash now lands here). The media side is
+    // the truth about whether the group is live, so ask it, without blocking this thread.
+    services_.media.get_group(
+        group, on_loop<control::GroupSnapshot>([this, id, diverted](auto result) {
+          Call* call = table_.find(id);
+          if (call == nullptr || call->state == CallState::ending) return;  // cancelled
+          if (!adopt_broadcast(call->group, result)) {
+            spdlog::info(
+                "sip: group={} terminal={} step=710 event=invite_refused status={} "
+                "reason=\"{}\"",
+                call->group, call->caller,
+                !result && result.error().code != control::ControlErrorCode::not_found ? 503 : 480,
+                result ? "not live on the media side" : result.error().message);
+            if (!result && result.error().code != control::ControlErrorCode::not_found) {
+              return fail_for_media_error(*call, result.error());
+            }
+            return fail_call(*call, 480, "Temporarily Unavailable",
+                             call->group + " is not broadcasting");
+          }
+          diverted(*call);
+          admit_viewer(*call);
+        }));
+    return;
+  }
+  Call& call = table_.calls.at(id);
+  diverted(call);
+  admit_viewer(call);
+}
+
+bool CallController::adopt_broadcast(
+    const std::string& group, const Result<control::GroupSnapshot, control::ControlError>& found) {
+  if (const Call* master = table_.master_of(group); master != nullptr) {
+    return master->state == CallState::answered;  // another viewer's call adopted it meanwhile
+  }
+  // A stalled master is still the group's master until the media side says master_lost.
+  if (!found || (found->state != "live" && found->state != "stalled")) return false;
+  restore_broadcast(*found, /*adopted=*/true);
+  return true;
+}
+
+void CallController::restore_broadcast(const control::GroupSnapshot& group, bool adopted) {
+  const CallId id = table_.next_call++;
+  Call call;
+  call.id = id;
+  call.role = CallRole::master;
+  call.state = CallState::answered;
+  call.caller = group.master.empty() ? group.group : group.master;
+  call.group = group.group;
+  call.media_done = true;
+  call.restored = true;
+  call.adopted = adopted;
+  call.invited_at = services_.time.now();
+  table_.calls.emplace(id, std::move(call));
+  table_.broadcasts[group.group] = id;
+  auto& now_playing = table_.playing[group.group];
+  now_playing.clear();
+  auto& admitted = table_.restored_viewers[group.group];
+  for (const auto& viewer : group.viewers) {
+    admitted.insert(viewer.viewer);
+    if (viewer.state == "playing" || viewer.state == "paused") now_playing.insert(viewer.viewer);
+  }
+  auto target = services_.forwarding.unconditional_target(group.group);
+  const bool forwarded = target && *target && **target == config_.service_number;
+  spdlog::info(
+      "sip: group={} terminal={} step=703 event=broadcast_{} viewers={} forwarding_to_service={}",
+      group.group, group.master, adopted ? "adopted" : "restored", now_playing.size(),
+      forwarded ? 1 : 0);
+}
+
+void CallController::admit_viewer(Call& admitting) {
+  const CallId id = admitting.id;
+  const std::string group = admitting.group;
+  const std::string viewer = admitting.caller;
   services_.media.admit_viewer(
       group, viewer, on_loop<control::ViewerAdmitted>([this, id, group, viewer](auto result) {
         Call* call = table_.find(id);
@@ -779,12 +858,15 @@ void CallController::release_media(const Call& call) {
 void CallController::end_broadcast(const std::string& group, const std::string& why,
                                    bool close_media, const std::string& bye_reason) {
   auto it = table_.broadcasts.find(group);
+  bool leave_to_cluster = false;
   if (it != table_.broadcasts.end()) {
     const CallId master_id = it->second;
     if (Call* master = table_.find(master_id); master != nullptr) {
       // A restored broadcast's group always goes: it takes the viewers whose dialogs are
-      // unknown here (they cannot be sent a BYE) off the media side with it.
-      close_media = (close_media || master->restored) && master->media_done;
+      // unknown here (they cannot be sent a BYE) off the media side with it. Except when this
+      // node stops while the broadcast lives on: an adopted one stays for the cluster.
+      leave_to_cluster = master->adopted && stopping_;
+      close_media = (close_media || master->restored) && master->media_done && !leave_to_cluster;
       master->media_done = false;
       if (master->restored) {
         spdlog::info(
@@ -810,7 +892,7 @@ void CallController::end_broadcast(const std::string& group, const std::string& 
   // Only a rule that still points at the service number goes: one the user set to another
   // number (before or during the broadcast) is theirs. Without auto_forwarding the terminal
   // clears its own rule (Ut DELETE).
-  if (config_.auto_forwarding) {
+  if (config_.auto_forwarding && !leave_to_cluster) {
     auto cleared = services_.forwarding.clear_unconditional_if(group, config_.service_number);
     if (!cleared) {
       spdlog::error("sip: group={} event=forwarding_clear_failed error=\"{}\"", group,

@@ -75,6 +75,12 @@ class CallController {
   // viewer's calls older than its newest, never the newest.
   void on_viewer_media_ended(const std::string& group, const std::string& viewer,
                              const std::string& reason);
+  // A live group of the media side that no call here knows (a broadcast of before a restart of
+  // this process, or one whose master's dialog is on another signaling node): a master call
+  // without a dialog (Call::restored), so that viewers are admitted to it as to any broadcast
+  // and its end, which only the media side's events can tell, ends their calls. `adopted`: its
+  // master's dialog is on another node (Call::adopted), not one of before this process started.
+  void restore_broadcast(const control::GroupSnapshot& group, bool adopted);
 
  private:
   // Why an offer to the service number cannot start a broadcast (488), empty when it can: a
@@ -96,6 +102,12 @@ class CallController {
   void start_browser_broadcast(Call& call);
   // A phone's broadcast that cannot start after its group was made: 488, the group closed.
   void fail_phone_broadcast(Call& call, const std::string& why);
+  // For a viewer's call to a number without a broadcast here: true when the media side's
+  // answer shows its group live, which restore_broadcast then makes a broadcast of this node.
+  bool adopt_broadcast(const std::string& group,
+                       const Result<control::GroupSnapshot, control::ControlError>& found);
+  // 711-712: the media side admits the call's viewer to its group.
+  void admit_viewer(Call& admitting);
   void on_viewer_admitted(Call& call,
                           Result<control::ViewerAdmitted, control::ControlError> result);
   // 713-714 for a phone (issue 13): the answer planned from its offer and the group's tracks, the

@@ -16,6 +16,23 @@ std::set<std::string> playing_viewers(const control::GroupSnapshot& group) {
 
 }  // namespace
 
+void MediaSync::clear_stale_forwarding(const std::string& group) {
+  // The broadcast's own node clears its 708 rule when it ends it. That node may be gone (issue
+  // 15: a cluster's signaling node killed while its broadcasts lived on the media side), and the
+  // master's terminal may not reach its Ut API any more either, so every node that hears the
+  // end clears a rule that still points at the service number: compare-and-delete, so a rule
+  // its user set elsewhere stays, and several nodes doing it is harmless.
+  if (!config_.auto_forwarding) return;
+  auto cleared = forwarding_.clear_unconditional_if(group, config_.service_number);
+  if (!cleared) {
+    spdlog::error("sip: group={} event=forwarding_clear_failed error=\"{}\"", group,
+                  cleared.error());
+  } else if (*cleared) {
+    spdlog::info("sip: group={} terminal={} step=708 event=forwarding_cleared held_here=0", group,
+                 group);
+  }
+}
+
 void MediaSync::on_media_event(const core::GroupEvent& event) {
   const bool broadcasting = table_.broadcasts.contains(event.group);
   switch (event.kind) {
@@ -27,9 +44,13 @@ void MediaSync::on_media_event(const core::GroupEvent& event) {
     }
     case core::GroupEventKind::master_lost:
     case core::GroupEventKind::group_closed:
+      // An edge node's copy of the group went (issue 15): the broadcast itself goes on at its
+      // origin, and so do its calls.
+      if (event.reason == "edge_closed" || event.reason == "origin_lost") return;
       if (!broadcasting) {
         table_.playing.erase(event.group);  // a group without a broadcast here (RTSP only)
         table_.restored_viewers.erase(event.group);
+        clear_stale_forwarding(event.group);
         return;
       }
       spdlog::info("sip: group={} terminal={} step=709 event=media_{} ending_calls=1", event.group,
@@ -115,37 +136,11 @@ void MediaSync::on_resync(const std::vector<control::GroupSnapshot>& groups,
     }
     // A stalled master is still the group's master until the media side says master_lost.
     if (group.state != "live" && group.state != "stalled") continue;
-    restore_broadcast(group);
+    calls_.restore_broadcast(group, /*adopted=*/false);
     ++restored;
   }
   spdlog::info("sip: resync with the media side: {} groups there, {} broadcasts ended, {} restored",
                groups.size(), gone.size(), restored);
-}
-
-void MediaSync::restore_broadcast(const control::GroupSnapshot& group) {
-  const CallId id = table_.next_call++;
-  Call call;
-  call.id = id;
-  call.role = CallRole::master;
-  call.state = CallState::answered;
-  call.caller = group.master.empty() ? group.group : group.master;
-  call.group = group.group;
-  call.media_done = true;
-  call.restored = true;
-  call.invited_at = time_.now();
-  table_.calls.emplace(id, std::move(call));
-  table_.broadcasts[group.group] = id;
-  auto& now_playing = table_.playing[group.group];
-  now_playing = playing_viewers(group);
-  auto& admitted = table_.restored_viewers[group.group];
-  for (const auto& viewer : group.viewers)
-    admitted.insert(viewer.viewer);
-  auto target = forwarding_.unconditional_target(group.group);
-  const bool forwarded = target && *target && **target == config_.service_number;
-  spdlog::info(
-      "sip: group={} terminal={} step=703 event=broadcast_restored viewers={} "
-      "forwarding_to_service={}",
-      group.group, group.master, now_playing.size(), forwarded ? 1 : 0);
 }
 
 }  // namespace callcast::sip

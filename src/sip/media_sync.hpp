@@ -32,8 +32,8 @@ class MediaSync {
   void on_resync(const std::vector<control::GroupSnapshot>& groups, control::ResyncCause cause);
 
  private:
-  // A live group of the media side that no call here knows: a broadcast of before a restart.
-  void restore_broadcast(const control::GroupSnapshot& group);
+  // A group no broadcast here held ended: its forwarding to the service number goes.
+  void clear_stale_forwarding(const std::string& group);
 
   const core::SipConfig& config_;
   CallTable& table_;

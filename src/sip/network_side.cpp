@@ -33,6 +33,7 @@ struct NetworkSide::Impl {
   std::unique_ptr<SignalingCore> core;
   std::string ut_public_url;
   core::HostPort http_listen{"", 0};
+  RegistrationStore* registrations = nullptr;
   bool stopping = false;
 };
 
@@ -40,6 +41,10 @@ NetworkSide::NetworkSide(core::SipConfig config, control::MediaControl& media,
                          forwarding::ForwardingRules& forwarding, auth::UserDirectory& users,
                          const auth::DigestAuthenticator& authenticator)
     : impl_(std::make_unique<Impl>(std::move(config), media, forwarding, users, authenticator)) {}
+
+void NetworkSide::set_registration_store(RegistrationStore& store) {
+  impl_->registrations = &store;
+}
 
 NetworkSide::~NetworkSide() {
   stop();
@@ -62,7 +67,8 @@ Result<core::HostPort, std::string> NetworkSide::start() {
             impl.config, SignalingCore::Dependencies{
                              impl.media, impl.forwarding, impl.users, impl.authenticator, impl.web,
                              core::RealTimeSource::instance(), *impl.timers,
-                             [loop](std::function<void()> task) { loop->post(std::move(task)); }});
+                             [loop](std::function<void()> task) { loop->post(std::move(task)); },
+                             impl.registrations});
         impl.core->set_ut_endpoint(impl.ut_public_url, impl.http_listen);
         impl.web.set_events(impl.core.get());
         impl.web.set_post([loop](std::function<void()> task) { loop->post(std::move(task)); });

@@ -26,6 +26,7 @@
 #include "core/config.hpp"
 #include "core/result.hpp"
 #include "forwarding/forwarding_rules.hpp"
+#include "sip/registrar.hpp"
 #include "sip/signaling_stats.hpp"
 #include "sip/web_calls.hpp"
 
@@ -59,6 +60,10 @@ class NetworkSide {
   // HTTP listen address, whose wildcard host (0.0.0.0, ::) is replaced by the host the terminal
   // put in its INVITE's Request-URI. Call before start().
   void set_ut_endpoint(std::string public_url, core::HostPort http_listen);
+  // Where registrations are kept (a cluster's Redis, issue 15), when not in this process's
+  // memory. Called on the SIP thread for every REGISTER, so its calls must be bounded in time.
+  // Call before start(); `store` outlives this.
+  void set_registration_store(RegistrationStore& store);
 
   // Issue 14: a browser asks to watch `dialled` (WHEP), or to broadcast (WHIP, `publish`: its call
   // to the service number), as `caller`, whom the HTTP side authenticated. The call takes a SIP

@@ -59,6 +59,15 @@ void RegisterHandler::on_register(StackHandle handle, const SipRequest& request)
         stack_.respond(
             handle, refusal(503, "Service Unavailable", error.message, kRegisterRetryAfterSeconds));
         break;
+      case RegisterErrorCode::unavailable:
+        // A cluster's Redis that did not answer within its timeout: the terminal retries later
+        // (its registration, if any, stays as it was).
+        spdlog::error("sip: terminal={} event=registrar_unavailable error=\"{}\"", *user,
+                      error.message);
+        stack_.respond(handle, refusal(503, "Service Unavailable",
+                                       "registrations unavailable: " + error.message,
+                                       kRegisterRetryAfterSeconds));
+        break;
     }
     spdlog::info("sip: terminal={} event=register_refused reason=\"{}\"", *user, error.message);
     return;

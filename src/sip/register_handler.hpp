@@ -1,7 +1,7 @@
 #pragma once
 // REGISTER on the network side (RFC 3261 §10): authenticated, applied to the Registrar, answered
 // with the bindings (200), or refused (400, 403, 423 with Min-Expires, 500 out of order, 503 over
-// the cap with Retry-After).
+// the cap or with the store unreachable, with Retry-After and a Warning saying which).
 #include "core/time_source.hpp"
 #include "sip/registrar.hpp"
 #include "sip/request_authenticator.hpp"
@@ -10,8 +10,8 @@ namespace callcast::sip {
 
 class RegisterHandler {
  public:
-  RegisterHandler(Registrar& registrar, RequestAuthenticator& authenticator, SipStack& stack,
-                  const core::TimeSource& time, SignalingStats& counters)
+  RegisterHandler(RegistrationStore& registrar, RequestAuthenticator& authenticator,
+                  SipStack& stack, const core::TimeSource& time, SignalingStats& counters)
       : registrar_(registrar),
         authenticator_(authenticator),
         stack_(stack),
@@ -21,7 +21,7 @@ class RegisterHandler {
   void on_register(StackHandle handle, const SipRequest& request);
 
  private:
-  Registrar& registrar_;
+  RegistrationStore& registrar_;
   RequestAuthenticator& authenticator_;
   SipStack& stack_;
   const core::TimeSource& time_;

@@ -12,8 +12,8 @@ constexpr auto kSweepInterval = std::chrono::seconds(30);
 SignalingCore::SignalingCore(core::SipConfig config, Dependencies dependencies)
     : config_(std::move(config)),
       deps_(std::move(dependencies)),
-      registrar_(RegistrarLimits{config_.max_registrations, config_.max_contacts_per_user,
-                                 config_.min_expires, config_.max_expires, config_.max_expires}),
+      local_registrar_(registrar_limits(config_)),
+      registrar_(deps_.registrations != nullptr ? *deps_.registrations : local_registrar_),
       authenticator_(deps_.authenticator, deps_.users, deps_.stack, counters_),
       register_handler_(registrar_, authenticator_, deps_.stack, deps_.time, counters_),
       audience_(table_, deps_.stack, deps_.time, deps_.timers),

@@ -36,6 +36,8 @@ class SignalingCore final : public SipStackEvents {
     core::TimerFactory& timers;
     // Runs a task on the SIP thread later (the media side's completions come back through it).
     CallController::Post post;
+    // Where registrations are kept; null: in this process's memory (a Registrar of its own).
+    RegistrationStore* registrations = nullptr;
   };
 
   SignalingCore(core::SipConfig config, Dependencies dependencies);
@@ -65,7 +67,8 @@ class SignalingCore final : public SipStackEvents {
  private:
   core::SipConfig config_;
   Dependencies deps_;
-  Registrar registrar_;
+  Registrar local_registrar_;
+  RegistrationStore& registrar_;
   CallTable table_;
   SignalingStats counters_;
   RequestAuthenticator authenticator_;

@@ -1,15 +1,17 @@
 // Issue 15, the SIP front: Kamailio (config/kamailio/kamailio.cfg, started as an operator does by
-// scripts/kamailio-front.sh) in front of two callcastd signaling nodes sharing one media node,
-// every one on a host of its own (network namespaces on one bridge), the terminals on two more:
+// scripts/kamailio-front.sh) in front of two callcastd signaling nodes sharing one media node and
+// one Redis, every one on a host of its own (network namespaces on one bridge), the terminals on
+// two more:
 //
 //   kam 10.99.0.1   sig1 .2   sig2 .3   media1 .4   pub .5 (broadcasters)   view .6 (viewers)
+//   redis .7
 //
 // Terminals know only Kamailio's address. Every dialog of a broadcast lands on the signaling
 // node its broadcaster's number hashes to, another number can land on the other node, a killed
 // node is taken out by the probes within seconds and its numbers go to the other one, and it
-// comes back in when it answers again. The two nodes share what today's configuration lets
-// them share on one machine: the users file and the forwarding database (SQLite, one file).
-// What needs more (the broadcasts a dead node held) is shown as it fails today.
+// comes back in when it answers again. The nodes share the users file, and through Redis
+// (cluster.redis_url) the forwarding rules and the registrations; the broadcasts a dead node
+// held live on in the media node, where the survivor finds them when their viewers call.
 #include <gtest/gtest.h>
 #include <signal.h>
 
@@ -22,6 +24,8 @@
 #include <string>
 #include <vector>
 
+#include "cluster/cluster_keys.hpp"
+#include "cluster/redis_client.hpp"
 #include "support/baresip_phone.hpp"
 #include "support/callcast_server.hpp"
 #include "support/child_process.hpp"
@@ -31,6 +35,8 @@
 #include "support/media_tools.hpp"
 #include "support/netns_lab.hpp"
 #include "support/netns_scope.hpp"
+#include "support/raw_sip_peer.hpp"
+#include "support/redis_server.hpp"
 #include "support/temp_dir.hpp"
 #include "support/wait_until.hpp"
 
@@ -57,7 +63,7 @@ const std::vector<std::string> kViewers = {"13900000011", "13900000012", "139000
                                            "13900000014"};
 
 // The whole test, however its waits go, ends within this (CTest allows more).
-constexpr auto kTestBudget = 75s;
+constexpr auto kTestBudget = 110s;
 
 double seconds_since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
@@ -75,8 +81,15 @@ class ClusterFrontTest : public ::testing::Test {
     ASSERT_TRUE(missing.empty()) << "tools missing: " << missing;
     dir_ = std::make_unique<TempDir>("cluster-front");
     lab_ = std::make_unique<NetnsLab>(
-        dir_->path(), std::vector<std::string>{"kam", "sig1", "sig2", "media1", "pub", "view"});
+        dir_->path(),
+        std::vector<std::string>{"kam", "sig1", "sig2", "media1", "pub", "view", "redis"});
     ASSERT_TRUE(lab_->ok()) << "cannot build the lab: " << lab_->error();
+    std::filesystem::create_directories(dir() / "redis");
+    redis_ = std::make_unique<RedisServer>(
+        dir() / "redis",
+        RedisServerPlace{lab_->in(lab_->host("redis"), {}), lab_->host("redis").netns,
+                         lab_->host("redis").address, 6379});
+    ASSERT_TRUE(redis_->started()) << redis_->error();
 
     media_ = start_node("media1", "media");
     ASSERT_TRUE(media_);
@@ -101,6 +114,7 @@ class ClusterFrontTest : public ::testing::Test {
     sig_[1].reset();
     kamailio_.reset();
     media_.reset();
+    redis_.reset();
     lab_.reset();
   }
 
@@ -143,11 +157,13 @@ class ClusterFrontTest : public ::testing::Test {
                                                std::to_string(kMediaHttpPort)};
       // The Ut API a broadcaster is told is this node's own (the Request-URI names Kamailio);
       // what Kamailio relays is read for the terminal's address below Kamailio's Via.
+      // Forwarding rules and registrations in the cluster's Redis (cluster.redis_url).
       options.config_toml = std::string("token_secret = \"") + kClusterSecret +
                             "\"\n[sip]\ntrusted_proxies = [\"" + lab_->host("kam").address +
                             "\"]\nmedia_api_key = \"" + kMediaKey +
                             "\"\n[http]\npublic_url = \"http://" + lab_->host(host).address + ":" +
-                            std::to_string(kSignalingHttpPort) + "\"\n";
+                            std::to_string(kSignalingHttpPort) + "\"\n[cluster]\nredis_url = \"" +
+                            redis_->url() + "\"\nnode_id = \"" + host + "\"\n";
     }
     auto server = std::make_unique<CallcastServer>(CALLCASTD_PATH, where, options);
     if (!server->start()) {
@@ -262,9 +278,39 @@ class ClusterFrontTest : public ::testing::Test {
     return false;
   }
 
+  // A query REGISTER (no Contact) for `number`, digest-signed, straight to node `index` on its
+  // own host: the Contact values of the 200, or the failure.
+  std::vector<std::string> contacts_known_to(int index, const std::string& number) const {
+    NetnsScope inside(lab_->host(index == 0 ? "sig1" : "sig2").netns);
+    EXPECT_TRUE(inside.ok()) << inside.error();
+    RawSipPeer peer(sipua::Transport::udp, kSipPort);
+    EXPECT_TRUE(peer.ok()) << peer.error();
+    if (!inside.ok() || !peer.ok()) return {};
+    RawSipRequest query;
+    query.method = "REGISTER";
+    query.from_user = number;
+    query.call_id = "query-" + number;
+    const auto answer = peer.send_authenticated(query, kPassword, "MD5", within(5s));
+    EXPECT_TRUE(answer) << "no answer to the query REGISTER";
+    if (!answer) return {};
+    EXPECT_EQ(sip_status(*answer), 200) << *answer;
+    return sip_header_values(*answer, "Contact");
+  }
+
+  // The forwarding rule of `number` in the cluster's Redis ("<none>" without one).
+  std::string forwarding_in_redis(const std::string& number) const {
+    NetnsScope inside(lab_->host("redis").netns);
+    if (!inside.ok()) return "<error> " + inside.error();
+    cluster::RedisClient redis(redis_->address());
+    auto target = redis.string_or_nil({"GET", cluster::keys::forwarding(number)});
+    if (!target) return "<error> " + target.error();
+    return target->value_or("<none>");
+  }
+
   Clock::time_point deadline_;
   std::unique_ptr<TempDir> dir_;
   std::unique_ptr<NetnsLab> lab_;
+  std::unique_ptr<RedisServer> redis_;
   std::unique_ptr<CallcastServer> media_;
   std::unique_ptr<CallcastServer> sig_[2];
   std::unique_ptr<KamailioFront> kamailio_;
@@ -347,20 +393,54 @@ TEST_F(ClusterFrontTest, DialogsOfABroadcastShareANodeAndADeadNodeIsTakenOut) {
   std::printf("[measured] killed %s: taken out by Kamailio after %.2f s (ping interval %d s)\n",
               node_uri(node_a).c_str(), taken_out_s, kPingIntervalS);
 
-  // No shared state yet: A's broadcast lives on (its media node has it, its viewer plays), but
-  // its dialogs and the broadcast itself were in the dead node; the survivor, which A's number
-  // now goes to, does not know it. The Redis directory is to change this into an admission.
+  // A's broadcast lives on in the media node (its old viewer plays on), its dialogs died with
+  // the node. A new viewer calling A's number through Kamailio reaches the survivor, which finds
+  // the group live on the media side, adopts it and admits the viewer as A's node would have.
+  EXPECT_EQ(node_logging("terminal=" + a + " event=registered"), node_a);
+  const auto late_at = Clock::now();
   ChildProcess& late_a = watch(a, kViewers[2]);
-  const auto late_status = late_a.wait_for(within(20s));
-  ASSERT_TRUE(late_status) << output(late_a);
-  EXPECT_FALSE(late_status->success());
-  EXPECT_NE(output(late_a).find(a + " is not broadcasting"), std::string::npos) << output(late_a);
+  ASSERT_TRUE(wait_for_output(late_a, "step 714: first frame", within(30s)));
+  std::printf("[measured] a new viewer of %s (held by the dead node) decodes after %.2f s\n",
+              a.c_str(), seconds_since(late_at));
+  EXPECT_EQ(
+      node_logging("group=" + a + " terminal=" + kViewers[2] + " step=710 event=viewer_invite"),
+      survivor);
+  EXPECT_EQ(node_logging("group=" + a + " terminal=" + a + " step=703 event=broadcast_adopted"),
+            survivor);
+  EXPECT_TRUE(broadcasts_live(survivor, a));
   EXPECT_TRUE(viewer_a.running()) << "the old viewer of " << a << " plays on:\n"
                                   << output(viewer_a);
-  const std::string late_output = output(late_a);
-  const auto error_at = late_output.rfind("error:");
-  std::printf("[measured] a new viewer of %s (held by the dead node) now: %s\n", a.c_str(),
-              error_at == std::string::npos ? "?" : late_output.substr(error_at).c_str());
+
+  // A's terminal registered through the dead node; the survivor knows its contact (Redis).
+  const auto contacts = contacts_known_to(survivor, a);
+  ASSERT_EQ(contacts.size(), 1u) << "the registration of " << a << " made through the dead node";
+  EXPECT_NE(contacts[0].find("sip:" + lab_->host("pub").address + ":"), std::string::npos)
+      << contacts[0];
+
+  // A hangs up. Its BYE follows the dialog's route set to the dead node, where Kamailio's
+  // transaction times out (its in-dialog timer): no node ends the broadcast from SIP. The media
+  // node does: the terminal tears its RTSP session down, the group closes, and the survivor,
+  // hearing group_closed, sends its viewer a BYE and clears A's forwarding (its owner, dead,
+  // cannot; the terminal's own Ut request went to the dead node's API too).
+  const auto hung_up_at = Clock::now();
+  ASSERT_TRUE(master_a.send_signal(SIGINT));
+  const auto late_a_end = late_a.wait_for(within(20s));
+  ASSERT_TRUE(late_a_end) << output(late_a);
+  EXPECT_TRUE(late_a_end->success()) << output(late_a);
+  EXPECT_NE(output(late_a).find("BYE from the network side"), std::string::npos) << output(late_a);
+  std::printf("[measured] %s hung up through the dead node: its new viewer got BYE after %.2f s\n",
+              a.c_str(), seconds_since(hung_up_at));
+  EXPECT_TRUE(wait_until([&] { return !broadcasts_live(survivor, a); }, within(5s)));
+  EXPECT_TRUE(wait_until([&] { return forwarding_in_redis(a) == "<none>"; }, within(5s)))
+      << forwarding_in_redis(a);
+  const auto old_viewer_end = viewer_a.wait_for(within(20s));
+  EXPECT_TRUE(old_viewer_end) << "the old viewer of " << a << " (its dialog on the dead node):\n"
+                              << output(viewer_a);
+  const auto master_a_end = master_a.wait_for(within(20s));
+  ASSERT_TRUE(master_a_end) << output(master_a);
+  std::printf("[measured] %s's own end: %s after %.2f s; its old viewer: %s\n", a.c_str(),
+              master_a_end->describe().c_str(), seconds_since(hung_up_at),
+              old_viewer_end ? old_viewer_end->describe().c_str() : "still running");
 
   // A new broadcast of a number that hashed to the dead node, and its viewer: both on the
   // survivor, through Kamailio.

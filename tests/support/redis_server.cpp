@@ -9,15 +9,18 @@
 #include <chrono>
 #include <csignal>
 #include <cstring>
+#include <iterator>
 #include <thread>
+
+#include "support/netns_scope.hpp"
 
 namespace callcast::test {
 
 namespace {
 
 // Asks for PING on a fresh connection, through hiredis rather than the client under test.
-bool answers_ping(std::uint16_t port) {
-  redisContext* context = redisConnectWithTimeout("127.0.0.1", port, timeval{0, 200'000});
+bool answers_ping(const std::string& host, std::uint16_t port) {
+  redisContext* context = redisConnectWithTimeout(host.c_str(), port, timeval{0, 200'000});
   if (context == nullptr) return false;
   bool pong = false;
   if (context->err == 0) {
@@ -29,6 +32,20 @@ bool answers_ping(std::uint16_t port) {
   }
   redisFree(context);
   return pong;
+}
+
+// In the lab host's namespace when there is one: its address is not reachable from ours.
+bool answers_ping_in(const std::string& netns, const std::string& host, std::uint16_t port) {
+  if (netns.empty()) return answers_ping(host, port);
+  const NetnsScope inside(netns);
+  return inside.ok() && answers_ping(host, port);
+}
+
+std::vector<std::string> with_prefix(std::vector<std::string> prefix,
+                                     std::vector<std::string> argv) {
+  prefix.insert(prefix.end(), std::make_move_iterator(argv.begin()),
+                std::make_move_iterator(argv.end()));
+  return prefix;
 }
 
 }  // namespace
@@ -58,6 +75,11 @@ RedisServer::RedisServer(std::filesystem::path dir) : dir_(std::move(dir)) {
   }
 }
 
+RedisServer::RedisServer(std::filesystem::path dir, RedisServerPlace place)
+    : dir_(std::move(dir)), place_(std::move(place)), port_(place_.port) {
+  start_once();
+}
+
 RedisServer::~RedisServer() {
   stop();
 }
@@ -71,8 +93,14 @@ bool RedisServer::start_once() {
   ++starts_;
   const std::filesystem::path log = dir_ / ("redis-" + std::to_string(starts_) + ".log");
   auto process = std::make_unique<ChildProcess>(ChildOptions{
-      .argv = {"redis-server", "--port", std::to_string(port_), "--bind", "127.0.0.1", "--save", "",
-               "--appendonly", "no", "--dir", dir_.string(), "--daemonize", "no"},
+      .argv = with_prefix(
+          place_.exec_prefix,
+          {"redis-server", "--port", std::to_string(port_), "--bind", place_.bind, "--save", "",
+           "--appendonly", "no", "--dir", dir_.string(), "--daemonize", "no",
+           // Without a password Redis takes only loopback
+           // clients otherwise; a lab host's Redis serves
+           // the other hosts of its closed bridge.
+           "--protected-mode", place_.bind == "127.0.0.1" ? "yes" : "no"}),
       .stdout_file = log,
       .stderr_file = log.string() + ".err",
       .pipe_stdout = false,
@@ -90,7 +118,7 @@ bool RedisServer::start_once() {
                "): " + file_tail(log, 2000);
       return false;
     }
-    if (answers_ping(port_)) {
+    if (answers_ping_in(place_.netns, place_.bind, port_)) {
       process_ = std::move(process);
       error_.clear();
       return true;

@@ -2,6 +2,8 @@
 // A MediaControl whose answers the test gives by hand (media_reports_... in the fixture): each
 // request is kept with its completion until then, and every removal or close is recorded.
 #include <deque>
+#include <functional>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -76,7 +78,13 @@ class FakeMediaControl final : public control::MediaControl {
   void list_groups(control::Done<std::vector<control::GroupSnapshot>> done) override {
     done(groups);
   }
-  void get_group(std::string /*group*/, control::Done<control::GroupSnapshot> done) override {
+  void get_group(std::string group, control::Done<control::GroupSnapshot> done) override {
+    ++group_lookups;
+    if (get_group_hook) return get_group_hook(std::move(done));
+    if (get_group_error) return done(callcast::fail(*get_group_error));
+    for (const auto& snapshot : groups) {
+      if (snapshot.group == group) return done(snapshot);
+    }
     done(callcast::fail(control::ControlError{control::ControlErrorCode::not_found, "no group"}));
   }
   void subscribe(std::function<void(const core::GroupEvent&)> listener) override {
@@ -87,7 +95,11 @@ class FakeMediaControl final : public control::MediaControl {
   std::deque<AdmitRequest> admits;
   std::vector<std::pair<std::string, std::string>> removed_viewers;  // (group, viewer)
   std::vector<std::string> closed_groups;
-  std::vector<control::GroupSnapshot> groups;  // what list_groups answers
+  std::vector<control::GroupSnapshot> groups;            // what list_groups and get_group answer
+  std::optional<control::ControlError> get_group_error;  // get_group fails with it when set
+  int group_lookups = 0;
+  // Takes get_group's completion instead (a test answering later).
+  std::function<void(control::Done<control::GroupSnapshot>)> get_group_hook;
   std::vector<std::function<void(const core::GroupEvent&)>> listeners;
 };
 

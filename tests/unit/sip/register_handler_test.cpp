@@ -71,5 +71,40 @@ TEST_F(SignalingCoreTest, RegistrationsOverTheCapGet503WithRetryAfter) {
   EXPECT_EQ(core_->stats().rejected_over_cap, 1u);
 }
 
+// A cluster's registrations in a Redis that does not answer (issue 15): the terminal hears why
+// and when to retry, at once.
+class UnreachableRegistrations final : public RegistrationStore {
+ public:
+  Result<std::vector<ContactBinding>, RegisterError> apply(const RegisterRequest& request,
+                                                           Clock::time_point) override {
+    ++applied;
+    return fail(RegisterError{
+        RegisterErrorCode::unavailable,
+        "redis 10.0.0.9:6379: WATCH callcast:reg:" + request.aor + ": no reply within 250 ms"});
+  }
+  std::size_t sweep(Clock::time_point) override { return 0; }
+  std::size_t binding_count() const override { return 0; }
+  std::size_t user_count() const override { return 0; }
+  const RegistrarLimits& limits() const override { return limits_; }
+
+  int applied = 0;
+
+ private:
+  RegistrarLimits limits_;
+};
+
+TEST_F(SignalingCoreTest, RegistrationStoreDownGets503WithRetryAfterAndWhy) {
+  UnreachableRegistrations store;
+  registrations_ = &store;
+  make_core();
+  const auto answer = expect_final_answer(receive_register(kMaster, 600), 503);
+  EXPECT_EQ(store.applied, 1);
+  EXPECT_THAT(
+      answer.warning,
+      HasSubstr("registrations unavailable: redis 10.0.0.9:6379: WATCH callcast:reg:" + kMaster));
+  EXPECT_GT(answer.retry_after_s, 0);
+  core_.reset();  // before the store it uses
+}
+
 }  // namespace
 }  // namespace callcast::sip::test

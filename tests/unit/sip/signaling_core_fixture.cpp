@@ -54,10 +54,10 @@ SignalingCoreTest::~SignalingCoreTest() {
 void SignalingCoreTest::make_core() {
   core_.reset();
   core_ = std::make_unique<SignalingCore>(
-      config_, SignalingCore::Dependencies{media_, *forwarding_, *users_, *authenticator_, web_,
-                                           time_, time_,
-                                           // The SIP thread's queue: run at once.
-                                           [](std::function<void()> task) { task(); }});
+      config_, SignalingCore::Dependencies{
+                   media_, *forwarding_, *users_, *authenticator_, web_, time_, time_,
+                   // The SIP thread's queue: run at once.
+                   [](std::function<void()> task) { task(); }, registrations_});
   core_->start(core::HostPort{"127.0.0.1", 5060});
   web_.set_events(core_.get());
   // As the SIP loop's queue does: a web call's end is reported after the logic's own call.

@@ -92,6 +92,7 @@ class SignalingCoreTest : public ::testing::Test {
   std::unique_ptr<auth::UserDirectory> users_;
   std::unique_ptr<forwarding::ForwardingStore> forwarding_;
   std::unique_ptr<auth::DigestAuthenticator> authenticator_;
+  RegistrationStore* registrations_ = nullptr;  // null: the core's own memory
   std::unique_ptr<SignalingCore> core_;
   StackHandle next_handle_ = 100;
 };
