@@ -79,6 +79,9 @@ class FakeMediaControl final : public control::MediaControl {
   void get_group(std::string /*group*/, control::Done<control::GroupSnapshot> done) override {
     done(callcast::fail(control::ControlError{control::ControlErrorCode::not_found, "no group"}));
   }
+  void open_edge(control::EdgeRequest request, control::Done<control::EdgeOpened> done) override {
+    done(control::EdgeOpened{request.group, true});
+  }
   void subscribe(std::function<void(const core::GroupEvent&)> listener) override {
     listeners.push_back(std::move(listener));
   }
