@@ -26,7 +26,7 @@
 #include "support/wait_until.hpp"
 #include "unit/media/h264_rtp_packets.hpp"
 
-namespace callcast::media::edge_relay_test {
+namespace callcast::media::edge_pull_test {
 namespace {
 
 using namespace std::chrono_literals;
@@ -468,4 +468,4 @@ INSTANTIATE_TEST_SUITE_P(
     [](const ::testing::TestParamInfo<BadOrigin>& param) { return std::string(param.param.name); });
 
 }  // namespace
-}  // namespace callcast::media::edge_relay_test
+}  // namespace callcast::media::edge_pull_test
