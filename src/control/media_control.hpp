@@ -272,6 +272,23 @@ struct GroupSnapshot {
   std::vector<ViewerStats> viewers;
   RepairStats repair;  // of every viewer the group had, those gone included
   GroupQosStats qos;   // likewise
+  // Issue 15: on an edge, where its copy of the group is pulled from (the origin's play URL
+  // without its token); empty on the origin.
+  std::string origin_url;
+};
+
+// Issue 15: a node serving a group held by another (its origin) pulls it once over RTSP/TCP and
+// fans it out to its own viewers.
+struct EdgeRequest {
+  std::string group;       // the group's number (704)
+  std::string master;      // its master's number
+  std::string origin_url;  // an RTSP play URL of the group at its origin node, token included
+                           // (B gets it from the origin's admit_viewer(group, "edge-<node_id>"))
+};
+
+struct EdgeOpened {
+  std::string group;
+  bool created = false;  // false: this node already relayed the group (idempotent)
 };
 
 class EventSource;
@@ -304,6 +321,10 @@ class MediaControl {
   virtual void close_group(std::string group, Done<bool> done) = 0;
   virtual void list_groups(Done<std::vector<GroupSnapshot>> done) = 0;
   virtual void get_group(std::string group, Done<GroupSnapshot> done) = 0;
+  // Issue 15: relay `group` from its origin on this node (an edge). Viewers are then admitted
+  // here as on any node; the group goes live (706) with the pull's first media and closes with
+  // reason "edge_closed" (its last viewer left) or "origin_lost".
+  virtual void open_edge(EdgeRequest request, Done<EdgeOpened> done) = 0;
   // Events (706 master_joined, ...) are delivered on the media service's event loop.
   virtual void subscribe(std::function<void(const core::GroupEvent&)> listener) = 0;
 

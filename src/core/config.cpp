@@ -205,6 +205,8 @@ Status apply_media(const toml::table& table, MediaConfig& media) {
       error = read_seconds(node, key, media.publisher_grace);
     } else if (n == "publisher_stall_s") {
       error = read_seconds(node, key, media.publisher_stall);
+    } else if (n == "edge_linger_s") {
+      error = read_seconds(node, key, media.edge_linger);
     } else if (n == "token_ttl_s") {
       error = read_seconds(node, key, media.token_ttl);
     } else if (n == "udp_gso") {

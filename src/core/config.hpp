@@ -34,6 +34,9 @@ struct MediaConfig {
   // TCP retransmission or two at 200-400 ms each), short enough that viewers learn within a few
   // frozen frames; half of it is the lag beyond which a packet is stale and dropped.
   std::chrono::seconds publisher_stall{2};
+  // Issue 15: an edge keeps pulling a group this long after its last viewer left, so that a
+  // viewer arriving meanwhile (a player reconnecting, the next of an overflow) reuses the pull.
+  std::chrono::seconds edge_linger{5};
   std::chrono::seconds token_ttl{3600};
   // Fan-out worker threads (step 709): 0 = one per CPU core this process may run on.
   std::size_t workers = 0;

@@ -222,6 +222,20 @@ void add_routes(HttpServer& server, control::MediaControl& media) {
                      });
                });
 
+  // Issue 15: relay a group held by another node (this one becomes its edge). 201 when the
+  // pull was opened, 200 when this node relayed the group already.
+  server.route("POST", "/v1/edges", [control](const Request& request, Responder respond) {
+    auto parsed = parse_edge_request(request.body);
+    if (!parsed) {
+      return respond(AdminApi::error(400, "bad_request", "edge request: " + parsed.error()));
+    }
+    control->open_edge(std::move(parsed).value(),
+                       [respond](Result<control::EdgeOpened, control::ControlError> result) {
+                         if (!result) return respond(control_failure(result.error()));
+                         respond(json_response(result->created ? 201 : 200, json(result.value())));
+                       });
+  });
+
   // Issue 13: an admitted viewer's media as plain RTP to a phone (the SDP answer's routes).
   server.route("POST", "/v1/groups/{group}/phone-viewers",
                [control](const Request& request, Responder respond) {

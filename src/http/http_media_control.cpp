@@ -450,6 +450,16 @@ void HttpMediaControl::get_group(std::string group, control::Done<control::Group
       });
 }
 
+void HttpMediaControl::open_edge(control::EdgeRequest request,
+                                 control::Done<control::EdgeOpened> done) {
+  asio::post(client_->io,
+             [client = client_, request = std::move(request), done = std::move(done)]() mutable {
+               client->call<control::EdgeOpened>(bhttp::verb::post, "/v1/edges",
+                                                 nlohmann::json(request).dump(), parse_edge_opened,
+                                                 std::move(done));
+             });
+}
+
 void HttpMediaControl::subscribe(std::function<void(const core::GroupEvent&)> listener) {
   asio::post(client_->io, [client = client_, listener = std::move(listener)]() mutable {
     client->subscribe(std::move(listener));

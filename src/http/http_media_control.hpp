@@ -110,6 +110,7 @@ class HttpMediaControl final : public control::MediaControl {
   void close_group(std::string group, control::Done<bool> done) override;
   void list_groups(control::Done<std::vector<control::GroupSnapshot>> done) override;
   void get_group(std::string group, control::Done<control::GroupSnapshot> done) override;
+  void open_edge(control::EdgeRequest request, control::Done<control::EdgeOpened> done) override;
   // The first call starts the long-poll; it reconnects with a backoff while the media side is
   // down, logging once when the feed is lost and once when it is back.
   void subscribe(std::function<void(const core::GroupEvent&)> listener) override;

@@ -223,6 +223,25 @@ void from_json(const nlohmann::json& j, ViewerStats& value) {
   qos_from_json(j, value.qos);
 }
 
+void to_json(nlohmann::json& j, const EdgeRequest& value) {
+  j = {{"group", value.group}, {"master", value.master}, {"origin_url", value.origin_url}};
+}
+
+void from_json(const nlohmann::json& j, EdgeRequest& value) {
+  j.at("group").get_to(value.group);
+  j.at("master").get_to(value.master);
+  j.at("origin_url").get_to(value.origin_url);
+}
+
+void to_json(nlohmann::json& j, const EdgeOpened& value) {
+  j = {{"group", value.group}, {"created", value.created}};
+}
+
+void from_json(const nlohmann::json& j, EdgeOpened& value) {
+  j.at("group").get_to(value.group);
+  j.at("created").get_to(value.created);
+}
+
 void to_json(nlohmann::json& j, const PublisherStats& value) {
   j = {{"terminal", value.terminal}, {"transport", value.transport},
        {"remote", value.remote},     {"connected_s", value.connected_s},
@@ -250,6 +269,7 @@ void to_json(nlohmann::json& j, const GroupSnapshot& value) {
   j["viewers"] = value.viewers;
   repair_to_json(j, value.repair);
   qos_to_json(j, value.qos);
+  if (!value.origin_url.empty()) j["origin_url"] = value.origin_url;
 }
 
 void from_json(const nlohmann::json& j, GroupSnapshot& value) {
@@ -262,6 +282,8 @@ void from_json(const nlohmann::json& j, GroupSnapshot& value) {
   j.at("viewers").get_to(value.viewers);
   repair_from_json(j, value.repair);
   qos_from_json(j, value.qos);
+  // Absent on the origin (and from a media side older than issue 15).
+  read_optional(j, "origin_url", value.origin_url);
 }
 
 void to_json(nlohmann::json& j, const GroupCreated& value) {
@@ -511,6 +533,16 @@ Result<control::GroupCreated, std::string> parse_group_created(std::string_view 
 Result<control::ViewerAdmitted, std::string> parse_viewer_admitted(std::string_view text) {
   return parse_with<control::ViewerAdmitted>(
       text, [](const nlohmann::json& j) { return j.get<control::ViewerAdmitted>(); });
+}
+
+Result<control::EdgeRequest, std::string> parse_edge_request(std::string_view text) {
+  return parse_with<control::EdgeRequest>(
+      text, [](const nlohmann::json& j) { return j.get<control::EdgeRequest>(); });
+}
+
+Result<control::EdgeOpened, std::string> parse_edge_opened(std::string_view text) {
+  return parse_with<control::EdgeOpened>(
+      text, [](const nlohmann::json& j) { return j.get<control::EdgeOpened>(); });
 }
 
 Result<control::PhoneViewerRequest, std::string> parse_phone_viewer_request(std::string_view text) {

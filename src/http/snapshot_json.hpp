@@ -52,6 +52,11 @@ void to_json(nlohmann::json& j, const PhonePublisherRequest& value);
 void from_json(const nlohmann::json& j, PhonePublisherRequest& value);
 void to_json(nlohmann::json& j, const PhonePublisherStarted& value);
 void from_json(const nlohmann::json& j, PhonePublisherStarted& value);
+// Issue 15: POST /v1/edges {"group","master","origin_url"} -> {"group","created"}.
+void to_json(nlohmann::json& j, const EdgeRequest& value);
+void from_json(const nlohmann::json& j, EdgeRequest& value);
+void to_json(nlohmann::json& j, const EdgeOpened& value);
+void from_json(const nlohmann::json& j, EdgeOpened& value);
 // {"seq":12,"kind":"master_joined","group":..,"terminal":..,"reason":..,"unix_ms":..}
 void to_json(nlohmann::json& j, const LoggedEvent& value);
 // {"events":[...],"next":12,"gap":false,"epoch":".."}; read back with http::parse_event_page.
@@ -68,6 +73,9 @@ Result<std::vector<control::GroupSnapshot>, std::string> parse_group_list(std::s
 // Bodies of POST /v1/groups and POST /v1/groups/{group}/viewers.
 Result<control::GroupCreated, std::string> parse_group_created(std::string_view text);
 Result<control::ViewerAdmitted, std::string> parse_viewer_admitted(std::string_view text);
+// POST /v1/edges: its body and answer (issue 15).
+Result<control::EdgeRequest, std::string> parse_edge_request(std::string_view text);
+Result<control::EdgeOpened, std::string> parse_edge_opened(std::string_view text);
 // POST /v1/groups/{group}/phone-viewers: its body (the group comes from the path) and answer.
 Result<control::PhoneViewerRequest, std::string> parse_phone_viewer_request(std::string_view text);
 Result<control::PhoneViewerStarted, std::string> parse_phone_viewer_started(std::string_view text);

@@ -2,7 +2,7 @@
 
 #include <cerrno>
 
-#include "loadgen/rtsp_url.hpp"
+#include "rtsp/rtsp_url.hpp"
 #include "sdp/session_description.hpp"
 
 namespace callcast::loadgen {
@@ -22,7 +22,7 @@ RtspPlayer::RtspPlayer(asio::io_context& io, std::string url, PlayerPorts ports,
 
 void RtspPlayer::start(Done done) {
   done_ = std::move(done);
-  auto url = parse_rtsp_url(url_);
+  auto url = rtsp::parse_rtsp_url(url_);
   if (!url) return finish(url.error());
   boost::system::error_code ec;
   const auto address = asio::ip::make_address(url->host, ec);
@@ -102,7 +102,7 @@ void RtspPlayer::read() {
 std::string RtspPlayer::resolve(const std::string& control) const {
   if (control.empty() || control == "*") return base_;
   if (control.rfind("rtsp://", 0) == 0) return control;
-  return with_control(base_, control);
+  return rtsp::with_control(base_, control);
 }
 
 void RtspPlayer::on_describe(const rtsp::RtspResponse& response) {

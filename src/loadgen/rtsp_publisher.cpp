@@ -12,8 +12,8 @@
 #include <string_view>
 #include <variant>
 
-#include "loadgen/rtsp_url.hpp"
 #include "rtp/interleaved_frame.hpp"
+#include "rtsp/rtsp_url.hpp"
 
 namespace callcast::loadgen {
 
@@ -85,7 +85,7 @@ void RtspPublisher::close() {
 
 void RtspPublisher::begin(Done done) {
   done_ = std::move(done);
-  const auto authority = parse_rtsp_url(url_);
+  const auto authority = rtsp::parse_rtsp_url(url_);
   boost::system::error_code ec;
   const auto address =
       authority ? asio::ip::make_address(authority->host, ec) : asio::ip::address();
@@ -175,7 +175,7 @@ void RtspPublisher::setup_next_track() {
   const std::string& control = options_.controls[track];
   // callcastd accepts both forms of a control URL (rtsp/group_url.hpp).
   const std::string url =
-      options_.control_before_query ? with_control(url_, control) : url_ + "/" + control;
+      options_.control_before_query ? rtsp::with_control(url_, control) : url_ + "/" + control;
   const std::string channels = std::to_string(2 * track) + "-" + std::to_string(2 * track + 1);
   send_request("SETUP", url,
                {"Transport: RTP/AVP/TCP;unicast;interleaved=" + channels + ";mode=record"});

@@ -157,6 +157,13 @@ void MediaService::get_group(std::string group, control::Done<control::GroupSnap
   });
 }
 
+void MediaService::open_edge(control::EdgeRequest request,
+                             control::Done<control::EdgeOpened> done) {
+  asio::post(io_, [this, request = std::move(request), done = std::move(done)] {
+    done(server_.open_edge(request));
+  });
+}
+
 void MediaService::subscribe(std::function<void(const core::GroupEvent&)> listener) {
   asio::post(io_, [this, listener = std::move(listener)]() mutable {
     server_.add_listener(std::move(listener));

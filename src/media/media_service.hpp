@@ -52,6 +52,7 @@ class MediaService final : public control::MediaControl, public control::EventSo
   void close_group(std::string group, control::Done<bool> done) override;
   void list_groups(control::Done<std::vector<control::GroupSnapshot>> done) override;
   void get_group(std::string group, control::Done<control::GroupSnapshot> done) override;
+  void open_edge(control::EdgeRequest request, control::Done<control::EdgeOpened> done) override;
   void subscribe(std::function<void(const core::GroupEvent&)> listener) override;
   control::EventSource* event_source() override { return this; }
 

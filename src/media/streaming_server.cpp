@@ -45,9 +45,13 @@ StreamingServer::StreamingServer(boost::asio::io_context& io, core::MediaConfig 
       phones_(context_),
       phone_publishers_(context_),
       webrtc_(context_),
+      edges_(io, context_),
       sweep_timer_(timers.create_timer([this] { sweep(); })),
       pacing_timer_(timers.create_timer([this] { pace(); })) {
-  directory_.on_group_closing([this](const std::string& group) { rtsp_.forget_group(group); });
+  directory_.on_group_closing([this](const std::string& group) {
+    rtsp_.forget_group(group);
+    edges_.forget(group);
+  });
   directory_.set_metrics(metrics_);
 }
 
@@ -82,6 +86,7 @@ void StreamingServer::stop() {
   // Closing the connections ends their sessions; then the groups' media goes. The workers send
   // on the RTP socket: they stop before it closes (its number could be reused).
   rtsp_.stop();
+  edges_.stop();
   webrtc_.stop();  // close_notify to every browser while the socket is open
   directory_.stop();
   if (fanout_) {
@@ -167,6 +172,7 @@ void StreamingServer::sweep() {
   close_silent_sessions(now);
   // Connections that hold no session and said nothing for the idle timeout.
   rtsp_.close_idle(now);
+  edges_.sweep(now);  // before the directory's stall handling, which would end them as masters
   directory_.sweep(now);
   webrtc_.sweep(now);
   if (trim_pending_ && !pacing_timer_->enabled()) {
@@ -176,6 +182,20 @@ void StreamingServer::sweep() {
     malloc_trim(0);
   }
   if (!stopped_) sweep_timer_->enable(kSweepInterval);
+}
+
+std::vector<control::GroupSnapshot> StreamingServer::snapshots() const {
+  std::vector<control::GroupSnapshot> out = directory_.snapshots();
+  for (auto& snapshot : out)
+    snapshot.origin_url = edges_.origin_of(snapshot.group);
+  return out;
+}
+
+Result<control::GroupSnapshot, control::ControlError> StreamingServer::snapshot(
+    const std::string& group) const {
+  auto out = directory_.snapshot(group);
+  if (out) out->origin_url = edges_.origin_of(group);
+  return out;
 }
 
 void StreamingServer::close_silent_sessions(Clock::time_point now) {

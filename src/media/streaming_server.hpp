@@ -17,6 +17,7 @@
 #include "core/config.hpp"
 #include "core/time_source.hpp"
 #include "media/datagram_transmitter.hpp"
+#include "media/edge_relay.hpp"
 #include "media/fanout_engine.hpp"
 #include "media/group_directory.hpp"
 #include "media/media_metrics.hpp"
@@ -56,7 +57,14 @@ class StreamingServer final {
   }
   Result<control::ViewerAdmitted, control::ControlError> admit_viewer(const std::string& group,
                                                                       const std::string& viewer) {
-    return directory_.admit_viewer(group, viewer);
+    auto admitted = directory_.admit_viewer(group, viewer);
+    if (admitted) edges_.viewer_admitted(group);
+    return admitted;
+  }
+  // Issue 15: relay a group held by another node (see EdgeRelays).
+  Result<control::EdgeOpened, control::ControlError> open_edge(
+      const control::EdgeRequest& request) {
+    return edges_.open(request);
   }
   Result<bool, control::ControlError> remove_viewer(const std::string& group,
                                                     const std::string& viewer) {
@@ -84,10 +92,8 @@ class StreamingServer final {
                                                   bool master_lost = false) {
     return directory_.close_group(group, reason, master_lost);
   }
-  std::vector<control::GroupSnapshot> snapshots() const { return directory_.snapshots(); }
-  Result<control::GroupSnapshot, control::ControlError> snapshot(const std::string& group) const {
-    return directory_.snapshot(group);
-  }
+  std::vector<control::GroupSnapshot> snapshots() const;
+  Result<control::GroupSnapshot, control::ControlError> snapshot(const std::string& group) const;
 
   // Issue 14: where browsers reach this side's HTTP, for the whep_url/whip_url of its answers.
   void set_web_base_url(std::string url) { directory_.set_web_base_url(std::move(url)); }
@@ -102,6 +108,7 @@ class StreamingServer final {
   void expose_metrics(stats::Exposition& out) const;
   // The fan-out workers' totals (nullptr before start()).
   const FanoutEngine* fanout() const { return fanout_.get(); }
+  const EdgeRelays& edges() const { return edges_; }
 
  private:
   void on_udp(bool rtcp, const UdpEndpoint& from, rtp::Bytes data);
@@ -125,6 +132,7 @@ class StreamingServer final {
   PhoneViewers phones_;
   PhonePublishers phone_publishers_;
   WebRtcSessions webrtc_;
+  EdgeRelays edges_;
   std::unique_ptr<core::Timer> sweep_timer_;
   std::unique_ptr<core::Timer> pacing_timer_;
   bool trim_pending_ = false;  // backlogs were drained since the last malloc_trim

@@ -156,6 +156,9 @@ void StreamingServer::expose_metrics(stats::Exposition& out) const {
   stats::expose_fields<QosCounters>(out, kQosCounters, qos);
   stats::expose_fields<IngestLossCounters>(out, kPublisherLossCounters, publisher_loss);
   out.add(stats::kThinnedViewers, static_cast<double>(thinned_viewers));
+  out.add(stats::kEdgesPulling, static_cast<double>(edges_.pulling()));
+  out.add(stats::kEdgeBytesPulled, static_cast<double>(edges_.bytes_pulled()));
+  out.add(stats::kEdgeOriginsLost, static_cast<double>(edges_.origins_lost()));
   metrics_.expose(out);
 }
 

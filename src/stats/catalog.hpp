@@ -226,7 +226,18 @@ inline constexpr Metric kMediaApiResyncs{
 inline constexpr Metric kMediaApiOutages{"callcast_media_api_outages_total", Kind::counter,
                                          "Times the event feed from the media role was lost.", ""};
 
-inline constexpr std::array<const Metric*, 56> kAll{
+// Issue 15: this node as an edge of groups held by other nodes.
+inline constexpr Metric kEdgesPulling{"callcast_edges_pulling", Kind::gauge,
+                                      "Groups this node relays, each pulled once from its origin.",
+                                      ""};
+inline constexpr Metric kEdgeBytesPulled{
+    "callcast_edge_pulled_bytes_total", Kind::counter,
+    "Bytes read from origin nodes by this node's edge pulls (RTSP and interleaved media).", ""};
+inline constexpr Metric kEdgeOriginsLost{
+    "callcast_edge_origins_lost_total", Kind::counter,
+    "Edge groups that ended because their origin went (origin_lost).", ""};
+
+inline constexpr std::array<const Metric*, 59> kAll{
     &kGroups,
     &kViewers,
     &kReceivedPackets,
@@ -251,6 +262,9 @@ inline constexpr std::array<const Metric*, 56> kAll{
     &kFanoutGsoFailures,
     &kFanoutBatchesDropped,
     &kFanoutQueueDepth,
+    &kEdgesPulling,
+    &kEdgeBytesPulled,
+    &kEdgeOriginsLost,
     &kRepairNacks,
     &kRepairPackets,
     &kRepairMisses,

@@ -8,6 +8,7 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -197,6 +198,21 @@ class FakeMediaControl final : public control::MediaControl {
              });
   }
 
+  // Issue 15: the first request for a group opens its edge, later ones find it open.
+  void open_edge(control::EdgeRequest request, control::Done<control::EdgeOpened> done) override {
+    complete("open_edge " + request.group + " " + request.origin_url, std::move(done),
+             [this, request]() -> Result<control::EdgeOpened, control::ControlError> {
+               if (!valid_number(request.group)) {
+                 return failure(control::ControlErrorCode::bad_request, "bad group number");
+               }
+               if (request.origin_url.rfind("rtsp://", 0) != 0) {
+                 return failure(control::ControlErrorCode::bad_request, "origin_url: not rtsp");
+               }
+               const bool created = edges_.insert(request.group).second;
+               return control::EdgeOpened{request.group, created};
+             });
+  }
+
   void subscribe(std::function<void(const core::GroupEvent&)>) override {}
 
  private:
@@ -241,6 +257,7 @@ class FakeMediaControl final : public control::MediaControl {
   boost::asio::io_context& io_;
   mutable std::mutex mutex_;
   std::map<std::string, control::GroupSnapshot> groups_;
+  std::set<std::string> edges_;
   std::vector<std::string> calls_;
   std::vector<std::function<void()>> held_;
   std::optional<control::ControlError> fail_next_;

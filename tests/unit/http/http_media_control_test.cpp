@@ -140,6 +140,10 @@ class HttpMediaControlTest : public ::testing::Test {
     return await<control::GroupSnapshot>(
         [&](auto done) { client_->get_group(group, std::move(done)); });
   }
+  Result<control::EdgeOpened, ControlError> open_edge(control::EdgeRequest request) {
+    return await<control::EdgeOpened>(
+        [&](auto done) { client_->open_edge(std::move(request), std::move(done)); });
+  }
 
   template <class T>
   static void expect_error(const Result<T, ControlError>& result, ControlErrorCode code) {
@@ -239,6 +243,36 @@ TEST_F(HttpMediaControlTest, ErrorsKeepTheirControlCode) {
   expect_error(get_group("a/b"), ControlErrorCode::not_found);
   const auto message = get_group("404404");
   EXPECT_NE(message.error().message.find("404404"), std::string::npos) << message.error().message;
+}
+
+// Issue 15: POST /v1/edges through the client: opened (201), found open (200), the media side's
+// refusals with their codes, and the snapshot telling the edge's copy by its origin_url.
+TEST_F(HttpMediaControlTest, OpenEdgeReachesTheMediaSideAndIsIdempotent) {
+  start_media();
+  connect();
+  // An origin that accepts and never answers: the pull waits in its DESCRIBE meanwhile.
+  boost::asio::io_context io;
+  boost::asio::ip::tcp::acceptor silent(io, {boost::asio::ip::make_address("127.0.0.1"), 0});
+  const std::string origin =
+      "rtsp://127.0.0.1:" + std::to_string(silent.local_endpoint().port()) + "/groups/13800000001";
+  const control::EdgeRequest request{"13800000001", "13800000001", origin + "?token=secret"};
+  const auto opened = open_edge(request);
+  ASSERT_TRUE(opened.ok()) << opened.error().message;
+  EXPECT_EQ(opened->group, "13800000001");
+  EXPECT_TRUE(opened->created);
+  const auto again = open_edge(request);
+  ASSERT_TRUE(again.ok()) << again.error().message;
+  EXPECT_FALSE(again->created);
+  const auto group = get_group("13800000001");
+  ASSERT_TRUE(group.ok()) << group.error().message;
+  EXPECT_EQ(group->origin_url, origin);  // without its token
+  EXPECT_EQ(group->state, "waiting_for_master");
+
+  expect_error(open_edge({"13800000002", "13800000002", "http://127.0.0.1/x"}),
+               ControlErrorCode::bad_request);
+  ASSERT_TRUE(create_group("13800000003").ok());
+  expect_error(open_edge({"13800000003", "13800000003", origin}), ControlErrorCode::conflict);
+  EXPECT_TRUE(get_group("13800000003")->origin_url.empty());
 }
 
 // Issue 13: a phone viewer's media over the admin API (POST .../phone-viewers): the media side's

@@ -87,6 +87,9 @@ class FakeMediaControl final : public control::MediaControl {
     }
     done(callcast::fail(control::ControlError{control::ControlErrorCode::not_found, "no group"}));
   }
+  void open_edge(control::EdgeRequest request, control::Done<control::EdgeOpened> done) override {
+    done(control::EdgeOpened{request.group, true});
+  }
   void subscribe(std::function<void(const core::GroupEvent&)> listener) override {
     listeners.push_back(std::move(listener));
   }

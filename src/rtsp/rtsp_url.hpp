@@ -1,11 +1,12 @@
 #pragma once
-// rtsp:// URLs as the load generator's RTSP clients (RtspPublisher, RtspPlayer) need them.
+// rtsp:// URLs as callcast's RTSP clients need them: the load generator's (RtspPublisher,
+// RtspPlayer) and the media side's edge pull (OriginPuller).
 #include <cstdint>
 #include <string>
 
 #include "core/result.hpp"
 
-namespace callcast::loadgen {
+namespace callcast::rtsp {
 
 struct RtspUrl {
   std::string host;  // IPv6 literals without their brackets
@@ -17,4 +18,4 @@ Result<RtspUrl, std::string> parse_rtsp_url(const std::string& url);
 // GStreamer builds a track's control URL.
 std::string with_control(const std::string& url, const std::string& control);
 
-}  // namespace callcast::loadgen
+}  // namespace callcast::rtsp

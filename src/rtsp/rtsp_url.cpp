@@ -1,9 +1,9 @@
-#include "loadgen/rtsp_url.hpp"
+#include "rtsp/rtsp_url.hpp"
 
 #include <charconv>
 #include <string_view>
 
-namespace callcast::loadgen {
+namespace callcast::rtsp {
 
 Result<RtspUrl, std::string> parse_rtsp_url(const std::string& url) {
   constexpr std::string_view kScheme = "rtsp://";
@@ -36,4 +36,4 @@ std::string with_control(const std::string& url, const std::string& control) {
   return base + (base.ends_with('/') ? "" : "/") + control + rest;
 }
 
-}  // namespace callcast::loadgen
+}  // namespace callcast::rtsp
