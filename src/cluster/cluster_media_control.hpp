@@ -94,6 +94,9 @@ class ClusterMediaControl final : public control::MediaControl {
                            control::Done<control::WebRtcViewerStarted> done) override;
   void start_webrtc_publisher(control::WebRtcPublisherRequest request,
                               control::Done<control::WebRtcViewerStarted> done) override;
+  // Refused (bad_request): an edge is opened on the media node that is to relay the group, through
+  // that node's own API (POST /v1/edges). Placing edges for full groups is this class's next step.
+  void open_edge(control::EdgeRequest request, control::Done<control::EdgeOpened> done) override;
   void remove_viewer(std::string group, std::string viewer, control::Done<bool> done) override;
   void close_group(std::string group, control::Done<bool> done) override;
   void list_groups(control::Done<std::vector<control::GroupSnapshot>> done) override;

@@ -383,6 +383,10 @@ void MediaNodeAgent::start_webrtc_publisher(control::WebRtcPublisherRequest requ
                                             control::Done<control::WebRtcViewerStarted> done) {
   media_.start_webrtc_publisher(std::move(request), std::move(done));
 }
+void MediaNodeAgent::open_edge(control::EdgeRequest request,
+                               control::Done<control::EdgeOpened> done) {
+  media_.open_edge(std::move(request), std::move(done));
+}
 void MediaNodeAgent::remove_viewer(std::string group, std::string viewer,
                                    control::Done<bool> done) {
   media_.remove_viewer(std::move(group), std::move(viewer), std::move(done));

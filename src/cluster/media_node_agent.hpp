@@ -72,6 +72,8 @@ class MediaNodeAgent final : public control::MediaControl {
                            control::Done<control::WebRtcViewerStarted> done) override;
   void start_webrtc_publisher(control::WebRtcPublisherRequest request,
                               control::Done<control::WebRtcViewerStarted> done) override;
+  // An edge's group is not claimed: its location stays the origin's.
+  void open_edge(control::EdgeRequest request, control::Done<control::EdgeOpened> done) override;
   void remove_viewer(std::string group, std::string viewer, control::Done<bool> done) override;
   void close_group(std::string group, control::Done<bool> done) override;
   void list_groups(control::Done<std::vector<control::GroupSnapshot>> done) override;

@@ -81,6 +81,9 @@ class StubMediaService final : public control::MediaControl {
                               control::Done<control::WebRtcViewerStarted> done) override {
     later([done = std::move(done)] { done(unsupported()); });
   }
+  void open_edge(control::EdgeRequest, control::Done<control::EdgeOpened> done) override {
+    later([done = std::move(done)] { done(unsupported()); });
+  }
   void remove_viewer(std::string group, std::string, control::Done<bool> done) override {
     later([this, group, done = std::move(done)] {
       if (!groups_.contains(group)) return done(no_group(group));
