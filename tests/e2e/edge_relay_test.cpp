@@ -70,6 +70,7 @@ class EdgeRelayE2eTest : public ::testing::Test {
     options.config_toml =
         "[media]\npublisher_grace_s = 2\npublisher_stall_s = 2\nedge_linger_s = 2\n"
         "token_ttl_s = 600\n";
+    std::filesystem::create_directories(dir_.path() / host);
     auto server = std::make_unique<CallcastServer>(CALLCASTD_PATH, dir_.path() / host, options);
     EXPECT_TRUE(server->start());
     return server;

@@ -120,6 +120,8 @@ bool NetnsLab::build_switched_hosts() {
 
 NetnsLab::NetnsLab(std::filesystem::path dir, const std::vector<std::string>& host_names)
     : dir_(std::move(dir)) {
+  std::error_code made;
+  std::filesystem::create_directories(dir_, made);  // its commands' output files go there
   if (auto reason = unavailable_reason()) {
     error_ = *reason;
     return;
@@ -160,6 +162,8 @@ NetnsLab::NetnsLab(std::filesystem::path dir, const std::vector<std::string>& ho
 }
 
 NetnsLab::NetnsLab(std::filesystem::path dir) : dir_(std::move(dir)) {
+  std::error_code made;
+  std::filesystem::create_directories(dir_, made);  // its commands' output files go there
   if (auto reason = unavailable_reason()) {
     error_ = *reason;
     return;
