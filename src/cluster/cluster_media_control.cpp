@@ -500,10 +500,11 @@ void ClusterMediaControl::start_webrtc_publisher(control::WebRtcPublisherRequest
 void ClusterMediaControl::open_edge(control::EdgeRequest request,
                                     control::Done<control::EdgeOpened> done) {
   impl_->on_loop([group = std::move(request.group), done = std::move(done)]() mutable {
-    done(fail(control::ControlError{control::ControlErrorCode::bad_request,
-                                    "an edge of " + group +
-                                        " is opened on the media node that relays it (POST "
-                                        "/v1/edges on that node), not through the signaling role"}));
+    done(
+        fail(control::ControlError{control::ControlErrorCode::bad_request,
+                                   "an edge of " + group +
+                                       " is opened on the media node that relays it (POST "
+                                       "/v1/edges on that node), not through the signaling role"}));
   });
 }
 

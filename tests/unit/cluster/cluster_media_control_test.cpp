@@ -5,6 +5,8 @@
 // does not answer is passed over, calls about a group reach its node, a number live on one node
 // cannot be created on another, events arrive over Redis, and a node whose entry expires has its
 // groups reported closed with reason media_node_lost.
+#include "cluster/cluster_media_control.hpp"
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -20,7 +22,6 @@
 #include <vector>
 
 #include "cluster/cluster_keys.hpp"
-#include "cluster/cluster_media_control.hpp"
 #include "cluster/group_locations.hpp"
 #include "cluster/media_node_agent.hpp"
 #include "cluster/media_node_directory.hpp"
