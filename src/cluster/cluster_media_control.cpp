@@ -187,7 +187,12 @@ struct ClusterMediaControl::Impl : std::enable_shared_from_this<Impl> {
         spdlog::info("cluster: media node {} in the directory (admin {}, {} groups, {} viewers)",
                      id, entry.address.http_url, entry.load.groups, entry.load.viewers);
       }
+      // The same publish as before: the load counted here since (a group just placed there)
+      // is newer than the entry's, and the next placement must see it.
+      const bool republished = node.entry.updated_ms != entry.updated_ms;
+      const MediaNodeLoad counted_here = node.entry.load;
       node.entry = entry;
+      if (!republished && node.fresh) node.entry.load = counted_here;
       node.fresh = true;
       seen.insert(id);
     }
@@ -610,15 +615,23 @@ struct ClusterMediaControl::Impl : std::enable_shared_from_this<Impl> {
   std::optional<std::string> pick_edge(const std::string& group, const AdmissionView& view,
                                        std::string_view viewer,
                                        const std::set<std::string>& tried) {
+    // Relaying it: listed in its edges set, known here, serving viewers of it, or about to
+    // (an admission on its way there: viewers arriving together share one pull).
+    std::set<std::string> relays;
+    if (auto known = edge_nodes.find(group); known != edge_nodes.end()) relays = known->second;
+    for (const auto& [v, node] : view.viewer_nodes)
+      relays.insert(node);
+    if (auto pending = in_flight.find(group); pending != in_flight.end()) {
+      for (const auto& [v, node] : pending->second)
+        relays.insert(node);
+    }
     std::vector<MediaNodeEntry> relaying;
     std::vector<MediaNodeEntry> others;
-    const auto known = edge_nodes.find(group);
     for (const auto& [id, node] : nodes) {
       if (!node.fresh || !node.client || id == view.origin->node || tried.contains(id)) continue;
       MediaNodeEntry entry = node.entry;
       entry.load.viewers = viewers_on(node.entry, group, view, viewer);
-      const bool relays = known != edge_nodes.end() && known->second.contains(id);
-      (relays ? relaying : others).push_back(std::move(entry));
+      (relays.contains(id) ? relaying : others).push_back(std::move(entry));
     }
     if (auto pick = pick_least_loaded(relaying)) return pick->address.node_id;
     if (auto pick = pick_least_loaded(others)) return pick->address.node_id;

@@ -583,5 +583,36 @@ TEST_F(ClusterPlacementTest, ViewersBeyondTheOriginsRoomArePlayedFromAnEdge) {
   EXPECT_EQ(located("1001"), "media-a");
 }
 
+// Viewers calling at the same moment: the admissions under way count, so the origin takes two
+// and the other two share one edge (one pull), not one edge each.
+TEST_F(ClusterPlacementTest, ViewersArrivingTogetherShareOneEdge) {
+  add_node("media-a", 2);
+  auto& b = add_node("media-b", 2);
+  auto& c = add_node("media-c", 2);
+  ASSERT_TRUE(wait_fresh(3));
+  start_control();
+  run_loop();
+  ASSERT_TRUE(create("1001"));
+  std::vector<std::future<Result<control::ViewerAdmitted, control::ControlError>>> pending;
+  for (const std::string viewer : {"2001", "2002", "2003", "2004"}) {
+    auto promise =
+        std::make_shared<std::promise<Result<control::ViewerAdmitted, control::ControlError>>>();
+    pending.push_back(promise->get_future());
+    control_->admit_viewer("1001", viewer,
+                           [promise](auto result) { promise->set_value(std::move(result)); });
+  }
+  std::map<std::string, int> per_node;
+  for (auto& future : pending) {
+    ASSERT_EQ(future.wait_for(std::chrono::seconds(10)), std::future_status::ready);
+    auto admitted = future.get();
+    ASSERT_TRUE(admitted) << admitted.error().message;
+    const auto& url = admitted->play_url;
+    ++per_node[url.substr(7, url.find('/', 7) - 7)];
+  }
+  EXPECT_EQ(per_node, (std::map<std::string, int>{{"media-a", 2}, {"media-b", 2}}));
+  EXPECT_EQ(on_loop([&] { return b.media.edges_opened.size(); }), 1U);
+  EXPECT_TRUE(on_loop([&] { return c.media.edges_opened; }).empty());
+}
+
 }  // namespace placement_test
 }  // namespace callcast::cluster
