@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <condition_variable>
 #include <deque>
 #include <map>
@@ -711,26 +712,77 @@ struct ClusterMediaControl::Impl : std::enable_shared_from_this<Impl> {
                       "the origin {}",
                       group, edge, origin);
                 }
-                auto* client = self->fresh_client(edge);
-                if (client == nullptr) {
-                  return next_edge(
-                      control_unavailable("media node " + edge + " left the directory"),
-                      std::move(done));
-                }
-                client->admit_viewer(
-                    group, viewer,
-                    [self, group, viewer, edge, next_edge, done = std::move(done)](
-                        Result<control::ViewerAdmitted, control::ControlError> admitted) mutable {
-                      if (self->stopped) return;
-                      if (!admitted) return next_edge(admitted.error(), std::move(done));
-                      self->record(group, viewer, edge);
-                      spdlog::info(
-                          "cluster: group={} terminal={} step=712 admitted on edge "
-                          "media node {}",
-                          group, viewer, edge);
-                      done(std::move(admitted));
+                self->when_edge_live(
+                    group, edge, SteadyClock::now() + kEdgeLiveWithin,
+                    [self, group, viewer, edge, next_edge,
+                     done = std::move(done)](std::optional<control::ControlError> failed) mutable {
+                      if (failed) return next_edge(std::move(*failed), std::move(done));
+                      self->admit_on_edge(std::move(group), std::move(viewer), std::move(edge),
+                                          std::move(next_edge), std::move(done));
                     });
               });
+        });
+  }
+
+  // An edge's copy of the group must be live before a viewer is sent there: its RTSP server
+  // answers DESCRIBE with the origin's SDP, which the pull brings (at the origin too a viewer is
+  // admitted only once the broadcast is live: 707 before 711). Asked every 50 ms, bounded.
+  static constexpr auto kEdgeLiveWithin = std::chrono::seconds(5);
+  void when_edge_live(std::string group, std::string edge, SteadyClock::time_point deadline,
+                      std::function<void(std::optional<control::ControlError>)> then) {
+    auto* client = fresh_client(edge);
+    if (client == nullptr) {
+      return then(control_unavailable("media node " + edge + " left the directory"));
+    }
+    client->get_group(group, [self = shared_from_this(), group, edge, deadline,
+                              then = std::move(then)](
+                                 Result<control::GroupSnapshot, control::ControlError> snapshot) {
+      if (self->stopped) return;
+      if (snapshot && (snapshot->state == "live" || snapshot->state == "stalled")) {
+        return then(std::nullopt);
+      }
+      if (!snapshot) {
+        // not_found: its pull failed and its copy closed already.
+        return then(control_unavailable("edge media node " + edge + " lost group " + group + ": " +
+                                        snapshot.error().message));
+      }
+      if (SteadyClock::now() >= deadline) {
+        return then(control_unavailable(
+            "edge media node " + edge + " got no media of group " + group + " from its origin in " +
+            std::to_string(
+                std::chrono::duration_cast<std::chrono::seconds>(kEdgeLiveWithin).count()) +
+            " s"));
+      }
+      auto timer =
+          std::make_shared<boost::asio::steady_timer>(self->io, std::chrono::milliseconds(50));
+      timer->async_wait(
+          [self, timer, group, edge, deadline, then](const boost::system::error_code&) mutable {
+            if (self->stopped) return;
+            self->when_edge_live(std::move(group), std::move(edge), deadline, std::move(then));
+          });
+    });
+  }
+
+  template <class NextEdge>
+  void admit_on_edge(std::string group, std::string viewer, std::string edge, NextEdge next_edge,
+                     control::Done<control::ViewerAdmitted> done) {
+    auto* client = fresh_client(edge);
+    if (client == nullptr) {
+      return next_edge(control_unavailable("media node " + edge + " left the directory"),
+                       std::move(done));
+    }
+    client->admit_viewer(
+        group, viewer,
+        [self = shared_from_this(), group, viewer, edge, next_edge, done = std::move(done)](
+            Result<control::ViewerAdmitted, control::ControlError> admitted) mutable {
+          if (self->stopped) return;
+          if (!admitted) return next_edge(admitted.error(), std::move(done));
+          self->record(group, viewer, edge);
+          spdlog::info(
+              "cluster: group={} terminal={} step=712 admitted on edge "
+              "media node {}",
+              group, viewer, edge);
+          done(std::move(admitted));
         });
   }
 

@@ -139,8 +139,14 @@ class StubMediaService final : public control::MediaControl {
       control::GroupSnapshot snapshot;
       snapshot.group = group;
       snapshot.master = name_;  // tells the test which node answered
+      snapshot.state = "live";
       if (auto it = origin_urls_.find(group); it != origin_urls_.end()) {
         snapshot.origin_url = it->second;
+        // An edge's copy waits for the pull's first media.
+        if (waiting_answers > 0) {
+          --waiting_answers;
+          snapshot.state = "waiting_for_master";
+        }
       }
       done(std::move(snapshot));
     });
@@ -159,6 +165,7 @@ class StubMediaService final : public control::MediaControl {
   std::vector<std::string> created;
   std::vector<std::string> edges_opened;  // "<group> <master> <origin_url>"
   std::vector<std::string> removed;       // "<group> <viewer>"
+  int waiting_answers = 0;                // edge copies reported not live yet, this many times
   std::set<std::string> admitted(const std::string& group) { return viewers_[group]; }
 
  private:
@@ -589,6 +596,7 @@ TEST_F(ClusterPlacementTest, ViewersArrivingTogetherShareOneEdge) {
   add_node("media-a", 2);
   auto& b = add_node("media-b", 2);
   auto& c = add_node("media-c", 2);
+  b.media.waiting_answers = 3;  // its pull takes a while: no viewer is sent there before it is live
   ASSERT_TRUE(wait_fresh(3));
   start_control();
   run_loop();
@@ -611,6 +619,7 @@ TEST_F(ClusterPlacementTest, ViewersArrivingTogetherShareOneEdge) {
   }
   EXPECT_EQ(per_node, (std::map<std::string, int>{{"media-a", 2}, {"media-b", 2}}));
   EXPECT_EQ(on_loop([&] { return b.media.edges_opened.size(); }), 1U);
+  EXPECT_EQ(on_loop([&] { return b.media.waiting_answers; }), 0);
   EXPECT_TRUE(on_loop([&] { return c.media.edges_opened; }).empty());
 }
 
