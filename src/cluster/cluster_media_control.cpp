@@ -2,8 +2,10 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <condition_variable>
 #include <deque>
 #include <map>
@@ -26,7 +28,24 @@ control::ControlError control_unavailable(std::string message) {
   return control::ControlError{control::ControlErrorCode::unavailable, std::move(message)};
 }
 
+// The viewer an edge node is admitted as at the group's origin (the contract of issue 15).
+std::string edge_viewer_name(std::string_view node) {
+  return "edge-" + std::string(node);
+}
+
+bool is_edge_reason(std::string_view reason) {
+  return reason == "edge_closed" || reason == "origin_lost";
+}
+
 }  // namespace
+
+// What an admission (711-712) needs to know from Redis: the group's origin, which node serves
+// each viewer already admitted, and the edges relaying it.
+struct AdmissionView {
+  std::optional<GroupLocation> origin;
+  std::map<std::string, std::string> viewer_nodes;
+  std::vector<std::string> edges;
+};
 
 // The control thread's Redis connection and the views on it.
 struct ControlRedis {
@@ -77,6 +96,14 @@ struct ClusterMediaControl::Impl : std::enable_shared_from_this<Impl> {
   // Clients of nodes that re-registered under a new URL: kept so that their calls in flight
   // still complete.
   std::vector<std::unique_ptr<http::HttpMediaControl>> retired;
+  // Issue 15, overflow to edges. Per group: viewer -> the node serving it, as this control
+  // admitted or last read it (Redis holds it for every signaling node) ...
+  std::map<std::string, std::map<std::string, std::string>, std::less<>> viewer_nodes;
+  // ... admissions decided here but not written to Redis yet, counted as the node's all the same
+  // so that viewers arriving together do not all take the origin's last place ...
+  std::map<std::string, std::map<std::string, std::string>, std::less<>> in_flight;
+  // ... and the nodes known to relay it, whose events about it are an edge's, not the origin's.
+  std::map<std::string, std::set<std::string>, std::less<>> edge_nodes;
   std::vector<std::function<void(const core::GroupEvent&)>> listeners;
   std::function<void(control::ResyncCause)> on_resync;
   std::unique_ptr<ClusterEventSubscriber> subscriber;
@@ -161,7 +188,12 @@ struct ClusterMediaControl::Impl : std::enable_shared_from_this<Impl> {
         spdlog::info("cluster: media node {} in the directory (admin {}, {} groups, {} viewers)",
                      id, entry.address.http_url, entry.load.groups, entry.load.viewers);
       }
+      // The same publish as before: the load counted here since (a group just placed there)
+      // is newer than the entry's, and the next placement must see it.
+      const bool republished = node.entry.updated_ms != entry.updated_ms;
+      const MediaNodeLoad counted_here = node.entry.load;
       node.entry = entry;
+      if (!republished && node.fresh) node.entry.load = counted_here;
       node.fresh = true;
       seen.insert(id);
     }
@@ -196,9 +228,46 @@ struct ClusterMediaControl::Impl : std::enable_shared_from_this<Impl> {
         "publish URL mid-call",
         id, groups.size(), kMediaNodeLost);
     for (const auto& group : groups) {
+      forget_group(group);
       deliver(core::GroupEvent{core::GroupEventKind::group_closed, group, group,
                                std::string(kMediaNodeLost)});
     }
+    // The viewers it served as an edge of groups held elsewhere: their media is gone, the
+    // broadcast is not. Told as their sessions' end, so their calls end alone.
+    std::vector<std::pair<std::string, std::string>> stranded;
+    for (auto& [group, viewers] : viewer_nodes) {
+      for (auto it = viewers.begin(); it != viewers.end();) {
+        if (it->second == id) {
+          stranded.emplace_back(group, it->first);
+          it = viewers.erase(it);
+        } else {
+          ++it;
+        }
+      }
+    }
+    for (auto& [group, relays] : edge_nodes)
+      relays.erase(id);
+    for (const auto& [group, viewer] : stranded) {
+      spdlog::warn("cluster: group={} terminal={} step=714 its edge media node {} was lost", group,
+                   viewer, id);
+      forget_viewer_in_redis(group, viewer);
+      deliver(core::GroupEvent{core::GroupEventKind::viewer_left, group, viewer,
+                               std::string(kMediaNodeLost)});
+    }
+  }
+
+  void forget_group(const std::string& group) {
+    viewer_nodes.erase(group);
+    in_flight.erase(group);
+    edge_nodes.erase(group);
+  }
+
+  void forget_viewer_in_redis(const std::string& group, const std::string& viewer) {
+    queue([self = shared_from_this(), group, viewer](ControlRedis& r) {
+      auto removed = r.locations.unassign_viewer(group, viewer);
+      if (!removed) return self->redis_failed(removed.error());
+      self->redis_ok();
+    });
   }
 
   void deliver(const core::GroupEvent& event) {
@@ -315,7 +384,12 @@ struct ClusterMediaControl::Impl : std::enable_shared_from_this<Impl> {
             if (self->stopped) return;
             if (listed) {
               for (auto& group : *listed) {
-                self->locations[group.group] = Located{id, SteadyClock::now()};
+                // An edge's copy is not where the group is held.
+                if (group.origin_url.empty()) {
+                  self->locations[group.group] = Located{id, SteadyClock::now()};
+                } else {
+                  self->edge_nodes[group.group].insert(id);
+                }
                 gathering->groups.push_back(std::move(group));
               }
             } else {
@@ -329,9 +403,35 @@ struct ClusterMediaControl::Impl : std::enable_shared_from_this<Impl> {
               return gathering->done(
                   fail(control_unavailable("media nodes did not answer: " + names)));
             }
-            gathering->done(std::move(gathering->groups));
+            gathering->done(self->merge_edge_copies(std::move(gathering->groups)));
           });
     }
+  }
+
+  // Issue 15: an edge's copy of a group is not a second group: its viewers are the group's
+  // viewers too (a resync must find their calls' sessions). A copy whose origin did not list the
+  // group (it closed meanwhile) is left out, and so are the edges' own sessions at the origin
+  // (nobody's call, as in on_cluster_event).
+  bool is_edge_viewer(std::string_view viewer) const {
+    return viewer.starts_with("edge-") && nodes.contains(viewer.substr(5));
+  }
+  std::vector<control::GroupSnapshot> merge_edge_copies(
+      std::vector<control::GroupSnapshot> listed) {
+    std::vector<control::GroupSnapshot> groups;
+    std::vector<control::GroupSnapshot> copies;
+    for (auto& snapshot : listed) {
+      std::erase_if(snapshot.viewers,
+                    [this](const control::ViewerStats& v) { return is_edge_viewer(v.viewer); });
+      (snapshot.origin_url.empty() ? groups : copies).push_back(std::move(snapshot));
+    }
+    for (auto& copy : copies) {
+      auto origin = std::find_if(groups.begin(), groups.end(),
+                                 [&](const auto& group) { return group.group == copy.group; });
+      if (origin == groups.end()) continue;
+      for (auto& viewer : copy.viewers)
+        origin->viewers.push_back(std::move(viewer));
+    }
+    return groups;
   }
 
   // An event from a media node: the group's origin is learnt from it; an edge's own copy of a
@@ -339,7 +439,10 @@ struct ClusterMediaControl::Impl : std::enable_shared_from_this<Impl> {
   void on_cluster_event(const ClusterEvent& event) {
     const core::GroupEvent& e = event.logged.event;
     auto origin = locations.find(e.group);
-    const bool from_other_node = origin != locations.end() && origin->second.node != event.node_id;
+    auto edges = edge_nodes.find(e.group);
+    const bool from_edge = edges != edge_nodes.end() && edges->second.contains(event.node_id);
+    const bool from_other_node =
+        (origin != locations.end() && origin->second.node != event.node_id) || from_edge;
     switch (e.kind) {
       case core::GroupEventKind::master_joined:
       case core::GroupEventKind::master_stalled:
@@ -351,14 +454,407 @@ struct ClusterMediaControl::Impl : std::enable_shared_from_this<Impl> {
         if (from_other_node) return;
         break;
       case core::GroupEventKind::group_closed:
-        if (from_other_node || e.reason == "edge_closed" || e.reason == "origin_lost") return;
+        if (from_other_node || is_edge_reason(e.reason)) {
+          // The edge's copy ended (no viewer left there, or its pull was lost): the broadcast
+          // goes on; the next overflow viewer opens an edge again.
+          if (edges != edge_nodes.end()) edges->second.erase(event.node_id);
+          return;
+        }
         if (origin != locations.end()) locations.erase(origin);
+        forget_group(e.group);
         break;
       case core::GroupEventKind::viewer_joined:
       case core::GroupEventKind::viewer_left:
+        // An edge pulling the group is a viewer at the origin but nobody's call: not part of
+        // the broadcast's audience.
+        if (is_edge_viewer(e.terminal)) return;
         break;
     }
     deliver(e);
+  }
+
+  // ---- Issue 15: viewers (711-712) on the origin while it has room, else on an edge. ----
+
+  // The viewers a node serves, for placement: its last published count, or this group's viewers
+  // recorded on it when more (its entry lags behind admissions by up to a refresh).
+  std::size_t viewers_on(const MediaNodeEntry& entry, const std::string& group,
+                         const AdmissionView& view, std::string_view except) {
+    std::size_t recorded = 0;
+    auto count = [&](const std::map<std::string, std::string>& assigned) {
+      for (const auto& [viewer, node] : assigned) {
+        if (node == entry.address.node_id && viewer != except) ++recorded;
+      }
+    };
+    count(view.viewer_nodes);
+    if (auto it = in_flight.find(group); it != in_flight.end()) {
+      std::map<std::string, std::string> pending;
+      for (const auto& [viewer, node] : it->second) {
+        if (!view.viewer_nodes.contains(viewer)) pending.emplace(viewer, node);
+      }
+      count(pending);
+    }
+    return std::max(entry.load.viewers, recorded);
+  }
+
+  bool has_room(const MediaNodeEntry& entry, const std::string& group, const AdmissionView& view,
+                std::string_view viewer) {
+    return viewers_on(entry, group, view, viewer) < entry.address.max_viewers;
+  }
+
+  void admit(std::string group, std::string viewer, control::Done<control::ViewerAdmitted> done) {
+    queue([self = shared_from_this(), group = std::move(group), viewer = std::move(viewer),
+           done = std::move(done)](ControlRedis& r) mutable {
+      Result<AdmissionView, std::string> seen = AdmissionView{};
+      if (auto found = r.locations.lookup(group); !found) {
+        seen = fail(found.error());
+      } else if (*found) {
+        seen->origin = std::move(**found);
+        auto viewers = r.locations.viewer_nodes(group);
+        auto edges = viewers ? r.locations.edges(group)
+                             : Result<std::vector<std::string>, std::string>(fail(viewers.error()));
+        if (!edges) {
+          seen = fail(edges.error());
+        } else {
+          seen->viewer_nodes = std::move(*viewers);
+          seen->edges = std::move(*edges);
+        }
+      }
+      if (seen) self->redis_ok();
+      if (!seen) self->redis_failed(seen.error());
+      self->on_loop([self = self.get(), group = std::move(group), viewer = std::move(viewer),
+                     done = std::move(done), seen = std::move(seen)]() mutable {
+        if (!seen) {
+          return done(fail(control_unavailable("cannot find group " + group +
+                                               " in the cluster: " + seen.error())));
+        }
+        self->admit_seen(std::move(group), std::move(viewer), std::move(*seen), std::move(done));
+      });
+    });
+  }
+
+  void admit_seen(std::string group, std::string viewer, AdmissionView view,
+                  control::Done<control::ViewerAdmitted> done) {
+    if (!view.origin) {
+      return done(fail(control::ControlError{
+          control::ControlErrorCode::not_found,
+          "group " + group + " is not live on any media node of the cluster"}));
+    }
+    const std::string origin = view.origin->node;
+    locations[group] = Located{origin, SteadyClock::now()};
+    viewer_nodes[group] = view.viewer_nodes;
+    for (const auto& [v, node] : view.viewer_nodes) {
+      if (node != origin) edge_nodes[group].insert(node);
+    }
+    for (const auto& node : view.edges)
+      edge_nodes[group].insert(node);
+    auto origin_node = nodes.find(origin);
+    if (origin_node == nodes.end() || !origin_node->second.fresh || !origin_node->second.client) {
+      return done(fail(control_unavailable("group " + group + "'s media node " + origin +
+                                           " is not in the cluster's directory")));
+    }
+    // A viewer calling again (a second dialog, a retry) stays where it is served.
+    std::string served_on;
+    if (auto it = view.viewer_nodes.find(viewer); it != view.viewer_nodes.end()) {
+      served_on = it->second;
+    } else if (auto pending = in_flight.find(group); pending != in_flight.end()) {
+      if (auto at = pending->second.find(viewer); at != pending->second.end()) {
+        served_on = at->second;
+      }
+    }
+    if (served_on == origin ||
+        (served_on.empty() && has_room(origin_node->second.entry, group, view, viewer))) {
+      return admit_at_origin(std::move(group), std::move(viewer), std::move(view), std::move(done));
+    }
+    auto edge = fresh_client(served_on) != nullptr
+                    ? std::optional<std::string>(served_on)
+                    : pick_edge(group, view, viewer, std::set<std::string>{});
+    if (!edge) return done(fail(group_full(group, origin)));
+    open_on_edge(std::move(group), std::move(viewer), std::move(view), *edge,
+                 std::make_shared<std::set<std::string>>(), std::move(done));
+  }
+
+  static control::ControlError group_full(const std::string& group, const std::string& origin) {
+    return control::ControlError{
+        control::ControlErrorCode::limit_reached,
+        "group " + group + " is full: its media node " + origin +
+            " and every other media node of the cluster are at cluster.max_viewers_per_node"};
+  }
+
+  void admit_at_origin(std::string group, std::string viewer, AdmissionView view,
+                       control::Done<control::ViewerAdmitted> done) {
+    const std::string origin = view.origin->node;
+    in_flight[group][viewer] = origin;
+    fresh_client(origin)->admit_viewer(
+        group, viewer,
+        [self = shared_from_this(), group, viewer, view = std::move(view), done = std::move(done)](
+            Result<control::ViewerAdmitted, control::ControlError> admitted) mutable {
+          if (self->stopped) return;
+          const std::string held_by = view.origin->node;
+          if (!admitted && admitted.error().code == control::ControlErrorCode::limit_reached) {
+            // The origin says it is full (its own limits): the viewer goes to an edge.
+            self->settle(group, viewer);
+            spdlog::info(
+                "cluster: group={} terminal={} step=711 media node {} is full ({}): to an edge",
+                group, viewer, held_by, admitted.error().message);
+            auto edge = self->pick_edge(group, view, viewer, std::set<std::string>{});
+            if (!edge) return done(fail(group_full(group, held_by)));
+            return self->open_on_edge(std::move(group), std::move(viewer), std::move(view), *edge,
+                                      std::make_shared<std::set<std::string>>(), std::move(done));
+          }
+          if (!admitted) {
+            self->settle(group, viewer);
+            return done(std::move(admitted));
+          }
+          self->record(group, viewer, held_by);
+          done(std::move(admitted));
+        });
+  }
+
+  // The edge for an overflow viewer: a fresh node other than the origin with room, one already
+  // relaying the group first (its pull serves one more viewer at no cost to the origin), else
+  // the least loaded (pick_least_loaded, as placement).
+  std::optional<std::string> pick_edge(const std::string& group, const AdmissionView& view,
+                                       std::string_view viewer,
+                                       const std::set<std::string>& tried) {
+    // Relaying it: listed in its edges set, known here, serving viewers of it, or about to
+    // (an admission on its way there: viewers arriving together share one pull).
+    std::set<std::string> relays;
+    if (auto known = edge_nodes.find(group); known != edge_nodes.end()) relays = known->second;
+    for (const auto& [v, node] : view.viewer_nodes)
+      relays.insert(node);
+    if (auto pending = in_flight.find(group); pending != in_flight.end()) {
+      for (const auto& [v, node] : pending->second)
+        relays.insert(node);
+    }
+    std::vector<MediaNodeEntry> relaying;
+    std::vector<MediaNodeEntry> others;
+    for (const auto& [id, node] : nodes) {
+      if (!node.fresh || !node.client || id == view.origin->node || tried.contains(id)) continue;
+      MediaNodeEntry entry = node.entry;
+      entry.load.viewers = viewers_on(node.entry, group, view, viewer);
+      (relays.contains(id) ? relaying : others).push_back(std::move(entry));
+    }
+    if (auto pick = pick_least_loaded(relaying)) return pick->address.node_id;
+    if (auto pick = pick_least_loaded(others)) return pick->address.node_id;
+    return std::nullopt;
+  }
+
+  // The origin admits the edge as one of its viewers (its play URL, token inside), the edge
+  // opens its pull of the group (idempotent: a node relaying it already answers created=false),
+  // then the viewer is admitted on the edge. An edge that does not answer is passed over.
+  void open_on_edge(std::string group, std::string viewer, AdmissionView view, std::string edge,
+                    std::shared_ptr<std::set<std::string>> tried,
+                    control::Done<control::ViewerAdmitted> done) {
+    const std::string origin = view.origin->node;
+    auto* origin_client = fresh_client(origin);
+    if (origin_client == nullptr) {
+      return done(fail(control_unavailable("group " + group + "'s media node " + origin +
+                                           " is not in the cluster's directory")));
+    }
+    const std::string edge_viewer = edge_viewer_name(edge);
+    if (!core::is_valid_number(edge_viewer)) {
+      return done(fail(control::ControlError{
+          control::ControlErrorCode::bad_request,
+          "media node id " + edge + " cannot name a viewer (" + edge_viewer +
+              ": 1-32 characters of [0-9A-Za-z+._-]); it cannot be an edge"}));
+    }
+    in_flight[group][viewer] = edge;
+    auto next_edge = [self = shared_from_this(), group, viewer, view, edge, tried](
+                         control::ControlError error,
+                         control::Done<control::ViewerAdmitted> finish) mutable {
+      self->settle(group, viewer);
+      if (error.code != control::ControlErrorCode::unavailable &&
+          error.code != control::ControlErrorCode::limit_reached) {
+        return finish(fail(std::move(error)));
+      }
+      spdlog::warn(
+          "cluster: group={} terminal={} step=711 edge media node {} refused: {}; "
+          "trying another",
+          group, viewer, edge, error.message);
+      tried->insert(edge);
+      auto another = self->pick_edge(group, view, viewer, *tried);
+      if (!another) {
+        return finish(fail(control_unavailable("no media node could serve viewer " + viewer +
+                                               " of full group " + group + ": " + error.message)));
+      }
+      self->open_on_edge(std::move(group), std::move(viewer), std::move(view), *another,
+                         std::move(tried), std::move(finish));
+    };
+    origin_client->admit_viewer(
+        group, edge_viewer,
+        [self = shared_from_this(), group, viewer, master = view.origin->master, edge, origin,
+         next_edge, done = std::move(done)](
+            Result<control::ViewerAdmitted, control::ControlError> upstream) mutable {
+          if (self->stopped) return;
+          if (!upstream) {
+            self->settle(group, viewer);
+            control::ControlError error = upstream.error();
+            error.message =
+                "the origin " + origin + " did not admit edge " + edge + ": " + error.message;
+            return done(fail(std::move(error)));
+          }
+          auto* edge_client = self->fresh_client(edge);
+          if (edge_client == nullptr) {
+            return next_edge(control_unavailable("media node " + edge + " left the directory"),
+                             std::move(done));
+          }
+          control::EdgeRequest request{group, master.empty() ? group : master, upstream->play_url};
+          edge_client->open_edge(
+              std::move(request),
+              [self, group, viewer, edge, origin, next_edge, done = std::move(done)](
+                  Result<control::EdgeOpened, control::ControlError> opened) mutable {
+                if (self->stopped) return;
+                if (!opened) return next_edge(opened.error(), std::move(done));
+                self->edge_nodes[group].insert(edge);
+                if (opened->created) {
+                  spdlog::info(
+                      "cluster: group={} step=714 media node {} opened as an edge of "
+                      "the origin {}",
+                      group, edge, origin);
+                }
+                self->when_edge_live(
+                    group, edge, SteadyClock::now() + kEdgeLiveWithin,
+                    [self, group, viewer, edge, next_edge,
+                     done = std::move(done)](std::optional<control::ControlError> failed) mutable {
+                      if (failed) return next_edge(std::move(*failed), std::move(done));
+                      self->admit_on_edge(std::move(group), std::move(viewer), std::move(edge),
+                                          std::move(next_edge), std::move(done));
+                    });
+              });
+        });
+  }
+
+  // An edge's copy of the group must be live before a viewer is sent there: its RTSP server
+  // answers DESCRIBE with the origin's SDP, which the pull brings (at the origin too a viewer is
+  // admitted only once the broadcast is live: 707 before 711). Asked every 50 ms, bounded.
+  static constexpr auto kEdgeLiveWithin = std::chrono::seconds(5);
+  void when_edge_live(std::string group, std::string edge, SteadyClock::time_point deadline,
+                      std::function<void(std::optional<control::ControlError>)> then) {
+    auto* client = fresh_client(edge);
+    if (client == nullptr) {
+      return then(control_unavailable("media node " + edge + " left the directory"));
+    }
+    client->get_group(group, [self = shared_from_this(), group, edge, deadline,
+                              then = std::move(then)](
+                                 Result<control::GroupSnapshot, control::ControlError> snapshot) {
+      if (self->stopped) return;
+      if (snapshot && (snapshot->state == "live" || snapshot->state == "stalled")) {
+        return then(std::nullopt);
+      }
+      if (!snapshot) {
+        // not_found: its pull failed and its copy closed already.
+        return then(control_unavailable("edge media node " + edge + " lost group " + group + ": " +
+                                        snapshot.error().message));
+      }
+      if (SteadyClock::now() >= deadline) {
+        return then(control_unavailable(
+            "edge media node " + edge + " got no media of group " + group + " from its origin in " +
+            std::to_string(
+                std::chrono::duration_cast<std::chrono::seconds>(kEdgeLiveWithin).count()) +
+            " s"));
+      }
+      auto timer =
+          std::make_shared<boost::asio::steady_timer>(self->io, std::chrono::milliseconds(50));
+      timer->async_wait(
+          [self, timer, group, edge, deadline, then](const boost::system::error_code&) mutable {
+            if (self->stopped) return;
+            self->when_edge_live(std::move(group), std::move(edge), deadline, std::move(then));
+          });
+    });
+  }
+
+  template <class NextEdge>
+  void admit_on_edge(std::string group, std::string viewer, std::string edge, NextEdge next_edge,
+                     control::Done<control::ViewerAdmitted> done) {
+    auto* client = fresh_client(edge);
+    if (client == nullptr) {
+      return next_edge(control_unavailable("media node " + edge + " left the directory"),
+                       std::move(done));
+    }
+    client->admit_viewer(
+        group, viewer,
+        [self = shared_from_this(), group, viewer, edge, next_edge, done = std::move(done)](
+            Result<control::ViewerAdmitted, control::ControlError> admitted) mutable {
+          if (self->stopped) return;
+          if (!admitted) return next_edge(admitted.error(), std::move(done));
+          self->record(group, viewer, edge);
+          spdlog::info(
+              "cluster: group={} terminal={} step=712 admitted on edge "
+              "media node {}",
+              group, viewer, edge);
+          done(std::move(admitted));
+        });
+  }
+
+  // An admission decided here is over without a node to record.
+  void settle(const std::string& group, const std::string& viewer) {
+    if (auto it = in_flight.find(group); it != in_flight.end()) {
+      it->second.erase(viewer);
+      if (it->second.empty()) in_flight.erase(it);
+    }
+  }
+
+  // The viewer is served on `node`: remembered here and in Redis, for every signaling node's
+  // routing of its later calls and counting of the node's viewers.
+  void record(const std::string& group, const std::string& viewer, const std::string& node) {
+    viewer_nodes[group][viewer] = node;
+    queue([self = shared_from_this(), group, viewer, node](ControlRedis& r) {
+      auto assigned = r.locations.assign_viewer(group, viewer, node);
+      if (assigned) self->redis_ok();
+      if (!assigned) self->redis_failed(assigned.error());
+      // Written (or Redis is away: the local record still routes it): no longer in flight.
+      self->on_loop([self = self.get(), group, viewer] { self->settle(group, viewer); });
+    });
+  }
+
+  // A call about one viewer (its media start, its removal), sent to the node serving it: an
+  // edge's viewer to that edge, every other to the group's origin.
+  template <class T>
+  void route_viewer(std::string group, std::string viewer, control::Done<T> done,
+                    std::function<void(http::HttpMediaControl&, control::Done<T>)> call) {
+    if (auto it = viewer_nodes.find(group); it != viewer_nodes.end()) {
+      if (auto at = it->second.find(viewer); at != it->second.end()) {
+        if (auto* client = fresh_client(at->second)) return call(*client, std::move(done));
+      }
+    }
+    if (viewer.empty()) return route<T>(std::move(group), std::move(done), std::move(call));
+    queue([self = shared_from_this(), group = std::move(group), viewer = std::move(viewer),
+           done = std::move(done), call = std::move(call)](ControlRedis& r) mutable {
+      auto assigned = r.locations.viewer_nodes(group);
+      if (assigned) self->redis_ok();
+      if (!assigned) self->redis_failed(assigned.error());
+      self->on_loop([self = self.get(), group = std::move(group), viewer = std::move(viewer),
+                     done = std::move(done), call = std::move(call),
+                     assigned = std::move(assigned)]() mutable {
+        if (assigned) {
+          if (auto at = assigned->find(viewer); at != assigned->end()) {
+            self->viewer_nodes[group][viewer] = at->second;
+            if (auto* client = self->fresh_client(at->second)) {
+              return call(*client, std::move(done));
+            }
+          }
+        }
+        self->route<T>(std::move(group), std::move(done), std::move(call));
+      });
+    });
+  }
+
+  void remove(std::string group, std::string viewer, control::Done<bool> done) {
+    route_viewer<bool>(
+        group, viewer, std::move(done),
+        [self = shared_from_this(), group, viewer](http::HttpMediaControl& node,
+                                                   control::Done<bool> d) {
+          node.remove_viewer(
+              group, viewer,
+              [self, group, viewer, d = std::move(d)](Result<bool, control::ControlError> removed) {
+                if (self->stopped) return;
+                if (auto it = self->viewer_nodes.find(group); it != self->viewer_nodes.end()) {
+                  it->second.erase(viewer);
+                }
+                self->forget_viewer_in_redis(group, viewer);
+                d(std::move(removed));
+              });
+        });
   }
 
   void stop() {
@@ -437,11 +933,7 @@ void ClusterMediaControl::admit_viewer(std::string group, std::string viewer,
                                        control::Done<control::ViewerAdmitted> done) {
   impl_->on_loop([impl = impl_.get(), group = std::move(group), viewer = std::move(viewer),
                   done = std::move(done)]() mutable {
-    impl->route<control::ViewerAdmitted>(
-        group, std::move(done),
-        [group, viewer](http::HttpMediaControl& node, control::Done<control::ViewerAdmitted> d) {
-          node.admit_viewer(group, viewer, std::move(d));
-        });
+    impl->admit(std::move(group), std::move(viewer), std::move(done));
   });
 }
 
@@ -450,8 +942,9 @@ void ClusterMediaControl::start_phone_viewer(control::PhoneViewerRequest request
   impl_->on_loop(
       [impl = impl_.get(), request = std::move(request), done = std::move(done)]() mutable {
         std::string group = request.group;
-        impl->route<control::PhoneViewerStarted>(
-            std::move(group), std::move(done),
+        std::string viewer = request.viewer;
+        impl->route_viewer<control::PhoneViewerStarted>(
+            std::move(group), std::move(viewer), std::move(done),
             [request](http::HttpMediaControl& node, control::Done<control::PhoneViewerStarted> d) {
               node.start_phone_viewer(request, std::move(d));
             });
@@ -476,8 +969,10 @@ void ClusterMediaControl::start_webrtc_viewer(control::WebRtcViewerRequest reque
   impl_->on_loop(
       [impl = impl_.get(), request = std::move(request), done = std::move(done)]() mutable {
         std::string group = request.group;
-        impl->route<control::WebRtcViewerStarted>(
-            std::move(group), std::move(done),
+        // A WHEP token names its viewer inside: such a call goes to the group's origin.
+        std::string viewer = request.viewer;
+        impl->route_viewer<control::WebRtcViewerStarted>(
+            std::move(group), std::move(viewer), std::move(done),
             [request](http::HttpMediaControl& node, control::Done<control::WebRtcViewerStarted> d) {
               node.start_webrtc_viewer(request, std::move(d));
             });
@@ -500,11 +995,11 @@ void ClusterMediaControl::start_webrtc_publisher(control::WebRtcPublisherRequest
 void ClusterMediaControl::open_edge(control::EdgeRequest request,
                                     control::Done<control::EdgeOpened> done) {
   impl_->on_loop([group = std::move(request.group), done = std::move(done)]() mutable {
-    done(
-        fail(control::ControlError{control::ControlErrorCode::bad_request,
-                                   "an edge of " + group +
-                                       " is opened on the media node that relays it (POST "
-                                       "/v1/edges on that node), not through the signaling role"}));
+    done(fail(control::ControlError{control::ControlErrorCode::bad_request,
+                                    "an edge of " + group +
+                                        " is opened by the viewers' admission when its media "
+                                        "node is full (or POST /v1/edges on the relaying node), "
+                                        "not by the signaling role"}));
   });
 }
 
@@ -512,10 +1007,7 @@ void ClusterMediaControl::remove_viewer(std::string group, std::string viewer,
                                         control::Done<bool> done) {
   impl_->on_loop([impl = impl_.get(), group = std::move(group), viewer = std::move(viewer),
                   done = std::move(done)]() mutable {
-    impl->route<bool>(group, std::move(done),
-                      [group, viewer](http::HttpMediaControl& node, control::Done<bool> d) {
-                        node.remove_viewer(group, viewer, std::move(d));
-                      });
+    impl->remove(std::move(group), std::move(viewer), std::move(done));
   });
 }
 

@@ -7,8 +7,24 @@
 //   does not answer (`unavailable`) is passed over for the next one.
 // - Calls about one group go to the node its location names (GroupLocations), remembered for a
 //   short while so that a viewer's admission does not cost a Redis round trip each time.
+// - Viewers (711-712) are admitted on the group's node (its origin) while it has room: fewer
+//   viewers than its cluster.max_viewers_per_node, counted as the larger of its directory entry's
+//   load and the group's viewers recorded on it (callcast:group:<number>:viewers, written at each
+//   admission, so that a burst of viewers does not outrun the entry's refresh). Beyond that, or
+//   when the origin answers limit_reached, the viewer goes to an edge: a fresh node other than the
+//   origin with room, one already relaying the group first (its edges set, or a node serving
+//   viewers of it), else the least loaded. The origin admits "edge-<node id>" (its play URL, token
+//   inside), the edge opens its pull from that URL (open_edge) and the viewer is admitted there.
+//   The viewer's later calls (start_phone_viewer, start_webrtc_viewer, remove_viewer) go to the
+//   node recorded for it. The limit is soft by the few viewers other signaling nodes may admit
+//   at the same moment.
 // - list_groups is the union of the fresh nodes' groups; it fails unless every fresh node
-//   answered (a resync must not take a node's silence for the end of its broadcasts).
+//   answered (a resync must not take a node's silence for the end of its broadcasts). An edge's
+//   copy of a group (its origin_url set) is not a group of its own: its viewers are listed with
+//   the origin's. Events of an edge's copy about viewers are passed on; its master and closing
+//   events are not the broadcast's (an edge closes with edge_closed or origin_lost).
+// - A lost edge node's viewers are reported as viewer_left (reason kMediaNodeLost): their calls
+//   end, the broadcast goes on.
 // - Events come from Redis pub/sub (ClusterEventSubscriber); the resync handler runs when they
 //   may have been missed (first subscription, a reconnection, a node's gap or restart).
 // - A media node lost (its directory entry expired: killed, hung, cut off): its groups are
@@ -94,8 +110,8 @@ class ClusterMediaControl final : public control::MediaControl {
                            control::Done<control::WebRtcViewerStarted> done) override;
   void start_webrtc_publisher(control::WebRtcPublisherRequest request,
                               control::Done<control::WebRtcViewerStarted> done) override;
-  // Refused (bad_request): an edge is opened on the media node that is to relay the group, through
-  // that node's own API (POST /v1/edges). Placing edges for full groups is this class's next step.
+  // Refused (bad_request): edges are opened by admit_viewer when the group's node is full (or
+  // on a media node directly, POST /v1/edges on it), not by the network side.
   void open_edge(control::EdgeRequest request, control::Done<control::EdgeOpened> done) override;
   void remove_viewer(std::string group, std::string viewer, control::Done<bool> done) override;
   void close_group(std::string group, control::Done<bool> done) override;

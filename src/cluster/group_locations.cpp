@@ -35,12 +35,12 @@ redis.call('PEXPIRE', KEYS[1], ARGV[2])
 return 1
 )lua";
 
-// KEYS[1] the group, KEYS[2] its edges; ARGV[1] the owner.
+// KEYS[1] the group, KEYS[2] its edges, KEYS[3] its viewers' nodes; ARGV[1] the owner.
 constexpr const char* kReleaseScript = R"lua(
 if redis.call('HGET', KEYS[1], 'node') ~= ARGV[1] then
   return 0
 end
-redis.call('DEL', KEYS[1], KEYS[2])
+redis.call('DEL', KEYS[1], KEYS[2], KEYS[3])
 return 1
 )lua";
 
@@ -48,6 +48,11 @@ std::optional<std::string> invalid_number(std::string_view number) {
   if (core::is_valid_number(number)) return std::nullopt;
   return "invalid group number " + core::in_quotes(number) +
          " (1-32 characters of [0-9A-Za-z+._-])";
+}
+
+std::optional<std::string> invalid_viewer(std::string_view viewer) {
+  if (core::is_valid_number(viewer)) return std::nullopt;
+  return "invalid viewer " + core::in_quotes(viewer) + " (1-32 characters of [0-9A-Za-z+._-])";
 }
 
 std::optional<std::string> invalid_node(std::string_view node) {
@@ -134,7 +139,8 @@ Result<bool, std::string> GroupLocations::renew(std::string_view number, std::st
 
 Result<bool, std::string> GroupLocations::release(std::string_view number, std::string_view node) {
   if (auto bad = invalid_number(number)) return fail(std::move(*bad));
-  const std::vector<std::string> keys{keys::group(number), keys::group_edges(number)};
+  const std::vector<std::string> keys{keys::group(number), keys::group_edges(number),
+                                      keys::group_viewers(number)};
   const std::vector<std::string> args{std::string(node)};
   auto reply = redis_.eval(release_script_, keys, args);
   if (!reply) return fail(reply.error());
@@ -209,6 +215,51 @@ Result<std::vector<std::string>, std::string> GroupLocations::edges(std::string_
   }
   std::sort(fresh.begin(), fresh.end());
   return fresh;
+}
+
+Result<bool, std::string> GroupLocations::assign_viewer(std::string_view number,
+                                                        std::string_view viewer,
+                                                        std::string_view node) {
+  if (auto bad = invalid_number(number)) return fail(std::move(*bad));
+  if (auto bad = invalid_viewer(viewer)) return fail(std::move(*bad));
+  if (auto bad = invalid_node(node)) return fail(std::move(*bad));
+  const std::string key = keys::group_viewers(number);
+  const std::vector<std::vector<std::string>> commands{
+      {"HSET", key, std::string(viewer), std::string(node)},
+      {"PEXPIRE", key, std::to_string(options_.viewers_ttl.count())}};
+  auto replies = redis_.pipeline(commands);
+  if (!replies) return fail(replies.error());
+  const RedisReply& set = replies->front();
+  if (set.type != RedisReply::Type::integer) {
+    return fail(redis_.server_name() + ": HSET " + key + ": " +
+                (set.type == RedisReply::Type::error
+                     ? set.text
+                     : "expected an integer, got " + std::string(to_string(set.type))));
+  }
+  return set.integer == 1;
+}
+
+Result<bool, std::string> GroupLocations::unassign_viewer(std::string_view number,
+                                                          std::string_view viewer) {
+  if (auto bad = invalid_number(number)) return fail(std::move(*bad));
+  auto removed = redis_.integer({"HDEL", keys::group_viewers(number), viewer});
+  if (!removed) return fail(removed.error());
+  return *removed == 1;
+}
+
+Result<std::map<std::string, std::string>, std::string> GroupLocations::viewer_nodes(
+    std::string_view number) {
+  if (auto bad = invalid_number(number)) return fail(std::move(*bad));
+  const std::string key = keys::group_viewers(number);
+  auto fields = redis_.strings({"HGETALL", key});
+  if (!fields) return fail(fields.error());
+  if (fields->size() % 2 != 0) {
+    return fail(redis_.server_name() + ": HGETALL " + key + ": odd number of fields and values");
+  }
+  std::map<std::string, std::string> nodes;
+  for (std::size_t i = 0; i + 1 < fields->size(); i += 2)
+    nodes[(*fields)[i]] = (*fields)[i + 1];
+  return nodes;
 }
 
 }  // namespace callcast::cluster

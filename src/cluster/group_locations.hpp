@@ -12,12 +12,19 @@
 // removes itself when it stops; the set expires on its own when no edge refreshes it, and a
 // dead edge's id is dropped when the set is read (its media-node entry has expired).
 //
+// Which node serves each admitted viewer (callcast:group:<number>:viewers, a HASH viewer -> node)
+// is written by the signaling node that admitted it, so that any signaling node routes that
+// viewer's later calls (its media start, its removal) to the same node, and counts a node's
+// viewers of the group before its directory entry says so. It goes with the group's release; its
+// own expiry only bounds what a lost origin leaves behind.
+//
 // Renew and release compare the owner first (Lua): a node whose key expired and was claimed by
 // another can neither extend nor delete the new owner's entry.
 //
 // Uses its RedisClient synchronously, from the client's owner thread.
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -47,6 +54,7 @@ struct GroupClaim {
 struct GroupLocationsOptions {
   std::chrono::milliseconds ttl{10000};       // cluster.group_ttl_ms
   std::chrono::milliseconds edge_ttl{10000};  // the edges set, pushed forward by add_edge
+  std::chrono::milliseconds viewers_ttl{std::chrono::hours(12)};  // pushed forward by assign
 };
 
 class GroupLocations {
@@ -69,6 +77,14 @@ class GroupLocations {
   Result<bool, std::string> remove_edge(std::string_view number, std::string_view node);
   // The edges whose media-node entries are still fresh, sorted; the others are removed.
   Result<std::vector<std::string>, std::string> edges(std::string_view number);
+
+  // The media node serving `viewer` of the group (origin or edge): recorded at its admission,
+  // forgotten at its removal.
+  Result<bool, std::string> assign_viewer(std::string_view number, std::string_view viewer,
+                                          std::string_view node);
+  Result<bool, std::string> unassign_viewer(std::string_view number, std::string_view viewer);
+  // Every admitted viewer of the group and its node.
+  Result<std::map<std::string, std::string>, std::string> viewer_nodes(std::string_view number);
 
   std::chrono::milliseconds renew_interval() const { return options_.ttl / 3; }
 

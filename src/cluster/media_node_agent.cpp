@@ -57,7 +57,8 @@ struct AgentRedis {
       : redis(options.redis, options.redis_options),
         directory(redis, core::RealTimeSource::instance(), std::move(self),
                   MediaNodeDirectoryOptions{.ttl = options.media_node_ttl}),
-        locations(redis, GroupLocationsOptions{.ttl = options.group_ttl}) {}
+        locations(redis,
+                  GroupLocationsOptions{.ttl = options.group_ttl, .edge_ttl = options.group_ttl}) {}
   RedisClient redis;
   MediaNodeDirectory directory;
   GroupLocations locations;
@@ -77,7 +78,8 @@ struct MediaNodeAgent::Shared {
   std::mutex mutex;
   std::condition_variable wake;
   std::deque<Job> jobs;
-  std::set<std::string> live;  // the groups whose locations this node holds: renewed
+  std::set<std::string> live;     // the groups whose locations this node holds: renewed
+  std::set<std::string> relayed;  // the groups this node is an edge of: in their edges sets
   MediaNodeLoad load;
   bool publish_now = false;
   bool stopping = false;
@@ -85,6 +87,7 @@ struct MediaNodeAgent::Shared {
 
   // The loop's only.
   std::map<std::string, std::set<std::string>, std::less<>> groups;  // group -> playing viewers
+  std::set<std::string, std::less<>> edges;  // the groups opened here by open_edge
   std::uint64_t seq = 0;
   std::string epoch = agent_epoch();
   std::unique_ptr<ClusterEventPublisher> publisher;
@@ -139,7 +142,8 @@ struct MediaNodeAgent::Shared {
     switch (event.kind) {
       case core::GroupEventKind::master_joined:
         groups_changed = groups.try_emplace(event.group).second;
-        if (groups_changed) track(event.group);
+        // An edge's copy goes live too; its location stays the origin's.
+        if (groups_changed && !edges.contains(event.group)) track(event.group);
         break;
       case core::GroupEventKind::viewer_joined:
         groups[event.group].insert(event.terminal);
@@ -150,7 +154,11 @@ struct MediaNodeAgent::Shared {
         break;
       case core::GroupEventKind::group_closed:
         groups_changed = groups.erase(event.group) > 0;
-        release(event.group);
+        if (edges.erase(event.group) > 0) {
+          stop_relaying(event.group);
+        } else {
+          release(event.group);
+        }
         break;
       default:
         break;
@@ -185,6 +193,37 @@ struct MediaNodeAgent::Shared {
       auto released = r.locations.release(group, self.node_id);
       if (!released) return redis_failed(released.error());
       redis_ok();
+    });
+  }
+
+  // Issue 15: this node relays `group` from its origin: listed in the group's edges set (and kept
+  // there every renewal) so that signaling nodes send the group's overflow viewers here first.
+  void start_relaying(const std::string& group) {
+    edges.insert(group);
+    queue([this, group](AgentRedis& r) {
+      {
+        const std::lock_guard lock(mutex);
+        relayed.insert(group);
+      }
+      auto added = r.locations.add_edge(group, self.node_id);
+      if (!added) return redis_failed(added.error());
+      redis_ok();
+      if (*added)
+        spdlog::info("cluster: group={} media node {} listed as an edge", group, self.node_id);
+    });
+  }
+
+  // The edge's group closed (edge_closed: no viewer left; origin_lost): no longer listed.
+  void stop_relaying(const std::string& group) {
+    queue([this, group](AgentRedis& r) {
+      {
+        const std::lock_guard lock(mutex);
+        relayed.erase(group);
+      }
+      auto removed = r.locations.remove_edge(group, self.node_id);
+      if (!removed) return redis_failed(removed.error());
+      redis_ok();
+      spdlog::info("cluster: group={} media node {} no longer an edge of it", group, self.node_id);
     });
   }
 
@@ -232,18 +271,29 @@ struct MediaNodeAgent::Shared {
       }
       if (now >= next_renew) {
         const std::vector<std::string> groups_now(live.begin(), live.end());
+        const std::vector<std::string> relayed_now(relayed.begin(), relayed.end());
         lock.unlock();
         renew_all(r, groups_now);
+        for (const auto& group : relayed_now) {
+          if (auto added = r.locations.add_edge(group, self.node_id); !added) {
+            redis_failed(added.error());
+            break;
+          }
+        }
         lock.lock();
         next_renew = now + renew;
       }
     }
     const std::vector<std::string> remaining(live.begin(), live.end());
+    const std::vector<std::string> remaining_edges(relayed.begin(), relayed.end());
     live.clear();
+    relayed.clear();
     lock.unlock();
     // An orderly stop: out of placement and routing at once, not after the TTLs.
     for (const auto& group : remaining)
       (void)r.locations.release(group, self.node_id);
+    for (const auto& group : remaining_edges)
+      (void)r.locations.remove_edge(group, self.node_id);
     if (auto withdrawn = r.directory.withdraw(); !withdrawn) {
       spdlog::warn("cluster: media node {}: could not withdraw its entry ({}); it expires in {} ms",
                    self.node_id, withdrawn.error(), options.media_node_ttl.count());
@@ -383,9 +433,26 @@ void MediaNodeAgent::start_webrtc_publisher(control::WebRtcPublisherRequest requ
                                             control::Done<control::WebRtcViewerStarted> done) {
   media_.start_webrtc_publisher(std::move(request), std::move(done));
 }
+// The edge's group is not claimed (its location stays the origin's); the node lists itself in
+// the group's edges set while it relays.
 void MediaNodeAgent::open_edge(control::EdgeRequest request,
                                control::Done<control::EdgeOpened> done) {
-  media_.open_edge(std::move(request), std::move(done));
+  auto* media = &media_;
+  media_.open_edge(
+      std::move(request), [shared = shared_, media, done = std::move(done)](
+                              Result<control::EdgeOpened, control::ControlError> opened) {
+        if (!opened || shared->stopped) return done(std::move(opened));
+        // A pull that failed at once has closed the group already (its group_closed went by before
+        // this answer): such an edge is not listed.
+        const std::string group = opened->group;
+        media->get_group(
+            group, [shared, group](Result<control::GroupSnapshot, control::ControlError> snapshot) {
+              if (snapshot && !snapshot->origin_url.empty() && !shared->stopped) {
+                shared->start_relaying(group);
+              }
+            });
+        done(std::move(opened));
+      });
 }
 void MediaNodeAgent::remove_viewer(std::string group, std::string viewer,
                                    control::Done<bool> done) {

@@ -9,6 +9,8 @@
 //   node; a claim another node holds fails the creation as `conflict` (the number is live
 //   there). Live groups are renewed every third of cluster.group_ttl_ms and released when they
 //   close.
+// - Edges: a group relayed here from its origin (open_edge) lists this node in the group's edges
+//   set while it lasts, where signaling nodes look first for room for the group's overflow.
 // - Events: every core::GroupEvent of the media service is published on callcast:events with
 //   this node's id (ClusterEventPublisher), where the signaling nodes read them.
 //
@@ -72,7 +74,9 @@ class MediaNodeAgent final : public control::MediaControl {
                            control::Done<control::WebRtcViewerStarted> done) override;
   void start_webrtc_publisher(control::WebRtcPublisherRequest request,
                               control::Done<control::WebRtcViewerStarted> done) override;
-  // An edge's group is not claimed: its location stays the origin's.
+  // An edge's group is not claimed: its location stays the origin's. While this node relays it,
+  // the node is listed in the group's edges set (GroupLocations::add_edge, renewed with the
+  // node's groups) and taken out when the edge's group closes (edge_closed, origin_lost).
   void open_edge(control::EdgeRequest request, control::Done<control::EdgeOpened> done) override;
   void remove_viewer(std::string group, std::string viewer, control::Done<bool> done) override;
   void close_group(std::string group, control::Done<bool> done) override;

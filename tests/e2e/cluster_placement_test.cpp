@@ -13,13 +13,16 @@
 
 #include <algorithm>
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <map>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <regex>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "support/callcast_server.hpp"
@@ -46,7 +49,8 @@ constexpr int kMediaNodeTtlMs = 2000;
 const std::vector<std::string> kMediaHosts = {"media1", "media2", "media3"};
 const std::vector<std::string> kBroadcasters = {"13800000001", "13800000002", "13800000003",
                                                 "13800000004"};
-const std::vector<std::string> kViewers = {"13900000011", "13900000012", "13900000013"};
+const std::vector<std::string> kViewers = {"13900000011", "13900000012", "13900000013",
+                                           "13900000014"};
 constexpr auto kTestBudget = 150s;
 
 class ClusterPlacementTest : public ::testing::Test {
@@ -120,15 +124,15 @@ class ClusterPlacementTest : public ::testing::Test {
     options.http = "0.0.0.0:" + std::to_string(kHttpPort);
     const std::string cluster = "[cluster]\nredis_url = \"" + redis_url() +
                                 "\"\nmedia_node_ttl_ms = " + std::to_string(kMediaNodeTtlMs) +
-                                "\ngroup_ttl_ms = 4000\n";
+                                "\ngroup_ttl_ms = 4000\n" + cluster_extra_;
     if (role == "media") {
       options.rtsp = "0.0.0.0:8554";
       options.rtp_ports = "8000-8001";
       // Listening on every interface: the node says where the others reach it.
-      options.config_toml = std::string("token_secret = \"") + kClusterSecret +
-                            "\"\n[http]\napi_key = \"" + kMediaKey +
-                            "\"\n[media]\npublisher_grace_s = 5\n" + cluster + "node_id = \"" +
-                            host + "\"\nadvertise_host = \"" + lab_->host(host).address + "\"\n";
+      options.config_toml =
+          std::string("token_secret = \"") + kClusterSecret + "\"\n[http]\napi_key = \"" +
+          kMediaKey + "\"\n[media]\npublisher_grace_s = 5\n" + media_extra_ + cluster +
+          "node_id = \"" + host + "\"\nadvertise_host = \"" + lab_->host(host).address + "\"\n";
     } else {
       options.sip = "0.0.0.0:" + std::to_string(kSipPort);
       for (const auto& number : kBroadcasters)
@@ -218,6 +222,9 @@ class ClusterPlacementTest : public ::testing::Test {
     return match[1].str();
   }
 
+  // More configuration for every node's [cluster] section, and the media nodes' [media].
+  std::string cluster_extra_;
+  std::string media_extra_;
   Clock::time_point deadline_;
   std::unique_ptr<TempDir> dir_;
   std::unique_ptr<NetnsLab> lab_;
@@ -281,6 +288,103 @@ TEST_F(ClusterPlacementTest, BroadcastsSpreadOverMediaNodesAndALostNodesCallsEnd
   for (std::size_t i = 1; i < 3; ++i) {
     EXPECT_TRUE(viewers[i]->running()) << output(*viewers[i]);
   }
+}
+
+// Issue 15, a broadcast's audience past its node's room: with cluster.max_viewers_per_node = 2,
+// two of four `callcast watch` viewers are admitted on the broadcast's node and two on one edge
+// node, which pulls the group from the origin once; all four decode the same stream. When the
+// edge's viewers hang up, its pull is dropped (media.edge_linger_s later) and it leaves the
+// group's edges; the broadcast goes on.
+class ClusterOverflowTest : public ClusterPlacementTest {
+ protected:
+  ClusterOverflowTest() {
+    cluster_extra_ = "max_viewers_per_node = 2\n";
+    media_extra_ = "edge_linger_s = 2\n";
+  }
+
+  // The edge node the signaling node admitted `viewer` on, from its log; nullopt: the origin.
+  std::optional<std::string> edge_of(const std::string& viewer) const {
+    const std::string log = file_tail(sig_->log_path(), 1 << 24);
+    const std::regex line("terminal=" + viewer +
+                          " step=712 admitted on edge media node ([A-Za-z0-9]+)");
+    std::smatch match;
+    if (!std::regex_search(log, match, line)) return std::nullopt;
+    return match[1].str();
+  }
+
+  std::optional<nlohmann::json> stats(const std::string& name) const {
+    const auto text = file_tail(dir() / (name + ".stats.json"), 1 << 20);
+    auto parsed = nlohmann::json::parse(text, nullptr, false);
+    if (parsed.is_discarded()) return std::nullopt;
+    return parsed;
+  }
+};
+
+TEST_F(ClusterOverflowTest, ViewersPastTheNodesRoomPlayFromAnEdgeAndAllDecode) {
+  const std::string& master_number = kBroadcasters[0];
+  ChildProcess& master = broadcast(master_number);
+  ASSERT_TRUE(wait_live(master));
+  const auto origin = placed_on(master_number);
+  ASSERT_TRUE(origin) << sig_->log_tail();
+
+  // Four viewers at once: the signaling node counts its admissions in flight, so two and only
+  // two take the origin's places.
+  std::vector<ChildProcess*> viewers;
+  for (const auto& viewer : kViewers)
+    viewers.push_back(&watch(master_number, viewer));
+  for (auto* viewer : viewers)
+    ASSERT_TRUE(wait_for_output(*viewer, "step 714: first frame", within(40s)));
+
+  std::set<std::string> edges;
+  std::vector<std::size_t> on_edge;
+  for (std::size_t i = 0; i < kViewers.size(); ++i) {
+    if (auto edge = edge_of(kViewers[i])) {
+      edges.insert(*edge);
+      on_edge.push_back(i);
+    }
+  }
+  ASSERT_EQ(on_edge.size(), 2U) << "viewers on an edge; signaling log:\n" << sig_->log_tail();
+  ASSERT_EQ(edges.size(), 1U) << "the second overflow viewer joins the first one's edge";
+  const std::string edge = *edges.begin();
+  EXPECT_NE(edge, *origin);
+  std::printf("[measured] origin %s, edge %s, viewers on the edge: %s %s\n", origin->c_str(),
+              edge.c_str(), kViewers[on_edge[0]].c_str(), kViewers[on_edge[1]].c_str());
+  // The edge pulls the group once.
+  EXPECT_TRUE(media_[edge]->wait_for_log("pulling the group from its origin", 1s));
+  const std::string edge_log = file_tail(media_[edge]->log_path(), 1 << 24);
+  std::size_t pulls = 0;
+  for (auto at = edge_log.find("pulling the group from its origin"); at != std::string::npos;
+       at = edge_log.find("pulling the group from its origin", at + 1)) {
+    ++pulls;
+  }
+  EXPECT_EQ(pulls, 1U) << edge_log;
+
+  // A few seconds of watching, then all four hang up together: each decoded about as many
+  // frames (the edge's viewers started within a second or two of the others).
+  std::this_thread::sleep_for(within(6s));
+  for (auto* viewer : viewers)
+    viewer->send_signal(SIGINT);
+  std::vector<std::int64_t> frames;
+  for (std::size_t i = 0; i < viewers.size(); ++i) {
+    EXPECT_TRUE(viewers[i]->wait_for(within(15s))) << output(*viewers[i]);
+    const auto figures = stats("watch-" + kViewers[i]);
+    ASSERT_TRUE(figures) << kViewers[i] << ": no stats\n" << output(*viewers[i]);
+    frames.push_back(figures->value("frames_decoded", std::int64_t{0}));
+    std::printf("[measured] viewer %s on %s: %lld frames decoded\n", kViewers[i].c_str(),
+                edge_of(kViewers[i]).value_or(*origin).c_str(),
+                static_cast<long long>(frames.back()));
+  }
+  const auto [fewest, most] = std::minmax_element(frames.begin(), frames.end());
+  EXPECT_GE(*fewest, 4 * 15) << "at 15 fps for 6 s, every viewer decodes";
+  EXPECT_LE(*most - *fewest, 3 * 15) << "the same stream, joined within seconds";
+
+  // Its viewers gone, the edge drops its pull after the linger and leaves the group's edges;
+  // the broadcast plays on.
+  EXPECT_TRUE(media_[edge]->wait_for_log("reason=edge_closed", within(15s)))
+      << media_[edge]->log_tail();
+  EXPECT_TRUE(media_[edge]->wait_for_log("no longer an edge of it", within(5s)))
+      << media_[edge]->log_tail();
+  EXPECT_TRUE(master.running()) << output(master);
 }
 
 }  // namespace cluster_placement

@@ -59,6 +59,7 @@ class StubMediaService final : public control::MediaControl {
                     control::Done<control::ViewerAdmitted> done) override {
     later([this, group, viewer, done = std::move(done)] {
       if (!groups_.contains(group)) return done(no_group(group));
+      viewers_[group].insert(viewer);
       control::ViewerAdmitted admitted;
       admitted.group = group;
       admitted.viewer = viewer;
@@ -82,12 +83,25 @@ class StubMediaService final : public control::MediaControl {
                               control::Done<control::WebRtcViewerStarted> done) override {
     later([done = std::move(done)] { done(unsupported()); });
   }
-  void open_edge(control::EdgeRequest, control::Done<control::EdgeOpened> done) override {
-    later([done = std::move(done)] { done(unsupported()); });
+  // As an edge: the group's copy, pulled from `origin_url`.
+  void open_edge(control::EdgeRequest request, control::Done<control::EdgeOpened> done) override {
+    later([this, request, done = std::move(done)] {
+      if (origin_urls_.contains(request.group)) {
+        return done(control::EdgeOpened{request.group, false});
+      }
+      if (!groups_.insert(request.group).second) {
+        return done(fail(control::ControlError{control::ControlErrorCode::conflict, "held"}));
+      }
+      origin_urls_[request.group] = request.origin_url;
+      edges_opened.push_back(request.group + " " + request.master + " " + request.origin_url);
+      done(control::EdgeOpened{request.group, true});
+    });
   }
-  void remove_viewer(std::string group, std::string, control::Done<bool> done) override {
-    later([this, group, done = std::move(done)] {
+  void remove_viewer(std::string group, std::string viewer, control::Done<bool> done) override {
+    later([this, group, viewer, done = std::move(done)] {
       if (!groups_.contains(group)) return done(no_group(group));
+      removed.push_back(group + " " + viewer);
+      viewers_[group].erase(viewer);
       done(true);
     });
   }
@@ -106,6 +120,14 @@ class StubMediaService final : public control::MediaControl {
         snapshot.group = group;
         snapshot.master = group;
         snapshot.state = "live";
+        if (auto it = origin_urls_.find(group); it != origin_urls_.end()) {
+          snapshot.origin_url = it->second;
+        }
+        for (const auto& viewer : viewers_[group]) {
+          control::ViewerStats stats;
+          stats.viewer = viewer;
+          snapshot.viewers.push_back(stats);
+        }
         all.push_back(snapshot);
       }
       done(std::move(all));
@@ -117,6 +139,15 @@ class StubMediaService final : public control::MediaControl {
       control::GroupSnapshot snapshot;
       snapshot.group = group;
       snapshot.master = name_;  // tells the test which node answered
+      snapshot.state = "live";
+      if (auto it = origin_urls_.find(group); it != origin_urls_.end()) {
+        snapshot.origin_url = it->second;
+        // An edge's copy waits for the pull's first media.
+        if (waiting_answers > 0) {
+          --waiting_answers;
+          snapshot.state = "waiting_for_master";
+        }
+      }
       done(std::move(snapshot));
     });
   }
@@ -130,7 +161,12 @@ class StubMediaService final : public control::MediaControl {
       listener(event);
   }
 
-  std::vector<std::string> created;  // the loop's
+  // The loop's.
+  std::vector<std::string> created;
+  std::vector<std::string> edges_opened;  // "<group> <master> <origin_url>"
+  std::vector<std::string> removed;       // "<group> <viewer>"
+  int waiting_answers = 0;                // edge copies reported not live yet, this many times
+  std::set<std::string> admitted(const std::string& group) { return viewers_[group]; }
 
  private:
   template <class F>
@@ -147,6 +183,8 @@ class StubMediaService final : public control::MediaControl {
   boost::asio::io_context& io_;
   std::string name_;
   std::set<std::string> groups_;
+  std::map<std::string, std::string> origin_urls_;        // edge copies
+  std::map<std::string, std::set<std::string>> viewers_;  // admitted
   std::vector<std::function<void(const core::GroupEvent&)>> listeners_;
 };
 
@@ -199,9 +237,31 @@ class ClusterPlacementTest : public test::RedisTest {
     nodes_.clear();
   }
 
-  MediaNodeUnderTest& add_node(const std::string& id) {
-    nodes_.push_back(std::make_unique<MediaNodeUnderTest>(io_, redis_.address(), id));
+  MediaNodeUnderTest& add_node(const std::string& id, std::size_t max_viewers = 100) {
+    nodes_.push_back(std::make_unique<MediaNodeUnderTest>(io_, redis_.address(), id, max_viewers));
     return *nodes_.back();
+  }
+
+  // `f()` run on the loop, where the stubs' state lives.
+  template <class F>
+  auto on_loop(F f) {
+    auto promise = std::make_shared<std::promise<decltype(f())>>();
+    auto future = promise->get_future();
+    boost::asio::post(io_, [promise, f = std::move(f)] { promise->set_value(f()); });
+    return future.get();
+  }
+
+  Result<control::ViewerAdmitted, control::ControlError> admit(const std::string& group,
+                                                               const std::string& viewer) {
+    return call<control::ViewerAdmitted>(
+        [&](auto done) { control_->admit_viewer(group, viewer, std::move(done)); });
+  }
+
+  std::vector<std::string> edges_of(const std::string& number) {
+    RedisClient redis(redis_.address());
+    GroupLocations locations(redis);
+    auto edges = locations.edges(number);
+    return edges ? *edges : std::vector<std::string>{"(redis: " + edges.error() + ")"};
   }
 
   // The nodes' entries are in Redis: a directory read sees `count` fresh nodes.
@@ -424,6 +484,143 @@ TEST_F(ClusterPlacementTest, AnOrderlyStopWithdrawsTheNodeAndReleasesItsGroups) 
   a.agent.stop();
   EXPECT_FALSE(located("1001"));
   EXPECT_TRUE(wait_fresh(0));
+}
+
+// Issue 15, 711-712 past the origin's room (cluster.max_viewers_per_node = 2 on every node):
+// two viewers on the group's node, the next ones on an edge that the origin admitted as
+// "edge-<node>" and that opened its pull from the URL it got, the edge relaying the group
+// preferred while it has room, then the next least loaded node. Later calls for a viewer go to
+// its node; the listing shows one group with every node's viewers; an edge's end is not the
+// broadcast's.
+TEST_F(ClusterPlacementTest, ViewersBeyondTheOriginsRoomArePlayedFromAnEdge) {
+  auto& a = add_node("media-a", 2);
+  auto& b = add_node("media-b", 2);
+  auto& c = add_node("media-c", 2);
+  ASSERT_TRUE(wait_fresh(3));
+  start_control();
+  run_loop();
+  ASSERT_TRUE(create("1001"));
+  ASSERT_EQ(located("1001"), "media-a");  // all empty: the smallest id
+
+  const std::vector<std::pair<std::string, std::string>> expected = {{"2001", "media-a"},
+                                                                     {"2002", "media-a"},
+                                                                     {"2003", "media-b"},
+                                                                     {"2004", "media-b"},
+                                                                     {"2005", "media-c"}};
+  for (const auto& [viewer, node] : expected) {
+    auto admitted = admit("1001", viewer);
+    ASSERT_TRUE(admitted) << viewer << ": " << admitted.error().message;
+    EXPECT_THAT(admitted->play_url, HasSubstr("rtsp://" + node + "/1001?viewer=" + viewer))
+        << viewer;
+  }
+  // Each edge opened once, from the URL the origin admitted it with.
+  EXPECT_EQ(on_loop([&] { return b.media.edges_opened; }),
+            std::vector<std::string>{"1001 1001 rtsp://media-a/1001?viewer=edge-media-b"});
+  EXPECT_EQ(on_loop([&] { return c.media.edges_opened; }),
+            std::vector<std::string>{"1001 1001 rtsp://media-a/1001?viewer=edge-media-c"});
+  EXPECT_TRUE(on_loop([&] { return a.media.edges_opened; }).empty());
+  EXPECT_EQ(on_loop([&] { return a.media.admitted("1001"); }),
+            (std::set<std::string>{"2001", "2002", "edge-media-b", "edge-media-c"}));
+  // The edges' agents list themselves.
+  EXPECT_TRUE(test::wait_until(
+      [&] {
+        return edges_of("1001") == std::vector<std::string>{"media-b", "media-c"};
+      },
+      milliseconds(5000), milliseconds(20)))
+      << ::testing::PrintToString(edges_of("1001"));
+
+  // A viewer's removal goes to its edge; its place there is free again for the next viewer,
+  // which prefers a node relaying the group (b and c tie: the smaller id).
+  auto removed =
+      call<bool>([&](auto done) { control_->remove_viewer("1001", "2003", std::move(done)); });
+  ASSERT_TRUE(removed) << removed.error().message;
+  EXPECT_EQ(on_loop([&] { return b.media.removed; }), std::vector<std::string>{"1001 2003"});
+  EXPECT_TRUE(on_loop([&] { return a.media.removed; }).empty());
+  auto again = admit("1001", "2006");
+  ASSERT_TRUE(again) << again.error().message;
+  EXPECT_THAT(again->play_url, HasSubstr("rtsp://media-b/"));
+  auto last = admit("1001", "2007");
+  ASSERT_TRUE(last) << last.error().message;
+  EXPECT_THAT(last->play_url, HasSubstr("rtsp://media-c/"));
+  // Every node full now.
+  auto full = admit("1001", "2008");
+  ASSERT_FALSE(full);
+  EXPECT_EQ(full.error().code, control::ControlErrorCode::limit_reached);
+  EXPECT_THAT(full.error().message, HasSubstr("max_viewers_per_node"));
+
+  // The same routing from a signaling node that admitted none of them: Redis says where.
+  {
+    ClusterMediaControlOptions options;
+    options.redis = redis_.address();
+    options.media_node_ttl = milliseconds(1500);
+    options.http.request_timeout = milliseconds(1000);
+    auto other = std::make_unique<ClusterMediaControl>(io_, std::move(options));
+    ASSERT_TRUE(other->start());
+    auto gone =
+        call<bool>([&](auto done) { other->remove_viewer("1001", "2005", std::move(done)); });
+    ASSERT_TRUE(gone) << gone.error().message;
+    EXPECT_EQ(on_loop([&] { return c.media.removed; }), std::vector<std::string>{"1001 2005"});
+    other.reset();
+  }
+
+  // One group, with the edges' viewers.
+  auto all = call<std::vector<control::GroupSnapshot>>(
+      [&](auto done) { control_->list_groups(std::move(done)); });
+  ASSERT_TRUE(all) << all.error().message;
+  ASSERT_EQ(all->size(), 1U);
+  std::set<std::string> watching;
+  for (const auto& viewer : all->front().viewers)
+    watching.insert(viewer.viewer);
+  EXPECT_EQ(watching, (std::set<std::string>{"2001", "2002", "2004", "2006", "2007"}));
+
+  // An edge's copy ends (its last viewer left): out of the edges set, not the broadcast's end;
+  // its viewer events are passed on.
+  boost::asio::post(io_, [&c] {
+    c.media.emit(core::GroupEvent{core::GroupEventKind::viewer_left, "1001", "2005", "teardown"});
+    c.media.emit(
+        core::GroupEvent{core::GroupEventKind::group_closed, "1001", "1001", "edge_closed"});
+  });
+  EXPECT_TRUE(wait_event("viewer_left 1001 teardown"));
+  EXPECT_TRUE(
+      test::wait_until([&] { return edges_of("1001") == std::vector<std::string>{"media-b"}; },
+                       milliseconds(5000), milliseconds(20)))
+      << ::testing::PrintToString(edges_of("1001"));
+  for (const auto& line : events())
+    EXPECT_EQ(line.find("group_closed"), std::string::npos) << line;
+  EXPECT_EQ(located("1001"), "media-a");
+}
+
+// Viewers calling at the same moment: the admissions under way count, so the origin takes two
+// and the other two share one edge (one pull), not one edge each.
+TEST_F(ClusterPlacementTest, ViewersArrivingTogetherShareOneEdge) {
+  add_node("media-a", 2);
+  auto& b = add_node("media-b", 2);
+  auto& c = add_node("media-c", 2);
+  b.media.waiting_answers = 3;  // its pull takes a while: no viewer is sent there before it is live
+  ASSERT_TRUE(wait_fresh(3));
+  start_control();
+  run_loop();
+  ASSERT_TRUE(create("1001"));
+  std::vector<std::future<Result<control::ViewerAdmitted, control::ControlError>>> pending;
+  for (const std::string viewer : {"2001", "2002", "2003", "2004"}) {
+    auto promise =
+        std::make_shared<std::promise<Result<control::ViewerAdmitted, control::ControlError>>>();
+    pending.push_back(promise->get_future());
+    control_->admit_viewer("1001", viewer,
+                           [promise](auto result) { promise->set_value(std::move(result)); });
+  }
+  std::map<std::string, int> per_node;
+  for (auto& future : pending) {
+    ASSERT_EQ(future.wait_for(std::chrono::seconds(10)), std::future_status::ready);
+    auto admitted = future.get();
+    ASSERT_TRUE(admitted) << admitted.error().message;
+    const auto& url = admitted->play_url;
+    ++per_node[url.substr(7, url.find('/', 7) - 7)];
+  }
+  EXPECT_EQ(per_node, (std::map<std::string, int>{{"media-a", 2}, {"media-b", 2}}));
+  EXPECT_EQ(on_loop([&] { return b.media.edges_opened.size(); }), 1U);
+  EXPECT_EQ(on_loop([&] { return b.media.waiting_answers; }), 0);
+  EXPECT_TRUE(on_loop([&] { return c.media.edges_opened; }).empty());
 }
 
 }  // namespace placement_test

@@ -9,6 +9,7 @@
 #include <atomic>
 #include <barrier>
 #include <chrono>
+#include <map>
 #include <string>
 #include <thread>
 #include <vector>
@@ -238,6 +239,33 @@ TEST_F(GroupLocationsTest, RedisDownFailsNamingItAndRecoversAfterRestart) {
   auto again = locations_.claim(location_of("1001", "media-1"));
   ASSERT_TRUE(again.ok()) << again.error();
   EXPECT_TRUE(again->claimed);
+}
+
+// Issue 15: which node serves each viewer (origin or edge), for every signaling node's routing;
+// bad names refused before Redis, the record gone with the group's release.
+TEST_F(GroupLocationsTest, ViewersNodesAreRecordedAndGoWithTheGroup) {
+  ASSERT_TRUE(locations_.claim(location_of("1001", "media-1"))->claimed);
+  auto first = locations_.assign_viewer("1001", "2001", "media-1");
+  ASSERT_TRUE(first.ok()) << first.error();
+  EXPECT_TRUE(*first);
+  ASSERT_TRUE(locations_.assign_viewer("1001", "2002", "media-2").ok());
+  auto moved = locations_.assign_viewer("1001", "2001", "media-3");
+  ASSERT_TRUE(moved.ok()) << moved.error();
+  EXPECT_FALSE(*moved) << "an existing viewer's node is replaced, not added";
+  auto nodes = locations_.viewer_nodes("1001");
+  ASSERT_TRUE(nodes.ok()) << nodes.error();
+  EXPECT_EQ(*nodes, (std::map<std::string, std::string>{{"2001", "media-3"}, {"2002", "media-2"}}));
+  EXPECT_GT(pttl("callcast:group:1001:viewers"), 0) << "a lost origin's record expires";
+
+  EXPECT_FALSE(locations_.assign_viewer("1001", "bad viewer", "media-1").ok());
+  EXPECT_FALSE(locations_.assign_viewer("1001", "2003", "bad*node").ok());
+  EXPECT_TRUE(*locations_.unassign_viewer("1001", "2002"));
+  EXPECT_FALSE(*locations_.unassign_viewer("1001", "2002"));
+  EXPECT_EQ(locations_.viewer_nodes("1001")->size(), 1U);
+  EXPECT_TRUE(locations_.viewer_nodes("1002")->empty());
+
+  ASSERT_TRUE(*locations_.release("1001", "media-1"));
+  EXPECT_TRUE(locations_.viewer_nodes("1001")->empty());
 }
 
 }  // namespace
