@@ -5,6 +5,7 @@
 //   callcast-bench sip --churn-rounds R ...   (memory after N and 2N calls against one server)
 //   callcast-bench media [--target callcast|peer|limit] [--viewers N | --ramp-to-limit] ...
 //   callcast-bench media --webrtc-viewers ...   (the N viewers are browsers: ICE, DTLS, SRTP)
+//   callcast-bench media --edge --viewers N ... (N at an origin callcastd, N at its edge)
 #include <CLI/CLI.hpp>
 #include <chrono>
 #include <cstdint>
@@ -117,6 +118,14 @@ int main(int argc, char** argv) {
                           "the WebRTC viewers' offers carry an Opus line as a browser's do "
                           "(default on: the server transcodes the clip's AAC, one encoder); off: "
                           "video only");
+  media_command->add_flag(
+      "--edge", media.run.edge,
+      "callcast only (issue 15): a second callcastd as an edge of the first; the clip goes to the "
+      "origin, the edge pulls the group over RTSP/TCP (POST /v1/edges), and N more viewers play "
+      "from the edge: the JSON's \"edge\" holds the latency at each side and both nodes' CPU");
+  std::string edge_cpus;
+  media_command->add_option("--edge-cpus", edge_cpus,
+                            "CPUs of the edge node (default: --server-cpus)");
   auto* ramp = media_command->add_flag(
       "--ramp-to-limit", media.ramp_to_limit,
       "find the largest N kept in real time with < 0.1% loss (doubling, then bisection)");
@@ -177,6 +186,14 @@ int main(int argc, char** argv) {
       return 2;
     }
     media.run.server_cpus = *server;
+    if (!edge_cpus.empty()) {
+      auto edge = callcast::loadgen::parse_cpu_list(edge_cpus);
+      if (!edge) {
+        std::cerr << "callcast-bench media: bad CPU list in --edge-cpus" << std::endl;
+        return 2;
+      }
+      media.run.edge_cpus = *edge;
+    }
     media.run.bench_cpus = *bench;
     media.precision = precision_pct / 100.0;
     return callcast::loadgen::run_media_bench(std::move(media));

@@ -107,11 +107,18 @@ struct StartedTarget {
   bool workers_passed = false;
 };
 
-Result<StartedTarget, std::string> start_callcast(const MediaRunOptions& options,
-                                                  const std::filesystem::path& dir,
-                                                  const MediaClip& clip,
-                                                  const PacketizedClip& packets) {
-  StartedTarget target;
+// A callcastd of the run (the one node, or the origin or the edge of an origin+edge run),
+// configured and started in `dir`, pinned to `cpus`.
+struct StartedNode {
+  std::unique_ptr<ServerProcess> process;
+  ReadyLine endpoints;
+  bool workers_passed = false;
+};
+
+Result<StartedNode, std::string> start_callcastd_node(const MediaRunOptions& options,
+                                                      const std::filesystem::path& dir,
+                                                      const std::vector<int>& cpus) {
+  StartedNode node;
   std::ofstream config(dir / "callcastd.toml");
   config << "[media]\nmax_viewers_per_group = 100000\nmax_connections = 100000\n";
   const bool timeout_set =
@@ -143,16 +150,27 @@ Result<StartedTarget, std::string> start_callcast(const MediaRunOptions& options
   if (supports_workers_flag(binary)) {
     args.push_back("--workers");
     args.push_back(std::to_string(options.workers));
-    target.workers_passed = true;
+    node.workers_passed = true;
   }
-  auto started =
-      ServerProcess::start(binary, args, options.server_cpus, dir / "callcastd.log", kReadyTimeout);
+  auto started = ServerProcess::start(binary, args, cpus, dir / "callcastd.log", kReadyTimeout);
   if (!started) return fail("callcastd did not start: " + started.error());
-  target.process = std::move(started).value();
-  auto endpoints = parse_ready_line(target.process->ready_line());
+  node.process = std::move(started).value();
+  auto endpoints = parse_ready_line(node.process->ready_line());
   if (!endpoints) return fail(endpoints.error());
+  node.endpoints = *endpoints;
+  return node;
+}
 
-  const HttpClient http(endpoints->http, kRtspTimeout);
+Result<StartedTarget, std::string> start_callcast(const MediaRunOptions& options,
+                                                  const std::filesystem::path& dir,
+                                                  const MediaClip& clip,
+                                                  const PacketizedClip& packets) {
+  StartedTarget target;
+  auto node = start_callcastd_node(options, dir, options.server_cpus);
+  if (!node) return fail(node.error());
+  target.process = std::move(node->process);
+  target.workers_passed = node->workers_passed;
+  const HttpClient http(node->endpoints.http, kRtspTimeout);
   const HttpReply group =
       http.request("POST", "/v1/groups", nlohmann::json{{"master", kMaster}}.dump(), {});
   const auto publish_url = json_string(group.body, "publish_url");
@@ -180,6 +198,82 @@ Result<bool, std::string> admit_callcast_viewers(const MediaRunOptions& options,
     target.play_urls.push_back(*url);
   }
   return true;
+}
+
+// The edge node of an origin+edge run (issue 15) and the play URLs of its viewers.
+struct StartedEdge {
+  std::unique_ptr<ServerProcess> process;
+  std::vector<std::string> play_urls;
+};
+
+// The origin's viewer that the edge pulls as: a name no bench viewer has.
+const std::string kEdgeViewer = "edge-bench";
+
+// Starts the edge callcastd, opens the group on it as an edge of `origin` (the origin admits
+// "edge-bench"; its play URL, token included, goes to POST /v1/edges), waits until the edge
+// relays video, then admits viewers first..first+count-1 on the edge.
+Result<StartedEdge, std::string> start_edge(const MediaRunOptions& options,
+                                            const std::filesystem::path& dir,
+                                            const StartedTarget& origin, std::size_t first,
+                                            std::size_t count, Clock::time_point deadline) {
+  StartedEdge edge;
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) return fail("cannot create " + dir.string() + ": " + ec.message());
+  auto node = start_callcastd_node(
+      options, dir, options.edge_cpus.empty() ? options.server_cpus : options.edge_cpus);
+  if (!node) return fail("edge: " + node.error());
+  edge.process = std::move(node->process);
+  const auto origin_endpoints = parse_ready_line(origin.process->ready_line());
+  if (!origin_endpoints) return fail(origin_endpoints.error());
+  const HttpClient origin_http(origin_endpoints->http, kRtspTimeout);
+  const HttpReply admitted =
+      origin_http.request("POST", "/v1/groups/" + kMaster + "/viewers",
+                          nlohmann::json{{"viewer", kEdgeViewer}}.dump(), {});
+  const auto origin_url = json_string(admitted.body, "play_url");
+  if (admitted.status != 201 || !origin_url) {
+    return fail("admit " + kEdgeViewer + " at the origin: " + admitted.describe());
+  }
+  const HttpClient edge_http(node->endpoints.http, kRtspTimeout);
+  const HttpReply opened = edge_http.request(
+      "POST", "/v1/edges",
+      nlohmann::json{{"group", kMaster}, {"master", kMaster}, {"origin_url", *origin_url}}.dump(),
+      {});
+  if (opened.status != 201) return fail("POST /v1/edges on the edge: " + opened.describe());
+  // Live with video relayed: the edge's pull plays, so its viewers join a flowing group.
+  bool relaying = false;
+  HttpReply last;
+  const auto relay_deadline = std::min(deadline, Clock::now() + 15s);
+  while (!relaying && Clock::now() < relay_deadline) {
+    last = edge_http.request("GET", "/v1/groups/" + kMaster, "", {});
+    const auto group = nlohmann::json::parse(last.body, nullptr, false);
+    if (last.status == 200 && group.is_object() && group.value("state", "") == "live" &&
+        group.contains("tracks") && group["tracks"].is_array()) {
+      for (const auto& track : group["tracks"]) {
+        if (track.is_object() && track.value("media", "") == "video" &&
+            track.value("packets", std::uint64_t{0}) > 0) {
+          relaying = true;
+        }
+      }
+    }
+    if (!relaying) std::this_thread::sleep_for(100ms);
+  }
+  if (!relaying) {
+    return fail("the edge did not relay the group's video within 15 s; last snapshot: " +
+                last.describe() + "; edge log:\n" + edge.process->log_tail());
+  }
+  for (std::size_t i = first; i < first + count; ++i) {
+    if (Clock::now() > deadline) return fail("admitting the edge's viewers took too long");
+    const HttpReply reply =
+        edge_http.request("POST", "/v1/groups/" + kMaster + "/viewers",
+                          nlohmann::json{{"viewer", viewer_number(i)}}.dump(), {});
+    const auto url = json_string(reply.body, "play_url");
+    if (reply.status != 201 || !url) {
+      return fail("admit viewer " + viewer_number(i) + " at the edge: " + reply.describe());
+    }
+    edge.play_urls.push_back(*url);
+  }
+  return edge;
 }
 
 // The phone-style viewers' start (issue 13): each admitted (POST viewers), then its plain RTP
@@ -368,17 +462,26 @@ Result<MediaRunResult, std::string> run_media_once(const MediaRunOptions& option
   const auto run_deadline =
       Clock::now() + 60s +
       std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(
-          options.duration_s + 3.0 *
-                                   static_cast<double>(options.viewers + options.phone_viewers +
-                                                       options.webrtc_viewers) /
-                                   options.ramp_rate));
+          options.duration_s +
+          3.0 *
+              static_cast<double>(options.viewers * (options.edge ? 2 : 1) + options.phone_viewers +
+                                  options.webrtc_viewers) /
+              options.ramp_rate));
   if (options.phone_viewers > 0 && options.target != MediaTarget::callcast) {
     return fail(std::string("--phone-viewers needs --target callcast"));
   }
   if (options.webrtc_viewers > 0 && options.target != MediaTarget::callcast) {
     return fail(std::string("WebRTC viewers need --target callcast"));
   }
-  const std::size_t all_viewers = options.viewers + options.phone_viewers + options.webrtc_viewers;
+  if (options.edge && options.target != MediaTarget::callcast) {
+    return fail(std::string("--edge needs --target callcast"));
+  }
+  if (options.edge && (options.phone_viewers > 0 || options.webrtc_viewers > 0)) {
+    return fail(std::string("--edge runs RTSP viewers only (no phone or WebRTC viewers)"));
+  }
+  // Origin+edge: `viewers` at the origin (0..N-1), as many at the edge (N..2N-1).
+  const std::size_t rtsp_viewers = options.viewers * (options.edge ? 2 : 1);
+  const std::size_t all_viewers = rtsp_viewers + options.phone_viewers + options.webrtc_viewers;
   if (all_viewers == 0) return fail(std::string("no viewer to run"));
   const OpenFilesLimit limit = current_open_files_limit();
   // A phone costs kPhoneViewerDescriptors, counted here as that many RTSP viewers' worth.
@@ -388,7 +491,7 @@ Result<MediaRunResult, std::string> run_media_once(const MediaRunOptions& option
   const std::size_t webrtc_share = (options.webrtc_viewers * ViewerFleet::kWebRtcViewerDescriptors +
                                     ViewerFleet::kRtspViewerDescriptors - 1) /
                                    ViewerFleet::kRtspViewerDescriptors;
-  if (options.viewers + phone_share + webrtc_share > viewers_within(limit.soft, options.target)) {
+  if (rtsp_viewers + phone_share + webrtc_share > viewers_within(limit.soft, options.target)) {
     return fail(std::string(kBenchFailed) + std::to_string(all_viewers) +
                 " viewers need more descriptors than " + limit.describe() +
                 " allows the bench (at most " +
@@ -434,6 +537,16 @@ Result<MediaRunResult, std::string> run_media_once(const MediaRunOptions& option
     auto admitted = admit_callcast_viewers(options, target, run_deadline);
     if (!admitted) return fail(admitted.error());
   }
+  StartedEdge edge;
+  if (options.edge) {
+    auto started_edge =
+        start_edge(options, dir / "edge", target, options.viewers, options.viewers, run_deadline);
+    if (!started_edge) return fail(started_edge.error());
+    edge = std::move(started_edge).value();
+    target.play_urls.insert(target.play_urls.end(), edge.play_urls.begin(), edge.play_urls.end());
+    progress(options, "edge started, pid " + std::to_string(edge.process->pid()) + ", CPUs " +
+                          allowed_cpus(edge.process->pid()) + ", relaying the group");
+  }
 
   const auto rss_before = sample_process(server_pid);
   FleetOptions fleet_options;
@@ -444,8 +557,10 @@ Result<MediaRunResult, std::string> run_media_once(const MediaRunOptions& option
   fleet_options.window_capacity = window.capacity;
   fleet_options.video_payload_type = packets.settings.video_payload_type;
   fleet_options.viewer_gro = options.viewer_gro;
+  if (options.edge) fleet_options.edge_viewers_from = options.viewers;
   ViewerFleet fleet(fleet_options, window, ledger);
-  progress(options, "ramping " + std::to_string(options.viewers) + " viewers" +
+  progress(options, "ramping " + std::to_string(rtsp_viewers) + " viewers" +
+                        (options.edge ? std::string(" (half at the edge)") : std::string()) +
                         (options.phone_viewers > 0
                              ? " and " + std::to_string(options.phone_viewers) + " phone viewers"
                              : std::string()) +
@@ -460,7 +575,7 @@ Result<MediaRunResult, std::string> run_media_once(const MediaRunOptions& option
   } else {
     const auto& urls = target.play_urls;
     ramp = fleet.ramp_rtsp([&urls](std::size_t i) { return urls[std::min(i, urls.size() - 1)]; },
-                           run_deadline - 20s, options.viewers);
+                           run_deadline - 20s, rtsp_viewers);
   }
   const auto merge = [&ramp](const RampOutcome& more) {
     ramp.playing += more.playing;
@@ -471,7 +586,7 @@ Result<MediaRunResult, std::string> run_media_once(const MediaRunOptions& option
     if (ramp.bench_error.empty()) ramp.bench_error = more.bench_error;
   };
   if (options.phone_viewers > 0) {
-    merge(fleet.ramp_phones(options.viewers, phone_starter(target), run_deadline - 20s,
+    merge(fleet.ramp_phones(rtsp_viewers, phone_starter(target), run_deadline - 20s,
                             options.phone_viewers));
   }
   RampOutcome browsers;
@@ -483,7 +598,7 @@ Result<MediaRunResult, std::string> run_media_once(const MediaRunOptions& option
   const double ramp_s = std::chrono::duration<double>(Clock::now() - ramp_start).count();
   if (!ramp.bench_error.empty()) {
     return fail(std::string(kBenchFailed) + ramp.bench_error + " (" + limit.describe() + ", " +
-                std::to_string(ramp.playing) + " of " + std::to_string(options.viewers) +
+                std::to_string(ramp.playing) + " of " + std::to_string(all_viewers) +
                 " viewers playing)");
   }
   if (ramp.playing == 0) {
@@ -498,6 +613,8 @@ Result<MediaRunResult, std::string> run_media_once(const MediaRunOptions& option
   // The window.
   const auto cores_before = read_core_times();
   const auto server_before = sample_process(server_pid);
+  const pid_t edge_pid = edge.process ? edge.process->pid() : -1;
+  const auto edge_before = edge.process ? sample_process(edge_pid) : std::nullopt;
   const auto self_before = sample_process(getpid());
   window.first_index.store(static_cast<std::int64_t>(ledger.published()));
   const std::int64_t start_ns = monotonic_ns();
@@ -508,6 +625,7 @@ Result<MediaRunResult, std::string> run_media_once(const MediaRunOptions& option
   const auto last_index = static_cast<std::int64_t>(ledger.published()) - 1;
   const auto cores_after = read_core_times();
   const auto server_after = sample_process(server_pid);
+  const auto edge_after = edge.process ? sample_process(edge_pid) : std::nullopt;
   const auto self_after = sample_process(getpid());
   const double window_s = static_cast<double>(end_ns - start_ns) / 1e9;
   std::this_thread::sleep_for(kStragglers);
@@ -549,11 +667,16 @@ Result<MediaRunResult, std::string> run_media_once(const MediaRunOptions& option
   const double realtime_p50 = realtimes.empty() ? 0 : realtimes[(realtimes.size() - 1) / 2];
   const double loss_pct =
       expected == 0 ? 100.0 : 100.0 * static_cast<double>(lost) / static_cast<double>(expected);
-  WindowTraffic traffic;
+  WindowTraffic traffic;       // every viewer's
+  WindowTraffic edge_traffic;  // the edge's viewers' (origin+edge runs)
   for (const auto& receiver : fleet.receivers()) {
-    traffic.packets += receiver->traffic().packets;
-    traffic.bytes += receiver->traffic().bytes;
-    traffic.latency.merge(receiver->traffic().latency);
+    for (const WindowTraffic* part : {&receiver->traffic(), &receiver->edge_traffic()}) {
+      traffic.packets += part->packets;
+      traffic.bytes += part->bytes;
+      traffic.latency.merge(part->latency);
+    }
+    edge_traffic.packets += receiver->edge_traffic().packets;
+    edge_traffic.latency.merge(receiver->edge_traffic().latency);
   }
   result.kept_up = ramp.failed == 0 && realtime_min >= 0.98 && loss_pct < 0.1;
   const auto setup = summarize_latencies(ramp.setup_ms);
@@ -672,6 +795,58 @@ Result<MediaRunResult, std::string> run_media_once(const MediaRunOptions& option
           4);
     }
   }
+  if (options.edge) {
+    // The edge hop (issue 15): the same publisher-send-to-viewer-receive latency, at the origin's
+    // viewers and at the edge's; what the hop adds is the difference.
+    WindowTraffic origin_traffic;
+    for (const auto& receiver : fleet.receivers())
+      origin_traffic.latency.merge(receiver->traffic().latency);
+    std::uint64_t side_expected[2] = {0, 0};
+    std::uint64_t side_lost[2] = {0, 0};
+    for (std::size_t v = 0; v < result.viewers.size() && v < rtsp_viewers; ++v) {
+      const std::size_t side = v >= options.viewers ? 1 : 0;
+      side_expected[side] += result.viewers[v].expected;
+      side_lost[side] += result.viewers[v].lost;
+    }
+    const auto side_loss = [&](std::size_t side) {
+      return round_to(side_expected[side] == 0 ? 100.0
+                                               : 100.0 * static_cast<double>(side_lost[side]) /
+                                                     static_cast<double>(side_expected[side]),
+                      4);
+    };
+    const auto latency_json = [](const LatencyHistogram& latency) {
+      return nlohmann::ordered_json{{"samples", latency.count()},
+                                    {"p50", round_to(latency.percentile_ms(50), 3)},
+                                    {"p99", round_to(latency.percentile_ms(99), 3)},
+                                    {"max", round_to(latency.max_ms(), 3)}};
+    };
+    const std::vector<int>& edge_cpus =
+        options.edge_cpus.empty() ? options.server_cpus : options.edge_cpus;
+    double edge_busy_max = 0;
+    for (const int cpu : edge_cpus) {
+      edge_busy_max =
+          std::max(edge_busy_max, core_busy_pct(cores_before, cores_after, cpu).value_or(0));
+    }
+    const std::string edge_cpus_real = allowed_cpus(edge_pid);
+    j["edge"] = {
+        {"viewers_per_node", options.viewers},
+        {"origin_latency_ms", latency_json(origin_traffic.latency)},
+        {"edge_latency_ms", latency_json(edge_traffic.latency)},
+        {"added_p50_ms",
+         round_to(edge_traffic.latency.percentile_ms(50) - origin_traffic.latency.percentile_ms(50),
+                  3)},
+        {"added_p99_ms",
+         round_to(edge_traffic.latency.percentile_ms(99) - origin_traffic.latency.percentile_ms(99),
+                  3)},
+        {"origin_loss_pct", side_loss(0)},
+        {"edge_loss_pct", side_loss(1)},
+        {"origin_cpu_pct", round_to(server_cpu, 1)},
+        {"edge_cpu_pct",
+         round_to(edge_before && edge_after ? cpu_percent(*edge_before, *edge_after) : 0, 1)},
+        {"edge_cpus", edge_cpus_real.empty() ? format_cpu_list(edge_cpus) : edge_cpus_real},
+        {"edge_core_busy_pct", round_to(edge_busy_max, 1)},
+        {"edge_rss_kib", edge_after ? edge_after->rss_kib : 0}};
+  }
   j["bottleneck"] = server_busy_max >= kBusyLimitPct  ? "server"
                     : bench_busy_max >= kBusyLimitPct ? "bench"
                                                       : "none";
@@ -679,6 +854,15 @@ Result<MediaRunResult, std::string> run_media_once(const MediaRunOptions& option
   // Clean up: viewers, then the publisher, then the server (which must exit by itself).
   fleet.close();
   publisher.stop();
+  if (edge.process) {
+    // The edge first: its pull is the origin's viewer "edge-bench".
+    const std::string edge_how = edge.process->stop(kStopGrace);
+    j["edge"]["server_exit"] = edge_how;
+    if (edge_how != "exit 0" && edge_how.find("signal 15") == std::string::npos) {
+      progress(options, "the edge did not exit cleanly (" + edge_how + "); log tail:\n" +
+                            edge.process->log_tail(1500));
+    }
+  }
   const std::string how = target.process->stop(kStopGrace);
   j["server_exit"] = how;
   if (how != "exit 0" && how.find("signal 15") == std::string::npos) {

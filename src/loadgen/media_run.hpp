@@ -33,6 +33,12 @@ struct MediaRunOptions {
   // the server's Opus, counted by the clients' sequence numbers).
   std::size_t webrtc_viewers = 0;
   bool webrtc_audio = true;  // their offers carry an Opus line (as a browser's do)
+  // callcast only (issue 15): a second callcastd as an edge of the first (the origin). The clip
+  // is published to the origin; the edge pulls the group over RTSP/TCP as the origin's viewer
+  // "edge-bench" (POST /v1/edges), and `viewers` more RTSP viewers play from the edge beside the
+  // `viewers` at the origin. The JSON's "edge" then holds each side's latency and both nodes' CPU.
+  bool edge = false;
+  std::vector<int> edge_cpus;  // the edge node's CPUs; empty: server_cpus
   unsigned workers = 1;
   std::vector<std::string> media_config;
   bool viewer_gro = true;  // UDP_GRO on the viewers' RTP sockets (see FleetOptions)  // extra `key

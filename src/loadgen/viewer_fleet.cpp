@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstring>
@@ -88,8 +89,9 @@ ViewerFleet::ViewerFleet(FleetOptions options, const MeasureWindow& window,
   std::vector<int> cpus = options_.receive_cpus;
   if (cpus.empty()) cpus.push_back(-1);
   for (const int cpu : cpus) {
-    receivers_.push_back(std::make_unique<ViewerReceiver>(cpu, tallies_, window, ledger,
-                                                          options_.video_payload_type));
+    receivers_.push_back(std::make_unique<ViewerReceiver>(
+        cpu, tallies_, window, ledger, options_.video_payload_type,
+        static_cast<std::uint32_t>(std::min<std::size_t>(options_.edge_viewers_from, UINT32_MAX))));
     receivers_.back()->start();
   }
   rtcp_sink_ = rtcp_sink_socket(rtcp_sink_port_);

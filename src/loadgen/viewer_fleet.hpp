@@ -49,6 +49,9 @@ struct FleetOptions {
   // WebRTC viewers offer an Opus line besides the video, as a browser does (the server then
   // transcodes the published AAC, one encoder for the group).
   bool webrtc_audio = true;
+  // Viewers from this index on play from an edge node (origin+edge runs): the receivers count
+  // their window traffic and latency apart (ViewerReceiver::edge_traffic).
+  std::size_t edge_viewers_from = SIZE_MAX;
 };
 
 struct RampOutcome {

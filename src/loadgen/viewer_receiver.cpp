@@ -36,13 +36,14 @@ std::uint64_t epoll_key(int fd, std::uint32_t viewer, TrackOf track) {
 
 ViewerReceiver::ViewerReceiver(int cpu, std::vector<ViewerTally>& tallies,
                                const MeasureWindow& window, const PublishLedger& ledger,
-                               std::uint8_t video_payload_type)
+                               std::uint8_t video_payload_type, std::uint32_t edge_viewers_from)
     : cpu_(cpu),
       epoll_fd_(epoll_create1(EPOLL_CLOEXEC)),
       tallies_(tallies),
       window_(window),
       ledger_(ledger),
-      video_payload_type_(video_payload_type) {}
+      video_payload_type_(video_payload_type),
+      edge_viewers_from_(edge_viewers_from) {}
 
 ViewerReceiver::~ViewerReceiver() {
   stop();
@@ -142,6 +143,7 @@ void ViewerReceiver::run() {
       const auto viewer = static_cast<std::uint32_t>((key >> 8) & 0xffffffu);
       const auto track = static_cast<TrackOf>(key & 0xff);
       ViewerTally& tally = tallies_[viewer];
+      WindowTraffic& traffic = viewer >= edge_viewers_from_ ? edge_traffic_ : traffic_;
       WebRtcViewerClient* client = track == TrackOf::webrtc ? webrtc_[viewer] : nullptr;
       std::int64_t sink_now = 0;
       // Decrypted video goes to the tally; the client counts the audio (Opus transcoded by the
@@ -149,7 +151,7 @@ void ViewerReceiver::run() {
       WebRtcViewerClient::MediaSink sink;
       if (client != nullptr) {
         sink = [&](bool video, std::span<const std::uint8_t> rtp) {
-          if (video) tally.on_packet(MediaKind::video, rtp, sink_now, window_, ledger_, traffic_);
+          if (video) tally.on_packet(MediaKind::video, rtp, sink_now, window_, ledger_, traffic);
         };
       }
       for (int round = 0; round < kMaxRecvPerEvent; ++round) {
@@ -190,7 +192,7 @@ void ViewerReceiver::run() {
             if (track == TrackOf::payload_type && rtp.size() > 1) {
               kind = (rtp[1] & 0x7f) == video_payload_type_ ? MediaKind::video : MediaKind::audio;
             }
-            tally.on_packet(kind, rtp, now, window_, ledger_, traffic_);
+            tally.on_packet(kind, rtp, now, window_, ledger_, traffic);
           }
         }
         if (got < kBatch) break;

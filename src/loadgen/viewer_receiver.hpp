@@ -27,9 +27,12 @@ class WebRtcViewerClient;
 
 class ViewerReceiver {
  public:
-  // `tallies` outlives the receiver and is never resized while it runs.
+  // `tallies` outlives the receiver and is never resized while it runs. Viewers from
+  // `edge_viewers_from` on play from an edge node (origin+edge runs): their window traffic is
+  // counted apart, in edge_traffic().
   ViewerReceiver(int cpu, std::vector<ViewerTally>& tallies, const MeasureWindow& window,
-                 const PublishLedger& ledger, std::uint8_t video_payload_type);
+                 const PublishLedger& ledger, std::uint8_t video_payload_type,
+                 std::uint32_t edge_viewers_from = UINT32_MAX);
   ~ViewerReceiver();
   ViewerReceiver(const ViewerReceiver&) = delete;
   ViewerReceiver& operator=(const ViewerReceiver&) = delete;
@@ -42,8 +45,9 @@ class ViewerReceiver {
   void stop();
   int cpu() const { return cpu_; }
   pid_t thread_id() const { return tid_.load(); }
-  // Valid after stop().
+  // Valid after stop(): the other viewers' window traffic, and the edge viewers'.
   const WindowTraffic& traffic() const { return traffic_; }
+  const WindowTraffic& edge_traffic() const { return edge_traffic_; }
   std::uint64_t recv_errors() const { return recv_errors_; }
 
  private:
@@ -57,9 +61,11 @@ class ViewerReceiver {
   const MeasureWindow& window_;
   const PublishLedger& ledger_;
   std::uint8_t video_payload_type_;
+  std::uint32_t edge_viewers_from_;
   std::atomic<bool> stopping_{false};
   std::atomic<pid_t> tid_{0};
   WindowTraffic traffic_;
+  WindowTraffic edge_traffic_;
   std::uint64_t recv_errors_ = 0;
   std::mutex pending_mutex_;
   std::vector<std::pair<WebRtcViewerClient*, std::uint32_t>> pending_webrtc_;  // pending_mutex_

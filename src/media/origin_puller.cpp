@@ -139,6 +139,7 @@ void OriginPuller::read() {
         self->bytes_pulled_ += n;
         self->in_.insert(self->in_.end(), self->chunk_.begin(), self->chunk_.begin() + n);
         self->consume();
+        if (self->step_ != Step::done && self->events_.read_done) self->events_.read_done();
         if (self->step_ != Step::done) self->read();
       });
 }

@@ -51,6 +51,9 @@ class OriginPuller final : public InterleavedWriter,
     std::function<std::optional<std::string>(const sdp::SessionDescription& sdp)> described;
     // One RTP packet (or RTCP compound when `rtcp`) of track `track`, after PLAY was answered.
     std::function<void(std::size_t track, bool rtcp, rtp::Bytes payload)> packet;
+    // After the packets of one read from the origin were handed to `packet`: the edge hands its
+    // relay's batch to the fan-out then, once per read as for a publisher's RECORD connection.
+    std::function<void()> read_done;
     // The pull ended without stop(): why (connection refused or reset, EOF, TEARDOWN by the
     // origin, a non-200 answer, bad input). Runs once; nothing runs after it.
     std::function<void(const std::string& reason)> failed;

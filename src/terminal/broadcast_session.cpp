@@ -11,6 +11,7 @@
 #include "sipwire/audience_info.hpp"
 #include "sipwire/iptv_sdp.hpp"
 #include "terminal/sip_outcome.hpp"
+#include "terminal/stats_file.hpp"
 
 namespace callcast::terminal {
 
@@ -249,7 +250,6 @@ void BroadcastSession::clear_forwarding_then_finish(int exit_code, const std::st
     finish_after_forwarding_ = {exit_code, line};
     return;
   }
-  write_stats(line);
   if (!forwarding_set_ || forwarding_url_.empty()) return finish(exit_code, line);
   forwarding_set_ = false;
   const forwarding::UtClientOptions options{forwarding_url_, config_.phone.number,
@@ -358,6 +358,11 @@ void BroadcastSession::refresh_status() {
   status().update(text);
 }
 
+void BroadcastSession::on_finish(int exit_code, const std::string& line) {
+  (void)exit_code;
+  write_stats(line);
+}
+
 void BroadcastSession::write_stats(const std::string& end_reason) const {
   if (config_.stats_json.empty()) return;
   nlohmann::json stats = {{"number", config_.phone.number}, {"end", end_reason}};
@@ -381,7 +386,7 @@ void BroadcastSession::write_stats(const std::string& end_reason) const {
     stats["live_seconds"] =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - *live_since_).count();
   }
-  std::ofstream(config_.stats_json) << stats.dump(2) << "\n";
+  write_stats_file(config_.stats_json, stats);
 }
 
 }  // namespace callcast::terminal

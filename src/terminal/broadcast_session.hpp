@@ -41,6 +41,8 @@ class BroadcastSession final : public Session {
   void begin() override;
   void end_cleanly(const std::string& why) override;
   void refresh_status() override;
+  // The --stats-json file, on every ending (the ending bound's too).
+  void on_finish(int exit_code, const std::string& line) override;
 
  private:
   enum class State { registering, calling, publishing, live, ending };

@@ -8,7 +8,8 @@
 
 namespace callcast::terminal {
 
-// Queues `fn` on the default GLib main context; runs inline when called from its owner thread.
+// Queues `fn` on the default GLib main context; runs inline when called from its owner thread
+// (the one running the loop). Never on the calling thread otherwise, even with no loop running.
 void run_on_main_loop(std::function<void()> fn);
 
 // A guard for callbacks that may arrive after their target is gone: a callback holds a

@@ -9,15 +9,8 @@
 
 namespace callcast::terminal {
 
-namespace {
-
-// The bound on a clean ending: a server or pipeline that does not answer must not hang the exit.
-constexpr std::chrono::seconds kEndingBound{6};
-
-}  // namespace
-
-Session::Session(PhoneOptions phone, StatusLine& status)
-    : phone_options_(std::move(phone)), status_(status) {}
+Session::Session(PhoneOptions phone, StatusLine& status, std::chrono::milliseconds ending_bound)
+    : phone_options_(std::move(phone)), status_(status), ending_bound_(ending_bound) {}
 
 Session::~Session() {
   for (const unsigned int timer : timers_)
@@ -59,10 +52,11 @@ void Session::stop(const std::string& why) {
   }
   ending_ = true;
   spdlog::info("terminal: terminal={} ending: {}", phone_options_.number, why);
-  run_after(kEndingBound, [this] {
-    if (!finished_)
-      finish(1, "the clean end took longer than " + std::to_string(kEndingBound.count()) +
-                    " s; stopped");
+  run_after(ending_bound_, [this] {
+    if (finished_) return;
+    char bound[32];
+    std::snprintf(bound, sizeof bound, "%g", static_cast<double>(ending_bound_.count()) / 1000);
+    finish(1, std::string("the clean end took longer than ") + bound + " s; stopped");
   });
   end_cleanly(why);
 }
@@ -74,6 +68,7 @@ void Session::finish(int exit_code, const std::string& line) {
   if (status_timer_ != 0) g_source_remove(status_timer_);
   status_timer_ = 0;
   refresh_status();
+  on_finish(exit_code, line);
   status_.finish();
   if (!line.empty()) {
     if (exit_code == 0) {

@@ -17,8 +17,11 @@ namespace callcast::terminal {
 class Session {
  public:
   using Done = std::function<void(int exit_code)>;
+  // The bound on a clean ending: a server or pipeline that does not answer must not hang the exit.
+  static constexpr std::chrono::milliseconds kEndingBound{6'000};
 
-  Session(PhoneOptions phone, StatusLine& status);
+  Session(PhoneOptions phone, StatusLine& status,
+          std::chrono::milliseconds ending_bound = kEndingBound);
   virtual ~Session();
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;
@@ -37,6 +40,12 @@ class Session {
   virtual void end_cleanly(const std::string& why) = 0;
   // Refreshes the status line (every second).
   virtual void refresh_status() = 0;
+  // Once, in finish(), before the line and done(): on every ending, the bound's included, so
+  // that what a session leaves behind (the --stats-json file) does not depend on how it ended.
+  virtual void on_finish(int exit_code, const std::string& line) {
+    (void)exit_code;
+    (void)line;
+  }
 
   // Ends the session: prints `line` (when not empty), runs done(exit_code) once.
   void finish(int exit_code, const std::string& line);
@@ -55,6 +64,7 @@ class Session {
  private:
   PhoneOptions phone_options_;
   StatusLine& status_;
+  std::chrono::milliseconds ending_bound_;
   std::unique_ptr<Phone> phone_;
   Done done_;
   bool finished_ = false;

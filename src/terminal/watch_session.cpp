@@ -10,6 +10,7 @@
 
 #include "sipwire/iptv_sdp.hpp"
 #include "terminal/sip_outcome.hpp"
+#include "terminal/stats_file.hpp"
 
 namespace callcast::terminal {
 
@@ -237,7 +238,7 @@ void WatchSession::write_stats() const {
     }
   }
   if (!config_.media.record_path.empty()) stats["recording"] = config_.media.record_path;
-  std::ofstream(config_.stats_json) << stats.dump(2) << "\n";
+  write_stats_file(config_.stats_json, stats);
 }
 
 }  // namespace callcast::terminal
