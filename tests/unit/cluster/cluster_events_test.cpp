@@ -54,6 +54,9 @@ class ClusterEventsTest : public test::RedisTest {
         options);
     ASSERT_TRUE(test::wait_until([&] { return subscriber_->subscribed(); }, milliseconds(5000),
                                  milliseconds(10)));
+    // Subscribed comes first, then the first contact's resync on the subscriber's thread.
+    ASSERT_TRUE(
+        test::wait_until([&] { return !resyncs().empty(); }, milliseconds(3000), milliseconds(10)));
   }
 
   std::unique_ptr<ClusterEventPublisher> publisher(const std::string& node,
@@ -165,7 +168,13 @@ TEST_F(ClusterEventsTest, RedisRestartFailsPublishesThenBothSidesRecover) {
   ASSERT_TRUE(redis_.start()) << redis_.error();
   ASSERT_TRUE(test::wait_until([&] { return subscriber_->subscribed(); }, milliseconds(5000),
                                milliseconds(10)));
-  EXPECT_EQ(resyncs().back(), cause(control::ResyncCause::events_missed, ""))
+  // The subscriber reports itself subscribed before it runs the resync handler.
+  EXPECT_TRUE(test::wait_until(
+      [&] {
+        const auto now = resyncs();
+        return !now.empty() && now.back() == cause(control::ResyncCause::events_missed, "");
+      },
+      milliseconds(3000), milliseconds(10)))
       << "resubscribed: what was published meanwhile is unknown";
   ASSERT_TRUE(media_1->post(logged(3, GroupEventKind::viewer_left, "1001", "1002")));
   ASSERT_TRUE(wait_seen(2));
