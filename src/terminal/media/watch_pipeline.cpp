@@ -385,15 +385,6 @@ Result<std::unique_ptr<WatchPipeline>, std::string> WatchPipeline::create(
                           : options.transport == RtpTransport::tcp ? "tcp"
                                                                    : "udp+tcp";
   gst_util_set_object_arg(G_OBJECT(state->source), "protocols", protocols);
-  if (!options.display && container != Container::none) {
-    // A recording that nobody watches live is timed by the RTP timestamps, as the broadcaster
-    // stamped them. The default ("slave") times buffers by arrival, which keeps a display's
-    // latency low but makes a recording's clock jump: on a loaded machine the GOP replayed at a
-    // join and the packets the kernel held while the viewer was not scheduled came out up to
-    // half a second earlier than pictures already passed on, and matroskamux dropped every one
-    // of them as before its segment ("Invalid buffer timestamp"; 13 pictures and an IDR gone).
-    gst_util_set_object_arg(G_OBJECT(state->source), "buffer-mode", "none");
-  }
   g_object_set(state->source, "latency", static_cast<guint>(options.latency_ms),
                "do-retransmission", TRUE, "timeout",
                static_cast<guint64>(options.udp_timeout.count()) * 1000u, nullptr);
