@@ -47,9 +47,11 @@ class TerminalTest : public TerminalE2eTest {
     EXPECT_GT(decoded.audio_frames, 0);
     // No loss: at least 95% of the frames sent in the recording's window. More than were sent in
     // it happen when the jitter buffer's skew correction squeezes the timestamps of a burst (the
-    // GOP the server replays at once on joining): half a second of frames at most per burst.
+    // GOP the server replays at once on joining): on a loaded machine the whole GOP, up to two
+    // seconds of frames (`callcast broadcast`'s keyframe interval; ffmpeg's -g 25 is one), per
+    // burst. Twice the frames sent, a recording written twice, stays well beyond.
     EXPECT_GE(decoded.video_frames, decoded.published_frames() * 0.95) << decoded.describe();
-    EXPECT_LE(decoded.video_frames, decoded.published_frames() + bursts * kPublishFps / 2.0)
+    EXPECT_LE(decoded.video_frames, decoded.published_frames() + bursts * 2 * kPublishFps)
         << decoded.describe();
     EXPECT_NEAR(decoded.video_window_s(), seconds, 1.5) << decoded.describe();
   }

@@ -2,7 +2,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include <cstdint>
 #include <filesystem>
+#include <optional>
 
 #include "terminal/media/gst_elements.hpp"
 
@@ -39,21 +41,18 @@ WatchRecorder::WatchRecorder(GstElement* pipeline, GstElement* mux, std::string 
 void WatchRecorder::add_stream(const std::string& media, GstElement* tee) {
   std::lock_guard lock(mutex_);
   if (decided_) return;
-  Stream stream{media, make_element("queue")};
+  Stream stream{media, make_element("queue"), 0, 0, false, nullptr};
   // Unbounded while held: the muxer drains it once the recording starts.
   g_object_set(stream.queue, "max-size-buffers", 0u, "max-size-bytes", 0u, "max-size-time",
                guint64{0}, nullptr);
   add_chain(GST_BIN(pipeline_), {stream.queue});
   gst_element_link(tee, stream.queue);
   GstOwned<GstPad> out(gst_element_get_static_pad(stream.queue, "src"));
-  // A buffer without a PTS cannot be placed in an MP4: mp4mux (qtmux) answers one with an error
-  // ("Buffer has no PTS") and writes no more of that stream, so a recording ended with its audio
-  // only. The depayloader pushes such a buffer when the EOS of `--duration` cuts a picture short.
-  // (matroskamux takes it as it is.)
-  if (container_of(path_) == Container::mp4) {
-    gst_pad_add_probe(out.get(), GST_PAD_PROBE_TYPE_BUFFER, &WatchRecorder::untimed_probe, nullptr,
-                      nullptr);
-  }
+  // A buffer without a PTS: matroskamux drops it ("Invalid buffer timestamp") and mp4mux stops
+  // the stream on it ("Buffer has no PTS"); it gets one here (RecordingClock).
+  stream.clock = std::make_unique<RecordingClock>();
+  gst_pad_add_probe(out.get(), GST_PAD_PROBE_TYPE_BUFFER, &WatchRecorder::stamp_probe,
+                    stream.clock.get(), nullptr);
   stream.block = gst_pad_add_probe(
       out.get(), GST_PAD_PROBE_TYPE_BLOCK_DOWNSTREAM,
       [](GstPad*, GstPadProbeInfo*, gpointer) { return GST_PAD_PROBE_OK; }, nullptr, nullptr);
@@ -70,11 +69,31 @@ void WatchRecorder::add_stream(const std::string& media, GstElement* tee) {
   streams_.push_back(std::move(stream));
 }
 
-GstPadProbeReturn WatchRecorder::untimed_probe(GstPad*, GstPadProbeInfo* info, gpointer) {
+GstPadProbeReturn WatchRecorder::stamp_probe(GstPad*, GstPadProbeInfo* info, gpointer data) {
   GstBuffer* buffer = GST_PAD_PROBE_INFO_BUFFER(info);
-  if (buffer == nullptr || GST_BUFFER_PTS_IS_VALID(buffer)) return GST_PAD_PROBE_OK;
-  spdlog::debug("watch recording: a buffer without a timestamp left out");
-  return GST_PAD_PROBE_DROP;
+  if (buffer == nullptr) return GST_PAD_PROBE_OK;
+  auto* clock = static_cast<RecordingClock*>(data);
+  const GstClockTime in = GST_BUFFER_PTS(buffer);
+  const GstClockTime length = GST_BUFFER_DURATION(buffer);
+  const auto pts = clock->stamp(
+      GST_CLOCK_TIME_IS_VALID(in) ? std::optional<std::uint64_t>(in) : std::nullopt,
+      GST_CLOCK_TIME_IS_VALID(length) ? std::optional<std::uint64_t>(length) : std::nullopt);
+  if (!pts) {
+    spdlog::debug("watch recording: a buffer without a timestamp before any with one, left out");
+    return GST_PAD_PROBE_DROP;
+  }
+  if (*pts == in) return GST_PAD_PROBE_OK;
+  if (clock->stamped() + clock->moved() == 1) {
+    spdlog::info(
+        "watch recording: buffers came without a timestamp (the jitter buffer resynchronising "
+        "under load); each is stamped after the one before it, none is left out");
+  }
+  buffer = gst_buffer_make_writable(buffer);
+  GST_BUFFER_PTS(buffer) = *pts;
+  if (GST_BUFFER_DTS_IS_VALID(buffer) && GST_BUFFER_DTS(buffer) > *pts)
+    GST_BUFFER_DTS(buffer) = *pts;
+  GST_PAD_PROBE_INFO_DATA(info) = buffer;
+  return GST_PAD_PROBE_OK;
 }
 
 GstPadProbeReturn WatchRecorder::query_probe(GstPad*, GstPadProbeInfo* info, gpointer) {

@@ -17,6 +17,7 @@
 
 #include "core/result.hpp"
 #include "terminal/media/record_decision.hpp"
+#include "terminal/media/recording_clock.hpp"
 
 namespace callcast::terminal {
 
@@ -52,12 +53,15 @@ class WatchRecorder {
     gulong block = 0;             // the probe holding it; 0 once released
     gulong queries = 0;           // the probe failing serialized queries while held
     bool caps = false;            // a caps event went in (the pad stores it only after the probe)
+    // Its buffers' PTS (RecordingClock), on the queue's streaming thread; boxed so that its
+    // address stays put while streams_ grows.
+    std::unique_ptr<RecordingClock> clock;
   };
 
   WatchRecorder(GstElement* pipeline, GstElement* mux, std::string path, const char* caps_message);
   static GstPadProbeReturn caps_probe(GstPad* pad, GstPadProbeInfo* info, gpointer data);
   static GstPadProbeReturn query_probe(GstPad*, GstPadProbeInfo* info, gpointer);
-  static GstPadProbeReturn untimed_probe(GstPad*, GstPadProbeInfo* info, gpointer);
+  static GstPadProbeReturn stamp_probe(GstPad*, GstPadProbeInfo* info, gpointer data);
 
   GstElement* pipeline_;  // owns the recorder's elements
   GstElement* mux_;
