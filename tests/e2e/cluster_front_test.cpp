@@ -32,6 +32,7 @@
 #include "support/control_api.hpp"
 #include "support/http_client.hpp"
 #include "support/kamailio_front.hpp"
+#include "support/lab_terminals.hpp"
 #include "support/media_tools.hpp"
 #include "support/netns_lab.hpp"
 #include "support/netns_scope.hpp"
@@ -84,6 +85,9 @@ class ClusterFrontTest : public ::testing::Test {
         dir_->path(),
         std::vector<std::string>{"kam", "sig1", "sig2", "media1", "pub", "view", "redis"});
     ASSERT_TRUE(lab_->ok()) << "cannot build the lab: " << lab_->error();
+    terminals_ = std::make_unique<LabTerminals>(
+        *lab_, dir(), CALLCAST_PATH, lab_->host("kam").address + ":" + std::to_string(kSipPort),
+        kPassword);
     std::filesystem::create_directories(dir() / "redis");
     redis_ = std::make_unique<RedisServer>(
         dir() / "redis",
@@ -109,7 +113,7 @@ class ClusterFrontTest : public ::testing::Test {
   }
 
   void TearDown() override {
-    terminals_.clear();  // their BYEs still find Kamailio and the nodes
+    terminals_.reset();  // their BYEs still find Kamailio and the nodes
     sig_[0].reset();
     sig_[1].reset();
     kamailio_.reset();
@@ -175,59 +179,19 @@ class ClusterFrontTest : public ::testing::Test {
 
   ChildProcess& terminal(const std::string& host, std::vector<std::string> argv,
                          const std::string& name) {
-    ChildOptions child;
-    child.argv = lab_->in(lab_->host(host), std::move(argv));
-    child.stdout_file = dir() / (name + ".out");
-    child.stderr_file = dir() / (name + ".err");
-    terminals_.push_back(std::make_unique<ChildProcess>(std::move(child)));
-    EXPECT_TRUE(terminals_.back()->started()) << terminals_.back()->error();
-    return *terminals_.back();
+    return terminals_->start(host, std::move(argv), name);
   }
-
   std::vector<std::string> account(const std::string& number, const std::string& name) const {
-    return {"--number",     number,
-            "--password",   kPassword,
-            "--server",     lab_->host("kam").address + ":" + std::to_string(kSipPort),
-            "--log-level",  "info",
-            "--stats-json", (dir() / (name + ".stats.json")).string()};
+    return terminals_->account(number, name);
   }
-
-  // `callcast broadcast` from pub, small pictures: three of them share two cores with the rest.
-  ChildProcess& broadcast(const std::string& number) {
-    std::vector<std::string> argv = {CALLCAST_PATH, "broadcast"};
-    for (auto& flag : account(number, "broadcast-" + number))
-      argv.push_back(std::move(flag));
-    for (const char* flag :
-         {"--size", "320x180", "--fps", "15", "--bitrate", "300k", "--keyframe-interval", "1"}) {
-      argv.emplace_back(flag);
-    }
-    return terminal("pub", std::move(argv), "broadcast-" + number);
-  }
-
+  ChildProcess& broadcast(const std::string& number) { return terminals_->broadcast(number); }
   ChildProcess& watch(const std::string& number, const std::string& viewer) {
-    std::vector<std::string> argv = {CALLCAST_PATH, "watch", number};
-    for (auto& flag : account(viewer, "watch-" + viewer))
-      argv.push_back(std::move(flag));
-    return terminal("view", std::move(argv), "watch-" + viewer);
+    return terminals_->watch(number, viewer);
   }
-
-  static std::string output(const ChildProcess& child) {
-    return file_tail(child.options().stdout_file, 256 * 1024) +
-           file_tail(child.options().stderr_file, 64 * 1024);
-  }
-
+  static std::string output(const ChildProcess& child) { return LabTerminals::output(child); }
   ::testing::AssertionResult wait_for_output(ChildProcess& child, const std::string& text,
                                              std::chrono::milliseconds timeout) {
-    if (wait_until(
-            [&] { return output(child).find(text) != std::string::npos || !child.running(); },
-            timeout, 50ms) &&
-        output(child).find(text) != std::string::npos) {
-      return ::testing::AssertionSuccess();
-    }
-    return ::testing::AssertionFailure()
-           << "\"" << text << "\" not in the output of " << child.command_line() << " ("
-           << (child.running() ? "still running" : child.status()->describe()) << "):\n"
-           << output(child);
+    return LabTerminals::wait_for_output(child, text, timeout);
   }
 
   // Live, with its forwarding set (through the Ut API of the node that answered it).
@@ -314,7 +278,7 @@ class ClusterFrontTest : public ::testing::Test {
   std::unique_ptr<CallcastServer> media_;
   std::unique_ptr<CallcastServer> sig_[2];
   std::unique_ptr<KamailioFront> kamailio_;
-  std::vector<std::unique_ptr<ChildProcess>> terminals_;
+  std::unique_ptr<LabTerminals> terminals_;  // after the lab, before the servers end
 };
 
 TEST_F(ClusterFrontTest, DialogsOfABroadcastShareANodeAndADeadNodeIsTakenOut) {
@@ -510,8 +474,8 @@ TEST_F(ClusterFrontTest, APhoneBroadcastsThroughKamailioAndATerminalWatchesIt) {
                      camera,          lab_->host("pub").address};
   ChildOptions options = baresip_phone(phone);
   options.argv = lab_->in(lab_->host("pub"), std::move(options.argv));
-  terminals_.push_back(std::make_unique<ChildProcess>(std::move(options)));
-  ASSERT_TRUE(terminals_.back()->started()) << terminals_.back()->error();
+  ChildProcess& phone_process = terminals_->adopt(std::move(options));
+  ASSERT_TRUE(phone_process.started()) << phone_process.error();
 
   // The node its number hashes to takes the phone's RTP from the phone's address, not from
   // Kamailio's (where the INVITE came from).

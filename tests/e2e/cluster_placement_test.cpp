@@ -27,6 +27,7 @@
 
 #include "support/callcast_server.hpp"
 #include "support/child_process.hpp"
+#include "support/lab_terminals.hpp"
 #include "support/media_tools.hpp"
 #include "support/netns_lab.hpp"
 #include "support/temp_dir.hpp"
@@ -67,6 +68,9 @@ class ClusterPlacementTest : public ::testing::Test {
         dir_->path(),
         std::vector<std::string>{"redis", "sig", "media1", "media2", "media3", "pub", "view"});
     ASSERT_TRUE(lab_->ok()) << "cannot build the lab: " << lab_->error();
+    terminals_ = std::make_unique<LabTerminals>(
+        *lab_, dir(), CALLCAST_PATH, lab_->host("sig").address + ":" + std::to_string(kSipPort),
+        kPassword);
     start_redis();
     for (const auto& host : kMediaHosts) {
       media_[host] = start_node(host, "media");
@@ -77,7 +81,7 @@ class ClusterPlacementTest : public ::testing::Test {
   }
 
   void TearDown() override {
-    terminals_.clear();
+    terminals_.reset();
     sig_.reset();
     media_.clear();
     redis_.reset();
@@ -154,59 +158,21 @@ class ClusterPlacementTest : public ::testing::Test {
 
   ChildProcess& terminal(const std::string& host, std::vector<std::string> argv,
                          const std::string& name) {
-    ChildOptions child;
-    child.argv = lab_->in(lab_->host(host), std::move(argv));
-    child.stdout_file = dir() / (name + ".out");
-    child.stderr_file = dir() / (name + ".err");
-    terminals_.push_back(std::make_unique<ChildProcess>(std::move(child)));
-    EXPECT_TRUE(terminals_.back()->started()) << terminals_.back()->error();
-    return *terminals_.back();
+    return terminals_->start(host, std::move(argv), name);
   }
-
   std::vector<std::string> account(const std::string& number, const std::string& name) const {
-    return {"--number",     number,
-            "--password",   kPassword,
-            "--server",     lab_->host("sig").address + ":" + std::to_string(kSipPort),
-            "--log-level",  "info",
-            "--stats-json", (dir() / (name + ".stats.json")).string()};
+    return terminals_->account(number, name);
   }
-
-  ChildProcess& broadcast(const std::string& number) {
-    std::vector<std::string> argv = {CALLCAST_PATH, "broadcast"};
-    for (auto& flag : account(number, "broadcast-" + number))
-      argv.push_back(std::move(flag));
-    for (const char* flag :
-         {"--size", "320x180", "--fps", "15", "--bitrate", "300k", "--keyframe-interval", "1"}) {
-      argv.emplace_back(flag);
-    }
-    return terminal("pub", std::move(argv), "broadcast-" + number);
-  }
-
+  ChildProcess& broadcast(const std::string& number) { return terminals_->broadcast(number); }
   ChildProcess& watch(const std::string& number, const std::string& viewer) {
-    std::vector<std::string> argv = {CALLCAST_PATH, "watch", number};
-    for (auto& flag : account(viewer, "watch-" + viewer))
-      argv.push_back(std::move(flag));
-    return terminal("view", std::move(argv), "watch-" + viewer);
+    return terminals_->watch(number, viewer);
   }
-
-  static std::string output(const ChildProcess& child) {
-    return file_tail(child.options().stdout_file, 256 * 1024) +
-           file_tail(child.options().stderr_file, 64 * 1024);
-  }
-
+  static std::string output(const ChildProcess& child) { return LabTerminals::output(child); }
   ::testing::AssertionResult wait_for_output(ChildProcess& child, const std::string& text,
                                              std::chrono::milliseconds timeout) {
-    if (wait_until(
-            [&] { return output(child).find(text) != std::string::npos || !child.running(); },
-            timeout, 50ms) &&
-        output(child).find(text) != std::string::npos) {
-      return ::testing::AssertionSuccess();
-    }
-    return ::testing::AssertionFailure()
-           << "\"" << text << "\" not in the output of " << child.command_line() << " ("
-           << (child.running() ? "still running" : child.status()->describe()) << "):\n"
-           << output(child) << "\nsignaling log:\n"
-           << sig_->log_tail();
+    auto found = LabTerminals::wait_for_output(child, text, timeout);
+    if (!found) found << "\nsignaling log:\n" << sig_->log_tail();
+    return found;
   }
 
   ::testing::AssertionResult wait_live(ChildProcess& master) {
@@ -231,7 +197,7 @@ class ClusterPlacementTest : public ::testing::Test {
   std::unique_ptr<ChildProcess> redis_;
   std::map<std::string, std::unique_ptr<CallcastServer>> media_;
   std::unique_ptr<CallcastServer> sig_;
-  std::vector<std::unique_ptr<ChildProcess>> terminals_;
+  std::unique_ptr<LabTerminals> terminals_;  // after the lab, before the servers end
 };
 
 TEST_F(ClusterPlacementTest, BroadcastsSpreadOverMediaNodesAndALostNodesCallsEnd) {
