@@ -328,7 +328,7 @@ Result<bool, std::string> Daemon::add_signaling() {
     if (auto reachable = s.registrations->check(); !reachable) {
       return fail("registrations: " + reachable.error());
     }
-    s.network->set_registration_store(*s.registrations);
+    s.network->join_cluster(*s.registrations);
     spdlog::info("sip: registrations in {} (cluster.redis_url)", s.registrations->server_name());
   }
   add_signaling_route(s.http, *s.network);

@@ -136,7 +136,7 @@ void MediaSync::on_resync(const std::vector<control::GroupSnapshot>& groups,
     }
     // A stalled master is still the group's master until the media side says master_lost.
     if (group.state != "live" && group.state != "stalled") continue;
-    calls_.restore_broadcast(group, /*adopted=*/false);
+    calls_.restore_broadcast(group, /*adopted=*/cluster_node_);
     ++restored;
   }
   spdlog::info("sip: resync with the media side: {} groups there, {} broadcasts ended, {} restored",

@@ -19,14 +19,16 @@ class MediaSync {
  public:
   MediaSync(const core::SipConfig& config, CallTable& table, CallController& calls,
             AudienceReporter& audience, control::MediaControl& media,
-            forwarding::ForwardingRules& forwarding, const core::TimeSource& time)
+            forwarding::ForwardingRules& forwarding, const core::TimeSource& time,
+            bool cluster_node)
       : config_(config),
         table_(table),
         calls_(calls),
         audience_(audience),
         media_(media),
         forwarding_(forwarding),
-        time_(time) {}
+        time_(time),
+        cluster_node_(cluster_node) {}
 
   void on_media_event(const core::GroupEvent& event);
   void on_resync(const std::vector<control::GroupSnapshot>& groups, control::ResyncCause cause);
@@ -42,6 +44,10 @@ class MediaSync {
   control::MediaControl& media_;
   forwarding::ForwardingRules& forwarding_;
   const core::TimeSource& time_;
+  // Issue 15: a group restored here may be another signaling node's broadcast (or one whose
+  // owner died): restored as adopted, so that this node's graceful stop leaves it to the
+  // cluster. Alone, a restored group is this process's own of before a restart, and closes.
+  bool cluster_node_;
 };
 
 }  // namespace callcast::sip

@@ -42,7 +42,7 @@ NetworkSide::NetworkSide(core::SipConfig config, control::MediaControl& media,
                          const auth::DigestAuthenticator& authenticator)
     : impl_(std::make_unique<Impl>(std::move(config), media, forwarding, users, authenticator)) {}
 
-void NetworkSide::set_registration_store(RegistrationStore& store) {
+void NetworkSide::join_cluster(RegistrationStore& store) {
   impl_->registrations = &store;
 }
 
@@ -68,7 +68,7 @@ Result<core::HostPort, std::string> NetworkSide::start() {
                              impl.media, impl.forwarding, impl.users, impl.authenticator, impl.web,
                              core::RealTimeSource::instance(), *impl.timers,
                              [loop](std::function<void()> task) { loop->post(std::move(task)); },
-                             impl.registrations});
+                             impl.registrations, impl.registrations != nullptr});
         impl.core->set_ut_endpoint(impl.ut_public_url, impl.http_listen);
         impl.web.set_events(impl.core.get());
         impl.web.set_post([loop](std::function<void()> task) { loop->post(std::move(task)); });

@@ -60,10 +60,12 @@ class NetworkSide {
   // HTTP listen address, whose wildcard host (0.0.0.0, ::) is replaced by the host the terminal
   // put in its INVITE's Request-URI. Call before start().
   void set_ut_endpoint(std::string public_url, core::HostPort http_listen);
-  // Where registrations are kept (a cluster's Redis, issue 15), when not in this process's
-  // memory. Called on the SIP thread for every REGISTER, so its calls must be bounded in time.
-  // Call before start(); `store` outlives this.
-  void set_registration_store(RegistrationStore& store);
+  // This node is one of a cluster's signaling nodes (issue 15), before start(). Registrations
+  // are kept in `store` (the cluster's Redis), which outlives this; it is called on the SIP
+  // thread for every REGISTER, so its calls must be bounded in time. A live group found on the
+  // media side without a dialog here may be another node's broadcast: a graceful stop leaves
+  // such groups to the cluster instead of closing them.
+  void join_cluster(RegistrationStore& store);
 
   // Issue 14: a browser asks to watch `dialled` (WHEP), or to broadcast (WHIP, `publish`: its call
   // to the service number), as `caller`, whom the HTTP side authenticated. The call takes a SIP

@@ -21,7 +21,8 @@ SignalingCore::SignalingCore(core::SipConfig config, Dependencies dependencies)
           config_, table_, counters_,
           CallController::Services{deps_.media, deps_.forwarding, deps_.users, authenticator_,
                                    deps_.stack, audience_, deps_.time, deps_.timers, deps_.post}),
-      media_sync_(config_, table_, calls_, audience_, deps_.media, deps_.forwarding, deps_.time) {}
+      media_sync_(config_, table_, calls_, audience_, deps_.media, deps_.forwarding, deps_.time,
+                  deps_.cluster_node) {}
 
 void SignalingCore::start(core::HostPort bound) {
   calls_.set_bound(std::move(bound));

@@ -38,6 +38,9 @@ class SignalingCore final : public SipStackEvents {
     CallController::Post post;
     // Where registrations are kept; null: in this process's memory (a Registrar of its own).
     RegistrationStore* registrations = nullptr;
+    // One of a cluster's signaling nodes (issue 15): the media side's groups may be other
+    // nodes' broadcasts (NetworkSide::join_cluster).
+    bool cluster_node = false;
   };
 
   SignalingCore(core::SipConfig config, Dependencies dependencies);

@@ -22,6 +22,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "cluster/cluster_keys.hpp"
@@ -428,6 +429,29 @@ TEST_F(ClusterFrontTest, DialogsOfABroadcastShareANodeAndADeadNodeIsTakenOut) {
   std::printf("[measured] %s restarted: back in Kamailio after %.2f s\n", node_uri(node_a).c_str(),
               seconds_since(restarted_at));
   EXPECT_EQ(kamailio_->node_flags()[node_uri(node_a)].substr(0, 1), "A");
+
+  // Back, it found C's broadcast live on the media node (the survivor holds its dialogs): a
+  // group without a dialog here, adopted at its resync. Its graceful stop (SIGTERM, as in a
+  // rolling restart) must leave that broadcast to the cluster: C's group, its forwarding and its
+  // viewer go on. (The node once closed every group it had found, other nodes' included.)
+  ASSERT_TRUE(sig_[node_a]->wait_for_log(
+      "group=" + c + " terminal=" + c + " step=703 event=broadcast_", within(10s)))
+      << sig_[node_a]->log_tail();
+  const ExitStatus stopped = sig_[node_a]->stop();
+  EXPECT_TRUE(stopped.success()) << stopped.describe();
+  std::this_thread::sleep_for(1s);  // a group_closed would reach the survivor within this
+  EXPECT_TRUE(broadcasts_live(survivor, c));
+  EXPECT_TRUE(viewer_c.running()) << output(viewer_c);
+  EXPECT_TRUE(master_c.running()) << output(master_c);
+  EXPECT_EQ(forwarding_in_redis(c), "777");
+  ASSERT_TRUE(wait_until(
+      [&] { return kamailio_->node_flags()[node_uri(node_a)].substr(0, 1) == "I"; }, within(10s)))
+      << kamailio_->log_tail();
+  sig_[node_a]->keep_addresses();
+  ASSERT_TRUE(sig_[node_a]->start());
+  ASSERT_TRUE(wait_until(
+      [&] { return kamailio_->node_flags()[node_uri(node_a)].substr(0, 1) == "A"; }, within(10s)))
+      << kamailio_->log_tail();
 
   // It dies again, and a broadcast of its numbers starts at once, before a probe has noticed
   // (most runs): its REGISTER times out at the dead node, which the failure route takes out,

@@ -124,6 +124,34 @@ TEST_F(ClusterAdoptionTest, StoppingNodeLeavesAnAdoptedGroupToTheCluster) {
   EXPECT_EQ(forwarding_of(kMaster), config_.service_number) << "its viewers still find it";
 }
 
+// A node (re)started while another node's broadcast lives finds it at its resync with the media
+// side. In a cluster, its graceful stop must not end that broadcast: the group, its forwarding
+// and its viewers' admissions stay, and another node takes it up at its next viewer. (A rolling
+// restart of the signaling nodes once closed every broadcast of the cluster.)
+TEST_F(ClusterAdoptionTest, StoppingNodeLeavesAGroupFoundAtItsResyncToTheCluster) {
+  cluster_node_ = true;
+  make_core();
+  master_forwards_to_the_service();
+  core_->on_resync({live_group_held_elsewhere()}, control::ResyncCause::events_missed);
+  ASSERT_EQ(core_->stats().restored_broadcasts, 1u);
+  const auto viewer = watch(kViewer, kMaster);
+  core_->stop("shutting down");
+  expect_bye(viewer, "");
+  EXPECT_THAT(media_.closed_groups, ::testing::Not(::testing::Contains(kMaster)));
+  EXPECT_EQ(forwarding_of(kMaster), config_.service_number) << "its viewers still find it";
+}
+
+// Alone (no cluster), a group found at a resync is this process's own broadcast of before its
+// restart: its graceful stop closes it, as before.
+TEST_F(ClusterAdoptionTest, StoppingLoneNodeClosesAGroupFoundAtItsResync) {
+  master_forwards_to_the_service();
+  core_->on_resync({live_group_held_elsewhere()}, control::ResyncCause::events_missed);
+  ASSERT_EQ(core_->stats().restored_broadcasts, 1u);
+  core_->stop("shutting down");
+  EXPECT_THAT(media_.closed_groups, ::testing::Contains(kMaster));
+  EXPECT_NE(forwarding_of(kMaster), config_.service_number);
+}
+
 // A node that held no broadcast of the number hears its end: a rule still pointing at the
 // service number goes (its owner may be dead), one the user set elsewhere stays.
 TEST_F(ClusterAdoptionTest, EndOfAGroupHeldNowhereHereClearsOnlyTheServiceForwarding) {

@@ -57,7 +57,7 @@ void SignalingCoreTest::make_core() {
       config_, SignalingCore::Dependencies{
                    media_, *forwarding_, *users_, *authenticator_, web_, time_, time_,
                    // The SIP thread's queue: run at once.
-                   [](std::function<void()> task) { task(); }, registrations_});
+                   [](std::function<void()> task) { task(); }, registrations_, cluster_node_});
   core_->start(core::HostPort{"127.0.0.1", 5060});
   web_.set_events(core_.get());
   // As the SIP loop's queue does: a web call's end is reported after the logic's own call.

@@ -93,6 +93,7 @@ class SignalingCoreTest : public ::testing::Test {
   std::unique_ptr<forwarding::ForwardingStore> forwarding_;
   std::unique_ptr<auth::DigestAuthenticator> authenticator_;
   RegistrationStore* registrations_ = nullptr;  // null: the core's own memory
+  bool cluster_node_ = false;                   // make_core() again after setting it
   std::unique_ptr<SignalingCore> core_;
   StackHandle next_handle_ = 100;
 };
