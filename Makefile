@@ -72,7 +72,7 @@ FUZZ_SECONDS ?= 20
 fuzz:
 	cmake --preset fuzz
 	cmake --build --preset fuzz -j $(JOBS)
-	scripts/fuzz.sh build/fuzz $(FUZZ_SECONDS)
+	scripts/fuzz.sh build/fuzz $(FUZZ_SECONDS) $(JOBS)
 
 format:
 	git ls-files '*.cpp' '*.hpp' | xargs clang-format -i
