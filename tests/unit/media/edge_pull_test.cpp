@@ -14,6 +14,7 @@
 #include <chrono>
 #include <future>
 #include <mutex>
+#include <ostream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -458,6 +459,10 @@ struct BadOrigin {
   const char* name;
   std::vector<std::string> replies;
 };
+// The case's name in test listings (gtest would print the struct's bytes).
+void PrintTo(const BadOrigin& origin, std::ostream* out) {
+  *out << origin.name;
+}
 
 class EdgeRelayBadOriginTest : public EdgeRelayTest,
                                public ::testing::WithParamInterface<BadOrigin> {};
