@@ -47,7 +47,8 @@ using Clock = std::chrono::steady_clock;
 // The origin's room: the first broadcast's viewer and two of the next four take it.
 constexpr int kMaxViewersPerNode = 3;
 constexpr int kMediaNodeTtlMs = 2000;
-constexpr int kFps = 15;  // LabTerminals' broadcasts
+constexpr int kPingIntervalS = 2;  // Kamailio's OPTIONS probes of the signaling nodes
+constexpr int kFps = 15;           // LabTerminals' broadcasts
 // Broadcaster numbers picked from by their Kamailio hash slot; viewers watch with their own.
 const std::vector<std::string> kBroadcasterCandidates = {
     "13800000001", "13800000002", "13800000003", "13800000004", "13800000005",
@@ -78,6 +79,7 @@ class ClusterLabTest : public ::testing::Test {
     options.accounts = kBroadcasterCandidates;
     options.accounts.insert(options.accounts.end(), kViewers.begin(), kViewers.end());
     options.media_node_ttl_ms = kMediaNodeTtlMs;
+    options.ping_interval_s = kPingIntervalS;
     options.cluster_toml = "max_viewers_per_node = " + std::to_string(kMaxViewersPerNode) + "\n";
     options.media_toml = "edge_linger_s = 2\n";
     options.budget = kTestBudget;
@@ -342,7 +344,7 @@ TEST_F(ClusterLabTest, BroadcastsSpreadOverflowToAnEdgeAndOutliveAKilledMediaAnd
                                             lab().within(10s)))
       << lab().kamailio().log_tail();
   lab().narrate(story("Kamailio took sig%zu out after %.2f s (OPTIONS every %d s)", dead + 1,
-                      seconds_between(sig_killed_at, Clock::now()), 2));
+                      seconds_between(sig_killed_at, Clock::now()), kPingIntervalS));
 
   // New viewers of every live broadcast call Kamailio: all reach the survivor, which adopts the
   // dead node's broadcasts from the media side (703) and admits them (711-713).
