@@ -24,7 +24,7 @@ export CALLCAST_UNITY ?= ON
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: deps build web test demo asan fuzz format tidy clean
+.PHONY: deps build web test demo cluster-demo asan fuzz format tidy clean
 
 deps:
 	@missing=$$(for p in $(DEB_PACKAGES); do \
@@ -63,6 +63,14 @@ test: deps web
 
 demo: deps build web
 	python3 scripts/demo.py $(BUILD_DIR)
+
+# Issue 15's cluster on this machine (Redis, Kamailio, two signaling and three media nodes in
+# network namespaces; needs root): the cluster lab test, narrated, its logs in demo-out/cluster.
+# It builds only the two programs and the e2e test binary it runs.
+cluster-demo: deps
+	cmake --preset $(PRESET)
+	cmake --build --preset $(PRESET) -j $(JOBS) --target callcastd callcast e2e_tests
+	scripts/cluster-demo.sh $(BUILD_DIR) demo-out/cluster
 
 asan:
 	$(MAKE) TEST_PRESET=asan test

@@ -525,7 +525,7 @@ TEST_F(ClusterFrontTest, APhoneBroadcastsThroughKamailioAndATerminalWatchesIt) {
 }
 
 // The named lab refuses names it cannot make interfaces and namespaces of, before it makes any.
-TEST(ClusterLabTest, NamedHostsAreCheckedBeforeAnythingIsBuilt) {
+TEST(NamedNetnsLabTest, NamedHostsAreCheckedBeforeAnythingIsBuilt) {
   if (auto reason = NetnsLab::unavailable_reason()) {
     GTEST_SKIP() << "network namespaces unavailable here: " << *reason;
   }

@@ -53,9 +53,11 @@ ChildProcess& LabTerminals::broadcast(const std::string& number, const std::stri
 }
 
 ChildProcess& LabTerminals::watch(const std::string& number, const std::string& viewer,
-                                  const std::string& host) {
+                                  const std::string& host, std::vector<std::string> more) {
   std::vector<std::string> argv = {callcast_, "watch", number};
   for (auto& flag : account(viewer, "watch-" + viewer))
+    argv.push_back(std::move(flag));
+  for (auto& flag : more)
     argv.push_back(std::move(flag));
   return start(host, std::move(argv), "watch-" + viewer);
 }

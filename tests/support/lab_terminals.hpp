@@ -32,9 +32,9 @@ class LabTerminals {
   std::vector<std::string> account(const std::string& number, const std::string& name) const;
   // `callcast broadcast` from `host`, small pictures: several share two cores with the rest.
   ChildProcess& broadcast(const std::string& number, const std::string& host = "pub");
-  // `callcast watch number` as `viewer` from `host`.
+  // `callcast watch number` as `viewer` from `host`, with `more` flags (e.g. --record FILE).
   ChildProcess& watch(const std::string& number, const std::string& viewer,
-                      const std::string& host = "view");
+                      const std::string& host = "view", std::vector<std::string> more = {});
   void end_all() { terminals_.clear(); }
 
   static std::string output(const ChildProcess& child);
