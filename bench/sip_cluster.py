@@ -200,6 +200,17 @@ class Lab:
             return {}
         return dict(re.findall(r"URI: (\S+)\s+FLAGS: (\S+)", out))
 
+    def kamailio_shm_max_used_mb(self):
+        """The most shared memory Kamailio had in use (its transactions), for --shm-mb sizing."""
+        try:
+            out = subprocess.run([KAMCMD, "-s", f"unix:{self.front_dir}/kamailio_ctl",
+                                  "core.shmmem", "m"], capture_output=True, text=True,
+                                 timeout=5).stdout
+        except (OSError, subprocess.TimeoutExpired):
+            return None
+        found = re.search(r"max_used:\s*(\d+)", out)
+        return int(found.group(1)) if found else None
+
     def kamailio_pids(self):
         """Kamailio's main process and every worker it forked."""
         pids = [self.front_pid]
@@ -276,6 +287,7 @@ def run_once(build, nodes, repeat, work, args):
                 "viewer_calls": phase_figures(phases.get("viewer_calls")),
                 "master_calls": phase_figures(phases.get("master_calls")),
                 "dispatched_invites": lab.dispatch_counts(), "pinning": lab.pinning,
+                "kamailio_shm_max_used_mb": lab.kamailio_shm_max_used_mb(),
                 "load_avg_1m_before": round(load_before, 2)}
     finally:
         lab.stop()
@@ -378,6 +390,7 @@ def main():
             "viewer_phase_bench_cpu_pct": [v["bench_cpu_pct"] for v in viewers if v],
             "viewer_phase_core_busy_pct": [v["core_busy_pct"] for v in viewers if v],
             "dispatched_invites": [r["dispatched_invites"] for r in mine],
+            "kamailio_shm_max_used_mb": [r["kamailio_shm_max_used_mb"] for r in mine],
             "pinning": mine[0]["pinning"] if mine else None}
     result = {"bench": "sip_cluster", "transport": args.transport, "masters": args.masters,
               "viewers_per_master": args.viewers, "concurrency": args.concurrency,
