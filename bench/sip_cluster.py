@@ -21,10 +21,16 @@ in the viewer phase, how Kamailio spread the calls over the nodes, and the ratio
 
     python3 bench/sip_cluster.py build/release                      # 1,2 nodes x 2 repeats
     python3 bench/sip_cluster.py build/dev --nodes 1,2 --repeats 3 --masters 20 --viewers 50
+    python3 bench/sip_cluster.py build/release --repeats 3 --masters 40 --node-cpu-quota 0.2
+
+--node-cpu-quota F puts each signaling node in a CPU cgroup of its own, limited to F of one core
+(root; cgroup v2's cpu.max, else v1's cpu.cfs_quota_us), so that on a small machine the nodes,
+not the cores everything shares, bound the set-up rate; the groups go when the lab stops.
 
 Bounded: each lab start waits at most 15 s per process, each bench run --run-timeout (60 s);
 every process the script started is stopped at the end of its run (SIGTERM, SIGKILL after 5 s),
-on failure and Ctrl-C too. Only its own processes are touched.
+on failure and Ctrl-C too, and the CPU cgroups it made are removed. Only its own processes are
+touched.
 """
 import argparse
 import json
@@ -64,14 +70,128 @@ def cpu_count():
     return len(os.sched_getaffinity(0))
 
 
+class CpuCgroups:
+    """One CPU cgroup per signaling node with a CFS quota (--node-cpu-quota): each node gets a
+    fixed share of a core, so the nodes, not the shared machine, bound the set-up rate.
+
+    cgroup v2 where its cpu controller is usable by children of its root (cpu.max), else v1's
+    cpu hierarchy (cpu.cfs_quota_us / cpu.cfs_period_us). Only groups this object made are
+    touched, and only with the PIDs the script started."""
+
+    PERIOD_US = 100000
+
+    def __init__(self, quota):
+        self.quota = quota
+        self.created = []
+        self.version, self.root = self.find_hierarchy()
+
+    @staticmethod
+    def find_hierarchy():
+        for root in ("/sys/fs/cgroup/unified", "/sys/fs/cgroup"):
+            try:
+                controllers = open(os.path.join(root, "cgroup.controllers")).read().split()
+                subtree = open(os.path.join(root, "cgroup.subtree_control")).read().split()
+            except OSError:
+                continue
+            if "cpu" in controllers and "cpu" in subtree:
+                return 2, root
+        if os.path.exists("/sys/fs/cgroup/cpu/cpu.cfs_quota_us"):
+            return 1, "/sys/fs/cgroup/cpu"
+        raise RuntimeError("--node-cpu-quota needs a CPU cgroup: neither cgroup v2 with the cpu "
+                           "controller enabled for its children (/sys/fs/cgroup/unified or "
+                           "/sys/fs/cgroup: cpu in cgroup.controllers and "
+                           "cgroup.subtree_control) nor cgroup v1's /sys/fs/cgroup/cpu "
+                           "(cpu.cfs_quota_us) is mounted")
+
+    def create(self, name):
+        path = os.path.join(self.root, f"callcast-bench-{os.getpid()}-{name}")
+        try:
+            os.mkdir(path)
+        except OSError as error:
+            raise RuntimeError(f"cannot create the CPU cgroup {path} ({error.strerror}): "
+                               "--node-cpu-quota needs root or a delegated cgroup")
+        self.created.append(path)
+        quota_us = max(1000, round(self.quota * self.PERIOD_US))
+        if self.version == 2:
+            self.write(path, "cpu.max", f"{quota_us} {self.PERIOD_US}")
+        else:
+            self.write(path, "cpu.cfs_period_us", str(self.PERIOD_US))
+            self.write(path, "cpu.cfs_quota_us", str(quota_us))
+        return path
+
+    @staticmethod
+    def write(path, name, value):
+        with open(os.path.join(path, name), "w") as f:
+            f.write(value)
+
+    @staticmethod
+    def enter(path):
+        """preexec_fn: the child joins the group between fork and exec, before callcastd starts
+        a thread, so every thread it makes is throttled with it."""
+        CpuCgroups.write(path, "cgroup.procs", str(os.getpid()))
+
+    def tasks_outside(self, path, pid):
+        """Threads of pid that are not in the group (none expected). Each thread's own
+        /proc/.../cgroup is read: callcastd may start or end a thread meanwhile."""
+        relative = "/" + os.path.relpath(path, self.root)
+        outside = []
+        try:
+            threads = os.listdir(f"/proc/{pid}/task")
+        except OSError:
+            return []
+        for thread in threads:
+            try:
+                lines = open(f"/proc/{pid}/task/{thread}/cgroup").read().splitlines()
+            except OSError:
+                continue  # ended since the listing
+            for line in lines:
+                _, controllers, group = line.split(":", 2)
+                mine = (controllers == "" if self.version == 2
+                        else "cpu" in controllers.split(","))
+                if mine and group != relative:
+                    outside.append(thread)
+        return outside
+
+    def throttling(self, path):
+        """cpu.stat: how often the quota stopped the group, and for how long in total (ms)."""
+        stat = dict(line.split() for line in open(os.path.join(path, "cpu.stat")) if line.strip())
+        if self.version == 2:
+            return {"periods": int(stat.get("nr_periods", 0)),
+                    "throttled": int(stat.get("nr_throttled", 0)),
+                    "throttled_ms": round(int(stat.get("throttled_usec", 0)) / 1000)}
+        return {"periods": int(stat.get("nr_periods", 0)),
+                "throttled": int(stat.get("nr_throttled", 0)),
+                "throttled_ms": round(int(stat.get("throttled_time", 0)) / 1e6)}
+
+    def remove(self):
+        """rmdir every group made (the processes in them are stopped by then); retried briefly
+        while the kernel still counts an exiting task."""
+        left = []
+        for path in reversed(self.created):
+            for _ in range(50):
+                try:
+                    os.rmdir(path)
+                    break
+                except FileNotFoundError:
+                    break
+                except OSError:
+                    time.sleep(0.1)
+            else:
+                left.append(path)
+        self.created = []
+        if left:
+            log("sip_cluster: could not remove the CPU cgroup(s) " + ", ".join(left))
+
+
 class Lab:
     """Redis, one media node, N signaling nodes and Kamailio, all on the loopback."""
 
     def __init__(self, build, nodes, work, args):
         self.build, self.nodes, self.work, self.args = build, nodes, work, args
         self.processes = []  # (name, Popen), stopped in reverse order
-        self.sig = []  # {"pid", "sip", "http", "cpu"}
+        self.sig = []  # {"pid", "sip", "http", "cpu", "cgroup"}
         self.pinning = {}
+        self.cgroups = CpuCgroups(args.node_cpu_quota) if args.node_cpu_quota else None
 
     def start(self):
         os.makedirs(self.work, exist_ok=True)
@@ -115,11 +235,17 @@ class Lab:
                       "viewer_media_start_timeout_s = 86400\n"
                       f'trusted_proxies = ["{FRONT_HOST}"]\nmedia_api_key = "{MEDIA_KEY}"\n'
                       + cluster + f'node_id = "sig{i + 1}"\n')
+            group = (self.cgroups.create(f"{os.path.basename(self.work)}-sig{i + 1}")
+                     if self.cgroups else None)
             node = self.callcastd("signaling", f"sig{i + 1}", config,
                                   ["--http", f"{host}:0", "--sip", f"{host}:0", "--users",
                                    self.users, "--forwarding-db",
-                                   os.path.join(self.work, f"sig{i + 1}.sqlite")], cpu)
-            node["cpu"] = cpu
+                                   os.path.join(self.work, f"sig{i + 1}.sqlite")], cpu, group)
+            node["cpu"], node["cgroup"] = cpu, group
+            if group:
+                outside = self.cgroups.tasks_outside(group, node["pid"])
+                if outside:
+                    raise RuntimeError(f"sig{i + 1}: threads {outside} are not in {group}")
             self.sig.append(node)
             self.pinning[f"sig{i + 1}"] = "unpinned" if cpu is None else f"cpu {cpu}"
 
@@ -144,22 +270,24 @@ class Lab:
             self.pinning[name] = "unpinned"
         self.pinning["callcast-bench"] = "unpinned"
 
-    def spawn(self, name, argv, cpu=None, stdout=None):
+    def spawn(self, name, argv, cpu=None, stdout=None, cgroup=None):
         if cpu is not None:
-            argv = ["taskset", "-c", str(cpu)] + argv
+            argv = ["taskset", "-c", str(cpu)] + argv  # taskset execs: the PID stays the node's
         err = open(os.path.join(self.work, name + ".log"), "w")
         process = subprocess.Popen(argv, stdout=stdout or err, stderr=err, cwd=self.work,
-                                   start_new_session=True)
+                                   start_new_session=True,
+                                   preexec_fn=(lambda: CpuCgroups.enter(cgroup)) if cgroup
+                                   else None)
         self.processes.append((name, process))
         return process
 
-    def callcastd(self, role, name, config, args, cpu):
+    def callcastd(self, role, name, config, args, cpu, cgroup=None):
         path = os.path.join(self.work, name + ".toml")
         with open(path, "w") as f:
             f.write(config)
         binary = os.path.join(self.build, "apps", "callcastd", "callcastd")
         process = self.spawn(name, [binary, "--role", role, "--config", path] + args, cpu,
-                             stdout=subprocess.PIPE)
+                             stdout=subprocess.PIPE, cgroup=cgroup)
         ready = self.ready_line(process, name)
         fields = dict(f.split("=", 1) for f in ready.split()[2:])
         return {"pid": process.pid, "http": fields["http"], "sip": fields.get("sip")}
@@ -224,6 +352,24 @@ class Lab:
                     pids.append(int(entry))
         return pids
 
+    def node_throttling(self):
+        """cpu.stat of each node's group (empty without --node-cpu-quota)."""
+        if not self.cgroups:
+            return {}
+        return {f"sig{i + 1}": self.cgroups.throttling(n["cgroup"]) for i, n in enumerate(self.sig)}
+
+    def redis_commands(self):
+        """Commands Redis ran since it started (INFO commandstats): with the calls, the round
+        trips one set-up costs the cluster, and the events published to every node."""
+        try:
+            out = subprocess.run(["redis-cli", "-p", str(self.redis_port), "INFO",
+                                  "commandstats"], capture_output=True, text=True,
+                                 timeout=5).stdout
+        except (OSError, subprocess.TimeoutExpired):
+            return {}
+        return {name: int(calls) for name, calls in
+                re.findall(r"cmdstat_([^:]+):calls=(\d+)", out)}
+
     def dispatch_counts(self):
         """INVITEs Kamailio sent to each node, from its log (the config logs every dispatch)."""
         counts = {}
@@ -252,6 +398,8 @@ class Lab:
             if process.stdout:
                 process.stdout.close()
         self.processes = []
+        if self.cgroups:
+            self.cgroups.remove()
 
 
 def run_once(build, nodes, repeat, work, args):
@@ -271,23 +419,36 @@ def run_once(build, nodes, repeat, work, args):
             if i > 0:
                 argv += ["--also-clean", node["http"]]
         load_before = os.getloadavg()[0]
+        throttled_before = lab.node_throttling()
         try:
             done = subprocess.run(argv, capture_output=True, text=True, timeout=args.run_timeout)
         except subprocess.TimeoutExpired:
             raise RuntimeError(f"callcast-bench sip did not finish within {args.run_timeout} s")
+        throttled_after = lab.node_throttling()
         lines = [json.loads(l) for l in done.stdout.splitlines() if l.startswith("{")]
         phases = {l["phase"]: l for l in lines}
         for l in lines:
             log(f"[{nodes} node(s), run {repeat}] " + json.dumps(l))
         if "summary" not in phases:
             raise RuntimeError(f"callcast-bench sip exit {done.returncode}: {done.stderr[-1500:]}")
+        viewer_calls = phase_figures(phases.get("viewer_calls"))
+        if args.node_cpu_quota and viewer_calls and viewer_calls.get("cpu_pct"):
+            # Each node's CPU in the viewer phase over its quota: ~1 means the quota, not the
+            # machine, held it back; the other processes' cpu_pct show what they had to spare.
+            viewer_calls["quota_used"] = {
+                name: round(pct / (100 * args.node_cpu_quota), 2)
+                for name, pct in viewer_calls["cpu_pct"].items() if name.startswith("sig")}
         return {"nodes": nodes, "repeat": repeat, "exit": done.returncode,
                 "ok": phases["summary"]["ok"], "calls": phases["summary"]["calls"],
                 "clean": phases["summary"]["clean"],
-                "viewer_calls": phase_figures(phases.get("viewer_calls")),
+                "viewer_calls": viewer_calls,
                 "master_calls": phase_figures(phases.get("master_calls")),
                 "dispatched_invites": lab.dispatch_counts(), "pinning": lab.pinning,
+                "redis_commands": lab.redis_commands(),
                 "kamailio_shm_max_used_mb": lab.kamailio_shm_max_used_mb(),
+                "node_throttling": {
+                    name: {k: after[k] - throttled_before[name][k] for k in after}
+                    for name, after in throttled_after.items()},
                 "load_avg_1m_before": round(load_before, 2)}
     finally:
         lab.stop()
@@ -336,6 +497,10 @@ def main():
     parser.add_argument("--transport", choices=["udp", "tcp"], default="udp")
     parser.add_argument("--no-pin", dest="pin", action="store_false",
                         help="leave the signaling nodes unpinned")
+    parser.add_argument("--node-cpu-quota", type=float, default=None, metavar="F",
+                        help="each signaling node in its own CPU cgroup limited to F of one "
+                        "core (e.g. 0.25): small nodes, so that the nodes and not the shared "
+                        "machine bound the rate (needs root)")
     parser.add_argument("--run-timeout", type=int, default=60, help="s per bench run (60)")
     parser.add_argument("--keep-dir", action="store_true", help="keep configs and logs")
     args = parser.parse_args()
@@ -346,6 +511,16 @@ def main():
         if shutil.which(tool) is None:
             log(f"sip_cluster: {tool} is not installed (redis-server, util-linux, kamailio)")
             return 77  # CTest's skip code for the smoke test
+    if args.node_cpu_quota is not None:
+        if not 0.01 <= args.node_cpu_quota <= cpu_count():
+            parser.error(f"--node-cpu-quota: a fraction of one core, 0.01 to {cpu_count()}")
+        try:
+            version, root = CpuCgroups.find_hierarchy()
+        except RuntimeError as error:
+            log(f"sip_cluster: {error}")
+            return 2
+        log(f"sip_cluster: signaling nodes limited to {args.node_cpu_quota} core each "
+            f"(cgroup v{version}, {root})")
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
 
     build = os.path.abspath(args.build)
@@ -389,12 +564,15 @@ def main():
             "viewer_phase_cpu_pct": [v["cpu_pct"] for v in viewers if v],
             "viewer_phase_bench_cpu_pct": [v["bench_cpu_pct"] for v in viewers if v],
             "viewer_phase_core_busy_pct": [v["core_busy_pct"] for v in viewers if v],
+            "viewer_quota_used": [v.get("quota_used") for v in viewers if v],
+            "node_throttling": [r["node_throttling"] for r in mine],
             "dispatched_invites": [r["dispatched_invites"] for r in mine],
+            "redis_commands": [r["redis_commands"] for r in mine],
             "kamailio_shm_max_used_mb": [r["kamailio_shm_max_used_mb"] for r in mine],
             "pinning": mine[0]["pinning"] if mine else None}
     result = {"bench": "sip_cluster", "transport": args.transport, "masters": args.masters,
               "viewers_per_master": args.viewers, "concurrency": args.concurrency,
-              "cpus": cpu_count(), "nodes": by_nodes, "failures": failures,
+              "cpus": cpu_count(), "node_cpu_quota": args.node_cpu_quota, "nodes": by_nodes, "failures": failures,
               "load_avg_1m_end": round(os.getloadavg()[0], 2)}
     one, two = by_nodes.get("1"), by_nodes.get("2")
     if one and two and one["viewer_setups_per_s"] and two["viewer_setups_per_s"]:
