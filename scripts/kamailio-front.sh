@@ -6,7 +6,12 @@
 # --dir, so several fronts on one machine (network namespaces) never meet.
 #
 #   scripts/kamailio-front.sh --listen 10.99.0.1 --node 10.99.0.2:5060 --node 10.99.0.3:5060 \
-#     --dir /tmp/front [--port 5060] [--service-number 777] [--ping-interval 2] [--check]
+#     --dir /tmp/front [--port 5060] [--service-number 777] [--ping-interval 2] [--shm-mb 256]
+#     [--check]
+#
+# --shm-mb: Kamailio's shared memory (its transactions live there). 32 MB ran out at about 400
+# calls in flight (bench/sip_cluster.py: INVITEs answered "500 No error (2/SL)", "cannot allocate
+# shmem buffer" in its log); 256 MB holds thousands.
 #
 # Then, while it runs:
 #   kamcmd -s unix:/tmp/front/kamailio_ctl dispatcher.list           # the nodes: FLAGS AP up, IP down
@@ -21,11 +26,12 @@ port=5060
 service=777
 dir=""
 ping=2
+shm=256
 nodes=""
 check=0
 
 usage() {
-  sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//' >&2
+  sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//' >&2
   exit 2
 }
 fail() {
@@ -41,6 +47,7 @@ while [ $# -gt 0 ]; do
     --service-number) [ $# -ge 2 ] || usage; service=$2; shift 2 ;;
     --dir) [ $# -ge 2 ] || usage; dir=$2; shift 2 ;;
     --ping-interval) [ $# -ge 2 ] || usage; ping=$2; shift 2 ;;
+    --shm-mb) [ $# -ge 2 ] || usage; shm=$2; shift 2 ;;
     --check) check=1; shift ;;
     -h|--help) usage ;;
     *) fail "unknown argument '$1' (see --help)" ;;
@@ -58,6 +65,7 @@ is_ipv4 "$listen" || fail "--listen '$listen' is not an IPv4 address"
 is_number "$port" && [ "$port" -ge 1 ] && [ "$port" -le 65535 ] || fail "--port '$port' is not a port"
 is_number "$service" || fail "--service-number '$service' is not a number"
 is_number "$ping" && [ "$ping" -ge 1 ] || fail "--ping-interval '$ping' is not a number of seconds"
+is_number "$shm" && [ "$shm" -ge 16 ] || fail "--shm-mb '$shm' is not a number of megabytes (>= 16)"
 [ -n "$nodes" ] || fail "at least one --node HOST:PORT (a callcastd signaling node) is required"
 [ -n "$dir" ] || fail "--dir DIRECTORY is required (PID file, control socket, dispatcher list)"
 command -v kamailio >/dev/null 2>&1 || fail "kamailio is not installed (Debian package kamailio)"
@@ -75,7 +83,7 @@ for node in $nodes; do
   echo "1 sip:$node 0 0 duid=$node" >> "$list"
 done
 
-set -- -f "$config" -DD -E -m 32 -M 4 -Y "$dir" -P "$dir/kamailio.pid" -w "$dir" \
+set -- -f "$config" -DD -E -m "$shm" -M 8 -Y "$dir" -P "$dir/kamailio.pid" -w "$dir" \
   -A "CALLCAST_LISTEN=$listen" -A "CALLCAST_SIP_PORT=$port" \
   -A "CALLCAST_SERVICE_NUMBER=\"$service\"" -A "CALLCAST_PING_INTERVAL=$ping" \
   -A "CALLCAST_DISPATCHER_LIST=\"$list\"" -A "CALLCAST_CTL=\"unix:$dir/kamailio_ctl\""

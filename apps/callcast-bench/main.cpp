@@ -6,6 +6,8 @@
 //   callcast-bench media [--target callcast|peer|limit] [--viewers N | --ramp-to-limit] ...
 //   callcast-bench media --webrtc-viewers ...   (the N viewers are browsers: ICE, DTLS, SRTP)
 //   callcast-bench media --edge --viewers N ... (N at an origin callcastd, N at its edge)
+//   callcast-bench media --edge-compare --viewers N ... (N at one node, then N/2 + N/2 at an
+//                                                        origin and its edge, and the comparison)
 #include <CLI/CLI.hpp>
 #include <chrono>
 #include <cstdint>
@@ -68,6 +70,15 @@ int main(int argc, char** argv) {
   users->needs(sip_address);
   sip_command->add_option("--server-pid", sip.server_pid,
                           "pid of the running callcastd, for its CPU and RSS figures");
+  sip_command
+      ->add_option("--also-clean", sip.also_clean,
+                   "a cluster (issue 15): the HTTP address HOST:PORT of another signaling node "
+                   "that must hold no call or broadcast after the hang-up (repeatable)")
+      ->needs(sip_address);
+  sip_command->add_option(
+      "--watch-pid", sip.watch_pids,
+      "NAME=PID or NAME=PID+PID...: each phase reports these processes' CPU (summed per NAME) "
+      "under \"cpu_pct\", with the bench's own and every core's busy share (repeatable)");
   sip_command->add_option("--realm", sip.realm,
                           "digest realm of the users file (default callcast)");
   sip_command->add_option("--service-number", sip.service_number,
@@ -123,6 +134,11 @@ int main(int argc, char** argv) {
       "callcast only (issue 15): a second callcastd as an edge of the first; the clip goes to the "
       "origin, the edge pulls the group over RTSP/TCP (POST /v1/edges), and N more viewers play "
       "from the edge: the JSON's \"edge\" holds the latency at each side and both nodes' CPU");
+  auto* edge_compare = media_command->add_flag(
+      "--edge-compare", media.edge_compare,
+      "callcast only (issue 15): at --viewers N (even), one node serving N, then an origin serving "
+      "N/2 feeding an edge serving N/2 (--server-cpus, --edge-cpus); then one \"edge_compare\" "
+      "line: both layouts' delivery, loss, latency, CPU and viewers per busy core");
   std::string edge_cpus;
   media_command->add_option("--edge-cpus", edge_cpus,
                             "CPUs of the edge node (default: --server-cpus)");
@@ -130,6 +146,7 @@ int main(int argc, char** argv) {
       "--ramp-to-limit", media.ramp_to_limit,
       "find the largest N kept in real time with < 0.1% loss (doubling, then bisection)");
   ramp->excludes(media_viewers);
+  edge_compare->excludes(ramp);
   media_command->add_option("--start", media.start, "first N of the ramp (default 100)")
       ->check(CLI::Range(1, 1000000));
   media_command->add_option("--max", media.max, "largest N of the ramp (default 20000)")
@@ -195,6 +212,14 @@ int main(int argc, char** argv) {
       media.run.edge_cpus = *edge;
     }
     media.run.bench_cpus = *bench;
+    if (media.edge_compare &&
+        (media.ramp_to_limit || media.run.viewers < 2 || media.run.viewers % 2 != 0 ||
+         media.phones || media.webrtc || media.run.target != MediaTarget::callcast)) {
+      std::cerr << "callcast-bench media: --edge-compare needs --target callcast, RTSP viewers "
+                   "and an even --viewers N >= 2 (no --ramp-to-limit)"
+                << std::endl;
+      return 2;
+    }
     media.precision = precision_pct / 100.0;
     return callcast::loadgen::run_media_bench(std::move(media));
   }

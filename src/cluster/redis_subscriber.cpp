@@ -170,7 +170,10 @@ void RedisSubscriber::serve(Connection& connection) {
 
   std::size_t confirmed = 0;
   Clock::time_point last_heard = Clock::now();
-  std::optional<Clock::time_point> ping_sent;
+  // A flag and a time rather than an optional: GCC 12 at -O2 takes the optional's time for
+  // possibly uninitialized (-Wmaybe-uninitialized), which broke the release build under -Werror.
+  bool ping_pending = false;
+  Clock::time_point ping_sent{};
   // Until SUBSCRIBE is confirmed, the reply timeout applies to it as to a PING.
   Clock::time_point waiting_since = last_heard;
   bool waiting = true;
@@ -208,7 +211,7 @@ void RedisSubscriber::serve(Connection& connection) {
           if (on_subscribed_) on_subscribed_(first);
         }
       } else if (kind == "pong") {
-        ping_sent.reset();
+        ping_pending = false;
       }
     }
 
@@ -218,12 +221,12 @@ void RedisSubscriber::serve(Connection& connection) {
                      std::to_string(options_.reply_timeout.count()) + " ms");
       return;
     }
-    if (ping_sent && now - *ping_sent >= options_.reply_timeout) {
+    if (ping_pending && now - ping_sent >= options_.reply_timeout) {
       record_failure("no reply to PING within " + std::to_string(options_.reply_timeout.count()) +
                      " ms");
       return;
     }
-    if (!ping_sent && !waiting && now - last_heard >= options_.ping_interval) {
+    if (!ping_pending && !waiting && now - last_heard >= options_.ping_interval) {
       const char* ping[] = {"PING"};
       const std::size_t ping_length[] = {4};
       if (redisAppendCommandArgv(context, 1, ping, ping_length) != REDIS_OK || !send_pending()) {
@@ -231,11 +234,12 @@ void RedisSubscriber::serve(Connection& connection) {
         return;
       }
       ping_sent = now;
+      ping_pending = true;
     }
 
     // Sleep until data, a stop, or the next deadline (a PING to send or an answer overdue).
     Clock::time_point next = last_heard + options_.ping_interval;
-    if (ping_sent) next = *ping_sent + options_.reply_timeout;
+    if (ping_pending) next = ping_sent + options_.reply_timeout;
     if (waiting) next = waiting_since + options_.reply_timeout;
     std::array<pollfd, 2> descriptors{pollfd{context->fd, POLLIN, 0}, pollfd{wake_fd_, POLLIN, 0}};
     const int ready = ::poll(descriptors.data(), descriptors.size(), poll_timeout_ms(next - now));

@@ -3,6 +3,7 @@
 #include <sched.h>
 
 #include <fstream>
+#include <functional>
 #include <iostream>
 
 #include "loadgen/cpu_usage.hpp"
@@ -10,6 +11,7 @@
 #include "loadgen/media_packetizer.hpp"
 #include "loadgen/media_run.hpp"
 #include "loadgen/open_files_limit.hpp"
+#include "loadgen/phase_result.hpp"
 #include "loadgen/viewer_fleet.hpp"
 
 #ifndef CALLCAST_BENCH_CLIP_DIR
@@ -18,6 +20,12 @@
 
 namespace callcast::loadgen {
 namespace {
+
+double load_average_1m() {
+  double load = 0;
+  std::ifstream("/proc/loadavg") >> load;
+  return load;
+}
 
 void append_csv(const std::filesystem::path& file, const nlohmann::ordered_json& j) {
   const bool fresh = !std::filesystem::exists(file) || std::filesystem::file_size(file) == 0;
@@ -32,6 +40,70 @@ void append_csv(const std::filesystem::path& file, const nlohmann::ordered_json&
       << j["latency_ms"]["p50"] << ',' << j["latency_ms"]["p99"] << ',' << j["server_cpu_pct"]
       << ',' << j["server_core_busy_pct"] << ',' << j["server_rss_per_viewer_kib"] << ','
       << j["bench_cpu_pct"] << ',' << (j["kept_up"].get<bool>() ? "true" : "false") << '\n';
+}
+
+// Per busy core: what one core fully given to the layout's nodes would serve at this run's cost
+// per viewer (a linear extrapolation from the CPU time the nodes took, not a measured limit).
+nlohmann::ordered_json per_core(std::size_t viewers, double delivered_pps, double cpu_pct) {
+  if (cpu_pct <= 0) return {{"viewers_per_core", nullptr}, {"pps_per_core", nullptr}};
+  return {{"viewers_per_core", round_to(static_cast<double>(viewers) * 100.0 / cpu_pct, 0)},
+          {"pps_per_core", round_to(delivered_pps * 100.0 / cpu_pct, 0)}};
+}
+
+// --edge-compare: N viewers at one node, then N/2 at an origin and N/2 at its edge; both runs'
+// lines as usual, then the comparison line.
+bool compare_edge(MediaBenchOptions& options,
+                  const std::function<std::optional<MediaRunResult>(std::size_t)>& one_run) {
+  const std::size_t viewers = options.run.viewers;
+  options.run.edge = false;
+  const auto single = one_run(viewers);
+  if (!single) return false;
+  // one_run reads options.run: the same run again, as an origin and its edge.
+  options.run.edge = true;
+  const auto pair = one_run(viewers / 2);
+  if (!pair) return false;
+  const nlohmann::ordered_json& a = single->json;
+  const nlohmann::ordered_json& b = pair->json;
+  const nlohmann::ordered_json& edge = b["edge"];
+  const double single_cpu = a["server_cpu_pct"].get<double>();
+  const double pair_cpu = edge["origin_cpu_pct"].get<double>() + edge["edge_cpu_pct"].get<double>();
+  nlohmann::ordered_json one_node = {{"viewers", viewers},
+                                     {"cpus", a["server_cpus"]},
+                                     {"delivered_pps", a["delivered_pps"]},
+                                     {"loss_pct", a["loss_pct"]},
+                                     {"kept_up", a["kept_up"]},
+                                     {"latency_ms", a["latency_ms"]},
+                                     {"cpu_pct", single_cpu}};
+  one_node.update(per_core(viewers, a["delivered_pps"].get<double>(), single_cpu));
+  nlohmann::ordered_json origin_edge = {{"viewers", 2 * (viewers / 2)},
+                                        {"origin_cpus", b["server_cpus"]},
+                                        {"edge_cpus", edge["edge_cpus"]},
+                                        {"delivered_pps", b["delivered_pps"]},
+                                        {"loss_pct", b["loss_pct"]},
+                                        {"origin_loss_pct", edge["origin_loss_pct"]},
+                                        {"edge_loss_pct", edge["edge_loss_pct"]},
+                                        {"kept_up", b["kept_up"]},
+                                        {"origin_latency_ms", edge["origin_latency_ms"]},
+                                        {"edge_latency_ms", edge["edge_latency_ms"]},
+                                        {"edge_added_p50_ms", edge["added_p50_ms"]},
+                                        {"edge_added_p99_ms", edge["added_p99_ms"]},
+                                        {"origin_cpu_pct", edge["origin_cpu_pct"]},
+                                        {"edge_cpu_pct", edge["edge_cpu_pct"]},
+                                        {"cpu_pct", round_to(pair_cpu, 1)}};
+  origin_edge.update(per_core(2 * (viewers / 2), b["delivered_pps"].get<double>(), pair_cpu));
+  nlohmann::ordered_json line = {
+      {"bench", "media"},
+      {"phase", "edge_compare"},
+      {"viewers", viewers},
+      {"one_node", one_node},
+      {"origin_edge", origin_edge},
+      // CPU of the two nodes together over the one node's, for the same viewers: what the
+      // edge's pull and its second fan-out cost beyond one node.
+      {"cpu_ratio_origin_edge_vs_one_node",
+       single_cpu > 0 ? nlohmann::ordered_json(round_to(pair_cpu / single_cpu, 3)) : nullptr},
+      {"load_avg_1m", load_average_1m()}};
+  std::cout << line.dump() << std::endl;
+  return true;
 }
 
 }  // namespace
@@ -121,6 +193,7 @@ int run_media_bench(MediaBenchOptions options) {
               << " viewers, the most the bench's " << limit.describe() << " holds" << std::endl;
     options.max = bench_cap;
   }
+  if (options.edge_compare) return compare_edge(options, one_run) ? 0 : (bench_failed ? 3 : 1);
   if (!options.ramp_to_limit) {
     if (one_run(options.run.viewers)) return 0;
     return bench_failed ? kBenchFailedExit : 1;

@@ -24,6 +24,11 @@ struct MediaBenchOptions {
   bool phones = false;
   // ... or WebRTC viewers (MediaRunOptions::webrtc_viewers): browsers played by the bench.
   bool webrtc = false;
+  // Issue 15's capacity comparison, in one invocation at a fixed N (`run.viewers`, even): one
+  // node serving N viewers, then an origin serving N/2 that feeds one edge serving N/2 (each
+  // node on its own CPUs); then one "edge_compare" line: delivered packets/s, loss, latency and
+  // CPU of each layout, and the viewers and packets/s per busy core they come to.
+  bool edge_compare = false;
 };
 
 // The process exit code: 0 when every run was made (kept up or not), 1 when one failed to run,

@@ -27,6 +27,19 @@ nlohmann::ordered_json to_json(const PhaseResult& result) {
       result.server_cpu_pct ? nlohmann::ordered_json(round_to(*result.server_cpu_pct, 1)) : nullptr;
   json["server_rss_kib"] =
       result.server_rss_kib ? nlohmann::ordered_json(*result.server_rss_kib) : nullptr;
+  if (!result.watched_cpu_pct.empty()) {
+    nlohmann::ordered_json watched = nlohmann::ordered_json::object();
+    for (const auto& [name, pct] : result.watched_cpu_pct)
+      watched[name] = round_to(pct, 1);
+    json["cpu_pct"] = watched;
+  }
+  if (result.bench_cpu_pct) json["bench_cpu_pct"] = round_to(*result.bench_cpu_pct, 1);
+  if (!result.core_busy_pct.empty()) {
+    nlohmann::ordered_json cores = nlohmann::ordered_json::object();
+    for (const auto& [cpu, pct] : result.core_busy_pct)
+      cores[std::to_string(cpu)] = round_to(pct, 1);
+    json["core_busy_pct"] = cores;
+  }
   if (!result.errors.empty()) json["errors"] = result.errors;
   return json;
 }

@@ -32,6 +32,11 @@ struct PhaseResult {
   std::optional<LatencySummary> progress;  // INVITE -> 183 (master calls only)
   std::optional<double> server_cpu_pct;    // over wall_s; nullopt when the server is not ours
   std::optional<std::uint64_t> server_rss_kib;  // at the end of the phase
+  // --watch-pid processes (name -> % of one core over wall_s), the bench's own CPU and every
+  // core's busy share: what limited the phase when the server is several processes.
+  std::map<std::string, double> watched_cpu_pct;
+  std::optional<double> bench_cpu_pct;
+  std::map<int, double> core_busy_pct;
 };
 
 nlohmann::ordered_json to_json(const PhaseResult& result);

@@ -1,8 +1,10 @@
 #include "loadgen/sip_bench.hpp"
 
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include <boost/asio/post.hpp>
+#include <charconv>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -10,6 +12,7 @@
 
 #include "auth/user_directory.hpp"
 #include "loadgen/churn_report.hpp"
+#include "loadgen/cpu_usage.hpp"
 #include "loadgen/http_client.hpp"
 #include "loadgen/process_usage.hpp"
 #include "sipwire/iptv_sdp.hpp"
@@ -175,6 +178,38 @@ Result<bool, std::string> SipBench::prepare_server() {
   return true;
 }
 
+Result<bool, std::string> SipBench::parse_cluster_options() {
+  for (const auto& address : options_.also_clean) {
+    auto node = core::parse_host_port(address);
+    if (!node) return fail("--also-clean '" + address + "': " + node.error());
+    also_clean_.push_back(*node);
+  }
+  for (const auto& spec : options_.watch_pids) {
+    const auto equals = spec.find('=');
+    if (equals == std::string::npos || equals == 0 || equals + 1 == spec.size()) {
+      return fail("--watch-pid '" + spec + "': expected NAME=PID or NAME=PID+PID...");
+    }
+    std::vector<pid_t> pids;
+    std::string_view rest = std::string_view(spec).substr(equals + 1);
+    while (!rest.empty()) {
+      const auto plus = rest.find('+');
+      const std::string_view one = rest.substr(0, plus);
+      pid_t pid = 0;
+      const auto [end, error] = std::from_chars(one.data(), one.data() + one.size(), pid);
+      if (error != std::errc() || end != one.data() + one.size() || pid <= 0) {
+        return fail("--watch-pid '" + spec + "': '" + std::string(one) + "' is not a pid");
+      }
+      if (!sample_process(pid)) {
+        return fail("--watch-pid '" + spec + "': no process " + std::to_string(pid));
+      }
+      pids.push_back(pid);
+      rest = plus == std::string_view::npos ? std::string_view() : rest.substr(plus + 1);
+    }
+    watched_.emplace_back(spec.substr(0, equals), std::move(pids));
+  }
+  return true;
+}
+
 Result<bool, std::string> SipBench::start_agents() {
   auto start =
       [this](const std::string& number) -> Result<std::unique_ptr<sipua::UserAgent>, std::string> {
@@ -243,12 +278,41 @@ void SipBench::close_publishers() {
 void SipBench::run_phase(CallPhase& phase, const std::vector<CallSpec>& specs, PhaseResult& result,
                          bool print) {
   const auto before = server_pid_ != 0 ? sample_process(server_pid_) : std::nullopt;
+  // Several processes serve a cluster's calls (nodes, front, Redis): each one's CPU over the
+  // phase, the bench's own and every core's, say which of them ran out.
+  std::vector<std::vector<std::optional<ProcessSample>>> watched_before;
+  for (const auto& [name, pids] : watched_) {
+    auto& samples = watched_before.emplace_back();
+    for (const pid_t pid : pids)
+      samples.push_back(sample_process(pid));
+  }
+  const auto self_before = sample_process(::getpid());
+  const auto cores_before = read_core_times();
   phase.run(specs);
+  const auto cores_after = read_core_times();
+  const auto self_after = sample_process(::getpid());
   const auto after = server_pid_ != 0 ? sample_process(server_pid_) : std::nullopt;
   result = phase.result();
   if (before && after) {
     result.server_cpu_pct = cpu_percent(*before, *after);
     result.server_rss_kib = after->rss_kib;
+  }
+  for (std::size_t w = 0; w < watched_.size(); ++w) {
+    double pct = 0;
+    for (std::size_t p = 0; p < watched_[w].second.size(); ++p) {
+      const auto& was = watched_before[w][p];
+      const auto now = sample_process(watched_[w].second[p]);
+      if (was && now) pct += cpu_percent(*was, *now);
+    }
+    result.watched_cpu_pct[watched_[w].first] = pct;
+  }
+  if (self_before && self_after) result.bench_cpu_pct = cpu_percent(*self_before, *self_after);
+  if (!watched_.empty()) {
+    for (const auto& [cpu, times] : cores_after) {
+      if (const auto busy = core_busy_pct(cores_before, cores_after, cpu)) {
+        result.core_busy_pct[cpu] = *busy;
+      }
+    }
   }
   if (!print) return;
   emit(to_json(result));
@@ -293,6 +357,26 @@ SipBench::CleanCheck SipBench::wait_clean(std::chrono::milliseconds timeout) {
       check.clean = false;
       check.detail = "GET /v1/groups -> " + groups.describe() + "; GET /v1/signaling -> " +
                      signaling.describe();
+    }
+    // The other signaling nodes of a cluster: their own dialogs and broadcasts (the groups are
+    // the media nodes', which every signaling node lists alike).
+    for (const auto& node : also_clean_) {
+      if (!check.clean) break;
+      const auto other = HttpClient(node, kHttpTimeout).get("/v1/signaling");
+      const auto other_json = nlohmann::json::parse(other.body, nullptr, false);
+      if (other.status != 200 || !other_json.is_object() ||
+          !other_json["calls"].is_number_unsigned() ||
+          !other_json["broadcasts"].is_number_unsigned()) {
+        check.clean = false;
+        check.detail = "GET /v1/signaling at " + core::to_string(node) + " -> " + other.describe();
+        break;
+      }
+      check.calls_left += other_json["calls"].get<std::size_t>();
+      if (other_json["calls"].get<std::size_t>() != 0 ||
+          other_json["broadcasts"].get<std::size_t>() != 0) {
+        check.clean = false;
+        check.detail = "signaling at " + core::to_string(node) + ": " + other_json.dump();
+      }
     }
     if (check.clean || Clock::now() >= deadline) return check;
     std::this_thread::sleep_for(50ms);
@@ -377,6 +461,10 @@ SipBench::Round SipBench::run_round(bool print_phases) {
 
 int SipBench::run() {
   spdlog::set_level(options_.verbose ? spdlog::level::info : spdlog::level::warn);
+  if (auto parsed = parse_cluster_options(); !parsed) {
+    std::cerr << "callcast-bench sip: " << parsed.error() << std::endl;
+    return 2;
+  }
   if (auto ready = prepare_server(); !ready) {
     std::cerr << "callcast-bench sip: " << ready.error() << std::endl;
     return 2;

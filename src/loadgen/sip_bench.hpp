@@ -68,6 +68,7 @@ class SipBench {
   };
 
   Result<bool, std::string> prepare_server();
+  Result<bool, std::string> parse_cluster_options();
   Result<bool, std::string> write_users(const std::filesystem::path& file);
   Result<bool, std::string> start_agents();
   Round run_round(bool print_phases);
@@ -95,7 +96,10 @@ class SipBench {
   std::unique_ptr<CallcastdProcess> server_;
   core::HostPort sip_address_;
   core::HostPort http_address_;
-  int server_pid_ = 0;         // 0: no CPU/RSS figures
+  int server_pid_ = 0;  // 0: no CPU/RSS figures
+  // --watch-pid: name -> the processes whose CPU is summed under it.
+  std::vector<std::pair<std::string, std::vector<pid_t>>> watched_;
+  std::vector<core::HostPort> also_clean_;  // --also-clean: the other signaling nodes
   bool left_unclean_ = false;  // some round left groups or dialogs behind: keep the server log
 
   std::vector<std::unique_ptr<sipua::UserAgent>> master_agents_;

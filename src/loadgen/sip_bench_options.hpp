@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstddef>
 #include <string>
+#include <vector>
 
 #include "sipua/user_agent_options.hpp"
 
@@ -21,6 +22,13 @@ struct SipBenchOptions {
   std::string realm = "callcast";  // of that server's users file
   std::string service_number = "777";
   std::string password = "callcast-bench";  // of every benchmark user
+  // A cluster behind a SIP front (issue 15): `sip` names the front (Kamailio), `http` one
+  // signaling node; these are the HTTP addresses of the other signaling nodes, whose calls and
+  // broadcasts must be gone after the hang-up too.
+  std::vector<std::string> also_clean;
+  // Processes whose CPU each phase reports, "NAME=PID" or "NAME=PID+PID+..." (summed: Kamailio's
+  // workers), e.g. every node of a cluster and its front.
+  std::vector<std::string> watch_pids;
 
   std::size_t masters = 20;
   std::size_t viewers = 10;  // per master
