@@ -34,6 +34,12 @@ namespace callcast {
 
 namespace {
 
+// Redis commands a cluster's signaling node makes on its SIP thread (REGISTER's bindings, the
+// forwarding lookups of every INVITE): a Redis down or stuck costs a request a failure within
+// about a second, before Kamailio (fr_timer 1.5 s) would take this node for dead.
+const cluster::RedisClientOptions kSipThreadRedis{std::chrono::milliseconds(250),
+                                                  std::chrono::milliseconds(250)};
+
 std::vector<auth::DigestAlgorithm> algorithms_of(const std::vector<std::string>& names) {
   std::vector<auth::DigestAlgorithm> algorithms;
   for (const auto& name : names) {
@@ -316,15 +322,11 @@ Result<bool, std::string> Daemon::add_signaling() {
                                                  *s.authenticator);
   if (config_.cluster.enabled()) {
     // Issue 15: every signaling node reads and writes the same bindings. REGISTER runs on the
-    // SIP thread, so Redis gets short timeouts: a Redis that is down or stuck costs a REGISTER
-    // a 503 (Retry-After, a Warning naming the Redis) within about a second, which is also
-    // before Kamailio (fr_timer 1.5 s) would take this node for dead.
+    // SIP thread: a Redis down or stuck answers it 503 (Retry-After, a Warning naming the Redis).
     auto server = core::parse_redis_url(config_.cluster.redis_url);
     if (!server) return fail("cluster.redis_url: " + server.error());
-    s.registrations = std::make_unique<cluster::RedisRegistrar>(
-        *server, sip::registrar_limits(sip),
-        cluster::RedisClientOptions{std::chrono::milliseconds(250),
-                                    std::chrono::milliseconds(250)});
+    s.registrations = std::make_unique<cluster::RedisRegistrar>(*server, sip::registrar_limits(sip),
+                                                                kSipThreadRedis);
     if (auto reachable = s.registrations->check(); !reachable) {
       return fail("registrations: " + reachable.error());
     }
@@ -352,7 +354,9 @@ Result<std::unique_ptr<forwarding::ForwardingRules>, std::string> Daemon::open_f
   if (config_.cluster.enabled()) {
     auto server = core::parse_redis_url(config_.cluster.redis_url);
     if (!server) return fail("cluster.redis_url: " + server.error());
-    auto rules = std::make_unique<cluster::RedisForwardingRules>(*server);
+    // Looked up on the SIP thread for every viewer INVITE (710): the same short timeouts as
+    // the registrations', so that a Redis down or stuck answers the call within about a second.
+    auto rules = std::make_unique<cluster::RedisForwardingRules>(*server, kSipThreadRedis);
     if (auto reachable = rules->check(); !reachable) {
       return fail("forwarding rules: " + reachable.error());
     }
