@@ -5,6 +5,7 @@
 
 #include "support/control_api.hpp"
 #include "support/http_client.hpp"
+#include "support/lab_terminals.hpp"
 #include "support/media_tools.hpp"
 #include "support/netns_scope.hpp"
 #include "support/wait_until.hpp"
@@ -132,22 +133,13 @@ ChildProcess& LabTerminalTest::start_live_broadcast(std::vector<std::string> ext
 }
 
 std::string LabTerminalTest::output(const ChildProcess& child) {
-  return file_tail(child.options().stdout_file, 256 * 1024) +
-         file_tail(child.options().stderr_file, 64 * 1024);
+  return LabTerminals::output(child);
 }
 
 ::testing::AssertionResult LabTerminalTest::wait_for_output(ChildProcess& child,
                                                             const std::string& text,
                                                             std::chrono::milliseconds timeout) {
-  if (wait_until([&] { return output(child).find(text) != std::string::npos || !child.running(); },
-                 timeout, 50ms) &&
-      output(child).find(text) != std::string::npos) {
-    return ::testing::AssertionSuccess();
-  }
-  return ::testing::AssertionFailure()
-         << "\"" << text << "\" not in the output of " << child.command_line() << " ("
-         << (child.running() ? "still running" : child.status()->describe()) << "):\n"
-         << output(child);
+  return LabTerminals::wait_for_output(child, text, timeout);
 }
 
 std::optional<ExitStatus> LabTerminalTest::wait_exit(ChildProcess& child,
