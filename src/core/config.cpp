@@ -209,6 +209,10 @@ Status apply_media(const toml::table& table, MediaConfig& media) {
       error = read_seconds(node, key, media.edge_linger);
     } else if (n == "token_ttl_s") {
       error = read_seconds(node, key, media.token_ttl);
+    } else if (n == "webrtc_consent_timeout_s") {
+      std::int64_t seconds = 0;
+      error = read_integer(node, key, 10, 30, seconds);
+      if (!error) media.webrtc_consent_timeout = std::chrono::seconds{seconds};
     } else if (n == "udp_gso") {
       error = read_bool(node, key, media.udp_gso);
     } else if (n == "rtx_window_ms") {

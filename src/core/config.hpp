@@ -38,6 +38,10 @@ struct MediaConfig {
   // viewer arriving meanwhile (a player reconnecting, the next of an overflow) reuses the pull.
   std::chrono::seconds edge_linger{5};
   std::chrono::seconds token_ttl{3600};
+  // A browser (WebRTC viewer or broadcaster) whose ICE connectivity checks stop for this long has
+  // lost its consent (RFC 7675: 30 s) and its call ends. Browsers check every 4-6 s, so 10 s is
+  // the least that survives a lost check or two; lower ends a killed browser's call sooner.
+  std::chrono::seconds webrtc_consent_timeout{30};
   // Fan-out worker threads (step 709): 0 = one per CPU core this process may run on.
   std::size_t workers = 0;
   // UDP GSO (UDP_SEGMENT): a frame's same-size packets to one viewer in one send.

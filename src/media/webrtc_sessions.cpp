@@ -625,8 +625,9 @@ void WebRtcSessions::sweep(Clock::time_point now) {
       close(*peer, "DTLS failed: " + peer->dtls->error());
     } else if (peer->dtls->state() == dtls::DtlsState::closed) {
       close(*peer, kBrowserClosed, true);
-    } else if (peer->ice.consent_expired(now)) {
-      close(*peer, "ICE consent expired (no connectivity check for 30 s)");
+    } else if (peer->ice.consent_expired(now, ctx_.config.webrtc_consent_timeout)) {
+      close(*peer, "ICE consent expired (no connectivity check for " +
+                       std::to_string(ctx_.config.webrtc_consent_timeout.count()) + " s)");
     }
     if (peer->closing) gone.push_back(ufrag);
   }

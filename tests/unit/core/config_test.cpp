@@ -131,6 +131,7 @@ TEST(ParseConfigTomlTest, EveryKeyIsApplied) {
     publisher_grace_s = 17
     publisher_stall_s = 19
     token_ttl_s = 18
+    webrtc_consent_timeout_s = 12
     workers = 3
     udp_gso = false
     [http]
@@ -158,6 +159,7 @@ TEST(ParseConfigTomlTest, EveryKeyIsApplied) {
   EXPECT_EQ(config.media.publisher_grace, std::chrono::seconds(17));
   EXPECT_EQ(config.media.publisher_stall, std::chrono::seconds(19));
   EXPECT_EQ(config.media.token_ttl, std::chrono::seconds(18));
+  EXPECT_EQ(config.media.webrtc_consent_timeout, std::chrono::seconds(12));
   EXPECT_EQ(config.media.workers, 3u);
   EXPECT_FALSE(config.media.udp_gso);
   EXPECT_EQ(config.http.listen, (HostPort{"0.0.0.0", 9080}));
@@ -261,6 +263,16 @@ TEST(ParseConfigTomlTest, LimitsAndTimeoutsMustBePositive) {
     EXPECT_THAT(parse_error("[media]\n" + name + " = -5\n"), HasSubstr("media." + name));
     EXPECT_TRUE(parse_config_toml("[media]\n" + name + " = 1\n").ok()) << name;
   }
+}
+
+TEST(ParseConfigTomlTest, WebRtcConsentTimeoutIsTenToThirtySeconds) {
+  EXPECT_EQ(parse_ok("").media.webrtc_consent_timeout, std::chrono::seconds(30));
+  EXPECT_THAT(parse_error("[media]\nwebrtc_consent_timeout_s = 9\n"),
+              HasSubstr("media.webrtc_consent_timeout_s: must be between 10 and 30"));
+  EXPECT_THAT(parse_error("[media]\nwebrtc_consent_timeout_s = 31\n"),
+              HasSubstr("media.webrtc_consent_timeout_s: must be between 10 and 30"));
+  EXPECT_EQ(parse_ok("[media]\nwebrtc_consent_timeout_s = 10\n").media.webrtc_consent_timeout,
+            std::chrono::seconds(10));
 }
 
 TEST(ParseConfigTomlTest, ViewerMediaStartTimeoutIsPositiveAndAutoForwardingABoolean) {
