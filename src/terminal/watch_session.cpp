@@ -105,6 +105,15 @@ void WatchSession::on_answered(const sipua::Response& response) {
   };
   callbacks.on_error = [this](const std::string& text) {
     spdlog::info("terminal: terminal={} media error: {}", config_.phone.number, text);
+    if (ended_by_bye_) {
+      // The broadcast ended: the server closed its stream and the network side's BYE came while
+      // the pipeline was still finishing (behind Kamailio the BYE is a hop longer than the RTSP
+      // close). One end, the BYE's, which says why; not a media error.
+      media_finished_ = true;
+      state_ = State::ending;
+      write_stats();
+      return finish(exit_code_, end_line_);
+    }
     if (state_ == State::watching && end_line_.empty() && !call_over_) {
       // The stream broke while playing: the streaming server went away (restarted, crashed) or
       // our path to it did. The network side's BYE, which says why, normally follows: wait for
@@ -162,6 +171,7 @@ void WatchSession::on_call_ended(const sipua::CallEnd& end,
   spdlog::info("terminal: terminal={} call ended: {}", config_.phone.number, end.describe());
   if (end_line_.empty()) {
     if (end.cause == sipua::EndCause::remote_bye) {
+      ended_by_bye_ = true;
       end_line_ = end.reason_text.empty() || end.reason_text == "broadcast ended"
                       ? "the broadcast of " + config_.target + " ended (BYE from the network side)"
                       : "the broadcast of " + config_.target + " ended: " + end.reason_text +

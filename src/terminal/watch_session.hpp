@@ -46,6 +46,7 @@ class WatchSession final : public Session {
   bool media_started_ = false;
   bool media_finished_ = false;
   bool call_over_ = false;
+  bool ended_by_bye_ = false;  // the network side's BYE ended the call
   int exit_code_ = 0;
   std::string end_line_;
   std::chrono::steady_clock::time_point invite_sent_{};

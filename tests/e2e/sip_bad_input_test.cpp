@@ -6,9 +6,11 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <set>
 #include <string>
+#include <string_view>
 
 #include "sipwire/iptv_sdp.hpp"
 #include "support/sip_e2e.hpp"
@@ -19,12 +21,15 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// VmRSS of a process in KiB (0 when it cannot be read).
-long vm_rss_kib(pid_t pid) {
+// RssAnon of a process in KiB (0 when it cannot be read): its own memory (heap, stacks, the
+// sanitizers' shadow), not the pages of its program file. The ASan build is not PIE, so its code
+// and data pages are mapped from the file as each path first runs: a flood's first REGISTER
+// brought in up to 2 MB more of them, which is not memory the flood holds.
+long rss_anon_kib(pid_t pid) {
   std::ifstream status("/proc/" + std::to_string(pid) + "/status");
   std::string line;
   while (std::getline(status, line)) {
-    if (line.rfind("VmRSS:", 0) == 0) return std::atol(line.c_str() + 6);
+    if (line.rfind("RssAnon:", 0) == 0) return std::atol(line.c_str() + 8);
   }
   return 0;
 }
@@ -32,6 +37,21 @@ long vm_rss_kib(pid_t pid) {
 class SipBadInputTest : public SipE2eTest {
  protected:
   SipBadInputTest() : SipE2eTest(CALLCASTD_PATH) {}
+
+  // The flood test measures what callcastd holds. On the ASan build freed memory waits in the
+  // sanitizer's quarantine (up to 256 MB), which a flood's short-lived allocations fill: 64.9 MB
+  // of growth for 2,500 requests, none of it held. A small quarantine leaves what is held.
+  ServerOptions server_options() const override {
+    ServerOptions options = SipE2eTest::server_options();
+    const auto* test = ::testing::UnitTest::GetInstance()->current_test_info();
+    if (test != nullptr && std::string_view(test->name()) ==
+                               "RegisterAndInviteFloodsKeepMemoryBoundedAndTheServerAnswering") {
+      const char* asan = std::getenv("ASAN_OPTIONS");
+      const std::string inherited = asan != nullptr && *asan != '\0' ? std::string(asan) + ":" : "";
+      options.extra_env.push_back("ASAN_OPTIONS=" + inherited + "quarantine_size_mb=1");
+    }
+    return options;
+  }
 
   std::string domain() { return "127.0.0.1:" + std::to_string(signaling_server().sip_port()); }
 
@@ -176,7 +196,7 @@ TEST_F(SipBadInputTest, MalformedSipOverTcpGets400Or413AndTheServerKeepsServing)
 TEST_F(SipBadInputTest, RegisterAndInviteFloodsKeepMemoryBoundedAndTheServerAnswering) {
   const pid_t pid = signaling_server().pid();
   ASSERT_GT(pid, 0);
-  const long rss_before = vm_rss_kib(pid);
+  const long rss_before = rss_anon_kib(pid);
   ASSERT_GT(rss_before, 0);
   auto probe = agent(kOther);
 
@@ -221,11 +241,11 @@ TEST_F(SipBadInputTest, RegisterAndInviteFloodsKeepMemoryBoundedAndTheServerAnsw
   const auto took =
       std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started).count();
 
-  const long rss_after = vm_rss_kib(pid);
+  const long rss_after = rss_anon_kib(pid);
   const long growth_kib = rss_after - rss_before;
   std::printf(
       "[e2e] floods in %lld ms: 401 to %d of 2000 REGISTERs and %d of 500 INVITEs; "
-      "callcastd RSS %ld -> %ld KiB (%+ld KiB)\n",
+      "callcastd RssAnon %ld -> %ld KiB (%+ld KiB)\n",
       static_cast<long long>(took), registers_answered, invites_answered, rss_before, rss_after,
       growth_kib);
   EXPECT_LT(growth_kib, 64 * 1024) << "memory grew by " << growth_kib << " KiB";

@@ -50,6 +50,7 @@ CallcastServer::~CallcastServer() {
 ::testing::AssertionResult CallcastServer::start() {
   ChildOptions child;
   child.argv = options_.exec_prefix;
+  child.extra_env = options_.extra_env;
   for (const auto& arg :
        {executable_.string(), std::string("--role"), options_.role, std::string("--http"),
         options_.http, std::string("--log-level"), options_.log_level}) {

@@ -38,6 +38,7 @@ struct ServerOptions {
   std::filesystem::path users_file;
   std::filesystem::path forwarding_db;
   std::vector<std::string> extra_args;
+  std::vector<std::string> extra_env;  // "NAME=value" added to its environment
   std::chrono::milliseconds ready_timeout = std::chrono::seconds(10);
 };
 

@@ -7,11 +7,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <sstream>
+#include <string_view>
 #include <thread>
 
 extern char** environ;
@@ -107,8 +109,14 @@ ChildProcess::ChildProcess(ChildOptions options) : options_(std::move(options)) 
   argv.push_back(nullptr);
   std::vector<std::string> env_storage = options_.extra_env;
   std::vector<char*> envp;
+  // A variable in extra_env replaces the inherited one of that name (getenv finds the first).
+  auto overridden = [&](std::string_view entry) {
+    const std::string_view name = entry.substr(0, entry.find('=') + 1);
+    return std::any_of(env_storage.begin(), env_storage.end(),
+                       [&](const std::string& e) { return e.starts_with(name); });
+  };
   for (char** e = environ; e && *e; ++e)
-    envp.push_back(*e);
+    if (!overridden(*e)) envp.push_back(*e);
   for (auto& e : env_storage)
     envp.push_back(e.data());
   envp.push_back(nullptr);

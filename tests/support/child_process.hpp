@@ -30,7 +30,7 @@ struct ChildOptions {
   std::filesystem::path stdout_file;   // empty: /dev/null (unless pipe_stdout)
   std::filesystem::path stderr_file;   // empty: /dev/null
   bool pipe_stdout = false;            // read it with read_stdout_line()
-  std::vector<std::string> extra_env;  // "NAME=value" added to the environment
+  std::vector<std::string> extra_env;  // "NAME=value" added to the environment (replacing NAME)
 };
 
 class ChildProcess {
