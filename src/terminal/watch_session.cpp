@@ -109,10 +109,7 @@ void WatchSession::on_answered(const sipua::Response& response) {
       // The broadcast ended: the server closed its stream and the network side's BYE came while
       // the pipeline was still finishing (behind Kamailio the BYE is a hop longer than the RTSP
       // close). One end, the BYE's, which says why; not a media error.
-      media_finished_ = true;
-      state_ = State::ending;
-      write_stats();
-      return finish(exit_code_, end_line_);
+      return media_done();
     }
     if (state_ == State::watching && end_line_.empty() && !call_over_) {
       // The stream broke while playing: the streaming server went away (restarted, crashed) or

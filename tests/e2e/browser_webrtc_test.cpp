@@ -154,13 +154,12 @@ class BrowserWebRtcTest : public TerminalE2eTest {
   std::string extra_config() const override {
     const auto* test = ::testing::UnitTest::GetInstance()->current_test_info();
     const std::string name = test != nullptr ? test->name() : "";
+    const bool consent = name == "AKilledWatchingBrowserEndsWhenItsConsentExpires";
     if (name == "TheWatchPageSaysWhy" || name == "ClosingAWatchingTabEndsItsCall" ||
-        name == "AWatchingTabClosedWithoutItsDeleteEndsOnCloseNotify") {
-      return "[media]\nmax_viewers_per_group = 1\n";
-    }
-    // The least consent timeout (RFC 7675's 30 s by default) keeps the test short.
-    if (name == "AKilledWatchingBrowserEndsWhenItsConsentExpires") {
-      return "[media]\nmax_viewers_per_group = 1\nwebrtc_consent_timeout_s = 10\n";
+        name == "AWatchingTabClosedWithoutItsDeleteEndsOnCloseNotify" || consent) {
+      // The least consent timeout (RFC 7675's 30 s by default) keeps the consent test short.
+      return std::string("[media]\nmax_viewers_per_group = 1\n") +
+             (consent ? "webrtc_consent_timeout_s = 10\n" : "");
     }
     return {};
   }
